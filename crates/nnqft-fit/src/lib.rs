@@ -1,0 +1,1 @@
+//! nnqft-fit (in progress).

@@ -1,0 +1,1 @@
+//! nnqft-sampling (in progress).

@@ -1,0 +1,1 @@
+//! nnqft-stats (in progress).

@@ -1,0 +1,72 @@
+//! The error type of `nnqft-theory`: every invalid input names its field and the allowed range.
+
+/// Errors raised by the theory crate. Constructors validate their inputs and return one of
+/// these instead of panicking.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TheoryError {
+    /// A numeric field is outside its allowed range (or not finite).
+    #[error("invalid {field} = {value}: allowed range is {allowed}")]
+    OutOfRange {
+        /// The offending field, e.g. `sigma_w`.
+        field: &'static str,
+        /// The value that was given, formatted.
+        value: String,
+        /// The allowed range, in words.
+        allowed: &'static str,
+    },
+    /// An input set has no points.
+    #[error("input set `{name}` is empty: it needs at least one point")]
+    EmptyInputSet {
+        /// Name of the input set.
+        name: String,
+    },
+    /// Points of an input set do not all have the input dimension.
+    #[error("input set `{name}`: point {index} has dimension {found}, expected d_in = {expected}")]
+    MixedDimension {
+        /// Name of the input set.
+        name: String,
+        /// Index of the first offending point.
+        index: usize,
+        /// Its dimension.
+        found: usize,
+        /// The dimension required.
+        expected: usize,
+    },
+    /// A named input set does not exist.
+    #[error(
+        "unknown input set `{0}`: known sets are erf, relu, gauss (paper scaling sets) and table5-train, table5-test"
+    )]
+    UnknownInputSet(String),
+    /// An input-set file could not be read or parsed.
+    #[error("input set file {path}: {reason}")]
+    InputFile {
+        /// The file path.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A computation is not available for this configuration.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// A vertex integral diverges for this network at this cutoff.
+    #[error("divergent vertex integral: {0}")]
+    Divergent(String),
+}
+
+/// Result alias of the theory crate.
+pub type Result<T> = std::result::Result<T, TheoryError>;
+
+/// Checks that `value` is finite and `>= 0`.
+pub(crate) fn non_negative(field: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(TheoryError::OutOfRange { field, value: format!("{value}"), allowed: "finite and >= 0" })
+    }
+}
+
+/// Checks that an integer is at least `min`.
+pub(crate) fn at_least(field: &'static str, value: usize, min: usize, allowed: &'static str) -> Result<usize> {
+    if value >= min { Ok(value) } else { Err(TheoryError::OutOfRange { field, value: value.to_string(), allowed }) }
+}

@@ -1,0 +1,128 @@
+//! The network description shared by every crate: activation, input dimension and the
+//! two prior widths `sigma_w`, `sigma_b` (SPEC section 1).
+
+use crate::error::{Result, TheoryError, at_least, non_negative};
+
+/// The activation of the hidden layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Activation {
+    /// `phi(z) = erf(z)`.
+    Erf,
+    /// `phi(z) = max(z, 0)`.
+    Relu,
+    /// `phi(z; x) = exp(z - sigma_b^2 - sigma_w^2 |x|^2 / d)`: `exp(z)` divided by
+    /// `sqrt(E[exp(2z)])`, evaluated in the log domain.
+    Gauss,
+}
+
+impl Activation {
+    /// All three activations, in report order.
+    pub const ALL: [Activation; 3] = [Activation::Erf, Activation::Relu, Activation::Gauss];
+
+    /// Lower-case name used in reports and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Erf => "erf",
+            Activation::Relu => "relu",
+            Activation::Gauss => "gauss",
+        }
+    }
+
+    /// Parses a lower-case name (`erf`, `relu`, `gauss`).
+    pub fn parse(name: &str) -> Result<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "erf" => Ok(Activation::Erf),
+            "relu" => Ok(Activation::Relu),
+            "gauss" => Ok(Activation::Gauss),
+            _ => Err(TheoryError::OutOfRange {
+                field: "network",
+                value: name.to_string(),
+                allowed: "one of erf, relu, gauss",
+            }),
+        }
+    }
+
+    /// The paper's default `sigma_b`: 1 for Erf and Gauss, 0 for ReLU.
+    pub fn paper_sigma_b(self) -> f64 {
+        match self {
+            Activation::Relu => 0.0,
+            _ => 1.0,
+        }
+    }
+}
+
+/// A single-hidden-layer network family
+/// `f(x) = b1 + sum_j v_j phi(w_j . x + b_j; x)` with
+/// `w_j ~ N(0, sigma_w^2/d)` per component, `b_j, b1 ~ N(0, sigma_b^2)`, `v_j ~ N(0, sigma_w^2/N)`.
+///
+/// The width `N` is not part of the family: the GP kernel does not depend on it, and the
+/// finite-width corrections take it as an argument.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Network {
+    activation: Activation,
+    d_in: usize,
+    sigma_w: f64,
+    sigma_b: f64,
+}
+
+impl Network {
+    /// Validates and builds a network family. `d_in >= 1`; `sigma_w`, `sigma_b` finite and `>= 0`.
+    pub fn new(activation: Activation, d_in: usize, sigma_w: f64, sigma_b: f64) -> Result<Self> {
+        at_least("d_in", d_in, 1, "an integer >= 1")?;
+        non_negative("sigma_w", sigma_w)?;
+        non_negative("sigma_b", sigma_b)?;
+        Ok(Self { activation, d_in, sigma_w, sigma_b })
+    }
+
+    /// The paper's defaults: `sigma_w = 1`, `sigma_b` from [`Activation::paper_sigma_b`].
+    pub fn paper(activation: Activation, d_in: usize) -> Result<Self> {
+        Self::new(activation, d_in, 1.0, activation.paper_sigma_b())
+    }
+
+    /// The activation.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+    /// The input dimension `d`.
+    pub fn d_in(&self) -> usize {
+        self.d_in
+    }
+    /// `sigma_w`.
+    pub fn sigma_w(&self) -> f64 {
+        self.sigma_w
+    }
+    /// `sigma_b`.
+    pub fn sigma_b(&self) -> f64 {
+        self.sigma_b
+    }
+
+    /// Standard deviation of one component of a hidden weight: `sigma_w / sqrt(d)`.
+    pub fn weight_std(&self) -> f64 {
+        self.sigma_w / (self.d_in as f64).sqrt()
+    }
+
+    /// Pre-activation covariance `S(x, x') = sigma_b^2 + sigma_w^2 (x . x') / d`
+    /// of `z = w . x + b` (SPEC section 2).
+    pub fn preactivation_cov(&self, x: &[f64], y: &[f64]) -> f64 {
+        let dot: f64 = x.iter().zip(y).map(|(a, b)| a * b).sum();
+        self.sigma_b * self.sigma_b + self.sigma_w * self.sigma_w * dot / self.d_in as f64
+    }
+
+    /// The activation `phi(z; x)` given the pre-activation `z` and `s_xx = S(x, x)`
+    /// (only Gauss-net uses `s_xx`: `phi = exp(z - s_xx)`, computed as one exponential of
+    /// the difference so that it never overflows where the result is finite).
+    #[inline]
+    pub fn phi(&self, z: f64, s_xx: f64) -> f64 {
+        match self.activation {
+            Activation::Erf => erf(z),
+            Activation::Relu => z.max(0.0),
+            Activation::Gauss => (z - s_xx).exp(),
+        }
+    }
+}
+
+/// The error function, from statrs (Boost's rational approximations, relative error ~1e-16).
+#[inline]
+pub fn erf(z: f64) -> f64 {
+    statrs::function::erf::erf(z)
+}

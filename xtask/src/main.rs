@@ -1,0 +1,2 @@
+//! cargo xtask: placeholder until the reproduce command lands.
+fn main() {}
