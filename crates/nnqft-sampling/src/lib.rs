@@ -1,1 +1,18 @@
-//! nnqft-sampling (in progress).
+//! # nnqft-sampling
+//!
+//! Fast, seeded, parallel ensembles of single-hidden-layer networks and streaming
+//! estimators of their correlation functions (SPEC sections 1 and 3). Uses the theory
+//! crate's types (networks, input sets, multisets, Wick tables).
+//!
+//! - [`seed`]: the documented seeding scheme (one generator per experiment and chunk).
+//! - [`draw`]: drawing one network / one hidden layer, allocation-free.
+//! - [`ensemble`]: experiments, the raw and conditional-Gaussian estimators, ordered merge.
+
+mod error;
+
+pub mod draw;
+pub mod ensemble;
+pub mod seed;
+
+pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleResult, Estimator, neumaier};
+pub use error::{Result, SamplingError};

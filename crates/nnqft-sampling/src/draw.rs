@@ -1,0 +1,117 @@
+//! Drawing one network and evaluating it on the input set (SPEC section 1). Nothing is
+//! allocated per net: the caller owns the buffers, and a net's parameters live only in
+//! registers while its neurons are evaluated.
+
+use nnqft_theory::{InputSet, Network};
+use rand::{Rng, RngExt};
+use rand_distr::StandardNormal;
+
+/// The input set laid out for evaluation: coordinates and `S(x, x)` per point.
+#[derive(Debug, Clone)]
+pub struct PreparedInputs {
+    coords: Vec<f64>,
+    self_cov: Vec<f64>,
+    d: usize,
+}
+
+impl PreparedInputs {
+    /// Lays out `inputs` for `net` (dimensions checked by the caller).
+    pub fn new(net: &Network, inputs: &InputSet) -> Self {
+        Self {
+            coords: inputs.points().flatten().copied().collect(),
+            self_cov: inputs.points().map(|x| net.preactivation_cov(x, x)).collect(),
+            d: inputs.d_in(),
+        }
+    }
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.self_cov.len()
+    }
+    /// Never empty.
+    pub fn is_empty(&self) -> bool {
+        self.self_cov.is_empty()
+    }
+}
+
+#[inline]
+fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    rng.sample::<f64, _>(StandardNormal)
+}
+
+/// Draws the hidden parameters `(w, b)` of one neuron and writes `phi(w . x_a + b; x_a)`
+/// for every input point into `phi`. `w` is scratch of length `d`.
+#[inline]
+pub fn draw_neuron<R: Rng + ?Sized>(rng: &mut R, net: &Network, xs: &PreparedInputs, w: &mut [f64], phi: &mut [f64]) {
+    let ws = net.weight_std();
+    for c in w.iter_mut() {
+        *c = ws * normal(rng);
+    }
+    let b = net.sigma_b() * normal(rng);
+    if xs.d == 1 {
+        for ((p, x), s) in phi.iter_mut().zip(&xs.coords).zip(&xs.self_cov) {
+            *p = net.phi(w[0] * x + b, *s);
+        }
+    } else {
+        for ((p, x), s) in phi.iter_mut().zip(xs.coords.chunks_exact(xs.d)).zip(&xs.self_cov) {
+            let z = b + w.iter().zip(x).map(|(a, c)| a * c).sum::<f64>();
+            *p = net.phi(z, *s);
+        }
+    }
+}
+
+/// Draws a whole network of `width` neurons and writes `f(x_a)` into `f`
+/// (`f = b1 + sum_j v_j phi_j`, `v_j ~ N(0, sigma_w^2 / N)`).
+#[inline]
+pub fn draw_outputs<R: Rng + ?Sized>(
+    rng: &mut R,
+    net: &Network,
+    width: usize,
+    xs: &PreparedInputs,
+    w: &mut [f64],
+    phi: &mut [f64],
+    f: &mut [f64],
+) {
+    let vs = net.sigma_w() / (width as f64).sqrt();
+    let b1 = net.sigma_b() * normal(rng);
+    f.iter_mut().for_each(|v| *v = b1);
+    for _ in 0..width {
+        draw_neuron(rng, net, xs, w, phi);
+        let v = vs * normal(rng);
+        for (o, p) in f.iter_mut().zip(phi.iter()) {
+            *o += v * p;
+        }
+    }
+}
+
+/// Draws the hidden layer only and writes the conditional covariance of `f` given it,
+/// `C(x_a, x_b) = sigma_b^2 + (sigma_w^2 / N) sum_j phi_j(x_a) phi_j(x_b)`, row-major `m x m`.
+#[inline]
+pub fn draw_conditional_cov<R: Rng + ?Sized>(
+    rng: &mut R,
+    net: &Network,
+    width: usize,
+    xs: &PreparedInputs,
+    w: &mut [f64],
+    phi: &mut [f64],
+    cov: &mut [f64],
+) {
+    let m = xs.len();
+    cov.iter_mut().for_each(|c| *c = 0.0);
+    for _ in 0..width {
+        draw_neuron(rng, net, xs, w, phi);
+        for a in 0..m {
+            let pa = phi[a];
+            for (c, pb) in cov[a * m..a * m + a + 1].iter_mut().zip(&phi[..=a]) {
+                *c += pa * pb;
+            }
+        }
+    }
+    let (sb2, scale) = (net.sigma_b() * net.sigma_b(), net.sigma_w() * net.sigma_w() / width as f64);
+    for a in 0..m {
+        for b in 0..=a {
+            let v = sb2 + scale * cov[a * m + b];
+            cov[a * m + b] = v;
+            cov[b * m + a] = v;
+        }
+    }
+}

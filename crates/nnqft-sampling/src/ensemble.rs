@@ -1,0 +1,305 @@
+//! Ensembles of networks and the streaming estimators of `G(2)`, `G(4)`, `G(6)` over every
+//! multiset of the input indices (SPEC section 3):
+//!
+//! - **raw**: the mean over nets of `f(x_i1) ... f(x_in)`;
+//! - **conditional** (Rao-Blackwell): given the hidden layer, `f` is Gaussian with covariance
+//!   `C`, so `E[f ... f | w, b] = Wick(C)`; the mean over nets of that. `v` and `b1` are never
+//!   drawn.
+//!
+//! Work is split into items of [`CHUNK_NETS`] nets, one per `(experiment, chunk)`, each with
+//! its own generator (see [`crate::seed`]). Item sums are plain f64 over at most
+//! `CHUNK_NETS` nets; they are merged per experiment in chunk order with Neumaier's
+//! compensated sum, so results are identical for any thread count. Memory is
+//! `O(multisets x work items)`; no `m^n` tensor is ever built.
+
+use crate::draw::{PreparedInputs, draw_conditional_cov, draw_outputs};
+use crate::error::{Result, SamplingError};
+use crate::seed::stream;
+use nnqft_theory::{InputSet, Multisets, Network, WickTable};
+use rayon::prelude::*;
+
+/// Nets per work item. Part of the seeding scheme: changing it changes the numbers.
+pub const CHUNK_NETS: u64 = 4096;
+
+/// The two estimators of SPEC section 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Estimator {
+    /// The paper's estimator: mean of products of sampled outputs.
+    Raw,
+    /// Conditional-Gaussian (Rao-Blackwellised) estimator.
+    Conditional,
+}
+
+impl Estimator {
+    /// Report name: `raw` or `conditional`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Estimator::Raw => "raw",
+            Estimator::Conditional => "conditional",
+        }
+    }
+    /// Parses `raw` / `conditional`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "raw" => Ok(Estimator::Raw),
+            "conditional" => Ok(Estimator::Conditional),
+            _ => Err(SamplingError::OutOfRange {
+                field: "estimator",
+                value: s.into(),
+                allowed: "raw or conditional",
+            }),
+        }
+    }
+}
+
+/// A validated ensemble: `experiments` independent experiments of `nets` networks each.
+#[derive(Debug, Clone)]
+pub struct Ensemble {
+    net: Network,
+    width: usize,
+    inputs: InputSet,
+    nets: u64,
+    experiments: usize,
+    estimator: Estimator,
+    seed: u64,
+    track_variance: bool,
+}
+
+/// Per-experiment means (and optionally per-net variances) for n = 2, 4, 6.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnsembleResult {
+    /// Multisets of order 2, 4, 6.
+    pub multisets: [Multisets; 3],
+    /// Number of experiments.
+    pub experiments: usize,
+    /// Nets per experiment.
+    pub nets: u64,
+    /// For each order, `experiments x multisets` means, experiment-major.
+    pub means: [Vec<f64>; 3],
+    /// For each order, `experiments x multisets` per-net variances of the estimator
+    /// (present when requested with [`Ensemble::with_variance`]).
+    pub variances: Option<[Vec<f64>; 3]>,
+}
+
+impl EnsembleResult {
+    /// The means of experiment `e` for order index `o` (0, 1, 2 for n = 2, 4, 6).
+    pub fn experiment(&self, o: usize, e: usize) -> &[f64] {
+        let len = self.multisets[o].len();
+        &self.means[o][e * len..(e + 1) * len]
+    }
+}
+
+/// Sums of one work item.
+struct ItemSums {
+    sums: [Vec<f64>; 3],
+    squares: Option<[Vec<f64>; 3]>,
+}
+
+fn check_positive(field: &'static str, value: u64, allowed: &'static str) -> Result<()> {
+    if value == 0 {
+        return Err(SamplingError::OutOfRange {
+            field,
+            value: "0".into(),
+            allowed,
+        });
+    }
+    Ok(())
+}
+
+impl Ensemble {
+    /// Validates an ensemble: `width >= 1`, `nets >= 1`, `experiments >= 1`, inputs in the
+    /// network's dimension.
+    pub fn new(
+        net: Network,
+        width: usize,
+        inputs: InputSet,
+        nets: u64,
+        experiments: usize,
+        estimator: Estimator,
+        seed: u64,
+    ) -> Result<Self> {
+        check_positive("width", width as u64, "an integer >= 1")?;
+        check_positive("nets", nets, "an integer >= 1 (nets per experiment)")?;
+        check_positive("experiments", experiments as u64, "an integer >= 1")?;
+        if inputs.len() > 255 {
+            return Err(SamplingError::OutOfRange {
+                field: "input points",
+                value: inputs.len().to_string(),
+                allowed: "1 to 255",
+            });
+        }
+        inputs.check_dimension(net.d_in())?;
+        Ok(Self {
+            net,
+            width,
+            inputs,
+            nets,
+            experiments,
+            estimator,
+            seed,
+            track_variance: false,
+        })
+    }
+
+    /// Also accumulate the per-net variance of the estimator in each experiment.
+    pub fn with_variance(mut self, on: bool) -> Self {
+        self.track_variance = on;
+        self
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    /// The width `N`.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+    /// The input set.
+    pub fn inputs(&self) -> &InputSet {
+        &self.inputs
+    }
+    /// The estimator.
+    pub fn estimator(&self) -> Estimator {
+        self.estimator
+    }
+
+    /// Runs the ensemble on `threads >= 1` threads.
+    pub fn run(&self, threads: usize) -> Result<EnsembleResult> {
+        self.run_with_progress(threads, &|_| {})
+    }
+
+    /// Runs the ensemble, calling `progress(nets)` as work items finish.
+    pub fn run_with_progress(&self, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<EnsembleResult> {
+        check_positive("threads", threads as u64, "an integer >= 1")?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| SamplingError::ThreadPool(e.to_string()))?;
+        let m = self.inputs.len();
+        let multisets = [Multisets::new(m, 2)?, Multisets::new(m, 4)?, Multisets::new(m, 6)?];
+        let wick = [WickTable::new(&multisets[0])?, WickTable::new(&multisets[1])?, WickTable::new(&multisets[2])?];
+        let prepared = PreparedInputs::new(&self.net, &self.inputs);
+        let chunks = self.nets.div_ceil(CHUNK_NETS);
+        let items: Vec<(u64, u64)> =
+            (0..self.experiments as u64).flat_map(|e| (0..chunks).map(move |c| (e, c))).collect();
+        let results: Vec<ItemSums> = pool.install(|| {
+            items
+                .par_iter()
+                .map(|&(e, c)| {
+                    let count = CHUNK_NETS.min(self.nets - c * CHUNK_NETS);
+                    let sums = self.run_item(e, c, count, &multisets, &wick, &prepared);
+                    progress(count);
+                    sums
+                })
+                .collect()
+        });
+        // Ordered, compensated merge per experiment.
+        let n = self.nets as f64;
+        let merge = |pick: &dyn Fn(&ItemSums) -> &[Vec<f64>; 3]| -> [Vec<f64>; 3] {
+            [0, 1, 2].map(|o| {
+                let len = multisets[o].len();
+                let mut out = Vec::with_capacity(self.experiments * len);
+                for exp_items in results.chunks_exact(chunks as usize) {
+                    for pos in 0..len {
+                        out.push(neumaier(exp_items.iter().map(|it| pick(it)[o][pos])) / n);
+                    }
+                }
+                out
+            })
+        };
+        let means = merge(&|it| &it.sums);
+        let variances = if self.track_variance {
+            let second = merge(&|it| it.squares.as_ref().unwrap_or(&it.sums));
+            Some([0, 1, 2].map(|o| {
+                second[o].iter().zip(&means[o]).map(|(s, mu)| (s - mu * mu).max(0.0) * n / (n - 1.0).max(1.0)).collect()
+            }))
+        } else {
+            None
+        };
+        Ok(EnsembleResult {
+            multisets,
+            experiments: self.experiments,
+            nets: self.nets,
+            means,
+            variances,
+        })
+    }
+
+    fn run_item(
+        &self,
+        experiment: u64,
+        chunk: u64,
+        count: u64,
+        multisets: &[Multisets; 3],
+        wick: &[WickTable; 3],
+        xs: &PreparedInputs,
+    ) -> ItemSums {
+        let mut rng = stream(self.seed, experiment, chunk);
+        let m = xs.len();
+        let zeros = || [0, 1, 2].map(|o| vec![0.0; multisets[o].len()]);
+        let mut sums = zeros();
+        let mut squares = self.track_variance.then(zeros);
+        let mut w = vec![0.0; self.net.d_in()];
+        let mut phi = vec![0.0; m];
+        match self.estimator {
+            Estimator::Raw => {
+                let mut f = vec![0.0; m];
+                let mut f2 = vec![0.0; m];
+                for _ in 0..count {
+                    draw_outputs(&mut rng, &self.net, self.width, xs, &mut w, &mut phi, &mut f);
+                    for (ms, s) in multisets.iter().zip(sums.iter_mut()) {
+                        ms.accumulate_products(&f, 1.0, s);
+                    }
+                    if let Some(sq) = squares.as_mut() {
+                        f2.iter_mut().zip(&f).for_each(|(q, v)| *q = v * v);
+                        for (ms, s) in multisets.iter().zip(sq.iter_mut()) {
+                            ms.accumulate_products(&f2, 1.0, s);
+                        }
+                    }
+                }
+            }
+            Estimator::Conditional => {
+                let mut cov = vec![0.0; m * m];
+                let mut scratch = zeros();
+                for _ in 0..count {
+                    draw_conditional_cov(&mut rng, &self.net, self.width, xs, &mut w, &mut phi, &mut cov);
+                    match squares.as_mut() {
+                        None => {
+                            for (t, s) in wick.iter().zip(sums.iter_mut()) {
+                                t.accumulate(&cov, 1.0, s);
+                            }
+                        }
+                        Some(sq) => {
+                            for o in 0..3 {
+                                scratch[o].iter_mut().for_each(|v| *v = 0.0);
+                                wick[o].accumulate(&cov, 1.0, &mut scratch[o]);
+                                for ((s, q), v) in sums[o].iter_mut().zip(sq[o].iter_mut()).zip(&scratch[o]) {
+                                    *s += v;
+                                    *q += v * v;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        ItemSums { sums, squares }
+    }
+}
+
+/// Neumaier's compensated sum (Kahan-Babuska): error independent of the number of terms to
+/// first order.
+pub fn neumaier(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut sum, mut comp) = (0.0f64, 0.0f64);
+    for v in values {
+        let t = sum + v;
+        if sum.abs() >= v.abs() {
+            comp += (sum - t) + v;
+        } else {
+            comp += (v - t) + sum;
+        }
+        sum = t;
+    }
+    sum + comp
+}
