@@ -11,8 +11,9 @@ use std::hint::black_box;
 
 const THREADS: usize = 2;
 
+/// Enough nets for several work items per thread at every width.
 fn nets_for(width: usize) -> u64 {
-    (400_000 / width as u64).max(2_000)
+    (1_000_000 / width as u64).max(4 * nnqft_sampling::CHUNK_NETS)
 }
 
 fn throughput(c: &mut Criterion) {
@@ -26,9 +27,11 @@ fn throughput(c: &mut Criterion) {
             group.throughput(Throughput::Elements(nets * width as u64 * xs.len() as u64));
             for est in [Estimator::Raw, Estimator::Conditional] {
                 let e = Ensemble::new(net, width, xs.clone(), nets, 1, est, 1).unwrap();
-                group.bench_with_input(BenchmarkId::new(format!("{}/{}", act.name(), est.name()), width), &e, |b, e| {
-                    b.iter(|| black_box(e.run(THREADS).unwrap()))
-                });
+                group.bench_with_input(
+                    BenchmarkId::new(format!("{}/{}", act.name(), est.name()), width),
+                    &e,
+                    |b, e| b.iter(|| black_box(e.run(THREADS).unwrap())),
+                );
             }
             // floor: identical draws and activations, no correlator accumulation
             let prepared = PreparedInputs::new(&net, &xs);

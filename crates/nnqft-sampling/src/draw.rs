@@ -2,7 +2,8 @@
 //! allocated per net: the caller owns the buffers, and a net's parameters live only in
 //! registers while its neurons are evaluated.
 
-use nnqft_theory::{InputSet, Network};
+use nnqft_theory::network::erf;
+use nnqft_theory::{Activation, InputSet, Network};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
@@ -42,6 +43,29 @@ fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 /// for every input point into `phi`. `w` is scratch of length `d`.
 #[inline]
 pub fn draw_neuron<R: Rng + ?Sized>(rng: &mut R, net: &Network, xs: &PreparedInputs, w: &mut [f64], phi: &mut [f64]) {
+    with_activation(net, |act| neuron(rng, net, xs, w, phi, &act));
+}
+
+/// Calls `body` with the activation as a monomorphic closure `(z, S(x,x)) -> phi`, so that
+/// the per-neuron loops carry no branch on the activation.
+#[inline(always)]
+fn with_activation<T>(net: &Network, body: impl FnOnce(&dyn Fn(f64, f64) -> f64) -> T) -> T {
+    match net.activation() {
+        Activation::Erf => body(&|z, _| erf(z)),
+        Activation::Relu => body(&|z, _| z.max(0.0)),
+        Activation::Gauss => body(&|z, s| (z - s).exp()),
+    }
+}
+
+#[inline(always)]
+fn neuron<R: Rng + ?Sized, F: Fn(f64, f64) -> f64 + ?Sized>(
+    rng: &mut R,
+    net: &Network,
+    xs: &PreparedInputs,
+    w: &mut [f64],
+    phi: &mut [f64],
+    act: &F,
+) {
     let ws = net.weight_std();
     for c in w.iter_mut() {
         *c = ws * normal(rng);
@@ -49,12 +73,12 @@ pub fn draw_neuron<R: Rng + ?Sized>(rng: &mut R, net: &Network, xs: &PreparedInp
     let b = net.sigma_b() * normal(rng);
     if xs.d == 1 {
         for ((p, x), s) in phi.iter_mut().zip(&xs.coords).zip(&xs.self_cov) {
-            *p = net.phi(w[0] * x + b, *s);
+            *p = act(w[0] * x + b, *s);
         }
     } else {
         for ((p, x), s) in phi.iter_mut().zip(xs.coords.chunks_exact(xs.d)).zip(&xs.self_cov) {
             let z = b + w.iter().zip(x).map(|(a, c)| a * c).sum::<f64>();
-            *p = net.phi(z, *s);
+            *p = act(z, *s);
         }
     }
 }
@@ -74,13 +98,15 @@ pub fn draw_outputs<R: Rng + ?Sized>(
     let vs = net.sigma_w() / (width as f64).sqrt();
     let b1 = net.sigma_b() * normal(rng);
     f.iter_mut().for_each(|v| *v = b1);
-    for _ in 0..width {
-        draw_neuron(rng, net, xs, w, phi);
-        let v = vs * normal(rng);
-        for (o, p) in f.iter_mut().zip(phi.iter()) {
-            *o += v * p;
+    with_activation(net, |act| {
+        for _ in 0..width {
+            neuron(rng, net, xs, w, phi, act);
+            let v = vs * normal(rng);
+            for (o, p) in f.iter_mut().zip(phi.iter()) {
+                *o += v * p;
+            }
         }
-    }
+    });
 }
 
 /// Draws the hidden layer only and writes the conditional covariance of `f` given it,
@@ -97,15 +123,17 @@ pub fn draw_conditional_cov<R: Rng + ?Sized>(
 ) {
     let m = xs.len();
     cov.iter_mut().for_each(|c| *c = 0.0);
-    for _ in 0..width {
-        draw_neuron(rng, net, xs, w, phi);
-        for a in 0..m {
-            let pa = phi[a];
-            for (c, pb) in cov[a * m..a * m + a + 1].iter_mut().zip(&phi[..=a]) {
-                *c += pa * pb;
+    with_activation(net, |act| {
+        for _ in 0..width {
+            neuron(rng, net, xs, w, phi, act);
+            for a in 0..m {
+                let pa = phi[a];
+                for (c, pb) in cov[a * m..a * m + a + 1].iter_mut().zip(&phi[..=a]) {
+                    *c += pa * pb;
+                }
             }
         }
-    }
+    });
     let (sb2, scale) = (net.sigma_b() * net.sigma_b(), net.sigma_w() * net.sigma_w() / width as f64);
     for a in 0..m {
         for b in 0..=a {

@@ -6,6 +6,9 @@
 //!   `C`, so `E[f ... f | w, b] = Wick(C)`; the mean over nets of that. `v` and `b1` are never
 //!   drawn.
 //!
+//! Nets are processed in batches of [`BATCH`] so that the products over multisets (raw) and
+//! the Wick recursion (conditional) vectorise across nets.
+//!
 //! Work is split into items of [`CHUNK_NETS`] nets, one per `(experiment, chunk)`, each with
 //! its own generator (see [`crate::seed`]). Item sums are plain f64 over at most
 //! `CHUNK_NETS` nets; they are merged per experiment in chunk order with Neumaier's
@@ -15,7 +18,7 @@
 use crate::draw::{PreparedInputs, draw_conditional_cov, draw_outputs};
 use crate::error::{Result, SamplingError};
 use crate::seed::stream;
-use nnqft_theory::{InputSet, Multisets, Network, WickTable};
+use nnqft_theory::{BATCH, InputSet, Lanes, Multisets, Network, WickSums, lane_sum};
 use rayon::prelude::*;
 
 /// Nets per work item. Part of the seeding scheme: changing it changes the numbers.
@@ -43,11 +46,7 @@ impl Estimator {
         match s {
             "raw" => Ok(Estimator::Raw),
             "conditional" => Ok(Estimator::Conditional),
-            _ => Err(SamplingError::OutOfRange {
-                field: "estimator",
-                value: s.into(),
-                allowed: "raw or conditional",
-            }),
+            _ => Err(SamplingError::OutOfRange { field: "estimator", value: s.into(), allowed: "raw or conditional" }),
         }
     }
 }
@@ -97,11 +96,7 @@ struct ItemSums {
 
 fn check_positive(field: &'static str, value: u64, allowed: &'static str) -> Result<()> {
     if value == 0 {
-        return Err(SamplingError::OutOfRange {
-            field,
-            value: "0".into(),
-            allowed,
-        });
+        return Err(SamplingError::OutOfRange { field, value: "0".into(), allowed });
     }
     Ok(())
 }
@@ -129,16 +124,7 @@ impl Ensemble {
             });
         }
         inputs.check_dimension(net.d_in())?;
-        Ok(Self {
-            net,
-            width,
-            inputs,
-            nets,
-            experiments,
-            estimator,
-            seed,
-            track_variance: false,
-        })
+        Ok(Self { net, width, inputs, nets, experiments, estimator, seed, track_variance: false })
     }
 
     /// Also accumulate the per-net variance of the estimator in each experiment.
@@ -163,6 +149,10 @@ impl Ensemble {
     pub fn estimator(&self) -> Estimator {
         self.estimator
     }
+    /// Nets over all experiments.
+    pub fn nets_total(&self) -> u64 {
+        self.nets * self.experiments as u64
+    }
 
     /// Runs the ensemble on `threads >= 1` threads.
     pub fn run(&self, threads: usize) -> Result<EnsembleResult> {
@@ -178,7 +168,7 @@ impl Ensemble {
             .map_err(|e| SamplingError::ThreadPool(e.to_string()))?;
         let m = self.inputs.len();
         let multisets = [Multisets::new(m, 2)?, Multisets::new(m, 4)?, Multisets::new(m, 6)?];
-        let wick = [WickTable::new(&multisets[0])?, WickTable::new(&multisets[1])?, WickTable::new(&multisets[2])?];
+        let wick = WickSums::new(m, 6)?;
         let prepared = PreparedInputs::new(&self.net, &self.inputs);
         let chunks = self.nets.div_ceil(CHUNK_NETS);
         let items: Vec<(u64, u64)> =
@@ -217,13 +207,7 @@ impl Ensemble {
         } else {
             None
         };
-        Ok(EnsembleResult {
-            multisets,
-            experiments: self.experiments,
-            nets: self.nets,
-            means,
-            variances,
-        })
+        Ok(EnsembleResult { multisets, experiments: self.experiments, nets: self.nets, means, variances })
     }
 
     fn run_item(
@@ -232,7 +216,7 @@ impl Ensemble {
         chunk: u64,
         count: u64,
         multisets: &[Multisets; 3],
-        wick: &[WickTable; 3],
+        wick: &WickSums,
         xs: &PreparedInputs,
     ) -> ItemSums {
         let mut rng = stream(self.seed, experiment, chunk);
@@ -242,45 +226,53 @@ impl Ensemble {
         let mut squares = self.track_variance.then(zeros);
         let mut w = vec![0.0; self.net.d_in()];
         let mut phi = vec![0.0; m];
+        let mut done = 0u64;
         match self.estimator {
             Estimator::Raw => {
                 let mut f = vec![0.0; m];
-                let mut f2 = vec![0.0; m];
-                for _ in 0..count {
-                    draw_outputs(&mut rng, &self.net, self.width, xs, &mut w, &mut phi, &mut f);
-                    for (ms, s) in multisets.iter().zip(sums.iter_mut()) {
-                        ms.accumulate_products(&f, 1.0, s);
-                    }
-                    if let Some(sq) = squares.as_mut() {
-                        f2.iter_mut().zip(&f).for_each(|(q, v)| *q = v * v);
-                        for (ms, s) in multisets.iter().zip(sq.iter_mut()) {
-                            ms.accumulate_products(&f2, 1.0, s);
+                let mut lanes = vec![[0.0; BATCH]; m];
+                while done < count {
+                    let batch = BATCH.min((count - done) as usize);
+                    let mut weights = [0.0; BATCH];
+                    for j in 0..batch {
+                        draw_outputs(&mut rng, &self.net, self.width, xs, &mut w, &mut phi, &mut f);
+                        for (lane, v) in lanes.iter_mut().zip(&f) {
+                            lane[j] = *v;
                         }
+                        weights[j] = 1.0;
                     }
+                    for (o, ms) in multisets.iter().enumerate() {
+                        let sq = squares.as_mut().map(|s| s[o].as_mut_slice());
+                        ms.accumulate_batch(&lanes, &weights, &mut sums[o], sq);
+                    }
+                    done += batch as u64;
                 }
             }
             Estimator::Conditional => {
                 let mut cov = vec![0.0; m * m];
-                let mut scratch = zeros();
-                for _ in 0..count {
-                    draw_conditional_cov(&mut rng, &self.net, self.width, xs, &mut w, &mut phi, &mut cov);
-                    match squares.as_mut() {
-                        None => {
-                            for (t, s) in wick.iter().zip(sums.iter_mut()) {
-                                t.accumulate(&cov, 1.0, s);
-                            }
+                let mut lanes = vec![[0.0; BATCH]; m * m];
+                let mut values: Vec<Vec<Lanes>> = Vec::new();
+                while done < count {
+                    let batch = BATCH.min((count - done) as usize);
+                    lanes.iter_mut().for_each(|l| *l = [0.0; BATCH]);
+                    for j in 0..batch {
+                        draw_conditional_cov(&mut rng, &self.net, self.width, xs, &mut w, &mut phi, &mut cov);
+                        for (lane, v) in lanes.iter_mut().zip(&cov) {
+                            lane[j] = *v;
                         }
-                        Some(sq) => {
-                            for o in 0..3 {
-                                scratch[o].iter_mut().for_each(|v| *v = 0.0);
-                                wick[o].accumulate(&cov, 1.0, &mut scratch[o]);
-                                for ((s, q), v) in sums[o].iter_mut().zip(sq[o].iter_mut()).zip(&scratch[o]) {
-                                    *s += v;
-                                    *q += v * v;
-                                }
+                    }
+                    wick.evaluate_batch(&lanes, &mut values);
+                    for (o, vals) in values.iter().enumerate() {
+                        for (pos, v) in vals.iter().enumerate() {
+                            sums[o][pos] += lane_sum(v);
+                            if let Some(sq) = squares.as_mut() {
+                                let mut v2 = *v;
+                                v2.iter_mut().for_each(|x| *x *= *x);
+                                sq[o][pos] += lane_sum(&v2);
                             }
                         }
                     }
+                    done += batch as u64;
                 }
             }
         }

@@ -4,9 +4,9 @@
 //! estimators of their correlation functions (SPEC sections 1 and 3). Uses the theory
 //! crate's types (networks, input sets, multisets, Wick tables).
 //!
-//! - [`seed`]: the documented seeding scheme (one generator per experiment and chunk).
-//! - [`draw`]: drawing one network / one hidden layer, allocation-free.
-//! - [`ensemble`]: experiments, the raw and conditional-Gaussian estimators, ordered merge.
+//! - [`seed`] -- the documented seeding scheme (one generator per experiment and chunk).
+//! - [`draw`] -- drawing one network / one hidden layer, allocation-free.
+//! - [`ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
 
 mod error;
 

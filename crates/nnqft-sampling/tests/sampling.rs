@@ -61,7 +61,12 @@ fn check_against_exact(act: Activation, width: usize, est: Estimator, nets: u64,
         for (p, (m, s)) in mean.iter().zip(&se).enumerate() {
             let z = (m - exact.g[o][p]) / s;
             worst = worst.max(z.abs());
-            assert!(z.abs() <= Z_BOUND, "{act:?} N={width} {est:?} n={} {}: z = {z}", 2 * o + 2, r.multisets[o].label(p));
+            assert!(
+                z.abs() <= Z_BOUND,
+                "{act:?} N={width} {est:?} n={} {}: z = {z}",
+                2 * o + 2,
+                r.multisets[o].label(p)
+            );
         }
     }
     eprintln!("{act:?} N={width} {est:?}: max |z| = {worst:.2}");

@@ -1,1 +1,21 @@
-//! nnqft-stats (in progress).
+//! # nnqft-stats
+//!
+//! Statistics over experiments (SPEC section 3). Depends on no workspace crate.
+//!
+//! - [`summary`] -- means, standard deviations and standard errors over experiments.
+//! - [`deviation`] -- the paper's `m_n` and background.
+//! - [`connected`] -- the connected 6-pt function from measured `G4`, `G6` and `K`.
+//! - [`power_law`]: log-log fits with 95% intervals and `R^2` (linfa-linear).
+
+mod error;
+
+pub mod connected;
+pub mod deviation;
+pub mod power_law;
+pub mod summary;
+
+pub use connected::connected_six_point;
+pub use deviation::{background, m_n, mean_relative_deviation};
+pub use error::{Result, StatsError};
+pub use power_law::{PowerLawFit, fit_power_law};
+pub use summary::{Summary, summarize};

@@ -17,7 +17,7 @@ use crate::moments::NeuronMoments;
 use crate::multiset::Multisets;
 use crate::network::Network;
 use crate::split::SplitTable;
-use crate::wick::WickTable;
+use crate::wick::WickSums;
 
 /// Width-independent theory of one network on one input set; [`Self::at_width`] gives the
 /// exact correlators at any `N`.
@@ -61,13 +61,8 @@ impl FiniteWidthTheory {
         let moments = NeuronMoments::compute(net, inputs)?;
         let multisets = moments.multisets.clone();
         let m = inputs.len();
-        let wick4 = WickTable::new(&multisets[1])?;
-        let wick6 = WickTable::new(&multisets[2])?;
-        let gp = [
-            multisets[0].iter().map(|p| kernel[p[0] as usize * m + p[1] as usize]).collect(),
-            wick4.evaluate(&kernel),
-            wick6.evaluate(&kernel),
-        ];
+        let wick = WickSums::new(m, 6)?;
+        let gp: [Vec<f64>; 3] = wick.evaluate(&kernel).try_into().unwrap_or_else(|_| unreachable!("orders 2, 4, 6"));
         // M2 as a matrix for the Wick sums of the moment-cumulant formula.
         let mut m2 = vec![0.0; m * m];
         for (pos, p) in multisets[0].iter().enumerate() {
@@ -76,15 +71,16 @@ impl FiniteWidthTheory {
             m2[b * m + a] = moments.values[0][pos];
         }
         let (sw2, sw4) = (net.sigma_w().powi(2), net.sigma_w().powi(4));
-        let w4 = wick4.evaluate(&m2);
-        let kappa4_unit: Vec<f64> = moments.values[1].iter().zip(&w4).map(|(m4, w)| sw4 * (3.0 * m4 - w)).collect();
+        let wm2 = wick.evaluate(&m2);
+        let w4 = &wm2[1];
+        let kappa4_unit: Vec<f64> = moments.values[1].iter().zip(w4).map(|(m4, w)| sw4 * (3.0 * m4 - w)).collect();
         let splits = SplitTable::new(&multisets[2], &multisets[1], &multisets[0])?;
         let m4m2 = splits.sum(&moments.values[1], &moments.values[0]);
-        let w6 = wick6.evaluate(&m2);
+        let w6 = &wm2[2];
         let kappa6_unit = moments.values[2]
             .iter()
             .zip(&m4m2)
-            .zip(&w6)
+            .zip(w6)
             .map(|((m6, s), w)| sw4 * sw2 * (15.0 * m6 - 3.0 * s + 2.0 * w))
             .collect();
         let kappa4_k_unit = splits.sum(&kappa4_unit, &gp[0]);

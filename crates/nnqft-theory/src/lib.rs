@@ -3,16 +3,16 @@
 //! The theory every measurement in nnqft is judged against (SPEC sections 1-5). Depends on
 //! no other workspace crate.
 //!
-//! - [`network`]: the network family (activation, `d`, `sigma_w`, `sigma_b`), validated.
+//! - [`network`] -- the network family (activation, `d`, `sigma_w`, `sigma_b`), validated.
 //! - [`input_set`]: named point sets; the paper's sets from `datasets/x-sets/`.
-//! - [`multiset`]: symmetric-tensor indexing (position <-> multiset, multiplicities).
-//! - [`kernel`]: GP kernels `K` and `K_g` for Erf, ReLU and Gauss-net at any `d`.
-//! - [`wick`]: perfect matchings and GP correlators (Wick sums).
-//! - [`diagram`]: Wick contractions with vertices, deriving the diagram coefficients.
-//! - [`split`]: the 15 `{4|2}` splits of six points.
-//! - [`moments`]: single-neuron moments `M_k` (closed form or quadrature, with accuracy).
-//! - [`exact`]: exact finite-width correlators `G4`, `G6`, `kappa4 ~ 1/N`, `kappa6 ~ 1/N^2`.
-//! - [`vertex`]: EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic terms with a cutoff.
+//! - [`multiset`] -- symmetric-tensor indexing (position <-> multiset, multiplicities).
+//! - [`kernel`] -- GP kernels `K` and `K_g` for Erf, ReLU and Gauss-net at any `d`.
+//! - [`wick`] -- perfect matchings and GP correlators (Wick sums).
+//! - [`diagram`] -- Wick contractions with vertices, deriving the diagram coefficients.
+//! - [`split`] -- the 15 `{4|2}` splits of six points.
+//! - [`moments`] -- single-neuron moments `M_k` (closed form or quadrature, with accuracy).
+//! - [`exact`] -- exact finite-width correlators `G4`, `G6`, `kappa4 ~ 1/N`, `kappa6 ~ 1/N^2`.
+//! - [`vertex`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic terms with a cutoff.
 
 mod error;
 
@@ -33,8 +33,8 @@ pub use exact::{ExactCorrelators, FiniteWidthTheory};
 pub use input_set::InputSet;
 pub use kernel::{kernel, kernel_g, kernel_matrix};
 pub use moments::NeuronMoments;
-pub use multiset::Multisets;
+pub use multiset::{BATCH, Lanes, Multisets, lane_sum};
 pub use network::{Activation, Network};
 pub use split::SplitTable;
 pub use vertex::{Cutoff, VertexIntegrals, VertexTable};
-pub use wick::{WickTable, perfect_matchings};
+pub use wick::{WickSums, perfect_matchings};

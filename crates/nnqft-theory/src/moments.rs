@@ -26,7 +26,7 @@
 
 use crate::error::{Result, TheoryError};
 use crate::input_set::InputSet;
-use crate::multiset::Multisets;
+use crate::multiset::{BATCH, Multisets};
 use crate::network::{Activation, Network};
 use gauss_quad::GaussLegendre;
 use std::f64::consts::PI;
@@ -110,9 +110,17 @@ fn gauss_moment(net: &Network, inputs: &InputSet, ms: &[u8]) -> f64 {
 /// `sum_q w_q prod_a phi_a(q)` for every multiset of order 2, 4, 6, times the order factor.
 fn integrate(rule: &NeuronRule, multisets: &[Multisets; 3], m: usize) -> [Vec<f64>; 3] {
     let mut sums = [0, 1, 2].map(|o| vec![0.0; multisets[o].len()]);
-    for (w, phis) in rule.weights.iter().zip(rule.phis.chunks_exact(m)) {
+    let mut lanes = vec![[0.0; BATCH]; m];
+    for (ws, phis) in rule.weights.chunks(BATCH).zip(rule.phis.chunks(BATCH * m)) {
+        let mut weights = [0.0; BATCH];
+        weights[..ws.len()].copy_from_slice(ws);
+        for (j, node) in phis.chunks_exact(m).enumerate() {
+            for (lane, v) in lanes.iter_mut().zip(node) {
+                lane[j] = *v;
+            }
+        }
         for (ms, sum) in multisets.iter().zip(sums.iter_mut()) {
-            ms.accumulate_products(phis, *w, sum);
+            ms.accumulate_batch(&lanes, &weights, sum, None);
         }
     }
     for (sum, factor) in sums.iter_mut().zip(rule.order_factor) {

@@ -131,6 +131,87 @@ impl Multisets {
     }
 }
 
+/// Number of samples processed together by the batched accumulators: inner loops run over a
+/// fixed-size array of this length so that the compiler vectorises them.
+pub const BATCH: usize = 32;
+
+/// One value per sample of a batch.
+pub type Lanes = [f64; BATCH];
+
+/// Pairwise sum of one batch of lanes (32 -> 16 -> 8 -> 4 -> 1): vectorisable, fixed order,
+/// and more accurate than a running sum.
+#[inline]
+pub fn lane_sum(l: &Lanes) -> f64 {
+    let mut a = [0.0; BATCH / 2];
+    for (i, v) in a.iter_mut().enumerate() {
+        *v = l[i] + l[i + BATCH / 2];
+    }
+    let mut b = [0.0; BATCH / 4];
+    for (i, v) in b.iter_mut().enumerate() {
+        *v = a[i] + a[i + BATCH / 4];
+    }
+    let mut c = [0.0; BATCH / 8];
+    for (i, v) in c.iter_mut().enumerate() {
+        *v = b[i] + b[i + BATCH / 8];
+    }
+    (c[0] + c[2]) + (c[1] + c[3])
+}
+
+impl Multisets {
+    /// Batched form of [`Self::accumulate_products`]: `values[a]` holds point `a`'s value for
+    /// each of `BATCH` samples; for every multiset adds `sum_j w_j prod_a values[a][j]` to
+    /// `sums[pos]` and, if given, `sum_j (w_j prod_a values[a][j])^2` to `squares[pos]`.
+    /// Unused lanes must have weight 0.
+    pub fn accumulate_batch(
+        &self,
+        values: &[Lanes],
+        weights: &Lanes,
+        sums: &mut [f64],
+        mut squares: Option<&mut [f64]>,
+    ) {
+        debug_assert_eq!(values.len(), self.m);
+        debug_assert_eq!(sums.len(), self.len());
+        let mut prefix = vec![*weights; self.n + 1];
+        let mut k = 0;
+        batch_rec(values, self.n, 0, 0, &mut prefix, sums, &mut squares, &mut k);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn batch_rec(
+    values: &[Lanes],
+    n: usize,
+    depth: usize,
+    start: usize,
+    prefix: &mut [Lanes],
+    sums: &mut [f64],
+    squares: &mut Option<&mut [f64]>,
+    k: &mut usize,
+) {
+    let base = prefix[depth];
+    if depth + 1 == n {
+        for v in &values[start..] {
+            let mut leaf = [0.0; BATCH];
+            for ((l, b), x) in leaf.iter_mut().zip(&base).zip(v) {
+                *l = b * x;
+            }
+            sums[*k] += lane_sum(&leaf);
+            if let Some(sq) = squares.as_deref_mut() {
+                leaf.iter_mut().for_each(|l| *l *= *l);
+                sq[*k] += lane_sum(&leaf);
+            }
+            *k += 1;
+        }
+        return;
+    }
+    for a in start..values.len() {
+        for ((p, b), x) in prefix[depth + 1].iter_mut().zip(&base).zip(&values[a]) {
+            *p = b * x;
+        }
+        batch_rec(values, n, depth + 1, a, prefix, sums, squares, k);
+    }
+}
+
 fn accumulate_rec(values: &[f64], depth: usize, start: usize, prefix: f64, sums: &mut [f64], k: &mut usize) {
     if depth == 1 {
         for &v in &values[start..] {
@@ -188,6 +269,31 @@ mod tests {
         for (pos, s) in ms.iter().enumerate() {
             let direct: f64 = 1.0 + 2.0 * s.iter().map(|&a| vals[a as usize]).product::<f64>();
             assert!((sums[pos] - direct).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn batched_products_match_scalar_products() {
+        let m = 3;
+        let ms = Multisets::new(m, 4).unwrap();
+        let mut lanes = vec![[0.0; BATCH]; m];
+        let mut scalar = vec![0.0; ms.len()];
+        let mut scalar_sq = vec![0.0; ms.len()];
+        for j in 0..5 {
+            let vals: Vec<f64> = (0..m).map(|a| 0.3 + 0.7 * a as f64 - 0.2 * j as f64).collect();
+            let sq: Vec<f64> = vals.iter().map(|v| v * v).collect();
+            for a in 0..m {
+                lanes[a][j] = vals[a];
+            }
+            ms.accumulate_products(&vals, 1.0, &mut scalar);
+            ms.accumulate_products(&sq, 1.0, &mut scalar_sq);
+        }
+        let (mut sums, mut squares) = (vec![0.0; ms.len()], vec![0.0; ms.len()]);
+        let mut weights = [0.0; BATCH];
+        weights[..5].iter_mut().for_each(|w| *w = 1.0);
+        ms.accumulate_batch(&lanes, &weights, &mut sums, Some(&mut squares));
+        for p in 0..ms.len() {
+            assert!((sums[p] - scalar[p]).abs() < 1e-12 && (squares[p] - scalar_sq[p]).abs() < 1e-12);
         }
     }
 

@@ -1,12 +1,27 @@
 //! Wick contractions: the perfect matchings of `n` points and the Gaussian (free-field)
 //! correlator `G_GP(n) = sum over matchings of prod K(x_a, x_b)` (slides, "Experimental
 //! Verification of NNGP"): 3 matchings for `n = 4`, 15 for `n = 6`, `(n-1)!!` in general.
+//!
+//! [`WickSums`] evaluates all even orders at once by the recursion on the first point,
+//!
+//! $$W(i_0, i_1, \dots, i_{n-1}) = \sum_{j=1}^{n-1} C(i_0, i_j)\, W(\{i_1..i_{n-1}\} \setminus i_j),$$
+//!
+//! so order 6 costs 5 multiply-adds per multiset on top of order 4 (instead of 15 x 3).
 
 use crate::error::{Result, TheoryError};
-use crate::multiset::Multisets;
+use crate::multiset::{BATCH, Lanes, Multisets};
 
 /// All perfect matchings of `0..n` (`n` even), each as `n/2` pairs `(a, b)` with `a < b`.
 pub fn perfect_matchings(n: usize) -> Result<Vec<Vec<(usize, usize)>>> {
+    check_even(n)?;
+    let mut out = Vec::new();
+    let mut cur = Vec::with_capacity(n / 2);
+    let free: Vec<usize> = (0..n).collect();
+    matchings_rec(&free, &mut cur, &mut out);
+    Ok(out)
+}
+
+fn check_even(n: usize) -> Result<()> {
     if !n.is_multiple_of(2) || n == 0 {
         return Err(TheoryError::OutOfRange {
             field: "order n",
@@ -14,11 +29,7 @@ pub fn perfect_matchings(n: usize) -> Result<Vec<Vec<(usize, usize)>>> {
             allowed: "an even integer >= 2",
         });
     }
-    let mut out = Vec::new();
-    let mut cur = Vec::with_capacity(n / 2);
-    let free: Vec<usize> = (0..n).collect();
-    matchings_rec(&free, &mut cur, &mut out);
-    Ok(out)
+    Ok(())
 }
 
 fn matchings_rec(free: &[usize], cur: &mut Vec<(usize, usize)>, out: &mut Vec<Vec<(usize, usize)>>) {
@@ -34,62 +45,99 @@ fn matchings_rec(free: &[usize], cur: &mut Vec<(usize, usize)>, out: &mut Vec<Ve
     }
 }
 
-/// Precomputed Wick sums over every multiset of one even order: for each multiset and each
-/// matching, the flat indices `a * m + b` of the kernel entries to multiply.
+/// One order of the recursion: for each multiset, `n - 1` terms
+/// `(flat covariance index a * m + b, position of the remaining multiset one order down)`.
 #[derive(Debug, Clone)]
-pub struct WickTable {
-    m: usize,
-    pairs_per_term: usize,
-    terms_per_multiset: usize,
-    entries: Vec<u16>,
+struct Level {
+    multisets: Multisets,
+    terms: Vec<(u32, u32)>,
 }
 
-impl WickTable {
-    /// Builds the table for all multisets of `multisets` (order must be even).
-    pub fn new(multisets: &Multisets) -> Result<Self> {
-        let n = multisets.order();
-        let m = multisets.points();
-        let matchings = perfect_matchings(n)?;
-        let mut entries = Vec::with_capacity(multisets.len() * matchings.len() * n / 2);
-        for ms in multisets.iter() {
-            for mt in &matchings {
-                for &(a, b) in mt {
-                    entries.push((ms[a] as usize * m + ms[b] as usize) as u16);
+/// Wick sums of every even order `2, 4, ..., n_max` over all multisets of `m` points.
+#[derive(Debug, Clone)]
+pub struct WickSums {
+    m: usize,
+    levels: Vec<Level>,
+}
+
+impl WickSums {
+    /// Builds the recursion tables for orders `2..=n_max` (`n_max` even).
+    pub fn new(m: usize, n_max: usize) -> Result<Self> {
+        check_even(n_max)?;
+        let mut levels: Vec<Level> = Vec::new();
+        for n in (2..=n_max).step_by(2) {
+            let multisets = Multisets::new(m, n)?;
+            let mut terms = Vec::with_capacity(multisets.len() * (n - 1));
+            for ms in multisets.iter() {
+                let i0 = ms[0] as usize;
+                for j in 1..n {
+                    let cov = (i0 * m + ms[j] as usize) as u32;
+                    let lower = match levels.last() {
+                        None => u32::MAX,
+                        Some(l) => {
+                            let rest: Vec<usize> = (1..n).filter(|&k| k != j).map(|k| ms[k] as usize).collect();
+                            l.multisets.position(&rest).unwrap_or(0) as u32
+                        }
+                    };
+                    terms.push((cov, lower));
                 }
             }
+            levels.push(Level { multisets, terms });
         }
-        Ok(Self { m, pairs_per_term: n / 2, terms_per_multiset: matchings.len(), entries })
+        Ok(Self { m, levels })
     }
 
-    /// Number of multisets covered.
-    pub fn len(&self) -> usize {
-        self.entries.len() / (self.pairs_per_term * self.terms_per_multiset)
-    }
-    /// Never empty.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+    /// The multisets of order `2 (k + 1)`.
+    pub fn multisets(&self, k: usize) -> &Multisets {
+        &self.levels[k].multisets
     }
 
-    /// Adds `weight * Wick(cov)` for every multiset to `sums`; `cov` is the row-major
-    /// `m x m` covariance.
-    #[inline]
-    pub fn accumulate(&self, cov: &[f64], weight: f64, sums: &mut [f64]) {
+    /// The Wick sum of every order and multiset for the row-major `m x m` covariance `cov`;
+    /// element `k` of the result is order `2 (k + 1)`.
+    pub fn evaluate(&self, cov: &[f64]) -> Vec<Vec<f64>> {
         debug_assert_eq!(cov.len(), self.m * self.m);
-        let block = self.pairs_per_term * self.terms_per_multiset;
-        for (s, chunk) in sums.iter_mut().zip(self.entries.chunks_exact(block)) {
-            let mut total = 0.0;
-            for term in chunk.chunks_exact(self.pairs_per_term) {
-                total += term.iter().map(|&e| cov[e as usize]).product::<f64>();
-            }
-            *s += weight * total;
+        let mut out: Vec<Vec<f64>> = Vec::with_capacity(self.levels.len());
+        for (k, level) in self.levels.iter().enumerate() {
+            let n = level.multisets.order();
+            let vals = level
+                .terms
+                .chunks_exact(n - 1)
+                .map(|terms| match k {
+                    0 => cov[terms[0].0 as usize],
+                    _ => terms.iter().map(|&(c, l)| cov[c as usize] * out[k - 1][l as usize]).sum(),
+                })
+                .collect();
+            out.push(vals);
         }
+        out
     }
 
-    /// The Wick sum for every multiset, as a new vector.
-    pub fn evaluate(&self, cov: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; self.len()];
-        self.accumulate(cov, 1.0, &mut out);
-        out
+    /// Batched evaluation: `cov[a * m + b]` holds the covariance of each of `BATCH` samples;
+    /// `out[k]` receives the lanes of order `2 (k + 1)` for every multiset (resized as needed).
+    pub fn evaluate_batch(&self, cov: &[Lanes], out: &mut Vec<Vec<Lanes>>) {
+        debug_assert_eq!(cov.len(), self.m * self.m);
+        out.resize(self.levels.len(), Vec::new());
+        for (k, level) in self.levels.iter().enumerate() {
+            let n = level.multisets.order();
+            let (done, rest) = out.split_at_mut(k);
+            let cur = &mut rest[0];
+            cur.resize(level.multisets.len(), [0.0; BATCH]);
+            for (dst, terms) in cur.iter_mut().zip(level.terms.chunks_exact(n - 1)) {
+                if k == 0 {
+                    *dst = cov[terms[0].0 as usize];
+                    continue;
+                }
+                let lower = &done[k - 1];
+                let mut acc = [0.0; BATCH];
+                for &(c, l) in terms {
+                    let (cv, lv) = (&cov[c as usize], &lower[l as usize]);
+                    for ((a, x), y) in acc.iter_mut().zip(cv).zip(lv) {
+                        *a += x * y;
+                    }
+                }
+                *dst = acc;
+            }
+        }
     }
 }
 
@@ -110,10 +158,37 @@ mod tests {
     #[test]
     fn gaussian_moments_of_one_point() {
         // E[f^4] = 3 s^2, E[f^6] = 15 s^3 for one point of variance s.
-        let cov = [2.0];
-        for (n, expect) in [(4, 12.0), (6, 120.0)] {
-            let t = WickTable::new(&Multisets::new(1, n).unwrap()).unwrap();
-            assert!((t.evaluate(&cov)[0] - expect).abs() < 1e-12);
+        let w = WickSums::new(1, 6).unwrap().evaluate(&[2.0]);
+        assert!((w[1][0] - 12.0).abs() < 1e-12 && (w[2][0] - 120.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn recursion_equals_the_sum_over_all_matchings() {
+        let m = 4;
+        let cov: Vec<f64> =
+            (0..m * m).map(|i| ((i / m) * (i % m)) as f64 * 0.1 + 1.0 / (1.0 + (i / m + i % m) as f64)).collect();
+        let ws = WickSums::new(m, 6).unwrap();
+        let vals = ws.evaluate(&cov);
+        for (k, n) in [(1usize, 4usize), (2, 6)] {
+            let matchings = perfect_matchings(n).unwrap();
+            for (pos, ms) in ws.multisets(k).iter().enumerate() {
+                let brute: f64 = matchings
+                    .iter()
+                    .map(|mt| mt.iter().map(|&(a, b)| cov[ms[a] as usize * m + ms[b] as usize]).product::<f64>())
+                    .sum();
+                assert!((vals[k][pos] - brute).abs() < 1e-12 * brute.abs(), "n={n} {ms:?}");
+            }
+        }
+        let mut lanes = vec![[0.0; BATCH]; m * m];
+        for (l, c) in lanes.iter_mut().zip(&cov) {
+            l[3] = *c;
+        }
+        let mut out = Vec::new();
+        ws.evaluate_batch(&lanes, &mut out);
+        for k in 0..3 {
+            for (pos, v) in vals[k].iter().enumerate() {
+                assert!((out[k][pos][3] - v).abs() < 1e-12 * v.abs().max(1.0) && out[k][pos][0] == 0.0);
+            }
         }
     }
 }

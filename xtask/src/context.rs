@@ -1,0 +1,101 @@
+//! What every stage of a run shares: output folder, seed, threads, resume flag, run id, and
+//! the resumable block cache (`<out>/.blocks/*.json`, each written atomically and tagged
+//! with the configuration hash, removed after a successful run).
+
+use anyhow::{Context as _, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use nnqft_sampling::{Ensemble, EnsembleResult};
+use nnqft_theory::Multisets;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Shared run settings.
+pub struct Context {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Master seed.
+    pub seed: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Reuse finished blocks from an interrupted run with the same configuration.
+    pub resume: bool,
+    /// Run id written into every report row.
+    pub run_id: String,
+    /// Hash of the configuration (blocks from another configuration are never reused).
+    pub config_hash: String,
+    /// Show progress bars.
+    pub progress: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedBlock {
+    config_hash: String,
+    seed: u64,
+    points: usize,
+    experiments: usize,
+    nets: u64,
+    means: [Vec<f64>; 3],
+}
+
+impl Context {
+    fn block_path(&self, key: &str) -> PathBuf {
+        self.out.join(".blocks").join(format!("{key}.json"))
+    }
+
+    /// Runs an ensemble, or reuses its cached result under `--resume`. `key` names the
+    /// block uniquely within a run.
+    pub fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> Result<EnsembleResult> {
+        let path = self.block_path(key);
+        if self.resume
+            && let Ok(text) = std::fs::read_to_string(&path)
+        {
+            let cached: CachedBlock =
+                serde_json::from_str(&text).with_context(|| format!("corrupt block {}", path.display()))?;
+            if cached.config_hash == self.config_hash && cached.seed == seed {
+                eprintln!("{key}: reused from {}", path.display());
+                let m = cached.points;
+                return Ok(EnsembleResult {
+                    multisets: [Multisets::new(m, 2)?, Multisets::new(m, 4)?, Multisets::new(m, 6)?],
+                    experiments: cached.experiments,
+                    nets: cached.nets,
+                    means: cached.means,
+                    variances: None,
+                });
+            }
+        }
+        let total = ensemble.nets_total();
+        let bar = if self.progress { ProgressBar::new(total) } else { ProgressBar::hidden() };
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>34} [{bar:28}] {human_pos}/{human_len} nets {per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(key.to_string());
+        let start = Instant::now();
+        let result = ensemble.run_with_progress(self.threads, &|n| bar.inc(n))?;
+        bar.finish_and_clear();
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!("{key}: {total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
+        std::fs::create_dir_all(path.parent().unwrap_or(&self.out))?;
+        let cached = CachedBlock {
+            config_hash: self.config_hash.clone(),
+            seed,
+            points: ensemble.inputs().len(),
+            experiments: result.experiments,
+            nets: result.nets,
+            means: result.means.clone(),
+        };
+        crate::report::write_atomic(&path, serde_json::to_string(&cached)?.as_bytes())?;
+        Ok(result)
+    }
+
+    /// Removes the block cache after a successful run.
+    pub fn clear_blocks(&self) {
+        let _ = std::fs::remove_dir_all(self.out.join(".blocks"));
+    }
+}
+
+/// Seed of one block: SplitMix64 of the master seed and a code naming the block.
+pub fn block_seed(master: u64, code: &[u64]) -> u64 {
+    code.iter().fold(nnqft_sampling::seed::splitmix64(master), |h, c| nnqft_sampling::seed::splitmix64(h ^ c))
+}

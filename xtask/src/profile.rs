@@ -1,0 +1,96 @@
+//! Run profiles of `cargo xtask reproduce`: what is sampled, at which size.
+
+use serde::Serialize;
+
+/// A named profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// Small ensembles for CI and snapshot tests (well under a minute).
+    Quick,
+    /// The paper's scale at d = 1: 10 widths, 10 experiments of 10^5 nets, both estimators.
+    Default,
+    /// `default` plus d = 2 and d = 3.
+    PaperFull,
+}
+
+impl Profile {
+    /// Kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Quick => "quick",
+            Profile::Default => "default",
+            Profile::PaperFull => "paper-full",
+        }
+    }
+}
+
+/// The paper's widths (section 2).
+pub const PAPER_WIDTHS: [usize; 10] = [2, 3, 4, 5, 10, 20, 50, 100, 500, 1000];
+
+/// The scaling study of one profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScalingPlan {
+    /// Input dimensions.
+    pub dims: Vec<usize>,
+    /// Hidden widths.
+    pub widths: Vec<usize>,
+    /// Experiments per width.
+    pub experiments: usize,
+    /// Nets per experiment.
+    pub nets: u64,
+}
+
+/// Everything a profile runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// Profile name.
+    pub profile: Profile,
+    /// The N^-1 scaling study.
+    pub scaling: ScalingPlan,
+    /// Table 5: experiments and nets per experiment for the Monte Carlo source.
+    pub table5_experiments: usize,
+    /// Table 5 nets per experiment.
+    pub table5_nets: u64,
+    /// RG flow: nets per experiment for the measured couplings.
+    pub rg_nets: u64,
+    /// RG flow: experiments.
+    pub rg_experiments: usize,
+}
+
+impl Plan {
+    /// The plan of a profile.
+    pub fn of(profile: Profile) -> Self {
+        match profile {
+            Profile::Quick => Self {
+                profile,
+                scaling: ScalingPlan { dims: vec![1], widths: vec![2, 5, 20, 100], experiments: 4, nets: 2_000 },
+                table5_experiments: 4,
+                table5_nets: 4_000,
+                rg_nets: 4_000,
+                rg_experiments: 4,
+            },
+            Profile::Default => Self {
+                profile,
+                scaling: ScalingPlan { dims: vec![1], widths: PAPER_WIDTHS.to_vec(), experiments: 10, nets: 100_000 },
+                table5_experiments: 10,
+                table5_nets: 100_000,
+                rg_nets: 100_000,
+                rg_experiments: 10,
+            },
+            Profile::PaperFull => Self {
+                profile,
+                scaling: ScalingPlan {
+                    dims: vec![1, 2, 3],
+                    widths: PAPER_WIDTHS.to_vec(),
+                    experiments: 10,
+                    nets: 100_000,
+                },
+                table5_experiments: 10,
+                table5_nets: 100_000,
+                rg_nets: 100_000,
+                rg_experiments: 10,
+            },
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Report tables and atomic file writes. A [`Table`] is built column by column and written
+//! as Parquet with polars; every file is written to `NAME.tmp` and renamed, so an
+//! interrupted run never leaves a half-written report.
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use std::path::Path;
+
+/// Column values: f64 (nullable), string or integer.
+pub enum Values {
+    /// Nullable f64.
+    F64(Vec<Option<f64>>),
+    /// Lower-case categorical strings and labels.
+    Str(Vec<String>),
+    /// Integers (widths, orders, counts).
+    I64(Vec<i64>),
+}
+
+/// A report table: named columns of equal length.
+#[derive(Default)]
+pub struct Table {
+    columns: Vec<(&'static str, Values)>,
+}
+
+impl Table {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds a string column.
+    pub fn str<S: Into<String>>(mut self, name: &'static str, values: impl IntoIterator<Item = S>) -> Self {
+        self.columns.push((name, Values::Str(values.into_iter().map(Into::into).collect())));
+        self
+    }
+    /// Adds an f64 column (non-finite values become null).
+    pub fn f64(mut self, name: &'static str, values: impl IntoIterator<Item = f64>) -> Self {
+        self.columns.push((name, Values::F64(values.into_iter().map(|v| v.is_finite().then_some(v)).collect())));
+        self
+    }
+    /// Adds a nullable f64 column.
+    pub fn opt(mut self, name: &'static str, values: impl IntoIterator<Item = Option<f64>>) -> Self {
+        self.columns.push((name, Values::F64(values.into_iter().map(|v| v.filter(|x| x.is_finite())).collect())));
+        self
+    }
+    /// Adds an integer column.
+    pub fn int(mut self, name: &'static str, values: impl IntoIterator<Item = i64>) -> Self {
+        self.columns.push((name, Values::I64(values.into_iter().collect())));
+        self
+    }
+    /// Number of rows (of the first column).
+    pub fn height(&self) -> usize {
+        self.columns.first().map_or(0, |(_, v)| match v {
+            Values::F64(x) => x.len(),
+            Values::Str(x) => x.len(),
+            Values::I64(x) => x.len(),
+        })
+    }
+    /// Prepends the `run_id` column and converts to a polars frame.
+    pub fn into_frame(self, run_id: &str) -> Result<DataFrame> {
+        let h = self.height();
+        let mut cols = vec![Column::new("run_id".into(), vec![run_id.to_string(); h])];
+        for (name, v) in self.columns {
+            cols.push(match v {
+                Values::F64(x) => Column::new(name.into(), x),
+                Values::Str(x) => Column::new(name.into(), x),
+                Values::I64(x) => Column::new(name.into(), x),
+            });
+        }
+        Ok(DataFrame::new_infer_height(cols)?)
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = tmp_path(path);
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+fn tmp_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+/// Writes a table as Parquet, atomically.
+pub fn write_parquet(path: &Path, table: Table, run_id: &str) -> Result<()> {
+    let mut df = table.into_frame(run_id)?;
+    let tmp = tmp_path(path);
+    let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    ParquetWriter::new(file).finish(&mut df).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {}", tmp.display()))?;
+    Ok(())
+}
+
+/// Reads a Parquet report back (tests and `--check`).
+pub fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(ParquetReader::new(file).finish()?)
+}
