@@ -20,9 +20,11 @@ pub mod profile;
 pub mod provenance;
 pub mod report;
 pub mod reproduce;
+pub mod rg;
 pub mod sample;
 pub mod scaling;
 pub mod summary;
+pub mod table5;
 
 use std::path::PathBuf;
 

@@ -12,6 +12,8 @@ pub enum Values {
     F64(Vec<Option<f64>>),
     /// Lower-case categorical strings and labels.
     Str(Vec<String>),
+    /// Nullable strings.
+    OptStr(Vec<Option<String>>),
     /// Integers (widths, orders, counts).
     I64(Vec<i64>),
 }
@@ -30,6 +32,16 @@ impl Table {
     /// Adds a string column.
     pub fn str<S: Into<String>>(mut self, name: &'static str, values: impl IntoIterator<Item = S>) -> Self {
         self.columns.push((name, Values::Str(values.into_iter().map(Into::into).collect())));
+        self
+    }
+    /// Adds a nullable string column.
+    pub fn opt_str(mut self, name: &'static str, values: impl IntoIterator<Item = Option<String>>) -> Self {
+        self.columns.push((name, Values::OptStr(values.into_iter().collect())));
+        self
+    }
+    /// Adds an f64 column that keeps infinities (a cutoff of infinity is a value, not a gap).
+    pub fn f64_with_inf(mut self, name: &'static str, values: impl IntoIterator<Item = f64>) -> Self {
+        self.columns.push((name, Values::F64(values.into_iter().map(|v| (!v.is_nan()).then_some(v)).collect())));
         self
     }
     /// Adds an f64 column (non-finite values become null).
@@ -52,6 +64,7 @@ impl Table {
         self.columns.first().map_or(0, |(_, v)| match v {
             Values::F64(x) => x.len(),
             Values::Str(x) => x.len(),
+            Values::OptStr(x) => x.len(),
             Values::I64(x) => x.len(),
         })
     }
@@ -63,6 +76,7 @@ impl Table {
             cols.push(match v {
                 Values::F64(x) => Column::new(name.into(), x),
                 Values::Str(x) => Column::new(name.into(), x),
+                Values::OptStr(x) => Column::new(name.into(), x),
                 Values::I64(x) => Column::new(name.into(), x),
             });
         }

@@ -93,3 +93,215 @@ pub fn scaling_section(rows: &[ScalingRow], fits: &[FitRow]) -> String {
     }
     s
 }
+
+fn with_err(v: f64, e: Option<f64>) -> String {
+    match e {
+        Some(e) if e.is_finite() && e > 0.0 => format!("{} ± {}", sig(v), sig(e)),
+        _ => sig(v),
+    }
+}
+
+/// The Table 5 section.
+pub fn table5_section(rows: &[crate::table5::Row]) -> String {
+    use nnqft_fit::{Loss, Model};
+    let mut s = String::new();
+    let _ = writeln!(s, "## 2. Table 5: EFT couplings fitted to the 4-pt deviation (paper section 4)\n");
+    let _ = writeln!(
+        s,
+        "Convention (every column here): `Delta G4 = lambda0 T0 + lambda2 T2 + lambdaNL TNL`; the coupling of the action \
+         `S = S_GP + int lambda f^4` has the opposite sign. Fits over all ordered 4-tuples of the train set \
+         (126 multisets weighted by multiplicity); losses on the test set (MAPE in percent). `exact`: \
+         `Delta G4 = kappa4` from nnqft-theory; `monte_carlo`: each experiment fitted separately, mean ± standard \
+         error over experiments; `paper`: as published (the published script trained with MSE over unique \
+         tensor entries, unweighted, and paired the train data with the test-set integrals; SPEC section 7). \
+         `z(paper)` is (paper - ours) / our standard error, against the conditional-estimator MSE fit. `cond` is \
+         the condition number of the column-scaled train design: T0, T2 and TNL are nearly collinear, so M2 and M3 \
+         couplings are poorly determined and their spread over experiments says how poorly. `not determined`: the \
+         design is rank deficient. For ReLU with sigma_b = 0 at d = 1, `K_g(x, x_a) = sigma_w^4 relu(x) x_a / 2`, so \
+         T0, T2 and TNL are all exactly proportional to `prod_a x_a`: only one combination of the couplings is \
+         determined, and the paper's separate ReLU M2/M3 values reflect where its SGD stopped, not the data.\n"
+    );
+    for act in [nnqft_theory::Activation::Gauss, nnqft_theory::Activation::Relu, nnqft_theory::Activation::Erf] {
+        let sel: Vec<&crate::table5::Row> = rows.iter().filter(|r| r.network == act).collect();
+        let Some(first) = sel.first() else { continue };
+        let _ = writeln!(
+            s,
+            "### {} (N = {}, Lambda = {}, sigma_b = {})\n",
+            act.name(),
+            first.width,
+            if first.cutoff.is_finite() { sig(first.cutoff) } else { "infinity".into() },
+            act.paper_sigma_b()
+        );
+        let _ = writeln!(
+            s,
+            "| model | source | estimator | loss | lambda0 | lambda2 | lambdaNL | test MAPE % | test MSE | cond | z(paper) |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|");
+        for model in Model::ALL {
+            let reference = sel.iter().find(|r| {
+                r.model == model
+                    && r.source == "monte_carlo"
+                    && r.loss == Loss::Mse
+                    && r.estimator == Some(nnqft_sampling::Estimator::Conditional)
+            });
+            for r in sel.iter().filter(|r| r.model == model) {
+                let z = if r.source == "paper" {
+                    reference.and_then(|m| m.stderr.map(|se| (m, se))).map_or_else(
+                        || "-".to_string(),
+                        |(m, se)| {
+                            (0..model.couplings())
+                                .map(|j| {
+                                    if se[j] > 0.0 {
+                                        format!("{:.1}", (r.couplings[j] - m.couplings[j]) / se[j])
+                                    } else {
+                                        "-".into()
+                                    }
+                                })
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        },
+                    )
+                } else {
+                    String::new()
+                };
+                let e = |j: usize| r.stderr.map(|s| s[j]);
+                if r.singular {
+                    let _ = writeln!(
+                        s,
+                        "| {} | {} | {} | {} | not determined | not determined | not determined | - | - | inf | {z} |",
+                        model.name(),
+                        r.source,
+                        r.estimator.map_or("-", |e| e.name()),
+                        r.loss.name()
+                    );
+                    continue;
+                }
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {z} |",
+                    model.name(),
+                    r.source,
+                    r.estimator.map_or("-", |e| e.name()),
+                    r.loss.name(),
+                    with_err(r.couplings[0], e(0)),
+                    with_err(r.couplings[1], e(1)),
+                    with_err(r.couplings[2], e(2)),
+                    sig(r.test.0),
+                    sig(r.test.1),
+                    opt(r.condition_number),
+                );
+            }
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
+/// The RG, 6-pt prediction, sextic coupling and naturalness sections.
+pub fn rg_section(r: &crate::rg::RgReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "## 3. RG flow of the quartic coupling (paper section 5)\n");
+    let _ = writeln!(
+        s,
+        "`lambda_m(Lambda) = Delta G4_m / T0_m(Lambda)` per multiset; pooled fit of `log10 |lambda_m|` on \
+         `log10 Lambda` over all multisets and the 21 cutoffs. Dimension counting for ReLU (sigma_b = 0, the kernel \
+         is homogeneous of degree 1 in x): `T0 ~ Lambda^(4+d)`, so `lambda ~ Lambda^-(4+d)`. `monte_carlo` uses the \
+         conditional estimator.\n"
+    );
+    let _ = writeln!(s, "| network | d | source | slope | R^2 | dimension counting |");
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    for f in &r.fits {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.4} | {:.6} | {} |",
+            f.network.name(),
+            f.d,
+            f.source,
+            f.slope,
+            f.r2,
+            f.slope_expected.map_or_else(|| "-".into(), |v| format!("{v}"))
+        );
+    }
+    let _ = writeln!(s, "\nCoupling and beta function at selected cutoffs (exact; measured mean ± standard error):\n");
+    let _ = writeln!(
+        s,
+        "| network | d | N | Lambda | lambda exact | lambda measured | beta exact | spread over multisets | kappa exact | kappa spread |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
+    for row in r.flow.iter().filter(|row| [10.0, 100.0, 1e3, 1e4, 1e5].contains(&row.cutoff)) {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.network.name(),
+            row.d,
+            row.width,
+            sig(row.cutoff),
+            sig(row.lambda_exact),
+            with_err(row.lambda_mean, Some(row.lambda_stderr)),
+            sig(row.beta_exact),
+            sig(row.lambda_spread),
+            sig(row.kappa_exact),
+            sig(row.kappa_spread)
+        );
+    }
+    let _ = writeln!(s, "\n## 4. The 6-pt function predicted from the 4-pt coupling\n");
+    let _ = writeln!(
+        s,
+        "Ratios are means over all 462 multisets of `(G6_GP [+ lambda(Lambda) Q6(Lambda)]) / G6`, \
+         `Q6 = 24 sum_15 I4 K`, `lambda(Lambda)` the M1 coupling of the 4-pt function at that cutoff. The RG equation \
+         `dG/dlogLambda = 0` says the `+lambda` ratio must not depend on Lambda. Spread = (max - min) over the 21 cutoffs.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| network | N | GP / G6 measured | (GP + lambda) / G6 measured: min .. max | GP / G6 exact | (GP + lambda) / G6 exact: min .. max | spread (exact) |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+    let mut nets: Vec<(nnqft_theory::Activation, usize)> = Vec::new();
+    for row in &r.six {
+        if !nets.contains(&(row.network, row.width)) {
+            nets.push((row.network, row.width));
+        }
+    }
+    for (act, w) in nets {
+        let sel: Vec<&crate::rg::SixRow> = r.six.iter().filter(|x| x.network == act && x.width == w).collect();
+        let mm = |f: fn(&crate::rg::SixRow) -> f64| {
+            sel.iter().map(|x| f(x)).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)))
+        };
+        let (a0, a1) = mm(|x| x.ratio_gp_lambda);
+        let (b0, b1) = mm(|x| x.ratio_gp_lambda_exact);
+        let _ = writeln!(
+            s,
+            "| {} | {w} | {} | {} .. {} | {} | {} .. {} | {} |",
+            act.name(),
+            sig(sel[0].ratio_gp),
+            sig(a0),
+            sig(a1),
+            sig(sel[0].ratio_gp_exact),
+            sig(b0),
+            sig(b1),
+            sig(b1 - b0)
+        );
+    }
+    let _ = writeln!(s, "\n## 5. Naturalness: spread of lambda_m across multisets\n");
+    let _ = writeln!(
+        s,
+        "Exact `lambda_m = kappa4_m / T0_m` on the x-set `{{0.2, ..., 1.2}}` scaled by 0.01, 0.1 and 1, at the Table 5 \
+         width and cutoff of each network. Spread = std over the 126 multisets / |mean|. The conjecture: couplings are \
+         (nearly) constant when the GP kernel is translation invariant (Gauss-net).\n"
+    );
+    let _ = writeln!(s, "| network | N | Lambda | x scale | lambda mean | spread |");
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    for n in &r.natural {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            n.network.name(),
+            n.width,
+            if n.cutoff.is_finite() { sig(n.cutoff) } else { "infinity".into() },
+            n.scale,
+            sig(n.lambda_mean),
+            sig(n.lambda_spread)
+        );
+    }
+    s
+}

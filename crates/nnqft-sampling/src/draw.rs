@@ -39,32 +39,70 @@ fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     rng.sample::<f64, _>(StandardNormal)
 }
 
+/// An activation as a type, so that the per-neuron loops are monomorphised per activation
+/// (static dispatch, no branch or indirect call per element).
+trait Activate {
+    fn phi(&self, z: f64, s_xx: f64) -> f64;
+}
+
+struct ErfAct;
+struct ReluAct;
+struct GaussAct;
+
+impl Activate for ErfAct {
+    #[inline(always)]
+    fn phi(&self, z: f64, _: f64) -> f64 {
+        erf(z)
+    }
+}
+impl Activate for ReluAct {
+    #[inline(always)]
+    fn phi(&self, z: f64, _: f64) -> f64 {
+        z.max(0.0)
+    }
+}
+impl Activate for GaussAct {
+    #[inline(always)]
+    fn phi(&self, z: f64, s_xx: f64) -> f64 {
+        (z - s_xx).exp()
+    }
+}
+
+/// Runs `$body` with `$act` bound to the network's activation type.
+macro_rules! with_activation {
+    ($net:expr, $act:ident => $body:expr) => {
+        match $net.activation() {
+            Activation::Erf => {
+                let $act = &ErfAct;
+                $body
+            }
+            Activation::Relu => {
+                let $act = &ReluAct;
+                $body
+            }
+            Activation::Gauss => {
+                let $act = &GaussAct;
+                $body
+            }
+        }
+    };
+}
+
 /// Draws the hidden parameters `(w, b)` of one neuron and writes `phi(w . x_a + b; x_a)`
 /// for every input point into `phi`. `w` is scratch of length `d`.
 #[inline]
 pub fn draw_neuron<R: Rng + ?Sized>(rng: &mut R, net: &Network, xs: &PreparedInputs, w: &mut [f64], phi: &mut [f64]) {
-    with_activation(net, |act| neuron(rng, net, xs, w, phi, &act));
-}
-
-/// Calls `body` with the activation as a monomorphic closure `(z, S(x,x)) -> phi`, so that
-/// the per-neuron loops carry no branch on the activation.
-#[inline(always)]
-fn with_activation<T>(net: &Network, body: impl FnOnce(&dyn Fn(f64, f64) -> f64) -> T) -> T {
-    match net.activation() {
-        Activation::Erf => body(&|z, _| erf(z)),
-        Activation::Relu => body(&|z, _| z.max(0.0)),
-        Activation::Gauss => body(&|z, s| (z - s).exp()),
-    }
+    with_activation!(net, act => neuron(rng, net, xs, w, phi, act))
 }
 
 #[inline(always)]
-fn neuron<R: Rng + ?Sized, F: Fn(f64, f64) -> f64 + ?Sized>(
+fn neuron<R: Rng + ?Sized, A: Activate>(
     rng: &mut R,
     net: &Network,
     xs: &PreparedInputs,
     w: &mut [f64],
     phi: &mut [f64],
-    act: &F,
+    act: &A,
 ) {
     let ws = net.weight_std();
     for c in w.iter_mut() {
@@ -73,12 +111,12 @@ fn neuron<R: Rng + ?Sized, F: Fn(f64, f64) -> f64 + ?Sized>(
     let b = net.sigma_b() * normal(rng);
     if xs.d == 1 {
         for ((p, x), s) in phi.iter_mut().zip(&xs.coords).zip(&xs.self_cov) {
-            *p = act(w[0] * x + b, *s);
+            *p = act.phi(w[0] * x + b, *s);
         }
     } else {
         for ((p, x), s) in phi.iter_mut().zip(xs.coords.chunks_exact(xs.d)).zip(&xs.self_cov) {
             let z = b + w.iter().zip(x).map(|(a, c)| a * c).sum::<f64>();
-            *p = act(z, *s);
+            *p = act.phi(z, *s);
         }
     }
 }
@@ -98,7 +136,7 @@ pub fn draw_outputs<R: Rng + ?Sized>(
     let vs = net.sigma_w() / (width as f64).sqrt();
     let b1 = net.sigma_b() * normal(rng);
     f.iter_mut().for_each(|v| *v = b1);
-    with_activation(net, |act| {
+    with_activation!(net, act => {
         for _ in 0..width {
             neuron(rng, net, xs, w, phi, act);
             let v = vs * normal(rng);
@@ -123,7 +161,7 @@ pub fn draw_conditional_cov<R: Rng + ?Sized>(
 ) {
     let m = xs.len();
     cov.iter_mut().for_each(|c| *c = 0.0);
-    with_activation(net, |act| {
+    with_activation!(net, act => {
         for _ in 0..width {
             neuron(rng, net, xs, w, phi, act);
             for a in 0..m {

@@ -1,0 +1,240 @@
+//! Table 5 of the paper (SPEC sections 5, 6): coupling fits of `Delta G4` with models M0..M3
+//! under MSE and MAPE, trained on the train x-set and tested on the test x-set, from three
+//! sources side by side: `exact` (`Delta G4 = kappa4` from nnqft-theory), `monte_carlo`
+//! (sampled ensembles, every experiment fitted separately) and `paper` (as published).
+
+use crate::context::{Context, block_seed};
+use crate::report::Table;
+use anyhow::{Context as _, Result, anyhow};
+use nnqft_fit::{Design, Loss, Model, evaluate, fit};
+use nnqft_sampling::{Ensemble, Estimator};
+use nnqft_stats::summarize;
+use nnqft_theory::{Activation, Cutoff, FiniteWidthTheory, InputSet, Network, VertexIntegrals, WickSums};
+
+/// The paper's Table 5 setup for one network: width and cutoff (SPEC section 6).
+pub fn setup(act: Activation) -> (usize, Cutoff) {
+    match act {
+        Activation::Gauss => (1000, Cutoff::Infinite),
+        Activation::Erf => (5, Cutoff::Finite(100.0)),
+        Activation::Relu => (20, Cutoff::Finite(100.0)),
+    }
+}
+
+/// One row of `table5.parquet`.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Network.
+    pub network: Activation,
+    /// Model.
+    pub model: Model,
+    /// Training loss.
+    pub loss: Loss,
+    /// `exact`, `monte_carlo` or `paper`.
+    pub source: &'static str,
+    /// Estimator (Monte Carlo rows only).
+    pub estimator: Option<Estimator>,
+    /// `(lambda0, lambda2, lambdaNL)`.
+    pub couplings: [f64; 3],
+    /// Standard errors over experiments (Monte Carlo only).
+    pub stderr: Option<[f64; 3]>,
+    /// Train losses (MAPE %, MSE).
+    pub train: Option<(f64, f64)>,
+    /// Test losses (MAPE %, MSE).
+    pub test: (f64, f64),
+    /// Condition number of the scaled train design.
+    pub condition_number: Option<f64>,
+    /// Width.
+    pub width: usize,
+    /// Cutoff.
+    pub cutoff: f64,
+    /// Nets (all experiments), Monte Carlo only.
+    pub nets: Option<u64>,
+    /// The design is rank deficient for this model: the couplings are not determined.
+    pub singular: bool,
+}
+
+/// Fits, mapping a rank-deficient design to `None` (couplings not determined by the data).
+fn fit_or_singular(design: &Design, target: &[f64], model: Model, loss: Loss) -> Result<Option<nnqft_fit::Couplings>> {
+    match fit(design, target, model, loss) {
+        Ok(c) => Ok(Some(c)),
+        Err(nnqft_fit::FitError::Singular(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+const UNDETERMINED: [f64; 3] = [f64::NAN; 3];
+
+#[derive(serde::Deserialize)]
+struct PaperFile {
+    loss: String,
+    rows: Vec<PaperRow>,
+}
+
+#[derive(serde::Deserialize)]
+struct PaperRow {
+    network: String,
+    model: String,
+    lambda0: f64,
+    lambda2: f64,
+    lambda_nl: f64,
+    test_mape: f64,
+    test_mse: f64,
+}
+
+/// The train (or test) regression problem of one network.
+struct Problem {
+    design: Design,
+    gp4: Vec<f64>,
+    inputs: InputSet,
+}
+
+fn problem(net: &Network, inputs: InputSet, cutoff: Cutoff) -> Result<Problem> {
+    let v = VertexIntegrals::compute(net, &inputs, cutoff)?;
+    let ms = &v.multisets[1];
+    let weights = (0..ms.len()).map(|p| ms.multiplicity(p) as f64).collect();
+    let design = Design::new(v.t0().values, v.t2().values, v.tnl().values, weights)?;
+    let k = nnqft_theory::kernel_matrix(net, &inputs)?;
+    let gp4 = WickSums::new(inputs.len(), 4)?.evaluate(&k).swap_remove(1);
+    Ok(Problem { design, gp4, inputs })
+}
+
+/// Runs the three sources for every network.
+pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<Vec<Row>> {
+    let paper: PaperFile = toml::from_str(include_str!("../../datasets/table5-paper.toml"))
+        .context("datasets/table5-paper.toml does not parse")?;
+    let mut rows = Vec::new();
+    for act in [Activation::Gauss, Activation::Relu, Activation::Erf] {
+        let (width, cutoff) = setup(act);
+        let net = Network::paper(act, 1)?;
+        let train = problem(&net, InputSet::table5_train(act), cutoff)?;
+        let test = problem(&net, InputSet::table5_test(act), cutoff)?;
+        // exact
+        let exact_train = FiniteWidthTheory::new(&net, &train.inputs)?.at_width(width)?.kappa4;
+        let exact_test = FiniteWidthTheory::new(&net, &test.inputs)?.at_width(width)?.kappa4;
+        for model in Model::ALL {
+            for loss in Loss::ALL {
+                let c = fit_or_singular(&train.design, &exact_train, model, loss)?;
+                let values = c.map_or(UNDETERMINED, |c| c.values);
+                let tr = evaluate(&train.design, &exact_train, &values, model)?;
+                let te = evaluate(&test.design, &exact_test, &values, model)?;
+                rows.push(Row {
+                    network: act,
+                    model,
+                    loss,
+                    source: "exact",
+                    estimator: None,
+                    couplings: values,
+                    stderr: None,
+                    train: Some((tr.mape, tr.mse)),
+                    test: (te.mape, te.mse),
+                    condition_number: c.map_or(Some(f64::INFINITY), |c| c.condition_number),
+                    width,
+                    cutoff: cutoff.value(),
+                    nets: None,
+                    singular: c.is_none(),
+                });
+            }
+        }
+        // Monte Carlo: both estimators, every experiment fitted separately
+        for est in [Estimator::Conditional, Estimator::Raw] {
+            let delta = |p: &Problem, set: u64| -> Result<Vec<Vec<f64>>> {
+                let seed = block_seed(ctx.seed, &[act as u64, width as u64, set, 5]);
+                let ens = Ensemble::new(net, width, p.inputs.clone(), nets, experiments, est, seed)?;
+                let key = format!("table5-{}-{}-{}", act.name(), if set == 0 { "train" } else { "test" }, est.name());
+                let r = ctx.ensemble(&key, &ens, seed)?;
+                Ok((0..experiments)
+                    .map(|e| r.experiment(1, e).iter().zip(&p.gp4).map(|(g, k)| g - k).collect())
+                    .collect())
+            };
+            let (d_train, d_test) = (delta(&train, 0)?, delta(&test, 1)?);
+            let mean = |d: &[Vec<f64>]| -> Vec<f64> {
+                (0..d[0].len()).map(|i| d.iter().map(|e| e[i]).sum::<f64>() / d.len() as f64).collect()
+            };
+            let (m_train, m_test) = (mean(&d_train), mean(&d_test));
+            for model in Model::ALL {
+                for loss in Loss::ALL {
+                    let per_exp: Vec<Option<[f64; 3]>> = d_train
+                        .iter()
+                        .map(|d| fit_or_singular(&train.design, d, model, loss).map(|c| c.map(|c| c.values)))
+                        .collect::<Result<_>>()?;
+                    let singular = per_exp.iter().any(Option::is_none);
+                    let flat: Vec<f64> = per_exp.iter().flat_map(|c| c.unwrap_or(UNDETERMINED)).collect();
+                    let s = summarize(&flat, experiments)?;
+                    let couplings = [s.mean[0], s.mean[1], s.mean[2]];
+                    let tr = evaluate(&train.design, &m_train, &couplings, model)?;
+                    let te = evaluate(&test.design, &m_test, &couplings, model)?;
+                    let cn = fit_or_singular(&train.design, &m_train, model, Loss::Mse)?
+                        .map_or(Some(f64::INFINITY), |c| c.condition_number);
+                    rows.push(Row {
+                        network: act,
+                        model,
+                        loss,
+                        source: "monte_carlo",
+                        estimator: Some(est),
+                        couplings,
+                        stderr: Some([s.stderr[0], s.stderr[1], s.stderr[2]]),
+                        train: Some((tr.mape, tr.mse)),
+                        test: (te.mape, te.mse),
+                        condition_number: cn,
+                        width,
+                        cutoff: cutoff.value(),
+                        nets: Some(nets * experiments as u64),
+                        singular,
+                    });
+                }
+            }
+        }
+        // paper
+        let loss = Loss::parse(&paper.loss)?;
+        for p in paper.rows.iter().filter(|r| r.network == act.name()) {
+            let model = Model::parse(&p.model)?;
+            rows.push(Row {
+                network: act,
+                model,
+                loss,
+                source: "paper",
+                estimator: None,
+                couplings: [p.lambda0, p.lambda2, p.lambda_nl],
+                stderr: None,
+                train: None,
+                test: (p.test_mape, p.test_mse),
+                condition_number: None,
+                width,
+                cutoff: cutoff.value(),
+                nets: None,
+                singular: false,
+            });
+        }
+        if !paper.rows.iter().any(|r| r.network == act.name()) {
+            return Err(anyhow!("datasets/table5-paper.toml has no rows for {}", act.name()));
+        }
+    }
+    Ok(rows)
+}
+
+/// `table5.parquet`.
+pub fn table(rows: &[Row]) -> Table {
+    let c = |j: usize| rows.iter().map(move |r| r.couplings[j]).collect::<Vec<_>>();
+    let e = |j: usize| rows.iter().map(move |r| r.stderr.map(|s| s[j])).collect::<Vec<_>>();
+    Table::new()
+        .str("network", rows.iter().map(|r| r.network.name()))
+        .str("model", rows.iter().map(|r| r.model.name()))
+        .str("loss", rows.iter().map(|r| r.loss.name()))
+        .str("source", rows.iter().map(|r| r.source))
+        .opt_str("estimator", rows.iter().map(|r| r.estimator.map(|e| e.name().to_string())))
+        .f64("lambda0", c(0))
+        .f64("lambda2", c(1))
+        .f64("lambda_nl", c(2))
+        .opt("lambda0_stderr", e(0))
+        .opt("lambda2_stderr", e(1))
+        .opt("lambda_nl_stderr", e(2))
+        .opt("train_mape", rows.iter().map(|r| r.train.map(|t| t.0)))
+        .opt("train_mse", rows.iter().map(|r| r.train.map(|t| t.1)))
+        .f64("test_mape", rows.iter().map(|r| r.test.0))
+        .f64("test_mse", rows.iter().map(|r| r.test.1))
+        .f64_with_inf("condition_number", rows.iter().map(|r| r.condition_number.unwrap_or(f64::NAN)))
+        .str("determined", rows.iter().map(|r| if r.singular { "no" } else { "yes" }))
+        .int("width", rows.iter().map(|r| r.width as i64))
+        .f64_with_inf("cutoff", rows.iter().map(|r| r.cutoff))
+        .opt("nets", rows.iter().map(|r| r.nets.map(|n| n as f64)))
+}

@@ -1,0 +1,291 @@
+//! Reports of the quick profile: every Parquet file read back with its columns, a snapshot of
+//! the numbers at meaningful digits, resume identity, and the command line's bad input.
+
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use xtask::Common;
+use xtask::profile::Profile;
+use xtask::report::read_parquet;
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nnqft-test-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn quick(out: &Path) {
+    let common = Common { out: out.to_path_buf(), seed: 20_200_818, threads: Some(2), no_progress: true };
+    xtask::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
+}
+
+/// The columns SPEC section 8 requires, per file.
+const COLUMNS: [(&str, &[&str]); 8] = [
+    (
+        "correlators",
+        &[
+            "run_id",
+            "network",
+            "d_in",
+            "width",
+            "n",
+            "indices",
+            "estimator",
+            "g_mean",
+            "g_stderr",
+            "g_std_experiments",
+            "g_gp",
+            "g_exact",
+        ],
+    ),
+    ("scaling", &["run_id", "network", "d_in", "width", "n", "estimator", "m_n", "background", "m_n_exact"]),
+    (
+        "scaling_fits",
+        &[
+            "run_id",
+            "network",
+            "d_in",
+            "n",
+            "estimator",
+            "quantity",
+            "slope",
+            "slope_lo",
+            "slope_hi",
+            "r2",
+            "widths_used",
+        ],
+    ),
+    (
+        "table5",
+        &[
+            "run_id",
+            "network",
+            "model",
+            "loss",
+            "source",
+            "lambda0",
+            "lambda2",
+            "lambda_nl",
+            "lambda0_stderr",
+            "lambda2_stderr",
+            "lambda_nl_stderr",
+            "train_mape",
+            "train_mse",
+            "test_mape",
+            "test_mse",
+            "condition_number",
+            "width",
+            "cutoff",
+            "nets",
+        ],
+    ),
+    ("rg_flow", &["run_id", "network", "d_in", "cutoff", "lambda_mean", "lambda_stderr", "lambda_exact"]),
+    ("rg_fits", &["run_id", "network", "d_in", "source", "slope", "r2", "slope_expected"]),
+    (
+        "six_point",
+        &[
+            "run_id",
+            "network",
+            "width",
+            "cutoff",
+            "ratio_gp",
+            "ratio_gp_lambda",
+            "ratio_gp_exact",
+            "ratio_gp_lambda_exact",
+        ],
+    ),
+    ("naturalness", &["run_id", "network", "x_scale", "lambda_mean", "lambda_spread"]),
+];
+
+fn strings(df: &DataFrame, col: &str) -> Vec<String> {
+    let ca = df.column(col).unwrap().str().unwrap();
+    (0..ca.len()).map(|i| ca.get(i).unwrap_or("").to_string()).collect()
+}
+
+fn floats(df: &DataFrame, col: &str) -> Vec<Option<f64>> {
+    let ca = df.column(col).unwrap().f64().unwrap();
+    (0..ca.len()).map(|i| ca.get(i)).collect()
+}
+
+/// Rounds to `digits` significant digits for snapshots.
+fn sig(v: Option<f64>, digits: usize) -> String {
+    match v {
+        None => "null".into(),
+        Some(v) if v.abs() < f64::MIN_POSITIVE => "0".into(),
+        Some(v) => format!("{v:.*e}", digits - 1),
+    }
+}
+
+#[test]
+fn quick_profile_reports_read_back_with_their_columns() {
+    let out = temp_dir("quick");
+    quick(&out);
+    let prov: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("provenance.json")).unwrap()).unwrap();
+    let run_id = prov["run_id"].as_str().unwrap().to_string();
+    for key in ["git_commit", "config_hash", "seed", "crate_versions", "profile", "start_time", "end_time", "threads"] {
+        assert!(prov.get(key).is_some(), "provenance lacks {key}");
+    }
+    for (name, cols) in COLUMNS {
+        let df = read_parquet(&out.join(format!("{name}.parquet"))).unwrap();
+        assert!(df.height() > 0, "{name} is empty");
+        let have: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+        for c in cols {
+            assert!(have.iter().any(|h| h == c), "{name}.parquet lacks column {c}: {have:?}");
+        }
+        assert!(strings(&df, "run_id").iter().all(|r| *r == run_id), "{name}: run_id differs from provenance");
+        if have.iter().any(|h| h == "network") {
+            assert!(strings(&df, "network").iter().all(|n| ["erf", "relu", "gauss"].contains(&n.as_str())));
+        }
+    }
+    let t5 = read_parquet(&out.join("table5.parquet")).unwrap();
+    assert!(strings(&t5, "source").iter().all(|s| ["exact", "monte_carlo", "paper"].contains(&s.as_str())));
+    assert!(strings(&t5, "model").iter().all(|s| ["M0", "M1", "M2", "M3"].contains(&s.as_str())));
+    assert!(strings(&t5, "loss").iter().all(|s| ["mse", "mape"].contains(&s.as_str())));
+    for f in ["SUMMARY.md", "figures/scaling-relu-d1-conditional.svg", "figures/rg-flow.svg", "figures/six-point.svg"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let leftovers: Vec<_> = walk(&out).into_iter().filter(|p| p.to_string_lossy().ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    assert!(!out.join(".blocks").exists(), "block cache not cleared after a successful run");
+
+    // Snapshot of the numbers at the digits that are meaningful: exact theory to 6 digits,
+    // Monte Carlo of the fixed seed to 4 (deterministic, so any change is a real change).
+    let mut snap = String::new();
+    let sc = read_parquet(&out.join("scaling.parquet")).unwrap();
+    let (net, est, w, n) = (
+        strings(&sc, "network"),
+        strings(&sc, "estimator"),
+        sc.column("width").unwrap().i64().unwrap().clone(),
+        sc.column("n").unwrap().i64().unwrap().clone(),
+    );
+    let (m, bg, ex) = (floats(&sc, "m_n"), floats(&sc, "background"), floats(&sc, "m_n_exact"));
+    for i in 0..sc.height() {
+        snap.push_str(&format!(
+            "scaling {} {} N={} n={}: m_n {} bg {} exact {}\n",
+            net[i],
+            est[i],
+            w.get(i).unwrap(),
+            n.get(i).unwrap(),
+            sig(m[i], 4),
+            sig(bg[i], 4),
+            sig(ex[i], 6)
+        ));
+    }
+    let (src, model, loss) = (strings(&t5, "source"), strings(&t5, "model"), strings(&t5, "loss"));
+    let (l0, l2, lnl) = (floats(&t5, "lambda0"), floats(&t5, "lambda2"), floats(&t5, "lambda_nl"));
+    let tnet = strings(&t5, "network");
+    for i in 0..t5.height() {
+        if src[i] == "exact" && loss[i] == "mse" {
+            snap.push_str(&format!(
+                "table5 exact {} {}: {} {} {}\n",
+                tnet[i],
+                model[i],
+                sig(l0[i], 6),
+                sig(l2[i], 4),
+                sig(lnl[i], 4)
+            ));
+        }
+    }
+    let rf = read_parquet(&out.join("rg_fits.parquet")).unwrap();
+    let (rn, rs, slope) = (strings(&rf, "network"), strings(&rf, "source"), floats(&rf, "slope"));
+    let d = rf.column("d_in").unwrap().i64().unwrap().clone();
+    for i in 0..rf.height() {
+        if rs[i] == "exact" {
+            snap.push_str(&format!("rg exact {} d={}: slope {}\n", rn[i], d.get(i).unwrap(), sig(slope[i], 6)));
+        }
+    }
+    insta::assert_snapshot!("quick_profile_numbers", snap);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+#[test]
+fn resumed_blocks_give_identical_numbers() {
+    use nnqft_sampling::{Ensemble, Estimator};
+    use nnqft_theory::{Activation, InputSet, Network};
+    let out = temp_dir("resume");
+    std::fs::create_dir_all(&out).unwrap();
+    let ctx = |resume: bool, hash: &str| xtask::context::Context {
+        out: out.clone(),
+        seed: 1,
+        threads: 2,
+        resume,
+        run_id: "test".into(),
+        config_hash: hash.into(),
+        progress: false,
+    };
+    let net = Network::paper(Activation::Erf, 1).unwrap();
+    let ens =
+        Ensemble::new(net, 5, InputSet::scaling(Activation::Erf, 1).unwrap(), 3000, 3, Estimator::Raw, 9).unwrap();
+    let first = ctx(false, "h1").ensemble("block", &ens, 9).unwrap();
+    // a resumed run reads the block back bit for bit
+    let resumed = ctx(true, "h1").ensemble("block", &ens, 9).unwrap();
+    assert_eq!(first.means, resumed.means);
+    // a corrupted cache under another configuration is never reused: it is recomputed
+    let path = out.join(".blocks/block.json");
+    let text = std::fs::read_to_string(&path).unwrap().replace("\"means\":[[", "\"means\":[[1e300,");
+    std::fs::write(&path, text).unwrap();
+    let other = ctx(true, "h2").ensemble("block", &ens, 9).unwrap();
+    assert_eq!(first.means, other.means);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+fn xtask(args: &[&str]) -> (bool, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().unwrap();
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+#[test]
+fn bad_input_gives_one_line_and_a_failure() {
+    let out = temp_dir("bad");
+    let o = out.to_string_lossy().to_string();
+    for (args, needle) in [
+        (vec!["reproduce", "--profile", "huge", "--out", &o], "huge"),
+        (vec!["reproduce", "--threads", "0", "--out", &o], "threads"),
+        (vec!["reproduce", "--profile", "quick", "--out", "/proc/nnqft-cannot-write"], "--out"),
+        (vec!["sample", "--network", "tanh", "--width", "5", "--out", &o], "network"),
+        (vec!["sample", "--network", "erf", "--width", "0", "--out", &o], "width"),
+        (vec!["sample", "--network", "erf", "--width", "5", "--estimator", "fast", "--out", &o], "estimator"),
+    ] {
+        let (ok, _, err) = xtask(&args);
+        assert!(!ok, "{args:?} should fail");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: not one line: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn sample_writes_correlators_and_prints_throughput() {
+    let out = temp_dir("sample");
+    let o = out.to_string_lossy().to_string();
+    let (ok, stdout, err) = xtask(&[
+        "sample",
+        "--network",
+        "relu",
+        "--width",
+        "10",
+        "--nets",
+        "2000",
+        "--experiments",
+        "3",
+        "--out",
+        &o,
+        "--no-progress",
+    ]);
+    assert!(ok, "{err}");
+    assert!(stdout.contains("nets/s"), "{stdout}");
+    let df = read_parquet(&out.join("correlators.parquet")).unwrap();
+    assert_eq!(df.height(), 21 + 126 + 462);
+    assert!(floats(&df, "g_exact").iter().all(Option::is_some));
+    let _ = std::fs::remove_dir_all(&out);
+}
