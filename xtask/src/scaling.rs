@@ -65,8 +65,32 @@ pub struct FitRow {
     pub slope_expected: f64,
 }
 
+/// Agreement of measured correlators with the exact finite-width theory, pooled over widths
+/// and multisets of one `(network, d, estimator, n)`: `z = (g_mean - g_exact) / g_stderr`.
+#[derive(Debug, Clone)]
+pub struct AgreementRow {
+    /// Network.
+    pub network: Activation,
+    /// Input dimension.
+    pub d: usize,
+    /// Estimator.
+    pub estimator: Estimator,
+    /// Order n.
+    pub n: usize,
+    /// Number of (width, multiset) values compared.
+    pub count: usize,
+    /// Fraction with |z| <= 3.
+    pub within_3: f64,
+    /// Median |z|.
+    pub median_abs_z: f64,
+    /// Largest |z|.
+    pub max_abs_z: f64,
+}
+
 /// Everything the scaling study produces.
 pub struct ScalingReport {
+    /// Measured against exact, per (network, d, estimator, n).
+    pub agreement: Vec<AgreementRow>,
     /// `correlators.parquet`.
     pub correlators: Table,
     /// Rows of `scaling.parquet`.
@@ -151,6 +175,7 @@ pub fn summaries(result: &EnsembleResult) -> Result<[Summary; 3]> {
 pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
     let mut cols = CorrelatorColumns::default();
     let mut rows = Vec::new();
+    let mut zs: Vec<((Activation, usize, Estimator, usize), f64)> = Vec::new();
     for &d in &plan.dims {
         for act in Activation::ALL {
             let net = Network::paper(act, d)?;
@@ -166,6 +191,15 @@ pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
                     let result = ctx.ensemble(&key, &ens, seed)?;
                     let sums = summaries(&result)?;
                     cols.push_block(&net, width, est, &result, &sums, &gp.tensors, exact.as_ref().map(|e| &e.g));
+                    if let Some(ex) = exact.as_ref() {
+                        for o in 0..3 {
+                            for (p, (m, se)) in sums[o].mean.iter().zip(&sums[o].stderr).enumerate() {
+                                if *se > 0.0 {
+                                    zs.push(((act, d, est, 2 * o + 2), (m - ex.g[o][p]) / se));
+                                }
+                            }
+                        }
+                    }
                     let conn = connected(&result, &gp)?;
                     for o in 0..3 {
                         let six = o == 2;
@@ -195,7 +229,27 @@ pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
         }
     }
     let fits = fit_rows(&rows)?;
-    Ok(ScalingReport { correlators: cols.into_table(), rows, fits })
+    let mut agreement = Vec::new();
+    for (act, d, est) in groups(&rows) {
+        for n in [2, 4, 6] {
+            let mut z: Vec<f64> = zs.iter().filter(|(k, _)| *k == (act, d, est, n)).map(|(_, z)| z.abs()).collect();
+            if z.is_empty() {
+                continue;
+            }
+            z.sort_by(f64::total_cmp);
+            agreement.push(AgreementRow {
+                network: act,
+                d,
+                estimator: est,
+                n,
+                count: z.len(),
+                within_3: z.iter().filter(|v| **v <= 3.0).count() as f64 / z.len() as f64,
+                median_abs_z: z[z.len() / 2],
+                max_abs_z: z[z.len() - 1],
+            });
+        }
+    }
+    Ok(ScalingReport { correlators: cols.into_table(), rows, fits, agreement })
 }
 
 /// GP tensors and the split table of an input set.

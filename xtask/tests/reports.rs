@@ -195,6 +195,18 @@ fn quick_profile_reports_read_back_with_their_columns() {
             snap.push_str(&format!("rg exact {} d={}: slope {}\n", rn[i], d.get(i).unwrap(), sig(slope[i], 6)));
         }
     }
+    let six = read_parquet(&out.join("six_point.parquet")).unwrap();
+    let (sn, sc6, sr) = (strings(&six, "network"), floats(&six, "cutoff"), floats(&six, "ratio_gp_lambda_exact"));
+    for i in (0..six.height()).step_by(5) {
+        snap.push_str(&format!("six-point exact {} Lambda={}: {}\n", sn[i], sig(sc6[i], 3), sig(sr[i], 6)));
+    }
+    let nat = read_parquet(&out.join("naturalness.parquet")).unwrap();
+    let (nn, ns, nsp) = (strings(&nat, "network"), floats(&nat, "x_scale"), floats(&nat, "lambda_spread"));
+    for i in 0..nat.height() {
+        // a spread at rounding level (ReLU at d = 1 has exactly constant lambda_m) is not a digit to pin
+        let spread = if nsp[i].is_some_and(|v| v < 1e-10) { "< 1e-10".to_string() } else { sig(nsp[i], 3) };
+        snap.push_str(&format!("naturalness {} scale {}: spread {spread}\n", nn[i], sig(ns[i], 1)));
+    }
     insta::assert_snapshot!("quick_profile_numbers", snap);
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -1,0 +1,37 @@
+//! Variance of the two estimators of Delta G4 at N = 1000 (issue 3): per-net variance,
+//! seconds per net, and the wall-clock time each needs for the same standard error
+//! (`time = variance x seconds_per_net / stderr^2`, so the ratio is
+//! `(var_raw t_raw) / (var_cond t_cond)`).
+//!
+//! `cargo run --release -p nnqft-sampling --example variance`
+
+use nnqft_sampling::{Ensemble, Estimator};
+use nnqft_theory::{Activation, InputSet, Network};
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let width = 1000;
+    let nets = 16_384;
+    println!(
+        "| network | estimator | mean per-net variance of G4 (over multisets) | s per net (2 threads) | relative time to equal stderr |"
+    );
+    println!("|---|---|---|---|---|");
+    for act in [Activation::Erf, Activation::Gauss] {
+        let net = Network::paper(act, 1)?;
+        let xs = InputSet::scaling(act, 1)?;
+        let mut cost = Vec::new();
+        for est in [Estimator::Raw, Estimator::Conditional] {
+            let e = Ensemble::new(net, width, xs.clone(), nets, 1, est, 42)?.with_variance(true);
+            let start = Instant::now();
+            let r = e.run(2)?;
+            let per_net = start.elapsed().as_secs_f64() / nets as f64;
+            let var = r.variances.as_ref().map_or(f64::NAN, |v| v[1].iter().sum::<f64>() / v[1].len() as f64);
+            cost.push((est, var, per_net));
+        }
+        let base = cost[1].1 * cost[1].2;
+        for (est, var, per_net) in cost {
+            println!("| {} | {} | {var:.4e} | {per_net:.3e} | {:.1} |", act.name(), est.name(), var * per_net / base);
+        }
+    }
+    Ok(())
+}
