@@ -3,7 +3,7 @@
 //! (`time = variance x seconds_per_net / stderr^2`, so the ratio is
 //! `(var_raw t_raw) / (var_cond t_cond)`).
 //!
-//! `cargo run --release -p nnqft-sampling --example variance`
+//! `cargo run -p nnqft-sampling --example variance` (the numeric crates are optimised in dev too)
 
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_theory::{Activation, InputSet, Network};
