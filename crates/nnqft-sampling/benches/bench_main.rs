@@ -3,7 +3,7 @@
 //! activations with no correlator work. `cargo bench -p nnqft-sampling`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use nnqft_sampling::draw::{PreparedInputs, draw_outputs};
+use nnqft_sampling::draw::{NetSampler, PreparedInputs};
 use nnqft_sampling::{Ensemble, Estimator, seed};
 use nnqft_theory::{Activation, InputSet, Network};
 use rayon::prelude::*;
@@ -43,10 +43,11 @@ fn throughput(c: &mut Criterion) {
                             .into_par_iter()
                             .map(|t| {
                                 let mut rng = seed::stream(1, 0, t);
-                                let (mut w, mut phi, mut f) = (vec![0.0; 1], vec![0.0; 6], vec![0.0; 6]);
+                                let mut sampler = NetSampler::new(&net, width, &prepared);
+                                let mut f = vec![0.0; 6];
                                 let mut acc = 0.0;
                                 for _ in 0..nets / THREADS as u64 {
-                                    draw_outputs(&mut rng, &net, width, &prepared, &mut w, &mut phi, &mut f);
+                                    sampler.outputs(&mut rng, &mut f);
                                     acc += f[0];
                                 }
                                 acc

@@ -121,63 +121,69 @@ fn neuron<R: Rng + ?Sized, A: Activate>(
     }
 }
 
-/// Draws a whole network of `width` neurons and writes `f(x_a)` into `f`
-/// (`f = b1 + sum_j v_j phi_j`, `v_j ~ N(0, sigma_w^2 / N)`).
-#[inline]
-pub fn draw_outputs<R: Rng + ?Sized>(
-    rng: &mut R,
-    net: &Network,
+/// Draws networks of one family and width on one input set, reusing its scratch buffers
+/// (`w`: one hidden weight vector, `phi`: one neuron's activations), so nothing is allocated
+/// per net.
+#[derive(Debug, Clone)]
+pub struct NetSampler<'a> {
+    net: &'a Network,
     width: usize,
-    xs: &PreparedInputs,
-    w: &mut [f64],
-    phi: &mut [f64],
-    f: &mut [f64],
-) {
-    let vs = net.sigma_w() / (width as f64).sqrt();
-    let b1 = net.sigma_b() * normal(rng);
-    f.iter_mut().for_each(|v| *v = b1);
-    with_activation!(net, act => {
-        for _ in 0..width {
-            neuron(rng, net, xs, w, phi, act);
-            let v = vs * normal(rng);
-            for (o, p) in f.iter_mut().zip(phi.iter()) {
-                *o += v * p;
-            }
-        }
-    });
+    xs: &'a PreparedInputs,
+    w: Vec<f64>,
+    phi: Vec<f64>,
 }
 
-/// Draws the hidden layer only and writes the conditional covariance of `f` given it,
-/// `C(x_a, x_b) = sigma_b^2 + (sigma_w^2 / N) sum_j phi_j(x_a) phi_j(x_b)`, row-major `m x m`.
-#[inline]
-pub fn draw_conditional_cov<R: Rng + ?Sized>(
-    rng: &mut R,
-    net: &Network,
-    width: usize,
-    xs: &PreparedInputs,
-    w: &mut [f64],
-    phi: &mut [f64],
-    cov: &mut [f64],
-) {
-    let m = xs.len();
-    cov.iter_mut().for_each(|c| *c = 0.0);
-    with_activation!(net, act => {
-        for _ in 0..width {
-            neuron(rng, net, xs, w, phi, act);
-            for a in 0..m {
-                let pa = phi[a];
-                for (c, pb) in cov[a * m..a * m + a + 1].iter_mut().zip(&phi[..=a]) {
-                    *c += pa * pb;
+impl<'a> NetSampler<'a> {
+    /// A sampler for `width` neurons of `net` on the prepared inputs.
+    pub fn new(net: &'a Network, width: usize, xs: &'a PreparedInputs) -> Self {
+        Self { net, width, xs, w: vec![0.0; net.d_in()], phi: vec![0.0; xs.len()] }
+    }
+
+    /// Draws a whole network and writes `f(x_a)` into `f`
+    /// (`f = b1 + sum_j v_j phi_j`, `v_j ~ N(0, sigma_w^2 / N)`).
+    #[inline]
+    pub fn outputs<R: Rng + ?Sized>(&mut self, rng: &mut R, f: &mut [f64]) {
+        let (net, xs) = (self.net, self.xs);
+        let vs = net.sigma_w() / (self.width as f64).sqrt();
+        let b1 = net.sigma_b() * normal(rng);
+        f.iter_mut().for_each(|v| *v = b1);
+        with_activation!(net, act => {
+            for _ in 0..self.width {
+                neuron(rng, net, xs, &mut self.w, &mut self.phi, act);
+                let v = vs * normal(rng);
+                for (o, p) in f.iter_mut().zip(self.phi.iter()) {
+                    *o += v * p;
                 }
             }
-        }
-    });
-    let (sb2, scale) = (net.sigma_b() * net.sigma_b(), net.sigma_w() * net.sigma_w() / width as f64);
-    for a in 0..m {
-        for b in 0..=a {
-            let v = sb2 + scale * cov[a * m + b];
-            cov[a * m + b] = v;
-            cov[b * m + a] = v;
+        });
+    }
+
+    /// Draws the hidden layer only and writes the conditional covariance of `f` given it,
+    /// `C(x_a, x_b) = sigma_b^2 + (sigma_w^2 / N) sum_j phi_j(x_a) phi_j(x_b)`, row-major `m x m`.
+    #[inline]
+    pub fn conditional_cov<R: Rng + ?Sized>(&mut self, rng: &mut R, cov: &mut [f64]) {
+        let (net, xs) = (self.net, self.xs);
+        let m = xs.len();
+        cov.iter_mut().for_each(|c| *c = 0.0);
+        with_activation!(net, act => {
+            for _ in 0..self.width {
+                neuron(rng, net, xs, &mut self.w, &mut self.phi, act);
+                let phi = &self.phi;
+                for a in 0..m {
+                    let pa = phi[a];
+                    for (c, pb) in cov[a * m..a * m + a + 1].iter_mut().zip(&phi[..=a]) {
+                        *c += pa * pb;
+                    }
+                }
+            }
+        });
+        let (sb2, scale) = (net.sigma_b() * net.sigma_b(), net.sigma_w() * net.sigma_w() / self.width as f64);
+        for a in 0..m {
+            for b in 0..=a {
+                let v = sb2 + scale * cov[a * m + b];
+                cov[a * m + b] = v;
+                cov[b * m + a] = v;
+            }
         }
     }
 }

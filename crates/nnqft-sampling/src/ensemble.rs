@@ -15,7 +15,7 @@
 //! compensated sum, so results are identical for any thread count. Memory is
 //! `O(multisets x work items)`; no `m^n` tensor is ever built.
 
-use crate::draw::{PreparedInputs, draw_conditional_cov, draw_outputs};
+use crate::draw::{NetSampler, PreparedInputs};
 use crate::error::{Result, SamplingError};
 use crate::seed::stream;
 use nnqft_theory::{BATCH, InputSet, Lanes, Multisets, Network, WickSums, lane_sum};
@@ -224,8 +224,7 @@ impl Ensemble {
         let zeros = || [0, 1, 2].map(|o| vec![0.0; multisets[o].len()]);
         let mut sums = zeros();
         let mut squares = self.track_variance.then(zeros);
-        let mut w = vec![0.0; self.net.d_in()];
-        let mut phi = vec![0.0; m];
+        let mut sampler = NetSampler::new(&self.net, self.width, xs);
         let mut done = 0u64;
         match self.estimator {
             Estimator::Raw => {
@@ -235,7 +234,7 @@ impl Ensemble {
                     let batch = BATCH.min((count - done) as usize);
                     let mut weights = [0.0; BATCH];
                     for j in 0..batch {
-                        draw_outputs(&mut rng, &self.net, self.width, xs, &mut w, &mut phi, &mut f);
+                        sampler.outputs(&mut rng, &mut f);
                         for (lane, v) in lanes.iter_mut().zip(&f) {
                             lane[j] = *v;
                         }
@@ -256,7 +255,7 @@ impl Ensemble {
                     let batch = BATCH.min((count - done) as usize);
                     lanes.iter_mut().for_each(|l| *l = [0.0; BATCH]);
                     for j in 0..batch {
-                        draw_conditional_cov(&mut rng, &self.net, self.width, xs, &mut w, &mut phi, &mut cov);
+                        sampler.conditional_cov(&mut rng, &mut cov);
                         for (lane, v) in lanes.iter_mut().zip(&cov) {
                             lane[j] = *v;
                         }

@@ -96,20 +96,19 @@ fn relu_moments_closed_form_in_one_dimension() {
 }
 
 #[test]
-fn moments_against_single_neuron_monte_carlo() {
-    // One neuron at a time, 400k draws, fixed seed, |z| <= 4 for every multiset of order 4.
+fn kernels_and_moments_against_single_neuron_monte_carlo() {
+    // One neuron at a time, 400k draws, fixed seed, |z| <= 4 for every multiset: order 2
+    // against the closed-form kernel K_g / sigma_w^2, order 4 against the quadrature moments.
     for d in 1..=3 {
         for act in Activation::ALL {
-            if act == Activation::Erf && d == 3 {
-                continue;
-            }
             let net = Network::paper(act, d).unwrap();
             let xs = InputSet::scaling(act, d).unwrap();
-            let mo = NeuronMoments::compute(&net, &xs).unwrap();
+            let mo = (act != Activation::Erf || d < 3).then(|| NeuronMoments::compute(&net, &xs).unwrap());
+            let ms = [Multisets::new(xs.len(), 2).unwrap(), Multisets::new(xs.len(), 4).unwrap()];
             let mut rng = Pcg64Mcg::seed_from_u64(7 + d as u64);
-            let ms = &mo.multisets[1];
             let draws = 400_000;
-            let (mut s, mut s2) = (vec![0.0; ms.len()], vec![0.0; ms.len()]);
+            let mut s = [vec![0.0; ms[0].len()], vec![0.0; ms[1].len()]];
+            let mut s2 = s.clone();
             let mut phis = vec![0.0; xs.len()];
             let mut sq = vec![0.0; xs.len()];
             for _ in 0..draws {
@@ -120,14 +119,25 @@ fn moments_against_single_neuron_monte_carlo() {
                     phis[a] = net.phi(z, net.preactivation_cov(x, x));
                     sq[a] = phis[a] * phis[a];
                 }
-                ms.accumulate_products(&phis, 1.0, &mut s);
-                ms.accumulate_products(&sq, 1.0, &mut s2);
+                for o in 0..2 {
+                    ms[o].accumulate_products(&phis, 1.0, &mut s[o]);
+                    ms[o].accumulate_products(&sq, 1.0, &mut s2[o]);
+                }
             }
-            for pos in 0..ms.len() {
-                let mean = s[pos] / draws as f64;
-                let var = s2[pos] / draws as f64 - mean * mean;
-                let z = (mean - mo.values[1][pos]) / (var / draws as f64).sqrt();
-                assert!(z.abs() <= Z_BOUND, "{act:?} d={d} {:?}: z = {z}", ms.get(pos));
+            let sw2 = net.sigma_w() * net.sigma_w();
+            for o in 0..2 {
+                for pos in 0..ms[o].len() {
+                    let idx = ms[o].get(pos);
+                    let expect = match (o, &mo) {
+                        (0, _) => kernel_g(&net, xs.point(idx[0] as usize), xs.point(idx[1] as usize)) / sw2,
+                        (_, Some(mo)) => mo.values[1][pos],
+                        (_, None) => continue,
+                    };
+                    let mean = s[o][pos] / draws as f64;
+                    let var = s2[o][pos] / draws as f64 - mean * mean;
+                    let z = (mean - expect) / (var / draws as f64).sqrt();
+                    assert!(z.abs() <= Z_BOUND, "{act:?} d={d} n={} {idx:?}: z = {z}", 2 * o + 2);
+                }
             }
         }
     }
