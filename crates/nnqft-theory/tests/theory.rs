@@ -326,3 +326,18 @@ fn paper_sets_load_by_name_and_table5_train_is_scaled() {
     assert_eq!(InputSet::scaling(Activation::Relu, 3).unwrap().len(), 4);
     assert_eq!(InputSet::scaling(Activation::Erf, 2).unwrap().d_in(), 2);
 }
+
+#[test]
+fn erf_moments_at_three_dimensions_reach_the_target() {
+    // The one 4-dimensional quadrature (Erf, d = 3, sigma_b > 0): ~20 s, kept because it is
+    // the hardest case of the accuracy target.
+    let net = Network::paper(Activation::Erf, 3).unwrap();
+    let xs = InputSet::scaling(Activation::Erf, 3).unwrap();
+    let mo = NeuronMoments::compute(&net, &xs).unwrap();
+    assert!(mo.relative_accuracy.iter().all(|a| *a < D23_TOL), "{:?}", mo.relative_accuracy);
+    let scale = mo.values[0].iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    for (pos, p) in mo.multisets[0].iter().enumerate() {
+        let k = kernel_g(&net, xs.point(p[0] as usize), xs.point(p[1] as usize));
+        assert!((mo.values[0][pos] - k).abs() < D23_TOL * scale, "{p:?}");
+    }
+}
