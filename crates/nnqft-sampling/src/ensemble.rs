@@ -18,7 +18,8 @@
 use crate::draw::{NetSampler, PreparedInputs};
 use crate::error::{Result, SamplingError};
 use crate::seed::stream;
-use nnqft_theory::{BATCH, InputSet, Lanes, Multisets, Network, WickSums, lane_sum};
+use nnqft_theory::moments::ORDERS;
+use nnqft_theory::{BATCH, InputSet, Lanes, Multisets, Network, ProductTable, WickSums, lane_sum};
 use rayon::prelude::*;
 
 /// Nets per work item. Part of the seeding scheme: changing it changes the numbers.
@@ -86,6 +87,14 @@ impl EnsembleResult {
         let len = self.multisets[o].len();
         &self.means[o][e * len..(e + 1) * len]
     }
+}
+
+/// The tables every work item of a run shares.
+struct RunTables {
+    multisets: [Multisets; 3],
+    wick: WickSums,
+    products: ProductTable,
+    prepared: PreparedInputs,
 }
 
 /// Sums of one work item.
@@ -167,9 +176,12 @@ impl Ensemble {
             .build()
             .map_err(|e| SamplingError::ThreadPool(e.to_string()))?;
         let m = self.inputs.len();
-        let multisets = [Multisets::new(m, 2)?, Multisets::new(m, 4)?, Multisets::new(m, 6)?];
-        let wick = WickSums::new(m, 6)?;
-        let prepared = PreparedInputs::new(&self.net, &self.inputs);
+        let tables = RunTables {
+            multisets: [Multisets::new(m, 2)?, Multisets::new(m, 4)?, Multisets::new(m, 6)?],
+            wick: WickSums::new(m, 6)?,
+            products: ProductTable::new(m, 6)?,
+            prepared: PreparedInputs::new(&self.net, &self.inputs),
+        };
         let chunks = self.nets.div_ceil(CHUNK_NETS);
         let items: Vec<(u64, u64)> =
             (0..self.experiments as u64).flat_map(|e| (0..chunks).map(move |c| (e, c))).collect();
@@ -178,7 +190,7 @@ impl Ensemble {
                 .par_iter()
                 .map(|&(e, c)| {
                     let count = CHUNK_NETS.min(self.nets - c * CHUNK_NETS);
-                    let sums = self.run_item(e, c, count, &multisets, &wick, &prepared);
+                    let sums = self.run_item(e, c, count, &tables);
                     progress(count);
                     sums
                 })
@@ -188,7 +200,7 @@ impl Ensemble {
         let n = self.nets as f64;
         let merge = |pick: &dyn Fn(&ItemSums) -> &[Vec<f64>; 3]| -> [Vec<f64>; 3] {
             [0, 1, 2].map(|o| {
-                let len = multisets[o].len();
+                let len = tables.multisets[o].len();
                 let mut out = Vec::with_capacity(self.experiments * len);
                 for exp_items in results.chunks_exact(chunks as usize) {
                     for pos in 0..len {
@@ -207,18 +219,17 @@ impl Ensemble {
         } else {
             None
         };
-        Ok(EnsembleResult { multisets, experiments: self.experiments, nets: self.nets, means, variances })
+        Ok(EnsembleResult {
+            multisets: tables.multisets,
+            experiments: self.experiments,
+            nets: self.nets,
+            means,
+            variances,
+        })
     }
 
-    fn run_item(
-        &self,
-        experiment: u64,
-        chunk: u64,
-        count: u64,
-        multisets: &[Multisets; 3],
-        wick: &WickSums,
-        xs: &PreparedInputs,
-    ) -> ItemSums {
+    fn run_item(&self, experiment: u64, chunk: u64, count: u64, tables: &RunTables) -> ItemSums {
+        let RunTables { multisets, wick, products, prepared: xs } = tables;
         let mut rng = stream(self.seed, experiment, chunk);
         let m = xs.len();
         let zeros = || [0, 1, 2].map(|o| vec![0.0; multisets[o].len()]);
@@ -230,6 +241,7 @@ impl Ensemble {
             Estimator::Raw => {
                 let mut f = vec![0.0; m];
                 let mut lanes = vec![[0.0; BATCH]; m];
+                let mut scratch = Vec::new();
                 while done < count {
                     let batch = BATCH.min((count - done) as usize);
                     let mut weights = [0.0; BATCH];
@@ -240,10 +252,14 @@ impl Ensemble {
                         }
                         weights[j] = 1.0;
                     }
-                    for (o, ms) in multisets.iter().enumerate() {
-                        let sq = squares.as_mut().map(|s| s[o].as_mut_slice());
-                        ms.accumulate_batch(&lanes, &weights, &mut sums[o], sq);
-                    }
+                    products.accumulate_batch(
+                        &lanes,
+                        &weights,
+                        &mut scratch,
+                        &ORDERS,
+                        &mut sums,
+                        squares.as_mut().map(|s| s.as_mut_slice()),
+                    );
                     done += batch as u64;
                 }
             }

@@ -27,7 +27,7 @@
 
 use crate::error::{Result, TheoryError};
 use crate::input_set::InputSet;
-use crate::multiset::{BATCH, Multisets};
+use crate::multiset::{BATCH, Multisets, ProductTable};
 use crate::network::{Activation, Network};
 use gauss_quad::GaussLegendre;
 use std::f64::consts::PI;
@@ -110,7 +110,9 @@ fn gauss_moment(net: &Network, inputs: &InputSet, ms: &[u8]) -> f64 {
 
 /// `sum_q w_q prod_a phi_a(q)` for every multiset of order 2, 4, 6, times the order factor.
 fn integrate(rule: &NeuronRule, multisets: &[Multisets; 3], m: usize) -> [Vec<f64>; 3] {
-    let mut sums = [0, 1, 2].map(|o| vec![0.0; multisets[o].len()]);
+    let mut sums: Vec<Vec<f64>> = multisets.iter().map(|ms| vec![0.0; ms.len()]).collect();
+    let table = ProductTable::new(m, 6).unwrap_or_else(|_| unreachable!("m >= 1 checked by the input set"));
+    let mut scratch = Vec::new();
     let mut lanes = vec![[0.0; BATCH]; m];
     for (ws, phis) in rule.weights.chunks(BATCH).zip(rule.phis.chunks(BATCH * m)) {
         let mut weights = [0.0; BATCH];
@@ -120,14 +122,13 @@ fn integrate(rule: &NeuronRule, multisets: &[Multisets; 3], m: usize) -> [Vec<f6
                 lane[j] = *v;
             }
         }
-        for (ms, sum) in multisets.iter().zip(sums.iter_mut()) {
-            ms.accumulate_batch(&lanes, &weights, sum, None);
-        }
+        table.accumulate_batch(&lanes, &weights, &mut scratch, &ORDERS, &mut sums, None);
     }
     for (sum, factor) in sums.iter_mut().zip(rule.order_factor) {
         sum.iter_mut().for_each(|s| *s *= factor);
     }
-    sums
+    let mut it = sums.into_iter();
+    [0, 1, 2].map(|_| it.next().unwrap_or_default())
 }
 
 /// The lifted inputs `y_a` (see the module docs) and their dimension `D`.

@@ -157,58 +157,84 @@ pub fn lane_sum(l: &Lanes) -> f64 {
     (c[0] + c[2]) + (c[1] + c[3])
 }
 
-impl Multisets {
-    /// Batched form of [`Self::accumulate_products`]: `values[a]` holds point `a`'s value for
-    /// each of `BATCH` samples; for every multiset adds `sum_j w_j prod_a values[a][j]` to
-    /// `sums[pos]` and, if given, `sum_j (w_j prod_a values[a][j])^2` to `squares[pos]`.
-    /// Unused lanes must have weight 0.
+/// Products over the multisets of every order `1..=n_max`, level by level: the product of
+/// multiset `(i_1, ..., i_L)` is that of its prefix `(i_1, ..., i_{L-1})` times `values[i_L]`, so
+/// one pass over the levels gives every order with one multiply per multiset and no
+/// recursion. Multiplication runs left to right from the weight, as in
+/// [`Multisets::accumulate_products`].
+#[derive(Debug, Clone)]
+pub struct ProductTable {
+    m: usize,
+    levels: Vec<ProductLevel>,
+}
+
+#[derive(Debug, Clone)]
+struct ProductLevel {
+    multisets: Multisets,
+    parent: Vec<u32>,
+    last: Vec<u8>,
+}
+
+impl ProductTable {
+    /// Tables for orders `1..=n_max` over `m` points.
+    pub fn new(m: usize, n_max: usize) -> Result<Self> {
+        at_least("order n", n_max, 1, "an integer >= 1")?;
+        let mut levels: Vec<ProductLevel> = Vec::with_capacity(n_max);
+        for n in 1..=n_max {
+            let multisets = Multisets::new(m, n)?;
+            let (mut parent, mut last) = (Vec::with_capacity(multisets.len()), Vec::with_capacity(multisets.len()));
+            for ms in multisets.iter() {
+                let prefix: Vec<usize> = ms[..n - 1].iter().map(|&i| i as usize).collect();
+                parent.push(levels.last().and_then(|l| l.multisets.position(&prefix)).unwrap_or(0) as u32);
+                last.push(ms[n - 1]);
+            }
+            levels.push(ProductLevel { multisets, parent, last });
+        }
+        Ok(Self { m, levels })
+    }
+
+    /// The multisets of order `n` (`1..=n_max`).
+    pub fn multisets(&self, n: usize) -> &Multisets {
+        &self.levels[n - 1].multisets
+    }
+
+    /// For each requested order `orders[k]`, adds `sum_j w_j prod_a values[a][j]` over the
+    /// batch to `sums[k][pos]` for every multiset, and the sum of squares to `squares[k][pos]`
+    /// if given. `values[a]` holds point `a`'s value for each of `BATCH` samples; unused lanes
+    /// must have weight 0. `scratch` is reused between calls.
     pub fn accumulate_batch(
         &self,
         values: &[Lanes],
         weights: &Lanes,
-        sums: &mut [f64],
-        mut squares: Option<&mut [f64]>,
+        scratch: &mut Vec<Vec<Lanes>>,
+        orders: &[usize],
+        sums: &mut [Vec<f64>],
+        mut squares: Option<&mut [Vec<f64>]>,
     ) {
         debug_assert_eq!(values.len(), self.m);
-        debug_assert_eq!(sums.len(), self.len());
-        let mut prefix = vec![*weights; self.n + 1];
-        let mut k = 0;
-        batch_rec(values, self.n, 0, 0, &mut prefix, sums, &mut squares, &mut k);
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn batch_rec(
-    values: &[Lanes],
-    n: usize,
-    depth: usize,
-    start: usize,
-    prefix: &mut [Lanes],
-    sums: &mut [f64],
-    squares: &mut Option<&mut [f64]>,
-    k: &mut usize,
-) {
-    let base = prefix[depth];
-    if depth + 1 == n {
-        for v in &values[start..] {
-            let mut leaf = [0.0; BATCH];
-            for ((l, b), x) in leaf.iter_mut().zip(&base).zip(v) {
-                *l = b * x;
+        let top = orders.iter().copied().max().unwrap_or(0);
+        scratch.resize(top, Vec::new());
+        for (l, level) in self.levels[..top].iter().enumerate() {
+            let (done, rest) = scratch.split_at_mut(l);
+            let cur = &mut rest[0];
+            cur.resize(level.multisets.len(), [0.0; BATCH]);
+            for ((dst, &p), &a) in cur.iter_mut().zip(&level.parent).zip(&level.last) {
+                let base = if l == 0 { weights } else { &done[l - 1][p as usize] };
+                for ((d, b), x) in dst.iter_mut().zip(base).zip(&values[a as usize]) {
+                    *d = b * x;
+                }
             }
-            sums[*k] += lane_sum(&leaf);
-            if let Some(sq) = squares.as_deref_mut() {
-                leaf.iter_mut().for_each(|l| *l *= *l);
-                sq[*k] += lane_sum(&leaf);
+        }
+        for (k, &n) in orders.iter().enumerate() {
+            for (pos, prod) in scratch[n - 1].iter().enumerate() {
+                sums[k][pos] += lane_sum(prod);
+                if let Some(sq) = squares.as_deref_mut() {
+                    let mut p2 = *prod;
+                    p2.iter_mut().for_each(|x| *x *= *x);
+                    sq[k][pos] += lane_sum(&p2);
+                }
             }
-            *k += 1;
         }
-        return;
-    }
-    for a in start..values.len() {
-        for ((p, b), x) in prefix[depth + 1].iter_mut().zip(&base).zip(&values[a]) {
-            *p = b * x;
-        }
-        batch_rec(values, n, depth + 1, a, prefix, sums, squares, k);
     }
 }
 
@@ -288,12 +314,14 @@ mod tests {
             ms.accumulate_products(&vals, 1.0, &mut scalar);
             ms.accumulate_products(&sq, 1.0, &mut scalar_sq);
         }
-        let (mut sums, mut squares) = (vec![0.0; ms.len()], vec![0.0; ms.len()]);
+        let (mut sums, mut squares) = (vec![vec![0.0; ms.len()]], vec![vec![0.0; ms.len()]]);
         let mut weights = [0.0; BATCH];
         weights[..5].iter_mut().for_each(|w| *w = 1.0);
-        ms.accumulate_batch(&lanes, &weights, &mut sums, Some(&mut squares));
+        let table = ProductTable::new(m, 4).unwrap();
+        assert_eq!(table.multisets(4), &ms);
+        table.accumulate_batch(&lanes, &weights, &mut Vec::new(), &[4], &mut sums, Some(&mut squares));
         for p in 0..ms.len() {
-            assert!((sums[p] - scalar[p]).abs() < 1e-12 && (squares[p] - scalar_sq[p]).abs() < 1e-12);
+            assert!((sums[0][p] - scalar[p]).abs() < 1e-12 && (squares[0][p] - scalar_sq[p]).abs() < 1e-12);
         }
     }
 
