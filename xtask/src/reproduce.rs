@@ -142,6 +142,12 @@ fn scaling_figures(out: &Path, rows: &[ScalingRow]) -> Result<()> {
                     style: Style::Line,
                     color: 3,
                 });
+                series.push(Series {
+                    label: "background connected 6-pt".into(),
+                    points: pts(|r| r.connected_background),
+                    style: Style::Dashed,
+                    color: 3,
+                });
             }
         }
         Plot {
@@ -174,6 +180,14 @@ fn rg_figures(out: &Path, rg: &crate::rg::RgReport) -> Result<()> {
             style: Style::Line,
             color: c,
         });
+        if let Some(f) = rg.fits.iter().find(|f| f.network == act && f.d == d && f.source == "monte_carlo") {
+            series.push(Series {
+                label: format!("{label} fit: slope {:.3}", f.slope),
+                points: sel.iter().map(|r| (r.cutoff, 10f64.powf(f.intercept + f.slope * r.cutoff.log10()))).collect(),
+                style: Style::Dashed,
+                color: c,
+            });
+        }
     }
     Plot {
         title: "RG flow: log10 |lambda| vs log10 Lambda".into(),

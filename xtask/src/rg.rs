@@ -80,6 +80,8 @@ pub struct FitRow {
     pub slope: f64,
     /// Its R^2.
     pub r2: f64,
+    /// Intercept `log10 |lambda|` at `Lambda = 1`.
+    pub intercept: f64,
     /// Dimension counting for ReLU: `-(4 + d)`.
     pub slope_expected: Option<f64>,
 }
@@ -233,7 +235,15 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
         let expected = (act == Activation::Relu).then_some(-(4.0 + d as f64));
         for (source, (x, y)) in [("exact", pooled_exact), ("monte_carlo", pooled_mc)] {
             let f = fit_power_law(&x, &y)?;
-            report.fits.push(FitRow { network: act, d, source, slope: f.slope, r2: f.r2, slope_expected: expected });
+            report.fits.push(FitRow {
+                network: act,
+                d,
+                source,
+                slope: f.slope,
+                r2: f.r2,
+                intercept: f.intercept,
+                slope_expected: expected,
+            });
         }
     }
     // naturalness: exact lambda_m spread on scaled x-sets
@@ -282,6 +292,7 @@ pub fn fits_table(rows: &[FitRow]) -> Table {
         .str("source", rows.iter().map(|r| r.source))
         .f64("slope", rows.iter().map(|r| r.slope))
         .f64("r2", rows.iter().map(|r| r.r2))
+        .f64("intercept", rows.iter().map(|r| r.intercept))
         .opt("slope_expected", rows.iter().map(|r| r.slope_expected))
 }
 

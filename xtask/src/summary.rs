@@ -342,6 +342,19 @@ pub fn rg_section(r: &crate::rg::RgReport) -> String {
             sig(b1 - b0)
         );
     }
+    if let Some(g) = r.six.iter().find(|x| x.network == nnqft_theory::Activation::Gauss) {
+        let _ = writeln!(
+            s,
+            "\nGauss-net (N = {}): the measured ratios ({} without, {} with the coupling) differ from the exact ones \
+             ({}, {}) because the measured G6 is too small. Its heavy tails (single-neuron M6 ~ e^12) put much of E[f^6] \
+             in rare nets that an affordable ensemble rarely draws. The Lambda-independence holds for both.",
+            g.width,
+            sig(g.ratio_gp),
+            sig(g.ratio_gp_lambda),
+            sig(g.ratio_gp_exact),
+            sig(g.ratio_gp_lambda_exact)
+        );
+    }
     let _ = writeln!(s, "\n## 5. Naturalness: spread of lambda_m across multisets\n");
     let _ = writeln!(
         s,
@@ -361,6 +374,30 @@ pub fn rg_section(r: &crate::rg::RgReport) -> String {
             n.scale,
             sig(n.lambda_mean),
             sig(n.lambda_spread)
+        );
+    }
+    let at = |a: nnqft_theory::Activation, scale: f64| {
+        r.natural.iter().find(|n| n.network == a && (n.scale - scale).abs() < 1e-12).map(|n| n.lambda_spread)
+    };
+    use nnqft_theory::Activation::{Erf, Gauss, Relu};
+    if let (Some(g1), Some(e1), Some(g0), Some(e0), Some(r1)) =
+        (at(Gauss, 1.0), at(Erf, 1.0), at(Gauss, 0.01), at(Erf, 0.01), at(Relu, 1.0))
+    {
+        let verdict = if g1 < e1 { "smaller than" } else { "not smaller than" };
+        let _ = writeln!(
+            s,
+            "\nWhat the data show: on inputs of order 1 the translation-invariant Gauss-net's spread ({}) is {verdict} \
+             Erf's ({}). The exact finite-width couplings `lambda_m = kappa4_m / T0_m` are not constant for Gauss-net, \
+             because `kappa4` involves the single-neuron `M4`, which depends on `|sum_a x_a|^2`, not only on \
+             differences. At scale 0.01 every spread is small (Gauss {}, Erf {}) because the x-set is nearly a \
+             point. ReLU (sigma_b = 0, d = 1) has exactly constant couplings ({}) at every scale, since its outputs are \
+             `x F` for one random F; that is a degeneracy, not naturalness. So these data do not support the conjecture \
+             for the quartic coupling defined this way.",
+            sig(g1),
+            sig(e1),
+            sig(g0),
+            sig(e0),
+            sig(r1)
         );
     }
     s
