@@ -65,7 +65,8 @@ pub fn workspace_root() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| ".".into(), Path::to_path_buf)
 }
 
-/// Current git commit of the workspace, `unknown` outside a checkout.
+/// Current git commit of the workspace (`-dirty` if tracked files outside `reports/` have
+/// uncommitted changes), `unknown` outside a checkout.
 pub fn git_commit() -> String {
     let run = |args: &[&str]| {
         std::process::Command::new("git")
@@ -79,7 +80,9 @@ pub fn git_commit() -> String {
     let Some(head) = run(&["rev-parse", "HEAD"]) else {
         return "unknown".into();
     };
-    let dirty = run(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    // the reports themselves (rewritten by this very run) do not make the code dirty
+    let dirty = run(&["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports"])
+        .is_some_and(|s| !s.is_empty());
     if dirty { format!("{head}-dirty") } else { head }
 }
 
