@@ -27,7 +27,7 @@
 
 use crate::error::{Result, TheoryError};
 use crate::input_set::InputSet;
-use crate::multiset::{BATCH, Multisets, ProductTable};
+use crate::multiset::{BATCH, Lanes, Multisets, ProductTable};
 use crate::network::{Activation, Network};
 use gauss_quad::GaussLegendre;
 use std::f64::consts::PI;
@@ -49,14 +49,6 @@ pub struct NeuronMoments {
     pub method: &'static str,
 }
 
-/// A quadrature rule over the hidden parameters of one neuron: node weights, the activation
-/// at every input point for every node (node-major), and a factor per order.
-struct NeuronRule {
-    weights: Vec<f64>,
-    phis: Vec<f64>,
-    order_factor: [f64; 3],
-}
-
 impl NeuronMoments {
     /// Computes the moments for `net` on `inputs` (`d_in` of both must agree).
     pub fn compute(net: &Network, inputs: &InputSet) -> Result<Self> {
@@ -72,8 +64,8 @@ impl NeuronMoments {
                 method: "closed form (log-normal)",
             });
         }
-        let coarse = integrate(&neuron_rule(net, inputs, 0)?, &multisets, m);
-        let fine = integrate(&neuron_rule(net, inputs, 1)?, &multisets, m);
+        let coarse = integrate(net, inputs, &multisets, 0)?;
+        let fine = integrate(net, inputs, &multisets, 1)?;
         let relative_accuracy = [0, 1, 2].map(|o| {
             let scale = fine[o].iter().fold(0.0f64, |a, v| a.max(v.abs())).max(f64::MIN_POSITIVE);
             coarse[o].iter().zip(&fine[o]).fold(0.0f64, |a, (c, f)| a.max((c - f).abs())) / scale
@@ -108,27 +100,59 @@ fn gauss_moment(net: &Network, inputs: &InputSet, ms: &[u8]) -> f64 {
     (sw2 * norm2 / (2.0 * d as f64) + k * k * sb2 / 2.0 - self_cov).exp()
 }
 
-/// `sum_q w_q prod_a phi_a(q)` for every multiset of order 2, 4, 6, times the order factor.
-fn integrate(rule: &NeuronRule, multisets: &[Multisets; 3], m: usize) -> [Vec<f64>; 3] {
-    let mut sums: Vec<Vec<f64>> = multisets.iter().map(|ms| vec![0.0; ms.len()]).collect();
-    let table = ProductTable::new(m, 6).unwrap_or_else(|_| unreachable!("m >= 1 checked by the input set"));
-    let mut scratch = Vec::new();
-    let mut lanes = vec![[0.0; BATCH]; m];
-    for (ws, phis) in rule.weights.chunks(BATCH).zip(rule.phis.chunks(BATCH * m)) {
-        let mut weights = [0.0; BATCH];
-        weights[..ws.len()].copy_from_slice(ws);
-        for (j, node) in phis.chunks_exact(m).enumerate() {
-            for (lane, v) in lanes.iter_mut().zip(node) {
-                lane[j] = *v;
-            }
+/// Streams quadrature nodes into batched products over multisets, so that no node table is
+/// ever stored (the 4-dimensional Erf rule has ~5e7 nodes).
+struct NodeAccumulator {
+    table: ProductTable,
+    scratch: Vec<Vec<Lanes>>,
+    lanes: Vec<Lanes>,
+    weights: Lanes,
+    fill: usize,
+    sums: Vec<Vec<f64>>,
+}
+
+impl NodeAccumulator {
+    fn new(multisets: &[Multisets; 3], m: usize) -> Result<Self> {
+        Ok(Self {
+            table: ProductTable::new(m, 6)?,
+            scratch: Vec::new(),
+            lanes: vec![[0.0; BATCH]; m],
+            weights: [0.0; BATCH],
+            fill: 0,
+            sums: multisets.iter().map(|ms| vec![0.0; ms.len()]).collect(),
+        })
+    }
+
+    /// Adds one node: weight `w` and the activation at every input point.
+    #[inline]
+    fn push(&mut self, w: f64, phis: impl Iterator<Item = f64>) {
+        for (lane, v) in self.lanes.iter_mut().zip(phis) {
+            lane[self.fill] = v;
         }
-        table.accumulate_batch(&lanes, &weights, &mut scratch, &ORDERS, &mut sums, None);
+        self.weights[self.fill] = w;
+        self.fill += 1;
+        if self.fill == BATCH {
+            self.flush();
+        }
     }
-    for (sum, factor) in sums.iter_mut().zip(rule.order_factor) {
-        sum.iter_mut().for_each(|s| *s *= factor);
+
+    fn flush(&mut self) {
+        if self.fill > 0 {
+            self.table.accumulate_batch(&self.lanes, &self.weights, &mut self.scratch, &ORDERS, &mut self.sums, None);
+            self.weights = [0.0; BATCH];
+            self.fill = 0;
+        }
     }
-    let mut it = sums.into_iter();
-    [0, 1, 2].map(|_| it.next().unwrap_or_default())
+
+    /// `sum_q w_q prod_a phi_a(q)` for every multiset of order 2, 4, 6, times `order_factor`.
+    fn finish(mut self, order_factor: [f64; 3]) -> [Vec<f64>; 3] {
+        self.flush();
+        for (sum, factor) in self.sums.iter_mut().zip(order_factor) {
+            sum.iter_mut().for_each(|s| *s *= factor);
+        }
+        let mut it = self.sums.into_iter();
+        [0, 1, 2].map(|_| it.next().unwrap_or_default())
+    }
 }
 
 /// The lifted inputs `y_a` (see the module docs) and their dimension `D`.
@@ -152,7 +176,9 @@ fn nz(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n.max(1)).unwrap_or(NonZeroUsize::MIN)
 }
 
-fn neuron_rule(net: &Network, inputs: &InputSet, level: usize) -> Result<NeuronRule> {
+/// Integrates the moments with the rule of resolution `level` (see the module docs).
+fn integrate(net: &Network, inputs: &InputSet, multisets: &[Multisets; 3], level: usize) -> Result<[Vec<f64>; 3]> {
+    let mut acc = NodeAccumulator::new(multisets, inputs.len())?;
     let (ys, dim) = lifted_inputs(net, inputs);
     let s_xx: Vec<f64> = inputs.points().map(|x| net.preactivation_cov(x, x)).collect();
     match net.activation() {
@@ -170,21 +196,17 @@ fn neuron_rule(net: &Network, inputs: &InputSet, level: usize) -> Result<NeuronR
                 .into_iter()
                 .map(|(u, w)| (u, w * (-0.5 * u * u).exp() / (2.0 * PI).sqrt()))
                 .collect();
-            let mut weights = Vec::new();
-            let mut phis = Vec::new();
             let mut idx = vec![0usize; dim];
+            let mut u = vec![0.0; dim];
             loop {
-                let u: Vec<f64> = idx.iter().map(|&i| nodes[i].0).collect();
-                weights.push(idx.iter().map(|&i| nodes[i].1).product());
-                for (y, s) in ys.iter().zip(&s_xx) {
-                    let z: f64 = u.iter().zip(y).map(|(a, b)| a * b).sum();
-                    phis.push(net.phi(z, *s));
-                }
+                u.iter_mut().zip(&idx).for_each(|(c, &i)| *c = nodes[i].0);
+                let w = idx.iter().map(|&i| nodes[i].1).product();
+                acc.push(w, ys.iter().zip(&s_xx).map(|(y, s)| net.phi(u.iter().zip(y).map(|(a, b)| a * b).sum(), *s)));
                 if !next_index(&mut idx, nodes.len()) {
                     break;
                 }
             }
-            Ok(NeuronRule { weights, phis, order_factor: [1.0; 3] })
+            Ok(acc.finish([1.0; 3]))
         }
         Activation::Relu => {
             let n_gl = 16 + 8 * level;
@@ -199,16 +221,10 @@ fn neuron_rule(net: &Network, inputs: &InputSet, level: usize) -> Result<NeuronR
                     ));
                 }
             };
-            let mut weights = Vec::with_capacity(directions.len());
-            let mut phis = Vec::with_capacity(directions.len() * ys.len());
             for (theta, w) in directions {
-                weights.push(w);
-                for y in &ys {
-                    phis.push(theta.iter().zip(y).map(|(a, b)| a * b).sum::<f64>().max(0.0));
-                }
+                acc.push(w, ys.iter().map(|y| theta.iter().zip(y).map(|(a, b)| a * b).sum::<f64>().max(0.0)));
             }
-            let order_factor = ORDERS.map(|k| chi_moment(dim, k));
-            Ok(NeuronRule { weights, phis, order_factor })
+            Ok(acc.finish(ORDERS.map(|k| chi_moment(dim, k))))
         }
     }
 }
