@@ -122,8 +122,8 @@ fn neuron<R: Rng + ?Sized, A: Activate>(
 }
 
 /// Draws networks of one family and width on one input set, reusing its scratch buffers
-/// (`w`: one hidden weight vector, `phi`: one neuron's activations), so nothing is allocated
-/// per net.
+/// (`w`: one hidden weight vector, `phi`: one neuron's activations, and the neuron blocks of
+/// the conditional covariance), so nothing is allocated per net.
 #[derive(Debug, Clone)]
 pub struct NetSampler<'a> {
     net: &'a Network,
@@ -131,12 +131,26 @@ pub struct NetSampler<'a> {
     xs: &'a PreparedInputs,
     w: Vec<f64>,
     phi: Vec<f64>,
+    phi_lanes: Vec<[f64; NEURON_LANES]>,
+    cov_lanes: Vec<[f64; NEURON_LANES]>,
 }
+
+/// Neurons per block of [`NetSampler::conditional_cov`].
+pub const NEURON_LANES: usize = 8;
 
 impl<'a> NetSampler<'a> {
     /// A sampler for `width` neurons of `net` on the prepared inputs.
     pub fn new(net: &'a Network, width: usize, xs: &'a PreparedInputs) -> Self {
-        Self { net, width, xs, w: vec![0.0; net.d_in()], phi: vec![0.0; xs.len()] }
+        let m = xs.len();
+        Self {
+            net,
+            width,
+            xs,
+            w: vec![0.0; net.d_in()],
+            phi: vec![0.0; m],
+            phi_lanes: vec![[0.0; NEURON_LANES]; m],
+            cov_lanes: vec![[0.0; NEURON_LANES]; m * (m + 1) / 2],
+        }
     }
 
     /// Draws a whole network and writes `f(x_a)` into `f`
@@ -160,30 +174,65 @@ impl<'a> NetSampler<'a> {
 
     /// Draws the hidden layer only and writes the conditional covariance of `f` given it,
     /// `C(x_a, x_b) = sigma_b^2 + (sigma_w^2 / N) sum_j phi_j(x_a) phi_j(x_b)`, row-major `m x m`.
+    ///
+    /// Neurons are taken [`NEURON_LANES`] at a time: neuron `j` adds its products to lane
+    /// `j mod NEURON_LANES` of each entry, so the products of a block are lane-wise
+    /// (vectorisable) and the lanes are summed once per net.
     #[inline]
     pub fn conditional_cov<R: Rng + ?Sized>(&mut self, rng: &mut R, cov: &mut [f64]) {
         let (net, xs) = (self.net, self.xs);
         let m = xs.len();
-        cov.iter_mut().for_each(|c| *c = 0.0);
+        self.cov_lanes.clear();
+        self.cov_lanes.resize(m * (m + 1) / 2, [0.0; NEURON_LANES]);
         with_activation!(net, act => {
-            for _ in 0..self.width {
-                neuron(rng, net, xs, &mut self.w, &mut self.phi, act);
-                let phi = &self.phi;
-                for a in 0..m {
-                    let pa = phi[a];
-                    for (c, pb) in cov[a * m..a * m + a + 1].iter_mut().zip(&phi[..=a]) {
-                        *c += pa * pb;
+            let mut left = self.width;
+            while left > 0 {
+                let block = left.min(NEURON_LANES);
+                for j in 0..block {
+                    neuron(rng, net, xs, &mut self.w, &mut self.phi, act);
+                    for (lane, p) in self.phi_lanes.iter_mut().zip(&self.phi) {
+                        lane[j] = *p;
                     }
                 }
+                for lane in &mut self.phi_lanes {
+                    lane[block..].iter_mut().for_each(|p| *p = 0.0);
+                }
+                let mut k = 0;
+                for a in 0..m {
+                    for b in 0..=a {
+                        let (pa, pb, c) = (&self.phi_lanes[a], &self.phi_lanes[b], &mut self.cov_lanes[k]);
+                        for i in 0..NEURON_LANES {
+                            c[i] += pa[i] * pb[i];
+                        }
+                        k += 1;
+                    }
+                }
+                left -= block;
             }
         });
         let (sb2, scale) = (net.sigma_b() * net.sigma_b(), net.sigma_w() * net.sigma_w() / self.width as f64);
+        let mut k = 0;
         for a in 0..m {
             for b in 0..=a {
-                let v = sb2 + scale * cov[a * m + b];
+                let v = sb2 + scale * pairwise_sum(&self.cov_lanes[k]);
                 cov[a * m + b] = v;
                 cov[b * m + a] = v;
+                k += 1;
             }
         }
     }
+}
+
+/// Pairwise sum of the neuron lanes: halves are added until one value is left.
+#[inline]
+fn pairwise_sum(lanes: &[f64; NEURON_LANES]) -> f64 {
+    let mut v = *lanes;
+    let mut width = NEURON_LANES;
+    while width > 1 {
+        width /= 2;
+        for i in 0..width {
+            v[i] += v[i + width];
+        }
+    }
+    v[0]
 }

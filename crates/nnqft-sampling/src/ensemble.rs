@@ -10,16 +10,18 @@
 //! the Wick recursion (conditional) vectorise across nets.
 //!
 //! Work is split into items of [`CHUNK_NETS`] nets, one per `(experiment, chunk)`, each with
-//! its own generator (see [`crate::seed`]). Item sums are plain f64 over at most
-//! `CHUNK_NETS` nets; they are merged per experiment in chunk order with Neumaier's
-//! compensated sum, so results are identical for any thread count. Memory is
+//! its own generator (see [`crate::seed`]). Within an item, each batch is folded pairwise to
+//! [`PARTS`] running partial sums per multiset, reduced once when the item ends. Item sums
+//! are merged per experiment in chunk order with Neumaier's compensated sum, so results are
+//! identical for any thread count. Memory is
 //! `O(multisets x work items)`; no `m^n` tensor is ever built.
 
 use crate::draw::{NetSampler, PreparedInputs};
 use crate::error::{Result, SamplingError};
 use crate::seed::stream;
-use nnqft_theory::moments::ORDERS;
-use nnqft_theory::{BATCH, InputSet, Lanes, Multisets, Network, ProductTable, WickSums, lane_sum};
+use nnqft_theory::{
+    BATCH, InputSet, Multisets, Network, PARTS, Parts, ProductScratch, ProductTable, WickSums, parts_total,
+};
 use rayon::prelude::*;
 
 /// Nets per work item. Part of the seeding scheme: changing it changes the numbers.
@@ -232,7 +234,7 @@ impl Ensemble {
         let RunTables { multisets, wick, products, prepared: xs } = tables;
         let mut rng = stream(self.seed, experiment, chunk);
         let m = xs.len();
-        let zeros = || [0, 1, 2].map(|o| vec![0.0; multisets[o].len()]);
+        let zeros = || [0, 1, 2].map(|o| vec![[0.0; PARTS]; multisets[o].len()]);
         let mut sums = zeros();
         let mut squares = self.track_variance.then(zeros);
         let mut sampler = NetSampler::new(&self.net, self.width, xs);
@@ -241,7 +243,7 @@ impl Ensemble {
             Estimator::Raw => {
                 let mut f = vec![0.0; m];
                 let mut lanes = vec![[0.0; BATCH]; m];
-                let mut scratch = Vec::new();
+                let mut scratch = ProductScratch::default();
                 while done < count {
                     let batch = BATCH.min((count - done) as usize);
                     let mut weights = [0.0; BATCH];
@@ -256,7 +258,6 @@ impl Ensemble {
                         &lanes,
                         &weights,
                         &mut scratch,
-                        &ORDERS,
                         &mut sums,
                         squares.as_mut().map(|s| s.as_mut_slice()),
                     );
@@ -266,7 +267,7 @@ impl Ensemble {
             Estimator::Conditional => {
                 let mut cov = vec![0.0; m * m];
                 let mut lanes = vec![[0.0; BATCH]; m * m];
-                let mut values: Vec<Vec<Lanes>> = Vec::new();
+                let mut scratch = Vec::new();
                 while done < count {
                     let batch = BATCH.min((count - done) as usize);
                     lanes.iter_mut().for_each(|l| *l = [0.0; BATCH]);
@@ -276,22 +277,13 @@ impl Ensemble {
                             lane[j] = *v;
                         }
                     }
-                    wick.evaluate_batch(&lanes, &mut values);
-                    for (o, vals) in values.iter().enumerate() {
-                        for (pos, v) in vals.iter().enumerate() {
-                            sums[o][pos] += lane_sum(v);
-                            if let Some(sq) = squares.as_mut() {
-                                let mut v2 = *v;
-                                v2.iter_mut().for_each(|x| *x *= *x);
-                                sq[o][pos] += lane_sum(&v2);
-                            }
-                        }
-                    }
+                    wick.accumulate_batch(&lanes, &mut scratch, &mut sums, squares.as_mut().map(|s| s.as_mut_slice()));
                     done += batch as u64;
                 }
             }
         }
-        ItemSums { sums, squares }
+        let totals = |parts: [Vec<Parts>; 3]| parts.map(|o| o.iter().map(parts_total).collect());
+        ItemSums { sums: totals(sums), squares: squares.map(totals) }
     }
 }
 

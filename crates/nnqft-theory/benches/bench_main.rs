@@ -1,10 +1,13 @@
 //! Theory benchmarks: GP and exact tensors on 6 points (n = 2, 4, 6) and all the Table 5
-//! integrals (three networks, train and test x-sets, T0/T2/TNL for every multiset).
+//! integrals (three networks, train and test x-sets, T0/T2/TNL for every multiset); the
+//! batched product kernel (orders 2, 4, 6 on 6 points) against the per-sample depth-first
+//! products of `Multisets::accumulate_products`, the baseline measured in the same run.
 //! `cargo bench -p nnqft-theory`.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nnqft_theory::{
-    Activation, Cutoff, FiniteWidthTheory, InputSet, Network, VertexIntegrals, WickSums, kernel_matrix,
+    Activation, BATCH, Cutoff, FiniteWidthTheory, InputSet, Multisets, Network, PARTS, ProductScratch, ProductTable,
+    VertexIntegrals, WickSums, kernel_matrix,
 };
 use std::hint::black_box;
 
@@ -48,5 +51,47 @@ fn table5_integrals(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, tensors, table5_integrals);
+/// Samples per iteration of the product benchmarks.
+const SAMPLES: usize = 64 * BATCH;
+
+fn products(c: &mut Criterion) {
+    let m = 6;
+    let values: Vec<Vec<f64>> =
+        (0..SAMPLES).map(|j| (0..m).map(|a| 0.9 + 0.01 * ((a * 7 + j) % 29) as f64).collect()).collect();
+    let mut group = c.benchmark_group("products");
+    group.throughput(Throughput::Elements(SAMPLES as u64));
+    group.bench_function("per_sample", |b| {
+        let ms = [2, 4, 6].map(|n| Multisets::new(m, n).unwrap());
+        let mut sums = ms.clone().map(|s| vec![0.0; s.len()]);
+        b.iter(|| {
+            for v in &values {
+                for (s, sum) in ms.iter().zip(sums.iter_mut()) {
+                    s.accumulate_products(v, 1.0, sum);
+                }
+            }
+            black_box(&sums);
+        })
+    });
+    group.bench_function("batched", |b| {
+        let table = ProductTable::new(m, 6).unwrap();
+        let mut sums: Vec<_> = [2, 4, 6].map(|n| vec![[0.0; PARTS]; table.multisets(n).len()]).to_vec();
+        let mut scratch = ProductScratch::default();
+        let weights = [1.0; BATCH];
+        let mut lanes = vec![[0.0; BATCH]; m];
+        b.iter(|| {
+            for batch in values.chunks_exact(BATCH) {
+                for (j, v) in batch.iter().enumerate() {
+                    for (lane, x) in lanes.iter_mut().zip(v) {
+                        lane[j] = *x;
+                    }
+                }
+                table.accumulate_batch(&lanes, &weights, &mut scratch, &mut sums, None);
+            }
+            black_box(&sums);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, tensors, table5_integrals, products);
 criterion_main!(benches);

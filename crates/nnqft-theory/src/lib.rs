@@ -6,7 +6,7 @@
 //! - [`network`] -- the network family (activation, `d`, `sigma_w`, `sigma_b`), validated.
 //! - [`input_set`]: named point sets; the paper's sets from `datasets/x-sets/`.
 //! - [`multiset`] -- symmetric-tensor indexing (position <-> multiset, multiplicities) and batched
-//!   products over the multisets of every order.
+//!   products over the multisets of the even orders (AVX2 + FMA where the CPU has them).
 //! - [`kernel`] -- GP kernels `K` and `K_g` for Erf, ReLU and Gauss-net at any `d`.
 //! - [`wick`] -- perfect matchings and GP correlators (Wick sums).
 //! - [`diagram`] -- Wick contractions with vertices, deriving the diagram coefficients.
@@ -34,7 +34,7 @@ pub use exact::{ExactCorrelators, FiniteWidthTheory};
 pub use input_set::InputSet;
 pub use kernel::{kernel, kernel_g, kernel_matrix};
 pub use moments::NeuronMoments;
-pub use multiset::{BATCH, Lanes, Multisets, ProductTable, lane_sum};
+pub use multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 pub use network::{Activation, Network};
 pub use split::SplitTable;
 pub use vertex::{Cutoff, VertexIntegrals, VertexTable};

@@ -27,7 +27,7 @@
 
 use crate::error::{Result, TheoryError};
 use crate::input_set::InputSet;
-use crate::multiset::{BATCH, Lanes, Multisets, ProductTable};
+use crate::multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 use crate::network::{Activation, Network};
 use gauss_quad::GaussLegendre;
 use std::f64::consts::PI;
@@ -104,22 +104,22 @@ fn gauss_moment(net: &Network, inputs: &InputSet, ms: &[u8]) -> f64 {
 /// ever stored (the 4-dimensional Erf rule has ~5e7 nodes).
 struct NodeAccumulator {
     table: ProductTable,
-    scratch: Vec<Vec<Lanes>>,
+    scratch: ProductScratch,
     lanes: Vec<Lanes>,
     weights: Lanes,
     fill: usize,
-    sums: Vec<Vec<f64>>,
+    sums: Vec<Vec<Parts>>,
 }
 
 impl NodeAccumulator {
     fn new(multisets: &[Multisets; 3], m: usize) -> Result<Self> {
         Ok(Self {
             table: ProductTable::new(m, 6)?,
-            scratch: Vec::new(),
+            scratch: ProductScratch::default(),
             lanes: vec![[0.0; BATCH]; m],
             weights: [0.0; BATCH],
             fill: 0,
-            sums: multisets.iter().map(|ms| vec![0.0; ms.len()]).collect(),
+            sums: multisets.iter().map(|ms| vec![[0.0; PARTS]; ms.len()]).collect(),
         })
     }
 
@@ -138,7 +138,7 @@ impl NodeAccumulator {
 
     fn flush(&mut self) {
         if self.fill > 0 {
-            self.table.accumulate_batch(&self.lanes, &self.weights, &mut self.scratch, &ORDERS, &mut self.sums, None);
+            self.table.accumulate_batch(&self.lanes, &self.weights, &mut self.scratch, &mut self.sums, None);
             self.weights = [0.0; BATCH];
             self.fill = 0;
         }
@@ -147,10 +147,11 @@ impl NodeAccumulator {
     /// `sum_q w_q prod_a phi_a(q)` for every multiset of order 2, 4, 6, times `order_factor`.
     fn finish(mut self, order_factor: [f64; 3]) -> [Vec<f64>; 3] {
         self.flush();
-        for (sum, factor) in self.sums.iter_mut().zip(order_factor) {
-            sum.iter_mut().for_each(|s| *s *= factor);
-        }
-        let mut it = self.sums.into_iter();
+        let mut it = self
+            .sums
+            .iter()
+            .zip(order_factor)
+            .map(|(sum, factor)| sum.iter().map(|p| parts_total(p) * factor).collect());
         [0, 1, 2].map(|_| it.next().unwrap_or_default())
     }
 }

@@ -138,10 +138,18 @@ pub const BATCH: usize = 32;
 /// One value per sample of a batch.
 pub type Lanes = [f64; BATCH];
 
-/// Pairwise sum of one batch of lanes (32 -> 16 -> 8 -> 4 -> 1): vectorisable, fixed order,
-/// and more accurate than a running sum.
-#[inline]
-pub fn lane_sum(l: &Lanes) -> f64 {
+/// Number of running partial sums kept per multiset by the batched accumulators.
+pub const PARTS: usize = 4;
+
+/// Running partial sums of one multiset: a batch is folded to [`PARTS`] values and added
+/// lane by lane, so no horizontal reduction is done per batch; [`parts_total`] reduces them
+/// once, at the end of a long sum.
+pub type Parts = [f64; PARTS];
+
+/// Pairwise fold of one batch of lanes to [`PARTS`] values (32 -> 16 -> 8 -> 4): fixed
+/// order, vectorisable, more accurate than a running sum.
+#[inline(always)]
+fn fold_lanes(l: &Lanes) -> Parts {
     let mut a = [0.0; BATCH / 2];
     for (i, v) in a.iter_mut().enumerate() {
         *v = l[i] + l[i + BATCH / 2];
@@ -150,90 +158,222 @@ pub fn lane_sum(l: &Lanes) -> f64 {
     for (i, v) in b.iter_mut().enumerate() {
         *v = a[i] + a[i + BATCH / 4];
     }
-    let mut c = [0.0; BATCH / 8];
+    let mut c = [0.0; PARTS];
     for (i, v) in c.iter_mut().enumerate() {
-        *v = b[i] + b[i + BATCH / 8];
+        *v = b[i] + b[i + PARTS];
     }
-    (c[0] + c[2]) + (c[1] + c[3])
+    c
 }
 
-/// Products over the multisets of every order `1..=n_max`, level by level: the product of
-/// multiset `(i_1, ..., i_L)` is that of its prefix `(i_1, ..., i_{L-1})` times `values[i_L]`, so
-/// one pass over the levels gives every order with one multiply per multiset and no
-/// recursion. Multiplication runs left to right from the weight, as in
-/// [`Multisets::accumulate_products`].
+/// Adds a batch of lanes to running partial sums: `parts += fold_lanes(l)`.
+#[inline(always)]
+pub(crate) fn add_lanes(parts: &mut Parts, l: &Lanes) {
+    for (p, v) in parts.iter_mut().zip(fold_lanes(l)) {
+        *p += v;
+    }
+}
+
+/// Adds the squares of a batch of lanes to running partial sums.
+#[inline(always)]
+pub(crate) fn add_squared_lanes(parts: &mut Parts, l: &Lanes) {
+    let mut sq = *l;
+    sq.iter_mut().for_each(|x| *x *= *x);
+    add_lanes(parts, &sq);
+}
+
+/// The lane-wise product `a * b`.
+#[inline(always)]
+fn mul_lanes(a: &Lanes, b: &Lanes) -> Lanes {
+    let mut out = [0.0; BATCH];
+    for i in 0..BATCH {
+        out[i] = a[i] * b[i];
+    }
+    out
+}
+
+/// Runs `kernel`, compiled for AVX2 + FMA when the CPU has them (the kernel and everything
+/// it inlines are then built for those features), else for the baseline target.
+#[inline(always)]
+pub(crate) fn with_simd<R>(kernel: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2_fma<R>(kernel: impl FnOnce() -> R) -> R {
+            kernel()
+        }
+        // SAFETY: the CPU supports AVX2 and FMA, the only requirements of `avx2_fma`.
+        #[allow(unsafe_code)]
+        unsafe {
+            return avx2_fma(kernel);
+        }
+    }
+    kernel()
+}
+
+/// Adds the lane-wise dot product of `a` and `b`, folded to [`PARTS`] values, to two running
+/// chains of fused multiply-adds: `even_i += sum_{k even} a[PARTS k + i] b[PARTS k + i]`, and
+/// `odd` likewise for odd `k`. A fused multiply-add is exactly rounded on every target, so
+/// every build gives the same bits.
+#[inline(always)]
+pub(crate) fn dot_parts_into(a: &Lanes, b: &Lanes, even: &mut Parts, odd: &mut Parts) {
+    for k in (0..BATCH / PARTS).step_by(2) {
+        for i in 0..PARTS {
+            let (j, l) = (PARTS * k + i, PARTS * (k + 1) + i);
+            even[i] = a[j].mul_add(b[j], even[i]);
+            odd[i] = a[l].mul_add(b[l], odd[i]);
+        }
+    }
+}
+
+/// Adds `even + odd` to running partial sums.
+#[inline(always)]
+pub(crate) fn add_chains(parts: &mut Parts, even: &Parts, odd: &Parts) {
+    for i in 0..PARTS {
+        parts[i] += even[i] + odd[i];
+    }
+}
+
+/// The total of running partial sums, `(p0 + p2) + (p1 + p3)`.
+#[inline]
+pub fn parts_total(p: &Parts) -> f64 {
+    (p[0] + p[2]) + (p[1] + p[3])
+}
+
+/// Products over the multisets of the even orders `2, 4, ..., n_max`, built two indices at
+/// a time: with the pair products `q_ab = values[a] values[b]`, the product of multiset
+/// `(i_1, ..., i_n)` is `P(i_1, ..., i_{n-2}) * q(i_{n-1}, i_n)`, and `P(i_1, i_2) = w q(i_1, i_2)`.
+/// So every multiset costs one multiply, no odd order is formed, and each order is one flat,
+/// branch-free loop over a precomputed `(prefix, pair)` list. Products of the highest order
+/// are never stored: they are summed by fused multiply-adds as they are formed.
+///
+/// On x86-64 the kernel is also compiled for AVX2 + FMA and chosen at run time. Rust never
+/// reorders floating-point operations or fuses them unasked, and an explicit fused
+/// multiply-add is exactly rounded everywhere, so both versions give bit-identical sums.
 #[derive(Debug, Clone)]
 pub struct ProductTable {
     m: usize,
     levels: Vec<ProductLevel>,
 }
 
+/// One even order: its multisets and, for each, the positions of its prefix (two orders
+/// lower; 0, the weight, for order 2) and of its last pair among the order-2 multisets.
 #[derive(Debug, Clone)]
 struct ProductLevel {
     multisets: Multisets,
-    parent: Vec<u32>,
-    last: Vec<u8>,
+    prefix: Vec<u32>,
+    pair: Vec<u32>,
+}
+
+/// Scratch lanes of one batch: the pair products and the stored even orders below the top.
+#[derive(Debug, Clone, Default)]
+pub struct ProductScratch {
+    pairs: Vec<Lanes>,
+    levels: Vec<Vec<Lanes>>,
 }
 
 impl ProductTable {
-    /// Tables for orders `1..=n_max` over `m` points.
+    /// Tables for the even orders `2..=n_max` over `m` points (`n_max` even, `>= 2`).
     pub fn new(m: usize, n_max: usize) -> Result<Self> {
-        at_least("order n", n_max, 1, "an integer >= 1")?;
-        let mut levels: Vec<ProductLevel> = Vec::with_capacity(n_max);
-        for n in 1..=n_max {
+        crate::wick::check_even(n_max)?;
+        let pairs = Multisets::new(m, 2)?;
+        let mut levels: Vec<ProductLevel> = Vec::with_capacity(n_max / 2);
+        for n in (2..=n_max).step_by(2) {
             let multisets = Multisets::new(m, n)?;
-            let (mut parent, mut last) = (Vec::with_capacity(multisets.len()), Vec::with_capacity(multisets.len()));
+            let (mut prefix, mut pair) = (Vec::with_capacity(multisets.len()), Vec::with_capacity(multisets.len()));
             for ms in multisets.iter() {
-                let prefix: Vec<usize> = ms[..n - 1].iter().map(|&i| i as usize).collect();
-                parent.push(levels.last().and_then(|l| l.multisets.position(&prefix)).unwrap_or(0) as u32);
-                last.push(ms[n - 1]);
+                let head: Vec<usize> = ms[..n - 2].iter().map(|&i| i as usize).collect();
+                let tail = [ms[n - 2] as usize, ms[n - 1] as usize];
+                prefix.push(levels.last().and_then(|l| l.multisets.position(&head)).unwrap_or(0) as u32);
+                pair.push(pairs.position(&tail).unwrap_or(0) as u32);
             }
-            levels.push(ProductLevel { multisets, parent, last });
+            levels.push(ProductLevel { multisets, prefix, pair });
         }
         Ok(Self { m, levels })
     }
 
-    /// The multisets of order `n` (`1..=n_max`).
+    /// The multisets of even order `n` (`2..=n_max`).
     pub fn multisets(&self, n: usize) -> &Multisets {
-        &self.levels[n - 1].multisets
+        &self.levels[n / 2 - 1].multisets
     }
 
-    /// For each requested order `orders[k]`, adds `sum_j w_j prod_a values[a][j]` over the
-    /// batch to `sums[k][pos]` for every multiset, and the sum of squares to `squares[k][pos]`
-    /// if given. `values[a]` holds point `a`'s value for each of `BATCH` samples; unused lanes
-    /// must have weight 0. `scratch` is reused between calls.
+    /// For each even order `n = 2, 4, ..., n_max`, adds `sum_j w_j prod_a values[a][j]` over
+    /// the batch to the running partial sums `sums[n / 2 - 1][pos]` of every multiset, and the
+    /// sum of squares to `squares[n / 2 - 1][pos]` if given. `values[a]` holds point `a`'s
+    /// value for each of `BATCH` samples; unused lanes must have weight 0.
     pub fn accumulate_batch(
         &self,
         values: &[Lanes],
         weights: &Lanes,
-        scratch: &mut Vec<Vec<Lanes>>,
-        orders: &[usize],
-        sums: &mut [Vec<f64>],
-        mut squares: Option<&mut [Vec<f64>]>,
+        scratch: &mut ProductScratch,
+        sums: &mut [Vec<Parts>],
+        squares: Option<&mut [Vec<Parts>]>,
+    ) {
+        with_simd(
+            #[inline(always)]
+            || self.accumulate_portable(values, weights, scratch, sums, squares),
+        )
+    }
+
+    /// The kernel of [`Self::accumulate_batch`] for any target.
+    #[inline(always)]
+    fn accumulate_portable(
+        &self,
+        values: &[Lanes],
+        weights: &Lanes,
+        scratch: &mut ProductScratch,
+        sums: &mut [Vec<Parts>],
+        mut squares: Option<&mut [Vec<Parts>]>,
     ) {
         debug_assert_eq!(values.len(), self.m);
-        let top = orders.iter().copied().max().unwrap_or(0);
-        scratch.resize(top, Vec::new());
-        for (l, level) in self.levels[..top].iter().enumerate() {
-            let (done, rest) = scratch.split_at_mut(l);
-            let cur = &mut rest[0];
-            cur.resize(level.multisets.len(), [0.0; BATCH]);
-            for ((dst, &p), &a) in cur.iter_mut().zip(&level.parent).zip(&level.last) {
-                let base = if l == 0 { weights } else { &done[l - 1][p as usize] };
-                for ((d, b), x) in dst.iter_mut().zip(base).zip(&values[a as usize]) {
-                    *d = b * x;
-                }
-            }
+        debug_assert_eq!(sums.len(), self.levels.len());
+        let top = self.levels.len() - 1;
+        let pair_level = &self.levels[0];
+        scratch.pairs.resize(pair_level.multisets.len(), [0.0; BATCH]);
+        for (q, ms) in scratch.pairs.iter_mut().zip(pair_level.multisets.iter()) {
+            *q = mul_lanes(&values[ms[0] as usize], &values[ms[1] as usize]);
         }
-        for (k, &n) in orders.iter().enumerate() {
-            for (pos, prod) in scratch[n - 1].iter().enumerate() {
-                sums[k][pos] += lane_sum(prod);
-                if let Some(sq) = squares.as_deref_mut() {
-                    let mut p2 = *prod;
-                    p2.iter_mut().for_each(|x| *x *= *x);
-                    sq[k][pos] += lane_sum(&p2);
-                }
-            }
+        scratch.levels.resize(top, Vec::new());
+        for (l, level) in self.levels.iter().enumerate() {
+            let (below, rest) = scratch.levels.split_at_mut(l);
+            let prev: &[Lanes] = if l == 0 { std::slice::from_ref(weights) } else { &below[l - 1] };
+            let (sum, sq) = (&mut sums[l], squares.as_deref_mut().map(|s| &mut s[l]));
+            let store = rest.first_mut().filter(|_| l < top);
+            fold_level(level, prev, &scratch.pairs, sum, sq, store);
+        }
+    }
+}
+
+/// Forms the products of one level, `prev[prefix] * pairs[pair]`, adds them (and their
+/// squares) to the running sums, and stores them in `store` if given.
+#[inline(always)]
+fn fold_level(
+    level: &ProductLevel,
+    prev: &[Lanes],
+    pairs: &[Lanes],
+    sums: &mut [Parts],
+    mut squares: Option<&mut Vec<Parts>>,
+    mut store: Option<&mut Vec<Lanes>>,
+) {
+    let nodes = level.prefix.iter().zip(&level.pair).map(|(&p, &q)| (&prev[p as usize], &pairs[q as usize]));
+    if store.is_none() && squares.is_none() {
+        for (s, (p, q)) in sums.iter_mut().zip(nodes) {
+            let (mut even, mut odd) = ([0.0; PARTS], [0.0; PARTS]);
+            dot_parts_into(p, q, &mut even, &mut odd);
+            add_chains(s, &even, &odd);
+        }
+        return;
+    }
+    if let Some(st) = store.as_deref_mut() {
+        st.resize(level.multisets.len(), [0.0; BATCH]);
+    }
+    for (i, (p, q)) in nodes.enumerate() {
+        let prod = mul_lanes(p, q);
+        add_lanes(&mut sums[i], &prod);
+        if let Some(sq) = squares.as_deref_mut() {
+            add_squared_lanes(&mut sq[i], &prod);
+        }
+        if let Some(st) = store.as_deref_mut() {
+            st[i] = prod;
         }
     }
 }
@@ -300,29 +440,84 @@ mod tests {
 
     #[test]
     fn batched_products_match_scalar_products() {
+        // orders 2 (stored level) and 4 (folded as formed), with weights and unused lanes
+        // (whose values must not leak in)
         let m = 3;
-        let ms = Multisets::new(m, 4).unwrap();
-        let mut lanes = vec![[0.0; BATCH]; m];
-        let mut scalar = vec![0.0; ms.len()];
-        let mut scalar_sq = vec![0.0; ms.len()];
+        let orders = [2, 4];
+        let ms = orders.map(|n| Multisets::new(m, n).unwrap());
+        let mut lanes = vec![[7.0; BATCH]; m];
+        let mut weights = [0.0; BATCH];
+        let mut scalar = ms.clone().map(|s| vec![0.0; s.len()]);
+        let mut scalar_sq = scalar.clone();
         for j in 0..5 {
+            let w = 0.5 + 0.25 * j as f64;
             let vals: Vec<f64> = (0..m).map(|a| 0.3 + 0.7 * a as f64 - 0.2 * j as f64).collect();
-            let sq: Vec<f64> = vals.iter().map(|v| v * v).collect();
             for a in 0..m {
                 lanes[a][j] = vals[a];
             }
-            ms.accumulate_products(&vals, 1.0, &mut scalar);
-            ms.accumulate_products(&sq, 1.0, &mut scalar_sq);
+            weights[j] = w;
+            for k in 0..2 {
+                let mut one = vec![0.0; ms[k].len()];
+                ms[k].accumulate_products(&vals, w, &mut one);
+                for (p, v) in one.iter().enumerate() {
+                    scalar[k][p] += v;
+                    scalar_sq[k][p] += v * v;
+                }
+            }
         }
-        let (mut sums, mut squares) = (vec![vec![0.0; ms.len()]], vec![vec![0.0; ms.len()]]);
-        let mut weights = [0.0; BATCH];
-        weights[..5].iter_mut().for_each(|w| *w = 1.0);
+        let zeros = || ms.clone().map(|s| vec![[0.0; PARTS]; s.len()]).to_vec();
+        let (mut sums, mut squares) = (zeros(), zeros());
         let table = ProductTable::new(m, 4).unwrap();
-        assert_eq!(table.multisets(4), &ms);
-        table.accumulate_batch(&lanes, &weights, &mut Vec::new(), &[4], &mut sums, Some(&mut squares));
-        for p in 0..ms.len() {
-            assert!((sums[0][p] - scalar[p]).abs() < 1e-12 && (squares[0][p] - scalar_sq[p]).abs() < 1e-12);
+        assert_eq!(table.multisets(4), &ms[1]);
+        table.accumulate_batch(&lanes, &weights, &mut ProductScratch::default(), &mut sums, Some(&mut squares));
+        for k in 0..2 {
+            for p in 0..ms[k].len() {
+                let (s, s2) = (parts_total(&sums[k][p]), parts_total(&squares[k][p]));
+                assert!((s - scalar[k][p]).abs() < 1e-12, "order {} pos {p}: {s} vs {}", orders[k], scalar[k][p]);
+                assert!((s2 - scalar_sq[k][p]).abs() < 1e-12, "order {} pos {p}", orders[k]);
+            }
         }
+    }
+
+    #[test]
+    fn every_kernel_gives_the_same_bits() {
+        let m = 6;
+        let mut lanes = vec![[0.0; BATCH]; m];
+        for (a, l) in lanes.iter_mut().enumerate() {
+            for (j, v) in l.iter_mut().enumerate() {
+                *v = ((a * 31 + j * 17) % 23) as f64 / 7.0 - 1.3;
+            }
+        }
+        let weights: Lanes = std::array::from_fn(|j| 0.1 + j as f64 / 9.0);
+        let table = ProductTable::new(m, 6).unwrap();
+        let zeros = || (2..=6).step_by(2).map(|n| vec![[0.0; PARTS]; table.multisets(n).len()]).collect::<Vec<_>>();
+        let (mut a, mut a2, mut b, mut b2) = (zeros(), zeros(), zeros(), zeros());
+        for _ in 0..3 {
+            table.accumulate_batch(&lanes, &weights, &mut ProductScratch::default(), &mut a, Some(&mut a2));
+            table.accumulate_portable(&lanes, &weights, &mut ProductScratch::default(), &mut b, Some(&mut b2));
+        }
+        assert!(
+            a.iter().flatten().flatten().zip(b.iter().flatten().flatten()).all(|(x, y)| x.to_bits() == y.to_bits())
+        );
+        assert!(
+            a2.iter().flatten().flatten().zip(b2.iter().flatten().flatten()).all(|(x, y)| x.to_bits() == y.to_bits())
+        );
+        // and the values are the products over the multisets
+        for (k, n) in [2, 4, 6].into_iter().enumerate() {
+            let ms = table.multisets(n);
+            for (pos, idx) in ms.iter().enumerate() {
+                let direct: f64 =
+                    (0..BATCH).map(|j| weights[j] * idx.iter().map(|&i| lanes[i as usize][j]).product::<f64>()).sum();
+                let got = parts_total(&a[k][pos]) / 3.0;
+                assert!((got - direct).abs() <= 1e-12 * direct.abs().max(1.0), "n={n} {idx:?}: {got} vs {direct}");
+            }
+        }
+    }
+
+    #[test]
+    fn odd_or_small_top_orders_are_errors() {
+        assert!(ProductTable::new(6, 5).is_err());
+        assert!(ProductTable::new(6, 1).is_err());
     }
 
     #[test]
