@@ -5,6 +5,7 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use nnqft_sampling::draw::{NetSampler, PreparedInputs};
 use nnqft_sampling::{Ensemble, Estimator, seed};
+use nnqft_theory::simd::with_simd;
 use nnqft_theory::{Activation, InputSet, Network};
 use rayon::prelude::*;
 use std::hint::black_box;
@@ -42,15 +43,18 @@ fn throughput(c: &mut Criterion) {
                         (0..THREADS as u64)
                             .into_par_iter()
                             .map(|t| {
-                                let mut rng = seed::stream(1, 0, t);
-                                let mut sampler = NetSampler::new(&net, width, &prepared);
-                                let mut f = vec![0.0; 6];
-                                let mut acc = 0.0;
-                                for _ in 0..nets / THREADS as u64 {
-                                    sampler.outputs(&mut rng, &mut f);
-                                    acc += f[0];
-                                }
-                                acc
+                                // built like the sampler's work items (AVX2 where available)
+                                with_simd(|| {
+                                    let mut rng = seed::stream(1, 0, t);
+                                    let mut sampler = NetSampler::new(&net, width, &prepared);
+                                    let mut f = vec![0.0; 6];
+                                    let mut acc = 0.0;
+                                    for _ in 0..nets / THREADS as u64 {
+                                        sampler.outputs(&mut rng, &mut f);
+                                        acc += f[0];
+                                    }
+                                    acc
+                                })
                             })
                             .sum::<f64>()
                     })

@@ -42,6 +42,9 @@ fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 /// An activation as a type, so that the per-neuron loops are monomorphised per activation
 /// (static dispatch, no branch or indirect call per element).
 trait Activate {
+    /// Cheap enough to evaluate on every lane of a block, used or not (so that the loop
+    /// vectorises); otherwise only used lanes are evaluated.
+    const EVERY_LANE: bool;
     fn phi(&self, z: f64, s_xx: f64) -> f64;
 }
 
@@ -50,18 +53,21 @@ struct ReluAct;
 struct GaussAct;
 
 impl Activate for ErfAct {
+    const EVERY_LANE: bool = false;
     #[inline(always)]
     fn phi(&self, z: f64, _: f64) -> f64 {
         erf(z)
     }
 }
 impl Activate for ReluAct {
+    const EVERY_LANE: bool = true;
     #[inline(always)]
     fn phi(&self, z: f64, _: f64) -> f64 {
         z.max(0.0)
     }
 }
 impl Activate for GaussAct {
+    const EVERY_LANE: bool = false;
     #[inline(always)]
     fn phi(&self, z: f64, s_xx: f64) -> f64 {
         (z - s_xx).exp()
@@ -88,55 +94,34 @@ macro_rules! with_activation {
     };
 }
 
-/// Draws the hidden parameters `(w, b)` of one neuron and writes `phi(w . x_a + b; x_a)`
-/// for every input point into `phi`. `w` is scratch of length `d`.
-#[inline]
-pub fn draw_neuron<R: Rng + ?Sized>(rng: &mut R, net: &Network, xs: &PreparedInputs, w: &mut [f64], phi: &mut [f64]) {
-    with_activation!(net, act => neuron(rng, net, xs, w, phi, act))
-}
+/// Neurons drawn and evaluated together: lane `j` of every block array is neuron `j`.
+pub const NEURON_LANES: usize = 8;
 
-#[inline(always)]
-fn neuron<R: Rng + ?Sized, A: Activate>(
-    rng: &mut R,
-    net: &Network,
-    xs: &PreparedInputs,
-    w: &mut [f64],
-    phi: &mut [f64],
-    act: &A,
-) {
-    let ws = net.weight_std();
-    for c in w.iter_mut() {
-        *c = ws * normal(rng);
-    }
-    let b = net.sigma_b() * normal(rng);
-    if xs.d == 1 {
-        for ((p, x), s) in phi.iter_mut().zip(&xs.coords).zip(&xs.self_cov) {
-            *p = act.phi(w[0] * x + b, *s);
-        }
-    } else {
-        for ((p, x), s) in phi.iter_mut().zip(xs.coords.chunks_exact(xs.d)).zip(&xs.self_cov) {
-            let z = b + w.iter().zip(x).map(|(a, c)| a * c).sum::<f64>();
-            *p = act.phi(z, *s);
-        }
-    }
-}
+/// One value per neuron of a block.
+type NeuronLanes = [f64; NEURON_LANES];
 
-/// Draws networks of one family and width on one input set, reusing its scratch buffers
-/// (`w`: one hidden weight vector, `phi`: one neuron's activations, and the neuron blocks of
-/// the conditional covariance), so nothing is allocated per net.
+/// Draws networks of one family and width on one input set. Neurons are drawn in blocks of
+/// [`NEURON_LANES`]: the generator is called in the same order as one neuron at a time
+/// (`w`, `b`, then `v` for the raw estimator, neuron after neuron), but activations and their
+/// sums are then formed lane-wise, which vectorises. Each lane keeps its own running sum,
+/// summed pairwise once per net. The block buffers are reused, so nothing is allocated per
+/// net.
 #[derive(Debug, Clone)]
 pub struct NetSampler<'a> {
     net: &'a Network,
     width: usize,
     xs: &'a PreparedInputs,
-    w: Vec<f64>,
-    phi: Vec<f64>,
-    phi_lanes: Vec<[f64; NEURON_LANES]>,
-    cov_lanes: Vec<[f64; NEURON_LANES]>,
+    /// `(sigma_w / sqrt(d), sigma_b)`, computed once.
+    scales: (f64, f64),
+    /// Hidden weights of a block, component-major: `w[c][j]`.
+    w: Vec<NeuronLanes>,
+    b: NeuronLanes,
+    v: NeuronLanes,
+    /// Activations of a block, point-major: `phi[a][j]`.
+    phi: Vec<NeuronLanes>,
+    /// Per-lane running sums: `f` (raw) or the lower triangle of `C` (conditional).
+    acc: Vec<NeuronLanes>,
 }
-
-/// Neurons per block of [`NetSampler::conditional_cov`].
-pub const NEURON_LANES: usize = 8;
 
 impl<'a> NetSampler<'a> {
     /// A sampler for `width` neurons of `net` on the prepared inputs.
@@ -146,75 +131,120 @@ impl<'a> NetSampler<'a> {
             net,
             width,
             xs,
-            w: vec![0.0; net.d_in()],
-            phi: vec![0.0; m],
-            phi_lanes: vec![[0.0; NEURON_LANES]; m],
-            cov_lanes: vec![[0.0; NEURON_LANES]; m * (m + 1) / 2],
+            scales: (net.weight_std(), net.sigma_b()),
+            w: vec![[0.0; NEURON_LANES]; net.d_in()],
+            b: [0.0; NEURON_LANES],
+            v: [0.0; NEURON_LANES],
+            phi: vec![[0.0; NEURON_LANES]; m],
+            acc: vec![[0.0; NEURON_LANES]; m * (m + 1) / 2],
+        }
+    }
+
+    /// Draws the next `count <= NEURON_LANES` neurons: for each in turn `w ~ N(0, sigma_w^2/d)`
+    /// per component, `b ~ N(0, sigma_b^2)` and, if `v_std` is given, `v ~ N(0, v_std^2)`.
+    /// Then writes `phi(w . x_a + b; x_a)` for every point; lanes from `count` on get
+    /// `phi = v = 0`.
+    #[inline(always)]
+    fn draw_block<R: Rng + ?Sized, A: Activate>(&mut self, rng: &mut R, count: usize, v_std: Option<f64>, act: &A) {
+        let (weight_std, sigma_b) = self.scales;
+        for j in 0..count {
+            for wc in self.w.iter_mut() {
+                wc[j] = weight_std * normal(rng);
+            }
+            self.b[j] = sigma_b * normal(rng);
+            if let Some(vs) = v_std {
+                self.v[j] = vs * normal(rng);
+            }
+        }
+        self.v[count..].iter_mut().for_each(|v| *v = 0.0);
+        let (xs, w, b) = (self.xs, &self.w, &self.b);
+        let pre = |a: usize, j: usize| {
+            let x = &xs.coords[a * xs.d..(a + 1) * xs.d];
+            match xs.d {
+                1 => w[0][j] * x[0] + b[j],
+                _ => b[j] + w.iter().zip(x).map(|(wc, xc)| wc[j] * xc).sum::<f64>(),
+            }
+        };
+        let m = xs.len();
+        if A::EVERY_LANE {
+            // point-major: each point's lanes in one vectorisable loop
+            for (a, (p, s)) in self.phi.iter_mut().zip(&xs.self_cov).enumerate() {
+                for j in 0..NEURON_LANES {
+                    p[j] = act.phi(pre(a, j), *s);
+                }
+            }
+        } else {
+            // neuron-major: along one neuron the pre-activation varies smoothly with the
+            // point, so the branches inside erf stay predictable
+            for j in 0..count {
+                for a in 0..m {
+                    self.phi[a][j] = act.phi(pre(a, j), xs.self_cov[a]);
+                }
+            }
+        }
+        for p in &mut self.phi {
+            p[count..].iter_mut().for_each(|v| *v = 0.0);
         }
     }
 
     /// Draws a whole network and writes `f(x_a)` into `f`
-    /// (`f = b1 + sum_j v_j phi_j`, `v_j ~ N(0, sigma_w^2 / N)`).
+    /// (`f = b1 + sum_j v_j phi_j`, `v_j ~ N(0, sigma_w^2 / N)`; `b1` is drawn first).
     #[inline]
     pub fn outputs<R: Rng + ?Sized>(&mut self, rng: &mut R, f: &mut [f64]) {
-        let (net, xs) = (self.net, self.xs);
+        let net = self.net;
         let vs = net.sigma_w() / (self.width as f64).sqrt();
         let b1 = net.sigma_b() * normal(rng);
-        f.iter_mut().for_each(|v| *v = b1);
+        let m = self.xs.len();
+        self.acc[..m].iter_mut().for_each(|l| *l = [0.0; NEURON_LANES]);
         with_activation!(net, act => {
-            for _ in 0..self.width {
-                neuron(rng, net, xs, &mut self.w, &mut self.phi, act);
-                let v = vs * normal(rng);
-                for (o, p) in f.iter_mut().zip(self.phi.iter()) {
-                    *o += v * p;
+            let mut left = self.width;
+            while left > 0 {
+                let count = left.min(NEURON_LANES);
+                self.draw_block(rng, count, Some(vs), act);
+                for (acc, p) in self.acc.iter_mut().zip(&self.phi) {
+                    for j in 0..NEURON_LANES {
+                        acc[j] += self.v[j] * p[j];
+                    }
                 }
+                left -= count;
             }
         });
+        for (o, acc) in f.iter_mut().zip(&self.acc) {
+            *o = b1 + pairwise_sum(acc);
+        }
     }
 
     /// Draws the hidden layer only and writes the conditional covariance of `f` given it,
     /// `C(x_a, x_b) = sigma_b^2 + (sigma_w^2 / N) sum_j phi_j(x_a) phi_j(x_b)`, row-major `m x m`.
-    ///
-    /// Neurons are taken [`NEURON_LANES`] at a time: neuron `j` adds its products to lane
-    /// `j mod NEURON_LANES` of each entry, so the products of a block are lane-wise
-    /// (vectorisable) and the lanes are summed once per net.
     #[inline]
     pub fn conditional_cov<R: Rng + ?Sized>(&mut self, rng: &mut R, cov: &mut [f64]) {
-        let (net, xs) = (self.net, self.xs);
-        let m = xs.len();
-        self.cov_lanes.clear();
-        self.cov_lanes.resize(m * (m + 1) / 2, [0.0; NEURON_LANES]);
+        let net = self.net;
+        let m = self.xs.len();
+        self.acc.iter_mut().for_each(|l| *l = [0.0; NEURON_LANES]);
         with_activation!(net, act => {
             let mut left = self.width;
             while left > 0 {
-                let block = left.min(NEURON_LANES);
-                for j in 0..block {
-                    neuron(rng, net, xs, &mut self.w, &mut self.phi, act);
-                    for (lane, p) in self.phi_lanes.iter_mut().zip(&self.phi) {
-                        lane[j] = *p;
-                    }
-                }
-                for lane in &mut self.phi_lanes {
-                    lane[block..].iter_mut().for_each(|p| *p = 0.0);
-                }
+                let count = left.min(NEURON_LANES);
+                self.draw_block(rng, count, None, act);
                 let mut k = 0;
                 for a in 0..m {
                     for b in 0..=a {
-                        let (pa, pb, c) = (&self.phi_lanes[a], &self.phi_lanes[b], &mut self.cov_lanes[k]);
-                        for i in 0..NEURON_LANES {
-                            c[i] += pa[i] * pb[i];
+                        let (pa, pb) = (&self.phi[a], &self.phi[b]);
+                        let acc = &mut self.acc[k];
+                        for j in 0..NEURON_LANES {
+                            acc[j] += pa[j] * pb[j];
                         }
                         k += 1;
                     }
                 }
-                left -= block;
+                left -= count;
             }
         });
         let (sb2, scale) = (net.sigma_b() * net.sigma_b(), net.sigma_w() * net.sigma_w() / self.width as f64);
         let mut k = 0;
         for a in 0..m {
             for b in 0..=a {
-                let v = sb2 + scale * pairwise_sum(&self.cov_lanes[k]);
+                let v = sb2 + scale * pairwise_sum(&self.acc[k]);
                 cov[a * m + b] = v;
                 cov[b * m + a] = v;
                 k += 1;
@@ -225,7 +255,7 @@ impl<'a> NetSampler<'a> {
 
 /// Pairwise sum of the neuron lanes: halves are added until one value is left.
 #[inline]
-fn pairwise_sum(lanes: &[f64; NEURON_LANES]) -> f64 {
+fn pairwise_sum(lanes: &NeuronLanes) -> f64 {
     let mut v = *lanes;
     let mut width = NEURON_LANES;
     while width > 1 {

@@ -19,6 +19,7 @@
 use crate::draw::{NetSampler, PreparedInputs};
 use crate::error::{Result, SamplingError};
 use crate::seed::stream;
+use nnqft_theory::simd::with_simd;
 use nnqft_theory::{
     BATCH, InputSet, Multisets, Network, PARTS, Parts, ProductScratch, ProductTable, WickSums, parts_total,
 };
@@ -230,7 +231,16 @@ impl Ensemble {
         })
     }
 
+    /// One work item, built for AVX2 + FMA where the CPU has them (same bits either way).
     fn run_item(&self, experiment: u64, chunk: u64, count: u64, tables: &RunTables) -> ItemSums {
+        with_simd(
+            #[inline(always)]
+            || self.run_item_kernel(experiment, chunk, count, tables),
+        )
+    }
+
+    #[inline(always)]
+    fn run_item_kernel(&self, experiment: u64, chunk: u64, count: u64, tables: &RunTables) -> ItemSums {
         let RunTables { multisets, wick, products, prepared: xs } = tables;
         let mut rng = stream(self.seed, experiment, chunk);
         let m = xs.len();

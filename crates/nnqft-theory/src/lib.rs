@@ -7,6 +7,7 @@
 //! - [`input_set`]: named point sets; the paper's sets from `datasets/x-sets/`.
 //! - [`multiset`] -- symmetric-tensor indexing (position <-> multiset, multiplicities) and batched
 //!   products over the multisets of the even orders (AVX2 + FMA where the CPU has them).
+//! - [`simd`] -- run-time choice of an AVX2 + FMA build for hot loops (same bits either way).
 //! - [`kernel`] -- GP kernels `K` and `K_g` for Erf, ReLU and Gauss-net at any `d`.
 //! - [`wick`] -- perfect matchings and GP correlators (Wick sums).
 //! - [`diagram`] -- Wick contractions with vertices, deriving the diagram coefficients.
@@ -24,6 +25,7 @@ pub mod kernel;
 pub mod moments;
 pub mod multiset;
 pub mod network;
+pub mod simd;
 pub mod split;
 pub mod vertex;
 pub mod wick;

@@ -3,6 +3,7 @@
 //! order of the sorted index tuple (`0,0,0,0`, `0,0,0,1`, ...).
 
 use crate::error::{Result, at_least};
+use crate::simd::with_simd;
 
 /// The multisets of order `n` over `m` points, in lexicographic order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,25 +190,6 @@ fn mul_lanes(a: &Lanes, b: &Lanes) -> Lanes {
         out[i] = a[i] * b[i];
     }
     out
-}
-
-/// Runs `kernel`, compiled for AVX2 + FMA when the CPU has them (the kernel and everything
-/// it inlines are then built for those features), else for the baseline target.
-#[inline(always)]
-pub(crate) fn with_simd<R>(kernel: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        #[target_feature(enable = "avx2,fma")]
-        fn avx2_fma<R>(kernel: impl FnOnce() -> R) -> R {
-            kernel()
-        }
-        // SAFETY: the CPU supports AVX2 and FMA, the only requirements of `avx2_fma`.
-        #[allow(unsafe_code)]
-        unsafe {
-            return avx2_fma(kernel);
-        }
-    }
-    kernel()
 }
 
 /// Adds the lane-wise dot product of `a` and `b`, folded to [`PARTS`] values, to two running

@@ -10,8 +10,9 @@
 
 use crate::error::{Result, TheoryError};
 use crate::multiset::{
-    BATCH, Lanes, Multisets, PARTS, Parts, add_chains, add_lanes, add_squared_lanes, dot_parts_into, with_simd,
+    BATCH, Lanes, Multisets, PARTS, Parts, add_chains, add_lanes, add_squared_lanes, dot_parts_into,
 };
+use crate::simd::with_simd;
 
 /// All perfect matchings of `0..n` (`n` even), each as `n/2` pairs `(a, b)` with `a < b`.
 pub fn perfect_matchings(n: usize) -> Result<Vec<Vec<(usize, usize)>>> {

@@ -1,0 +1,25 @@
+//! Run-time selection of the instruction set for hot loops.
+//!
+//! [`with_simd`] runs a kernel built for AVX2 + FMA when the CPU has them, else the baseline
+//! build. Rust never reorders floating-point operations or fuses a multiply and an add unless
+//! asked (`f64::mul_add`, exactly rounded on every target), so both builds of a kernel give
+//! bit-identical results: the choice changes speed, never numbers.
+
+/// Runs `kernel`, compiled for AVX2 + FMA when the CPU has them (the kernel and everything
+/// it inlines are then built for those features), else for the baseline target.
+#[inline(always)]
+pub fn with_simd<R>(kernel: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2_fma<R>(kernel: impl FnOnce() -> R) -> R {
+            kernel()
+        }
+        // SAFETY: the CPU supports AVX2 and FMA, the only requirements of `avx2_fma`.
+        #[allow(unsafe_code)]
+        unsafe {
+            return avx2_fma(kernel);
+        }
+    }
+    kernel()
+}
