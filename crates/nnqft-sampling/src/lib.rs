@@ -7,11 +7,13 @@
 //! - [`seed`] -- the documented seeding scheme (one generator per experiment and chunk).
 //! - [`draw`] -- drawing one network / one hidden layer, allocation-free.
 //! - [`ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
+//! - [`floor`] -- the same draws with no correlator work, the benchmarks' reference.
 
 mod error;
 
 pub mod draw;
 pub mod ensemble;
+pub mod floor;
 pub mod seed;
 
 pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleResult, Estimator, neumaier};
