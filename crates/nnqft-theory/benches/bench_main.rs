@@ -1,7 +1,8 @@
 //! Theory benchmarks: GP and exact tensors on 6 points (n = 2, 4, 6) and all the Table 5
 //! integrals (three networks, train and test x-sets, T0/T2/TNL for every multiset); the
 //! batched product kernel (orders 2, 4, 6 on 6 points) against the per-sample depth-first
-//! products of `Multisets::accumulate_products`, the baseline measured in the same run.
+//! products of `Multisets::accumulate_products`, the baseline measured in the same run; our
+//! erf against libm's and statrs'.
 //! `cargo bench -p nnqft-theory`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -93,5 +94,25 @@ fn products(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, tensors, table5_integrals, products);
+/// Our erf against libm's (FreeBSD msun) and statrs', on arguments spread uniformly over
+/// (-4.5, 4.5) in scrambled order (as across neurons), one thread.
+fn erf_implementations(c: &mut Criterion) {
+    let zs: Vec<f64> = (0..1u64 << 16)
+        .map(|i| {
+            // a fixed pseudo-random sequence, no generator needed
+            let u = ((i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+            1.5 * (2.0 * u - 1.0) * 3.0
+        })
+        .collect();
+    let mut group = c.benchmark_group("erf");
+    group.throughput(Throughput::Elements(zs.len() as u64));
+    group.bench_function("nnqft", |b| b.iter(|| zs.iter().map(|&z| nnqft_theory::erf::erf(black_box(z))).sum::<f64>()));
+    group.bench_function("libm", |b| b.iter(|| zs.iter().map(|&z| libm::erf(black_box(z))).sum::<f64>()));
+    group.bench_function("statrs", |b| {
+        b.iter(|| zs.iter().map(|&z| statrs::function::erf::erf(black_box(z))).sum::<f64>())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, tensors, table5_integrals, products, erf_implementations);
 criterion_main!(benches);

@@ -8,6 +8,7 @@
 //! - [`multiset`] -- symmetric-tensor indexing (position <-> multiset, multiplicities) and batched
 //!   products over the multisets of the even orders (AVX2 + FMA where the CPU has them).
 //! - [`simd`] -- run-time choice of an AVX2 + FMA build for hot loops (same bits either way).
+//! - [`erf`] -- the error function: series and interval Taylor tables, within an ulp.
 //! - [`kernel`] -- GP kernels `K` and `K_g` for Erf, ReLU and Gauss-net at any `d`.
 //! - [`wick`] -- perfect matchings and GP correlators (Wick sums).
 //! - [`diagram`] -- Wick contractions with vertices, deriving the diagram coefficients.
@@ -19,6 +20,7 @@
 mod error;
 
 pub mod diagram;
+pub mod erf;
 pub mod exact;
 pub mod input_set;
 pub mod kernel;

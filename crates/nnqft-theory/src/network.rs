@@ -121,8 +121,4 @@ impl Network {
     }
 }
 
-/// The error function, from statrs (Boost's rational approximations, relative error ~1e-16).
-#[inline]
-pub fn erf(z: f64) -> f64 {
-    statrs::function::erf::erf(z)
-}
+pub use crate::erf::erf;
