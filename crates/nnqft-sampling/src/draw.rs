@@ -2,6 +2,7 @@
 //! allocated per net: the caller owns the buffers, and a net's parameters live only in
 //! registers while its neurons are evaluated.
 
+use nnqft_theory::exp::{exp, exp_lanes};
 use nnqft_theory::network::erf;
 use nnqft_theory::{Activation, InputSet, Network};
 use rand::{Rng, RngExt};
@@ -42,10 +43,18 @@ fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 /// An activation as a type, so that the per-neuron loops are monomorphised per activation
 /// (static dispatch, no branch or indirect call per element).
 trait Activate {
-    /// Cheap enough to evaluate on every lane of a block, used or not (so that the loop
-    /// vectorises); otherwise only used lanes are evaluated.
+    /// Evaluated on every lane of a block, used or not, point by point with
+    /// [`Activate::phi_lanes`] (a loop that vectorises); otherwise only used lanes are
+    /// evaluated, neuron by neuron.
     const EVERY_LANE: bool;
     fn phi(&self, z: f64, s_xx: f64) -> f64;
+    /// `z[j] <- phi(z[j], s_xx)` for every lane.
+    #[inline(always)]
+    fn phi_lanes(&self, z: &mut NeuronLanes, s_xx: f64) {
+        for v in z.iter_mut() {
+            *v = self.phi(*v, s_xx);
+        }
+    }
 }
 
 struct ErfAct;
@@ -67,10 +76,15 @@ impl Activate for ReluAct {
     }
 }
 impl Activate for GaussAct {
-    const EVERY_LANE: bool = false;
+    const EVERY_LANE: bool = true;
     #[inline(always)]
     fn phi(&self, z: f64, s_xx: f64) -> f64 {
-        (z - s_xx).exp()
+        exp(z - s_xx)
+    }
+    #[inline(always)]
+    fn phi_lanes(&self, z: &mut NeuronLanes, s_xx: f64) {
+        z.iter_mut().for_each(|v| *v -= s_xx);
+        exp_lanes(z);
     }
 }
 
@@ -170,8 +184,9 @@ impl<'a> NetSampler<'a> {
             // point-major: each point's lanes in one vectorisable loop
             for (a, (p, s)) in self.phi.iter_mut().zip(&xs.self_cov).enumerate() {
                 for j in 0..NEURON_LANES {
-                    p[j] = act.phi(pre(a, j), *s);
+                    p[j] = pre(a, j);
                 }
+                act.phi_lanes(p, *s);
             }
         } else {
             // neuron-major: along one neuron the pre-activation varies smoothly with the
@@ -189,7 +204,7 @@ impl<'a> NetSampler<'a> {
 
     /// Draws a whole network and writes `f(x_a)` into `f`
     /// (`f = b1 + sum_j v_j phi_j`, `v_j ~ N(0, sigma_w^2 / N)`; `b1` is drawn first).
-    #[inline]
+    #[inline(always)]
     pub fn outputs<R: Rng + ?Sized>(&mut self, rng: &mut R, f: &mut [f64]) {
         let net = self.net;
         let vs = net.sigma_w() / (self.width as f64).sqrt();
@@ -216,7 +231,7 @@ impl<'a> NetSampler<'a> {
 
     /// Draws the hidden layer only and writes the conditional covariance of `f` given it,
     /// `C(x_a, x_b) = sigma_b^2 + (sigma_w^2 / N) sum_j phi_j(x_a) phi_j(x_b)`, row-major `m x m`.
-    #[inline]
+    #[inline(always)]
     pub fn conditional_cov<R: Rng + ?Sized>(&mut self, rng: &mut R, cov: &mut [f64]) {
         let net = self.net;
         let m = self.xs.len();

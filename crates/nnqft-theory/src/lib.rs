@@ -9,6 +9,7 @@
 //!   products over the multisets of the even orders (AVX2 + FMA where the CPU has them).
 //! - [`simd`] -- run-time choice of an AVX2 + FMA build for hot loops (same bits either way).
 //! - [`erf`] -- the error function: series and interval Taylor tables, within an ulp.
+//! - [`exp`] -- the exponential in a form whose loops over lanes vectorise, within two ulps.
 //! - [`kernel`] -- GP kernels `K` and `K_g` for Erf, ReLU and Gauss-net at any `d`.
 //! - [`wick`] -- perfect matchings and GP correlators (Wick sums).
 //! - [`diagram`] -- Wick contractions with vertices, deriving the diagram coefficients.
@@ -22,6 +23,7 @@ mod error;
 pub mod diagram;
 pub mod erf;
 pub mod exact;
+pub mod exp;
 pub mod input_set;
 pub mod kernel;
 pub mod moments;

@@ -116,7 +116,7 @@ impl Network {
         match self.activation {
             Activation::Erf => erf(z),
             Activation::Relu => z.max(0.0),
-            Activation::Gauss => (z - s_xx).exp(),
+            Activation::Gauss => crate::exp::exp(z - s_xx),
         }
     }
 }
