@@ -17,17 +17,20 @@ pub fn draw_only(net: &Network, width: usize, inputs: &InputSet, nets: u64, thre
     (0..threads.max(1) as u64)
         .into_par_iter()
         .map(|t| {
-            with_simd(|| {
-                let mut rng = seed::stream(1, 0, t);
-                let mut sampler = NetSampler::new(net, width, &prepared);
-                let mut f = vec![0.0; prepared.len()];
-                let mut acc = 0.0;
-                for _ in 0..per_thread {
-                    sampler.outputs(&mut rng, &mut f);
-                    acc += f[0];
-                }
-                acc
-            })
+            with_simd(
+                #[inline(always)]
+                || {
+                    let mut rng = seed::stream(1, 0, t);
+                    let mut sampler = NetSampler::new(net, width, &prepared);
+                    let mut f = vec![0.0; prepared.len()];
+                    let mut acc = 0.0;
+                    for _ in 0..per_thread {
+                        sampler.outputs(&mut rng, &mut f);
+                        acc += f[0];
+                    }
+                    acc
+                },
+            )
         })
         .sum()
 }

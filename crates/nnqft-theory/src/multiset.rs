@@ -275,6 +275,7 @@ impl ProductTable {
 
     /// The multisets of even order `n` (`2..=n_max`).
     pub fn multisets(&self, n: usize) -> &Multisets {
+        assert!(n >= 2 && n.is_multiple_of(2), "ProductTable holds even orders only, not {n}");
         &self.levels[n / 2 - 1].multisets
     }
 

@@ -5,8 +5,11 @@
 //! asked (`f64::mul_add`, exactly rounded on every target), so both builds of a kernel give
 //! bit-identical results: the choice changes speed, never numbers.
 
-/// Runs `kernel`, compiled for AVX2 + FMA when the CPU has them (the kernel and everything
-/// it inlines are then built for those features), else for the baseline target.
+/// Runs `kernel`, compiled for AVX2 + FMA when the CPU has them, else for the baseline target.
+///
+/// Only code inlined into the AVX2 wrapper is built for those features, so mark the closure
+/// `#[inline(always)]` (and the functions it calls in the hot path): an un-inlined closure
+/// is compiled once, for the baseline, and the dispatch changes nothing.
 #[inline(always)]
 pub fn with_simd<R>(kernel: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
