@@ -38,7 +38,8 @@ pub struct SampleArgs {
     /// Experiments (>= 2, for standard errors).
     #[arg(long, default_value_t = 10)]
     pub experiments: usize,
-    /// Estimator: raw or conditional.
+    /// Estimator: raw, conditional, or conditional_cv (conditional with its zero-mean
+    /// first-order term removed).
     #[arg(long, default_value = "conditional")]
     pub estimator: String,
 }

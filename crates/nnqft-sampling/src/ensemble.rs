@@ -5,6 +5,10 @@
 //! - **conditional** (Rao-Blackwell): given the hidden layer, `f` is Gaussian with covariance
 //!   `C`, so `E[f ... f | w, b] = Wick(C)`; the mean over nets of that. `v` and `b1` are never
 //!   drawn.
+//! - **control variate** (`conditional_cv`): the conditional estimator minus its first-order
+//!   term `L_K(C-bar - K)`, whose expectation is exactly zero ([`crate::control_variate`]).
+//!   Same nets and draws as the conditional estimator; the correction is applied once per
+//!   experiment.
 //!
 //! Nets are processed in batches of [`BATCH`] so that the products over multisets (raw) and
 //! the Wick recursion (conditional) vectorise across nets.
@@ -16,6 +20,7 @@
 //! identical for any thread count. Memory is
 //! `O(multisets x work items)`; no `m^n` tensor is ever built.
 
+use crate::control_variate::{ControlVariate, DeviationScratch};
 use crate::draw::{NetSampler, PreparedInputs};
 use crate::error::{Result, SamplingError};
 use crate::seed::stream;
@@ -28,29 +33,38 @@ use rayon::prelude::*;
 /// Nets per work item. Part of the seeding scheme: changing it changes the numbers.
 pub const CHUNK_NETS: u64 = 4096;
 
-/// The two estimators of SPEC section 3.
+/// The two estimators of SPEC section 3, and the conditional one with its control variate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Estimator {
     /// The paper's estimator: mean of products of sampled outputs.
     Raw,
     /// Conditional-Gaussian (Rao-Blackwellised) estimator.
     Conditional,
+    /// Conditional-Gaussian estimator with the control variate `L_K(C-bar - K)` subtracted
+    /// ([`crate::control_variate`]); same expectation, per-net variance `O(1/N^2)`.
+    ControlVariate,
 }
 
 impl Estimator {
-    /// Report name: `raw` or `conditional`.
+    /// Report name: `raw`, `conditional` or `conditional_cv`.
     pub fn name(self) -> &'static str {
         match self {
             Estimator::Raw => "raw",
             Estimator::Conditional => "conditional",
+            Estimator::ControlVariate => "conditional_cv",
         }
     }
-    /// Parses `raw` / `conditional`.
+    /// Parses `raw` / `conditional` / `conditional_cv`.
     pub fn parse(s: &str) -> Result<Self> {
         match s {
             "raw" => Ok(Estimator::Raw),
             "conditional" => Ok(Estimator::Conditional),
-            _ => Err(SamplingError::OutOfRange { field: "estimator", value: s.into(), allowed: "raw or conditional" }),
+            "conditional_cv" => Ok(Estimator::ControlVariate),
+            _ => Err(SamplingError::OutOfRange {
+                field: "estimator",
+                value: s.into(),
+                allowed: "raw, conditional or conditional_cv",
+            }),
         }
     }
 }
@@ -80,7 +94,8 @@ pub struct EnsembleResult {
     /// For each order, `experiments x multisets` means, experiment-major.
     pub means: [Vec<f64>; 3],
     /// For each order, `experiments x multisets` per-net variances of the estimator
-    /// (present when requested with [`Ensemble::with_variance`]).
+    /// (present when requested with [`Ensemble::with_variance`]). For the control variate,
+    /// the variance of each net's `W(C) - L_K(C - K)`.
     pub variances: Option<[Vec<f64>; 3]>,
 }
 
@@ -98,9 +113,11 @@ struct RunTables {
     wick: WickSums,
     products: ProductTable,
     prepared: PreparedInputs,
+    control: Option<ControlVariate>,
 }
 
-/// Sums of one work item.
+/// Sums of one work item: of the estimator, and of its squares about `centre` (zero, or
+/// `W(K)` for the control variate, whose spread is far below its mean).
 struct ItemSums {
     sums: [Vec<f64>; 3],
     squares: Option<[Vec<f64>; 3]>,
@@ -179,11 +196,17 @@ impl Ensemble {
             .build()
             .map_err(|e| SamplingError::ThreadPool(e.to_string()))?;
         let m = self.inputs.len();
+        let wick = WickSums::new(m, 6)?;
+        let control = match self.estimator {
+            Estimator::ControlVariate => Some(ControlVariate::new(&self.net, &self.inputs, &wick)?),
+            _ => None,
+        };
         let tables = RunTables {
             multisets: [Multisets::new(m, 2)?, Multisets::new(m, 4)?, Multisets::new(m, 6)?],
-            wick: WickSums::new(m, 6)?,
+            wick,
             products: ProductTable::new(m, 6)?,
             prepared: PreparedInputs::new(&self.net, &self.inputs),
+            control,
         };
         let chunks = self.nets.div_ceil(CHUNK_NETS);
         let items: Vec<(u64, u64)> =
@@ -213,11 +236,25 @@ impl Ensemble {
                 out
             })
         };
-        let means = merge(&|it| &it.sums);
+        let mut means = merge(&|it| &it.sums);
+        if let Some(cv) = &tables.control {
+            let mut scratch = DeviationScratch::default();
+            for e in 0..self.experiments {
+                let mut rows = means.each_mut().map(|o| {
+                    let len = o.len() / self.experiments;
+                    &mut o[e * len..(e + 1) * len]
+                });
+                cv.correct(&tables.wick, &mut rows, &mut scratch);
+            }
+        }
         let variances = if self.track_variance {
             let second = merge(&|it| it.squares.as_ref().unwrap_or(&it.sums));
             Some([0, 1, 2].map(|o| {
-                second[o].iter().zip(&means[o]).map(|(s, mu)| (s - mu * mu).max(0.0) * n / (n - 1.0).max(1.0)).collect()
+                let len = tables.multisets[o].len();
+                let centre = |i: usize| tables.control.as_ref().map_or(0.0, |cv| cv.at_kernel()[o][i % len]);
+                (second[o].iter().zip(&means[o]).enumerate())
+                    .map(|(i, (s, mu))| (s - (mu - centre(i)).powi(2)).max(0.0) * n / (n - 1.0).max(1.0))
+                    .collect()
             }))
         } else {
             None
@@ -241,7 +278,7 @@ impl Ensemble {
 
     #[inline(always)]
     fn run_item_kernel(&self, experiment: u64, chunk: u64, count: u64, tables: &RunTables) -> ItemSums {
-        let RunTables { multisets, wick, products, prepared: xs } = tables;
+        let RunTables { multisets, wick, products, prepared: xs, control } = tables;
         let mut rng = stream(self.seed, experiment, chunk);
         let m = xs.len();
         let zeros = || [0, 1, 2].map(|o| vec![[0.0; PARTS]; multisets[o].len()]);
@@ -274,10 +311,14 @@ impl Ensemble {
                     done += batch as u64;
                 }
             }
-            Estimator::Conditional => {
+            Estimator::Conditional | Estimator::ControlVariate => {
                 let mut cov = vec![0.0; m * m];
                 let mut lanes = vec![[0.0; BATCH]; m * m];
                 let mut scratch = Vec::new();
+                // Per-net squares of the control variate's `O(delta^2)` remainder, one net
+                // at a time (a diagnostic: only when variances are tracked).
+                let mut remainder =
+                    control.as_ref().filter(|_| self.track_variance).map(|cv| (cv, DeviationScratch::default()));
                 while done < count {
                     let batch = BATCH.min((count - done) as usize);
                     lanes.iter_mut().for_each(|l| *l = [0.0; BATCH]);
@@ -286,8 +327,14 @@ impl Ensemble {
                         for (lane, v) in lanes.iter_mut().zip(&cov) {
                             lane[j] = *v;
                         }
+                        if let (Some((cv, scratch)), Some(sq)) = (remainder.as_mut(), squares.as_mut()) {
+                            for (s, r) in sq.iter_mut().zip(cv.deviation_into(wick, &cov, scratch)) {
+                                s.iter_mut().zip(r).for_each(|(s, r)| s[0] = r.mul_add(*r, s[0]));
+                            }
+                        }
                     }
-                    wick.accumulate_batch(&lanes, &mut scratch, &mut sums, squares.as_mut().map(|s| s.as_mut_slice()));
+                    let squares = squares.as_mut().filter(|_| remainder.is_none());
+                    wick.accumulate_batch(&lanes, &mut scratch, &mut sums, squares.map(|s| s.as_mut_slice()));
                     done += batch as u64;
                 }
             }

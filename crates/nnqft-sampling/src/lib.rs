@@ -7,10 +7,13 @@
 //! - [`seed`] -- the documented seeding scheme (one generator per experiment and chunk).
 //! - [`draw`] -- drawing one network / one hidden layer, allocation-free.
 //! - [`ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
+//! - [`control_variate`] -- the conditional estimator with its exactly zero-mean first-order
+//!   term `L_K(C - K)` removed: per-net variance `O(1/N^2)` instead of `O(1/N)`.
 //! - [`floor`] -- the same draws with no correlator work, the benchmarks' reference.
 
 mod error;
 
+pub mod control_variate;
 pub mod draw;
 pub mod ensemble;
 pub mod floor;

@@ -99,21 +99,57 @@ impl WickSums {
     /// The Wick sum of every order and multiset for the row-major `m x m` covariance `cov`;
     /// element `k` of the result is order `2 (k + 1)`.
     pub fn evaluate(&self, cov: &[f64]) -> Vec<Vec<f64>> {
-        debug_assert_eq!(cov.len(), self.m * self.m);
-        let mut out: Vec<Vec<f64>> = Vec::with_capacity(self.levels.len());
-        for (k, level) in self.levels.iter().enumerate() {
-            let n = level.multisets.order();
-            let vals = level
-                .terms
-                .chunks_exact(n - 1)
-                .map(|terms| match k {
-                    0 => cov[terms[0].0 as usize],
-                    _ => terms.iter().map(|&(c, l)| cov[c as usize] * out[k - 1][l as usize]).sum(),
-                })
-                .collect();
-            out.push(vals);
-        }
+        let mut out = Vec::new();
+        self.evaluate_into(cov, &mut out);
         out
+    }
+
+    /// [`Self::evaluate`] into `out`, whose buffers are reused (no allocation once sized).
+    pub fn evaluate_into(&self, cov: &[f64], out: &mut Vec<Vec<f64>>) {
+        debug_assert_eq!(cov.len(), self.m * self.m);
+        out.resize(self.levels.len(), Vec::new());
+        for (k, level) in self.levels.iter().enumerate() {
+            let (done, rest) = out.split_at_mut(k);
+            let cur = &mut rest[0];
+            cur.clear();
+            cur.extend(level.terms.chunks_exact(level.multisets.order() - 1).map(|terms| match k {
+                0 => cov[terms[0].0 as usize],
+                _ => terms.iter().map(|&(c, l)| cov[c as usize] * done[k - 1][l as usize]).sum(),
+            }));
+        }
+    }
+
+    /// The first-order term of every Wick sum around the covariance `cov`, in the direction
+    /// `dir` (both row-major `m x m`, `dir` symmetric):
+    ///
+    /// $$L_{\rm cov}(\mathrm{dir}) = \frac{d}{dt} W(\mathrm{cov} + t\,\mathrm{dir})\Big|_{t=0}
+    ///   = \sum_{\text{matchings}} \sum_{\text{pairs } p} \mathrm{dir}_p \prod_{q \ne p} \mathrm{cov}_q,$$
+    ///
+    /// by differentiating the recursion:
+    /// `L(i0, ...) = sum_j [dir(i0, ij) W(rest) + cov(i0, ij) L(rest)]`. `at` must be
+    /// `self.evaluate(cov)`; `out` is reused. Since `W` is homogeneous of degree `n / 2`,
+    /// `L_cov(cov) = (n / 2) W(cov)` (Euler).
+    pub fn linear_term_into(&self, cov: &[f64], at: &[Vec<f64>], dir: &[f64], out: &mut Vec<Vec<f64>>) {
+        debug_assert_eq!(cov.len(), self.m * self.m);
+        debug_assert_eq!(dir.len(), self.m * self.m);
+        out.resize(self.levels.len(), Vec::new());
+        for (k, level) in self.levels.iter().enumerate() {
+            let (done, rest) = out.split_at_mut(k);
+            let cur = &mut rest[0];
+            cur.clear();
+            cur.extend(level.terms.chunks_exact(level.multisets.order() - 1).map(|terms| {
+                match k {
+                    0 => dir[terms[0].0 as usize],
+                    _ => terms
+                        .iter()
+                        .map(|&(c, l)| {
+                            let (c, l) = (c as usize, l as usize);
+                            dir[c] * at[k - 1][l] + cov[c] * done[k - 1][l]
+                        })
+                        .sum(),
+                }
+            }));
+        }
     }
 
     /// For each even order `2 (k + 1)`, adds the Wick sums of a batch of covariances
@@ -209,6 +245,52 @@ mod tests {
         // E[f^4] = 3 s^2, E[f^6] = 15 s^3 for one point of variance s.
         let w = WickSums::new(1, 6).unwrap().evaluate(&[2.0]);
         assert!((w[1][0] - 12.0).abs() < 1e-12 && (w[2][0] - 120.0).abs() < 1e-12);
+    }
+
+    /// A symmetric, positive test covariance over `m` points.
+    fn test_cov(m: usize, shift: f64) -> Vec<f64> {
+        (0..m * m)
+            .map(|i| {
+                let (a, b) = (i / m, i % m);
+                (a * b) as f64 * 0.1 + 1.0 / (1.0 + shift + (a + b) as f64) + if a == b { 1.0 } else { 0.0 }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn linear_term_is_the_sum_over_matchings_and_pairs() {
+        let m = 4;
+        let (cov, dir) = (test_cov(m, 0.0), test_cov(m, 0.7));
+        let ws = WickSums::new(m, 6).unwrap();
+        let at = ws.evaluate(&cov);
+        let mut lin = Vec::new();
+        ws.linear_term_into(&cov, &at, &dir, &mut lin);
+        for (k, n) in [(0usize, 2usize), (1, 4), (2, 6)] {
+            let matchings = perfect_matchings(n).unwrap();
+            for (pos, ms) in ws.multisets(k).iter().enumerate() {
+                let entry = |mat: &[f64], (a, b): (usize, usize)| mat[ms[a] as usize * m + ms[b] as usize];
+                let brute: f64 = matchings
+                    .iter()
+                    .map(|mt| {
+                        (0..mt.len())
+                            .map(|p| {
+                                (0..mt.len())
+                                    .map(|q| if q == p { entry(&dir, mt[q]) } else { entry(&cov, mt[q]) })
+                                    .product::<f64>()
+                            })
+                            .sum::<f64>()
+                    })
+                    .sum();
+                assert!((lin[k][pos] - brute).abs() < 1e-12 * brute.abs(), "n={n} {ms:?}");
+            }
+        }
+        // Euler: L_cov(cov) = (n / 2) W(cov)
+        ws.linear_term_into(&cov, &at, &cov, &mut lin);
+        for k in 0..3 {
+            for (l, w) in lin[k].iter().zip(&at[k]) {
+                assert!((l - (k + 1) as f64 * w).abs() < 1e-12 * w.abs());
+            }
+        }
     }
 
     #[test]
