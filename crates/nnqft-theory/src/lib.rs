@@ -15,6 +15,8 @@
 //! - [`diagram`] -- Wick contractions with vertices, deriving the diagram coefficients.
 //! - [`split`] -- the 15 `{4|2}` splits of six points.
 //! - [`moments`] -- single-neuron moments `M_k` (closed form or quadrature, with accuracy).
+//! - [`estimator_variance`] -- exact per-net variance of the raw, conditional and control-variate
+//!   estimators of `G4(x, x, x, x)` at width `N` (the check on sampled variances).
 //! - [`exact`] -- exact finite-width correlators `G4`, `G6`, `kappa4 ~ 1/N`, `kappa6 ~ 1/N^2`.
 //! - [`vertex`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic terms with a cutoff.
 
@@ -22,6 +24,7 @@ mod error;
 
 pub mod diagram;
 pub mod erf;
+pub mod estimator_variance;
 pub mod exact;
 pub mod exp;
 pub mod input_set;
@@ -36,6 +39,7 @@ pub mod wick;
 
 pub use diagram::VertexCoefficients;
 pub use error::{Result, TheoryError};
+pub use estimator_variance::DiagonalG4Variance;
 pub use exact::{ExactCorrelators, FiniteWidthTheory};
 pub use input_set::InputSet;
 pub use kernel::{kernel, kernel_g, kernel_matrix};

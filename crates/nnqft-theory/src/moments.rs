@@ -85,7 +85,7 @@ impl NeuronMoments {
 }
 
 /// Closed-form Gauss-net moment, evaluated in the log domain.
-fn gauss_moment(net: &Network, inputs: &InputSet, ms: &[u8]) -> f64 {
+pub(crate) fn gauss_moment(net: &Network, inputs: &InputSet, ms: &[u8]) -> f64 {
     let d = net.d_in();
     let (sw2, sb2) = (net.sigma_w().powi(2), net.sigma_b().powi(2));
     let k = ms.len() as f64;
@@ -173,7 +173,7 @@ fn lifted_inputs(net: &Network, inputs: &InputSet) -> (Vec<Vec<f64>>, usize) {
     (ys, net.d_in() + usize::from(with_bias))
 }
 
-fn nz(n: usize) -> NonZeroUsize {
+pub(crate) fn nz(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n.max(1)).unwrap_or(NonZeroUsize::MIN)
 }
 
@@ -260,7 +260,7 @@ fn breakpoints(mut pts: Vec<f64>, lo: f64, hi: f64) -> Vec<f64> {
 }
 
 /// Gauss-Legendre nodes and weights on each piece between consecutive break points.
-fn piecewise_gl(gl: &GaussLegendre, cuts: &[f64]) -> Vec<(f64, f64)> {
+pub(crate) fn piecewise_gl(gl: &GaussLegendre, cuts: &[f64]) -> Vec<(f64, f64)> {
     cuts.windows(2)
         .flat_map(|w| {
             let (a, b) = (w[0], w[1]);

@@ -1,0 +1,163 @@
+//! Exact per-net variance of the three estimators of `G4(x, x, x, x)` at width `N`: the
+//! figure of merit of an estimator, and the check on a sampled variance when the activation
+//! is heavy-tailed.
+//!
+//! Given the hidden layer, `f(x) ~ N(0, C)` with `C = sigma_b^2 + (1/N) sum_j Y_j`,
+//! `Y_j = sigma_w^2 phi_j(x)^2` i.i.d. over neurons. Write `C = K + delta`, `K = sigma_b^2 + E[Y]`.
+//! With `kappa_r` the cumulants of `Y`, the central moments of `delta` (a mean of `N` i.i.d.
+//! terms) are
+//!
+//! $$\mu_2 = \kappa_2 / N,\quad \mu_3 = \kappa_3 / N^2,\quad \mu_4 = \kappa_4 / N^3 + 3 \kappa_2^2 / N^2,$$
+//!
+//! so `E[C^2] = K^2 + mu_2` and `E[C^4] = K^4 + 6 K^2 mu_2 + 4 K mu_3 + mu_4`. Per net:
+//!
+//! - raw, `f^4` with `E[f^4 | C] = 3 C^2`, `E[f^8 | C] = 105 C^4`: `Var = 105 E[C^4] - 9 E[C^2]^2`;
+//! - conditional, `3 C^2`: `Var = 9 (4 K^2 mu_2 + 4 K mu_3 + mu_4 - mu_2^2)`;
+//! - control variate, `3 C^2 - 6 K delta = 3 K^2 + 3 delta^2`: `Var = 9 (mu_4 - mu_2^2)`.
+//!
+//! The term `kappa_4 / N^3` needs `E[phi^8]`. For Gauss-net `phi` is log-normal,
+//! `E[phi^{2k}] = exp(2 k (k - 1) S)` with `S = S(x, x)`, so at `S ~ 1` it is `e^24 ~ 2.6e10`,
+//! carried by hidden biases near `8 sigma`: no feasible sample holds them, and a sampled
+//! variance misses that term.
+//!
+//! Moments of `Y`: Gauss-net closed form (above); ReLU `E[relu(z)^{2k}] = S^k (2k-1)!! / 2`;
+//! Erf by composite Gauss-Legendre quadrature of `erf(sqrt(S) u)^{2k}` against the normal
+//! density on `[-10, 10]`, at two resolutions (the difference is the reported accuracy).
+
+use crate::error::Result;
+use crate::input_set::InputSet;
+use crate::moments::{gauss_moment, nz, piecewise_gl};
+use crate::network::{Activation, Network};
+use gauss_quad::GaussLegendre;
+
+/// Per-net variances of the estimators of `G4(x, x, x, x)` and their ingredients.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DiagonalG4Variance {
+    /// `K(x, x)`.
+    pub kernel: f64,
+    /// Cumulants `kappa_1..kappa_4` of `Y = sigma_w^2 phi(x)^2`.
+    pub cumulants: [f64; 4],
+    /// Central moments `mu_2, mu_3, mu_4` of `delta = C - K` at this width.
+    pub delta_moments: [f64; 3],
+    /// Per-net variance of the raw estimator `f^4`.
+    pub raw: f64,
+    /// Per-net variance of the conditional estimator `3 C^2`.
+    pub conditional: f64,
+    /// Per-net variance of the control-variate estimator `3 K^2 + 3 delta^2`.
+    pub control_variate: f64,
+    /// The part `9 kappa_4 / N^3` (from `E[phi^8]`) that every estimator above carries.
+    pub eighth_moment_part: f64,
+    /// Relative accuracy of the moments of `Y` (quadrature for Erf; rounding otherwise).
+    pub relative_accuracy: f64,
+}
+
+/// `E[Y^k]`, `k = 1..4`, for `Y = sigma_w^2 phi(x)^2`, and their relative accuracy.
+fn power_moments(net: &Network, x: &[f64]) -> Result<([f64; 4], f64)> {
+    let s = net.preactivation_cov(x, x);
+    let sw2 = net.sigma_w() * net.sigma_w();
+    let scale = |k: usize| sw2.powi(k as i32);
+    match net.activation() {
+        Activation::Gauss => {
+            let point = InputSet::new("x", &[x.to_vec()])?;
+            Ok(([1, 2, 3, 4].map(|k| scale(k) * gauss_moment(net, &point, &vec![0u8; 2 * k])), 16.0 * f64::EPSILON))
+        }
+        Activation::Relu => {
+            let double_factorial = |k: usize| (1..2 * k).step_by(2).map(|i| i as f64).product::<f64>();
+            Ok(([1, 2, 3, 4].map(|k| scale(k) * s.powi(k as i32) * double_factorial(k) / 2.0), 16.0 * f64::EPSILON))
+        }
+        Activation::Erf => {
+            let rule = |pieces: usize| {
+                let cuts: Vec<f64> = (0..=pieces).map(|i| -10.0 + 20.0 * i as f64 / pieces as f64).collect();
+                let nodes = piecewise_gl(&GaussLegendre::new(nz(24)), &cuts);
+                [1, 2, 3, 4].map(|k| {
+                    let sum: f64 = nodes
+                        .iter()
+                        .map(|&(u, w)| w * (-u * u / 2.0).exp() * crate::erf::erf(s.sqrt() * u).powi(2 * k as i32))
+                        .sum();
+                    scale(k) * sum / (2.0 * std::f64::consts::PI).sqrt()
+                })
+            };
+            let (coarse, fine) = (rule(10), rule(20));
+            let accuracy =
+                (0..4).fold(0.0f64, |a, k| a.max((coarse[k] - fine[k]).abs() / fine[k].abs().max(f64::MIN_POSITIVE)));
+            Ok((fine, accuracy))
+        }
+    }
+}
+
+impl DiagonalG4Variance {
+    /// The variances for `net` at the point `x` (dimension `d_in`) and `width >= 1`.
+    pub fn compute(net: &Network, x: &[f64], width: usize) -> Result<Self> {
+        crate::error::at_least("width", width, 1, "an integer >= 1")?;
+        InputSet::new("x", &[x.to_vec()])?.check_dimension(net.d_in())?;
+        let ([m1, m2, m3, m4], relative_accuracy) = power_moments(net, x)?;
+        let k2 = m2 - m1 * m1;
+        let k3 = m3 - 3.0 * m2 * m1 + 2.0 * m1.powi(3);
+        let k4 = m4 - 4.0 * m3 * m1 - 3.0 * m2 * m2 + 12.0 * m2 * m1 * m1 - 6.0 * m1.powi(4);
+        let n = width as f64;
+        let (mu2, mu3, mu4) = (k2 / n, k3 / (n * n), k4 / n.powi(3) + 3.0 * k2 * k2 / (n * n));
+        let kernel = net.sigma_b() * net.sigma_b() + m1;
+        let c2 = kernel * kernel + mu2;
+        let c4 = kernel.powi(4) + 6.0 * kernel * kernel * mu2 + 4.0 * kernel * mu3 + mu4;
+        Ok(Self {
+            kernel,
+            cumulants: [m1, k2, k3, k4],
+            delta_moments: [mu2, mu3, mu4],
+            raw: 105.0 * c4 - 9.0 * c2 * c2,
+            conditional: 9.0 * (4.0 * kernel * kernel * mu2 + 4.0 * kernel * mu3 + mu4 - mu2 * mu2),
+            control_variate: 9.0 * (mu4 - mu2 * mu2),
+            eighth_moment_part: 9.0 * k4 / n.powi(3),
+            relative_accuracy,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::kernel;
+
+    #[test]
+    fn first_moment_gives_the_kernel() {
+        for act in [Activation::Erf, Activation::Relu, Activation::Gauss] {
+            let net = Network::paper(act, 1).unwrap();
+            for x in [0.01, 0.3, 1.0] {
+                let v = DiagonalG4Variance::compute(&net, &[x], 10).unwrap();
+                let k = kernel(&net, &[x], &[x]);
+                assert!((v.kernel - k).abs() < 1e-13 * k, "{act:?} x={x}: {} vs {k}", v.kernel);
+                assert!(v.relative_accuracy < 1e-12, "{act:?}: {}", v.relative_accuracy);
+            }
+        }
+    }
+
+    #[test]
+    fn closed_forms_at_a_single_width() {
+        // ReLU, sigma_b = 0, x = 1, d = 1: S = 1, Y = phi^2, E[Y^k] = (2k-1)!!/2 = 1/2, 3/2, 15/2, 105/2.
+        let net = Network::paper(Activation::Relu, 1).unwrap();
+        let v = DiagonalG4Variance::compute(&net, &[1.0], 1).unwrap();
+        let [m1, k2, ..] = v.cumulants;
+        assert!((m1 - 0.5).abs() < 1e-15 && (k2 - 1.25).abs() < 1e-14);
+        // At N = 1, sigma_b = 0: C = Y, f = v phi with v ~ N(0, 1), so the raw variance is
+        // E[v^8] E[phi^8] - (E[v^4] E[phi^4])^2 = 105 * 52.5 - (3 * 1.5)^2.
+        assert!((v.raw - (105.0 * 52.5 - 20.25)).abs() < 1e-9, "{}", v.raw);
+        // and the conditional one 9 Var(phi^4) = 9 (52.5 - 1.5^2)
+        assert!((v.conditional - 9.0 * (52.5 - 2.25)).abs() < 1e-10, "{}", v.conditional);
+        // Gauss-net at x = 0, sigma_w = sigma_b = 1: S = 1, Y log-normal with E[Y^k] = e^{2k(k-1)}.
+        let gauss = DiagonalG4Variance::compute(&Network::paper(Activation::Gauss, 1).unwrap(), &[0.0], 1000).unwrap();
+        let e = f64::exp;
+        let [m1, k2, k3, k4] = gauss.cumulants;
+        assert!((m1 - 1.0).abs() < 1e-15 && (k2 - (e(4.0) - 1.0)).abs() < 1e-13 * k2);
+        assert!((k3 - (e(12.0) - 3.0 * e(4.0) + 2.0)).abs() < 1e-13 * k3);
+        assert!((k4 - (e(24.0) - 4.0 * e(12.0) - 3.0 * e(8.0) + 12.0 * e(4.0) - 6.0)).abs() < 1e-13 * k4);
+        // At N = 1000 the e^24 / N^3 term is most of every estimator's variance but the raw one.
+        assert!(gauss.eighth_moment_part > 0.99 * gauss.control_variate);
+        assert!(gauss.eighth_moment_part > 0.9 * gauss.conditional);
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let net = Network::paper(Activation::Erf, 1).unwrap();
+        assert!(DiagonalG4Variance::compute(&net, &[0.5], 0).unwrap_err().to_string().contains("width"));
+        assert!(DiagonalG4Variance::compute(&net, &[0.5, 0.5], 5).is_err());
+    }
+}
