@@ -2,7 +2,8 @@
 //! conjecture (SPEC sections 5, 6; issue 6).
 //!
 //! - `lambda_m(Lambda) = Delta G4_m / T0_m(Lambda)` per multiset over the 21 cutoffs, exact
-//!   (`Delta G4 = kappa4`) and measured (conditional estimator, per experiment); pooled fit of
+//!   (`Delta G4 = kappa4`) and measured (per experiment, by the conditional estimator with its
+//!   control variate, and also without it, from the same nets); pooled fit of
 //!   `log10 |lambda_m|` on `log10 Lambda`; `beta = d lambda / d log Lambda`.
 //! - 6-pt prediction: `(G6_GP + lambda(Lambda) Q6(Lambda)) / G6` with `Q6 = 24 sum_15 I4 K` and
 //!   `lambda(Lambda)` the M1 least-squares coupling of the 4-pt function at that cutoff.
@@ -15,7 +16,8 @@ use crate::scaling::nnqft_theory_gp;
 use anyhow::Result;
 use nnqft_fit::flow::{beta_function, running_coupling};
 use nnqft_fit::{Design, Loss, Model, fit};
-use nnqft_sampling::{Ensemble, Estimator};
+use nnqft_sampling::control_variate::ControlVariate;
+use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::{fit_power_law, summarize};
 use nnqft_theory::{Activation, Cutoff, FiniteWidthTheory, InputSet, Network, VertexIntegrals};
 
@@ -51,10 +53,14 @@ pub struct FlowRow {
     pub width: usize,
     /// Cutoff.
     pub cutoff: f64,
-    /// Measured: mean over experiments of the multiset-mean of `lambda_m`.
+    /// Measured (control variate): mean over experiments of the multiset-mean of `lambda_m`.
     pub lambda_mean: f64,
     /// Its standard error over experiments.
     pub lambda_stderr: f64,
+    /// The same from the plain conditional estimator on the same nets.
+    pub lambda_mean_conditional: f64,
+    /// Its standard error over experiments.
+    pub lambda_stderr_conditional: f64,
     /// Exact: multiset-mean of `lambda_m`.
     pub lambda_exact: f64,
     /// Exact: std over multisets of `lambda_m` / |mean|.
@@ -162,10 +168,14 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
         let gp = nnqft_theory_gp(&net, &xs)?;
         let seed = block_seed(ctx.seed, &[act as u64, d as u64, width as u64, 6]);
         let ens = Ensemble::new(net, width, xs.clone(), nets, experiments, Estimator::Conditional, seed)?;
-        let r = ctx.ensemble(&format!("rg-{}-d{d}-N{width}", act.name()), &ens, seed)?;
-        let delta_exp: Vec<Vec<f64>> = (0..experiments)
-            .map(|e| r.experiment(1, e).iter().zip(&gp.tensors[1]).map(|(g, k)| g - k).collect())
-            .collect();
+        let conditional = ctx.ensemble(&format!("rg-{}-d{d}-N{width}", act.name()), &ens, seed)?;
+        let r = ControlVariate::from_conditional(&net, &xs, &conditional)?;
+        let deltas = |r: &EnsembleResult| -> Vec<Vec<f64>> {
+            (0..experiments)
+                .map(|e| r.experiment(1, e).iter().zip(&gp.tensors[1]).map(|(g, k)| g - k).collect())
+                .collect()
+        };
+        let (delta_exp, delta_cond) = (deltas(&r), deltas(&conditional));
         let g6_meas = summarize(&r.means[2], experiments)?.mean;
         let delta_mean: Vec<f64> = (0..gp.tensors[1].len())
             .map(|i| delta_exp.iter().map(|e| e[i]).sum::<f64>() / experiments as f64)
@@ -179,11 +189,14 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
             let v = VertexIntegrals::compute(&net, &xs, Cutoff::finite(cut)?)?;
             let t0 = v.t0().values;
             let lam_exact = running_coupling(&exact.kappa4, &t0)?;
-            let per_exp: Vec<f64> = delta_exp
-                .iter()
-                .map(|dl| running_coupling(dl, &t0).map(|l| mean(&l)))
-                .collect::<std::result::Result<_, _>>()?;
-            let s = summarize(&per_exp, experiments)?;
+            let per_exp = |deltas: &[Vec<f64>]| -> Result<_> {
+                let lams: Vec<f64> = deltas
+                    .iter()
+                    .map(|dl| running_coupling(dl, &t0).map(|l| mean(&l)))
+                    .collect::<std::result::Result<_, _>>()?;
+                Ok(summarize(&lams, experiments)?)
+            };
+            let (s, s_cond) = (per_exp(&delta_exp)?, per_exp(&delta_cond)?);
             let lam_mc = running_coupling(&delta_mean, &t0)?;
             for (a, b) in lam_exact.iter().zip(&lam_mc) {
                 pooled_exact.0.push(cut);
@@ -220,6 +233,8 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
                 cutoff: cut,
                 lambda_mean: s.mean[0],
                 lambda_stderr: s.stderr[0],
+                lambda_mean_conditional: s_cond.mean[0],
+                lambda_stderr_conditional: s_cond.stderr[0],
                 lambda_exact: mean(&lam_exact),
                 lambda_spread: rel_spread(&lam_exact),
                 beta_exact: f64::NAN,
@@ -277,6 +292,8 @@ pub fn flow_table(rows: &[FlowRow]) -> Table {
         .f64("cutoff", rows.iter().map(|r| r.cutoff))
         .f64("lambda_mean", rows.iter().map(|r| r.lambda_mean))
         .f64("lambda_stderr", rows.iter().map(|r| r.lambda_stderr))
+        .f64("lambda_mean_conditional", rows.iter().map(|r| r.lambda_mean_conditional))
+        .f64("lambda_stderr_conditional", rows.iter().map(|r| r.lambda_stderr_conditional))
         .f64("lambda_exact", rows.iter().map(|r| r.lambda_exact))
         .f64("lambda_spread_exact", rows.iter().map(|r| r.lambda_spread))
         .f64("beta_exact", rows.iter().map(|r| r.beta_exact))

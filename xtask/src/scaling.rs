@@ -85,6 +85,8 @@ pub struct AgreementRow {
     pub median_abs_z: f64,
     /// Largest |z|.
     pub max_abs_z: f64,
+    /// What honest error bars from this many experiments give (Student's t).
+    pub expected: nnqft_stats::ZExpectation,
 }
 
 /// Everything the scaling study produces.
@@ -230,6 +232,7 @@ pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
     }
     let fits = fit_rows(&rows)?;
     let mut agreement = Vec::new();
+    let expected = nnqft_stats::z_expectation(plan.experiments)?;
     for (act, d, est) in groups(&rows) {
         for n in [2, 4, 6] {
             let mut z: Vec<f64> = zs.iter().filter(|(k, _)| *k == (act, d, est, n)).map(|(_, z)| z.abs()).collect();
@@ -246,6 +249,7 @@ pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
                 within_3: z.iter().filter(|v| **v <= 3.0).count() as f64 / z.len() as f64,
                 median_abs_z: z[z.len() / 2],
                 max_abs_z: z[z.len() - 1],
+                expected,
             });
         }
     }

@@ -238,14 +238,7 @@ impl Ensemble {
         };
         let mut means = merge(&|it| &it.sums);
         if let Some(cv) = &tables.control {
-            let mut scratch = DeviationScratch::default();
-            for e in 0..self.experiments {
-                let mut rows = means.each_mut().map(|o| {
-                    let len = o.len() / self.experiments;
-                    &mut o[e * len..(e + 1) * len]
-                });
-                cv.correct(&tables.wick, &mut rows, &mut scratch);
-            }
+            cv.correct_experiments(&tables.wick, &mut means, self.experiments);
         }
         let variances = if self.track_variance {
             let second = merge(&|it| it.squares.as_ref().unwrap_or(&it.sums));

@@ -169,6 +169,16 @@ fn control_variate_removes_the_leading_variance_at_large_width() {
 }
 
 #[test]
+fn control_variate_from_a_conditional_run_is_the_control_variate_run() {
+    let run = |est| ensemble(Activation::Relu, 20, 300, 3, est, 21).run(2).unwrap();
+    let (cond, cv) = (run(Estimator::Conditional), run(Estimator::ControlVariate));
+    let e = ensemble(Activation::Relu, 20, 300, 3, Estimator::Conditional, 21);
+    let derived = control_variate::ControlVariate::from_conditional(e.network(), e.inputs(), &cond).unwrap();
+    assert_eq!(derived, cv);
+    assert_ne!(cond.means[1], cv.means[1]);
+}
+
+#[test]
 fn tracked_variance_matches_the_spread_of_experiments() {
     // For each estimator, the per-net variance (tracked) over the number of nets must match
     // the variance of the experiment means: 200 experiments give the latter to about
