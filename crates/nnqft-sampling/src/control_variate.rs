@@ -131,13 +131,19 @@ mod tests {
     use super::*;
     use nnqft_theory::Activation;
 
+    /// The paper's network of `act` at `d = 1` on its scaling set, with its control variate.
+    fn fixture(act: Activation) -> (InputSet, WickSums, ControlVariate) {
+        let net = Network::paper(act, 1).unwrap();
+        let xs = InputSet::scaling(act, 1).unwrap();
+        let wick = WickSums::new(xs.len(), 6).unwrap();
+        let cv = ControlVariate::new(&net, &xs, &wick).unwrap();
+        (xs, wick, cv)
+    }
+
     #[test]
     fn remainder_is_second_order_in_delta() {
         // W(K + t D) - L_K(t D) - W(K) must scale as t^2 (t^2 and t^3 terms only at n = 6).
-        let net = Network::paper(Activation::Erf, 1).unwrap();
-        let xs = InputSet::scaling(Activation::Erf, 1).unwrap();
-        let wick = WickSums::new(xs.len(), 6).unwrap();
-        let cv = ControlVariate::new(&net, &xs, &wick).unwrap();
+        let (xs, wick, cv) = fixture(Activation::Erf);
         let m = xs.len();
         let dir: Vec<f64> = (0..m * m).map(|i| 0.3 / (1.0 + (i / m + i % m) as f64)).collect();
         let mut scratch = DeviationScratch::default();
@@ -157,10 +163,7 @@ mod tests {
 
     #[test]
     fn correction_removes_a_first_order_shift_and_keeps_exact_means() {
-        let net = Network::paper(Activation::Gauss, 1).unwrap();
-        let xs = InputSet::scaling(Activation::Gauss, 1).unwrap();
-        let wick = WickSums::new(xs.len(), 6).unwrap();
-        let cv = ControlVariate::new(&net, &xs, &wick).unwrap();
+        let (xs, wick, cv) = fixture(Activation::Gauss);
         let pairs = Multisets::new(xs.len(), 2).unwrap();
         let correct = |means: &mut Vec<Vec<f64>>| {
             let mut refs: Vec<&mut [f64]> = means.iter_mut().map(|v| v.as_mut_slice()).collect();

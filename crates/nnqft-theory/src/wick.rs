@@ -107,16 +107,10 @@ impl WickSums {
     /// [`Self::evaluate`] into `out`, whose buffers are reused (no allocation once sized).
     pub fn evaluate_into(&self, cov: &[f64], out: &mut Vec<Vec<f64>>) {
         debug_assert_eq!(cov.len(), self.m * self.m);
-        out.resize(self.levels.len(), Vec::new());
-        for (k, level) in self.levels.iter().enumerate() {
-            let (done, rest) = out.split_at_mut(k);
-            let cur = &mut rest[0];
-            cur.clear();
-            cur.extend(level.terms.chunks_exact(level.multisets.order() - 1).map(|terms| match k {
-                0 => cov[terms[0].0 as usize],
-                _ => terms.iter().map(|&(c, l)| cov[c as usize] * done[k - 1][l as usize]).sum(),
-            }));
-        }
+        self.fill_levels(out, |k, terms, below| match k {
+            0 => cov[terms[0].0 as usize],
+            _ => terms.iter().map(|&(c, l)| cov[c as usize] * below[l as usize]).sum(),
+        });
     }
 
     /// The first-order term of every Wick sum around the covariance `cov`, in the direction
@@ -132,23 +126,28 @@ impl WickSums {
     pub fn linear_term_into(&self, cov: &[f64], at: &[Vec<f64>], dir: &[f64], out: &mut Vec<Vec<f64>>) {
         debug_assert_eq!(cov.len(), self.m * self.m);
         debug_assert_eq!(dir.len(), self.m * self.m);
+        self.fill_levels(out, |k, terms, below| match k {
+            0 => dir[terms[0].0 as usize],
+            _ => terms
+                .iter()
+                .map(|&(c, l)| {
+                    let (c, l) = (c as usize, l as usize);
+                    dir[c] * at[k - 1][l] + cov[c] * below[l]
+                })
+                .sum(),
+        });
+    }
+
+    /// Fills `out[k][pos]` order by order with `value(k, terms of pos, out[k - 1])` (the
+    /// order below is empty for `k = 0`).
+    fn fill_levels(&self, out: &mut Vec<Vec<f64>>, value: impl Fn(usize, &[(u32, u32)], &[f64]) -> f64) {
         out.resize(self.levels.len(), Vec::new());
         for (k, level) in self.levels.iter().enumerate() {
             let (done, rest) = out.split_at_mut(k);
+            let below: &[f64] = done.last().map_or(&[], |v| v.as_slice());
             let cur = &mut rest[0];
             cur.clear();
-            cur.extend(level.terms.chunks_exact(level.multisets.order() - 1).map(|terms| {
-                match k {
-                    0 => dir[terms[0].0 as usize],
-                    _ => terms
-                        .iter()
-                        .map(|&(c, l)| {
-                            let (c, l) = (c as usize, l as usize);
-                            dir[c] * at[k - 1][l] + cov[c] * done[k - 1][l]
-                        })
-                        .sum(),
-                }
-            }));
+            cur.extend(level.terms.chunks_exact(level.multisets.order() - 1).map(|terms| value(k, terms, below)));
         }
     }
 
