@@ -116,8 +116,9 @@ struct RunTables {
     control: Option<ControlVariate>,
 }
 
-/// Sums of one work item: of the estimator, and of its squares about `centre` (zero, or
-/// `W(K)` for the control variate, whose spread is far below its mean).
+/// Sums of one work item: of the estimator and, if tracked, of its squares. For the control
+/// variate the squares are of each net's remainder `W(C) - L_K(C - K) - W(K)`, that is about
+/// `W(K)`, since its spread is far below its mean.
 struct ItemSums {
     sums: [Vec<f64>; 3],
     squares: Option<[Vec<f64>; 3]>,
@@ -309,7 +310,8 @@ impl Ensemble {
                 let mut lanes = vec![[0.0; BATCH]; m * m];
                 let mut scratch = Vec::new();
                 // Per-net squares of the control variate's `O(delta^2)` remainder, one net
-                // at a time (a diagnostic: only when variances are tracked).
+                // at a time, into the first partial sum (a diagnostic: only when variances
+                // are tracked).
                 let mut remainder =
                     control.as_ref().filter(|_| self.track_variance).map(|cv| (cv, DeviationScratch::default()));
                 while done < count {
