@@ -26,9 +26,8 @@
 
 use crate::error::Result;
 use crate::input_set::InputSet;
-use crate::moments::{gauss_moment, nz, piecewise_gl};
+use crate::moments::{gauss_moment, normal_rule};
 use crate::network::{Activation, Network};
-use gauss_quad::GaussLegendre;
 
 /// Per-net variances of the estimators of `G4(x, x, x, x)` and their ingredients.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,15 +50,16 @@ pub struct DiagonalG4Variance {
     pub relative_accuracy: f64,
 }
 
-/// `E[Y^k]`, `k = 1..4`, for `Y = sigma_w^2 phi(x)^2`, and their relative accuracy.
-fn power_moments(net: &Network, x: &[f64]) -> Result<([f64; 4], f64)> {
+/// `E[Y^k]`, `k = 1..4`, for `Y = sigma_w^2 phi(x)^2` at the one point of `point`, and their
+/// relative accuracy.
+fn power_moments(net: &Network, point: &InputSet) -> Result<([f64; 4], f64)> {
+    let x = point.point(0);
     let s = net.preactivation_cov(x, x);
     let sw2 = net.sigma_w() * net.sigma_w();
     let scale = |k: usize| sw2.powi(k as i32);
     match net.activation() {
         Activation::Gauss => {
-            let point = InputSet::new("x", &[x.to_vec()])?;
-            Ok(([1, 2, 3, 4].map(|k| scale(k) * gauss_moment(net, &point, &vec![0u8; 2 * k])), 16.0 * f64::EPSILON))
+            Ok(([1, 2, 3, 4].map(|k| scale(k) * gauss_moment(net, point, &vec![0u8; 2 * k])), 16.0 * f64::EPSILON))
         }
         Activation::Relu => {
             let double_factorial = |k: usize| (1..2 * k).step_by(2).map(|i| i as f64).product::<f64>();
@@ -67,14 +67,10 @@ fn power_moments(net: &Network, x: &[f64]) -> Result<([f64; 4], f64)> {
         }
         Activation::Erf => {
             let rule = |pieces: usize| {
-                let cuts: Vec<f64> = (0..=pieces).map(|i| -10.0 + 20.0 * i as f64 / pieces as f64).collect();
-                let nodes = piecewise_gl(&GaussLegendre::new(nz(24)), &cuts);
+                let nodes = normal_rule(10.0, pieces, 24);
                 [1, 2, 3, 4].map(|k| {
-                    let sum: f64 = nodes
-                        .iter()
-                        .map(|&(u, w)| w * (-u * u / 2.0).exp() * crate::erf::erf(s.sqrt() * u).powi(2 * k as i32))
-                        .sum();
-                    scale(k) * sum / (2.0 * std::f64::consts::PI).sqrt()
+                    scale(k)
+                        * nodes.iter().map(|&(u, w)| w * crate::erf::erf(s.sqrt() * u).powi(2 * k as i32)).sum::<f64>()
                 })
             };
             let (coarse, fine) = (rule(10), rule(20));
@@ -89,8 +85,9 @@ impl DiagonalG4Variance {
     /// The variances for `net` at the point `x` (dimension `d_in`) and `width >= 1`.
     pub fn compute(net: &Network, x: &[f64], width: usize) -> Result<Self> {
         crate::error::at_least("width", width, 1, "an integer >= 1")?;
-        InputSet::new("x", &[x.to_vec()])?.check_dimension(net.d_in())?;
-        let ([m1, m2, m3, m4], relative_accuracy) = power_moments(net, x)?;
+        let point = InputSet::new("x", &[x.to_vec()])?;
+        point.check_dimension(net.d_in())?;
+        let ([m1, m2, m3, m4], relative_accuracy) = power_moments(net, &point)?;
         let k2 = m2 - m1 * m1;
         let k3 = m3 - 3.0 * m2 * m1 + 2.0 * m1.powi(3);
         let k4 = m4 - 4.0 * m3 * m1 - 3.0 * m2 * m2 + 12.0 * m2 * m1 * m1 - 6.0 * m1.powi(4);

@@ -173,7 +173,7 @@ fn lifted_inputs(net: &Network, inputs: &InputSet) -> (Vec<Vec<f64>>, usize) {
     (ys, net.d_in() + usize::from(with_bias))
 }
 
-pub(crate) fn nz(n: usize) -> NonZeroUsize {
+fn nz(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n.max(1)).unwrap_or(NonZeroUsize::MIN)
 }
 
@@ -192,11 +192,7 @@ fn integrate(net: &Network, inputs: &InputSet, multisets: &[Multisets; 3], level
                 3 => (7.0, 7, 12 + 4 * level),
                 _ => (7.0, 5, 13 + 4 * level),
             };
-            let cuts: Vec<f64> = (0..=pieces).map(|i| -t_max + 2.0 * t_max * i as f64 / pieces as f64).collect();
-            let nodes: Vec<(f64, f64)> = piecewise_gl(&GaussLegendre::new(nz(n)), &cuts)
-                .into_iter()
-                .map(|(u, w)| (u, w * (-0.5 * u * u).exp() / (2.0 * PI).sqrt()))
-                .collect();
+            let nodes = normal_rule(t_max, pieces, n);
             let mut idx = vec![0usize; dim];
             let mut u = vec![0.0; dim];
             loop {
@@ -259,8 +255,18 @@ fn breakpoints(mut pts: Vec<f64>, lo: f64, hi: f64) -> Vec<f64> {
     pts
 }
 
+/// Nodes and weights for `E[g(u)]`, `u ~ N(0, 1)`: composite Gauss-Legendre with `n` nodes
+/// on each of `pieces` equal pieces of `[-t_max, t_max]`, weights times the normal density.
+pub(crate) fn normal_rule(t_max: f64, pieces: usize, n: usize) -> Vec<(f64, f64)> {
+    let cuts: Vec<f64> = (0..=pieces).map(|i| -t_max + 2.0 * t_max * i as f64 / pieces as f64).collect();
+    piecewise_gl(&GaussLegendre::new(nz(n)), &cuts)
+        .into_iter()
+        .map(|(u, w)| (u, w * (-0.5 * u * u).exp() / (2.0 * PI).sqrt()))
+        .collect()
+}
+
 /// Gauss-Legendre nodes and weights on each piece between consecutive break points.
-pub(crate) fn piecewise_gl(gl: &GaussLegendre, cuts: &[f64]) -> Vec<(f64, f64)> {
+fn piecewise_gl(gl: &GaussLegendre, cuts: &[f64]) -> Vec<(f64, f64)> {
     cuts.windows(2)
         .flat_map(|w| {
             let (a, b) = (w[0], w[1]);
