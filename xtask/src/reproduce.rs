@@ -84,7 +84,7 @@ pub fn run(common: &Common, profile: Profile, resume: bool) -> Result<()> {
         ctx.run_id,
         ctx.threads
     );
-    md.push_str(&summary::scaling_section(&scaling.rows, &scaling.fits, &scaling.agreement));
+    md.push_str(&summary::scaling_section(&scaling.rows, &scaling.fits, &scaling.agreement, &scaling.z_expected));
     md.push_str(&summary::table5_section(&table5));
     md.push_str(&summary::rg_section(&rg));
     write_atomic(&out.join("SUMMARY.md"), md.as_bytes())?;

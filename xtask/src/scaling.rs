@@ -85,14 +85,14 @@ pub struct AgreementRow {
     pub median_abs_z: f64,
     /// Largest |z|.
     pub max_abs_z: f64,
-    /// What honest error bars from this many experiments give (Student's t).
-    pub expected: nnqft_stats::ZExpectation,
 }
 
 /// Everything the scaling study produces.
 pub struct ScalingReport {
     /// Measured against exact, per (network, d, estimator, n).
     pub agreement: Vec<AgreementRow>,
+    /// What honest error bars from the plan's number of experiments give (Student's t).
+    pub z_expected: nnqft_stats::ZExpectation,
     /// `correlators.parquet`.
     pub correlators: Table,
     /// Rows of `scaling.parquet`.
@@ -232,7 +232,6 @@ pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
     }
     let fits = fit_rows(&rows)?;
     let mut agreement = Vec::new();
-    let expected = nnqft_stats::z_expectation(plan.experiments)?;
     for (act, d, est) in groups(&rows) {
         for n in [2, 4, 6] {
             let mut z: Vec<f64> = zs.iter().filter(|(k, _)| *k == (act, d, est, n)).map(|(_, z)| z.abs()).collect();
@@ -249,11 +248,11 @@ pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
                 within_3: z.iter().filter(|v| **v <= 3.0).count() as f64 / z.len() as f64,
                 median_abs_z: z[z.len() / 2],
                 max_abs_z: z[z.len() - 1],
-                expected,
             });
         }
     }
-    Ok(ScalingReport { correlators: cols.into_table(), rows, fits, agreement })
+    let z_expected = nnqft_stats::z_expectation(plan.experiments)?;
+    Ok(ScalingReport { correlators: cols.into_table(), rows, fits, agreement, z_expected })
 }
 
 /// GP tensors and the split table of an input set.

@@ -24,7 +24,12 @@ fn opt(v: Option<f64>) -> String {
 }
 
 /// The scaling section.
-pub fn scaling_section(rows: &[ScalingRow], fits: &[FitRow], agreement: &[crate::scaling::AgreementRow]) -> String {
+pub fn scaling_section(
+    rows: &[ScalingRow],
+    fits: &[FitRow],
+    agreement: &[crate::scaling::AgreementRow],
+    expected: &nnqft_stats::ZExpectation,
+) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "## 1. Approach to the Gaussian process: N^-1 scaling (paper section 2)\n");
     let _ = writeln!(
@@ -65,9 +70,6 @@ pub fn scaling_section(rows: &[ScalingRow], fits: &[FitRow], agreement: &[crate:
         let _ = writeln!(s);
     }
     let _ = writeln!(s, "### Measured against exact finite-width theory\n");
-    let expected = agreement
-        .first()
-        .map_or(nnqft_stats::ZExpectation { dof: f64::NAN, within_3: f64::NAN, median_abs: f64::NAN }, |a| a.expected);
     let _ = writeln!(
         s,
         "`z = (G_measured - G_exact) / standard error` over every width and multiset. The standard error comes from \
