@@ -58,9 +58,7 @@ fn primitives(c: &mut Criterion) {
         let mut rng = seed::stream(2, 0, 0);
         (0..COUNT).map(|_| 1.5 * rng.sample::<f64, _>(StandardNormal)).collect()
     };
-    group.bench_function("erf", |b| {
-        b.iter(|| zs.iter().map(|&z| nnqft_theory::network::erf(black_box(z))).sum::<f64>())
-    });
+    group.bench_function("erf", |b| b.iter(|| zs.iter().map(|&z| nnqft_theory::erf::erf(black_box(z))).sum::<f64>()));
     group.bench_function("exp", |b| b.iter(|| zs.iter().map(|&z| black_box(z).exp()).sum::<f64>()));
     group.bench_function("relu", |b| b.iter(|| zs.iter().map(|&z| black_box(z).max(0.0)).sum::<f64>()));
     group.finish();

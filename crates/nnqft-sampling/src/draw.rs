@@ -2,8 +2,8 @@
 //! allocated per net: the caller owns the buffers, and a net's parameters live only in
 //! registers while its neurons are evaluated.
 
+use nnqft_theory::erf::erf;
 use nnqft_theory::exp::{exp, exp_lanes};
-use nnqft_theory::network::erf;
 use nnqft_theory::{Activation, InputSet, Network};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;

@@ -114,11 +114,9 @@ impl Network {
     #[inline]
     pub fn phi(&self, z: f64, s_xx: f64) -> f64 {
         match self.activation {
-            Activation::Erf => erf(z),
+            Activation::Erf => crate::erf::erf(z),
             Activation::Relu => z.max(0.0),
             Activation::Gauss => crate::exp::exp(z - s_xx),
         }
     }
 }
-
-pub use crate::erf::erf;
