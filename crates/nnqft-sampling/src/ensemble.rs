@@ -118,10 +118,12 @@ struct RunTables {
 
 /// Sums of one work item: of the estimator and, if tracked, of its squares. For the control
 /// variate the squares are of each net's remainder `W(C) - L_K(C - K) - W(K)`, that is about
-/// `W(K)`, since its spread is far below its mean.
-struct ItemSums {
-    sums: [Vec<f64>; 3],
-    squares: Option<[Vec<f64>; 3]>,
+/// `W(K)`, since its spread is far below its mean. Built by [`Ensemble::run_items`] or read
+/// back with [`ItemSums::new`]; consumed by [`Ensemble::merge_items`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemSums {
+    pub(crate) sums: [Vec<f64>; 3],
+    pub(crate) squares: Option<[Vec<f64>; 3]>,
 }
 
 fn check_positive(field: &'static str, value: u64, allowed: &'static str) -> Result<()> {
@@ -183,6 +185,27 @@ impl Ensemble {
     pub fn nets_total(&self) -> u64 {
         self.nets * self.experiments as u64
     }
+    /// Nets per experiment.
+    pub fn nets(&self) -> u64 {
+        self.nets
+    }
+    /// Experiments.
+    pub fn experiments(&self) -> usize {
+        self.experiments
+    }
+    /// The master seed of the ensemble.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// Whether per-net variances are tracked ([`Ensemble::with_variance`]).
+    pub fn tracks_variance(&self) -> bool {
+        self.track_variance
+    }
+    /// Nets of work item `item`: [`CHUNK_NETS`], fewer in an experiment's last chunk.
+    pub fn nets_in_item(&self, item: u64) -> u64 {
+        let c = item % self.chunks();
+        CHUNK_NETS.min(self.nets.saturating_sub(c * CHUNK_NETS))
+    }
 
     /// Runs the ensemble on `threads >= 1` threads.
     pub fn run(&self, threads: usize) -> Result<EnsembleResult> {
@@ -191,39 +214,117 @@ impl Ensemble {
 
     /// Runs the ensemble, calling `progress(nets)` as work items finish.
     pub fn run_with_progress(&self, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<EnsembleResult> {
-        check_positive("threads", threads as u64, "an integer >= 1")?;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| SamplingError::ThreadPool(e.to_string()))?;
+        let tables = self.tables()?;
+        let all: Vec<u64> = (0..self.work_items()).collect();
+        let results = self.run_items_with(&tables, &all, threads, progress)?;
+        self.merge_with(&tables, &results)
+    }
+
+    /// Chunks per experiment: `ceil(nets / CHUNK_NETS)`.
+    pub fn chunks(&self) -> u64 {
+        self.nets.div_ceil(CHUNK_NETS)
+    }
+
+    /// Work items of the ensemble, `experiments x chunks`. Item `i` is experiment
+    /// `i / chunks`, chunk `i % chunks` (the order of the merge).
+    pub fn work_items(&self) -> u64 {
+        self.experiments as u64 * self.chunks()
+    }
+
+    /// Runs the work items `items` (flat indices below [`Ensemble::work_items`], any order)
+    /// and returns their sums in the same order: the values [`Ensemble::merge_items`]
+    /// consumes. The pieces of a sharded run ([`crate::shard`]).
+    pub fn run_items(&self, items: &[u64], threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<ItemSums>> {
+        let tables = self.tables()?;
+        self.run_items_with(&tables, items, threads, progress)
+    }
+
+    /// The result from the sums of every work item, `items[i]` of item `i`: the very merge
+    /// of [`Ensemble::run`], so bit-identical to it. Errors if an item is missing or has the
+    /// wrong number of multisets or of tracked squares.
+    pub fn merge_items(&self, items: &[ItemSums]) -> Result<EnsembleResult> {
+        let tables = self.tables()?;
+        if items.len() as u64 != self.work_items() {
+            return Err(SamplingError::OutOfRange {
+                field: "work item sums",
+                value: items.len().to_string(),
+                allowed: "exactly one per work item (experiments x chunks)",
+            });
+        }
+        let lens = tables.multisets.each_ref().map(Multisets::len);
+        for it in items {
+            let fits = |v: &[Vec<f64>; 3]| (0..3).all(|o| v[o].len() == lens[o]);
+            if !fits(&it.sums) || it.squares.as_ref().is_some_and(|s| !fits(s)) {
+                return Err(SamplingError::OutOfRange {
+                    field: "work item sums",
+                    value: format!("{:?} values", it.sums.each_ref().map(Vec::len)),
+                    allowed: "one value per multiset of order 2, 4 and 6",
+                });
+            }
+            if it.squares.is_some() != self.track_variance {
+                return Err(SamplingError::OutOfRange {
+                    field: "work item squares",
+                    value: if it.squares.is_some() { "present" } else { "absent" }.into(),
+                    allowed: "present exactly when the ensemble tracks variances",
+                });
+            }
+        }
+        self.merge_with(&tables, items)
+    }
+
+    fn tables(&self) -> Result<RunTables> {
         let m = self.inputs.len();
         let wick = WickSums::new(m, 6)?;
         let control = match self.estimator {
             Estimator::ControlVariate => Some(ControlVariate::new(&self.net, &self.inputs, &wick)?),
             _ => None,
         };
-        let tables = RunTables {
+        Ok(RunTables {
             multisets: [Multisets::new(m, 2)?, Multisets::new(m, 4)?, Multisets::new(m, 6)?],
             wick,
             products: ProductTable::new(m, 6)?,
             prepared: PreparedInputs::new(&self.net, &self.inputs),
             control,
-        };
-        let chunks = self.nets.div_ceil(CHUNK_NETS);
-        let items: Vec<(u64, u64)> =
-            (0..self.experiments as u64).flat_map(|e| (0..chunks).map(move |c| (e, c))).collect();
-        let results: Vec<ItemSums> = pool.install(|| {
+        })
+    }
+
+    fn run_items_with(
+        &self,
+        tables: &RunTables,
+        items: &[u64],
+        threads: usize,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<ItemSums>> {
+        check_positive("threads", threads as u64, "an integer >= 1")?;
+        let (chunks, total) = (self.chunks(), self.work_items());
+        if let Some(bad) = items.iter().find(|&&i| i >= total) {
+            return Err(SamplingError::OutOfRange {
+                field: "work item",
+                value: bad.to_string(),
+                allowed: "0 to experiments x chunks - 1",
+            });
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| SamplingError::ThreadPool(e.to_string()))?;
+        Ok(pool.install(|| {
             items
                 .par_iter()
-                .map(|&(e, c)| {
-                    let count = CHUNK_NETS.min(self.nets - c * CHUNK_NETS);
-                    let sums = self.run_item(e, c, count, &tables);
+                .map(|&i| {
+                    let (e, c) = (i / chunks, i % chunks);
+                    let count = self.nets_in_item(i);
+                    let sums = self.run_item(e, c, count, tables);
                     progress(count);
                     sums
                 })
                 .collect()
-        });
-        // Ordered, compensated merge per experiment.
+        }))
+    }
+
+    /// Ordered, compensated merge per experiment of every item's sums (in item order).
+    fn merge_with(&self, tables: &RunTables, results: &[ItemSums]) -> Result<EnsembleResult> {
+        let chunks = self.chunks();
         let n = self.nets as f64;
         let merge = |pick: &dyn Fn(&ItemSums) -> &[Vec<f64>; 3]| -> [Vec<f64>; 3] {
             [0, 1, 2].map(|o| {
@@ -254,7 +355,7 @@ impl Ensemble {
             None
         };
         Ok(EnsembleResult {
-            multisets: tables.multisets,
+            multisets: tables.multisets.clone(),
             experiments: self.experiments,
             nets: self.nets,
             means,

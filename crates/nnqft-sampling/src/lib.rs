@@ -10,6 +10,8 @@
 //! - [`control_variate`] -- the conditional estimator with its exactly zero-mean first-order
 //!   term `L_K(C - K)` removed: per-net variance `O(1/N^2)` instead of `O(1/N)`.
 //! - [`floor`] -- the same draws with no correlator work, the benchmarks' reference.
+//! - [`shard`] -- which work items shard `K` of `N` runs; merging every shard's item sums
+//!   bit for bit.
 
 mod error;
 
@@ -18,6 +20,8 @@ pub mod draw;
 pub mod ensemble;
 pub mod floor;
 pub mod seed;
+pub mod shard;
 
-pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleResult, Estimator, neumaier};
+pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleResult, Estimator, ItemSums, neumaier};
 pub use error::{Result, SamplingError};
+pub use shard::Shard;
