@@ -1,7 +1,9 @@
 //! What every stage of a run shares: output folder, seed, threads, resume flag, run id, and
 //! the resumable block cache (`<out>/.blocks/*.json`, each written atomically and tagged
-//! with the configuration hash, removed after a successful run).
+//! with the configuration hash, removed after a successful run). In a sharded run or a
+//! merge, [`Context::ensemble`] hands over to [`crate::shard`] / [`crate::merge`].
 
+use crate::shard::Sharding;
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use nnqft_sampling::{Ensemble, EnsembleResult};
@@ -26,6 +28,8 @@ pub struct Context {
     pub config_hash: String,
     /// Show progress bars.
     pub progress: bool,
+    /// Ordinary run, one shard of a run, or a merge of shards.
+    pub sharding: crate::shard::Sharding,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -46,6 +50,11 @@ impl Context {
     /// Runs an ensemble, or reuses its cached result under `--resume`. `key` names the
     /// block uniquely within a run.
     pub fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> Result<EnsembleResult> {
+        match &self.sharding {
+            Sharding::Off => {}
+            Sharding::Shard(run) => return run.ensemble(self, key, ensemble),
+            Sharding::Merge(set) => return set.ensemble(key, ensemble),
+        }
         let path = self.block_path(key);
         if self.resume
             && let Ok(text) = std::fs::read_to_string(&path)
@@ -65,12 +74,7 @@ impl Context {
             }
         }
         let total = ensemble.nets_total();
-        let bar = if self.progress { ProgressBar::new(total) } else { ProgressBar::hidden() };
-        bar.set_style(
-            ProgressStyle::with_template("{prefix:>34} [{bar:28}] {human_pos}/{human_len} nets {per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.set_prefix(key.to_string());
+        let bar = self.progress_bar(key, total);
         let start = Instant::now();
         let result = ensemble.run_with_progress(self.threads, &|n| bar.inc(n))?;
         bar.finish_and_clear();
@@ -87,6 +91,17 @@ impl Context {
         };
         crate::report::write_atomic(&path, serde_json::to_string(&cached)?.as_bytes())?;
         Ok(result)
+    }
+
+    /// A progress bar for `total` nets of block `key` (hidden without `progress`).
+    pub fn progress_bar(&self, key: &str, total: u64) -> ProgressBar {
+        let bar = if self.progress { ProgressBar::new(total) } else { ProgressBar::hidden() };
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>34} [{bar:28}] {human_pos}/{human_len} nets {per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(key.to_string());
+        bar
     }
 
     /// Removes the block cache after a successful run.

@@ -1,6 +1,6 @@
 //! # xtask
 //!
-//! `cargo xtask reproduce` and `cargo xtask sample`: run the paper's protocols on the
+//! `cargo xtask reproduce`, `sample` and `merge`: run the paper's protocols on the
 //! workspace crates and write the reports of SPEC section 8. The library holds the stages so
 //! that the report tests can run them; `main.rs` is the command line.
 //!
@@ -13,9 +13,14 @@
 //! - [`provenance`] -- provenance.json.
 //! - [`sample`] -- one custom ensemble.
 //! - [`reproduce`] -- the whole run.
+//! - [`shard`] -- `--shard K/N`: a shard's work items and the shard file format.
+//! - [`merge`] -- `cargo xtask merge`: the reports from a complete set of shards.
+//! - [`compare`] -- bit-for-bit comparison of two report folders.
 
+pub mod compare;
 pub mod context;
 pub mod figures;
+pub mod merge;
 pub mod profile;
 pub mod provenance;
 pub mod report;
@@ -23,6 +28,7 @@ pub mod reproduce;
 pub mod rg;
 pub mod sample;
 pub mod scaling;
+pub mod shard;
 pub mod summary;
 pub mod table5;
 

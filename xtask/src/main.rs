@@ -2,12 +2,17 @@
 //!
 //! - `cargo xtask reproduce [--profile quick|default|paper-full]`: everything, into `reports/`.
 //! - `cargo xtask sample --network erf --width 20 ...`: one custom ensemble.
+//! - `--shard K/N` on either: run shard K of N only; `cargo xtask merge DIR...`: the reports
+//!   from every shard, bit-identical to an unsharded run.
+//! - `cargo xtask compare A B`: are two report folders bit-identical?
 
 use clap::{Parser, Subcommand};
+use nnqft_sampling::Shard;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use xtask::{Common, profile, reproduce, sample};
+use xtask::{Common, merge, profile, reproduce, sample};
 
-/// nnqft tasks: reproduce the paper, or sample one ensemble.
+/// nnqft tasks: reproduce the paper, sample one ensemble, merge shards.
 #[derive(Parser)]
 #[command(name = "cargo xtask", version, about)]
 struct Cli {
@@ -29,6 +34,11 @@ enum Command {
         /// (gives the same numbers as an uninterrupted run).
         #[arg(long)]
         resume: bool,
+        /// Run only shard K of N (0-based, e.g. 2/8): its share of every ensemble's work
+        /// items, written to --out as shard-K-of-N.nnqs instead of reports; then
+        /// `cargo xtask merge`.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<Shard>,
     },
     /// Sample one custom ensemble and write correlators.parquet; prints nets/s.
     Sample {
@@ -36,7 +46,27 @@ enum Command {
         common: Common,
         #[command(flatten)]
         args: sample::SampleArgs,
+        /// Run only shard K of N (0-based), written as shard-K-of-N.nnqs.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<Shard>,
     },
+    /// Merge the shard files of a sharded run (every shard exactly once, one configuration)
+    /// into the reports an unsharded run writes, bit for bit.
+    Merge {
+        #[command(flatten)]
+        args: merge::MergeArgs,
+    },
+    /// Check that two report folders hold bit-identical values (run ids and times aside).
+    Compare {
+        /// First report folder.
+        a: PathBuf,
+        /// Second report folder.
+        b: PathBuf,
+    },
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    Shard::parse(text).map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -59,8 +89,12 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Reproduce { common, profile, resume } => reproduce::run(&common, profile, resume),
-        Command::Sample { common, args } => reproduce::sample(&common, &args),
+        Command::Reproduce { common, profile, resume, shard } => {
+            reproduce::run_sharded(&common, profile, resume, shard)
+        }
+        Command::Sample { common, args, shard } => reproduce::sample(&common, &args, shard),
+        Command::Merge { args } => merge::run(&args),
+        Command::Compare { a, b } => xtask::compare::run(&a, &b),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

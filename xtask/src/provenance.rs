@@ -32,6 +32,10 @@ pub struct Provenance {
     pub end_time: String,
     /// Worker threads.
     pub threads: usize,
+    /// The shards merged into these reports (`cargo xtask merge`); absent for a run on one
+    /// machine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shards: Option<Vec<crate::merge::ShardProvenance>>,
 }
 
 /// FNV-1a 64-bit hash.

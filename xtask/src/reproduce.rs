@@ -8,19 +8,43 @@ use crate::provenance::{self, Provenance};
 use crate::report::{write_atomic, write_parquet};
 use crate::sample::SampleArgs;
 use crate::scaling::{self, ScalingRow};
+use crate::shard::{ShardRun, Sharding};
 use crate::{Common, summary};
 use anyhow::{Context as _, Result};
+use nnqft_sampling::Shard;
 use std::path::Path;
 
-fn context(common: &Common, resume: bool, config: &serde_json::Value, start: u64) -> Result<Context> {
+/// The configuration of a `reproduce` run (hashed into `config_hash`).
+pub fn config_of(plan: &Plan, seed: u64) -> serde_json::Value {
+    serde_json::json!({ "plan": plan, "seed": seed })
+}
+
+/// The configuration of a `sample` run.
+pub fn sample_config(args: &SampleArgs, seed: u64) -> serde_json::Value {
+    serde_json::json!({ "sample": args, "seed": seed })
+}
+
+/// FNV-1a 64 of a configuration, as 16 hex digits.
+pub fn config_hash(config: &serde_json::Value) -> String {
+    format!("{:016x}", provenance::fnv1a(config.to_string().as_bytes()))
+}
+
+fn context(
+    common: &Common,
+    resume: bool,
+    config: &serde_json::Value,
+    start: u64,
+    sharding: Sharding,
+) -> Result<Context> {
     let threads =
         common.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |t| t as usize);
     std::fs::create_dir_all(&common.out).with_context(|| format!("cannot create --out {}", common.out.display()))?;
-    // fail before any work if the folder is not writable
-    let probe = common.out.join(".write-probe");
+    // fail before any work if the folder is not writable (one probe per process: the shards
+    // of a job array may share the folder)
+    let probe = common.out.join(format!(".write-probe-{}", std::process::id()));
     write_atomic(&probe, b"ok").with_context(|| format!("--out {} is not writable", common.out.display()))?;
     let _ = std::fs::remove_file(&probe);
-    let config_hash = format!("{:016x}", provenance::fnv1a(config.to_string().as_bytes()));
+    let config_hash = config_hash(config);
     Ok(Context {
         out: common.out.clone(),
         seed: common.seed,
@@ -29,10 +53,19 @@ fn context(common: &Common, resume: bool, config: &serde_json::Value, start: u64
         run_id: format!("{start}-{}", &config_hash[..8]),
         config_hash,
         progress: !common.no_progress,
+        sharding,
     })
 }
 
 fn finish(ctx: &Context, profile: &str, config: serde_json::Value, start: u64) -> Result<()> {
+    let shards = match &ctx.sharding {
+        Sharding::Shard(run) => return run.finish(ctx).map(|_| ()),
+        Sharding::Merge(set) => {
+            set.check_all_used()?;
+            Some(set.provenance())
+        }
+        Sharding::Off => None,
+    };
     let p = Provenance {
         run_id: ctx.run_id.clone(),
         git_commit: provenance::git_commit(),
@@ -45,6 +78,7 @@ fn finish(ctx: &Context, profile: &str, config: serde_json::Value, start: u64) -
         start_time: provenance::rfc3339(start),
         end_time: provenance::rfc3339(provenance::unix_now()),
         threads: ctx.threads,
+        shards,
     };
     provenance::write(&ctx.out, &p)?;
     ctx.clear_blocks();
@@ -53,13 +87,41 @@ fn finish(ctx: &Context, profile: &str, config: serde_json::Value, start: u64) -
 
 /// Runs a profile and writes every report.
 pub fn run(common: &Common, profile: Profile, resume: bool) -> Result<()> {
+    run_sharded(common, profile, resume, None)
+}
+
+/// Runs a profile; with `Some(shard)` only that shard's work items of every ensemble, into
+/// `shard-K-of-N.nnqs` instead of reports ([`crate::shard`]).
+pub fn run_sharded(common: &Common, profile: Profile, resume: bool, shard: Option<Shard>) -> Result<()> {
     let start = provenance::unix_now();
     let plan = Plan::of(profile);
-    let config = serde_json::json!({ "plan": plan, "seed": common.seed });
-    let ctx = context(common, resume, &config, start)?;
-    let scaling = scaling::run(&ctx, &plan.scaling)?;
-    let table5 = crate::table5::run(&ctx, plan.table5_experiments, plan.table5_nets)?;
-    let rg = crate::rg::run(&ctx, plan.rg_experiments, plan.rg_nets)?;
+    let config = config_of(&plan, common.seed);
+    let sharding =
+        shard.map_or(Sharding::Off, |s| Sharding::Shard(ShardRun::new(s, "reproduce", config.clone(), start)));
+    let ctx = context(common, resume, &config, start, sharding)?;
+    run_in(&ctx, profile, config, start)
+}
+
+/// Writes the reports of a `reproduce` run from its checked shards ([`crate::merge`]).
+pub fn merge_reproduce(
+    common: &Common,
+    profile: Profile,
+    config: serde_json::Value,
+    start: u64,
+    set: crate::merge::ShardSet,
+) -> Result<()> {
+    let ctx = context(common, false, &config, start, Sharding::Merge(set))?;
+    run_in(&ctx, profile, config, start)
+}
+
+fn run_in(ctx: &Context, profile: Profile, config: serde_json::Value, start: u64) -> Result<()> {
+    let plan = Plan::of(profile);
+    let scaling = scaling::run(ctx, &plan.scaling)?;
+    let table5 = crate::table5::run(ctx, plan.table5_experiments, plan.table5_nets)?;
+    let rg = crate::rg::run(ctx, plan.rg_experiments, plan.rg_nets)?;
+    if matches!(ctx.sharding, Sharding::Shard(_)) {
+        return finish(ctx, profile.name(), config, start);
+    }
 
     // all computation done: write the reports
     let out = &ctx.out;
@@ -88,14 +150,28 @@ pub fn run(common: &Common, profile: Profile, resume: bool) -> Result<()> {
     md.push_str(&summary::table5_section(&table5));
     md.push_str(&summary::rg_section(&rg));
     write_atomic(&out.join("SUMMARY.md"), md.as_bytes())?;
-    finish(&ctx, profile.name(), config, start)
+    finish(ctx, profile.name(), config, start)
 }
 
-/// `cargo xtask sample`.
-pub fn sample(common: &Common, args: &SampleArgs) -> Result<()> {
+/// `cargo xtask sample`; with `Some(shard)` only that shard's work items.
+pub fn sample(common: &Common, args: &SampleArgs, shard: Option<Shard>) -> Result<()> {
     let start = provenance::unix_now();
-    let config = serde_json::json!({ "sample": args, "seed": common.seed });
-    let ctx = context(common, false, &config, start)?;
+    let config = sample_config(args, common.seed);
+    let sharding = shard.map_or(Sharding::Off, |s| Sharding::Shard(ShardRun::new(s, "sample", config.clone(), start)));
+    let ctx = context(common, false, &config, start, sharding)?;
+    crate::sample::run(&ctx, args)?;
+    finish(&ctx, "sample", config, start)
+}
+
+/// Writes the report of a `sample` run from its checked shards.
+pub fn merge_sample(
+    common: &Common,
+    args: &SampleArgs,
+    config: serde_json::Value,
+    start: u64,
+    set: crate::merge::ShardSet,
+) -> Result<()> {
+    let ctx = context(common, false, &config, start, Sharding::Merge(set))?;
     crate::sample::run(&ctx, args)?;
     finish(&ctx, "sample", config, start)
 }

@@ -11,7 +11,7 @@ use nnqft_theory::{Activation, FiniteWidthTheory, InputSet, Network};
 use std::time::Instant;
 
 /// Options of `cargo xtask sample`.
-#[derive(Debug, Clone, clap::Args, serde::Serialize)]
+#[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 pub struct SampleArgs {
     /// Network: erf, relu or gauss.
     #[arg(long)]
@@ -65,6 +65,9 @@ pub fn run(ctx: &Context, args: &SampleArgs) -> Result<()> {
     let start = Instant::now();
     let result = ctx.ensemble(&format!("sample-{}-N{}-{}", act.name(), args.width, est.name()), &ens, ctx.seed)?;
     let secs = start.elapsed().as_secs_f64();
+    if matches!(ctx.sharding, crate::shard::Sharding::Shard(_)) {
+        return Ok(()); // a shard writes its partial, not the report
+    }
     let gp = nnqft_theory_gp(&net, &xs)?;
     let exact = FiniteWidthTheory::new(&net, &xs).ok().map(|t| t.at_width(args.width)).transpose()?;
     let mut cols = CorrelatorColumns::default();

@@ -240,6 +240,7 @@ fn resumed_blocks_give_identical_numbers() {
         run_id: "test".into(),
         config_hash: hash.into(),
         progress: false,
+        sharding: Default::default(),
     };
     let net = Network::paper(Activation::Erf, 1).unwrap();
     let ens =
