@@ -73,6 +73,23 @@ fn merged_quick_profile_is_bit_identical_for_1_2_3_and_7_shards() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// A shard hands every stage placeholders in place of ensembles: they must carry the
+/// default profile through to its end (a shard of 10^6 owns almost no items, so this samples
+/// next to nothing) and the shard must list every ensemble of the run.
+#[test]
+fn placeholders_carry_the_default_profile_through() {
+    let out = temp_dir("default");
+    let shard = Shard::new(999_999, 1_000_000).unwrap();
+    xtask::reproduce::run_sharded(&common(&out, 20_200_818), Profile::Default, false, Some(shard)).unwrap();
+    let file = ShardFile::open(&out.join(file_name(shard))).unwrap();
+    file.verify().unwrap();
+    let keys: Vec<&str> = file.header.ensembles.iter().map(|s| s.key.as_str()).collect();
+    // 3 networks x 10 widths x 2 estimators, Table 5 (3 networks x 2 sets x 2 estimators), RG flow
+    assert!(keys.len() >= 60 + 12, "{} ensembles", keys.len());
+    assert!(keys.contains(&"scaling-gauss-d1-N1000-conditional") && keys.contains(&"table5-relu-test-raw"), "{keys:?}");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 fn sample_args() -> SampleArgs {
     SampleArgs {
         network: "erf".into(),
