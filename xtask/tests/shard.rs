@@ -29,19 +29,30 @@ fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
 fn merged_quick_profile_is_bit_identical_for_1_2_3_and_7_shards() {
     let root = temp_dir("quick");
     let whole = root.join("whole");
-    xtask::reproduce::run(&common(&whole, 20_200_818), Profile::Quick, false).unwrap();
-    for count in [1u64, 2, 3, 7] {
-        // every shard into one folder, as the tasks of a job array on shared storage
-        let shards = root.join(format!("shards-{count}"));
-        for k in 0..count {
-            let shard = Shard::new(k, count).unwrap();
-            xtask::reproduce::run_sharded(&common(&shards, 20_200_818), Profile::Quick, false, Some(shard)).unwrap();
-            assert!(shards.join(file_name(shard)).is_file());
+    let counts = [1u64, 2, 3, 7];
+    // the reference and the four sharded runs side by side (they share nothing but the seed)
+    std::thread::scope(|scope| {
+        scope.spawn(|| xtask::reproduce::run(&common(&whole, 20_200_818), Profile::Quick, false).unwrap());
+        for count in counts {
+            let root = &root;
+            scope.spawn(move || {
+                // every shard into one folder, as the tasks of a job array on shared storage,
+                // on 1 or 2 threads: neither may matter
+                let shards = root.join(format!("shards-{count}"));
+                for k in 0..count {
+                    let shard = Shard::new(k, count).unwrap();
+                    let c = Common { threads: Some(1 + k as u32 % 2), ..common(&shards, 20_200_818) };
+                    xtask::reproduce::run_sharded(&c, Profile::Quick, false, Some(shard)).unwrap();
+                    assert!(shards.join(file_name(shard)).is_file());
+                }
+                assert!(!shards.join("correlators.parquet").exists(), "a shard wrote reports");
+                assert!(!shards.join(".blocks").exists(), "a shard left its blocks");
+                merge(std::slice::from_ref(&shards), &root.join(format!("merged-{count}"))).unwrap();
+            });
         }
-        assert!(!shards.join("correlators.parquet").exists(), "a shard wrote reports");
-        assert!(!shards.join(".blocks").exists(), "a shard left its blocks");
+    });
+    for count in counts {
         let merged = root.join(format!("merged-{count}"));
-        merge(std::slice::from_ref(&shards), &merged).unwrap();
         let diffs = compare_reports(&whole, &merged).unwrap();
         assert!(diffs.is_empty(), "N = {count}: {diffs:?}");
         let prov: serde_json::Value =
