@@ -129,14 +129,15 @@ impl Section {
         })
     }
 
-    /// Values per item.
+    /// Values per item (saturating: a header is read before it is checked).
     fn item_values(&self) -> usize {
-        self.multisets.iter().sum::<usize>() * if self.squares { 2 } else { 1 }
+        let sum = self.multisets.iter().fold(0usize, |a, b| a.saturating_add(*b));
+        sum.saturating_mul(if self.squares { 2 } else { 1 })
     }
 
-    /// Payload bytes.
+    /// Payload bytes (saturating).
     fn bytes(&self) -> u64 {
-        (self.items.len() * self.item_values() * 8) as u64
+        (self.items.len() as u64).saturating_mul(self.item_values() as u64).saturating_mul(8)
     }
 }
 
@@ -249,9 +250,9 @@ impl ShardFile {
         let mut at = 16 + header_len;
         for s in &header.ensembles {
             offsets.push(at);
-            at += s.bytes();
+            at = at.saturating_add(s.bytes());
         }
-        if at + 4 != length {
+        if at.saturating_add(4) != length {
             return Err(bad(format!("{length} bytes, its header describes {}", at + 4)));
         }
         Ok(Self { path: path.to_path_buf(), header, offsets, length })

@@ -3,20 +3,18 @@
 //! An ensemble is a fixed grid of `experiments x chunks` work items, item
 //! `i = experiment * chunks + chunk`, each with its own generator ([`crate::seed`]); its result
 //! is the ordered compensated merge of the items' sums. Shard `K` of `N` (0-based) owns
-//! the items
+//! the items `{ i : (i + r) mod N = K }`, where the *rotation* `r` is chosen per ensemble
+//! by the caller (xtask uses the FNV-1a hash of the ensemble's name), so that ensembles with
+//! fewer items than shards still land on different shards. Every shard of every ensemble
+//! gets `floor(items / N)` or `ceil(items / N)` items, consecutive items go to consecutive
+//! shards, and the `N` shards together own every item exactly once.
 //!
-//! $$ \{\, i : (i + r) \bmod N = K \,\} $$
-//!
-//! where the *rotation* `r` is chosen per ensemble by the caller (xtask uses the FNV-1a hash
-//! of the ensemble's name), so that ensembles with fewer items than shards still land on
-//! different shards. Every shard of every ensemble gets `floor(items / N)` or
-//! `ceil(items / N)` items, consecutive items go to consecutive shards, and the `N` shards
-//! together own every item exactly once.
-//!
-//! A shard runs its items with [`Ensemble::run_items`] and keeps their [`ItemSums`];
-//! [`Ensemble::merge_items`] turns the sums of all items, gathered from every shard, into
-//! the [`EnsembleResult`](crate::EnsembleResult) by the same merge that [`Ensemble::run`]
-//! uses, so a merged run is bit-identical to an unsharded one for any `N` and any machine
+//! A shard runs its items with [`Ensemble::run_items`](crate::Ensemble::run_items) and
+//! keeps their [`ItemSums`]; [`Ensemble::merge_items`](crate::Ensemble::merge_items) turns
+//! the sums of all items, gathered from every shard, into the
+//! [`EnsembleResult`](crate::EnsembleResult) by the same merge that
+//! [`Ensemble::run`](crate::Ensemble::run) uses, so a merged run is bit-identical to an
+//! unsharded one for any `N` and any machine
 //! (the kernels give the same bits with and without AVX2).
 //!
 //! ```
