@@ -7,6 +7,7 @@
 //! - [`profile`] -- the run profiles (quick, default, paper-full).
 //! - [`context`] -- shared run settings and the resumable block cache.
 //! - [`scaling`] -- the N^-1 scaling study.
+//! - [`coverage`] -- how often the scaling slopes' intervals contain the exact slope.
 //! - [`report`] -- report tables, Parquet and atomic writes.
 //! - [`figures`] -- SVG plots.
 //! - [`summary`] -- SUMMARY.md.
@@ -15,6 +16,7 @@
 //! - [`reproduce`] -- the whole run.
 
 pub mod context;
+pub mod coverage;
 pub mod figures;
 pub mod profile;
 pub mod provenance;

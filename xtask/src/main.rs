@@ -2,6 +2,7 @@
 //!
 //! - `cargo xtask reproduce [--profile quick|default|paper-full]`: everything, into `reports/`.
 //! - `cargo xtask sample --network erf --width 20 ...`: one custom ensemble.
+//! - `cargo xtask coverage [--seeds 200]`: coverage of the scaling-slope intervals.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +30,19 @@ enum Command {
         /// (gives the same numbers as an uninterrupted run).
         #[arg(long)]
         resume: bool,
+    },
+    /// Coverage study of the scaling-slope intervals: repeats the scaling study at reduced size
+    /// over many seeds (Erf, ReLU, Gauss-net, d = 1) and counts how often each method's 95%
+    /// interval contains the exact slope; writes <out>/coverage/{coverage.parquet, COVERAGE.md}.
+    Coverage {
+        #[command(flatten)]
+        common: Common,
+        /// Independent repetitions (>= 1).
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+        seeds: u32,
+        /// Networks to study (repeatable): erf, relu, gauss; default: all three.
+        #[arg(long)]
+        network: Vec<String>,
     },
     /// Sample one custom ensemble and write correlators.parquet; prints nets/s.
     Sample {
@@ -61,6 +75,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Reproduce { common, profile, resume } => reproduce::run(&common, profile, resume),
         Command::Sample { common, args } => reproduce::sample(&common, &args),
+        Command::Coverage { common, seeds, network } => reproduce::coverage(&common, seeds as usize, &network),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
