@@ -7,6 +7,7 @@
 //! - [`profile`] -- the run profiles (quick, default, paper-full).
 //! - [`context`] -- shared run settings and the resumable block cache.
 //! - [`scaling`] -- the N^-1 scaling study.
+//! - [`coverage`] -- how often the scaling slopes' intervals contain the exact slope.
 //! - [`report`] -- report tables, Parquet and atomic writes.
 //! - [`figures`] -- SVG plots.
 //! - [`summary`] -- SUMMARY.md.
@@ -19,6 +20,7 @@
 
 pub mod compare;
 pub mod context;
+pub mod coverage;
 pub mod figures;
 pub mod merge;
 pub mod profile;

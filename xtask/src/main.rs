@@ -5,6 +5,7 @@
 //! - `--shard K/N` on either: run shard K of N only; `cargo xtask merge DIR...`: the reports
 //!   from every shard, bit-identical to an unsharded run.
 //! - `cargo xtask compare A B`: are two report folders bit-identical?
+//! - `cargo xtask coverage [--seeds 200]`: coverage of the scaling-slope intervals.
 
 use clap::{Parser, Subcommand};
 use nnqft_sampling::Shard;
@@ -39,6 +40,19 @@ enum Command {
         /// `cargo xtask merge`.
         #[arg(long, value_name = "K/N", value_parser = parse_shard)]
         shard: Option<Shard>,
+    },
+    /// Coverage study of the scaling-slope intervals: repeats the scaling study at reduced size
+    /// over many seeds (Erf, ReLU, Gauss-net, d = 1) and counts how often each method's 95%
+    /// interval contains the exact slope; writes <out>/coverage/{coverage.parquet, COVERAGE.md}.
+    Coverage {
+        #[command(flatten)]
+        common: Common,
+        /// Independent repetitions (>= 1).
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+        seeds: u32,
+        /// Networks to study (repeatable): erf, relu, gauss; default: all three.
+        #[arg(long)]
+        network: Vec<String>,
     },
     /// Sample one custom ensemble and write correlators.parquet; prints nets/s.
     Sample {
@@ -95,6 +109,7 @@ fn main() -> ExitCode {
         Command::Sample { common, args, shard } => reproduce::sample(&common, &args, shard),
         Command::Merge { args } => merge::run(&args),
         Command::Compare { a, b } => xtask::compare::run(&a, &b),
+        Command::Coverage { common, seeds, network } => reproduce::coverage(&common, seeds as usize, &network),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -153,6 +153,24 @@ fn run_in(ctx: &Context, profile: Profile, config: serde_json::Value, start: u64
     finish(ctx, profile.name(), config, start)
 }
 
+/// `cargo xtask coverage`: the study into `<out>/coverage`.
+pub fn coverage(common: &Common, seeds: usize, networks: &[String]) -> Result<()> {
+    let start = provenance::unix_now();
+    let networks: Vec<nnqft_theory::Activation> = if networks.is_empty() {
+        nnqft_theory::Activation::ALL.to_vec()
+    } else {
+        networks.iter().map(|n| nnqft_theory::Activation::parse(n)).collect::<Result<_, _>>()?
+    };
+    let plan = crate::coverage::CoveragePlan::standard(seeds);
+    let names: Vec<&str> = networks.iter().map(|a| a.name()).collect();
+    let config = serde_json::json!({ "coverage": plan, "networks": names, "seed": common.seed });
+    let common = Common { out: common.out.join("coverage"), ..common.clone() };
+    let ctx = context(&common, false, &config, start, Sharding::Off)?;
+    let rows = crate::coverage::write(&ctx, &plan, &networks)?;
+    print!("{}", crate::coverage::markdown(&rows, &plan, ctx.seed));
+    finish(&ctx, "coverage", config, start)
+}
+
 /// `cargo xtask sample`; with `Some(shard)` only that shard's work items.
 pub fn sample(common: &Common, args: &SampleArgs, shard: Option<Shard>) -> Result<()> {
     let start = provenance::unix_now();

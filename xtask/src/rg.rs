@@ -37,6 +37,13 @@ pub const CASES: [(Activation, usize, usize); 5] = [
     (Activation::Gauss, 1, 100),
 ];
 
+/// The estimator of a flow case's measured couplings: Gauss-net's bias-integrated one, else
+/// the conditional one with its control variate (derived from the same nets as the plain
+/// conditional estimator beside it).
+pub fn flow_estimator(act: Activation) -> Estimator {
+    if act == Activation::Gauss { Estimator::BiasIntegrated } else { Estimator::ControlVariate }
+}
+
 /// The x-set of a flow case: the Table 5 test set at d = 1, the scaling set at d = 2, 3.
 fn inputs(act: Activation, d: usize) -> Result<InputSet> {
     Ok(if d == 1 { InputSet::table5_test(act) } else { InputSet::scaling(act, d)? })
@@ -103,6 +110,8 @@ pub struct SixRow {
     pub cutoff: f64,
     /// Mean over multisets of `G6_GP / G6_measured`.
     pub ratio_gp: f64,
+    /// Its standard error: the same ratio formed per experiment, over the experiments.
+    pub ratio_gp_stderr: f64,
     /// Mean over multisets of `(G6_GP + lambda Q6) / G6_measured`.
     pub ratio_gp_lambda: f64,
     /// The same over the exact `G6`.
@@ -169,7 +178,14 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
         let seed = block_seed(ctx.seed, &[act as u64, d as u64, width as u64, 6]);
         let ens = Ensemble::new(net, width, xs.clone(), nets, experiments, Estimator::Conditional, seed)?;
         let conditional = ctx.ensemble(&format!("rg-{}-d{d}-N{width}", act.name()), &ens, seed)?;
-        let r = ControlVariate::from_conditional(&net, &xs, &conditional)?;
+        let estimator = flow_estimator(act);
+        let r = match estimator {
+            Estimator::BiasIntegrated => {
+                let ens = Ensemble::new(net, width, xs.clone(), nets, experiments, estimator, seed)?;
+                ctx.ensemble(&format!("rg-{}-d{d}-N{width}-{}", act.name(), estimator.name()), &ens, seed)?
+            }
+            _ => ControlVariate::from_conditional(&net, &xs, &conditional)?,
+        };
         let deltas = |r: &EnsembleResult| -> Vec<Vec<f64>> {
             (0..experiments)
                 .map(|e| r.experiment(1, e).iter().zip(&gp.tensors[1]).map(|(g, k)| g - k).collect())
@@ -177,6 +193,10 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
         };
         let (delta_exp, delta_cond) = (deltas(&r), deltas(&conditional));
         let g6_meas = summarize(&r.means[2], experiments)?.mean;
+        let per_experiment: Vec<f64> = (0..experiments)
+            .map(|e| mean(&r.experiment(2, e).iter().zip(&gp.tensors[2]).map(|(g, w)| w / g).collect::<Vec<_>>()))
+            .collect();
+        let ratio_gp_se = summarize(&per_experiment, experiments)?.stderr[0];
         let delta_mean: Vec<f64> = (0..gp.tensors[1].len())
             .map(|i| delta_exp.iter().map(|e| e[i]).sum::<f64>() / experiments as f64)
             .collect();
@@ -221,6 +241,7 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
                     width,
                     cutoff: cut,
                     ratio_gp: ratio(&|i| gp.tensors[2][i], &g6_meas),
+                    ratio_gp_stderr: ratio_gp_se,
                     ratio_gp_lambda: ratio(&|i| gp.tensors[2][i] + lam_fit_mc * q6[i], &g6_meas),
                     ratio_gp_exact: ratio(&|i| gp.tensors[2][i], &exact.g[2]),
                     ratio_gp_lambda_exact: ratio(&|i| gp.tensors[2][i] + lam_fit_exact * q6[i], &exact.g[2]),
@@ -290,6 +311,7 @@ pub fn flow_table(rows: &[FlowRow]) -> Table {
         .int("d_in", rows.iter().map(|r| r.d as i64))
         .int("width", rows.iter().map(|r| r.width as i64))
         .f64("cutoff", rows.iter().map(|r| r.cutoff))
+        .str("estimator", rows.iter().map(|r| flow_estimator(r.network).name()))
         .f64("lambda_mean", rows.iter().map(|r| r.lambda_mean))
         .f64("lambda_stderr", rows.iter().map(|r| r.lambda_stderr))
         .f64("lambda_mean_conditional", rows.iter().map(|r| r.lambda_mean_conditional))
@@ -320,6 +342,7 @@ pub fn six_table(rows: &[SixRow]) -> Table {
         .int("width", rows.iter().map(|r| r.width as i64))
         .f64("cutoff", rows.iter().map(|r| r.cutoff))
         .f64("ratio_gp", rows.iter().map(|r| r.ratio_gp))
+        .f64("ratio_gp_stderr", rows.iter().map(|r| r.ratio_gp_stderr))
         .f64("ratio_gp_lambda", rows.iter().map(|r| r.ratio_gp_lambda))
         .f64("ratio_gp_exact", rows.iter().map(|r| r.ratio_gp_exact))
         .f64("ratio_gp_lambda_exact", rows.iter().map(|r| r.ratio_gp_lambda_exact))

@@ -8,12 +8,24 @@ use crate::report::Table;
 use anyhow::Result;
 use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::{
-    PowerLawFit, Summary, background, connected_six_point, fit_power_law, m_n, mean_relative_deviation, summarize,
+    PowerLawFit, Summary, background, common_exponent_slope, connected_six_point, fit_common_exponent, fit_power_law,
+    m_n, mean_relative_deviation, summarize,
 };
-use nnqft_theory::{Activation, FiniteWidthTheory, InputSet, Network};
+use nnqft_theory::{Activation, ExactCorrelators, FiniteWidthTheory, InputSet, Network};
 
-/// The estimators, in report order.
-pub const ESTIMATORS: [Estimator; 2] = [Estimator::Raw, Estimator::Conditional];
+/// Relative standard error below which a value has no sampling noise (rounding only).
+const ZERO_STDERR: f64 = 1e-12;
+
+/// The estimators of a network, in report order: the paper's raw estimator, and the
+/// conditional-Gaussian one averaged over everything that enters in closed form: the readout
+/// (`conditional`), and for Gauss-net also the hidden biases (`bias_integrated`, free of the
+/// log-normal tail of `e^{2b}`).
+pub fn estimators(act: Activation) -> [Estimator; 2] {
+    match act {
+        Activation::Gauss => [Estimator::Raw, Estimator::BiasIntegrated],
+        _ => [Estimator::Raw, Estimator::Conditional],
+    }
+}
 
 /// One row of `scaling.parquet`.
 #[derive(Debug, Clone)]
@@ -55,8 +67,14 @@ pub struct FitRow {
     pub estimator: Estimator,
     /// `m_n` or `connected_6pt`.
     pub quantity: &'static str,
-    /// Fit over the widths where the signal exceeds 3x the background (None if < 2).
+    /// `paper_lsq` (the paper's least-squares fit of `log m_n`) or `common_exponent`
+    /// ([`nnqft_stats::common_exponent`]: signed deviations, jackknife interval).
+    pub method: &'static str,
+    /// The fit: for `paper_lsq` over the widths where the signal exceeds 3x the background
+    /// (None if < 2); for `common_exponent` over every width (`r2` NaN).
     pub fit: Option<PowerLawFit>,
+    /// Standard error of the slope (the interval's half-width over its t quantile).
+    pub slope_stderr: Option<f64>,
     /// Widths used.
     pub widths: Vec<usize>,
     /// Slope of the exact curve over the same widths.
@@ -99,6 +117,172 @@ pub struct ScalingReport {
     pub rows: Vec<ScalingRow>,
     /// Rows of `scaling_fits.parquet`.
     pub fits: Vec<FitRow>,
+}
+
+/// The signed deviations of one `(network, d, estimator)` group over widths, for the
+/// common-exponent fits: for each quantity (`Delta G4`, `Delta G6`, connected 6-pt) and width,
+/// the values of every experiment (experiment-major) and, where it exists, the exact value.
+#[derive(Debug, Clone)]
+pub struct DeviationSeries {
+    /// Network.
+    pub network: Activation,
+    /// Input dimension.
+    pub d: usize,
+    /// Estimator.
+    pub estimator: Estimator,
+    /// Experiments per width.
+    pub experiments: usize,
+    /// Widths in study order.
+    pub widths: Vec<usize>,
+    /// Per quantity and width: `experiments x multisets`.
+    pub measured: [Vec<Vec<f64>>; 3],
+    /// Per quantity and width: the exact deviation (None if exact theory is missing at any width).
+    pub exact: [Option<Vec<Vec<f64>>>; 3],
+}
+
+/// The quantities of the common-exponent fits: (order n, quantity, paper's expected slope).
+const CALIBRATED: [(usize, &str, f64); 3] = [(4, "m_n", -1.0), (6, "m_n", -1.0), (6, "connected_6pt", -2.0)];
+
+/// What one ensemble contributes to the study.
+pub struct Block {
+    /// Its rows of `scaling.parquet` (n = 2, 4, 6).
+    pub rows: Vec<ScalingRow>,
+    /// `((n), z)` of every value against exact theory (empty without it).
+    pub z: Vec<(usize, f64)>,
+    /// Per experiment (experiment-major): `Delta G4`, `Delta G6` and the connected 6-pt.
+    pub deviations: [Vec<f64>; 3],
+    /// The exact counterparts (None without exact theory).
+    pub exact_deviations: Option<[Vec<f64>; 3]>,
+}
+
+/// Measures one ensemble's result against the GP and the exact theory.
+pub fn block(
+    net: &Network,
+    width: usize,
+    est: Estimator,
+    result: &EnsembleResult,
+    gp: &GpTensors,
+    exact: Option<&ExactCorrelators>,
+) -> Result<Block> {
+    let (act, d) = (net.activation(), net.d_in());
+    let sums = summaries(result)?;
+    let mut z = Vec::new();
+    if let Some(ex) = exact {
+        for o in 0..3 {
+            for (p, (m, se)) in sums[o].mean.iter().zip(&sums[o].stderr).enumerate() {
+                // a standard error at rounding level is an estimator without variance there
+                // (Gauss-net's bias-integrated G2 at x_a = -x_b): no z-score
+                if *se > ZERO_STDERR * ex.g[o][p].abs() {
+                    z.push((2 * o + 2, (m - ex.g[o][p]) / se));
+                }
+            }
+        }
+    }
+    let per_experiment_connected = connected_per_experiment(result, gp)?;
+    let conn = {
+        let s = summarize(&per_experiment_connected, result.experiments)?;
+        (mean_abs_ratio(&s.mean, &gp.tensors[2]), background(&s, &gp.tensors[2])?)
+    };
+    let mut rows = Vec::new();
+    for o in 0..3 {
+        let six = o == 2;
+        rows.push(ScalingRow {
+            network: act,
+            d,
+            width,
+            n: 2 * o + 2,
+            estimator: est,
+            m_n: m_n(&sums[o], &gp.tensors[o])?,
+            background: background(&sums[o], &gp.tensors[o])?,
+            m_n_exact: exact.map(|e| mean_relative_deviation(&e.g[o], &gp.tensors[o])).transpose()?,
+            connected: six.then_some(conn.0),
+            connected_background: six.then_some(conn.1),
+            connected_exact: if six { exact.map(|e| mean_abs_ratio(&e.kappa6, &gp.tensors[2])) } else { None },
+        });
+    }
+    let minus_gp = |o: usize| -> Vec<f64> {
+        (0..result.experiments)
+            .flat_map(|e| result.experiment(o, e).iter().zip(&gp.tensors[o]).map(|(g, w)| g - w).collect::<Vec<_>>())
+            .collect()
+    };
+    let exact_minus_gp = |e: &ExactCorrelators, o: usize| -> Vec<f64> {
+        e.g[o].iter().zip(&gp.tensors[o]).map(|(g, w)| g - w).collect()
+    };
+    Ok(Block {
+        rows,
+        z,
+        deviations: [minus_gp(1), minus_gp(2), per_experiment_connected],
+        exact_deviations: exact.map(|e| [exact_minus_gp(e, 1), exact_minus_gp(e, 2), e.kappa6.clone()]),
+    })
+}
+
+impl DeviationSeries {
+    /// An empty series.
+    pub fn new(network: Activation, d: usize, estimator: Estimator, experiments: usize) -> Self {
+        Self {
+            network,
+            d,
+            estimator,
+            experiments,
+            widths: Vec::new(),
+            measured: [Vec::new(), Vec::new(), Vec::new()],
+            exact: [Some(Vec::new()), Some(Vec::new()), Some(Vec::new())],
+        }
+    }
+
+    /// Appends one width's block.
+    pub fn push(&mut self, width: usize, block: &Block) {
+        self.widths.push(width);
+        for q in 0..3 {
+            self.measured[q].push(block.deviations[q].clone());
+            self.exact[q] = match (self.exact[q].take(), &block.exact_deviations) {
+                (Some(mut v), Some(e)) => {
+                    v.push(e[q].clone());
+                    Some(v)
+                }
+                _ => None,
+            };
+        }
+    }
+
+    /// The common-exponent fits of `Delta G4`, `Delta G6` and the connected 6-pt function over
+    /// every width, each with the exponent the same fit gives on the exact deviations.
+    pub fn fits(&self) -> Result<Vec<FitRow>> {
+        let widths: Vec<f64> = self.widths.iter().map(|w| *w as f64).collect();
+        let mut out = Vec::new();
+        for (q, (n, quantity, expected)) in CALIBRATED.into_iter().enumerate() {
+            let fit = match fit_common_exponent(&widths, &self.measured[q], self.experiments) {
+                Ok(fit) => fit,
+                // nothing with a standard error to weigh (an estimator without variance)
+                Err(nnqft_stats::StatsError::TooFew { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let resolved = fit.resolved_widths >= 2;
+            let slope_exact =
+                self.exact[q].as_ref().map(|ex| common_exponent_slope(&widths, ex, &fit.weights)).transpose()?;
+            out.push(FitRow {
+                network: self.network,
+                d: self.d,
+                n,
+                estimator: self.estimator,
+                quantity,
+                method: "common_exponent",
+                slope_stderr: resolved.then_some(fit.stderr),
+                fit: resolved.then_some(PowerLawFit {
+                    slope: fit.slope,
+                    slope_lo: fit.slope_lo,
+                    slope_hi: fit.slope_hi,
+                    intercept: f64::NAN,
+                    r2: f64::NAN,
+                    points: widths.len(),
+                }),
+                widths: self.widths.clone(),
+                slope_exact,
+                slope_expected: expected,
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// Per-multiset correlator rows, accumulated column-wise.
@@ -178,59 +362,36 @@ pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
     let mut cols = CorrelatorColumns::default();
     let mut rows = Vec::new();
     let mut zs: Vec<((Activation, usize, Estimator, usize), f64)> = Vec::new();
+    let mut series: Vec<DeviationSeries> = Vec::new();
     for &d in &plan.dims {
         for act in Activation::ALL {
             let net = Network::paper(act, d)?;
             let xs = InputSet::scaling(act, d)?;
             let theory = FiniteWidthTheory::new(&net, &xs).ok();
             let gp = nnqft_theory_gp(&net, &xs)?;
+            let first = series.len();
+            series.extend(estimators(act).map(|est| DeviationSeries::new(act, d, est, plan.experiments)));
             for &width in &plan.widths {
                 let exact = theory.as_ref().map(|t| t.at_width(width)).transpose()?;
-                for est in ESTIMATORS {
+                for (k, est) in estimators(act).into_iter().enumerate() {
                     let seed = block_seed(ctx.seed, &[act as u64, d as u64, width as u64, 1]);
                     let ens = Ensemble::new(net, width, xs.clone(), plan.nets, plan.experiments, est, seed)?;
                     let key = format!("scaling-{}-d{d}-N{width}-{}", act.name(), est.name());
                     let result = ctx.ensemble(&key, &ens, seed)?;
                     let sums = summaries(&result)?;
                     cols.push_block(&net, width, est, &result, &sums, &gp.tensors, exact.as_ref().map(|e| &e.g));
-                    if let Some(ex) = exact.as_ref() {
-                        for o in 0..3 {
-                            for (p, (m, se)) in sums[o].mean.iter().zip(&sums[o].stderr).enumerate() {
-                                if *se > 0.0 {
-                                    zs.push(((act, d, est, 2 * o + 2), (m - ex.g[o][p]) / se));
-                                }
-                            }
-                        }
-                    }
-                    let conn = connected(&result, &gp)?;
-                    for o in 0..3 {
-                        let six = o == 2;
-                        rows.push(ScalingRow {
-                            network: act,
-                            d,
-                            width,
-                            n: 2 * o + 2,
-                            estimator: est,
-                            m_n: m_n(&sums[o], &gp.tensors[o])?,
-                            background: background(&sums[o], &gp.tensors[o])?,
-                            m_n_exact: exact
-                                .as_ref()
-                                .map(|e| mean_relative_deviation(&e.g[o], &gp.tensors[o]))
-                                .transpose()?,
-                            connected: six.then_some(conn.0),
-                            connected_background: six.then_some(conn.1),
-                            connected_exact: if six {
-                                exact.as_ref().map(|e| mean_abs_ratio(&e.kappa6, &gp.tensors[2]))
-                            } else {
-                                None
-                            },
-                        });
-                    }
+                    let b = block(&net, width, est, &result, &gp, exact.as_ref())?;
+                    zs.extend(b.z.iter().map(|&(n, z)| ((act, d, est, n), z)));
+                    series[first + k].push(width, &b);
+                    rows.extend(b.rows);
                 }
             }
         }
     }
-    let fits = fit_rows(&rows)?;
+    let mut fits = fit_rows(&rows)?;
+    for s in &series {
+        fits.extend(s.fits()?);
+    }
     let mut agreement = Vec::new();
     for (act, d, est) in groups(&rows) {
         for n in [2, 4, 6] {
@@ -278,8 +439,8 @@ pub fn mean_abs_ratio(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x.abs() / y.abs()).sum::<f64>() / a.len() as f64
 }
 
-/// Connected 6-pt per experiment; returns (mean |mean| / |G6_GP|, mean std / |G6_GP|).
-fn connected(result: &EnsembleResult, gp: &GpTensors) -> Result<(f64, f64)> {
+/// The connected 6-pt function of every experiment, experiment-major.
+fn connected_per_experiment(result: &EnsembleResult, gp: &GpTensors) -> Result<Vec<f64>> {
     let mut per_exp = Vec::new();
     for e in 0..result.experiments {
         per_exp.extend(connected_six_point(
@@ -291,8 +452,7 @@ fn connected(result: &EnsembleResult, gp: &GpTensors) -> Result<(f64, f64)> {
             gp.splits.entries(),
         )?);
     }
-    let s = summarize(&per_exp, result.experiments)?;
-    Ok((mean_abs_ratio(&s.mean, &gp.tensors[2]), background(&s, &gp.tensors[2])?))
+    Ok(per_exp)
 }
 
 /// The distinct `(network, d, estimator)` groups of the rows, in first-seen order.
@@ -343,6 +503,13 @@ pub fn fit_rows(rows: &[ScalingRow]) -> Result<Vec<FitRow>> {
                 n,
                 estimator: est,
                 quantity,
+                method: "paper_lsq",
+                slope_stderr: match &fit {
+                    Some(f) if f.points > 2 => {
+                        Some((f.slope_hi - f.slope) / nnqft_stats::t_quantile((f.points - 2) as f64, 0.975)?)
+                    }
+                    _ => None,
+                },
                 fit,
                 widths,
                 slope_exact,
@@ -378,9 +545,11 @@ pub fn fits_table(fits: &[FitRow]) -> Table {
         .int("n", fits.iter().map(|r| r.n as i64))
         .str("estimator", fits.iter().map(|r| r.estimator.name()))
         .str("quantity", fits.iter().map(|r| r.quantity))
+        .str("method", fits.iter().map(|r| r.method))
         .opt("slope", f(|p| p.slope))
         .opt("slope_lo", f(|p| p.slope_lo))
         .opt("slope_hi", f(|p| p.slope_hi))
+        .opt("slope_stderr", fits.iter().map(|r| r.slope_stderr))
         .opt("r2", f(|p| p.r2))
         .str("widths_used", fits.iter().map(|r| r.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")))
         .opt("slope_exact", fits.iter().map(|r| r.slope_exact))

@@ -4,7 +4,7 @@
 
 use nnqft_theory::erf::erf;
 use nnqft_theory::exp::{exp, exp_lanes};
-use nnqft_theory::{Activation, InputSet, Network};
+use nnqft_theory::{Activation, BATCH, InputSet, Lanes, Network, Parts, ProductScratch, ProductTable};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
@@ -135,6 +135,9 @@ pub struct NetSampler<'a> {
     phi: Vec<NeuronLanes>,
     /// Per-lane running sums: `f` (raw) or the lower triangle of `C` (conditional).
     acc: Vec<NeuronLanes>,
+    /// Hidden weights of a batch of [`BATCH`] neurons, component-major (bias-integrated
+    /// estimator only; sized on first use).
+    w_batch: Vec<Lanes>,
 }
 
 impl<'a> NetSampler<'a> {
@@ -151,6 +154,7 @@ impl<'a> NetSampler<'a> {
             v: [0.0; NEURON_LANES],
             phi: vec![[0.0; NEURON_LANES]; m],
             acc: vec![[0.0; NEURON_LANES]; m * (m + 1) / 2],
+            w_batch: Vec::new(),
         }
     }
 
@@ -264,6 +268,53 @@ impl<'a> NetSampler<'a> {
                 cov[b * m + a] = v;
                 k += 1;
             }
+        }
+    }
+}
+
+impl NetSampler<'_> {
+    /// Gauss-net with the biases integrated out ([`crate::bias_integrated`]): draws the hidden
+    /// weights of one net only, `w_j ~ N(0, sigma_w^2 / d)` per component, neuron after neuron
+    /// (no bias, no readout), and adds the neuron power sums
+    /// `P(S) = sum_j prod_{a in S} psi_j(x_a)`, `psi_j(x) = exp(w_j . x - S(x, x))`, of every
+    /// multiset `S` of the even orders of `products` to `power`. Neurons fill the lanes of
+    /// `psi` ([`BATCH`] at a time; unused lanes weigh 0).
+    #[inline(always)]
+    pub fn gauss_power_sums<R: Rng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        products: &ProductTable,
+        psi: &mut [Lanes],
+        scratch: &mut ProductScratch,
+        power: &mut [Vec<Parts>],
+    ) {
+        let (weight_std, d) = (self.scales.0, self.xs.d);
+        self.w_batch.resize(d, [0.0; BATCH]);
+        let mut left = self.width;
+        while left > 0 {
+            let count = left.min(BATCH);
+            let mut weights = [0.0; BATCH];
+            for j in 0..count {
+                for wc in self.w_batch.iter_mut() {
+                    wc[j] = weight_std * normal(rng);
+                }
+                weights[j] = 1.0;
+            }
+            for (a, (lane, s)) in psi.iter_mut().zip(&self.xs.self_cov).enumerate() {
+                let x = &self.xs.coords[a * d..(a + 1) * d];
+                for j in 0..BATCH {
+                    lane[j] = -s;
+                }
+                for (wc, xc) in self.w_batch.iter().zip(x) {
+                    for j in 0..BATCH {
+                        lane[j] = wc[j].mul_add(*xc, lane[j]);
+                    }
+                }
+                exp_lanes(lane);
+                lane[count..].iter_mut().for_each(|v| *v = 0.0);
+            }
+            products.accumulate_batch(psi, &weights, scratch, power, None);
+            left -= count;
         }
     }
 }

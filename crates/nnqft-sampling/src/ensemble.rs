@@ -9,6 +9,9 @@
 //!   term `L_K(C-bar - K)`, whose expectation is exactly zero ([`crate::control_variate`]).
 //!   Same nets and draws as the conditional estimator; the correction is applied once per
 //!   experiment.
+//! - **bias-integrated** (`bias_integrated`, Gauss-net only): the conditional estimator
+//!   averaged over the hidden biases in closed form ([`crate::bias_integrated`]); only the
+//!   hidden weights are drawn.
 //!
 //! Nets are processed in batches of [`BATCH`] so that the products over multisets (raw) and
 //! the Wick recursion (conditional) vectorise across nets.
@@ -20,6 +23,7 @@
 //! identical for any thread count. Memory is
 //! `O(multisets x work items)`; no `m^n` tensor is ever built.
 
+use crate::bias_integrated::{BiasIntegrated, BiasScratch};
 use crate::control_variate::{ControlVariate, DeviationScratch};
 use crate::draw::{NetSampler, PreparedInputs};
 use crate::error::{Result, SamplingError};
@@ -43,6 +47,9 @@ pub enum Estimator {
     /// Conditional-Gaussian estimator with the control variate `L_K(C-bar - K)` subtracted
     /// ([`crate::control_variate`]); same expectation, per-net variance `O(1/N^2)`.
     ControlVariate,
+    /// Gauss-net only: the conditional estimator averaged over the hidden biases
+    /// analytically ([`crate::bias_integrated`]); same expectation, no log-normal bias tail.
+    BiasIntegrated,
 }
 
 impl Estimator {
@@ -52,18 +59,20 @@ impl Estimator {
             Estimator::Raw => "raw",
             Estimator::Conditional => "conditional",
             Estimator::ControlVariate => "conditional_cv",
+            Estimator::BiasIntegrated => "bias_integrated",
         }
     }
-    /// Parses `raw` / `conditional` / `conditional_cv`.
+    /// Parses `raw` / `conditional` / `conditional_cv` / `bias_integrated`.
     pub fn parse(s: &str) -> Result<Self> {
         match s {
             "raw" => Ok(Estimator::Raw),
             "conditional" => Ok(Estimator::Conditional),
             "conditional_cv" => Ok(Estimator::ControlVariate),
+            "bias_integrated" => Ok(Estimator::BiasIntegrated),
             _ => Err(SamplingError::OutOfRange {
                 field: "estimator",
                 value: s.into(),
-                allowed: "raw, conditional or conditional_cv",
+                allowed: "raw, conditional, conditional_cv or bias_integrated (gauss only)",
             }),
         }
     }
@@ -114,6 +123,7 @@ struct RunTables {
     products: ProductTable,
     prepared: PreparedInputs,
     control: Option<ControlVariate>,
+    bias: Option<BiasIntegrated>,
 }
 
 /// Sums of one work item: of the estimator and, if tracked, of its squares. For the control
@@ -135,7 +145,7 @@ fn check_positive(field: &'static str, value: u64, allowed: &'static str) -> Res
 
 impl Ensemble {
     /// Validates an ensemble: `width >= 1`, `nets >= 1`, `experiments >= 1`, inputs in the
-    /// network's dimension.
+    /// network's dimension, `bias_integrated` only for Gauss-net.
     pub fn new(
         net: Network,
         width: usize,
@@ -156,6 +166,9 @@ impl Ensemble {
             });
         }
         inputs.check_dimension(net.d_in())?;
+        if estimator == Estimator::BiasIntegrated {
+            BiasIntegrated::new(&net, width, &inputs)?;
+        }
         Ok(Self { net, width, inputs, nets, experiments, estimator, seed, track_variance: false })
     }
 
@@ -285,6 +298,10 @@ impl Ensemble {
             products: ProductTable::new(m, 6)?,
             prepared: PreparedInputs::new(&self.net, &self.inputs),
             control,
+            bias: match self.estimator {
+                Estimator::BiasIntegrated => Some(BiasIntegrated::new(&self.net, self.width, &self.inputs)?),
+                _ => None,
+            },
         })
     }
 
@@ -373,7 +390,7 @@ impl Ensemble {
 
     #[inline(always)]
     fn run_item_kernel(&self, experiment: u64, chunk: u64, count: u64, tables: &RunTables) -> ItemSums {
-        let RunTables { multisets, wick, products, prepared: xs, control } = tables;
+        let RunTables { multisets, wick, products, prepared: xs, control, bias } = tables;
         let mut rng = stream(self.seed, experiment, chunk);
         let m = xs.len();
         let zeros = || [0, 1, 2].map(|o| vec![[0.0; PARTS]; multisets[o].len()]);
@@ -432,6 +449,33 @@ impl Ensemble {
                     let squares = squares.as_mut().filter(|_| remainder.is_none());
                     wick.accumulate_batch(&lanes, &mut scratch, &mut sums, squares.map(|s| s.as_mut_slice()));
                     done += batch as u64;
+                }
+            }
+            Estimator::BiasIntegrated => {
+                // `run` builds the tables of this estimator, so `bias` is always present
+                let Some(bias) = bias else { return ItemSums { sums: [vec![], vec![], vec![]], squares: None } };
+                // one net at a time: its neuron power sums (neurons in lanes), then the estimate
+                let mut psi = vec![[0.0; BATCH]; m];
+                let mut scratch = ProductScratch::default();
+                let mut power = zeros();
+                let mut totals: [Vec<f64>; 3] = [0, 1, 2].map(|o| vec![0.0; multisets[o].len()]);
+                let (mut values, mut bias_scratch) = ([Vec::new(), Vec::new(), Vec::new()], BiasScratch::default());
+                for net in 0..count {
+                    power.iter_mut().flatten().for_each(|p| *p = [0.0; PARTS]);
+                    sampler.gauss_power_sums(&mut rng, products, &mut psi, &mut scratch, &mut power);
+                    for (t, p) in totals.iter_mut().zip(&power) {
+                        t.iter_mut().zip(p).for_each(|(t, p)| *t = parts_total(p));
+                    }
+                    bias.values_into(wick, &totals, &mut bias_scratch, &mut values);
+                    let part = net as usize % PARTS;
+                    for (o, v) in values.iter().enumerate() {
+                        for (pos, v) in v.iter().enumerate() {
+                            sums[o][pos][part] += v;
+                            if let Some(sq) = squares.as_mut() {
+                                sq[o][pos][part] = v.mul_add(*v, sq[o][pos][part]);
+                            }
+                        }
+                    }
                 }
             }
         }

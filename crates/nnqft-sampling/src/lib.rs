@@ -9,12 +9,15 @@
 //! - [`ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
 //! - [`control_variate`] -- the conditional estimator with its exactly zero-mean first-order
 //!   term `L_K(C - K)` removed: per-net variance `O(1/N^2)` instead of `O(1/N)`.
+//! - [`bias_integrated`] -- Gauss-net's conditional estimator averaged over the hidden biases in
+//!   closed form: exactly unbiased, without the log-normal tail of `e^{2b}`.
 //! - [`floor`] -- the same draws with no correlator work, the benchmarks' reference.
 //! - [`shard`] -- which work items shard `K` of `N` runs; merging every shard's item sums
 //!   bit for bit.
 
 mod error;
 
+pub mod bias_integrated;
 pub mod control_variate;
 pub mod draw;
 pub mod ensemble;

@@ -37,6 +37,8 @@ fn thread_count_does_not_change_the_numbers() {
         let e = ensemble(Activation::Erf, 7, 3 * CHUNK_NETS + 17, 3, est, 5).with_variance(true);
         assert_eq!(e.run(1).unwrap(), e.run(2).unwrap(), "{est:?}");
     }
+    let e = ensemble(Activation::Gauss, 37, 2 * CHUNK_NETS + 5, 2, Estimator::BiasIntegrated, 5).with_variance(true);
+    assert_eq!(e.run(1).unwrap(), e.run(2).unwrap(), "bias_integrated");
 }
 
 /// Pools the experiments: grand mean and standard error from the per-net variance.
@@ -54,7 +56,13 @@ fn pooled(r: &EnsembleResult, o: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 fn check_against_exact(act: Activation, width: usize, est: Estimator, nets: u64, orders: &[usize], seed: u64) -> f64 {
-    let e = ensemble(act, width, nets, 4, est, seed).with_variance(true);
+    check_ensemble_against_exact(ensemble(act, width, nets, 4, est, seed), orders)
+}
+
+/// [`check_against_exact`] for any ensemble (variance tracked here).
+fn check_ensemble_against_exact(e: Ensemble, orders: &[usize]) -> f64 {
+    let (act, width, est) = (e.network().activation(), e.width(), e.estimator());
+    let e = e.with_variance(true);
     let r = e.run(2).unwrap();
     let th = FiniteWidthTheory::new(e.network(), e.inputs()).unwrap();
     let exact = th.at_width(width).unwrap();
@@ -83,6 +91,7 @@ fn check_against_exact(act: Activation, width: usize, est: Estimator, nets: u64,
         Estimator::Raw => exact_var.raw,
         Estimator::Conditional => exact_var.conditional,
         Estimator::ControlVariate => exact_var.control_variate,
+        Estimator::BiasIntegrated => exact_var.bias_integrated.expect("Gauss-net"),
     };
     let var = r.variances.as_ref().unwrap();
     let len = r.multisets[1].len();
@@ -92,7 +101,9 @@ fn check_against_exact(act: Activation, width: usize, est: Estimator, nets: u64,
     // Erf and ReLU: within VARIANCE_TOLERANCE (measured: 0.94-1.02). Not for the raw
     // estimator at N = 2, whose sample variance needs E[f^16] = 2027025 E[C^8] (measured 0.64
     // for ReLU), nor for Gauss-net, whose exact variance holds the unseen e^24 / N^3 term.
-    if act != Activation::Gauss && !(est == Estimator::Raw && width < 5) {
+    // Gauss-net's bias-integrated estimator draws only w, whose tails are Gaussian: its
+    // sampled variance is checked too.
+    if (act != Activation::Gauss && !(est == Estimator::Raw && width < 5)) || est == Estimator::BiasIntegrated {
         assert!((ratio - 1.0).abs() < VARIANCE_TOLERANCE, "{act:?} N={width} {est:?}: sampled/exact variance {ratio}");
     }
     worst
@@ -130,6 +141,56 @@ fn gauss_net_four_point_function_within_errors() {
         for &width in widths {
             check_against_exact(Activation::Gauss, width, est, 20_000, &[0, 1], 7);
         }
+    }
+}
+
+#[test]
+fn bias_integrated_gauss_net_agrees_with_exact_correlators() {
+    // Unbiased at every order, G6 included (its only randomness is w, with Gaussian tails):
+    // |z| <= Z_BOUND on every multiset, and the tracked per-net variance of G4(x0,x0,x0,x0)
+    // against the exact one, on the paper's x-set (|x| ~ 0.01) at d = 1 and 2 and on a set
+    // with |x| up to 0.2 where psi depends on w twenty times more strongly (beyond that the
+    // log-normal tail of psi^6 = exp(6 w . x) makes G6's sample variance unreliable: at
+    // |x| = 0.5 the log of psi^6 has standard deviation 3).
+    let wide = InputSet::new("wide", &[vec![-0.2], vec![-0.05], vec![0.1], vec![0.2]]).unwrap();
+    for (i, width) in [2usize, 3, 5, 20].into_iter().enumerate() {
+        let seed = 300 + i as u64;
+        check_against_exact(Activation::Gauss, width, Estimator::BiasIntegrated, 20_000, &[0, 1, 2], seed);
+        let net = Network::paper(Activation::Gauss, 1).unwrap();
+        let e = Ensemble::new(net, width, wide.clone(), 20_000, 4, Estimator::BiasIntegrated, seed).unwrap();
+        check_ensemble_against_exact(e, &[0, 1, 2]);
+    }
+    let net = Network::paper(Activation::Gauss, 2).unwrap();
+    let xs = InputSet::scaling(Activation::Gauss, 2).unwrap();
+    check_ensemble_against_exact(
+        Ensemble::new(net, 3, xs, 20_000, 4, Estimator::BiasIntegrated, 9).unwrap(),
+        &[0, 1, 2],
+    );
+}
+
+#[test]
+fn bias_integrated_and_conditional_estimators_agree() {
+    // Same expectation: at N = 5 on the paper's x-set the means of the two estimators agree
+    // within their joint standard error, and the bias-integrated one's per-net variance of
+    // G4 is far below the conditional one's on every multiset (its only randomness is w . x
+    // with |x| ~ 0.01; the conditional one carries e^{2b}). sigma_b = 0.4 keeps the
+    // conditional estimator's log-normal tail within reach of the sample (at sigma_b = 1 it
+    // measures G4(x0,x0,x0,x0) at 30.1 against the exact 44.2 here).
+    let net = Network::new(Activation::Gauss, 1, 1.0, 0.4).unwrap();
+    let xs = InputSet::scaling(Activation::Gauss, 1).unwrap();
+    let run = |est| Ensemble::new(net, 5, xs.clone(), 20_000, 4, est, 17).unwrap().with_variance(true).run(2).unwrap();
+    let (cond, bias) = (run(Estimator::Conditional), run(Estimator::BiasIntegrated));
+    for o in 0..2 {
+        let ((mc, sc), (mb, sb)) = (pooled(&cond, o), pooled(&bias, o));
+        for p in 0..mc.len() {
+            let z = (mc[p] - mb[p]) / (sc[p] * sc[p] + sb[p] * sb[p]).sqrt();
+            assert!(z.abs() <= Z_BOUND, "n={} {}: conditional {} vs bias-integrated {}", 2 * o + 2, p, mc[p], mb[p]);
+        }
+    }
+    let (vc, vb) = (&cond.variances.as_ref().unwrap()[1], &bias.variances.as_ref().unwrap()[1]);
+    // smallest ratio over the multisets: about 2.6e3 (seed 17)
+    for (c, b) in vc.iter().zip(vb) {
+        assert!(b * 1e3 < *c, "bias-integrated {b} vs conditional {c}");
     }
 }
 
@@ -219,4 +280,7 @@ fn bad_input_is_a_typed_error() {
     ));
     assert!(mk(3, 10, 1).unwrap().run(0).unwrap_err().to_string().contains("threads"));
     assert!(Estimator::parse("fast").unwrap_err().to_string().contains("estimator"));
+    assert_eq!(Estimator::parse("bias_integrated").unwrap(), Estimator::BiasIntegrated);
+    let e = Ensemble::new(net, 3, xs.clone(), 10, 1, Estimator::BiasIntegrated, 1).unwrap_err().to_string();
+    assert!(e.contains("estimator") && e.contains("gauss only"), "{e}");
 }

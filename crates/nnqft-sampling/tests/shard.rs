@@ -29,9 +29,15 @@ fn gathered(ens: &Ensemble, count: u64, rotation: u64) -> Vec<ItemSums> {
 
 #[test]
 fn merged_shards_are_bit_identical_for_any_shard_count() {
-    for est in [Estimator::Raw, Estimator::Conditional, Estimator::ControlVariate] {
+    let cases = [
+        (Activation::Erf, Estimator::Raw),
+        (Activation::Erf, Estimator::Conditional),
+        (Activation::Erf, Estimator::ControlVariate),
+        (Activation::Gauss, Estimator::BiasIntegrated),
+    ];
+    for (act, est) in cases {
         // 3 chunks per experiment, the last one partial
-        let ens = ensemble(Activation::Erf, est, 2 * CHUNK_NETS + 100, 3).with_variance(true);
+        let ens = ensemble(act, est, 2 * CHUNK_NETS + 100, 3).with_variance(true);
         assert_eq!(ens.work_items(), 9);
         let whole = ens.run(2).unwrap();
         for count in [1, 2, 3, 7, 12] {

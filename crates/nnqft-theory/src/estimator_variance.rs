@@ -20,6 +20,23 @@
 //! carried by hidden biases near `8 sigma`: no feasible sample holds them, and a sampled
 //! variance misses that term.
 //!
+//! Gauss-net's bias-integrated estimator (the conditional one averaged over the hidden biases
+//! in closed form) is `B = 3 C-bar^2 + e V` with `C-bar = sigma_b^2 + a U`, `U = sum_j u_j`,
+//! `V = sum_j u_j^2`, `u_j = psi_j(x)^2 = exp(2 w_j . x - 2 S)`, `a = k_1 sigma_w^2 / N`,
+//! `e = 3 k_2 sigma_w^4 / N^2` (`k_r` the cumulants of `e^{2b}`). Only `w` is random: `u` is
+//! log-normal with `Var(log u) = s_u^2 = 4 sigma_w^2 |x|^2 / d`, `q = e^{s_u^2}`, and with
+//! `c_r` its cumulants (`c_2 = m^2 (q-1)`, `c_3 = m^3 (q-1)^2 (q+2)`,
+//! `c_4 = m^4 (q-1)^3 (q^3 + 3q^2 + 6q + 6)`, `m = E[u]`), `U` has mean `mu = N m` and
+//! cumulants `N c_r`. Writing `B - E[B] = A_1 dU + A_2 (U^2 - E[U^2]) + e dV` with
+//! `A_1 = 6 sigma_b^2 a`, `A_2 = 3 a^2`:
+//!
+//! $$\mathrm{Var}\,U^2 = 4\mu^2 \kappa_2^U + 4\mu\kappa_3^U + \kappa_4^U + 2(\kappa_2^U)^2,\quad
+//!   \mathrm{Cov}(U, U^2) = 2\mu\kappa_2^U + \kappa_3^U,$$
+//!
+//! and `Var V`, `Cov(U, V)`, `Cov(U^2, V)` from the log-normal moments likewise; every factor
+//! `q - 1` is formed with `expm1`, so the tiny variances of the paper's x-sets (`|x| ~ 0.01`)
+//! do not cancel.
+//!
 //! Moments of `Y`: Gauss-net closed form (above); ReLU `E[relu(z)^{2k}] = S^k (2k-1)!! / 2`;
 //! Erf by composite Gauss-Legendre quadrature of `erf(sqrt(S) u)^{2k}` against the normal
 //! density on `[-10, 10]`, at two resolutions (the difference is the reported accuracy).
@@ -44,6 +61,9 @@ pub struct DiagonalG4Variance {
     pub conditional: f64,
     /// Per-net variance of the control-variate estimator `3 K^2 + 3 delta^2`.
     pub control_variate: f64,
+    /// Gauss-net only: per-net variance of the bias-integrated estimator (module docs), which
+    /// does not carry the part below.
+    pub bias_integrated: Option<f64>,
     /// The part `9 kappa_4 / N^3` (from `E[phi^8]`) that every estimator above carries.
     pub eighth_moment_part: f64,
     /// Relative accuracy of the moments of `Y` (quadrature for Erf; rounding otherwise).
@@ -103,10 +123,55 @@ impl DiagonalG4Variance {
             raw: 105.0 * c4 - 9.0 * c2 * c2,
             conditional: 9.0 * (4.0 * kernel * kernel * mu2 + 4.0 * kernel * mu3 + mu4 - mu2 * mu2),
             control_variate: 9.0 * (mu4 - mu2 * mu2),
+            bias_integrated: (net.activation() == Activation::Gauss).then(|| bias_integrated_variance(net, x, n)),
             eighth_moment_part: 9.0 * k4 / n.powi(3),
             relative_accuracy,
         })
     }
+}
+
+/// Per-net variance of Gauss-net's bias-integrated estimator of `G4(x, x, x, x)` at width
+/// `n` (module docs).
+fn bias_integrated_variance(net: &Network, x: &[f64], n: f64) -> f64 {
+    let (sw2, sb2) = (net.sigma_w() * net.sigma_w(), net.sigma_b() * net.sigma_b());
+    let d = net.d_in() as f64;
+    let s = net.preactivation_cov(x, x);
+    let su2 = 4.0 * sw2 * x.iter().map(|v| v * v).sum::<f64>() / d;
+    // u = exp(2 t - 2 s), t ~ N(0, su2 / 4): E[u] = exp(su2 / 2 - 2 s)
+    let m = (0.5 * su2 - 2.0 * s).exp();
+    let (q1, q) = (su2.exp_m1(), su2.exp());
+    let c2 = m * m * q1;
+    let c3 = m.powi(3) * q1 * q1 * (q + 2.0);
+    let c4 = m.powi(4) * q1.powi(3) * (q.powi(3) + 3.0 * q * q + 6.0 * q + 6.0);
+    let (mu, k2, k3, k4) = (n * m, n * c2, n * c3, n * c4);
+    let var_u = k2;
+    let var_u2 = 4.0 * mu * mu * k2 + 4.0 * mu * k3 + k4 + 2.0 * k2 * k2;
+    let cov_u_u2 = 2.0 * mu * k2 + k3;
+    // V = sum u^2: u^2 is log-normal with mean m^2 q and Var(log u^2) = 4 su2
+    let var_v = n * (m * m * q).powi(2) * (4.0 * su2).exp_m1();
+    // Cov(u, u^2) = m^3 (q^3 - q)
+    let cov_u_v = n * m.powi(3) * q * q1 * (q + 1.0);
+    // Cov(U^2, V) = 2 mu Cov(U, V) + N Cov((u - m)^2, u^2)
+    let cov_u2_v = 2.0 * mu * cov_u_v + n * m.powi(4) * q * q1 * q1 * (q.powi(3) + 2.0 * q * q + 3.0 * q + 2.0);
+    let [k1, kb2, _] = exp_bias_cumulants(net.sigma_b());
+    let a = k1 * sw2 / n;
+    let e = 3.0 * kb2 * sw2 * sw2 / (n * n);
+    let (a1, a2) = (6.0 * sb2 * a, 3.0 * a * a);
+    a1 * a1 * var_u
+        + a2 * a2 * var_u2
+        + e * e * var_v
+        + 2.0 * a1 * a2 * cov_u_u2
+        + 2.0 * a1 * e * cov_u_v
+        + 2.0 * a2 * e * cov_u2_v
+}
+
+/// Cumulants `k_1, k_2, k_3` of `e^{2b}`, `b ~ N(0, sigma_b^2)`, with `s = sigma_b^2` and
+/// `y = e^{4s} - 1` (by `expm1`, so nothing cancels as `s -> 0`):
+/// `k_1 = e^{2s}`, `k_2 = e^{4s} y`, `k_3 = e^{6s} y^2 (3 + y)`.
+pub fn exp_bias_cumulants(sigma_b: f64) -> [f64; 3] {
+    let s = sigma_b * sigma_b;
+    let y = (4.0 * s).exp_m1();
+    [(2.0 * s).exp(), (4.0 * s).exp() * y, (6.0 * s).exp() * y * y * (3.0 + y)]
 }
 
 #[cfg(test)]
@@ -149,6 +214,42 @@ mod tests {
         // At N = 1000 the e^24 / N^3 term is most of every estimator's variance but the raw one.
         assert!(gauss.eighth_moment_part > 0.99 * gauss.control_variate);
         assert!(gauss.eighth_moment_part > 0.9 * gauss.conditional);
+    }
+
+    #[test]
+    fn cumulants_match_moments() {
+        for sb in [0.0, 1e-4, 0.3, 1.0, 2.0] {
+            let s: f64 = sb * sb;
+            let c = |k: f64| (2.0 * k * k * s).exp();
+            let [k1, k2, k3] = exp_bias_cumulants(sb);
+            let (w2, w3) = (c(2.0) - c(1.0).powi(2), c(3.0) - 3.0 * c(2.0) * c(1.0) + 2.0 * c(1.0).powi(3));
+            assert!((k1 - c(1.0)).abs() <= 1e-15 * k1);
+            // the moment formulas cancel as s -> 0; compare where they do not
+            if s > 0.05 {
+                assert!((k2 - w2).abs() <= 1e-12 * k2, "sb={sb}: {k2} vs {w2}");
+                assert!((k3 - w3).abs() <= 1e-11 * k3, "sb={sb}: {k3} vs {w3}");
+            }
+        }
+        // small s: k_2 = 4 s + O(s^2), k_3 = 48 s^2 + O(s^3)
+        let [_, k2, k3] = exp_bias_cumulants(1e-4);
+        assert!((k2 / 4e-8 - 1.0).abs() < 1e-6 && (k3 / 48e-16 - 1.0).abs() < 1e-6, "{k2} {k3}");
+    }
+
+    #[test]
+    fn bias_integrated_variance_vanishes_at_the_origin_and_grows_with_x() {
+        let net = Network::paper(Activation::Gauss, 1).unwrap();
+        let at = |x: f64| DiagonalG4Variance::compute(&net, &[x], 10).unwrap().bias_integrated.unwrap();
+        // at x = 0, psi does not depend on w: the estimator is a constant
+        assert_eq!(at(0.0).to_bits(), 0.0f64.to_bits());
+        // small x: the variance is O(x^2) (linear response to w . x)
+        let (a, b) = (at(1e-3), at(2e-3));
+        assert!(a > 0.0 && (b / a - 4.0).abs() < 1e-2, "{a} {b}");
+        assert!(
+            DiagonalG4Variance::compute(&Network::paper(Activation::Erf, 1).unwrap(), &[0.1], 10)
+                .unwrap()
+                .bias_integrated
+                .is_none()
+        );
     }
 
     #[test]
