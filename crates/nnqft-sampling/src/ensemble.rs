@@ -398,8 +398,9 @@ impl Ensemble {
         let mut squares = self.track_variance.then(zeros);
         let mut sampler = NetSampler::new(&self.net, self.width, xs);
         let mut done = 0u64;
-        match self.estimator {
-            Estimator::Raw => {
+        // `run` builds the bias-integrated tables exactly when that is the estimator
+        match (self.estimator, bias) {
+            (Estimator::Raw, None) => {
                 let mut f = vec![0.0; m];
                 let mut lanes = vec![[0.0; BATCH]; m];
                 let mut scratch = ProductScratch::default();
@@ -423,7 +424,7 @@ impl Ensemble {
                     done += batch as u64;
                 }
             }
-            Estimator::Conditional | Estimator::ControlVariate => {
+            (_, None) => {
                 let mut cov = vec![0.0; m * m];
                 let mut lanes = vec![[0.0; BATCH]; m * m];
                 let mut scratch = Vec::new();
@@ -451,9 +452,7 @@ impl Ensemble {
                     done += batch as u64;
                 }
             }
-            Estimator::BiasIntegrated => {
-                // `run` builds the tables of this estimator, so `bias` is always present
-                let Some(bias) = bias else { return ItemSums { sums: [vec![], vec![], vec![]], squares: None } };
+            (_, Some(bias)) => {
                 // one net at a time: its neuron power sums (neurons in lanes), then the estimate
                 let mut psi = vec![[0.0; BATCH]; m];
                 let mut scratch = ProductScratch::default();
