@@ -7,11 +7,15 @@
 //! - [`connected`] -- the connected 6-pt function from measured `G4`, `G6` and `K`.
 //! - [`power_law`]: log-log fits with 95% intervals and `R^2` (linfa-linear).
 //! - [`z_score`] -- the `|z|` distribution to expect when standard errors come from few experiments.
+//! - [`jackknife`] -- standard errors of statistics of the means (such as `m_n`) over experiments.
+//! - [`histogram`] -- equal-width bins that keep the count of values outside them.
 
 mod error;
 
 pub mod connected;
 pub mod deviation;
+pub mod histogram;
+pub mod jackknife;
 pub mod power_law;
 pub mod summary;
 pub mod z_score;
@@ -19,6 +23,8 @@ pub mod z_score;
 pub use connected::connected_six_point;
 pub use deviation::{background, m_n, mean_relative_deviation};
 pub use error::{Result, StatsError};
+pub use histogram::{Histogram, histogram};
+pub use jackknife::jackknife_stderr;
 pub use power_law::{PowerLawFit, fit_power_law};
 pub use summary::{Summary, summarize};
 pub use z_score::{ZExpectation, z_expectation};
