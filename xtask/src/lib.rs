@@ -8,7 +8,7 @@
 //! - [`context`] -- shared run settings and the resumable block cache.
 //! - [`scaling`] -- the N^-1 scaling study.
 //! - [`report`] -- report tables, Parquet and atomic writes.
-//! - [`figures`] -- SVG plots.
+//! - [`figures`] -- the figures (SVG and PNG) and the record of what they draw.
 //! - [`summary`] -- SUMMARY.md.
 //! - [`provenance`] -- provenance.json.
 //! - [`sample`] -- one custom ensemble.

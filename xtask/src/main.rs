@@ -59,7 +59,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Reproduce { common, profile, resume } => reproduce::run(&common, profile, resume),
+        Command::Reproduce { common, profile, resume } => reproduce::run(&common, profile, resume).map(drop),
         Command::Sample { common, args } => reproduce::sample(&common, &args),
     };
     match result {
