@@ -2,21 +2,21 @@
 //! one visual grammar, written as SVG with a PNG beside it, and recorded (what was drawn
 //! where) for the figure checks.
 //!
-//! - [`plot`] -- the figure model (panels, series, kinds) and its SVG rendering.
-//! - [`drawing`] -- the record of a rendered figure in pixels, and its checks.
+//! - `plot` -- the figure model (panels, series, kinds) and its SVG rendering.
+//! - `drawing` -- the record of a rendered figure in pixels, and its checks.
 //! - `raster` -- the PNG beside each SVG (resvg, embedded DejaVu Sans).
 //! - `scaling`, `agreement`, `table5`, `rg` -- the figures of the report's sections.
 
 mod agreement;
-pub mod drawing;
-pub mod plot;
+mod drawing;
+mod plot;
 mod raster;
 mod rg;
 mod scaling;
 mod table5;
 
 pub use drawing::{Drawing, DrawnErrorBar, DrawnPanel, DrawnSeries, LegendEntry, Rect};
-pub use plot::{Axis, Figure, Kind, Panel, Point, Series};
+pub use plot::{Axis, Figure, Kind, Panel, Point, Series, colour};
 pub use raster::png;
 pub use scaling::name as scaling_name;
 

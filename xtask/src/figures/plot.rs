@@ -207,6 +207,19 @@ fn plotting<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("plotting failed: {e}")
 }
 
+/// A tick label: `0` for zero (never `-0.0`), no trailing zeros, scientific when tiny or huge.
+fn tick(v: &f64) -> String {
+    let a = v.abs();
+    if a < 1e-12 {
+        return "0".into();
+    }
+    if !(1e-3..1e5).contains(&a) {
+        return format!("{v:.1e}");
+    }
+    let s = format!("{v:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn text_width(s: &str, font: u32) -> u32 {
     (s.chars().count() as f64 * f64::from(font) * CHAR_W).ceil() as u32
 }
@@ -380,6 +393,8 @@ fn draw_panel(cell: &DrawingArea<SVGBackend, Shift>, p: &Panel) -> Result<DrawnP
         .x_desc(p.x.label.as_str())
         .y_desc(p.y.label.as_str())
         .label_style(("sans-serif", 12))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .axis_desc_style(("sans-serif", 13))
         .bold_line_style(RGBColor(222, 222, 222))
         .light_line_style(RGBColor(246, 246, 246))
@@ -580,6 +595,16 @@ mod tests {
         let c = clip((-1.0, 0.5), (2.0, 0.5), (0.0, 1.0), (0.0, 1.0)).unwrap();
         assert_eq!(c, ((0.0, 0.5), (1.0, 0.5)));
         assert!(clip((-1.0, 2.0), (2.0, 2.0), (0.0, 1.0), (0.0, 1.0)).is_none());
+    }
+
+    #[test]
+    fn tick_labels_are_short() {
+        let t = |v: f64| tick(&v);
+        assert_eq!(
+            (t(-0.0), t(1e-15), t(1400.0), t(0.055), t(-2.5)),
+            ("0".into(), "0".into(), "1400".into(), "0.055".into(), "-2.5".into())
+        );
+        assert_eq!(t(2.5e-5), "2.5e-5");
     }
 
     #[test]
