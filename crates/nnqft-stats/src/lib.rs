@@ -8,7 +8,7 @@
 //! - [`power_law`]: log-log fits with 95% intervals and `R^2` (linfa-linear).
 //! - [`z_score`] -- the `|z|` distribution to expect when standard errors come from few experiments.
 //! - [`jackknife`] -- standard errors of statistics of the means (such as `m_n`) over experiments.
-//! - [`histogram`] -- equal-width bins that keep the count of values outside them.
+//! - [`histogram`](mod@histogram) -- equal-width bins that keep the count of values outside them.
 
 mod error;
 
