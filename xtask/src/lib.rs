@@ -9,7 +9,7 @@
 //! - [`scaling`] -- the N^-1 scaling study.
 //! - [`coverage`] -- how often the scaling slopes' intervals contain the exact slope.
 //! - [`report`] -- report tables, Parquet and atomic writes.
-//! - [`figures`] -- SVG plots.
+//! - [`figures`] -- the figures (SVG and PNG) and the record of what they draw.
 //! - [`summary`] -- SUMMARY.md.
 //! - [`provenance`] -- provenance.json.
 //! - [`sample`] -- one custom ensemble.

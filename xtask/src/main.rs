@@ -104,7 +104,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Reproduce { common, profile, resume, shard } => {
-            reproduce::run_sharded(&common, profile, resume, shard)
+            reproduce::run_sharded(&common, profile, resume, shard).map(drop)
         }
         Command::Sample { common, args, shard } => reproduce::sample(&common, &args, shard),
         Command::Merge { args } => merge::run(&args),

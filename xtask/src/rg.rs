@@ -18,7 +18,7 @@ use nnqft_fit::flow::{beta_function, running_coupling};
 use nnqft_fit::{Design, Loss, Model, fit};
 use nnqft_sampling::control_variate::ControlVariate;
 use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
-use nnqft_stats::{fit_power_law, summarize};
+use nnqft_stats::{fit_power_law, jackknife_stderr, summarize};
 use nnqft_theory::{Activation, Cutoff, FiniteWidthTheory, InputSet, Network, VertexIntegrals};
 
 /// The cutoffs of SPEC section 6.
@@ -114,6 +114,9 @@ pub struct SixRow {
     pub ratio_gp_stderr: f64,
     /// Mean over multisets of `(G6_GP + lambda Q6) / G6_measured`.
     pub ratio_gp_lambda: f64,
+    /// Its standard error over experiments: delete-one jackknife of the whole chain (the
+    /// coupling refitted and `G6` re-averaged without each experiment).
+    pub ratio_gp_lambda_stderr: f64,
     /// The same over the exact `G6`.
     pub ratio_gp_exact: f64,
     /// With the exact coupling, over the exact `G6`.
@@ -193,10 +196,9 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
         };
         let (delta_exp, delta_cond) = (deltas(&r), deltas(&conditional));
         let g6_meas = summarize(&r.means[2], experiments)?.mean;
-        let per_experiment: Vec<f64> = (0..experiments)
-            .map(|e| mean(&r.experiment(2, e).iter().zip(&gp.tensors[2]).map(|(g, w)| w / g).collect::<Vec<_>>()))
-            .collect();
-        let ratio_gp_se = summarize(&per_experiment, experiments)?.stderr[0];
+        // per experiment: its Delta G4 then its G6, for the jackknife of the 6-pt prediction
+        let joint: Vec<f64> =
+            (0..experiments).flat_map(|e| delta_exp[e].iter().chain(r.experiment(2, e)).copied()).collect();
         let delta_mean: Vec<f64> = (0..gp.tensors[1].len())
             .map(|i| delta_exp.iter().map(|e| e[i]).sum::<f64>() / experiments as f64)
             .collect();
@@ -236,13 +238,22 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
                 let ratio = |num: &dyn Fn(usize) -> f64, den: &[f64]| {
                     mean(&(0..den.len()).map(|i| num(i) / den[i]).collect::<Vec<_>>())
                 };
+                let ratio_gp_stderr = jackknife_stderr(&r.means[2], experiments, |g6| -> Result<f64> {
+                    Ok(ratio(&|i| gp.tensors[2][i], g6))
+                })?;
+                let ratio_gp_lambda_stderr = jackknife_stderr(&joint, experiments, |m| -> Result<f64> {
+                    let (dl, g6) = m.split_at(delta_mean.len());
+                    let lam = m1_coupling(&t0, &weights, dl)?;
+                    Ok(ratio(&|i| gp.tensors[2][i] + lam * q6[i], g6))
+                })?;
                 report.six.push(SixRow {
                     network: act,
                     width,
                     cutoff: cut,
                     ratio_gp: ratio(&|i| gp.tensors[2][i], &g6_meas),
-                    ratio_gp_stderr: ratio_gp_se,
+                    ratio_gp_stderr,
                     ratio_gp_lambda: ratio(&|i| gp.tensors[2][i] + lam_fit_mc * q6[i], &g6_meas),
+                    ratio_gp_lambda_stderr,
                     ratio_gp_exact: ratio(&|i| gp.tensors[2][i], &exact.g[2]),
                     ratio_gp_lambda_exact: ratio(&|i| gp.tensors[2][i] + lam_fit_exact * q6[i], &exact.g[2]),
                 });
@@ -344,6 +355,7 @@ pub fn six_table(rows: &[SixRow]) -> Table {
         .f64("ratio_gp", rows.iter().map(|r| r.ratio_gp))
         .f64("ratio_gp_stderr", rows.iter().map(|r| r.ratio_gp_stderr))
         .f64("ratio_gp_lambda", rows.iter().map(|r| r.ratio_gp_lambda))
+        .f64("ratio_gp_lambda_stderr", rows.iter().map(|r| r.ratio_gp_lambda_stderr))
         .f64("ratio_gp_exact", rows.iter().map(|r| r.ratio_gp_exact))
         .f64("ratio_gp_lambda_exact", rows.iter().map(|r| r.ratio_gp_lambda_exact))
 }

@@ -9,7 +9,7 @@ use anyhow::Result;
 use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::{
     PowerLawFit, Summary, background, common_exponent_slope, connected_six_point, fit_common_exponent, fit_power_law,
-    m_n, mean_relative_deviation, summarize,
+    jackknife_stderr, m_n, mean_relative_deviation, summarize,
 };
 use nnqft_theory::{Activation, ExactCorrelators, FiniteWidthTheory, InputSet, Network};
 
@@ -42,12 +42,16 @@ pub struct ScalingRow {
     pub estimator: Estimator,
     /// `m_n` measured.
     pub m_n: f64,
+    /// Standard error of `m_n` over experiments (delete-one jackknife, `nnqft_stats::jackknife_stderr`).
+    pub m_n_stderr: f64,
     /// Background.
     pub background: f64,
     /// `m_n` of the exact finite-width correlators.
     pub m_n_exact: Option<f64>,
     /// n = 6 only: mean |connected 6-pt| / |G6_GP|, measured.
     pub connected: Option<f64>,
+    /// Its standard error over experiments (jackknife).
+    pub connected_stderr: Option<f64>,
     /// Its background.
     pub connected_background: Option<f64>,
     /// Its exact value (`kappa6`).
@@ -111,6 +115,9 @@ pub struct ScalingReport {
     pub agreement: Vec<AgreementRow>,
     /// What honest error bars from the plan's number of experiments give (Student's t).
     pub z_expected: nnqft_stats::ZExpectation,
+    /// Every signed `z = (g_mean - g_exact) / g_stderr` behind `agreement`, keyed by
+    /// `(network, d, estimator, n)`.
+    pub z_scores: Vec<((Activation, usize, Estimator, usize), f64)>,
     /// `correlators.parquet`.
     pub correlators: Table,
     /// Rows of `scaling.parquet`.
@@ -181,7 +188,10 @@ pub fn block(
     let per_experiment_connected = connected_per_experiment(result, gp)?;
     let conn = {
         let s = summarize(&per_experiment_connected, result.experiments)?;
-        (mean_abs_ratio(&s.mean, &gp.tensors[2]), background(&s, &gp.tensors[2])?)
+        let stderr = jackknife_stderr(&per_experiment_connected, result.experiments, |m| {
+            Ok::<_, nnqft_stats::StatsError>(mean_abs_ratio(m, &gp.tensors[2]))
+        })?;
+        (mean_abs_ratio(&s.mean, &gp.tensors[2]), background(&s, &gp.tensors[2])?, stderr)
     };
     let mut rows = Vec::new();
     for o in 0..3 {
@@ -193,9 +203,13 @@ pub fn block(
             n: 2 * o + 2,
             estimator: est,
             m_n: m_n(&sums[o], &gp.tensors[o])?,
+            m_n_stderr: jackknife_stderr(&result.means[o], result.experiments, |m| {
+                mean_relative_deviation(m, &gp.tensors[o])
+            })?,
             background: background(&sums[o], &gp.tensors[o])?,
             m_n_exact: exact.map(|e| mean_relative_deviation(&e.g[o], &gp.tensors[o])).transpose()?,
             connected: six.then_some(conn.0),
+            connected_stderr: six.then_some(conn.2),
             connected_background: six.then_some(conn.1),
             connected_exact: if six { exact.map(|e| mean_abs_ratio(&e.kappa6, &gp.tensors[2])) } else { None },
         });
@@ -413,7 +427,7 @@ pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
         }
     }
     let z_expected = nnqft_stats::z_expectation(plan.experiments)?;
-    Ok(ScalingReport { correlators: cols.into_table(), rows, fits, agreement, z_expected })
+    Ok(ScalingReport { correlators: cols.into_table(), rows, fits, agreement, z_expected, z_scores: zs })
 }
 
 /// GP tensors and the split table of an input set.
@@ -529,9 +543,11 @@ pub fn scaling_table(rows: &[ScalingRow]) -> Table {
         .int("n", rows.iter().map(|r| r.n as i64))
         .str("estimator", rows.iter().map(|r| r.estimator.name()))
         .f64("m_n", rows.iter().map(|r| r.m_n))
+        .f64("m_n_stderr", rows.iter().map(|r| r.m_n_stderr))
         .f64("background", rows.iter().map(|r| r.background))
         .opt("m_n_exact", rows.iter().map(|r| r.m_n_exact))
         .opt("connected_6pt", rows.iter().map(|r| r.connected))
+        .opt("connected_6pt_stderr", rows.iter().map(|r| r.connected_stderr))
         .opt("connected_6pt_background", rows.iter().map(|r| r.connected_background))
         .opt("connected_6pt_exact", rows.iter().map(|r| r.connected_exact))
 }

@@ -19,6 +19,11 @@ pub fn sig(v: f64) -> String {
     }
 }
 
+/// Embeds `figures/NAME.svg` (with a link to its PNG) under the table it illustrates.
+pub fn figure(name: &str, alt: &str) -> String {
+    format!("![{alt}](figures/{name}.svg)\n\nFigure: `figures/{name}.svg` ([PNG](figures/{name}.png)).\n\n")
+}
+
 fn opt(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), sig)
 }
@@ -73,6 +78,10 @@ pub fn scaling_section(
             );
         }
         let _ = writeln!(s);
+        s.push_str(&figure(
+            &crate::figures::scaling_name(act, d, est),
+            &format!("m_n against N, {} d = {d}, {} estimator", act.name(), est.name()),
+        ));
     }
     let _ = writeln!(s, "### Measured against exact finite-width theory\n");
     let _ = writeln!(
@@ -107,6 +116,7 @@ pub fn scaling_section(
         );
     }
     let _ = writeln!(s);
+    s.push_str(&figure("z-scores", "histograms of z with the Student's t density"));
     let _ = writeln!(s, "### Power-law fits (log10 quantity vs log10 N, widths where signal > 3x background)\n");
     let _ = writeln!(
         s,
@@ -214,6 +224,7 @@ pub fn table5_section(rows: &[crate::table5::Row]) -> String {
         }
     }
     let _ = writeln!(s);
+    s.push_str(&figure("table5", "measured Delta G4 on the test set against each model's prediction"));
     let _ = writeln!(
         s,
         "Convention (every column here): `Delta G4 = lambda0 T0 + lambda2 T2 + lambdaNL TNL`; the coupling of the action \
@@ -342,6 +353,8 @@ pub fn rg_section(r: &crate::rg::RgReport) -> String {
             f.slope_expected.map_or_else(|| "-".into(), |v| format!("{v}"))
         );
     }
+    let _ = writeln!(s);
+    s.push_str(&figure("rg-flow", "running quartic coupling against the cutoff"));
     let _ = writeln!(s, "\nCoupling and beta function at selected cutoffs (exact; measured mean ± standard error):\n");
     let _ = writeln!(
         s,
@@ -408,6 +421,8 @@ pub fn rg_section(r: &crate::rg::RgReport) -> String {
             sig(b1 - b0)
         );
     }
+    let _ = writeln!(s);
+    s.push_str(&figure("six-point", "6-pt prediction over G6 against the cutoff"));
     if let Some(g) = r.six.iter().find(|x| x.network == nnqft_theory::Activation::Gauss) {
         let verdict = if six_z(g).abs() <= 3.0 {
             "agree with the exact ones within the standard error. With the raw or the plain conditional estimator they \
@@ -451,6 +466,8 @@ pub fn rg_section(r: &crate::rg::RgReport) -> String {
             sig(n.lambda_spread)
         );
     }
+    let _ = writeln!(s);
+    s.push_str(&figure("naturalness", "relative spread of lambda_m against the x-set scale"));
     let at = |a: nnqft_theory::Activation, scale: f64| {
         r.natural.iter().find(|n| n.network == a && (n.scale - scale).abs() < 1e-12).map(|n| n.lambda_spread)
     };

@@ -53,6 +53,30 @@ pub struct Row {
     pub singular: bool,
 }
 
+/// What the Table 5 figure draws for one network: the test set's `Delta G4` per multiset,
+/// measured (conditional estimator) and exact, and the test design the models predict with.
+#[derive(Debug, Clone)]
+pub struct TestSet {
+    /// Network.
+    pub network: Activation,
+    /// Measured `Delta G4 = G4 - G4_GP`, mean over experiments.
+    pub measured: Vec<f64>,
+    /// Its standard error over experiments.
+    pub measured_stderr: Vec<f64>,
+    /// Exact `Delta G4 = kappa4`.
+    pub exact: Vec<f64>,
+    /// `T0, T2, TNL` on the test set: `design.predict(couplings, model)` is a model's `Delta G4`.
+    pub design: Design,
+}
+
+/// Everything this stage produces.
+pub struct Table5Report {
+    /// Rows of `table5.parquet`.
+    pub rows: Vec<Row>,
+    /// Per network, the test-set data behind the test losses.
+    pub test_sets: Vec<TestSet>,
+}
+
 /// Fits, mapping a rank-deficient design to `None` (couplings not determined by the data).
 fn fit_or_singular(design: &Design, target: &[f64], model: Model, loss: Loss) -> Result<Option<nnqft_fit::Couplings>> {
     match fit(design, target, model, loss) {
@@ -120,10 +144,11 @@ pub fn monte_carlo_estimators(act: Activation, nets: u64) -> Vec<(Estimator, u64
 }
 
 /// Runs the three sources for every network.
-pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<Vec<Row>> {
+pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<Table5Report> {
     let paper: PaperFile = toml::from_str(include_str!("../../datasets/table5-paper.toml"))
         .context("datasets/table5-paper.toml does not parse")?;
     let mut rows = Vec::new();
+    let mut test_sets = Vec::new();
     for act in [Activation::Gauss, Activation::Relu, Activation::Erf] {
         let (width, cutoff) = setup(act);
         let net = Network::paper(act, 1)?;
@@ -172,6 +197,16 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<Vec<Row>> {
                 (0..d[0].len()).map(|i| d.iter().map(|e| e[i]).sum::<f64>() / d.len() as f64).collect()
             };
             let (m_train, m_test) = (mean(&d_train), mean(&d_test));
+            if est == Estimator::Conditional {
+                let flat: Vec<f64> = d_test.iter().flatten().copied().collect();
+                test_sets.push(TestSet {
+                    network: act,
+                    measured: m_test.clone(),
+                    measured_stderr: summarize(&flat, experiments)?.stderr,
+                    exact: exact_test.clone(),
+                    design: test.design.clone(),
+                });
+            }
             for model in Model::ALL {
                 for loss in Loss::ALL {
                     let per_exp: Vec<Option<[f64; 3]>> = d_train
@@ -230,7 +265,7 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<Vec<Row>> {
             return Err(anyhow!("datasets/table5-paper.toml has no rows for {}", act.name()));
         }
     }
-    Ok(rows)
+    Ok(Table5Report { rows, test_sets })
 }
 
 /// `table5.parquet`.

@@ -5,7 +5,7 @@
 //!
 //! - [`model`] -- models M0..M3 and the MSE / MAPE losses, with the sign convention.
 //! - [`design`] -- the weighted design matrix `(T0, T2, TNL)` over 4-pt multisets.
-//! - [`fit`] -- closed-form and argmin least squares, Nelder-Mead MAPE, condition numbers.
+//! - [`fit`](mod@fit) -- closed-form and argmin least squares, Nelder-Mead MAPE, condition numbers.
 //! - [`flow`] -- running couplings `lambda_m(Lambda) = Delta G4 / T0` and the beta function.
 
 mod error;

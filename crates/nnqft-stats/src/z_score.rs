@@ -6,7 +6,7 @@
 //! (normal: 0.674).
 
 use crate::error::{Result, StatsError};
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{Continuous, ContinuousCDF, StudentsT};
 
 /// The distribution of `|z|` for a standard error from `experiments` experiments.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,6 +17,15 @@ pub struct ZExpectation {
     pub within_3: f64,
     /// Median of `|z|`, the 75% quantile of t (to 1e-15 by bisection on the cdf).
     pub median_abs: f64,
+}
+
+impl ZExpectation {
+    /// The density of `z` (Student's t with [`dof`](Self::dof) degrees of freedom):
+    /// `p(z) = Gamma((nu + 1) / 2) / (sqrt(nu pi) Gamma(nu / 2)) (1 + z^2 / nu)^(-(nu + 1) / 2)`.
+    pub fn density(&self, z: f64) -> f64 {
+        // dof was validated when self was made; NaN only for a hand-built invalid value
+        StudentsT::new(0.0, 1.0, self.dof).map_or(f64::NAN, |t| t.pdf(z))
+    }
 }
 
 /// The expected `|z|` distribution for `experiments >= 2`.
@@ -74,5 +83,15 @@ mod tests {
             assert!((t_quantile(dof, 0.975).unwrap() - want).abs() < 1e-4, "{dof}");
         }
         assert!(t_quantile(9.0, 0.3).is_err() && t_quantile(9.0, 1.0).is_err());
+    }
+
+    #[test]
+    fn density_is_students_t() {
+        // nu = 1 is the Cauchy density 1 / (pi (1 + z^2)); nu = 4 at 0 is 3/8
+        let z = z_expectation(2).unwrap();
+        for v in [0.0, 0.5, 3.0] {
+            assert!((z.density(v) - 1.0 / (std::f64::consts::PI * (1.0 + v * v))).abs() < 1e-14);
+        }
+        assert!((z_expectation(5).unwrap().density(0.0) - 0.375).abs() < 1e-14);
     }
 }

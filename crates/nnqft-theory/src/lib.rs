@@ -10,7 +10,7 @@
 //! - [`simd`] -- run-time choice of an AVX2 + FMA build for hot loops (same bits either way).
 //! - [`erf`] -- the error function: series and interval Taylor tables, within an ulp.
 //! - [`exp`] -- the exponential in a form whose loops over lanes vectorise, within two ulps.
-//! - [`kernel`] -- GP kernels `K` and `K_g` for Erf, ReLU and Gauss-net at any `d`.
+//! - [`kernel`](mod@kernel) -- GP kernels `K` and `K_g` for Erf, ReLU and Gauss-net at any `d`.
 //! - [`wick`] -- perfect matchings and GP correlators (Wick sums).
 //! - [`diagram`] -- Wick contractions with vertices, deriving the diagram coefficients.
 //! - [`split`] -- the 15 `{4|2}` splits of six points.

@@ -1,0 +1,61 @@
+//! The figures of the reports: what each shows, built from the stages' typed rows, drawn in
+//! one visual grammar, written as SVG with a PNG beside it, and recorded (what was drawn
+//! where) for the figure checks.
+//!
+//! - `plot` -- the figure model (panels, series, kinds) and its SVG rendering.
+//! - `drawing` -- the record of a rendered figure in pixels, and its checks.
+//! - `raster` -- the PNG beside each SVG (resvg, embedded DejaVu Sans).
+//! - `scaling`, `agreement`, `table5`, `rg` -- the figures of the report's sections.
+
+mod agreement;
+mod drawing;
+mod plot;
+mod raster;
+mod rg;
+mod scaling;
+mod table5;
+
+pub use drawing::{Drawing, DrawnErrorBar, DrawnPanel, DrawnSeries, LegendEntry, Rect};
+pub use plot::{Axis, Figure, Kind, Panel, Point, Series, colour};
+pub use raster::png;
+pub use scaling::name as scaling_name;
+
+use crate::profile::Plan;
+use crate::report::write_atomic;
+use anyhow::Result;
+use std::path::Path;
+
+/// What the figures are drawn from: the stages' results and the plan that made them.
+pub struct Inputs<'a> {
+    /// The run's plan (experiments and nets per stage, for the captions).
+    pub plan: &'a Plan,
+    /// The scaling study.
+    pub scaling: &'a crate::scaling::ScalingReport,
+    /// Table 5.
+    pub table5: &'a crate::table5::Table5Report,
+    /// RG flow, 6-pt prediction, naturalness.
+    pub rg: &'a crate::rg::RgReport,
+}
+
+/// Every figure of a run, in report order.
+pub fn all(inputs: &Inputs) -> Result<Vec<Figure>> {
+    let mut out = scaling::figures(inputs.scaling, &inputs.plan.scaling);
+    out.push(agreement::z_scores(inputs.scaling)?);
+    out.push(table5::figure(inputs.table5, inputs.plan)?);
+    out.extend(rg::figures(inputs.rg, inputs.plan));
+    Ok(out)
+}
+
+/// Renders each figure and writes `NAME.svg` and `NAME.png` into `dir` (atomically);
+/// returns what was drawn.
+pub fn write(dir: &Path, figures: &[Figure]) -> Result<Vec<Drawing>> {
+    figures
+        .iter()
+        .map(|f| {
+            let (svg, drawing) = f.render()?;
+            write_atomic(&dir.join(format!("{}.svg", f.name)), svg.as_bytes())?;
+            write_atomic(&dir.join(format!("{}.png", f.name)), &png(&svg)?)?;
+            Ok(drawing)
+        })
+        .collect()
+}
