@@ -82,7 +82,7 @@ pub fn run(ctx: &Context, plan: &CoveragePlan, networks: &[Activation]) -> Resul
         let exact: Vec<_> = plan.widths.iter().map(|&w| theory.at_width(w)).collect::<Result<_, _>>()?;
         let est = estimators(act)[1];
         for seed in 0..plan.seeds {
-            let mut series = DeviationSeries::new(act, 1, est, plan.experiments);
+            let mut series = DeviationSeries::new(act, 1, est, plan.experiments, &gp);
             let mut rows = Vec::new();
             for (&width, ex) in plan.widths.iter().zip(&exact) {
                 let s = block_seed(ctx.seed, &[act as u64, width as u64, seed as u64, 17]);

@@ -145,6 +145,8 @@ pub struct DeviationSeries {
     pub measured: [Vec<Vec<f64>>; 3],
     /// Per quantity and width: the exact deviation (None if exact theory is missing at any width).
     pub exact: [Option<Vec<Vec<f64>>>; 3],
+    /// Per quantity: `|G_GP|` by multiset, the scale of `m_n` (`G4_GP`, `G6_GP`, `G6_GP`).
+    pub gp_scale: [Vec<f64>; 3],
 }
 
 /// The quantities of the common-exponent fits: (order n, quantity, paper's expected slope).
@@ -231,9 +233,11 @@ pub fn block(
 }
 
 impl DeviationSeries {
-    /// An empty series.
-    pub fn new(network: Activation, d: usize, estimator: Estimator, experiments: usize) -> Self {
+    /// An empty series of the network's GP tensors `gp`.
+    pub fn new(network: Activation, d: usize, estimator: Estimator, experiments: usize, gp: &GpTensors) -> Self {
+        let abs = |v: &[f64]| v.iter().map(|x| x.abs()).collect::<Vec<_>>();
         Self {
+            gp_scale: [abs(&gp.tensors[1]), abs(&gp.tensors[2]), abs(&gp.tensors[2])],
             network,
             d,
             estimator,
@@ -286,7 +290,10 @@ impl DeviationSeries {
                     slope: fit.slope,
                     slope_lo: fit.slope_lo,
                     slope_hi: fit.slope_hi,
-                    intercept: f64::NAN,
+                    // m(N) = mean_i |A_i N^p| / |G_GP,i| = N^p mean_i |A_i| / |G_GP,i|
+                    intercept: (fit.amplitudes.iter().zip(&self.gp_scale[q]).map(|(a, g)| a.abs() / g).sum::<f64>()
+                        / fit.amplitudes.len() as f64)
+                        .log10(),
                     r2: f64::NAN,
                     points: widths.len(),
                 }),
@@ -384,7 +391,7 @@ pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
             let theory = FiniteWidthTheory::new(&net, &xs).ok();
             let gp = nnqft_theory_gp(&net, &xs)?;
             let first = series.len();
-            series.extend(estimators(act).map(|est| DeviationSeries::new(act, d, est, plan.experiments)));
+            series.extend(estimators(act).map(|est| DeviationSeries::new(act, d, est, plan.experiments, &gp)));
             for &width in &plan.widths {
                 let exact = theory.as_ref().map(|t| t.at_width(width)).transpose()?;
                 for (k, est) in estimators(act).into_iter().enumerate() {

@@ -57,6 +57,8 @@ pub struct CommonExponentFit {
     /// `y_i(N) / s_i(N)` exceeds 3. With fewer than two the exponent is not determined and
     /// its interval not to be trusted (the fit is then far from linear in the noise).
     pub resolved_widths: usize,
+    /// The fitted amplitudes `A_i`, `sum_N w y N^p / sum_N w N^2p` at the fitted exponent.
+    pub amplitudes: Vec<f64>,
     /// The weights `1 / s_i(N)^2` used, per width and multiset (0 where `s` is at rounding
     /// level); [`common_exponent_slope`] with these gives the exponent the fit targets for
     /// noise-free data.
@@ -167,6 +169,17 @@ pub fn fit_common_exponent(widths: &[f64], values: &[Vec<f64>], experiments: usi
         slope_lo: slope - t * stderr,
         slope_hi: slope + t * stderr,
         resolved_widths,
+        amplitudes: (0..multisets)
+            .map(|i| {
+                let (mut num, mut den) = (0.0, 0.0);
+                for (w, n) in widths.iter().enumerate() {
+                    let (wt, np) = (weights[w][i], n.powf(slope));
+                    num += wt * means[w][i] * np;
+                    den += wt * np * np;
+                }
+                if den > 0.0 { num / den } else { 0.0 }
+            })
+            .collect(),
         weights,
     })
 }

@@ -87,11 +87,11 @@ pub fn figures(report: &ScalingReport, plan: &ScalingPlan) -> Vec<Figure> {
                     if !exact.is_empty() {
                         series.push(Series::line(format!("{what} exact"), Kind::Exact, c, exact));
                     }
-                    let fit = report.fits.iter().find(|f| {
+                    // both fits: the paper's (series colour) and the calibrated one (ink)
+                    for f in report.fits.iter().filter(|f| {
                         f.network == act && f.d == d && f.estimator == est && f.n == n && f.quantity == quantity
-                    });
-                    if let Some(s) = fit.and_then(|f| fit_line(f, what, c)) {
-                        series.push(s);
+                    }) {
+                        series.extend(fit_line(f, what, c));
                     }
                     let title = if n == 2 && quantity == "m_n" {
                         format!("{what} ({expected}; exact m2 = 0)")
@@ -111,8 +111,10 @@ pub fn figures(report: &ScalingReport, plan: &ScalingPlan) -> Vec<Figure> {
                     "m_n = mean over multisets of |G_n - G_n,GP| / |G_n,GP|, G_n the mean over {} experiments of {} \
                      nets each; the connected 6-pt panel is mean |G6 connected| / |G6_GP|. Bars: ±1 standard error \
                      of m_n over the experiments by the delete-one jackknife (nnqft_stats::jackknife_stderr). \
-                     Background: the paper's, the mean std over experiments / |G_GP|. Fits only over the widths where \
-                     the signal exceeds 3x the background. Colours: m2 blue, m4 red, m6 green, connected 6-pt purple.",
+                     Background: the paper's, the mean std over experiments / |G_GP|. Dashed in the series colour: \
+                     the paper's fit, only over the widths where the signal exceeds 3x the background; dashed in ink: \
+                     the calibrated common-exponent fit of the signed deviations over every width (scaling_fits.parquet, \
+                     method common_exponent). Colours: m2 blue, m4 red, m6 green, connected 6-pt purple.",
                     plan.experiments, plan.nets
                 ),
             }
@@ -120,9 +122,17 @@ pub fn figures(report: &ScalingReport, plan: &ScalingPlan) -> Vec<Figure> {
         .collect()
 }
 
-/// The power-law fit of one quantity over the widths it used.
+/// The power-law fit of one quantity over the widths it used: the paper's in the series colour
+/// `c`, the calibrated one in ink.
 fn fit_line(f: &FitRow, what: &str, c: RGBColor) -> Option<Series> {
     let p = f.fit.as_ref()?;
+    if !p.intercept.is_finite() {
+        return None;
+    }
     let pts = f.widths.iter().map(|w| (*w as f64, 10f64.powf(p.intercept + p.slope * (*w as f64).log10())));
-    Some(Series::line(format!("{what} fit: slope {:.2}", p.slope), Kind::Model, c, pts))
+    let (label, colour) = match f.method {
+        "paper_lsq" => (format!("{what} paper fit: slope {:.2}", p.slope), c),
+        _ => (format!("{what} common-exponent fit: slope {:.3}", p.slope), super::plot::colour::INK),
+    };
+    Some(Series::line(label, Kind::Model, colour, pts))
 }
