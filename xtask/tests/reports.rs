@@ -356,6 +356,8 @@ fn common_exponent_intervals_cover_the_exact_slope() {
     assert!(ours.len() >= 8, "{ours:?}");
     for r in ours {
         assert!(r.repetitions >= 150, "{r:?}");
-        assert!((r.coverage() - 0.95).abs() <= 0.03, "{r:?}: coverage {}", r.coverage());
+        // 95% +- 3 points, in whole counts (0.98 - 0.95 is not <= 0.03 in floating point)
+        let (covered, reps) = (100 * r.covered, r.repetitions);
+        assert!((92 * reps..=98 * reps).contains(&covered), "{r:?}: coverage {}", r.coverage());
     }
 }
