@@ -425,7 +425,7 @@ pub fn rg_section(r: &crate::rg::RgReport) -> String {
     s.push_str(&figure("six-point", "6-pt prediction over G6 against the cutoff"));
     if let Some(g) = r.six.iter().find(|x| x.network == nnqft_theory::Activation::Gauss) {
         let verdict = if six_z(g).abs() <= 3.0 {
-            "agree with the exact ones within the standard error. With the raw or the plain conditional estimator they \
+            "agree with the exact ones within three standard errors. With the raw or the plain conditional estimator they \
              did not (0.645 against exact 0.408 in earlier reports): Gauss-net's heavy tails (single-neuron M6 ~ e^12, \
              from the hidden biases) put much of E[f^6] in rare nets that an affordable ensemble rarely draws, and the \
              bias-integrated estimator takes the biases out of the sample"
