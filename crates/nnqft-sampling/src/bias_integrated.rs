@@ -100,7 +100,7 @@ impl BiasIntegrated {
             m,
             sigma_b2: net.sigma_b() * net.sigma_b(),
             scales: [k1 * unit, 3.0 * k2 * unit * unit, 15.0 * k3 * unit.powi(3)],
-            pair_pos: (0..m * m).map(|i| pairs.position(&[i / m, i % m]).unwrap_or(0)).collect(),
+            pair_pos: pairs.flat_pair_positions(),
             splits: SplitTable::new(wick.multisets(2), wick.multisets(1), wick.multisets(0))?,
         })
     }

@@ -51,7 +51,7 @@ impl ControlVariate {
         let m = inputs.len();
         let kernel = kernel_matrix(net, inputs)?;
         let pairs = Multisets::new(m, 2)?;
-        let pair_pos = (0..m * m).map(|i| pairs.position(&[i / m, i % m]).unwrap_or(0)).collect();
+        let pair_pos = pairs.flat_pair_positions();
         Ok(Self { m, at_kernel: wick.evaluate(&kernel), kernel, pair_pos })
     }
 

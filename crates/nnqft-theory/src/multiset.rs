@@ -97,6 +97,13 @@ impl Multisets {
         Some(rank as usize)
     }
 
+    /// For order 2: the position of the pair `{a, b}` for every flat index `a * m + b` of a
+    /// row-major `m x m` matrix (how a covariance matrix maps onto order-2 multisets).
+    pub fn flat_pair_positions(&self) -> Vec<usize> {
+        let m = self.m;
+        (0..m * m).map(|i| self.position(&[i / m, i % m]).unwrap_or(0)).collect()
+    }
+
     /// Number of ordered tuples that sort to multiset `pos`: `n! / prod_k (count_k)!`.
     pub fn multiplicity(&self, pos: usize) -> u64 {
         let ms = self.get(pos);
