@@ -8,10 +8,11 @@
 //! - `cargo xtask coverage [--seeds 200]`: coverage of the scaling-slope intervals.
 
 use clap::{Parser, Subcommand};
+use nnqft_report::{Common, merge, reproduce, sample};
 use nnqft_sampling::Shard;
+use nnqft_study::plan::Profile;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xtask::{Common, merge, profile, reproduce, sample};
 
 /// nnqft tasks: reproduce the paper, sample one ensemble, merge shards.
 #[derive(Parser)]
@@ -29,8 +30,8 @@ enum Command {
         #[command(flatten)]
         common: Common,
         /// quick (CI, < 1 min), default (the paper's scale at d = 1) or paper-full (adds d = 2, 3).
-        #[arg(long, value_enum, default_value = "default")]
-        profile: profile::Profile,
+        #[arg(long, default_value = "default", value_parser = clap::value_parser!(Profile))]
+        profile: Profile,
         /// Reuse the finished ensembles of an interrupted run with the same configuration
         /// (gives the same numbers as an uninterrupted run).
         #[arg(long)]
@@ -43,7 +44,7 @@ enum Command {
     },
     /// Coverage study of the scaling-slope intervals: repeats the scaling study at reduced size
     /// over many seeds (Erf, ReLU, Gauss-net, d = 1) and counts how often each method's 95%
-    /// interval contains the exact slope; writes <out>/coverage/{coverage.parquet, COVERAGE.md}.
+    /// interval contains the exact slope; writes `<out>/coverage/{coverage.parquet, COVERAGE.md}`.
     Coverage {
         #[command(flatten)]
         common: Common,
@@ -108,7 +109,7 @@ fn main() -> ExitCode {
         }
         Command::Sample { common, args, shard } => reproduce::sample(&common, &args, shard),
         Command::Merge { args } => merge::run(&args),
-        Command::Compare { a, b } => xtask::compare::run(&a, &b),
+        Command::Compare { a, b } => nnqft_report::compare::run(&a, &b),
         Command::Coverage { common, seeds, network } => reproduce::coverage(&common, seeds as usize, &network),
     };
     match result {

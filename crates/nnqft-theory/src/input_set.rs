@@ -1,5 +1,5 @@
 //! Input sets: named, validated point sets in `d` dimensions. The paper's sets (SPEC
-//! section 6) live as text files under `datasets/x-sets/` and are compiled in from there,
+//! section 6) live as text files under this crate's `data/x-sets/` (linked from the workspace's `datasets/`) and are compiled in from there,
 //! so the files are the single source of truth.
 
 use crate::error::{Result, TheoryError};
@@ -8,17 +8,17 @@ use crate::network::Activation;
 /// The paper's x-sets, `(name, file contents)`, one point per line, coordinates separated
 /// by white space, `#` starts a comment.
 const PAPER_SETS: [(&str, &str); 11] = [
-    ("scaling-erf-d1", include_str!("../../../datasets/x-sets/scaling-erf-d1.txt")),
-    ("scaling-relu-d1", include_str!("../../../datasets/x-sets/scaling-relu-d1.txt")),
-    ("scaling-gauss-d1", include_str!("../../../datasets/x-sets/scaling-gauss-d1.txt")),
-    ("scaling-erf-d2", include_str!("../../../datasets/x-sets/scaling-erf-d2.txt")),
-    ("scaling-relu-d2", include_str!("../../../datasets/x-sets/scaling-relu-d2.txt")),
-    ("scaling-gauss-d2", include_str!("../../../datasets/x-sets/scaling-gauss-d2.txt")),
-    ("scaling-erf-d3", include_str!("../../../datasets/x-sets/scaling-erf-d3.txt")),
-    ("scaling-relu-d3", include_str!("../../../datasets/x-sets/scaling-relu-d3.txt")),
-    ("scaling-gauss-d3", include_str!("../../../datasets/x-sets/scaling-gauss-d3.txt")),
-    ("table5-test-scaled", include_str!("../../../datasets/x-sets/table5-test-scaled.txt")),
-    ("table5-test-relu", include_str!("../../../datasets/x-sets/table5-test-relu.txt")),
+    ("scaling-erf-d1", include_str!("../data/x-sets/scaling-erf-d1.txt")),
+    ("scaling-relu-d1", include_str!("../data/x-sets/scaling-relu-d1.txt")),
+    ("scaling-gauss-d1", include_str!("../data/x-sets/scaling-gauss-d1.txt")),
+    ("scaling-erf-d2", include_str!("../data/x-sets/scaling-erf-d2.txt")),
+    ("scaling-relu-d2", include_str!("../data/x-sets/scaling-relu-d2.txt")),
+    ("scaling-gauss-d2", include_str!("../data/x-sets/scaling-gauss-d2.txt")),
+    ("scaling-erf-d3", include_str!("../data/x-sets/scaling-erf-d3.txt")),
+    ("scaling-relu-d3", include_str!("../data/x-sets/scaling-relu-d3.txt")),
+    ("scaling-gauss-d3", include_str!("../data/x-sets/scaling-gauss-d3.txt")),
+    ("table5-test-scaled", include_str!("../data/x-sets/table5-test-scaled.txt")),
+    ("table5-test-relu", include_str!("../data/x-sets/table5-test-relu.txt")),
 ];
 
 /// The factor between the Table 5 train and test sets: train = `sqrt(2)/2` times test.
@@ -58,7 +58,7 @@ impl InputSet {
         Ok(Self { name, d_in, coords })
     }
 
-    /// Parses the text format of `datasets/x-sets/*.txt`.
+    /// Parses the text format of the x-set files (`data/x-sets/*.txt`).
     pub fn parse(name: impl Into<String>, text: &str) -> Result<Self> {
         let name = name.into();
         let mut points = Vec::new();
@@ -76,7 +76,7 @@ impl InputSet {
         Self::new(name, &points)
     }
 
-    /// Reads an input set from a file in the `datasets/x-sets` format.
+    /// Reads an input set from a file in the x-set text format.
     pub fn from_file(path: &std::path::Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| TheoryError::InputFile { path: path.display().to_string(), reason: e.to_string() })?;

@@ -4,7 +4,7 @@
 //! no other workspace crate.
 //!
 //! - [`network`] -- the network family (activation, `d`, `sigma_w`, `sigma_b`), validated.
-//! - [`input_set`]: named point sets; the paper's sets from `datasets/x-sets/`.
+//! - [`input_set`]: named point sets; the paper's sets from `data/x-sets/`.
 //! - [`multiset`] -- symmetric-tensor indexing (position <-> multiset, multiplicities) and batched
 //!   products over the multisets of the even orders (AVX2 + FMA where the CPU has them).
 //! - [`simd`] -- run-time choice of an AVX2 + FMA build for hot loops (same bits either way).

@@ -1,6 +1,6 @@
 //! `SUMMARY.md`: the tables a reader wants, with the paper's expectations beside ours.
 
-use crate::scaling::{FitRow, ScalingRow};
+use nnqft_study::scaling::{FitRow, ScalingRow};
 use std::fmt::Write;
 
 /// Formats a number with 3 significant digits (scientific when small or large).
@@ -32,7 +32,7 @@ fn opt(v: Option<f64>) -> String {
 pub fn scaling_section(
     rows: &[ScalingRow],
     fits: &[FitRow],
-    agreement: &[crate::scaling::AgreementRow],
+    agreement: &[nnqft_study::scaling::AgreementRow],
     expected: &nnqft_stats::ZExpectation,
 ) -> String {
     let mut s = String::new();
@@ -49,7 +49,7 @@ pub fn scaling_section(
          drawn, so the log-normal tail of `e^(2b)` that makes Gauss-net's conditional estimator unreliable (its \
          measured m4 at N = 2 was 5.38 against exact 6.70) never enters. Both are exactly unbiased.\n"
     );
-    for (act, d, est) in crate::scaling::groups(rows) {
+    for (act, d, est) in nnqft_study::scaling::groups(rows) {
         let _ = writeln!(s, "### {} d = {d}, {} estimator\n", act.name(), est.name());
         let _ = writeln!(s, "| N | m2 | bg2 | m4 | bg4 | m4 exact | m6 | bg6 | m6 exact | c6 | bg c6 | c6 exact |");
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -187,7 +187,7 @@ fn with_err(v: f64, e: Option<f64>) -> String {
 }
 
 /// The Table 5 section.
-pub fn table5_section(rows: &[crate::table5::Row]) -> String {
+pub fn table5_section(rows: &[nnqft_study::table5::Row]) -> String {
     use nnqft_fit::{Loss, Model};
     let mut s = String::new();
     let _ = writeln!(s, "## 2. Table 5: EFT couplings fitted to the 4-pt deviation (paper section 4)\n");
@@ -203,7 +203,7 @@ pub fn table5_section(rows: &[crate::table5::Row]) -> String {
                 r.network == act && r.model == Model::M1 && r.loss == Loss::Mse && r.source == src && r.estimator == est
             })
         };
-        let mc_rows = crate::table5::monte_carlo_estimators(act, 0)
+        let mc_rows = nnqft_study::table5::monte_carlo_estimators(act, 0)
             .into_iter()
             .filter_map(|(e, _)| find("monte_carlo", Some(e)).filter(|_| e != nnqft_sampling::Estimator::Raw));
         for mc in mc_rows {
@@ -242,7 +242,7 @@ pub fn table5_section(rows: &[crate::table5::Row]) -> String {
          determined, and the paper's separate ReLU M2/M3 values reflect where its SGD stopped, not the data.\n"
     );
     for act in [nnqft_theory::Activation::Gauss, nnqft_theory::Activation::Relu, nnqft_theory::Activation::Erf] {
-        let sel: Vec<&crate::table5::Row> = rows.iter().filter(|r| r.network == act).collect();
+        let sel: Vec<&nnqft_study::table5::Row> = rows.iter().filter(|r| r.network == act).collect();
         let Some(first) = sel.first() else { continue };
         let _ = writeln!(
             s,
@@ -262,7 +262,7 @@ pub fn table5_section(rows: &[crate::table5::Row]) -> String {
                 r.model == model
                     && r.source == "monte_carlo"
                     && r.loss == Loss::Mse
-                    && r.estimator == Some(crate::table5::reference_estimator(act))
+                    && r.estimator == Some(nnqft_study::table5::reference_estimator(act))
             });
             for r in sel.iter().filter(|r| r.model == model) {
                 let z = if r.source == "paper" {
@@ -318,12 +318,12 @@ pub fn table5_section(rows: &[crate::table5::Row]) -> String {
 }
 
 /// `(GP / G6 measured - GP / G6 exact) / standard error`.
-fn six_z(r: &crate::rg::SixRow) -> f64 {
+fn six_z(r: &nnqft_study::rg::SixRow) -> f64 {
     (r.ratio_gp - r.ratio_gp_exact) / r.ratio_gp_stderr
 }
 
 /// The RG, 6-pt prediction, sextic coupling and naturalness sections.
-pub fn rg_section(r: &crate::rg::RgReport) -> String {
+pub fn rg_section(r: &nnqft_study::rg::RgReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "## 3. RG flow of the quartic coupling (paper section 5)\n");
     let _ = writeln!(
@@ -401,8 +401,8 @@ pub fn rg_section(r: &crate::rg::RgReport) -> String {
         }
     }
     for (act, w) in nets {
-        let sel: Vec<&crate::rg::SixRow> = r.six.iter().filter(|x| x.network == act && x.width == w).collect();
-        let mm = |f: fn(&crate::rg::SixRow) -> f64| {
+        let sel: Vec<&nnqft_study::rg::SixRow> = r.six.iter().filter(|x| x.network == act && x.width == w).collect();
+        let mm = |f: fn(&nnqft_study::rg::SixRow) -> f64| {
             sel.iter().map(|x| f(x)).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)))
         };
         let (a0, a1) = mm(|x| x.ratio_gp_lambda);

@@ -3,13 +3,16 @@
 //! sources side by side: `exact` (`Delta G4 = kappa4` from nnqft-theory), `monte_carlo`
 //! (sampled ensembles, every experiment fitted separately) and `paper` (as published).
 
-use crate::context::{Context, block_seed};
-use crate::report::Table;
-use anyhow::{Context as _, Result, anyhow};
+use crate::error::{Result, StudyError};
+use crate::runner::{Runner, block_seed};
 use nnqft_fit::{Design, Loss, Model, evaluate, fit};
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_stats::summarize;
 use nnqft_theory::{Activation, Cutoff, FiniteWidthTheory, InputSet, Network, VertexIntegrals, WickSums};
+
+/// Table 5 as published (arXiv:2008.08601, Table 5): couplings and test losses per network,
+/// model and loss, transcribed in `data/table5-paper.toml`.
+pub const PAPER_TABLE5: &str = include_str!("../data/table5-paper.toml");
 
 /// The paper's Table 5 setup for one network: width and cutoff (SPEC section 6).
 pub fn setup(act: Activation) -> (usize, Cutoff) {
@@ -144,9 +147,9 @@ pub fn monte_carlo_estimators(act: Activation, nets: u64) -> Vec<(Estimator, u64
 }
 
 /// Runs the three sources for every network.
-pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<Table5Report> {
-    let paper: PaperFile = toml::from_str(include_str!("../../datasets/table5-paper.toml"))
-        .context("datasets/table5-paper.toml does not parse")?;
+pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5Report> {
+    let paper: PaperFile = toml::from_str(PAPER_TABLE5)
+        .map_err(|e| StudyError::Dataset(format!("table5-paper.toml does not parse: {e}")))?;
     let mut rows = Vec::new();
     let mut test_sets = Vec::new();
     for act in [Activation::Gauss, Activation::Relu, Activation::Erf] {
@@ -184,10 +187,10 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<Table5Report>
         // Monte Carlo: every estimator, every experiment fitted separately
         for (est, nets) in monte_carlo_estimators(act, nets) {
             let delta = |p: &Problem, set: u64| -> Result<Vec<Vec<f64>>> {
-                let seed = block_seed(ctx.seed, &[act as u64, width as u64, set, 5]);
+                let seed = block_seed(runner.seed(), &[act as u64, width as u64, set, 5]);
                 let ens = Ensemble::new(net, width, p.inputs.clone(), nets, experiments, est, seed)?;
                 let key = format!("table5-{}-{}-{}", act.name(), if set == 0 { "train" } else { "test" }, est.name());
-                let r = ctx.ensemble(&key, &ens, seed)?;
+                let r = runner.ensemble(&key, &ens, seed)?;
                 Ok((0..experiments)
                     .map(|e| r.experiment(1, e).iter().zip(&p.gp4).map(|(g, k)| g - k).collect())
                     .collect())
@@ -262,35 +265,8 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<Table5Report>
             });
         }
         if !paper.rows.iter().any(|r| r.network == act.name()) {
-            return Err(anyhow!("datasets/table5-paper.toml has no rows for {}", act.name()));
+            return Err(StudyError::Dataset(format!("table5-paper.toml has no rows for {}", act.name())));
         }
     }
     Ok(Table5Report { rows, test_sets })
-}
-
-/// `table5.parquet`.
-pub fn table(rows: &[Row]) -> Table {
-    let c = |j: usize| rows.iter().map(move |r| r.couplings[j]).collect::<Vec<_>>();
-    let e = |j: usize| rows.iter().map(move |r| r.stderr.map(|s| s[j])).collect::<Vec<_>>();
-    Table::new()
-        .str("network", rows.iter().map(|r| r.network.name()))
-        .str("model", rows.iter().map(|r| r.model.name()))
-        .str("loss", rows.iter().map(|r| r.loss.name()))
-        .str("source", rows.iter().map(|r| r.source))
-        .opt_str("estimator", rows.iter().map(|r| r.estimator.map(|e| e.name().to_string())))
-        .f64("lambda0", c(0))
-        .f64("lambda2", c(1))
-        .f64("lambda_nl", c(2))
-        .opt("lambda0_stderr", e(0))
-        .opt("lambda2_stderr", e(1))
-        .opt("lambda_nl_stderr", e(2))
-        .opt("train_mape", rows.iter().map(|r| r.train.map(|t| t.0)))
-        .opt("train_mse", rows.iter().map(|r| r.train.map(|t| t.1)))
-        .f64("test_mape", rows.iter().map(|r| r.test.0))
-        .f64("test_mse", rows.iter().map(|r| r.test.1))
-        .f64_with_inf("condition_number", rows.iter().map(|r| r.condition_number.unwrap_or(f64::NAN)))
-        .str("determined", rows.iter().map(|r| if r.singular { "no" } else { "yes" }))
-        .int("width", rows.iter().map(|r| r.width as i64))
-        .f64_with_inf("cutoff", rows.iter().map(|r| r.cutoff))
-        .opt("nets", rows.iter().map(|r| r.nets.map(|n| n as f64)))
 }

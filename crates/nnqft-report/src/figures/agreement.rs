@@ -3,9 +3,9 @@
 //! run's number of experiments give.
 
 use super::plot::{Axis, Figure, Kind, Panel, Series, colour};
-use crate::scaling::ScalingReport;
 use anyhow::Result;
 use nnqft_stats::histogram;
+use nnqft_study::scaling::ScalingReport;
 use nnqft_theory::Activation;
 
 /// Range and bins of the histogram; values outside are counted in the panel title.

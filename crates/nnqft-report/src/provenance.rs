@@ -64,9 +64,9 @@ pub fn rfc3339(secs: u64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
-/// The workspace root (xtask lives one level below it).
+/// The workspace root (this crate lives two levels below it, in `crates/nnqft-report`).
 pub fn workspace_root() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| ".".into(), Path::to_path_buf)
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).map_or_else(|| ".".into(), Path::to_path_buf)
 }
 
 /// Current git commit of the workspace (`-dirty` if tracked files outside `reports/` have

@@ -10,10 +10,9 @@
 //! - Sextic coupling: `kappa_m = (Delta G6_m - lambda Q6_m) / (720 I6_m + 360 sum_15 I4loop K)`.
 //! - Naturalness: spread of `lambda_m` over multisets on x-sets scaled by 0.01, 0.1, 1.
 
-use crate::context::{Context, block_seed};
-use crate::report::Table;
+use crate::error::Result;
+use crate::runner::{Runner, block_seed};
 use crate::scaling::nnqft_theory_gp;
-use anyhow::Result;
 use nnqft_fit::flow::{beta_function, running_coupling};
 use nnqft_fit::{Design, Loss, Model, fit};
 use nnqft_sampling::control_variate::ControlVariate;
@@ -170,7 +169,7 @@ fn m1_coupling(t0: &[f64], weights: &[f64], delta: &[f64]) -> Result<f64> {
 }
 
 /// Runs every flow case, the 6-pt prediction and the naturalness scan.
-pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
+pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<RgReport> {
     let mut report = RgReport { flow: Vec::new(), fits: Vec::new(), six: Vec::new(), natural: Vec::new() };
     for (act, d, width) in CASES {
         let net = Network::paper(act, d)?;
@@ -178,14 +177,14 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
         let theory = FiniteWidthTheory::new(&net, &xs)?;
         let exact = theory.at_width(width)?;
         let gp = nnqft_theory_gp(&net, &xs)?;
-        let seed = block_seed(ctx.seed, &[act as u64, d as u64, width as u64, 6]);
+        let seed = block_seed(runner.seed(), &[act as u64, d as u64, width as u64, 6]);
         let ens = Ensemble::new(net, width, xs.clone(), nets, experiments, Estimator::Conditional, seed)?;
-        let conditional = ctx.ensemble(&format!("rg-{}-d{d}-N{width}", act.name()), &ens, seed)?;
+        let conditional = runner.ensemble(&format!("rg-{}-d{d}-N{width}", act.name()), &ens, seed)?;
         let estimator = flow_estimator(act);
         let r = match estimator {
             Estimator::BiasIntegrated => {
                 let ens = Ensemble::new(net, width, xs.clone(), nets, experiments, estimator, seed)?;
-                ctx.ensemble(&format!("rg-{}-d{d}-N{width}-{}", act.name(), estimator.name()), &ens, seed)?
+                runner.ensemble(&format!("rg-{}-d{d}-N{width}-{}", act.name(), estimator.name()), &ens, seed)?
             }
             _ => ControlVariate::from_conditional(&net, &xs, &conditional)?,
         };
@@ -313,60 +312,4 @@ pub fn run(ctx: &Context, experiments: usize, nets: u64) -> Result<RgReport> {
         }
     }
     Ok(report)
-}
-
-/// `rg_flow.parquet`.
-pub fn flow_table(rows: &[FlowRow]) -> Table {
-    Table::new()
-        .str("network", rows.iter().map(|r| r.network.name()))
-        .int("d_in", rows.iter().map(|r| r.d as i64))
-        .int("width", rows.iter().map(|r| r.width as i64))
-        .f64("cutoff", rows.iter().map(|r| r.cutoff))
-        .str("estimator", rows.iter().map(|r| flow_estimator(r.network).name()))
-        .f64("lambda_mean", rows.iter().map(|r| r.lambda_mean))
-        .f64("lambda_stderr", rows.iter().map(|r| r.lambda_stderr))
-        .f64("lambda_mean_conditional", rows.iter().map(|r| r.lambda_mean_conditional))
-        .f64("lambda_stderr_conditional", rows.iter().map(|r| r.lambda_stderr_conditional))
-        .f64("lambda_exact", rows.iter().map(|r| r.lambda_exact))
-        .f64("lambda_spread_exact", rows.iter().map(|r| r.lambda_spread))
-        .f64("beta_exact", rows.iter().map(|r| r.beta_exact))
-        .f64("kappa_exact", rows.iter().map(|r| r.kappa_exact))
-        .f64("kappa_spread_exact", rows.iter().map(|r| r.kappa_spread))
-}
-
-/// `rg_fits.parquet`.
-pub fn fits_table(rows: &[FitRow]) -> Table {
-    Table::new()
-        .str("network", rows.iter().map(|r| r.network.name()))
-        .int("d_in", rows.iter().map(|r| r.d as i64))
-        .str("source", rows.iter().map(|r| r.source))
-        .f64("slope", rows.iter().map(|r| r.slope))
-        .f64("r2", rows.iter().map(|r| r.r2))
-        .f64("intercept", rows.iter().map(|r| r.intercept))
-        .opt("slope_expected", rows.iter().map(|r| r.slope_expected))
-}
-
-/// `six_point.parquet`.
-pub fn six_table(rows: &[SixRow]) -> Table {
-    Table::new()
-        .str("network", rows.iter().map(|r| r.network.name()))
-        .int("width", rows.iter().map(|r| r.width as i64))
-        .f64("cutoff", rows.iter().map(|r| r.cutoff))
-        .f64("ratio_gp", rows.iter().map(|r| r.ratio_gp))
-        .f64("ratio_gp_stderr", rows.iter().map(|r| r.ratio_gp_stderr))
-        .f64("ratio_gp_lambda", rows.iter().map(|r| r.ratio_gp_lambda))
-        .f64("ratio_gp_lambda_stderr", rows.iter().map(|r| r.ratio_gp_lambda_stderr))
-        .f64("ratio_gp_exact", rows.iter().map(|r| r.ratio_gp_exact))
-        .f64("ratio_gp_lambda_exact", rows.iter().map(|r| r.ratio_gp_lambda_exact))
-}
-
-/// `naturalness.parquet`.
-pub fn natural_table(rows: &[NaturalRow]) -> Table {
-    Table::new()
-        .str("network", rows.iter().map(|r| r.network.name()))
-        .f64("x_scale", rows.iter().map(|r| r.scale))
-        .f64_with_inf("cutoff", rows.iter().map(|r| r.cutoff))
-        .int("width", rows.iter().map(|r| r.width as i64))
-        .f64("lambda_mean", rows.iter().map(|r| r.lambda_mean))
-        .f64("lambda_spread", rows.iter().map(|r| r.lambda_spread))
 }

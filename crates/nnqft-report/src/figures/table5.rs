@@ -2,12 +2,12 @@
 //! model's prediction, with our fitted couplings (left) and the paper's (right).
 
 use super::plot::{Axis, Figure, Kind, Panel, Series, colour};
-use crate::profile::Plan;
 use crate::summary::sig;
-use crate::table5::{Row, Table5Report, TestSet};
 use anyhow::Result;
 use nnqft_fit::{Loss, Model, evaluate};
 use nnqft_sampling::Estimator;
+use nnqft_study::plan::Plan;
+use nnqft_study::table5::{Row, Table5Report, TestSet};
 use plotters::style::RGBColor;
 
 /// One colour per model: M1 red, M2 purple, M3 brown (M0, the GP, predicts 0).

@@ -3,9 +3,9 @@
 //! exact finite-width curve and power-law fit.
 
 use super::plot::{Axis, Figure, Kind, Panel, Series, colour};
-use crate::profile::ScalingPlan;
-use crate::scaling::{FitRow, ScalingReport, ScalingRow};
 use nnqft_sampling::Estimator;
+use nnqft_study::plan::ScalingPlan;
+use nnqft_study::scaling::{FitRow, ScalingReport, ScalingRow};
 use nnqft_theory::Activation;
 use plotters::style::RGBColor;
 
@@ -50,7 +50,7 @@ fn connected(r: &ScalingRow) -> Option<Picked> {
 /// One figure per `(network, d, estimator)` group of the rows.
 pub fn figures(report: &ScalingReport, plan: &ScalingPlan) -> Vec<Figure> {
     let rows = &report.rows;
-    crate::scaling::groups(rows)
+    nnqft_study::scaling::groups(rows)
         .into_iter()
         .map(|(act, d, est)| {
             let panels: [(usize, &str, &str, &str, Pick); 4] = [

@@ -10,11 +10,11 @@
 //! so every report value is bit-identical to the unsharded run's. `provenance.json` names
 //! the shards, their hosts and times.
 
-use crate::profile::{Plan, Profile};
 use crate::sample::SampleArgs;
 use crate::shard::{ShardFile, rotation};
 use anyhow::{Result, anyhow, bail, ensure};
 use nnqft_sampling::{Ensemble, EnsembleResult, ItemSums, Shard};
+use nnqft_study::plan::{Plan, Profile};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;

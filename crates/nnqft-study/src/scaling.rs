@@ -2,10 +2,9 @@
 //! dimension, width and estimator, sample the ensemble, compare `G(n)` with the GP and the
 //! exact finite-width theory, and fit the power laws.
 
-use crate::context::{Context, block_seed};
-use crate::profile::ScalingPlan;
-use crate::report::Table;
-use anyhow::Result;
+use crate::error::Result;
+use crate::plan::ScalingPlan;
+use crate::runner::{Runner, block_seed};
 use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::{
     PowerLawFit, Summary, background, common_exponent_slope, connected_six_point, fit_common_exponent, fit_power_law,
@@ -118,8 +117,8 @@ pub struct ScalingReport {
     /// Every signed `z = (g_mean - g_exact) / g_stderr` behind `agreement`, keyed by
     /// `(network, d, estimator, n)`.
     pub z_scores: Vec<((Activation, usize, Estimator, usize), f64)>,
-    /// `correlators.parquet`.
-    pub correlators: Table,
+    /// The rows of `correlators.parquet`.
+    pub correlators: CorrelatorColumns,
     /// Rows of `scaling.parquet`.
     pub rows: Vec<ScalingRow>,
     /// Rows of `scaling_fits.parquet`.
@@ -306,20 +305,32 @@ impl DeviationSeries {
     }
 }
 
-/// Per-multiset correlator rows, accumulated column-wise.
-#[derive(Default)]
+/// Per-multiset correlator rows, accumulated column-wise: the columns of
+/// `correlators.parquet` (SPEC section 8), one entry per (block, order, multiset).
+#[derive(Debug, Clone, Default)]
 pub struct CorrelatorColumns {
-    network: Vec<String>,
-    d_in: Vec<i64>,
-    width: Vec<i64>,
-    n: Vec<i64>,
-    indices: Vec<String>,
-    estimator: Vec<String>,
-    g_mean: Vec<f64>,
-    g_stderr: Vec<f64>,
-    g_std: Vec<f64>,
-    g_gp: Vec<f64>,
-    g_exact: Vec<Option<f64>>,
+    /// Network name.
+    pub network: Vec<String>,
+    /// Input dimension d.
+    pub d_in: Vec<i64>,
+    /// Hidden width N.
+    pub width: Vec<i64>,
+    /// Order n (2, 4, 6).
+    pub n: Vec<i64>,
+    /// The multiset's input indices, e.g. `0,0,1,3`.
+    pub indices: Vec<String>,
+    /// Estimator name.
+    pub estimator: Vec<String>,
+    /// Mean over experiments of the measured `G(n)`.
+    pub g_mean: Vec<f64>,
+    /// Its standard error over experiments.
+    pub g_stderr: Vec<f64>,
+    /// Standard deviation over experiments.
+    pub g_std_experiments: Vec<f64>,
+    /// The GP (free theory) value.
+    pub g_gp: Vec<f64>,
+    /// The exact finite-width value, where exact theory exists.
+    pub g_exact: Vec<Option<f64>>,
 }
 
 impl CorrelatorColumns {
@@ -345,27 +356,11 @@ impl CorrelatorColumns {
                 self.estimator.push(est.name().into());
                 self.g_mean.push(summaries[o].mean[pos]);
                 self.g_stderr.push(summaries[o].stderr[pos]);
-                self.g_std.push(summaries[o].std[pos]);
+                self.g_std_experiments.push(summaries[o].std[pos]);
                 self.g_gp.push(gp[o][pos]);
                 self.g_exact.push(exact.map(|e| e[o][pos]));
             }
         }
-    }
-
-    /// The table of SPEC section 8.
-    pub fn into_table(self) -> Table {
-        Table::new()
-            .str("network", self.network)
-            .int("d_in", self.d_in)
-            .int("width", self.width)
-            .int("n", self.n)
-            .str("indices", self.indices)
-            .str("estimator", self.estimator)
-            .f64("g_mean", self.g_mean)
-            .f64("g_stderr", self.g_stderr)
-            .f64("g_std_experiments", self.g_std)
-            .f64("g_gp", self.g_gp)
-            .opt("g_exact", self.g_exact)
     }
 }
 
@@ -379,7 +374,7 @@ pub fn summaries(result: &EnsembleResult) -> Result<[Summary; 3]> {
 }
 
 /// Runs the study.
-pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
+pub fn run(runner: &dyn Runner, plan: &ScalingPlan) -> Result<ScalingReport> {
     let mut cols = CorrelatorColumns::default();
     let mut rows = Vec::new();
     let mut zs: Vec<((Activation, usize, Estimator, usize), f64)> = Vec::new();
@@ -395,10 +390,10 @@ pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
             for &width in &plan.widths {
                 let exact = theory.as_ref().map(|t| t.at_width(width)).transpose()?;
                 for (k, est) in estimators(act).into_iter().enumerate() {
-                    let seed = block_seed(ctx.seed, &[act as u64, d as u64, width as u64, 1]);
+                    let seed = block_seed(runner.seed(), &[act as u64, d as u64, width as u64, 1]);
                     let ens = Ensemble::new(net, width, xs.clone(), plan.nets, plan.experiments, est, seed)?;
                     let key = format!("scaling-{}-d{d}-N{width}-{}", act.name(), est.name());
-                    let result = ctx.ensemble(&key, &ens, seed)?;
+                    let result = runner.ensemble(&key, &ens, seed)?;
                     let sums = summaries(&result)?;
                     cols.push_block(&net, width, est, &result, &sums, &gp.tensors, exact.as_ref().map(|e| &e.g));
                     let b = block(&net, width, est, &result, &gp, exact.as_ref())?;
@@ -434,7 +429,7 @@ pub fn run(ctx: &Context, plan: &ScalingPlan) -> Result<ScalingReport> {
         }
     }
     let z_expected = nnqft_stats::z_expectation(plan.experiments)?;
-    Ok(ScalingReport { correlators: cols.into_table(), rows, fits, agreement, z_expected, z_scores: zs })
+    Ok(ScalingReport { correlators: cols, rows, fits, agreement, z_expected, z_scores: zs })
 }
 
 /// GP tensors and the split table of an input set.
@@ -539,42 +534,4 @@ pub fn fit_rows(rows: &[ScalingRow]) -> Result<Vec<FitRow>> {
         }
     }
     Ok(out)
-}
-
-/// `scaling.parquet`.
-pub fn scaling_table(rows: &[ScalingRow]) -> Table {
-    Table::new()
-        .str("network", rows.iter().map(|r| r.network.name()))
-        .int("d_in", rows.iter().map(|r| r.d as i64))
-        .int("width", rows.iter().map(|r| r.width as i64))
-        .int("n", rows.iter().map(|r| r.n as i64))
-        .str("estimator", rows.iter().map(|r| r.estimator.name()))
-        .f64("m_n", rows.iter().map(|r| r.m_n))
-        .f64("m_n_stderr", rows.iter().map(|r| r.m_n_stderr))
-        .f64("background", rows.iter().map(|r| r.background))
-        .opt("m_n_exact", rows.iter().map(|r| r.m_n_exact))
-        .opt("connected_6pt", rows.iter().map(|r| r.connected))
-        .opt("connected_6pt_stderr", rows.iter().map(|r| r.connected_stderr))
-        .opt("connected_6pt_background", rows.iter().map(|r| r.connected_background))
-        .opt("connected_6pt_exact", rows.iter().map(|r| r.connected_exact))
-}
-
-/// `scaling_fits.parquet`.
-pub fn fits_table(fits: &[FitRow]) -> Table {
-    let f = |g: fn(&PowerLawFit) -> f64| fits.iter().map(move |r| r.fit.as_ref().map(g)).collect::<Vec<_>>();
-    Table::new()
-        .str("network", fits.iter().map(|r| r.network.name()))
-        .int("d_in", fits.iter().map(|r| r.d as i64))
-        .int("n", fits.iter().map(|r| r.n as i64))
-        .str("estimator", fits.iter().map(|r| r.estimator.name()))
-        .str("quantity", fits.iter().map(|r| r.quantity))
-        .str("method", fits.iter().map(|r| r.method))
-        .opt("slope", f(|p| p.slope))
-        .opt("slope_lo", f(|p| p.slope_lo))
-        .opt("slope_hi", f(|p| p.slope_hi))
-        .opt("slope_stderr", fits.iter().map(|r| r.slope_stderr))
-        .opt("r2", f(|p| p.r2))
-        .str("widths_used", fits.iter().map(|r| r.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")))
-        .opt("slope_exact", fits.iter().map(|r| r.slope_exact))
-        .f64("slope_expected", fits.iter().map(|r| r.slope_expected))
 }

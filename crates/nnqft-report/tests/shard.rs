@@ -2,14 +2,14 @@
 //! N in {1, 2, 3, 7} (quick profile); missing, duplicate, corrupt and foreign shards refused
 //! with their names and nothing written; a resumed shard gives the identical partial.
 
+use nnqft_report::Common;
+use nnqft_report::compare::compare_reports;
+use nnqft_report::merge::MergeArgs;
+use nnqft_report::sample::SampleArgs;
+use nnqft_report::shard::{ShardFile, file_name};
 use nnqft_sampling::Shard;
+use nnqft_study::plan::Profile;
 use std::path::{Path, PathBuf};
-use xtask::Common;
-use xtask::compare::compare_reports;
-use xtask::merge::MergeArgs;
-use xtask::profile::Profile;
-use xtask::sample::SampleArgs;
-use xtask::shard::{ShardFile, file_name};
 
 fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nnqft-shard-test-{tag}-{}", std::process::id()));
@@ -22,7 +22,12 @@ fn common(out: &Path, seed: u64) -> Common {
 }
 
 fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
-    xtask::merge::run(&MergeArgs { dirs: dirs.to_vec(), out: out.to_path_buf(), threads: Some(1), no_progress: true })
+    nnqft_report::merge::run(&MergeArgs {
+        dirs: dirs.to_vec(),
+        out: out.to_path_buf(),
+        threads: Some(1),
+        no_progress: true,
+    })
 }
 
 #[test]
@@ -32,7 +37,7 @@ fn merged_quick_profile_is_bit_identical_for_1_2_3_and_7_shards() {
     let counts = [1u64, 2, 3, 7];
     // the reference and the four sharded runs side by side (they share nothing but the seed)
     std::thread::scope(|scope| {
-        scope.spawn(|| xtask::reproduce::run(&common(&whole, 20_200_818), Profile::Quick, false).unwrap());
+        scope.spawn(|| nnqft_report::reproduce::run(&common(&whole, 20_200_818), Profile::Quick, false).unwrap());
         for count in counts {
             let root = &root;
             scope.spawn(move || {
@@ -42,7 +47,7 @@ fn merged_quick_profile_is_bit_identical_for_1_2_3_and_7_shards() {
                 for k in 0..count {
                     let shard = Shard::new(k, count).unwrap();
                     let c = Common { threads: Some(1 + k as u32 % 2), ..common(&shards, 20_200_818) };
-                    xtask::reproduce::run_sharded(&c, Profile::Quick, false, Some(shard)).unwrap();
+                    nnqft_report::reproduce::run_sharded(&c, Profile::Quick, false, Some(shard)).unwrap();
                     assert!(shards.join(file_name(shard)).is_file());
                 }
                 assert!(!shards.join("correlators.parquet").exists(), "a shard wrote reports");
@@ -69,7 +74,7 @@ fn merged_quick_profile_is_bit_identical_for_1_2_3_and_7_shards() {
             std::fs::copy(e.path(), tampered.join(e.file_name())).unwrap();
         }
     }
-    let mut df = xtask::report::read_parquet(&whole.join("scaling.parquet")).unwrap();
+    let mut df = nnqft_report::report::read_parquet(&whole.join("scaling.parquet")).unwrap();
     let col = df.column("m_n").unwrap().f64().unwrap().clone();
     let bumped: Vec<Option<f64>> = col
         .iter()
@@ -91,7 +96,7 @@ fn merged_quick_profile_is_bit_identical_for_1_2_3_and_7_shards() {
 fn placeholders_carry_the_default_profile_through() {
     let out = temp_dir("default");
     let shard = Shard::new(999_999, 1_000_000).unwrap();
-    xtask::reproduce::run_sharded(&common(&out, 20_200_818), Profile::Default, false, Some(shard)).unwrap();
+    nnqft_report::reproduce::run_sharded(&common(&out, 20_200_818), Profile::Default, false, Some(shard)).unwrap();
     let file = ShardFile::open(&out.join(file_name(shard))).unwrap();
     file.verify().unwrap();
     let keys: Vec<&str> = file.header.ensembles.iter().map(|s| s.key.as_str()).collect();
@@ -120,7 +125,8 @@ fn sample_args() -> SampleArgs {
 /// Shards `0..count` of a small `sample` run into `dir`.
 fn sample_shards(dir: &Path, count: u64, seed: u64) {
     for k in 0..count {
-        xtask::reproduce::sample(&common(dir, seed), &sample_args(), Some(Shard::new(k, count).unwrap())).unwrap();
+        nnqft_report::reproduce::sample(&common(dir, seed), &sample_args(), Some(Shard::new(k, count).unwrap()))
+            .unwrap();
     }
 }
 
@@ -147,7 +153,7 @@ fn refused(dirs: &[&Path], out: &Path, needles: &[&str]) {
 fn merge_of_sample_shards_is_exact_and_refuses_bad_sets_by_name() {
     let root = temp_dir("sample");
     let whole = root.join("whole");
-    xtask::reproduce::sample(&common(&whole, 5), &sample_args(), None).unwrap();
+    nnqft_report::reproduce::sample(&common(&whole, 5), &sample_args(), None).unwrap();
     let good = root.join("good");
     sample_shards(&good, 3, 5);
     let merged = root.join("merged");
@@ -197,12 +203,12 @@ fn a_killed_shard_resumes_to_the_identical_partial() {
     let root = temp_dir("resume");
     let shard = Shard::new(1, 3).unwrap();
     let whole = root.join("whole");
-    xtask::reproduce::sample(&common(&whole, 5), &sample_args(), Some(shard)).unwrap();
+    nnqft_report::reproduce::sample(&common(&whole, 5), &sample_args(), Some(shard)).unwrap();
     let reference = ShardFile::open(&whole.join(file_name(shard))).unwrap();
 
     // a run killed after its ensemble finished leaves the block; --resume reuses it as is
     let killed = root.join("killed");
-    let ctx = |resume: bool| xtask::context::Context {
+    let ctx = |resume: bool| nnqft_report::context::Context {
         out: killed.clone(),
         seed: 5,
         threads: 1,
@@ -210,7 +216,7 @@ fn a_killed_shard_resumes_to_the_identical_partial() {
         run_id: "test".into(),
         config_hash: reference.header.config_hash.clone(),
         progress: false,
-        sharding: xtask::shard::Sharding::Shard(xtask::shard::ShardRun::new(
+        sharding: nnqft_report::shard::Sharding::Shard(nnqft_report::shard::ShardRun::new(
             shard,
             "sample",
             reference.header.config.clone(),
@@ -230,7 +236,7 @@ fn a_killed_shard_resumes_to_the_identical_partial() {
     let resumed = ctx(true);
     resumed.ensemble(key, &ens, 5).unwrap();
     assert_eq!(std::fs::metadata(&block).unwrap().ino(), inode, "the finished block was not reused");
-    let xtask::shard::Sharding::Shard(run) = &resumed.sharding else { unreachable!() };
+    let nnqft_report::shard::Sharding::Shard(run) = &resumed.sharding else { unreachable!() };
     let file = ShardFile::open(&run.finish(&resumed).unwrap()).unwrap();
     file.verify().unwrap();
     assert_eq!(file.header.ensembles, reference.header.ensembles);
@@ -245,28 +251,8 @@ fn a_killed_shard_resumes_to_the_identical_partial() {
     std::fs::write(&block, &bytes).unwrap();
     let resumed = ctx(true);
     resumed.ensemble(key, &ens, 5).unwrap();
-    let xtask::shard::Sharding::Shard(run) = &resumed.sharding else { unreachable!() };
+    let nnqft_report::shard::Sharding::Shard(run) = &resumed.sharding else { unreachable!() };
     let file = ShardFile::open(&run.finish(&resumed).unwrap()).unwrap();
     assert_eq!(file.read_section(0).unwrap(), reference.read_section(0).unwrap());
     let _ = std::fs::remove_dir_all(&root);
-}
-
-#[test]
-fn shard_option_errors_name_the_field_and_range() {
-    let out = temp_dir("cli");
-    let o = out.to_string_lossy().to_string();
-    for (args, needle) in [
-        (vec!["reproduce", "--profile", "quick", "--shard", "4/4", "--out", &o], "shard index K"),
-        (vec!["reproduce", "--profile", "quick", "--shard", "0/0", "--out", &o], "shard count N"),
-        (vec!["sample", "--network", "erf", "--width", "3", "--shard", "x", "--out", &o], "K/N"),
-        (vec!["merge", "--out", &o], "DIR"),
-        (vec!["merge", "/nonexistent-nnqft-shards", "--out", &o], "/nonexistent-nnqft-shards"),
-    ] {
-        let r = std::process::Command::new(env!("CARGO_BIN_EXE_xtask")).args(&args).output().unwrap();
-        let err = String::from_utf8_lossy(&r.stderr);
-        assert!(!r.status.success(), "{args:?} should fail");
-        assert_eq!(err.trim().lines().count(), 1, "{args:?}: not one line: {err}");
-        assert!(err.contains(needle), "{args:?}: {err}");
-    }
-    assert!(!out.exists());
 }

@@ -110,7 +110,11 @@ impl Context {
     }
 }
 
-/// Seed of one block: SplitMix64 of the master seed and a code naming the block.
-pub fn block_seed(master: u64, code: &[u64]) -> u64 {
-    code.iter().fold(nnqft_sampling::seed::splitmix64(master), |h, c| nnqft_sampling::seed::splitmix64(h ^ c))
+impl nnqft_study::Runner for Context {
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+    fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> nnqft_study::error::Result<EnsembleResult> {
+        Context::ensemble(self, key, ensemble, seed).map_err(|e| nnqft_study::StudyError::Runner(e.into()))
+    }
 }

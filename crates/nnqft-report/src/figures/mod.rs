@@ -20,9 +20,9 @@ pub use plot::{Axis, Figure, Kind, Panel, Point, Series, colour};
 pub use raster::png;
 pub use scaling::name as scaling_name;
 
-use crate::profile::Plan;
 use crate::report::write_atomic;
 use anyhow::Result;
+use nnqft_study::plan::Plan;
 use std::path::Path;
 
 /// What the figures are drawn from: the stages' results and the plan that made them.
@@ -30,11 +30,11 @@ pub struct Inputs<'a> {
     /// The run's plan (experiments and nets per stage, for the captions).
     pub plan: &'a Plan,
     /// The scaling study.
-    pub scaling: &'a crate::scaling::ScalingReport,
+    pub scaling: &'a nnqft_study::scaling::ScalingReport,
     /// Table 5.
-    pub table5: &'a crate::table5::Table5Report,
+    pub table5: &'a nnqft_study::table5::Table5Report,
     /// RG flow, 6-pt prediction, naturalness.
-    pub rg: &'a crate::rg::RgReport,
+    pub rg: &'a nnqft_study::rg::RgReport,
 }
 
 /// Every figure of a run, in report order.

@@ -1,13 +1,13 @@
-//! # xtask
+//! # nnqft-report
 //!
-//! `cargo xtask reproduce`, `sample` and `merge`: run the paper's protocols on the
-//! workspace crates and write the reports of SPEC section 8. The library holds the stages so
-//! that the report tests can run them; `main.rs` is the command line.
+//! Runs the paper's protocols on the workspace crates and writes the reports: Parquet
+//! tables, `SUMMARY.md`, figures and `provenance.json`, with the resumable block cache,
+//! shards and their merge. `cargo xtask` and the `nnqft` command line are thin layers over
+//! it.
 //!
-//! - [`profile`] -- the run profiles (quick, default, paper-full).
 //! - [`context`] -- shared run settings and the resumable block cache.
-//! - [`scaling`] -- the N^-1 scaling study.
-//! - [`coverage`] -- how often the scaling slopes' intervals contain the exact slope.
+//! - [`coverage`] -- the coverage study's reports.
+//! - [`tables`] -- the Parquet tables, from the studies' typed rows.
 //! - [`report`] -- report tables, Parquet and atomic writes.
 //! - [`figures`] -- the figures (SVG and PNG) and the record of what they draw.
 //! - [`summary`] -- SUMMARY.md.
@@ -23,16 +23,13 @@ pub mod context;
 pub mod coverage;
 pub mod figures;
 pub mod merge;
-pub mod profile;
 pub mod provenance;
 pub mod report;
 pub mod reproduce;
-pub mod rg;
 pub mod sample;
-pub mod scaling;
 pub mod shard;
 pub mod summary;
-pub mod table5;
+pub mod tables;
 
 use std::path::PathBuf;
 

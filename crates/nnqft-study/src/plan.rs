@@ -1,9 +1,9 @@
-//! Run profiles of `cargo xtask reproduce`: what is sampled, at which size.
+//! Run profiles of the paper's reproduction: what is sampled, at which size.
 
 use serde::Serialize;
 
 /// A named profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
     /// Small ensembles for CI and snapshot tests (well under a minute).
@@ -22,6 +22,25 @@ impl Profile {
             Profile::Default => "default",
             Profile::PaperFull => "paper-full",
         }
+    }
+
+    /// Every profile, smallest first.
+    pub const ALL: [Profile; 3] = [Profile::Quick, Profile::Default, Profile::PaperFull];
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Profile::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("invalid profile '{s}': allowed values are quick, default, paper-full"))
     }
 }
 

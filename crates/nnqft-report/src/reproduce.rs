@@ -2,15 +2,14 @@
 //! atomically), so an interrupted run leaves no half-written report.
 
 use crate::context::Context;
-use crate::profile::{Plan, Profile};
 use crate::provenance::{self, Provenance};
 use crate::report::{write_atomic, write_parquet};
 use crate::sample::SampleArgs;
-use crate::scaling;
 use crate::shard::{ShardRun, Sharding};
-use crate::{Common, summary};
+use crate::{Common, summary, tables};
 use anyhow::{Context as _, Result};
 use nnqft_sampling::Shard;
+use nnqft_study::plan::{Plan, Profile};
 
 /// The configuration of a `reproduce` run (hashed into `config_hash`).
 pub fn config_of(plan: &Plan, seed: u64) -> serde_json::Value {
@@ -124,9 +123,9 @@ fn run_in(
     start: u64,
 ) -> Result<Vec<crate::figures::Drawing>> {
     let plan = Plan::of(profile);
-    let scaling = scaling::run(ctx, &plan.scaling)?;
-    let table5 = crate::table5::run(ctx, plan.table5_experiments, plan.table5_nets)?;
-    let rg = crate::rg::run(ctx, plan.rg_experiments, plan.rg_nets)?;
+    let scaling = nnqft_study::scaling::run(ctx, &plan.scaling)?;
+    let table5 = nnqft_study::table5::run(ctx, plan.table5_experiments, plan.table5_nets)?;
+    let rg = nnqft_study::rg::run(ctx, plan.rg_experiments, plan.rg_nets)?;
     if matches!(ctx.sharding, Sharding::Shard(_)) {
         finish(ctx, profile.name(), config, start)?;
         return Ok(Vec::new());
@@ -138,14 +137,18 @@ fn run_in(
     // all computation done: write the reports
     let out = &ctx.out;
     std::fs::create_dir_all(out.join("figures"))?;
-    write_parquet(&out.join("correlators.parquet"), scaling.correlators, &ctx.run_id)?;
-    write_parquet(&out.join("scaling.parquet"), scaling::scaling_table(&scaling.rows), &ctx.run_id)?;
-    write_parquet(&out.join("scaling_fits.parquet"), scaling::fits_table(&scaling.fits), &ctx.run_id)?;
-    write_parquet(&out.join("table5.parquet"), crate::table5::table(&table5.rows), &ctx.run_id)?;
-    write_parquet(&out.join("rg_flow.parquet"), crate::rg::flow_table(&rg.flow), &ctx.run_id)?;
-    write_parquet(&out.join("rg_fits.parquet"), crate::rg::fits_table(&rg.fits), &ctx.run_id)?;
-    write_parquet(&out.join("six_point.parquet"), crate::rg::six_table(&rg.six), &ctx.run_id)?;
-    write_parquet(&out.join("naturalness.parquet"), crate::rg::natural_table(&rg.natural), &ctx.run_id)?;
+    write_parquet(
+        &out.join("correlators.parquet"),
+        tables::correlators_table(scaling.correlators.clone()),
+        &ctx.run_id,
+    )?;
+    write_parquet(&out.join("scaling.parquet"), tables::scaling_table(&scaling.rows), &ctx.run_id)?;
+    write_parquet(&out.join("scaling_fits.parquet"), tables::scaling_fits_table(&scaling.fits), &ctx.run_id)?;
+    write_parquet(&out.join("table5.parquet"), tables::table5_table(&table5.rows), &ctx.run_id)?;
+    write_parquet(&out.join("rg_flow.parquet"), tables::rg_flow_table(&rg.flow), &ctx.run_id)?;
+    write_parquet(&out.join("rg_fits.parquet"), tables::rg_fits_table(&rg.fits), &ctx.run_id)?;
+    write_parquet(&out.join("six_point.parquet"), tables::six_point_table(&rg.six), &ctx.run_id)?;
+    write_parquet(&out.join("naturalness.parquet"), tables::naturalness_table(&rg.natural), &ctx.run_id)?;
     let drawings = crate::figures::write(&out.join("figures"), &figures)?;
     let mut md = format!(
         "# nnqft reproduction of Halverson, Maiti, Stoner (arXiv:2008.08601)\n\n\
@@ -173,7 +176,7 @@ pub fn coverage(common: &Common, seeds: usize, networks: &[String]) -> Result<()
     } else {
         networks.iter().map(|n| nnqft_theory::Activation::parse(n)).collect::<Result<_, _>>()?
     };
-    let plan = crate::coverage::CoveragePlan::standard(seeds);
+    let plan = nnqft_study::coverage::CoveragePlan::standard(seeds);
     let names: Vec<&str> = networks.iter().map(|a| a.name()).collect();
     let config = serde_json::json!({ "coverage": plan, "networks": names, "seed": common.seed });
     let common = Common { out: common.out.join("coverage"), ..common.clone() };

@@ -2,8 +2,8 @@
 //! function predicted from it, and the naturalness scan.
 
 use super::plot::{Axis, Figure, Kind, Panel, Series, colour};
-use crate::profile::Plan;
-use crate::rg::{CASES, RgReport};
+use nnqft_study::plan::Plan;
+use nnqft_study::rg::{CASES, RgReport};
 use nnqft_theory::Activation;
 use plotters::style::RGBColor;
 
@@ -41,7 +41,7 @@ pub fn figures(rg: &RgReport, plan: &Plan) -> Vec<Figure> {
 fn flow(rg: &RgReport, plan: &Plan) -> Figure {
     let mut series = Vec::new();
     for (act, d, width) in CASES {
-        let sel: Vec<&crate::rg::FlowRow> = rg.flow.iter().filter(|r| r.network == act && r.d == d).collect();
+        let sel: Vec<&nnqft_study::rg::FlowRow> = rg.flow.iter().filter(|r| r.network == act && r.d == d).collect();
         if sel.is_empty() {
             continue;
         }
@@ -98,7 +98,8 @@ fn six_point(rg: &RgReport, plan: &Plan) -> Figure {
         }
     }
     for (act, width) in seen {
-        let sel: Vec<&crate::rg::SixRow> = rg.six.iter().filter(|r| r.network == act && r.width == width).collect();
+        let sel: Vec<&nnqft_study::rg::SixRow> =
+            rg.six.iter().filter(|r| r.network == act && r.width == width).collect();
         let (label, c) = (format!("{} N={width}", act.name()), network_colour(act));
         series.push(Series::measured(
             format!("{label} (GP + lambda Q6) / G6 measured"),
@@ -149,7 +150,7 @@ fn naturalness(rg: &RgReport) -> Figure {
     let mut constant = Vec::new();
     let mut colours = Vec::new();
     for act in Activation::ALL {
-        let sel: Vec<&crate::rg::NaturalRow> = rg.natural.iter().filter(|r| r.network == act).collect();
+        let sel: Vec<&nnqft_study::rg::NaturalRow> = rg.natural.iter().filter(|r| r.network == act).collect();
         if sel.is_empty() {
             continue;
         }

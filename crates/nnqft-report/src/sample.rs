@@ -4,9 +4,10 @@
 
 use crate::context::Context;
 use crate::report::write_parquet;
-use crate::scaling::{CorrelatorColumns, nnqft_theory_gp, summaries};
+use crate::tables::correlators_table;
 use anyhow::{Result, bail};
 use nnqft_sampling::{Ensemble, Estimator};
+use nnqft_study::scaling::{CorrelatorColumns, nnqft_theory_gp, summaries};
 use nnqft_theory::{Activation, FiniteWidthTheory, InputSet, Network};
 use std::time::Instant;
 
@@ -72,7 +73,7 @@ pub fn run(ctx: &Context, args: &SampleArgs) -> Result<()> {
     let exact = FiniteWidthTheory::new(&net, &xs).ok().map(|t| t.at_width(args.width)).transpose()?;
     let mut cols = CorrelatorColumns::default();
     cols.push_block(&net, args.width, est, &result, &summaries(&result)?, &gp.tensors, exact.as_ref().map(|e| &e.g));
-    write_parquet(&ctx.out.join("correlators.parquet"), cols.into_table(), &ctx.run_id)?;
+    write_parquet(&ctx.out.join("correlators.parquet"), correlators_table(cols), &ctx.run_id)?;
     let nets = ens.nets_total() as f64;
     println!(
         "{} nets in {secs:.3} s: {:.4e} nets/s, {:.4e} neuron evaluations/s ({} threads)",

@@ -2,9 +2,9 @@
 //! comparing images): every measured series has error bars, no legend covers data, every
 //! legend entry is drawn, every SVG has its PNG, and SUMMARY.md embeds every figure.
 
+use nnqft_report::Common;
+use nnqft_study::plan::Profile;
 use std::path::PathBuf;
-use xtask::Common;
-use xtask::profile::Profile;
 
 /// The figures the quick profile must draw (scaling figures: one per network and estimator).
 const EXPECTED: [&str; 6] = ["z-scores", "table5", "rg-flow", "six-point", "naturalness", "scaling-relu-d1-raw"];
@@ -14,7 +14,7 @@ fn quick_profile_figures_are_sound() {
     let out: PathBuf = std::env::temp_dir().join(format!("nnqft-test-figures-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let common = Common { out: out.clone(), seed: 20_200_818, threads: Some(2), no_progress: true };
-    let drawings = xtask::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
+    let drawings = nnqft_report::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
     let names: Vec<&str> = drawings.iter().map(|d| d.name.as_str()).collect();
     for want in EXPECTED {
         assert!(names.contains(&want), "figure {want} missing: {names:?}");
@@ -23,7 +23,8 @@ fn quick_profile_figures_are_sound() {
     let mut problems = Vec::new();
     for d in &drawings {
         problems.extend(d.problems());
-        let measured = d.panels.iter().flat_map(|p| &p.series).filter(|s| s.kind == xtask::figures::Kind::Measured);
+        let measured =
+            d.panels.iter().flat_map(|p| &p.series).filter(|s| s.kind == nnqft_report::figures::Kind::Measured);
         // the naturalness study is exact theory only; every other figure shows measurements
         assert!(d.name == "naturalness" || measured.clone().count() > 0, "{}: no measured series", d.name);
         assert!(measured.clone().all(|s| !s.error_bars.is_empty()), "{}: a measured series without bars", d.name);

@@ -3,10 +3,10 @@
 
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use xtask::Common;
-use xtask::profile::Profile;
-use xtask::report::read_parquet;
+
+use nnqft_report::Common;
+use nnqft_report::report::read_parquet;
+use nnqft_study::plan::Profile;
 
 fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nnqft-test-{tag}-{}", std::process::id()));
@@ -16,7 +16,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 
 fn quick(out: &Path) {
     let common = Common { out: out.to_path_buf(), seed: 20_200_818, threads: Some(2), no_progress: true };
-    xtask::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
+    nnqft_report::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
 }
 
 /// The columns SPEC section 8 requires, per file.
@@ -234,7 +234,7 @@ fn resumed_blocks_give_identical_numbers() {
     use nnqft_theory::{Activation, InputSet, Network};
     let out = temp_dir("resume");
     std::fs::create_dir_all(&out).unwrap();
-    let ctx = |resume: bool, hash: &str| xtask::context::Context {
+    let ctx = |resume: bool, hash: &str| nnqft_report::context::Context {
         out: out.clone(),
         seed: 1,
         threads: 2,
@@ -260,79 +260,11 @@ fn resumed_blocks_give_identical_numbers() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-fn xtask(args: &[&str]) -> (bool, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().unwrap();
-    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
-}
-
-#[test]
-fn bad_input_gives_one_line_and_a_failure() {
-    let out = temp_dir("bad");
-    let o = out.to_string_lossy().to_string();
-    for (args, needle) in [
-        (vec!["reproduce", "--profile", "huge", "--out", &o], "huge"),
-        (vec!["reproduce", "--threads", "0", "--out", &o], "threads"),
-        (vec!["reproduce", "--profile", "quick", "--out", "/proc/nnqft-cannot-write"], "--out"),
-        (vec!["sample", "--network", "tanh", "--width", "5", "--out", &o], "network"),
-        (vec!["sample", "--network", "erf", "--width", "0", "--out", &o], "width"),
-        (vec!["sample", "--network", "erf", "--width", "5", "--estimator", "fast", "--out", &o], "estimator"),
-        (
-            vec!["sample", "--network", "erf", "--width", "5", "--estimator", "bias_integrated", "--out", &o],
-            "gauss only",
-        ),
-    ] {
-        let (ok, _, err) = xtask(&args);
-        assert!(!ok, "{args:?} should fail");
-        assert_eq!(err.trim().lines().count(), 1, "{args:?}: not one line: {err}");
-        assert!(err.contains(needle), "{args:?}: {err}");
-    }
-    let _ = std::fs::remove_dir_all(&out);
-}
-
-#[test]
-fn sample_writes_correlators_and_prints_throughput() {
-    let out = temp_dir("sample");
-    let o = out.to_string_lossy().to_string();
-    let (ok, stdout, err) = xtask(&[
-        "sample",
-        "--network",
-        "relu",
-        "--width",
-        "10",
-        "--nets",
-        "2000",
-        "--experiments",
-        "3",
-        "--out",
-        &o,
-        "--no-progress",
-    ]);
-    assert!(ok, "{err}");
-    assert!(stdout.contains("nets/s"), "{stdout}");
-    let df = read_parquet(&out.join("correlators.parquet")).unwrap();
-    assert_eq!(df.height(), 21 + 126 + 462);
-    assert!(floats(&df, "g_exact").iter().all(Option::is_some));
-    let _ = std::fs::remove_dir_all(&out);
-}
-
-fn coverage_context(out: &Path) -> xtask::context::Context {
-    xtask::context::Context {
-        out: out.to_path_buf(),
-        seed: 20_200_818,
-        threads: 2,
-        resume: false,
-        run_id: "test".into(),
-        config_hash: "coverage".into(),
-        progress: false,
-        sharding: Default::default(),
-    }
-}
-
 #[test]
 fn coverage_study_counts_intervals_of_both_methods() {
-    use xtask::coverage::{CoveragePlan, run};
+    use nnqft_study::coverage::{CoveragePlan, run};
     let plan = CoveragePlan { seeds: 3, widths: vec![2, 3, 5, 10, 20], experiments: 6, nets: 1000 };
-    let rows = run(&coverage_context(&temp_dir("coverage")), &plan, &[nnqft_theory::Activation::Relu]).unwrap();
+    let rows = run(20_200_818, 2, &plan, &[nnqft_theory::Activation::Relu], &|_, _, _| {}).unwrap();
     for method in ["paper_lsq", "common_exponent"] {
         assert!(rows.iter().any(|r| r.method == method && r.quantity == "m4"), "{method}: {rows:?}");
     }
@@ -348,9 +280,10 @@ fn coverage_study_counts_intervals_of_both_methods() {
 #[test]
 #[ignore]
 fn common_exponent_intervals_cover_the_exact_slope() {
-    use xtask::coverage::{CoveragePlan, markdown, run};
+    use nnqft_report::coverage::markdown;
+    use nnqft_study::coverage::{CoveragePlan, run};
     let plan = CoveragePlan::standard(200);
-    let rows = run(&coverage_context(&temp_dir("coverage-long")), &plan, &nnqft_theory::Activation::ALL).unwrap();
+    let rows = run(20_200_818, 2, &plan, &nnqft_theory::Activation::ALL, &|_, _, _| {}).unwrap();
     eprintln!("{}", markdown(&rows, &plan, 20_200_818));
     let ours: Vec<_> = rows.iter().filter(|r| r.method == "common_exponent").collect();
     assert!(ours.len() >= 8, "{ours:?}");

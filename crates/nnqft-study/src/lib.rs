@@ -1,0 +1,36 @@
+//! # nnqft-study
+//!
+//! The protocols of Halverson, Maiti, Stoner (arXiv:2008.08601) as library code, each
+//! returning typed rows that a report writer (or a notebook) turns into tables:
+//!
+//! - [`scaling`]: the N⁻¹ scaling study of the paper's section 2 (`m_n`, its background,
+//!   the paper's power-law fits and the calibrated common-exponent fits, agreement with
+//!   exact finite-width theory);
+//! - [`table5`]: Table 5, the EFT coupling fits of `ΔG4` (section 5), from exact theory,
+//!   Monte Carlo and the published values;
+//! - [`rg`]: the running quartic coupling against the cutoff, the 6-pt prediction and the
+//!   naturalness scan (section 6);
+//! - [`coverage`]: how often the slope intervals contain the exact slope;
+//! - [`plan`]: the run profiles (quick, default, paper-full) and their sizes;
+//! - [`runner`]: how a study gets its ensembles ([`Runner`]; [`Direct`] samples them).
+//!
+//! ```no_run
+//! use nnqft_study::{Direct, plan::{Plan, Profile}, scaling};
+//! let plan = Plan::of(Profile::Quick);
+//! let report = scaling::run(&Direct::new(20_200_818, 2), &plan.scaling)?;
+//! for fit in &report.fits {
+//!     println!("{} n={} {}: {:?}", fit.network.name(), fit.n, fit.method, fit.fit.as_ref().map(|f| f.slope));
+//! }
+//! # Ok::<(), nnqft_study::StudyError>(())
+//! ```
+
+pub mod coverage;
+pub mod error;
+pub mod plan;
+pub mod rg;
+pub mod runner;
+pub mod scaling;
+pub mod table5;
+
+pub use error::StudyError;
+pub use runner::{Direct, Runner};

@@ -1,0 +1,44 @@
+//! How a study gets its ensembles. A study names every ensemble it needs by a key (unique
+//! within a run) and a seed derived from the master seed ([`block_seed`]); a [`Runner`]
+//! samples it ([`Direct`]), or reads it back from a resume cache or from shard files (the
+//! report crate's runner), with the same numbers either way.
+
+use crate::error::Result;
+use nnqft_sampling::{Ensemble, EnsembleResult};
+
+/// Provides the result of each ensemble a study asks for.
+pub trait Runner {
+    /// The master seed of the run.
+    fn seed(&self) -> u64;
+    /// The result of `ensemble`, named `key` and seeded with `seed` (already set in
+    /// `ensemble`; passed so that a cache can check it).
+    fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> Result<EnsembleResult>;
+}
+
+/// Samples every ensemble on `threads` worker threads (no cache).
+#[derive(Debug, Clone, Copy)]
+pub struct Direct {
+    seed: u64,
+    threads: usize,
+}
+
+impl Direct {
+    /// A runner with master seed `seed` on `threads` threads (at least one is used).
+    pub fn new(seed: u64, threads: usize) -> Self {
+        Self { seed, threads: threads.max(1) }
+    }
+}
+
+impl Runner for Direct {
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+    fn ensemble(&self, _key: &str, ensemble: &Ensemble, _seed: u64) -> Result<EnsembleResult> {
+        Ok(ensemble.run(self.threads)?)
+    }
+}
+
+/// Seed of one block: SplitMix64 of the master seed and a code naming the block.
+pub fn block_seed(master: u64, code: &[u64]) -> u64 {
+    code.iter().fold(nnqft_sampling::seed::splitmix64(master), |h, c| nnqft_sampling::seed::splitmix64(h ^ c))
+}
