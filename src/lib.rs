@@ -1,14 +1,79 @@
 //! # nnqft
 //!
-//! Neural networks as quantum field theories (Halverson, Maiti, Stoner,
-//! arXiv:2008.08601). This facade only re-exports the workspace crates:
+//! Neural networks as quantum field theories (Halverson, Maiti, Stoner, *Neural Networks
+//! and Quantum Field Theory*, Mach. Learn.: Sci. Technol. 2 (2021) 035002,
+//! arXiv:2008.08601): sample ensembles of networks, measure their n-point correlation
+//! functions, compare them with the Gaussian-process (free field) limit and with exact
+//! finite-width theory, and fit the couplings of the effective field theory.
 //!
-//! - [`theory`]: networks, GP kernels, Wick contractions, exact finite-width
-//!   correlators and EFT vertex integrals;
-//! - [`sampling`]: seeded, parallel ensembles and streaming correlator estimators;
-//! - [`stats`]: statistics over experiments, the paper's `m_n` and background, power-law fits;
-//! - [`fit`]: EFT coupling fits (Table 5 of the paper).
+//! - [`theory`]: networks, GP kernels, Wick contractions, exact finite-width correlators
+//!   and the EFT vertex integrals (paper sections 2-5);
+//! - [`sampling`]: seeded, parallel ensembles and their streaming estimators;
+//! - [`stats`]: statistics over experiments, the paper's `m_n` and background, power-law
+//!   and common-exponent fits;
+//! - [`fit`]: the EFT coupling fits of the paper's Table 5 and the running coupling;
+//! - [`study`]: the paper's protocols (the N⁻¹ scaling study, Table 5, the RG flow) as
+//!   functions returning typed rows.
+//!
+//! [`prelude`] brings the everyday items into scope, and [`Error`] holds any of the crates'
+//! errors, so `?` works across them.
+//!
+//! ## Example: sample, compare with exact theory, fit the quartic coupling
+//!
+//! ```
+//! use nnqft::prelude::*;
+//!
+//! // Erf-net (sigma_w = sigma_b = 1) of width 5 on the paper's six inputs in d = 1
+//! let net = Network::paper(Activation::Erf, 1)?;
+//! let xs = InputSet::scaling(Activation::Erf, 1)?;
+//! let ensemble = Ensemble::builder(net, xs.clone()).width(5).nets(20_000).experiments(10).seed(1).build()?;
+//! let g4 = summarize(ensemble.run(2)?.g4(), 10)?; // mean and standard error per multiset
+//!
+//! // every measured G4 against the exact finite-width value, in standard errors
+//! let exact = FiniteWidthTheory::new(&net, &xs)?.at_width(5)?;
+//! let z = g4.mean.iter().zip(&g4.stderr).zip(&exact.g[1]).map(|((m, s), e)| ((m - e) / s).abs());
+//! assert!(z.fold(0.0, f64::max) < 5.0);
+//!
+//! // the quartic coupling lambda0 of the EFT (model M1, cutoff 100) from Delta G4 = G4 - G4_GP
+//! let problem = FitProblem::new(&net, xs, Cutoff::finite(100.0)?)?;
+//! let delta: Vec<f64> = g4.mean.iter().zip(problem.gp4()).map(|(g, k)| g - k).collect();
+//! let lambda0 = problem.fit(&delta, Model::M1, Loss::Mse)?.map(|c| c.values[0]);
+//! println!("lambda0 = {lambda0:?}");
+//! # Ok::<(), nnqft::Error>(())
+//! ```
 pub use nnqft_fit as fit;
 pub use nnqft_sampling as sampling;
 pub use nnqft_stats as stats;
+pub use nnqft_study as study;
 pub use nnqft_theory as theory;
+
+/// Any error of the workspace's crates.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Networks, input sets, exact theory, vertex integrals.
+    #[error(transparent)]
+    Theory(#[from] nnqft_theory::TheoryError),
+    /// Ensembles and estimators.
+    #[error(transparent)]
+    Sampling(#[from] nnqft_sampling::SamplingError),
+    /// Statistics over experiments and power-law fits.
+    #[error(transparent)]
+    Stats(#[from] nnqft_stats::StatsError),
+    /// Coupling fits.
+    #[error(transparent)]
+    Fit(#[from] nnqft_fit::FitError),
+    /// The paper's protocols.
+    #[error(transparent)]
+    Study(#[from] nnqft_study::StudyError),
+}
+
+/// The everyday items: networks and inputs, exact theory, ensembles, summaries, fits.
+pub mod prelude {
+    pub use crate::Error;
+    pub use nnqft_fit::{Couplings, Loss, Model};
+    pub use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
+    pub use nnqft_stats::{Summary, summarize};
+    pub use nnqft_study::table5::FitProblem;
+    pub use nnqft_theory::{Activation, Cutoff, FiniteWidthTheory, InputSet, Network, kernel_matrix};
+}

@@ -8,6 +8,7 @@
 //! - `cargo xtask coverage [--seeds 200]`: coverage of the scaling-slope intervals.
 
 use clap::{Parser, Subcommand};
+use nnqft_report::command_line;
 use nnqft_report::{Common, merge, reproduce, sample};
 use nnqft_sampling::Shard;
 use nnqft_study::plan::Profile;
@@ -39,7 +40,7 @@ enum Command {
         /// Run only shard K of N (0-based, e.g. 2/8): its share of every ensemble's work
         /// items, written to --out as shard-K-of-N.nnqs instead of reports; then
         /// `cargo xtask merge`.
-        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        #[arg(long, value_name = "K/N", value_parser = command_line::parse_shard)]
         shard: Option<Shard>,
     },
     /// Coverage study of the scaling-slope intervals: repeats the scaling study at reduced size
@@ -62,7 +63,7 @@ enum Command {
         #[command(flatten)]
         args: sample::SampleArgs,
         /// Run only shard K of N (0-based), written as shard-K-of-N.nnqs.
-        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        #[arg(long, value_name = "K/N", value_parser = command_line::parse_shard)]
         shard: Option<Shard>,
     },
     /// Merge the shard files of a sharded run (every shard exactly once, one configuration)
@@ -80,30 +81,12 @@ enum Command {
     },
 }
 
-fn parse_shard(text: &str) -> Result<Shard, String> {
-    Shard::parse(text).map_err(|e| e.to_string())
-}
-
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli: Cli = match command_line::parse() {
         Ok(cli) => cli,
-        Err(e) if !e.use_stderr() => {
-            let _ = e.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            // one line: the message and the allowed values, without the usage block
-            let text = e.render().to_string();
-            let line: Vec<&str> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with("For more information") && !l.starts_with("Usage:"))
-                .collect();
-            eprintln!("{}", line.join(" "));
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let result = match cli.command {
+    command_line::exit(match cli.command {
         Command::Reproduce { common, profile, resume, shard } => {
             reproduce::run_sharded(&common, profile, resume, shard).map(drop)
         }
@@ -111,12 +94,5 @@ fn main() -> ExitCode {
         Command::Merge { args } => merge::run(&args),
         Command::Compare { a, b } => nnqft_report::compare::run(&a, &b),
         Command::Coverage { common, seeds, network } => reproduce::coverage(&common, seeds as usize, &network),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
-            ExitCode::FAILURE
-        }
-    }
+    })
 }

@@ -90,3 +90,49 @@ fn shard_option_errors_name_the_field_and_range() {
     }
     assert!(!out.exists());
 }
+
+/// No command replaces another command's reports: `sample` refuses a folder holding reports
+/// (of `reproduce`, or an earlier `sample`) unless `--force`, and without `--out` writes a new
+/// folder of its own under `nnqft-out/`.
+#[test]
+fn sample_never_replaces_reports_without_force() {
+    let out = temp_dir("replace");
+    std::fs::create_dir_all(&out).unwrap();
+    let provenance = r#"{"run_id": "1700000000-abcd1234", "profile": "default"}"#;
+    std::fs::write(out.join("provenance.json"), provenance).unwrap();
+    std::fs::write(out.join("correlators.parquet"), b"the paper run").unwrap();
+    let o = out.to_string_lossy().to_string();
+    let small = ["--network", "erf", "--width", "3", "--nets", "200", "--experiments", "2", "--no-progress"];
+    let with = |extra: &[&'static str]| -> Vec<String> {
+        let mut v: Vec<String> = ["sample"].iter().chain(&small).map(|s| s.to_string()).collect();
+        v.extend(["--out".to_string(), o.clone()]);
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let xtask = |args: Vec<String>| xtask(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (ok, _, err) = xtask(with(&[]));
+    assert!(!ok, "sample replaced the reports of reproduce");
+    assert!(err.contains("`reproduce`") && err.contains("--force") && err.contains("1700000000-abcd1234"), "{err}");
+    assert_eq!(std::fs::read(out.join("correlators.parquet")).unwrap(), b"the paper run");
+    let (ok, _, err) = xtask(with(&["--force"]));
+    assert!(ok, "{err}");
+    assert!(read_parquet(&out.join("correlators.parquet")).is_ok());
+    // an earlier sample is not replaced either
+    let (ok, _, err) = xtask(with(&[]));
+    assert!(!ok && err.contains("`sample`"), "{err}");
+    // no --out: a new folder of its own, in the working directory
+    let cwd = temp_dir("replace-cwd");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([&["sample"], &small[..]].concat())
+        .current_dir(&cwd)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let made: Vec<_> = std::fs::read_dir(cwd.join("nnqft-out")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert!(made[0].file_name().unwrap().to_string_lossy().starts_with("erf-N3-"), "{made:?}");
+    assert!(made[0].join("correlators.parquet").is_file());
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&cwd);
+}

@@ -66,3 +66,29 @@ impl Loss {
         }
     }
 }
+
+impl std::str::FromStr for Model {
+    type Err = crate::FitError;
+    fn from_str(s: &str) -> Result<Self> {
+        Model::parse(s)
+    }
+}
+
+impl std::fmt::Display for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Loss {
+    type Err = crate::FitError;
+    fn from_str(s: &str) -> Result<Self> {
+        Loss::parse(s)
+    }
+}
+
+impl std::fmt::Display for Loss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -13,16 +13,23 @@
 //! - [`summary`] -- SUMMARY.md.
 //! - [`provenance`] -- provenance.json.
 //! - [`sample`] -- one custom ensemble.
+//! - [`options`] -- the options naming a network and its inputs.
+//! - [`theory`] -- GP and exact finite-width correlators of a network on an x-set.
+//! - [`fit`] -- the Table 5 models fitted to a correlators file.
 //! - [`reproduce`] -- the whole run.
 //! - [`shard`] -- `--shard K/N`: a shard's work items and the shard file format.
 //! - [`merge`] -- `cargo xtask merge`: the reports from a complete set of shards.
 //! - [`compare`] -- bit-for-bit comparison of two report folders.
+//! - [`command_line`] -- one-line errors and exit codes of the command lines.
 
+pub mod command_line;
 pub mod compare;
 pub mod context;
 pub mod coverage;
 pub mod figures;
+pub mod fit;
 pub mod merge;
+pub mod options;
 pub mod provenance;
 pub mod report;
 pub mod reproduce;
@@ -30,15 +37,21 @@ pub mod sample;
 pub mod shard;
 pub mod summary;
 pub mod tables;
+pub mod theory;
 
 use std::path::PathBuf;
 
 /// Options shared by every task.
 #[derive(clap::Args, Clone, Debug)]
 pub struct Common {
-    /// Output folder (created if missing).
-    #[arg(long, default_value = "reports")]
-    pub out: PathBuf,
+    /// Output folder (created if missing); default: `reports` for `reproduce` (and
+    /// `reports/coverage` for `coverage`), a new folder `nnqft-out/<network>-N<width>-<time>`
+    /// for `sample`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the reports of another command in --out (for `sample`: any earlier reports).
+    #[arg(long)]
+    pub force: bool,
     /// Master seed; every ensemble derives its own seed from it, so the same seed gives the
     /// same numbers whatever the thread count.
     #[arg(long, default_value_t = 20_200_818)]
@@ -49,4 +62,11 @@ pub struct Common {
     /// Hide the progress bars.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+impl Common {
+    /// `--out`, or `default` when it was not given.
+    pub fn out_or(&self, default: impl FnOnce() -> PathBuf) -> PathBuf {
+        self.out.clone().unwrap_or_else(default)
+    }
 }

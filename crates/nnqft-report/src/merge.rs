@@ -36,6 +36,9 @@ pub struct MergeArgs {
     /// Hide the progress bars.
     #[arg(long)]
     pub no_progress: bool,
+    /// Replace the reports of another command in --out.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// One shard as named in the merged `provenance.json`.
@@ -244,15 +247,17 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let start = crate::provenance::unix_now();
     let set = ShardSet::open(&args.dirs)?;
     let h = set.first().clone();
-    let common =
-        crate::Common { out: args.out.clone(), seed: h.seed, threads: args.threads, no_progress: args.no_progress };
+    let common = crate::Common {
+        out: Some(args.out.clone()),
+        force: args.force,
+        seed: h.seed,
+        threads: args.threads,
+        no_progress: args.no_progress,
+    };
     match h.command.as_str() {
         "reproduce" => {
             let name = h.config["plan"]["profile"].as_str().unwrap_or_default().to_string();
-            let profile = [Profile::Quick, Profile::Default, Profile::PaperFull]
-                .into_iter()
-                .find(|p| p.name() == name)
-                .ok_or_else(|| anyhow!("shards name profile {name:?}: allowed quick, default or paper-full"))?;
+            let profile: Profile = name.parse().map_err(|e| anyhow!("shards' {e}"))?;
             let config = crate::reproduce::config_of(&Plan::of(profile), h.seed);
             check_hash(&config, &h.config_hash)?;
             crate::reproduce::merge_reproduce(&common, profile, config, start, set)

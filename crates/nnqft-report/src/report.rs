@@ -16,6 +16,8 @@ pub enum Values {
     OptStr(Vec<Option<String>>),
     /// Integers (widths, orders, counts).
     I64(Vec<i64>),
+    /// Nullable integers.
+    OptI64(Vec<Option<i64>>),
 }
 
 /// A report table: named columns of equal length.
@@ -54,6 +56,11 @@ impl Table {
         self.columns.push((name, Values::F64(values.into_iter().map(|v| v.filter(|x| x.is_finite())).collect())));
         self
     }
+    /// Adds a nullable integer column.
+    pub fn opt_int(mut self, name: &'static str, values: impl IntoIterator<Item = Option<i64>>) -> Self {
+        self.columns.push((name, Values::OptI64(values.into_iter().collect())));
+        self
+    }
     /// Adds an integer column.
     pub fn int(mut self, name: &'static str, values: impl IntoIterator<Item = i64>) -> Self {
         self.columns.push((name, Values::I64(values.into_iter().collect())));
@@ -66,6 +73,7 @@ impl Table {
             Values::Str(x) => x.len(),
             Values::OptStr(x) => x.len(),
             Values::I64(x) => x.len(),
+            Values::OptI64(x) => x.len(),
         })
     }
     /// Prepends the `run_id` column and converts to a polars frame.
@@ -78,6 +86,7 @@ impl Table {
                 Values::Str(x) => Column::new(name.into(), x),
                 Values::OptStr(x) => Column::new(name.into(), x),
                 Values::I64(x) => Column::new(name.into(), x),
+                Values::OptI64(x) => Column::new(name.into(), x),
             });
         }
         Ok(DataFrame::new_infer_height(cols)?)

@@ -10,6 +10,7 @@ use crate::{Common, summary, tables};
 use anyhow::{Context as _, Result};
 use nnqft_sampling::Shard;
 use nnqft_study::plan::{Plan, Profile};
+use std::path::{Path, PathBuf};
 
 /// The configuration of a `reproduce` run (hashed into `config_hash`).
 pub fn config_of(plan: &Plan, seed: u64) -> serde_json::Value {
@@ -26,8 +27,57 @@ pub fn config_hash(config: &serde_json::Value) -> String {
     format!("{:016x}", provenance::fnv1a(config.to_string().as_bytes()))
 }
 
+/// The command that wrote the reports in `out`, read from its `provenance.json` (whose
+/// `profile` is `sample`, `coverage` or a profile of `reproduce`), with the run id.
+fn previous_reports(out: &Path) -> Option<(String, String)> {
+    let text = std::fs::read_to_string(out.join("provenance.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let command = match v["profile"].as_str().unwrap_or("") {
+        c @ ("sample" | "coverage" | "theory" | "fit") => c.to_string(),
+        _ => "reproduce".to_string(),
+    };
+    Some((command, v["run_id"].as_str().unwrap_or("unknown").to_string()))
+}
+
+/// No command replaces another command's reports: `out` may hold earlier reports of the same
+/// command for `reproduce` and `coverage` (their folders are rewritten run after run), never
+/// of another; `sample`, `theory` and `fit` never replace any; unless `force`.
+fn check_replace(out: &Path, command: &str, force: bool) -> Result<()> {
+    let rewritable = matches!(command, "reproduce" | "coverage");
+    match previous_reports(out) {
+        Some((previous, run)) if !force && (previous != command || !rewritable) => anyhow::bail!(
+            "--out {} already holds the reports of `{previous}` (run {run}); choose another --out, or pass --force \
+             to replace them",
+            out.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// `path`, or `path-2`, `path-3`, ... if it exists (two runs started in the same second).
+fn fresh(path: PathBuf) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    (1..)
+        .map(|k| if k == 1 { path.clone() } else { path.with_file_name(format!("{name}-{k}")) })
+        .find(|p| !p.exists())
+        .unwrap_or(path)
+}
+
+/// `--out`, default `reports`.
+fn reports_dir(common: &Common) -> PathBuf {
+    common.out_or(|| PathBuf::from("reports"))
+}
+
+/// `--out`, default a new folder `nnqft-out/<network>-N<width>-<start time>`.
+pub fn sample_dir(common: &Common, args: &SampleArgs, start: u64) -> PathBuf {
+    common
+        .out_or(|| fresh(PathBuf::from("nnqft-out").join(format!("{}-N{}-{start}", args.network.network, args.width))))
+}
+
 fn context(
     common: &Common,
+    out: PathBuf,
+    command: &str,
     resume: bool,
     config: &serde_json::Value,
     start: u64,
@@ -35,15 +85,18 @@ fn context(
 ) -> Result<Context> {
     let threads =
         common.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |t| t as usize);
-    std::fs::create_dir_all(&common.out).with_context(|| format!("cannot create --out {}", common.out.display()))?;
+    if !matches!(sharding, Sharding::Shard(_)) {
+        check_replace(&out, command, common.force)?;
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create --out {}", out.display()))?;
     // fail before any work if the folder is not writable (one probe per process: the shards
     // of a job array may share the folder)
-    let probe = common.out.join(format!(".write-probe-{}", std::process::id()));
-    write_atomic(&probe, b"ok").with_context(|| format!("--out {} is not writable", common.out.display()))?;
+    let probe = out.join(format!(".write-probe-{}", std::process::id()));
+    write_atomic(&probe, b"ok").with_context(|| format!("--out {} is not writable", out.display()))?;
     let _ = std::fs::remove_file(&probe);
     let config_hash = config_hash(config);
     Ok(Context {
-        out: common.out.clone(),
+        out,
         seed: common.seed,
         threads,
         resume,
@@ -100,7 +153,7 @@ pub fn run_sharded(
     let config = config_of(&plan, common.seed);
     let sharding =
         shard.map_or(Sharding::Off, |s| Sharding::Shard(ShardRun::new(s, "reproduce", config.clone(), start)));
-    let ctx = context(common, resume, &config, start, sharding)?;
+    let ctx = context(common, reports_dir(common), "reproduce", resume, &config, start, sharding)?;
     run_in(&ctx, profile, config, start)
 }
 
@@ -112,7 +165,7 @@ pub fn merge_reproduce(
     start: u64,
     set: crate::merge::ShardSet,
 ) -> Result<()> {
-    let ctx = context(common, false, &config, start, Sharding::Merge(set))?;
+    let ctx = context(common, reports_dir(common), "reproduce", false, &config, start, Sharding::Merge(set))?;
     run_in(&ctx, profile, config, start).map(drop)
 }
 
@@ -179,8 +232,8 @@ pub fn coverage(common: &Common, seeds: usize, networks: &[String]) -> Result<()
     let plan = nnqft_study::coverage::CoveragePlan::standard(seeds);
     let names: Vec<&str> = networks.iter().map(|a| a.name()).collect();
     let config = serde_json::json!({ "coverage": plan, "networks": names, "seed": common.seed });
-    let common = Common { out: common.out.join("coverage"), ..common.clone() };
-    let ctx = context(&common, false, &config, start, Sharding::Off)?;
+    let out = reports_dir(common).join("coverage");
+    let ctx = context(common, out, "coverage", false, &config, start, Sharding::Off)?;
     let rows = crate::coverage::write(&ctx, &plan, &networks)?;
     print!("{}", crate::coverage::markdown(&rows, &plan, ctx.seed));
     finish(&ctx, "coverage", config, start)
@@ -190,8 +243,9 @@ pub fn coverage(common: &Common, seeds: usize, networks: &[String]) -> Result<()
 pub fn sample(common: &Common, args: &SampleArgs, shard: Option<Shard>) -> Result<()> {
     let start = provenance::unix_now();
     let config = sample_config(args, common.seed);
+    args.ensemble(common.seed)?; // bad options fail before a folder is made
     let sharding = shard.map_or(Sharding::Off, |s| Sharding::Shard(ShardRun::new(s, "sample", config.clone(), start)));
-    let ctx = context(common, false, &config, start, sharding)?;
+    let ctx = context(common, sample_dir(common, args, start), "sample", false, &config, start, sharding)?;
     crate::sample::run(&ctx, args)?;
     finish(&ctx, "sample", config, start)
 }
@@ -204,7 +258,36 @@ pub fn merge_sample(
     start: u64,
     set: crate::merge::ShardSet,
 ) -> Result<()> {
-    let ctx = context(common, false, &config, start, Sharding::Merge(set))?;
+    let ctx = context(common, sample_dir(common, args, start), "sample", false, &config, start, Sharding::Merge(set))?;
     crate::sample::run(&ctx, args)?;
     finish(&ctx, "sample", config, start)
+}
+
+/// `--out`, default a new folder `nnqft-out/<command>-<network>-<start time>`.
+fn new_dir(common: &Common, command: &str, network: &str, start: u64) -> PathBuf {
+    common.out_or(|| fresh(PathBuf::from("nnqft-out").join(format!("{command}-{network}-{start}"))))
+}
+
+/// `nnqft theory`: writes `theory.parquet` (GP and exact finite-width correlators).
+pub fn theory(common: &Common, args: &crate::theory::TheoryArgs) -> Result<PathBuf> {
+    let start = provenance::unix_now();
+    let config = serde_json::json!({ "theory": args });
+    let table = crate::theory::table(args)?;
+    let out = new_dir(common, "theory", &args.network.network, start);
+    let ctx = context(common, out, "theory", false, &config, start, Sharding::Off)?;
+    write_parquet(&ctx.out.join("theory.parquet"), table, &ctx.run_id)?;
+    finish(&ctx, "theory", config, start)?;
+    Ok(ctx.out.join("theory.parquet"))
+}
+
+/// `nnqft fit`: writes `fits.parquet` and returns its Markdown table.
+pub fn fit(common: &Common, args: &crate::fit::FitArgs) -> Result<String> {
+    let start = provenance::unix_now();
+    let config = serde_json::json!({ "fit": args });
+    let (blocks, cutoff) = crate::fit::fit_file(args)?;
+    let out = new_dir(common, "fit", &args.network.network, start);
+    let ctx = context(common, out, "fit", false, &config, start, Sharding::Off)?;
+    write_parquet(&ctx.out.join("fits.parquet"), crate::fit::table(args, &blocks, cutoff), &ctx.run_id)?;
+    finish(&ctx, "fit", config, start)?;
+    Ok(crate::fit::markdown(&blocks))
 }

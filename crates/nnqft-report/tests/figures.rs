@@ -13,7 +13,7 @@ const EXPECTED: [&str; 6] = ["z-scores", "table5", "rg-flow", "six-point", "natu
 fn quick_profile_figures_are_sound() {
     let out: PathBuf = std::env::temp_dir().join(format!("nnqft-test-figures-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
-    let common = Common { out: out.clone(), seed: 20_200_818, threads: Some(2), no_progress: true };
+    let common = Common { out: Some(out.clone()), force: false, seed: 20_200_818, threads: Some(2), no_progress: true };
     let drawings = nnqft_report::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
     let names: Vec<&str> = drawings.iter().map(|d| d.name.as_str()).collect();
     for want in EXPECTED {

@@ -15,7 +15,8 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn quick(out: &Path) {
-    let common = Common { out: out.to_path_buf(), seed: 20_200_818, threads: Some(2), no_progress: true };
+    let common =
+        Common { out: Some(out.to_path_buf()), force: false, seed: 20_200_818, threads: Some(2), no_progress: true };
     nnqft_report::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
 }
 
@@ -251,8 +252,17 @@ fn resumed_blocks_give_identical_numbers() {
     // a resumed run reads the block back bit for bit
     let resumed = ctx(true, "h1").ensemble("block", &ens, 9).unwrap();
     assert_eq!(first.means, resumed.means);
-    // a corrupted cache under another configuration is never reused: it is recomputed
+    // ... and it did read it rather than sample again: a block altered under the same
+    // configuration comes back altered
     let path = out.join(".blocks/block.json");
+    let honest = std::fs::read_to_string(&path).unwrap();
+    let first_value = honest.find("\"means\":[[").unwrap() + "\"means\":[[".len();
+    let end = first_value + honest[first_value..].find(',').unwrap();
+    std::fs::write(&path, format!("{}1234.5{}", &honest[..first_value], &honest[end..])).unwrap();
+    let read = ctx(true, "h1").ensemble("block", &ens, 9).unwrap();
+    assert_eq!(read.means[0][0].to_bits(), 1234.5f64.to_bits(), "the resumed run did not read the cache");
+    std::fs::write(&path, honest).unwrap();
+    // a corrupted cache under another configuration is never reused: it is recomputed
     let text = std::fs::read_to_string(&path).unwrap().replace("\"means\":[[", "\"means\":[[1e300,");
     std::fs::write(&path, text).unwrap();
     let other = ctx(true, "h2").ensemble("block", &ens, 9).unwrap();

@@ -18,7 +18,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn common(out: &Path, seed: u64) -> Common {
-    Common { out: out.to_path_buf(), seed, threads: Some(2), no_progress: true }
+    Common { out: Some(out.to_path_buf()), force: false, seed, threads: Some(2), no_progress: true }
 }
 
 fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
@@ -27,6 +27,7 @@ fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
         out: out.to_path_buf(),
         threads: Some(1),
         no_progress: true,
+        force: false,
     })
 }
 
@@ -110,12 +111,8 @@ fn placeholders_carry_the_default_profile_through() {
 
 fn sample_args() -> SampleArgs {
     SampleArgs {
-        network: "erf".into(),
-        d_in: 1,
+        network: nnqft_report::options::NetworkArgs::paper("erf"),
         width: 4,
-        sigma_w: 1.0,
-        sigma_b: None,
-        x_set: None,
         nets: 9000,
         experiments: 3,
         estimator: "raw".into(),
@@ -224,7 +221,7 @@ fn a_killed_shard_resumes_to_the_identical_partial() {
         )),
     };
     let args = sample_args();
-    let act = nnqft_theory::Activation::parse(&args.network).unwrap();
+    let act = nnqft_theory::Activation::parse(&args.network.network).unwrap();
     let net = nnqft_theory::Network::new(act, 1, 1.0, act.paper_sigma_b()).unwrap();
     let xs = nnqft_theory::InputSet::scaling(act, 1).unwrap();
     let ens = nnqft_sampling::Ensemble::new(net, 4, xs, 9000, 3, nnqft_sampling::Estimator::Raw, 5).unwrap();

@@ -78,6 +78,19 @@ impl Estimator {
     }
 }
 
+impl std::str::FromStr for Estimator {
+    type Err = SamplingError;
+    fn from_str(s: &str) -> Result<Self> {
+        Estimator::parse(s)
+    }
+}
+
+impl std::fmt::Display for Estimator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A validated ensemble: `experiments` independent experiments of `nets` networks each.
 #[derive(Debug, Clone)]
 pub struct Ensemble {
@@ -114,6 +127,68 @@ impl EnsembleResult {
         let len = self.multisets[o].len();
         &self.means[o][e * len..(e + 1) * len]
     }
+    /// `G2` per experiment and multiset of order 2, experiment-major: entry
+    /// `e * multisets[0].len() + pos`.
+    pub fn g2(&self) -> &[f64] {
+        &self.means[0]
+    }
+    /// `G4` per experiment and multiset of order 4, experiment-major.
+    pub fn g4(&self) -> &[f64] {
+        &self.means[1]
+    }
+    /// `G6` per experiment and multiset of order 6, experiment-major.
+    pub fn g6(&self) -> &[f64] {
+        &self.means[2]
+    }
+}
+
+/// Named settings of an [`Ensemble`] ([`Ensemble::builder`]); [`Self::build`] validates them.
+#[derive(Debug, Clone)]
+pub struct EnsembleBuilder {
+    net: Network,
+    inputs: InputSet,
+    width: Option<usize>,
+    nets: u64,
+    experiments: usize,
+    estimator: Estimator,
+    seed: u64,
+}
+
+impl EnsembleBuilder {
+    /// Hidden width `N` (required, >= 1).
+    pub fn width(mut self, width: usize) -> Self {
+        self.width = Some(width);
+        self
+    }
+    /// Nets per experiment (>= 1; default 100,000).
+    pub fn nets(mut self, nets: u64) -> Self {
+        self.nets = nets;
+        self
+    }
+    /// Independent experiments (>= 1; default 10; standard errors need >= 2).
+    pub fn experiments(mut self, experiments: usize) -> Self {
+        self.experiments = experiments;
+        self
+    }
+    /// The estimator (default [`Estimator::Conditional`]).
+    pub fn estimator(mut self, estimator: Estimator) -> Self {
+        self.estimator = estimator;
+        self
+    }
+    /// Master seed (default 20,200,818, the command line's).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// The validated ensemble ([`Ensemble::new`]).
+    pub fn build(self) -> Result<Ensemble> {
+        let width = self.width.ok_or(SamplingError::OutOfRange {
+            field: "width",
+            value: "unset".into(),
+            allowed: "an integer >= 1 (set it with .width(N))",
+        })?;
+        Ensemble::new(self.net, width, self.inputs, self.nets, self.experiments, self.estimator, self.seed)
+    }
 }
 
 /// The tables every work item of a run shares.
@@ -144,6 +219,20 @@ fn check_positive(field: &'static str, value: u64, allowed: &'static str) -> Res
 }
 
 impl Ensemble {
+    /// An ensemble of `net` on `inputs` with named settings:
+    /// `Ensemble::builder(net, xs).width(20).nets(10_000).experiments(10).seed(1).build()?`.
+    pub fn builder(net: Network, inputs: InputSet) -> EnsembleBuilder {
+        EnsembleBuilder {
+            net,
+            inputs,
+            width: None,
+            nets: 100_000,
+            experiments: 10,
+            estimator: Estimator::Conditional,
+            seed: 20_200_818,
+        }
+    }
+
     /// Validates an ensemble: `width >= 1`, `nets >= 1`, `experiments >= 1`, inputs in the
     /// network's dimension, `bias_integrated` only for Gauss-net.
     pub fn new(

@@ -25,6 +25,6 @@ pub mod floor;
 pub mod seed;
 pub mod shard;
 
-pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleResult, Estimator, ItemSums, neumaier};
+pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums, neumaier};
 pub use error::{Result, SamplingError};
 pub use shard::Shard;

@@ -80,15 +80,6 @@ pub struct Table5Report {
     pub test_sets: Vec<TestSet>,
 }
 
-/// Fits, mapping a rank-deficient design to `None` (couplings not determined by the data).
-fn fit_or_singular(design: &Design, target: &[f64], model: Model, loss: Loss) -> Result<Option<nnqft_fit::Couplings>> {
-    match fit(design, target, model, loss) {
-        Ok(c) => Ok(Some(c)),
-        Err(nnqft_fit::FitError::Singular(_)) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
-
 const UNDETERMINED: [f64; 3] = [f64::NAN; 3];
 
 #[derive(serde::Deserialize)]
@@ -108,21 +99,87 @@ struct PaperRow {
     test_mse: f64,
 }
 
-/// The train (or test) regression problem of one network.
-struct Problem {
+/// The regression problem of Table 5 on one input set (paper section 5): the design of the
+/// vertex integrals `T0`, `T2`, `TNL` at a cutoff (weights: each multiset's multiplicity) and
+/// the GP four-point function `G4_GP`, so that `ΔG4 = G4 − G4_GP ≈ λ0 T0 + λ2 T2 + λNL TNL`.
+pub struct FitProblem {
     design: Design,
     gp4: Vec<f64>,
     inputs: InputSet,
 }
 
-fn problem(net: &Network, inputs: InputSet, cutoff: Cutoff) -> Result<Problem> {
-    let v = VertexIntegrals::compute(net, &inputs, cutoff)?;
-    let ms = &v.multisets[1];
-    let weights = (0..ms.len()).map(|p| ms.multiplicity(p) as f64).collect();
-    let design = Design::new(v.t0().values, v.t2().values, v.tnl().values, weights)?;
-    let k = nnqft_theory::kernel_matrix(net, &inputs)?;
-    let gp4 = WickSums::new(inputs.len(), 4)?.evaluate(&k).swap_remove(1);
-    Ok(Problem { design, gp4, inputs })
+/// One model fitted under one loss ([`FitProblem::fit_all`]).
+#[derive(Debug, Clone)]
+pub struct CouplingFit {
+    /// Model (M0..M3: which couplings are free).
+    pub model: Model,
+    /// Training loss.
+    pub loss: Loss,
+    /// `(λ0, λ2, λNL)`; NaN where the design does not determine them.
+    pub couplings: [f64; 3],
+    /// The design is rank deficient for this model.
+    pub singular: bool,
+    /// Mean absolute percentage error (%) on the fitted data.
+    pub mape: f64,
+    /// Mean squared error on the fitted data.
+    pub mse: f64,
+    /// Condition number of the scaled design (infinite when singular).
+    pub condition_number: Option<f64>,
+}
+
+impl FitProblem {
+    /// The problem of `net` on `inputs` with the vertex integrals cut off at `cutoff`.
+    pub fn new(net: &Network, inputs: InputSet, cutoff: Cutoff) -> Result<Self> {
+        let v = VertexIntegrals::compute(net, &inputs, cutoff)?;
+        let ms = &v.multisets[1];
+        let weights = (0..ms.len()).map(|p| ms.multiplicity(p) as f64).collect();
+        let design = Design::new(v.t0().values, v.t2().values, v.tnl().values, weights)?;
+        let k = nnqft_theory::kernel_matrix(net, &inputs)?;
+        let gp4 = WickSums::new(inputs.len(), 4)?.evaluate(&k).swap_remove(1);
+        Ok(Self { design, gp4, inputs })
+    }
+    /// The design.
+    pub fn design(&self) -> &Design {
+        &self.design
+    }
+    /// `G4_GP` per multiset of order 4.
+    pub fn gp4(&self) -> &[f64] {
+        &self.gp4
+    }
+    /// The input set.
+    pub fn inputs(&self) -> &InputSet {
+        &self.inputs
+    }
+    /// Fits `delta_g4` (`ΔG4` per multiset of order 4) with `model` under `loss`; `None`
+    /// where the design is rank deficient for the model (the couplings are not determined).
+    pub fn fit(&self, delta_g4: &[f64], model: Model, loss: Loss) -> Result<Option<nnqft_fit::Couplings>> {
+        match fit(&self.design, delta_g4, model, loss) {
+            Ok(c) => Ok(Some(c)),
+            Err(nnqft_fit::FitError::Singular(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+    /// Every model under every loss, with the losses on the fitted data.
+    pub fn fit_all(&self, delta_g4: &[f64]) -> Result<Vec<CouplingFit>> {
+        let mut out = Vec::new();
+        for model in Model::ALL {
+            for loss in Loss::ALL {
+                let c = self.fit(delta_g4, model, loss)?;
+                let couplings = c.map_or(UNDETERMINED, |c| c.values);
+                let l = evaluate(&self.design, delta_g4, &couplings, model)?;
+                out.push(CouplingFit {
+                    model,
+                    loss,
+                    couplings,
+                    singular: c.is_none(),
+                    mape: l.mape,
+                    mse: l.mse,
+                    condition_number: c.map_or(Some(f64::INFINITY), |c| c.condition_number),
+                });
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The estimator whose Monte Carlo couplings the summary sets against exact theory and the
@@ -155,14 +212,14 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5R
     for act in [Activation::Gauss, Activation::Relu, Activation::Erf] {
         let (width, cutoff) = setup(act);
         let net = Network::paper(act, 1)?;
-        let train = problem(&net, InputSet::table5_train(act), cutoff)?;
-        let test = problem(&net, InputSet::table5_test(act), cutoff)?;
+        let train = FitProblem::new(&net, InputSet::table5_train(act), cutoff)?;
+        let test = FitProblem::new(&net, InputSet::table5_test(act), cutoff)?;
         // exact
         let exact_train = FiniteWidthTheory::new(&net, &train.inputs)?.at_width(width)?.kappa4;
         let exact_test = FiniteWidthTheory::new(&net, &test.inputs)?.at_width(width)?.kappa4;
         for model in Model::ALL {
             for loss in Loss::ALL {
-                let c = fit_or_singular(&train.design, &exact_train, model, loss)?;
+                let c = train.fit(&exact_train, model, loss)?;
                 let values = c.map_or(UNDETERMINED, |c| c.values);
                 let tr = evaluate(&train.design, &exact_train, &values, model)?;
                 let te = evaluate(&test.design, &exact_test, &values, model)?;
@@ -186,7 +243,7 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5R
         }
         // Monte Carlo: every estimator, every experiment fitted separately
         for (est, nets) in monte_carlo_estimators(act, nets) {
-            let delta = |p: &Problem, set: u64| -> Result<Vec<Vec<f64>>> {
+            let delta = |p: &FitProblem, set: u64| -> Result<Vec<Vec<f64>>> {
                 let seed = block_seed(runner.seed(), &[act as u64, width as u64, set, 5]);
                 let ens = Ensemble::new(net, width, p.inputs.clone(), nets, experiments, est, seed)?;
                 let key = format!("table5-{}-{}-{}", act.name(), if set == 0 { "train" } else { "test" }, est.name());
@@ -214,7 +271,7 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5R
                 for loss in Loss::ALL {
                     let per_exp: Vec<Option<[f64; 3]>> = d_train
                         .iter()
-                        .map(|d| fit_or_singular(&train.design, d, model, loss).map(|c| c.map(|c| c.values)))
+                        .map(|d| train.fit(d, model, loss).map(|c| c.map(|c| c.values)))
                         .collect::<Result<_>>()?;
                     let singular = per_exp.iter().any(Option::is_none);
                     let flat: Vec<f64> = per_exp.iter().flat_map(|c| c.unwrap_or(UNDETERMINED)).collect();
@@ -222,8 +279,7 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5R
                     let couplings = [s.mean[0], s.mean[1], s.mean[2]];
                     let tr = evaluate(&train.design, &m_train, &couplings, model)?;
                     let te = evaluate(&test.design, &m_test, &couplings, model)?;
-                    let cn = fit_or_singular(&train.design, &m_train, model, Loss::Mse)?
-                        .map_or(Some(f64::INFINITY), |c| c.condition_number);
+                    let cn = train.fit(&m_train, model, Loss::Mse)?.map_or(Some(f64::INFINITY), |c| c.condition_number);
                     rows.push(Row {
                         network: act,
                         model,

@@ -68,10 +68,17 @@ impl InputSet {
                 continue;
             }
             let p: std::result::Result<Vec<f64>, _> = line.split_whitespace().map(str::parse::<f64>).collect();
-            points.push(p.map_err(|e| TheoryError::InputFile {
+            let p = p.map_err(|e| TheoryError::InputFile {
                 path: name.clone(),
                 reason: format!("line {}: {e}", lineno + 1),
-            })?);
+            })?;
+            if let Some(v) = p.iter().find(|v| !v.is_finite()) {
+                return Err(TheoryError::InputFile {
+                    path: name,
+                    reason: format!("line {}: coordinate {v} is not finite (allowed: finite numbers)", lineno + 1),
+                });
+            }
+            points.push(p);
         }
         Self::new(name, &points)
     }
@@ -81,7 +88,13 @@ impl InputSet {
         let text = std::fs::read_to_string(path)
             .map_err(|e| TheoryError::InputFile { path: path.display().to_string(), reason: e.to_string() })?;
         let name = path.file_stem().map_or_else(|| "file".to_string(), |s| s.to_string_lossy().into_owned());
-        Self::parse(name, &text)
+        // errors of the file's contents name the path, not only the set
+        Self::parse(name, &text).map_err(|e| match e {
+            TheoryError::InputFile { reason, .. } => {
+                TheoryError::InputFile { path: path.display().to_string(), reason }
+            }
+            e => e,
+        })
     }
 
     /// One of the paper's sets by name: `scaling-{erf,relu,gauss}-d{1,2,3}`,

@@ -51,6 +51,19 @@ impl Activation {
     }
 }
 
+impl std::str::FromStr for Activation {
+    type Err = TheoryError;
+    fn from_str(s: &str) -> Result<Self> {
+        Activation::parse(s)
+    }
+}
+
+impl std::fmt::Display for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A single-hidden-layer network family
 /// `f(x) = b1 + sum_j v_j phi(w_j . x + b_j; x)` with
 /// `w_j ~ N(0, sigma_w^2/d)` per component, `b_j, b1 ~ N(0, sigma_b^2)`, `v_j ~ N(0, sigma_w^2/N)`.

@@ -12,6 +12,17 @@ const EXACT_TOL: f64 = 1e-12;
 const D1_TOL: f64 = 1e-10;
 /// Required accuracy of quadratures at d = 2, 3 (issue 2).
 const D23_TOL: f64 = 1e-6;
+
+/// The accuracy the moments' docs claim for a quadrature over `D = d + (sigma_b > 0)`
+/// dimensions (~1e-13 at D = 2, ~1e-9 at D = 3, ~2e-8 at D = 4), with a factor 10 of headroom.
+fn claimed_tol(d: usize, sigma_b: f64) -> f64 {
+    match d + usize::from(sigma_b > 0.0) {
+        0 | 1 => D1_TOL,
+        2 => 1e-12,
+        3 => 1e-8,
+        _ => 2e-7,
+    }
+}
 /// Bound on |z| of Monte Carlo against theory, on every multiset.
 const Z_BOUND: f64 = 4.0;
 
@@ -68,7 +79,7 @@ fn second_moments_reproduce_the_kernels() {
                 let net = Network::new(act, d, 1.2, sb).unwrap();
                 let xs = InputSet::scaling(act, d).unwrap();
                 let mo = NeuronMoments::compute(&net, &xs).unwrap();
-                let tol = if d == 1 { D1_TOL } else { D23_TOL };
+                let tol = claimed_tol(d, sb);
                 let scale = mo.values[0].iter().fold(0.0f64, |a, v| a.max(v.abs()));
                 for (pos, p) in mo.multisets[0].iter().enumerate() {
                     let k = kernel_g(&net, xs.point(p[0] as usize), xs.point(p[1] as usize)) / 1.44;
@@ -334,10 +345,11 @@ fn erf_moments_at_three_dimensions_reach_the_target() {
     let net = Network::paper(Activation::Erf, 3).unwrap();
     let xs = InputSet::scaling(Activation::Erf, 3).unwrap();
     let mo = NeuronMoments::compute(&net, &xs).unwrap();
-    assert!(mo.relative_accuracy.iter().all(|a| *a < D23_TOL), "{:?}", mo.relative_accuracy);
+    let tol = claimed_tol(3, net.sigma_b());
+    assert!(mo.relative_accuracy.iter().all(|a| *a < tol), "{:?}", mo.relative_accuracy);
     let scale = mo.values[0].iter().fold(0.0f64, |a, v| a.max(v.abs()));
     for (pos, p) in mo.multisets[0].iter().enumerate() {
         let k = kernel_g(&net, xs.point(p[0] as usize), xs.point(p[1] as usize));
-        assert!((mo.values[0][pos] - k).abs() < D23_TOL * scale, "{p:?}");
+        assert!((mo.values[0][pos] - k).abs() < tol * scale, "{p:?}");
     }
 }

@@ -1,0 +1,82 @@
+//! `nnqft`: neural networks as quantum field theories (Halverson, Maiti, Stoner,
+//! arXiv:2008.08601) from the command line.
+//!
+//! - `nnqft sample`: sample an ensemble of one-hidden-layer networks and measure its 2-, 4-
+//!   and 6-point correlation functions with standard errors, beside the GP (free theory)
+//!   and, where it exists, the exact finite-width theory (`correlators.parquet`).
+//! - `nnqft theory`: the GP and exact finite-width correlators alone (`theory.parquet`).
+//! - `nnqft fit`: the EFT couplings of the paper's Table 5 fitted to a `correlators.parquet`
+//!   (`fits.parquet`, and a Markdown table on stdout).
+//!
+//! Each command writes a new folder of its own (default `nnqft-out/...`) with a
+//! `provenance.json`; a folder holding other reports is only replaced with `--force`.
+
+use clap::{Parser, Subcommand};
+use nnqft_report::command_line;
+use nnqft_report::fit::FitArgs;
+use nnqft_report::sample::SampleArgs;
+use nnqft_report::theory::TheoryArgs;
+use nnqft_report::{Common, reproduce};
+use std::process::ExitCode;
+
+/// Neural networks as quantum field theories: sample network ensembles, compare their
+/// correlation functions with free (GP) and exact finite-width theory, fit EFT couplings.
+#[derive(Parser)]
+#[command(name = "nnqft", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sample an ensemble of networks and measure its 2-, 4- and 6-point functions.
+    ///
+    /// Networks f(x) = sum_i W1_i phi(W0_i x + b0_i) + b1 with one hidden layer of width N;
+    /// G(2), G(4), G(6) on every multiset of the x-set, averaged over the nets of each
+    /// experiment, with standard errors over the experiments. Writes correlators.parquet
+    /// (measured, GP and exact columns) and provenance.json; prints the throughput.
+    Sample {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        args: SampleArgs,
+    },
+    /// GP and exact finite-width correlators of a network on an x-set.
+    ///
+    /// The GP (infinite-width, free theory) correlators and, at the widths given with
+    /// --widths, the exact finite-width correlators and connected 4- and 6-point functions
+    /// (kappa4, kappa6). Writes theory.parquet and provenance.json.
+    Theory {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        args: TheoryArgs,
+    },
+    /// Fit the EFT couplings of the paper's Table 5 to a correlators.parquet.
+    ///
+    /// Models M0..M3 (which of the quartic couplings lambda0, lambda2, lambdaNL are free; vertex
+    /// integrals cut off at Lambda) fitted to the measured Delta G4 = G4 - G4_GP of each block
+    /// of the file, under MSE and MAPE. Give the network options the sample used. Writes
+    /// fits.parquet and provenance.json and prints the table.
+    Fit {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        args: FitArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli: Cli = match command_line::parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    command_line::exit(match cli.command {
+        Command::Sample { common, args } => reproduce::sample(&common, &args, None),
+        Command::Theory { common, args } => reproduce::theory(&common, &args).map(|path| {
+            println!("{}", path.display());
+        }),
+        Command::Fit { common, args } => reproduce::fit(&common, &args).map(|table| print!("{table}")),
+    })
+}

@@ -1,0 +1,119 @@
+//! The `nnqft` command line end to end: `sample`, `theory` and `fit` agree with each other
+//! and with the library, each writes a new folder of its own, and bad input gives one line.
+
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nnqft-cli-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn nnqft(cwd: &Path, args: &[&str]) -> (bool, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_nnqft")).args(args).current_dir(cwd).output().unwrap();
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+fn read(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
+}
+
+fn floats(df: &DataFrame, col: &str) -> Vec<Option<f64>> {
+    let ca = df.column(col).unwrap().f64().unwrap();
+    (0..ca.len()).map(|i| ca.get(i)).collect()
+}
+
+/// The one folder under `cwd/nnqft-out` whose name starts with `prefix`.
+fn made(cwd: &Path, prefix: &str) -> PathBuf {
+    let found: Vec<PathBuf> = std::fs::read_dir(cwd.join("nnqft-out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    found[0].clone()
+}
+
+#[test]
+fn sample_theory_and_fit_agree() {
+    let cwd = temp_dir("agree");
+    let (ok, out, err) = nnqft(
+        &cwd,
+        &["sample", "--network", "erf", "--width", "5", "--nets", "20000", "--experiments", "4", "--no-progress"],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("nets/s"), "{out}");
+    let sample = made(&cwd, "erf-N5-");
+    let (ok, out, err) = nnqft(&cwd, &["theory", "--network", "erf", "--widths", "5,50"]);
+    assert!(ok, "{err}");
+    let theory_file = PathBuf::from(out.trim());
+    let theory_file = if theory_file.is_absolute() { theory_file } else { cwd.join(theory_file) };
+    let (c, t) = (read(&sample.join("correlators.parquet")), read(&theory_file));
+    // theory: 21 + 126 + 462 multisets of 6 points, at two widths
+    assert_eq!(t.height(), 2 * (21 + 126 + 462));
+    assert_eq!(c.height(), 21 + 126 + 462);
+    // the sample's GP and exact columns are the theory's at N = 5, bit for bit
+    let first = t.head(Some(c.height()));
+    assert_eq!(floats(&c, "g_gp"), floats(&first, "g_gp"));
+    assert_eq!(floats(&c, "g_exact"), floats(&first, "g_exact"));
+    // kappa4 of the theory is g_exact - g_gp at n = 4
+    let (n, ex, gp, k) = (
+        first.column("n").unwrap().i64().unwrap(),
+        floats(&first, "g_exact"),
+        floats(&first, "g_gp"),
+        floats(&first, "connected_exact"),
+    );
+    for i in 0..first.height() {
+        if n.get(i) == Some(4) {
+            let (e, g, k) = (ex[i].unwrap(), gp[i].unwrap(), k[i].unwrap());
+            assert!((e - g - k).abs() <= 1e-12 * e.abs(), "row {i}: {e} - {g} != {k}");
+        }
+    }
+    // fit: the models of Table 5 on the sampled Delta G4, as the library fits them
+    let (ok, out, err) = nnqft(&cwd, &["fit", sample.to_str().unwrap(), "--network", "erf"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("| 5 | conditional | M3 | mse |"), "{out}");
+    let fits = read(&made(&cwd, "fit-erf-").join("fits.parquet"));
+    assert_eq!(fits.height(), 8); // 4 models x 2 losses
+    let (net, xs) = nnqft_report::options::NetworkArgs::paper("erf").resolve().unwrap();
+    let problem =
+        nnqft_study::table5::FitProblem::new(&net, xs, nnqft_study::table5::setup(net.activation()).1).unwrap();
+    let (cn, cm, cg) = (c.column("n").unwrap().i64().unwrap(), floats(&c, "g_mean"), floats(&c, "g_gp"));
+    let delta: Vec<f64> =
+        (0..c.height()).filter(|&i| cn.get(i) == Some(4)).map(|i| cm[i].unwrap() - cg[i].unwrap()).collect();
+    let want = problem.fit_all(&delta).unwrap();
+    let lambda0 = floats(&fits, "lambda0");
+    for (row, f) in want.iter().enumerate() {
+        assert_eq!(lambda0[row], f.couplings[0].is_finite().then_some(f.couplings[0]), "{f:?}");
+    }
+    // fitting with the options of another x-set is refused, naming them
+    let (ok, _, err) = nnqft(&cwd, &["fit", sample.to_str().unwrap(), "--network", "erf", "--sigma-w", "1.2"]);
+    assert!(!ok && err.contains("--sigma-w"), "{err}");
+    let _ = std::fs::remove_dir_all(&cwd);
+}
+
+#[test]
+fn bad_input_gives_one_line_naming_the_option() {
+    let cwd = temp_dir("bad");
+    for (args, needle) in [
+        (vec!["sample", "--network", "softplus", "--width", "5"], "network"),
+        (vec!["sample", "--network", "erf", "--width", "0"], "width"),
+        (vec!["sample", "--network", "erf", "--width", "5", "--experiments", "1"], "experiments"),
+        (vec!["sample", "--network", "erf", "--width", "5", "--sigma-w", "nan"], "sigma_w"),
+        (vec!["theory", "--network", "erf", "--widths", "0"], "width"),
+        (vec!["theory", "--network", "erf", "--x-set", "no-such-set"], "no-such-set"),
+        (vec!["fit", "/nonexistent/correlators.parquet", "--network", "erf"], "/nonexistent"),
+        (vec!["fit", ".", "--network", "erf", "--cutoff=-1"], "cutoff"),
+    ] {
+        let (ok, _, err) = nnqft(&cwd, &args);
+        assert!(!ok, "{args:?} should fail");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: not one line: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    // nothing was written
+    assert!(!cwd.join("nnqft-out").exists() || std::fs::read_dir(cwd.join("nnqft-out")).unwrap().next().is_none());
+    let _ = std::fs::remove_dir_all(&cwd);
+}
