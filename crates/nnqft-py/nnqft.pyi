@@ -56,7 +56,7 @@ def exact(
     sigma_b: float | None = None,
 ) -> Table: ...
 def fit(
-    table: Union[Mapping[str, Any], Any],
+    table: Union[Mapping[str, Any], str, os.PathLike[str], Any],
     *,
     x: XSet | None = None,
     sigma_w: float = 1.0,

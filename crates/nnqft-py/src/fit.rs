@@ -25,8 +25,9 @@ pub fn table5_cutoff(act: Activation) -> Cutoff {
 }
 
 /// The columns `fit` reads.
-const TABLE_ALLOWED: &str = "a dict of columns (or a pandas / polars DataFrame) as returned by nnqft.sample or \
-nnqft.exact, with columns network, d_in, width, n, indices, g_gp and the fitted column, for one ensemble";
+const TABLE_ALLOWED: &str = "a dict of columns (or a pandas / polars DataFrame, or the path of a correlators.parquet \
+file) as returned by nnqft.sample, nnqft.exact or cargo xtask sample, with columns network, d_in, width, n, \
+indices, g_gp and the fitted column, for one ensemble";
 
 /// One fitted row.
 struct Fitted {
@@ -49,12 +50,14 @@ struct Fitted {
 /// under the losses mse and mape (percent).
 ///
 /// `table`: a dict of columns (or a pandas / polars DataFrame) of one ensemble, as returned
-/// by `nnqft.sample` or `nnqft.exact`; its network, d_in and width are read from it. `x`,
+/// by `nnqft.sample` or `nnqft.exact`, or the path of the `correlators.parquet` of
+/// `cargo xtask sample` (read with pyarrow, if installed); its network, d_in and width are
+/// read from it. `x`,
 /// `sigma_w`, `sigma_b` must be those the table was made with (default: the paper's
 /// scaling set and priors): the table names multisets by point indices only, so just the
-/// number of points of `x` can be checked against it. `cutoff`: Lambda > 0 or `inf`; default the paper's Table 5
-/// cutoff (inf for gauss, 100 for erf and relu). `models`, `losses`: lists of names
-/// (default all). Returns a dict of columns with the names of `table5.parquet`: network,
+/// number of points of `x` can be checked against it. `cutoff`: Lambda > 0 or `inf`;
+/// default the paper's Table 5 cutoff (inf for gauss, 100 for erf and relu). `models`,
+/// `losses`: a name or a list of names (default all). Returns a dict of columns with the names of `table5.parquet`: network,
 /// model, loss, source, estimator, lambda0, lambda2, lambda_nl, train_mape, train_mse,
 /// condition_number, determined, width, cutoff. Couplings a model does not fit are 0; a
 /// rank-deficient design gives NaN couplings and determined = "no". Raises ValueError for
@@ -83,6 +86,8 @@ pub fn fit<'py>(
         "g_exact" => "exact",
         _ => return Err(invalid("column", &column, "g_mean or g_exact")),
     };
+    let parquet = parquet_columns(table)?;
+    let table = parquet.as_ref().unwrap_or(table);
     let network = single(&text_column(table, "network")?, "network")?;
     let act = Activation::parse(&network).map_err(|e| value_error_in("table", e))?;
     let d_in = single(&text_of_numbers(&real_column(table, "d_in")?), "d_in")?;
@@ -198,6 +203,21 @@ fn fit_one(design: &Design, target: &[f64], model: Model, loss: Loss) -> Result<
         condition_number: c.map_or(f64::INFINITY, |c| c.condition_number.unwrap_or(f64::NAN)),
         determined: c.is_some(),
     })
+}
+
+/// A path (str or `os.PathLike`) read as a Parquet file into a dict of columns with
+/// pyarrow, if installed; `None` for anything else.
+fn parquet_columns<'py>(table: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = table.py();
+    let pathlike = py.import("os")?.getattr("PathLike")?;
+    if !table.is_instance_of::<PyString>() && !table.is_instance(&pathlike)? {
+        return Ok(None);
+    }
+    let parquet = py
+        .import("pyarrow.parquet")
+        .map_err(|_| invalid("table", "a path (reading Parquet needs pyarrow: pip install pyarrow)", TABLE_ALLOWED))?;
+    let read = parquet.call_method1("read_table", (table,)).and_then(|t| t.call_method0("to_pydict"));
+    read.map(Some).map_err(|e| invalid("table", format!("a path that pyarrow cannot read ({e})"), TABLE_ALLOWED))
 }
 
 /// Whether the table has a column `name` (`name in table` for a dict or a DataFrame).

@@ -109,6 +109,13 @@ def test_sample_is_the_cli_bit_for_bit(root, cli, tmp_path):
                 theirs = np.array([math.nan if v is None else v for v in theirs], dtype=mine[name].dtype)
                 # bit for bit (NaN where the CLI writes null)
                 assert np.array_equal(mine[name], theirs, equal_nan=mine[name].dtype.kind == "f"), name
+        if k == 0:  # fit reads the CLI's file (pathlib.Path or str) as it reads the dict
+            from_dict = nnqft.fit(mine)
+            for path in (out / "correlators.parquet", str(out / "correlators.parquet")):
+                from_file = nnqft.fit(path)
+                assert from_file["model"] == from_dict["model"]
+                for name in ("lambda0", "lambda2", "lambda_nl", "train_mse"):
+                    assert np.array_equal(from_file[name], from_dict[name], equal_nan=True), name
 
 
 def test_sample_does_not_depend_on_threads():
@@ -313,6 +320,7 @@ def test_fit_rejects():
     check_value_error(lambda: nnqft.fit(t, column="g_exact", x=[0.1, 0.2, 0.3]), "x")  # not the table's x-set
     check_value_error(lambda: nnqft.fit({"network": ["erf"]}), "table")
     check_value_error(lambda: nnqft.fit(42), "table")
+    check_value_error(lambda: nnqft.fit("/no/such/correlators.parquet"), "table")
     mixed = {k: (list(v) + list(v)) for k, v in t.items()}
     mixed["width"] = [5] * len(t["n"]) + [6] * len(t["n"])
     check_value_error(lambda: nnqft.fit(mixed, column="g_exact"), "table")
