@@ -14,10 +14,10 @@ import pytest
 
 import nnqft
 
-#: Every |z| = |g_mean - g_exact| / g_stderr of a fixed-seed sample must be below this. With
-#: 20 experiments z follows Student's t with 19 degrees of freedom, and the seeds below give
-#: max |z| = 2.5 over about 600 multisets per network; 4 leaves room for any platform's
-#: last-bit differences in libm-free code (there are none expected: the sampler is bit-exact).
+#: Every |z| = |g_mean - g_exact| / g_stderr of a fixed-seed sample must be at most this.
+#: With 20 experiments z follows Student's t with 19 degrees of freedom (P(|t| > 4) = 8e-4
+#: per value); the multisets of one ensemble are strongly correlated, and the fixed seeds
+#: below give max |z| = 2.5. The sampler is bit-exact, so the test is deterministic.
 Z_BOUND = 4.0
 
 CORRELATOR_COLUMNS = [
