@@ -8,7 +8,7 @@ use crate::configuration::{Configuration, as_float_array, real, text};
 use crate::error::{invalid, value_error, value_error_in};
 use crate::table::Table;
 use nnqft_fit::{Couplings, Design, FitError, Loss, Model, evaluate};
-use nnqft_theory::{Activation, Cutoff, VertexIntegrals};
+use nnqft_theory::{Activation, Cutoff, TheoryError, VertexIntegrals};
 use numpy::PyArrayMethods;
 use pyo3::PyTypeInfo;
 use pyo3::prelude::*;
@@ -133,7 +133,10 @@ pub fn fit<'py>(
     let delta: HashMap<&str, f64> =
         (0..len).filter(|&i| n[i] == "4").map(|i| (indices[i].as_str(), delta_g4[i])).collect();
     let fitted = py.detach(|| -> PyResult<(Vec<Fitted>, f64)> {
-        let v = VertexIntegrals::compute(&c.net, &c.inputs, cutoff).map_err(value_error)?;
+        let v = VertexIntegrals::compute(&c.net, &c.inputs, cutoff).map_err(|e| match e {
+            TheoryError::Divergent(_) => value_error_in("cutoff", e),
+            other => value_error(other),
+        })?;
         let ms = &v.multisets[1];
         if delta.len() != ms.len() {
             return Err(invalid(
@@ -154,7 +157,9 @@ pub fn fit<'py>(
             })
             .collect::<PyResult<Vec<f64>>>()?;
         let weights = (0..ms.len()).map(|p| ms.multiplicity(p) as f64).collect();
-        let design = Design::new(v.t0().values, v.t2().values, v.tnl().values, weights).map_err(value_error)?;
+        let design = Design::new(v.t0().values, v.t2().values, v.tnl().values, weights).map_err(|e| {
+            value_error_in("cutoff", format!("{e} (the vertex integrals are not finite at this cutoff)"))
+        })?;
         let mut rows = Vec::new();
         for &model in &models {
             for &loss in &losses {

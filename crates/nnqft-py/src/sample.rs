@@ -29,7 +29,8 @@ struct Sampled {
 /// Returns a dict of columns with the names of `correlators.parquet`: `network`, `d_in`,
 /// `width`, `n`, `indices`, `estimator`, `g_mean` (mean over experiments), `g_stderr`
 /// (its standard error), `g_std_experiments`, `g_gp` (the GP value) and `g_exact` (exact
-/// finite-width theory; NaN where it does not cover the network). `pandas.DataFrame(d)` and
+/// finite-width theory; NaN where it does not cover the network, and for erf beyond
+/// d_in = 3, where its quadrature would take hours). `pandas.DataFrame(d)` and
 /// `polars.DataFrame(d)` take it as it is.
 ///
 /// Arguments: `network` in erf, relu, gauss; `width` (N) >= 1; `nets` per experiment >= 1;

@@ -4,8 +4,10 @@
 
 use crate::configuration::{Configuration, integer};
 use crate::correlators::{Rows, flatten};
-use crate::error::value_error;
-use nnqft_theory::{ExactCorrelators, FiniteWidthTheory, InputSet, Multisets, Network, WickSums, kernel_matrix};
+use crate::error::{invalid, value_error};
+use nnqft_theory::{
+    Activation, ExactCorrelators, FiniteWidthTheory, InputSet, Multisets, Network, WickSums, kernel_matrix,
+};
 use numpy::{PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -31,13 +33,36 @@ impl GpCorrelators {
     }
 }
 
+/// Largest dimension `D` of the Erf-net moment quadrature (`D = d_in + 1`, or `d_in` when
+/// `sigma_b = 0`): a tensor rule in `D` dimensions takes about 20 s at `D = 4` and grows by
+/// two orders of magnitude per dimension beyond (`nnqft_theory::moments`).
+const MAX_ERF_QUADRATURE_DIMENSION: usize = 4;
+
+/// Whether exact theory finishes in reasonable time for this network: a `ValueError` naming
+/// `d_in` for Erf-nets whose moment quadrature would take hours.
+pub fn check_exact_in_reach(net: &Network) -> PyResult<()> {
+    let dims = net.d_in() + usize::from(net.sigma_b() > 0.0);
+    if net.activation() == Activation::Erf && dims > MAX_ERF_QUADRATURE_DIMENSION {
+        return Err(invalid(
+            "d_in",
+            net.d_in(),
+            "1 to 3 for exact erf theory (1 to 4 with sigma_b = 0): its moments are a quadrature in \
+d_in + 1 dimensions, about 20 s at 4 and hours beyond",
+        ));
+    }
+    Ok(())
+}
+
 /// The exact correlators at one width, or `None` where the theory does not cover the network
-/// (as the CLI writes a null `g_exact` then).
+/// (as the CLI writes a null `g_exact` then) or would take hours ([`check_exact_in_reach`]).
 pub fn exact_if_available(
     net: &Network,
     inputs: &InputSet,
     width: usize,
 ) -> nnqft_theory::Result<Option<ExactCorrelators>> {
+    if check_exact_in_reach(net).is_err() {
+        return Ok(None);
+    }
     FiniteWidthTheory::new(net, inputs).ok().map(|t| t.at_width(width)).transpose()
 }
 
@@ -95,7 +120,8 @@ pub fn kernel<'py>(
 /// `g_exact`, `kappa`): `g_exact` is the exact correlator at this width and `kappa` the
 /// n-th cumulant (K for n = 2, kappa4 ~ 1/N for n = 4, kappa6 ~ 1/N^2 for n = 6).
 /// `width` is an integer >= 1; other arguments as for `gp`. Raises ValueError for invalid
-/// arguments and for networks the exact theory does not cover.
+/// arguments and for networks the exact theory does not cover (erf beyond d_in = 3, whose
+/// quadrature would take hours; relu at d_in = 3 with sigma_b > 0).
 #[pyfunction]
 #[pyo3(signature = (network, width, *, x = None, d_in = None, sigma_w = None, sigma_b = None),
     text_signature = "(network, width, *, x=None, d_in=None, sigma_w=1.0, sigma_b=None)")]
@@ -110,6 +136,7 @@ pub fn exact<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let width = integer(width, "width", 1, "an integer >= 1")? as usize;
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
+    check_exact_in_reach(&c.net)?;
     let (theory, exact) = py
         .detach(|| -> nnqft_theory::Result<_> {
             let theory = FiniteWidthTheory::new(&c.net, &c.inputs)?;

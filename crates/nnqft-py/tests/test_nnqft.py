@@ -165,6 +165,9 @@ def test_sample_accepts_points_as_arrays_and_files(tmp_path):
         assert np.array_equal(t["g_mean"], by_name["g_mean"])
     two_d = nnqft.sample("relu", 3, nets=500, experiments=2, x=[[0.5, 1.0], [1.0, 0.5]])
     assert set(two_d["d_in"]) == {2}
+    # erf in d_in = 5: sampled, g_exact left NaN (its quadrature would take hours)
+    five_d = nnqft.sample("erf", 3, nets=500, experiments=2, x=np.eye(5)[:2])
+    assert np.all(np.isnan(five_d["g_exact"])) and np.all(np.isfinite(five_d["g_mean"]))
 
 
 # --- gp, kernel, exact -------------------------------------------------------------------
@@ -305,6 +308,8 @@ def test_theory_functions_reject(fn, bad, field):
 
 
 def test_exact_rejects():
+    # exact erf theory beyond d_in = 3 would be a quadrature of hours: refused at once
+    check_value_error(lambda: nnqft.exact("erf", 5, x=np.ones((2, 4))), "d_in")
     check_value_error(lambda: nnqft.exact("erf", 0), "width")
     check_value_error(lambda: nnqft.exact("erf", "5"), "width")
     check_value_error(lambda: nnqft.exact("gelu", 5), "network")
@@ -317,6 +322,9 @@ def test_fit_rejects():
     check_value_error(lambda: nnqft.fit(t, column="g_exact", models=["M4"]), "model")
     check_value_error(lambda: nnqft.fit(t, column="g_exact", losses=[]), "losses")
     check_value_error(lambda: nnqft.fit(t, column="g_exact", cutoff=-1.0), "cutoff")
+    relu = nnqft.exact("relu", 5)
+    with pytest.raises(ValueError, match="cutoff.*divergent"):  # relu's vertex integrals need a finite cutoff
+        nnqft.fit(relu, column="g_exact", cutoff=math.inf)
     check_value_error(lambda: nnqft.fit(t, column="g_exact", x=[0.1, 0.2, 0.3]), "x")  # not the table's x-set
     check_value_error(lambda: nnqft.fit({"network": ["erf"]}), "table")
     check_value_error(lambda: nnqft.fit(42), "table")
