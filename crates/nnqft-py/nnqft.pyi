@@ -1,0 +1,68 @@
+"""Type stubs of the `nnqft` extension module (crates/nnqft-py); the docstrings are in the module."""
+
+import os
+from typing import Any, Mapping, Sequence, Union
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+DEFAULT_SEED: int
+MAX_POINTS: int
+
+#: A paper x-set name (e.g. "scaling-erf-d1", "table5-train-relu"), a path to an x-set file,
+#: or points: a 1-D array (d_in = 1) or a 2-D array of shape (m, d_in).
+XSet = Union[str, os.PathLike[str], npt.ArrayLike]
+#: A dict of equally long columns: NumPy arrays for numbers, lists of str for text.
+Table = dict[str, Union[npt.NDArray[np.float64], npt.NDArray[np.int64], list[str], list[Union[str, None]]]]
+
+def sample(
+    network: str,
+    width: int,
+    *,
+    nets: int = 100000,
+    experiments: int = 10,
+    x: XSet | None = None,
+    d_in: int | None = None,
+    sigma_w: float = 1.0,
+    sigma_b: float | None = None,
+    estimator: str = "conditional",
+    seed: int = 20200818,
+    threads: int | None = None,
+) -> Table: ...
+def gp(
+    network: str,
+    *,
+    x: XSet | None = None,
+    d_in: int | None = None,
+    sigma_w: float = 1.0,
+    sigma_b: float | None = None,
+) -> Table: ...
+def kernel(
+    network: str,
+    *,
+    x: XSet | None = None,
+    d_in: int | None = None,
+    sigma_w: float = 1.0,
+    sigma_b: float | None = None,
+) -> npt.NDArray[np.float64]: ...
+def exact(
+    network: str,
+    width: int,
+    *,
+    x: XSet | None = None,
+    d_in: int | None = None,
+    sigma_w: float = 1.0,
+    sigma_b: float | None = None,
+) -> Table: ...
+def fit(
+    table: Union[Mapping[str, Any], str, os.PathLike[str], Any],
+    *,
+    x: XSet | None = None,
+    sigma_w: float = 1.0,
+    sigma_b: float | None = None,
+    cutoff: float | None = None,
+    models: Union[str, Sequence[str], None] = None,
+    losses: Union[str, Sequence[str], None] = None,
+    column: str = "g_mean",
+) -> Table: ...

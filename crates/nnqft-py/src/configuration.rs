@@ -1,0 +1,174 @@
+//! The arguments every function shares, validated: the network family (`network`, `d_in`,
+//! `sigma_w`, `sigma_b`), the input set `x` (a paper set's name, a file, or an array of
+//! points) and integer counts. Resolved exactly as `cargo xtask sample` resolves its options,
+//! so that the same arguments describe the same ensemble.
+
+use crate::error::{invalid, value_error, value_error_in};
+use nnqft_theory::{Activation, InputSet, Network, TheoryError};
+use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+use std::path::{Path, PathBuf};
+
+/// The largest input set the functions accept: `m = 40` points already have 8.1 million
+/// order-6 multisets (65 MB per vector of `G6`), and larger sets would exhaust memory
+/// rather than fail.
+pub const MAX_POINTS: usize = 40;
+
+/// The allowed range of `x`, in words.
+const X_ALLOWED: &str = "a paper x-set name (e.g. scaling-erf-d1, table5-train-relu), a path to an x-set file, \
+or finite points as a 1-D array (d_in = 1) or a 2-D array of shape (m, d_in), 1 <= m <= 40";
+
+/// A validated network family and input set.
+#[derive(Debug, Clone)]
+pub struct Configuration {
+    /// The network family.
+    pub net: Network,
+    /// The input points.
+    pub inputs: InputSet,
+}
+
+impl Configuration {
+    /// Resolves the shared arguments as the CLI does. `d_in = None` takes the dimension of the
+    /// points of `x` (1 without `x`, which then is the paper's scaling set); `sigma_b = None`
+    /// takes the paper's (1 for erf and gauss, 0 for relu).
+    pub fn new(
+        act: Activation,
+        d_in: Option<u64>,
+        sigma_w: f64,
+        sigma_b: Option<f64>,
+        x: Option<InputSet>,
+    ) -> PyResult<Self> {
+        let d_in = match (&x, d_in) {
+            (Some(xs), Some(d)) if xs.d_in() as u64 != d => {
+                return Err(invalid("d_in", d, &format!("the dimension of the points of x ({}), or None", xs.d_in())));
+            }
+            (Some(xs), _) => xs.d_in(),
+            (None, d) => {
+                let d = d.unwrap_or(1);
+                usize::try_from(d).map_err(|_| invalid("d_in", d, "1, 2 or 3 for the paper's x-sets"))?
+            }
+        };
+        let net = Network::new(act, d_in, sigma_w, sigma_b.unwrap_or(act.paper_sigma_b())).map_err(value_error)?;
+        let inputs = match x {
+            Some(xs) => xs,
+            None => InputSet::scaling(act, d_in).map_err(value_error)?,
+        };
+        if inputs.len() > MAX_POINTS {
+            return Err(invalid("x", format!("a set of {} points", inputs.len()), X_ALLOWED));
+        }
+        Ok(Self { net, inputs })
+    }
+
+    /// Reads the shared Python arguments; `sigma_w = None` is 1.
+    pub fn from_args(
+        network: &Bound<'_, PyAny>,
+        x: Option<&Bound<'_, PyAny>>,
+        d_in: Option<&Bound<'_, PyAny>>,
+        sigma_w: Option<&Bound<'_, PyAny>>,
+        sigma_b: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let act = activation(network)?;
+        let d_in = d_in.map(|d| integer(d, "d_in", 1, "an integer >= 1")).transpose()?;
+        let sigma_w = sigma_w.map_or(Ok(1.0), |s| real(s, "sigma_w", "finite and >= 0"))?;
+        let sigma_b = sigma_b.map(|s| real(s, "sigma_b", "finite and >= 0")).transpose()?;
+        let x = x.map(input_set).transpose()?;
+        Self::new(act, d_in, sigma_w, sigma_b, x)
+    }
+}
+
+/// The activation named by `network`.
+pub fn activation(network: &Bound<'_, PyAny>) -> PyResult<Activation> {
+    Activation::parse(&text(network, "network", "one of erf, relu, gauss")?).map_err(value_error)
+}
+
+/// A string argument.
+pub fn text(value: &Bound<'_, PyAny>, field: &str, allowed: &str) -> PyResult<String> {
+    match value.cast::<PyString>() {
+        Ok(s) => Ok(s.to_str()?.to_string()),
+        Err(_) => Err(invalid(field, value.repr().map_or_else(|_| "?".to_string(), |r| r.to_string()), allowed)),
+    }
+}
+
+/// An input set from a name or path (as `--x-set` of the CLI: an existing file is read, any
+/// other string is a paper set's name), a `pathlib.Path`, or anything `numpy.asarray` turns
+/// into a 1-D or 2-D float array.
+pub fn input_set(x: &Bound<'_, PyAny>) -> PyResult<InputSet> {
+    if let Ok(s) = x.cast::<PyString>() {
+        let name = s.to_str()?;
+        let parsed =
+            if Path::new(name).is_file() { InputSet::from_file(Path::new(name)) } else { InputSet::named(name) };
+        return parsed.map_err(|e| match e {
+            TheoryError::UnknownInputSet(_) => {
+                invalid("x", format!("{name:?} (neither a file nor a paper x-set)"), X_ALLOWED)
+            }
+            other => value_error_in("x", other),
+        });
+    }
+    let py = x.py();
+    let pathlike = py.import("os")?.getattr("PathLike")?;
+    if x.is_instance(&pathlike)? {
+        let path: PathBuf = x.extract()?;
+        return InputSet::from_file(&path).map_err(|e| value_error_in("x", e));
+    }
+    let array = as_float_array(x)
+        .map_err(|e| invalid("x", format!("a value numpy cannot read as a float array ({e})"), X_ALLOWED))?;
+    let array = array.readonly();
+    let shape = array.shape().to_vec();
+    let values = array.as_array().iter().copied().collect::<Vec<f64>>();
+    let points: Vec<Vec<f64>> = match shape.as_slice() {
+        [m] => values.iter().take(*m).map(|v| vec![*v]).collect(),
+        [_, d] if *d > 0 => values.chunks_exact(*d).map(<[f64]>::to_vec).collect(),
+        _ => return Err(invalid("x", format!("an array of shape {shape:?}"), X_ALLOWED)),
+    };
+    InputSet::new("x", &points).map_err(|e| match e {
+        TheoryError::EmptyInputSet { .. } => invalid("x", "an empty array", X_ALLOWED),
+        other => value_error_in("x", other),
+    })
+}
+
+/// `numpy.asarray(value, dtype=float64)` as a typed array (C order).
+pub fn as_float_array<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    let np = value.py().import("numpy")?;
+    let array = np.call_method1("ascontiguousarray", (value, "float64"))?;
+    Ok(array.cast_into::<PyArrayDyn<f64>>()?)
+}
+
+/// A non-negative integer `>= min`; anything else (a negative number, a float, a string) is
+/// a `ValueError` naming `field` and `allowed`.
+pub fn integer(value: &Bound<'_, PyAny>, field: &str, min: u64, allowed: &str) -> PyResult<u64> {
+    let shown = || value.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
+    if value.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(invalid(field, shown(), allowed));
+    }
+    match value.extract::<u64>() {
+        Ok(v) if v >= min => Ok(v),
+        _ => Err(invalid(field, shown(), allowed)),
+    }
+}
+
+/// A real number; its range is checked by the library constructor that takes it.
+pub fn real(value: &Bound<'_, PyAny>, field: &str, allowed: &str) -> PyResult<f64> {
+    if value.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(invalid(field, "a bool", allowed));
+    }
+    value.extract::<f64>().map_err(|_| {
+        let shown = value.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
+        invalid(field, shown, allowed)
+    })
+}
+
+/// Worker threads: `None` is every core the process may use; results do not depend on it.
+pub fn threads(value: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
+    const MAX_THREADS: u64 = 1024;
+    match value {
+        None => Ok(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)),
+        Some(v) => {
+            let t = integer(v, "threads", 1, "an integer from 1 to 1024, or None for all cores")?;
+            if t > MAX_THREADS {
+                return Err(invalid("threads", t, "an integer from 1 to 1024, or None for all cores"));
+            }
+            Ok(t as usize)
+        }
+    }
+}

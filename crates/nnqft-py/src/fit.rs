@@ -1,0 +1,298 @@
+//! `nnqft.fit`: the EFT coupling fits of Table 5 (SPEC sections 5, 6) on a correlators
+//! table. The target is `Delta G4 = G4 - G4_GP` over the table's 4-pt multisets; the design
+//! is `T0, T2, TNL` of `nnqft-theory`'s vertex integrals on the same input set, each row
+//! weighted by its multiplicity (all ordered 4-tuples), fitted by `nnqft-fit` as
+//! `cargo xtask reproduce` fits Table 5.
+
+use crate::configuration::{Configuration, as_float_array, real, text};
+use crate::error::{invalid, value_error, value_error_in};
+use crate::table::Table;
+use nnqft_fit::{Couplings, Design, FitError, Loss, Model, evaluate};
+use nnqft_theory::{Activation, Cutoff, TheoryError, VertexIntegrals};
+use numpy::PyArrayMethods;
+use pyo3::PyTypeInfo;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+use std::collections::HashMap;
+
+/// The Table 5 cutoff of a network when `cutoff` is not given (SPEC section 6): infinite
+/// for Gauss-net, `Lambda = 100` for Erf and ReLU.
+pub fn table5_cutoff(act: Activation) -> Cutoff {
+    match act {
+        Activation::Gauss => Cutoff::Infinite,
+        Activation::Erf | Activation::Relu => Cutoff::Finite(100.0),
+    }
+}
+
+/// The columns `fit` reads.
+const TABLE_ALLOWED: &str = "a dict of columns (or a pandas / polars DataFrame, or the path of a correlators.parquet \
+file) as returned by nnqft.sample, nnqft.exact or cargo xtask sample, with columns network, d_in, width, n, \
+indices, g_gp and the fitted column, for one ensemble";
+
+/// One fitted row.
+struct Fitted {
+    model: Model,
+    loss: Loss,
+    couplings: [f64; 3],
+    train_mape: f64,
+    train_mse: f64,
+    condition_number: f64,
+    determined: bool,
+}
+
+/// Fits the EFT couplings of Table 5 to the 4-pt function of a correlators table.
+///
+/// `Delta G4 = G4 - G4_GP` (from the column `column`, `g_mean` for a sampled table or
+/// `g_exact` for exact theory, minus `g_gp`; for a table of `nnqft.exact` with
+/// `column="g_exact"`, its `kappa` = kappa4) is fitted over the 4-pt multisets, weighted by
+/// multiplicity, by `lambda0 T0 + lambda2 T2 + lambdaNL TNL` (section-5 sign convention)
+/// with models M0 (GP, no coupling), M1 (lambda0), M2 (lambda0, lambda2), M3 (all three)
+/// under the losses mse and mape (percent).
+///
+/// `table`: a dict of columns (or a pandas / polars DataFrame) of one ensemble, as returned
+/// by `nnqft.sample` or `nnqft.exact`, or the path of the `correlators.parquet` of
+/// `cargo xtask sample` (read with pyarrow, if installed); its network, d_in and width are
+/// read from it. `x`,
+/// `sigma_w`, `sigma_b` must be those the table was made with (default: the paper's
+/// scaling set and priors): the table names multisets by point indices only, so just the
+/// number of points of `x` can be checked against it. `cutoff`: Lambda > 0 or `inf`;
+/// default the paper's Table 5 cutoff (inf for gauss, 100 for erf and relu). `models`,
+/// `losses`: a name or a list of names (default all). Returns a dict of columns with the names of `table5.parquet`: network,
+/// model, loss, source, estimator, lambda0, lambda2, lambda_nl, train_mape, train_mse,
+/// condition_number, determined, width, cutoff. Couplings a model does not fit are 0; a
+/// rank-deficient design gives NaN couplings and determined = "no". Raises ValueError for
+/// invalid arguments.
+#[pyfunction]
+#[pyo3(signature = (
+    table, *, x = None, sigma_w = None, sigma_b = None, cutoff = None, models = None, losses = None,
+    column = None
+),
+text_signature = "(table, *, x=None, sigma_w=1.0, sigma_b=None, cutoff=None, models=None, losses=None, column='g_mean')")]
+#[allow(clippy::too_many_arguments)]
+pub fn fit<'py>(
+    py: Python<'py>,
+    table: &Bound<'py, PyAny>,
+    x: Option<&Bound<'py, PyAny>>,
+    sigma_w: Option<&Bound<'py, PyAny>>,
+    sigma_b: Option<&Bound<'py, PyAny>>,
+    cutoff: Option<&Bound<'py, PyAny>>,
+    models: Option<&Bound<'py, PyAny>>,
+    losses: Option<&Bound<'py, PyAny>>,
+    column: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let column = column.map_or(Ok("g_mean".to_string()), |c| text(c, "column", "g_mean or g_exact"))?;
+    let source = match column.as_str() {
+        "g_mean" => "monte_carlo",
+        "g_exact" => "exact",
+        _ => return Err(invalid("column", &column, "g_mean or g_exact")),
+    };
+    let parquet = parquet_columns(table)?;
+    let table = parquet.as_ref().unwrap_or(table);
+    let network = single(&text_column(table, "network")?, "network")?;
+    let act = Activation::parse(&network).map_err(|e| value_error_in("table", e))?;
+    let d_in = single(&text_of_numbers(&real_column(table, "d_in")?), "d_in")?;
+    let width = single(&text_of_numbers(&real_column(table, "width")?), "width")?;
+    let estimator = if contains(table, "estimator")? {
+        Some(single(&text_column(table, "estimator")?, "estimator")?)
+    } else {
+        None
+    };
+    let d_in: u64 = d_in.parse().map_err(|_| invalid("table", format!("d_in = {d_in}"), TABLE_ALLOWED))?;
+    let sigma_w = sigma_w.map_or(Ok(1.0), |s| real(s, "sigma_w", "finite and >= 0"))?;
+    let sigma_b = sigma_b.map(|s| real(s, "sigma_b", "finite and >= 0")).transpose()?;
+    let x = x.map(crate::configuration::input_set).transpose()?;
+    let c = Configuration::new(act, Some(d_in), sigma_w, sigma_b, x)?;
+    let cutoff = match cutoff {
+        None => table5_cutoff(act),
+        Some(v) => {
+            let l = real(v, "cutoff", "finite and > 0, or inf")?;
+            if l.is_infinite() && l > 0.0 { Cutoff::Infinite } else { Cutoff::finite(l).map_err(value_error)? }
+        }
+    };
+    let models =
+        names(models, "models", "a list of M0, M1, M2, M3", &Model::ALL, |s| Model::parse(s).map_err(value_error))?;
+    let losses = names(losses, "losses", "a list of mse, mape", &Loss::ALL, |s| Loss::parse(s).map_err(value_error))?;
+    // Delta G4 per 4-pt multiset, by label.
+    let n = text_of_numbers(&real_column(table, "n")?);
+    let indices = text_column(table, "indices")?;
+    // A table of nnqft.exact carries kappa4 = Delta G4 itself: fitting it rather than
+    // g_exact - g_gp gives Table 5's exact rows bit for bit.
+    let delta_g4 = if source == "exact" && contains(table, "kappa")? {
+        real_column(table, "kappa")?
+    } else {
+        let (g, gp) = (real_column(table, &column)?, real_column(table, "g_gp")?);
+        if g.len() != gp.len() {
+            return Err(invalid("table", "columns of different lengths", TABLE_ALLOWED));
+        }
+        g.iter().zip(&gp).map(|(g, k)| g - k).collect()
+    };
+    let len = n.len();
+    if indices.len() != len || delta_g4.len() != len {
+        return Err(invalid("table", "columns of different lengths", TABLE_ALLOWED));
+    }
+    let delta: HashMap<&str, f64> =
+        (0..len).filter(|&i| n[i] == "4").map(|i| (indices[i].as_str(), delta_g4[i])).collect();
+    let fitted = py.detach(|| -> PyResult<(Vec<Fitted>, f64)> {
+        let v = VertexIntegrals::compute(&c.net, &c.inputs, cutoff).map_err(|e| match e {
+            TheoryError::Divergent(_) => value_error_in("cutoff", e),
+            other => value_error(other),
+        })?;
+        let ms = &v.multisets[1];
+        if delta.len() != ms.len() {
+            return Err(invalid(
+                "x",
+                format!("a set with {} 4-pt multisets", ms.len()),
+                &format!("the input set the table was made on ({} 4-pt rows)", delta.len()),
+            ));
+        }
+        let target = (0..ms.len())
+            .map(|p| {
+                delta.get(ms.label(p).as_str()).copied().ok_or_else(|| {
+                    invalid(
+                        "x",
+                        format!("a set with the 4-pt multiset {}", ms.label(p)),
+                        "the input set the table was made on",
+                    )
+                })
+            })
+            .collect::<PyResult<Vec<f64>>>()?;
+        let weights = (0..ms.len()).map(|p| ms.multiplicity(p) as f64).collect();
+        let design = Design::new(v.t0().values, v.t2().values, v.tnl().values, weights).map_err(|e| {
+            value_error_in("cutoff", format!("{e} (the vertex integrals are not finite at this cutoff)"))
+        })?;
+        let mut rows = Vec::new();
+        for &model in &models {
+            for &loss in &losses {
+                rows.push(fit_one(&design, &target, model, loss).map_err(|e| value_error_in(&column, e))?);
+            }
+        }
+        Ok((rows, cutoff.value()))
+    })?;
+    let (rows, lambda) = fitted;
+    let k = rows.len();
+    let coupling = |j: usize| rows.iter().map(|r| r.couplings[j]).collect();
+    Table::default()
+        .text("network", vec![act.name().to_string(); k])
+        .text("model", rows.iter().map(|r| r.model.name().to_string()).collect())
+        .text("loss", rows.iter().map(|r| r.loss.name().to_string()).collect())
+        .text("source", vec![source.to_string(); k])
+        .optional_text("estimator", vec![estimator; k])
+        .real("lambda0", coupling(0))
+        .real("lambda2", coupling(1))
+        .real("lambda_nl", coupling(2))
+        .real("train_mape", rows.iter().map(|r| r.train_mape).collect())
+        .real("train_mse", rows.iter().map(|r| r.train_mse).collect())
+        .real("condition_number", rows.iter().map(|r| r.condition_number).collect())
+        .text("determined", rows.iter().map(|r| if r.determined { "yes" } else { "no" }.to_string()).collect())
+        .int("width", vec![width.parse().unwrap_or(0); k])
+        .real("cutoff", vec![lambda; k])
+        .into_dict(py)
+}
+
+/// One model under one loss, as `cargo xtask reproduce` fits Table 5: a rank-deficient
+/// design leaves the couplings undetermined (NaN, infinite condition number).
+fn fit_one(design: &Design, target: &[f64], model: Model, loss: Loss) -> Result<Fitted, FitError> {
+    let c: Option<Couplings> = match nnqft_fit::fit(design, target, model, loss) {
+        Ok(c) => Some(c),
+        Err(FitError::Singular(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let couplings = c.map_or([f64::NAN; 3], |c| c.values);
+    let train = evaluate(design, target, &couplings, model)?;
+    Ok(Fitted {
+        model,
+        loss,
+        couplings,
+        train_mape: train.mape,
+        train_mse: train.mse,
+        condition_number: c.map_or(f64::INFINITY, |c| c.condition_number.unwrap_or(f64::NAN)),
+        determined: c.is_some(),
+    })
+}
+
+/// A path (str or `os.PathLike`) read as a Parquet file into a dict of columns with
+/// pyarrow, if installed; `None` for anything else.
+fn parquet_columns<'py>(table: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = table.py();
+    let pathlike = py.import("os")?.getattr("PathLike")?;
+    if !table.is_instance_of::<PyString>() && !table.is_instance(&pathlike)? {
+        return Ok(None);
+    }
+    let parquet = py
+        .import("pyarrow.parquet")
+        .map_err(|_| invalid("table", "a path (reading Parquet needs pyarrow: pip install pyarrow)", TABLE_ALLOWED))?;
+    let read = parquet.call_method1("read_table", (table,)).and_then(|t| t.call_method0("to_pydict"));
+    read.map(Some).map_err(|e| invalid("table", format!("a path that pyarrow cannot read ({e})"), TABLE_ALLOWED))
+}
+
+/// Whether the table has a column `name` (`name in table` for a dict or a DataFrame).
+fn contains(table: &Bound<'_, PyAny>, name: &str) -> PyResult<bool> {
+    table.contains(name).map_err(|_| invalid("table", type_name(table), TABLE_ALLOWED))
+}
+
+fn type_name(v: &Bound<'_, PyAny>) -> String {
+    v.get_type().name().map_or_else(|_| "?".to_string(), |n| format!("a {n}"))
+}
+
+fn get<'py>(table: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    if !contains(table, name)? {
+        return Err(invalid("table", format!("a table without column {name}"), TABLE_ALLOWED));
+    }
+    table.get_item(name).map_err(|e| invalid("table", format!("column {name} ({e})"), TABLE_ALLOWED))
+}
+
+fn text_column(table: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
+    let col = get(table, name)?;
+    let np = table.py().import("numpy")?;
+    np.call_method1("asarray", (col,))
+        .and_then(|a| a.call_method0("tolist"))
+        .and_then(|l| l.extract::<Vec<String>>())
+        .map_err(|_| invalid("table", format!("column {name} that is not text"), TABLE_ALLOWED))
+}
+
+fn real_column(table: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f64>> {
+    let col = get(table, name)?;
+    let array = as_float_array(&col)
+        .map_err(|_| invalid("table", format!("column {name} that is not numeric"), TABLE_ALLOWED))?;
+    let array = array.readonly();
+    Ok(numpy::PyReadonlyArrayDyn::as_array(&array).iter().copied().collect())
+}
+
+/// Integral numbers as text (`5` for 5.0), so that a column of one value compares exactly.
+fn text_of_numbers(values: &[f64]) -> Vec<String> {
+    values
+        .iter()
+        .map(|v| if v.fract() == 0.0 && v.is_finite() { format!("{}", *v as i64) } else { format!("{v}") })
+        .collect()
+}
+
+/// The one value of a column.
+fn single(values: &[String], name: &str) -> PyResult<String> {
+    let first = values.first().ok_or_else(|| invalid("table", "an empty table", TABLE_ALLOWED))?;
+    if let Some(other) = values.iter().find(|v| *v != first) {
+        return Err(invalid("table", format!("a table with {name} = {first} and {other}"), TABLE_ALLOWED));
+    }
+    Ok(first.clone())
+}
+
+/// A list of names (or one name); `None` is all of `every`.
+fn names<T: Copy>(
+    value: Option<&Bound<'_, PyAny>>,
+    field: &str,
+    allowed: &str,
+    every: &[T],
+    parse: impl Fn(&str) -> PyResult<T>,
+) -> PyResult<Vec<T>> {
+    let Some(value) = value else { return Ok(every.to_vec()) };
+    let items: Vec<String> = if let Ok(s) = value.cast::<PyString>() {
+        vec![s.to_str()?.to_string()]
+    } else {
+        let list =
+            PyList::type_object(value.py()).call1((value,)).map_err(|_| invalid(field, type_name(value), allowed))?;
+        list.try_iter()?.map(|v| text(&v?, field, allowed)).collect::<PyResult<_>>()?
+    };
+    if items.is_empty() {
+        return Err(invalid(field, "an empty list", allowed));
+    }
+    items.iter().map(|s| parse(s)).collect()
+}

@@ -1,0 +1,44 @@
+//! # nnqft-py
+//!
+//! The Python package `nnqft` (pyo3 + rust-numpy, built by maturin:
+//! `pip install ./crates/nnqft-py`). Functions return NumPy arrays, and tables as a `dict`
+//! of columns with the names of the Parquet reports (SPEC section 8), which
+//! `pandas.DataFrame` and `polars.DataFrame` accept as they are.
+//!
+//! - [`sample`](mod@sample) -- `nnqft.sample`: a seeded ensemble, bit for bit as `cargo xtask sample`.
+//! - [`theory`] -- `nnqft.gp`, `nnqft.kernel`, `nnqft.exact`: GP and exact finite-width correlators.
+//! - [`fit`](mod@fit) -- `nnqft.fit`: the Table 5 EFT coupling fits of a correlators table.
+//! - [`configuration`] -- the shared arguments (network family, input set, counts), validated.
+//! - [`correlators`] -- the rows of `correlators.parquet`.
+//! - [`table`] -- a table as a dict of columns.
+//! - [`error`] -- invalid arguments as `ValueError`s naming the field and its allowed range.
+//!
+//! Heavy work runs with the interpreter released (`Python::detach`); sampling uses the
+//! sampling crate's thread pool and gives the same numbers for any thread count.
+
+pub mod configuration;
+pub mod correlators;
+pub mod error;
+pub mod fit;
+pub mod sample;
+pub mod table;
+pub mod theory;
+
+use pyo3::prelude::*;
+
+/// Neural networks as quantum field theories (arXiv:2008.08601): sample network ensembles,
+/// compare their correlators with the GP limit and exact finite-width theory, and fit the
+/// EFT couplings of Table 5. Tables are dicts of columns (pass them to pandas.DataFrame or
+/// polars.DataFrame); invalid arguments raise ValueError.
+#[pymodule(name = "nnqft")]
+fn nnqft_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(sample::sample, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::gp, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::kernel, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::exact, m)?)?;
+    m.add_function(wrap_pyfunction!(fit::fit, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DEFAULT_SEED", sample::DEFAULT_SEED)?;
+    m.add("MAX_POINTS", configuration::MAX_POINTS)?;
+    Ok(())
+}
