@@ -24,6 +24,20 @@
 //! - conditional: the output is never drawn; `E[f ... f | hidden layers]` is the Wick sum of
 //!   the covariance `δ_ij Gᴸ⁺¹(x, x')` of the (output, point) pairs.
 //!
+//! ```
+//! use nnqft_sampling::{DeepEnsemble, Estimator};
+//! use nnqft_theory::{DeepActivation, DeepNetwork, InputSet};
+//! let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[20, 20])?.with_d_out(2)?;
+//! let xs = InputSet::new("two", &[vec![-0.5], vec![0.5]])?;
+//! let result = DeepEnsemble::new(net, xs, 2000, 4, Estimator::Conditional, 7)?.run(2)?;
+//! // E[f_0(x_0) f_0(x_1) f_1(x_1) f_1(x_1)] in experiment 0
+//! let pos = result.position(&[0, 0, 1, 1], &[0, 1, 1, 1]).unwrap();
+//! let g4 = result.experiment(1, 0)[pos];
+//! let r = result.normalised_connected()?; // experiments x multisets of order 4
+//! assert!(g4.is_finite() && r.len() == 4 * result.multisets[1].len());
+//! # Ok::<(), nnqft_sampling::SamplingError>(())
+//! ```
+//!
 //! Seeding, work items and the merge are those of [`crate::ensemble`]: one generator per
 //! `(experiment, chunk)` of [`CHUNK_NETS`] nets ([`crate::seed`]), item sums merged per
 //! experiment in chunk order with Neumaier's sum, so the numbers do not depend on the thread

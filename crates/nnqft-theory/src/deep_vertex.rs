@@ -3,6 +3,22 @@
 //! "The Principles of Deep Learning Theory", 2022, ch. 4), and the exact one-input
 //! identities of relu and linear networks.
 //!
+//! ```
+//! use nnqft_theory::{DeepActivation, DeepNetwork, FourPointVertex, InputSet, exact_one_input_ratio};
+//! // relu at criticality (C_W = 2, C_b = 0), two hidden layers of 50, one input
+//! let net = DeepNetwork::with_deep_priors(DeepActivation::Relu, &[50, 50])?;
+//! let x = InputSet::new("one", &[vec![1.0]])?;
+//! let vertex = FourPointVertex::new(&net, &x)?;
+//! let r = vertex.leading_order_r()[0]; // 5/50 + 5/50
+//! assert!((r - 0.2).abs() < 1e-12);
+//! let exact = exact_one_input_ratio(&net).unwrap() - 1.0; // (1 + 5/50)² - 1
+//! assert!((exact - 0.21).abs() < 1e-12);
+//! // the same expectations at other widths and shallower depths
+//! let one_layer = vertex.at_widths(&[100])?;
+//! assert!((one_layer.leading_order_r()[0] - 0.05).abs() < 1e-12);
+//! # Ok::<(), nnqft_theory::TheoryError>(())
+//! ```
+//!
 //! # Derivation
 //!
 //! Write `Gˡ⁺¹(x, x') = C_b + (C_W / n_l) Σ_j φ(zˡ_j(x)) φ(zˡ_j(x'))`. Given every layer up to
