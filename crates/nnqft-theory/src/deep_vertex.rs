@@ -90,7 +90,7 @@
 use crate::deep_kernel::KernelRecursion;
 use crate::deep_network::{DeepActivation, DeepNetwork};
 use crate::error::{Result, TheoryError};
-use crate::gaussian::{Act, ActivationFn, moment, pair_gradient};
+use crate::gaussian::{Act, ActivationFn, Estimate, moment, pair_gradient};
 use crate::input_set::InputSet;
 use crate::multiset::Multisets;
 
@@ -141,15 +141,9 @@ impl FourPointVertex {
         for l in 1..=net.depth() {
             let k = kernels.layer(l);
             let means = &kernels.pair_means[l - 1];
-            let m4: Vec<f64> = quads
-                .iter()
-                .map(|s| {
-                    let idx: Vec<usize> = s.iter().map(|&i| i as usize).collect();
-                    let e = moment(act, k, m, &idx);
-                    quadrature_error = quadrature_error.max(e.error);
-                    e.value
-                })
-                .collect();
+            let m4 = four_point_moments(act, k, m, &quads);
+            quadrature_error = m4.iter().fold(quadrature_error, |a, e| a.max(e.error));
+            let m4: Vec<f64> = m4.iter().map(|e| e.value).collect();
             let mut fluctuation = vec![0.0; p * p];
             for (i, a) in pairs.iter().enumerate() {
                 for (j, b) in pairs.iter().enumerate() {
@@ -320,6 +314,32 @@ impl FourPointVertex {
     fn n_last(&self) -> f64 {
         self.net.widths()[self.net.depth() - 1] as f64
     }
+}
+
+/// `⟨φ_a φ_b φ_c φ_d⟩_K` on every multiset of order 4, spread over the available cores
+/// (each value is computed alone, so the result does not depend on the number of threads).
+fn four_point_moments(act: Act<'_>, k: &[f64], m: usize, quads: &Multisets) -> Vec<Estimate> {
+    let one = |pos: usize| {
+        let idx: Vec<usize> = quads.get(pos).iter().map(|&i| i as usize).collect();
+        moment(act, k, m, &idx)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let mut out = vec![Estimate::default(); quads.len()];
+    // interleaved positions balance the costly multisets (four distinct points) over threads
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let one = &one;
+                scope.spawn(move || (t..quads.len()).step_by(threads).map(|pos| (pos, one(pos))).collect::<Vec<_>>())
+            })
+            .collect();
+        for h in handles {
+            for (pos, e) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
+                out[pos] = e;
+            }
+        }
+    });
+    out
 }
 
 /// The exact one-input ratio `E[f⁴] / (3 E[f²]²)` at any widths (module docs): `∏_l (1 + 5/n_l)`
