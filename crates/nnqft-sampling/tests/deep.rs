@@ -116,19 +116,31 @@ fn kernel_recursion_matches_whole_network_monte_carlo() {
 
 #[test]
 fn four_point_vertex_matches_monte_carlo_at_depth_two_with_two_outputs() {
-    // n (G4 - Wick4(G2)) = V-sum + b/n + O(1/n²): extrapolate 2 (2n) c(2n) - n c(n), on every
-    // multiset of the (output, point) pairs, cross-output ones included
+    // n_L (G4 - Wick4(G2)) = V-sum + b/n + O(1/n²) at fixed width ratios: extrapolate from the
+    // widths w and 2w, 2 c(2w) - c(w), on every multiset of the (output, point) pairs,
+    // cross-output ones included; unequal widths check the n_l / n_(l-1) factor of the recursion
     let xs = InputSet::new("three", &[vec![-0.9], vec![0.3], vec![1.0]]).unwrap();
     let mut worst = 0.0f64;
-    for act in [DeepActivation::Tanh, DeepActivation::Erf, DeepActivation::Relu] {
-        let base = DeepNetwork::with_deep_priors(act, &[1, 1]).unwrap().with_d_out(2).unwrap();
+    let cases = [
+        (DeepActivation::Tanh, [40, 40]),
+        (DeepActivation::Erf, [40, 40]),
+        (DeepActivation::Relu, [40, 40]),
+        (DeepActivation::Tanh, [40, 20]),
+    ];
+    for (act, widths) in cases {
+        let shape = widths.map(|n| n / 20);
+        let base = DeepNetwork::with_deep_priors(act, &shape).unwrap().with_d_out(2).unwrap();
         let vertex = FourPointVertex::new(&base, &xs).unwrap();
         let (ms, theory, _) = vertex.output_indexed().unwrap();
-        let runs = EXTRAPOLATION_WIDTHS
-            .map(|n| run(base.with_widths(&[n, n]).unwrap(), &xs, 8192, 16, Estimator::Conditional, 99 + n as u64));
+        // theory is V / n_L at the shape's widths: n_L times it is the V-sum
+        let theory: Vec<f64> = theory.iter().map(|t| t * shape[1] as f64).collect();
+        let runs = [1, 2].map(|k| {
+            let w = widths.map(|n| k * n);
+            run(base.with_widths(&w).unwrap(), &xs, 8192, 16, Estimator::Conditional, 99 + (k * widths[1]) as u64)
+        });
         let conn = runs.each_ref().map(|r| r.connected_g4().unwrap().0);
         let len = ms.len();
-        let [n1, n2] = EXTRAPOLATION_WIDTHS.map(|n| n as f64);
+        let [n1, n2] = [1, 2].map(|k| (k * widths[1]) as f64);
         for (pos, _) in ms.iter().enumerate() {
             let (mean, se) =
                 mean_stderr((0..16).map(|e| 2.0 * n2 * conn[1][e * len + pos] - n1 * conn[0][e * len + pos]));
@@ -139,7 +151,7 @@ fn four_point_vertex_matches_monte_carlo_at_depth_two_with_two_outputs() {
             }
             let z = (mean - want) / se;
             worst = worst.max(z.abs());
-            assert!(z.abs() <= Z_BOUND, "{act:?} {}: n conn {mean} vs V {want}, z = {z:.2}", ms.label(pos));
+            assert!(z.abs() <= Z_BOUND, "{act:?} {widths:?} {}: n conn {mean} vs V {want}, z = {z:.2}", ms.label(pos));
         }
     }
     println!("four-point vertex at L = 2: max |z| = {worst:.2}");
