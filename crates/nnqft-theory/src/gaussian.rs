@@ -40,6 +40,9 @@
 //! `E[relu(μ + σε)^q] = σ^q I_q(μ/σ)` with `I_0 = Φ(t)`, `I_1 = t Φ(t) + ϕ(t)`,
 //! `I_q = t I_(q−1) + (q−1) I_(q−2)` (integration by parts); `E[(μ + σε)^q]` by the binomial
 //! theorem with the normal moments `(k−1)!!`; `E[erf(μ + σε)] = erf(μ / √(1 + 2σ²))`.
+//! Under two or more integrated levels, an innermost level that is itself a quadrature is
+//! tabulated once as a function of its mean `μ` (its `σ` is fixed) and interpolated (cubic
+//! Lagrange, spacing 0.01): that cuts tanh's vertex at `L = 8` on six points from ~18 s to ~8 s.
 //! Every quadrature is evaluated at two resolutions; the difference is its error estimate.
 
 use crate::deep_network::DeepActivation;
@@ -302,6 +305,8 @@ struct Nested<'a> {
     /// For each point, the last level whose variable it depends on: its kink is a break
     /// point of that level's rule (a point fixed by the outer levels has its kink there).
     last: [usize; 4],
+    /// The innermost level tabulated as a function of its mean, if it is.
+    inner: Option<&'a InnerTable>,
 }
 
 impl<'a> Nested<'a> {
@@ -311,7 +316,11 @@ impl<'a> Nested<'a> {
         for (d, l) in last.iter_mut().enumerate().take(k) {
             *l = (0..=d).rev().find(|&i| chol[d * k + i] != 0.0).unwrap_or(usize::MAX);
         }
-        Self { factors, chol, rule, last }
+        Self { factors, chol, rule, last, inner: None }
+    }
+
+    fn with_inner(self, inner: Option<&'a InnerTable>) -> Self {
+        Self { inner, ..self }
     }
 
     fn level(&self, j: usize, u: &mut [f64; 4]) -> f64 {
@@ -328,10 +337,13 @@ impl<'a> Nested<'a> {
             let v = g.eval(mu);
             return if v == 0.0 { 0.0 } else { v * self.level(j + 1, u) };
         }
-        if j + 1 == k
-            && let Some(v) = g.closed_mean(mu, sigma)
-        {
-            return v;
+        if j + 1 == k {
+            if let Some(v) = g.closed_mean(mu, sigma) {
+                return v;
+            }
+            if let Some(t) = self.inner {
+                return t.eval(mu);
+            }
         }
         let mut kinks = [0.0; 4];
         let mut n = 0;
@@ -365,6 +377,52 @@ fn quadrature_levels(factors: &[&dyn Factor], chol: &[f64]) -> usize {
     n
 }
 
+/// Spacing of the innermost table at the fine resolution (the coarse one has twice it).
+const TABLE_SPACING: f64 = 0.01;
+/// Largest innermost table; beyond it the innermost level is integrated node by node.
+const TABLE_MAX_POINTS: usize = 20_000;
+
+/// The innermost level `h(μ) = E[g(μ + σ ε)]` of a nested integral of three or four levels,
+/// tabulated on a uniform grid in `μ` with the level's own rule and read by cubic Lagrange
+/// interpolation (error `≤ (3/128) Δ⁴ max|h⁗|`, ~1e-10 at `Δ = 0.01`; the coarse resolution
+/// uses `2Δ`, so the error estimate covers it). `σ` is fixed by the multiset and `μ` is a
+/// linear combination of the outer variables, so one table serves every outer node: the
+/// innermost cost falls from (nodes per level)^levels to the table's size times the nodes.
+struct InnerTable {
+    lo: f64,
+    step: f64,
+    values: Vec<f64>,
+}
+
+impl InnerTable {
+    fn new(g: &dyn Factor, sigma: f64, reach: f64, step: f64, rule: &Rule) -> Option<Self> {
+        let points = (2.0 * reach / step).ceil() as usize + 4;
+        if points > TABLE_MAX_POINTS {
+            return None;
+        }
+        let lo = -reach - step;
+        let values = (0..points)
+            .map(|i| {
+                let mu = lo + step * i as f64;
+                let kink = g.kink().map(|c| (c - mu) / sigma);
+                rule.sum(kink.as_slice(), |x| g.eval(mu + sigma * x))
+            })
+            .collect();
+        Some(Self { lo, step, values })
+    }
+
+    #[inline]
+    fn eval(&self, mu: f64) -> f64 {
+        let x = (mu - self.lo) / self.step;
+        let i = (x.floor() as usize).clamp(1, self.values.len() - 3);
+        let t = x - i as f64;
+        let f = &self.values[i - 1..i + 3];
+        -t * (t - 1.0) * (t - 2.0) / 6.0 * f[0] + (t + 1.0) * (t - 1.0) * (t - 2.0) / 2.0 * f[1]
+            - (t + 1.0) * t * (t - 2.0) / 2.0 * f[2]
+            + (t + 1.0) * t * (t - 1.0) / 6.0 * f[3]
+    }
+}
+
 /// `E[∏_j g_j(z_j)]`, `z ~ N(0, cov)` (`k <= 4` points, row-major `cov`), with its error.
 fn expect(factors: &[&dyn Factor], cov: &[f64]) -> Estimate {
     let k = factors.len();
@@ -377,8 +435,20 @@ fn expect(factors: &[&dyn Factor], cov: &[f64]) -> Estimate {
         return Estimate::exact(Nested::new(factors, &chol, &rule).level(0, &mut u));
     }
     let (coarse, fine) = Rule::pair(levels);
-    let c = Nested::new(factors, &chol, &coarse).level(0, &mut u);
-    let f = Nested::new(factors, &chol, &fine).level(0, &mut u);
+    // tabulate the innermost level when it is a quadrature under two or more others
+    let last = &chol[(k - 1) * k..k * k];
+    let sigma = last[k - 1];
+    let tables = (levels >= 3 && sigma > 0.0 && factors[k - 1].closed_mean(0.0, 1.0).is_none()).then(|| {
+        let reach = T_MAX * last[..k - 1].iter().map(|l| l.abs()).sum::<f64>();
+        let g = factors[k - 1];
+        (
+            InnerTable::new(g, sigma, reach, 2.0 * TABLE_SPACING, &coarse),
+            InnerTable::new(g, sigma, reach, TABLE_SPACING, &fine),
+        )
+    });
+    let (tc, tf) = tables.map_or((None, None), |(c, f)| (c, f));
+    let c = Nested::new(factors, &chol, &coarse).with_inner(tc.as_ref()).level(0, &mut u);
+    let f = Nested::new(factors, &chol, &fine).with_inner(tf.as_ref()).level(0, &mut u);
     Estimate { value: f, error: (f - c).abs() }
 }
 
@@ -576,6 +646,18 @@ mod tests {
         }
         let (g, fd) = (pair_gradient(tanh, 0.7, 0.7, 0.7, true)[0], pair_gradient(custom, 0.7, 0.7, 0.7, true)[0]);
         assert!((g - fd).abs() < 1e-7, "tanh: one-point derivative {g} vs {fd}");
+    }
+
+    #[test]
+    fn innermost_table_interpolates_the_smoothed_activation() {
+        let g = Smooth(|z: f64| z.tanh().powi(2));
+        let (sigma, rule) = (0.7, Rule::new(5));
+        let table = InnerTable::new(&g, sigma, 12.0, TABLE_SPACING, &rule).unwrap();
+        for i in 0..=2400 {
+            let mu = -12.0 + 0.01 * i as f64 + 0.003;
+            let direct = rule.sum(&[], |x| g.eval(mu + sigma * x));
+            assert!((table.eval(mu) - direct).abs() < 1e-9, "mu = {mu}: {} vs {direct}", table.eval(mu));
+        }
     }
 
     #[test]
