@@ -15,7 +15,9 @@
 //! dot products and `axpy`s over the neurons, point-major, so that they vectorise. A GEMM
 //! crate was measured and does not serve here: `matrixmultiply` 0.3 allocates its packing
 //! buffer on every call (this crate promises no allocation per net), and at these shapes (one
-//! dimension is `m = 6`) its packing costs more than the products (`examples/deep_gemm.rs`, through ndarray).
+//! dimension is `m = 6`) its packing costs more than the products: one layer step took 858 ns
+//! against 458 ns at `n = 20`, 4141 ns against 2073 ns at `n = 100` (`examples/deep_gemm.rs`,
+//! through ndarray's `general_mat_mul`).
 //!
 //! **Estimators**, over the `m d_out` (output, point) pairs, pair `p` being output `p / m` at
 //! input `p % m`:
