@@ -211,7 +211,7 @@ pub struct ItemSums {
     pub(crate) squares: Option<[Vec<f64>; 3]>,
 }
 
-fn check_positive(field: &'static str, value: u64, allowed: &'static str) -> Result<()> {
+pub(crate) fn check_positive(field: &'static str, value: u64, allowed: &'static str) -> Result<()> {
     if value == 0 {
         return Err(SamplingError::OutOfRange { field, value: "0".into(), allowed });
     }

@@ -35,6 +35,12 @@ pub fn draw_only(net: &Network, width: usize, inputs: &InputSet, nets: u64, thre
         .sum()
 }
 
+/// The floor of a deep ensemble: [`crate::DeepEnsemble::run`]'s work items and draws (every
+/// hidden layer and, for the raw estimator, the outputs) with no correlator work.
+pub fn deep_draw_only(ensemble: &crate::DeepEnsemble, threads: usize) -> crate::Result<f64> {
+    ensemble.draw_only(threads)
+}
+
 /// Nets per measurement in the throughput benchmarks at `width`: about a million neurons, and
 /// at least four work items per thread.
 pub fn bench_nets(width: usize) -> u64 {

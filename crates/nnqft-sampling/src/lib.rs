@@ -6,6 +6,8 @@
 //!
 //! - [`seed`] -- the documented seeding scheme (one generator per experiment and chunk).
 //! - [`draw`] -- drawing one network / one hidden layer, allocation-free.
+//! - [`deep_ensemble`] -- deep networks with several outputs (SPEC section 9): each layer drawn
+//!   from its exact conditional law, raw and conditional estimators of output-indexed `G2`, `G4`.
 //! - [`ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
 //! - [`control_variate`] -- the conditional estimator with its exactly zero-mean first-order
 //!   term `L_K(C - K)` removed: per-net variance `O(1/N^2)` instead of `O(1/N)`.
@@ -19,12 +21,14 @@ mod error;
 
 pub mod bias_integrated;
 pub mod control_variate;
+pub mod deep_ensemble;
 pub mod draw;
 pub mod ensemble;
 pub mod floor;
 pub mod seed;
 pub mod shard;
 
+pub use deep_ensemble::{DeepEnsemble, DeepEnsembleResult};
 pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums, neumaier};
 pub use error::{Result, SamplingError};
 pub use shard::Shard;

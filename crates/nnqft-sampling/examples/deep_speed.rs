@@ -1,0 +1,55 @@
+//! Deep ensembles against the vectorised NumPy baseline of issue 12
+//! (`shared/baselines/deep_numpy.py`: the same job, equal widths `n`, the 6 inputs
+//! `-1, -0.6, ..., 1`, raw `G2` and `G4` over all multisets) and against our own floor (the same
+//! draws and activations, no correlator work). Prints one line per case in the baseline's
+//! columns, `weight_draws_per_s` counting the weights and biases the baseline draws per net,
+//! `nets * (2n + (L-1) n (n+1) + n + 1)` (we draw each layer from its exact conditional law
+//! instead, `deep_ensemble` module docs), then the conditional estimator and the floor:
+//!
+//! `activation depth width nets seconds nets_per_s weight_draws_per_s conditional_nets_per_s floor_nets_per_s raw_over_floor`
+//!
+//! `cargo run --release -p nnqft-sampling --example deep_speed [threads]` (run it on a quiet
+//! machine; compare with `python3 deep_numpy.py --activations tanh,relu --depths 1,2,4,8 --widths 20,100`).
+
+use nnqft_sampling::floor::deep_draw_only;
+use nnqft_sampling::{DeepEnsemble, Estimator};
+use nnqft_theory::{Activation, DeepActivation, DeepNetwork, InputSet};
+use std::hint::black_box;
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let threads: usize = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(1);
+    let xs = InputSet::scaling(Activation::Erf, 1)?;
+    println!(
+        "activation depth width nets seconds nets_per_s weight_draws_per_s conditional_nets_per_s floor_nets_per_s raw_over_floor"
+    );
+    for act in [DeepActivation::Tanh, DeepActivation::Relu] {
+        for depth in [1usize, 2, 4, 8] {
+            for width in [20usize, 100] {
+                let net = DeepNetwork::with_deep_priors(act, &vec![width; depth])?;
+                // about 2e7 pre-activations per case, at least two work items
+                let nets = (20_000_000 / (depth * width * xs.len()) as u64).max(8192);
+                let ensemble = |est| DeepEnsemble::new(net.clone(), xs.clone(), nets, 1, est, 1);
+                let (raw, cond) = (ensemble(Estimator::Raw)?, ensemble(Estimator::Conditional)?);
+                let t = Instant::now();
+                black_box(raw.run(threads)?);
+                let seconds = t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                black_box(cond.run(threads)?);
+                let cond_rate = nets as f64 / t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                black_box(deep_draw_only(&raw, threads)?);
+                let floor_rate = nets as f64 / t.elapsed().as_secs_f64();
+                let rate = nets as f64 / seconds;
+                let draws = (2 * width + (depth - 1) * width * (width + 1) + width + 1) as f64;
+                println!(
+                    "{} {depth} {width} {nets} {seconds:.3} {rate:.1} {:.4e} {cond_rate:.1} {floor_rate:.1} {:.2}",
+                    act.name(),
+                    rate * draws,
+                    rate / floor_rate
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,643 @@
+//! Ensembles of deep networks with several outputs (SPEC section 9) and the streaming raw and
+//! conditional estimators of their output-indexed `G2` and `G4`.
+//!
+//! **Drawing a net layer by layer.** Given every layer up to `l`, the rows
+//! `zˡ⁺¹_i = bˡ⁺¹_i + Σ_j Wˡ⁺¹_ij φ(zˡ_j)` (`i = 1..n_(l+1)`) are i.i.d. Gaussian over the
+//! input points with covariance `Gˡ⁺¹ = C_b + (C_W / n_l) Φᵀ Φ`, `Φ` the `n_l x m` matrix of
+//! activations (`G¹ = K¹ = C_b + C_W x·x'/d` is fixed). So each layer is drawn exactly from this
+//! law: `Gˡ⁺¹` as a Gram matrix product, its semi-definite Cholesky factor `L` (columns whose
+//! residual variance vanishes are dropped, leaving `r = rank ≤ min(m, n_l + 1)` columns), and
+//! `Zˡ⁺¹ = E Lᵀ` with `E` an `n_(l+1) x r` matrix of standard normals. That is the law of the
+//! weight-and-bias draw, with `r` normals per neuron instead of `n_l + 1` (6 instead of 101 at
+//! `m = 6`, `n = 100`), which is what makes deep ensembles cheap.
+//!
+//! The two matrix products per layer (`m x n_l x m` and `n_(l+1) x r x m`) are written as
+//! dot products and `axpy`s over the neurons, point-major, so that they vectorise. A GEMM
+//! crate was measured and does not serve here: `matrixmultiply` 0.3 allocates its packing
+//! buffer on every call (this crate promises no allocation per net), and at these shapes (one
+//! dimension is `m = 6`) its packing costs more than the products: one layer step took 858 ns
+//! against 458 ns at `n = 20`, 4141 ns against 2073 ns at `n = 100` (`examples/deep_gemm.rs`,
+//! through ndarray's `general_mat_mul`).
+//!
+//! **Estimators**, over the `m d_out` (output, point) pairs, pair `p` being output `p / m` at
+//! input `p % m`:
+//! - raw: the output rows are drawn from `N(0, Gᴸ⁺¹)` (`d_out x r` normals) and the products of
+//!   `f` over every multiset of order 2 and 4 are averaged;
+//! - conditional: the output is never drawn; `E[f ... f | hidden layers]` is the Wick sum of
+//!   the covariance `δ_ij Gᴸ⁺¹(x, x')` of the (output, point) pairs.
+//!
+//! ```
+//! use nnqft_sampling::{DeepEnsemble, Estimator};
+//! use nnqft_theory::{DeepActivation, DeepNetwork, InputSet};
+//! let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[20, 20])?.with_d_out(2)?;
+//! let xs = InputSet::new("two", &[vec![-0.5], vec![0.5]])?;
+//! let result = DeepEnsemble::new(net, xs, 2000, 4, Estimator::Conditional, 7)?.run(2)?;
+//! // E[f_0(x_0) f_0(x_1) f_1(x_1) f_1(x_1)] in experiment 0
+//! let pos = result.position(&[0, 0, 1, 1], &[0, 1, 1, 1]).unwrap();
+//! let g4 = result.experiment(1, 0)[pos];
+//! let r = result.normalised_connected()?; // experiments x multisets of order 4
+//! assert!(g4.is_finite() && r.len() == 4 * result.multisets[1].len());
+//! # Ok::<(), nnqft_sampling::SamplingError>(())
+//! ```
+//!
+//! Seeding, work items and the merge are those of [`crate::ensemble`]: one generator per
+//! `(experiment, chunk)` of [`CHUNK_NETS`] nets ([`crate::seed`]), item sums merged per
+//! experiment in chunk order with Neumaier's sum, so the numbers do not depend on the thread
+//! count. Every buffer is sized once per work item: nothing is allocated per net.
+
+use crate::ensemble::{CHUNK_NETS, Estimator, check_positive, neumaier};
+use crate::error::{Result, SamplingError};
+use crate::seed::stream;
+use nnqft_theory::erf::erf;
+use nnqft_theory::exp::{exp, exp_lanes};
+use nnqft_theory::simd::with_simd;
+use nnqft_theory::{
+    BATCH, DeepActivation, DeepNetwork, InputSet, Multisets, PARTS, Parts, ProductScratch, ProductTable, WickSums,
+    parts_total,
+};
+use rand::{Rng, RngExt};
+use rand_distr::StandardNormal;
+use rayon::prelude::*;
+
+/// A residual variance below this fraction of the largest diagonal entry drops its column
+/// from the Cholesky factor (the covariance has lower rank).
+const RANK_TOLERANCE: f64 = 1e-12;
+
+/// Runs `$body` with `$phi` bound to the network's activation as a function
+/// `(z, φ(z), K¹(x, x))` over the slice of one point's neurons, so that the per-neuron loops are
+/// monomorphised per activation.
+macro_rules! with_deep_activation {
+    ($net:expr, $phi:ident => $body:expr) => {
+        match $net.activation() {
+            DeepActivation::Erf => {
+                let $phi = |z: &[f64], p: &mut [f64], _: f64| p.iter_mut().zip(z).for_each(|(p, z)| *p = erf(*z));
+                $body
+            }
+            DeepActivation::Relu => {
+                let $phi = |z: &[f64], p: &mut [f64], _: f64| p.iter_mut().zip(z).for_each(|(p, z)| *p = z.max(0.0));
+                $body
+            }
+            DeepActivation::Tanh => {
+                let $phi = |z: &[f64], p: &mut [f64], _: f64| tanh_into(z, p);
+                $body
+            }
+            DeepActivation::Linear => {
+                let $phi = |z: &[f64], p: &mut [f64], _: f64| p.copy_from_slice(z);
+                $body
+            }
+            DeepActivation::Gauss => {
+                let $phi = |z: &[f64], p: &mut [f64], s: f64| p.iter_mut().zip(z).for_each(|(p, z)| *p = exp(z - s));
+                $body
+            }
+        }
+    };
+}
+
+/// `tanh(z) = sign(z) (1 − t) / (1 + t)`, `t = exp(−2|z|)`, eight lanes at a time through
+/// [`exp_lanes`] (vectorised; `f64::tanh` is a libm call, about 7 times the cost of a normal
+/// variate here). Within a few ulps of 1 in absolute error, which is what the sums over
+/// neurons see; plain arithmetic, so every build gives the same bits.
+#[inline(always)]
+fn tanh_into(z: &[f64], out: &mut [f64]) {
+    for (zc, oc) in z.chunks(8).zip(out.chunks_mut(8)) {
+        let mut t = [0.0; 8];
+        t.iter_mut().zip(zc).for_each(|(t, z)| *t = -2.0 * z.abs());
+        exp_lanes(&mut t);
+        oc.iter_mut().zip(zc).zip(&t).for_each(|((o, z), t)| *o = ((1.0 - t) / (1.0 + t)).copysign(*z));
+    }
+}
+
+/// A validated ensemble of deep networks: `experiments` independent experiments of `nets`
+/// networks each.
+#[derive(Debug, Clone)]
+pub struct DeepEnsemble {
+    net: DeepNetwork,
+    inputs: InputSet,
+    nets: u64,
+    experiments: usize,
+    estimator: Estimator,
+    seed: u64,
+}
+
+/// Per-experiment means of `G2` and `G4` over the multisets of the `m d_out` (output, point)
+/// pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeepEnsembleResult {
+    /// Multisets of order 2 and 4 over the `m d_out` pairs; pair `p` is output `p / m` at
+    /// input point `p % m`.
+    pub multisets: [Multisets; 2],
+    /// Number of input points `m`.
+    pub points: usize,
+    /// Output dimension `d_out`.
+    pub d_out: usize,
+    /// Number of experiments.
+    pub experiments: usize,
+    /// Nets per experiment.
+    pub nets: u64,
+    /// For order 2 and 4, `experiments x multisets` means, experiment-major.
+    pub means: [Vec<f64>; 2],
+}
+
+impl DeepEnsembleResult {
+    /// The means of experiment `e` for order index `o` (0 for `G2`, 1 for `G4`).
+    pub fn experiment(&self, o: usize, e: usize) -> &[f64] {
+        let len = self.multisets[o].len();
+        &self.means[o][e * len..(e + 1) * len]
+    }
+
+    /// The position of the correlator `E[f_(outputs[0])(x_(points[0])) ...]` among the
+    /// multisets of its order (2 or 4), or `None` if out of range.
+    pub fn position(&self, outputs: &[usize], points: &[usize]) -> Option<usize> {
+        if outputs.len() != points.len() || outputs.iter().any(|&i| i >= self.d_out) {
+            return None;
+        }
+        let o = match outputs.len() {
+            2 => 0,
+            4 => 1,
+            _ => return None,
+        };
+        let pairs: Vec<usize> = outputs.iter().zip(points).map(|(i, a)| i * self.points + a).collect();
+        self.multisets[o].position(&pairs)
+    }
+
+    /// Per experiment (experiment-major, over the multisets of order 4): the connected 4-pt
+    /// function `G4 − Wick4(G2)` and `Wick4(G2)`, with `G2` the same experiment's measured
+    /// 2-pt function as the covariance of the (output, point) pairs (SPEC section 9: at depth
+    /// `L >= 2` it differs from `K` at `O(1/n)`, so the kernel shift stays out of the vertex).
+    pub fn connected_g4(&self) -> Result<(Vec<f64>, Vec<f64>)> {
+        let p = self.points * self.d_out;
+        let wick = WickSums::new(p, 4)?;
+        let flat = self.multisets[0].flat_pair_positions();
+        let (mut connected, mut gp) =
+            (Vec::with_capacity(self.means[1].len()), Vec::with_capacity(self.means[1].len()));
+        let mut w = Vec::new();
+        for e in 0..self.experiments {
+            let g2 = self.experiment(0, e);
+            let cov: Vec<f64> = flat.iter().map(|&pos| g2[pos]).collect();
+            wick.evaluate_into(&cov, &mut w);
+            connected.extend(self.experiment(1, e).iter().zip(&w[1]).map(|(g, w)| g - w));
+            gp.extend_from_slice(&w[1]);
+        }
+        Ok((connected, gp))
+    }
+
+    /// The normalised connected 4-pt function of SPEC section 9 per experiment and multiset of
+    /// order 4, `r = (G4 − Wick4(G2)) / Wick4(G2)` (experiment-major; NaN where `Wick4(G2)`
+    /// vanishes, e.g. an odd number of one output under the conditional estimator).
+    pub fn normalised_connected(&self) -> Result<Vec<f64>> {
+        let (connected, gp) = self.connected_g4()?;
+        Ok(connected.iter().zip(&gp).map(|(c, w)| c / w).collect())
+    }
+
+    /// The `(output, point)` pairs of multiset `pos` of order index `o`.
+    pub fn indices(&self, o: usize, pos: usize) -> Vec<(usize, usize)> {
+        self.multisets[o].get(pos).iter().map(|&p| (p as usize / self.points, p as usize % self.points)).collect()
+    }
+}
+
+/// The tables every work item of a run shares.
+struct DeepTables {
+    multisets: [Multisets; 2],
+    products: Option<ProductTable>,
+    wick: Option<WickSums>,
+    /// Cholesky factor of `K¹` (row-major `m x m`) and its nonzero columns.
+    first: (Vec<f64>, Vec<usize>),
+    /// `K¹(x_a, x_a)` (Gauss-net's normalisation).
+    self_cov: Vec<f64>,
+}
+
+impl DeepEnsemble {
+    /// Validates an ensemble: `nets >= 1`, `experiments >= 1`, inputs in the network's input
+    /// dimension, `m d_out <= 255` (output, point) pairs, estimator `raw` or `conditional`.
+    pub fn new(
+        net: DeepNetwork,
+        inputs: InputSet,
+        nets: u64,
+        experiments: usize,
+        estimator: Estimator,
+        seed: u64,
+    ) -> Result<Self> {
+        check_positive("nets", nets, "an integer >= 1 (nets per experiment)")?;
+        check_positive("experiments", experiments as u64, "an integer >= 1")?;
+        inputs.check_dimension(net.d_in())?;
+        let pairs = inputs.len() * net.d_out();
+        if pairs > 255 {
+            return Err(SamplingError::OutOfRange {
+                field: "input points x d_out",
+                value: pairs.to_string(),
+                allowed: "1 to 255",
+            });
+        }
+        if !matches!(estimator, Estimator::Raw | Estimator::Conditional) {
+            return Err(SamplingError::OutOfRange {
+                field: "estimator",
+                value: estimator.name().into(),
+                allowed: "raw or conditional for deep networks",
+            });
+        }
+        Ok(Self { net, inputs, nets, experiments, estimator, seed })
+    }
+
+    /// The network.
+    pub fn network(&self) -> &DeepNetwork {
+        &self.net
+    }
+    /// The input set.
+    pub fn inputs(&self) -> &InputSet {
+        &self.inputs
+    }
+    /// The estimator.
+    pub fn estimator(&self) -> Estimator {
+        self.estimator
+    }
+    /// Nets per experiment.
+    pub fn nets(&self) -> u64 {
+        self.nets
+    }
+    /// Experiments.
+    pub fn experiments(&self) -> usize {
+        self.experiments
+    }
+    /// Chunks per experiment: `ceil(nets / CHUNK_NETS)`.
+    pub fn chunks(&self) -> u64 {
+        self.nets.div_ceil(CHUNK_NETS)
+    }
+
+    /// Runs the ensemble on `threads >= 1` threads.
+    pub fn run(&self, threads: usize) -> Result<DeepEnsembleResult> {
+        let tables = self.tables()?;
+        let items = self.map_items(threads, |e, c, count| {
+            with_simd(
+                #[inline(always)]
+                || with_deep_activation!(self.net, phi => self.run_item_with(e, c, count, &tables, phi)),
+            )
+        })?;
+        let chunks = self.chunks();
+        let n = self.nets as f64;
+        let means = [0, 1].map(|o| {
+            let len = tables.multisets[o].len();
+            let mut out = Vec::with_capacity(self.experiments * len);
+            for exp_items in items.chunks_exact(chunks as usize) {
+                out.extend((0..len).map(|pos| neumaier(exp_items.iter().map(|it| it[o][pos])) / n));
+            }
+            out
+        });
+        Ok(DeepEnsembleResult {
+            multisets: tables.multisets,
+            points: self.inputs.len(),
+            d_out: self.net.d_out(),
+            experiments: self.experiments,
+            nets: self.nets,
+            means,
+        })
+    }
+
+    fn tables(&self) -> Result<DeepTables> {
+        let (m, pairs) = (self.inputs.len(), self.inputs.len() * self.net.d_out());
+        let k1: Vec<f64> = self
+            .inputs
+            .points()
+            .flat_map(|x| self.inputs.points().map(move |y| self.net.first_layer_cov(x, y)))
+            .collect();
+        let mut chol = vec![0.0; m * m];
+        let mut cols = Vec::with_capacity(m);
+        cholesky_into(&k1, m, &mut chol, &mut cols);
+        Ok(DeepTables {
+            multisets: [Multisets::new(pairs, 2)?, Multisets::new(pairs, 4)?],
+            products: (self.estimator == Estimator::Raw).then(|| ProductTable::new(pairs, 4)).transpose()?,
+            wick: (self.estimator == Estimator::Conditional).then(|| WickSums::new(pairs, 4)).transpose()?,
+            first: (chol, cols),
+            self_cov: (0..m).map(|a| k1[a * m + a]).collect(),
+        })
+    }
+
+    /// The floor of [`Self::run`]: the same work items and draws (hidden layers and, for the
+    /// raw estimator, the outputs) with no correlator work; returns a sum of the outputs' first
+    /// entries (or of the output covariance) so that nothing can be skipped.
+    pub(crate) fn draw_only(&self, threads: usize) -> Result<f64> {
+        let tables = self.tables()?;
+        let raw = self.estimator == Estimator::Raw;
+        let items = self.map_items(threads, |e, c, count| {
+            with_simd(
+                #[inline(always)]
+                || with_deep_activation!(self.net, phi => self.draw_item(e, c, count, &tables, raw, phi)),
+            )
+        })?;
+        Ok(items.iter().sum())
+    }
+
+    /// `item(experiment, chunk, nets)` for every work item on `threads >= 1` threads, in
+    /// item order (experiment-major).
+    fn map_items<T: Send>(&self, threads: usize, item: impl Fn(u64, u64, u64) -> T + Sync) -> Result<Vec<T>> {
+        check_positive("threads", threads as u64, "an integer >= 1")?;
+        let chunks = self.chunks();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| SamplingError::ThreadPool(e.to_string()))?;
+        Ok(pool.install(|| {
+            (0..self.experiments as u64 * chunks)
+                .into_par_iter()
+                .map(|i| {
+                    let c = i % chunks;
+                    item(i / chunks, c, CHUNK_NETS.min(self.nets - c * CHUNK_NETS))
+                })
+                .collect()
+        }))
+    }
+
+    #[inline(always)]
+    fn draw_item(
+        &self,
+        experiment: u64,
+        chunk: u64,
+        count: u64,
+        tables: &DeepTables,
+        raw: bool,
+        phi: impl Fn(&[f64], &mut [f64], f64) + Copy,
+    ) -> f64 {
+        let mut rng = stream(self.seed, experiment, chunk);
+        let m = self.inputs.len();
+        let mut layer = LayerScratch::new(m, self.net.widths().iter().copied().max().unwrap_or(1));
+        let (mut gram, mut f) = (vec![0.0; m * m], vec![0.0; m * self.net.d_out()]);
+        let mut acc = 0.0;
+        for _ in 0..count {
+            self.hidden_layers(&mut rng, tables, &mut layer, phi);
+            layer.output_gram(self.net.c_w(), self.net.c_b(), &mut gram);
+            if raw {
+                layer.draw_rows(&mut rng, &gram, self.net.d_out(), &mut f);
+                acc += f[0];
+            } else {
+                acc += gram[0];
+            }
+        }
+        acc
+    }
+
+    /// One work item with the activation `phi` ([`with_deep_activation`]; monomorphised;
+    /// [`Self::run`] builds it for AVX2 where the CPU has it, with the same bits either way: the
+    /// products are plain multiplies and adds, which Rust never fuses or reorders).
+    #[inline(always)]
+    fn run_item_with(
+        &self,
+        experiment: u64,
+        chunk: u64,
+        count: u64,
+        tables: &DeepTables,
+        phi: impl Fn(&[f64], &mut [f64], f64) + Copy,
+    ) -> [Vec<f64>; 2] {
+        let mut rng = stream(self.seed, experiment, chunk);
+        let (m, d_out) = (self.inputs.len(), self.net.d_out());
+        let pairs = m * d_out;
+        let mut sums: [Vec<Parts>; 2] = [0, 1].map(|o| vec![[0.0; PARTS]; tables.multisets[o].len()]);
+        let mut layer = LayerScratch::new(m, self.net.widths().iter().copied().max().unwrap_or(1));
+        let mut gram = vec![0.0; m * m];
+        let mut f = vec![0.0; pairs];
+        let mut lanes = vec![[0.0; BATCH]; if tables.wick.is_some() { pairs * pairs } else { pairs }];
+        let (mut product_scratch, mut wick_scratch) = (ProductScratch::default(), Vec::new());
+        let mut done = 0u64;
+        while done < count {
+            let batch = BATCH.min((count - done) as usize);
+            lanes.iter_mut().for_each(|l| *l = [0.0; BATCH]);
+            let mut weights = [0.0; BATCH];
+            for j in 0..batch {
+                self.hidden_layers(&mut rng, tables, &mut layer, phi);
+                layer.output_gram(self.net.c_w(), self.net.c_b(), &mut gram);
+                match &tables.wick {
+                    Some(_) => {
+                        // covariance of the (output, point) pairs: δ_ij G(x, x')
+                        for i in 0..d_out {
+                            for a in 0..m {
+                                for b in 0..m {
+                                    lanes[(i * m + a) * pairs + i * m + b][j] = gram[a * m + b];
+                                }
+                            }
+                        }
+                    }
+                    None => {
+                        layer.draw_rows(&mut rng, &gram, d_out, &mut f);
+                        for (lane, v) in lanes.iter_mut().zip(&f) {
+                            lane[j] = *v;
+                        }
+                        weights[j] = 1.0;
+                    }
+                }
+            }
+            match (&tables.wick, &tables.products) {
+                (Some(wick), _) => wick.accumulate_batch(&lanes, &mut wick_scratch, &mut sums, None),
+                (None, Some(products)) => {
+                    products.accumulate_batch(&lanes, &weights, &mut product_scratch, &mut sums, None)
+                }
+                (None, None) => unreachable!("`tables` builds the estimator's table"),
+            }
+            done += batch as u64;
+        }
+        sums.map(|o| o.iter().map(parts_total).collect())
+    }
+
+    /// Draws the hidden layers of one net; the last layer's activations end in `layer.phi`.
+    #[inline(always)]
+    fn hidden_layers<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        tables: &DeepTables,
+        layer: &mut LayerScratch,
+        phi: impl Fn(&[f64], &mut [f64], f64) + Copy,
+    ) {
+        let widths = self.net.widths();
+        let (c_w, c_b) = (self.net.c_w(), self.net.c_b());
+        layer.preactivations(rng, &tables.first.0, &tables.first.1, widths[0]);
+        layer.activate(widths[0], &tables.self_cov, phi);
+        for l in 1..widths.len() {
+            layer.gram(widths[l - 1], c_w, c_b);
+            layer.factor();
+            let (chol, cols) = (std::mem::take(&mut layer.chol), std::mem::take(&mut layer.cols));
+            layer.preactivations(rng, &chol, &cols, widths[l]);
+            (layer.chol, layer.cols) = (chol, cols);
+            layer.activate(widths[l], &tables.self_cov, phi);
+        }
+        layer.width = widths[widths.len() - 1];
+    }
+}
+
+/// The buffers of one layer step, point-major (`m` rows of `n_max` neurons).
+struct LayerScratch {
+    m: usize,
+    n_max: usize,
+    /// Width of the layer held in `phi`.
+    width: usize,
+    /// Activations `φ(z_j(x_a))` at `a * n_max + j`.
+    phi: Vec<f64>,
+    /// Pre-activations, same layout.
+    z: Vec<f64>,
+    /// Standard normals, `r x n_max`.
+    eps: Vec<f64>,
+    /// The covariance of the next layer and its Cholesky factor (`m x m`), nonzero columns.
+    cov: Vec<f64>,
+    chol: Vec<f64>,
+    cols: Vec<usize>,
+}
+
+impl LayerScratch {
+    fn new(m: usize, n_max: usize) -> Self {
+        Self {
+            m,
+            n_max,
+            width: 0,
+            phi: vec![0.0; m * n_max],
+            z: vec![0.0; m * n_max],
+            eps: vec![0.0; m * n_max],
+            cov: vec![0.0; m * m],
+            chol: vec![0.0; m * m],
+            cols: Vec::with_capacity(m),
+        }
+    }
+
+    /// `z_j(x_a) = Σ_c L_ac ε_cj` for `j < n`: the rows of `N(0, L Lᵀ)`, `ε` drawn column by
+    /// column of `L` (only its nonzero columns), neuron after neuron.
+    #[inline(always)]
+    fn preactivations<R: Rng + ?Sized>(&mut self, rng: &mut R, chol: &[f64], cols: &[usize], n: usize) {
+        let (m, n_max) = (self.m, self.n_max);
+        for (k, _) in cols.iter().enumerate() {
+            for e in &mut self.eps[k * n_max..k * n_max + n] {
+                *e = rng.sample::<f64, _>(StandardNormal);
+            }
+        }
+        for a in 0..m {
+            let z = &mut self.z[a * n_max..a * n_max + n];
+            z.iter_mut().for_each(|v| *v = 0.0);
+            for (k, &c) in cols.iter().enumerate() {
+                let l = chol[a * m + c];
+                if l == 0.0 {
+                    continue;
+                }
+                let e = &self.eps[k * n_max..k * n_max + n];
+                z.iter_mut().zip(e).for_each(|(z, e)| *z += l * e);
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn activate(&mut self, n: usize, self_cov: &[f64], phi: impl Fn(&[f64], &mut [f64], f64)) {
+        let n_max = self.n_max;
+        for a in 0..self.m {
+            phi(&self.z[a * n_max..a * n_max + n], &mut self.phi[a * n_max..a * n_max + n], self_cov[a]);
+        }
+    }
+
+    /// `cov = C_b + (C_W / n) Φᵀ Φ` over the `n` neurons in `phi`.
+    #[inline(always)]
+    fn gram(&mut self, n: usize, c_w: f64, c_b: f64) {
+        let (m, n_max) = (self.m, self.n_max);
+        let scale = c_w / n as f64;
+        for a in 0..m {
+            for b in 0..=a {
+                let v = c_b + scale * dot(&self.phi[a * n_max..a * n_max + n], &self.phi[b * n_max..b * n_max + n]);
+                self.cov[a * m + b] = v;
+                self.cov[b * m + a] = v;
+            }
+        }
+    }
+
+    /// The output covariance `Gᴸ⁺¹` into `out`.
+    #[inline(always)]
+    fn output_gram(&mut self, c_w: f64, c_b: f64, out: &mut [f64]) {
+        self.gram(self.width, c_w, c_b);
+        out.copy_from_slice(&self.cov);
+    }
+
+    #[inline(always)]
+    fn factor(&mut self) {
+        cholesky_into(&self.cov, self.m, &mut self.chol, &mut self.cols);
+    }
+
+    /// Draws `rows` i.i.d. rows of `N(0, cov)` into `out` (row-major `rows x m`).
+    #[inline(always)]
+    fn draw_rows<R: Rng + ?Sized>(&mut self, rng: &mut R, cov: &[f64], rows: usize, out: &mut [f64]) {
+        let m = self.m;
+        self.cov.copy_from_slice(cov);
+        self.factor();
+        for i in 0..rows {
+            let mut eps = [0.0; 255];
+            for (k, _) in self.cols.iter().enumerate() {
+                eps[k] = rng.sample::<f64, _>(StandardNormal);
+            }
+            for a in 0..m {
+                out[i * m + a] = self.cols.iter().enumerate().map(|(k, &c)| self.chol[a * m + c] * eps[k]).sum();
+            }
+        }
+    }
+}
+
+/// `Σ_j x_j y_j` in 8 running lanes, summed pairwise (vectorises; fixed order, no fused
+/// multiply-add, so every target gives the same bits).
+#[inline(always)]
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0; 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (a, b) in xc.zip(yc) {
+        for k in 0..8 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    for (k, (a, b)) in xr.iter().zip(yr).enumerate() {
+        acc[k] += a * b;
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
+/// The semi-definite Cholesky factor `L` (row-major `m x m`, lower) of `cov` and the indices of
+/// its nonzero columns: a column whose residual variance is below [`RANK_TOLERANCE`] times
+/// the largest diagonal entry is dropped (its point is a combination of the earlier ones).
+fn cholesky_into(cov: &[f64], m: usize, l: &mut [f64], cols: &mut Vec<usize>) {
+    let scale = (0..m).fold(0.0f64, |s, i| s.max(cov[i * m + i]));
+    l.iter_mut().for_each(|v| *v = 0.0);
+    cols.clear();
+    for j in 0..m {
+        let d = cov[j * m + j] - (0..j).map(|i| l[j * m + i] * l[j * m + i]).sum::<f64>();
+        if d <= RANK_TOLERANCE * scale || d <= 0.0 {
+            continue;
+        }
+        let ljj = d.sqrt();
+        l[j * m + j] = ljj;
+        for r in j + 1..m {
+            l[r * m + j] = (cov[r * m + j] - (0..j).map(|i| l[r * m + i] * l[j * m + i]).sum::<f64>()) / ljj;
+        }
+        cols.push(j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn semi_definite_cholesky_reproduces_the_covariance() {
+        // rank 2 in 3 points: x = (1, 2, 3) with a bias
+        let x = [1.0, 2.0, 3.0];
+        let cov: Vec<f64> = (0..9).map(|i| 0.5 + 2.0 * x[i / 3] * x[i % 3]).collect();
+        let (mut l, mut cols) = (vec![0.0; 9], Vec::new());
+        cholesky_into(&cov, 3, &mut l, &mut cols);
+        assert_eq!(cols, vec![0, 1]);
+        for a in 0..3 {
+            for b in 0..3 {
+                let v: f64 = (0..3).map(|c| l[a * 3 + c] * l[b * 3 + c]).sum();
+                assert!((v - cov[a * 3 + b]).abs() < 1e-12, "{a} {b}: {v} vs {}", cov[a * 3 + b]);
+            }
+        }
+        let d: Vec<f64> = (0..19).map(|i| i as f64 * 0.1).collect();
+        assert!((dot(&d, &d) - d.iter().map(|v| v * v).sum::<f64>()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn lane_tanh_is_within_a_few_ulps_of_one() {
+        let z: Vec<f64> =
+            (0..4001).map(|i| (i as f64 - 2000.0) / 100.0).chain([1e-300, -1e-12, 400.0, -800.0]).collect();
+        let mut t = vec![0.0; z.len()];
+        tanh_into(&z, &mut t);
+        for (z, t) in z.iter().zip(&t) {
+            assert!((t - z.tanh()).abs() <= 4.0 * f64::EPSILON, "tanh({z}) = {t} vs {}", z.tanh());
+        }
+    }
+}

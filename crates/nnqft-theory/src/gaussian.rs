@@ -1,0 +1,674 @@
+//! Gaussian expectations of products of activations, the building blocks of the deep kernel
+//! and vertex recursions (SPEC section 9): for a covariance `K` over the points `a, b, ...`,
+//!
+//! ```text
+//! ⟨φ_a φ_b⟩_K,   ∂⟨φ_a φ_b⟩_K / ∂K_ef,   ⟨φ_a φ_b φ_c φ_d⟩_K,   (z_a) ~ N(0, K).
+//! ```
+//!
+//! **Closed forms.**
+//! - linear: `⟨z_a z_b⟩ = K_ab`; the 4-point function is Isserlis' `K_ab K_cd + K_ac K_bd + K_ad K_bc`.
+//! - relu (arc-cosine, Cho and Saul 2009): `⟨φ_a φ_b⟩ = √(K_aa K_bb) (sin θ + (π − θ) cos θ) / 2π`,
+//!   `cos θ = K_ab / √(K_aa K_bb)`.
+//! - erf: `⟨φ_a φ_b⟩ = (2/π) asin(2 K_ab / √((1 + 2 K_aa)(1 + 2 K_bb)))`.
+//! - Gauss-net (first layer only, `φ(z; x_a) = exp(z − K_aa)`, log-normal):
+//!   `⟨∏_a φ_a^(q_a)⟩ = exp(½ Σ_ab q_a q_b K_ab − Σ_a q_a K_aa)`.
+//!
+//! **Derivatives** with respect to the entries of `K`, each unordered pair `{e, f}` counted
+//! once, follow from Price's theorem (Price 1958): for `a ≠ b`,
+//! `∂⟨g(z_a) h(z_b)⟩/∂K_ab = ⟨g'(z_a) h'(z_b)⟩` and `∂⟨g(z_a) h(z_b)⟩/∂K_aa = ½ ⟨g''(z_a) h(z_b)⟩`;
+//! for one point `d⟨g(z)⟩/dK = ½ ⟨g''(z)⟩`. Closed forms:
+//! - linear: `∂/∂K_ab = 1`, the diagonal ones 0 (one point: `d K_aa / d K_aa = 1`).
+//! - relu: `∂/∂K_ab = (π − θ)/2π`, `∂/∂K_aa = √K_bb sin θ / (4π √K_aa)` (since `φ'' = δ`),
+//!   one point `d(K/2)/dK = ½`.
+//! - erf: with `s = 2K_ab/√(AB)`, `A = 1 + 2K_aa`, `B = 1 + 2K_bb`:
+//!   `∂/∂K_ab = 4 / (π √(AB) √(1 − s²))`, `∂/∂K_aa = −2 s / (π A √(1 − s²))`; one point
+//!   (`s = 2K/(1+2K)`): `4 / (π (1+2K)² √(1 − s²))`.
+//! - tanh: Price's theorem with `φ' = 1 − tanh²`, `φ'' = −2 tanh (1 − tanh²)`, each
+//!   expectation by quadrature.
+//! - an activation given only as a function: central differences of the quadrature in the
+//!   kernel entry (the nodes are fixed, so the quadrature is a smooth function of `K`).
+//!
+//! **Quadrature.** With the (semi-definite) Cholesky factor `K = L Lᵀ` of the distinct points,
+//! `z_j = Σ_(i<j) L_ji u_i + L_jj u_j`, `u ~ N(0, I)`. The expectation is a nested integral,
+//! one standard normal variable per level, each by composite Gauss-Legendre on `[−T, T]`
+//! against the normal density. A level whose residual variance `L_jj²` vanishes is not
+//! integrated (`z_j` is fixed by the outer variables). At level `j` the only kink of the
+//! integrand in `u_j` (relu: `z_j = 0`) sits at `u_j = −μ_j / L_jj` and is made a break point
+//! of the rule: the integral over the inner levels is a smooth function of `u_j`, so every
+//! piece converges exponentially, not at the algebraic rate of a rule across the kink. The
+//! innermost level is done in closed form where one exists:
+//! `E[relu(μ + σε)^q] = σ^q I_q(μ/σ)` with `I_0 = Φ(t)`, `I_1 = t Φ(t) + ϕ(t)`,
+//! `I_q = t I_(q−1) + (q−1) I_(q−2)` (integration by parts); `E[(μ + σε)^q]` by the binomial
+//! theorem with the normal moments `(k−1)!!`; `E[erf(μ + σε)] = erf(μ / √(1 + 2σ²))`.
+//! Under two or more integrated levels, an innermost level that is itself a quadrature is
+//! tabulated once as a function of its mean `μ` (its `σ` is fixed) and interpolated (cubic
+//! Lagrange, spacing 0.01): that cuts tanh's vertex at `L = 8` on six points from ~18 s to ~8 s.
+//! Every quadrature is evaluated at two resolutions; the difference is its error estimate.
+
+use crate::deep_network::DeepActivation;
+use gauss_quad::GaussLegendre;
+use std::f64::consts::PI;
+use std::num::NonZeroUsize;
+
+/// A value with the estimated absolute error of its quadrature (0 for closed forms).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct Estimate {
+    pub value: f64,
+    pub error: f64,
+}
+
+impl Estimate {
+    fn exact(value: f64) -> Self {
+        Self { value, error: 0.0 }
+    }
+}
+
+/// An activation given as a function, for the kernel and vertex recursions by quadrature
+/// (`KernelRecursion::with_function`, `FourPointVertex::with_function`). If it has a kink
+/// (a jump of the derivative), say where: the quadrature then breaks its rule there.
+#[derive(Clone, Copy)]
+pub struct ActivationFn<'a> {
+    phi: &'a (dyn Fn(f64) -> f64 + Sync),
+    kink: Option<f64>,
+}
+
+impl std::fmt::Debug for ActivationFn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActivationFn").field("kink", &self.kink).finish_non_exhaustive()
+    }
+}
+
+impl<'a> ActivationFn<'a> {
+    /// A smooth activation `φ`.
+    pub fn new(phi: &'a (dyn Fn(f64) -> f64 + Sync)) -> Self {
+        Self { phi, kink: None }
+    }
+    /// The same activation with a kink at `z = at`.
+    pub fn with_kink(self, at: f64) -> Self {
+        Self { kink: Some(at), ..self }
+    }
+}
+
+/// The activation as the recursions see it: a known one, or any function (by quadrature).
+#[derive(Clone, Copy)]
+pub(crate) enum Act<'a> {
+    Known(DeepActivation),
+    Function(ActivationFn<'a>),
+}
+
+impl Act<'_> {
+    #[inline]
+    fn phi(&self, z: f64) -> f64 {
+        match self {
+            Act::Known(a) => a.phi(z).unwrap_or(f64::NAN),
+            Act::Function(f) => (f.phi)(z),
+        }
+    }
+    fn kink(&self) -> Option<f64> {
+        match self {
+            Act::Known(a) => (*a == DeepActivation::Relu).then_some(0.0),
+            Act::Function(f) => f.kink,
+        }
+    }
+}
+
+/// One factor `g(z_j)` of a product integrated over the Gaussian.
+trait Factor {
+    fn eval(&self, z: f64) -> f64;
+    /// Where `g` has a kink, if anywhere.
+    fn kink(&self) -> Option<f64>;
+    /// `E[g(μ + σ ε)]` in closed form, if known.
+    fn closed_mean(&self, mu: f64, sigma: f64) -> Option<f64>;
+}
+
+/// `φ(z)^q`.
+struct Power<'a> {
+    act: Act<'a>,
+    q: u32,
+}
+
+impl Factor for Power<'_> {
+    #[inline]
+    fn eval(&self, z: f64) -> f64 {
+        self.act.phi(z).powi(self.q as i32)
+    }
+    fn kink(&self) -> Option<f64> {
+        self.act.kink()
+    }
+    fn closed_mean(&self, mu: f64, sigma: f64) -> Option<f64> {
+        match self.act {
+            Act::Known(DeepActivation::Relu) => Some(relu_power_mean(mu, sigma, self.q)),
+            Act::Known(DeepActivation::Linear) => Some(linear_power_mean(mu, sigma, self.q)),
+            Act::Known(DeepActivation::Erf) if self.q == 1 => {
+                Some(crate::erf::erf(mu / (1.0 + 2.0 * sigma * sigma).sqrt()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Any smooth function (tanh's derivatives in Price's theorem).
+struct Smooth<F: Fn(f64) -> f64>(F);
+
+impl<F: Fn(f64) -> f64> Factor for Smooth<F> {
+    #[inline]
+    fn eval(&self, z: f64) -> f64 {
+        (self.0)(z)
+    }
+    fn kink(&self) -> Option<f64> {
+        None
+    }
+    fn closed_mean(&self, _: f64, _: f64) -> Option<f64> {
+        None
+    }
+}
+
+/// The standard normal distribution function `Φ(t)`.
+fn normal_cdf(t: f64) -> f64 {
+    0.5 * libm::erfc(-t / std::f64::consts::SQRT_2)
+}
+
+/// `E[relu(μ + σ ε)^q]` (module docs).
+fn relu_power_mean(mu: f64, sigma: f64, q: u32) -> f64 {
+    if sigma <= 0.0 {
+        return mu.max(0.0).powi(q as i32);
+    }
+    let t = mu / sigma;
+    let (cdf, pdf) = (normal_cdf(t), (-0.5 * t * t).exp() / (2.0 * PI).sqrt());
+    let (mut prev, mut cur) = (cdf, t * cdf + pdf);
+    if q == 0 {
+        return cdf;
+    }
+    for k in 2..=q {
+        let next = t * cur + (k - 1) as f64 * prev;
+        prev = cur;
+        cur = next;
+    }
+    sigma.powi(q as i32) * cur
+}
+
+/// `E[(μ + σ ε)^q] = Σ_k C(q, k) μ^(q−k) σ^k (k−1)!!` over even `k`.
+fn linear_power_mean(mu: f64, sigma: f64, q: u32) -> f64 {
+    let mut sum = 0.0;
+    let (mut binom, mut double_fact) = (1.0, 1.0);
+    for k in 0..=q {
+        if k > 0 {
+            binom *= (q - k + 1) as f64 / k as f64;
+        }
+        if k % 2 == 0 {
+            if k > 0 {
+                double_fact *= (k - 1) as f64;
+            }
+            sum += binom * mu.powi((q - k) as i32) * sigma.powi(k as i32) * double_fact;
+        }
+    }
+    sum
+}
+
+/// Composite Gauss-Legendre against the standard normal density on `[−T, T]`.
+struct Rule {
+    t_max: f64,
+    pieces: usize,
+    /// Gauss-Legendre nodes and weights on `[−1, 1]`.
+    gl: Vec<(f64, f64)>,
+}
+
+/// Half-width `T` of the integration range: `P(|ε| > 8.5) ≈ 2e-17`.
+const T_MAX: f64 = 8.5;
+/// Pieces of the composite rule on `[−T, T]` (a break point at 0).
+const PIECES: usize = 10;
+/// A level whose residual variance is below this fraction of the largest diagonal entry is
+/// fixed by the outer levels (semi-definite Cholesky).
+const RANK_TOLERANCE: f64 = 1e-13;
+
+impl Rule {
+    fn new(nodes: usize) -> Self {
+        let gl = GaussLegendre::new(NonZeroUsize::new(nodes.max(1)).unwrap_or(NonZeroUsize::MIN));
+        Self { t_max: T_MAX, pieces: PIECES, gl: gl.iter().copied().collect() }
+    }
+
+    /// Nodes per piece at coarse and fine resolution for a nested integral of `levels` levels.
+    fn pair(levels: usize) -> (Self, Self) {
+        let (coarse, fine) = match levels {
+            0 | 1 => (20, 28),
+            2 => (12, 16),
+            3 => (7, 9),
+            _ => (4, 5),
+        };
+        (Self::new(coarse), Self::new(fine))
+    }
+
+    /// `Σ w(u) h(u)` over the nodes, with extra break points at `kinks` (any order; those
+    /// outside `(−T, T)` are ignored).
+    #[inline]
+    fn sum(&self, kinks: &[f64], mut h: impl FnMut(f64) -> f64) -> f64 {
+        let width = 2.0 * self.t_max / self.pieces as f64;
+        let norm = 1.0 / (2.0 * PI).sqrt();
+        let piece = |a: f64, b: f64, h: &mut dyn FnMut(f64) -> f64| {
+            let (mid, half) = ((a + b) / 2.0, (b - a) / 2.0);
+            self.gl
+                .iter()
+                .map(|&(t, w)| {
+                    let u = mid + half * t;
+                    half * w * norm * (-0.5 * u * u).exp() * h(u)
+                })
+                .sum::<f64>()
+        };
+        let mut cuts = [0.0f64; 4];
+        let mut n = 0;
+        for &c in kinks.iter().take(4) {
+            if c > -self.t_max && c < self.t_max {
+                cuts[n] = c;
+                n += 1;
+            }
+        }
+        let cuts = &mut cuts[..n];
+        cuts.sort_unstable_by(f64::total_cmp);
+        let mut total = 0.0;
+        for i in 0..self.pieces {
+            let a = -self.t_max + width * i as f64;
+            let b = a + width;
+            let mut lo = a;
+            for &c in cuts.iter().filter(|&&c| c > a && c < b) {
+                total += piece(lo, c, &mut h);
+                lo = c;
+            }
+            total += piece(lo, b, &mut h);
+        }
+        total
+    }
+}
+
+/// The semi-definite Cholesky factor (row-major `k x k`, lower) of the covariance `cov`.
+fn cholesky(cov: &[f64], k: usize) -> Vec<f64> {
+    let scale = (0..k).fold(0.0f64, |s, i| s.max(cov[i * k + i].abs()));
+    let mut l = vec![0.0; k * k];
+    for j in 0..k {
+        let d = cov[j * k + j] - (0..j).map(|i| l[j * k + i] * l[j * k + i]).sum::<f64>();
+        if d <= RANK_TOLERANCE * scale {
+            continue;
+        }
+        let ljj = d.sqrt();
+        l[j * k + j] = ljj;
+        for r in j + 1..k {
+            l[r * k + j] = (cov[r * k + j] - (0..j).map(|i| l[r * k + i] * l[j * k + i]).sum::<f64>()) / ljj;
+        }
+    }
+    l
+}
+
+/// A nested integral `E[∏_j g_j(z_j)]` over `z = L u`.
+struct Nested<'a> {
+    factors: &'a [&'a dyn Factor],
+    chol: &'a [f64],
+    rule: &'a Rule,
+    /// For each point, the last level whose variable it depends on: its kink is a break
+    /// point of that level's rule (a point fixed by the outer levels has its kink there).
+    last: [usize; 4],
+    /// The innermost level tabulated as a function of its mean, if it is.
+    inner: Option<&'a InnerTable>,
+}
+
+impl<'a> Nested<'a> {
+    fn new(factors: &'a [&'a dyn Factor], chol: &'a [f64], rule: &'a Rule) -> Self {
+        let k = factors.len();
+        let mut last = [0; 4];
+        for (d, l) in last.iter_mut().enumerate().take(k) {
+            *l = (0..=d).rev().find(|&i| chol[d * k + i] != 0.0).unwrap_or(usize::MAX);
+        }
+        Self { factors, chol, rule, last, inner: None }
+    }
+
+    fn with_inner(self, inner: Option<&'a InnerTable>) -> Self {
+        Self { inner, ..self }
+    }
+
+    fn level(&self, j: usize, u: &mut [f64; 4]) -> f64 {
+        let k = self.factors.len();
+        if j == k {
+            return 1.0;
+        }
+        let row = &self.chol[j * k..(j + 1) * k];
+        let mu: f64 = (0..j).map(|i| row[i] * u[i]).sum();
+        let sigma = row[j];
+        let g = self.factors[j];
+        if sigma == 0.0 {
+            u[j] = 0.0;
+            let v = g.eval(mu);
+            return if v == 0.0 { 0.0 } else { v * self.level(j + 1, u) };
+        }
+        if j + 1 == k {
+            if let Some(v) = g.closed_mean(mu, sigma) {
+                return v;
+            }
+            if let Some(t) = self.inner {
+                return t.eval(mu);
+            }
+        }
+        let mut kinks = [0.0; 4];
+        let mut n = 0;
+        for d in j..k {
+            if self.last[d] == j
+                && let Some(c) = self.factors[d].kink()
+            {
+                let r = &self.chol[d * k..(d + 1) * k];
+                kinks[n] = (c - (0..j).map(|i| r[i] * u[i]).sum::<f64>()) / r[j];
+                n += 1;
+            }
+        }
+        self.rule.sum(&kinks[..n], |x| {
+            let v = g.eval(mu + sigma * x);
+            if v == 0.0 {
+                return 0.0;
+            }
+            u[j] = x;
+            v * self.level(j + 1, u)
+        })
+    }
+}
+
+/// Levels that need a quadrature (for the choice of resolution).
+fn quadrature_levels(factors: &[&dyn Factor], chol: &[f64]) -> usize {
+    let k = factors.len();
+    let mut n = (0..k).filter(|&j| chol[j * k + j] > 0.0).count();
+    if k > 0 && chol[(k - 1) * k + k - 1] > 0.0 && factors[k - 1].closed_mean(0.0, 1.0).is_some() {
+        n -= 1;
+    }
+    n
+}
+
+/// Spacing of the innermost table at the fine resolution (the coarse one has twice it).
+const TABLE_SPACING: f64 = 0.01;
+/// Largest innermost table; beyond it the innermost level is integrated node by node.
+const TABLE_MAX_POINTS: usize = 20_000;
+
+/// The innermost level `h(μ) = E[g(μ + σ ε)]` of a nested integral of three or four levels,
+/// tabulated on a uniform grid in `μ` with the level's own rule and read by cubic Lagrange
+/// interpolation (error `≤ (3/128) Δ⁴ max|h⁗|`, ~1e-10 at `Δ = 0.01`; the coarse resolution
+/// uses `2Δ`, so the error estimate covers it). `σ` is fixed by the multiset and `μ` is a
+/// linear combination of the outer variables, so one table serves every outer node: the
+/// innermost cost falls from (nodes per level)^levels to the table's size times the nodes.
+struct InnerTable {
+    lo: f64,
+    step: f64,
+    values: Vec<f64>,
+}
+
+impl InnerTable {
+    fn new(g: &dyn Factor, sigma: f64, reach: f64, step: f64, rule: &Rule) -> Option<Self> {
+        let points = (2.0 * reach / step).ceil() as usize + 4;
+        if points > TABLE_MAX_POINTS {
+            return None;
+        }
+        let lo = -reach - step;
+        let values = (0..points)
+            .map(|i| {
+                let mu = lo + step * i as f64;
+                let kink = g.kink().map(|c| (c - mu) / sigma);
+                rule.sum(kink.as_slice(), |x| g.eval(mu + sigma * x))
+            })
+            .collect();
+        Some(Self { lo, step, values })
+    }
+
+    #[inline]
+    fn eval(&self, mu: f64) -> f64 {
+        let x = (mu - self.lo) / self.step;
+        let i = (x.floor() as usize).clamp(1, self.values.len() - 3);
+        let t = x - i as f64;
+        let f = &self.values[i - 1..i + 3];
+        -t * (t - 1.0) * (t - 2.0) / 6.0 * f[0] + (t + 1.0) * (t - 1.0) * (t - 2.0) / 2.0 * f[1]
+            - (t + 1.0) * t * (t - 2.0) / 2.0 * f[2]
+            + (t + 1.0) * t * (t - 1.0) / 6.0 * f[3]
+    }
+}
+
+/// `E[∏_j g_j(z_j)]`, `z ~ N(0, cov)` (`k <= 4` points, row-major `cov`), with its error.
+fn expect(factors: &[&dyn Factor], cov: &[f64]) -> Estimate {
+    let k = factors.len();
+    debug_assert!(k <= 4 && cov.len() == k * k);
+    let chol = cholesky(cov, k);
+    let levels = quadrature_levels(factors, &chol);
+    let mut u = [0.0; 4];
+    if levels == 0 {
+        let rule = Rule::new(1);
+        return Estimate::exact(Nested::new(factors, &chol, &rule).level(0, &mut u));
+    }
+    let (coarse, fine) = Rule::pair(levels);
+    // tabulate the innermost level when it is a quadrature under two or more others
+    let last = &chol[(k - 1) * k..k * k];
+    let sigma = last[k - 1];
+    let tables = (levels >= 3 && sigma > 0.0 && factors[k - 1].closed_mean(0.0, 1.0).is_none()).then(|| {
+        let reach = T_MAX * last[..k - 1].iter().map(|l| l.abs()).sum::<f64>();
+        let g = factors[k - 1];
+        (
+            InnerTable::new(g, sigma, reach, 2.0 * TABLE_SPACING, &coarse),
+            InnerTable::new(g, sigma, reach, TABLE_SPACING, &fine),
+        )
+    });
+    let (tc, tf) = tables.map_or((None, None), |(c, f)| (c, f));
+    let c = Nested::new(factors, &chol, &coarse).with_inner(tc.as_ref()).level(0, &mut u);
+    let f = Nested::new(factors, &chol, &fine).with_inner(tf.as_ref()).level(0, &mut u);
+    Estimate { value: f, error: (f - c).abs() }
+}
+
+/// The distinct points of an index list with their multiplicities, in first-seen order.
+fn distinct(indices: &[usize]) -> Vec<(usize, u32)> {
+    let mut out: Vec<(usize, u32)> = Vec::with_capacity(indices.len());
+    for &i in indices {
+        match out.iter_mut().find(|(p, _)| *p == i) {
+            Some((_, q)) => *q += 1,
+            None => out.push((i, 1)),
+        }
+    }
+    out
+}
+
+/// `⟨∏ φ(z_i)⟩_K` over the listed points (repeats allowed, up to 4 distinct), `K` the
+/// row-major `m x m` covariance of all points.
+pub(crate) fn moment(act: Act<'_>, kernel: &[f64], m: usize, indices: &[usize]) -> Estimate {
+    let pts = distinct(indices);
+    let sub = |i: usize, j: usize| kernel[pts[i].0 * m + pts[j].0];
+    let k = pts.len();
+    match act {
+        Act::Known(DeepActivation::Gauss) => {
+            let mut e = 0.0;
+            for i in 0..k {
+                let qi = pts[i].1 as f64;
+                e -= qi * sub(i, i);
+                for j in 0..k {
+                    e += 0.5 * qi * pts[j].1 as f64 * sub(i, j);
+                }
+            }
+            return Estimate::exact(e.exp());
+        }
+        Act::Known(DeepActivation::Linear) if indices.len() == 4 => {
+            let c = |a: usize, b: usize| kernel[indices[a] * m + indices[b]];
+            return Estimate::exact(c(0, 1) * c(2, 3) + c(0, 2) * c(1, 3) + c(0, 3) * c(1, 2));
+        }
+        _ => {}
+    }
+    if indices.len() == 2
+        && k == 2
+        && let Some(v) = closed_pair(act, sub(0, 0), sub(1, 1), sub(0, 1))
+    {
+        return Estimate::exact(v);
+    }
+    let powers: Vec<Power<'_>> = pts.iter().map(|&(_, q)| Power { act, q }).collect();
+    let factors: Vec<&dyn Factor> = powers.iter().map(|p| p as &dyn Factor).collect();
+    let cov: Vec<f64> = (0..k * k).map(|x| sub(x / k, x % k)).collect();
+    expect(&factors, &cov)
+}
+
+/// `⟨φ_a φ_b⟩` in closed form for two distinct points, where one exists.
+fn closed_pair(act: Act<'_>, kaa: f64, kbb: f64, kab: f64) -> Option<f64> {
+    match act {
+        Act::Known(DeepActivation::Linear) => Some(kab),
+        Act::Known(DeepActivation::Relu) => {
+            let p = kaa * kbb;
+            if p <= 0.0 {
+                return Some(0.0);
+            }
+            let root = p.sqrt();
+            let c = (kab / root).clamp(-1.0, 1.0);
+            let t = c.acos();
+            Some(root * (t.sin() + (PI - t) * c) / (2.0 * PI))
+        }
+        Act::Known(DeepActivation::Erf) => {
+            let arg = (2.0 * kab / ((1.0 + 2.0 * kaa) * (1.0 + 2.0 * kbb)).sqrt()).clamp(-1.0, 1.0);
+            Some(2.0 / PI * arg.asin())
+        }
+        Act::Known(DeepActivation::Gauss) => Some((kab - 0.5 * kaa - 0.5 * kbb).exp()),
+        _ => None,
+    }
+}
+
+/// The gradient of `F = ⟨φ_a φ_b⟩_K` with respect to `(K_aa, K_bb, K_ab)` for two distinct
+/// points, or `dF/dK_aa` (in slot 0) for one point (`same`). See the module docs.
+pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bool) -> [f64; 3] {
+    if same {
+        let d = match act {
+            Act::Known(DeepActivation::Linear) => 1.0,
+            Act::Known(DeepActivation::Relu) => 0.5,
+            Act::Known(DeepActivation::Erf) => {
+                let a = 1.0 + 2.0 * kaa;
+                let s = 2.0 * kaa / a;
+                4.0 / (PI * a * a * (1.0 - s * s).max(0.0).sqrt())
+            }
+            Act::Known(DeepActivation::Tanh) => {
+                let f = Smooth(|z: f64| {
+                    let t = z.tanh();
+                    let d1 = 1.0 - t * t;
+                    d1 * d1 - 2.0 * t * t * d1
+                });
+                expect(&[&f], &[kaa]).value
+            }
+            _ => central_difference(kaa, |h| moment(act, &[kaa + h], 1, &[0, 0]).value),
+        };
+        return [d, 0.0, 0.0];
+    }
+    match act {
+        Act::Known(DeepActivation::Linear) => [0.0, 0.0, 1.0],
+        Act::Known(DeepActivation::Relu) => {
+            let p = kaa * kbb;
+            if p <= 0.0 {
+                return [0.0; 3];
+            }
+            let c = (kab / p.sqrt()).clamp(-1.0, 1.0);
+            let t = c.acos();
+            let s = t.sin();
+            [(kbb / kaa).sqrt() * s / (4.0 * PI), (kaa / kbb).sqrt() * s / (4.0 * PI), (PI - t) / (2.0 * PI)]
+        }
+        Act::Known(DeepActivation::Erf) => {
+            let (a, b) = (1.0 + 2.0 * kaa, 1.0 + 2.0 * kbb);
+            let s = (2.0 * kab / (a * b).sqrt()).clamp(-1.0, 1.0);
+            let r = (1.0 - s * s).max(f64::MIN_POSITIVE).sqrt();
+            [-2.0 * s / (PI * a * r), -2.0 * s / (PI * b * r), 4.0 / (PI * (a * b).sqrt() * r)]
+        }
+        Act::Known(DeepActivation::Tanh) => {
+            let phi = Smooth(f64::tanh);
+            let d1 = Smooth(|z: f64| 1.0 - z.tanh().powi(2));
+            let d2 = Smooth(|z: f64| {
+                let t = z.tanh();
+                -2.0 * t * (1.0 - t * t)
+            });
+            let cov = [kaa, kab, kab, kbb];
+            [
+                0.5 * expect(&[&d2, &phi], &cov).value,
+                0.5 * expect(&[&phi, &d2], &cov).value,
+                expect(&[&d1, &d1], &cov).value,
+            ]
+        }
+        _ => {
+            let pair = |kaa: f64, kbb: f64, kab: f64| moment(act, &[kaa, kab, kab, kbb], 2, &[0, 1]).value;
+            [
+                central_difference(kaa, |h| pair(kaa + h, kbb, kab)),
+                central_difference(kbb, |h| pair(kaa, kbb + h, kab)),
+                central_difference(kaa.max(kbb), |h| pair(kaa, kbb, kab + h)),
+            ]
+        }
+    }
+}
+
+/// `(F(h) − F(−h)) / 2h` with `h = 1e-5 · scale`.
+fn central_difference(scale: f64, f: impl Fn(f64) -> f64) -> f64 {
+    let h = 1e-5 * scale.abs().max(1e-12);
+    (f(h) - f(-h)) / (2.0 * h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Closed forms against the quadrature of the same expectation.
+    const QUADRATURE_TOLERANCE: f64 = 1e-10;
+
+    #[test]
+    fn closed_forms_match_quadrature() {
+        let cov = [1.3, 0.4, 0.4, 0.8];
+        for act in [DeepActivation::Relu, DeepActivation::Erf, DeepActivation::Linear] {
+            let a = Act::Known(act);
+            let phi = move |z: f64| a.phi(z);
+            let mut custom_fn = ActivationFn::new(&phi);
+            if act == DeepActivation::Relu {
+                custom_fn = custom_fn.with_kink(0.0);
+            }
+            let custom = Act::Function(custom_fn);
+            let closed = moment(a, &cov, 2, &[0, 1]).value;
+            let quad = moment(custom, &cov, 2, &[0, 1]).value;
+            assert!((closed - quad).abs() < QUADRATURE_TOLERANCE, "{act:?}: {closed} vs {quad}");
+            for q in 1..=4u32 {
+                let (mu, sigma) = (0.3, 1.1);
+                if let Some(c) = (Power { act: a, q }).closed_mean(mu, sigma) {
+                    let p = Power { act: custom, q };
+                    let quad = Rule::new(40).sum(&[-mu / sigma], |x| p.eval(mu + sigma * x));
+                    assert!((c - quad).abs() < QUADRATURE_TOLERANCE, "{act:?} q={q}: {c} vs {quad}");
+                }
+            }
+            // gradients: closed form (or Price) against finite differences of the quadrature
+            let (kaa, kbb, kab) = (1.3, 0.8, 0.4);
+            let g = pair_gradient(a, kaa, kbb, kab, false);
+            let fd = pair_gradient(custom, kaa, kbb, kab, false);
+            for (x, y) in g.iter().zip(&fd) {
+                assert!((x - y).abs() < 1e-7, "{act:?}: gradient {g:?} vs {fd:?}");
+            }
+            let g = pair_gradient(a, kaa, kaa, kaa, true)[0];
+            let fd = pair_gradient(custom, kaa, kaa, kaa, true)[0];
+            assert!((g - fd).abs() < 1e-7, "{act:?}: one-point derivative {g} vs {fd}");
+        }
+        let tanh = Act::Known(DeepActivation::Tanh);
+        let f = |z: f64| z.tanh();
+        let custom = Act::Function(ActivationFn::new(&f));
+        let g = pair_gradient(tanh, 1.3, 0.8, 0.4, false);
+        let fd = pair_gradient(custom, 1.3, 0.8, 0.4, false);
+        for (x, y) in g.iter().zip(&fd) {
+            assert!((x - y).abs() < 1e-7, "tanh: gradient {g:?} vs {fd:?}");
+        }
+        let (g, fd) = (pair_gradient(tanh, 0.7, 0.7, 0.7, true)[0], pair_gradient(custom, 0.7, 0.7, 0.7, true)[0]);
+        assert!((g - fd).abs() < 1e-7, "tanh: one-point derivative {g} vs {fd}");
+    }
+
+    #[test]
+    fn innermost_table_interpolates_the_smoothed_activation() {
+        let g = Smooth(|z: f64| z.tanh().powi(2));
+        let (sigma, rule) = (0.7, Rule::new(5));
+        let table = InnerTable::new(&g, sigma, 12.0, TABLE_SPACING, &rule).unwrap();
+        for i in 0..=2400 {
+            let mu = -12.0 + 0.01 * i as f64 + 0.003;
+            let direct = rule.sum(&[], |x| g.eval(mu + sigma * x));
+            assert!((table.eval(mu) - direct).abs() < 1e-9, "mu = {mu}: {} vs {direct}", table.eval(mu));
+        }
+    }
+
+    #[test]
+    fn four_point_relu_by_nested_quadrature_matches_isserlis_for_linear() {
+        // linear through the quadrature path (as a function) against Isserlis
+        let cov = [1.0, 0.3, -0.2, 0.1, 0.3, 0.9, 0.25, 0.0, -0.2, 0.25, 1.2, 0.4, 0.1, 0.0, 0.4, 0.7];
+        let lin = |z: f64| z;
+        let quad = moment(Act::Function(ActivationFn::new(&lin)), &cov, 4, &[0, 1, 2, 3]);
+        let exact = moment(Act::Known(DeepActivation::Linear), &cov, 4, &[0, 1, 2, 3]).value;
+        // 4 nested levels at 40/50 nodes each: ~2e-6 relative here; the estimate must cover the error
+        let dev = (quad.value - exact).abs();
+        assert!(dev < 1e-5 * exact && dev <= quad.error, "{} vs {exact}: error estimate {}", quad.value, quad.error);
+    }
+}
