@@ -1,44 +1,26 @@
 //! `nnqft.fit`: the EFT coupling fits of Table 5 (SPEC sections 5, 6) on a correlators
 //! table. The target is `Delta G4 = G4 - G4_GP` over the table's 4-pt multisets; the design
 //! is `T0, T2, TNL` of `nnqft-theory`'s vertex integrals on the same input set, each row
-//! weighted by its multiplicity (all ordered 4-tuples), fitted by `nnqft-fit` as
-//! `cargo xtask reproduce` fits Table 5.
+//! weighted by its multiplicity (all ordered 4-tuples): `nnqft_study::table5::FitProblem`, the
+//! fit `cargo xtask reproduce` and `nnqft fit` use for Table 5.
 
 use crate::configuration::{Configuration, as_float_array, real, text};
 use crate::error::{invalid, value_error, value_error_in};
 use crate::table::Table;
-use nnqft_fit::{Couplings, Design, FitError, Loss, Model, evaluate};
-use nnqft_theory::{Activation, Cutoff, TheoryError, VertexIntegrals};
+use nnqft_fit::{Loss, Model};
+use nnqft_study::StudyError;
+use nnqft_study::table5::{CouplingFit, FitProblem, setup};
+use nnqft_theory::{Activation, Cutoff, Multisets, TheoryError};
 use numpy::PyArrayMethods;
 use pyo3::PyTypeInfo;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use std::collections::HashMap;
 
-/// The Table 5 cutoff of a network when `cutoff` is not given (SPEC section 6): infinite
-/// for Gauss-net, `Lambda = 100` for Erf and ReLU.
-pub fn table5_cutoff(act: Activation) -> Cutoff {
-    match act {
-        Activation::Gauss => Cutoff::Infinite,
-        Activation::Erf | Activation::Relu => Cutoff::Finite(100.0),
-    }
-}
-
 /// The columns `fit` reads.
 const TABLE_ALLOWED: &str = "a dict of columns (or a pandas / polars DataFrame, or the path of a correlators.parquet \
 file) as returned by nnqft.sample, nnqft.exact or cargo xtask sample, with columns network, d_in, width, n, \
 indices, g_gp and the fitted column, for one ensemble";
-
-/// One fitted row.
-struct Fitted {
-    model: Model,
-    loss: Loss,
-    couplings: [f64; 3],
-    train_mape: f64,
-    train_mse: f64,
-    condition_number: f64,
-    determined: bool,
-}
 
 /// Fits the EFT couplings of Table 5 to the 4-pt function of a correlators table.
 ///
@@ -103,7 +85,7 @@ pub fn fit<'py>(
     let x = x.map(crate::configuration::input_set).transpose()?;
     let c = Configuration::new(act, Some(d_in), sigma_w, sigma_b, x)?;
     let cutoff = match cutoff {
-        None => table5_cutoff(act),
+        None => setup(act).1,
         Some(v) => {
             let l = real(v, "cutoff", "finite and > 0, or inf")?;
             if l.is_infinite() && l > 0.0 { Cutoff::Infinite } else { Cutoff::finite(l).map_err(value_error)? }
@@ -132,12 +114,15 @@ pub fn fit<'py>(
     }
     let delta: HashMap<&str, f64> =
         (0..len).filter(|&i| n[i] == "4").map(|i| (indices[i].as_str(), delta_g4[i])).collect();
-    let fitted = py.detach(|| -> PyResult<(Vec<Fitted>, f64)> {
-        let v = VertexIntegrals::compute(&c.net, &c.inputs, cutoff).map_err(|e| match e {
-            TheoryError::Divergent(_) => value_error_in("cutoff", e),
+    let fitted = py.detach(|| -> PyResult<(Vec<CouplingFit>, f64)> {
+        let problem = FitProblem::new(&c.net, c.inputs.clone(), cutoff).map_err(|e| match e {
+            StudyError::Theory(TheoryError::Divergent(_)) => value_error_in("cutoff", e),
+            StudyError::Fit(e) => {
+                value_error_in("cutoff", format!("{e} (the vertex integrals are not finite at this cutoff)"))
+            }
             other => value_error(other),
         })?;
-        let ms = &v.multisets[1];
+        let ms = Multisets::new(c.inputs.len(), 4).map_err(value_error)?;
         if delta.len() != ms.len() {
             return Err(invalid(
                 "x",
@@ -156,14 +141,10 @@ pub fn fit<'py>(
                 })
             })
             .collect::<PyResult<Vec<f64>>>()?;
-        let weights = (0..ms.len()).map(|p| ms.multiplicity(p) as f64).collect();
-        let design = Design::new(v.t0().values, v.t2().values, v.tnl().values, weights).map_err(|e| {
-            value_error_in("cutoff", format!("{e} (the vertex integrals are not finite at this cutoff)"))
-        })?;
         let mut rows = Vec::new();
         for &model in &models {
             for &loss in &losses {
-                rows.push(fit_one(&design, &target, model, loss).map_err(|e| value_error_in(&column, e))?);
+                rows.push(problem.fit_one(&target, model, loss).map_err(|e| value_error_in(&column, e))?);
             }
         }
         Ok((rows, cutoff.value()))
@@ -180,34 +161,13 @@ pub fn fit<'py>(
         .real("lambda0", coupling(0))
         .real("lambda2", coupling(1))
         .real("lambda_nl", coupling(2))
-        .real("train_mape", rows.iter().map(|r| r.train_mape).collect())
-        .real("train_mse", rows.iter().map(|r| r.train_mse).collect())
-        .real("condition_number", rows.iter().map(|r| r.condition_number).collect())
-        .text("determined", rows.iter().map(|r| if r.determined { "yes" } else { "no" }.to_string()).collect())
+        .real("train_mape", rows.iter().map(|r| r.mape).collect())
+        .real("train_mse", rows.iter().map(|r| r.mse).collect())
+        .real("condition_number", rows.iter().map(|r| r.condition_number.unwrap_or(f64::NAN)).collect())
+        .text("determined", rows.iter().map(|r| if r.singular { "no" } else { "yes" }.to_string()).collect())
         .int("width", vec![width.parse().unwrap_or(0); k])
         .real("cutoff", vec![lambda; k])
         .into_dict(py)
-}
-
-/// One model under one loss, as `cargo xtask reproduce` fits Table 5: a rank-deficient
-/// design leaves the couplings undetermined (NaN, infinite condition number).
-fn fit_one(design: &Design, target: &[f64], model: Model, loss: Loss) -> Result<Fitted, FitError> {
-    let c: Option<Couplings> = match nnqft_fit::fit(design, target, model, loss) {
-        Ok(c) => Some(c),
-        Err(FitError::Singular(_)) => None,
-        Err(e) => return Err(e),
-    };
-    let couplings = c.map_or([f64::NAN; 3], |c| c.values);
-    let train = evaluate(design, target, &couplings, model)?;
-    Ok(Fitted {
-        model,
-        loss,
-        couplings,
-        train_mape: train.mape,
-        train_mse: train.mse,
-        condition_number: c.map_or(f64::INFINITY, |c| c.condition_number.unwrap_or(f64::NAN)),
-        determined: c.is_some(),
-    })
 }
 
 /// A path (str or `os.PathLike`) read as a Parquet file into a dict of columns with

@@ -26,12 +26,9 @@ impl PreparedInputs {
         }
     }
     /// Number of points.
+    #[allow(clippy::len_without_is_empty)] // crate-internal; an input set is never empty
     pub fn len(&self) -> usize {
         self.self_cov.len()
-    }
-    /// Never empty.
-    pub fn is_empty(&self) -> bool {
-        self.self_cov.is_empty()
     }
 }
 

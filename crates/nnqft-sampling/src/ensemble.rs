@@ -574,7 +574,7 @@ impl Ensemble {
 
 /// Neumaier's compensated sum (Kahan-Babuska): error independent of the number of terms to
 /// first order.
-pub fn neumaier(values: impl Iterator<Item = f64>) -> f64 {
+pub(crate) fn neumaier(values: impl Iterator<Item = f64>) -> f64 {
     let (mut sum, mut comp) = (0.0f64, 0.0f64);
     for v in values {
         let t = sum + v;

@@ -5,7 +5,7 @@
 //! crate's types (networks, input sets, multisets, Wick tables).
 //!
 //! - [`seed`] -- the documented seeding scheme (one generator per experiment and chunk).
-//! - [`draw`] -- drawing one network / one hidden layer, allocation-free.
+//! - `draw` (internal) -- drawing one network / one hidden layer, allocation-free.
 //! - [`deep_ensemble`] -- deep networks with several outputs (SPEC section 9): each layer drawn
 //!   from its exact conditional law, raw and conditional estimators of output-indexed `G2`, `G4`.
 //! - [`ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
@@ -22,13 +22,13 @@ mod error;
 pub mod bias_integrated;
 pub mod control_variate;
 pub mod deep_ensemble;
-pub mod draw;
+pub(crate) mod draw;
 pub mod ensemble;
 pub mod floor;
 pub mod seed;
 pub mod shard;
 
 pub use deep_ensemble::{DeepEnsemble, DeepEnsembleResult};
-pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums, neumaier};
+pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums};
 pub use error::{Result, SamplingError};
 pub use shard::Shard;

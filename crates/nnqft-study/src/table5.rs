@@ -8,7 +8,7 @@ use crate::runner::{Runner, block_seed};
 use nnqft_fit::{Design, Loss, Model, evaluate, fit};
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_stats::summarize;
-use nnqft_theory::{Activation, Cutoff, FiniteWidthTheory, InputSet, Network, VertexIntegrals, WickSums};
+use nnqft_theory::{Activation, Cutoff, FiniteWidthTheory, InputSet, Lambda, Network, VertexIntegrals, WickSums};
 
 /// Table 5 as published (arXiv:2008.08601, Table 5): couplings and test losses per network,
 /// model and loss, transcribed in `data/table5-paper.toml`.
@@ -18,8 +18,8 @@ pub const PAPER_TABLE5: &str = include_str!("../data/table5-paper.toml");
 pub fn setup(act: Activation) -> (usize, Cutoff) {
     match act {
         Activation::Gauss => (1000, Cutoff::Infinite),
-        Activation::Erf => (5, Cutoff::Finite(100.0)),
-        Activation::Relu => (20, Cutoff::Finite(100.0)),
+        Activation::Erf => (5, Cutoff::Finite(Lambda::PAPER)),
+        Activation::Relu => (20, Cutoff::Finite(Lambda::PAPER)),
     }
 }
 
@@ -159,26 +159,28 @@ impl FitProblem {
             Err(e) => Err(e.into()),
         }
     }
-    /// Every model under every loss, with the losses on the fitted data.
+    /// `model` under `loss`, with the losses on the fitted data.
+    pub fn fit_one(&self, delta_g4: &[f64], model: Model, loss: Loss) -> Result<CouplingFit> {
+        let c = self.fit(delta_g4, model, loss)?;
+        let couplings = c.map_or(UNDETERMINED, |c| c.values);
+        let l = evaluate(&self.design, delta_g4, &couplings, model)?;
+        Ok(CouplingFit {
+            model,
+            loss,
+            couplings,
+            singular: c.is_none(),
+            mape: l.mape,
+            mse: l.mse,
+            condition_number: c.map_or(Some(f64::INFINITY), |c| c.condition_number),
+        })
+    }
+    /// Every model under every loss ([`Self::fit_one`]).
     pub fn fit_all(&self, delta_g4: &[f64]) -> Result<Vec<CouplingFit>> {
-        let mut out = Vec::new();
-        for model in Model::ALL {
-            for loss in Loss::ALL {
-                let c = self.fit(delta_g4, model, loss)?;
-                let couplings = c.map_or(UNDETERMINED, |c| c.values);
-                let l = evaluate(&self.design, delta_g4, &couplings, model)?;
-                out.push(CouplingFit {
-                    model,
-                    loss,
-                    couplings,
-                    singular: c.is_none(),
-                    mape: l.mape,
-                    mse: l.mse,
-                    condition_number: c.map_or(Some(f64::INFINITY), |c| c.condition_number),
-                });
-            }
-        }
-        Ok(out)
+        Model::ALL
+            .into_iter()
+            .flat_map(|m| Loss::ALL.map(|l| (m, l)))
+            .map(|(m, l)| self.fit_one(delta_g4, m, l))
+            .collect()
     }
 }
 

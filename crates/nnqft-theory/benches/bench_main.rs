@@ -38,8 +38,8 @@ fn table5_integrals(c: &mut Criterion) {
         b.iter(|| {
             for (act, cut) in [
                 (Activation::Gauss, Cutoff::Infinite),
-                (Activation::Erf, Cutoff::Finite(100.0)),
-                (Activation::Relu, Cutoff::Finite(100.0)),
+                (Activation::Erf, Cutoff::finite(100.0).unwrap()),
+                (Activation::Relu, Cutoff::finite(100.0).unwrap()),
             ] {
                 let net = Network::paper(act, 1).unwrap();
                 for xs in [InputSet::table5_train(act), InputSet::table5_test(act)] {

@@ -23,9 +23,9 @@ fn main() -> Result<()> {
     }
     for (act, cut) in [
         (Activation::Gauss, Cutoff::Infinite),
-        (Activation::Erf, Cutoff::Finite(100.0)),
-        (Activation::Relu, Cutoff::Finite(100.0)),
-        (Activation::Erf, Cutoff::Finite(1e5)),
+        (Activation::Erf, Cutoff::finite(100.0).unwrap()),
+        (Activation::Relu, Cutoff::finite(100.0).unwrap()),
+        (Activation::Erf, Cutoff::finite(1e5).unwrap()),
     ] {
         let net = Network::paper(act, 1)?;
         let xs = InputSet::table5_test(act);
@@ -47,7 +47,7 @@ fn main() -> Result<()> {
         let net = Network::paper(Activation::Relu, d)?;
         let xs = InputSet::scaling(Activation::Relu, d)?;
         let t = Instant::now();
-        let v = VertexIntegrals::compute(&net, &xs, Cutoff::Finite(10.0))?;
+        let v = VertexIntegrals::compute(&net, &xs, Cutoff::finite(10.0).unwrap())?;
         println!(
             "vertex relu d={d}: rel err pair {:.1e} T0 {:.1e} T2 {:.1e} I6 {:.1e} {:.3}s",
             v.pair.relative_error(),

@@ -62,5 +62,5 @@ pub use moments::NeuronMoments;
 pub use multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 pub use network::{Activation, Network};
 pub use split::SplitTable;
-pub use vertex::{Cutoff, VertexIntegrals, VertexTable};
+pub use vertex::{Cutoff, Lambda, VertexIntegrals, VertexTable};
 pub use wick::{WickSums, perfect_matchings};

@@ -33,17 +33,32 @@ use std::num::NonZeroUsize;
 /// The input-space cutoff `Lambda`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cutoff {
-    /// Each coordinate over `[-Lambda, Lambda]`, `Lambda > 0` finite.
-    Finite(f64),
+    /// Each coordinate over `[-Lambda, Lambda]` (built by [`Cutoff::finite`], which checks
+    /// `0 < Lambda < inf`).
+    Finite(Lambda),
     /// All of `R^d` (only where the integrals converge).
     Infinite,
+}
+
+/// A finite cutoff value `0 < Lambda < inf`; only [`Cutoff::finite`] and [`Lambda::PAPER`]
+/// make one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lambda(f64);
+
+impl Lambda {
+    /// The paper's finite cutoff of Table 5, `Lambda = 100` (Erf- and ReLU-net).
+    pub const PAPER: Lambda = Lambda(100.0);
+    /// The value.
+    pub fn value(self) -> f64 {
+        self.0
+    }
 }
 
 impl Cutoff {
     /// A finite cutoff, validated: `Lambda > 0` and finite.
     pub fn finite(lambda: f64) -> Result<Self> {
         if lambda.is_finite() && lambda > 0.0 {
-            Ok(Cutoff::Finite(lambda))
+            Ok(Cutoff::Finite(Lambda(lambda)))
         } else {
             Err(TheoryError::OutOfRange {
                 field: "cutoff Lambda",
@@ -56,7 +71,7 @@ impl Cutoff {
     /// `Lambda` as f64 (`inf` for [`Cutoff::Infinite`]).
     pub fn value(self) -> f64 {
         match self {
-            Cutoff::Finite(l) => l,
+            Cutoff::Finite(l) => l.0,
             Cutoff::Infinite => f64::INFINITY,
         }
     }
@@ -115,15 +130,12 @@ impl VertexIntegrals {
     /// for Erf or ReLU, or `sigma_w = 0`).
     pub fn compute(net: &Network, inputs: &InputSet, cutoff: Cutoff) -> Result<Self> {
         inputs.check_dimension(net.d_in())?;
-        if let Cutoff::Finite(l) = cutoff {
-            Cutoff::finite(l)?;
-        }
         let m = inputs.len();
         let multisets = [Multisets::new(m, 2)?, Multisets::new(m, 4)?, Multisets::new(m, 6)?];
         let homogeneous = net.activation() == Activation::Relu && net.sigma_b() == 0.0;
         let half_width = match (cutoff, net.activation()) {
             (_, _) if homogeneous => 1.0,
-            (Cutoff::Finite(l), _) => l,
+            (Cutoff::Finite(l), _) => l.0,
             (Cutoff::Infinite, Activation::Gauss) if net.sigma_w() > 0.0 => {
                 // prod of >= 2 Gaussian factors: below exp(-42) beyond this distance.
                 let reach = inputs.points().flat_map(|p| p.iter()).fold(0.0f64, |a, c| a.max(c.abs()));

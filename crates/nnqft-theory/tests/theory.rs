@@ -258,13 +258,16 @@ fn relu_t0_closed_form_and_scaling() {
     // kernel that takes the general path (sigma_b = 1e-300 squares to exactly 0).
     for d in 2..=3 {
         let xs = InputSet::scaling(Activation::Relu, d).unwrap();
-        let fast =
-            VertexIntegrals::compute(&Network::new(Activation::Relu, d, 1.0, 0.0).unwrap(), &xs, Cutoff::Finite(4.0))
-                .unwrap();
+        let fast = VertexIntegrals::compute(
+            &Network::new(Activation::Relu, d, 1.0, 0.0).unwrap(),
+            &xs,
+            Cutoff::finite(4.0).unwrap(),
+        )
+        .unwrap();
         let direct = VertexIntegrals::compute(
             &Network::new(Activation::Relu, d, 1.0, 1e-300).unwrap(),
             &xs,
-            Cutoff::Finite(4.0),
+            Cutoff::finite(4.0).unwrap(),
         )
         .unwrap();
         for (a, b) in fast.t0().values.iter().zip(&direct.t0().values) {
@@ -287,7 +290,7 @@ fn gauss_vertex_integrals_closed_form() {
     let net = Network::paper(Activation::Gauss, 1).unwrap();
     let xs = InputSet::scaling(Activation::Erf, 1).unwrap(); // O(1) points to make it non-trivial
     let c = 0.5;
-    for cut in [Cutoff::Finite(2.0), Cutoff::Finite(50.0), Cutoff::Infinite] {
+    for cut in [Cutoff::finite(2.0).unwrap(), Cutoff::finite(50.0).unwrap(), Cutoff::Infinite] {
         let v = VertexIntegrals::compute(&net, &xs, cut).unwrap();
         for (pos, ms) in v.multisets[1].iter().enumerate() {
             let x: Vec<f64> = ms.iter().map(|&a| xs.point(a as usize)[0]).collect();
