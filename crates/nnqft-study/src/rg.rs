@@ -79,6 +79,17 @@ pub struct FlowRow {
     pub kappa_spread: f64,
 }
 
+impl FlowRow {
+    /// `(lambda measured - lambda exact) / standard error`, the reference estimator.
+    pub fn z(&self) -> f64 {
+        (self.lambda_mean - self.lambda_exact) / self.lambda_stderr
+    }
+    /// The same for the plain conditional estimator on the same nets.
+    pub fn z_conditional(&self) -> f64 {
+        (self.lambda_mean_conditional - self.lambda_exact) / self.lambda_stderr_conditional
+    }
+}
+
 /// One row of `rg_fits.parquet`.
 #[derive(Debug, Clone)]
 pub struct FitRow {
@@ -120,6 +131,13 @@ pub struct SixRow {
     pub ratio_gp_exact: f64,
     /// With the exact coupling, over the exact `G6`.
     pub ratio_gp_lambda_exact: f64,
+}
+
+impl SixRow {
+    /// `(GP / G6 measured - GP / G6 exact) / standard error`.
+    pub fn z(&self) -> f64 {
+        (self.ratio_gp - self.ratio_gp_exact) / self.ratio_gp_stderr
+    }
 }
 
 /// One row of `naturalness.parquet`.

@@ -56,6 +56,20 @@ pub struct Row {
     pub singular: bool,
 }
 
+impl Row {
+    /// `(self - reference) / reference's standard error` for each coupling the model fits
+    /// (`None` where that standard error is zero or missing): how far, in standard errors, the
+    /// paper's couplings lie from ours.
+    pub fn z_against(&self, reference: &Row) -> Vec<Option<f64>> {
+        (0..self.model.couplings())
+            .map(|j| {
+                let se = reference.stderr?[j];
+                (se > 0.0).then(|| (self.couplings[j] - reference.couplings[j]) / se)
+            })
+            .collect()
+    }
+}
+
 /// What the Table 5 figure draws for one network: the test set's `Delta G4` per multiset,
 /// measured (conditional estimator) and exact, and the test design the models predict with.
 #[derive(Debug, Clone)]
