@@ -22,7 +22,6 @@
 //! conditional estimator's own order-2 mean), so it costs nothing per net. Per-net variances,
 //! when tracked, need each net's `W(C) - L_K(C - K)`, and are formed one net at a time.
 
-use crate::ensemble::EnsembleResult;
 use crate::error::Result;
 use nnqft_theory::{InputSet, Multisets, Network, WickSums, kernel_matrix};
 
@@ -71,18 +70,6 @@ impl ControlVariate {
             });
             self.correct(wick, &mut rows, &mut scratch);
         }
-    }
-
-    /// The control-variate estimate from a result of the conditional estimator on `net` and
-    /// `inputs` (same nets, so both can be reported from one run). Per-net variances, which
-    /// describe the conditional estimator, are dropped.
-    pub fn from_conditional(net: &Network, inputs: &InputSet, conditional: &EnsembleResult) -> Result<EnsembleResult> {
-        let wick = WickSums::new(inputs.len(), 6)?;
-        let cv = Self::new(net, inputs, &wick)?;
-        let mut out = conditional.clone();
-        cv.correct_experiments(&wick, &mut out.means, out.experiments);
-        out.variances = None;
-        Ok(out)
     }
 
     /// Turns one experiment's conditional means (`means[k]` for order `2 (k + 1)`, with

@@ -140,6 +140,17 @@ impl EnsembleResult {
     pub fn g6(&self) -> &[f64] {
         &self.means[2]
     }
+    /// The control-variate estimate ([`ControlVariate`]) from this result of the conditional
+    /// estimator on `net` and `inputs` (same nets, so both can be reported from one run).
+    /// Per-net variances, which describe the conditional estimator, are dropped.
+    pub fn control_variate(&self, net: &Network, inputs: &InputSet) -> Result<EnsembleResult> {
+        let wick = WickSums::new(inputs.len(), 6)?;
+        let cv = ControlVariate::new(net, inputs, &wick)?;
+        let mut out = self.clone();
+        cv.correct_experiments(&wick, &mut out.means, out.experiments);
+        out.variances = None;
+        Ok(out)
+    }
 }
 
 /// Named settings of an [`Ensemble`] ([`Ensemble::builder`]); [`Self::build`] validates them.

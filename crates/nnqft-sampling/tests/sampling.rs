@@ -236,7 +236,7 @@ fn control_variate_from_a_conditional_run_is_the_control_variate_run() {
     let run = |est| ensemble(Activation::Relu, 20, 300, 3, est, 21).run(2).unwrap();
     let (cond, cv) = (run(Estimator::Conditional), run(Estimator::ControlVariate));
     let e = ensemble(Activation::Relu, 20, 300, 3, Estimator::Conditional, 21);
-    let derived = control_variate::ControlVariate::from_conditional(e.network(), e.inputs(), &cond).unwrap();
+    let derived = cond.control_variate(e.network(), e.inputs()).unwrap();
     assert_eq!(derived, cv);
     assert_ne!(cond.means[1], cv.means[1]);
 }

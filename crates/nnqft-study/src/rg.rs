@@ -15,7 +15,6 @@ use crate::runner::{Runner, block_seed};
 use crate::scaling::nnqft_theory_gp;
 use nnqft_fit::flow::{beta_function, running_coupling};
 use nnqft_fit::{Design, Loss, Model, fit};
-use nnqft_sampling::control_variate::ControlVariate;
 use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::{fit_power_law, jackknife_stderr, summarize};
 use nnqft_theory::{Activation, Cutoff, FiniteWidthTheory, InputSet, Network, VertexIntegrals};
@@ -204,7 +203,7 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<RgRepor
                 let ens = Ensemble::new(net, width, xs.clone(), nets, experiments, estimator, seed)?;
                 runner.ensemble(&format!("rg-{}-d{d}-N{width}-{}", act.name(), estimator.name()), &ens, seed)?
             }
-            _ => ControlVariate::from_conditional(&net, &xs, &conditional)?,
+            _ => conditional.control_variate(&net, &xs)?,
         };
         let deltas = |r: &EnsembleResult| -> Vec<Vec<f64>> {
             (0..experiments)

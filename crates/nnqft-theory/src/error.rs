@@ -70,3 +70,15 @@ pub(crate) fn non_negative(field: &'static str, value: f64) -> Result<f64> {
 pub(crate) fn at_least(field: &'static str, value: usize, min: usize, allowed: &'static str) -> Result<usize> {
     if value >= min { Ok(value) } else { Err(TheoryError::OutOfRange { field, value: value.to_string(), allowed }) }
 }
+
+/// `n` must be an even order `>= 2`.
+pub(crate) fn check_even(n: usize) -> Result<()> {
+    if !n.is_multiple_of(2) || n == 0 {
+        return Err(TheoryError::OutOfRange {
+            field: "order n",
+            value: n.to_string(),
+            allowed: "an even integer >= 2",
+        });
+    }
+    Ok(())
+}

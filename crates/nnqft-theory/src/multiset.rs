@@ -263,7 +263,7 @@ pub struct ProductScratch {
 impl ProductTable {
     /// Tables for the even orders `2..=n_max` over `m` points (`n_max` even, `>= 2`).
     pub fn new(m: usize, n_max: usize) -> Result<Self> {
-        crate::wick::check_even(n_max)?;
+        crate::error::check_even(n_max)?;
         let pairs = Multisets::new(m, 2)?;
         let mut levels: Vec<ProductLevel> = Vec::with_capacity(n_max / 2);
         for n in (2..=n_max).step_by(2) {

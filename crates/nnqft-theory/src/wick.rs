@@ -8,7 +8,7 @@
 //!
 //! so order 6 costs 5 multiply-adds per multiset on top of order 4 (instead of 15 x 3).
 
-use crate::error::{Result, TheoryError};
+use crate::error::{Result, check_even};
 use crate::multiset::{
     BATCH, Lanes, Multisets, PARTS, Parts, add_chains, add_lanes, add_squared_lanes, dot_parts_into,
 };
@@ -22,18 +22,6 @@ pub fn perfect_matchings(n: usize) -> Result<Vec<Vec<(usize, usize)>>> {
     let free: Vec<usize> = (0..n).collect();
     matchings_rec(&free, &mut cur, &mut out);
     Ok(out)
-}
-
-/// `n` must be an even order `>= 2`.
-pub(crate) fn check_even(n: usize) -> Result<()> {
-    if !n.is_multiple_of(2) || n == 0 {
-        return Err(TheoryError::OutOfRange {
-            field: "order n",
-            value: n.to_string(),
-            allowed: "an even integer >= 2",
-        });
-    }
-    Ok(())
 }
 
 fn matchings_rec(free: &[usize], cur: &mut Vec<(usize, usize)>, out: &mut Vec<Vec<(usize, usize)>>) {
