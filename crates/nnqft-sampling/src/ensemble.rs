@@ -104,6 +104,9 @@ pub struct Ensemble {
     track_variance: bool,
 }
 
+/// Memory bound of the item sums [`Ensemble::run`] holds before merging them (64 MiB).
+pub const MERGE_BATCH_BYTES: usize = 64 << 20;
+
 /// Per-experiment means (and optionally per-net variances) for n = 2, 4, 6.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnsembleResult {
@@ -326,11 +329,53 @@ impl Ensemble {
     }
 
     /// Runs the ensemble, calling `progress(nets)` as work items finish.
+    ///
+    /// The experiments run in batches of whole experiments, each merged as soon as it ends, so
+    /// that memory holds one batch's item sums (at most [`MERGE_BATCH_BYTES`], and at least
+    /// `4 x threads` items for parallelism) instead of every item's: memory does not grow with
+    /// `nets x experiments`. The numbers are the same for any batching, since each
+    /// experiment's items are merged on their own, in item order.
     pub fn run_with_progress(&self, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<EnsembleResult> {
         let tables = self.tables()?;
-        let all: Vec<u64> = (0..self.work_items()).collect();
-        let results = self.run_items_with(&tables, &all, threads, progress)?;
-        self.merge_with(&tables, &results)
+        let item_bytes =
+            8 * tables.multisets.iter().map(Multisets::len).sum::<usize>() * (1 + self.track_variance as usize);
+        let items_per_batch = (MERGE_BATCH_BYTES / item_bytes.max(1)).max(4 * threads.max(1)) as u64;
+        let experiments_per_batch = (items_per_batch / self.chunks()).max(1) as usize;
+        self.run_in_batches(&tables, threads, progress, experiments_per_batch)
+    }
+
+    /// [`Self::run_with_progress`] with `experiments_per_batch >= 1` experiments a batch.
+    fn run_in_batches(
+        &self,
+        tables: &RunTables,
+        threads: usize,
+        progress: &(dyn Fn(u64) + Sync),
+        experiments_per_batch: usize,
+    ) -> Result<EnsembleResult> {
+        let chunks = self.chunks();
+        let mut merged: Option<EnsembleResult> = None;
+        for first in (0..self.experiments).step_by(experiments_per_batch) {
+            let last = (first + experiments_per_batch).min(self.experiments);
+            let items: Vec<u64> = (first as u64 * chunks..last as u64 * chunks).collect();
+            let results = self.run_items_with(tables, &items, threads, progress)?;
+            let part = self.merge_with(tables, &results)?;
+            merged = Some(match merged {
+                None => part,
+                Some(mut all) => {
+                    all.experiments += part.experiments;
+                    for o in 0..3 {
+                        all.means[o].extend_from_slice(&part.means[o]);
+                    }
+                    if let (Some(v), Some(p)) = (all.variances.as_mut(), part.variances.as_ref()) {
+                        for o in 0..3 {
+                            v[o].extend_from_slice(&p[o]);
+                        }
+                    }
+                    all
+                }
+            });
+        }
+        merged.ok_or(SamplingError::OutOfRange { field: "experiments", value: "0".into(), allowed: "an integer >= 1" })
     }
 
     /// Chunks per experiment: `ceil(nets / CHUNK_NETS)`.
@@ -439,14 +484,16 @@ impl Ensemble {
         }))
     }
 
-    /// Ordered, compensated merge per experiment of every item's sums (in item order).
+    /// Ordered, compensated merge per experiment of every item's sums (in item order); the
+    /// items are those of whole experiments, in order.
     fn merge_with(&self, tables: &RunTables, results: &[ItemSums]) -> Result<EnsembleResult> {
         let chunks = self.chunks();
+        let experiments = results.len() / chunks as usize;
         let n = self.nets as f64;
         let merge = |pick: &dyn Fn(&ItemSums) -> &[Vec<f64>; 3]| -> [Vec<f64>; 3] {
             [0, 1, 2].map(|o| {
                 let len = tables.multisets[o].len();
-                let mut out = Vec::with_capacity(self.experiments * len);
+                let mut out = Vec::with_capacity(experiments * len);
                 for exp_items in results.chunks_exact(chunks as usize) {
                     for pos in 0..len {
                         out.push(neumaier(exp_items.iter().map(|it| pick(it)[o][pos])) / n);
@@ -457,7 +504,7 @@ impl Ensemble {
         };
         let mut means = merge(&|it| &it.sums);
         if let Some(cv) = &tables.control {
-            cv.correct_experiments(&tables.wick, &mut means, self.experiments);
+            cv.correct_experiments(&tables.wick, &mut means, experiments);
         }
         let variances = if self.track_variance {
             let second = merge(&|it| it.squares.as_ref().unwrap_or(&it.sums));
@@ -471,13 +518,7 @@ impl Ensemble {
         } else {
             None
         };
-        Ok(EnsembleResult {
-            multisets: tables.multisets.clone(),
-            experiments: self.experiments,
-            nets: self.nets,
-            means,
-            variances,
-        })
+        Ok(EnsembleResult { multisets: tables.multisets.clone(), experiments, nets: self.nets, means, variances })
     }
 
     /// One work item, built for AVX2 + FMA where the CPU has them (same bits either way).
@@ -597,4 +638,28 @@ pub(crate) fn neumaier(values: impl Iterator<Item = f64>) -> f64 {
         sum = t;
     }
     sum + comp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nnqft_theory::Activation;
+
+    /// Merging batch by batch gives the numbers of one merge at the end, bit for bit, for every
+    /// batch size and estimator (with per-net variances and the control variate's correction).
+    #[test]
+    fn batched_merges_give_the_same_numbers() {
+        let net = Network::paper(Activation::Erf, 1).unwrap();
+        let xs = InputSet::scaling(Activation::Erf, 1).unwrap();
+        for estimator in [Estimator::Raw, Estimator::Conditional, Estimator::ControlVariate] {
+            let ens =
+                Ensemble::new(net, 3, xs.clone(), 2 * CHUNK_NETS + 10, 5, estimator, 3).unwrap().with_variance(true);
+            let tables = ens.tables().unwrap();
+            let whole = ens.run_in_batches(&tables, 2, &|_| {}, 5).unwrap();
+            assert_eq!(whole, ens.run(2).unwrap());
+            for batch in [1, 2, 3] {
+                assert_eq!(ens.run_in_batches(&tables, 2, &|_| {}, batch).unwrap(), whole, "{estimator} batch {batch}");
+            }
+        }
+    }
 }
