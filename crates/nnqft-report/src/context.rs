@@ -30,6 +30,9 @@ pub struct Context {
     pub progress: bool,
     /// Ordinary run, one shard of a run, or a merge of shards.
     pub sharding: crate::shard::Sharding,
+    /// The lock on `out` held for the run ([`crate::lock`]); `None` in tests that drive a
+    /// context directly.
+    pub lock: Option<crate::lock::FolderLock>,
 }
 
 #[derive(Serialize, Deserialize)]

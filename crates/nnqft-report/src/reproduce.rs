@@ -89,6 +89,16 @@ fn context(
         check_replace(&out, command, common.force)?;
     }
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create --out {}", out.display()))?;
+    // one run per folder; the shards of a job array share one, each locking its own file
+    let shard = match &sharding {
+        Sharding::Shard(run) => Some(run.shard),
+        _ => None,
+    };
+    let lock = crate::lock::FolderLock::acquire(&out, &crate::lock::lock_name(shard), command, start)?;
+    if shard.is_none() {
+        // again under the lock: a run that ended meanwhile may have written reports
+        check_replace(&out, command, common.force)?;
+    }
     // fail before any work if the folder is not writable (one probe per process: the shards
     // of a job array may share the folder)
     let probe = out.join(format!(".write-probe-{}", std::process::id()));
@@ -104,6 +114,7 @@ fn context(
         config_hash,
         progress: !common.no_progress,
         sharding,
+        lock: Some(lock),
     })
 }
 

@@ -244,6 +244,7 @@ fn resumed_blocks_give_identical_numbers() {
         config_hash: hash.into(),
         progress: false,
         sharding: Default::default(),
+        lock: None,
     };
     let net = Network::paper(Activation::Erf, 1).unwrap();
     let ens =
