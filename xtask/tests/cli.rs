@@ -164,7 +164,7 @@ fn a_second_run_into_a_busy_folder_is_refused_and_a_stale_lock_taken_over() {
     assert!(ok, "{err}");
     let before = folder_bytes(&out);
     // the holder: a run far too long to end by itself (killed below)
-    let long = ["sample", "--network", "erf", "--width", "3", "--nets", "1000000000000", "--experiments", "2"];
+    let long = ["sample", "--network", "erf", "--width", "1000000", "--nets", "10000000", "--experiments", "2"];
     let mut holder = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args([&long[..], &["--out", &o, "--force", "--no-progress", "--threads", "1"]].concat())
         .stderr(std::process::Stdio::null())
@@ -240,4 +240,61 @@ fn shards_lock_their_own_file() {
     let (ok, _, err) = shard("0/2");
     assert!(ok, "{err}");
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Names of the `.tmp` files in `dir` and below.
+fn tmp_files(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            found.extend(tmp_files(&e.path()));
+        } else if e.file_name().to_string_lossy().ends_with(".tmp") {
+            found.push(e.path().display().to_string());
+        }
+    }
+    found
+}
+
+/// `xtask args` under `ulimit -f blocks` (512-byte blocks, SIGXFSZ ignored so a write past
+/// the limit fails with EFBIG as on a full disk).
+fn xtask_fsize(blocks: u32, args: &[&str]) -> (bool, String) {
+    let script = format!("trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\"");
+    let o = Command::new("sh").arg("-c").arg(script).arg(env!("CARGO_BIN_EXE_xtask")).args(args).output().unwrap();
+    (o.status.success(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+/// Full disk (RLIMIT_FSIZE at 8 KiB, below the 24 KiB correlators.parquet and the block
+/// cache, above the lock and provenance): the report write of `merge`, and the block write
+/// of `sample`, each end with a one-line error naming the file, no `.tmp` left, and the
+/// previous reports byte for byte as they were.
+#[test]
+fn a_full_disk_ends_with_a_clear_error_and_the_previous_reports_intact() {
+    let root = temp_dir("full-disk");
+    let (shards, reports) = (root.join("shards"), root.join("reports"));
+    let (s, r) = (shards.to_string_lossy().to_string(), reports.to_string_lossy().to_string());
+    let small = ["sample", "--network", "erf", "--width", "3", "--nets", "200", "--experiments", "2", "--no-progress"];
+    let (ok, _, err) = xtask(&[&small[..], &["--shard", "0/1", "--out", &s]].concat());
+    assert!(ok, "{err}");
+    let (ok, _, err) = xtask(&["merge", &s, "--out", &r, "--no-progress"]);
+    assert!(ok, "{err}");
+    let before = folder_bytes(&reports);
+    assert!(before.iter().any(|(n, b)| n == "correlators.parquet" && b.len() > 8192), "{before:?}");
+    // the reports' write fails
+    let (ok, err) = xtask_fsize(16, &["merge", &s, "--out", &r, "--force", "--no-progress"]);
+    assert!(!ok, "the merge succeeded under an 8 KiB file size limit");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("correlators.parquet") && err.contains("File too large"), "{err}");
+    assert!(tmp_files(&reports).is_empty(), "{:?}", tmp_files(&reports));
+    assert!(folder_bytes(&reports) == before, "the previous reports changed");
+    // the block cache's write fails
+    let (ok, err) = xtask_fsize(16, &[&small[..], &["--out", &r, "--force"]].concat());
+    assert!(!ok, "the sample succeeded under an 8 KiB file size limit");
+    assert!(err.trim().lines().last().is_some_and(|l| l.contains("File too large")), "{err}");
+    assert!(tmp_files(&reports).is_empty(), "{:?}", tmp_files(&reports));
+    assert!(folder_bytes(&reports) == before, "the previous reports changed");
+    // with room again, the next run writes its reports
+    let (ok, _, err) = xtask(&[&small[..], &["--out", &r, "--force"]].concat());
+    assert!(ok, "{err}");
+    assert!(read_parquet(&reports.join("correlators.parquet")).is_ok());
+    let _ = std::fs::remove_dir_all(&root);
 }

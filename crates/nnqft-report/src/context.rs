@@ -33,6 +33,9 @@ pub struct Context {
     pub progress: bool,
     /// Ordinary run, one shard of a run, or a merge of shards.
     pub sharding: crate::shard::Sharding,
+    /// The run's report writes, renamed into place together at its end
+    /// ([`crate::report::Staging`]); `None` in tests that drive a context directly.
+    pub staging: Option<crate::report::Staging>,
     /// The lock on `out` held for the run ([`crate::lock`]); `None` in tests that drive a
     /// context directly.
     pub lock: Option<crate::lock::FolderLock>,
@@ -246,7 +249,7 @@ impl Context {
             nets: result.nets,
             means: result.means.clone(),
         };
-        crate::report::write_atomic(&path, &encode_block(&cached)?)?;
+        crate::report::write_atomic_now(&path, &encode_block(&cached)?)?;
         Ok(result)
     }
 

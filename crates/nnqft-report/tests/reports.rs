@@ -240,6 +240,7 @@ fn block_ctx(out: &Path, resume: bool, hash: &str) -> nnqft_report::context::Con
         config_hash: hash.into(),
         progress: false,
         sharding: Default::default(),
+        staging: None,
         lock: None,
     }
 }
