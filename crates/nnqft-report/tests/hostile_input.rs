@@ -1,5 +1,5 @@
 //! Hostile input: property tests (proptest, [`CASES`] cases per target) of the x-set parser
-//! and of every numeric option of `sample` (and the shared options), parsed by clap and
+//! and of every numeric option of `sample` (and the shared options), `theory` and `fit`, parsed by clap and
 //! validated as the command lines do: each input gives a typed error or a valid result, never
 //! a panic; a run too large for memory is refused before it allocates, the estimate and the
 //! limit in the message.
@@ -20,6 +20,20 @@ struct SampleCli {
     common: Common,
     #[command(flatten)]
     args: SampleArgs,
+}
+
+/// The options of `theory`.
+#[derive(Parser, Debug)]
+struct TheoryCli {
+    #[command(flatten)]
+    args: nnqft_report::theory::TheoryArgs,
+}
+
+/// The options of `fit`.
+#[derive(Parser, Debug)]
+struct FitCli {
+    #[command(flatten)]
+    args: nnqft_report::fit::FitArgs,
 }
 
 /// Numbers as a user (or a script gone wrong) might type them.
@@ -135,6 +149,28 @@ proptest! {
                     prop_assert!(!text.is_empty());
                 }
             }
+        }
+    }
+
+    /// The numeric options of `theory` (parsed, and the network resolved) and of `fit` (run
+    /// up to reading its correlators file, which does not exist here): a typed error or a
+    /// valid network, never a panic.
+    #[test]
+    fn theory_and_fit_options_give_a_typed_error(
+        option in prop::sample::select(vec!["--d-in", "--sigma-w", "--sigma-b", "--widths", "--cutoff"]),
+        value in number_text(),
+    ) {
+        let value_arg = format!("{option}={value}");
+        if option != "--cutoff"
+            && let Ok(cli) = TheoryCli::try_parse_from(["theory", "--network", "relu", &value_arg])
+            && let Ok((net, xs)) = cli.args.network.resolve()
+        {
+            prop_assert!(xs.check_dimension(net.d_in()).is_ok());
+        }
+        if option != "--widths"
+            && let Ok(cli) = FitCli::try_parse_from(["fit", "/nonexistent-nnqft-fit", "--network", "relu", &value_arg])
+        {
+            prop_assert!(nnqft_report::fit::fit_file(&cli.args).is_err());
         }
     }
 
