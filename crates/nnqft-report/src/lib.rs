@@ -9,6 +9,7 @@
 //! - [`coverage`] -- the coverage study's reports.
 //! - [`tables`] -- the Parquet tables, from the studies' typed rows.
 //! - [`report`] -- report tables, Parquet and atomic writes.
+//! - [`lock`] -- one run per output folder (advisory lock naming its holder).
 //! - [`figures`] -- the figures (SVG and PNG) and the record of what they draw.
 //! - [`summary`] -- SUMMARY.md.
 //! - [`provenance`] -- provenance.json.
@@ -28,6 +29,7 @@ pub mod context;
 pub mod coverage;
 pub mod figures;
 pub mod fit;
+pub mod lock;
 pub mod merge;
 pub mod options;
 pub mod provenance;

@@ -74,6 +74,19 @@ pub fn sample_dir(common: &Common, args: &SampleArgs, start: u64) -> PathBuf {
         .out_or(|| fresh(PathBuf::from("nnqft-out").join(format!("{}-N{}-{start}", args.network.network, args.width))))
 }
 
+/// Removes the `.tmp` files a killed run left in `out`, `out/figures` and `out/.blocks`
+/// (called under the folder's lock; the files of shards, `shard-*`, are theirs).
+fn remove_leftovers(out: &Path) {
+    for dir in [out.to_path_buf(), out.join("figures"), out.join(".blocks")] {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".tmp") && !name.starts_with("shard-") && e.path().is_file() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
 fn context(
     common: &Common,
     out: PathBuf,
@@ -89,10 +102,22 @@ fn context(
         check_replace(&out, command, common.force)?;
     }
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create --out {}", out.display()))?;
+    // one run per folder; the shards of a job array share one, each locking its own file
+    let shard = match &sharding {
+        Sharding::Shard(run) => Some(run.shard),
+        _ => None,
+    };
+    let lock = crate::lock::FolderLock::acquire(&out, &crate::lock::lock_name(shard), command, start)?;
+    if shard.is_none() {
+        // again under the lock: a run that ended meanwhile may have written reports
+        check_replace(&out, command, common.force)?;
+        remove_leftovers(&out);
+    }
     // fail before any work if the folder is not writable (one probe per process: the shards
     // of a job array may share the folder)
     let probe = out.join(format!(".write-probe-{}", std::process::id()));
-    write_atomic(&probe, b"ok").with_context(|| format!("--out {} is not writable", out.display()))?;
+    crate::report::write_atomic_now(&probe, b"ok")
+        .with_context(|| format!("--out {} is not writable", out.display()))?;
     let _ = std::fs::remove_file(&probe);
     let config_hash = config_hash(config);
     Ok(Context {
@@ -104,6 +129,8 @@ fn context(
         config_hash,
         progress: !common.no_progress,
         sharding,
+        staging: Some(crate::report::Staging::begin()),
+        lock: Some(lock),
     })
 }
 
@@ -131,6 +158,7 @@ fn finish(ctx: &Context, profile: &str, config: serde_json::Value, start: u64) -
         shards,
     };
     provenance::write(&ctx.out, &p)?;
+    crate::report::commit_staged()?;
     ctx.clear_blocks();
     Ok(())
 }

@@ -47,6 +47,7 @@ impl SampleArgs {
         }
         let est = Estimator::parse(&self.estimator)?;
         let ens = Ensemble::new(net, self.width, xs.clone(), self.nets, self.experiments, est, seed)?;
+        ens.check_memory(1)?; // at least one thread's worth: refused before a folder is made
         Ok((net, xs, est, ens))
     }
 }

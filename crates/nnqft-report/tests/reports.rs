@@ -229,14 +229,10 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-#[test]
-fn resumed_blocks_give_identical_numbers() {
-    use nnqft_sampling::{Ensemble, Estimator};
-    use nnqft_theory::{Activation, InputSet, Network};
-    let out = temp_dir("resume");
-    std::fs::create_dir_all(&out).unwrap();
-    let ctx = |resume: bool, hash: &str| nnqft_report::context::Context {
-        out: out.clone(),
+/// A context on `out` for the block-cache tests.
+fn block_ctx(out: &Path, resume: bool, hash: &str) -> nnqft_report::context::Context {
+    nnqft_report::context::Context {
+        out: out.to_path_buf(),
         seed: 1,
         threads: 2,
         resume,
@@ -244,29 +240,112 @@ fn resumed_blocks_give_identical_numbers() {
         config_hash: hash.into(),
         progress: false,
         sharding: Default::default(),
-    };
+        staging: None,
+        lock: None,
+    }
+}
+
+/// A small ensemble for the block-cache tests (seed 9).
+fn block_ensemble() -> nnqft_sampling::Ensemble {
+    use nnqft_sampling::{Ensemble, Estimator};
+    use nnqft_theory::{Activation, InputSet, Network};
     let net = Network::paper(Activation::Erf, 1).unwrap();
-    let ens =
-        Ensemble::new(net, 5, InputSet::scaling(Activation::Erf, 1).unwrap(), 3000, 3, Estimator::Raw, 9).unwrap();
-    let first = ctx(false, "h1").ensemble("block", &ens, 9).unwrap();
+    Ensemble::new(net, 5, InputSet::scaling(Activation::Erf, 1).unwrap(), 3000, 3, Estimator::Raw, 9).unwrap()
+}
+
+/// `(header, body)` of a block file, split at the first newline.
+fn split_block(bytes: &[u8]) -> (serde_json::Value, serde_json::Value) {
+    let nl = bytes.iter().position(|&b| b == b'\n').unwrap();
+    (serde_json::from_slice(&bytes[..nl]).unwrap(), serde_json::from_slice(&bytes[nl + 1..]).unwrap())
+}
+
+/// A block file with `body` under `header`, with its length and CRC-32 recomputed (a
+/// well-formed block, as a run of that configuration would write it).
+fn join_block(mut header: serde_json::Value, body: &serde_json::Value) -> Vec<u8> {
+    let body = serde_json::to_vec(body).unwrap();
+    header["bytes"] = body.len().into();
+    header["crc32"] = format!("{:08x}", crc32fast::hash(&body)).into();
+    let mut bytes = serde_json::to_vec(&header).unwrap();
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&body);
+    bytes
+}
+
+#[test]
+fn resumed_blocks_give_identical_numbers() {
+    let out = temp_dir("resume");
+    std::fs::create_dir_all(&out).unwrap();
+    let ens = block_ensemble();
+    let first = block_ctx(&out, false, "h1").ensemble("block", &ens, 9).unwrap();
     // a resumed run reads the block back bit for bit
-    let resumed = ctx(true, "h1").ensemble("block", &ens, 9).unwrap();
+    let resumed = block_ctx(&out, true, "h1").ensemble("block", &ens, 9).unwrap();
     assert_eq!(first.means, resumed.means);
-    // ... and it did read it rather than sample again: a block altered under the same
-    // configuration comes back altered
+    // ... and it did read it rather than sample again: a valid block (checksum recomputed)
+    // with another first value under the same configuration comes back with that value
     let path = out.join(".blocks/block.json");
-    let honest = std::fs::read_to_string(&path).unwrap();
-    let first_value = honest.find("\"means\":[[").unwrap() + "\"means\":[[".len();
-    let end = first_value + honest[first_value..].find(',').unwrap();
-    std::fs::write(&path, format!("{}1234.5{}", &honest[..first_value], &honest[end..])).unwrap();
-    let read = ctx(true, "h1").ensemble("block", &ens, 9).unwrap();
+    let honest = std::fs::read(&path).unwrap();
+    let (header, mut body) = split_block(&honest);
+    body["means"][0][0] = 1234.5.into();
+    std::fs::write(&path, join_block(header, &body)).unwrap();
+    let read = block_ctx(&out, true, "h1").ensemble("block", &ens, 9).unwrap();
     assert_eq!(read.means[0][0].to_bits(), 1234.5f64.to_bits(), "the resumed run did not read the cache");
-    std::fs::write(&path, honest).unwrap();
-    // a corrupted cache under another configuration is never reused: it is recomputed
-    let text = std::fs::read_to_string(&path).unwrap().replace("\"means\":[[", "\"means\":[[1e300,");
-    std::fs::write(&path, text).unwrap();
-    let other = ctx(true, "h2").ensemble("block", &ens, 9).unwrap();
-    assert_eq!(first.means, other.means);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Damaged resume cache: a truncated, bit-flipped, foreign-configuration, wrong-version or
+/// wrong-shape block is each detected by name (the reason printed on stderr) and recomputed
+/// to the uninterrupted numbers, never used.
+#[test]
+fn damaged_blocks_are_named_and_recomputed() {
+    use nnqft_report::context::{BlockDamage, decode_block};
+    let out = temp_dir("damaged-blocks");
+    std::fs::create_dir_all(&out).unwrap();
+    let ens = block_ensemble();
+    let first = block_ctx(&out, false, "h1").ensemble("block", &ens, 9).unwrap();
+    let path = out.join(".blocks/block.json");
+    let honest = std::fs::read(&path).unwrap();
+    assert!(decode_block(&honest, "h1", 9, &ens).is_ok());
+    let (header, body) = split_block(&honest);
+    let nl = honest.iter().position(|&b| b == b'\n').unwrap();
+    // one bit flipped in the body: in the middle of the first mean's digits
+    let mut flipped = honest.clone();
+    let digit = honest.windows(10).position(|w| w == b"\"means\":[[").unwrap() + 12;
+    flipped[digit] ^= 0x01;
+    let mut old_version = header.clone();
+    old_version["version"] = 1.into();
+    let mut foreign = body.clone();
+    foreign["config_hash"] = "h0".into();
+    let mut foreign_header = header.clone();
+    foreign_header["config_hash"] = "h0".into();
+    let mut short = body.clone();
+    short["means"][1].as_array_mut().unwrap().pop();
+    type Detects = fn(&BlockDamage) -> bool;
+    let cases: Vec<(&str, Vec<u8>, Detects)> = vec![
+        ("truncated", honest[..honest.len() / 2].to_vec(), |d| matches!(d, BlockDamage::Truncated { .. })),
+        ("bit-flipped", flipped, |d| matches!(d, BlockDamage::Checksum { .. })),
+        ("foreign configuration", join_block(foreign_header, &foreign), |d| {
+            matches!(d, BlockDamage::ForeignConfiguration(_))
+        }),
+        ("wrong version", join_block(old_version, &body), |d| matches!(d, BlockDamage::WrongVersion(1))),
+        ("wrong number of means", join_block(header.clone(), &short), |d| matches!(d, BlockDamage::Shape(_))),
+        ("no header", honest[nl + 1..].to_vec(), |d| matches!(d, BlockDamage::Unreadable(_))),
+    ];
+    let mut detected = 0;
+    for (name, bytes, expected) in &cases {
+        let damage = decode_block(bytes, "h1", 9, &ens).err();
+        assert!(damage.as_ref().is_some_and(expected), "{name}: {damage:?}");
+        let line = damage.unwrap().to_string();
+        assert_eq!(line.lines().count(), 1, "{name}: {line}");
+        std::fs::write(&path, bytes).unwrap();
+        let again = block_ctx(&out, true, "h1").ensemble("block", &ens, 9).unwrap();
+        assert_eq!(first.means, again.means, "{name}: not recomputed to the same numbers");
+        // recomputing rewrote a good block
+        assert_eq!(std::fs::read(&path).unwrap(), honest, "{name}");
+        detected += 1;
+    }
+    eprintln!("cache damage: {detected}/{} detected and recomputed", cases.len());
+    // the same good block under another seed is foreign too
+    assert!(matches!(decode_block(&honest, "h1", 10, &ens), Err(BlockDamage::ForeignConfiguration(_))));
     let _ = std::fs::remove_dir_all(&out);
 }
 

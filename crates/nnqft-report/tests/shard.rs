@@ -219,6 +219,8 @@ fn a_killed_shard_resumes_to_the_identical_partial() {
             reference.header.config.clone(),
             0,
         )),
+        staging: None,
+        lock: None,
     };
     let args = sample_args();
     let act = nnqft_theory::Activation::parse(&args.network.network).unwrap();

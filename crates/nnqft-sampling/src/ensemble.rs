@@ -261,6 +261,13 @@ impl Ensemble {
         check_positive("width", width as u64, "an integer >= 1")?;
         check_positive("nets", nets, "an integer >= 1 (nets per experiment)")?;
         check_positive("experiments", experiments as u64, "an integer >= 1")?;
+        if nets.checked_mul(experiments as u64).is_none() {
+            return Err(SamplingError::OutOfRange {
+                field: "nets",
+                value: nets.to_string(),
+                allowed: "an integer >= 1 with nets x experiments below 2^64",
+            });
+        }
         if inputs.len() > 255 {
             return Err(SamplingError::OutOfRange {
                 field: "input points",
@@ -323,6 +330,40 @@ impl Ensemble {
         CHUNK_NETS.min(self.nets.saturating_sub(c * CHUNK_NETS))
     }
 
+    /// Bytes a run on `threads` threads is estimated to allocate, saturating: the sums (and
+    /// squares, if tracked) of every multiset of order 2, 4 and 6, in each thread's
+    /// accumulators ([`nnqft_theory::PARTS`] parts each), in each work item's result and in
+    /// each experiment's means, plus the run's tables (about 32 bytes per multiset).
+    pub fn memory_estimate(&self, threads: usize) -> u64 {
+        let m = self.inputs.len() as u64;
+        let s = [2, 4, 6].iter().fold(0u64, |acc, &n| acc.saturating_add(crate::memory::multiset_count(m, n)));
+        let copies = if self.track_variance { 2u64 } else { 1 };
+        let per_value = (threads as u64)
+            .saturating_mul(nnqft_theory::PARTS as u64)
+            .saturating_add(self.work_items())
+            .saturating_add(self.experiments as u64)
+            .saturating_mul(copies)
+            .saturating_mul(8)
+            .saturating_add(32);
+        s.saturating_mul(per_value)
+    }
+
+    /// Refuses a run on `threads` threads whose [`Ensemble::memory_estimate`] exceeds
+    /// [`crate::memory::memory_limit`], with the estimate and the limit in the error.
+    pub fn check_memory(&self, threads: usize) -> Result<()> {
+        let (needed, limit) = (self.memory_estimate(threads), crate::memory::memory_limit());
+        if needed > limit {
+            return Err(SamplingError::Memory {
+                points: self.inputs.len(),
+                threads,
+                multisets: crate::memory::multiset_count(self.inputs.len() as u64, 6),
+                needed: crate::memory::human_bytes(needed),
+                limit: crate::memory::human_bytes(limit),
+            });
+        }
+        Ok(())
+    }
+
     /// Runs the ensemble on `threads >= 1` threads.
     pub fn run(&self, threads: usize) -> Result<EnsembleResult> {
         self.run_with_progress(threads, &|_| {})
@@ -336,6 +377,7 @@ impl Ensemble {
     /// `nets x experiments`. The numbers are the same for any batching, since each
     /// experiment's items are merged on their own, in item order.
     pub fn run_with_progress(&self, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<EnsembleResult> {
+        self.check_memory(threads)?;
         let tables = self.tables()?;
         let item_bytes =
             8 * tables.multisets.iter().map(Multisets::len).sum::<usize>() * (1 + self.track_variance as usize);
@@ -393,6 +435,7 @@ impl Ensemble {
     /// and returns their sums in the same order: the values [`Ensemble::merge_items`]
     /// consumes. The pieces of a sharded run ([`crate::shard`]).
     pub fn run_items(&self, items: &[u64], threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<ItemSums>> {
+        self.check_memory(threads)?;
         let tables = self.tables()?;
         self.run_items_with(&tables, items, threads, progress)
     }

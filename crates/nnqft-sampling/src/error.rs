@@ -17,6 +17,23 @@ pub enum SamplingError {
     /// The network or input set is invalid.
     #[error(transparent)]
     Theory(#[from] nnqft_theory::TheoryError),
+    /// A run would need more memory than the limit ([`crate::memory::memory_limit`]).
+    #[error(
+        "a run of {points} input points on {threads} threads needs about {needed} of memory (order-6 multisets: \
+         {multisets}); the limit is {limit} (available memory): use fewer input points, threads or experiments"
+    )]
+    Memory {
+        /// Input points.
+        points: usize,
+        /// Threads.
+        threads: usize,
+        /// Order-6 multisets of the points.
+        multisets: u64,
+        /// The estimate, human-readable.
+        needed: String,
+        /// The limit, human-readable.
+        limit: String,
+    },
     /// The thread pool could not be built.
     #[error("thread pool: {0}")]
     ThreadPool(String),

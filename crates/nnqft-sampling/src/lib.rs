@@ -14,10 +14,12 @@
 //! - [`bias_integrated`] -- Gauss-net's conditional estimator averaged over the hidden biases in
 //!   closed form: exactly unbiased, without the log-normal tail of `e^{2b}`.
 //! - [`floor`] -- the same draws with no correlator work, the benchmarks' reference.
+//! - [`memory`] -- memory estimated before a run allocates, against the machine's limit.
 //! - [`shard`] -- which work items shard `K` of `N` runs; merging every shard's item sums
 //!   bit for bit.
 
 mod error;
+pub mod memory;
 
 pub mod bias_integrated;
 pub mod control_variate;
