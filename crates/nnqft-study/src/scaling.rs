@@ -86,6 +86,22 @@ pub struct FitRow {
     pub slope_expected: f64,
 }
 
+impl FitRow {
+    /// Where the fit has an interval and exact theory a slope: `Ok(())` if the interval
+    /// contains the exact slope, else `Err(z)` with `z = (slope - exact) / slope_stderr`.
+    pub fn covers_exact(&self) -> Option<Result<(), f64>> {
+        let (fit, exact) = (self.fit.as_ref()?, self.slope_exact?);
+        if !fit.slope_lo.is_finite() {
+            return None;
+        }
+        Some(if fit.slope_lo <= exact && exact <= fit.slope_hi {
+            Ok(())
+        } else {
+            Err((fit.slope - exact) / self.slope_stderr.unwrap_or(f64::NAN))
+        })
+    }
+}
+
 /// Agreement of measured correlators with the exact finite-width theory, pooled over widths
 /// and multisets of one `(network, d, estimator, n)`: `z = (g_mean - g_exact) / g_stderr`.
 #[derive(Debug, Clone)]
