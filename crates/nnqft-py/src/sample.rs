@@ -8,7 +8,7 @@ use crate::error::{invalid, sampling_error, value_error};
 use crate::table::Table;
 use crate::theory::{GpCorrelators, exact_if_available};
 use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
-use nnqft_stats::{Summary, summarize};
+use nnqft_stats::Summary;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -78,11 +78,7 @@ pub fn sample<'py>(
     let ens = Ensemble::new(c.net, width, c.inputs.clone(), nets, experiments, est, seed).map_err(sampling_error)?;
     let sampled = py.detach(|| -> PyResult<Sampled> {
         let result = ens.run(threads).map_err(sampling_error)?;
-        let summaries = [
-            summarize(&result.means[0], experiments).map_err(value_error)?,
-            summarize(&result.means[1], experiments).map_err(value_error)?,
-            summarize(&result.means[2], experiments).map_err(value_error)?,
-        ];
+        let summaries = nnqft_study::scaling::summaries(&result).map_err(value_error)?;
         let gp = GpCorrelators::compute(&c.net, &c.inputs).map_err(value_error)?;
         let exact = exact_if_available(&c.net, &c.inputs, width).map_err(value_error)?.map(|e| e.g);
         Ok(Sampled { result, summaries, gp, exact })
