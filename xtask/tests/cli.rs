@@ -30,7 +30,10 @@ fn bad_input_gives_one_line_and_a_failure() {
         (vec!["reproduce", "--profile", "huge", "--out", &o], "huge"),
         (vec!["reproduce", "--threads", "0", "--out", &o], "threads"),
         (vec!["reproduce", "--profile", "quick", "--out", "/proc/nnqft-cannot-write"], "--out"),
-        (vec!["sample", "--network", "tanh", "--width", "5", "--out", &o], "network"),
+        (vec!["sample", "--network", "sigmoid", "--width", "5", "--out", &o], "network"),
+        (vec!["sample", "--network", "tanh", "--widths", "5,0", "--out", &o], "width"),
+        (vec!["sample", "--network", "tanh", "--widths", "5", "--d-out", "0", "--out", &o], "d_out"),
+        (vec!["sample", "--network", "gauss", "--widths", "5,5", "--out", &o], "depth"),
         (vec!["sample", "--network", "erf", "--width", "0", "--out", &o], "width"),
         (vec!["sample", "--network", "erf", "--width", "5", "--estimator", "fast", "--out", &o], "estimator"),
         (
@@ -80,6 +83,10 @@ fn shard_option_errors_name_the_field_and_range() {
         (vec!["reproduce", "--profile", "quick", "--shard", "4/4", "--out", &o], "shard index K"),
         (vec!["reproduce", "--profile", "quick", "--shard", "0/0", "--out", &o], "shard count N"),
         (vec!["sample", "--network", "erf", "--width", "3", "--shard", "x", "--out", &o], "K/N"),
+        (
+            vec!["sample", "--network", "relu", "--widths", "5,5", "--shard", "0/2", "--out", &o],
+            "not split into shards",
+        ),
         (vec!["merge", "--out", &o], "DIR"),
         (vec!["merge", "/nonexistent-nnqft-shards", "--out", &o], "/nonexistent-nnqft-shards"),
     ] {

@@ -277,4 +277,18 @@ impl nnqft_study::Runner for Context {
     fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> nnqft_study::error::Result<EnsembleResult> {
         Context::ensemble(self, key, ensemble, seed).map_err(|e| nnqft_study::StudyError::Runner(e.into()))
     }
+    /// Samples the deep ensemble (never cached, never split: the depth study runs whole in an
+    /// ordinary run and in a merge, not in the shards).
+    fn deep_ensemble(
+        &self,
+        key: &str,
+        ensemble: &nnqft_sampling::DeepEnsemble,
+    ) -> nnqft_study::error::Result<nnqft_sampling::DeepEnsembleResult> {
+        let total = ensemble.nets() * ensemble.experiments() as u64;
+        let start = Instant::now();
+        let result = ensemble.run(self.threads)?;
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!("{key}: {total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
+        Ok(result)
+    }
 }

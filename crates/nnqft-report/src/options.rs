@@ -1,26 +1,31 @@
 //! The options that name a network and its inputs, shared by `sample`, `theory` and `fit`.
 
 use anyhow::Result;
-use nnqft_theory::{Activation, InputSet, Network};
+use nnqft_theory::{Activation, DeepActivation, DeepNetwork, InputSet, Network};
 use std::path::Path;
 
-/// A network of the paper (one hidden layer) and an input set.
+/// A network and an input set: one of the paper's (one hidden layer), or, for `sample`, a deep
+/// network ([`NetworkArgs::resolve_deep`]).
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 pub struct NetworkArgs {
-    /// Network: erf, relu or gauss.
+    /// Network: erf, relu or gauss (the paper's); for `sample` also tanh or linear (any depth,
+    /// see --widths).
     #[arg(long)]
     pub network: String,
     /// Input dimension d (>= 1).
     #[arg(long, default_value_t = 1)]
     pub d_in: usize,
-    /// Prior width of the weights, sigma_w (>= 0).
-    #[arg(long, default_value_t = 1.0)]
-    pub sigma_w: f64,
-    /// Prior width of the biases, sigma_b (>= 0); default: the paper's (1 for erf and gauss, 0 for relu).
+    /// Prior width of the weights, sigma_w = sqrt(C_W) (>= 0); default: 1, and for deep networks
+    /// (two or more --widths, or tanh or linear) the deep priors, sqrt(2) for relu (criticality)
+    /// and 1 otherwise.
+    #[arg(long)]
+    pub sigma_w: Option<f64>,
+    /// Prior width of the biases, sigma_b = sqrt(C_b) (>= 0); default: the paper's (1 for erf
+    /// and gauss, 0 for relu), and 0 for deep networks.
     #[arg(long)]
     pub sigma_b: Option<f64>,
     /// Input set: a paper set name (e.g. scaling-erf-d1, table5-test-relu) or a file path;
-    /// default: the paper's scaling set for the network and d.
+    /// default: the paper's scaling set for the network and d (for tanh and linear, Erf's).
     #[arg(long)]
     pub x_set: Option<String>,
 }
@@ -28,19 +33,55 @@ pub struct NetworkArgs {
 impl NetworkArgs {
     /// The network of the paper's activation `network` with default options.
     pub fn paper(network: &str) -> Self {
-        Self { network: network.into(), d_in: 1, sigma_w: 1.0, sigma_b: None, x_set: None }
+        Self { network: network.into(), d_in: 1, sigma_w: None, sigma_b: None, x_set: None }
     }
 
     /// The validated network and input set (errors name the option and its allowed range).
     pub fn resolve(&self) -> Result<(Network, InputSet)> {
         let act = Activation::parse(&self.network)?;
-        let net = Network::new(act, self.d_in, self.sigma_w, self.sigma_b.unwrap_or(act.paper_sigma_b()))?;
+        let net =
+            Network::new(act, self.d_in, self.sigma_w.unwrap_or(1.0), self.sigma_b.unwrap_or(act.paper_sigma_b()))?;
+        Ok((net, self.inputs(act)?))
+    }
+
+    /// Whether these options name one of the paper's networks (erf, relu, gauss).
+    pub fn is_paper(&self) -> bool {
+        Activation::parse(&self.network).is_ok()
+    }
+
+    /// The validated deep network with hidden `widths` and `d_out` outputs, and the input set
+    /// (errors name the option and its allowed range). Priors: `C_W = sigma_w²`, `C_b = sigma_b²`,
+    /// by default the paper's for its networks at one hidden layer and the deep priors
+    /// ([`DeepActivation::deep_priors`]) otherwise.
+    pub fn resolve_deep(&self, widths: &[usize], d_out: usize) -> Result<(DeepNetwork, InputSet)> {
+        let act = DeepActivation::parse(&self.network)?;
+        let (c_w, c_b) = match Activation::parse(&self.network) {
+            Ok(paper) if widths.len() == 1 => (1.0, paper.paper_sigma_b().powi(2)),
+            _ => act.deep_priors(),
+        };
+        let prior = |name: &str, value: Option<f64>, default: f64| -> Result<f64> {
+            match value {
+                None => Ok(default),
+                Some(v) if v.is_finite() && v >= 0.0 => Ok(v * v),
+                Some(v) => anyhow::bail!("invalid {name} = {v}: allowed range is a finite number >= 0"),
+            }
+        };
+        let c_w = prior("sigma_w", self.sigma_w, c_w)?;
+        let c_b = prior("sigma_b", self.sigma_b, c_b)?;
+        let net = DeepNetwork::new(act, widths, c_w, c_b)?.with_d_in(self.d_in)?.with_d_out(d_out)?;
+        // tanh and linear have no paper set: Erf's scaling set (the depth study's)
+        let paper = Activation::parse(&self.network).unwrap_or(Activation::Erf);
+        Ok((net, self.inputs(paper)?))
+    }
+
+    /// `--x-set`, or the paper's scaling set of `act` at `--d-in`, checked against `--d-in`.
+    fn inputs(&self, act: Activation) -> Result<InputSet> {
         let xs = match &self.x_set {
             None => InputSet::scaling(act, self.d_in)?,
             Some(name) if Path::new(name).is_file() => InputSet::from_file(Path::new(name))?,
             Some(name) => InputSet::named(name)?,
         };
         xs.check_dimension(self.d_in)?;
-        Ok((net, xs))
+        Ok(xs)
     }
 }

@@ -70,8 +70,9 @@ fn reports_dir(common: &Common) -> PathBuf {
 
 /// `--out`, default a new folder `nnqft-out/<network>-N<width>-<start time>`.
 pub fn sample_dir(common: &Common, args: &SampleArgs, start: u64) -> PathBuf {
-    common
-        .out_or(|| fresh(PathBuf::from("nnqft-out").join(format!("{}-N{}-{start}", args.network.network, args.width))))
+    common.out_or(|| {
+        fresh(PathBuf::from("nnqft-out").join(format!("{}-{}-{start}", args.network.network, args.width_label())))
+    })
 }
 
 /// Removes the `.tmp` files a killed run left in `out`, `out/figures` and `out/.blocks`
@@ -211,9 +212,16 @@ fn run_in(
         finish(ctx, profile.name(), config, start)?;
         return Ok(Vec::new());
     }
+    // deep ensembles are not split into shards: the depth study runs whole here or in a merge
+    let depth = nnqft_study::depth::run(ctx, &plan.depth)?;
 
-    let figures =
-        crate::figures::all(&crate::figures::Inputs { plan: &plan, scaling: &scaling, table5: &table5, rg: &rg })?;
+    let figures = crate::figures::all(&crate::figures::Inputs {
+        plan: &plan,
+        scaling: &scaling,
+        table5: &table5,
+        rg: &rg,
+        depth: &depth,
+    })?;
 
     // all computation done: write the reports
     let out = &ctx.out;
@@ -230,6 +238,8 @@ fn run_in(
     write_parquet(&out.join("rg_fits.parquet"), tables::rg_fits_table(&rg.fits), &ctx.run_id)?;
     write_parquet(&out.join("six_point.parquet"), tables::six_point_table(&rg.six), &ctx.run_id)?;
     write_parquet(&out.join("naturalness.parquet"), tables::naturalness_table(&rg.natural), &ctx.run_id)?;
+    write_parquet(&out.join("depth.parquet"), tables::depth_table(&depth.rows), &ctx.run_id)?;
+    write_parquet(&out.join("depth_fits.parquet"), tables::depth_fits_table(&depth.fits), &ctx.run_id)?;
     let drawings = crate::figures::write(&out.join("figures"), &figures)?;
     let mut md = format!(
         "# nnqft reproduction of Halverson, Maiti, Stoner (arXiv:2008.08601)\n\n\
@@ -244,6 +254,7 @@ fn run_in(
     md.push_str(&summary::scaling_section(&scaling.rows, &scaling.fits, &scaling.agreement, &scaling.z_expected));
     md.push_str(&summary::table5_section(&table5.rows));
     md.push_str(&summary::rg_section(&rg));
+    md.push_str(&summary::depth_section(&depth, &plan.depth));
     write_atomic(&out.join("SUMMARY.md"), md.as_bytes())?;
     finish(ctx, profile.name(), config, start)?;
     Ok(drawings)
@@ -271,7 +282,10 @@ pub fn coverage(common: &Common, seeds: usize, networks: &[String]) -> Result<()
 pub fn sample(common: &Common, args: &SampleArgs, shard: Option<Shard>) -> Result<()> {
     let start = provenance::unix_now();
     let config = sample_config(args, common.seed);
-    args.ensemble(common.seed)?; // bad options fail before a folder is made
+    if let (Some(_), crate::sample::Job::Deep { .. }) = (shard, args.job(common.seed)?) {
+        // bad options fail before a folder is made
+        anyhow::bail!("deep networks (--widths, tanh, linear, --d-out) are not split into shards: run without --shard");
+    }
     let sharding = shard.map_or(Sharding::Off, |s| Sharding::Shard(ShardRun::new(s, "sample", config.clone(), start)));
     let ctx = context(common, sample_dir(common, args, start), "sample", false, &config, start, sharding)?;
     crate::sample::run(&ctx, args)?;

@@ -1,15 +1,19 @@
 //! `cargo xtask sample`: one custom ensemble from the command line, written as
 //! `correlators.parquet` (same columns as the reproduce reports), plus a one-line throughput
-//! figure on stdout.
+//! figure on stdout. A paper network at one hidden layer and one output is sampled by
+//! [`nnqft_sampling::Ensemble`] (orders 2, 4, 6, exact theory where it exists); a deep one
+//! (`--widths` with two or more layers, tanh or linear, or `--d-out` above 1) by
+//! [`nnqft_sampling::DeepEnsemble`] (orders 2 and 4 over the `(output, point)` pairs, with the
+//! GP and the leading order in `1/n`).
 
 use crate::context::Context;
 use crate::options::NetworkArgs;
 use crate::report::write_parquet;
 use crate::tables::correlators_table;
 use anyhow::{Result, bail};
-use nnqft_sampling::{Ensemble, Estimator};
+use nnqft_sampling::{DeepEnsemble, Ensemble, Estimator};
 use nnqft_study::scaling::{CorrelatorColumns, nnqft_theory_gp, summaries};
-use nnqft_theory::{ExactCorrelators, FiniteWidthTheory, InputSet, Network, TheoryError};
+use nnqft_theory::{DeepNetwork, ExactCorrelators, FiniteWidthTheory, FourPointVertex, InputSet, Network, TheoryError};
 use std::time::Instant;
 
 /// Options of `cargo xtask sample`.
@@ -19,9 +23,16 @@ pub struct SampleArgs {
     #[command(flatten)]
     #[serde(flatten)]
     pub network: NetworkArgs,
-    /// Hidden width N (>= 1).
-    #[arg(long)]
-    pub width: usize,
+    /// Hidden width N (>= 1) of a one-layer network.
+    #[arg(long, required_unless_present = "widths", conflicts_with = "widths")]
+    pub width: Option<usize>,
+    /// Hidden widths n_1,...,n_L of a deep network, comma-separated (depth L = their count,
+    /// each >= 1), e.g. 20,20,20.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub widths: Option<Vec<usize>>,
+    /// Outputs d_out (>= 1); above 1 the report has the cross-output correlators.
+    #[arg(long, default_value_t = 1)]
+    pub d_out: usize,
     /// Nets per experiment (>= 1).
     #[arg(long, default_value_t = 100_000)]
     pub nets: u64,
@@ -29,26 +40,76 @@ pub struct SampleArgs {
     #[arg(long, default_value_t = 10)]
     pub experiments: usize,
     /// Estimator: raw, conditional, or conditional_cv (conditional with its zero-mean
-    /// first-order term removed).
+    /// first-order term removed; paper networks at one layer and one output only).
     #[arg(long, default_value = "conditional")]
     pub estimator: String,
 }
 
+/// What `sample` runs: a paper network at one layer and one output, or a deep network.
+#[derive(Debug, Clone)]
+pub enum Job {
+    /// One hidden layer, one output, erf, relu or gauss.
+    Paper {
+        /// The network.
+        net: Network,
+        /// Its hidden width.
+        width: usize,
+        /// The input set.
+        xs: InputSet,
+        /// The estimator.
+        est: Estimator,
+        /// The ensemble.
+        ens: Ensemble,
+    },
+    /// Any depth and output dimension, erf, relu, tanh or linear (gauss at one layer).
+    Deep {
+        /// The network.
+        net: DeepNetwork,
+        /// The input set.
+        xs: InputSet,
+        /// The estimator.
+        est: Estimator,
+        /// The ensemble.
+        ens: DeepEnsemble,
+    },
+}
+
 impl SampleArgs {
-    /// The validated network, input set, estimator and ensemble of these options with master
-    /// seed `seed` (errors name the option and its allowed range).
-    pub fn ensemble(&self, seed: u64) -> Result<(Network, InputSet, Estimator, Ensemble)> {
-        let (net, xs) = self.network.resolve()?;
+    /// The hidden widths: `--widths`, or `--width` as one layer.
+    pub fn hidden_widths(&self) -> Vec<usize> {
+        self.widths.clone().or(self.width.map(|w| vec![w])).unwrap_or_default()
+    }
+
+    /// `N<width>` at one layer, `N<n1>x<n2>...` for a deep network (output folder names).
+    pub fn width_label(&self) -> String {
+        let w: Vec<String> = self.hidden_widths().iter().map(|w| w.to_string()).collect();
+        format!("N{}", w.join("x"))
+    }
+
+    /// The validated job of these options with master seed `seed` (errors name the option and
+    /// its allowed range); its memory is checked for one thread before anything is allocated.
+    pub fn job(&self, seed: u64) -> Result<Job> {
         if self.experiments < 2 {
             bail!(
                 "invalid experiments = {}: allowed range is an integer >= 2 (standard errors need two)",
                 self.experiments
             );
         }
+        let widths = self.hidden_widths();
+        if widths.is_empty() {
+            bail!("invalid widths: allowed is one or more hidden widths >= 1 (--width N or --widths n1,n2,...)");
+        }
         let est = Estimator::parse(&self.estimator)?;
-        let ens = Ensemble::new(net, self.width, xs.clone(), self.nets, self.experiments, est, seed)?;
-        ens.check_memory(1)?; // at least one thread's worth: refused before a folder is made
-        Ok((net, xs, est, ens))
+        if self.network.is_paper() && widths.len() == 1 && self.d_out == 1 {
+            let (net, xs) = self.network.resolve()?;
+            let ens = Ensemble::new(net, widths[0], xs.clone(), self.nets, self.experiments, est, seed)?;
+            ens.check_memory(1)?; // at least one thread's worth: refused before a folder is made
+            return Ok(Job::Paper { net, width: widths[0], xs, est, ens });
+        }
+        let (net, xs) = self.network.resolve_deep(&widths, self.d_out)?;
+        let ens = DeepEnsemble::new(net.clone(), xs.clone(), self.nets, self.experiments, est, seed)?;
+        ens.check_memory(1)?;
+        Ok(Job::Deep { net, xs, est, ens })
     }
 }
 
@@ -67,25 +128,39 @@ pub fn exact_if_covered(net: &Network, xs: &InputSet, width: usize) -> Result<Op
 
 /// Runs the ensemble and writes the report.
 pub fn run(ctx: &Context, args: &SampleArgs) -> Result<()> {
-    let (net, xs, est, ens) = args.ensemble(ctx.seed)?;
-    let act = net.activation();
-    let start = Instant::now();
-    let result = ctx.ensemble(&format!("sample-{}-N{}-{}", act.name(), args.width, est.name()), &ens, ctx.seed)?;
-    let secs = start.elapsed().as_secs_f64();
-    if matches!(ctx.sharding, crate::shard::Sharding::Shard(_)) {
-        return Ok(()); // a shard writes its partial, not the report
-    }
-    let gp = nnqft_theory_gp(&net, &xs)?;
-    let exact = exact_if_covered(&net, &xs, args.width)?;
+    let key = |name: &str, est: Estimator| format!("sample-{name}-{}-{}", args.width_label(), est.name());
     let mut cols = CorrelatorColumns::default();
-    cols.push_block(&net, args.width, est, &result, &summaries(&result)?, &gp.tensors, exact.as_ref().map(|e| &e.g));
+    let (nets, neurons, secs) = match args.job(ctx.seed)? {
+        Job::Paper { net, width, xs, est, ens } => {
+            let start = Instant::now();
+            let result = ctx.ensemble(&key(net.activation().name(), est), &ens, ctx.seed)?;
+            let secs = start.elapsed().as_secs_f64();
+            if matches!(ctx.sharding, crate::shard::Sharding::Shard(_)) {
+                return Ok(()); // a shard writes its partial, not the report
+            }
+            let gp = nnqft_theory_gp(&net, &xs)?;
+            let exact = exact_if_covered(&net, &xs, width)?;
+            let sums = summaries(&result)?;
+            cols.push_block(&net, width, est, &result, &sums, &gp.tensors, exact.as_ref().map(|e| &e.g));
+            (ens.nets_total(), width * xs.len(), secs)
+        }
+        Job::Deep { net, xs, est, ens } => {
+            if !matches!(ctx.sharding, crate::shard::Sharding::Off) {
+                bail!("deep networks (--widths, tanh, linear, --d-out) are not split into shards: run without --shard");
+            }
+            let vertex = FourPointVertex::new(&net, &xs)?;
+            let start = Instant::now();
+            let result = nnqft_study::Runner::deep_ensemble(ctx, &key(net.activation().name(), est), &ens)?;
+            let secs = start.elapsed().as_secs_f64();
+            cols.push_deep_block(&vertex, est, &result)?;
+            (ens.nets() * ens.experiments() as u64, net.widths().iter().sum::<usize>() * xs.len(), secs)
+        }
+    };
     write_parquet(&ctx.out.join("correlators.parquet"), correlators_table(cols), &ctx.run_id)?;
-    let nets = ens.nets_total() as f64;
     println!(
-        "{} nets in {secs:.3} s: {:.4e} nets/s, {:.4e} neuron evaluations/s ({} threads)",
-        ens.nets_total(),
-        nets / secs,
-        nets * args.width as f64 * xs.len() as f64 / secs,
+        "{nets} nets in {secs:.3} s: {:.4e} nets/s, {:.4e} neuron evaluations/s ({} threads)",
+        nets as f64 / secs,
+        nets as f64 * neurons as f64 / secs,
         ctx.threads
     );
     Ok(())

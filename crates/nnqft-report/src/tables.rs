@@ -5,6 +5,7 @@
 use crate::report::Table;
 use nnqft_stats::PowerLawFit;
 use nnqft_study::coverage::{CoveragePlan, CoverageRow};
+use nnqft_study::depth::{DepthFit, DepthRow, Scan};
 use nnqft_study::rg::{FitRow as RgFitRow, FlowRow, NaturalRow, SixRow, flow_estimator};
 use nnqft_study::scaling::{CorrelatorColumns, FitRow, ScalingRow};
 use nnqft_study::table5::Row;
@@ -14,14 +15,18 @@ pub fn correlators_table(c: CorrelatorColumns) -> Table {
     Table::new()
         .str("network", c.network)
         .int("d_in", c.d_in)
+        .int("depth", c.depth)
         .int("width", c.width)
+        .str("widths", c.widths)
         .int("n", c.n)
         .str("indices", c.indices)
+        .str("outputs", c.outputs)
         .str("estimator", c.estimator)
         .f64("g_mean", c.g_mean)
         .f64("g_stderr", c.g_stderr)
         .f64("g_std_experiments", c.g_std_experiments)
         .f64("g_gp", c.g_gp)
+        .opt("connected_leading_order", c.connected_leading_order)
         .opt("g_exact", c.g_exact)
 }
 
@@ -160,4 +165,44 @@ pub fn coverage_table(rows: &[CoverageRow], plan: &CoveragePlan) -> Table {
         .int("seeds", rows.iter().map(|_| plan.seeds as i64))
         .int("nets", rows.iter().map(|_| plan.nets as i64))
         .int("experiments", rows.iter().map(|_| plan.experiments as i64))
+}
+
+/// `depth.parquet`: the normalised connected 4-pt function `r` of deep networks on every
+/// multiset of order 4, against the leading order and the exact value (relu, diagonal).
+pub fn depth_table(rows: &[DepthRow]) -> Table {
+    Table::new()
+        .str("network", rows.iter().map(|r| r.network.name()))
+        .int("depth", rows.iter().map(|r| r.depth as i64))
+        .int("width", rows.iter().map(|r| r.width as i64))
+        .int("d_out", rows.iter().map(|r| r.d_out as i64))
+        .int("n", rows.iter().map(|_| 4))
+        .str("indices", rows.iter().map(|r| r.indices.clone()))
+        .str("estimator", rows.iter().map(|r| r.estimator.name()))
+        .f64("r_mean", rows.iter().map(|r| r.r_mean))
+        .f64("r_stderr", rows.iter().map(|r| r.r_stderr))
+        .f64("r_leading_order", rows.iter().map(|r| r.r_leading_order))
+        .opt("r_exact", rows.iter().map(|r| r.r_exact))
+}
+
+/// `depth_fits.parquet`: power laws of `r` (diagonal multiset, conditional estimator) in the
+/// depth at fixed width and in the width at fixed depth.
+pub fn depth_fits_table(fits: &[DepthFit]) -> Table {
+    let f = |g: fn(&PowerLawFit) -> f64| fits.iter().map(move |r| r.fit.as_ref().map(g)).collect::<Vec<_>>();
+    let fixed = |scan: Scan| fits.iter().map(move |r| (r.scan != scan).then_some(r.fixed as i64)).collect::<Vec<_>>();
+    Table::new()
+        .str("network", fits.iter().map(|r| r.network.name()))
+        .str("scan", fits.iter().map(|r| r.scan.name()))
+        .opt_int("depth", fixed(Scan::Depth))
+        .opt_int("width", fixed(Scan::Width))
+        .str("indices", fits.iter().map(|r| r.indices.clone()))
+        .str("estimator", fits.iter().map(|_| "conditional"))
+        .str("values_used", fits.iter().map(|r| r.values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",")))
+        .opt("slope", f(|p| p.slope))
+        .opt("slope_lo", f(|p| p.slope_lo))
+        .opt("slope_hi", f(|p| p.slope_hi))
+        .opt("r2", f(|p| p.r2))
+        .opt("slope_leading_order", fits.iter().map(|r| r.slope_leading_order))
+        .opt("slope_exact", fits.iter().map(|r| r.slope_exact))
+        .f64("slope_nominal", fits.iter().map(|r| r.scan.nominal_slope()))
+        .opt("leading_order_fails_at_l_over_n", fits.iter().map(|r| r.leading_order_fails_at))
 }

@@ -6,7 +6,7 @@
 
 use clap::Parser;
 use nnqft_report::Common;
-use nnqft_report::sample::SampleArgs;
+use nnqft_report::sample::{Job, SampleArgs};
 use nnqft_theory::InputSet;
 use proptest::prelude::*;
 
@@ -124,24 +124,29 @@ proptest! {
     fn sample_options_give_a_typed_error_or_a_valid_ensemble(
         option in prop::sample::select(vec![
             "--width", "--nets", "--experiments", "--seed", "--threads", "--d-in", "--sigma-w", "--sigma-b",
+            "--widths", "--d-out",
         ]),
         value in number_text(),
     ) {
         let mut argv = vec!["sample", "--network", "erf", "--width", "3", "--nets", "100"];
         argv.retain(|a| *a != option);
-        if option == "--width" || option == "--nets" {
-            // drop the value that followed the option as well
+        if option == "--width" || option == "--nets" || option == "--widths" {
+            // drop the value that followed the option as well (--widths replaces --width)
             argv = vec!["sample", "--network", "erf"];
-            if option != "--width" { argv.extend(["--width", "3"]); }
+            if option == "--nets" { argv.extend(["--width", "3"]); }
             if option != "--nets" { argv.extend(["--nets", "100"]); }
         }
         let value_arg = format!("{option}={value}");
         argv.push(&value_arg);
         if let Ok(cli) = SampleCli::try_parse_from(&argv) {
-            match cli.args.ensemble(cli.common.seed) {
-                Ok((_, xs, _, ens)) => {
+            let threads = cli.common.threads.unwrap_or(1) as usize;
+            match cli.args.job(cli.common.seed) {
+                Ok(Job::Paper { xs, ens, .. }) => {
                     prop_assert!(xs.len() <= 255 && ens.nets() >= 1 && ens.experiments() >= 2);
-                    let threads = cli.common.threads.unwrap_or(1) as usize;
+                    let _ = ens.check_memory(threads);
+                }
+                Ok(Job::Deep { xs, ens, .. }) => {
+                    prop_assert!(xs.len() * ens.network().d_out() <= 255 && ens.nets() >= 1 && ens.experiments() >= 2);
                     let _ = ens.check_memory(threads);
                 }
                 Err(e) => {
@@ -206,8 +211,12 @@ fn huge_x_sets_are_refused_before_allocating() {
     std::fs::write(&path, &points).unwrap();
     let argv = ["sample", "--network", "erf", "--width", "5", "--x-set", path.to_str().unwrap()];
     let cli = SampleCli::try_parse_from(argv).unwrap();
-    let e = cli.args.ensemble(1).unwrap_err();
+    let e = cli.args.job(1).unwrap_err();
     assert!(format!("{e:#}").contains("the limit is"), "{e:#}");
+    // so are deep layers too wide for memory (a billion neurons a layer)
+    let argv = ["sample", "--network", "tanh", "--widths", "1000000000,3"];
+    let e = SampleCli::try_parse_from(argv).unwrap().args.job(1).unwrap_err();
+    assert!(format!("{e:#}").contains("widest layer 1000000000") && format!("{e:#}").contains("the limit is"), "{e:#}");
     let _ = std::fs::remove_file(&path);
     // nets x experiments beyond u64 is a typed error, not an overflow
     let net = nnqft_theory::Network::paper(nnqft_theory::Activation::Erf, 1).unwrap();

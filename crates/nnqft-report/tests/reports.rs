@@ -21,21 +21,25 @@ fn quick(out: &Path) {
 }
 
 /// The columns SPEC section 8 requires, per file.
-const COLUMNS: [(&str, &[&str]); 8] = [
+const COLUMNS: [(&str, &[&str]); 10] = [
     (
         "correlators",
         &[
             "run_id",
             "network",
             "d_in",
+            "depth",
             "width",
+            "widths",
             "n",
             "indices",
+            "outputs",
             "estimator",
             "g_mean",
             "g_stderr",
             "g_std_experiments",
             "g_gp",
+            "connected_leading_order",
             "g_exact",
         ],
     ),
@@ -97,6 +101,41 @@ const COLUMNS: [(&str, &[&str]); 8] = [
         ],
     ),
     ("naturalness", &["run_id", "network", "x_scale", "lambda_mean", "lambda_spread"]),
+    (
+        "depth",
+        &[
+            "run_id",
+            "network",
+            "depth",
+            "width",
+            "d_out",
+            "n",
+            "indices",
+            "estimator",
+            "r_mean",
+            "r_stderr",
+            "r_leading_order",
+            "r_exact",
+        ],
+    ),
+    (
+        "depth_fits",
+        &[
+            "run_id",
+            "network",
+            "scan",
+            "depth",
+            "width",
+            "indices",
+            "slope",
+            "slope_lo",
+            "slope_hi",
+            "slope_leading_order",
+            "slope_exact",
+            "slope_nominal",
+            "leading_order_fails_at_l_over_n",
+        ],
+    ),
 ];
 
 fn strings(df: &DataFrame, col: &str) -> Vec<String> {
@@ -137,14 +176,67 @@ fn quick_profile_reports_read_back_with_their_columns() {
         }
         assert!(strings(&df, "run_id").iter().all(|r| *r == run_id), "{name}: run_id differs from provenance");
         if have.iter().any(|h| h == "network") {
-            assert!(strings(&df, "network").iter().all(|n| ["erf", "relu", "gauss"].contains(&n.as_str())));
+            let allowed: &[&str] =
+                if name.starts_with("depth") { &["erf", "relu", "tanh"] } else { &["erf", "relu", "gauss"] };
+            assert!(strings(&df, "network").iter().all(|n| allowed.contains(&n.as_str())), "{name}: networks");
         }
     }
     let t5 = read_parquet(&out.join("table5.parquet")).unwrap();
     assert!(strings(&t5, "source").iter().all(|s| ["exact", "monte_carlo", "paper"].contains(&s.as_str())));
     assert!(strings(&t5, "model").iter().all(|s| ["M0", "M1", "M2", "M3"].contains(&s.as_str())));
     assert!(strings(&t5, "loss").iter().all(|s| ["mse", "mape"].contains(&s.as_str())));
-    for f in ["SUMMARY.md", "figures/scaling-relu-d1-conditional.svg", "figures/rg-flow.svg", "figures/six-point.svg"] {
+    let mut snap_depth = String::new();
+    // the depth study: leading order and exact values where they are exact identities
+    let dp = read_parquet(&out.join("depth.parquet")).unwrap();
+    let (dnet, dest, dind) = (strings(&dp, "network"), strings(&dp, "estimator"), strings(&dp, "indices"));
+    let (dl, dn) =
+        (dp.column("depth").unwrap().i64().unwrap().clone(), dp.column("width").unwrap().i64().unwrap().clone());
+    let (r, r_se, r_lo, r_ex) =
+        (floats(&dp, "r_mean"), floats(&dp, "r_stderr"), floats(&dp, "r_leading_order"), floats(&dp, "r_exact"));
+    // 3 networks x 3 depths x 2 widths conditional, raw at one width: 126 multisets each
+    assert_eq!(dp.height(), (18 + 9) * 126);
+    for i in 0..dp.height() {
+        let (l, n) = (dl.get(i).unwrap() as i32, dn.get(i).unwrap() as f64);
+        let set: Vec<&str> = dind[i].split(',').collect();
+        let diagonal = set.iter().all(|p| *p == set[0]);
+        if r[i].is_none() {
+            // r = 0/0 where Wick4 vanishes: relu at C_b = 0 gives inputs of opposite sign
+            // exactly zero covariance in every net (the leading order is a limit there)
+            let signs: Vec<bool> = set.iter().map(|p| p.parse::<usize>().unwrap() < 3).collect();
+            assert!(dnet[i] == "relu" && signs.iter().any(|s| *s != signs[0]), "row {i}: r missing");
+            continue;
+        }
+        assert!(r_se[i].is_some_and(|s| s > 0.0), "row {i}: stderr missing");
+        if dnet[i] == "relu" && diagonal {
+            // relu at C_b = 0: leading order 5L/n, exact (1 + 5/n)^L - 1 on every diagonal multiset
+            assert!((r_lo[i].unwrap() - 5.0 * l as f64 / n).abs() < 1e-12, "row {i}: {:?}", r_lo[i]);
+            assert!((r_ex[i].unwrap() - ((1.0 + 5.0 / n).powi(l) - 1.0)).abs() < 1e-12, "row {i}: {:?}", r_ex[i]);
+        } else {
+            assert!(r_ex[i].is_none(), "row {i}: an exact value where none is known");
+        }
+    }
+    assert!(dest.iter().any(|e| e == "raw") && dest.iter().any(|e| e == "conditional"));
+    let fits = read_parquet(&out.join("depth_fits.parquet")).unwrap();
+    assert_eq!(fits.height(), 3 * (2 + 3), "a depth scan per width and a width scan per depth, per network");
+    for i in 0..dp.height() {
+        if dest[i] == "conditional" && dind[i] == "5,5,5,5" {
+            snap_depth.push_str(&format!(
+                "depth {} L={} n={}: r {} leading order {}\n",
+                dnet[i],
+                dl.get(i).unwrap(),
+                dn.get(i).unwrap(),
+                sig(r[i], 4),
+                sig(r_lo[i], 6)
+            ));
+        }
+    }
+    for f in [
+        "SUMMARY.md",
+        "figures/scaling-relu-d1-conditional.svg",
+        "figures/rg-flow.svg",
+        "figures/six-point.svg",
+        "figures/depth.svg",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let leftovers: Vec<_> = walk(&out).into_iter().filter(|p| p.to_string_lossy().ends_with(".tmp")).collect();
@@ -216,6 +308,7 @@ fn quick_profile_reports_read_back_with_their_columns() {
         let spread = if nsp[i].is_some_and(|v| v < 1e-10) { "< 1e-10".to_string() } else { sig(nsp[i], 3) };
         snap.push_str(&format!("naturalness {} scale {}: spread {spread}\n", nn[i], sig(ns[i], 1)));
     }
+    snap.push_str(&snap_depth);
     insta::assert_snapshot!("quick_profile_numbers", snap);
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -112,7 +112,9 @@ fn placeholders_carry_the_default_profile_through() {
 fn sample_args() -> SampleArgs {
     SampleArgs {
         network: nnqft_report::options::NetworkArgs::paper("erf"),
-        width: 4,
+        width: Some(4),
+        widths: None,
+        d_out: 1,
         nets: 9000,
         experiments: 3,
         estimator: "raw".into(),

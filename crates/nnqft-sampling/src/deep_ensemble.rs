@@ -220,7 +220,7 @@ impl DeepEnsemble {
         check_positive("nets", nets, "an integer >= 1 (nets per experiment)")?;
         check_positive("experiments", experiments as u64, "an integer >= 1")?;
         inputs.check_dimension(net.d_in())?;
-        let pairs = inputs.len() * net.d_out();
+        let pairs = inputs.len().saturating_mul(net.d_out());
         if pairs > 255 {
             return Err(SamplingError::OutOfRange {
                 field: "input points x d_out",
@@ -263,8 +263,43 @@ impl DeepEnsemble {
         self.nets.div_ceil(CHUNK_NETS)
     }
 
-    /// Runs the ensemble on `threads >= 1` threads.
+    /// Bytes a run on `threads` threads needs, about: every work item's sums and the means
+    /// (`(C(P+1, 2) + C(P+3, 4)) x 8` bytes each, `P = m d_out`), the shared tables, and per
+    /// thread the layer buffers (`3 m n_max` values) and the estimator's lanes.
+    pub fn memory_estimate(&self, threads: usize) -> u64 {
+        use crate::memory::multiset_count;
+        let (m, pairs) = (self.inputs.len() as u64, (self.inputs.len() * self.net.d_out()) as u64);
+        let widest = self.net.widths().iter().copied().max().unwrap_or(1) as u64;
+        let sums = multiset_count(pairs, 2).saturating_add(multiset_count(pairs, 4)).saturating_mul(8);
+        let items = (self.experiments as u64).saturating_mul(self.chunks());
+        let per_thread = m
+            .saturating_mul(widest)
+            .saturating_mul(3)
+            .saturating_add(pairs.saturating_mul(pairs).saturating_mul(BATCH as u64))
+            .saturating_mul(8);
+        sums.saturating_mul(items.saturating_add(self.experiments as u64).saturating_add(threads as u64 + 8))
+            .saturating_add(per_thread.saturating_mul(threads as u64))
+    }
+
+    /// Refuses a run on `threads` threads whose [`Self::memory_estimate`] exceeds
+    /// [`crate::memory::memory_limit`], with the estimate and the limit in the error.
+    pub fn check_memory(&self, threads: usize) -> Result<()> {
+        let (needed, limit) = (self.memory_estimate(threads), crate::memory::memory_limit());
+        if needed > limit {
+            return Err(SamplingError::DeepMemory {
+                pairs: self.inputs.len() * self.net.d_out(),
+                widest: self.net.widths().iter().copied().max().unwrap_or(1),
+                threads,
+                needed: crate::memory::human_bytes(needed),
+                limit: crate::memory::human_bytes(limit),
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs the ensemble on `threads >= 1` threads (after [`Self::check_memory`]).
     pub fn run(&self, threads: usize) -> Result<DeepEnsembleResult> {
+        self.check_memory(threads)?;
         let tables = self.tables()?;
         let items = self.map_items(threads, |e, c, count| {
             with_simd(
@@ -315,6 +350,7 @@ impl DeepEnsemble {
     /// raw estimator, the outputs) with no correlator work; returns a sum of the outputs' first
     /// entries (or of the output covariance) so that nothing can be skipped.
     pub(crate) fn draw_only(&self, threads: usize) -> Result<f64> {
+        self.check_memory(threads)?;
         let tables = self.tables()?;
         let raw = self.estimator == Estimator::Raw;
         let items = self.map_items(threads, |e, c, count| {

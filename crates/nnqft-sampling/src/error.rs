@@ -34,6 +34,24 @@ pub enum SamplingError {
         /// The limit, human-readable.
         limit: String,
     },
+    /// A deep run would need more memory than the limit ([`crate::memory::memory_limit`]).
+    #[error(
+        "a deep run of {pairs} (output, point) pairs, widest layer {widest}, on {threads} threads needs about \
+         {needed} of memory; the limit is {limit} (available memory): use fewer input points, outputs, threads or \
+         experiments, or narrower layers"
+    )]
+    DeepMemory {
+        /// `(output, point)` pairs, `m d_out`.
+        pairs: usize,
+        /// The widest hidden layer.
+        widest: usize,
+        /// Threads.
+        threads: usize,
+        /// The estimate, human-readable.
+        needed: String,
+        /// The limit, human-readable.
+        limit: String,
+    },
     /// The thread pool could not be built.
     #[error("thread pool: {0}")]
     ThreadPool(String),

@@ -10,6 +10,8 @@
 //!   Monte Carlo and the published values;
 //! - [`rg`]: the running quartic coupling against the cutoff, the 6-pt prediction and the
 //!   naturalness scan (section 6);
+//! - [`depth`]: the normalised connected 4-pt function of deep networks against `L/n`,
+//!   against the leading-order four-point vertex and relu's exact finite-width value;
 //! - [`coverage`]: how often the slope intervals contain the exact slope;
 //! - [`plan`]: the run profiles (quick, default, paper-full) and their sizes;
 //! - [`runner`]: how a study gets its ensembles ([`Runner`]; [`Direct`] samples them).
@@ -25,6 +27,7 @@
 //! ```
 
 pub mod coverage;
+pub mod depth;
 pub mod error;
 pub mod plan;
 pub mod rg;

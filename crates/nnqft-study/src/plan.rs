@@ -1,5 +1,6 @@
 //! Run profiles of the paper's reproduction: what is sampled, at which size.
 
+use crate::depth::DepthPlan;
 use serde::Serialize;
 
 /// A named profile.
@@ -75,6 +76,8 @@ pub struct Plan {
     pub rg_nets: u64,
     /// RG flow: experiments.
     pub rg_experiments: usize,
+    /// The depth study (deep networks, beyond the paper).
+    pub depth: DepthPlan,
 }
 
 impl Plan {
@@ -88,6 +91,7 @@ impl Plan {
                 table5_nets: 4_000,
                 rg_nets: 4_000,
                 rg_experiments: 4,
+                depth: DepthPlan { depths: vec![1, 2, 4], widths: vec![10, 50], ..DepthPlan::standard(4, 2_000) },
             },
             Profile::Default => Self {
                 profile,
@@ -98,6 +102,7 @@ impl Plan {
                 table5_nets: 400_000,
                 rg_nets: 100_000,
                 rg_experiments: 10,
+                depth: DepthPlan::standard(10, 20_000),
             },
             Profile::PaperFull => Self {
                 profile,
@@ -111,6 +116,7 @@ impl Plan {
                 table5_nets: 400_000,
                 rg_nets: 100_000,
                 rg_experiments: 10,
+                depth: DepthPlan::standard(10, 20_000),
             },
         }
     }

@@ -4,7 +4,7 @@
 //! report crate's runner), with the same numbers either way.
 
 use crate::error::Result;
-use nnqft_sampling::{Ensemble, EnsembleResult};
+use nnqft_sampling::{DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult};
 
 /// Provides the result of each ensemble a study asks for.
 pub trait Runner {
@@ -13,6 +13,9 @@ pub trait Runner {
     /// The result of `ensemble`, named `key` and seeded with `seed` (already set in
     /// `ensemble`; passed so that a cache can check it).
     fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> Result<EnsembleResult>;
+    /// The result of the deep ensemble `ensemble`, named `key` (the depth study's; a few
+    /// minutes in all, so it is neither cached nor split into shards: a merge samples it).
+    fn deep_ensemble(&self, key: &str, ensemble: &DeepEnsemble) -> Result<DeepEnsembleResult>;
 }
 
 /// Samples every ensemble on `threads` worker threads (no cache).
@@ -34,6 +37,9 @@ impl Runner for Direct {
         self.seed
     }
     fn ensemble(&self, _key: &str, ensemble: &Ensemble, _seed: u64) -> Result<EnsembleResult> {
+        Ok(ensemble.run(self.threads)?)
+    }
+    fn deep_ensemble(&self, _key: &str, ensemble: &DeepEnsemble) -> Result<DeepEnsembleResult> {
         Ok(ensemble.run(self.threads)?)
     }
 }

@@ -5,12 +5,12 @@
 use crate::error::Result;
 use crate::plan::ScalingPlan;
 use crate::runner::{Runner, block_seed};
-use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
+use nnqft_sampling::{DeepEnsembleResult, Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::{
     PowerLawFit, Summary, background, common_exponent_slope, connected_six_point, fit_common_exponent, fit_power_law,
     jackknife_stderr, m_n, mean_relative_deviation, summarize,
 };
-use nnqft_theory::{Activation, ExactCorrelators, FiniteWidthTheory, InputSet, Network};
+use nnqft_theory::{Activation, ExactCorrelators, FiniteWidthTheory, FourPointVertex, InputSet, Network};
 
 /// Relative standard error below which a value has no sampling noise (rounding only).
 const ZERO_STDERR: f64 = 1e-12;
@@ -329,12 +329,18 @@ pub struct CorrelatorColumns {
     pub network: Vec<String>,
     /// Input dimension d.
     pub d_in: Vec<i64>,
-    /// Hidden width N.
+    /// Depth L (hidden layers; 1 for the paper's networks).
+    pub depth: Vec<i64>,
+    /// Hidden width N (of the last hidden layer, `n_L`, for deep networks).
     pub width: Vec<i64>,
+    /// Every hidden width, `n_1,...,n_L`.
+    pub widths: Vec<String>,
     /// Order n (2, 4, 6).
     pub n: Vec<i64>,
     /// The multiset's input indices, e.g. `0,0,1,3`.
     pub indices: Vec<String>,
+    /// The output index of each factor, in the order of `indices`, e.g. `0,0,1,1`.
+    pub outputs: Vec<String>,
     /// Estimator name.
     pub estimator: Vec<String>,
     /// Mean over experiments of the measured `G(n)`.
@@ -345,6 +351,11 @@ pub struct CorrelatorColumns {
     pub g_std_experiments: Vec<f64>,
     /// The GP (free theory) value.
     pub g_gp: Vec<f64>,
+    /// The leading order in `1/n` of the connected 4-pt function, `G4 − Wick4(G2)`, from the
+    /// four-point vertex (deep networks; null elsewhere). Compare it with the measured `G4`
+    /// minus the Wick sum of the measured `G2`, not of the GP: at depth `L >= 2`, `G2` differs
+    /// from the kernel `K` at `O(1/n)` too, a shift this column leaves out.
+    pub connected_leading_order: Vec<Option<f64>>,
     /// The exact finite-width value, where exact theory exists.
     pub g_exact: Vec<Option<f64>>,
 }
@@ -363,20 +374,72 @@ impl CorrelatorColumns {
         exact: Option<&[Vec<f64>; 3]>,
     ) {
         for o in 0..3 {
+            let outputs = vec!["0"; 2 * o + 2].join(",");
             for pos in 0..result.multisets[o].len() {
                 self.network.push(net.activation().name().into());
                 self.d_in.push(net.d_in() as i64);
+                self.depth.push(1);
                 self.width.push(width as i64);
+                self.widths.push(width.to_string());
                 self.n.push(2 * o as i64 + 2);
                 self.indices.push(result.multisets[o].label(pos));
+                self.outputs.push(outputs.clone());
                 self.estimator.push(est.name().into());
                 self.g_mean.push(summaries[o].mean[pos]);
                 self.g_stderr.push(summaries[o].stderr[pos]);
                 self.g_std_experiments.push(summaries[o].std[pos]);
                 self.g_gp.push(gp[o][pos]);
+                self.connected_leading_order.push(None);
                 self.g_exact.push(exact.map(|e| e[o][pos]));
             }
         }
+    }
+
+    /// Appends the rows of a deep ensemble (orders 2 and 4 over its `(output, point)` pairs),
+    /// with the GP and the leading-order connected 4-pt function of `vertex` (a vertex of the
+    /// same network and inputs).
+    pub fn push_deep_block(
+        &mut self,
+        vertex: &FourPointVertex,
+        est: Estimator,
+        result: &DeepEnsembleResult,
+    ) -> Result<()> {
+        let net = vertex.network();
+        let widths = net.widths().iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
+        let (_, connected, gp4) = vertex.output_indexed()?;
+        let k = vertex.kernels().output();
+        let m = result.points;
+        for o in 0..2 {
+            let s = summarize(&result.means[o], result.experiments)?;
+            for pos in 0..result.multisets[o].len() {
+                let pairs = result.indices(o, pos);
+                let label = |f: fn(&(usize, usize)) -> usize| {
+                    pairs.iter().map(|p| f(p).to_string()).collect::<Vec<_>>().join(",")
+                };
+                let (gp, leading) = if o == 0 {
+                    let [(i, a), (j, b)] = [pairs[0], pairs[1]];
+                    (if i == j { k[a * m + b] } else { 0.0 }, None)
+                } else {
+                    (gp4[pos], Some(connected[pos]))
+                };
+                self.network.push(net.activation().name().into());
+                self.d_in.push(net.d_in() as i64);
+                self.depth.push(net.depth() as i64);
+                self.width.push(net.widths()[net.depth() - 1] as i64);
+                self.widths.push(widths.clone());
+                self.n.push(2 * o as i64 + 2);
+                self.indices.push(label(|p| p.1));
+                self.outputs.push(label(|p| p.0));
+                self.estimator.push(est.name().into());
+                self.g_mean.push(s.mean[pos]);
+                self.g_stderr.push(s.stderr[pos]);
+                self.g_std_experiments.push(s.std[pos]);
+                self.g_gp.push(gp);
+                self.connected_leading_order.push(leading);
+                self.g_exact.push(None);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -5,9 +5,10 @@
 //! - `plot` -- the figure model (panels, series, kinds) and its SVG rendering.
 //! - `drawing` -- the record of a rendered figure in pixels, and its checks.
 //! - `raster` -- the PNG beside each SVG (resvg, embedded DejaVu Sans).
-//! - `scaling`, `agreement`, `table5`, `rg` -- the figures of the report's sections.
+//! - `scaling`, `agreement`, `table5`, `rg`, `depth` -- the figures of the report's sections.
 
 mod agreement;
+mod depth;
 mod drawing;
 mod plot;
 mod raster;
@@ -35,6 +36,8 @@ pub struct Inputs<'a> {
     pub table5: &'a nnqft_study::table5::Table5Report,
     /// RG flow, 6-pt prediction, naturalness.
     pub rg: &'a nnqft_study::rg::RgReport,
+    /// The depth study.
+    pub depth: &'a nnqft_study::depth::DepthReport,
 }
 
 /// Every figure of a run, in report order.
@@ -43,6 +46,7 @@ pub fn all(inputs: &Inputs) -> Result<Vec<Figure>> {
     out.push(agreement::z_scores(inputs.scaling)?);
     out.push(table5::figure(inputs.table5, inputs.plan)?);
     out.extend(rg::figures(inputs.rg, inputs.plan));
+    out.push(depth::figure(inputs.depth, &inputs.plan.depth));
     Ok(out)
 }
 

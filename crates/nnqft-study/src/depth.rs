@@ -1,0 +1,307 @@
+//! The depth study (beyond the paper, which has one hidden layer): how the finite-width
+//! correction of the output's 4-pt function grows with the depth-to-width ratio `L/n`.
+//!
+//! For each activation (relu at `C_W = 2`, tanh and erf at `C_W = 1`, all with `C_b = 0`),
+//! depth `L` and equal hidden width `n`, an ensemble of `L`-layer networks is sampled on the
+//! paper's Erf scaling x-set `{-1, -0.6, -0.2, 0.2, 0.6, 1}` and, on every multiset of order 4,
+//! the normalised connected 4-pt function
+//!
+//! ```text
+//! r = (G4 − Wick4(G2)) / Wick4(G2)
+//! ```
+//!
+//! is measured per experiment (`G2` the same experiment's finite-width 2-pt function), with its
+//! standard error over the experiments. It is compared with
+//! - the leading order in `1/n` (Yaida 2019; Roberts, Yaida, Hanin, *The Principles of Deep
+//!   Learning Theory*, 2022, ch. 4): `r = (V₍₁₂₎₍₃₄₎ + V₍₁₃₎₍₂₄₎ + V₍₁₄₎₍₂₃₎) / (n Wick4(K))`,
+//!   `V` the four-point vertex of [`nnqft_theory::FourPointVertex`], which grows like `L` at
+//!   fixed `n`: `r ∝ L/n` to leading order;
+//! - for relu on the diagonal multisets `(x, x, x, x)`, the exact finite-width value
+//!   `r = Π_l (1 + 5/n_l) − 1 = (1 + 5/n)ᴸ − 1` ([`nnqft_theory::exact_one_input_ratio`]),
+//!   whose expansion is the leading order `5L/n` and whose remainder is the `O(L²/n²)` that the
+//!   leading order leaves out.
+//!
+//! The conditional estimator (the readout is never drawn) is measured at every `(L, n)`; the
+//! raw estimator beside it at one width. [`DepthFit`] fits the power law of `r` in `L` at
+//! fixed `n` (leading order: slope `+1` for large `L`) and in `n` at fixed `L` (slope `−1`) on
+//! one diagonal multiset, and names the smallest `L/n` at which the measured `r` leaves the
+//! leading order.
+
+use crate::error::Result;
+use crate::runner::{Runner, block_seed};
+use nnqft_sampling::{DeepEnsemble, Estimator};
+use nnqft_stats::{PowerLawFit, fit_power_law, summarize};
+use nnqft_theory::{DeepActivation, DeepNetwork, FourPointVertex, InputSet, Multisets, exact_one_input_ratio};
+use serde::Serialize;
+
+/// What the depth study samples.
+#[derive(Debug, Clone, Serialize)]
+pub struct DepthPlan {
+    /// Activations, each at its deep priors ([`DeepActivation::deep_priors`]).
+    #[serde(serialize_with = "activation_names")]
+    pub activations: Vec<DeepActivation>,
+    /// Depths `L` (hidden layers).
+    pub depths: Vec<usize>,
+    /// Equal hidden widths `n`.
+    pub widths: Vec<usize>,
+    /// The width at which the raw estimator is measured beside the conditional one.
+    pub raw_width: usize,
+    /// Experiments per `(activation, L, n, estimator)`.
+    pub experiments: usize,
+    /// Nets per experiment.
+    pub nets: u64,
+}
+
+fn activation_names<S: serde::Serializer>(acts: &[DeepActivation], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(acts.iter().map(|a| a.name()))
+}
+
+impl DepthPlan {
+    /// The issue's study: relu, tanh, erf; `L ∈ {1, 2, 3, 4, 6, 8}`; `n ∈ {10, 20, 50, 100}`;
+    /// raw beside conditional at `n = 10`.
+    pub fn standard(experiments: usize, nets: u64) -> Self {
+        Self {
+            activations: vec![DeepActivation::Relu, DeepActivation::Tanh, DeepActivation::Erf],
+            depths: vec![1, 2, 3, 4, 6, 8],
+            widths: vec![10, 20, 50, 100],
+            raw_width: 10,
+            experiments,
+            nets,
+        }
+    }
+}
+
+/// The x-set of the study: the paper's Erf scaling set at `d = 1`.
+pub fn inputs() -> Result<InputSet> {
+    Ok(InputSet::scaling(nnqft_theory::Activation::Erf, 1)?)
+}
+
+/// The point whose diagonal multiset `(x, x, x, x)` the fits and the summary use: `x = 1`, the
+/// last point of [`inputs`].
+pub const FIT_POINT: usize = 5;
+
+/// `r` on one multiset of order 4 at one `(activation, L, n, estimator)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepthRow {
+    /// Activation.
+    pub network: DeepActivation,
+    /// Depth `L`.
+    pub depth: usize,
+    /// Equal hidden width `n`.
+    pub width: usize,
+    /// Output dimension (1 in this study).
+    pub d_out: usize,
+    /// The multiset's input indices, e.g. `0,0,1,3`.
+    pub indices: String,
+    /// Whether the multiset is diagonal, `(x, x, x, x)`.
+    pub diagonal: bool,
+    /// Estimator.
+    pub estimator: Estimator,
+    /// Mean of `r` over the experiments (NaN where `Wick4(G2)` vanishes: relu at `C_b = 0`
+    /// gives inputs of opposite sign exactly zero covariance at `d = 1`).
+    pub r_mean: f64,
+    /// Its standard error.
+    pub r_stderr: f64,
+    /// The leading order in `1/n`.
+    pub r_leading_order: f64,
+    /// The exact finite-width value where one is known (relu, diagonal multisets).
+    pub r_exact: Option<f64>,
+}
+
+impl DepthRow {
+    /// `L/n`.
+    pub fn l_over_n(&self) -> f64 {
+        self.depth as f64 / self.width as f64
+    }
+
+    /// `(r_mean − reference) / r_stderr`.
+    pub fn z_against(&self, reference: f64) -> f64 {
+        (self.r_mean - reference) / self.r_stderr
+    }
+
+    /// Whether the measured `r` has left the leading order: off by more than 10% of it and by
+    /// more than 3 standard errors.
+    pub fn leaves_leading_order(&self) -> bool {
+        let d = (self.r_mean - self.r_leading_order).abs();
+        d > 0.1 * self.r_leading_order.abs() && d > 3.0 * self.r_stderr
+    }
+}
+
+/// Which variable a [`DepthFit`] scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scan {
+    /// `r` against `L` at fixed `n` (leading order: slope `+1` at large `L`).
+    Depth,
+    /// `r` against `n` at fixed `L` (leading order: slope `−1`).
+    Width,
+}
+
+impl Scan {
+    /// `depth` or `width`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scan::Depth => "depth",
+            Scan::Width => "width",
+        }
+    }
+
+    /// The slope of the leading order's asymptotic form `r ∝ L/n`.
+    pub fn nominal_slope(self) -> f64 {
+        match self {
+            Scan::Depth => 1.0,
+            Scan::Width => -1.0,
+        }
+    }
+}
+
+/// A power-law fit of `r` on the diagonal multiset of [`FIT_POINT`] (conditional estimator),
+/// in `L` at fixed `n` or in `n` at fixed `L`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepthFit {
+    /// Activation.
+    pub network: DeepActivation,
+    /// The scanned variable.
+    pub scan: Scan,
+    /// The fixed width (depth scans) or depth (width scans).
+    pub fixed: usize,
+    /// The multiset fitted.
+    pub indices: String,
+    /// The scanned values used (those with `r > 0`).
+    pub values: Vec<usize>,
+    /// The fit of the measured `r` (unweighted least squares in log-log, 95% t interval);
+    /// `None` with fewer than two positive points.
+    pub fit: Option<PowerLawFit>,
+    /// The slope of the leading order over the same values.
+    pub slope_leading_order: Option<f64>,
+    /// The slope of the exact values over the same values (relu).
+    pub slope_exact: Option<f64>,
+    /// The smallest `L/n` of the scan at which the measured `r` leaves the leading order
+    /// ([`DepthRow::leaves_leading_order`]); `None` if it never does.
+    pub leading_order_fails_at: Option<f64>,
+}
+
+/// Everything the depth study measures.
+#[derive(Debug, Clone, Default)]
+pub struct DepthReport {
+    /// One row per `(activation, L, n, estimator, multiset)`.
+    pub rows: Vec<DepthRow>,
+    /// Depth and width scans.
+    pub fits: Vec<DepthFit>,
+    /// The largest quadrature error estimate of any leading-order vertex (tanh).
+    pub quadrature_error: f64,
+}
+
+impl DepthReport {
+    /// The conditional row of the diagonal multiset of [`FIT_POINT`] at `(act, L, n)`.
+    pub fn diagonal(&self, act: DeepActivation, depth: usize, width: usize) -> Option<&DepthRow> {
+        self.diagonal_of(act, depth, width, Estimator::Conditional)
+    }
+
+    /// The row of the diagonal multiset of [`FIT_POINT`] at `(act, L, n, estimator)`.
+    pub fn diagonal_of(&self, act: DeepActivation, depth: usize, width: usize, est: Estimator) -> Option<&DepthRow> {
+        let label = diagonal_label();
+        self.rows.iter().find(|r| {
+            r.network == act && r.depth == depth && r.width == width && r.estimator == est && r.indices == label
+        })
+    }
+}
+
+fn diagonal_label() -> String {
+    [FIT_POINT; 4].map(|i| i.to_string()).join(",")
+}
+
+/// Runs the study: every ensemble through `runner`, the leading order and the exact values
+/// beside each, then the scans.
+pub fn run(runner: &impl Runner, plan: &DepthPlan) -> Result<DepthReport> {
+    let xs = inputs()?;
+    let m4 = Multisets::new(xs.len(), 4)?;
+    let mut report = DepthReport::default();
+    let max_depth = plan.depths.iter().copied().max().unwrap_or(1);
+    for &act in &plan.activations {
+        // one recursion to the deepest L; every (L, n) is a truncation and rescaling of it
+        let deepest = FourPointVertex::new(&DeepNetwork::with_deep_priors(act, &vec![1; max_depth])?, &xs)?;
+        report.quadrature_error = report.quadrature_error.max(deepest.quadrature_error());
+        for &depth in &plan.depths {
+            for &width in &plan.widths {
+                let widths = vec![width; depth];
+                let net = DeepNetwork::with_deep_priors(act, &widths)?;
+                let leading = deepest.at_widths(&widths)?.leading_order_r();
+                let exact = exact_one_input_ratio(&net).map(|p| p - 1.0);
+                let estimators: &[Estimator] = if width == plan.raw_width {
+                    &[Estimator::Conditional, Estimator::Raw]
+                } else {
+                    &[Estimator::Conditional]
+                };
+                for &est in estimators {
+                    let code = [0x6465_7074, act as u64, depth as u64, width as u64, est as u64];
+                    let seed = block_seed(runner.seed(), &code);
+                    let ens = DeepEnsemble::new(net.clone(), xs.clone(), plan.nets, plan.experiments, est, seed)?;
+                    let key = format!("depth-{}-L{depth}-N{width}-{}", act.name(), est.name());
+                    let result = runner.deep_ensemble(&key, &ens)?;
+                    let r = summarize(&result.normalised_connected()?, plan.experiments)?;
+                    for pos in 0..m4.len() {
+                        let set = m4.get(pos);
+                        let diagonal = set.iter().all(|&p| p == set[0]);
+                        report.rows.push(DepthRow {
+                            network: act,
+                            depth,
+                            width,
+                            d_out: 1,
+                            indices: m4.label(pos),
+                            diagonal,
+                            estimator: est,
+                            r_mean: r.mean[pos],
+                            r_stderr: r.stderr[pos],
+                            r_leading_order: leading[pos],
+                            r_exact: exact.filter(|_| diagonal),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    report.fits = fits(&report, plan);
+    Ok(report)
+}
+
+/// The depth scans at each width and the width scans at each depth.
+fn fits(report: &DepthReport, plan: &DepthPlan) -> Vec<DepthFit> {
+    let mut out = Vec::new();
+    for &act in &plan.activations {
+        for &width in &plan.widths {
+            let rows: Vec<(usize, &DepthRow)> =
+                plan.depths.iter().filter_map(|&l| Some((l, report.diagonal(act, l, width)?))).collect();
+            out.push(scan_fit(act, Scan::Depth, width, &rows));
+        }
+        for &depth in &plan.depths {
+            let rows: Vec<(usize, &DepthRow)> =
+                plan.widths.iter().filter_map(|&n| Some((n, report.diagonal(act, depth, n)?))).collect();
+            out.push(scan_fit(act, Scan::Width, depth, &rows));
+        }
+    }
+    out
+}
+
+fn scan_fit(act: DeepActivation, scan: Scan, fixed: usize, rows: &[(usize, &DepthRow)]) -> DepthFit {
+    let used: Vec<&(usize, &DepthRow)> = rows.iter().filter(|(_, r)| r.r_mean > 0.0).collect();
+    let x: Vec<f64> = used.iter().map(|(v, _)| *v as f64).collect();
+    let slope =
+        |y: Vec<f64>| (y.len() == x.len() && y.iter().all(|v| *v > 0.0)).then(|| fit_power_law(&x, &y).ok()).flatten();
+    let fit = slope(used.iter().map(|(_, r)| r.r_mean).collect());
+    let leading = slope(used.iter().map(|(_, r)| r.r_leading_order).collect()).map(|f| f.slope);
+    let exact = slope(used.iter().filter_map(|(_, r)| r.r_exact).collect()).map(|f| f.slope);
+    let mut by_ratio: Vec<&DepthRow> = rows.iter().map(|(_, r)| *r).collect();
+    by_ratio.sort_by(|a, b| a.l_over_n().total_cmp(&b.l_over_n()));
+    DepthFit {
+        network: act,
+        scan,
+        fixed,
+        indices: diagonal_label(),
+        values: used.iter().map(|(v, _)| *v).collect(),
+        fit,
+        slope_leading_order: leading,
+        slope_exact: exact,
+        leading_order_fails_at: by_ratio.iter().find(|r| r.leaves_leading_order()).map(|r| r.l_over_n()),
+    }
+}
