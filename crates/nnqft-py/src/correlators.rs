@@ -1,4 +1,4 @@
-//! The rows of `correlators.parquet` (SPEC section 8): one per order `n` in 2, 4, 6 and
+//! The rows of `correlators.parquet`: one per order `n` in 2, 4, 6 and
 //! multiset of input indices, in the multiset order of the library, keyed by `network`,
 //! `d_in`, (`width`,) `n` and `indices` (e.g. `"0,0,1,3"`).
 

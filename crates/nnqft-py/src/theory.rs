@@ -1,5 +1,5 @@
 //! `nnqft.gp`, `nnqft.kernel` and `nnqft.exact`: the GP correlators (Wick sums of the
-//! kernel, SPEC section 2) and the exact finite-width correlators (SPEC section 4) from
+//! kernel, paper section 2) and the exact finite-width correlators from
 //! `nnqft-theory`, computed with the interpreter released.
 
 use crate::configuration::{Configuration, integer};
@@ -35,7 +35,7 @@ impl GpCorrelators {
 
 /// Largest dimension `D` of the Erf-net moment quadrature (`D = d_in + 1`, or `d_in` when
 /// `sigma_b = 0`): a tensor rule in `D` dimensions takes about 20 s at `D = 4` and grows by
-/// two orders of magnitude per dimension beyond (`nnqft_theory::moments`).
+/// two orders of magnitude per dimension beyond (`nnqft_theory::NeuronMoments`).
 const MAX_ERF_QUADRATURE_DIMENSION: usize = 4;
 
 /// Whether exact theory finishes in reasonable time for this network: a `ValueError` naming
@@ -92,7 +92,7 @@ pub fn gp<'py>(
 
 /// The GP kernel matrix K(x_a, x_b) of the input set, an (m, m) NumPy array.
 ///
-/// K is the N -> infinity covariance of the network outputs, G(2) of the GP (SPEC section
+/// K is the N -> infinity covariance of the network outputs, G(2) of the GP (paper section
 /// 2): closed forms for erf, relu and gauss at any d_in. Arguments as for `gp`: `x` a paper
 /// x-set name, an x-set file or an array of points (default: the paper's scaling set),
 /// `sigma_w` (default 1) and `sigma_b` (default the paper's). Raises ValueError for invalid
@@ -114,7 +114,8 @@ pub fn kernel<'py>(
     numpy::PyArray1::from_vec(py, k).reshape([m, m])
 }
 
-/// Exact finite-width correlators G(n) at width N for n = 2, 4, 6 (SPEC section 4).
+/// Exact finite-width correlators G(n) at width N for n = 2, 4, 6: the cumulants of the
+/// N i.i.d. neurons add, so G4 = Wick4(K) + κ4 with κ4 ∝ 1/N, and κ6 ∝ 1/N².
 ///
 /// Returns a dict of columns (`network`, `d_in`, `width`, `n`, `indices`, `g_gp`,
 /// `g_exact`, `kappa`): `g_exact` is the exact correlator at this width and `kappa` the

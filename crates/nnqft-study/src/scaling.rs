@@ -1,4 +1,4 @@
-//! The N^-1 scaling study (paper section 2; SPEC sections 3, 4, 6): for each network, input
+//! The N^-1 scaling study (paper section 2): for each network, input
 //! dimension, width and estimator, sample the ensemble, compare `G(n)` with the GP and the
 //! exact finite-width theory, and fit the power laws.
 
@@ -71,7 +71,7 @@ pub struct FitRow {
     /// `m_n` or `connected_6pt`.
     pub quantity: &'static str,
     /// `paper_lsq` (the paper's least-squares fit of `log m_n`) or `common_exponent`
-    /// ([`nnqft_stats::common_exponent`]: signed deviations, jackknife interval).
+    /// ([`nnqft_stats::fit_common_exponent`]: signed deviations, jackknife interval).
     pub method: &'static str,
     /// The fit: for `paper_lsq` over the widths where the signal exceeds 3x the background
     /// (None if < 2); for `common_exponent` over every width (`r2` NaN).
@@ -322,7 +322,7 @@ impl DeviationSeries {
 }
 
 /// Per-multiset correlator rows, accumulated column-wise: the columns of
-/// `correlators.parquet` (SPEC section 8), one entry per (block, order, multiset).
+/// `correlators.parquet`, one entry per (block, order, multiset).
 #[derive(Debug, Clone, Default)]
 pub struct CorrelatorColumns {
     /// Network name.
