@@ -4,9 +4,9 @@
 
 use crate::configuration::{Configuration, integer};
 use crate::correlators::{Rows, flatten};
-use crate::error::{invalid, value_error};
+use crate::error::value_error;
 use nnqft_theory::{
-    Activation, ExactCorrelators, FiniteWidthTheory, InputSet, Multisets, Network, WickSums, kernel_matrix,
+    ExactCorrelators, FiniteWidthTheory, InputSet, Multisets, Network, TheoryError, WickSums, kernel_matrix,
 };
 use numpy::{PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
@@ -33,37 +33,19 @@ impl GpCorrelators {
     }
 }
 
-/// Largest dimension `D` of the Erf-net moment quadrature (`D = d_in + 1`, or `d_in` when
-/// `sigma_b = 0`): a tensor rule in `D` dimensions takes about 20 s at `D = 4` and grows by
-/// two orders of magnitude per dimension beyond (`nnqft_theory::NeuronMoments`).
-const MAX_ERF_QUADRATURE_DIMENSION: usize = 4;
-
-/// Whether exact theory finishes in reasonable time for this network: a `ValueError` naming
-/// `d_in` for Erf-nets whose moment quadrature would take hours.
-pub fn check_exact_in_reach(net: &Network) -> PyResult<()> {
-    let dims = net.d_in() + usize::from(net.sigma_b() > 0.0);
-    if net.activation() == Activation::Erf && dims > MAX_ERF_QUADRATURE_DIMENSION {
-        return Err(invalid(
-            "d_in",
-            net.d_in(),
-            "1 to 3 for exact erf theory (1 to 4 with sigma_b = 0): its moments are a quadrature in \
-d_in + 1 dimensions, about 20 s at 4 and hours beyond",
-        ));
-    }
-    Ok(())
-}
-
-/// The exact correlators at one width, or `None` where the theory does not cover the network
-/// (as the CLI writes a null `g_exact` then) or would take hours ([`check_exact_in_reach`]).
+/// The exact correlators at one width, or `None` where exact theory does not cover the
+/// network (`TheoryError::Unsupported`: erf beyond its quadrature's reach, relu at d_in = 3
+/// with sigma_b > 0), as the CLI writes a null `g_exact` then. Every other error is returned.
 pub fn exact_if_available(
     net: &Network,
     inputs: &InputSet,
     width: usize,
 ) -> nnqft_theory::Result<Option<ExactCorrelators>> {
-    if check_exact_in_reach(net).is_err() {
-        return Ok(None);
+    match FiniteWidthTheory::new(net, inputs) {
+        Ok(theory) => theory.at_width(width).map(Some),
+        Err(TheoryError::Unsupported(_)) => Ok(None),
+        Err(e) => Err(e),
     }
-    FiniteWidthTheory::new(net, inputs).ok().map(|t| t.at_width(width)).transpose()
 }
 
 /// GP correlators `G(n)_GP` for n = 2, 4, 6 (the N -> infinity limit).
@@ -137,7 +119,6 @@ pub fn exact<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let width = integer(width, "width", 1, "an integer >= 1")? as usize;
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
-    check_exact_in_reach(&c.net)?;
     let (theory, exact) = py
         .detach(|| -> nnqft_theory::Result<_> {
             let theory = FiniteWidthTheory::new(&c.net, &c.inputs)?;

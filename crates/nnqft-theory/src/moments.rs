@@ -51,6 +51,8 @@ pub struct NeuronMoments {
 
 impl NeuronMoments {
     /// Computes the moments for `net` on `inputs` (`d_in` of both must agree).
+    /// [`TheoryError::Unsupported`] where the quadrature is out of reach (see
+    /// [`crate::FiniteWidthTheory::new`]).
     pub fn compute(net: &Network, inputs: &InputSet) -> Result<Self> {
         inputs.check_dimension(net.d_in())?;
         let m = inputs.len();
@@ -64,6 +66,7 @@ impl NeuronMoments {
                 method: "closed form (log-normal)",
             });
         }
+        check_erf_quadrature_in_reach(net)?;
         let coarse = integrate(net, inputs, &multisets, 0)?;
         let fine = integrate(net, inputs, &multisets, 1)?;
         let relative_accuracy = [0, 1, 2].map(|o| {
@@ -154,6 +157,31 @@ impl NodeAccumulator {
             .map(|(sum, factor)| sum.iter().map(|p| parts_total(p) * factor).collect());
         [0, 1, 2].map(|_| it.next().unwrap_or_default())
     }
+}
+
+/// Largest dimension `D` of the Erf-net moment quadrature (`D = d_in + 1`, or `d_in` when
+/// `sigma_b = 0`): the tensor rule takes about 20 s at `D = 4` and grows by two orders of
+/// magnitude per dimension beyond.
+pub(crate) const MAX_ERF_QUADRATURE_DIMENSION: usize = 4;
+
+/// Refuses, at once, an Erf-net whose moment quadrature would run for hours:
+/// [`TheoryError::Unsupported`] naming `d_in` and its allowed range.
+fn check_erf_quadrature_in_reach(net: &Network) -> Result<()> {
+    let with_bias = net.sigma_b() > 0.0;
+    let dim = net.d_in() + usize::from(with_bias);
+    if net.activation() == Activation::Erf && dim > MAX_ERF_QUADRATURE_DIMENSION {
+        let sigma_b = if with_bias { "sigma_b > 0" } else { "sigma_b = 0" };
+        return Err(TheoryError::Unsupported(format!(
+            "exact erf theory at d_in = {} with {sigma_b}: allowed range is d_in = 1 to {} (1 to {} with \
+             sigma_b = 0); its moments are a quadrature in d_in + 1 dimensions (d_in with sigma_b = 0), \
+             about 20 s at {} and hours beyond",
+            net.d_in(),
+            MAX_ERF_QUADRATURE_DIMENSION - 1,
+            MAX_ERF_QUADRATURE_DIMENSION,
+            MAX_ERF_QUADRATURE_DIMENSION,
+        )));
+    }
+    Ok(())
 }
 
 /// The lifted inputs `y_a` (see the module docs) and their dimension `D`.
