@@ -3,35 +3,13 @@
 //! `nnqft-theory`, computed with the interpreter released.
 
 use crate::configuration::{Configuration, integer};
-use crate::correlators::{Rows, flatten};
+use crate::correlators::{flatten, keys_table};
 use crate::error::value_error;
-use nnqft_theory::{
-    ExactCorrelators, FiniteWidthTheory, InputSet, Multisets, Network, TheoryError, WickSums, kernel_matrix,
-};
+use nnqft_study::scaling::{CorrelatorKeys, nnqft_theory_gp};
+use nnqft_theory::{ExactCorrelators, FiniteWidthTheory, InputSet, Network, TheoryError, kernel_matrix};
 use numpy::{PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-
-/// The GP correlators of orders 2, 4, 6 and their multisets.
-pub struct GpCorrelators {
-    /// Multisets of orders 2, 4, 6.
-    pub multisets: [Multisets; 3],
-    /// `G(n)_GP` per multiset.
-    pub values: [Vec<f64>; 3],
-}
-
-impl GpCorrelators {
-    /// Wick sums of the kernel matrix, as `cargo xtask sample` computes its `g_gp` column.
-    pub fn compute(net: &Network, inputs: &InputSet) -> nnqft_theory::Result<Self> {
-        let k = kernel_matrix(net, inputs)?;
-        let wick = WickSums::new(inputs.len(), 6)?;
-        let mut v = wick.evaluate(&k).into_iter();
-        let mut next = || v.next().unwrap_or_default();
-        let values = [next(), next(), next()];
-        let multisets = [wick.multisets(0).clone(), wick.multisets(1).clone(), wick.multisets(2).clone()];
-        Ok(Self { multisets, values })
-    }
-}
 
 /// The exact correlators at one width, or `None` where exact theory does not cover the
 /// network (`TheoryError::Unsupported`: erf beyond its quadrature's reach, relu at d_in = 3
@@ -67,9 +45,9 @@ pub fn gp<'py>(
     sigma_b: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
-    let gp = py.detach(|| GpCorrelators::compute(&c.net, &c.inputs)).map_err(value_error)?;
+    let gp = py.detach(|| nnqft_theory_gp(&c.net, &c.inputs)).map_err(value_error)?;
     let ms = [&gp.multisets[0], &gp.multisets[1], &gp.multisets[2]];
-    Rows::new(&c.net, ms).table(None).real("g_gp", flatten(&gp.values)).into_dict(py)
+    keys_table(CorrelatorKeys::new(&c.net, ms), None).real("g_gp", flatten(&gp.tensors)).into_dict(py)
 }
 
 /// The GP kernel matrix K(x_a, x_b) of the input set, an (m, m) NumPy array.
@@ -128,8 +106,7 @@ pub fn exact<'py>(
         .map_err(value_error)?;
     let kappa = [theory.gp[0].clone(), exact.kappa4.clone(), exact.kappa6.clone()];
     let ms = [&theory.multisets[0], &theory.multisets[1], &theory.multisets[2]];
-    Rows::new(&c.net, ms)
-        .table(Some(width))
+    keys_table(CorrelatorKeys::new(&c.net, ms), Some(width))
         .real("g_gp", flatten(&theory.gp))
         .real("g_exact", flatten(&exact.g))
         .real("kappa", flatten(&kappa))
