@@ -1,4 +1,4 @@
-//! `cargo xtask`: runs the paper's protocols and writes the reports (SPEC section 8).
+//! `cargo xtask`: runs the paper's protocols and writes the reports (their files and columns: README).
 //!
 //! - `cargo xtask reproduce [--profile quick|default|paper-full]`: everything, into `reports/`.
 //! - `cargo xtask sample --network erf --width 20 ...`: one custom ensemble.

@@ -1,12 +1,12 @@
-//! The regression problem: columns `T0, T2, TNL` over the multisets of the 4-pt function,
-//! each row weighted by its multiplicity (the number of ordered 4-tuples it stands for, so
-//! that fitting the 126 multisets equals fitting all ordered tuples), and the target
-//! `Delta G4`.
-
 use crate::error::{FitError, Result};
 use crate::model::Model;
 
 /// A validated design: up to three columns, positive weights.
+///
+/// The regression problem: columns `T0, T2, TNL` over the multisets of the 4-pt function,
+/// each row weighted by its multiplicity (the number of ordered 4-tuples it stands for, so
+/// that fitting the 126 multisets equals fitting all ordered tuples), and the target
+/// `Delta G4`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Design {
     columns: [Vec<f64>; 3],

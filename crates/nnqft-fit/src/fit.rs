@@ -1,13 +1,3 @@
-//! Fitting couplings. Work happens in scaled coordinates: each used column `T_j` is divided
-//! by its weighted norm `s_j = ||sqrt(w) T_j||` and the target by `||sqrt(w) y||`, so the
-//! scaled problem is `min || A theta - b ||` with unit-norm columns; `lambda_j = theta_j ||b|| / s_j`.
-//!
-//! - MSE is linear least squares: solved in closed form (modified Gram-Schmidt QR, twice for
-//!   stability) and, as a cross-check, with argmin's conjugate gradient on the normal equations.
-//! - MAPE is non-smooth: argmin's Nelder-Mead, started from the least-squares solution.
-//! - The condition number reported is that of the scaled design `A` (`sqrt(lambda_max /
-//!   lambda_min)` of `A^T A`, Jacobi eigenvalues).
-
 use crate::design::Design;
 use crate::error::{FitError, Result};
 use crate::model::{Loss, Model};
@@ -254,6 +244,16 @@ pub fn least_squares_argmin(design: &Design, target: &[f64], model: Model) -> Re
 }
 
 /// Fits `model` under `loss` (closed form for MSE, Nelder-Mead for MAPE).
+///
+/// Fitting couplings. Work happens in scaled coordinates: each used column `T_j` is divided
+/// by its weighted norm `s_j = ||sqrt(w) T_j||` and the target by `||sqrt(w) y||`, so the
+/// scaled problem is `min || A theta - b ||` with unit-norm columns; `lambda_j = theta_j ||b|| / s_j`.
+///
+/// - MSE is linear least squares: solved in closed form (modified Gram-Schmidt QR, twice for
+///   stability) and, as a cross-check, with argmin's conjugate gradient on the normal equations.
+/// - MAPE is non-smooth: argmin's Nelder-Mead, started from the least-squares solution.
+/// - The condition number reported is that of the scaled design `A` (`sqrt(lambda_max /
+///   lambda_min)` of `A^T A`, Jacobi eigenvalues).
 pub fn fit(design: &Design, target: &[f64], model: Model, loss: Loss) -> Result<Couplings> {
     design.check_target(target)?;
     if target.contains(&0.0) && loss == Loss::Mape {

@@ -1,4 +1,4 @@
-//! Running couplings (SPEC section 6, "RG flow"): per multiset
+//! Running couplings (the paper's RG flow): per multiset
 //! `lambda_m(Lambda) = Delta G4 / T0(Lambda)`, and the beta function
 //! `beta(lambda) = d lambda / d log Lambda`, by central differences in `log Lambda`
 //! (one-sided at the ends).

@@ -1,10 +1,10 @@
-//! The EFT models of Table 5 and the two losses. Sign convention (SPEC section 5):
-//! `Delta G4 = lambda0 T0 + lambda2 T2 + lambdaNL TNL`; with the action
-//! `S = S_GP + int (lambda f^4 + ...)` the physical coupling is the opposite sign.
-
 use crate::error::{FitError, Result};
 
 /// Which couplings a model fits.
+///
+/// The EFT models of Table 5 and the two losses. Sign convention (the sign of the paper's Table 5):
+/// `Delta G4 = lambda0 T0 + lambda2 T2 + lambdaNL TNL`; with the action
+/// `S = S_GP + int (lambda f^4 + ...)` the physical coupling is the opposite sign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Model {
     /// The GP: no coupling.

@@ -1,55 +1,44 @@
-//! The rows of `correlators.parquet` (SPEC section 8): one per order `n` in 2, 4, 6 and
-//! multiset of input indices, in the multiset order of the library, keyed by `network`,
-//! `d_in`, (`width`,) `n` and `indices` (e.g. `"0,0,1,3"`).
+//! The rows of `correlators.parquet` as Python tables: the library's
+//! [`CorrelatorColumns`] (what `nnqft sample` writes) and [`CorrelatorKeys`] (one row per
+//! order `n` in 2, 4, 6 and multiset of input indices, keyed by `network`, `d_in`, `n` and
+//! `indices`, e.g. `"0,0,1,3"`) turned into [`Table`]s with the Parquet reports' column
+//! names. No row is built here.
 
 use crate::table::Table;
-use nnqft_theory::{Multisets, Network};
+use nnqft_study::scaling::{CorrelatorColumns, CorrelatorKeys};
 
-/// The key columns of every row.
-#[derive(Debug, Clone)]
-pub struct Rows {
-    network: Vec<String>,
-    d_in: Vec<i64>,
-    n: Vec<i64>,
-    indices: Vec<String>,
+/// A table starting with `network`, `d_in`, then `width` if given (the same value in every
+/// row), `n` and `indices`.
+pub fn keys_table(keys: CorrelatorKeys, width: Option<usize>) -> Table {
+    let len = keys.len();
+    let table = Table::default().text("network", keys.network).int("d_in", keys.d_in);
+    let table = match width {
+        Some(w) => table.int("width", vec![w as i64; len]),
+        None => table,
+    };
+    table.int("n", keys.n).text("indices", keys.indices)
 }
 
-impl Rows {
-    /// One row per multiset of orders 2, 4, 6 (`multisets[o]` is of order `2 o + 2`).
-    pub fn new(net: &Network, multisets: [&Multisets; 3]) -> Self {
-        let mut rows = Self { network: Vec::new(), d_in: Vec::new(), n: Vec::new(), indices: Vec::new() };
-        for (o, ms) in multisets.iter().enumerate() {
-            for pos in 0..ms.len() {
-                rows.network.push(net.activation().name().to_string());
-                rows.d_in.push(net.d_in() as i64);
-                rows.n.push(2 * o as i64 + 2);
-                rows.indices.push(ms.label(pos));
-            }
-        }
-        rows
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.n.len()
-    }
-
-    /// Whether there are no rows (never: an input set has a point).
-    pub fn is_empty(&self) -> bool {
-        self.n.is_empty()
-    }
-
-    /// A table starting with `network`, `d_in`, then `width` if given (the same value in
-    /// every row), `n` and `indices`.
-    pub fn table(self, width: Option<usize>) -> Table {
-        let len = self.len();
-        let table = Table::default().text("network", self.network).int("d_in", self.d_in);
-        let table = match width {
-            Some(w) => table.int("width", vec![w as i64; len]),
-            None => table,
-        };
-        table.int("n", self.n).text("indices", self.indices)
-    }
+/// The columns of `correlators.parquet`, in its order; a missing `connected_leading_order` or
+/// `g_exact` is NaN.
+pub fn correlators_table(c: CorrelatorColumns) -> Table {
+    let nan = |v: Vec<Option<f64>>| v.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+    Table::default()
+        .text("network", c.network)
+        .int("d_in", c.d_in)
+        .int("depth", c.depth)
+        .int("width", c.width)
+        .text("widths", c.widths)
+        .int("n", c.n)
+        .text("indices", c.indices)
+        .text("outputs", c.outputs)
+        .text("estimator", c.estimator)
+        .real("g_mean", c.g_mean)
+        .real("g_stderr", c.g_stderr)
+        .real("g_std_experiments", c.g_std_experiments)
+        .real("g_gp", c.g_gp)
+        .real("connected_leading_order", nan(c.connected_leading_order))
+        .real("g_exact", nan(c.g_exact))
 }
 
 /// The three orders' values in row order.

@@ -1,4 +1,4 @@
-//! `nnqft.fit`: the EFT coupling fits of Table 5 (SPEC sections 5, 6) on a correlators
+//! `nnqft.fit`: the EFT coupling fits of Table 5 of the paper on a correlators
 //! table. The target is `Delta G4 = G4 - G4_GP` over the table's 4-pt multisets; the design
 //! is `T0, T2, TNL` of `nnqft-theory`'s vertex integrals on the same input set, each row
 //! weighted by its multiplicity (all ordered 4-tuples): `nnqft_study::table5::FitProblem`, the

@@ -2,7 +2,7 @@
 //!
 //! The Python package `nnqft` (pyo3 + rust-numpy, built by maturin:
 //! `pip install ./crates/nnqft-py`). Functions return NumPy arrays, and tables as a `dict`
-//! of columns with the names of the Parquet reports (SPEC section 8), which
+//! of columns with the names of the Parquet reports, which
 //! `pandas.DataFrame` and `polars.DataFrame` accept as they are.
 //!
 //! - [`sample`](mod@sample) -- `nnqft.sample`: a seeded ensemble, bit for bit as `cargo xtask sample`.

@@ -3,12 +3,13 @@
 //! `correlators.parquet`. The interpreter is released while the nets are drawn.
 
 use crate::configuration::{Configuration, integer, text, threads as thread_count};
-use crate::correlators::{Rows, flatten};
+use crate::correlators::correlators_table;
 use crate::error::{invalid, sampling_error, value_error};
 use crate::table::Table;
-use crate::theory::{GpCorrelators, exact_if_available};
+use crate::theory::exact_if_available;
 use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::Summary;
+use nnqft_study::scaling::{CorrelatorColumns, GpTensors, nnqft_theory_gp};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -19,7 +20,7 @@ pub const DEFAULT_SEED: u64 = 20_200_818;
 struct Sampled {
     result: EnsembleResult,
     summaries: [Summary; 3],
-    gp: GpCorrelators,
+    gp: GpTensors,
     exact: Option<[Vec<f64>; 3]>,
 }
 
@@ -79,7 +80,7 @@ pub fn sample<'py>(
     let sampled = py.detach(|| -> PyResult<Sampled> {
         let result = ens.run(threads).map_err(sampling_error)?;
         let summaries = nnqft_study::scaling::summaries(&result).map_err(value_error)?;
-        let gp = GpCorrelators::compute(&c.net, &c.inputs).map_err(value_error)?;
+        let gp = nnqft_theory_gp(&c.net, &c.inputs).map_err(value_error)?;
         let exact = exact_if_available(&c.net, &c.inputs, width).map_err(value_error)?.map(|e| e.g);
         Ok(Sampled { result, summaries, gp, exact })
     })?;
@@ -90,17 +91,7 @@ pub fn sample<'py>(
 const ESTIMATORS: &str = "raw, conditional, conditional_cv or bias_integrated (gauss only)";
 
 fn table(net: &nnqft_theory::Network, width: usize, est: Estimator, s: &Sampled) -> Table {
-    let ms = &s.result.multisets;
-    let rows = Rows::new(net, [&ms[0], &ms[1], &ms[2]]);
-    let len = rows.len();
-    let per_order =
-        |f: fn(&Summary) -> &Vec<f64>| -> Vec<f64> { s.summaries.iter().flat_map(|x| f(x).iter().copied()).collect() };
-    let exact = s.exact.as_ref().map_or_else(|| vec![f64::NAN; len], flatten);
-    rows.table(Some(width))
-        .text("estimator", vec![est.name().to_string(); len])
-        .real("g_mean", per_order(|x| &x.mean))
-        .real("g_stderr", per_order(|x| &x.stderr))
-        .real("g_std_experiments", per_order(|x| &x.std))
-        .real("g_gp", flatten(&s.gp.values))
-        .real("g_exact", exact)
+    let mut cols = CorrelatorColumns::default();
+    cols.push_block(net, width, est, &s.result, &s.summaries, &s.gp.tensors, s.exact.as_ref());
+    correlators_table(cols)
 }

@@ -1,69 +1,29 @@
 //! `nnqft.gp`, `nnqft.kernel` and `nnqft.exact`: the GP correlators (Wick sums of the
-//! kernel, SPEC section 2) and the exact finite-width correlators (SPEC section 4) from
+//! kernel, paper section 2) and the exact finite-width correlators from
 //! `nnqft-theory`, computed with the interpreter released.
 
 use crate::configuration::{Configuration, integer};
-use crate::correlators::{Rows, flatten};
-use crate::error::{invalid, value_error};
-use nnqft_theory::{
-    Activation, ExactCorrelators, FiniteWidthTheory, InputSet, Multisets, Network, WickSums, kernel_matrix,
-};
+use crate::correlators::{flatten, keys_table};
+use crate::error::value_error;
+use nnqft_study::scaling::{CorrelatorKeys, nnqft_theory_gp};
+use nnqft_theory::{ExactCorrelators, FiniteWidthTheory, InputSet, Network, TheoryError, kernel_matrix};
 use numpy::{PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// The GP correlators of orders 2, 4, 6 and their multisets.
-pub struct GpCorrelators {
-    /// Multisets of orders 2, 4, 6.
-    pub multisets: [Multisets; 3],
-    /// `G(n)_GP` per multiset.
-    pub values: [Vec<f64>; 3],
-}
-
-impl GpCorrelators {
-    /// Wick sums of the kernel matrix, as `cargo xtask sample` computes its `g_gp` column.
-    pub fn compute(net: &Network, inputs: &InputSet) -> nnqft_theory::Result<Self> {
-        let k = kernel_matrix(net, inputs)?;
-        let wick = WickSums::new(inputs.len(), 6)?;
-        let mut v = wick.evaluate(&k).into_iter();
-        let mut next = || v.next().unwrap_or_default();
-        let values = [next(), next(), next()];
-        let multisets = [wick.multisets(0).clone(), wick.multisets(1).clone(), wick.multisets(2).clone()];
-        Ok(Self { multisets, values })
-    }
-}
-
-/// Largest dimension `D` of the Erf-net moment quadrature (`D = d_in + 1`, or `d_in` when
-/// `sigma_b = 0`): a tensor rule in `D` dimensions takes about 20 s at `D = 4` and grows by
-/// two orders of magnitude per dimension beyond (`nnqft_theory::moments`).
-const MAX_ERF_QUADRATURE_DIMENSION: usize = 4;
-
-/// Whether exact theory finishes in reasonable time for this network: a `ValueError` naming
-/// `d_in` for Erf-nets whose moment quadrature would take hours.
-pub fn check_exact_in_reach(net: &Network) -> PyResult<()> {
-    let dims = net.d_in() + usize::from(net.sigma_b() > 0.0);
-    if net.activation() == Activation::Erf && dims > MAX_ERF_QUADRATURE_DIMENSION {
-        return Err(invalid(
-            "d_in",
-            net.d_in(),
-            "1 to 3 for exact erf theory (1 to 4 with sigma_b = 0): its moments are a quadrature in \
-d_in + 1 dimensions, about 20 s at 4 and hours beyond",
-        ));
-    }
-    Ok(())
-}
-
-/// The exact correlators at one width, or `None` where the theory does not cover the network
-/// (as the CLI writes a null `g_exact` then) or would take hours ([`check_exact_in_reach`]).
+/// The exact correlators at one width, or `None` where exact theory does not cover the
+/// network (`TheoryError::Unsupported`: erf beyond its quadrature's reach, relu at d_in = 3
+/// with sigma_b > 0), as the CLI writes a null `g_exact` then. Every other error is returned.
 pub fn exact_if_available(
     net: &Network,
     inputs: &InputSet,
     width: usize,
 ) -> nnqft_theory::Result<Option<ExactCorrelators>> {
-    if check_exact_in_reach(net).is_err() {
-        return Ok(None);
+    match FiniteWidthTheory::new(net, inputs) {
+        Ok(theory) => theory.at_width(width).map(Some),
+        Err(TheoryError::Unsupported(_)) => Ok(None),
+        Err(e) => Err(e),
     }
-    FiniteWidthTheory::new(net, inputs).ok().map(|t| t.at_width(width)).transpose()
 }
 
 /// GP correlators `G(n)_GP` for n = 2, 4, 6 (the N -> infinity limit).
@@ -85,14 +45,14 @@ pub fn gp<'py>(
     sigma_b: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
-    let gp = py.detach(|| GpCorrelators::compute(&c.net, &c.inputs)).map_err(value_error)?;
+    let gp = py.detach(|| nnqft_theory_gp(&c.net, &c.inputs)).map_err(value_error)?;
     let ms = [&gp.multisets[0], &gp.multisets[1], &gp.multisets[2]];
-    Rows::new(&c.net, ms).table(None).real("g_gp", flatten(&gp.values)).into_dict(py)
+    keys_table(CorrelatorKeys::new(&c.net, ms), None).real("g_gp", flatten(&gp.tensors)).into_dict(py)
 }
 
 /// The GP kernel matrix K(x_a, x_b) of the input set, an (m, m) NumPy array.
 ///
-/// K is the N -> infinity covariance of the network outputs, G(2) of the GP (SPEC section
+/// K is the N -> infinity covariance of the network outputs, G(2) of the GP (paper section
 /// 2): closed forms for erf, relu and gauss at any d_in. Arguments as for `gp`: `x` a paper
 /// x-set name, an x-set file or an array of points (default: the paper's scaling set),
 /// `sigma_w` (default 1) and `sigma_b` (default the paper's). Raises ValueError for invalid
@@ -114,7 +74,8 @@ pub fn kernel<'py>(
     numpy::PyArray1::from_vec(py, k).reshape([m, m])
 }
 
-/// Exact finite-width correlators G(n) at width N for n = 2, 4, 6 (SPEC section 4).
+/// Exact finite-width correlators G(n) at width N for n = 2, 4, 6: the cumulants of the
+/// N i.i.d. neurons add, so G4 = Wick4(K) + κ4 with κ4 ∝ 1/N, and κ6 ∝ 1/N².
 ///
 /// Returns a dict of columns (`network`, `d_in`, `width`, `n`, `indices`, `g_gp`,
 /// `g_exact`, `kappa`): `g_exact` is the exact correlator at this width and `kappa` the
@@ -136,7 +97,6 @@ pub fn exact<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let width = integer(width, "width", 1, "an integer >= 1")? as usize;
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
-    check_exact_in_reach(&c.net)?;
     let (theory, exact) = py
         .detach(|| -> nnqft_theory::Result<_> {
             let theory = FiniteWidthTheory::new(&c.net, &c.inputs)?;
@@ -146,8 +106,7 @@ pub fn exact<'py>(
         .map_err(value_error)?;
     let kappa = [theory.gp[0].clone(), exact.kappa4.clone(), exact.kappa6.clone()];
     let ms = [&theory.multisets[0], &theory.multisets[1], &theory.multisets[2]];
-    Rows::new(&c.net, ms)
-        .table(Some(width))
+    keys_table(CorrelatorKeys::new(&c.net, ms), Some(width))
         .real("g_gp", flatten(&theory.gp))
         .real("g_exact", flatten(&exact.g))
         .real("kappa", flatten(&kappa))

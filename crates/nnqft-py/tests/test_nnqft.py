@@ -21,8 +21,8 @@ import nnqft
 Z_BOUND = 4.0
 
 CORRELATOR_COLUMNS = [
-    "network", "d_in", "width", "n", "indices", "estimator",
-    "g_mean", "g_stderr", "g_std_experiments", "g_gp", "g_exact",
+    "network", "d_in", "depth", "width", "widths", "n", "indices", "outputs", "estimator",
+    "g_mean", "g_stderr", "g_std_experiments", "g_gp", "connected_leading_order", "g_exact",
 ]
 
 

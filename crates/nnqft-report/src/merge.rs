@@ -1,5 +1,5 @@
 //! `cargo xtask merge DIR...`: the reports of a sharded run, bit-identical to an unsharded
-//! run (SPEC section 10).
+//! run.
 //!
 //! The shard files (`shard-K-of-N.nnqs`, [`crate::shard`]) found in the given folders must
 //! hold one configuration (same hash, seed and `N`), every shard `0..N-1` exactly once, each

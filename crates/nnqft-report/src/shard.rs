@@ -1,4 +1,4 @@
-//! Sharded runs (`--shard K/N`) and the shard file format (SPEC section 10).
+//! Sharded runs (`--shard K/N`) and the shard file format.
 //!
 //! # What a shard runs
 //!

@@ -1,4 +1,4 @@
-//! The Parquet tables of the reports (SPEC section 8): one function per file, from the
+//! The Parquet tables of the reports (their columns are listed in README): one function per file, from the
 //! studies' typed rows to named columns. Every table gains a leading `run_id` column when
 //! written ([`crate::report::write_parquet`]).
 
@@ -10,7 +10,8 @@ use nnqft_study::rg::{FitRow as RgFitRow, FlowRow, NaturalRow, SixRow, flow_esti
 use nnqft_study::scaling::{CorrelatorColumns, FitRow, ScalingRow};
 use nnqft_study::table5::Row;
 
-/// `correlators.parquet` (SPEC section 8).
+/// `correlators.parquet`: per network, width, estimator, order and multiset, the measured correlator with
+/// its errors beside the GP, the leading-order connected part (deep networks) and exact theory.
 pub fn correlators_table(c: CorrelatorColumns) -> Table {
     Table::new()
         .str("network", c.network)

@@ -5,12 +5,13 @@
 //! # Derivation
 //!
 //! Gauss-net's activation is `phi_j(x) = exp(w_j . x + b_j - S(x, x))` with
-//! `S(x, x) = sigma_b^2 + sigma_w^2 |x|^2 / d` (SPEC section 1). Write
+//! `S(x, x) = sigma_b^2 + sigma_w^2 |x|^2 / d` (paper section 2). Write
 //! `phi_j(x) = e^{b_j} psi_j(x)` with `psi_j(x) = exp(w_j . x - S(x, x))`, which depends on
 //! `w_j` only. Given the hidden layer the output is Gaussian with covariance
 //!
-//! $$C(a, b) = \sigma_b^2 + \frac{\sigma_w^2}{N} \sum_j Y_j\, \psi_j(x_a) \psi_j(x_b),
-//!   \qquad Y_j = e^{2 b_j},$$
+//! ```text
+//! C(a, b) = σ_b² + (σ_w² / N) Σ_j Y_j ψ_j(x_a) ψ_j(x_b),    Y_j = exp(2 b_j),
+//! ```
 //!
 //! and the conditional estimator of `G(n)` on a multiset is the Wick sum `W(C)`: the sum over
 //! the perfect matchings of the multiset's `n` positions of products of `C` over the pairs.
@@ -23,12 +24,15 @@
 //! multiset's positions into pairs left to `sigma_b^2` and blocks of pairs joined by a
 //! cumulant (a block of `2q` positions arises from `(2q - 1)!!` matchings), gives
 //!
-//! $$E_b[W(C) \mid w] = \sum_{\text{partitions of the positions into blocks of even size}}
-//!   \prod_{\text{blocks } B} h(B),$$
+//! ```text
+//! E_b[W(C) | w] = Σ over the partitions of the positions into blocks of even size of  Π_(blocks B) h(B),
+//! ```
 //!
-//! $$h(\{a, b\}) = \bar C(a, b) = \sigma_b^2 + k_1 \frac{\sigma_w^2}{N} P(a, b),\quad
-//!   h(B_4) = 3 k_2 \Big(\frac{\sigma_w^2}{N}\Big)^2 P(B_4),\quad
-//!   h(B_6) = 15 k_3 \Big(\frac{\sigma_w^2}{N}\Big)^3 P(B_6),$$
+//! ```text
+//! h({a, b}) = C̄(a, b) = σ_b² + k_1 (σ_w² / N) P(a, b),
+//! h(B_4)    = 3 k_2 (σ_w² / N)² P(B_4),
+//! h(B_6)    = 15 k_3 (σ_w² / N)³ P(B_6),
+//! ```
 //!
 //! with the neuron power sums `P(B) = sum_j prod_{a in B} psi_j(x_a)` over every multiset of
 //! order 2, 4 and 6. So, per net,
@@ -49,7 +53,7 @@
 //! `k_3 = e^{6s} y^2 (3 + y)`.
 
 use crate::error::{Result, SamplingError};
-use nnqft_theory::estimator_variance::exp_bias_cumulants;
+use nnqft_theory::exp_bias_cumulants;
 use nnqft_theory::{Activation, InputSet, Multisets, Network, SplitTable, WickSums};
 
 /// The coefficients of the bias-integrated estimator for one network, width and input set.
@@ -127,7 +131,7 @@ impl BiasIntegrated {
         out[1].clear();
         out[1].extend(w[1].iter().zip(four.iter()).map(|(a, b)| a + b));
         out[2].clear();
-        let splits = self.splits.entries().chunks_exact(nnqft_theory::split::SPLITS);
+        let splits = self.splits.entries().chunks_exact(nnqft_theory::SPLITS);
         out[2].extend(w[2].iter().zip(splits).zip(&power[2]).map(|((g, ch), p6)| {
             let split: f64 = ch.iter().map(|[p4, p2]| four[*p4 as usize] * w[0][*p2 as usize]).sum();
             g + split + s6 * p6

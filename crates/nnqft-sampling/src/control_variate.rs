@@ -1,15 +1,20 @@
 //! The control variate of the conditional-Gaussian estimator.
 //!
 //! Given a net's hidden layer, its outputs are Gaussian with covariance `C`, and the
-//! conditional estimator averages the Wick sums `W(C)` (SPEC section 3). At every width
+//! conditional estimator averages the Wick sums `W(C)`, with
+//! `C(x, x') = sigma_b² + (sigma_w² / N) Σ_j φ_j(x) φ_j(x')`. At every width
 //! `E[C] = K`: `E[sigma_b^2 + (sigma_w^2 / N) sum_j phi_j phi_j'] = sigma_b^2 + sigma_w^2 E[phi phi'] = K`.
 //! Write `C = K + delta`. Expanding the Wick sum around `K`,
 //!
-//! $$W(C) = W(K) + L_K(\delta) + O(\delta^2),$$
+//! ```text
+//! W(C) = W(K) + L_K(δ) + O(δ²),
+//! ```
 //!
 //! where `L_K` is linear ([`WickSums::linear_term_into`]), so `E[L_K(delta)] = 0` exactly and
 //!
-//! $$\hat G_n^{\rm cv} = \overline{W(C)} - L_K(\overline{C} - K)$$
+//! ```text
+//! Ĝ_n(cv) = mean over nets of W(C) − L_K(C̄ − K)
+//! ```
 //!
 //! has the same expectation as the conditional estimator for every order and multiset. The
 //! coefficient is 1, not fitted, so no bias enters. `delta` fluctuates as `N^{-1/2}`: the

@@ -1,50 +1,3 @@
-//! Ensembles of deep networks with several outputs (SPEC section 9) and the streaming raw and
-//! conditional estimators of their output-indexed `G2` and `G4`.
-//!
-//! **Drawing a net layer by layer.** Given every layer up to `l`, the rows
-//! `zˡ⁺¹_i = bˡ⁺¹_i + Σ_j Wˡ⁺¹_ij φ(zˡ_j)` (`i = 1..n_(l+1)`) are i.i.d. Gaussian over the
-//! input points with covariance `Gˡ⁺¹ = C_b + (C_W / n_l) Φᵀ Φ`, `Φ` the `n_l x m` matrix of
-//! activations (`G¹ = K¹ = C_b + C_W x·x'/d` is fixed). So each layer is drawn exactly from this
-//! law: `Gˡ⁺¹` as a Gram matrix product, its semi-definite Cholesky factor `L` (columns whose
-//! residual variance vanishes are dropped, leaving `r = rank ≤ min(m, n_l + 1)` columns), and
-//! `Zˡ⁺¹ = E Lᵀ` with `E` an `n_(l+1) x r` matrix of standard normals. That is the law of the
-//! weight-and-bias draw, with `r` normals per neuron instead of `n_l + 1` (6 instead of 101 at
-//! `m = 6`, `n = 100`), which is what makes deep ensembles cheap.
-//!
-//! The two matrix products per layer (`m x n_l x m` and `n_(l+1) x r x m`) are written as
-//! dot products and `axpy`s over the neurons, point-major, so that they vectorise. A GEMM
-//! crate was measured and does not serve here: `matrixmultiply` 0.3 allocates its packing
-//! buffer on every call (this crate promises no allocation per net), and at these shapes (one
-//! dimension is `m = 6`) its packing costs more than the products: one layer step took 858 ns
-//! against 458 ns at `n = 20`, 4141 ns against 2073 ns at `n = 100` (`examples/deep_gemm.rs`,
-//! through ndarray's `general_mat_mul`).
-//!
-//! **Estimators**, over the `m d_out` (output, point) pairs, pair `p` being output `p / m` at
-//! input `p % m`:
-//! - raw: the output rows are drawn from `N(0, Gᴸ⁺¹)` (`d_out x r` normals) and the products of
-//!   `f` over every multiset of order 2 and 4 are averaged;
-//! - conditional: the output is never drawn; `E[f ... f | hidden layers]` is the Wick sum of
-//!   the covariance `δ_ij Gᴸ⁺¹(x, x')` of the (output, point) pairs.
-//!
-//! ```
-//! use nnqft_sampling::{DeepEnsemble, Estimator};
-//! use nnqft_theory::{DeepActivation, DeepNetwork, InputSet};
-//! let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[20, 20])?.with_d_out(2)?;
-//! let xs = InputSet::new("two", &[vec![-0.5], vec![0.5]])?;
-//! let result = DeepEnsemble::new(net, xs, 2000, 4, Estimator::Conditional, 7)?.run(2)?;
-//! // E[f_0(x_0) f_0(x_1) f_1(x_1) f_1(x_1)] in experiment 0
-//! let pos = result.position(&[0, 0, 1, 1], &[0, 1, 1, 1]).unwrap();
-//! let g4 = result.experiment(1, 0)[pos];
-//! let r = result.normalised_connected()?; // experiments x multisets of order 4
-//! assert!(g4.is_finite() && r.len() == 4 * result.multisets[1].len());
-//! # Ok::<(), nnqft_sampling::SamplingError>(())
-//! ```
-//!
-//! Seeding, work items and the merge are those of [`crate::ensemble`]: one generator per
-//! `(experiment, chunk)` of [`CHUNK_NETS`] nets ([`crate::seed`]), item sums merged per
-//! experiment in chunk order with Neumaier's sum, so the numbers do not depend on the thread
-//! count. Every buffer is sized once per work item: nothing is allocated per net.
-
 use crate::ensemble::{CHUNK_NETS, Estimator, check_positive, neumaier};
 use crate::error::{Result, SamplingError};
 use crate::seed::stream;
@@ -109,6 +62,53 @@ fn tanh_into(z: &[f64], out: &mut [f64]) {
 
 /// A validated ensemble of deep networks: `experiments` independent experiments of `nets`
 /// networks each.
+///
+/// Ensembles of deep networks with several outputs (beyond the paper) and the streaming raw and
+/// conditional estimators of their output-indexed `G2` and `G4`.
+///
+/// **Drawing a net layer by layer.** Given every layer up to `l`, the rows
+/// `zˡ⁺¹_i = bˡ⁺¹_i + Σ_j Wˡ⁺¹_ij φ(zˡ_j)` (`i = 1..n_(l+1)`) are i.i.d. Gaussian over the
+/// input points with covariance `Gˡ⁺¹ = C_b + (C_W / n_l) Φᵀ Φ`, `Φ` the `n_l x m` matrix of
+/// activations (`G¹ = K¹ = C_b + C_W x·x'/d` is fixed). So each layer is drawn exactly from this
+/// law: `Gˡ⁺¹` as a Gram matrix product, its semi-definite Cholesky factor `L` (columns whose
+/// residual variance vanishes are dropped, leaving `r = rank ≤ min(m, n_l + 1)` columns), and
+/// `Zˡ⁺¹ = E Lᵀ` with `E` an `n_(l+1) x r` matrix of standard normals. That is the law of the
+/// weight-and-bias draw, with `r` normals per neuron instead of `n_l + 1` (6 instead of 101 at
+/// `m = 6`, `n = 100`), which is what makes deep ensembles cheap.
+///
+/// The two matrix products per layer (`m x n_l x m` and `n_(l+1) x r x m`) are written as
+/// dot products and `axpy`s over the neurons, point-major, so that they vectorise. A GEMM
+/// crate was measured and does not serve here: `matrixmultiply` 0.3 allocates its packing
+/// buffer on every call (this crate promises no allocation per net), and at these shapes (one
+/// dimension is `m = 6`) its packing costs more than the products: one layer step took 858 ns
+/// against 458 ns at `n = 20`, 4141 ns against 2073 ns at `n = 100` (`examples/deep_gemm.rs`,
+/// through ndarray's `general_mat_mul`).
+///
+/// **Estimators**, over the `m d_out` (output, point) pairs, pair `p` being output `p / m` at
+/// input `p % m`:
+/// - raw: the output rows are drawn from `N(0, Gᴸ⁺¹)` (`d_out x r` normals) and the products of
+///   `f` over every multiset of order 2 and 4 are averaged;
+/// - conditional: the output is never drawn; `E[f ... f | hidden layers]` is the Wick sum of
+///   the covariance `δ_ij Gᴸ⁺¹(x, x')` of the (output, point) pairs.
+///
+/// ```
+/// use nnqft_sampling::{DeepEnsemble, Estimator};
+/// use nnqft_theory::{DeepActivation, DeepNetwork, InputSet};
+/// let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[20, 20])?.with_d_out(2)?;
+/// let xs = InputSet::new("two", &[vec![-0.5], vec![0.5]])?;
+/// let result = DeepEnsemble::new(net, xs, 2000, 4, Estimator::Conditional, 7)?.run(2)?;
+/// // E[f_0(x_0) f_0(x_1) f_1(x_1) f_1(x_1)] in experiment 0
+/// let pos = result.position(&[0, 0, 1, 1], &[0, 1, 1, 1]).unwrap();
+/// let g4 = result.experiment(1, 0)[pos];
+/// let r = result.normalised_connected()?; // experiments x multisets of order 4
+/// assert!(g4.is_finite() && r.len() == 4 * result.multisets[1].len());
+/// # Ok::<(), nnqft_sampling::SamplingError>(())
+/// ```
+///
+/// Seeding, work items and the merge are those of [`crate::Ensemble`]: one generator per
+/// `(experiment, chunk)` of [`CHUNK_NETS`] nets ([`crate::seed`]), item sums merged per
+/// experiment in chunk order with Neumaier's sum, so the numbers do not depend on the thread
+/// count. Every buffer is sized once per work item: nothing is allocated per net.
 #[derive(Debug, Clone)]
 pub struct DeepEnsemble {
     net: DeepNetwork,
@@ -162,7 +162,7 @@ impl DeepEnsembleResult {
 
     /// Per experiment (experiment-major, over the multisets of order 4): the connected 4-pt
     /// function `G4 − Wick4(G2)` and `Wick4(G2)`, with `G2` the same experiment's measured
-    /// 2-pt function as the covariance of the (output, point) pairs (SPEC section 9: at depth
+    /// 2-pt function as the covariance of the (output, point) pairs (at depth
     /// `L >= 2` it differs from `K` at `O(1/n)`, so the kernel shift stays out of the vertex).
     pub fn connected_g4(&self) -> Result<(Vec<f64>, Vec<f64>)> {
         let p = self.points * self.d_out;
@@ -181,7 +181,7 @@ impl DeepEnsembleResult {
         Ok((connected, gp))
     }
 
-    /// The normalised connected 4-pt function of SPEC section 9 per experiment and multiset of
+    /// The normalised connected 4-pt function per experiment and multiset of
     /// order 4, `r = (G4 − Wick4(G2)) / Wick4(G2)` (experiment-major; NaN where `Wick4(G2)`
     /// vanishes, e.g. an odd number of one output under the conditional estimator).
     pub fn normalised_connected(&self) -> Result<Vec<f64>> {

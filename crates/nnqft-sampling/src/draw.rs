@@ -1,4 +1,4 @@
-//! Drawing one network and evaluating it on the input set (SPEC section 1). Nothing is
+//! Drawing one network and evaluating it on the input set (paper section 2). Nothing is
 //! allocated per net: the caller owns the buffers, and a net's parameters live only in
 //! registers while its neurons are evaluated.
 

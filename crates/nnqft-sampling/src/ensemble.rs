@@ -1,28 +1,3 @@
-//! Ensembles of networks and the streaming estimators of `G(2)`, `G(4)`, `G(6)` over every
-//! multiset of the input indices (SPEC section 3):
-//!
-//! - **raw**: the mean over nets of `f(x_i1) ... f(x_in)`;
-//! - **conditional** (Rao-Blackwell): given the hidden layer, `f` is Gaussian with covariance
-//!   `C`, so `E[f ... f | w, b] = Wick(C)`; the mean over nets of that. `v` and `b1` are never
-//!   drawn.
-//! - **control variate** (`conditional_cv`): the conditional estimator minus its first-order
-//!   term `L_K(C-bar - K)`, whose expectation is exactly zero ([`crate::control_variate`]).
-//!   Same nets and draws as the conditional estimator; the correction is applied once per
-//!   experiment.
-//! - **bias-integrated** (`bias_integrated`, Gauss-net only): the conditional estimator
-//!   averaged over the hidden biases in closed form ([`crate::bias_integrated`]); only the
-//!   hidden weights are drawn.
-//!
-//! Nets are processed in batches of [`BATCH`] so that the products over multisets (raw) and
-//! the Wick recursion (conditional) vectorise across nets.
-//!
-//! Work is split into items of [`CHUNK_NETS`] nets, one per `(experiment, chunk)`, each with
-//! its own generator (see [`crate::seed`]). Within an item, each batch is folded pairwise to
-//! [`PARTS`] running partial sums per multiset, reduced once when the item ends. Item sums
-//! are merged per experiment in chunk order with Neumaier's compensated sum, so results are
-//! identical for any thread count. Memory is
-//! `O(multisets x work items)`; no `m^n` tensor is ever built.
-
 use crate::bias_integrated::{BiasIntegrated, BiasScratch};
 use crate::control_variate::{ControlVariate, DeviationScratch};
 use crate::draw::{NetSampler, PreparedInputs};
@@ -37,7 +12,7 @@ use rayon::prelude::*;
 /// Nets per work item. Part of the seeding scheme: changing it changes the numbers.
 pub const CHUNK_NETS: u64 = 4096;
 
-/// The two estimators of SPEC section 3, and the conditional one with its control variate.
+/// The raw and conditional-Gaussian estimators, and the conditional one with its control variate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Estimator {
     /// The paper's estimator: mean of products of sampled outputs.
@@ -92,6 +67,31 @@ impl std::fmt::Display for Estimator {
 }
 
 /// A validated ensemble: `experiments` independent experiments of `nets` networks each.
+///
+/// Ensembles of networks and the streaming estimators of `G(2)`, `G(4)`, `G(6)` over every
+/// multiset of the input indices (the paper's section 2 measures the raw one):
+///
+/// - **raw**: the mean over nets of `f(x_i1) ... f(x_in)`;
+/// - **conditional** (Rao-Blackwell): given the hidden layer, `f` is Gaussian with covariance
+///   `C`, so `E[f ... f | w, b] = Wick(C)`; the mean over nets of that. `v` and `b1` are never
+///   drawn.
+/// - **control variate** (`conditional_cv`): the conditional estimator minus its first-order
+///   term `L_K(C-bar - K)`, whose expectation is exactly zero ([`crate::control_variate`]).
+///   Same nets and draws as the conditional estimator; the correction is applied once per
+///   experiment.
+/// - **bias-integrated** (`bias_integrated`, Gauss-net only): the conditional estimator
+///   averaged over the hidden biases in closed form ([`crate::bias_integrated`]); only the
+///   hidden weights are drawn.
+///
+/// Nets are processed in batches of [`BATCH`] so that the products over multisets (raw) and
+/// the Wick recursion (conditional) vectorise across nets.
+///
+/// Work is split into items of [`CHUNK_NETS`] nets, one per `(experiment, chunk)`, each with
+/// its own generator (see [`crate::seed`]). Within an item, each batch is folded pairwise to
+/// [`PARTS`] running partial sums per multiset, reduced once when the item ends. Item sums
+/// are merged per experiment in chunk order with Neumaier's compensated sum, so results are
+/// identical for any thread count. Memory is
+/// `O(multisets x work items)`; no `m^n` tensor is ever built.
 #[derive(Debug, Clone)]
 pub struct Ensemble {
     net: Network,
@@ -433,7 +433,7 @@ impl Ensemble {
 
     /// Runs the work items `items` (flat indices below [`Ensemble::work_items`], any order)
     /// and returns their sums in the same order: the values [`Ensemble::merge_items`]
-    /// consumes. The pieces of a sharded run ([`crate::shard`]).
+    /// consumes. The pieces of a sharded run ([`crate::Shard`]).
     pub fn run_items(&self, items: &[u64], threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<ItemSums>> {
         self.check_memory(threads)?;
         let tables = self.tables()?;

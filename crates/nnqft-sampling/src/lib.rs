@@ -1,21 +1,23 @@
 //! # nnqft-sampling
 //!
 //! Fast, seeded, parallel ensembles of single-hidden-layer networks and streaming
-//! estimators of their correlation functions (SPEC sections 1 and 3). Uses the theory
+//! estimators of their correlation functions (Halverson, Maiti, Stoner, arXiv:2008.08601,
+//! section 2). Uses the theory
 //! crate's types (networks, input sets, multisets, Wick tables).
 //!
 //! - [`seed`] -- the documented seeding scheme (one generator per experiment and chunk).
 //! - `draw` (internal) -- drawing one network / one hidden layer, allocation-free.
-//! - [`deep_ensemble`] -- deep networks with several outputs (SPEC section 9): each layer drawn
-//!   from its exact conditional law, raw and conditional estimators of output-indexed `G2`, `G4`.
-//! - [`ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
+//! - [`DeepEnsemble`] -- deep networks with several outputs (beyond the paper): each layer
+//!   drawn from its exact conditional law, raw and conditional estimators of output-indexed
+//!   `G2`, `G4`.
+//! - [`Ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
 //! - [`control_variate`] -- the conditional estimator with its exactly zero-mean first-order
 //!   term `L_K(C - K)` removed: per-net variance `O(1/N^2)` instead of `O(1/N)`.
 //! - [`bias_integrated`] -- Gauss-net's conditional estimator averaged over the hidden biases in
 //!   closed form: exactly unbiased, without the log-normal tail of `e^{2b}`.
 //! - [`floor`] -- the same draws with no correlator work, the benchmarks' reference.
 //! - [`memory`] -- memory estimated before a run allocates, against the machine's limit.
-//! - [`shard`] -- which work items shard `K` of `N` runs; merging every shard's item sums
+//! - [`Shard`] -- which work items shard `K` of `N` runs; merging every shard's item sums
 //!   bit for bit.
 
 mod error;
@@ -23,14 +25,14 @@ pub mod memory;
 
 pub mod bias_integrated;
 pub mod control_variate;
-pub mod deep_ensemble;
+mod deep_ensemble;
 pub(crate) mod draw;
-pub mod ensemble;
+mod ensemble;
 pub mod floor;
 pub mod seed;
-pub mod shard;
+mod shard;
 
 pub use deep_ensemble::{DeepEnsemble, DeepEnsembleResult};
-pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums};
+pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums, MERGE_BATCH_BYTES};
 pub use error::{Result, SamplingError};
 pub use shard::Shard;

@@ -1,47 +1,47 @@
-//! Shards: splitting an ensemble's work items across machines, merged bit for bit.
-//!
-//! An ensemble is a fixed grid of `experiments x chunks` work items, item
-//! `i = experiment * chunks + chunk`, each with its own generator ([`crate::seed`]); its result
-//! is the ordered compensated merge of the items' sums. Shard `K` of `N` (0-based) owns
-//! the items `{ i : (i + r) mod N = K }`, where the *rotation* `r` is chosen per ensemble
-//! by the caller (xtask uses the FNV-1a hash of the ensemble's name), so that ensembles with
-//! fewer items than shards still land on different shards. Every shard of every ensemble
-//! gets `floor(items / N)` or `ceil(items / N)` items, consecutive items go to consecutive
-//! shards, and the `N` shards together own every item exactly once.
-//!
-//! A shard runs its items with [`Ensemble::run_items`](crate::Ensemble::run_items) and
-//! keeps their [`ItemSums`]; [`Ensemble::merge_items`](crate::Ensemble::merge_items) turns
-//! the sums of all items, gathered from every shard, into the
-//! [`EnsembleResult`](crate::EnsembleResult) by the same merge that
-//! [`Ensemble::run`](crate::Ensemble::run) uses, so a merged run is bit-identical to an
-//! unsharded one for any `N` and any machine
-//! (the kernels give the same bits with and without AVX2).
-//!
-//! ```
-//! use nnqft_sampling::{Ensemble, Estimator, ItemSums, Shard};
-//! use nnqft_theory::{Activation, InputSet, Network};
-//! # fn main() -> nnqft_sampling::Result<()> {
-//! let net = Network::paper(Activation::Erf, 1)?;
-//! let ens = Ensemble::new(net, 5, InputSet::scaling(Activation::Erf, 1)?, 5000, 3, Estimator::Raw, 7)?;
-//! let total = ens.work_items();
-//! let mut sums: Vec<Option<ItemSums>> = vec![None; total as usize];
-//! for k in 0..2 {
-//!     let shard = Shard::new(k, 2)?;
-//!     let items = shard.items(total, 11);
-//!     for (i, s) in items.iter().zip(ens.run_items(&items, 1, &|_| {})?) {
-//!         sums[*i as usize] = Some(s);
-//!     }
-//! }
-//! let sums: Vec<ItemSums> = sums.into_iter().flatten().collect();
-//! assert_eq!(ens.merge_items(&sums)?, ens.run(2)?);
-//! # Ok(())
-//! # }
-//! ```
-
 use crate::ensemble::ItemSums;
 use crate::error::{Result, SamplingError};
 
 /// Shard `index` of `count` (0-based), validated: `count >= 1`, `index < count`.
+///
+/// Shards: splitting an ensemble's work items across machines, merged bit for bit.
+///
+/// An ensemble is a fixed grid of `experiments x chunks` work items, item
+/// `i = experiment * chunks + chunk`, each with its own generator ([`crate::seed`]); its result
+/// is the ordered compensated merge of the items' sums. Shard `K` of `N` (0-based) owns
+/// the items `{ i : (i + r) mod N = K }`, where the *rotation* `r` is chosen per ensemble
+/// by the caller (xtask uses the FNV-1a hash of the ensemble's name), so that ensembles with
+/// fewer items than shards still land on different shards. Every shard of every ensemble
+/// gets `floor(items / N)` or `ceil(items / N)` items, consecutive items go to consecutive
+/// shards, and the `N` shards together own every item exactly once.
+///
+/// A shard runs its items with [`Ensemble::run_items`](crate::Ensemble::run_items) and
+/// keeps their [`ItemSums`]; [`Ensemble::merge_items`](crate::Ensemble::merge_items) turns
+/// the sums of all items, gathered from every shard, into the
+/// [`EnsembleResult`](crate::EnsembleResult) by the same merge that
+/// [`Ensemble::run`](crate::Ensemble::run) uses, so a merged run is bit-identical to an
+/// unsharded one for any `N` and any machine
+/// (the kernels give the same bits with and without AVX2).
+///
+/// ```
+/// use nnqft_sampling::{Ensemble, Estimator, ItemSums, Shard};
+/// use nnqft_theory::{Activation, InputSet, Network};
+/// # fn main() -> nnqft_sampling::Result<()> {
+/// let net = Network::paper(Activation::Erf, 1)?;
+/// let ens = Ensemble::new(net, 5, InputSet::scaling(Activation::Erf, 1)?, 5000, 3, Estimator::Raw, 7)?;
+/// let total = ens.work_items();
+/// let mut sums: Vec<Option<ItemSums>> = vec![None; total as usize];
+/// for k in 0..2 {
+///     let shard = Shard::new(k, 2)?;
+///     let items = shard.items(total, 11);
+///     for (i, s) in items.iter().zip(ens.run_items(&items, 1, &|_| {})?) {
+///         sums[*i as usize] = Some(s);
+///     }
+/// }
+/// let sums: Vec<ItemSums> = sums.into_iter().flatten().collect();
+/// assert_eq!(ens.merge_items(&sums)?, ens.run(2)?);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Shard {
     index: u64,

@@ -1,4 +1,4 @@
-//! Deep ensembles (SPEC section 9) against theory: the exact one-input identities, the kernel
+//! Deep ensembles (SPEC.md section 9) against theory: the exact one-input identities, the kernel
 //! recursion, the leading-order four-point vertex (with cross-output correlators), the one-layer
 //! exact correlators; thread invariance and bad input. Fixed seeds, a stated z bound.
 

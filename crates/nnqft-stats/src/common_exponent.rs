@@ -1,48 +1,54 @@
-//! A calibrated scaling slope: one exponent shared by every multiset, fitted to the signed
-//! deviations, with an interval from the spread over experiments.
-//!
-//! The paper's fit ([`crate::fit_power_law`] of `log m_n` on `log N`) is biased where the
-//! signal is within a few standard errors of zero: `m_n` averages `|Delta G|`, and the mean of
-//! an absolute value is pulled upward by noise, which flattens the fitted slope at the largest
-//! widths used; and its least-squares interval treats the points as exact. This estimator
-//! avoids both. With `y_i(N)` the mean over experiments of the signed deviation of multiset
-//! `i` at width `N` (e.g. `Delta G4 = G4 - Wick4(K)`) and `s_i(N)` its standard error, it fits
-//!
-//! $$y_i(N) = A_i N^{p}$$
-//!
-//! by weighted least squares, weights `w_i(N) = 1 / s_i(N)^2`, one exponent `p` and one
-//! amplitude `A_i` per multiset. For fixed `p` the amplitudes are linear, so the fit is the
-//! one-dimensional minimum over `p` of the profile
-//!
-//! $$S(p) = \sum_i \Big[\sum_N w\, y^2 - \frac{(\sum_N w\, y\, N^{p})^2}{\sum_N w\, N^{2p}}\Big],$$
-//!
-//! found on a grid over `[-4, 1]` and refined by bisection on the profile's derivative
-//! (written here: thirty lines, deterministic, no start value to choose; a root of the
-//! derivative is located to rounding, where a search on the profile itself stops at
-//! `sqrt(epsilon)`, which is the size of the Gauss-net bias-integrated estimator's errors). Noise enters linearly, so nothing is biased by an
-//! absolute value, and every width is used, whatever its signal. The standard error is the
-//! delete-one jackknife over the experiments, with the weights held fixed: deleting experiment
-//! `e` at every width at once keeps the correlations between multisets that share nets,
-//!
-//! $$\mathrm{se}^2 = \frac{E - 1}{E} \sum_e (p_{(e)} - \bar p)^2,$$
-//!
-//! and the 95% interval is `p ± t_{0.975, E-1} se`. The weights are re-estimated in every
-//! replicate, so their own noise is in the interval. They are pooled, `1/s_i(N)^2 ~ 1/(a_i
-//! b(N))` with `b(N)` the mean squared standard error over multisets at width `N` and `a_i`
-//! the multiset's mean ratio to it over widths: a point's weight then barely depends on its
-//! own noise (per-point weights from 10 experiments correlate with the skewed noise and bias
-//! the fit). Where the model is misspecified (`Delta G6` mixes `1/N` and `1/N^2`) the exponent
-//! the fit targets depends on the weights, so on the data set; the jackknife, which
-//! re-estimates the weights, includes that variation. Points whose standard error is at rounding level (an estimator without variance
-//! there) carry no weight. The fit needs a resolved signal: [`CommonExponentFit::resolved_widths`]
-//! counts the widths where the root mean square over multisets of `y / s` exceeds 3, and
-//! below two the exponent is not determined (callers report no fit, as the paper's method
-//! does below 3x background).
-
 use crate::error::{Result, StatsError};
 use crate::z_score::t_quantile;
 
 /// The fitted exponent and its interval.
+///
+/// A calibrated scaling slope: one exponent shared by every multiset, fitted to the signed
+/// deviations, with an interval from the spread over experiments.
+///
+/// The paper's fit ([`crate::fit_power_law`] of `log m_n` on `log N`) is biased where the
+/// signal is within a few standard errors of zero: `m_n` averages `|Delta G|`, and the mean of
+/// an absolute value is pulled upward by noise, which flattens the fitted slope at the largest
+/// widths used; and its least-squares interval treats the points as exact. This estimator
+/// avoids both. With `y_i(N)` the mean over experiments of the signed deviation of multiset
+/// `i` at width `N` (e.g. `Delta G4 = G4 - Wick4(K)`) and `s_i(N)` its standard error, it fits
+///
+/// ```text
+/// y_i(N) = A_i Nᵖ
+/// ```
+///
+/// by weighted least squares, weights `w_i(N) = 1 / s_i(N)^2`, one exponent `p` and one
+/// amplitude `A_i` per multiset. For fixed `p` the amplitudes are linear, so the fit is the
+/// one-dimensional minimum over `p` of the profile
+///
+/// ```text
+/// S(p) = Σ_i [ Σ_N w y² − (Σ_N w y Nᵖ)² / (Σ_N w N²ᵖ) ],
+/// ```
+///
+/// found on a grid over `[-4, 1]` and refined by bisection on the profile's derivative
+/// (written here: thirty lines, deterministic, no start value to choose; a root of the
+/// derivative is located to rounding, where a search on the profile itself stops at
+/// `sqrt(epsilon)`, which is the size of the Gauss-net bias-integrated estimator's errors). Noise enters linearly, so nothing is biased by an
+/// absolute value, and every width is used, whatever its signal. The standard error is the
+/// delete-one jackknife over the experiments, with the weights held fixed: deleting experiment
+/// `e` at every width at once keeps the correlations between multisets that share nets,
+///
+/// ```text
+/// se² = ((E − 1) / E) Σ_e (p₍ₑ₎ − p̄)²,
+/// ```
+///
+/// and the 95% interval is `p ± t_{0.975, E-1} se`. The weights are re-estimated in every
+/// replicate, so their own noise is in the interval. They are pooled, `1/s_i(N)^2 ~ 1/(a_i
+/// b(N))` with `b(N)` the mean squared standard error over multisets at width `N` and `a_i`
+/// the multiset's mean ratio to it over widths: a point's weight then barely depends on its
+/// own noise (per-point weights from 10 experiments correlate with the skewed noise and bias
+/// the fit). Where the model is misspecified (`Delta G6` mixes `1/N` and `1/N^2`) the exponent
+/// the fit targets depends on the weights, so on the data set; the jackknife, which
+/// re-estimates the weights, includes that variation. Points whose standard error is at rounding level (an estimator without variance
+/// there) carry no weight. The fit needs a resolved signal: [`CommonExponentFit::resolved_widths`]
+/// counts the widths where the root mean square over multisets of `y / s` exceeds 3, and
+/// below two the exponent is not determined (callers report no fit, as the paper's method
+/// does below 3x background).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommonExponentFit {
     /// Fitted exponent `p`.

@@ -1,14 +1,14 @@
-//! The connected 6-pt function (slides, "NGP contributions"):
-//!
-//! `G6_c = G6 - sum_{15 splits {abcd|ef}} G4_c(abcd) K(ef) - Wick6(K)`, `G4_c = G4 - Wick4(K)`.
-//!
-//! It equals `kappa6 ~ N^-2`. The split structure is passed in as index pairs so that this
-//! crate needs no workspace dependency: `splits[15 i + s] = (position of the 4-multiset,
-//! position of the pair)` for order-6 multiset `i`.
-
 use crate::error::{Result, StatsError};
 
 /// Connected 6-pt function for every order-6 multiset.
+///
+/// The connected 6-pt function (slides, "NGP contributions"):
+///
+/// `G6_c = G6 - sum_{15 splits {abcd|ef}} G4_c(abcd) K(ef) - Wick6(K)`, `G4_c = G4 - Wick4(K)`.
+///
+/// It equals `kappa6 ~ N^-2`. The split structure is passed in as index pairs so that this
+/// crate needs no workspace dependency: `splits[15 i + s] = (position of the 4-multiset,
+/// position of the pair)` for order-6 multiset `i`.
 pub fn connected_six_point(
     g6: &[f64],
     g4: &[f64],

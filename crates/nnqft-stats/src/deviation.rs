@@ -1,8 +1,3 @@
-//! The paper's normalised deviation and background (SPEC section 3):
-//!
-//! - `m_n = mean over multisets of |G_exp - G_GP| / |G_GP|`, `G_exp` the mean over experiments;
-//! - `background_n = mean over multisets of (std over experiments of G_exp) / |G_GP|`.
-
 use crate::error::{Result, StatsError};
 use crate::summary::Summary;
 
@@ -17,6 +12,12 @@ pub fn mean_relative_deviation(values: &[f64], reference: &[f64]) -> Result<f64>
 }
 
 /// `m_n` of a summary against the GP prediction.
+///
+/// The paper's normalised deviation and background (Halverson, Maiti, Stoner, arXiv:2008.08601,
+/// section 2):
+///
+/// - `m_n = mean over multisets of |G_exp - G_GP| / |G_GP|`, `G_exp` the mean over experiments;
+/// - `background_n = mean over multisets of (std over experiments of G_exp) / |G_GP|`.
 pub fn m_n(summary: &Summary, gp: &[f64]) -> Result<f64> {
     mean_relative_deviation(&summary.mean, gp)
 }

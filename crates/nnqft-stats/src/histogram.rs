@@ -1,9 +1,9 @@
-//! Equal-width histograms that keep what falls outside their range: counts below and above
-//! are returned, never dropped, so a figure can say how many values it could not place.
-
 use crate::error::{Result, StatsError};
 
 /// Counts of values in `bins` equal bins over `[lo, hi)`, with the values outside.
+///
+/// Equal-width histograms that keep what falls outside their range: counts below and above
+/// are returned, never dropped, so a figure can say how many values it could not place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Histogram {
     /// Lower edge of the first bin.

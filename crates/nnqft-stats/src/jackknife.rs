@@ -1,18 +1,3 @@
-//! Delete-one jackknife over experiments: the standard error of any statistic of the
-//! per-item means, such as the paper's `m_n`, which is not itself a mean over experiments.
-//!
-//! # Formula
-//!
-//! With `k` experiments and `theta(mean)` a statistic of the item means, let
-//! `theta_(e) = theta(mean without experiment e)` and `theta_(.)` their average. Then
-//!
-//! $$ \mathrm{se}_{\mathrm{jack}} = \sqrt{\tfrac{k-1}{k} \sum_e (\theta_{(e)} - \theta_{(\cdot)})^2}, $$
-//!
-//! which for `theta` = one item's mean is exactly the usual `std / sqrt(k)` (Efron and Stein,
-//! Ann. Statist. 9 (1981) 586; Efron, *The Jackknife, the Bootstrap and Other Resampling
-//! Plans*, SIAM 1982, ch. 2). Items measured on the same nets are correlated; the jackknife
-//! keeps that correlation, where adding the items' standard errors in quadrature would not.
-
 use crate::error::{Result, StatsError};
 
 /// The jackknife standard error of `statistic` over experiments.
@@ -20,6 +5,23 @@ use crate::error::{Result, StatsError};
 /// `data` is an experiment-major `experiments x items` matrix (row `e` is experiment `e`), as
 /// for [`summarize`](crate::summarize); `statistic` maps a vector of item means to a number
 /// and may fail with the caller's error type. At least 2 experiments.
+///
+/// Delete-one jackknife over experiments: the standard error of any statistic of the
+/// per-item means, such as the paper's `m_n`, which is not itself a mean over experiments.
+///
+/// # Formula
+///
+/// With `k` experiments and `theta(mean)` a statistic of the item means, let
+/// `theta_(e) = theta(mean without experiment e)` and `theta_(.)` their average. Then
+///
+/// ```text
+/// se_jack = sqrt( ((k − 1) / k) Σ_e (θ₍ₑ₎ − θ₍.₎)² ),
+/// ```
+///
+/// which for `theta` = one item's mean is exactly the usual `std / sqrt(k)` (Efron and Stein,
+/// Ann. Statist. 9 (1981) 586; Efron, *The Jackknife, the Bootstrap and Other Resampling
+/// Plans*, SIAM 1982, ch. 2). Items measured on the same nets are correlated; the jackknife
+/// keeps that correlation, where adding the items' standard errors in quadrature would not.
 pub fn jackknife_stderr<E, F>(data: &[f64], experiments: usize, mut statistic: F) -> std::result::Result<f64, E>
 where
     E: From<StatsError>,

@@ -1,27 +1,31 @@
 //! # nnqft-stats
 //!
-//! Statistics over experiments (SPEC section 3). Depends on no workspace crate.
+//! Statistics over experiments (the measurements of Halverson, Maiti, Stoner,
+//! arXiv:2008.08601, section 2, with standard errors beside them). Depends on no workspace crate.
 //!
-//! - [`summary`] -- means, standard deviations and standard errors over experiments.
-//! - [`deviation`] -- the paper's `m_n` and background.
-//! - [`connected`] -- the connected 6-pt function from measured `G4`, `G6` and `K`.
-//! - [`power_law`]: log-log fits with 95% intervals and `R^2` (linfa-linear).
-//! - [`common_exponent`] -- a calibrated scaling slope: one exponent for every multiset, fitted
-//!   to the signed deviations, jackknife interval over experiments.
-//! - [`z_score`] -- the `|z|` distribution to expect when standard errors come from few experiments.
-//! - [`jackknife`] -- standard errors of statistics of the means (such as `m_n`) over experiments.
-//! - [`histogram`](mod@histogram) -- equal-width bins that keep the count of values outside them.
+//! - [`Summary`], [`summarize`] -- means, standard deviations and standard errors over
+//!   experiments.
+//! - [`m_n`], [`background`] -- the paper's `m_n` and background.
+//! - [`connected_six_point`] -- the connected 6-pt function from measured `G4`, `G6` and `K`.
+//! - [`fit_power_law`]: log-log fits with 95% intervals and `R^2` (linfa-linear).
+//! - [`fit_common_exponent`] -- a calibrated scaling slope: one exponent for every multiset,
+//!   fitted to the signed deviations, jackknife interval over experiments.
+//! - [`z_expectation`], [`t_quantile`] -- the `|z|` distribution to expect when standard errors
+//!   come from few experiments.
+//! - [`jackknife_stderr`] -- standard errors of statistics of the means (such as `m_n`) over
+//!   experiments.
+//! - [`Histogram`] -- equal-width bins that keep the count of values outside them.
 
 mod error;
 
-pub mod common_exponent;
-pub mod connected;
-pub mod deviation;
-pub mod histogram;
-pub mod jackknife;
-pub mod power_law;
-pub mod summary;
-pub mod z_score;
+mod common_exponent;
+mod connected;
+mod deviation;
+mod histogram;
+mod jackknife;
+mod power_law;
+mod summary;
+mod z_score;
 
 pub use common_exponent::{CommonExponentFit, common_exponent_slope, fit_common_exponent};
 pub use connected::connected_six_point;

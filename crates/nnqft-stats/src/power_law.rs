@@ -1,7 +1,3 @@
-//! Power-law fits `y = A N^slope` by ordinary least squares of `log10 y` on `log10 N`
-//! (linfa-linear), with the slope's 95% interval from Student's t with `n - 2` degrees of
-//! freedom and the coefficient of determination `R^2`.
-
 use crate::error::{Result, StatsError};
 use linfa::prelude::*;
 use linfa_linear::LinearRegression;
@@ -27,6 +23,10 @@ pub struct PowerLawFit {
 
 /// Fits `log10 y = intercept + slope log10 x`; all `x`, `y` must be positive and finite, at
 /// least 2 points.
+///
+/// Power-law fits `y = A N^slope` by ordinary least squares of `log10 y` on `log10 N`
+/// (linfa-linear), with the slope's 95% interval from Student's t with `n - 2` degrees of
+/// freedom and the coefficient of determination `R^2`.
 pub fn fit_power_law(x: &[f64], y: &[f64]) -> Result<PowerLawFit> {
     if x.len() != y.len() {
         return Err(StatsError::Shape { what: "power-law x vs y", detail: format!("{} vs {}", x.len(), y.len()) });

@@ -1,9 +1,9 @@
-//! Means, standard deviations and standard errors over experiments. Data are
-//! `experiments x items` matrices stored experiment-major (row `e` is experiment `e`).
-
 use crate::error::{Result, StatsError};
 
 /// Per-item summary over experiments.
+///
+/// Means, standard deviations and standard errors over experiments. Data are
+/// `experiments x items` matrices stored experiment-major (row `e` is experiment `e`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// Mean over experiments.

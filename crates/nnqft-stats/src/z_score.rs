@@ -1,14 +1,14 @@
-//! What honest z-scores look like when the standard error is estimated from few experiments.
-//!
-//! With `k` experiments, `z = (mean - truth) / (s / sqrt(k))`, `s` the sample standard
-//! deviation, follows Student's t with `k - 1` degrees of freedom, not a standard normal:
-//! for `k = 10`, `P(|z| <= 3) = 98.5%` (normal: 99.73%) and the median `|z|` is 0.703
-//! (normal: 0.674).
-
 use crate::error::{Result, StatsError};
 use statrs::distribution::{Continuous, ContinuousCDF, StudentsT};
 
 /// The distribution of `|z|` for a standard error from `experiments` experiments.
+///
+/// What honest z-scores look like when the standard error is estimated from few experiments.
+///
+/// With `k` experiments, `z = (mean - truth) / (s / sqrt(k))`, `s` the sample standard
+/// deviation, follows Student's t with `k - 1` degrees of freedom, not a standard normal:
+/// for `k = 10`, `P(|z| <= 3) = 98.5%` (normal: 99.73%) and the median `|z|` is 0.703
+/// (normal: 0.674).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ZExpectation {
     /// Degrees of freedom, `experiments - 1`.

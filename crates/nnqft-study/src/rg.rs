@@ -1,5 +1,6 @@
 //! Renormalisation-group flow, the 6-pt prediction, the sextic coupling and the naturalness
-//! conjecture (SPEC sections 5, 6; issue 6).
+//! conjecture of the paper (its Wilsonian RG with an input-space cutoff `Lambda`;
+//! RG equation `dG(n) / d log Lambda = 0`, `beta(lambda) = d lambda / d log Lambda`).
 //!
 //! - `lambda_m(Lambda) = Delta G4_m / T0_m(Lambda)` per multiset over the 21 cutoffs, exact
 //!   (`Delta G4 = kappa4`) and measured (per experiment, by the conditional estimator with its
@@ -19,7 +20,7 @@ use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::{fit_power_law, jackknife_stderr, summarize};
 use nnqft_theory::{Activation, Cutoff, FiniteWidthTheory, InputSet, Network, VertexIntegrals};
 
-/// The cutoffs of SPEC section 6.
+/// The cutoffs of the paper's RG-flow experiment.
 pub const CUTOFFS: [f64; 21] = [
     7.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 70.0, 100.0, 200.0, 500.0, 1e3, 2e3, 5e3, 7e3, 1e4, 2e4, 4e4, 6e4, 8e4,
     1e5,

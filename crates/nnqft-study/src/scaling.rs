@@ -1,4 +1,4 @@
-//! The N^-1 scaling study (paper section 2; SPEC sections 3, 4, 6): for each network, input
+//! The N^-1 scaling study (paper section 2): for each network, input
 //! dimension, width and estimator, sample the ensemble, compare `G(n)` with the GP and the
 //! exact finite-width theory, and fit the power laws.
 
@@ -10,7 +10,7 @@ use nnqft_stats::{
     PowerLawFit, Summary, background, common_exponent_slope, connected_six_point, fit_common_exponent, fit_power_law,
     jackknife_stderr, m_n, mean_relative_deviation, summarize,
 };
-use nnqft_theory::{Activation, ExactCorrelators, FiniteWidthTheory, FourPointVertex, InputSet, Network};
+use nnqft_theory::{Activation, ExactCorrelators, FiniteWidthTheory, FourPointVertex, InputSet, Multisets, Network};
 
 /// Relative standard error below which a value has no sampling noise (rounding only).
 const ZERO_STDERR: f64 = 1e-12;
@@ -71,7 +71,7 @@ pub struct FitRow {
     /// `m_n` or `connected_6pt`.
     pub quantity: &'static str,
     /// `paper_lsq` (the paper's least-squares fit of `log m_n`) or `common_exponent`
-    /// ([`nnqft_stats::common_exponent`]: signed deviations, jackknife interval).
+    /// ([`nnqft_stats::fit_common_exponent`]: signed deviations, jackknife interval).
     pub method: &'static str,
     /// The fit: for `paper_lsq` over the widths where the signal exceeds 3x the background
     /// (None if < 2); for `common_exponent` over every width (`r2` NaN).
@@ -322,7 +322,7 @@ impl DeviationSeries {
 }
 
 /// Per-multiset correlator rows, accumulated column-wise: the columns of
-/// `correlators.parquet` (SPEC section 8), one entry per (block, order, multiset).
+/// `correlators.parquet`, one entry per (block, order, multiset).
 #[derive(Debug, Clone, Default)]
 pub struct CorrelatorColumns {
     /// Network name.
@@ -373,25 +373,26 @@ impl CorrelatorColumns {
         gp: &[Vec<f64>; 3],
         exact: Option<&[Vec<f64>; 3]>,
     ) {
+        let ms = &result.multisets;
+        let keys = CorrelatorKeys::new(net, [&ms[0], &ms[1], &ms[2]]);
+        let rows = keys.len();
+        self.network.extend(keys.network);
+        self.d_in.extend(keys.d_in);
+        self.depth.extend(std::iter::repeat_n(1, rows));
+        self.width.extend(std::iter::repeat_n(width as i64, rows));
+        self.widths.extend(std::iter::repeat_n(width.to_string(), rows));
+        self.outputs.extend(keys.n.iter().map(|&n| vec!["0"; n as usize].join(",")));
+        self.n.extend(keys.n);
+        self.indices.extend(keys.indices);
+        self.estimator.extend(std::iter::repeat_n(est.name().to_string(), rows));
+        self.connected_leading_order.extend(std::iter::repeat_n(None, rows));
         for o in 0..3 {
-            let outputs = vec!["0"; 2 * o + 2].join(",");
-            for pos in 0..result.multisets[o].len() {
-                self.network.push(net.activation().name().into());
-                self.d_in.push(net.d_in() as i64);
-                self.depth.push(1);
-                self.width.push(width as i64);
-                self.widths.push(width.to_string());
-                self.n.push(2 * o as i64 + 2);
-                self.indices.push(result.multisets[o].label(pos));
-                self.outputs.push(outputs.clone());
-                self.estimator.push(est.name().into());
-                self.g_mean.push(summaries[o].mean[pos]);
-                self.g_stderr.push(summaries[o].stderr[pos]);
-                self.g_std_experiments.push(summaries[o].std[pos]);
-                self.g_gp.push(gp[o][pos]);
-                self.connected_leading_order.push(None);
-                self.g_exact.push(exact.map(|e| e[o][pos]));
-            }
+            let len = ms[o].len();
+            self.g_mean.extend_from_slice(&summaries[o].mean[..len]);
+            self.g_stderr.extend_from_slice(&summaries[o].stderr[..len]);
+            self.g_std_experiments.extend_from_slice(&summaries[o].std[..len]);
+            self.g_gp.extend_from_slice(&gp[o][..len]);
+            self.g_exact.extend((0..len).map(|pos| exact.map(|e| e[o][pos])));
         }
     }
 
@@ -440,6 +441,48 @@ impl CorrelatorColumns {
             }
         }
         Ok(())
+    }
+}
+
+/// The key columns of the correlator rows of one network and input set: one row per order
+/// `n` in 2, 4, 6 and multiset of input indices, in the library's multiset order (the rows
+/// of [`CorrelatorColumns::push_block`], and of any table of per-multiset values such as the
+/// GP or exact correlators).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CorrelatorKeys {
+    /// Network name.
+    pub network: Vec<String>,
+    /// Input dimension d.
+    pub d_in: Vec<i64>,
+    /// Order n (2, 4, 6).
+    pub n: Vec<i64>,
+    /// The multiset's input indices, e.g. `0,0,1,3`.
+    pub indices: Vec<String>,
+}
+
+impl CorrelatorKeys {
+    /// One row per multiset of orders 2, 4, 6 (`multisets[o]` is of order `2 o + 2`).
+    pub fn new(net: &Network, multisets: [&Multisets; 3]) -> Self {
+        let mut keys = Self::default();
+        for (o, ms) in multisets.iter().enumerate() {
+            for pos in 0..ms.len() {
+                keys.network.push(net.activation().name().to_string());
+                keys.d_in.push(net.d_in() as i64);
+                keys.n.push(2 * o as i64 + 2);
+                keys.indices.push(ms.label(pos));
+            }
+        }
+        keys
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.n.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.n.is_empty()
     }
 }
 
@@ -513,6 +556,8 @@ pub fn run(runner: &dyn Runner, plan: &ScalingPlan) -> Result<ScalingReport> {
 
 /// GP tensors and the split table of an input set.
 pub struct GpTensors {
+    /// The tensors' multisets, of orders 2, 4, 6.
+    pub multisets: [Multisets; 3],
     /// Wick sums of K for n = 2, 4, 6.
     pub tensors: [Vec<f64>; 3],
     /// The {4|2} splits.
@@ -526,7 +571,8 @@ pub fn nnqft_theory_gp(net: &Network, xs: &InputSet) -> Result<GpTensors> {
     let v = wick.evaluate(&k);
     let tensors = [v[0].clone(), v[1].clone(), v[2].clone()];
     let splits = nnqft_theory::SplitTable::new(wick.multisets(2), wick.multisets(1), wick.multisets(0))?;
-    Ok(GpTensors { tensors, splits })
+    let multisets = [0, 1, 2].map(|k| wick.multisets(k).clone());
+    Ok(GpTensors { multisets, tensors, splits })
 }
 
 /// `mean_i |a_i| / |b_i|`.

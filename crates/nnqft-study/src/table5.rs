@@ -1,4 +1,4 @@
-//! Table 5 of the paper (SPEC sections 5, 6): coupling fits of `Delta G4` with models M0..M3
+//! Table 5 of the paper: coupling fits of `Delta G4` with models M0..M3
 //! under MSE and MAPE, trained on the train x-set and tested on the test x-set, from three
 //! sources side by side: `exact` (`Delta G4 = kappa4` from nnqft-theory), `monte_carlo`
 //! (sampled ensembles, every experiment fitted separately) and `paper` (as published).
@@ -14,7 +14,8 @@ use nnqft_theory::{Activation, Cutoff, FiniteWidthTheory, InputSet, Lambda, Netw
 /// model and loss, transcribed in `data/table5-paper.toml`.
 pub const PAPER_TABLE5: &str = include_str!("../data/table5-paper.toml");
 
-/// The paper's Table 5 setup for one network: width and cutoff (SPEC section 6).
+/// The paper's Table 5 setup for one network: width and cutoff (Gauss `N = 1000`, `Lambda = ∞`; Erf `N = 5`,
+/// `Lambda = 100`; ReLU `N = 20`, `Lambda = 100`).
 pub fn setup(act: Activation) -> (usize, Cutoff) {
     match act {
         Activation::Gauss => (1000, Cutoff::Infinite),

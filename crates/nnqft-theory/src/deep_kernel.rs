@@ -1,18 +1,3 @@
-//! The infinite-width kernel recursion of a deep network (SPEC section 9; Neal 1996, Lee et
-//! al. 2018, Matthews et al. 2018):
-//!
-//! ```text
-//! K¹(x, x') = C_b + C_W x·x' / d,
-//! Kˡ⁺¹(x, x') = C_b + C_W ⟨φ(z_x) φ(z_x')⟩_Kˡ,   (z_x, z_x') ~ N(0, Kˡ restricted to the pair),
-//! ```
-//!
-//! over every pair of points of an input set, `l = 1, ..., L`; `Kᴸ⁺¹` is the kernel of the
-//! output (the GP limit of `E[f_i(x) f_j(x')] = δ_ij K(x, x')`). The pair expectations are
-//! closed forms for erf, relu, linear and (first layer) Gauss-net, 2-D Gaussian quadrature
-//! with an error estimate for tanh and for an activation given as a function
-//! ([`crate::gaussian`] has the formulas). At `L = 1` the recursion is the kernel of SPEC
-//! section 2.
-
 use crate::deep_network::DeepNetwork;
 use crate::error::Result;
 use crate::gaussian::{Act, ActivationFn, moment};
@@ -20,6 +5,21 @@ use crate::input_set::InputSet;
 
 /// The kernels `K¹, ..., Kᴸ⁺¹` of a deep network on an input set, with the pair expectations
 /// `⟨φ_a φ_b⟩_Kˡ` they were built from.
+///
+/// The infinite-width kernel recursion of a deep network (beyond the paper; Neal 1996, Lee et
+/// al. 2018, Matthews et al. 2018):
+///
+/// ```text
+/// K¹(x, x') = C_b + C_W x·x' / d,
+/// Kˡ⁺¹(x, x') = C_b + C_W ⟨φ(z_x) φ(z_x')⟩_Kˡ,   (z_x, z_x') ~ N(0, Kˡ restricted to the pair),
+/// ```
+///
+/// over every pair of points of an input set, `l = 1, ..., L`; `Kᴸ⁺¹` is the kernel of the
+/// output (the GP limit of `E[f_i(x) f_j(x')] = δ_ij K(x, x')`). The pair expectations are
+/// closed forms for erf, relu, linear and (first layer) Gauss-net, 2-D Gaussian quadrature
+/// with an error estimate for tanh and for an activation given as a function
+/// ([`crate::ActivationFn`] has the formulas). At `L = 1` the recursion is the one-layer GP
+/// kernel of the paper's section 2 ([`crate::kernel_matrix`]).
 #[derive(Debug, Clone)]
 pub struct KernelRecursion {
     m: usize,

@@ -1,21 +1,3 @@
-//! Deep networks with several outputs (SPEC section 9): hidden widths `n_1, ..., n_L`, an
-//! activation, the input dimension `d = n_0`, the output dimension `d_out` and the priors
-//! `C_W = sigma_w^2`, `C_b = sigma_b^2`:
-//!
-//! ```text
-//! z¹ = b¹ + W¹ x,   zˡ⁺¹ = bˡ⁺¹ + Wˡ⁺¹ φ(zˡ),   f = zᴸ⁺¹ (d_out rows),
-//! Wˡ entries ~ N(0, C_W / n_(l-1)),   bˡ entries ~ N(0, C_b).
-//! ```
-//!
-//! At `L = 1`, `d_out = 1` this is the network of SPEC section 1 with `sigma_w² = C_W`,
-//! `sigma_b² = C_b` ([`DeepNetwork::from_network`]).
-//!
-//! The deep activations are their own enum, [`DeepActivation`], rather than two more variants
-//! of [`Activation`]: `Activation` is matched exhaustively by the paper's protocols (Table 5
-//! settings, figure colours, estimator choices), none of which is defined for tanh or linear
-//! nets, and every such match would have had to grow an arm that cannot be reached.
-//! [`DeepActivation::from`] maps the three paper activations onto it.
-
 use crate::error::{Result, TheoryError};
 use crate::network::{Activation, Network};
 
@@ -30,7 +12,7 @@ pub enum DeepActivation {
     Tanh,
     /// `φ(z) = z` (a deep linear network).
     Linear,
-    /// `φ(z; x) = exp(z - K¹(x, x))`, Gauss-net (SPEC section 1): defined for the first
+    /// `φ(z; x) = exp(z - K¹(x, x))`, Gauss-net (paper section 2): defined for the first
     /// layer only, so only at depth `L = 1`.
     Gauss,
 }
@@ -67,7 +49,8 @@ impl DeepActivation {
         }
     }
 
-    /// The deep defaults of SPEC section 9, `(C_W, C_b)`: relu `(2, 0)` (criticality), every
+    /// The deep defaults `(C_W, C_b)`: relu `(2, 0)` (criticality; Roberts, Yaida, Hanin, "The
+    /// Principles of Deep Learning Theory", 2022, ch. 5), every
     /// other activation `(1, 0)`.
     pub fn deep_priors(self) -> (f64, f64) {
         match self {
@@ -99,8 +82,26 @@ impl From<Activation> for DeepActivation {
     }
 }
 
-/// A validated deep network family (SPEC section 9). The widths are part of it: unlike the
+/// A validated deep network family: activation, hidden widths, `d`, `d_out`, `C_W`, `C_b`. The widths are part of it: unlike the
 /// one-layer kernel, the deep finite-width corrections depend on every width.
+///
+/// Deep networks with several outputs (beyond the paper, which has one hidden layer): hidden widths `n_1, ..., n_L`, an
+/// activation, the input dimension `d = n_0`, the output dimension `d_out` and the priors
+/// `C_W = sigma_w^2`, `C_b = sigma_b^2`:
+///
+/// ```text
+/// z¹ = b¹ + W¹ x,   zˡ⁺¹ = bˡ⁺¹ + Wˡ⁺¹ φ(zˡ),   f = zᴸ⁺¹ (d_out rows),
+/// Wˡ entries ~ N(0, C_W / n_(l-1)),   bˡ entries ~ N(0, C_b).
+/// ```
+///
+/// At `L = 1`, `d_out = 1` this is the paper's one-layer network (section 2) with `sigma_w² = C_W`,
+/// `sigma_b² = C_b` ([`DeepNetwork::from_network`]).
+///
+/// The deep activations are their own enum, [`DeepActivation`], rather than two more variants
+/// of [`Activation`]: `Activation` is matched exhaustively by the paper's protocols (Table 5
+/// settings, figure colours, estimator choices), none of which is defined for tanh or linear
+/// nets, and every such match would have had to grow an arm that cannot be reached.
+/// [`DeepActivation::from`] maps the three paper activations onto it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeepNetwork {
     activation: DeepActivation,
@@ -158,7 +159,7 @@ impl DeepNetwork {
         Self::new(activation, widths, c_w, c_b)
     }
 
-    /// The one-layer network of SPEC section 1 at width `width`: `C_W = sigma_w²`,
+    /// The paper's one-layer network (section 2) at width `width`: `C_W = sigma_w²`,
     /// `C_b = sigma_b²`, `d_out = 1`.
     pub fn from_network(net: &Network, width: usize) -> Result<Self> {
         Self::new(net.activation().into(), &[width], net.sigma_w() * net.sigma_w(), net.sigma_b() * net.sigma_b())?

@@ -1,92 +1,3 @@
-//! The leading-order four-point vertex of a deep network (SPEC section 9; Yaida 2019,
-//! "Non-Gaussian processes and neural networks at finite widths"; Roberts, Yaida, Hanin,
-//! "The Principles of Deep Learning Theory", 2022, ch. 4), and the exact one-input
-//! identities of relu and linear networks.
-//!
-//! ```
-//! use nnqft_theory::{DeepActivation, DeepNetwork, FourPointVertex, InputSet, exact_one_input_ratio};
-//! // relu at criticality (C_W = 2, C_b = 0), two hidden layers of 50, one input
-//! let net = DeepNetwork::with_deep_priors(DeepActivation::Relu, &[50, 50])?;
-//! let x = InputSet::new("one", &[vec![1.0]])?;
-//! let vertex = FourPointVertex::new(&net, &x)?;
-//! let r = vertex.leading_order_r()[0]; // 5/50 + 5/50
-//! assert!((r - 0.2).abs() < 1e-12);
-//! let exact = exact_one_input_ratio(&net).unwrap() - 1.0; // (1 + 5/50)² - 1
-//! assert!((exact - 0.21).abs() < 1e-12);
-//! // the same expectations at other widths and shallower depths
-//! let one_layer = vertex.at_widths(&[100])?;
-//! assert!((one_layer.leading_order_r()[0] - 0.05).abs() < 1e-12);
-//! # Ok::<(), nnqft_theory::TheoryError>(())
-//! ```
-//!
-//! # Derivation
-//!
-//! Write `Gˡ⁺¹(x, x') = C_b + (C_W / n_l) Σ_j φ(zˡ_j(x)) φ(zˡ_j(x'))`. Given every layer up to
-//! `l`, the pre-activations `zˡ⁺¹_i` (`i = 1..n_(l+1)`) are i.i.d. over `i`, Gaussian with
-//! covariance `Gˡ⁺¹` (a sum of Gaussian weights times fixed activations plus a Gaussian
-//! bias). Hence, for the points `a, b, c, d` and the output rows `i1..i4`, by Wick's theorem
-//! given the layers below,
-//!
-//! ```text
-//! E[z_i1,a z_i2,b z_i3,c z_i4,d] = E[δ_i1i2 δ_i3i4 G_ab G_cd + δ_i1i3 δ_i2i4 G_ac G_bd + δ_i1i4 δ_i2i3 G_ad G_bc],
-//! ```
-//!
-//! and subtracting the Wick sum of `E[G]` leaves the connected 4-pt function
-//! `Σ_3 δδ Cov(G_ab, G_cd)`. Define the vertex by `Cov(Gˡ_ab, Gˡ_cd) = Vˡ_(ab)(cd) / n_(l−1)`.
-//! `G¹ = K¹` is not random, so `V¹ = 0`. For layer `l + 1`,
-//!
-//! ```text
-//! Cov(Gˡ⁺¹_ab, Gˡ⁺¹_cd) = (C_W² / n_l²) Σ_(j,k) Cov(φ_ja φ_jb, φ_kc φ_kd).
-//! ```
-//!
-//! The `n_l` terms `j = k` give, at leading order (the law of `zˡ_j` is `N(0, Kˡ)` up to
-//! `O(1/n)`), `(C_W² / n_l) [⟨φ_a φ_b φ_c φ_d⟩ − ⟨φ_a φ_b⟩⟨φ_c φ_d⟩]_Kˡ`. For `j ≠ k` the two
-//! neurons are independent given `Gˡ`, so their covariance is that of the conditional means
-//! `⟨φ_a φ_b⟩_Gˡ` and `⟨φ_c φ_d⟩_Gˡ`; expanding them to first order in `Gˡ − Kˡ`,
-//!
-//! ```text
-//! Cov(⟨φ_a φ_b⟩_Gˡ, ⟨φ_c φ_d⟩_Gˡ) = Σ_(e≤f, g≤h) ∂⟨φ_a φ_b⟩/∂K_ef ∂⟨φ_c φ_d⟩/∂K_gh Vˡ_(ef)(gh) / n_(l−1) + O(1/n²),
-//! ```
-//!
-//! with `n_l (n_l − 1)` such terms. Collecting both at order `1/n_l`:
-//!
-//! ```text
-//! Vˡ⁺¹_(ab)(cd) = C_W² [⟨φ_a φ_b φ_c φ_d⟩ − ⟨φ_a φ_b⟩⟨φ_c φ_d⟩]_Kˡ
-//!               + (n_l / n_(l−1)) C_W² Σ_(e≤f, g≤h) Vˡ_(ef)(gh) ∂⟨φ_a φ_b⟩/∂Kˡ_ef ∂⟨φ_c φ_d⟩/∂Kˡ_gh,
-//! ```
-//!
-//! and the connected 4-pt function of the output `f = zᴸ⁺¹` is
-//!
-//! ```text
-//! E[f_i1,a f_i2,b f_i3,c f_i4,d]_conn = (1/n_L) [δ_i1i2 δ_i3i4 V_(ab)(cd) + δ_i1i3 δ_i2i4 V_(ac)(bd) + δ_i1i4 δ_i2i3 V_(ad)(bc)] + O(1/n²),
-//! ```
-//!
-//! `V = Vᴸ⁺¹`. Each `∂⟨φ_a φ_b⟩/∂K_ef` is nonzero only for `{e, f} ⊂ {a, b}`, so as a matrix over
-//! the `P = m(m+1)/2` pairs the recursion is `Vˡ⁺¹ = C_W² (Aˡ + (n_l/n_(l−1)) Dˡ Vˡ Dˡᵀ)` with a
-//! sparse `Dˡ` (3 entries per row). At `L = 1` it is `V² = C_W² [M4 − M2 M2]`, and the sum over
-//! the three pairings is `C_W² [3 M4(abcd) − Σ_3 M2 M2]`: exactly `N κ4` of SPEC section 4
-//! (checked on every multiset in the tests).
-//!
-//! # Exact one-input identities (relu, linear; `C_b = 0`; any widths)
-//!
-//! At one input `x`, given layer `l` the `zˡ_j` are i.i.d. `N(0, Gˡ)`, so with i.i.d. standard
-//! normals `ε_j`, `Gˡ⁺¹ = (C_W / n_l) Gˡ Σ_j φ(ε_j)²` for a positively homogeneous `φ` of
-//! degree 1. The factors `Y_l = Σ_(j≤n_l) φ(ε_j)²` of different layers are independent and
-//! `G¹ = C_W |x|²/d` is fixed, so `Gᴸ⁺¹ = G¹ ∏_l (C_W / n_l) Y_l`. The output is `N(0, Gᴸ⁺¹)`
-//! given the hidden layers: `E[f²] = E[G]`, `E[f⁴] = 3 E[G²]`, and
-//!
-//! ```text
-//! E[f⁴] / (3 E[f²]²) = ∏_l E[Y_l²] / E[Y_l]².
-//! ```
-//!
-//! linear, `φ(ε)² = ε²`: `Y ~ χ²_n`, `E[Y] = n`, `E[Y²] = n(n + 2)`: the ratio is `∏_l (1 + 2/n_l)`.
-//! relu, `φ(ε)² = ε² 1(ε > 0)`: `E[φ²] = 1/2`, `E[φ⁴] = 3/2`, so `E[Y] = n/2`,
-//! `E[Y²] = 3n/2 + n(n − 1)/4 = (n² + 5n)/4`: the ratio is `∏_l (1 + 5/n_l)`.
-//! Both are exact at every width. Their expansion, `Σ_l 2/n_l` and `Σ_l 5/n_l`, is the
-//! leading order `r = 3V / (3 n_L K²)`: for relu, `⟨φ⁴⟩ − ⟨φ²⟩² = 5K²/4`, `d⟨φ²⟩/dK = 1/2` and
-//! `Kˡ⁺¹ = C_W Kˡ / 2` turn the recursion into `Vˡ⁺¹ / (n_l (Kˡ⁺¹)²) = 5/n_l + Vˡ / (n_(l−1) (Kˡ)²)`
-//! (linear: `2/n_l`), which the tests check on the general code path.
-
 use crate::deep_kernel::KernelRecursion;
 use crate::deep_network::{DeepActivation, DeepNetwork};
 use crate::error::{Result, TheoryError};
@@ -107,6 +18,95 @@ struct LayerTerms {
 /// The leading-order four-point vertex `V = Vᴸ⁺¹` of a deep network on an input set, with the
 /// kernels it was built from. The expectations are computed once; [`Self::at_widths`] gives
 /// the vertex at other widths of the same depth without recomputing them.
+///
+/// The leading-order four-point vertex of a deep network (beyond the paper; Yaida 2019,
+/// "Non-Gaussian processes and neural networks at finite widths"; Roberts, Yaida, Hanin,
+/// "The Principles of Deep Learning Theory", 2022, ch. 4), and the exact one-input
+/// identities of relu and linear networks.
+///
+/// ```
+/// use nnqft_theory::{DeepActivation, DeepNetwork, FourPointVertex, InputSet, exact_one_input_ratio};
+/// // relu at criticality (C_W = 2, C_b = 0), two hidden layers of 50, one input
+/// let net = DeepNetwork::with_deep_priors(DeepActivation::Relu, &[50, 50])?;
+/// let x = InputSet::new("one", &[vec![1.0]])?;
+/// let vertex = FourPointVertex::new(&net, &x)?;
+/// let r = vertex.leading_order_r()[0]; // 5/50 + 5/50
+/// assert!((r - 0.2).abs() < 1e-12);
+/// let exact = exact_one_input_ratio(&net).unwrap() - 1.0; // (1 + 5/50)² - 1
+/// assert!((exact - 0.21).abs() < 1e-12);
+/// // the same expectations at other widths and shallower depths
+/// let one_layer = vertex.at_widths(&[100])?;
+/// assert!((one_layer.leading_order_r()[0] - 0.05).abs() < 1e-12);
+/// # Ok::<(), nnqft_theory::TheoryError>(())
+/// ```
+///
+/// # Derivation
+///
+/// Write `Gˡ⁺¹(x, x') = C_b + (C_W / n_l) Σ_j φ(zˡ_j(x)) φ(zˡ_j(x'))`. Given every layer up to
+/// `l`, the pre-activations `zˡ⁺¹_i` (`i = 1..n_(l+1)`) are i.i.d. over `i`, Gaussian with
+/// covariance `Gˡ⁺¹` (a sum of Gaussian weights times fixed activations plus a Gaussian
+/// bias). Hence, for the points `a, b, c, d` and the output rows `i1..i4`, by Wick's theorem
+/// given the layers below,
+///
+/// ```text
+/// E[z_i1,a z_i2,b z_i3,c z_i4,d] = E[δ_i1i2 δ_i3i4 G_ab G_cd + δ_i1i3 δ_i2i4 G_ac G_bd + δ_i1i4 δ_i2i3 G_ad G_bc],
+/// ```
+///
+/// and subtracting the Wick sum of `E[G]` leaves the connected 4-pt function
+/// `Σ_3 δδ Cov(G_ab, G_cd)`. Define the vertex by `Cov(Gˡ_ab, Gˡ_cd) = Vˡ_(ab)(cd) / n_(l−1)`.
+/// `G¹ = K¹` is not random, so `V¹ = 0`. For layer `l + 1`,
+///
+/// ```text
+/// Cov(Gˡ⁺¹_ab, Gˡ⁺¹_cd) = (C_W² / n_l²) Σ_(j,k) Cov(φ_ja φ_jb, φ_kc φ_kd).
+/// ```
+///
+/// The `n_l` terms `j = k` give, at leading order (the law of `zˡ_j` is `N(0, Kˡ)` up to
+/// `O(1/n)`), `(C_W² / n_l) [⟨φ_a φ_b φ_c φ_d⟩ − ⟨φ_a φ_b⟩⟨φ_c φ_d⟩]_Kˡ`. For `j ≠ k` the two
+/// neurons are independent given `Gˡ`, so their covariance is that of the conditional means
+/// `⟨φ_a φ_b⟩_Gˡ` and `⟨φ_c φ_d⟩_Gˡ`; expanding them to first order in `Gˡ − Kˡ`,
+///
+/// ```text
+/// Cov(⟨φ_a φ_b⟩_Gˡ, ⟨φ_c φ_d⟩_Gˡ) = Σ_(e≤f, g≤h) ∂⟨φ_a φ_b⟩/∂K_ef ∂⟨φ_c φ_d⟩/∂K_gh Vˡ_(ef)(gh) / n_(l−1) + O(1/n²),
+/// ```
+///
+/// with `n_l (n_l − 1)` such terms. Collecting both at order `1/n_l`:
+///
+/// ```text
+/// Vˡ⁺¹_(ab)(cd) = C_W² [⟨φ_a φ_b φ_c φ_d⟩ − ⟨φ_a φ_b⟩⟨φ_c φ_d⟩]_Kˡ
+///               + (n_l / n_(l−1)) C_W² Σ_(e≤f, g≤h) Vˡ_(ef)(gh) ∂⟨φ_a φ_b⟩/∂Kˡ_ef ∂⟨φ_c φ_d⟩/∂Kˡ_gh,
+/// ```
+///
+/// and the connected 4-pt function of the output `f = zᴸ⁺¹` is
+///
+/// ```text
+/// E[f_i1,a f_i2,b f_i3,c f_i4,d]_conn = (1/n_L) [δ_i1i2 δ_i3i4 V_(ab)(cd) + δ_i1i3 δ_i2i4 V_(ac)(bd) + δ_i1i4 δ_i2i3 V_(ad)(bc)] + O(1/n²),
+/// ```
+///
+/// `V = Vᴸ⁺¹`. Each `∂⟨φ_a φ_b⟩/∂K_ef` is nonzero only for `{e, f} ⊂ {a, b}`, so as a matrix over
+/// the `P = m(m+1)/2` pairs the recursion is `Vˡ⁺¹ = C_W² (Aˡ + (n_l/n_(l−1)) Dˡ Vˡ Dˡᵀ)` with a
+/// sparse `Dˡ` (3 entries per row). At `L = 1` it is `V² = C_W² [M4 − M2 M2]`, and the sum over
+/// the three pairings is `C_W² [3 M4(abcd) − Σ_3 M2 M2]`: exactly `N κ4` of the
+/// exact one-layer theory ([`crate::FiniteWidthTheory`]; checked on every multiset in the tests).
+///
+/// # Exact one-input identities (relu, linear; `C_b = 0`; any widths)
+///
+/// At one input `x`, given layer `l` the `zˡ_j` are i.i.d. `N(0, Gˡ)`, so with i.i.d. standard
+/// normals `ε_j`, `Gˡ⁺¹ = (C_W / n_l) Gˡ Σ_j φ(ε_j)²` for a positively homogeneous `φ` of
+/// degree 1. The factors `Y_l = Σ_(j≤n_l) φ(ε_j)²` of different layers are independent and
+/// `G¹ = C_W |x|²/d` is fixed, so `Gᴸ⁺¹ = G¹ ∏_l (C_W / n_l) Y_l`. The output is `N(0, Gᴸ⁺¹)`
+/// given the hidden layers: `E[f²] = E[G]`, `E[f⁴] = 3 E[G²]`, and
+///
+/// ```text
+/// E[f⁴] / (3 E[f²]²) = ∏_l E[Y_l²] / E[Y_l]².
+/// ```
+///
+/// linear, `φ(ε)² = ε²`: `Y ~ χ²_n`, `E[Y] = n`, `E[Y²] = n(n + 2)`: the ratio is `∏_l (1 + 2/n_l)`.
+/// relu, `φ(ε)² = ε² 1(ε > 0)`: `E[φ²] = 1/2`, `E[φ⁴] = 3/2`, so `E[Y] = n/2`,
+/// `E[Y²] = 3n/2 + n(n − 1)/4 = (n² + 5n)/4`: the ratio is `∏_l (1 + 5/n_l)`.
+/// Both are exact at every width. Their expansion, `Σ_l 2/n_l` and `Σ_l 5/n_l`, is the
+/// leading order `r = 3V / (3 n_L K²)`: for relu, `⟨φ⁴⟩ − ⟨φ²⟩² = 5K²/4`, `d⟨φ²⟩/dK = 1/2` and
+/// `Kˡ⁺¹ = C_W Kˡ / 2` turn the recursion into `Vˡ⁺¹ / (n_l (Kˡ⁺¹)²) = 5/n_l + Vˡ / (n_(l−1) (Kˡ)²)`
+/// (linear: `2/n_l`), which the tests check on the general code path.
 #[derive(Debug, Clone)]
 pub struct FourPointVertex {
     net: DeepNetwork,
@@ -283,7 +283,7 @@ impl FourPointVertex {
     }
 
     /// The leading-order normalised connected 4-pt function of one output on every multiset
-    /// of order 4 (SPEC section 9): `r = (V_(12)(34) + V_(13)(24) + V_(14)(23)) / (n_L Wick4(K))`.
+    /// of order 4, at leading order in `1/n`: `r = (V_(12)(34) + V_(13)(24) + V_(14)(23)) / (n_L Wick4(K))`.
     pub fn leading_order_r(&self) -> Vec<f64> {
         self.vertex_sums()
             .iter()

@@ -1,10 +1,3 @@
-//! Feynman-diagram coefficients derived by enumeration. A term of first-order perturbation
-//! theory contracts `n` external fields `f(x_1) ... f(x_n)` with the legs of the vertices
-//! (`f(y)^k` for a local vertex; `f(x)^2 f(y)^2` for the non-local quartic vertex). Every
-//! perfect matching of all fields is one Wick contraction; grouping them by topology gives
-//! the coefficients of SPEC section 5 (24, 360, 720, 5400 and the 8 of the non-local vertex)
-//! instead of hard-coding them.
-
 use crate::error::Result;
 use crate::wick::perfect_matchings;
 
@@ -53,8 +46,16 @@ pub fn contractions(n_external: usize, vertex_legs: &[usize]) -> Result<Vec<Cont
         .collect())
 }
 
-/// The diagram coefficients of SPEC section 5, each the number of Wick contractions with the
+/// The diagram coefficients of the paper's Feynman rules, each the number of Wick contractions with the
 /// stated topology.
+///
+/// Feynman-diagram coefficients derived by enumeration. A term of first-order perturbation
+/// theory contracts `n` external fields `f(x_1) ... f(x_n)` with the legs of the vertices
+/// (`f(y)^k` for a local vertex; `f(x)^2 f(y)^2` for the non-local quartic vertex). Every
+/// perfect matching of all fields is one Wick contraction; grouping them by topology gives
+/// the coefficients of the paper's Feynman rules (24 and 360 for the quartic vertex in `G4` and
+/// `G6`, 720 and 5400 for the sextic one, and the 8 of the non-local quartic vertex)
+/// instead of hard-coding them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VertexCoefficients {
     /// `f^4` vertex, 4 external points all on the vertex (24).

@@ -1,52 +1,56 @@
-//! Exact per-net variance of the three estimators of `G4(x, x, x, x)` at width `N`: the
-//! figure of merit of an estimator, and the check on a sampled variance when the activation
-//! is heavy-tailed.
-//!
-//! Given the hidden layer, `f(x) ~ N(0, C)` with `C = sigma_b^2 + (1/N) sum_j Y_j`,
-//! `Y_j = sigma_w^2 phi_j(x)^2` i.i.d. over neurons. Write `C = K + delta`, `K = sigma_b^2 + E[Y]`.
-//! With `kappa_r` the cumulants of `Y`, the central moments of `delta` (a mean of `N` i.i.d.
-//! terms) are
-//!
-//! $$\mu_2 = \kappa_2 / N,\quad \mu_3 = \kappa_3 / N^2,\quad \mu_4 = \kappa_4 / N^3 + 3 \kappa_2^2 / N^2,$$
-//!
-//! so `E[C^2] = K^2 + mu_2` and `E[C^4] = K^4 + 6 K^2 mu_2 + 4 K mu_3 + mu_4`. Per net:
-//!
-//! - raw, `f^4` with `E[f^4 | C] = 3 C^2`, `E[f^8 | C] = 105 C^4`: `Var = 105 E[C^4] - 9 E[C^2]^2`;
-//! - conditional, `3 C^2`: `Var = 9 (4 K^2 mu_2 + 4 K mu_3 + mu_4 - mu_2^2)`;
-//! - control variate, `3 C^2 - 6 K delta = 3 K^2 + 3 delta^2`: `Var = 9 (mu_4 - mu_2^2)`.
-//!
-//! The term `kappa_4 / N^3` needs `E[phi^8]`. For Gauss-net `phi` is log-normal,
-//! `E[phi^{2k}] = exp(2 k (k - 1) S)` with `S = S(x, x)`, so at `S ~ 1` it is `e^24 ~ 2.6e10`,
-//! carried by hidden biases near `8 sigma`: no feasible sample holds them, and a sampled
-//! variance misses that term.
-//!
-//! Gauss-net's bias-integrated estimator (the conditional one averaged over the hidden biases
-//! in closed form) is `B = 3 C-bar^2 + e V` with `C-bar = sigma_b^2 + a U`, `U = sum_j u_j`,
-//! `V = sum_j u_j^2`, `u_j = psi_j(x)^2 = exp(2 w_j . x - 2 S)`, `a = k_1 sigma_w^2 / N`,
-//! `e = 3 k_2 sigma_w^4 / N^2` (`k_r` the cumulants of `e^{2b}`). Only `w` is random: `u` is
-//! log-normal with `Var(log u) = s_u^2 = 4 sigma_w^2 |x|^2 / d`, `q = e^{s_u^2}`, and with
-//! `c_r` its cumulants (`c_2 = m^2 (q-1)`, `c_3 = m^3 (q-1)^2 (q+2)`,
-//! `c_4 = m^4 (q-1)^3 (q^3 + 3q^2 + 6q + 6)`, `m = E[u]`), `U` has mean `mu = N m` and
-//! cumulants `N c_r`. Writing `B - E[B] = A_1 dU + A_2 (U^2 - E[U^2]) + e dV` with
-//! `A_1 = 6 sigma_b^2 a`, `A_2 = 3 a^2`:
-//!
-//! $$\mathrm{Var}\,U^2 = 4\mu^2 \kappa_2^U + 4\mu\kappa_3^U + \kappa_4^U + 2(\kappa_2^U)^2,\quad
-//!   \mathrm{Cov}(U, U^2) = 2\mu\kappa_2^U + \kappa_3^U,$$
-//!
-//! and `Var V`, `Cov(U, V)`, `Cov(U^2, V)` from the log-normal moments likewise; every factor
-//! `q - 1` is formed with `expm1`, so the tiny variances of the paper's x-sets (`|x| ~ 0.01`)
-//! do not cancel.
-//!
-//! Moments of `Y`: Gauss-net closed form (above); ReLU `E[relu(z)^{2k}] = S^k (2k-1)!! / 2`;
-//! Erf by composite Gauss-Legendre quadrature of `erf(sqrt(S) u)^{2k}` against the normal
-//! density on `[-10, 10]`, at two resolutions (the difference is the reported accuracy).
-
 use crate::error::Result;
 use crate::input_set::InputSet;
 use crate::moments::{gauss_moment, normal_rule};
 use crate::network::{Activation, Network};
 
 /// Per-net variances of the estimators of `G4(x, x, x, x)` and their ingredients.
+///
+/// Exact per-net variance of the three estimators of `G4(x, x, x, x)` at width `N`: the
+/// figure of merit of an estimator, and the check on a sampled variance when the activation
+/// is heavy-tailed.
+///
+/// Given the hidden layer, `f(x) ~ N(0, C)` with `C = sigma_b^2 + (1/N) sum_j Y_j`,
+/// `Y_j = sigma_w^2 phi_j(x)^2` i.i.d. over neurons. Write `C = K + delta`, `K = sigma_b^2 + E[Y]`.
+/// With `kappa_r` the cumulants of `Y`, the central moments of `delta` (a mean of `N` i.i.d.
+/// terms) are
+///
+/// ```text
+/// μ2 = κ2 / N,    μ3 = κ3 / N²,    μ4 = κ4 / N³ + 3 κ2² / N²,
+/// ```
+///
+/// so `E[C^2] = K^2 + mu_2` and `E[C^4] = K^4 + 6 K^2 mu_2 + 4 K mu_3 + mu_4`. Per net:
+///
+/// - raw, `f^4` with `E[f^4 | C] = 3 C^2`, `E[f^8 | C] = 105 C^4`: `Var = 105 E[C^4] - 9 E[C^2]^2`;
+/// - conditional, `3 C^2`: `Var = 9 (4 K^2 mu_2 + 4 K mu_3 + mu_4 - mu_2^2)`;
+/// - control variate, `3 C^2 - 6 K delta = 3 K^2 + 3 delta^2`: `Var = 9 (mu_4 - mu_2^2)`.
+///
+/// The term `kappa_4 / N^3` needs `E[phi^8]`. For Gauss-net `phi` is log-normal,
+/// `E[phi^{2k}] = exp(2 k (k - 1) S)` with `S = S(x, x)`, so at `S ~ 1` it is `e^24 ~ 2.6e10`,
+/// carried by hidden biases near `8 sigma`: no feasible sample holds them, and a sampled
+/// variance misses that term.
+///
+/// Gauss-net's bias-integrated estimator (the conditional one averaged over the hidden biases
+/// in closed form) is `B = 3 C-bar^2 + e V` with `C-bar = sigma_b^2 + a U`, `U = sum_j u_j`,
+/// `V = sum_j u_j^2`, `u_j = psi_j(x)^2 = exp(2 w_j . x - 2 S)`, `a = k_1 sigma_w^2 / N`,
+/// `e = 3 k_2 sigma_w^4 / N^2` (`k_r` the cumulants of `e^{2b}`). Only `w` is random: `u` is
+/// log-normal with `Var(log u) = s_u^2 = 4 sigma_w^2 |x|^2 / d`, `q = e^{s_u^2}`, and with
+/// `c_r` its cumulants (`c_2 = m^2 (q-1)`, `c_3 = m^3 (q-1)^2 (q+2)`,
+/// `c_4 = m^4 (q-1)^3 (q^3 + 3q^2 + 6q + 6)`, `m = E[u]`), `U` has mean `mu = N m` and
+/// cumulants `N c_r`. Writing `B - E[B] = A_1 dU + A_2 (U^2 - E[U^2]) + e dV` with
+/// `A_1 = 6 sigma_b^2 a`, `A_2 = 3 a^2`:
+///
+/// ```text
+/// Var U²      = 4 μ² κ2(U) + 4 μ κ3(U) + κ4(U) + 2 κ2(U)²,
+/// Cov(U, U²) = 2 μ κ2(U) + κ3(U),
+/// ```
+///
+/// and `Var V`, `Cov(U, V)`, `Cov(U^2, V)` from the log-normal moments likewise; every factor
+/// `q - 1` is formed with `expm1`, so the tiny variances of the paper's x-sets (`|x| ~ 0.01`)
+/// do not cancel.
+///
+/// Moments of `Y`: Gauss-net closed form (above); ReLU `E[relu(z)^{2k}] = S^k (2k-1)!! / 2`;
+/// Erf by composite Gauss-Legendre quadrature of `erf(sqrt(S) u)^{2k}` against the normal
+/// density on `[-10, 10]`, at two resolutions (the difference is the reported accuracy).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DiagonalG4Variance {
     /// `K(x, x)`.

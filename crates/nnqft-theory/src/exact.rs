@@ -1,15 +1,3 @@
-//! Exact finite-width correlators (SPEC section 4). The `N` neurons are i.i.d., so the
-//! cumulants of `g = f - b1` are `N` times those of one term `v phi` with
-//! `v ~ N(0, sigma_w^2 / N)`; odd moments vanish and
-//!
-//! $$\kappa_2 = K,\qquad
-//!   \kappa_4 = \frac{\sigma_w^4}{N}\Big[3 M_4(1234) - \sum_{3} M_2 M_2\Big],\qquad
-//!   \kappa_6 = \frac{\sigma_w^6}{N^2}\Big[15 M_6 - 3\sum_{15} M_4 M_2 + 2 \sum_{15} M_2 M_2 M_2\Big],$$
-//!
-//! (the coefficients are `E[v^k]/s^k = (k-1)!!` and the partition weights
-//! `(-1)^{|pi|-1} (|pi|-1)!` of the moment-cumulant formula), so that
-//! `G4 = Wick4(K) + kappa4` and `G6 = Wick6(K) + sum_15 kappa4 K + kappa6`.
-
 use crate::error::{Result, at_least};
 use crate::input_set::InputSet;
 use crate::kernel::kernel_matrix;
@@ -21,6 +9,20 @@ use crate::wick::WickSums;
 
 /// Width-independent theory of one network on one input set; [`Self::at_width`] gives the
 /// exact correlators at any `N`.
+///
+/// Exact finite-width correlators (beyond the paper, which measures them). The `N` neurons
+/// are i.i.d., so the cumulants of `g = f - b1` are `N` times those of one term `v phi` with
+/// `v ~ N(0, sigma_w^2 / N)`; odd moments vanish and
+///
+/// ```text
+/// κ2 = K,
+/// κ4 = (σ_w⁴ / N)  [3 M4(1234) − Σ_3 M2 M2],
+/// κ6 = (σ_w⁶ / N²) [15 M6 − 3 Σ_15 M4 M2 + 2 Σ_15 M2 M2 M2],
+/// ```
+///
+/// (the coefficients are `E[v^k]/s^k = (k-1)!!` and the partition weights
+/// `(-1)^{|pi|-1} (|pi|-1)!` of the moment-cumulant formula), so that
+/// `G4 = Wick4(K) + kappa4` and `G6 = Wick6(K) + sum_15 kappa4 K + kappa6`.
 #[derive(Debug, Clone)]
 pub struct FiniteWidthTheory {
     /// Multisets of order 2, 4, 6.
@@ -56,6 +58,11 @@ pub struct ExactCorrelators {
 
 impl FiniteWidthTheory {
     /// Computes the kernel, the Wick sums and the single-neuron moments.
+    ///
+    /// Where exact theory is out of reach the error is [`crate::TheoryError::Unsupported`] (at once,
+    /// naming the field and its allowed range): Erf-nets beyond `d_in = 3` (`d_in = 4` with
+    /// `sigma_b = 0`), whose moment quadrature would run for hours, and ReLU-nets at
+    /// `d_in = 3` with `sigma_b > 0`. Every other error is an invalid input.
     pub fn new(net: &Network, inputs: &InputSet) -> Result<Self> {
         let kernel = kernel_matrix(net, inputs)?;
         let moments = NeuronMoments::compute(net, inputs)?;

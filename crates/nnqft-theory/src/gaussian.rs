@@ -1,50 +1,3 @@
-//! Gaussian expectations of products of activations, the building blocks of the deep kernel
-//! and vertex recursions (SPEC section 9): for a covariance `K` over the points `a, b, ...`,
-//!
-//! ```text
-//! ⟨φ_a φ_b⟩_K,   ∂⟨φ_a φ_b⟩_K / ∂K_ef,   ⟨φ_a φ_b φ_c φ_d⟩_K,   (z_a) ~ N(0, K).
-//! ```
-//!
-//! **Closed forms.**
-//! - linear: `⟨z_a z_b⟩ = K_ab`; the 4-point function is Isserlis' `K_ab K_cd + K_ac K_bd + K_ad K_bc`.
-//! - relu (arc-cosine, Cho and Saul 2009): `⟨φ_a φ_b⟩ = √(K_aa K_bb) (sin θ + (π − θ) cos θ) / 2π`,
-//!   `cos θ = K_ab / √(K_aa K_bb)`.
-//! - erf: `⟨φ_a φ_b⟩ = (2/π) asin(2 K_ab / √((1 + 2 K_aa)(1 + 2 K_bb)))`.
-//! - Gauss-net (first layer only, `φ(z; x_a) = exp(z − K_aa)`, log-normal):
-//!   `⟨∏_a φ_a^(q_a)⟩ = exp(½ Σ_ab q_a q_b K_ab − Σ_a q_a K_aa)`.
-//!
-//! **Derivatives** with respect to the entries of `K`, each unordered pair `{e, f}` counted
-//! once, follow from Price's theorem (Price 1958): for `a ≠ b`,
-//! `∂⟨g(z_a) h(z_b)⟩/∂K_ab = ⟨g'(z_a) h'(z_b)⟩` and `∂⟨g(z_a) h(z_b)⟩/∂K_aa = ½ ⟨g''(z_a) h(z_b)⟩`;
-//! for one point `d⟨g(z)⟩/dK = ½ ⟨g''(z)⟩`. Closed forms:
-//! - linear: `∂/∂K_ab = 1`, the diagonal ones 0 (one point: `d K_aa / d K_aa = 1`).
-//! - relu: `∂/∂K_ab = (π − θ)/2π`, `∂/∂K_aa = √K_bb sin θ / (4π √K_aa)` (since `φ'' = δ`),
-//!   one point `d(K/2)/dK = ½`.
-//! - erf: with `s = 2K_ab/√(AB)`, `A = 1 + 2K_aa`, `B = 1 + 2K_bb`:
-//!   `∂/∂K_ab = 4 / (π √(AB) √(1 − s²))`, `∂/∂K_aa = −2 s / (π A √(1 − s²))`; one point
-//!   (`s = 2K/(1+2K)`): `4 / (π (1+2K)² √(1 − s²))`.
-//! - tanh: Price's theorem with `φ' = 1 − tanh²`, `φ'' = −2 tanh (1 − tanh²)`, each
-//!   expectation by quadrature.
-//! - an activation given only as a function: central differences of the quadrature in the
-//!   kernel entry (the nodes are fixed, so the quadrature is a smooth function of `K`).
-//!
-//! **Quadrature.** With the (semi-definite) Cholesky factor `K = L Lᵀ` of the distinct points,
-//! `z_j = Σ_(i<j) L_ji u_i + L_jj u_j`, `u ~ N(0, I)`. The expectation is a nested integral,
-//! one standard normal variable per level, each by composite Gauss-Legendre on `[−T, T]`
-//! against the normal density. A level whose residual variance `L_jj²` vanishes is not
-//! integrated (`z_j` is fixed by the outer variables). At level `j` the only kink of the
-//! integrand in `u_j` (relu: `z_j = 0`) sits at `u_j = −μ_j / L_jj` and is made a break point
-//! of the rule: the integral over the inner levels is a smooth function of `u_j`, so every
-//! piece converges exponentially, not at the algebraic rate of a rule across the kink. The
-//! innermost level is done in closed form where one exists:
-//! `E[relu(μ + σε)^q] = σ^q I_q(μ/σ)` with `I_0 = Φ(t)`, `I_1 = t Φ(t) + ϕ(t)`,
-//! `I_q = t I_(q−1) + (q−1) I_(q−2)` (integration by parts); `E[(μ + σε)^q]` by the binomial
-//! theorem with the normal moments `(k−1)!!`; `E[erf(μ + σε)] = erf(μ / √(1 + 2σ²))`.
-//! Under two or more integrated levels, an innermost level that is itself a quadrature is
-//! tabulated once as a function of its mean `μ` (its `σ` is fixed) and interpolated (cubic
-//! Lagrange, spacing 0.01): that cuts tanh's vertex at `L = 8` on six points from ~18 s to ~8 s.
-//! Every quadrature is evaluated at two resolutions; the difference is its error estimate.
-
 use crate::deep_network::DeepActivation;
 use gauss_quad::GaussLegendre;
 use std::f64::consts::PI;
@@ -66,6 +19,53 @@ impl Estimate {
 /// An activation given as a function, for the kernel and vertex recursions by quadrature
 /// (`KernelRecursion::with_function`, `FourPointVertex::with_function`). If it has a kink
 /// (a jump of the derivative), say where: the quadrature then breaks its rule there.
+///
+/// Gaussian expectations of products of activations, the building blocks of the deep kernel
+/// and vertex recursions of deep networks: for a covariance `K` over the points `a, b, ...`,
+///
+/// ```text
+/// ⟨φ_a φ_b⟩_K,   ∂⟨φ_a φ_b⟩_K / ∂K_ef,   ⟨φ_a φ_b φ_c φ_d⟩_K,   (z_a) ~ N(0, K).
+/// ```
+///
+/// **Closed forms.**
+/// - linear: `⟨z_a z_b⟩ = K_ab`; the 4-point function is Isserlis' `K_ab K_cd + K_ac K_bd + K_ad K_bc`.
+/// - relu (arc-cosine, Cho and Saul 2009): `⟨φ_a φ_b⟩ = √(K_aa K_bb) (sin θ + (π − θ) cos θ) / 2π`,
+///   `cos θ = K_ab / √(K_aa K_bb)`.
+/// - erf: `⟨φ_a φ_b⟩ = (2/π) asin(2 K_ab / √((1 + 2 K_aa)(1 + 2 K_bb)))`.
+/// - Gauss-net (first layer only, `φ(z; x_a) = exp(z − K_aa)`, log-normal):
+///   `⟨∏_a φ_a^(q_a)⟩ = exp(½ Σ_ab q_a q_b K_ab − Σ_a q_a K_aa)`.
+///
+/// **Derivatives** with respect to the entries of `K`, each unordered pair `{e, f}` counted
+/// once, follow from Price's theorem (Price 1958): for `a ≠ b`,
+/// `∂⟨g(z_a) h(z_b)⟩/∂K_ab = ⟨g'(z_a) h'(z_b)⟩` and `∂⟨g(z_a) h(z_b)⟩/∂K_aa = ½ ⟨g''(z_a) h(z_b)⟩`;
+/// for one point `d⟨g(z)⟩/dK = ½ ⟨g''(z)⟩`. Closed forms:
+/// - linear: `∂/∂K_ab = 1`, the diagonal ones 0 (one point: `d K_aa / d K_aa = 1`).
+/// - relu: `∂/∂K_ab = (π − θ)/2π`, `∂/∂K_aa = √K_bb sin θ / (4π √K_aa)` (since `φ'' = δ`),
+///   one point `d(K/2)/dK = ½`.
+/// - erf: with `s = 2K_ab/√(AB)`, `A = 1 + 2K_aa`, `B = 1 + 2K_bb`:
+///   `∂/∂K_ab = 4 / (π √(AB) √(1 − s²))`, `∂/∂K_aa = −2 s / (π A √(1 − s²))`; one point
+///   (`s = 2K/(1+2K)`): `4 / (π (1+2K)² √(1 − s²))`.
+/// - tanh: Price's theorem with `φ' = 1 − tanh²`, `φ'' = −2 tanh (1 − tanh²)`, each
+///   expectation by quadrature.
+/// - an activation given only as a function: central differences of the quadrature in the
+///   kernel entry (the nodes are fixed, so the quadrature is a smooth function of `K`).
+///
+/// **Quadrature.** With the (semi-definite) Cholesky factor `K = L Lᵀ` of the distinct points,
+/// `z_j = Σ_(i<j) L_ji u_i + L_jj u_j`, `u ~ N(0, I)`. The expectation is a nested integral,
+/// one standard normal variable per level, each by composite Gauss-Legendre on `[−T, T]`
+/// against the normal density. A level whose residual variance `L_jj²` vanishes is not
+/// integrated (`z_j` is fixed by the outer variables). At level `j` the only kink of the
+/// integrand in `u_j` (relu: `z_j = 0`) sits at `u_j = −μ_j / L_jj` and is made a break point
+/// of the rule: the integral over the inner levels is a smooth function of `u_j`, so every
+/// piece converges exponentially, not at the algebraic rate of a rule across the kink. The
+/// innermost level is done in closed form where one exists:
+/// `E[relu(μ + σε)^q] = σ^q I_q(μ/σ)` with `I_0 = Φ(t)`, `I_1 = t Φ(t) + ϕ(t)`,
+/// `I_q = t I_(q−1) + (q−1) I_(q−2)` (integration by parts); `E[(μ + σε)^q]` by the binomial
+/// theorem with the normal moments `(k−1)!!`; `E[erf(μ + σε)] = erf(μ / √(1 + 2σ²))`.
+/// Under two or more integrated levels, an innermost level that is itself a quadrature is
+/// tabulated once as a function of its mean `μ` (its `σ` is fixed) and interpolated (cubic
+/// Lagrange, spacing 0.01): that cuts tanh's vertex at `L = 8` on six points from ~18 s to ~8 s.
+/// Every quadrature is evaluated at two resolutions; the difference is its error estimate.
 #[derive(Clone, Copy)]
 pub struct ActivationFn<'a> {
     phi: &'a (dyn Fn(f64) -> f64 + Sync),

@@ -1,7 +1,3 @@
-//! Input sets: named, validated point sets in `d` dimensions. The paper's sets (SPEC
-//! section 6) live as text files under this crate's `data/x-sets/` (linked from the workspace's `datasets/`) and are compiled in from there,
-//! so the files are the single source of truth.
-
 use crate::error::{Result, TheoryError};
 use crate::network::Activation;
 
@@ -25,6 +21,10 @@ const PAPER_SETS: [(&str, &str); 11] = [
 pub const TABLE5_TRAIN_FACTOR: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
 /// A non-empty set of `m` points in `d` dimensions, all finite.
+///
+/// Input sets: named, validated point sets in `d` dimensions. The paper's sets (its
+/// section 2 and Table 5) live as text files under this crate's `data/x-sets/` (linked from the workspace's `datasets/`) and are compiled in from there,
+/// so the files are the single source of truth.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputSet {
     name: String,

@@ -1,7 +1,3 @@
-//! Gaussian-process kernels, the `N -> infinity` two-point functions (SPEC section 2):
-//! `K(x, x') = sigma_b^2 + sigma_w^2 E[phi(x) phi(x')]` and the propagator of the
-//! non-Gaussian part, `K_g = K - sigma_b^2`.
-
 use crate::error::Result;
 use crate::input_set::InputSet;
 use crate::network::{Activation, Network};
@@ -40,6 +36,10 @@ pub fn kernel_g(net: &Network, x: &[f64], y: &[f64]) -> f64 {
 }
 
 /// `K(x, y) = sigma_b^2 + K_g(x, y)`: the GP kernel of the full output `f = b1 + g`.
+///
+/// Gaussian-process kernels, the `N -> infinity` two-point functions (paper section 2):
+/// `K(x, x') = sigma_b^2 + sigma_w^2 E[phi(x) phi(x')]` and the propagator of the
+/// non-Gaussian part, `K_g = K - sigma_b^2`.
 pub fn kernel(net: &Network, x: &[f64], y: &[f64]) -> f64 {
     net.sigma_b() * net.sigma_b() + kernel_g(net, x, y)
 }

@@ -1,66 +1,77 @@
 //! # nnqft-theory
 //!
-//! The theory every measurement in nnqft is judged against (SPEC sections 1-5). Depends on
-//! no other workspace crate.
+//! The theory every measurement in nnqft is judged against: the networks and Gaussian-process
+//! kernels of Halverson, Maiti, Stoner, *Neural Networks and Quantum Field Theory*
+//! (arXiv:2008.08601, section 2), the vertex integrals of its effective field theory, and the
+//! exact finite-width correlators that the paper only measures. Depends on no other
+//! workspace crate.
 //!
-//! - [`network`] -- the network family (activation, `d`, `sigma_w`, `sigma_b`), validated.
-//! - [`deep_network`] -- deep networks (SPEC section 9): widths `n_1..n_L`, erf, relu, tanh,
-//!   linear (Gauss-net at `L = 1`), `d_out` outputs, `C_W`, `C_b`, validated.
-//! - [`input_set`]: named point sets; the paper's sets from `data/x-sets/`.
-//! - [`multiset`] -- symmetric-tensor indexing (position <-> multiset, multiplicities) and batched
-//!   products over the multisets of the even orders (AVX2 + FMA where the CPU has them).
+//! - [`Network`], [`Activation`] -- the one-layer network family (activation, `d`, `sigma_w`,
+//!   `sigma_b`), validated; [`DeepNetwork`], [`DeepActivation`] -- deep networks (beyond the
+//!   paper): widths `n_1..n_L`, erf, relu, tanh, linear (Gauss-net at `L = 1`), `d_out`
+//!   outputs, `C_W`, `C_b`, validated.
+//! - [`InputSet`]: named point sets; the paper's sets from `data/x-sets/`.
+//! - [`Multisets`], [`ProductTable`] -- symmetric-tensor indexing (position <-> multiset,
+//!   multiplicities) and batched products over the multisets of the even orders (AVX2 + FMA
+//!   where the CPU has them).
 //! - [`simd`] -- run-time choice of an AVX2 + FMA build for hot loops (same bits either way).
-//! - [`erf`] -- the error function: series and interval Taylor tables, within an ulp.
-//! - [`exp`] -- the exponential in a form whose loops over lanes vectorise, within two ulps.
-//! - [`kernel`](mod@kernel) -- GP kernels `K` and `K_g` for Erf, ReLU and Gauss-net at any `d`.
-//! - [`wick`] -- perfect matchings and GP correlators (Wick sums).
-//! - [`diagram`] -- Wick contractions with vertices, deriving the diagram coefficients.
-//! - [`split`] -- the 15 `{4|2}` splits of six points.
-//! - [`moments`] -- single-neuron moments `M_k` (closed form or quadrature, with accuracy).
-//! - [`estimator_variance`] -- exact per-net variance of the raw, conditional and control-variate
-//!   estimators of `G4(x, x, x, x)` at width `N` (the check on sampled variances).
-//! - [`exact`] -- exact finite-width correlators `G4`, `G6`, `kappa4 ~ 1/N`, `kappa6 ~ 1/N^2`.
-//! - [`gaussian`] -- Gaussian expectations of activations and their kernel derivatives
+//! - [`erf`](mod@erf) -- the error function: series and interval Taylor tables, within an ulp.
+//! - [`exp`](mod@exp) -- the exponential in a form whose loops over lanes vectorise, within two ulps.
+//! - [`kernel()`], [`kernel_g`], [`kernel_matrix`] -- GP kernels `K` and `K_g` for Erf, ReLU and
+//!   Gauss-net at any `d`.
+//! - [`WickSums`], [`perfect_matchings`] -- perfect matchings and GP correlators (Wick sums).
+//! - [`VertexCoefficients`], [`contractions`] -- Wick contractions with vertices, deriving the
+//!   diagram coefficients.
+//! - [`SplitTable`] -- the 15 `{4|2}` splits of six points.
+//! - [`NeuronMoments`] -- single-neuron moments `M_k` (closed form or quadrature, with accuracy).
+//! - [`DiagonalG4Variance`] -- exact per-net variance of the raw, conditional and
+//!   control-variate estimators of `G4(x, x, x, x)` at width `N` (the check on sampled
+//!   variances).
+//! - [`FiniteWidthTheory`], [`ExactCorrelators`] -- exact finite-width correlators `G4`, `G6`,
+//!   `kappa4 ~ 1/N`, `kappa6 ~ 1/N^2`.
+//! - [`ActivationFn`] -- Gaussian expectations of activations and their kernel derivatives
 //!   (closed forms, Price's theorem, nested quadrature with error estimates).
-//! - [`deep_kernel`] -- the infinite-width kernel recursion `K¹ ... Kᴸ⁺¹` of a deep network.
-//! - [`deep_vertex`] -- the leading-order four-point vertex recursion (derived in its docs),
-//!   output-indexed `G4`, and the exact one-input identities of relu and linear nets.
-//! - [`vertex`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic terms with a cutoff.
+//! - [`KernelRecursion`] -- the infinite-width kernel recursion `K¹ ... Kᴸ⁺¹` of a deep network.
+//! - [`FourPointVertex`] -- the leading-order four-point vertex recursion (derived in its
+//!   docs), output-indexed `G4`, and [`exact_one_input_ratio`], the exact one-input identities
+//!   of relu and linear nets.
+//! - [`VertexIntegrals`], [`Cutoff`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic
+//!   terms with a cutoff.
 
 mod error;
 
-pub mod deep_kernel;
-pub mod deep_network;
-pub mod deep_vertex;
-pub mod diagram;
+mod deep_kernel;
+mod deep_network;
+mod deep_vertex;
+mod diagram;
 pub mod erf;
-pub mod estimator_variance;
-pub mod exact;
+mod estimator_variance;
+mod exact;
 pub mod exp;
-pub mod gaussian;
-pub mod input_set;
-pub mod kernel;
-pub mod moments;
-pub mod multiset;
-pub mod network;
+mod gaussian;
+mod input_set;
+mod kernel;
+mod moments;
+mod multiset;
+mod network;
 pub mod simd;
-pub mod split;
-pub mod vertex;
-pub mod wick;
+mod split;
+mod vertex;
+mod wick;
 
 pub use deep_kernel::KernelRecursion;
 pub use deep_network::{DeepActivation, DeepNetwork};
 pub use deep_vertex::{FourPointVertex, exact_one_input_ratio};
-pub use diagram::VertexCoefficients;
+pub use diagram::{Contraction, VertexCoefficients, contractions};
 pub use error::{Result, TheoryError};
-pub use estimator_variance::DiagonalG4Variance;
+pub use estimator_variance::{DiagonalG4Variance, exp_bias_cumulants};
 pub use exact::{ExactCorrelators, FiniteWidthTheory};
 pub use gaussian::ActivationFn;
-pub use input_set::InputSet;
+pub use input_set::{InputSet, TABLE5_TRAIN_FACTOR};
 pub use kernel::{kernel, kernel_g, kernel_matrix};
 pub use moments::NeuronMoments;
 pub use multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 pub use network::{Activation, Network};
-pub use split::SplitTable;
+pub use split::{SPLITS, SplitTable};
 pub use vertex::{Cutoff, Lambda, VertexIntegrals, VertexTable};
 pub use wick::{WickSums, perfect_matchings};

@@ -1,30 +1,3 @@
-//! Single-neuron moments `M_k(x_1, ..., x_k) = E[phi(x_1) ... phi(x_k)]` over the hidden
-//! parameters `(w, b)` of one neuron, for every multiset of order 2, 4 and 6 of an input
-//! set (SPEC section 4).
-//!
-//! Write the pre-activations as `z_a = u . y_a` with `u ~ N(0, I_D)` and the lifted inputs
-//! `y_a = (sigma_w x_a / sqrt(d), sigma_b)` (`D = d + 1`; the last coordinate is dropped when
-//! `sigma_b = 0`, `D = d`). Then:
-//!
-//! - **Gauss-net**, closed form (log-normal):
-//!   `M_k = exp( sigma_w^2 |sum_a x_a|^2 / (2d) + k^2 sigma_b^2 / 2 - sum_a S(x_a, x_a) )`.
-//! - **Erf-net**: tensor composite Gauss-Legendre quadrature against the normal density on
-//!   `[-T, T]^D` (nodes from the `gauss-quad` crate). The integrand is entire, so each piece
-//!   converges exponentially; Gauss-Hermite does not serve here: erf grows like `exp(z^2)`
-//!   off the real axis and 96 Hermite nodes leave `M6` at only ~1e-7. Reached accuracy
-//!   (coarse vs fine rule): ~1e-13 at `D = 2`, ~1e-9 at `D = 3`, ~2e-8 at `D = 4` (about 20 s).
-//! - **ReLU-net**: positive homogeneity. With `u = r theta`, `r ~ chi_D`, `theta` uniform on
-//!   the sphere, `M_k = E[r^k] E_theta[prod_a relu(theta . y_a)]`,
-//!   `E[r^k] = 2^{k/2} Gamma((D+k)/2) / Gamma(D/2)`. The angular integrand is smooth between
-//!   the great circles `theta . y_a = 0`, so the sphere is cut along them and each piece gets
-//!   Gauss-Legendre nodes: `D = 1` is two points, `D = 2` arcs of the circle, `D = 3` an
-//!   azimuthal outer rule (cut where two circles cross) times a polar inner rule (cut where
-//!   each circle passes). Convergence is then exponential, not the slow algebraic rate of
-//!   Gauss-Hermite across the kinks. `D = 4` (ReLU, `d = 3`, `sigma_b > 0`) is not supported.
-//!
-//! Every quadrature is evaluated at two resolutions; the reported accuracy is the largest
-//! difference between them relative to the largest moment of the same order.
-
 use crate::error::{Result, TheoryError};
 use crate::input_set::InputSet;
 use crate::multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
@@ -37,6 +10,33 @@ use std::num::NonZeroUsize;
 pub const ORDERS: [usize; 3] = [2, 4, 6];
 
 /// `M_2`, `M_4`, `M_6` over every multiset of an input set, with the accuracy reached.
+///
+/// Single-neuron moments `M_k(x_1, ..., x_k) = E[phi(x_1) ... phi(x_k)]` over the hidden
+/// parameters `(w, b)` of one neuron, for every multiset of order 2, 4 and 6 of an input
+/// set: the ingredients of the exact finite-width correlators ([`crate::FiniteWidthTheory`]).
+///
+/// Write the pre-activations as `z_a = u . y_a` with `u ~ N(0, I_D)` and the lifted inputs
+/// `y_a = (sigma_w x_a / sqrt(d), sigma_b)` (`D = d + 1`; the last coordinate is dropped when
+/// `sigma_b = 0`, `D = d`). Then:
+///
+/// - **Gauss-net**, closed form (log-normal):
+///   `M_k = exp( sigma_w^2 |sum_a x_a|^2 / (2d) + k^2 sigma_b^2 / 2 - sum_a S(x_a, x_a) )`.
+/// - **Erf-net**: tensor composite Gauss-Legendre quadrature against the normal density on
+///   `[-T, T]^D` (nodes from the `gauss-quad` crate). The integrand is entire, so each piece
+///   converges exponentially; Gauss-Hermite does not serve here: erf grows like `exp(z^2)`
+///   off the real axis and 96 Hermite nodes leave `M6` at only ~1e-7. Reached accuracy
+///   (coarse vs fine rule): ~1e-13 at `D = 2`, ~1e-9 at `D = 3`, ~2e-8 at `D = 4` (about 20 s).
+/// - **ReLU-net**: positive homogeneity. With `u = r theta`, `r ~ chi_D`, `theta` uniform on
+///   the sphere, `M_k = E[r^k] E_theta[prod_a relu(theta . y_a)]`,
+///   `E[r^k] = 2^{k/2} Gamma((D+k)/2) / Gamma(D/2)`. The angular integrand is smooth between
+///   the great circles `theta . y_a = 0`, so the sphere is cut along them and each piece gets
+///   Gauss-Legendre nodes: `D = 1` is two points, `D = 2` arcs of the circle, `D = 3` an
+///   azimuthal outer rule (cut where two circles cross) times a polar inner rule (cut where
+///   each circle passes). Convergence is then exponential, not the slow algebraic rate of
+///   Gauss-Hermite across the kinks. `D = 4` (ReLU, `d = 3`, `sigma_b > 0`) is not supported.
+///
+/// Every quadrature is evaluated at two resolutions; the reported accuracy is the largest
+/// difference between them relative to the largest moment of the same order.
 #[derive(Debug, Clone)]
 pub struct NeuronMoments {
     /// Multisets of order 2, 4, 6 (in that order).
@@ -51,6 +51,8 @@ pub struct NeuronMoments {
 
 impl NeuronMoments {
     /// Computes the moments for `net` on `inputs` (`d_in` of both must agree).
+    /// [`TheoryError::Unsupported`] where the quadrature is out of reach (see
+    /// [`crate::FiniteWidthTheory::new`]).
     pub fn compute(net: &Network, inputs: &InputSet) -> Result<Self> {
         inputs.check_dimension(net.d_in())?;
         let m = inputs.len();
@@ -64,6 +66,7 @@ impl NeuronMoments {
                 method: "closed form (log-normal)",
             });
         }
+        check_erf_quadrature_in_reach(net)?;
         let coarse = integrate(net, inputs, &multisets, 0)?;
         let fine = integrate(net, inputs, &multisets, 1)?;
         let relative_accuracy = [0, 1, 2].map(|o| {
@@ -154,6 +157,31 @@ impl NodeAccumulator {
             .map(|(sum, factor)| sum.iter().map(|p| parts_total(p) * factor).collect());
         [0, 1, 2].map(|_| it.next().unwrap_or_default())
     }
+}
+
+/// Largest dimension `D` of the Erf-net moment quadrature (`D = d_in + 1`, or `d_in` when
+/// `sigma_b = 0`): the tensor rule takes about 20 s at `D = 4` and grows by two orders of
+/// magnitude per dimension beyond.
+pub(crate) const MAX_ERF_QUADRATURE_DIMENSION: usize = 4;
+
+/// Refuses, at once, an Erf-net whose moment quadrature would run for hours:
+/// [`TheoryError::Unsupported`] naming `d_in` and its allowed range.
+fn check_erf_quadrature_in_reach(net: &Network) -> Result<()> {
+    let with_bias = net.sigma_b() > 0.0;
+    let dim = net.d_in() + usize::from(with_bias);
+    if net.activation() == Activation::Erf && dim > MAX_ERF_QUADRATURE_DIMENSION {
+        let sigma_b = if with_bias { "sigma_b > 0" } else { "sigma_b = 0" };
+        return Err(TheoryError::Unsupported(format!(
+            "exact erf theory at d_in = {} with {sigma_b}: allowed range is d_in = 1 to {} (1 to {} with \
+             sigma_b = 0); its moments are a quadrature in d_in + 1 dimensions (d_in with sigma_b = 0), \
+             about 20 s at {} and hours beyond",
+            net.d_in(),
+            MAX_ERF_QUADRATURE_DIMENSION - 1,
+            MAX_ERF_QUADRATURE_DIMENSION,
+            MAX_ERF_QUADRATURE_DIMENSION,
+        )));
+    }
+    Ok(())
 }
 
 /// The lifted inputs `y_a` (see the module docs) and their dimension `D`.

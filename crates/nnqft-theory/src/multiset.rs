@@ -1,11 +1,11 @@
-//! Symmetric-tensor indexing. A symmetric correlator `G(n)(x_i1, ..., x_in)` over `m`
-//! points is stored once per multiset of indices: `C(m+n-1, n)` values in lexicographic
-//! order of the sorted index tuple (`0,0,0,0`, `0,0,0,1`, ...).
-
 use crate::error::{Result, at_least};
 use crate::simd::with_simd;
 
 /// The multisets of order `n` over `m` points, in lexicographic order.
+///
+/// Symmetric-tensor indexing. A symmetric correlator `G(n)(x_i1, ..., x_in)` over `m`
+/// points is stored once per multiset of indices: `C(m+n-1, n)` values in lexicographic
+/// order of the sorted index tuple (`0,0,0,0`, `0,0,0,1`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Multisets {
     m: usize,

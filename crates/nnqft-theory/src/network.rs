@@ -1,6 +1,3 @@
-//! The network description shared by every crate: activation, input dimension and the
-//! two prior widths `sigma_w`, `sigma_b` (SPEC section 1).
-
 use crate::error::{Result, TheoryError, at_least, non_negative};
 
 /// The activation of the hidden layer.
@@ -70,6 +67,11 @@ impl std::fmt::Display for Activation {
 ///
 /// The width `N` is not part of the family: the GP kernel does not depend on it, and the
 /// finite-width corrections take it as an argument.
+///
+/// The network description shared by every crate: activation, input dimension and the
+/// two prior widths `sigma_w`, `sigma_b` (paper section 2):
+/// `f(x) = b1 + Σ_j v_j φ(w_j · x + b_j; x)`, `w_j ~ N(0, sigma_w² / d)` per component,
+/// `b_j, b1 ~ N(0, sigma_b²)`, `v_j ~ N(0, sigma_w² / N)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Network {
     activation: Activation,
@@ -115,7 +117,7 @@ impl Network {
     }
 
     /// Pre-activation covariance `S(x, x') = sigma_b^2 + sigma_w^2 (x . x') / d`
-    /// of `z = w . x + b` (SPEC section 2).
+    /// of `z = w . x + b` (paper section 2).
     pub fn preactivation_cov(&self, x: &[f64], y: &[f64]) -> f64 {
         let dot: f64 = x.iter().zip(y).map(|(a, b)| a * b).sum();
         self.sigma_b * self.sigma_b + self.sigma_w * self.sigma_w * dot / self.d_in as f64

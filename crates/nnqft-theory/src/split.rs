@@ -1,11 +1,11 @@
-//! The 15 ways to split six points into a group of four and a pair, `{a,b,c,d | e,f}`,
-//! resolved to positions in the order-4 and order-2 multiset tables. Used by the exact 6-pt
-//! function (`sum kappa4 K`), the connected 6-pt function and the quartic-vertex 6-pt term.
-
 use crate::error::{Result, TheoryError};
 use crate::multiset::Multisets;
 
 /// For every order-6 multiset, the 15 `(position in order-4 table, position in order-2 table)`.
+///
+/// The 15 ways to split six points into a group of four and a pair, `{a,b,c,d | e,f}`,
+/// resolved to positions in the order-4 and order-2 multiset tables. Used by the exact 6-pt
+/// function (`sum kappa4 K`), the connected 6-pt function and the quartic-vertex 6-pt term.
 #[derive(Debug, Clone)]
 pub struct SplitTable {
     entries: Vec<[u32; 2]>,

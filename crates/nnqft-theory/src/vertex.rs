@@ -1,25 +1,3 @@
-//! EFT vertex integrals with an input-space cutoff (SPEC section 5). Each input coordinate
-//! of the vertex position is integrated over `[-Lambda, Lambda]`; `Lambda = infinity` is
-//! allowed where the integral converges (Gauss-net).
-//!
-//! - `T0(x1..x4) = 24 int d^d x prod_a K_g(x, x_a)`
-//! - `T2(x1..x4) = 24 int d^d x |x|^2 prod_a K_g(x, x_a)`
-//! - `TNL(x1..x4) = 8 sum_{3 pairings (ab)(cd)} P(a,b) P(c,d)`, `P(a,b) = int K_g(x,x_a) K_g(x,x_b)`
-//!   (the double integral factorises)
-//! - 6-pt quartic term: `24 sum_{15 splits} I4(abcd) K(x_e, x_f)`
-//! - sextic vertex: `720 I6`; self-loops `360 int K_g(x,x) prod_4 K_g` (4-pt) and
-//!   `360 sum_15 [int K_g(x,x) prod_4 K_g] K(e,f)` (= 5400 in all, 6-pt).
-//!
-//! The coefficients come from [`VertexCoefficients::derive`]. Integration is a tensor
-//! product of composite Gauss-Legendre rules per coordinate, cut at 0 (where ReLU kernels
-//! have a kink) and graded geometrically (pieces `[0,1], [1,2], [2,4], ...`) so that a
-//! cutoff of `10^5` costs a few hundred nodes per coordinate. All multisets share the nodes.
-//! Every table is computed at two orders; the difference is its error estimate.
-//!
-//! For ReLU with `sigma_b = 0` the kernel is positively homogeneous (`K_g(s x, y) = s K_g(x, y)`,
-//! `K_g(s x, s x) = s^2 K_g(x, x)`), so each table is computed once on `[-1, 1]^d` and scaled
-//! by `Lambda^{degree + d}` exactly; hence `T0 ~ Lambda^{4+d}`.
-
 use crate::diagram::VertexCoefficients;
 use crate::error::{Result, TheoryError};
 use crate::input_set::InputSet;
@@ -100,6 +78,29 @@ impl VertexTable {
 }
 
 /// All vertex integrals of one network on one input set at one cutoff.
+///
+/// EFT vertex integrals with an input-space cutoff (the paper's EFT, whose
+/// couplings Table 5 fits). Each input coordinate
+/// of the vertex position is integrated over `[-Lambda, Lambda]`; `Lambda = infinity` is
+/// allowed where the integral converges (Gauss-net).
+///
+/// - `T0(x1..x4) = 24 int d^d x prod_a K_g(x, x_a)`
+/// - `T2(x1..x4) = 24 int d^d x |x|^2 prod_a K_g(x, x_a)`
+/// - `TNL(x1..x4) = 8 sum_{3 pairings (ab)(cd)} P(a,b) P(c,d)`, `P(a,b) = int K_g(x,x_a) K_g(x,x_b)`
+///   (the double integral factorises)
+/// - 6-pt quartic term: `24 sum_{15 splits} I4(abcd) K(x_e, x_f)`
+/// - sextic vertex: `720 I6`; self-loops `360 int K_g(x,x) prod_4 K_g` (4-pt) and
+///   `360 sum_15 [int K_g(x,x) prod_4 K_g] K(e,f)` (= 5400 in all, 6-pt).
+///
+/// The coefficients come from [`VertexCoefficients::derive`]. Integration is a tensor
+/// product of composite Gauss-Legendre rules per coordinate, cut at 0 (where ReLU kernels
+/// have a kink) and graded geometrically (pieces `[0,1], [1,2], [2,4], ...`) so that a
+/// cutoff of `10^5` costs a few hundred nodes per coordinate. All multisets share the nodes.
+/// Every table is computed at two orders; the difference is its error estimate.
+///
+/// For ReLU with `sigma_b = 0` the kernel is positively homogeneous (`K_g(s x, y) = s K_g(x, y)`,
+/// `K_g(s x, s x) = s^2 K_g(x, x)`), so each table is computed once on `[-1, 1]^d` and scaled
+/// by `Lambda^{degree + d}` exactly; hence `T0 ~ Lambda^{4+d}`.
 #[derive(Debug, Clone)]
 pub struct VertexIntegrals {
     /// The cutoff.

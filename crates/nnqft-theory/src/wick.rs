@@ -1,13 +1,3 @@
-//! Wick contractions: the perfect matchings of `n` points and the Gaussian (free-field)
-//! correlator `G_GP(n) = sum over matchings of prod K(x_a, x_b)` (slides, "Experimental
-//! Verification of NNGP"): 3 matchings for `n = 4`, 15 for `n = 6`, `(n-1)!!` in general.
-//!
-//! [`WickSums`] evaluates all even orders at once by the recursion on the first point,
-//!
-//! $$W(i_0, i_1, \dots, i_{n-1}) = \sum_{j=1}^{n-1} C(i_0, i_j)\, W(\{i_1..i_{n-1}\} \setminus i_j),$$
-//!
-//! so order 6 costs 5 multiply-adds per multiset on top of order 4 (instead of 15 x 3).
-
 use crate::error::{Result, check_even};
 use crate::multiset::{
     BATCH, Lanes, Multisets, PARTS, Parts, add_chains, add_lanes, add_squared_lanes, dot_parts_into,
@@ -46,6 +36,18 @@ struct Level {
 }
 
 /// Wick sums of every even order `2, 4, ..., n_max` over all multisets of `m` points.
+///
+/// Wick contractions: the perfect matchings of `n` points and the Gaussian (free-field)
+/// correlator `G_GP(n) = sum over matchings of prod K(x_a, x_b)` (slides, "Experimental
+/// Verification of NNGP"): 3 matchings for `n = 4`, 15 for `n = 6`, `(n-1)!!` in general.
+///
+/// [`WickSums`] evaluates all even orders at once by the recursion on the first point,
+///
+/// ```text
+/// W(i_0, i_1, ..., i_(n−1)) = Σ_(j=1..n−1) C(i_0, i_j) W({i_1, ..., i_(n−1)} \ {i_j}),
+/// ```
+///
+/// so order 6 costs 5 multiply-adds per multiset on top of order 4 (instead of 15 x 3).
 #[derive(Debug, Clone)]
 pub struct WickSums {
     m: usize,
@@ -104,8 +106,10 @@ impl WickSums {
     /// The first-order term of every Wick sum around the covariance `cov`, in the direction
     /// `dir` (both row-major `m x m`, `dir` symmetric):
     ///
-    /// $$L_{\rm cov}(\mathrm{dir}) = \frac{d}{dt} W(\mathrm{cov} + t\,\mathrm{dir})\Big|_{t=0}
-    ///   = \sum_{\text{matchings}} \sum_{\text{pairs } p} \mathrm{dir}_p \prod_{q \ne p} \mathrm{cov}_q,$$
+    /// ```text
+    /// L_cov(dir) = d/dt W(cov + t dir) at t = 0
+    ///            = Σ_(matchings) Σ_(pairs p) dir_p Π_(q ≠ p) cov_q,
+    /// ```
     ///
     /// by differentiating the recursion:
     /// `L(i0, ...) = sum_j [dir(i0, ij) W(rest) + cov(i0, ij) L(rest)]`. `at` must be

@@ -1,4 +1,4 @@
-//! Deep networks (SPEC section 9): validation, the kernel recursion, the four-point vertex
+//! Deep networks (SPEC.md section 9): validation, the kernel recursion, the four-point vertex
 //! recursion against the exact one-layer `κ4` and the exact one-input identities, and the
 //! output-indexed `G4`.
 

@@ -356,3 +356,30 @@ fn erf_moments_at_three_dimensions_reach_the_target() {
         assert!((mo.values[0][pos] - k).abs() < tol * scale, "{p:?}");
     }
 }
+
+/// Exact Erf theory beyond its reach (a moment quadrature in `d_in + 1 > 4` dimensions, hours
+/// of work) is refused at once with `Unsupported` naming `d_in` and its allowed range. Without
+/// the guard `FiniteWidthTheory::new` would start integrating: the test then fails on its
+/// timeout instead of hanging.
+#[test]
+fn exact_erf_theory_out_of_reach_is_refused_at_once() {
+    use std::sync::mpsc;
+    use std::time::Duration;
+    for (d_in, sigma_b) in [(4, 1.0), (5, 0.0), (6, 1.0)] {
+        let net = Network::new(Activation::Erf, d_in, 1.0, sigma_b).unwrap();
+        let xs = InputSet::new("ones", &[vec![1.0; d_in], vec![-1.0; d_in]]).unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(FiniteWidthTheory::new(&net, &xs).map(|_| ()));
+        });
+        let result = rx
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("erf d_in = {d_in}, sigma_b = {sigma_b}: still integrating after 10 s"));
+        match result {
+            Err(TheoryError::Unsupported(why)) => {
+                assert!(why.contains(&format!("d_in = {d_in}")) && why.contains("allowed range"), "{why}");
+            }
+            other => panic!("erf d_in = {d_in}, sigma_b = {sigma_b}: expected Unsupported, got {other:?}"),
+        }
+    }
+}
