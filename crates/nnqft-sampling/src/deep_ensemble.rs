@@ -23,28 +23,55 @@ macro_rules! with_deep_activation {
     ($net:expr, $phi:ident => $body:expr) => {
         match $net.activation() {
             DeepActivation::Erf => {
-                let $phi = |z: &[f64], p: &mut [f64], _: f64| p.iter_mut().zip(z).for_each(|(p, z)| *p = erf(*z));
+                let $phi = PhiErf;
                 $body
             }
             DeepActivation::Relu => {
-                let $phi = |z: &[f64], p: &mut [f64], _: f64| p.iter_mut().zip(z).for_each(|(p, z)| *p = z.max(0.0));
+                let $phi = PhiRelu;
                 $body
             }
             DeepActivation::Tanh => {
-                let $phi = |z: &[f64], p: &mut [f64], _: f64| tanh_into(z, p);
+                let $phi = PhiTanh;
                 $body
             }
             DeepActivation::Linear => {
-                let $phi = |z: &[f64], p: &mut [f64], _: f64| p.copy_from_slice(z);
+                let $phi = PhiLinear;
                 $body
             }
             DeepActivation::Gauss => {
-                let $phi = |z: &[f64], p: &mut [f64], s: f64| p.iter_mut().zip(z).for_each(|(p, z)| *p = exp(z - s));
+                let $phi = PhiGauss;
                 $body
             }
         }
     };
 }
+
+/// An activation applied to one point's neurons: `apply(z, φ(z), K¹(x, x))`. A trait with an
+/// `#[inline(always)]` method rather than a closure, so that it is compiled inside the AVX2
+/// wrapper of `with_simd` (a closure the inliner left out ran with the baseline's two lanes:
+/// tanh nets took about twice as long).
+trait Phi: Copy {
+    fn apply(self, z: &[f64], p: &mut [f64], s: f64);
+}
+
+macro_rules! activation {
+    ($name:ident, |$z:ident, $p:ident, $s:ident| $body:expr) => {
+        #[derive(Clone, Copy)]
+        struct $name;
+        impl Phi for $name {
+            #[inline(always)]
+            fn apply(self, $z: &[f64], $p: &mut [f64], $s: f64) {
+                $body
+            }
+        }
+    };
+}
+
+activation!(PhiErf, |z, p, _s| p.iter_mut().zip(z).for_each(|(p, z)| *p = erf(*z)));
+activation!(PhiRelu, |z, p, _s| p.iter_mut().zip(z).for_each(|(p, z)| *p = z.max(0.0)));
+activation!(PhiTanh, |z, p, _s| tanh_into(z, p));
+activation!(PhiLinear, |z, p, _s| p.copy_from_slice(z));
+activation!(PhiGauss, |z, p, s| p.iter_mut().zip(z).for_each(|(p, z)| *p = exp(z - s)));
 
 /// `tanh(z) = sign(z) (1 − t) / (1 + t)`, `t = exp(−2|z|)`, eight lanes at a time through
 /// [`exp_lanes`] (vectorised; `f64::tanh` is a libm call, about 7 times the cost of a normal
@@ -383,15 +410,7 @@ impl DeepEnsemble {
     }
 
     #[inline(always)]
-    fn draw_item(
-        &self,
-        experiment: u64,
-        chunk: u64,
-        count: u64,
-        tables: &DeepTables,
-        raw: bool,
-        phi: impl Fn(&[f64], &mut [f64], f64) + Copy,
-    ) -> f64 {
+    fn draw_item(&self, experiment: u64, chunk: u64, count: u64, tables: &DeepTables, raw: bool, phi: impl Phi) -> f64 {
         let mut rng = stream(self.seed, experiment, chunk);
         let m = self.inputs.len();
         let mut layer = LayerScratch::new(m, self.net.widths().iter().copied().max().unwrap_or(1));
@@ -420,7 +439,7 @@ impl DeepEnsemble {
         chunk: u64,
         count: u64,
         tables: &DeepTables,
-        phi: impl Fn(&[f64], &mut [f64], f64) + Copy,
+        phi: impl Phi,
     ) -> [Vec<f64>; 2] {
         let mut rng = stream(self.seed, experiment, chunk);
         let (m, d_out) = (self.inputs.len(), self.net.d_out());
@@ -478,7 +497,7 @@ impl DeepEnsemble {
         rng: &mut R,
         tables: &DeepTables,
         layer: &mut LayerScratch,
-        phi: impl Fn(&[f64], &mut [f64], f64) + Copy,
+        phi: impl Phi,
     ) {
         let widths = self.net.widths();
         let (c_w, c_b) = (self.net.c_w(), self.net.c_b());
@@ -554,10 +573,10 @@ impl LayerScratch {
     }
 
     #[inline(always)]
-    fn activate(&mut self, n: usize, self_cov: &[f64], phi: impl Fn(&[f64], &mut [f64], f64)) {
+    fn activate(&mut self, n: usize, self_cov: &[f64], phi: impl Phi) {
         let n_max = self.n_max;
         for a in 0..self.m {
-            phi(&self.z[a * n_max..a * n_max + n], &mut self.phi[a * n_max..a * n_max + n], self_cov[a]);
+            phi.apply(&self.z[a * n_max..a * n_max + n], &mut self.phi[a * n_max..a * n_max + n], self_cov[a]);
         }
     }
 
