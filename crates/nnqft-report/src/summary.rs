@@ -264,7 +264,7 @@ pub fn table5_section(rows: &[nnqft_study::table5::Row]) -> String {
          (126 multisets weighted by multiplicity); losses on the test set (MAPE in percent). `exact`: \
          `Delta G4 = kappa4` from nnqft-theory; `monte_carlo`: each experiment fitted separately, mean ± standard \
          error over experiments; `paper`: as published (the published script trained with MSE over unique \
-         tensor entries, unweighted, and paired the train data with the test-set integrals; SPEC section 7). \
+         tensor entries, unweighted, and paired the train data with the test-set integrals; the authors' code, github.com/keeganstoner/nn-qft). \
          `z(paper)` is (paper - ours) / our standard error, against the MSE fit of the first Monte Carlo estimator \
          listed (bias-integrated for Gauss-net, on 100 times fewer nets than the others; conditional otherwise). `cond` is \
          the condition number of the column-scaled train design: T0, T2 and TNL are nearly collinear, so M2 and M3 \
