@@ -3,7 +3,9 @@
 //!
 //! - `nnqft sample`: sample an ensemble of one-hidden-layer networks and measure its 2-, 4-
 //!   and 6-point correlation functions with standard errors, beside the GP (free theory)
-//!   and, where it exists, the exact finite-width theory (`correlators.parquet`).
+//!   and, where it exists, the exact finite-width theory (`correlators.parquet`); or, with
+//!   `--widths n1,n2,...`, a deep network (tanh and linear too, `--d-out` outputs): 2- and
+//!   4-point functions beside the GP and the leading order in 1/n.
 //! - `nnqft theory`: the GP and exact finite-width correlators alone (`theory.parquet`).
 //! - `nnqft fit`: the EFT couplings of the paper's Table 5 fitted to a `correlators.parquet`
 //!   (`fits.parquet`, and a Markdown table on stdout).
@@ -16,7 +18,7 @@ use nnqft_report::command_line;
 use nnqft_report::fit::FitArgs;
 use nnqft_report::sample::SampleArgs;
 use nnqft_report::theory::TheoryArgs;
-use nnqft_report::{Common, reproduce};
+use nnqft_report::{Common, Output, reproduce};
 use std::process::ExitCode;
 
 /// Neural networks as quantum field theories: sample network ensembles, compare their
@@ -36,6 +38,9 @@ enum Command {
     /// G(2), G(4), G(6) on every multiset of the x-set, averaged over the nets of each
     /// experiment, with standard errors over the experiments. Writes correlators.parquet
     /// (measured, GP and exact columns) and provenance.json; prints the throughput.
+    /// With --widths n1,n2,...: L hidden layers (erf, relu, tanh, linear), --d-out outputs,
+    /// G(2) and G(4) over every (output, point) pair beside the GP and the leading-order
+    /// connected 4-point function.
     Sample {
         #[command(flatten)]
         common: Common,
@@ -49,7 +54,7 @@ enum Command {
     /// (kappa4, kappa6). Writes theory.parquet and provenance.json.
     Theory {
         #[command(flatten)]
-        common: Common,
+        output: Output,
         #[command(flatten)]
         args: TheoryArgs,
     },
@@ -61,7 +66,7 @@ enum Command {
     /// fits.parquet and provenance.json and prints the table.
     Fit {
         #[command(flatten)]
-        common: Common,
+        output: Output,
         #[command(flatten)]
         args: FitArgs,
     },
@@ -74,9 +79,9 @@ fn main() -> ExitCode {
     };
     command_line::exit(match cli.command {
         Command::Sample { common, args } => reproduce::sample(&common, &args, None),
-        Command::Theory { common, args } => reproduce::theory(&common, &args).map(|path| {
+        Command::Theory { output, args } => reproduce::theory(&output.into(), &args).map(|path| {
             println!("{}", path.display());
         }),
-        Command::Fit { common, args } => reproduce::fit(&common, &args).map(|table| print!("{table}")),
+        Command::Fit { output, args } => reproduce::fit(&output.into(), &args).map(|table| print!("{table}")),
     })
 }

@@ -107,6 +107,9 @@ fn bad_input_gives_one_line_naming_the_option() {
         (vec!["theory", "--network", "erf", "--x-set", "no-such-set"], "no-such-set"),
         (vec!["fit", "/nonexistent/correlators.parquet", "--network", "erf"], "/nonexistent"),
         (vec!["fit", ".", "--network", "erf", "--cutoff=-1"], "cutoff"),
+        // theory and fit sample nothing: a seed or thread count would be silently ignored
+        (vec!["theory", "--network", "erf", "--seed", "3"], "--seed"),
+        (vec!["fit", ".", "--network", "erf", "--threads", "2"], "--threads"),
     ] {
         let (ok, _, err) = nnqft(&cwd, &args);
         assert!(!ok, "{args:?} should fail");

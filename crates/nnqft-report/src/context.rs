@@ -274,7 +274,7 @@ impl nnqft_study::Runner for Context {
     fn seed(&self) -> u64 {
         self.seed
     }
-    fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> nnqft_study::error::Result<EnsembleResult> {
+    fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> nnqft_study::Result<EnsembleResult> {
         Context::ensemble(self, key, ensemble, seed).map_err(|e| nnqft_study::StudyError::Runner(e.into()))
     }
     /// Samples the deep ensemble (never cached, never split: the depth study runs whole in an
@@ -283,7 +283,7 @@ impl nnqft_study::Runner for Context {
         &self,
         key: &str,
         ensemble: &nnqft_sampling::DeepEnsemble,
-    ) -> nnqft_study::error::Result<nnqft_sampling::DeepEnsembleResult> {
+    ) -> nnqft_study::Result<nnqft_sampling::DeepEnsembleResult> {
         let total = ensemble.nets() * ensemble.experiments() as u64;
         let start = Instant::now();
         let result = ensemble.run(self.threads)?;

@@ -66,6 +66,27 @@ pub struct Common {
     pub no_progress: bool,
 }
 
+/// The output options alone, for the commands that sample nothing (`theory`, `fit`): they take
+/// no seed, threads or progress bars.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Output {
+    /// Output folder (created if missing); default: a new folder
+    /// `nnqft-out/<command>-<network>-<time>`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace earlier reports in --out.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl From<Output> for Common {
+    /// The shared options of a command that samples nothing: the default seed (unused), one
+    /// thread, no progress bars.
+    fn from(o: Output) -> Self {
+        Self { out: o.out, force: o.force, seed: 20_200_818, threads: Some(1), no_progress: true }
+    }
+}
+
 impl Common {
     /// `--out`, or `default` when it was not given.
     pub fn out_or(&self, default: impl FnOnce() -> PathBuf) -> PathBuf {

@@ -20,10 +20,33 @@ pub struct TheoryArgs {
     pub widths: Vec<usize>,
 }
 
+/// Refuses a table that cannot fit in memory, before any is allocated: about 200 bytes per
+/// multiset of order 6 of the `m` points for the theory's tables, and as much again per row
+/// at each width (values, labels and the Parquet frame).
+fn check_memory(m: usize, widths: usize) -> Result<()> {
+    use nnqft_sampling::memory::{human_bytes, memory_limit, multiset_count};
+    let multisets = [2, 4, 6].iter().fold(0u64, |a, &n| a.saturating_add(multiset_count(m as u64, n)));
+    let needed = multisets.saturating_mul(200).saturating_mul(widths.max(1) as u64 + 1);
+    let limit = memory_limit();
+    if needed > limit {
+        anyhow::bail!(
+            "the theory of {m} input points needs about {} of memory ({multisets} multisets of order 2, 4, 6 at \
+             {} width(s)); the limit is {} (available memory): use fewer input points or widths",
+            human_bytes(needed),
+            widths.max(1),
+            human_bytes(limit)
+        );
+    }
+    Ok(())
+}
+
 /// `theory.parquet`: one row per (width, order, multiset); without widths one row per
 /// (order, multiset) with `width`, `g_exact` and `connected_exact` null.
 pub fn table(args: &TheoryArgs) -> Result<Table> {
     let (net, xs) = args.network.resolve()?;
+    check_memory(xs.len(), args.widths.len())?;
+    // correlators that overflow f64 are refused, as `sample` refuses them
+    nnqft_sampling::scale::check_output_variance(xs.points().map(|x| nnqft_theory::kernel(&net, x, x)))?;
     let theory = FiniteWidthTheory::new(&net, &xs)?;
     let widths: Vec<Option<usize>> =
         if args.widths.is_empty() { vec![None] } else { args.widths.iter().map(|&w| Some(w)).collect() };

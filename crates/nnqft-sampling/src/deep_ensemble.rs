@@ -235,7 +235,8 @@ struct DeepTables {
 
 impl DeepEnsemble {
     /// Validates an ensemble: `nets >= 1`, `experiments >= 1`, inputs in the network's input
-    /// dimension, `m d_out <= 255` (output, point) pairs, estimator `raw` or `conditional`.
+    /// dimension, `m d_out <= 255` (output, point) pairs, estimator `raw` or `conditional`, priors
+    /// and inputs whose correlators stay finite ([`crate::scale`]).
     pub fn new(
         net: DeepNetwork,
         inputs: InputSet,
@@ -247,6 +248,9 @@ impl DeepEnsemble {
         check_positive("nets", nets, "an integer >= 1 (nets per experiment)")?;
         check_positive("experiments", experiments as u64, "an integer >= 1")?;
         inputs.check_dimension(net.d_in())?;
+        if net.activation() == DeepActivation::Gauss {
+            crate::scale::check_gauss_preactivation(inputs.points().map(|x| net.first_layer_cov(x, x)))?;
+        }
         let pairs = inputs.len().saturating_mul(net.d_out());
         if pairs > 255 {
             return Err(SamplingError::OutOfRange {
@@ -262,6 +266,9 @@ impl DeepEnsemble {
                 allowed: "raw or conditional for deep networks",
             });
         }
+        // the output variances of the kernel recursion (the GP of the output)
+        let (k, m) = (nnqft_theory::KernelRecursion::new(&net, &inputs)?, inputs.len());
+        crate::scale::check_output_variance((0..m).map(|a| k.output()[a * m + a]))?;
         Ok(Self { net, inputs, nets, experiments, estimator, seed })
     }
 

@@ -248,7 +248,8 @@ impl Ensemble {
     }
 
     /// Validates an ensemble: `width >= 1`, `nets >= 1`, `experiments >= 1`, inputs in the
-    /// network's dimension, `bias_integrated` only for Gauss-net.
+    /// network's dimension, `bias_integrated` only for Gauss-net, priors and inputs whose
+    /// correlators stay finite ([`crate::scale`]).
     pub fn new(
         net: Network,
         width: usize,
@@ -276,6 +277,10 @@ impl Ensemble {
             });
         }
         inputs.check_dimension(net.d_in())?;
+        crate::scale::check_output_variance(inputs.points().map(|x| nnqft_theory::kernel(&net, x, x)))?;
+        if net.activation() == nnqft_theory::Activation::Gauss {
+            crate::scale::check_gauss_preactivation(inputs.points().map(|x| net.preactivation_cov(x, x)))?;
+        }
         if estimator == Estimator::BiasIntegrated {
             BiasIntegrated::new(&net, width, &inputs)?;
         }

@@ -29,6 +29,7 @@ mod deep_ensemble;
 pub(crate) mod draw;
 mod ensemble;
 pub mod floor;
+pub mod scale;
 pub mod seed;
 mod shard;
 

@@ -14,7 +14,8 @@
 //!   against the leading-order four-point vertex and relu's exact finite-width value;
 //! - [`coverage`]: how often the slope intervals contain the exact slope;
 //! - [`plan`]: the run profiles (quick, default, paper-full) and their sizes;
-//! - [`runner`]: how a study gets its ensembles ([`Runner`]; [`Direct`] samples them).
+//! - how a study gets its ensembles: a [`Runner`] ([`Direct`] samples them), each named by a
+//!   key and seeded by [`block_seed`]; errors are [`StudyError`].
 //!
 //! ```no_run
 //! use nnqft_study::{Direct, plan::{Plan, Profile}, scaling};
@@ -28,12 +29,12 @@
 
 pub mod coverage;
 pub mod depth;
-pub mod error;
+mod error;
 pub mod plan;
 pub mod rg;
-pub mod runner;
+mod runner;
 pub mod scaling;
 pub mod table5;
 
-pub use error::StudyError;
-pub use runner::{Direct, Runner};
+pub use error::{Result, StudyError};
+pub use runner::{Direct, Runner, block_seed};

@@ -6,7 +6,10 @@
 use crate::error::Result;
 use nnqft_sampling::{DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult};
 
-/// Provides the result of each ensemble a study asks for.
+/// Provides the result of each ensemble a study asks for. A study names every ensemble it
+/// needs by a key (unique within a run) and a seed derived from the master seed
+/// ([`block_seed`]); a runner samples it ([`Direct`]), or reads it back from a resume cache or
+/// from shard files (the report crate's runner), with the same numbers either way.
 pub trait Runner {
     /// The master seed of the run.
     fn seed(&self) -> u64;

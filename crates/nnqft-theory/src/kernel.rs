@@ -15,7 +15,12 @@ pub fn kernel_g(net: &Network, x: &[f64], y: &[f64]) -> f64 {
         Activation::Erf => {
             let (sxy, sxx, syy) =
                 (net.preactivation_cov(x, y), net.preactivation_cov(x, x), net.preactivation_cov(y, y));
-            let arg = (2.0 * sxy / ((1.0 + 2.0 * sxx) * (1.0 + 2.0 * syy)).sqrt()).clamp(-1.0, 1.0);
+            // the product under the root overflows for S beyond ~1e154: then root each factor
+            // (same value, other rounding; the ordinary range keeps its bits)
+            let product = (1.0 + 2.0 * sxx) * (1.0 + 2.0 * syy);
+            let root =
+                if product.is_finite() { product.sqrt() } else { (1.0 + 2.0 * sxx).sqrt() * (1.0 + 2.0 * syy).sqrt() };
+            let arg = (2.0 * sxy / root).clamp(-1.0, 1.0);
             2.0 * sw2 / PI * arg.asin()
         }
         Activation::Relu => {
