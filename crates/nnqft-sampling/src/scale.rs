@@ -17,10 +17,15 @@ pub const MAX_OUTPUT_VARIANCE: f64 = 1e100;
 /// The largest first-layer variance `K¹(x, x)` accepted for Gauss-net: `exp(12 × 58) ≈ 1e302`.
 pub const MAX_GAUSS_PREACTIVATION: f64 = 58.0;
 
+/// The largest value, NaN if any is NaN (`f64::max` would skip it).
+fn largest(values: impl IntoIterator<Item = f64>) -> f64 {
+    values.into_iter().fold(0.0f64, |a, k| if k.is_nan() || a.is_nan() { f64::NAN } else { a.max(k) })
+}
+
 /// Refuses output variances (the diagonal `K(x_a, x_a)`) above [`MAX_OUTPUT_VARIANCE`] or not
 /// finite.
 pub fn check_output_variance(diagonal: impl IntoIterator<Item = f64>) -> Result<()> {
-    let worst = diagonal.into_iter().fold(0.0f64, |a, k| if k.is_nan() || a.is_nan() { f64::NAN } else { a.max(k) });
+    let worst = largest(diagonal);
     if worst.is_nan() || worst > MAX_OUTPUT_VARIANCE {
         return Err(SamplingError::OutOfRange {
             field: "sigma_w, sigma_b and the inputs",
@@ -34,7 +39,7 @@ pub fn check_output_variance(diagonal: impl IntoIterator<Item = f64>) -> Result<
 
 /// Refuses Gauss-net first-layer variances `K¹(x_a, x_a)` above [`MAX_GAUSS_PREACTIVATION`].
 pub fn check_gauss_preactivation(diagonal: impl IntoIterator<Item = f64>) -> Result<()> {
-    let worst = diagonal.into_iter().fold(0.0f64, |a, k| if k.is_nan() || a.is_nan() { f64::NAN } else { a.max(k) });
+    let worst = largest(diagonal);
     if worst.is_nan() || worst > MAX_GAUSS_PREACTIVATION {
         return Err(SamplingError::OutOfRange {
             field: "sigma_w, sigma_b and the inputs (Gauss-net)",
