@@ -15,7 +15,9 @@
 //! - the leading order in `1/n` (Yaida 2019; Roberts, Yaida, Hanin, *The Principles of Deep
 //!   Learning Theory*, 2022, ch. 4): `r = (V₍₁₂₎₍₃₄₎ + V₍₁₃₎₍₂₄₎ + V₍₁₄₎₍₂₃₎) / (n Wick4(K))`,
 //!   `V` the four-point vertex of [`nnqft_theory::FourPointVertex`], which grows like `L` at
-//!   fixed `n`: `r ∝ L/n` to leading order;
+//!   fixed `n` for relu at criticality (`r = 5L/n` exactly) and nearly so for tanh, so that
+//!   `r ∝ L/n`; for erf at `C_W = 1`, off criticality, it grows more slowly (the measured
+//!   and leading-order slopes in `L` are both about 0.77 on the default profile);
 //! - for relu on the diagonal multisets `(x, x, x, x)`, the exact finite-width value
 //!   `r = Π_l (1 + 5/n_l) − 1 = (1 + 5/n)ᴸ − 1` ([`nnqft_theory::exact_one_input_ratio`]),
 //!   whose expansion is the leading order `5L/n` and whose remainder is the `O(L²/n²)` that the
@@ -156,7 +158,9 @@ impl Scan {
 }
 
 /// A power-law fit of `r` on the diagonal multiset of [`FIT_POINT`] (conditional estimator),
-/// in `L` at fixed `n` or in `n` at fixed `L`.
+/// in `L` at fixed `n` or in `n` at fixed `L`. The leading-order and exact slopes are the same
+/// fit of those values at the same points: their difference from the nominal `±1` is the
+/// shape of the theory, not noise.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DepthFit {
     /// Activation.
