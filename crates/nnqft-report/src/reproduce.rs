@@ -282,13 +282,14 @@ pub fn coverage(common: &Common, seeds: usize, networks: &[String]) -> Result<()
 pub fn sample(common: &Common, args: &SampleArgs, shard: Option<Shard>) -> Result<()> {
     let start = provenance::unix_now();
     let config = sample_config(args, common.seed);
-    if let (Some(_), crate::sample::Job::Deep { .. }) = (shard, args.job(common.seed)?) {
-        // bad options fail before a folder is made
-        anyhow::bail!("deep networks (--widths, tanh, linear, --d-out) are not split into shards: run without --shard");
+    // bad options (and a deep network with --shard) fail before a folder is made
+    let job = args.job(common.seed)?;
+    if let (Some(_), crate::sample::Job::Deep { .. }) = (shard, &job) {
+        return Err(crate::sample::deep_not_sharded());
     }
     let sharding = shard.map_or(Sharding::Off, |s| Sharding::Shard(ShardRun::new(s, "sample", config.clone(), start)));
     let ctx = context(common, sample_dir(common, args, start), "sample", false, &config, start, sharding)?;
-    crate::sample::run(&ctx, args)?;
+    crate::sample::run(&ctx, args, job)?;
     finish(&ctx, "sample", config, start)
 }
 
@@ -300,8 +301,9 @@ pub fn merge_sample(
     start: u64,
     set: crate::merge::ShardSet,
 ) -> Result<()> {
+    let job = args.job(common.seed)?;
     let ctx = context(common, sample_dir(common, args, start), "sample", false, &config, start, Sharding::Merge(set))?;
-    crate::sample::run(&ctx, args)?;
+    crate::sample::run(&ctx, args, job)?;
     finish(&ctx, "sample", config, start)
 }
 

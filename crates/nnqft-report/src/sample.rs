@@ -126,11 +126,16 @@ pub fn exact_if_covered(net: &Network, xs: &InputSet, width: usize) -> Result<Op
     }
 }
 
-/// Runs the ensemble and writes the report.
-pub fn run(ctx: &Context, args: &SampleArgs) -> Result<()> {
+/// Why a deep `sample` is refused with `--shard` (or in a merge).
+pub fn deep_not_sharded() -> anyhow::Error {
+    anyhow::anyhow!("deep networks (--widths, tanh, linear, --d-out) are not split into shards: run without --shard")
+}
+
+/// Runs `job` (of `args`, with the context's seed) and writes the report.
+pub fn run(ctx: &Context, args: &SampleArgs, job: Job) -> Result<()> {
     let key = |name: &str, est: Estimator| format!("sample-{name}-{}-{}", args.width_label(), est.name());
     let mut cols = CorrelatorColumns::default();
-    let (nets, neurons, secs) = match args.job(ctx.seed)? {
+    let (nets, neurons, secs) = match job {
         Job::Paper { net, width, xs, est, ens } => {
             let start = Instant::now();
             let result = ctx.ensemble(&key(net.activation().name(), est), &ens, ctx.seed)?;
@@ -146,7 +151,7 @@ pub fn run(ctx: &Context, args: &SampleArgs) -> Result<()> {
         }
         Job::Deep { net, xs, est, ens } => {
             if !matches!(ctx.sharding, crate::shard::Sharding::Off) {
-                bail!("deep networks (--widths, tanh, linear, --d-out) are not split into shards: run without --shard");
+                return Err(deep_not_sharded());
             }
             let vertex = FourPointVertex::new(&net, &xs)?;
             let start = Instant::now();

@@ -623,25 +623,7 @@ pub fn depth_section(r: &nnqft_study::depth::DepthReport, plan: &nnqft_study::de
     }
     let _ = writeln!(s);
     // the exact relu values and the raw estimator against the conditional one
-    let exact_z: Vec<f64> = r
-        .rows
-        .iter()
-        .filter(|row| row.estimator == Estimator::Conditional)
-        .filter_map(|row| Some(row.z_against(row.r_exact?)))
-        .collect();
-    let raw_z: Vec<f64> = r
-        .rows
-        .iter()
-        .filter(|row| row.estimator == Estimator::Raw)
-        .filter_map(|raw| {
-            let cond = r.rows.iter().find(|c| {
-                c.estimator == Estimator::Conditional
-                    && (c.network, c.depth, c.width) == (raw.network, raw.depth, raw.width)
-                    && c.indices == raw.indices
-            })?;
-            Some((raw.r_mean - cond.r_mean) / raw.r_stderr.hypot(cond.r_stderr))
-        })
-        .collect();
+    let (exact_z, raw_z) = (r.z_against_exact(), r.raw_against_conditional());
     let within = |z: &[f64], bound: f64| z.iter().filter(|z| z.abs() <= bound).count();
     let max_abs = |z: &[f64]| z.iter().fold(0.0f64, |a, z| a.max(z.abs()));
     let _ = writeln!(

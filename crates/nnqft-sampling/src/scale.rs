@@ -17,38 +17,45 @@ pub const MAX_OUTPUT_VARIANCE: f64 = 1e100;
 /// The largest first-layer variance `K¹(x, x)` accepted for Gauss-net: `exp(12 × 58) ≈ 1e302`.
 pub const MAX_GAUSS_PREACTIVATION: f64 = 58.0;
 
-/// The largest value, NaN if any is NaN (`f64::max` would skip it).
-fn largest(values: impl IntoIterator<Item = f64>) -> f64 {
-    values.into_iter().fold(0.0f64, |a, k| if k.is_nan() || a.is_nan() { f64::NAN } else { a.max(k) })
+/// Refuses `values` whose largest (NaN if any is NaN: `f64::max` would skip it) exceeds
+/// `limit`, naming `field`, the value as `what = largest` and the `allowed` range.
+fn at_most(
+    values: impl IntoIterator<Item = f64>,
+    limit: f64,
+    field: &'static str,
+    what: &str,
+    allowed: &'static str,
+) -> Result<()> {
+    let worst = values.into_iter().fold(0.0f64, |a, k| if k.is_nan() || a.is_nan() { f64::NAN } else { a.max(k) });
+    if worst.is_nan() || worst > limit {
+        return Err(SamplingError::OutOfRange { field, value: format!("{what} = {worst:e}"), allowed });
+    }
+    Ok(())
 }
 
 /// Refuses output variances (the diagonal `K(x_a, x_a)`) above [`MAX_OUTPUT_VARIANCE`] or not
 /// finite.
 pub fn check_output_variance(diagonal: impl IntoIterator<Item = f64>) -> Result<()> {
-    let worst = largest(diagonal);
-    if worst.is_nan() || worst > MAX_OUTPUT_VARIANCE {
-        return Err(SamplingError::OutOfRange {
-            field: "sigma_w, sigma_b and the inputs",
-            value: format!("an output variance K(x, x) = {worst:e}"),
-            allowed: "K(x, x) <= 1e100 on every input, so that G6 ~ 15 K^3 stays finite in f64: scale the priors or \
-                      the inputs down",
-        });
-    }
-    Ok(())
+    at_most(
+        diagonal,
+        MAX_OUTPUT_VARIANCE,
+        "sigma_w, sigma_b and the inputs",
+        "an output variance K(x, x)",
+        "K(x, x) <= 1e100 on every input, so that G6 ~ 15 K^3 stays finite in f64: scale the priors or the inputs \
+         down",
+    )
 }
 
 /// Refuses Gauss-net first-layer variances `K¹(x_a, x_a)` above [`MAX_GAUSS_PREACTIVATION`].
 pub fn check_gauss_preactivation(diagonal: impl IntoIterator<Item = f64>) -> Result<()> {
-    let worst = largest(diagonal);
-    if worst.is_nan() || worst > MAX_GAUSS_PREACTIVATION {
-        return Err(SamplingError::OutOfRange {
-            field: "sigma_w, sigma_b and the inputs (Gauss-net)",
-            value: format!("K1(x, x) = sigma_b^2 + sigma_w^2 |x|^2 / d = {worst:e}"),
-            allowed: "at most 58 on every input: Gauss-net's activation exp(z - K1(x, x)) has the sixth moment \
-                      exp(12 K1(x, x)), beyond f64 above it",
-        });
-    }
-    Ok(())
+    at_most(
+        diagonal,
+        MAX_GAUSS_PREACTIVATION,
+        "sigma_w, sigma_b and the inputs (Gauss-net)",
+        "K1(x, x) = sigma_b^2 + sigma_w^2 |x|^2 / d",
+        "at most 58 on every input: Gauss-net's activation exp(z - K1(x, x)) has the sixth moment exp(12 K1(x, x)), \
+         beyond f64 above it",
+    )
 }
 
 #[cfg(test)]

@@ -209,6 +209,35 @@ impl DepthReport {
             r.network == act && r.depth == depth && r.width == width && r.estimator == est && r.indices == label
         })
     }
+
+    /// `z` of every conditional row with an exact value (relu's diagonal multisets) against it.
+    pub fn z_against_exact(&self) -> Vec<f64> {
+        self.rows
+            .iter()
+            .filter(|row| row.estimator == Estimator::Conditional)
+            .filter_map(|row| Some(row.z_against(row.r_exact?)))
+            .collect()
+    }
+
+    /// `(r_raw − r_conditional) / sqrt(se_raw² + se_conditional²)` for every raw row and the
+    /// conditional row of the same `(activation, L, n, multiset)` (independent ensembles; NaN
+    /// where `r` is undefined).
+    pub fn raw_against_conditional(&self) -> Vec<f64> {
+        let conditional: std::collections::HashMap<_, &DepthRow> = self
+            .rows
+            .iter()
+            .filter(|c| c.estimator == Estimator::Conditional)
+            .map(|c| ((c.network, c.depth, c.width, c.indices.as_str()), c))
+            .collect();
+        self.rows
+            .iter()
+            .filter(|row| row.estimator == Estimator::Raw)
+            .filter_map(|raw| {
+                let cond = conditional.get(&(raw.network, raw.depth, raw.width, raw.indices.as_str()))?;
+                Some((raw.r_mean - cond.r_mean) / raw.r_stderr.hypot(cond.r_stderr))
+            })
+            .collect()
+    }
 }
 
 fn diagonal_label() -> String {
