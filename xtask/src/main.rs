@@ -6,6 +6,8 @@
 //!   from every shard, bit-identical to an unsharded run.
 //! - `cargo xtask compare A B`: are two report folders bit-identical?
 //! - `cargo xtask coverage [--seeds 200]`: coverage of the scaling-slope intervals.
+//! - `cargo xtask bench`: the criterion suites, appended to `reports/bench/history.parquet`
+//!   with the change against the previous record of this machine.
 
 use clap::{Parser, Subcommand};
 use nnqft_report::command_line;
@@ -72,6 +74,17 @@ enum Command {
         #[command(flatten)]
         args: merge::MergeArgs,
     },
+    /// Run the criterion suites (sampler and theory), append every result with commit, date and
+    /// machine to the history, and print each benchmark's change (its ratio to its floor of the
+    /// same sitting) against the previous record of this machine, flagging regressions.
+    Bench {
+        /// History file.
+        #[arg(long, default_value = "reports/bench/history.parquet")]
+        history: PathBuf,
+        /// Only benchmarks whose id contains this (criterion's filter); default: all.
+        #[arg(long)]
+        filter: Option<String>,
+    },
     /// Check that two report folders hold bit-identical values (run ids and times aside).
     Compare {
         /// First report folder.
@@ -92,7 +105,32 @@ fn main() -> ExitCode {
         }
         Command::Sample { common, args, shard } => reproduce::sample(&common, &args, shard),
         Command::Merge { args } => merge::run(&args),
+        Command::Bench { history, filter } => bench(&history, filter.as_deref()),
         Command::Compare { a, b } => nnqft_report::compare::run(&a, &b),
         Command::Coverage { common, seeds, network } => reproduce::coverage(&common, seeds as usize, &network),
     })
+}
+
+/// `cargo bench` on the sampler and theory suites, then the history (see `Command::Bench`).
+fn bench(history: &std::path::Path, filter: Option<&str>) -> anyhow::Result<()> {
+    use nnqft_report::bench_history;
+    let root = nnqft_report::provenance::workspace_root();
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    // criterion's file times are the filesystem's; step back a second for coarse clocks
+    let since = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
+    let mut cmd = std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(&root).args(["bench", "-p", "nnqft-sampling", "-p", "nnqft-theory", "--bench", "bench_main", "--"]);
+    cmd.arg("--noplot");
+    if let Some(f) = filter {
+        // the yardstick runs in every sitting
+        cmd.arg(format!("{f}|{}", bench_history::YARDSTICK));
+    }
+    let status = cmd.status().map_err(|e| anyhow::anyhow!("cannot run cargo bench: {e}"))?;
+    anyhow::ensure!(status.success(), "cargo bench failed ({status})");
+    let history = if history.is_absolute() { history.to_path_buf() } else { root.join(history) };
+    let changes = bench_history::record_sitting(&target.join("criterion"), since, &history)?;
+    print!("{}", bench_history::markdown(&changes));
+    let flagged = changes.iter().filter(|c| c.regression).count();
+    println!("{} results appended to {}; {flagged} regression(s) flagged", changes.len(), history.display());
+    Ok(())
 }

@@ -21,8 +21,11 @@
 //! - [`shard`] -- `--shard K/N`: a shard's work items and the shard file format.
 //! - [`merge`] -- `cargo xtask merge`: the reports from a complete set of shards.
 //! - [`compare`] -- bit-for-bit comparison of two report folders.
+//! - [`bench_history`] -- `cargo xtask bench`: criterion results over commits, as ratios to
+//!   their floor of the same sitting.
 //! - [`command_line`] -- one-line errors and exit codes of the command lines.
 
+pub mod bench_history;
 pub mod command_line;
 pub mod compare;
 pub mod context;

@@ -7,7 +7,9 @@
 //! which alternates floor and estimators round by round.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use nnqft_sampling::normal::{LANES, Normals};
 use nnqft_sampling::{Ensemble, Estimator, floor, seed};
+use nnqft_theory::simd::with_simd;
 use nnqft_theory::{Activation, InputSet, Network};
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -42,26 +44,100 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
-/// The primitives a neuron evaluation is made of, one thread: a standard normal draw
-/// (`Pcg64Mcg` + rand_distr's ziggurat, 3 per neuron at d = 1) and each activation (one per
-/// neuron and input point). They bound the floor: at d = 1 with 6 points a neuron evaluation
-/// costs at least `normal / 2 + activation`.
+/// The primitives a neuron evaluation is made of, one thread, per element: a standard normal
+/// draw (3 per neuron at d = 1) from the lane generator and from the reference one
+/// (`Pcg64Mcg` + rand_distr's ziggurat), and each activation (one per neuron and input point),
+/// scalar and on lanes (the lane versions under [`with_simd`], as in the sampler).
+/// `primitives/normal_reference` is also `cargo xtask bench`'s yardstick.
+// the lane functions are wrapped in `#[inline(always)]` closures so that they are inlined into
+// the AVX2 + FMA build (a function item's call shim may not be)
+#[allow(clippy::redundant_closure)]
 fn primitives(c: &mut Criterion) {
     const COUNT: u64 = 1 << 16;
     let mut group = c.benchmark_group("primitives");
     group.throughput(Throughput::Elements(COUNT));
-    group.bench_function("normal", |b| {
+    group.bench_function("normal_reference", |b| {
         let mut rng = seed::stream(1, 0, 0);
         b.iter(|| (0..COUNT).map(|_| rng.sample::<f64, _>(StandardNormal)).sum::<f64>())
+    });
+    group.bench_function("normal_lanes", |b| {
+        let mut rng = seed::lanes(1, 0, 0);
+        let mut buf = vec![0.0; COUNT as usize];
+        b.iter(|| {
+            with_simd(
+                #[inline(always)]
+                || rng.fill_slice(&mut buf),
+            );
+            black_box(buf[0])
+        })
     });
     let zs: Vec<f64> = {
         let mut rng = seed::stream(2, 0, 0);
         (0..COUNT).map(|_| 1.5 * rng.sample::<f64, _>(StandardNormal)).collect()
     };
-    group.bench_function("erf", |b| b.iter(|| zs.iter().map(|&z| nnqft_theory::erf::erf(black_box(z))).sum::<f64>()));
-    group.bench_function("exp", |b| b.iter(|| zs.iter().map(|&z| black_box(z).exp()).sum::<f64>()));
-    group.bench_function("relu", |b| b.iter(|| zs.iter().map(|&z| black_box(z).max(0.0)).sum::<f64>()));
+    group.bench_function("erf", scalar(&zs, nnqft_theory::erf::erf));
+    group.bench_function(
+        "erf_lanes",
+        lanes(
+            &zs,
+            #[inline(always)]
+            |l| nnqft_theory::erf::erf_lanes(l),
+        ),
+    );
+    group.bench_function("exp_std", scalar(&zs, f64::exp));
+    group.bench_function(
+        "exp_lanes",
+        lanes(
+            &zs,
+            #[inline(always)]
+            |l| nnqft_theory::exp::exp_lanes(l),
+        ),
+    );
+    group.bench_function("tanh_std", scalar(&zs, f64::tanh));
+    group.bench_function(
+        "tanh_lanes",
+        lanes(
+            &zs,
+            #[inline(always)]
+            |l| nnqft_theory::tanh::tanh_lanes(l),
+        ),
+    );
+    group.bench_function("relu", scalar(&zs, |z| z.max(0.0)));
+    group.bench_function(
+        "relu_lanes",
+        lanes(
+            &zs,
+            #[inline(always)]
+            |l: &mut [f64; LANES]| l.iter_mut().for_each(|v| *v = v.max(0.0)),
+        ),
+    );
     group.finish();
+}
+
+/// Each `f(z)` of `zs`, summed (generic, so that `f` is inlined).
+fn scalar(zs: &[f64], f: impl Fn(f64) -> f64 + Copy + 'static) -> impl FnMut(&mut criterion::Bencher) + '_ {
+    move |b| b.iter(|| zs.iter().map(|&z| f(black_box(z))).sum::<f64>())
+}
+
+/// `f` on each [`LANES`] of `zs`, summed, under [`with_simd`] (generic, so that `f` is inlined
+/// into the AVX2 build).
+fn lanes(zs: &[f64], f: impl Fn(&mut [f64; LANES]) + Copy + 'static) -> impl FnMut(&mut criterion::Bencher) + '_ {
+    move |b| {
+        b.iter(|| {
+            with_simd(
+                #[inline(always)]
+                || {
+                    let mut acc = [0.0; LANES];
+                    for chunk in zs.chunks_exact(LANES) {
+                        let mut l: [f64; LANES] = chunk.try_into().expect("LANES values");
+                        f(black_box(&mut l));
+                        acc.iter_mut().zip(&l).for_each(|(a, v)| *a += v);
+                    }
+                    acc.iter().sum::<f64>()
+                },
+            )
+        })
+    }
 }
 
 criterion_group!(benches, throughput, primitives);

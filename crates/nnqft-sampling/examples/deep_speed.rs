@@ -6,10 +6,16 @@
 //! `nets * (2n + (L-1) n (n+1) + n + 1)` (we draw each layer from its exact conditional law
 //! instead, `deep_ensemble` module docs), then the conditional estimator and the floor:
 //!
-//! `activation depth width nets seconds nets_per_s weight_draws_per_s conditional_nets_per_s floor_nets_per_s raw_over_floor`
+//! `activation depth width nets seconds nets_per_s weight_draws_per_s conditional_nets_per_s floor_nets_per_s raw_over_floor numpy_nets_per_s raw_over_numpy`
+//!
+//! The last two columns run the baseline itself on the same case right after ours (20,000
+//! nets), when python3 has numpy and scipy (`-` otherwise).
 //!
 //! `cargo run --release -p nnqft-sampling --example deep_speed [threads]` (run it on a quiet
-//! machine; compare with `python3 deep_numpy.py --activations tanh,relu --depths 1,2,4,8 --widths 20,100`).
+//! machine; baselines looked up in `$NNQFT_BASELINES`, else `../shared/baselines`).
+
+#[path = "common/baselines.rs"]
+mod baselines;
 
 use nnqft_sampling::floor::deep_draw_only;
 use nnqft_sampling::{DeepEnsemble, Estimator};
@@ -20,8 +26,9 @@ use std::time::Instant;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let threads: usize = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(1);
     let xs = InputSet::scaling(Activation::Erf, 1)?;
+    let numpy = baselines::available("numpy, scipy");
     println!(
-        "activation depth width nets seconds nets_per_s weight_draws_per_s conditional_nets_per_s floor_nets_per_s raw_over_floor"
+        "activation depth width nets seconds nets_per_s weight_draws_per_s conditional_nets_per_s floor_nets_per_s raw_over_floor numpy_nets_per_s raw_over_numpy"
     );
     for act in [DeepActivation::Tanh, DeepActivation::Relu] {
         for depth in [1usize, 2, 4, 8] {
@@ -46,11 +53,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (cond_rate, floor_rate) = (nets as f64 / cond_s, nets as f64 / floor_s);
                 let rate = nets as f64 / seconds;
                 let draws = (2 * width + (depth - 1) * width * (width + 1) + width + 1) as f64;
+                let args: Vec<String> = [("--activations", act.name().to_string()), ("--depths", depth.to_string())]
+                    .into_iter()
+                    .chain([("--widths", width.to_string()), ("--nets", "20000".to_string())])
+                    .flat_map(|(k, v)| [k.to_string(), v])
+                    .collect();
+                let np = numpy.then(|| baselines::rate("deep_numpy.py", &args, 5)).flatten();
                 println!(
-                    "{} {depth} {width} {nets} {seconds:.3} {rate:.1} {:.4e} {cond_rate:.1} {floor_rate:.1} {:.2}",
+                    "{} {depth} {width} {nets} {seconds:.3} {rate:.1} {:.4e} {cond_rate:.1} {floor_rate:.1} {:.2} {} {}",
                     act.name(),
                     rate * draws,
-                    rate / floor_rate
+                    rate / floor_rate,
+                    np.map_or("-".into(), |v| format!("{v:.1}")),
+                    np.map_or("-".into(), |v| format!("{:.1}", rate / v))
                 );
             }
         }

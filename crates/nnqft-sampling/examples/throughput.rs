@@ -1,9 +1,17 @@
-//! Throughput of both estimators against the floor (issue 3), measured in alternation: each
-//! round times the floor, the raw and the conditional estimator once, back to back, so that
-//! drifts in machine speed cancel in the per-round ratios. Prints medians over the rounds of
-//! neuron evaluations per second (nets x width x inputs / s, 2 threads) and of the ratios.
+//! Throughput side by side, in one sitting: our estimators, our floor (the same draws and
+//! activations with no correlator work) and, when python3 has numpy and scipy (and jax), the
+//! NumPy and JAX baselines (`shared/baselines/numpy_sampler.py`, `jax_sampler.py`) on the same
+//! nine jobs, each case back to back. Ours: each round times the floor, the raw and the
+//! conditional estimator once, so that drifts in machine speed cancel in the per-round ratios;
+//! medians over the rounds (the first dropped as warm-up), 2 threads. The baselines: their
+//! own timing of the sampling loop (compile and start-up excluded), NumPy single-threaded,
+//! JAX as XLA chooses. Rates are neuron evaluations per second (nets x width x inputs / s).
 //!
 //! `cargo run --release -p nnqft-sampling --example throughput [rounds]`
+//! (baselines looked up in `$NNQFT_BASELINES`, else `../shared/baselines` beside the repository)
+
+#[path = "common/baselines.rs"]
+mod baselines;
 
 use nnqft_sampling::floor::{bench_nets, draw_only};
 use nnqft_sampling::{Ensemble, Estimator};
@@ -19,11 +27,16 @@ fn median(mut v: Vec<f64>) -> f64 {
     if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
 }
 
+fn ratio(a: f64, b: Option<f64>) -> String {
+    b.map_or("-".into(), |b| format!("{:.1}", a / b))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rounds: usize = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(5);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(THREADS).build()?;
-    println!("| net | N | raw | conditional | floor | raw/floor | cond/floor |");
-    println!("|---|---|---|---|---|---|---|");
+    let (numpy, jax) = (baselines::available("numpy, scipy"), baselines::available("jax"));
+    println!("| net | N | raw | conditional | floor | NumPy | JAX | raw/floor | cond/floor | raw/NumPy | raw/JAX |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for act in Activation::ALL {
         let net = Network::paper(act, 1)?;
         let xs = InputSet::scaling(act, 1)?;
@@ -48,12 +61,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (r, c, f) = (r.split_off(1), c.split_off(1), f.split_off(1));
             let rf = median(r.iter().zip(&f).map(|(a, b)| a / b).collect());
             let cf = median(c.iter().zip(&f).map(|(a, b)| a / b).collect());
+            let args = vec!["--networks".into(), act.name().to_string(), "--widths".into(), width.to_string()];
+            let np = numpy.then(|| baselines::rate("numpy_sampler.py", &args, 5)).flatten();
+            let jx = jax.then(|| baselines::rate("jax_sampler.py", &args, 5)).flatten();
+            let raw_rate = median(r);
+            let show = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.3e}"));
             println!(
-                "| {} | {width} | {:.3e} | {:.3e} | {:.3e} | {rf:.2} | {cf:.2} |",
+                "| {} | {width} | {raw_rate:.3e} | {:.3e} | {:.3e} | {} | {} | {rf:.2} | {cf:.2} | {} | {} |",
                 act.name(),
-                median(r),
                 median(c),
-                median(f)
+                median(f),
+                show(np),
+                show(jx),
+                ratio(raw_rate, np),
+                ratio(raw_rate, jx)
             );
         }
     }

@@ -1,15 +1,15 @@
 use crate::ensemble::{CHUNK_NETS, Estimator, check_positive, neumaier};
 use crate::error::{Result, SamplingError};
-use crate::seed::stream;
-use nnqft_theory::erf::erf;
-use nnqft_theory::exp::{exp, exp_lanes};
+use crate::normal::{LANES, Normals};
+use crate::seed;
+use nnqft_theory::erf::erf_lanes;
+use nnqft_theory::exp::exp_lanes;
 use nnqft_theory::simd::with_simd;
+use nnqft_theory::tanh::tanh_lanes;
 use nnqft_theory::{
     BATCH, DeepActivation, DeepNetwork, InputSet, Multisets, PARTS, Parts, ProductScratch, ProductTable, WickSums,
     parts_total,
 };
-use rand::{Rng, RngExt};
-use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
 /// A residual variance below this fraction of the largest diagonal entry drops its column
@@ -59,6 +59,8 @@ macro_rules! activation {
         #[derive(Clone, Copy)]
         struct $name;
         impl Phi for $name {
+            // a closure around a lane function carries `#[inline(always)]` (see `by_lanes`)
+            #[allow(clippy::redundant_closure)]
             #[inline(always)]
             fn apply(self, $z: &[f64], $p: &mut [f64], $s: f64) {
                 $body
@@ -67,23 +69,42 @@ macro_rules! activation {
     };
 }
 
-activation!(PhiErf, |z, p, _s| p.iter_mut().zip(z).for_each(|(p, z)| *p = erf(*z)));
+activation!(PhiErf, |z, p, _s| by_lanes(
+    z,
+    p,
+    #[inline(always)]
+    |l| erf_lanes(l)
+));
 activation!(PhiRelu, |z, p, _s| p.iter_mut().zip(z).for_each(|(p, z)| *p = z.max(0.0)));
-activation!(PhiTanh, |z, p, _s| tanh_into(z, p));
+activation!(PhiTanh, |z, p, _s| by_lanes(
+    z,
+    p,
+    #[inline(always)]
+    |l| tanh_lanes(l)
+));
 activation!(PhiLinear, |z, p, _s| p.copy_from_slice(z));
-activation!(PhiGauss, |z, p, s| p.iter_mut().zip(z).for_each(|(p, z)| *p = exp(z - s)));
+activation!(PhiGauss, |z, p, s| by_lanes(
+    z,
+    p,
+    #[inline(always)]
+    |l: &mut [f64; LANES]| {
+        l.iter_mut().for_each(|v| *v -= s);
+        exp_lanes(l)
+    }
+));
 
-/// `tanh(z) = sign(z) (1 − t) / (1 + t)`, `t = exp(−2|z|)`, eight lanes at a time through
-/// [`exp_lanes`] (vectorised; `f64::tanh` is a libm call, about 7 times the cost of a normal
-/// variate here). Within a few ulps of 1 in absolute error, which is what the sums over
-/// neurons see; plain arithmetic, so every build gives the same bits.
+/// `out = f(z)` through a lane function `f` (the theory crate's vectorised activations),
+/// [`LANES`] at a time; a last, partial chunk is padded with zeros. Pass `f` as an
+/// `#[inline(always)]` closure: a function item goes through a call shim that the inliner may
+/// leave out of the AVX2 + FMA build, where `mul_add` becomes a library call (measured: tanh
+/// nets ten times slower).
 #[inline(always)]
-fn tanh_into(z: &[f64], out: &mut [f64]) {
-    for (zc, oc) in z.chunks(8).zip(out.chunks_mut(8)) {
-        let mut t = [0.0; 8];
-        t.iter_mut().zip(zc).for_each(|(t, z)| *t = -2.0 * z.abs());
-        exp_lanes(&mut t);
-        oc.iter_mut().zip(zc).zip(&t).for_each(|((o, z), t)| *o = ((1.0 - t) / (1.0 + t)).copysign(*z));
+fn by_lanes(z: &[f64], out: &mut [f64], f: impl Fn(&mut [f64; LANES])) {
+    for (zc, oc) in z.chunks(LANES).zip(out.chunks_mut(LANES)) {
+        let mut t = [0.0; LANES];
+        t[..zc.len()].copy_from_slice(zc);
+        f(&mut t);
+        oc.copy_from_slice(&t[..oc.len()]);
     }
 }
 
@@ -423,7 +444,7 @@ impl DeepEnsemble {
 
     #[inline(always)]
     fn draw_item(&self, experiment: u64, chunk: u64, count: u64, tables: &DeepTables, raw: bool, phi: impl Phi) -> f64 {
-        let mut rng = stream(self.seed, experiment, chunk);
+        let mut rng = seed::lanes(self.seed, experiment, chunk);
         let m = self.inputs.len();
         let mut layer = LayerScratch::new(m, self.net.widths().iter().copied().max().unwrap_or(1));
         let (mut gram, mut f) = (vec![0.0; m * m], vec![0.0; m * self.net.d_out()]);
@@ -453,7 +474,7 @@ impl DeepEnsemble {
         tables: &DeepTables,
         phi: impl Phi,
     ) -> [Vec<f64>; 2] {
-        let mut rng = stream(self.seed, experiment, chunk);
+        let mut rng = seed::lanes(self.seed, experiment, chunk);
         let (m, d_out) = (self.inputs.len(), self.net.d_out());
         let pairs = m * d_out;
         let mut sums: [Vec<Parts>; 2] = [0, 1].map(|o| vec![[0.0; PARTS]; tables.multisets[o].len()]);
@@ -504,13 +525,7 @@ impl DeepEnsemble {
 
     /// Draws the hidden layers of one net; the last layer's activations end in `layer.phi`.
     #[inline(always)]
-    fn hidden_layers<R: Rng + ?Sized>(
-        &self,
-        rng: &mut R,
-        tables: &DeepTables,
-        layer: &mut LayerScratch,
-        phi: impl Phi,
-    ) {
+    fn hidden_layers<G: Normals>(&self, rng: &mut G, tables: &DeepTables, layer: &mut LayerScratch, phi: impl Phi) {
         let widths = self.net.widths();
         let (c_w, c_b) = (self.net.c_w(), self.net.c_b());
         layer.preactivations(rng, &tables.first.0, &tables.first.1, widths[0]);
@@ -563,12 +578,10 @@ impl LayerScratch {
     /// `z_j(x_a) = Σ_c L_ac ε_cj` for `j < n`: the rows of `N(0, L Lᵀ)`, `ε` drawn column by
     /// column of `L` (only its nonzero columns), neuron after neuron.
     #[inline(always)]
-    fn preactivations<R: Rng + ?Sized>(&mut self, rng: &mut R, chol: &[f64], cols: &[usize], n: usize) {
+    fn preactivations<G: Normals>(&mut self, rng: &mut G, chol: &[f64], cols: &[usize], n: usize) {
         let (m, n_max) = (self.m, self.n_max);
         for (k, _) in cols.iter().enumerate() {
-            for e in &mut self.eps[k * n_max..k * n_max + n] {
-                *e = rng.sample::<f64, _>(StandardNormal);
-            }
+            rng.fill_slice(&mut self.eps[k * n_max..k * n_max + n]);
         }
         for a in 0..m {
             let z = &mut self.z[a * n_max..a * n_max + n];
@@ -620,14 +633,14 @@ impl LayerScratch {
 
     /// Draws `rows` i.i.d. rows of `N(0, cov)` into `out` (row-major `rows x m`).
     #[inline(always)]
-    fn draw_rows<R: Rng + ?Sized>(&mut self, rng: &mut R, cov: &[f64], rows: usize, out: &mut [f64]) {
+    fn draw_rows<G: Normals>(&mut self, rng: &mut G, cov: &[f64], rows: usize, out: &mut [f64]) {
         let m = self.m;
         self.cov.copy_from_slice(cov);
         self.factor();
         for i in 0..rows {
             let mut eps = [0.0; 255];
             for (k, _) in self.cols.iter().enumerate() {
-                eps[k] = rng.sample::<f64, _>(StandardNormal);
+                eps[k] = rng.next();
             }
             for a in 0..m {
                 out[i * m + a] = self.cols.iter().enumerate().map(|(k, &c)| self.chol[a * m + c] * eps[k]).sum();
@@ -698,13 +711,15 @@ mod tests {
     }
 
     #[test]
-    fn lane_tanh_is_within_a_few_ulps_of_one() {
-        let z: Vec<f64> =
-            (0..4001).map(|i| (i as f64 - 2000.0) / 100.0).chain([1e-300, -1e-12, 400.0, -800.0]).collect();
-        let mut t = vec![0.0; z.len()];
-        tanh_into(&z, &mut t);
-        for (z, t) in z.iter().zip(&t) {
-            assert!((t - z.tanh()).abs() <= 4.0 * f64::EPSILON, "tanh({z}) = {t} vs {}", z.tanh());
-        }
+    fn activations_by_lanes_match_the_scalar_ones_at_any_length() {
+        let z: Vec<f64> = (0..4003).map(|i| (i as f64 - 2000.0) / 100.0).chain([1e-300, -1e-12, 400.0]).collect();
+        let mut p = vec![0.0; z.len()];
+        PhiTanh.apply(&z, &mut p, 0.0);
+        assert!(z.iter().zip(&p).all(|(z, p)| p.to_bits() == nnqft_theory::tanh::tanh(*z).to_bits()));
+        PhiErf.apply(&z, &mut p, 0.0);
+        let erf = nnqft_theory::erf::erf;
+        assert!(z.iter().zip(&p).all(|(z, p)| (p - erf(*z)).abs() <= 2.0 * f64::EPSILON * erf(*z).abs()));
+        PhiGauss.apply(&z, &mut p, 0.5);
+        assert!(z.iter().zip(&p).all(|(z, p)| p.to_bits() == nnqft_theory::exp::exp(z - 0.5).to_bits()));
     }
 }

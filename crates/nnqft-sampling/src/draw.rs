@@ -2,11 +2,10 @@
 //! allocated per net: the caller owns the buffers, and a net's parameters live only in
 //! registers while its neurons are evaluated.
 
-use nnqft_theory::erf::erf;
-use nnqft_theory::exp::{exp, exp_lanes};
+use crate::normal::{LANES, Normals};
+use nnqft_theory::erf::erf_lanes;
+use nnqft_theory::exp::exp_lanes;
 use nnqft_theory::{Activation, BATCH, InputSet, Lanes, Network, Parts, ProductScratch, ProductTable};
-use rand::{Rng, RngExt};
-use rand_distr::StandardNormal;
 
 /// The input set laid out for evaluation: coordinates and `S(x, x)` per point.
 #[derive(Debug, Clone)]
@@ -32,26 +31,12 @@ impl PreparedInputs {
     }
 }
 
-#[inline]
-fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    rng.sample::<f64, _>(StandardNormal)
-}
-
 /// An activation as a type, so that the per-neuron loops are monomorphised per activation
-/// (static dispatch, no branch or indirect call per element).
+/// (static dispatch, no branch or indirect call per element). Every lane of a block is
+/// evaluated, used or not, point by point, in loops that vectorise.
 trait Activate {
-    /// Evaluated on every lane of a block, used or not, point by point with
-    /// [`Activate::phi_lanes`] (a loop that vectorises); otherwise only used lanes are
-    /// evaluated, neuron by neuron.
-    const EVERY_LANE: bool;
-    fn phi(&self, z: f64, s_xx: f64) -> f64;
     /// `z[j] <- phi(z[j], s_xx)` for every lane.
-    #[inline(always)]
-    fn phi_lanes(&self, z: &mut NeuronLanes, s_xx: f64) {
-        for v in z.iter_mut() {
-            *v = self.phi(*v, s_xx);
-        }
-    }
+    fn phi_lanes(&self, z: &mut NeuronLanes, s_xx: f64);
 }
 
 struct ErfAct;
@@ -59,25 +44,18 @@ struct ReluAct;
 struct GaussAct;
 
 impl Activate for ErfAct {
-    const EVERY_LANE: bool = false;
     #[inline(always)]
-    fn phi(&self, z: f64, _: f64) -> f64 {
-        erf(z)
+    fn phi_lanes(&self, z: &mut NeuronLanes, _: f64) {
+        erf_lanes(z);
     }
 }
 impl Activate for ReluAct {
-    const EVERY_LANE: bool = true;
     #[inline(always)]
-    fn phi(&self, z: f64, _: f64) -> f64 {
-        z.max(0.0)
+    fn phi_lanes(&self, z: &mut NeuronLanes, _: f64) {
+        z.iter_mut().for_each(|v| *v = v.max(0.0));
     }
 }
 impl Activate for GaussAct {
-    const EVERY_LANE: bool = true;
-    #[inline(always)]
-    fn phi(&self, z: f64, s_xx: f64) -> f64 {
-        exp(z - s_xx)
-    }
     #[inline(always)]
     fn phi_lanes(&self, z: &mut NeuronLanes, s_xx: f64) {
         z.iter_mut().for_each(|v| *v -= s_xx);
@@ -106,17 +84,17 @@ macro_rules! with_activation {
 }
 
 /// Neurons drawn and evaluated together: lane `j` of every block array is neuron `j`.
-pub const NEURON_LANES: usize = 8;
+pub const NEURON_LANES: usize = LANES;
 
 /// One value per neuron of a block.
 type NeuronLanes = [f64; NEURON_LANES];
 
 /// Draws networks of one family and width on one input set. Neurons are drawn in blocks of
-/// [`NEURON_LANES`]: the generator is called in the same order as one neuron at a time
-/// (`w`, `b`, then `v` for the raw estimator, neuron after neuron), but activations and their
-/// sums are then formed lane-wise, which vectorises. Each lane keeps its own running sum,
-/// summed pairwise once per net. The block buffers are reused, so nothing is allocated per
-/// net.
+/// [`NEURON_LANES`], a block's normals [`NEURON_LANES`] at a time (its weights component by
+/// component, then its biases, then for the raw estimator its readout weights; the lanes of
+/// a last, partial block are drawn and weigh 0). Activations and their sums are formed
+/// lane-wise, which vectorises. Each lane keeps its own running sum, summed pairwise once per
+/// net. The block buffers are reused, so nothing is allocated per net.
 #[derive(Debug, Clone)]
 pub struct NetSampler<'a> {
     net: &'a Network,
@@ -155,50 +133,34 @@ impl<'a> NetSampler<'a> {
         }
     }
 
-    /// Draws the next `count <= NEURON_LANES` neurons: for each in turn `w ~ N(0, sigma_w^2/d)`
-    /// per component, `b ~ N(0, sigma_b^2)` and, if `v_std` is given, `v ~ N(0, v_std^2)`.
-    /// Then writes `phi(w . x_a + b; x_a)` for every point; lanes from `count` on get
-    /// `phi = v = 0`.
+    /// Draws the next block: `w ~ N(0, sigma_w^2/d)` per component, `b ~ N(0, sigma_b^2)` and,
+    /// if `v_std` is given, `v ~ N(0, v_std^2)`, [`NEURON_LANES`] neurons at a time. Then writes
+    /// `phi(w . x_a + b; x_a)` for every point; lanes from `count` on get `phi = v = 0`.
     #[inline(always)]
-    fn draw_block<R: Rng + ?Sized, A: Activate>(&mut self, rng: &mut R, count: usize, v_std: Option<f64>, act: &A) {
+    fn draw_block<G: Normals, A: Activate>(&mut self, rng: &mut G, count: usize, v_std: Option<f64>, act: &A) {
         let (weight_std, sigma_b) = self.scales;
-        for j in 0..count {
-            for wc in self.w.iter_mut() {
-                wc[j] = weight_std * normal(rng);
-            }
-            self.b[j] = sigma_b * normal(rng);
-            if let Some(vs) = v_std {
-                self.v[j] = vs * normal(rng);
-            }
+        for wc in self.w.iter_mut() {
+            rng.fill(wc);
+            wc.iter_mut().for_each(|w| *w *= weight_std);
+        }
+        rng.fill(&mut self.b);
+        self.b.iter_mut().for_each(|b| *b *= sigma_b);
+        if let Some(vs) = v_std {
+            rng.fill(&mut self.v);
+            self.v.iter_mut().for_each(|v| *v *= vs);
         }
         self.v[count..].iter_mut().for_each(|v| *v = 0.0);
         let (xs, w, b) = (self.xs, &self.w, &self.b);
-        let pre = |a: usize, j: usize| {
+        // point-major: each point's lanes in one vectorisable loop
+        for (a, (p, s)) in self.phi.iter_mut().zip(&xs.self_cov).enumerate() {
             let x = &xs.coords[a * xs.d..(a + 1) * xs.d];
-            match xs.d {
-                1 => w[0][j] * x[0] + b[j],
-                _ => b[j] + w.iter().zip(x).map(|(wc, xc)| wc[j] * xc).sum::<f64>(),
+            for j in 0..NEURON_LANES {
+                p[j] = match xs.d {
+                    1 => w[0][j] * x[0] + b[j],
+                    _ => b[j] + w.iter().zip(x).map(|(wc, xc)| wc[j] * xc).sum::<f64>(),
+                };
             }
-        };
-        let m = xs.len();
-        if A::EVERY_LANE {
-            // point-major: each point's lanes in one vectorisable loop
-            for (a, (p, s)) in self.phi.iter_mut().zip(&xs.self_cov).enumerate() {
-                for j in 0..NEURON_LANES {
-                    p[j] = pre(a, j);
-                }
-                act.phi_lanes(p, *s);
-            }
-        } else {
-            // neuron-major: along one neuron the pre-activation varies smoothly with the
-            // point, so the branches inside erf stay predictable
-            for j in 0..count {
-                for a in 0..m {
-                    self.phi[a][j] = act.phi(pre(a, j), xs.self_cov[a]);
-                }
-            }
-        }
-        for p in &mut self.phi {
+            act.phi_lanes(p, *s);
             p[count..].iter_mut().for_each(|v| *v = 0.0);
         }
     }
@@ -206,10 +168,10 @@ impl<'a> NetSampler<'a> {
     /// Draws a whole network and writes `f(x_a)` into `f`
     /// (`f = b1 + sum_j v_j phi_j`, `v_j ~ N(0, sigma_w^2 / N)`; `b1` is drawn first).
     #[inline(always)]
-    pub fn outputs<R: Rng + ?Sized>(&mut self, rng: &mut R, f: &mut [f64]) {
+    pub fn outputs<G: Normals>(&mut self, rng: &mut G, f: &mut [f64]) {
         let net = self.net;
         let vs = net.sigma_w() / (self.width as f64).sqrt();
-        let b1 = net.sigma_b() * normal(rng);
+        let b1 = net.sigma_b() * rng.next();
         let m = self.xs.len();
         self.acc[..m].iter_mut().for_each(|l| *l = [0.0; NEURON_LANES]);
         with_activation!(net, act => {
@@ -233,7 +195,7 @@ impl<'a> NetSampler<'a> {
     /// Draws the hidden layer only and writes the conditional covariance of `f` given it,
     /// `C(x_a, x_b) = sigma_b^2 + (sigma_w^2 / N) sum_j phi_j(x_a) phi_j(x_b)`, row-major `m x m`.
     #[inline(always)]
-    pub fn conditional_cov<R: Rng + ?Sized>(&mut self, rng: &mut R, cov: &mut [f64]) {
+    pub fn conditional_cov<G: Normals>(&mut self, rng: &mut G, cov: &mut [f64]) {
         let net = self.net;
         let m = self.xs.len();
         self.acc.iter_mut().for_each(|l| *l = [0.0; NEURON_LANES]);
@@ -271,15 +233,15 @@ impl<'a> NetSampler<'a> {
 
 impl NetSampler<'_> {
     /// Gauss-net with the biases integrated out ([`crate::bias_integrated`]): draws the hidden
-    /// weights of one net only, `w_j ~ N(0, sigma_w^2 / d)` per component, neuron after neuron
-    /// (no bias, no readout), and adds the neuron power sums
+    /// weights of one net only, `w_j ~ N(0, sigma_w^2 / d)`, component by component (no bias,
+    /// no readout), and adds the neuron power sums
     /// `P(S) = sum_j prod_{a in S} psi_j(x_a)`, `psi_j(x) = exp(w_j . x - S(x, x))`, of every
     /// multiset `S` of the even orders of `products` to `power`. Neurons fill the lanes of
     /// `psi` ([`BATCH`] at a time; unused lanes weigh 0).
     #[inline(always)]
-    pub fn gauss_power_sums<R: Rng + ?Sized>(
+    pub fn gauss_power_sums<G: Normals>(
         &mut self,
-        rng: &mut R,
+        rng: &mut G,
         products: &ProductTable,
         psi: &mut [Lanes],
         scratch: &mut ProductScratch,
@@ -291,11 +253,10 @@ impl NetSampler<'_> {
         while left > 0 {
             let count = left.min(BATCH);
             let mut weights = [0.0; BATCH];
-            for j in 0..count {
-                for wc in self.w_batch.iter_mut() {
-                    wc[j] = weight_std * normal(rng);
-                }
-                weights[j] = 1.0;
+            weights[..count].iter_mut().for_each(|w| *w = 1.0);
+            for wc in self.w_batch.iter_mut() {
+                rng.fill_slice(&mut wc[..count]);
+                wc[..count].iter_mut().for_each(|w| *w *= weight_std);
             }
             for (a, (lane, s)) in psi.iter_mut().zip(&self.xs.self_cov).enumerate() {
                 let x = &self.xs.coords[a * d..(a + 1) * d];

@@ -2,7 +2,8 @@ use crate::bias_integrated::{BiasIntegrated, BiasScratch};
 use crate::control_variate::{ControlVariate, DeviationScratch};
 use crate::draw::{NetSampler, PreparedInputs};
 use crate::error::{Result, SamplingError};
-use crate::seed::stream;
+use crate::normal::{Generator, Normals, ReferenceNormals};
+use crate::seed;
 use nnqft_theory::simd::with_simd;
 use nnqft_theory::{
     BATCH, InputSet, Multisets, Network, PARTS, Parts, ProductScratch, ProductTable, WickSums, parts_total,
@@ -102,6 +103,7 @@ pub struct Ensemble {
     estimator: Estimator,
     seed: u64,
     track_variance: bool,
+    generator: Generator,
 }
 
 /// Memory bound of the item sums [`Ensemble::run`] holds before merging them (64 MiB).
@@ -284,13 +286,35 @@ impl Ensemble {
         if estimator == Estimator::BiasIntegrated {
             BiasIntegrated::new(&net, width, &inputs)?;
         }
-        Ok(Self { net, width, inputs, nets, experiments, estimator, seed, track_variance: false })
+        Ok(Self {
+            net,
+            width,
+            inputs,
+            nets,
+            experiments,
+            estimator,
+            seed,
+            track_variance: false,
+            generator: Generator::Lanes,
+        })
     }
 
     /// Also accumulate the per-net variance of the estimator in each experiment.
     pub fn with_variance(mut self, on: bool) -> Self {
         self.track_variance = on;
         self
+    }
+
+    /// Draw the normals from `generator` (default [`Generator::Lanes`]; the reference
+    /// generator gives other numbers with the same law).
+    pub fn with_generator(mut self, generator: Generator) -> Self {
+        self.generator = generator;
+        self
+    }
+
+    /// The generator of the normals.
+    pub fn generator(&self) -> Generator {
+        self.generator
     }
 
     /// The network.
@@ -573,14 +597,19 @@ impl Ensemble {
     fn run_item(&self, experiment: u64, chunk: u64, count: u64, tables: &RunTables) -> ItemSums {
         with_simd(
             #[inline(always)]
-            || self.run_item_kernel(experiment, chunk, count, tables),
+            || match self.generator {
+                Generator::Lanes => self.run_item_kernel(&mut seed::lanes(self.seed, experiment, chunk), count, tables),
+                Generator::Reference => {
+                    let mut rng = ReferenceNormals(seed::stream(self.seed, experiment, chunk));
+                    self.run_item_kernel(&mut rng, count, tables)
+                }
+            },
         )
     }
 
     #[inline(always)]
-    fn run_item_kernel(&self, experiment: u64, chunk: u64, count: u64, tables: &RunTables) -> ItemSums {
+    fn run_item_kernel<G: Normals>(&self, rng: &mut G, count: u64, tables: &RunTables) -> ItemSums {
         let RunTables { multisets, wick, products, prepared: xs, control, bias } = tables;
-        let mut rng = stream(self.seed, experiment, chunk);
         let m = xs.len();
         let zeros = || [0, 1, 2].map(|o| vec![[0.0; PARTS]; multisets[o].len()]);
         let mut sums = zeros();
@@ -597,7 +626,7 @@ impl Ensemble {
                     let batch = BATCH.min((count - done) as usize);
                     let mut weights = [0.0; BATCH];
                     for j in 0..batch {
-                        sampler.outputs(&mut rng, &mut f);
+                        sampler.outputs(rng, &mut f);
                         for (lane, v) in lanes.iter_mut().zip(&f) {
                             lane[j] = *v;
                         }
@@ -626,7 +655,7 @@ impl Ensemble {
                     let batch = BATCH.min((count - done) as usize);
                     lanes.iter_mut().for_each(|l| *l = [0.0; BATCH]);
                     for j in 0..batch {
-                        sampler.conditional_cov(&mut rng, &mut cov);
+                        sampler.conditional_cov(rng, &mut cov);
                         for (lane, v) in lanes.iter_mut().zip(&cov) {
                             lane[j] = *v;
                         }
@@ -650,7 +679,7 @@ impl Ensemble {
                 let (mut values, mut bias_scratch) = ([Vec::new(), Vec::new(), Vec::new()], BiasScratch::default());
                 for net in 0..count {
                     power.iter_mut().flatten().for_each(|p| *p = [0.0; PARTS]);
-                    sampler.gauss_power_sums(&mut rng, products, &mut psi, &mut scratch, &mut power);
+                    sampler.gauss_power_sums(rng, products, &mut psi, &mut scratch, &mut power);
                     for (t, p) in totals.iter_mut().zip(&power) {
                         t.iter_mut().zip(p).for_each(|(t, p)| *t = parts_total(p));
                     }

@@ -9,7 +9,7 @@ use nnqft_theory::{InputSet, Network};
 use rayon::prelude::*;
 
 /// Draws `nets` networks of `width` neurons on `inputs`, split evenly over `threads` threads
-/// (one generator each, built like the sampler's work items), and returns the sum of their
+/// (one lane generator each, built like the sampler's work items), and returns the sum of their
 /// first outputs so that no work can be skipped.
 pub fn draw_only(net: &Network, width: usize, inputs: &InputSet, nets: u64, threads: usize) -> f64 {
     let prepared = PreparedInputs::new(net, inputs);
@@ -20,7 +20,7 @@ pub fn draw_only(net: &Network, width: usize, inputs: &InputSet, nets: u64, thre
             with_simd(
                 #[inline(always)]
                 || {
-                    let mut rng = seed::stream(1, 0, t);
+                    let mut rng = seed::lanes(1, 0, t);
                     let mut sampler = NetSampler::new(net, width, &prepared);
                     let mut f = vec![0.0; prepared.len()];
                     let mut acc = 0.0;

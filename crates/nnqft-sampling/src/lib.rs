@@ -6,6 +6,7 @@
 //! crate's types (networks, input sets, multisets, Wick tables).
 //!
 //! - [`seed`] -- the documented seeding scheme (one generator per experiment and chunk).
+//! - [`normal`] -- the vectorised normal generator of the hot path and the reference one.
 //! - `draw` (internal) -- drawing one network / one hidden layer, allocation-free.
 //! - [`DeepEnsemble`] -- deep networks with several outputs (beyond the paper): each layer
 //!   drawn from its exact conditional law, raw and conditional estimators of output-indexed
@@ -22,6 +23,7 @@
 
 mod error;
 pub mod memory;
+pub mod normal;
 
 pub mod bias_integrated;
 pub mod control_variate;

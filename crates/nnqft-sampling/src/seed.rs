@@ -1,13 +1,17 @@
-//! The seeding scheme. Every `(experiment, chunk)` work item draws from its own
-//! `Pcg64Mcg` generator whose 128-bit state is built from SplitMix64 outputs of
-//! `(master seed, experiment, chunk)`:
+//! The seeding scheme. Every `(experiment, chunk)` work item draws from its own generator,
+//! seeded from the key
 //!
-//! `key = splitmix64(splitmix64(master) ^ experiment) ^ (chunk * 0x9E37_79B9_7F4A_7C15)`,
-//! `state = (splitmix64(key) << 64) | splitmix64(key + 1)`.
+//! `key = splitmix64(splitmix64(master) ^ experiment) ^ (chunk * 0x9E37_79B9_7F4A_7C15)`:
+//!
+//! - [`lanes`] (the default): eight xoshiro256++ lanes whose 32 state words are the
+//!   SplitMix64 sequence from `key` ([`LaneNormals::new`]);
+//! - [`stream`] (the reference path): a `Pcg64Mcg` with the 128-bit state
+//!   `(splitmix64(key) << 64) | splitmix64(key + 1)`.
 //!
 //! Work items are independent of how they are scheduled, so the numbers do not depend on
 //! the thread count; chunk sums are merged in chunk order.
 
+use crate::normal::LaneNormals;
 use rand_pcg::Pcg64Mcg;
 
 /// One SplitMix64 step (Steele, Lea, Flood 2014): a bijective 64-bit mixer.
@@ -18,9 +22,19 @@ pub fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The generator of work item `(experiment, chunk)` under `master`.
+/// The key of work item `(experiment, chunk)` under `master`.
+pub fn key(master: u64, experiment: u64, chunk: u64) -> u64 {
+    splitmix64(splitmix64(master) ^ experiment) ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The lane generator of work item `(experiment, chunk)` under `master`.
+pub fn lanes(master: u64, experiment: u64, chunk: u64) -> LaneNormals {
+    LaneNormals::new(key(master, experiment, chunk))
+}
+
+/// The reference generator of work item `(experiment, chunk)` under `master`.
 pub fn stream(master: u64, experiment: u64, chunk: u64) -> Pcg64Mcg {
-    let key = splitmix64(splitmix64(master) ^ experiment) ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let key = key(master, experiment, chunk);
     let state = (u128::from(splitmix64(key)) << 64) | u128::from(splitmix64(key.wrapping_add(1)));
     Pcg64Mcg::new(state)
 }

@@ -55,12 +55,16 @@ fn tiny_priors_give_finite_correlators_equal_to_exact_theory() {
     check_against_exact(net, 5, &xs, &run(net, 5, &xs, 4000, Estimator::Conditional), 1e-12, 0.0, 3);
     // sigma_b = 1e-300 (the biases vanish at f64 precision): an ordinary net; exact relu theory
     // gives inputs of opposite sign sin(pi) ~ 1e-16 of the scale where the nets give exactly 0
-    // (Gauss-net's G6 only finite: exp(z) of its weights has the sixth moment e^(12 K1), a tail
-    // that 1.6e5 nets do not sample, with or without biases; its orders 2 and 4 against exact)
+    // (Gauss-net's G4 and G6 only finite: at |x| = 1, exp(w x) of its weights has the fourth
+    // and sixth moments e^8 and e^18, carried by weights near 4 and 6 standard deviations, a
+    // tail that 1.6e5 nets sample a few times or not at all, with or without biases, so the
+    // experiments' spread misstates the error: over 8 seeds, z of G4(x0^4) ran from -5.2 to
+    // 1.6 with the lane generator and from -2.7 to 1.3 with the reference one; its order 2
+    // against exact)
     for act in Activation::ALL {
         let net = Network::new(act, 1, 1.0, 1e-300).unwrap();
         let (est, orders) =
-            if act == Activation::Gauss { (Estimator::BiasIntegrated, 2) } else { (Estimator::Conditional, 3) };
+            if act == Activation::Gauss { (Estimator::BiasIntegrated, 1) } else { (Estimator::Conditional, 3) };
         check_against_exact(net, 5, &xs, &run(net, 5, &xs, 20_000, est), 0.0, 1e-12, orders);
     }
 }

@@ -15,8 +15,10 @@
 //! below, and against 30-digit reference values. Evaluation is a table lookup and one Horner
 //! chain: faster than libm (two `exp` calls above `|z| = 1.25`) and than statrs, whose erf
 //! (0.19.1) is also off by up to ~1e-11 (`erf(0.9)` by 9.4e-12; statrs-dev/statrs#412, fixed
-//! after that release). Plain multiplies and adds only, so every build gives the same bits.
+//! after that release). Plain multiplies and adds only (the theory's quadratures call it
+//! outside FMA builds, where `mul_add` is a library call), so every build gives the same bits.
 
+use crate::polynomial::estrin;
 use std::sync::LazyLock;
 
 /// Start of the interval table.
@@ -35,9 +37,38 @@ const SERIES: usize = 13;
 /// `2 / sqrt(pi)`.
 const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 
+/// Intervals per unit of the lane table.
+const LANE_PER_UNIT: f64 = 16.0;
+/// Intervals of the lane table, covering `[0, HIGH)`.
+const LANE_INTERVALS: usize = (HIGH * LANE_PER_UNIT) as usize;
+
 struct Tables {
     series: [f64; SERIES],
-    intervals: Vec<[f64; COEFFS]>,
+    intervals: [[f64; COEFFS]; INTERVALS],
+    /// [`erf_lanes`]' table: interval 0 holds the Maclaurin coefficients (degree 11, centre
+    /// 0), interval `i >= 1` the Taylor coefficients about `(i + 1/2)/16`.
+    lanes: [[f64; COEFFS]; LANE_INTERVALS],
+}
+
+/// Taylor coefficients of `erf` about `c`, degree `COEFFS − 1`: `a_0 = erf(c)` and
+/// `a_n = (2/sqrt(pi)) (-1)^(n-1) H_(n-1)(c) e^(-c^2) / n!`.
+fn taylor(c: f64) -> [f64; COEFFS] {
+    let gauss = TWO_OVER_SQRT_PI * (-c * c).exp();
+    let mut hermite = [0.0; COEFFS];
+    hermite[0] = 1.0;
+    hermite[1] = 2.0 * c;
+    for k in 1..COEFFS - 1 {
+        hermite[k + 1] = 2.0 * c * hermite[k] - 2.0 * k as f64 * hermite[k - 1];
+    }
+    let mut a = [0.0; COEFFS];
+    a[0] = libm::erf(c);
+    let mut fact = 1.0;
+    for n in 1..COEFFS {
+        fact *= n as f64;
+        let sign = if n % 2 == 1 { 1.0 } else { -1.0 };
+        a[n] = sign * hermite[n - 1] * gauss / fact;
+    }
+    a
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(|| {
@@ -50,54 +81,69 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
         let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
         *s = sign * TWO_OVER_SQRT_PI / (fact * (2 * k + 1) as f64);
     }
-    let intervals = (0..INTERVALS)
-        .map(|i| {
-            let c = LOW + (i as f64 + 0.5) / PER_UNIT;
-            let gauss = TWO_OVER_SQRT_PI * (-c * c).exp();
-            let mut hermite = [0.0; COEFFS];
-            hermite[0] = 1.0;
-            hermite[1] = 2.0 * c;
-            for k in 1..COEFFS - 1 {
-                hermite[k + 1] = 2.0 * c * hermite[k] - 2.0 * k as f64 * hermite[k - 1];
-            }
-            let mut a = [0.0; COEFFS];
-            a[0] = libm::erf(c);
-            let mut fact = 1.0;
-            for n in 1..COEFFS {
-                fact *= n as f64;
-                let sign = if n % 2 == 1 { 1.0 } else { -1.0 };
-                a[n] = sign * hermite[n - 1] * gauss / fact;
-            }
-            a
-        })
-        .collect();
-    Tables { series, intervals }
+    let intervals = std::array::from_fn(|i| taylor(LOW + (i as f64 + 0.5) / PER_UNIT));
+    let lanes = std::array::from_fn(|i| match i {
+        // odd powers only: a_(2k+1) = series[k]
+        0 => std::array::from_fn(|n| if n % 2 == 1 { series[n / 2] } else { 0.0 }),
+        _ => taylor((i as f64 + 0.5) / LANE_PER_UNIT),
+    });
+    Tables { series, intervals, lanes }
 });
+
+/// `Σ_k c[k] wᵏ` by Horner's rule, plain multiplies and adds.
+#[inline(always)]
+fn horner<const K: usize>(c: &[f64; K], w: f64) -> f64 {
+    let mut r = c[K - 1];
+    for k in (0..K - 1).rev() {
+        r = r * w + c[k];
+    }
+    r
+}
 
 /// The error function `erf(z) = (2/sqrt(pi)) int_0^z e^(-t^2) dt` (see the module docs).
 #[inline]
 pub fn erf(z: f64) -> f64 {
     let x = z.abs();
     if x < LOW {
-        let s = &TABLES.series;
-        let w = x * x;
-        let mut r = s[SERIES - 1];
-        for k in (0..SERIES - 1).rev() {
-            r = r * w + s[k];
-        }
-        return z * r;
+        return z * horner(&TABLES.series, x * x);
     }
     if x >= HIGH || x.is_nan() {
         return if x.is_nan() { z } else { 1.0f64.copysign(z) };
     }
     let i = (((x - LOW) * PER_UNIT) as usize).min(INTERVALS - 1);
     let t = x - (LOW + (i as f64 + 0.5) / PER_UNIT);
-    let a = &TABLES.intervals[i];
-    let mut r = a[COEFFS - 1];
-    for n in (0..COEFFS - 1).rev() {
-        r = r * t + a[n];
+    horner(&TABLES.intervals[i], t).copysign(z)
+}
+
+/// [`erf`] of every lane, in place, within two ulps of it (test). One table for the whole
+/// range, `[0, 6)` in intervals of `1/16`: the first holds the Maclaurin series to degree 11
+/// (the first omitted term is below `4e-19` of the value there, so small arguments keep their
+/// relative accuracy), the others the Taylor polynomials of degree 11 about their centres
+/// (`|t| <= 1/32`). So every lane evaluates one polynomial (its coefficients looked up per lane)
+/// by [`estrin`]'s split chains of fused multiply-adds, with no branch, and a loop over lanes
+/// vectorises. For kernels built with FMA ([`crate::simd::with_simd`]).
+#[inline(always)]
+pub fn erf_lanes<const L: usize>(z: &mut [f64; L]) {
+    let table = &TABLES.lanes;
+    let (mut idx, mut t) = ([0usize; L], [0.0; L]);
+    for j in 0..L {
+        let x = z[j].abs();
+        // the interval of `x`, clamped so that every lane has one (NaN gives 0)
+        let y = (x * LANE_PER_UNIT).clamp(0.0, (LANE_INTERVALS - 1) as f64).floor();
+        idx[j] = (y as i32 as usize).min(LANE_INTERVALS - 1);
+        t[j] = if idx[j] == 0 { x } else { x - (y + 0.5) / LANE_PER_UNIT };
     }
-    r.copysign(z)
+    // one lane at a time: the coefficients are loads into fused multiply-adds, and the lanes'
+    // chains overlap (a vectorised loop would gather them element by element)
+    let mut r = [0.0; L];
+    for j in 0..L {
+        r[j] = estrin(&table[idx[j]], t[j]);
+    }
+    for (v, r) in z.iter_mut().zip(r) {
+        let x = v.abs();
+        let r = if x >= HIGH { 1.0 } else { r };
+        *v = if x.is_nan() { *v } else { r.copysign(*v) };
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +175,30 @@ mod tests {
             let x = LOW + i as f64 / PER_UNIT;
             for z in [x, f64::from_bits(x.to_bits() - 1)] {
                 assert!((erf(z) - reference(z)).abs() <= ulp(reference(z)).max(1.2e-16), "edge {z}");
+            }
+        }
+    }
+
+    #[test]
+    fn lanes_are_within_two_ulps_of_the_scalar() {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(8);
+        let mut grid: Vec<f64> = (-80_000..=80_000).map(|i| i as f64 * 1e-4).collect();
+        grid.extend((0..100_000).map(|_| rng.random_range(-7.0..7.0)));
+        for i in 0..=INTERVALS {
+            let x = LOW + i as f64 / PER_UNIT;
+            for e in [x, f64::from_bits(x.to_bits() - 1), f64::from_bits(x.to_bits() + 1)] {
+                grid.extend([e, -e]);
+            }
+        }
+        grid.extend([0.0, -0.0, 1e-300, -5e-324, HIGH, -HIGH, 1e300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN]);
+        for chunk in grid.chunks(8) {
+            let mut lanes = [0.0; 8];
+            lanes[..chunk.len()].copy_from_slice(chunk);
+            let want = lanes.map(erf);
+            erf_lanes(&mut lanes);
+            for (g, w) in lanes.iter().zip(&want) {
+                let close = (g - w).abs() <= 2.0 * ulp(*w) || g.to_bits() == w.to_bits();
+                assert!(close || (g.is_nan() && w.is_nan()), "erf lanes {g} vs scalar {w}");
             }
         }
     }

@@ -41,25 +41,56 @@ const INV_FACT: [f64; 14] = [
 const LOW: f64 = -708.0;
 const HIGH: f64 = 709.0;
 
-/// `exp(x)` for `x` in `[-708, 709]`, branch-free (other inputs give meaningless values; see
-/// [`exp_lanes`]).
+/// `(2ᵏ, r)` with `x = k ln 2 + r`, `|r| <= ln(2)/2`, for `x` clamped to `[-708, 709]`.
 #[inline(always)]
-fn exp_in_range(x: f64) -> f64 {
+fn reduce(x: f64) -> (f64, f64) {
     let x = x.clamp(LOW, HIGH);
     let t = x * std::f64::consts::LOG2_E + SHIFT;
     let k = t - SHIFT;
     let r = (x - k * LN2_HI) - k * LN2_LO;
-    // Estrin's scheme: depth 4 instead of Horner's 13, so lanes and calls overlap
-    let c = &INV_FACT;
+    // t's low mantissa bits hold k (two's complement within the 2^51 offset)
+    let k_bits = t.to_bits().wrapping_sub(SHIFT.to_bits());
+    (f64::from_bits(k_bits.wrapping_add(1023) << 52), r)
+}
+
+/// `Σ_(n<14) c[n] rⁿ` by Estrin's scheme: depth 4 instead of Horner's 13, so lanes and calls
+/// overlap.
+#[inline(always)]
+fn estrin(c: &[f64; 14], r: f64) -> f64 {
     let (r2, r4) = (r * r, r * r * (r * r));
     let r8 = r4 * r4;
     let q: [f64; 7] = std::array::from_fn(|i| c[2 * i] + c[2 * i + 1] * r);
     let s = [q[0] + q[1] * r2, q[2] + q[3] * r2, q[4] + q[5] * r2, q[6]];
-    let p = (s[0] + s[1] * r4) + (s[2] + s[3] * r4) * r8;
-    // t's low mantissa bits hold k (two's complement within the 2^51 offset)
-    let k_bits = t.to_bits().wrapping_sub(SHIFT.to_bits());
-    let scale = f64::from_bits(k_bits.wrapping_add(1023) << 52);
-    p * scale
+    (s[0] + s[1] * r4) + (s[2] + s[3] * r4) * r8
+}
+
+/// `exp(x)` for `x` in `[-708, 709]`, branch-free (other inputs give meaningless values; see
+/// [`exp_lanes`]).
+#[inline(always)]
+fn exp_in_range(x: f64) -> f64 {
+    let (scale, r) = reduce(x);
+    estrin(&INV_FACT, r) * scale
+}
+
+/// `1/(n + 1)!`, `n = 0..=13`: `exp(r) − 1 = r Σ_n rⁿ/(n + 1)!`.
+const EXPM1: [f64; 14] = {
+    let mut c = [0.0; 14];
+    let mut n = 0;
+    while n < 13 {
+        c[n] = INV_FACT[n + 1];
+        n += 1;
+    }
+    c[13] = INV_FACT[13] / 14.0;
+    c
+};
+
+/// `exp(x) − 1` for `x` in `[-708, 709]` (clamped outside; NaN stays NaN), branch-free:
+/// `2ᵏ (exp(r) − 1) + (2ᵏ − 1)` with `exp(r) − 1` summed without its leading 1, so small
+/// arguments keep their relative accuracy.
+#[inline(always)]
+pub(crate) fn expm1_in_range(x: f64) -> f64 {
+    let (scale, r) = reduce(x);
+    scale * (r * estrin(&EXPM1, r)) + (scale - 1.0)
 }
 
 /// `exp` of every lane, in place: one branch-free pass that vectorises, then `f64::exp` for
@@ -67,12 +98,16 @@ fn exp_in_range(x: f64) -> f64 {
 #[inline(always)]
 pub fn exp_lanes<const L: usize>(x: &mut [f64; L]) {
     let input = *x;
+    // one vectorised test for the whole block; the fix-up loop runs only when needed
+    let outside = input.iter().fold(false, |o, &i| o | !(LOW..=HIGH).contains(&i));
     for v in x.iter_mut() {
         *v = exp_in_range(*v);
     }
-    for (v, &i) in x.iter_mut().zip(&input) {
-        if !(LOW..=HIGH).contains(&i) {
-            *v = i.exp();
+    if outside {
+        for (v, &i) in x.iter_mut().zip(&input) {
+            if !(LOW..=HIGH).contains(&i) {
+                *v = i.exp();
+            }
         }
     }
 }

@@ -15,8 +15,11 @@
 //!   multiplicities) and batched products over the multisets of the even orders (AVX2 + FMA
 //!   where the CPU has them).
 //! - [`simd`] -- run-time choice of an AVX2 + FMA build for hot loops (same bits either way).
-//! - [`erf`](mod@erf) -- the error function: series and interval Taylor tables, within an ulp.
+//! - [`erf`](mod@erf) -- the error function: series and interval Taylor tables, within an ulp,
+//!   and the same bits on lanes.
 //! - [`exp`](mod@exp) -- the exponential in a form whose loops over lanes vectorise, within two ulps.
+//! - [`polynomial`] -- Estrin's scheme with fused multiply-adds, for the lane kernels.
+//! - [`tanh`](mod@tanh) -- the hyperbolic tangent on lanes (through `exp − 1`), within two ulps.
 //! - [`kernel()`], [`kernel_g`], [`kernel_matrix`] -- GP kernels `K` and `K_g` for Erf, ReLU and
 //!   Gauss-net at any `d`.
 //! - [`WickSums`], [`perfect_matchings`] -- perfect matchings and GP correlators (Wick sums).
@@ -54,8 +57,10 @@ mod kernel;
 mod moments;
 mod multiset;
 mod network;
+pub mod polynomial;
 pub mod simd;
 mod split;
+pub mod tanh;
 mod vertex;
 mod wick;
 
