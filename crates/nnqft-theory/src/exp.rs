@@ -119,11 +119,12 @@ pub fn exp(x: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng};
 
-    fn ulps(a: f64, b: f64) -> f64 {
+    /// `|a − b|` in ulps of `b` (shared by the lane functions' tests).
+    pub(crate) fn ulps(a: f64, b: f64) -> f64 {
         (a - b).abs() / (f64::from_bits(b.abs().to_bits() + 1) - b.abs())
     }
 

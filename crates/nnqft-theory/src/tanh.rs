@@ -74,11 +74,8 @@ pub fn tanh(z: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exp::tests::ulps;
     use rand::{RngExt, SeedableRng};
-
-    fn ulps(a: f64, b: f64) -> f64 {
-        (a - b).abs() / (f64::from_bits(b.abs().to_bits() + 1) - b.abs())
-    }
 
     #[test]
     fn within_two_ulps_of_std_on_a_dense_grid_and_the_edges() {
