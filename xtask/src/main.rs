@@ -17,7 +17,8 @@ use nnqft_study::plan::Profile;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// nnqft tasks: reproduce the paper, sample one ensemble, merge shards.
+/// nnqft tasks: reproduce the paper's studies, sample one ensemble, merge shards, compare report
+/// folders, the coverage study of the slope intervals, and the benchmark history.
 #[derive(Parser)]
 #[command(name = "cargo xtask", version, about)]
 struct Cli {
@@ -27,13 +28,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the paper's protocols (scaling study, Table 5, RG flow) and write Parquet reports,
-    /// SUMMARY.md, figures/*.svg and provenance.json.
+    /// Run every study and write Parquet reports, SUMMARY.md, figures (SVG and PNG) and
+    /// provenance.json.
+    ///
+    /// The studies: the N^-1 scaling of the correlators, the EFT couplings of Table 5, the RG
+    /// flow of the quartic coupling with its exact beta function, the 6-pt function predicted
+    /// from the 4-pt coupling, naturalness, and (beyond the paper) the depth study of deep
+    /// networks.
     Reproduce {
         #[command(flatten)]
         common: Common,
-        /// quick (CI, < 1 min), default (the paper's scale at d = 1) or paper-full (adds d = 2, 3).
-        #[arg(long, default_value = "default", value_parser = clap::value_parser!(Profile))]
+        /// quick (CI, < 1 min), default (the paper's scale at d = 1) or paper-full (adds the scaling
+        /// study at d = 2, 3).
+        #[arg(long, default_value = "default", value_parser = profile_parser())]
         profile: Profile,
         /// Reuse the finished ensembles of an interrupted run with the same configuration
         /// (gives the same numbers as an uninterrupted run).
@@ -55,7 +62,7 @@ enum Command {
         #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
         seeds: u32,
         /// Networks to study (repeatable): erf, relu, gauss; default: all three.
-        #[arg(long)]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(nnqft_report::options::paper_network_names()))]
         network: Vec<String>,
     },
     /// Sample one custom ensemble and write correlators.parquet; prints nets/s.
@@ -92,6 +99,12 @@ enum Command {
         /// Second report folder.
         b: PathBuf,
     },
+}
+
+/// `--profile`: the names of [`Profile::ALL`], listed in the help, parsed by `Profile`'s own parser.
+fn profile_parser() -> impl clap::builder::TypedValueParser<Value = Profile> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Profile::ALL.map(Profile::name)).try_map(|s| s.parse::<Profile>())
 }
 
 fn main() -> ExitCode {
@@ -133,4 +146,50 @@ fn bench(history: &std::path::Path, filter: Option<&str>) -> anyhow::Result<()> 
     let flagged = changes.iter().filter(|c| c.regression).count();
     println!("{} results appended to {}; {flagged} regression(s) flagged", changes.len(), history.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+    use nnqft_report::command_line::{check_documented, check_listed_values, documented_commands};
+
+    /// Every `cargo xtask` command the README shows parses with this parser (whole commands in
+    /// code blocks) or names only options this parser has (synopses in the text).
+    #[test]
+    fn readme_commands_parse() {
+        let readme = std::fs::read_to_string(nnqft_report::provenance::workspace_root().join("README.md")).unwrap();
+        let commands = documented_commands(&readme, "cargo xtask");
+        assert!(commands.iter().filter(|c| c.whole).count() >= 4, "the README's code blocks lost their commands");
+        let errors: Vec<String> = commands.iter().filter_map(|c| check_documented(&Cli::command(), c).err()).collect();
+        assert!(errors.is_empty(), "README commands the parser refuses:\n{}", errors.join("\n"));
+    }
+
+    /// `--help` lists every value an option accepts, and every value it lists is accepted by the
+    /// library's own parser of that option.
+    #[test]
+    fn help_lists_every_accepted_value() {
+        let accepts = |long: &str, value: &str| match long {
+            "network" => nnqft_theory::DeepActivation::parse(value).is_ok(),
+            "estimator" => nnqft_sampling::Estimator::parse(value).is_ok(),
+            "profile" => value.parse::<nnqft_study::plan::Profile>().is_ok(),
+            _ => false,
+        };
+        check_listed_values(&Cli::command(), &accepts).unwrap();
+        let listed = |sub: &str, long: &str| -> Vec<String> {
+            let cli = Cli::command();
+            let arg = cli.find_subcommand(sub).unwrap().get_arguments().find(|a| a.get_long() == Some(long)).unwrap();
+            arg.get_possible_values().iter().map(|v| v.get_name().to_string()).collect()
+        };
+        let estimators: Vec<String> = nnqft_sampling::Estimator::ALL.iter().map(|e| e.name().to_string()).collect();
+        assert_eq!(listed("sample", "estimator"), estimators);
+        let profiles: Vec<String> = nnqft_study::plan::Profile::ALL.iter().map(|p| p.name().to_string()).collect();
+        assert_eq!(listed("reproduce", "profile"), profiles);
+        let mut networks = listed("sample", "network");
+        networks.sort();
+        let mut all: Vec<String> = nnqft_theory::DeepActivation::DEEP.iter().map(|a| a.name().to_string()).collect();
+        all.push("gauss".into());
+        all.sort();
+        assert_eq!(networks, all);
+    }
 }

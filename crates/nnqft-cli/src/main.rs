@@ -85,3 +85,39 @@ fn main() -> ExitCode {
         Command::Fit { output, args } => reproduce::fit(&output.into(), &args).map(|table| print!("{table}")),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+    use nnqft_report::command_line::{check_documented, check_listed_values, documented_commands};
+
+    /// Every `nnqft` command the README shows parses with this parser (whole commands in code
+    /// blocks) or names only options this parser has (synopses in the text).
+    #[test]
+    fn readme_commands_parse() {
+        let readme = std::fs::read_to_string(nnqft_report::provenance::workspace_root().join("README.md")).unwrap();
+        let commands = documented_commands(&readme, "nnqft");
+        assert!(commands.iter().filter(|c| c.whole).count() >= 4, "the README's code blocks lost their commands");
+        let errors: Vec<String> = commands.iter().filter_map(|c| check_documented(&Cli::command(), c).err()).collect();
+        assert!(errors.is_empty(), "README commands the parser refuses:\n{}", errors.join("\n"));
+    }
+
+    /// `--help` lists every value an option accepts, and every value it lists is accepted by the
+    /// library's own parser of that option.
+    #[test]
+    fn help_lists_every_accepted_value() {
+        let accepts = |long: &str, value: &str| match long {
+            "network" => nnqft_theory::DeepActivation::parse(value).is_ok(),
+            "estimator" => nnqft_sampling::Estimator::parse(value).is_ok(),
+            _ => false,
+        };
+        check_listed_values(&Cli::command(), &accepts).unwrap();
+        let cli = Cli::command();
+        let sample = cli.find_subcommand("sample").unwrap();
+        let estimator = sample.get_arguments().find(|a| a.get_long() == Some("estimator")).unwrap();
+        let listed: Vec<String> = estimator.get_possible_values().iter().map(|v| v.get_name().to_string()).collect();
+        let all: Vec<String> = nnqft_sampling::Estimator::ALL.iter().map(|e| e.name().to_string()).collect();
+        assert_eq!(listed, all);
+    }
+}

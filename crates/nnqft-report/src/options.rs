@@ -8,9 +8,9 @@ use std::path::Path;
 /// network ([`NetworkArgs::resolve_deep`]).
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 pub struct NetworkArgs {
-    /// Network: erf, relu or gauss (the paper's); for `sample` also tanh or linear (any depth,
-    /// see --widths).
-    #[arg(long)]
+    /// Network: erf, relu or gauss (the paper's one-hidden-layer networks); `sample` also takes
+    /// tanh and linear, and any of them but gauss at any depth (see --widths).
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(network_names()))]
     pub network: String,
     /// Input dimension d (>= 1).
     #[arg(long, default_value_t = 1)]
@@ -28,6 +28,18 @@ pub struct NetworkArgs {
     /// default: the paper's scaling set for the network and d (for tanh and linear, Erf's).
     #[arg(long)]
     pub x_set: Option<String>,
+}
+
+/// The paper's networks, by name (`--network` of `cargo xtask coverage`).
+pub fn paper_network_names() -> [&'static str; 3] {
+    Activation::ALL.map(Activation::name)
+}
+
+/// Every name `--network` accepts: the paper's networks, then the activations of deep networks.
+pub fn network_names() -> Vec<&'static str> {
+    let paper = paper_network_names();
+    let deep = DeepActivation::DEEP.into_iter().map(DeepActivation::name).filter(|n| !paper.contains(n));
+    paper.into_iter().chain(deep).collect()
 }
 
 impl NetworkArgs {

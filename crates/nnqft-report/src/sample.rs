@@ -39,9 +39,13 @@ pub struct SampleArgs {
     /// Experiments (>= 2, for standard errors).
     #[arg(long, default_value_t = 10)]
     pub experiments: usize,
-    /// Estimator: raw, conditional, or conditional_cv (conditional with its zero-mean
-    /// first-order term removed; paper networks at one layer and one output only).
-    #[arg(long, default_value = "conditional")]
+    /// Estimator: raw (the mean of the products of the outputs), conditional (the Wick sum of
+    /// each net's conditional covariance), conditional_cv (conditional with its zero-mean
+    /// first-order term removed; paper networks at one layer and one output only) or
+    /// bias_integrated (Gauss-net only: conditional, averaged over the hidden biases in closed
+    /// form).
+    #[arg(long, default_value = "conditional",
+        value_parser = clap::builder::PossibleValuesParser::new(Estimator::ALL.map(Estimator::name)))]
     pub estimator: String,
 }
 

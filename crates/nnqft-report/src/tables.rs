@@ -111,8 +111,10 @@ pub fn rg_flow_table(rows: &[FlowRow]) -> Table {
         .f64("lambda_exact", rows.iter().map(|r| r.lambda_exact))
         .f64("lambda_spread_exact", rows.iter().map(|r| r.lambda_spread))
         .f64("beta_exact", rows.iter().map(|r| r.beta_exact))
-        .f64("kappa_exact", rows.iter().map(|r| r.kappa_exact))
-        .f64("kappa_spread_exact", rows.iter().map(|r| r.kappa_spread))
+        .f64("beta_mean", rows.iter().map(|r| r.beta_mean))
+        .f64("beta_stderr", rows.iter().map(|r| r.beta_stderr))
+        .f64("sextic_exact", rows.iter().map(|r| r.sextic_exact))
+        .f64("sextic_spread_exact", rows.iter().map(|r| r.sextic_spread))
 }
 
 /// `rg_fits.parquet`.

@@ -85,7 +85,23 @@ const COLUMNS: [(&str, &[&str]); 10] = [
             "nets",
         ],
     ),
-    ("rg_flow", &["run_id", "network", "d_in", "cutoff", "lambda_mean", "lambda_stderr", "lambda_exact"]),
+    (
+        "rg_flow",
+        &[
+            "run_id",
+            "network",
+            "d_in",
+            "cutoff",
+            "lambda_mean",
+            "lambda_stderr",
+            "lambda_exact",
+            "beta_exact",
+            "beta_mean",
+            "beta_stderr",
+            "sextic_exact",
+            "sextic_spread_exact",
+        ],
+    ),
     ("rg_fits", &["run_id", "network", "d_in", "source", "slope", "r2", "slope_expected"]),
     (
         "six_point",
@@ -185,6 +201,7 @@ fn quick_profile_reports_read_back_with_their_columns() {
     assert!(strings(&t5, "source").iter().all(|s| ["exact", "monte_carlo", "paper"].contains(&s.as_str())));
     assert!(strings(&t5, "model").iter().all(|s| ["M0", "M1", "M2", "M3"].contains(&s.as_str())));
     assert!(strings(&t5, "loss").iter().all(|s| ["mse", "mape"].contains(&s.as_str())));
+    relu_beta_is_its_dimension(&read_parquet(&out.join("rg_flow.parquet")).unwrap());
     let mut snap_depth = String::new();
     // the depth study: leading order and exact values where they are exact identities
     let dp = read_parquet(&out.join("depth.parquet")).unwrap();
@@ -311,6 +328,27 @@ fn quick_profile_reports_read_back_with_their_columns() {
     snap.push_str(&snap_depth);
     insta::assert_snapshot!("quick_profile_numbers", snap);
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The exact beta function of ReLU (sigma_b = 0) at every cutoff: `T0 ~ Lambda^(4+d)`, so
+/// `beta / lambda = -(4 + d)` to rounding, in every row of `rg_flow.parquet`.
+fn relu_beta_is_its_dimension(flow: &DataFrame) {
+    const ROUNDING: f64 = 64.0 * f64::EPSILON;
+    let (net, beta, lambda) = (strings(flow, "network"), floats(flow, "beta_exact"), floats(flow, "lambda_exact"));
+    let d = flow.column("d_in").unwrap().i64().unwrap().clone();
+    let mut checked = [0usize; 3];
+    for i in 0..flow.height() {
+        if net[i] == "relu" {
+            let d = d.get(i).unwrap();
+            let ratio = beta[i].unwrap() / lambda[i].unwrap();
+            assert!(
+                (ratio + 4.0 + d as f64).abs() <= ROUNDING * (4.0 + d as f64),
+                "relu d={d} row {i}: beta/lambda = {ratio}"
+            );
+            checked[d as usize - 1] += 1;
+        }
+    }
+    assert_eq!(checked, [21; 3], "relu rows per d (21 cutoffs each)");
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -29,7 +29,11 @@ pub enum Estimator {
 }
 
 impl Estimator {
-    /// Report name: `raw`, `conditional` or `conditional_cv`.
+    /// Every estimator, in report order.
+    pub const ALL: [Estimator; 4] =
+        [Estimator::Raw, Estimator::Conditional, Estimator::ControlVariate, Estimator::BiasIntegrated];
+
+    /// Report name: `raw`, `conditional`, `conditional_cv` or `bias_integrated`.
     pub fn name(self) -> &'static str {
         match self {
             Estimator::Raw => "raw",

@@ -5,10 +5,13 @@
 //! - `lambda_m(Lambda) = Delta G4_m / T0_m(Lambda)` per multiset over the 21 cutoffs, exact
 //!   (`Delta G4 = kappa4`) and measured (per experiment, by the conditional estimator with its
 //!   control variate, and also without it, from the same nets); pooled fit of
-//!   `log10 |lambda_m|` on `log10 Lambda`; `beta = d lambda / d log Lambda`.
+//!   `log10 |lambda_m|` on `log10 Lambda`; `beta = d lambda / d log Lambda`, exact
+//!   (`beta_m = -Delta G4_m (dT0_m / d log Lambda) / T0_m^2` with the exact flow of `T0`,
+//!   `nnqft_fit::flow::beta_function`) for the exact and for each experiment's measured
+//!   `Delta G4`.
 //! - 6-pt prediction: `(G6_GP + lambda(Lambda) Q6(Lambda)) / G6` with `Q6 = 24 sum_15 I4 K` and
 //!   `lambda(Lambda)` the M1 least-squares coupling of the 4-pt function at that cutoff.
-//! - Sextic coupling: `kappa_m = (Delta G6_m - lambda Q6_m) / (720 I6_m + 360 sum_15 I4loop K)`.
+//! - Sextic coupling: `sextic_m = (Delta G6_m - lambda Q6_m) / (720 I6_m + 360 sum_15 I4loop K)`.
 //! - Naturalness: spread of `lambda_m` over multisets on x-sets scaled by 0.01, 0.1, 1.
 
 use crate::error::Result;
@@ -71,12 +74,19 @@ pub struct FlowRow {
     pub lambda_exact: f64,
     /// Exact: std over multisets of `lambda_m` / |mean|.
     pub lambda_spread: f64,
-    /// Exact beta function `d lambda / d log Lambda`.
+    /// Exact beta function `d lambda / d log Lambda` (multiset mean of `beta_m`), from the
+    /// exact `Delta G4` and the exact flow of `T0`.
     pub beta_exact: f64,
+    /// Measured beta function (the reference estimator's `Delta G4`, the exact flow of `T0`):
+    /// mean over experiments of the multiset-mean of `beta_m`.
+    pub beta_mean: f64,
+    /// Its standard error over experiments (for this statistic, linear in the experiment's
+    /// means, the delete-one jackknife gives the same value).
+    pub beta_stderr: f64,
     /// Exact sextic coupling, multiset mean.
-    pub kappa_exact: f64,
+    pub sextic_exact: f64,
     /// Its std over multisets / |mean|.
-    pub kappa_spread: f64,
+    pub sextic_spread: f64,
 }
 
 impl FlowRow {
@@ -87,6 +97,10 @@ impl FlowRow {
     /// The same for the plain conditional estimator on the same nets.
     pub fn z_conditional(&self) -> f64 {
         (self.lambda_mean_conditional - self.lambda_exact) / self.lambda_stderr_conditional
+    }
+    /// `(beta measured - beta exact) / standard error`.
+    pub fn z_beta(&self) -> f64 {
+        (self.beta_mean - self.beta_exact) / self.beta_stderr
     }
 }
 
@@ -227,7 +241,14 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<RgRepor
         for &cut in &CUTOFFS {
             let v = VertexIntegrals::compute(&net, &xs, Cutoff::finite(cut)?)?;
             let t0 = v.t0().values;
+            let t0_flow = v.t0_flow().values;
             let lam_exact = running_coupling(&exact.kappa4, &t0)?;
+            let beta_exact = mean(&beta_function(&exact.kappa4, &t0, &t0_flow)?);
+            let betas: Vec<f64> = delta_exp
+                .iter()
+                .map(|dl| beta_function(dl, &t0, &t0_flow).map(|b| mean(&b)))
+                .collect::<std::result::Result<_, _>>()?;
+            let beta = summarize(&betas, experiments)?;
             let per_exp = |deltas: &[Vec<f64>]| -> Result<_> {
                 let lams: Vec<f64> = deltas
                     .iter()
@@ -249,7 +270,7 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<RgRepor
             let lam_fit_mc = m1_coupling(&t0, &weights, &delta_mean)?;
             let s6: Vec<f64> =
                 v.sextic_6pt().values.iter().zip(&v.sextic_loop_6pt().values).map(|(a, b)| a + b).collect();
-            let kappa: Vec<f64> =
+            let sextic: Vec<f64> =
                 dg6_exact.iter().zip(&q6).zip(&s6).map(|((dg, q), s)| (dg - lam_fit_exact * q) / s).collect();
             if d == 1 {
                 let ratio = |num: &dyn Fn(usize) -> f64, den: &[f64]| {
@@ -286,14 +307,12 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<RgRepor
                 lambda_stderr_conditional: s_cond.stderr[0],
                 lambda_exact: mean(&lam_exact),
                 lambda_spread: rel_spread(&lam_exact),
-                beta_exact: f64::NAN,
-                kappa_exact: mean(&kappa),
-                kappa_spread: rel_spread(&kappa),
+                beta_exact,
+                beta_mean: beta.mean[0],
+                beta_stderr: beta.stderr[0],
+                sextic_exact: mean(&sextic),
+                sextic_spread: rel_spread(&sextic),
             });
-        }
-        let lam: Vec<f64> = rows.iter().map(|r| r.lambda_exact).collect();
-        for (row, b) in rows.iter_mut().zip(beta_function(&CUTOFFS, &lam)?) {
-            row.beta_exact = b;
         }
         report.flow.extend(rows);
         let expected = (act == Activation::Relu).then_some(-(4.0 + d as f64));

@@ -91,6 +91,8 @@ impl VertexTable {
 /// - 6-pt quartic term: `24 sum_{15 splits} I4(abcd) K(x_e, x_f)`
 /// - sextic vertex: `720 I6`; self-loops `360 int K_g(x,x) prod_4 K_g` (4-pt) and
 ///   `360 sum_15 [int K_g(x,x) prod_4 K_g] K(e,f)` (= 5400 in all, 6-pt).
+/// - the flow of the quartic integral, `Lambda dI4/dLambda` (the running of `T0`, for the
+///   exact beta function: [`VertexIntegrals::t0_flow`]).
 ///
 /// The coefficients come from [`VertexCoefficients::derive`]. Integration is a tensor
 /// product of composite Gauss-Legendre rules per coordinate, cut at 0 (where ReLU kernels
@@ -101,6 +103,21 @@ impl VertexTable {
 /// For ReLU with `sigma_b = 0` the kernel is positively homogeneous (`K_g(s x, y) = s K_g(x, y)`,
 /// `K_g(s x, s x) = s^2 K_g(x, x)`), so each table is computed once on `[-1, 1]^d` and scaled
 /// by `Lambda^{degree + d}` exactly; hence `T0 ~ Lambda^{4+d}`.
+///
+/// **The flow of `I4` with the cutoff.** `I4(Lambda) = int_{[-Lambda, Lambda]^d} F(x) d^d x`
+/// with `F(x) = prod_a K_g(x, x_a)`. Moving the faces of the cube outward (Leibniz's rule, one
+/// coordinate at a time) gives the exact derivative as an integral over its boundary:
+///
+/// ```text
+/// Lambda dI4/dLambda = Lambda sum_{k=1..d} sum_{s=+1,-1} int_{[-Lambda, Lambda]^(d-1)} F(x)|_(x_k = s Lambda) d^(d-1) x
+/// ```
+///
+/// At `d = 1` this is `Lambda (F(Lambda) + F(-Lambda))`, two kernel evaluations and no
+/// quadrature; at `d >= 2` a `(d-1)`-dimensional quadrature on the same rule (with its error
+/// estimate). Where the kernel is positively homogeneous (ReLU, `sigma_b = 0`), `F` has degree
+/// 4, `I4 = Lambda^(4+d) I4(1)`, and Euler's theorem gives `Lambda dI4/dLambda = (4 + d) I4`
+/// exactly, which is what is stored then. At `Lambda = infinity` the integral no longer
+/// depends on the cutoff: the flow is 0.
 #[derive(Debug, Clone)]
 pub struct VertexIntegrals {
     /// The cutoff.
@@ -117,6 +134,9 @@ pub struct VertexIntegrals {
     pub quartic_loop: VertexTable,
     /// `I6 = int prod_6 K_g` over order-6 multisets.
     pub sextic: VertexTable,
+    /// `Lambda dI4/dLambda = dI4/d log Lambda` over order-4 multisets (the boundary integral
+    /// above).
+    pub quartic_flow: VertexTable,
     /// The diagram coefficients used.
     pub coefficients: VertexCoefficients,
     kernel: Vec<f64>,
@@ -165,6 +185,17 @@ impl VertexIntegrals {
             let d = net.d_in() as i32;
             tables = tables.into_iter().zip(DEGREES).map(|(t, deg)| t.scaled(l.powi(deg + d))).collect();
         }
+        let quartic_flow = match cutoff {
+            Cutoff::Infinite => {
+                VertexTable { values: vec![0.0; multisets[1].len()], errors: vec![0.0; multisets[1].len()] }
+            }
+            Cutoff::Finite(_) if homogeneous => tables[1].clone().scaled(f64::from(4 + net.d_in() as i32)),
+            Cutoff::Finite(l) => {
+                let coarse = accumulate_flow(net, inputs, &multisets[1], l.0, 0);
+                let fine = accumulate_flow(net, inputs, &multisets[1], l.0, 1);
+                VertexTable { errors: coarse.iter().zip(&fine).map(|(a, b)| (a - b).abs()).collect(), values: fine }
+            }
+        };
         let mut it = tables.into_iter();
         let mut next = || it.next().unwrap_or_else(|| unreachable!("five tables"));
         let (pair, quartic, quartic_x2, quartic_loop, sextic) = (next(), next(), next(), next(), next());
@@ -176,6 +207,7 @@ impl VertexIntegrals {
             quartic_x2,
             quartic_loop,
             sextic,
+            quartic_flow,
             coefficients: VertexCoefficients::derive()?,
             kernel: kernel_matrix(net, inputs)?,
             splits,
@@ -186,6 +218,12 @@ impl VertexIntegrals {
     /// `T0 = 24 I4` per order-4 multiset, with errors.
     pub fn t0(&self) -> VertexTable {
         self.quartic.clone().scaled(self.coefficients.quartic_4pt as f64)
+    }
+
+    /// `dT0/d log Lambda = 24 Lambda dI4/dLambda` per order-4 multiset, exact (see the type's
+    /// docs: a boundary integral, or `(4 + d) T0` for the homogeneous ReLU kernel), with errors.
+    pub fn t0_flow(&self) -> VertexTable {
+        self.quartic_flow.clone().scaled(self.coefficients.quartic_4pt as f64)
     }
 
     /// `T2 = 24 int |x|^2 prod_4 K_g`.
@@ -272,6 +310,51 @@ fn line_rule(half_width: f64, n: usize) -> Vec<(f64, f64)> {
         }
     }
     rule
+}
+
+/// `Lambda dI4/dLambda` over the order-4 multisets at one resolution: the integrand on the
+/// `2d` faces `x_k = ±Lambda` of the cube, integrated over the other `d - 1` coordinates.
+fn accumulate_flow(net: &Network, inputs: &InputSet, ms4: &Multisets, lambda: f64, level: usize) -> Vec<f64> {
+    let d = net.d_in();
+    let line = line_rule(lambda, order(d, level));
+    let mut out = vec![0.0; ms4.len()];
+    let mut x = vec![0.0; d];
+    let mut kg = vec![0.0; inputs.len()];
+    let mut idx = vec![0usize; d - 1];
+    for k in 0..d {
+        for side in [1.0, -1.0] {
+            idx.iter_mut().for_each(|i| *i = 0);
+            'face: loop {
+                let mut w = lambda;
+                let mut free = idx.iter();
+                for (c, xc) in x.iter_mut().enumerate() {
+                    if c == k {
+                        *xc = side * lambda;
+                    } else if let Some(&i) = free.next() {
+                        *xc = line[i].0;
+                        w *= line[i].1;
+                    }
+                }
+                for (a, p) in inputs.points().enumerate() {
+                    kg[a] = kernel_g(net, &x, p);
+                }
+                ms4.accumulate_products(&kg, w, &mut out);
+                let mut t = 0;
+                loop {
+                    if t == idx.len() {
+                        break 'face;
+                    }
+                    idx[t] += 1;
+                    if idx[t] < line.len() {
+                        break;
+                    }
+                    idx[t] = 0;
+                    t += 1;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The five tables (pair, quartic, quartic_x2, quartic_loop, sextic) at one resolution.

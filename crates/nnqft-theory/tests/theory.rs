@@ -383,3 +383,73 @@ fn exact_erf_theory_out_of_reach_is_refused_at_once() {
         }
     }
 }
+
+#[test]
+fn cutoff_flow_of_t0_is_exact() {
+    // Gauss-net at d = 1: d/dL int_{-L}^{L} exp(-4c (x - m)^2) dx = exp(-4c (L - m)^2) + exp(-4c (L + m)^2),
+    // so L dI4/dL is closed form, and the boundary rule must give it to rounding.
+    let net = Network::paper(Activation::Gauss, 1).unwrap();
+    let xs = InputSet::scaling(Activation::Erf, 1).unwrap();
+    let c = 0.5;
+    for l in [0.5, 2.0, 7.0] {
+        let v = VertexIntegrals::compute(&net, &xs, Cutoff::finite(l).unwrap()).unwrap();
+        for (pos, ms) in v.multisets[1].iter().enumerate() {
+            let x: Vec<f64> = ms.iter().map(|&a| xs.point(a as usize)[0]).collect();
+            let mean = x.iter().sum::<f64>() / 4.0;
+            let spread: f64 = x.iter().map(|v| (v - mean).powi(2)).sum();
+            let edge = (-4.0 * c * (l - mean).powi(2)).exp() + (-4.0 * c * (l + mean).powi(2)).exp();
+            let expect = (-c * spread).exp() * l * edge;
+            assert!(rel(v.quartic_flow.values[pos], expect) < EXACT_TOL, "L={l} {ms:?}");
+        }
+    }
+    // At infinite cutoff nothing flows.
+    let v = VertexIntegrals::compute(&net, &xs, Cutoff::Infinite).unwrap();
+    assert!(v.t0_flow().values.iter().all(|f| *f == 0.0));
+}
+
+#[test]
+fn cutoff_flow_of_t0_matches_a_derivative_of_t0() {
+    // Erf-net at d = 1 (not homogeneous): the boundary term against a central difference of
+    // T0 in log Lambda, whose truncation error is O(h^2) = 1e-6 relative at h = 1e-3.
+    const DIFFERENCE_TOL: f64 = 1e-5;
+    let net = Network::paper(Activation::Erf, 1).unwrap();
+    let xs = InputSet::table5_test(Activation::Erf);
+    let h: f64 = 1e-3;
+    for l in [7.0, 100.0, 1e4] {
+        let at = |c: f64| VertexIntegrals::compute(&net, &xs, Cutoff::finite(c).unwrap()).unwrap().t0().values;
+        let (up, down) = (at(l * h.exp()), at(l * (-h).exp()));
+        let flow = VertexIntegrals::compute(&net, &xs, Cutoff::finite(l).unwrap()).unwrap().t0_flow().values;
+        for (i, f) in flow.iter().enumerate() {
+            let difference = (up[i] - down[i]) / (2.0 * h);
+            assert!(rel(*f, difference) < DIFFERENCE_TOL, "Lambda={l} multiset {i}: {f} vs {difference}");
+        }
+    }
+}
+
+#[test]
+fn cutoff_flow_of_relu_t0_is_its_dimension() {
+    // ReLU, sigma_b = 0: T0 ~ Lambda^(4+d), so dT0/dlog Lambda = (4 + d) T0 exactly; with
+    // sigma_b = 1e-300 the same kernel goes through the boundary quadrature instead, which must
+    // agree to its accuracy.
+    for d in 1..=3 {
+        let xs = InputSet::scaling(Activation::Relu, d).unwrap();
+        for cut in [7.0, 1e5] {
+            let cut = Cutoff::finite(cut).unwrap();
+            let fast =
+                VertexIntegrals::compute(&Network::new(Activation::Relu, d, 1.0, 0.0).unwrap(), &xs, cut).unwrap();
+            let (t0, flow) = (fast.t0().values, fast.t0_flow().values);
+            for (f, t) in flow.iter().zip(&t0) {
+                assert!((f / t - (4.0 + d as f64)).abs() <= 4.0 * f64::EPSILON * 8.0, "d={d}: {f} / {t}");
+            }
+            if d > 1 && cut.value() > 10.0 {
+                continue; // the direct 3-d quadrature at Lambda = 1e5 takes minutes; Lambda = 7 checks it
+            }
+            let direct =
+                VertexIntegrals::compute(&Network::new(Activation::Relu, d, 1.0, 1e-300).unwrap(), &xs, cut).unwrap();
+            let tol = if d == 1 { EXACT_TOL } else { D23_TOL };
+            for (a, b) in flow.iter().zip(&direct.t0_flow().values) {
+                assert!(rel(*a, *b) < tol, "d={d}, {cut:?}: {a} vs {b}");
+            }
+        }
+    }
+}
