@@ -13,8 +13,18 @@ MAX_POINTS: int
 #: A paper x-set name (e.g. "scaling-erf-d1", "table5-train-relu"), a path to an x-set file,
 #: or points: a 1-D array (d_in = 1) or a 2-D array of shape (m, d_in).
 XSet = Union[str, os.PathLike[str], npt.ArrayLike]
-#: A dict of equally long columns: NumPy arrays for numbers, lists of str for text.
-Table = dict[str, Union[npt.NDArray[np.float64], npt.NDArray[np.int64], list[str], list[Union[str, None]]]]
+#: A dict of equally long columns: NumPy arrays for numbers, lists of str for text, and a list of
+#: NumPy arrays (one per row) for the per-experiment values `g_experiments`.
+Table = dict[
+    str,
+    Union[
+        npt.NDArray[np.float64],
+        npt.NDArray[np.int64],
+        list[str],
+        list[Union[str, None]],
+        list[npt.NDArray[np.float64]],
+    ],
+]
 
 def sample(
     network: str,
@@ -29,6 +39,7 @@ def sample(
     estimator: str = "conditional",
     seed: int = 20200818,
     threads: int | None = None,
+    per_experiment: bool = False,
 ) -> Table: ...
 def gp(
     network: str,

@@ -42,11 +42,31 @@ fn sample_theory_and_fit_agree() {
     let cwd = temp_dir("agree");
     let (ok, out, err) = nnqft(
         &cwd,
-        &["sample", "--network", "erf", "--width", "5", "--nets", "20000", "--experiments", "4", "--no-progress"],
+        &[
+            "sample",
+            "--network",
+            "erf",
+            "--width",
+            "5",
+            "--nets",
+            "20000",
+            "--experiments",
+            "4",
+            "--per-experiment",
+            "--no-progress",
+        ],
     );
     assert!(ok, "{err}");
     assert!(out.contains("nets/s"), "{out}");
     let sample = made(&cwd, "erf-N5-");
+    // --per-experiment: the values behind g_mean, one row per multiset and experiment
+    let per = read(&sample.join("correlators_experiments.parquet"));
+    assert_eq!(per.height(), 4 * (21 + 126 + 462));
+    let (g, means) = (floats(&per, "g"), floats(&read(&sample.join("correlators.parquet")), "g_mean"));
+    for (row, mean) in means.iter().enumerate() {
+        let own: f64 = (0..4).map(|e| g[row * 4 + e].unwrap()).sum::<f64>() / 4.0;
+        assert!((own - mean.unwrap()).abs() <= 1e-12 * own.abs(), "row {row}: {own} vs {mean:?}");
+    }
     let (ok, out, err) = nnqft(&cwd, &["theory", "--network", "erf", "--widths", "5,50"]);
     assert!(ok, "{err}");
     let theory_file = PathBuf::from(out.trim());
@@ -85,9 +105,13 @@ fn sample_theory_and_fit_agree() {
     let delta: Vec<f64> =
         (0..c.height()).filter(|&i| cn.get(i) == Some(4)).map(|i| cm[i].unwrap() - cg[i].unwrap()).collect();
     let want = problem.fit_all(&delta).unwrap();
-    let lambda0 = floats(&fits, "lambda0");
+    let (lambda0, stderr) = (floats(&fits, "lambda0"), floats(&fits, "lambda0_stderr"));
     for (row, f) in want.iter().enumerate() {
         assert_eq!(lambda0[row], f.couplings[0].is_finite().then_some(f.couplings[0]), "{f:?}");
+        if f.model == nnqft_fit::Model::M1 {
+            // the experiments' own fits give the coupling a standard error
+            assert!(stderr[row].is_some_and(|s| s.is_finite() && s > 0.0), "{f:?}: {:?}", stderr[row]);
+        }
     }
     // fitting with the options of another x-set is refused, naming them
     let (ok, _, err) = nnqft(&cwd, &["fit", sample.to_str().unwrap(), "--network", "erf", "--sigma-w", "1.2"]);
@@ -99,7 +123,7 @@ fn sample_theory_and_fit_agree() {
 fn bad_input_gives_one_line_naming_the_option() {
     let cwd = temp_dir("bad");
     for (args, needle) in [
-        (vec!["sample", "--network", "softplus", "--width", "5"], "network"),
+        (vec!["sample", "--network", "softsign", "--width", "5"], "network"),
         (vec!["sample", "--network", "erf", "--width", "0"], "width"),
         (vec!["sample", "--network", "erf", "--width", "5", "--experiments", "1"], "experiments"),
         (vec!["sample", "--network", "erf", "--width", "5", "--sigma-w", "nan"], "sigma_w"),

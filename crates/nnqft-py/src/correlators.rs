@@ -20,10 +20,13 @@ pub fn keys_table(keys: CorrelatorKeys, width: Option<usize>) -> Table {
 }
 
 /// The columns of `correlators.parquet`, in its order; a missing `connected_leading_order` or
-/// `g_exact` is NaN.
-pub fn correlators_table(c: CorrelatorColumns) -> Table {
+/// `g_exact` is NaN. With `per_experiment`, a last column `g_experiments`: each row's values
+/// of the experiments (what `g_mean` and `g_stderr` summarise; `nnqft sample --per-experiment`
+/// writes them as `correlators_experiments.parquet`).
+pub fn correlators_table(c: CorrelatorColumns, per_experiment: bool) -> Table {
     let nan = |v: Vec<Option<f64>>| v.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
-    Table::default()
+    let experiments = c.g_experiments;
+    let table = Table::default()
         .text("network", c.network)
         .int("d_in", c.d_in)
         .int("depth", c.depth)
@@ -38,7 +41,8 @@ pub fn correlators_table(c: CorrelatorColumns) -> Table {
         .real("g_std_experiments", c.g_std_experiments)
         .real("g_gp", c.g_gp)
         .real("connected_leading_order", nan(c.connected_leading_order))
-        .real("g_exact", nan(c.g_exact))
+        .real("g_exact", nan(c.g_exact));
+    if per_experiment { table.arrays("g_experiments", experiments) } else { table }
 }
 
 /// The three orders' values in row order.

@@ -9,13 +9,13 @@ use crate::error::{invalid, value_error, value_error_in};
 use crate::table::Table;
 use nnqft_fit::{Loss, Model};
 use nnqft_study::StudyError;
-use nnqft_study::table5::{CouplingFit, FitProblem, setup};
-use nnqft_theory::{Activation, Cutoff, Multisets, TheoryError};
+use nnqft_study::correlator_fit::{FourPointRows, TableFit, fit_rows};
+use nnqft_study::table5::{FitProblem, setup};
+use nnqft_theory::{Activation, Cutoff, TheoryError};
 use numpy::PyArrayMethods;
 use pyo3::PyTypeInfo;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
-use std::collections::HashMap;
 
 /// The columns `fit` reads.
 const TABLE_ALLOWED: &str = "a dict of columns (or a pandas / polars DataFrame, or the path of a correlators.parquet \
@@ -26,24 +26,29 @@ indices, g_gp and the fitted column, for one ensemble";
 ///
 /// `Delta G4 = G4 - G4_GP` (from the column `column`, `g_mean` for a sampled table or
 /// `g_exact` for exact theory, minus `g_gp`; for a table of `nnqft.exact` with
-/// `column="g_exact"`, its `kappa` = kappa4) is fitted over the 4-pt multisets, weighted by
-/// multiplicity, by `lambda0 T0 + lambda2 T2 + lambdaNL TNL` (section-5 sign convention)
-/// with models M0 (GP, no coupling), M1 (lambda0), M2 (lambda0, lambda2), M3 (all three)
-/// under the losses mse and mape (percent).
+/// `column="g_exact"`, its `connected_exact` = kappa4) is fitted over the 4-pt multisets,
+/// weighted by multiplicity, by `lambda0 T0 + lambda2 T2 + lambdaNL TNL`, so that a positive
+/// coupling raises G4 (the physical coupling of the action `S = S_GP + int lambda f^4` has the
+/// opposite sign: docs/conventions.md, "signs"), with models M0 (GP, no coupling), M1
+/// (lambda0), M2 (lambda0, lambda2), M3 (all three) under the losses mse and mape (percent).
 ///
 /// `table`: a dict of columns (or a pandas / polars DataFrame) of one ensemble, as returned
 /// by `nnqft.sample` or `nnqft.exact`, or the path of the `correlators.parquet` of
 /// `cargo xtask sample` (read with pyarrow, if installed); its network, d_in and width are
-/// read from it. `x`,
-/// `sigma_w`, `sigma_b` must be those the table was made with (default: the paper's
-/// scaling set and priors): the table names multisets by point indices only, so just the
-/// number of points of `x` can be checked against it. `cutoff`: Lambda > 0 or `inf`;
-/// default the paper's Table 5 cutoff (inf for gauss, 100 for erf and relu). `models`,
-/// `losses`: a name or a list of names (default all). Returns a dict of columns with the names of `table5.parquet`: network,
-/// model, loss, source, estimator, lambda0, lambda2, lambda_nl, train_mape, train_mse,
-/// condition_number, determined, width, cutoff. Couplings a model does not fit are 0; a
-/// rank-deficient design gives NaN couplings and determined = "no". Raises ValueError for
-/// invalid arguments.
+/// read from it. `x`, `sigma_w`, `sigma_b` must be those the table was made with (default:
+/// the paper's scaling set and priors): the table's `g_gp` is checked against the GP of these
+/// options (relative 1e-9) and every 4-pt multiset of `x` must have one row, else ValueError.
+/// `cutoff`: Lambda > 0 or `inf`; default the paper's Table 5 cutoff (inf for gauss, 100 for
+/// erf and relu). `models`, `losses`: a name or a list of names (default all).
+///
+/// Returns a dict of columns, the columns of `nnqft fit`'s `fits.parquet`: network, d_in,
+/// width, estimator, source, cutoff, model, loss, lambda0, lambda2, lambda_nl,
+/// lambda0_stderr, lambda2_stderr, lambda_nl_stderr, train_mape, train_mse,
+/// condition_number, determined. Couplings a model does not fit are 0; a rank-deficient
+/// design gives NaN couplings and determined = "no". The standard errors come from fitting
+/// every experiment on its own (a table of `nnqft.sample(..., per_experiment=True)` carries
+/// them in `g_experiments`): the standard deviation of the experiments' couplings over
+/// sqrt(experiments); NaN without them. Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (
     table, *, x = None, sigma_w = None, sigma_b = None, cutoff = None, models = None, losses = None,
@@ -94,27 +99,50 @@ pub fn fit<'py>(
     let models =
         names(models, "models", "a list of M0, M1, M2, M3", &Model::ALL, |s| Model::parse(s).map_err(value_error))?;
     let losses = names(losses, "losses", "a list of mse, mape", &Loss::ALL, |s| Loss::parse(s).map_err(value_error))?;
-    // Delta G4 per 4-pt multiset, by label.
+    // The 4-pt rows: Delta G4 by label, and each experiment's where the table has them.
     let n = text_of_numbers(&real_column(table, "n")?);
     let indices = text_column(table, "indices")?;
+    let g_gp = real_column(table, "g_gp")?;
     // A table of nnqft.exact carries kappa4 = Delta G4 itself: fitting it rather than
     // g_exact - g_gp gives Table 5's exact rows bit for bit.
-    let delta_g4 = if source == "exact" && contains(table, "kappa")? {
-        real_column(table, "kappa")?
+    let delta_g4 = if source == "exact" && contains(table, "connected_exact")? {
+        real_column(table, "connected_exact")?
     } else {
-        let (g, gp) = (real_column(table, &column)?, real_column(table, "g_gp")?);
-        if g.len() != gp.len() {
+        let g = real_column(table, &column)?;
+        if g.len() != g_gp.len() {
             return Err(invalid("table", "columns of different lengths", TABLE_ALLOWED));
         }
-        g.iter().zip(&gp).map(|(g, k)| g - k).collect()
+        g.iter().zip(&g_gp).map(|(g, k)| g - k).collect()
     };
     let len = n.len();
-    if indices.len() != len || delta_g4.len() != len {
+    if indices.len() != len || delta_g4.len() != len || g_gp.len() != len {
         return Err(invalid("table", "columns of different lengths", TABLE_ALLOWED));
     }
-    let delta: HashMap<&str, f64> =
-        (0..len).filter(|&i| n[i] == "4").map(|i| (indices[i].as_str(), delta_g4[i])).collect();
-    let fitted = py.detach(|| -> PyResult<(Vec<CouplingFit>, f64)> {
+    let four: Vec<usize> = (0..len).filter(|&i| n[i] == "4").collect();
+    let experiments = if source == "monte_carlo" && contains(table, "g_experiments")? {
+        let per_row = arrays_column(table, "g_experiments")?;
+        if per_row.len() != len {
+            return Err(invalid("table", "columns of different lengths", TABLE_ALLOWED));
+        }
+        let count = four.first().map_or(0, |&i| per_row[i].len());
+        if four.iter().any(|&i| per_row[i].len() != count) {
+            return Err(invalid(
+                "g_experiments",
+                "arrays of different lengths",
+                "one value per experiment in each row",
+            ));
+        }
+        Some((0..count).map(|e| four.iter().map(|&i| per_row[i][e] - g_gp[i]).collect()).collect())
+    } else {
+        None
+    };
+    let rows = FourPointRows {
+        indices: four.iter().map(|&i| indices[i].clone()).collect(),
+        g_gp: four.iter().map(|&i| g_gp[i]).collect(),
+        delta_g4: four.iter().map(|&i| delta_g4[i]).collect(),
+        experiments,
+    };
+    let fitted = py.detach(|| -> PyResult<(Vec<TableFit>, f64)> {
         let problem = FitProblem::new(&c.net, c.inputs.clone(), cutoff).map_err(|e| match e {
             StudyError::Theory(TheoryError::Divergent(_)) => value_error_in("cutoff", e),
             StudyError::Fit(e) => {
@@ -122,52 +150,51 @@ pub fn fit<'py>(
             }
             other => value_error(other),
         })?;
-        let ms = Multisets::new(c.inputs.len(), 4).map_err(value_error)?;
-        if delta.len() != ms.len() {
-            return Err(invalid(
-                "x",
-                format!("a set with {} 4-pt multisets", ms.len()),
-                &format!("the input set the table was made on ({} 4-pt rows)", delta.len()),
-            ));
-        }
-        let target = (0..ms.len())
-            .map(|p| {
-                delta.get(ms.label(p).as_str()).copied().ok_or_else(|| {
-                    invalid(
-                        "x",
-                        format!("a set with the 4-pt multiset {}", ms.label(p)),
-                        "the input set the table was made on",
-                    )
-                })
-            })
-            .collect::<PyResult<Vec<f64>>>()?;
-        let mut rows = Vec::new();
-        for &model in &models {
-            for &loss in &losses {
-                rows.push(problem.fit_one(&target, model, loss).map_err(|e| value_error_in(&column, e))?);
-            }
-        }
-        Ok((rows, cutoff.value()))
+        let fits = fit_rows(&problem, &rows, &models, &losses).map_err(|e| match e {
+            StudyError::Table { field, .. } => value_error_in(field, e),
+            other => value_error_in(&column, other),
+        })?;
+        Ok((fits, cutoff.value()))
     })?;
     let (rows, lambda) = fitted;
     let k = rows.len();
-    let coupling = |j: usize| rows.iter().map(|r| r.couplings[j]).collect();
+    let coupling = |j: usize| rows.iter().map(|r| r.fit.couplings[j]).collect();
+    let stderr = |j: usize| rows.iter().map(|r| r.stderr[j]).collect();
     Table::default()
         .text("network", vec![act.name().to_string(); k])
-        .text("model", rows.iter().map(|r| r.model.name().to_string()).collect())
-        .text("loss", rows.iter().map(|r| r.loss.name().to_string()).collect())
-        .text("source", vec![source.to_string(); k])
+        .int("d_in", vec![d_in as i64; k])
+        .int("width", vec![width.parse().unwrap_or(0); k])
         .optional_text("estimator", vec![estimator; k])
+        .text("source", vec![source.to_string(); k])
+        .real("cutoff", vec![lambda; k])
+        .text("model", rows.iter().map(|r| r.fit.model.name().to_string()).collect())
+        .text("loss", rows.iter().map(|r| r.fit.loss.name().to_string()).collect())
         .real("lambda0", coupling(0))
         .real("lambda2", coupling(1))
         .real("lambda_nl", coupling(2))
-        .real("train_mape", rows.iter().map(|r| r.mape).collect())
-        .real("train_mse", rows.iter().map(|r| r.mse).collect())
-        .real("condition_number", rows.iter().map(|r| r.condition_number.unwrap_or(f64::NAN)).collect())
-        .text("determined", rows.iter().map(|r| if r.singular { "no" } else { "yes" }.to_string()).collect())
-        .int("width", vec![width.parse().unwrap_or(0); k])
-        .real("cutoff", vec![lambda; k])
+        .real("lambda0_stderr", stderr(0))
+        .real("lambda2_stderr", stderr(1))
+        .real("lambda_nl_stderr", stderr(2))
+        .real("train_mape", rows.iter().map(|r| r.fit.mape).collect())
+        .real("train_mse", rows.iter().map(|r| r.fit.mse).collect())
+        .real("condition_number", rows.iter().map(|r| r.fit.condition_number.unwrap_or(f64::NAN)).collect())
+        .text("determined", rows.iter().map(|r| if r.fit.singular { "no" } else { "yes" }.to_string()).collect())
         .into_dict(py)
+}
+
+/// A column of arrays (`g_experiments` of `nnqft.sample(..., per_experiment=True)`): one
+/// float array per row.
+fn arrays_column(table: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<Vec<f64>>> {
+    let col = get(table, name)?;
+    let bad = || invalid("table", format!("column {name} that is not a list of numeric arrays"), TABLE_ALLOWED);
+    col.try_iter()
+        .map_err(|_| bad())?
+        .map(|row| {
+            let array = as_float_array(&row?).map_err(|_| bad())?;
+            let array = array.readonly();
+            Ok(numpy::PyReadonlyArrayDyn::as_array(&array).iter().copied().collect())
+        })
+        .collect()
 }
 
 /// A path (str or `os.PathLike`) read as a Parquet file into a dict of columns with

@@ -38,15 +38,18 @@ struct Sampled {
 /// `experiments` >= 2; `x`, `d_in`, `sigma_w`, `sigma_b` as for `gp`; `estimator` one of
 /// raw, conditional, conditional_cv, bias_integrated (gauss only); `seed` an integer in
 /// [0, 2**64); `threads` >= 1 or None for all cores. The same arguments and seed give the
-/// same numbers as `cargo xtask sample` with any number of threads. The GIL is released
-/// while sampling. Raises ValueError for invalid arguments.
+/// same numbers as `cargo xtask sample` with any number of threads. With
+/// `per_experiment=True` the table gains a column `g_experiments`: for each row a NumPy array
+/// of the experiments' means (what `g_mean` and `g_stderr` summarise), for statistics of your
+/// own (a jackknife, say) and for the standard errors of `nnqft.fit`'s couplings. The GIL is
+/// released while sampling. Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (
     network, width, *, nets = None, experiments = None, x = None, d_in = None, sigma_w = None,
-    sigma_b = None, estimator = None, seed = None, threads = None
+    sigma_b = None, estimator = None, seed = None, threads = None, per_experiment = None
 ),
 text_signature = "(network, width, *, nets=100000, experiments=10, x=None, d_in=None, sigma_w=1.0, sigma_b=None, \
-estimator='conditional', seed=20200818, threads=None)")]
+estimator='conditional', seed=20200818, threads=None, per_experiment=False)")]
 #[allow(clippy::too_many_arguments)]
 pub fn sample<'py>(
     py: Python<'py>,
@@ -61,7 +64,13 @@ pub fn sample<'py>(
     estimator: Option<&Bound<'py, PyAny>>,
     seed: Option<&Bound<'py, PyAny>>,
     threads: Option<&Bound<'py, PyAny>>,
+    per_experiment: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let per_experiment = per_experiment.map_or(Ok(false), |v| {
+        v.cast::<pyo3::types::PyBool>().map(|b| b.is_true()).map_err(|_| {
+            invalid("per_experiment", v.repr().map_or_else(|_| "?".to_string(), |r| r.to_string()), "True or False")
+        })
+    })?;
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
     let width = integer(width, "width", 1, "an integer >= 1")? as usize;
     let nets = nets.map_or(Ok(100_000), |n| integer(n, "nets", 1, "an integer >= 1 (nets per experiment)"))?;
@@ -84,14 +93,14 @@ pub fn sample<'py>(
         let exact = exact_if_available(&c.net, &c.inputs, width).map_err(value_error)?.map(|e| e.g);
         Ok(Sampled { result, summaries, gp, exact })
     })?;
-    table(&c.net, width, est, &sampled).into_dict(py)
+    table(&c.net, width, est, &sampled, per_experiment).into_dict(py)
 }
 
 /// The estimators, in words.
 const ESTIMATORS: &str = "raw, conditional, conditional_cv or bias_integrated (gauss only)";
 
-fn table(net: &nnqft_theory::Network, width: usize, est: Estimator, s: &Sampled) -> Table {
+fn table(net: &nnqft_theory::Network, width: usize, est: Estimator, s: &Sampled, per_experiment: bool) -> Table {
     let mut cols = CorrelatorColumns::default();
     cols.push_block(net, width, est, &s.result, &s.summaries, &s.gp.tensors, s.exact.as_ref());
-    correlators_table(cols)
+    correlators_table(cols, per_experiment)
 }

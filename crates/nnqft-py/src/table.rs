@@ -1,6 +1,7 @@
 //! Tables as Python receives them: a `dict` of equally long columns, in report order, that
 //! `pandas.DataFrame(d)` and `polars.DataFrame(d)` take as they are. Numbers are NumPy
-//! arrays (`int64`, `float64`; a missing value is NaN), text columns are lists of `str`.
+//! arrays (`int64`, `float64`; a missing value is NaN), text columns are lists of `str`, and a
+//! column of per-row arrays (each experiment's value) is a list of NumPy arrays.
 
 use numpy::PyArray1;
 use pyo3::prelude::*;
@@ -17,6 +18,8 @@ pub enum Column {
     Int(Vec<i64>),
     /// Reals (NaN where a value is missing).
     Real(Vec<f64>),
+    /// One array of reals per row (a list of NumPy arrays).
+    Arrays(Vec<Vec<f64>>),
 }
 
 /// Named columns in order.
@@ -47,6 +50,12 @@ impl Table {
         self
     }
 
+    /// Appends a column of one array per row.
+    pub fn arrays(mut self, name: &'static str, values: Vec<Vec<f64>>) -> Self {
+        self.columns.push((name, Column::Arrays(values)));
+        self
+    }
+
     /// The `dict` of columns.
     pub fn into_dict(self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         let dict = PyDict::new(py);
@@ -56,6 +65,11 @@ impl Table {
                 Column::OptionalText(v) => dict.set_item(name, v)?,
                 Column::Int(v) => dict.set_item(name, PyArray1::from_vec(py, v))?,
                 Column::Real(v) => dict.set_item(name, PyArray1::from_vec(py, v))?,
+                Column::Arrays(v) => {
+                    let arrays: Vec<Bound<'_, PyArray1<f64>>> =
+                        v.into_iter().map(|a| PyArray1::from_vec(py, a)).collect();
+                    dict.set_item(name, arrays)?
+                }
             }
         }
         Ok(dict)

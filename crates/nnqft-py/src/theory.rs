@@ -78,8 +78,10 @@ pub fn kernel<'py>(
 /// N i.i.d. neurons add, so G4 = Wick4(K) + κ4 with κ4 ∝ 1/N, and κ6 ∝ 1/N².
 ///
 /// Returns a dict of columns (`network`, `d_in`, `width`, `n`, `indices`, `g_gp`,
-/// `g_exact`, `kappa`): `g_exact` is the exact correlator at this width and `kappa` the
-/// n-th cumulant (K for n = 2, kappa4 ~ 1/N for n = 4, kappa6 ~ 1/N^2 for n = 6).
+/// `g_exact`, `connected_exact`), the columns of `nnqft theory`'s `theory.parquet`: `g_exact`
+/// is the exact correlator at this width and `connected_exact` its connected part, the n-th
+/// cumulant (kappa4 ~ 1/N for n = 4, kappa6 ~ 1/N^2 for n = 6; NaN for n = 2, whose
+/// cumulant is `g_gp` itself at every width).
 /// `width` is an integer >= 1; other arguments as for `gp`. Raises ValueError for invalid
 /// arguments and for networks the exact theory does not cover (erf beyond d_in = 3, whose
 /// quadrature would take hours; relu at d_in = 3 with sigma_b > 0).
@@ -104,11 +106,11 @@ pub fn exact<'py>(
             Ok((theory, exact))
         })
         .map_err(value_error)?;
-    let kappa = [theory.gp[0].clone(), exact.kappa4.clone(), exact.kappa6.clone()];
+    let connected = [vec![f64::NAN; theory.gp[0].len()], exact.kappa4.clone(), exact.kappa6.clone()];
     let ms = [&theory.multisets[0], &theory.multisets[1], &theory.multisets[2]];
     keys_table(CorrelatorKeys::new(&c.net, ms), Some(width))
         .real("g_gp", flatten(&theory.gp))
         .real("g_exact", flatten(&exact.g))
-        .real("kappa", flatten(&kappa))
+        .real("connected_exact", flatten(&connected))
         .into_dict(py)
 }

@@ -87,7 +87,7 @@ def test_sample_agrees_with_exact_theory(network, width, estimator):
 
 def test_sample_is_the_cli_bit_for_bit(root, cli, tmp_path):
     cases = [
-        (dict(network="erf", width=5, nets=5000, experiments=3, seed=7), []),
+        (dict(network="erf", width=5, nets=5000, experiments=3, seed=7, per_experiment=True), ["--per-experiment"]),
         (dict(network="relu", width=4, nets=3000, experiments=2, seed=2**64 - 1, estimator="conditional_cv",
               x="table5-train-relu"), ["--estimator", "conditional_cv", "--x-set", "table5-train-relu"]),
         (dict(network="gauss", width=3, nets=4100, experiments=2, seed=0, estimator="raw", d_in=2,
@@ -109,13 +109,33 @@ def test_sample_is_the_cli_bit_for_bit(root, cli, tmp_path):
                 theirs = np.array([math.nan if v is None else v for v in theirs], dtype=mine[name].dtype)
                 # bit for bit (NaN where the CLI writes null)
                 assert np.array_equal(mine[name], theirs, equal_nan=mine[name].dtype.kind == "f"), name
-        if k == 0:  # fit reads the CLI's file (pathlib.Path or str) as it reads the dict
+        if k == 0:
+            # the per-experiment values: the CLI's correlators_experiments.parquet, bit for bit
+            per = pq.read_table(out / "correlators_experiments.parquet").to_pydict()
+            g = np.array(per["g"]).reshape(len(mine["n"]), args["experiments"])
+            assert np.array_equal(np.stack(mine["g_experiments"]), g)
+            assert per["experiment"][: args["experiments"]] == list(range(args["experiments"]))
+            # fit reads the CLI's file (pathlib.Path or str) as it reads the dict
             from_dict = nnqft.fit(mine)
             for path in (out / "correlators.parquet", str(out / "correlators.parquet")):
                 from_file = nnqft.fit(path)
                 assert from_file["model"] == from_dict["model"]
                 for name in ("lambda0", "lambda2", "lambda_nl", "train_mse"):
                     assert np.array_equal(from_file[name], from_dict[name], equal_nan=True), name
+            # `nnqft fit` on the same sample: the same columns and numbers, standard errors included
+            fit_out = tmp_path / "fit"
+            fit_cmd = ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "fit", str(out), "--network", "erf",
+                       "--out", str(fit_out)]
+            subprocess.run(fit_cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
+            fits = pq.read_table(fit_out / "fits.parquet").to_pydict()
+            assert [c for c in fits if c != "run_id"] == list(from_dict)
+            for name in from_dict:
+                if isinstance(from_dict[name], list):
+                    assert from_dict[name] == fits[name], name
+                else:
+                    theirs = np.array([math.nan if v is None else v for v in fits[name]], dtype=from_dict[name].dtype)
+                    assert np.array_equal(from_dict[name], theirs, equal_nan=from_dict[name].dtype.kind == "f"), name
+            assert np.isfinite(from_dict["lambda0_stderr"][2])  # M1: fitted per experiment too
 
 
 def test_sample_does_not_depend_on_threads():
@@ -193,15 +213,16 @@ def test_gp_is_the_wick_sum_of_the_kernel():
 
 def test_exact_correlators():
     t5, t10 = nnqft.exact("erf", 5), nnqft.exact("erf", 10)
-    assert list(t5) == ["network", "d_in", "width", "n", "indices", "g_gp", "g_exact", "kappa"]
+    assert list(t5) == ["network", "d_in", "width", "n", "indices", "g_gp", "g_exact", "connected_exact"]
     gp = nnqft.gp("erf")
     assert np.array_equal(t5["g_gp"], gp["g_gp"]) and t5["indices"] == gp["indices"]
     n = t5["n"]
+    c5, c10 = t5["connected_exact"], t10["connected_exact"]
     assert np.array_equal(t5["g_exact"][n == 2], t5["g_gp"][n == 2])
-    assert np.array_equal(t5["kappa"][n == 2], t5["g_gp"][n == 2])  # kappa2 = K
-    assert np.allclose(t5["g_exact"][n == 4] - t5["g_gp"][n == 4], t5["kappa"][n == 4], rtol=1e-10, atol=1e-15)
-    assert np.allclose(t10["kappa"][n == 4], t5["kappa"][n == 4] / 2, rtol=1e-13)  # kappa4 ~ 1/N
-    assert np.allclose(t10["kappa"][n == 6], t5["kappa"][n == 6] / 4, rtol=1e-13)  # kappa6 ~ 1/N^2
+    assert np.isnan(c5[n == 2]).all()  # as theory.parquet: no connected part of order 2
+    assert np.allclose(t5["g_exact"][n == 4] - t5["g_gp"][n == 4], c5[n == 4], rtol=1e-10, atol=1e-15)
+    assert np.allclose(c10[n == 4], c5[n == 4] / 2, rtol=1e-13)  # kappa4 ~ 1/N
+    assert np.allclose(c10[n == 6], c5[n == 6] / 4, rtol=1e-13)  # kappa6 ~ 1/N^2
     assert set(t5["width"]) == {5}
 
 
@@ -240,6 +261,36 @@ def test_fit_of_a_sampled_table():
     pd = pytest.importorskip("pandas")
     g = nnqft.fit(pd.DataFrame(mc), x=x, models=["M0", "M1"], losses="mse")
     assert np.array_equal(g["lambda0"], f["lambda0"])
+    assert np.isnan(f["lambda0_stderr"]).all()  # no experiments in the table: no standard errors
+
+
+def test_fit_standard_errors_from_the_experiments():
+    """With per_experiment=True every experiment is fitted too: the standard error of lambda0 is
+    the spread of the experiments' own couplings over sqrt(E), and the exact coupling lies within
+    a stated z bound of the measured one."""
+    x = "table5-train-erf"
+    mc = nnqft.sample("erf", 5, nets=20_000, experiments=8, x=x, seed=4, per_experiment=True)
+    assert len(mc["g_experiments"]) == len(mc["n"]) and all(len(e) == 8 for e in mc["g_experiments"])
+    assert np.allclose([e.mean() for e in mc["g_experiments"]], mc["g_mean"], rtol=1e-13, atol=0)
+    f = nnqft.fit(mc, x=x, models="M1", losses="mse")
+    n4 = [i for i, n in enumerate(mc["n"]) if n == 4]
+    own = []
+    for e in range(8):
+        one = {k: (v[n4] if isinstance(v, np.ndarray) else [v[i] for i in n4]) for k, v in mc.items()}
+        one["g_mean"] = np.array([mc["g_experiments"][i][e] for i in n4])
+        del one["g_experiments"]
+        own.append(nnqft.fit(one, x=x, models="M1", losses="mse")["lambda0"][0])
+    assert f["lambda0_stderr"][0] == pytest.approx(np.std(own, ddof=1) / np.sqrt(8), rel=1e-12)
+    exact = nnqft.fit(nnqft.exact("erf", 5, x=x), x=x, models="M1", losses="mse", column="g_exact")
+    z = (f["lambda0"][0] - exact["lambda0"][0]) / f["lambda0_stderr"][0]
+    assert abs(z) <= Z_BOUND, z
+
+
+def test_fit_checks_the_gp_column():
+    """A table fitted with the wrong priors is refused, naming g_gp (it would give wrong couplings)."""
+    t = nnqft.exact("erf", 5)
+    with pytest.raises(ValueError, match="g_gp.*sigma_w"):
+        nnqft.fit(t, column="g_exact", sigma_w=1.1)
 
 
 # --- invalid arguments -------------------------------------------------------------------
@@ -317,6 +368,7 @@ def test_exact_rejects():
 
 def test_fit_rejects():
     t = nnqft.exact("erf", 5)
+    check_value_error(lambda: nnqft.sample("erf", 5, nets=10, experiments=2, per_experiment=1), "per_experiment")
     check_value_error(lambda: nnqft.fit(t, column="g_mean"), "table")  # exact tables have no g_mean
     check_value_error(lambda: nnqft.fit(t, column="g_std"), "column")
     check_value_error(lambda: nnqft.fit(t, column="g_exact", models=["M4"]), "model")

@@ -3,17 +3,20 @@
 //! `reproduce`), for every (network, d, width, estimator) block in it; written as
 //! `fits.parquet` and printed as a Markdown table.
 //!
-//! The file holds the means over experiments, not the experiments, so each block is fitted
-//! once, to its mean, without standard errors of the couplings (`cargo xtask reproduce`
-//! fits every experiment for Table 5's error bars).
+//! Each block is fitted to its mean over experiments; where the sample also wrote each
+//! experiment's means (`sample --per-experiment`, `correlators_experiments.parquet` beside the
+//! file), every experiment is fitted too and the couplings get their standard errors
+//! (`nnqft_study::correlator_fit`, the implementation Python's `nnqft.fit` uses too).
 
 use crate::options::NetworkArgs;
 use crate::report::{Table, read_parquet};
-use anyhow::{Result, anyhow, bail};
-use nnqft_study::table5::{CouplingFit, FitProblem, setup};
-use nnqft_theory::Cutoff;
+use anyhow::{Context, Result, anyhow, bail};
+use nnqft_fit::{Loss, Model};
+use nnqft_study::correlator_fit::{FourPointRows, TableFit, fit_rows};
+use nnqft_study::table5::{FitProblem, setup};
+use nnqft_theory::{Activation, Cutoff};
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Options of `fit`.
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
@@ -39,11 +42,87 @@ pub struct BlockFit {
     pub width: i64,
     /// Estimator.
     pub estimator: String,
-    /// Every model under every loss.
-    pub fits: Vec<CouplingFit>,
+    /// Every model under every loss, with standard errors where the experiments are known.
+    pub fits: Vec<TableFit>,
 }
 
-/// Fits every block of the file; returns the blocks and the cutoff used.
+/// The 4-pt rows of one (width, estimator) block of a correlators file.
+struct Block {
+    width: i64,
+    estimator: String,
+    rows: FourPointRows,
+}
+
+/// The n = 4 rows of `net` in a correlators file, by (width, estimator), with each
+/// experiment's `ΔG4` where `experiments` (a `correlators_experiments.parquet`) has them.
+fn blocks(path: &Path, experiments: Option<&Path>, network: &str, d_in: i64) -> Result<Vec<Block>> {
+    let df = read_parquet(path)?;
+    let col = |name: &str| df.column(name).map_err(|_| anyhow!("{} has no column {name}", path.display()));
+    let (net, d, width, n) = (col("network")?.str()?, col("d_in")?.i64()?, col("width")?.i64()?, col("n")?.i64()?);
+    let (estimator, indices) = (col("estimator")?.str()?, col("indices")?.str()?);
+    let (g_mean, g_gp) = (col("g_mean")?.f64()?, col("g_gp")?.f64()?);
+    let mut blocks: Vec<Block> = Vec::new();
+    for i in 0..df.height() {
+        if n.get(i) != Some(4) || net.get(i) != Some(network) || d.get(i) != Some(d_in) {
+            continue;
+        }
+        let (w, e) = (width.get(i).unwrap_or(0), estimator.get(i).unwrap_or("").to_string());
+        let at = match blocks.iter().position(|b| b.width == w && b.estimator == e) {
+            Some(at) => at,
+            None => {
+                blocks.push(Block { width: w, estimator: e, rows: FourPointRows::default() });
+                blocks.len() - 1
+            }
+        };
+        let rows = &mut blocks[at].rows;
+        let (m, g) = (g_mean.get(i).unwrap_or(f64::NAN), g_gp.get(i).unwrap_or(f64::NAN));
+        rows.indices.push(indices.get(i).unwrap_or("").to_string());
+        rows.g_gp.push(g);
+        rows.delta_g4.push(m - g);
+    }
+    if let Some(path) = experiments {
+        let df = read_parquet(path)?;
+        let col = |name: &str| df.column(name).map_err(|_| anyhow!("{} has no column {name}", path.display()));
+        let (net, d, width, n) = (col("network")?.str()?, col("d_in")?.i64()?, col("width")?.i64()?, col("n")?.i64()?);
+        let (estimator, indices) = (col("estimator")?.str()?, col("indices")?.str()?);
+        let (experiment, g) = (col("experiment")?.i64()?, col("g")?.f64()?);
+        for b in &mut blocks {
+            let row: std::collections::HashMap<&str, usize> =
+                b.rows.indices.iter().enumerate().map(|(k, l)| (l.as_str(), k)).collect();
+            let mut values: Vec<Vec<f64>> = Vec::new();
+            for i in 0..df.height() {
+                let same = n.get(i) == Some(4)
+                    && net.get(i) == Some(network)
+                    && d.get(i) == Some(d_in)
+                    && width.get(i) == Some(b.width)
+                    && estimator.get(i) == Some(b.estimator.as_str());
+                let (Some(e), Some(k)) = (experiment.get(i), indices.get(i).and_then(|l| row.get(l))) else { continue };
+                if !same {
+                    continue;
+                }
+                let e = usize::try_from(e).map_err(|_| anyhow!("{}: experiment {e} is negative", path.display()))?;
+                if values.len() <= e {
+                    values.resize(e + 1, vec![f64::NAN; b.rows.indices.len()]);
+                }
+                values[e][*k] = g.get(i).unwrap_or(f64::NAN) - b.rows.g_gp[*k];
+            }
+            if values.iter().flatten().any(|v| v.is_nan()) {
+                bail!(
+                    "{}: the experiments of N = {} ({}) do not cover every 4-pt multiset",
+                    path.display(),
+                    b.width,
+                    b.estimator
+                );
+            }
+            b.rows.experiments = (!values.is_empty()).then_some(values);
+        }
+    }
+    Ok(blocks)
+}
+
+/// Fits every block of the file; returns the blocks and the cutoff used. A
+/// `correlators_experiments.parquet` beside the file (`sample --per-experiment`) gives the
+/// couplings their standard errors.
 pub fn fit_file(args: &FitArgs) -> Result<(Vec<BlockFit>, f64)> {
     let (net, xs) = args.network.resolve()?;
     let cutoff = match args.cutoff {
@@ -54,75 +133,52 @@ pub fn fit_file(args: &FitArgs) -> Result<(Vec<BlockFit>, f64)> {
     let problem = FitProblem::new(&net, xs, cutoff)?;
     let path =
         if args.correlators.is_dir() { args.correlators.join("correlators.parquet") } else { args.correlators.clone() };
-    let df = read_parquet(&path)?;
-    let col = |name: &str| df.column(name).map_err(|_| anyhow!("{} has no column {name}", path.display()));
-    let (network, d_in, width, n) =
-        (col("network")?.str()?, col("d_in")?.i64()?, col("width")?.i64()?, col("n")?.i64()?);
-    let (estimator, g_mean, g_gp) = (col("estimator")?.str()?, col("g_mean")?.f64()?, col("g_gp")?.f64()?);
-    let mut blocks: Vec<(i64, String, Vec<f64>, Vec<f64>)> = Vec::new();
-    for i in 0..df.height() {
-        if n.get(i) != Some(4) {
-            continue;
-        }
-        if network.get(i) != Some(net.activation().name()) || d_in.get(i) != Some(net.d_in() as i64) {
-            continue;
-        }
-        let (w, e) = (width.get(i).unwrap_or(0), estimator.get(i).unwrap_or("").to_string());
-        let (m, g) = (g_mean.get(i).unwrap_or(f64::NAN), g_gp.get(i).unwrap_or(f64::NAN));
-        match blocks.iter_mut().find(|b| b.0 == w && b.1 == e) {
-            Some(b) => {
-                b.2.push(m - g);
-                b.3.push(g);
-            }
-            None => blocks.push((w, e, vec![m - g], vec![g])),
-        }
-    }
-    if blocks.is_empty() {
+    let beside = path.with_file_name("correlators_experiments.parquet");
+    let experiments = beside.is_file().then_some(beside.as_path());
+    let found = blocks(&path, experiments, net.activation().name(), net.d_in() as i64)?;
+    if found.is_empty() {
         bail!("{} has no n = 4 rows of network {} at d = {}", path.display(), net.activation().name(), net.d_in());
     }
     let mut out = Vec::new();
-    for (w, e, delta, gp) in blocks {
-        if delta.len() != problem.gp4().len() {
-            bail!(
-                "{}: {} multisets of order 4 at N = {w} ({e}), the x-set {} has {}; give the --x-set the sample used",
+    for b in found {
+        let fits = fit_rows(&problem, &b.rows, &Model::ALL, &Loss::ALL).with_context(|| {
+            format!(
+                "{} (N = {}, {}) does not match the given --network, --x-set, --sigma-w and --sigma-b",
                 path.display(),
-                delta.len(),
-                problem.inputs().name(),
-                problem.gp4().len()
-            );
-        }
-        let worst = gp.iter().zip(problem.gp4()).map(|(a, b)| (a - b).abs() / b.abs().max(1e-300)).fold(0.0, f64::max);
-        if worst > 1e-9 {
-            return Err(anyhow!(
-                "{}: its g_gp differ from the GP of these options by up to {worst:.1e} (relative); give the \
-                 --x-set, --sigma-w and --sigma-b the sample used",
-                path.display()
-            ));
-        }
-        out.push(BlockFit { width: w, estimator: e, fits: problem.fit_all(&delta)? });
+                b.width,
+                b.estimator
+            )
+        })?;
+        out.push(BlockFit { width: b.width, estimator: b.estimator, fits });
     }
     Ok((out, cutoff.value()))
 }
 
-/// `fits.parquet`.
+/// `fits.parquet`: the columns of `table5.parquet` that a fit of one table has.
 pub fn table(args: &FitArgs, blocks: &[BlockFit], cutoff: f64) -> Table {
-    let rows: Vec<(&BlockFit, &CouplingFit)> = blocks.iter().flat_map(|b| b.fits.iter().map(move |f| (b, f))).collect();
+    let rows: Vec<(&BlockFit, &TableFit)> = blocks.iter().flat_map(|b| b.fits.iter().map(move |f| (b, f))).collect();
     let h = rows.len();
+    let network =
+        Activation::parse(&args.network.network).map_or_else(|_| args.network.network.clone(), |a| a.name().into());
     Table::new()
-        .str("network", vec![args.network.network.clone(); h])
+        .str("network", vec![network; h])
         .int("d_in", vec![args.network.d_in as i64; h])
         .int("width", rows.iter().map(|(b, _)| b.width))
         .str("estimator", rows.iter().map(|(b, _)| b.estimator.clone()))
+        .str("source", vec!["monte_carlo"; h])
         .f64_with_inf("cutoff", vec![cutoff; h])
-        .str("model", rows.iter().map(|(_, f)| f.model.name()))
-        .str("loss", rows.iter().map(|(_, f)| f.loss.name()))
-        .f64("lambda0", rows.iter().map(|(_, f)| f.couplings[0]))
-        .f64("lambda2", rows.iter().map(|(_, f)| f.couplings[1]))
-        .f64("lambda_nl", rows.iter().map(|(_, f)| f.couplings[2]))
-        .str("singular", rows.iter().map(|(_, f)| if f.singular { "true" } else { "false" }))
-        .f64("mape", rows.iter().map(|(_, f)| f.mape))
-        .f64("mse", rows.iter().map(|(_, f)| f.mse))
-        .opt("condition_number", rows.iter().map(|(_, f)| f.condition_number))
+        .str("model", rows.iter().map(|(_, f)| f.fit.model.name()))
+        .str("loss", rows.iter().map(|(_, f)| f.fit.loss.name()))
+        .f64("lambda0", rows.iter().map(|(_, f)| f.fit.couplings[0]))
+        .f64("lambda2", rows.iter().map(|(_, f)| f.fit.couplings[1]))
+        .f64("lambda_nl", rows.iter().map(|(_, f)| f.fit.couplings[2]))
+        .f64("lambda0_stderr", rows.iter().map(|(_, f)| f.stderr[0]))
+        .f64("lambda2_stderr", rows.iter().map(|(_, f)| f.stderr[1]))
+        .f64("lambda_nl_stderr", rows.iter().map(|(_, f)| f.stderr[2]))
+        .f64("train_mape", rows.iter().map(|(_, f)| f.fit.mape))
+        .f64("train_mse", rows.iter().map(|(_, f)| f.fit.mse))
+        .opt("condition_number", rows.iter().map(|(_, f)| f.fit.condition_number))
+        .str("determined", rows.iter().map(|(_, f)| if f.fit.singular { "no" } else { "yes" }))
 }
 
 /// The fits as a Markdown table.
@@ -130,8 +186,13 @@ pub fn markdown(blocks: &[BlockFit]) -> String {
     let mut s = String::from("| N | estimator | model | loss | lambda0 | lambda2 | lambdaNL | MAPE % | MSE |\n");
     s.push_str("|---|---|---|---|---|---|---|---|---|\n");
     for b in blocks {
-        for f in &b.fits {
-            let c = |v: f64| if v.is_nan() { "-".to_string() } else { format!("{v:.4e}") };
+        for t in &b.fits {
+            let f = &t.fit;
+            let c = |v: f64, e: f64| match (v.is_nan(), e.is_nan()) {
+                (true, _) => "-".to_string(),
+                (false, true) => format!("{v:.4e}"),
+                (false, false) => format!("{v:.4e} ± {e:.1e}"),
+            };
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} | {} | {:.3} | {:.3e} |",
@@ -139,9 +200,9 @@ pub fn markdown(blocks: &[BlockFit]) -> String {
                 b.estimator,
                 f.model.name(),
                 f.loss.name(),
-                c(f.couplings[0]),
-                c(f.couplings[1]),
-                c(f.couplings[2]),
+                c(f.couplings[0], t.stderr[0]),
+                c(f.couplings[1], t.stderr[1]),
+                c(f.couplings[2], t.stderr[2]),
                 f.mape,
                 f.mse
             );

@@ -9,7 +9,7 @@
 use crate::context::Context;
 use crate::options::NetworkArgs;
 use crate::report::write_parquet;
-use crate::tables::correlators_table;
+use crate::tables::{correlators_experiments_table, correlators_table};
 use anyhow::{Result, bail};
 use nnqft_sampling::{DeepEnsemble, Ensemble, Estimator};
 use nnqft_study::scaling::{CorrelatorColumns, nnqft_theory_gp, summaries};
@@ -39,6 +39,11 @@ pub struct SampleArgs {
     /// Experiments (>= 2, for standard errors).
     #[arg(long, default_value_t = 10)]
     pub experiments: usize,
+    /// Also write each experiment's means (the values behind g_mean and g_stderr) to
+    /// correlators_experiments.parquet: one row per order, multiset and experiment.
+    #[arg(long)]
+    #[serde(default)]
+    pub per_experiment: bool,
     /// Estimator: raw (the mean of the products of the outputs), conditional (the Wick sum of
     /// each net's conditional covariance), conditional_cv (conditional with its zero-mean
     /// first-order term removed; paper networks at one layer and one output only) or
@@ -165,6 +170,13 @@ pub fn run(ctx: &Context, args: &SampleArgs, job: Job) -> Result<()> {
             (ens.nets() * ens.experiments() as u64, net.widths().iter().sum::<usize>() * xs.len(), secs)
         }
     };
+    if args.per_experiment {
+        write_parquet(
+            &ctx.out.join("correlators_experiments.parquet"),
+            correlators_experiments_table(&cols),
+            &ctx.run_id,
+        )?;
+    }
     write_parquet(&ctx.out.join("correlators.parquet"), correlators_table(cols), &ctx.run_id)?;
     println!(
         "{nets} nets in {secs:.3} s: {:.4e} nets/s, {:.4e} neuron evaluations/s ({} threads)",

@@ -31,6 +31,27 @@ pub fn correlators_table(c: CorrelatorColumns) -> Table {
         .opt("g_exact", c.g_exact)
 }
 
+/// `correlators_experiments.parquet`: the values `correlators.parquet` summarises, one row per
+/// (block, order, multiset, experiment) with that experiment's mean `g` over its nets.
+pub fn correlators_experiments_table(c: &CorrelatorColumns) -> Table {
+    let rows: Vec<(usize, usize)> =
+        c.g_experiments.iter().enumerate().flat_map(|(i, es)| (0..es.len()).map(move |e| (i, e))).collect();
+    let text = |col: &[String]| rows.iter().map(|&(i, _)| col[i].clone()).collect::<Vec<_>>();
+    let int = |col: &[i64]| rows.iter().map(|&(i, _)| col[i]).collect::<Vec<_>>();
+    Table::new()
+        .str("network", text(&c.network))
+        .int("d_in", int(&c.d_in))
+        .int("depth", int(&c.depth))
+        .int("width", int(&c.width))
+        .str("widths", text(&c.widths))
+        .int("n", int(&c.n))
+        .str("indices", text(&c.indices))
+        .str("outputs", text(&c.outputs))
+        .str("estimator", text(&c.estimator))
+        .int("experiment", rows.iter().map(|&(_, e)| e as i64))
+        .f64("g", rows.iter().map(|&(i, e)| c.g_experiments[i][e]))
+}
+
 /// `scaling.parquet`.
 pub fn scaling_table(rows: &[ScalingRow]) -> Table {
     Table::new()

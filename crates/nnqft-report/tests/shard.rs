@@ -117,6 +117,7 @@ fn sample_args() -> SampleArgs {
         d_out: 1,
         nets: 9000,
         experiments: 3,
+        per_experiment: false,
         estimator: "raw".into(),
     }
 }

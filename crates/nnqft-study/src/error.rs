@@ -19,6 +19,16 @@ pub enum StudyError {
     /// A bundled dataset does not parse or lacks rows.
     #[error("dataset: {0}")]
     Dataset(String),
+    /// A table handed in (a correlators table to fit) does not match what it is used with.
+    #[error("invalid {field}: found {found}; allowed is {expected}")]
+    Table {
+        /// The column or option that does not match.
+        field: &'static str,
+        /// What the table holds.
+        found: String,
+        /// What was expected.
+        expected: String,
+    },
     /// The [`crate::Runner`] could not provide an ensemble (cache, shard files).
     #[error("{0}")]
     Runner(Box<dyn std::error::Error + Send + Sync>),

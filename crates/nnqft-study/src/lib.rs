@@ -8,6 +8,8 @@
 //!   exact finite-width theory);
 //! - [`table5`]: Table 5, the EFT coupling fits of `ΔG4` (section 5), from exact theory,
 //!   Monte Carlo and the published values;
+//! - [`correlator_fit`]: the same models fitted to a correlators table a user hands in (the
+//!   `fit` command, Python's `nnqft.fit`), with the table checked against the options;
 //! - [`rg`]: the running quartic coupling against the cutoff, the 6-pt prediction and the
 //!   naturalness scan (section 6);
 //! - [`depth`]: the normalised connected 4-pt function of deep networks against `L/n`,
@@ -27,6 +29,7 @@
 //! # Ok::<(), nnqft_study::StudyError>(())
 //! ```
 
+pub mod correlator_fit;
 pub mod coverage;
 pub mod depth;
 mod error;

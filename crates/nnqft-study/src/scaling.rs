@@ -351,6 +351,9 @@ pub struct CorrelatorColumns {
     pub g_std_experiments: Vec<f64>,
     /// The GP (free theory) value.
     pub g_gp: Vec<f64>,
+    /// Each experiment's mean of the measured `G(n)` (over its nets), in experiment order: what
+    /// `g_mean`, `g_stderr` and `g_std_experiments` summarise, for a user's own statistics.
+    pub g_experiments: Vec<Vec<f64>>,
     /// The leading order in `1/n` of the connected 4-pt function, `G4 − Wick4(G2)`, from the
     /// four-point vertex (deep networks; null elsewhere). Compare it with the measured `G4`
     /// minus the Wick sum of the measured `G2`, not of the GP: at depth `L >= 2`, `G2` differs
@@ -392,6 +395,8 @@ impl CorrelatorColumns {
             self.g_stderr.extend_from_slice(&summaries[o].stderr[..len]);
             self.g_std_experiments.extend_from_slice(&summaries[o].std[..len]);
             self.g_gp.extend_from_slice(&gp[o][..len]);
+            self.g_experiments
+                .extend((0..len).map(|pos| (0..result.experiments).map(|e| result.experiment(o, e)[pos]).collect()));
             self.g_exact.extend((0..len).map(|pos| exact.map(|e| e[o][pos])));
         }
     }
@@ -436,6 +441,7 @@ impl CorrelatorColumns {
                 self.g_stderr.push(s.stderr[pos]);
                 self.g_std_experiments.push(s.std[pos]);
                 self.g_gp.push(gp);
+                self.g_experiments.push((0..result.experiments).map(|e| result.experiment(o, e)[pos]).collect());
                 self.connected_leading_order.push(leading);
                 self.g_exact.push(None);
             }

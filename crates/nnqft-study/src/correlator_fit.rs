@@ -1,0 +1,212 @@
+//! The models of Table 5 fitted to a correlators table that a user hands in (`nnqft fit` on a
+//! `correlators.parquet`, `nnqft.fit` on a table of `nnqft.sample` or `nnqft.exact`): one
+//! implementation for every front door, with one set of columns ([`TableFit`]).
+//!
+//! The table names its multisets by point indices only (`"0,0,1,3"`), so the input set, `sigma_w`
+//! and `sigma_b` the fit's design is built from must be those the table was made with. Two
+//! checks hold a wrong guess off: every 4-pt multiset of the input set has exactly one row, and
+//! the table's GP column `g_gp` equals the GP four-point function of the given network within
+//! [`GP_TOLERANCE`] (relative), so that a wrong `sigma_w` is an error instead of wrong couplings.
+//!
+//! The target is `ΔG4 = G4 − G4_GP` per multiset (or the connected four-point function itself
+//! where the table has it exactly). Where the table also carries each experiment's `ΔG4`, every
+//! experiment is fitted on its own too, and the standard error of each coupling is the standard
+//! deviation of the experiments' couplings over `√E` (as for the Monte Carlo rows of Table 5);
+//! otherwise it is NaN.
+
+use crate::error::{Result, StudyError};
+use crate::table5::{CouplingFit, FitProblem};
+use nnqft_fit::{Loss, Model};
+use std::collections::HashMap;
+
+/// Largest relative difference allowed between a table's `g_gp` and the GP of the options it
+/// is fitted with (the GP is a closed form: only rounding separates two computations of it).
+pub const GP_TOLERANCE: f64 = 1e-9;
+
+/// The 4-pt rows of one ensemble of a correlators table.
+#[derive(Debug, Clone, Default)]
+pub struct FourPointRows {
+    /// The multiset label of each row (`"0,0,1,3"`).
+    pub indices: Vec<String>,
+    /// The table's GP column `g_gp`, per row.
+    pub g_gp: Vec<f64>,
+    /// The target `ΔG4`, per row.
+    pub delta_g4: Vec<f64>,
+    /// Each experiment's `ΔG4` per row (experiment-major), where the table carries them.
+    pub experiments: Option<Vec<Vec<f64>>>,
+}
+
+/// One model fitted under one loss, with the standard errors of its couplings.
+#[derive(Debug, Clone)]
+pub struct TableFit {
+    /// The fit to the table's `ΔG4`.
+    pub fit: CouplingFit,
+    /// Standard error of `(λ0, λ2, λNL)` over the experiments' own fits; NaN without
+    /// experiments (and for couplings the model does not fit: 0 there).
+    pub stderr: [f64; 3],
+}
+
+/// Fits `models` under `losses` to `rows` on the design of `problem` (see the module docs for
+/// the checks). Errors name the column or option that does not match.
+pub fn fit_rows(
+    problem: &FitProblem,
+    rows: &FourPointRows,
+    models: &[Model],
+    losses: &[Loss],
+) -> Result<Vec<TableFit>> {
+    let order = problem_order(problem, rows)?;
+    let gp: Vec<f64> = order.iter().map(|&i| rows.g_gp[i]).collect();
+    let worst =
+        gp.iter().zip(problem.gp4()).map(|(a, b)| (a - b).abs() / b.abs().max(f64::MIN_POSITIVE)).fold(0.0, f64::max);
+    if worst.is_nan() || worst > GP_TOLERANCE {
+        return Err(mismatch(
+            "g_gp",
+            format!("a GP four-point function that differs from these options' by up to {worst:.1e} (relative)"),
+            format!("within {GP_TOLERANCE:e}: give the x-set, sigma_w and sigma_b the table was made with"),
+        ));
+    }
+    let delta: Vec<f64> = order.iter().map(|&i| rows.delta_g4[i]).collect();
+    let per_experiment: Option<Vec<Vec<f64>>> = rows
+        .experiments
+        .as_ref()
+        .map(|es| {
+            if es.len() < 2 {
+                return Err(mismatch("experiments", format!("{}", es.len()), "at least 2 for standard errors".into()));
+            }
+            es.iter()
+                .map(|e| {
+                    if e.len() == rows.indices.len() {
+                        Ok(order.iter().map(|&i| e[i]).collect())
+                    } else {
+                        Err(mismatch(
+                            "experiments",
+                            format!("{} values", e.len()),
+                            format!("{} (one per row)", rows.indices.len()),
+                        ))
+                    }
+                })
+                .collect()
+        })
+        .transpose()?;
+    let mut out = Vec::new();
+    for &model in models {
+        for &loss in losses {
+            let fit = problem.fit_one(&delta, model, loss)?;
+            let stderr = match &per_experiment {
+                None => [f64::NAN; 3],
+                Some(es) => {
+                    let mut values = Vec::with_capacity(3 * es.len());
+                    for e in es {
+                        values.extend(problem.fit_one(e, model, loss)?.couplings);
+                    }
+                    let s = nnqft_stats::summarize(&values, es.len())?;
+                    [s.stderr[0], s.stderr[1], s.stderr[2]]
+                }
+            };
+            out.push(TableFit { fit, stderr });
+        }
+    }
+    Ok(out)
+}
+
+/// For each 4-pt multiset of the problem's input set (in its order), the table row holding it.
+fn problem_order(problem: &FitProblem, rows: &FourPointRows) -> Result<Vec<usize>> {
+    let n = rows.indices.len();
+    if rows.g_gp.len() != n || rows.delta_g4.len() != n {
+        return Err(mismatch("columns", "columns of different lengths".into(), "one value per row in each".into()));
+    }
+    let ms = nnqft_theory::Multisets::new(problem.inputs().len(), 4)?;
+    if n != ms.len() {
+        return Err(mismatch(
+            "x",
+            format!("a table with {n} four-point rows"),
+            format!(
+                "{} (the 4-pt multisets of the {} points of {}): give the x-set the table was made with",
+                ms.len(),
+                problem.inputs().len(),
+                problem.inputs().name()
+            ),
+        ));
+    }
+    let mut at: HashMap<&str, usize> = HashMap::with_capacity(n);
+    for (i, label) in rows.indices.iter().enumerate() {
+        if at.insert(label.as_str(), i).is_some() {
+            return Err(mismatch("indices", format!("the multiset {label} twice"), "each multiset once".into()));
+        }
+    }
+    (0..ms.len())
+        .map(|p| {
+            let label = ms.label(p);
+            at.get(label.as_str()).copied().ok_or_else(|| {
+                mismatch(
+                    "x",
+                    format!("a table without the 4-pt multiset {label}"),
+                    "the input set the table was made on".into(),
+                )
+            })
+        })
+        .collect()
+}
+
+fn mismatch(field: &'static str, found: String, expected: String) -> StudyError {
+    StudyError::Table { field, found, expected }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table5::setup;
+    use nnqft_theory::{Activation, InputSet, Network};
+
+    fn problem(sigma_w: f64) -> FitProblem {
+        let net = Network::new(Activation::Erf, 1, sigma_w, 1.0).unwrap();
+        FitProblem::new(&net, InputSet::table5_train(Activation::Erf), setup(Activation::Erf).1).unwrap()
+    }
+
+    /// Rows of a known `ΔG4 = c T0` in reversed order (the fit matches rows by label).
+    fn rows(p: &FitProblem, c: f64, experiments: Option<usize>) -> FourPointRows {
+        let ms = nnqft_theory::Multisets::new(p.inputs().len(), 4).unwrap();
+        let t0 = p.design().column(0).to_vec();
+        let idx: Vec<usize> = (0..ms.len()).rev().collect();
+        FourPointRows {
+            indices: idx.iter().map(|&i| ms.label(i)).collect(),
+            g_gp: idx.iter().map(|&i| p.gp4()[i]).collect(),
+            delta_g4: idx.iter().map(|&i| c * t0[i]).collect(),
+            experiments: experiments.map(|e| {
+                (0..e).map(|k| idx.iter().map(|&i| (c + 1e-3 * c * (k as f64 - 1.5)) * t0[i]).collect()).collect()
+            }),
+        }
+    }
+
+    #[test]
+    fn a_known_coupling_comes_back_with_its_spread() {
+        let p = problem(1.0);
+        let c = -2.5e-6;
+        let fits = fit_rows(&p, &rows(&p, c, Some(4)), &[Model::M1], &[Loss::Mse]).unwrap();
+        let f = &fits[0];
+        assert!((f.fit.couplings[0] / c - 1.0).abs() < 1e-10, "{:?}", f.fit.couplings);
+        // couplings c (1 + 1e-3 (k - 1.5)), k = 0..3: std 1.29e-3 |c|, stderr half of it
+        let expect = 1e-3 * c.abs() * (5.0f64 / 3.0).sqrt() / 2.0;
+        assert!((f.stderr[0] / expect - 1.0).abs() < 1e-6, "{} vs {expect}", f.stderr[0]);
+        let none = fit_rows(&p, &rows(&p, c, None), &[Model::M1], &[Loss::Mse]).unwrap();
+        assert!(none[0].stderr[0].is_nan());
+    }
+
+    #[test]
+    fn a_wrong_prior_or_input_set_is_named() {
+        let p = problem(1.0);
+        let wrong = problem(1.1);
+        let e = fit_rows(&wrong, &rows(&p, 1e-6, None), &[Model::M1], &[Loss::Mse]).unwrap_err();
+        assert!(e.to_string().contains("g_gp") && e.to_string().contains("sigma_w"), "{e}");
+        let mut short = rows(&p, 1e-6, None);
+        short.indices.pop();
+        short.g_gp.pop();
+        short.delta_g4.pop();
+        let e = fit_rows(&p, &short, &[Model::M1], &[Loss::Mse]).unwrap_err();
+        assert!(e.to_string().contains("x-set"), "{e}");
+        let mut twice = rows(&p, 1e-6, None);
+        twice.indices[1] = twice.indices[0].clone();
+        let e = fit_rows(&p, &twice, &[Model::M1], &[Loss::Mse]).unwrap_err();
+        assert!(e.to_string().contains("twice"), "{e}");
+    }
+}
