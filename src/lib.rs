@@ -16,7 +16,8 @@
 //!   functions returning typed rows.
 //!
 //! [`prelude`] brings the everyday items into scope, and [`Error`] holds any of the crates'
-//! errors, so `?` works across them.
+//! errors, so `?` works across them. [`conventions`] defines every term, symbol, estimator,
+//! sign convention and report column (the repository's `docs/conventions.md`).
 //!
 //! ## Example: sample, compare with exact theory, fit the quartic coupling
 //!
@@ -41,6 +42,9 @@
 //! println!("lambda0 = {lambda0:?}");
 //! # Ok::<(), nnqft::Error>(())
 //! ```
+#[doc = include_str!("../docs/conventions.md")]
+pub mod conventions {}
+
 pub use nnqft_fit as fit;
 pub use nnqft_sampling as sampling;
 pub use nnqft_stats as stats;
