@@ -1,3 +1,6 @@
+//! The regression design of the coupling fits: the columns `T0`, `T2`, `TNL` over the 4-pt multisets
+//! with each row weighted by its multiplicity, validated once.
+
 use crate::error::{FitError, Result};
 use crate::model::Model;
 

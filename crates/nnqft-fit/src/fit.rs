@@ -1,3 +1,6 @@
+//! Fitting the couplings of a model to `ΔG4` (closed-form weighted least squares for MSE, argmin for
+//! MAPE), their condition numbers, and the losses of a fit.
+
 use crate::design::Design;
 use crate::error::{FitError, Result};
 use crate::model::{Loss, Model};
@@ -8,7 +11,8 @@ use argmin::solver::neldermead::NelderMead;
 /// Fitted couplings `(lambda0, lambda2, lambdaNL)` (zeros for those the model does not fit).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Couplings {
-    /// Coupling values in the section-5 sign convention.
+    /// Coupling values, so that `Delta G4 = lambda0 T0 + lambda2 T2 + lambdaNL TNL` (a positive
+    /// coupling raises `G4`; the action's coupling has the opposite sign).
     pub values: [f64; 3],
     /// Condition number of the scaled design (None for M0).
     pub condition_number: Option<f64>,

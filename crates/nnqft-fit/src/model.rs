@@ -1,3 +1,6 @@
+//! The models M0..M3 of the paper's Table 5 (which of the couplings λ0, λ2, λNL are free) and the
+//! losses MSE and MAPE they are fitted under.
+
 use crate::error::{FitError, Result};
 
 /// Which couplings a model fits.

@@ -131,7 +131,9 @@ pub fn scaling_section(
          pulls the mean of an absolute value upward, flattening the slope at the largest widths used; and its \
          interval treats the points as exact. Method `common_exponent` (`nnqft-stats::common_exponent`) fits the \
          signed Delta G of every multiset (`G6 - Wick6(K)` for m6, the connected 6-pt function for c6) at every \
-         width to `A_i N^p`, one exponent, weights 1/stderr^2, with a 95% interval from the jackknife over \
+         width to `A_i N^p`, one exponent, pooled inverse-variance weights `1/(a_i b(N))` (`b(N)` the mean squared \
+         standard error over multisets at width N, `a_i` the multiset's mean ratio to it; per-point weights from \
+         few experiments would correlate with the noise), with a 95% interval from the jackknife over \
          experiments (Student's t). `exact slope` is what each method gives on the exact values over the same \
          widths (and weights); `inside` says whether the interval contains it. How often each method's interval \
          contains it over many seeds is measured by `cargo xtask coverage` (`coverage/COVERAGE.md`).\n"

@@ -20,7 +20,7 @@ fn quick(out: &Path) {
     nnqft_report::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
 }
 
-/// The columns SPEC section 8 requires, per file.
+/// The columns each report must have (docs/conventions.md, "Every Parquet column").
 const COLUMNS: [(&str, &[&str]); 10] = [
     (
         "correlators",

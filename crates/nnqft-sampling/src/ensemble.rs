@@ -1,3 +1,6 @@
+//! The one-hidden-layer ensemble: seeded work items of nets, the raw, conditional, control-variate and
+//! bias-integrated estimators of `G2`, `G4`, `G6`, and the ordered merge of the items' sums.
+
 use crate::bias_integrated::{BiasIntegrated, BiasScratch};
 use crate::control_variate::{ControlVariate, DeviationScratch};
 use crate::draw::{NetSampler, PreparedInputs};

@@ -1,3 +1,5 @@
+//! Shards: which work items of an ensemble shard `K` of `N` runs (`(i + r) mod N = K`).
+
 use crate::ensemble::ItemSums;
 use crate::error::{Result, SamplingError};
 

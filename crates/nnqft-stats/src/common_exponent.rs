@@ -1,3 +1,6 @@
+//! The calibrated slope: one exponent for the signed deviations of every multiset over widths, with
+//! pooled weights and a jackknife interval over experiments.
+
 use crate::error::{Result, StatsError};
 use crate::z_score::t_quantile;
 

@@ -1,3 +1,5 @@
+//! The connected 6-pt function `G6 − Σ_15 G4_c K − Wick6(K)` of measured correlators.
+
 use crate::error::{Result, StatsError};
 
 /// Connected 6-pt function for every order-6 multiset.

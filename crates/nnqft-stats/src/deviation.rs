@@ -1,3 +1,5 @@
+//! The paper's `m_n` (mean relative deviation from the GP over multisets) and its background.
+
 use crate::error::{Result, StatsError};
 use crate::summary::Summary;
 

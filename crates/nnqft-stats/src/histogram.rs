@@ -1,3 +1,5 @@
+//! Histograms of values in equal bins, with the counts outside the range.
+
 use crate::error::{Result, StatsError};
 
 /// Counts of values in `bins` equal bins over `[lo, hi)`, with the values outside.

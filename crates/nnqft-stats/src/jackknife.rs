@@ -1,3 +1,5 @@
+//! Delete-one jackknife standard errors of statistics of the means over experiments.
+
 use crate::error::{Result, StatsError};
 
 /// The jackknife standard error of `statistic` over experiments.

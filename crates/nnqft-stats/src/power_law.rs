@@ -1,3 +1,5 @@
+//! Power-law fits in log-log space (the paper's least squares of `log m_n` on `log N`).
+
 use crate::error::{Result, StatsError};
 use linfa::prelude::*;
 use linfa_linear::LinearRegression;

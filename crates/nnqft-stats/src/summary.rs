@@ -1,3 +1,5 @@
+//! Means, standard deviations and standard errors over experiments, per item.
+
 use crate::error::{Result, StatsError};
 
 /// Per-item summary over experiments.

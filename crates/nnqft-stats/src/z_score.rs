@@ -1,3 +1,6 @@
+//! The expectation and density of `|z|` when the standard error comes from few experiments
+//! (Student's t).
+
 use crate::error::{Result, StatsError};
 use statrs::distribution::{Continuous, ContinuousCDF, StudentsT};
 

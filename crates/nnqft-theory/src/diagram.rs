@@ -1,3 +1,6 @@
+//! Wick contractions of external points with vertex legs, enumerated to derive the diagram
+//! coefficients (24, 8, 360, 720, 5400).
+
 use crate::error::Result;
 use crate::wick::perfect_matchings;
 

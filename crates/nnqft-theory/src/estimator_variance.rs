@@ -1,3 +1,6 @@
+//! Exact per-net variances of the raw, conditional and control-variate estimators of
+//! `G4(x, x, x, x)`.
+
 use crate::error::Result;
 use crate::input_set::InputSet;
 use crate::moments::{gauss_moment, normal_rule};

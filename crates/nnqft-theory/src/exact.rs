@@ -1,3 +1,6 @@
+//! Exact finite-width correlators of the one-layer networks: `G4`, `G6` and the cumulants
+//! `κ4 ∝ 1/N`, `κ6 ∝ 1/N²`.
+
 use crate::error::{Result, at_least};
 use crate::input_set::InputSet;
 use crate::kernel::kernel_matrix;

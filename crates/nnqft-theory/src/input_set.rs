@@ -1,3 +1,5 @@
+//! Input sets: the paper's named x-sets and the x-set file format.
+
 use crate::error::{Result, TheoryError};
 use crate::network::Activation;
 

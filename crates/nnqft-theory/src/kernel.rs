@@ -1,3 +1,5 @@
+//! The Gaussian-process kernels `K` and `K_g` of Erf-, ReLU- and Gauss-net in closed form.
+
 use crate::error::Result;
 use crate::input_set::InputSet;
 use crate::network::{Activation, Network};

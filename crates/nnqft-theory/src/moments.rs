@@ -1,3 +1,6 @@
+//! Single-neuron moments `M_k(x_a, ...) = E[φ(x_a) ...]` of orders 2, 4, 6 (closed form or
+//! quadrature, with accuracy).
+
 use crate::error::{Result, TheoryError};
 use crate::input_set::InputSet;
 use crate::multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};

@@ -1,3 +1,6 @@
+//! Symmetric-tensor indexing (multiset ↔ position, multiplicities) and the batched products over
+//! multisets of the hot loops.
+
 use crate::error::{Result, at_least};
 use crate::simd::with_simd;
 

@@ -1,3 +1,5 @@
+//! The paper's one-hidden-layer networks (Erf-, ReLU-, Gauss-net) and their priors, validated.
+
 use crate::error::{Result, TheoryError, at_least, non_negative};
 
 /// The activation of the hidden layer.

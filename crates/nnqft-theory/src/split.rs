@@ -1,3 +1,5 @@
+//! The 15 `{4 | 2}` splits of six points, per order-6 multiset.
+
 use crate::error::{Result, TheoryError};
 use crate::multiset::Multisets;
 

@@ -1,3 +1,6 @@
+//! The EFT's vertex integrals with an input-space cutoff (`T0`, `T2`, `TNL`, the 6-pt and sextic
+//! terms) and their exact flow with the cutoff.
+
 use crate::diagram::VertexCoefficients;
 use crate::error::{Result, TheoryError};
 use crate::input_set::InputSet;

@@ -1,3 +1,5 @@
+//! Perfect matchings and the GP correlators: Wick sums of a kernel, and their first-order terms.
+
 use crate::error::{Result, check_even};
 use crate::multiset::{
     BATCH, Lanes, Multisets, PARTS, Parts, add_chains, add_lanes, add_squared_lanes, dot_parts_into,

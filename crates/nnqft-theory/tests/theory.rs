@@ -32,8 +32,8 @@ fn rel(a: f64, b: f64) -> f64 {
 
 #[test]
 fn relu_kernel_closed_form_without_bias() {
-    // sigma_b = 0, x parallel to x' (t = 0): K = sigma_w^4 x.x' / (2d). SPEC section 2 quotes
-    // sigma_w^2 x.x'/(2d), which is the sigma_w = 1 case: S itself carries a sigma_w^2.
+    // sigma_b = 0, x parallel to x' (t = 0): K = sigma_w^4 x.x' / (2d) (S itself carries a
+    // sigma_w^2; the often-quoted sigma_w^2 x.x'/(2d) is the sigma_w = 1 case).
     for d in 1..=3 {
         for sw in [1.0, 1.3] {
             let net = Network::new(Activation::Relu, d, sw, 0.0).unwrap();
