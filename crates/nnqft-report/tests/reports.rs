@@ -351,6 +351,12 @@ fn relu_beta_is_its_dimension(flow: &DataFrame) {
     assert_eq!(checked, [21; 3], "relu rows per d (21 cutoffs each)");
 }
 
+#[test]
+fn committed_reports_have_the_exact_relu_beta() {
+    let root = nnqft_report::provenance::workspace_root().join("reports/rg_flow.parquet");
+    relu_beta_is_its_dimension(&read_parquet(&root).unwrap());
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
