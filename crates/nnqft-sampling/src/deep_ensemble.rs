@@ -763,5 +763,16 @@ mod tests {
         assert!(z.iter().zip(&p).all(|(z, p)| (p - erf(*z)).abs() <= 2.0 * f64::EPSILON * erf(*z).abs()));
         PhiGauss.apply(&z, &mut p, 0.5);
         assert!(z.iter().zip(&p).all(|(z, p)| p.to_bits() == nnqft_theory::exp::exp(z - 0.5).to_bits()));
+        // the scalar ones give the theory crate's bits
+        let check = |phi: &dyn Fn(&[f64], &mut [f64]), act: DeepActivation| {
+            let mut p = vec![0.0; z.len()];
+            phi(&z, &mut p);
+            assert!(z.iter().zip(&p).all(|(z, p)| p.to_bits() == act.phi(*z).unwrap().to_bits()), "{act:?}");
+        };
+        check(&|z, p| PhiGelu.apply(z, p, 0.0), DeepActivation::Gelu);
+        check(&|z, p| PhiSilu.apply(z, p, 0.0), DeepActivation::Silu);
+        check(&|z, p| PhiSoftplus.apply(z, p, 0.0), DeepActivation::Softplus);
+        check(&|z, p| PhiSigmoid.apply(z, p, 0.0), DeepActivation::Sigmoid);
+        check(&|z, p| PhiSin.apply(z, p, 0.0), DeepActivation::Sin);
     }
 }
