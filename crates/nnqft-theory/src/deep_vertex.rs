@@ -1,5 +1,6 @@
+use crate::deep_activation::DeepActivation;
 use crate::deep_kernel::KernelRecursion;
-use crate::deep_network::{DeepActivation, DeepNetwork};
+use crate::deep_network::DeepNetwork;
 use crate::error::{Result, TheoryError};
 use crate::gaussian::{Act, ActivationFn, Estimate, moment, pair_gradient};
 use crate::input_set::InputSet;

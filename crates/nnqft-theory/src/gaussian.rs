@@ -1,4 +1,7 @@
-use crate::deep_network::DeepActivation;
+//! Gaussian expectations of activations, their kernel derivatives (Price's theorem) and the
+//! nested quadrature behind them.
+
+use crate::deep_activation::DeepActivation;
 use gauss_quad::GaussLegendre;
 use std::f64::consts::PI;
 use std::num::NonZeroUsize;
@@ -34,6 +37,14 @@ impl Estimate {
 /// - erf: `⟨φ_a φ_b⟩ = (2/π) asin(2 K_ab / √((1 + 2 K_aa)(1 + 2 K_bb)))`.
 /// - Gauss-net (first layer only, `φ(z; x_a) = exp(z − K_aa)`, log-normal):
 ///   `⟨∏_a φ_a^(q_a)⟩ = exp(½ Σ_ab q_a q_b K_ab − Σ_a q_a K_aa)`.
+/// - sin, any product of `k` factors `sin z_(i_1) ... sin z_(i_k)` (repeats allowed): write
+///   `sin x = (e^(ix) − e^(−ix)) / 2i` and use the Gaussian characteristic function
+///   `E[e^(i w·z)] = e^(−wᵀKw/2)`:
+///   `⟨∏_j sin z_(i_j)⟩ = (2i)^(−k) Σ_(ε ∈ {±1}^k) (∏_j ε_j) e^(−½ Σ_jl ε_j ε_l K_(i_j i_l))`,
+///   zero for odd `k` (the terms of `ε` and `−ε` cancel) and real for even `k`. For two
+///   factors the four terms collect into `⟨sin z_a sin z_b⟩ = e^(−(K_aa + K_bb)/2) sinh K_ab`
+///   (one point: `(1 − e^(−2K))/2`), which is how it is evaluated; four factors take the
+///   sixteen terms, each at most 1 in size, so the absolute error is a few `1e-16`.
 ///
 /// **Derivatives** with respect to the entries of `K`, each unordered pair `{e, f}` counted
 /// once, follow from Price's theorem (Price 1958): for `a ≠ b`,
@@ -45,8 +56,11 @@ impl Estimate {
 /// - erf: with `s = 2K_ab/√(AB)`, `A = 1 + 2K_aa`, `B = 1 + 2K_bb`:
 ///   `∂/∂K_ab = 4 / (π √(AB) √(1 − s²))`, `∂/∂K_aa = −2 s / (π A √(1 − s²))`; one point
 ///   (`s = 2K/(1+2K)`): `4 / (π (1+2K)² √(1 − s²))`.
-/// - tanh: Price's theorem with `φ' = 1 − tanh²`, `φ'' = −2 tanh (1 − tanh²)`, each
-///   expectation by quadrature.
+/// - sin: `∂/∂K_ab = e^(−(K_aa + K_bb)/2) cosh K_ab` (`= ⟨cos z_a cos z_b⟩`, Price),
+///   `∂/∂K_aa = −½ e^(−(K_aa + K_bb)/2) sinh K_ab`; one point `d/dK (1 − e^(−2K))/2 = e^(−2K)`.
+/// - tanh, gelu, silu, softplus, sigmoid: Price's theorem with the closed-form `φ'`, `φ''` of
+///   [`DeepActivation::derivatives`] (`∂/∂K_ab = ⟨φ'_a φ'_b⟩`, `∂/∂K_aa = ½ ⟨φ''_a φ_b⟩`, one
+///   point `⟨φ'² + φ φ''⟩`), each expectation by quadrature.
 /// - an activation given only as a function: central differences of the quadrature in the
 ///   kernel entry (the nodes are fixed, so the quadrature is a smooth function of `K`).
 ///
@@ -482,6 +496,10 @@ pub(crate) fn moment(act: Act<'_>, kernel: &[f64], m: usize, indices: &[usize]) 
             }
             return Estimate::exact(e.exp());
         }
+        Act::Known(DeepActivation::Sin) => {
+            let c = |a: usize, b: usize| kernel[indices[a] * m + indices[b]];
+            return Estimate::exact(sin_moment(indices.len(), c));
+        }
         Act::Known(DeepActivation::Linear) if indices.len() == 4 => {
             let c = |a: usize, b: usize| kernel[indices[a] * m + indices[b]];
             return Estimate::exact(c(0, 1) * c(2, 3) + c(0, 2) * c(1, 3) + c(0, 3) * c(1, 2));
@@ -523,6 +541,32 @@ fn closed_pair(act: Act<'_>, kaa: f64, kbb: f64, kab: f64) -> Option<f64> {
     }
 }
 
+/// `⟨sin z_(i_1) ... sin z_(i_k)⟩` from the covariance `c(j, l) = K_(i_j i_l)` of the `k`
+/// factors (type docs of [`ActivationFn`]).
+fn sin_moment(k: usize, c: impl Fn(usize, usize) -> f64) -> f64 {
+    if k % 2 == 1 {
+        return 0.0;
+    }
+    if k == 2 {
+        return (-0.5 * (c(0, 0) + c(1, 1))).exp() * c(0, 1).sinh();
+    }
+    // (2i)^(-k) = (-1/4)^(k/2); ε and -ε give the same term, so sum over ε_0 = +1 and double
+    let mut sum = 0.0;
+    for signs in 0..1usize << (k - 1) {
+        let eps = |j: usize| if j == 0 || signs >> (j - 1) & 1 == 0 { 1.0 } else { -1.0 };
+        let mut quad = 0.0;
+        let mut sign = 1.0;
+        for j in 0..k {
+            sign *= eps(j);
+            for l in 0..k {
+                quad += eps(j) * eps(l) * c(j, l);
+            }
+        }
+        sum += sign * (-0.5 * quad).exp();
+    }
+    2.0 * sum * (-0.25f64).powi(k as i32 / 2)
+}
+
 /// The gradient of `F = ⟨φ_a φ_b⟩_K` with respect to `(K_aa, K_bb, K_ab)` for two distinct
 /// points, or `dF/dK_aa` (in slot 0) for one point (`same`). See the module docs.
 pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bool) -> [f64; 3] {
@@ -535,12 +579,9 @@ pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bo
                 let s = 2.0 * kaa / a;
                 4.0 / (PI * a * a * (1.0 - s * s).max(0.0).sqrt())
             }
-            Act::Known(DeepActivation::Tanh) => {
-                let f = Smooth(|z: f64| {
-                    let t = z.tanh();
-                    let d1 = 1.0 - t * t;
-                    d1 * d1 - 2.0 * t * t * d1
-                });
+            Act::Known(DeepActivation::Sin) => (-2.0 * kaa).exp(),
+            Act::Known(a) if a.is_smooth() => {
+                let f = Smooth(|z: f64| a.half_square_curvature(z).unwrap_or(f64::NAN));
                 expect(&[&f], &[kaa]).value
             }
             _ => central_difference(kaa, |h| moment(act, &[kaa + h], 1, &[0, 0]).value),
@@ -565,13 +606,15 @@ pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bo
             let r = (1.0 - s * s).max(f64::MIN_POSITIVE).sqrt();
             [-2.0 * s / (PI * a * r), -2.0 * s / (PI * b * r), 4.0 / (PI * (a * b).sqrt() * r)]
         }
-        Act::Known(DeepActivation::Tanh) => {
-            let phi = Smooth(f64::tanh);
-            let d1 = Smooth(|z: f64| 1.0 - z.tanh().powi(2));
-            let d2 = Smooth(|z: f64| {
-                let t = z.tanh();
-                -2.0 * t * (1.0 - t * t)
-            });
+        Act::Known(DeepActivation::Sin) => {
+            let damping = (-0.5 * (kaa + kbb)).exp();
+            let half = -0.5 * damping * kab.sinh();
+            [half, half, damping * kab.cosh()]
+        }
+        Act::Known(a) if a.is_smooth() => {
+            let phi = Smooth(|z: f64| a.phi(z).unwrap_or(f64::NAN));
+            let d1 = Smooth(|z: f64| a.derivatives(z).map_or(f64::NAN, |d| d.0));
+            let d2 = Smooth(|z: f64| a.derivatives(z).map_or(f64::NAN, |d| d.1));
             let cov = [kaa, kab, kab, kbb];
             [
                 0.5 * expect(&[&d2, &phi], &cov).value,
@@ -636,16 +679,50 @@ mod tests {
             let fd = pair_gradient(custom, kaa, kaa, kaa, true)[0];
             assert!((g - fd).abs() < 1e-7, "{act:?}: one-point derivative {g} vs {fd}");
         }
-        let tanh = Act::Known(DeepActivation::Tanh);
-        let f = |z: f64| z.tanh();
-        let custom = Act::Function(ActivationFn::new(&f));
-        let g = pair_gradient(tanh, 1.3, 0.8, 0.4, false);
-        let fd = pair_gradient(custom, 1.3, 0.8, 0.4, false);
-        for (x, y) in g.iter().zip(&fd) {
-            assert!((x - y).abs() < 1e-7, "tanh: gradient {g:?} vs {fd:?}");
+        // Price's theorem (and sin's closed forms) against finite differences of the quadrature
+        use DeepActivation::*;
+        for act in [Tanh, Gelu, Silu, Softplus, Sigmoid, Sin] {
+            let known = Act::Known(act);
+            let f = move |z: f64| known.phi(z);
+            let custom = Act::Function(ActivationFn::new(&f));
+            let g = pair_gradient(known, 1.3, 0.8, 0.4, false);
+            let fd = pair_gradient(custom, 1.3, 0.8, 0.4, false);
+            for (x, y) in g.iter().zip(&fd) {
+                assert!((x - y).abs() < 1e-7, "{act:?}: gradient {g:?} vs {fd:?}");
+            }
+            let (g, fd) = (pair_gradient(known, 0.7, 0.7, 0.7, true)[0], pair_gradient(custom, 0.7, 0.7, 0.7, true)[0]);
+            assert!((g - fd).abs() < 1e-7, "{act:?}: one-point derivative {g} vs {fd}");
         }
-        let (g, fd) = (pair_gradient(tanh, 0.7, 0.7, 0.7, true)[0], pair_gradient(custom, 0.7, 0.7, 0.7, true)[0]);
-        assert!((g - fd).abs() < 1e-7, "tanh: one-point derivative {g} vs {fd}");
+    }
+
+    #[test]
+    fn sin_closed_forms_match_quadrature_for_every_multiset_of_four_points() {
+        let cov = [1.0, 0.3, -0.2, 0.1, 0.3, 0.9, 0.25, 0.0, -0.2, 0.25, 1.2, 0.4, 0.1, 0.0, 0.4, 0.7];
+        let sin = Act::Known(DeepActivation::Sin);
+        let f = |z: f64| z.sin();
+        let quad = Act::Function(ActivationFn::new(&f));
+        let sets: [&[usize]; 9] = [
+            &[0, 1],
+            &[2, 2],
+            &[0, 0, 0, 0],
+            &[0, 0, 1, 1],
+            &[0, 0, 0, 1],
+            &[0, 1, 2, 2],
+            &[0, 1, 2, 3],
+            &[1],
+            &[0, 1, 2],
+        ];
+        for idx in sets {
+            let closed = moment(sin, &cov, 4, idx);
+            let q = moment(quad, &cov, 4, idx);
+            assert!(closed.error == 0.0);
+            // four distinct points are a 4-level quadrature (~1e-6); fewer levels reach rounding
+            let tol = if idx.len() == 4 && distinct(idx).len() == 4 { 1e-5 } else { QUADRATURE_TOLERANCE };
+            assert!((closed.value - q.value).abs() < tol, "{idx:?}: {} vs {}", closed.value, q.value);
+        }
+        // the pair form e^(-(K_aa + K_bb)/2) sinh K_ab
+        let v = moment(sin, &cov, 4, &[0, 2]).value;
+        assert!((v - (-0.5f64 * (1.0 + 1.2)).exp() * (-0.2f64).sinh()).abs() < 1e-16);
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //!
 //! - [`Network`], [`Activation`] -- the one-layer network family (activation, `d`, `sigma_w`,
 //!   `sigma_b`), validated; [`DeepNetwork`], [`DeepActivation`] -- deep networks (beyond the
-//!   paper): widths `n_1..n_L`, erf, relu, tanh, linear (Gauss-net at `L = 1`), `d_out`
-//!   outputs, `C_W`, `C_b`, validated.
+//!   paper): widths `n_1..n_L`, erf, relu, tanh, linear, gelu, silu, softplus, sigmoid, sin
+//!   (Gauss-net at `L = 1`), `d_out` outputs, `C_W`, `C_b`, validated.
+//! - [`critical_point`], [`CriticalPoint`], [`UniversalityClass`] -- the `(C_W, C_b)` of an
+//!   activation at which both susceptibilities of the kernel recursion are one, and its class.
 //! - [`InputSet`]: named point sets; the paper's sets from `data/x-sets/`.
 //! - [`Multisets`], [`ProductTable`] -- symmetric-tensor indexing (position <-> multiset,
 //!   multiplicities) and batched products over the multisets of the even orders (AVX2 + FMA
@@ -43,6 +45,8 @@
 
 mod error;
 
+mod criticality;
+mod deep_activation;
 mod deep_kernel;
 mod deep_network;
 mod deep_vertex;
@@ -64,8 +68,10 @@ pub mod tanh;
 mod vertex;
 mod wick;
 
+pub use criticality::{CriticalPoint, UniversalityClass, critical_point};
+pub use deep_activation::DeepActivation;
 pub use deep_kernel::KernelRecursion;
-pub use deep_network::{DeepActivation, DeepNetwork};
+pub use deep_network::DeepNetwork;
 pub use deep_vertex::{FourPointVertex, exact_one_input_ratio};
 pub use diagram::{Contraction, VertexCoefficients, contractions};
 pub use error::{Result, TheoryError};

@@ -189,7 +189,7 @@ fn every_bad_input_is_a_typed_error_naming_its_field() {
     assert_eq!(field(ok.clone().with_d_out(0)), "d_out");
     assert_eq!(field(ok.clone().with_d_in(0)), "d_in");
     assert_eq!(field(ok.with_widths(&[])), "depth");
-    assert_eq!(field(DeepActivation::parse("sigmoid").map(|_| ok.clone())), "network");
+    assert_eq!(field(DeepActivation::parse("mish").map(|_| ok.clone())), "network");
     let msg = DeepNetwork::new(Gauss, &[5, 5], 1.0, 1.0).unwrap_err().to_string();
     assert!(msg.contains("Gauss-net") && msg.contains("depth"), "{msg}");
     // input dimension mismatch
