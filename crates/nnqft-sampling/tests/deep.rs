@@ -247,7 +247,7 @@ fn one_layer_ensembles_agree_with_the_exact_correlators() {
                     let (mean, se) = mean_stderr((0..16).map(|e| r.experiment(o, e)[pos]));
                     let want = exact.g[o][pos];
                     let z = (mean - want) / se;
-                    // Gauss-net's raw G4 has the log-normal tail of SPEC section 4
+                    // Gauss-net's raw G4 has the log-normal tail of its hidden biases (docs/conventions.md, estimators)
                     if act == Activation::Gauss && est == Estimator::Raw && o == 1 {
                         continue;
                     }

@@ -1,3 +1,7 @@
+//! The leading-order four-point vertex of a deep network (order 1/n), its layer recursion, the
+//! output-indexed connected four-point function, and the exact one-input identities of relu and
+//! linear nets.
+
 use crate::deep_activation::DeepActivation;
 use crate::deep_kernel::KernelRecursion;
 use crate::deep_network::DeepNetwork;
