@@ -81,3 +81,104 @@ fn two_point_shift_matches_monte_carlo_at_four_hidden_layers() {
     let worst = compare(&cases, 32768, 2604);
     println!("K + S at L = 4: max |z| = {worst:.2}");
 }
+
+/// Two-sided 95% quantile of Student's t with 3 degrees of freedom (five widths, two
+/// parameters: the log-log line).
+const T95_DOF3: f64 = 3.182;
+/// Two-sided 95% quantile of Student's t with 2 degrees of freedom (five widths, three
+/// parameters: `c1, c2, c3`).
+const T95_DOF2: f64 = 4.303;
+/// The 95% interval of the left-over `1/n` coefficient must be narrower than this fraction of
+/// `|K1|` (the test has the power to see a `K1` wrong by that much).
+const C1_RESOLUTION: f64 = 0.1;
+
+#[test]
+#[ignore = "long: about 60 million deep nets of four hidden layers, ~6.5 minutes (run with --ignored)"]
+fn two_point_residual_shrinks_like_one_over_n_squared() {
+    // erf at L = 4, G2(x_1, x_1) at x_1 = 0.3 (the entry with the largest relative residual at
+    // n = 10, 20, 40 in the runs of the tests above), n = 10..40. If K1 is the whole 1/n term,
+    // the residual G2 − K − K1/n is c2/n² + c3/n³ + ...:
+    // - the weighted fit of log |residual| against log n has slope −2 within its 95% interval;
+    // - the weighted least-squares fit of c1/n + c2/n² + c3/n³ to it has c1 = 0 within its 95%
+    //   interval, and that interval is narrower than a tenth of |K1|.
+    let xs = inputs();
+    let base = DeepNetwork::with_deep_priors(DeepActivation::Erf, &[1; 4]).unwrap();
+    let theory = KernelShift::new(&base, &xs).unwrap();
+    let (k, k1) = (theory.kernels().output()[4], theory.equal_width_coefficient()[4]);
+    let mut rows = Vec::new();
+    for (n, nets) in [(10usize, 65536u64), (14, 131072), (20, 262144), (28, 524288), (40, 1048576)] {
+        let net = base.with_widths(&[n; 4]).unwrap();
+        let r = DeepEnsemble::new(net, xs.clone(), nets, 32, Estimator::Conditional, 2626 + n as u64)
+            .unwrap()
+            .run(2)
+            .unwrap();
+        let pos = r.position(&[0, 0], &[1, 1]).unwrap();
+        let g: Vec<f64> = (0..32).map(|e| r.experiment(0, e)[pos]).collect();
+        let (mean, se) = mean_stderr(&g);
+        let residual = mean - k - k1 / n as f64;
+        println!(
+            "| erf | 4 | {n} | (1,1) | {mean:.7} ± {se:.1e} | {k:.7} | {:.7} | {:.2} | residual {residual:.3e} |",
+            k + k1 / n as f64,
+            residual / se
+        );
+        assert!(residual.abs() > 3.0 * se, "n = {n}: residual {residual:e} not resolved (s.e. {se:e})");
+        rows.push((n as f64, residual, se));
+    }
+    // log-log line, weights (residual / se)², its standard error scaled by the fit's own
+    // scatter when that exceeds the errors
+    let pts: Vec<(f64, f64, f64)> = rows.iter().map(|&(n, r, se)| (n.ln(), r.abs().ln(), (r / se).powi(2))).collect();
+    let sw: f64 = pts.iter().map(|p| p.2).sum();
+    let mx = pts.iter().map(|p| p.2 * p.0).sum::<f64>() / sw;
+    let my = pts.iter().map(|p| p.2 * p.1).sum::<f64>() / sw;
+    let sxx: f64 = pts.iter().map(|p| p.2 * (p.0 - mx).powi(2)).sum();
+    let slope = pts.iter().map(|p| p.2 * (p.0 - mx) * (p.1 - my)).sum::<f64>() / sxx;
+    let chi2_line: f64 = pts.iter().map(|p| p.2 * (p.1 - my - slope * (p.0 - mx)).powi(2)).sum();
+    let slope_se = (1.0 / sxx).sqrt() * (chi2_line / 3.0).max(1.0).sqrt();
+    println!("slope {slope:.3} +- {slope_se:.3} (95%: +- {:.3}), chi2 = {chi2_line:.2} (3 dof)", T95_DOF3 * slope_se);
+    // weighted least squares: minimise Σ ((r − Σ_p c_p n^-p) / se)², p = 1, 2, 3
+    let mut a = [[0.0f64; 3]; 3];
+    let mut y = [0.0f64; 3];
+    for &(n, r, se) in &rows {
+        let basis = [1.0 / n, 1.0 / (n * n), 1.0 / (n * n * n)];
+        for i in 0..3 {
+            y[i] += basis[i] * r / (se * se);
+            for j in 0..3 {
+                a[i][j] += basis[i] * basis[j] / (se * se);
+            }
+        }
+    }
+    let inv = invert3(a);
+    let c: Vec<f64> = (0..3).map(|i| (0..3).map(|j| inv[i][j] * y[j]).sum()).collect();
+    let chi2: f64 =
+        rows.iter().map(|&(n, r, se)| ((r - c[0] / n - c[1] / (n * n) - c[2] / (n * n * n)) / se).powi(2)).sum();
+    let scale = (chi2 / 2.0).max(1.0).sqrt();
+    let se: Vec<f64> = (0..3).map(|i| inv[i][i].sqrt() * scale).collect();
+    println!(
+        "K1 = {k1:.4e}; left over: c1 = {:.3e} +- {:.1e}, c2 = {:.3e} +- {:.1e}, c3 = {:.3e} +- {:.1e}, chi2 = {chi2:.2} (2 dof)",
+        c[0], se[0], c[1], se[1], c[2], se[2]
+    );
+    assert!((slope + 2.0).abs() <= T95_DOF3 * slope_se, "slope {slope} +- {slope_se} is not -2");
+    assert!(c[0].abs() <= T95_DOF2 * se[0], "a 1/n term is left: c1 = {} +- {}", c[0], se[0]);
+    assert!(
+        T95_DOF2 * se[0] < C1_RESOLUTION * k1.abs(),
+        "c1's interval +- {} is too wide against K1 = {k1}",
+        T95_DOF2 * se[0]
+    );
+}
+
+/// The inverse of a symmetric positive definite `3 x 3` matrix (the normal equations).
+fn invert3(a: [[f64; 3]; 3]) -> [[f64; 3]; 3] {
+    let cof = |i: usize, j: usize| {
+        let (r0, r1) = ((i + 1) % 3, (i + 2) % 3);
+        let (c0, c1) = ((j + 1) % 3, (j + 2) % 3);
+        a[r0][c0] * a[r1][c1] - a[r0][c1] * a[r1][c0]
+    };
+    let det = a[0][0] * cof(0, 0) + a[0][1] * cof(0, 1) + a[0][2] * cof(0, 2);
+    let mut inv = [[0.0; 3]; 3];
+    for (i, row) in inv.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = cof(j, i) / det;
+        }
+    }
+    inv
+}

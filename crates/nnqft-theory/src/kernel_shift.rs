@@ -157,7 +157,10 @@ impl KernelShift {
     }
 
     /// The shift with the activation `phi` in place of the network's: every expectation by
-    /// quadrature, every derivative by central differences of the quadrature.
+    /// quadrature, every derivative by central differences of the quadrature. The differences
+    /// need room inside the positive semi-definite cone: a pair whose layer kernel is singular
+    /// (a repeated point, or collinear points through a homogeneous layer) is out of their
+    /// reach, and its error estimate is then not to be trusted; use a known activation there.
     pub fn with_function(net: &DeepNetwork, inputs: &InputSet, phi: ActivationFn<'_>) -> Result<Self> {
         let vertex = FourPointVertex::with_function(net, inputs, phi)?;
         Self::build(vertex, Act::Function(phi))
