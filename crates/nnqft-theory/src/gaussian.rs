@@ -639,6 +639,149 @@ fn central_difference(scale: f64, f: impl Fn(f64) -> f64) -> f64 {
     (f(h) - f(-h)) / (2.0 * h)
 }
 
+/// The second derivatives of `F = ⟨φ_a φ_b⟩_K` for the kernel shift (`crate::KernelShift`,
+/// whose docs derive the closed forms), with their estimated absolute error (0 for closed
+/// forms). Two distinct points: the upper triangle of the symmetric `3 x 3` Hessian in the
+/// variables `(K_aa, K_bb, K_ab)`, in the order `(aa,aa), (aa,bb), (aa,ab), (bb,bb), (bb,ab),
+/// (ab,ab)`. One point (`same`): `d²F/dK_aa²` in slot 0, the rest 0.
+pub(crate) fn pair_hessian(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bool) -> ([f64; 6], f64) {
+    let one = |v: f64| ([v, 0.0, 0.0, 0.0, 0.0, 0.0], 0.0);
+    if same {
+        return match act {
+            Act::Known(DeepActivation::Linear | DeepActivation::Relu) => one(0.0),
+            Act::Known(DeepActivation::Erf) => {
+                let a = 1.0 + 2.0 * kaa;
+                let s = 2.0 * kaa / a;
+                let (ds, d2s) = (2.0 / (a * a), -8.0 / (a * a * a));
+                let r = (1.0 - s * s).max(f64::MIN_POSITIVE).sqrt();
+                one(2.0 / PI * (d2s / r + s * ds * ds / (r * r * r)))
+            }
+            Act::Known(DeepActivation::Tanh) => {
+                // ¼ ⟨(φ²)⁗⟩ = ¼ ⟨6 φ''² + 8 φ' φ''' + 2 φ φ⁗⟩
+                let f = Smooth(|z: f64| {
+                    let [d0, d1, d2, d3, d4] = tanh_derivatives(z);
+                    0.25 * (6.0 * d2 * d2 + 8.0 * d1 * d3 + 2.0 * d0 * d4)
+                });
+                let e = expect(&[&f], &[kaa]);
+                ([e.value, 0.0, 0.0, 0.0, 0.0, 0.0], e.error)
+            }
+            _ => {
+                let f = |x: [f64; 3]| moment(act, &[x[0]], 1, &[0, 0]).value;
+                let (h, err) = hessian_difference(f, [kaa, 0.0, 0.0], [1e-3 * kaa.abs().max(1e-12), 1.0, 1.0], 1);
+                ([h[0], 0.0, 0.0, 0.0, 0.0, 0.0], err)
+            }
+        };
+    }
+    match act {
+        Act::Known(DeepActivation::Linear) => ([0.0; 6], 0.0),
+        Act::Known(DeepActivation::Relu) => {
+            let det = kaa * kbb - kab * kab;
+            // on the degenerate cone (θ = 0 or π) F is linear along the only directions the
+            // kernel fluctuates in (KernelShift docs): no second-order term
+            if kaa <= 0.0 || kbb <= 0.0 || det <= RELU_DEGENERATE * kaa * kbb {
+                return ([0.0; 6], 0.0);
+            }
+            let c = 1.0 / (8.0 * PI * det.sqrt());
+            let off = 2.0 * kab * kab - kaa * kbb;
+            (
+                [c * off / (kaa * kaa), c, -2.0 * c * kab / kaa, c * off / (kbb * kbb), -2.0 * c * kab / kbb, 4.0 * c],
+                0.0,
+            )
+        }
+        Act::Known(DeepActivation::Erf) => {
+            let (a, b) = (1.0 + 2.0 * kaa, 1.0 + 2.0 * kbb);
+            let root = (a * b).sqrt();
+            let s = (2.0 * kab / root).clamp(-1.0, 1.0);
+            let r = (1.0 - s * s).max(f64::MIN_POSITIVE).sqrt();
+            let ds = [-s / a, -s / b, 2.0 / root];
+            let d2s = [3.0 * s / (a * a), s / (a * b), -2.0 / (a * root), 3.0 * s / (b * b), -2.0 / (b * root), 0.0];
+            let mut h = [0.0; 6];
+            for (k, &(i, j)) in UPPER.iter().enumerate() {
+                h[k] = 2.0 / PI * (d2s[k] / r + s * ds[i] * ds[j] / (r * r * r));
+            }
+            (h, 0.0)
+        }
+        Act::Known(DeepActivation::Tanh) => {
+            let d = |k: usize| Smooth(move |z: f64| tanh_derivatives(z)[k]);
+            let (d0, d1, d2, d3, d4) = (d(0), d(1), d(2), d(3), d(4));
+            let cov = [kaa, kab, kab, kbb];
+            // Price: ¼⟨φ⁗_a φ_b⟩, ¼⟨φ''_a φ''_b⟩, ½⟨φ'''_a φ'_b⟩, ¼⟨φ_a φ⁗_b⟩, ½⟨φ'_a φ'''_b⟩, ⟨φ''_a φ''_b⟩
+            let terms: [(f64, &dyn Factor, &dyn Factor); 6] = [
+                (0.25, &d4, &d0),
+                (0.25, &d2, &d2),
+                (0.5, &d3, &d1),
+                (0.25, &d0, &d4),
+                (0.5, &d1, &d3),
+                (1.0, &d2, &d2),
+            ];
+            let mut h = [0.0; 6];
+            let mut err = 0.0f64;
+            for (k, (c, f, g)) in terms.iter().enumerate() {
+                let e = expect(&[*f, *g], &cov);
+                h[k] = c * e.value;
+                err = err.max(c * e.error);
+            }
+            (h, err)
+        }
+        _ => {
+            let f = |x: [f64; 3]| moment(act, &[x[0], x[2], x[2], x[1]], 2, &[0, 1]).value;
+            // steps small against the distance to the edge of the positive semi-definite cone
+            let rho = kab / (kaa * kbb).sqrt().max(f64::MIN_POSITIVE);
+            let step = 1e-3 * (0.25 * (1.0 - rho.abs())).clamp(1e-2, 1.0);
+            let h = [step * kaa.abs(), step * kbb.abs(), step * (kaa * kbb).abs().sqrt()].map(|h| h.max(1e-12));
+            hessian_difference(f, [kaa, kbb, kab], h, 3)
+        }
+    }
+}
+
+/// Relu pairs whose `det K = K_aa K_bb − K_ab²` is below this fraction of `K_aa K_bb` are on
+/// the degenerate cone (`θ = 0` or `π`).
+const RELU_DEGENERATE: f64 = 1e-12;
+
+/// The `(i, j)` entries of the upper triangle of a symmetric `3 x 3` matrix, in storage order.
+pub(crate) const UPPER: [(usize, usize); 6] = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)];
+
+/// `tanh` and its first four derivatives: with `t = tanh z`, `s = 1 − t²`:
+/// `φ' = s`, `φ'' = −2ts`, `φ''' = s(6t² − 2)`, `φ⁗ = ts(16 − 24t²)`.
+fn tanh_derivatives(z: f64) -> [f64; 5] {
+    let t = z.tanh();
+    let s = 1.0 - t * t;
+    [t, s, -2.0 * t * s, s * (6.0 * t * t - 2.0), t * s * (16.0 - 24.0 * t * t)]
+}
+
+/// The Hessian of `f` in its first `dim` variables at `x` by central differences with steps
+/// `h` and `2h`, Richardson-extrapolated (`(4 D(h) − D(2h)) / 3`); the error estimate is
+/// `|D(h) − D(2h)| / 3`, the size of the `O(h²)` term removed, plus the rounding of the sums.
+fn hessian_difference(f: impl Fn([f64; 3]) -> f64, x: [f64; 3], h: [f64; 3], dim: usize) -> ([f64; 6], f64) {
+    let at = |i: usize, si: f64, j: usize, sj: f64| {
+        let mut y = x;
+        y[i] += si;
+        y[j] += sj;
+        f(y)
+    };
+    let f0 = f(x);
+    let second = |i: usize, j: usize, scale: f64| {
+        let (hi, hj) = (scale * h[i], scale * h[j]);
+        if i == j {
+            (at(i, hi, j, 0.0) - 2.0 * f0 + at(i, -hi, j, 0.0)) / (hi * hi)
+        } else {
+            (at(i, hi, j, hj) - at(i, hi, j, -hj) - at(i, -hi, j, hj) + at(i, -hi, j, -hj)) / (4.0 * hi * hj)
+        }
+    };
+    let mut out = [0.0; 6];
+    let mut err = 0.0f64;
+    for (k, &(i, j)) in UPPER.iter().enumerate() {
+        if i >= dim || j >= dim {
+            continue;
+        }
+        let (d1, d2) = (second(i, j, 1.0), second(i, j, 2.0));
+        out[k] = (4.0 * d1 - d2) / 3.0;
+        let rounding = 8.0 * f64::EPSILON * f0.abs().max(1.0) / (h[i] * h[j]);
+        err = err.max((d1 - d2).abs() / 3.0 + rounding);
+    }
+    (out, err)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,6 +40,8 @@
 //! - [`FourPointVertex`] -- the leading-order four-point vertex recursion (derived in its
 //!   docs), output-indexed `G4`, and [`exact_one_input_ratio`], the exact one-input identities
 //!   of relu and linear nets.
+//! - [`KernelShift`] -- the `1/n` shift of a deep network's two-point function
+//!   (`G2 = K + S + O(1/n²)`, each layer weighted by its own inverse width; derived in its docs).
 //! - [`VertexIntegrals`], [`Cutoff`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic
 //!   terms with a cutoff.
 
@@ -58,6 +60,7 @@ pub mod exp;
 mod gaussian;
 mod input_set;
 mod kernel;
+mod kernel_shift;
 mod moments;
 mod multiset;
 mod network;
@@ -80,6 +83,7 @@ pub use exact::{ExactCorrelators, FiniteWidthTheory};
 pub use gaussian::ActivationFn;
 pub use input_set::{InputSet, TABLE5_TRAIN_FACTOR};
 pub use kernel::{kernel, kernel_g, kernel_matrix};
+pub use kernel_shift::KernelShift;
 pub use moments::NeuronMoments;
 pub use multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 pub use network::{Activation, Network};
