@@ -147,7 +147,11 @@ fn documents_cite_only_what_users_have() {
         let text = std::fs::read_to_string(file).unwrap_or_default();
         for (n, line) in text.lines().enumerate() {
             if line.contains(&internal) || line.contains(&internal_section) {
-                bad.push(format!("{}:{}: cites the internal specification", file.strip_prefix(&root).unwrap().display(), n + 1));
+                bad.push(format!(
+                    "{}:{}: cites the internal specification",
+                    file.strip_prefix(&root).unwrap().display(),
+                    n + 1
+                ));
             }
         }
     }
@@ -162,7 +166,11 @@ fn documents_cite_only_what_users_have() {
                     continue;
                 }
                 if !dir.join(target).exists() {
-                    bad.push(format!("{}:{}: links to {target}, which is not in the repository", doc.strip_prefix(&root).unwrap().display(), n + 1));
+                    bad.push(format!(
+                        "{}:{}: links to {target}, which is not in the repository",
+                        doc.strip_prefix(&root).unwrap().display(),
+                        n + 1
+                    ));
                 }
             }
         }
@@ -177,7 +185,8 @@ fn architecture_names_real_modules() {
     let mut bad = Vec::new();
     for (i, _) in text.match_indices("nnqft-") {
         let rest = &text[i..];
-        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':')).unwrap_or(rest.len());
+        let end =
+            rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':')).unwrap_or(rest.len());
         let path = &rest[..end];
         let mut parts = path.split("::");
         let (Some(krate), Some(module)) = (parts.next(), parts.next()) else { continue };

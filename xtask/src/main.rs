@@ -187,7 +187,8 @@ mod tests {
         assert_eq!(listed("reproduce", "profile"), profiles);
         let mut networks = listed("sample", "network");
         networks.sort();
-        let mut all: Vec<String> = nnqft_theory::DeepActivation::DEEP.iter().map(|a| a.name().to_string()).collect();
+        let mut all: Vec<String> =
+            nnqft_theory::DeepActivation::ANY_DEPTH.iter().map(|a| a.name().to_string()).collect();
         all.push("gauss".into());
         all.sort();
         assert_eq!(networks, all);

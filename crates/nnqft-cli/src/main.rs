@@ -38,7 +38,8 @@ enum Command {
     /// G(2), G(4), G(6) on every multiset of the x-set, averaged over the nets of each
     /// experiment, with standard errors over the experiments. Writes correlators.parquet
     /// (measured, GP and exact columns) and provenance.json; prints the throughput.
-    /// With --widths n1,n2,...: L hidden layers (erf, relu, tanh, linear), --d-out outputs,
+    /// With --widths n1,n2,...: L hidden layers (erf, relu, tanh, linear, gelu, silu, softplus,
+    /// sigmoid, sin), --d-out outputs,
     /// G(2) and G(4) over every (output, point) pair beside the GP and the leading-order
     /// connected 4-point function.
     Sample {

@@ -9,7 +9,8 @@ use std::path::Path;
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 pub struct NetworkArgs {
     /// Network: erf, relu or gauss (the paper's one-hidden-layer networks); `sample` also takes
-    /// tanh and linear, and any of them but gauss at any depth (see --widths).
+    /// the deep activations tanh, linear, gelu (exact z Phi(z)), silu (swish), softplus, sigmoid
+    /// and sin, and any of them but gauss at any depth (see --widths).
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(network_names()))]
     pub network: String,
     /// Input dimension d (>= 1).
@@ -38,7 +39,7 @@ pub fn paper_network_names() -> [&'static str; 3] {
 /// Every name `--network` accepts: the paper's networks, then the activations of deep networks.
 pub fn network_names() -> Vec<&'static str> {
     let paper = paper_network_names();
-    let deep = DeepActivation::DEEP.into_iter().map(DeepActivation::name).filter(|n| !paper.contains(n));
+    let deep = DeepActivation::ANY_DEPTH.into_iter().map(DeepActivation::name).filter(|n| !paper.contains(n));
     paper.into_iter().chain(deep).collect()
 }
 

@@ -1,3 +1,6 @@
+//! Ensembles of deep networks, drawn layer by layer from their exact conditional Gaussian laws,
+//! and the streaming raw and conditional estimators of their output-indexed `G2` and `G4`.
+
 use crate::ensemble::{CHUNK_NETS, Estimator, check_positive, neumaier};
 use crate::error::{Result, SamplingError};
 use crate::normal::{LANES, Normals};
@@ -40,6 +43,26 @@ macro_rules! with_deep_activation {
             }
             DeepActivation::Gauss => {
                 let $phi = PhiGauss;
+                $body
+            }
+            DeepActivation::Gelu => {
+                let $phi = PhiGelu;
+                $body
+            }
+            DeepActivation::Silu => {
+                let $phi = PhiSilu;
+                $body
+            }
+            DeepActivation::Softplus => {
+                let $phi = PhiSoftplus;
+                $body
+            }
+            DeepActivation::Sigmoid => {
+                let $phi = PhiSigmoid;
+                $body
+            }
+            DeepActivation::Sin => {
+                let $phi = PhiSin;
                 $body
             }
         }
@@ -92,6 +115,22 @@ activation!(PhiGauss, |z, p, s| by_lanes(
         exp_lanes(l)
     }
 ));
+// gelu, silu, softplus, sigmoid and sin: the theory crate's scalar functions, one neuron at a
+// time (see `by_scalar`)
+activation!(PhiGelu, |z, p, _s| by_scalar(z, p, DeepActivation::Gelu));
+activation!(PhiSilu, |z, p, _s| by_scalar(z, p, DeepActivation::Silu));
+activation!(PhiSoftplus, |z, p, _s| by_scalar(z, p, DeepActivation::Softplus));
+activation!(PhiSigmoid, |z, p, _s| by_scalar(z, p, DeepActivation::Sigmoid));
+activation!(PhiSin, |z, p, _s| by_scalar(z, p, DeepActivation::Sin));
+
+/// `out = φ(z)` with the theory crate's scalar [`DeepActivation::phi`] (the same bits as the
+/// kernel and vertex recursions), neuron by neuron: `act` is a constant in each
+/// monomorphised caller, so the match inside `phi` folds away, but the calls into libm
+/// (`erfc`, `exp`, `log1p`, `sin`) do not vectorise.
+#[inline(always)]
+fn by_scalar(z: &[f64], out: &mut [f64], act: DeepActivation) {
+    out.iter_mut().zip(z).for_each(|(p, z)| *p = act.phi(*z).unwrap_or(f64::NAN));
+}
 
 /// `out = f(z)` through a lane function `f` (the theory crate's vectorised activations),
 /// [`LANES`] at a time; a last, partial chunk is padded with zeros. Pass `f` as an
@@ -287,10 +326,13 @@ impl DeepEnsemble {
                 allowed: "raw or conditional for deep networks",
             });
         }
-        // the output variances of the kernel recursion (the GP of the output); erf and tanh are
-        // bounded by 1, so C_b + C_W bounds them and tanh's quadrature (0.13 s at L = 8) is only
-        // run when that bound is not enough
-        let bounded = matches!(net.activation(), DeepActivation::Erf | DeepActivation::Tanh);
+        // the output variances of the kernel recursion (the GP of the output); erf, tanh,
+        // sigmoid and sin are bounded by 1, so C_b + C_W bounds them and the quadrature (tanh's:
+        // 0.13 s at L = 8) is only run when that bound is not enough
+        let bounded = matches!(
+            net.activation(),
+            DeepActivation::Erf | DeepActivation::Tanh | DeepActivation::Sigmoid | DeepActivation::Sin
+        );
         if !bounded || crate::scale::check_output_variance([net.c_b() + net.c_w()]).is_err() {
             let (k, m) = (nnqft_theory::KernelRecursion::new(&net, &inputs)?, inputs.len());
             crate::scale::check_output_variance((0..m).map(|a| k.output()[a * m + a]))?;
@@ -721,5 +763,16 @@ mod tests {
         assert!(z.iter().zip(&p).all(|(z, p)| (p - erf(*z)).abs() <= 2.0 * f64::EPSILON * erf(*z).abs()));
         PhiGauss.apply(&z, &mut p, 0.5);
         assert!(z.iter().zip(&p).all(|(z, p)| p.to_bits() == nnqft_theory::exp::exp(z - 0.5).to_bits()));
+        // the scalar ones give the theory crate's bits
+        let check = |phi: &dyn Fn(&[f64], &mut [f64]), act: DeepActivation| {
+            let mut p = vec![0.0; z.len()];
+            phi(&z, &mut p);
+            assert!(z.iter().zip(&p).all(|(z, p)| p.to_bits() == act.phi(*z).unwrap().to_bits()), "{act:?}");
+        };
+        check(&|z, p| PhiGelu.apply(z, p, 0.0), DeepActivation::Gelu);
+        check(&|z, p| PhiSilu.apply(z, p, 0.0), DeepActivation::Silu);
+        check(&|z, p| PhiSoftplus.apply(z, p, 0.0), DeepActivation::Softplus);
+        check(&|z, p| PhiSigmoid.apply(z, p, 0.0), DeepActivation::Sigmoid);
+        check(&|z, p| PhiSin.apply(z, p, 0.0), DeepActivation::Sin);
     }
 }

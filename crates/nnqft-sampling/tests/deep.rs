@@ -1,6 +1,7 @@
-//! Deep ensembles (SPEC.md section 9) against theory: the exact one-input identities, the kernel
-//! recursion, the leading-order four-point vertex (with cross-output correlators), the one-layer
-//! exact correlators; thread invariance and bad input. Fixed seeds, a stated z bound.
+//! Deep ensembles against theory: the exact one-input identities, the kernel recursion, the
+//! leading-order four-point vertex (with cross-output correlators), the one-layer exact
+//! correlators, every activation beyond erf, relu, tanh and linear (gelu, silu, softplus,
+//! sigmoid, sin); thread invariance and bad input. Fixed seeds, a stated z bound.
 
 use nnqft_sampling::{DeepEnsemble, DeepEnsembleResult, Estimator, SamplingError};
 use nnqft_theory::{
@@ -157,6 +158,81 @@ fn four_point_vertex_matches_monte_carlo_at_depth_two_with_two_outputs() {
     println!("four-point vertex at L = 2: max |z| = {worst:.2}");
 }
 
+/// The activations beyond erf, relu, tanh and linear, with the priors their tests use: the
+/// critical point where one exists, the deep defaults `(1, 0)` otherwise (softplus, sigmoid).
+fn new_activations() -> Vec<DeepNetwork> {
+    use DeepActivation::*;
+    [Gelu, Silu, Softplus, Sigmoid, Sin]
+        .into_iter()
+        .map(|act| {
+            DeepNetwork::at_criticality(act, &[1]).or_else(|_| DeepNetwork::with_deep_priors(act, &[1])).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn new_activations_kernel_recursion_matches_monte_carlo_at_depths_one_and_two() {
+    // L = 1: the conditional G2 is E[G] = K exactly at any width (here 10). L = 2: G2 = K + a/n +
+    // O(1/n²), so the extrapolation 2 G2(2n) - G2(n) from n = 40, 80 is K + O(1/n²).
+    let xs = InputSet::new("three", &[vec![-0.9], vec![0.3], vec![1.0]]).unwrap();
+    let mut worst = 0.0f64;
+    for base in new_activations() {
+        let act = base.activation();
+        let one = run(base.with_widths(&[10]).unwrap(), &xs, 4096, 16, Estimator::Conditional, 31);
+        let k1 = KernelRecursion::new(&base, &xs).unwrap();
+        let two = EXTRAPOLATION_WIDTHS
+            .map(|n| run(base.with_widths(&[n, n]).unwrap(), &xs, 2048, 16, Estimator::Conditional, 37 + n as u64));
+        let k2 = KernelRecursion::new(&base.with_widths(&[1, 1]).unwrap(), &xs).unwrap();
+        assert!(k2.quadrature_error() < 1e-9, "{act:?}: quadrature error {:e}", k2.quadrature_error());
+        for (pos, s) in one.multisets[0].iter().enumerate() {
+            let (a, b) = (s[0] as usize, s[1] as usize);
+            let (mean, se) = mean_stderr((0..16).map(|e| one.experiment(0, e)[pos]));
+            let z = (mean - k1.output()[a * 3 + b]) / se;
+            worst = worst.max(z.abs());
+            assert!(z.abs() <= Z_BOUND, "{act:?} L=1 ({a},{b}): {mean} vs K = {}, z = {z:.2}", k1.output()[a * 3 + b]);
+            let (mean, se) =
+                mean_stderr((0..16).map(|e| 2.0 * two[1].experiment(0, e)[pos] - two[0].experiment(0, e)[pos]));
+            let z = (mean - k2.output()[a * 3 + b]) / se;
+            worst = worst.max(z.abs());
+            assert!(z.abs() <= Z_BOUND, "{act:?} L=2 ({a},{b}): {mean} vs K = {}, z = {z:.2}", k2.output()[a * 3 + b]);
+        }
+    }
+    println!("new activations, kernel recursion at L = 1, 2: max |z| = {worst:.2}");
+}
+
+#[test]
+fn new_activations_four_point_vertex_matches_monte_carlo_at_depth_two() {
+    // as `four_point_vertex_matches_monte_carlo_at_depth_two_with_two_outputs`: n_L (G4 -
+    // Wick4(G2)) extrapolated from widths (40, 40) and (80, 80) against the V-sum, on every
+    // multiset of the (output, point) pairs of two outputs
+    let xs = InputSet::new("three", &[vec![-0.9], vec![0.3], vec![1.0]]).unwrap();
+    let mut worst = 0.0f64;
+    for base in new_activations() {
+        let act = base.activation();
+        let base = base.with_widths(&[2, 2]).unwrap().with_d_out(2).unwrap();
+        let vertex = FourPointVertex::new(&base, &xs).unwrap();
+        let (ms, theory, _) = vertex.output_indexed().unwrap();
+        let theory: Vec<f64> = theory.iter().map(|t| t * 2.0).collect();
+        let runs = [40usize, 80]
+            .map(|n| run(base.with_widths(&[n, n]).unwrap(), &xs, 8192, 16, Estimator::Conditional, 71 + n as u64));
+        let conn = runs.each_ref().map(|r| r.connected_g4().unwrap().0);
+        let len = ms.len();
+        for (pos, _) in ms.iter().enumerate() {
+            let (mean, se) =
+                mean_stderr((0..16).map(|e| 2.0 * 80.0 * conn[1][e * len + pos] - 40.0 * conn[0][e * len + pos]));
+            let want = theory[pos];
+            if se == 0.0 {
+                assert!(want.abs() < 1e-300 && mean.abs() < 1e-12, "{act:?} {}", ms.label(pos));
+                continue;
+            }
+            let z = (mean - want) / se;
+            worst = worst.max(z.abs());
+            assert!(z.abs() <= Z_BOUND, "{act:?} {}: n conn {mean} vs V {want}, z = {z:.2}", ms.label(pos));
+        }
+    }
+    println!("new activations, four-point vertex at L = 2: max |z| = {worst:.2}");
+}
+
 #[test]
 fn one_layer_ensembles_agree_with_the_exact_correlators() {
     for act in Activation::ALL {
@@ -171,7 +247,7 @@ fn one_layer_ensembles_agree_with_the_exact_correlators() {
                     let (mean, se) = mean_stderr((0..16).map(|e| r.experiment(o, e)[pos]));
                     let want = exact.g[o][pos];
                     let z = (mean - want) / se;
-                    // Gauss-net's raw G4 has the log-normal tail of SPEC section 4
+                    // Gauss-net's raw G4 has the log-normal tail of its hidden biases (docs/conventions.md, estimators)
                     if act == Activation::Gauss && est == Estimator::Raw && o == 1 {
                         continue;
                     }

@@ -1,3 +1,5 @@
+//! The infinite-width kernel recursion of a deep network over an input set.
+
 use crate::deep_network::DeepNetwork;
 use crate::error::Result;
 use crate::gaussian::{Act, ActivationFn, moment};
@@ -16,8 +18,9 @@ use crate::input_set::InputSet;
 ///
 /// over every pair of points of an input set, `l = 1, ..., L`; `Kᴸ⁺¹` is the kernel of the
 /// output (the GP limit of `E[f_i(x) f_j(x')] = δ_ij K(x, x')`). The pair expectations are
-/// closed forms for erf, relu, linear and (first layer) Gauss-net, 2-D Gaussian quadrature
-/// with an error estimate for tanh and for an activation given as a function
+/// closed forms for erf, relu, linear, sin and (first layer) Gauss-net, 2-D Gaussian
+/// quadrature with an error estimate for tanh, gelu, silu, softplus, sigmoid and for an
+/// activation given as a function
 /// ([`crate::ActivationFn`] has the formulas). At `L = 1` the recursion is the one-layer GP
 /// kernel of the paper's section 2 ([`crate::kernel_matrix`]).
 #[derive(Debug, Clone)]

@@ -1,86 +1,9 @@
+//! Deep networks (beyond the paper, which has one hidden layer): hidden widths, activation,
+//! input and output dimensions and the priors, validated.
+
+use crate::deep_activation::DeepActivation;
 use crate::error::{Result, TheoryError};
-use crate::network::{Activation, Network};
-
-/// The activation of every hidden layer of a [`DeepNetwork`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeepActivation {
-    /// `φ(z) = erf(z)`.
-    Erf,
-    /// `φ(z) = max(z, 0)`.
-    Relu,
-    /// `φ(z) = tanh(z)`.
-    Tanh,
-    /// `φ(z) = z` (a deep linear network).
-    Linear,
-    /// `φ(z; x) = exp(z - K¹(x, x))`, Gauss-net (paper section 2): defined for the first
-    /// layer only, so only at depth `L = 1`.
-    Gauss,
-}
-
-impl DeepActivation {
-    /// The activations allowed at any depth, in report order.
-    pub const DEEP: [DeepActivation; 4] =
-        [DeepActivation::Erf, DeepActivation::Relu, DeepActivation::Tanh, DeepActivation::Linear];
-
-    /// Lower-case name used in reports (`erf`, `relu`, `tanh`, `linear`, `gauss`).
-    pub fn name(self) -> &'static str {
-        match self {
-            DeepActivation::Erf => "erf",
-            DeepActivation::Relu => "relu",
-            DeepActivation::Tanh => "tanh",
-            DeepActivation::Linear => "linear",
-            DeepActivation::Gauss => "gauss",
-        }
-    }
-
-    /// Parses a lower-case name.
-    pub fn parse(name: &str) -> Result<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "erf" => Ok(DeepActivation::Erf),
-            "relu" => Ok(DeepActivation::Relu),
-            "tanh" => Ok(DeepActivation::Tanh),
-            "linear" => Ok(DeepActivation::Linear),
-            "gauss" => Ok(DeepActivation::Gauss),
-            _ => Err(TheoryError::OutOfRange {
-                field: "network",
-                value: name.to_string(),
-                allowed: "one of erf, relu, tanh, linear, gauss",
-            }),
-        }
-    }
-
-    /// The deep defaults `(C_W, C_b)`: relu `(2, 0)` (criticality; Roberts, Yaida, Hanin, "The
-    /// Principles of Deep Learning Theory", 2022, ch. 5), every
-    /// other activation `(1, 0)`.
-    pub fn deep_priors(self) -> (f64, f64) {
-        match self {
-            DeepActivation::Relu => (2.0, 0.0),
-            _ => (1.0, 0.0),
-        }
-    }
-
-    /// `φ(z)` for the activations that do not depend on the input (`None` for Gauss-net).
-    #[inline]
-    pub fn phi(self, z: f64) -> Option<f64> {
-        match self {
-            DeepActivation::Erf => Some(crate::erf::erf(z)),
-            DeepActivation::Relu => Some(z.max(0.0)),
-            DeepActivation::Tanh => Some(z.tanh()),
-            DeepActivation::Linear => Some(z),
-            DeepActivation::Gauss => None,
-        }
-    }
-}
-
-impl From<Activation> for DeepActivation {
-    fn from(a: Activation) -> Self {
-        match a {
-            Activation::Erf => DeepActivation::Erf,
-            Activation::Relu => DeepActivation::Relu,
-            Activation::Gauss => DeepActivation::Gauss,
-        }
-    }
-}
+use crate::network::Network;
 
 /// A validated deep network family: activation, hidden widths, `d`, `d_out`, `C_W`, `C_b`. The widths are part of it: unlike the
 /// one-layer kernel, the deep finite-width corrections depend on every width.
@@ -98,7 +21,7 @@ impl From<Activation> for DeepActivation {
 /// `sigma_b² = C_b` ([`DeepNetwork::from_network`]).
 ///
 /// The deep activations are their own enum, [`DeepActivation`], rather than two more variants
-/// of [`Activation`]: `Activation` is matched exhaustively by the paper's protocols (Table 5
+/// of [`crate::Activation`]: `Activation` is matched exhaustively by the paper's protocols (Table 5
 /// settings, figure colours, estimator choices), none of which is defined for tanh or linear
 /// nets, and every such match would have had to grow an arm that cannot be reached.
 /// [`DeepActivation::from`] maps the three paper activations onto it.
@@ -157,6 +80,15 @@ impl DeepNetwork {
     pub fn with_deep_priors(activation: DeepActivation, widths: &[usize]) -> Result<Self> {
         let (c_w, c_b) = activation.deep_priors();
         Self::new(activation, widths, c_w, c_b)
+    }
+
+    /// [`Self::new`] at the critical point of the activation ([`crate::critical_point`]:
+    /// `C_W`, `C_b` at which both susceptibilities are one). Errors: the activation has no
+    /// critical point ([`TheoryError::NoCriticalPoint`]: sigmoid, softplus, Gauss-net), and
+    /// those of [`Self::new`].
+    pub fn at_criticality(activation: DeepActivation, widths: &[usize]) -> Result<Self> {
+        let critical = crate::criticality::critical_point(activation)?;
+        Self::new(activation, widths, critical.c_w(), critical.c_b())
     }
 
     /// The paper's one-layer network (section 2) at width `width`: `C_W = sigma_w²`,

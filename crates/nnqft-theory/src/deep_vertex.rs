@@ -1,5 +1,10 @@
+//! The leading-order four-point vertex of a deep network (order 1/n), its layer recursion, the
+//! output-indexed connected four-point function, and the exact one-input identities of relu and
+//! linear nets.
+
+use crate::deep_activation::DeepActivation;
 use crate::deep_kernel::KernelRecursion;
-use crate::deep_network::{DeepActivation, DeepNetwork};
+use crate::deep_network::DeepNetwork;
 use crate::error::{Result, TheoryError};
 use crate::gaussian::{Act, ActivationFn, Estimate, moment, pair_gradient};
 use crate::input_set::InputSet;
@@ -176,10 +181,17 @@ impl FourPointVertex {
         Ok(out)
     }
 
-    /// `Vˡ⁺¹ = C_W² (Aˡ + (n_l / n_(l−1)) Dˡ Vˡ Dˡᵀ)` from `V¹ = 0`.
+    /// `Vᴸ⁺¹` at the hidden widths `widths`.
     fn recursion(&self, widths: &[usize]) -> Vec<f64> {
+        self.layer_vertices(widths).pop().unwrap_or_default()
+    }
+
+    /// `V², ..., Vᴸ⁺¹` (row-major `P x P` over the pairs) at the hidden widths `widths`, by
+    /// `Vˡ⁺¹ = C_W² (Aˡ + (n_l / n_(l−1)) Dˡ Vˡ Dˡᵀ)` from `V¹ = 0`.
+    pub(crate) fn layer_vertices(&self, widths: &[usize]) -> Vec<Vec<f64>> {
         let p = self.pairs.len();
         let c_w2 = self.net.c_w() * self.net.c_w();
+        let mut out = Vec::with_capacity(self.layers.len());
         let mut v = vec![0.0; p * p];
         let mut tmp = vec![0.0; p * p];
         for (l, terms) in self.layers.iter().enumerate() {
@@ -200,9 +212,20 @@ impl FourPointVertex {
                     }
                 }
             }
+            out.push(next.clone());
             v = next;
         }
-        v
+        out
+    }
+
+    /// `Dˡ_(p)(r) = ∂⟨φ_p φ_p'⟩ / ∂Kˡ_r` over the pairs, row-major `P x P`, for `2 <= l <= L`.
+    pub(crate) fn layer_gradient(&self, l: usize) -> &[f64] {
+        &self.layers[l - 1].gradient
+    }
+
+    /// The multisets of order 2 (pairs of input points), the order of the `P x P` tables.
+    pub(crate) fn pairs(&self) -> &Multisets {
+        &self.pairs
     }
 
     /// The vertex at other hidden widths `n_1..n_L'` with `1 <= L' <= L` (a shallower network

@@ -49,6 +49,15 @@ pub enum TheoryError {
     /// A computation is not available for this configuration.
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// An activation has no critical point (no priors at which both susceptibilities of the
+    /// kernel recursion are one).
+    #[error("no critical point for {activation}: {reason}")]
+    NoCriticalPoint {
+        /// The activation's name, e.g. `sigmoid`.
+        activation: &'static str,
+        /// Why, in words.
+        reason: &'static str,
+    },
     /// A vertex integral diverges for this network at this cutoff.
     #[error("divergent vertex integral: {0}")]
     Divergent(String),

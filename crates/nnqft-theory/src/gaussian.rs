@@ -1,4 +1,7 @@
-use crate::deep_network::DeepActivation;
+//! Gaussian expectations of activations, their kernel derivatives (Price's theorem) and the
+//! nested quadrature behind them.
+
+use crate::deep_activation::DeepActivation;
 use gauss_quad::GaussLegendre;
 use std::f64::consts::PI;
 use std::num::NonZeroUsize;
@@ -34,6 +37,14 @@ impl Estimate {
 /// - erf: `⟨φ_a φ_b⟩ = (2/π) asin(2 K_ab / √((1 + 2 K_aa)(1 + 2 K_bb)))`.
 /// - Gauss-net (first layer only, `φ(z; x_a) = exp(z − K_aa)`, log-normal):
 ///   `⟨∏_a φ_a^(q_a)⟩ = exp(½ Σ_ab q_a q_b K_ab − Σ_a q_a K_aa)`.
+/// - sin, any product of `k` factors `sin z_(i_1) ... sin z_(i_k)` (repeats allowed): write
+///   `sin x = (e^(ix) − e^(−ix)) / 2i` and use the Gaussian characteristic function
+///   `E[e^(i w·z)] = e^(−wᵀKw/2)`:
+///   `⟨∏_j sin z_(i_j)⟩ = (2i)^(−k) Σ_(ε ∈ {±1}^k) (∏_j ε_j) e^(−½ Σ_jl ε_j ε_l K_(i_j i_l))`,
+///   zero for odd `k` (the terms of `ε` and `−ε` cancel) and real for even `k`. For two
+///   factors the four terms collect into `⟨sin z_a sin z_b⟩ = e^(−(K_aa + K_bb)/2) sinh K_ab`
+///   (one point: `(1 − e^(−2K))/2`), which is how it is evaluated; four factors take the
+///   sixteen terms, each at most 1 in size, so the absolute error is a few `1e-16`.
 ///
 /// **Derivatives** with respect to the entries of `K`, each unordered pair `{e, f}` counted
 /// once, follow from Price's theorem (Price 1958): for `a ≠ b`,
@@ -45,8 +56,11 @@ impl Estimate {
 /// - erf: with `s = 2K_ab/√(AB)`, `A = 1 + 2K_aa`, `B = 1 + 2K_bb`:
 ///   `∂/∂K_ab = 4 / (π √(AB) √(1 − s²))`, `∂/∂K_aa = −2 s / (π A √(1 − s²))`; one point
 ///   (`s = 2K/(1+2K)`): `4 / (π (1+2K)² √(1 − s²))`.
-/// - tanh: Price's theorem with `φ' = 1 − tanh²`, `φ'' = −2 tanh (1 − tanh²)`, each
-///   expectation by quadrature.
+/// - sin: `∂/∂K_ab = e^(−(K_aa + K_bb)/2) cosh K_ab` (`= ⟨cos z_a cos z_b⟩`, Price),
+///   `∂/∂K_aa = −½ e^(−(K_aa + K_bb)/2) sinh K_ab`; one point `d/dK (1 − e^(−2K))/2 = e^(−2K)`.
+/// - tanh, gelu, silu, softplus, sigmoid: Price's theorem with the closed-form `φ'`, `φ''` of
+///   [`DeepActivation::derivatives`] (`∂/∂K_ab = ⟨φ'_a φ'_b⟩`, `∂/∂K_aa = ½ ⟨φ''_a φ_b⟩`, one
+///   point `⟨φ'² + φ φ''⟩`), each expectation by quadrature.
 /// - an activation given only as a function: central differences of the quadrature in the
 ///   kernel entry (the nodes are fixed, so the quadrature is a smooth function of `K`).
 ///
@@ -482,6 +496,10 @@ pub(crate) fn moment(act: Act<'_>, kernel: &[f64], m: usize, indices: &[usize]) 
             }
             return Estimate::exact(e.exp());
         }
+        Act::Known(DeepActivation::Sin) => {
+            let c = |a: usize, b: usize| kernel[indices[a] * m + indices[b]];
+            return Estimate::exact(sin_moment(indices.len(), c));
+        }
         Act::Known(DeepActivation::Linear) if indices.len() == 4 => {
             let c = |a: usize, b: usize| kernel[indices[a] * m + indices[b]];
             return Estimate::exact(c(0, 1) * c(2, 3) + c(0, 2) * c(1, 3) + c(0, 3) * c(1, 2));
@@ -523,6 +541,32 @@ fn closed_pair(act: Act<'_>, kaa: f64, kbb: f64, kab: f64) -> Option<f64> {
     }
 }
 
+/// `⟨sin z_(i_1) ... sin z_(i_k)⟩` from the covariance `c(j, l) = K_(i_j i_l)` of the `k`
+/// factors (type docs of [`ActivationFn`]).
+fn sin_moment(k: usize, c: impl Fn(usize, usize) -> f64) -> f64 {
+    if k % 2 == 1 {
+        return 0.0;
+    }
+    if k == 2 {
+        return (-0.5 * (c(0, 0) + c(1, 1))).exp() * c(0, 1).sinh();
+    }
+    // (2i)^(-k) = (-1/4)^(k/2); ε and -ε give the same term, so sum over ε_0 = +1 and double
+    let mut sum = 0.0;
+    for signs in 0..1usize << (k - 1) {
+        let eps = |j: usize| if j == 0 || signs >> (j - 1) & 1 == 0 { 1.0 } else { -1.0 };
+        let mut quad = 0.0;
+        let mut sign = 1.0;
+        for j in 0..k {
+            sign *= eps(j);
+            for l in 0..k {
+                quad += eps(j) * eps(l) * c(j, l);
+            }
+        }
+        sum += sign * (-0.5 * quad).exp();
+    }
+    2.0 * sum * (-0.25f64).powi(k as i32 / 2)
+}
+
 /// The gradient of `F = ⟨φ_a φ_b⟩_K` with respect to `(K_aa, K_bb, K_ab)` for two distinct
 /// points, or `dF/dK_aa` (in slot 0) for one point (`same`). See the module docs.
 pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bool) -> [f64; 3] {
@@ -535,12 +579,9 @@ pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bo
                 let s = 2.0 * kaa / a;
                 4.0 / (PI * a * a * (1.0 - s * s).max(0.0).sqrt())
             }
-            Act::Known(DeepActivation::Tanh) => {
-                let f = Smooth(|z: f64| {
-                    let t = z.tanh();
-                    let d1 = 1.0 - t * t;
-                    d1 * d1 - 2.0 * t * t * d1
-                });
+            Act::Known(DeepActivation::Sin) => (-2.0 * kaa).exp(),
+            Act::Known(a) if a.is_smooth() => {
+                let f = Smooth(|z: f64| a.half_square_curvature(z).unwrap_or(f64::NAN));
                 expect(&[&f], &[kaa]).value
             }
             _ => central_difference(kaa, |h| moment(act, &[kaa + h], 1, &[0, 0]).value),
@@ -565,13 +606,15 @@ pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bo
             let r = (1.0 - s * s).max(f64::MIN_POSITIVE).sqrt();
             [-2.0 * s / (PI * a * r), -2.0 * s / (PI * b * r), 4.0 / (PI * (a * b).sqrt() * r)]
         }
-        Act::Known(DeepActivation::Tanh) => {
-            let phi = Smooth(f64::tanh);
-            let d1 = Smooth(|z: f64| 1.0 - z.tanh().powi(2));
-            let d2 = Smooth(|z: f64| {
-                let t = z.tanh();
-                -2.0 * t * (1.0 - t * t)
-            });
+        Act::Known(DeepActivation::Sin) => {
+            let damping = (-0.5 * (kaa + kbb)).exp();
+            let half = -0.5 * damping * kab.sinh();
+            [half, half, damping * kab.cosh()]
+        }
+        Act::Known(a) if a.is_smooth() => {
+            let phi = Smooth(|z: f64| a.phi(z).unwrap_or(f64::NAN));
+            let d1 = Smooth(|z: f64| a.derivatives(z).map_or(f64::NAN, |d| d.0));
+            let d2 = Smooth(|z: f64| a.derivatives(z).map_or(f64::NAN, |d| d.1));
             let cov = [kaa, kab, kab, kbb];
             [
                 0.5 * expect(&[&d2, &phi], &cov).value,
@@ -594,6 +637,149 @@ pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bo
 fn central_difference(scale: f64, f: impl Fn(f64) -> f64) -> f64 {
     let h = 1e-5 * scale.abs().max(1e-12);
     (f(h) - f(-h)) / (2.0 * h)
+}
+
+/// The second derivatives of `F = ⟨φ_a φ_b⟩_K` for the kernel shift (`crate::KernelShift`,
+/// whose docs derive the closed forms), with their estimated absolute error (0 for closed
+/// forms). Two distinct points: the upper triangle of the symmetric `3 x 3` Hessian in the
+/// variables `(K_aa, K_bb, K_ab)`, in the order `(aa,aa), (aa,bb), (aa,ab), (bb,bb), (bb,ab),
+/// (ab,ab)`. One point (`same`): `d²F/dK_aa²` in slot 0, the rest 0.
+pub(crate) fn pair_hessian(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bool) -> ([f64; 6], f64) {
+    let one = |v: f64| ([v, 0.0, 0.0, 0.0, 0.0, 0.0], 0.0);
+    if same {
+        return match act {
+            Act::Known(DeepActivation::Linear | DeepActivation::Relu) => one(0.0),
+            Act::Known(DeepActivation::Erf) => {
+                let a = 1.0 + 2.0 * kaa;
+                let s = 2.0 * kaa / a;
+                let (ds, d2s) = (2.0 / (a * a), -8.0 / (a * a * a));
+                let r = (1.0 - s * s).max(f64::MIN_POSITIVE).sqrt();
+                one(2.0 / PI * (d2s / r + s * ds * ds / (r * r * r)))
+            }
+            Act::Known(DeepActivation::Tanh) => {
+                // ¼ ⟨(φ²)⁗⟩ = ¼ ⟨6 φ''² + 8 φ' φ''' + 2 φ φ⁗⟩
+                let f = Smooth(|z: f64| {
+                    let [d0, d1, d2, d3, d4] = tanh_derivatives(z);
+                    0.25 * (6.0 * d2 * d2 + 8.0 * d1 * d3 + 2.0 * d0 * d4)
+                });
+                let e = expect(&[&f], &[kaa]);
+                ([e.value, 0.0, 0.0, 0.0, 0.0, 0.0], e.error)
+            }
+            _ => {
+                let f = |x: [f64; 3]| moment(act, &[x[0]], 1, &[0, 0]).value;
+                let (h, err) = hessian_difference(f, [kaa, 0.0, 0.0], [1e-3 * kaa.abs().max(1e-12), 1.0, 1.0], 1);
+                ([h[0], 0.0, 0.0, 0.0, 0.0, 0.0], err)
+            }
+        };
+    }
+    match act {
+        Act::Known(DeepActivation::Linear) => ([0.0; 6], 0.0),
+        Act::Known(DeepActivation::Relu) => {
+            let det = kaa * kbb - kab * kab;
+            // on the degenerate cone (θ = 0 or π) F is linear along the only directions the
+            // kernel fluctuates in (KernelShift docs): no second-order term
+            if kaa <= 0.0 || kbb <= 0.0 || det <= RELU_DEGENERATE * kaa * kbb {
+                return ([0.0; 6], 0.0);
+            }
+            let c = 1.0 / (8.0 * PI * det.sqrt());
+            let off = 2.0 * kab * kab - kaa * kbb;
+            (
+                [c * off / (kaa * kaa), c, -2.0 * c * kab / kaa, c * off / (kbb * kbb), -2.0 * c * kab / kbb, 4.0 * c],
+                0.0,
+            )
+        }
+        Act::Known(DeepActivation::Erf) => {
+            let (a, b) = (1.0 + 2.0 * kaa, 1.0 + 2.0 * kbb);
+            let root = (a * b).sqrt();
+            let s = (2.0 * kab / root).clamp(-1.0, 1.0);
+            let r = (1.0 - s * s).max(f64::MIN_POSITIVE).sqrt();
+            let ds = [-s / a, -s / b, 2.0 / root];
+            let d2s = [3.0 * s / (a * a), s / (a * b), -2.0 / (a * root), 3.0 * s / (b * b), -2.0 / (b * root), 0.0];
+            let mut h = [0.0; 6];
+            for (k, &(i, j)) in UPPER.iter().enumerate() {
+                h[k] = 2.0 / PI * (d2s[k] / r + s * ds[i] * ds[j] / (r * r * r));
+            }
+            (h, 0.0)
+        }
+        Act::Known(DeepActivation::Tanh) => {
+            let d = |k: usize| Smooth(move |z: f64| tanh_derivatives(z)[k]);
+            let (d0, d1, d2, d3, d4) = (d(0), d(1), d(2), d(3), d(4));
+            let cov = [kaa, kab, kab, kbb];
+            // Price: ¼⟨φ⁗_a φ_b⟩, ¼⟨φ''_a φ''_b⟩, ½⟨φ'''_a φ'_b⟩, ¼⟨φ_a φ⁗_b⟩, ½⟨φ'_a φ'''_b⟩, ⟨φ''_a φ''_b⟩
+            let terms: [(f64, &dyn Factor, &dyn Factor); 6] = [
+                (0.25, &d4, &d0),
+                (0.25, &d2, &d2),
+                (0.5, &d3, &d1),
+                (0.25, &d0, &d4),
+                (0.5, &d1, &d3),
+                (1.0, &d2, &d2),
+            ];
+            let mut h = [0.0; 6];
+            let mut err = 0.0f64;
+            for (k, (c, f, g)) in terms.iter().enumerate() {
+                let e = expect(&[*f, *g], &cov);
+                h[k] = c * e.value;
+                err = err.max(c * e.error);
+            }
+            (h, err)
+        }
+        _ => {
+            let f = |x: [f64; 3]| moment(act, &[x[0], x[2], x[2], x[1]], 2, &[0, 1]).value;
+            // steps small against the distance to the edge of the positive semi-definite cone
+            let rho = kab / (kaa * kbb).sqrt().max(f64::MIN_POSITIVE);
+            let step = 1e-3 * (0.25 * (1.0 - rho.abs())).clamp(1e-2, 1.0);
+            let h = [step * kaa.abs(), step * kbb.abs(), step * (kaa * kbb).abs().sqrt()].map(|h| h.max(1e-12));
+            hessian_difference(f, [kaa, kbb, kab], h, 3)
+        }
+    }
+}
+
+/// Relu pairs whose `det K = K_aa K_bb − K_ab²` is below this fraction of `K_aa K_bb` are on
+/// the degenerate cone (`θ = 0` or `π`).
+const RELU_DEGENERATE: f64 = 1e-12;
+
+/// The `(i, j)` entries of the upper triangle of a symmetric `3 x 3` matrix, in storage order.
+pub(crate) const UPPER: [(usize, usize); 6] = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)];
+
+/// `tanh` and its first four derivatives: with `t = tanh z`, `s = 1 − t²`:
+/// `φ' = s`, `φ'' = −2ts`, `φ''' = s(6t² − 2)`, `φ⁗ = ts(16 − 24t²)`.
+fn tanh_derivatives(z: f64) -> [f64; 5] {
+    let t = z.tanh();
+    let s = 1.0 - t * t;
+    [t, s, -2.0 * t * s, s * (6.0 * t * t - 2.0), t * s * (16.0 - 24.0 * t * t)]
+}
+
+/// The Hessian of `f` in its first `dim` variables at `x` by central differences with steps
+/// `h` and `2h`, Richardson-extrapolated (`(4 D(h) − D(2h)) / 3`); the error estimate is
+/// `|D(h) − D(2h)| / 3`, the size of the `O(h²)` term removed, plus the rounding of the sums.
+fn hessian_difference(f: impl Fn([f64; 3]) -> f64, x: [f64; 3], h: [f64; 3], dim: usize) -> ([f64; 6], f64) {
+    let at = |i: usize, si: f64, j: usize, sj: f64| {
+        let mut y = x;
+        y[i] += si;
+        y[j] += sj;
+        f(y)
+    };
+    let f0 = f(x);
+    let second = |i: usize, j: usize, scale: f64| {
+        let (hi, hj) = (scale * h[i], scale * h[j]);
+        if i == j {
+            (at(i, hi, j, 0.0) - 2.0 * f0 + at(i, -hi, j, 0.0)) / (hi * hi)
+        } else {
+            (at(i, hi, j, hj) - at(i, hi, j, -hj) - at(i, -hi, j, hj) + at(i, -hi, j, -hj)) / (4.0 * hi * hj)
+        }
+    };
+    let mut out = [0.0; 6];
+    let mut err = 0.0f64;
+    for (k, &(i, j)) in UPPER.iter().enumerate() {
+        if i >= dim || j >= dim {
+            continue;
+        }
+        let (d1, d2) = (second(i, j, 1.0), second(i, j, 2.0));
+        out[k] = (4.0 * d1 - d2) / 3.0;
+        let rounding = 8.0 * f64::EPSILON * f0.abs().max(1.0) / (h[i] * h[j]);
+        err = err.max((d1 - d2).abs() / 3.0 + rounding);
+    }
+    (out, err)
 }
 
 #[cfg(test)]
@@ -636,16 +822,50 @@ mod tests {
             let fd = pair_gradient(custom, kaa, kaa, kaa, true)[0];
             assert!((g - fd).abs() < 1e-7, "{act:?}: one-point derivative {g} vs {fd}");
         }
-        let tanh = Act::Known(DeepActivation::Tanh);
-        let f = |z: f64| z.tanh();
-        let custom = Act::Function(ActivationFn::new(&f));
-        let g = pair_gradient(tanh, 1.3, 0.8, 0.4, false);
-        let fd = pair_gradient(custom, 1.3, 0.8, 0.4, false);
-        for (x, y) in g.iter().zip(&fd) {
-            assert!((x - y).abs() < 1e-7, "tanh: gradient {g:?} vs {fd:?}");
+        // Price's theorem (and sin's closed forms) against finite differences of the quadrature
+        use DeepActivation::*;
+        for act in [Tanh, Gelu, Silu, Softplus, Sigmoid, Sin] {
+            let known = Act::Known(act);
+            let f = move |z: f64| known.phi(z);
+            let custom = Act::Function(ActivationFn::new(&f));
+            let g = pair_gradient(known, 1.3, 0.8, 0.4, false);
+            let fd = pair_gradient(custom, 1.3, 0.8, 0.4, false);
+            for (x, y) in g.iter().zip(&fd) {
+                assert!((x - y).abs() < 1e-7, "{act:?}: gradient {g:?} vs {fd:?}");
+            }
+            let (g, fd) = (pair_gradient(known, 0.7, 0.7, 0.7, true)[0], pair_gradient(custom, 0.7, 0.7, 0.7, true)[0]);
+            assert!((g - fd).abs() < 1e-7, "{act:?}: one-point derivative {g} vs {fd}");
         }
-        let (g, fd) = (pair_gradient(tanh, 0.7, 0.7, 0.7, true)[0], pair_gradient(custom, 0.7, 0.7, 0.7, true)[0]);
-        assert!((g - fd).abs() < 1e-7, "tanh: one-point derivative {g} vs {fd}");
+    }
+
+    #[test]
+    fn sin_closed_forms_match_quadrature_for_every_multiset_of_four_points() {
+        let cov = [1.0, 0.3, -0.2, 0.1, 0.3, 0.9, 0.25, 0.0, -0.2, 0.25, 1.2, 0.4, 0.1, 0.0, 0.4, 0.7];
+        let sin = Act::Known(DeepActivation::Sin);
+        let f = |z: f64| z.sin();
+        let quad = Act::Function(ActivationFn::new(&f));
+        let sets: [&[usize]; 9] = [
+            &[0, 1],
+            &[2, 2],
+            &[0, 0, 0, 0],
+            &[0, 0, 1, 1],
+            &[0, 0, 0, 1],
+            &[0, 1, 2, 2],
+            &[0, 1, 2, 3],
+            &[1],
+            &[0, 1, 2],
+        ];
+        for idx in sets {
+            let closed = moment(sin, &cov, 4, idx);
+            let q = moment(quad, &cov, 4, idx);
+            assert!(closed.error == 0.0);
+            // four distinct points are a 4-level quadrature (~1e-6); fewer levels reach rounding
+            let tol = if idx.len() == 4 && distinct(idx).len() == 4 { 1e-5 } else { QUADRATURE_TOLERANCE };
+            assert!((closed.value - q.value).abs() < tol, "{idx:?}: {} vs {}", closed.value, q.value);
+        }
+        // the pair form e^(-(K_aa + K_bb)/2) sinh K_ab
+        let v = moment(sin, &cov, 4, &[0, 2]).value;
+        assert!((v - (-0.5f64 * (1.0 + 1.2)).exp() * (-0.2f64).sinh()).abs() < 1e-16);
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //!
 //! - [`Network`], [`Activation`] -- the one-layer network family (activation, `d`, `sigma_w`,
 //!   `sigma_b`), validated; [`DeepNetwork`], [`DeepActivation`] -- deep networks (beyond the
-//!   paper): widths `n_1..n_L`, erf, relu, tanh, linear (Gauss-net at `L = 1`), `d_out`
-//!   outputs, `C_W`, `C_b`, validated.
+//!   paper): widths `n_1..n_L`, erf, relu, tanh, linear, gelu, silu, softplus, sigmoid, sin
+//!   (Gauss-net at `L = 1`), `d_out` outputs, `C_W`, `C_b`, validated.
+//! - [`critical_point`], [`CriticalPoint`], [`UniversalityClass`] -- the `(C_W, C_b)` of an
+//!   activation at which both susceptibilities of the kernel recursion are one, and its class.
 //! - [`InputSet`]: named point sets; the paper's sets from `data/x-sets/`.
 //! - [`Multisets`], [`ProductTable`] -- symmetric-tensor indexing (position <-> multiset,
 //!   multiplicities) and batched products over the multisets of the even orders (AVX2 + FMA
@@ -38,11 +40,15 @@
 //! - [`FourPointVertex`] -- the leading-order four-point vertex recursion (derived in its
 //!   docs), output-indexed `G4`, and [`exact_one_input_ratio`], the exact one-input identities
 //!   of relu and linear nets.
+//! - [`KernelShift`] -- the `1/n` shift of a deep network's two-point function
+//!   (`G2 = K + S + O(1/n²)`, each layer weighted by its own inverse width; derived in its docs).
 //! - [`VertexIntegrals`], [`Cutoff`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic
 //!   terms with a cutoff.
 
 mod error;
 
+mod criticality;
+mod deep_activation;
 mod deep_kernel;
 mod deep_network;
 mod deep_vertex;
@@ -54,6 +60,7 @@ pub mod exp;
 mod gaussian;
 mod input_set;
 mod kernel;
+mod kernel_shift;
 mod moments;
 mod multiset;
 mod network;
@@ -64,8 +71,10 @@ pub mod tanh;
 mod vertex;
 mod wick;
 
+pub use criticality::{CriticalPoint, UniversalityClass, critical_point};
+pub use deep_activation::DeepActivation;
 pub use deep_kernel::KernelRecursion;
-pub use deep_network::{DeepActivation, DeepNetwork};
+pub use deep_network::DeepNetwork;
 pub use deep_vertex::{FourPointVertex, exact_one_input_ratio};
 pub use diagram::{Contraction, VertexCoefficients, contractions};
 pub use error::{Result, TheoryError};
@@ -74,6 +83,7 @@ pub use exact::{ExactCorrelators, FiniteWidthTheory};
 pub use gaussian::ActivationFn;
 pub use input_set::{InputSet, TABLE5_TRAIN_FACTOR};
 pub use kernel::{kernel, kernel_g, kernel_matrix};
+pub use kernel_shift::KernelShift;
 pub use moments::NeuronMoments;
 pub use multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 pub use network::{Activation, Network};

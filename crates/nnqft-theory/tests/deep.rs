@@ -1,4 +1,4 @@
-//! Deep networks (SPEC.md section 9): validation, the kernel recursion, the four-point vertex
+//! Deep networks (docs/conventions.md, deep networks): validation, the kernel recursion, the four-point vertex
 //! recursion against the exact one-layer `κ4` and the exact one-input identities, and the
 //! output-indexed `G4`.
 
@@ -46,7 +46,7 @@ fn one_layer_vertex_is_the_exact_kappa4_on_every_multiset() {
                 let c = vertex.connected_g4([0; 4], p);
                 assert!((c - k4[pos]).abs() <= tol * scale, "{act:?} d={d} {p:?}: {c} vs {}", k4[pos]);
             }
-            // the L = 1 kernel is the GP kernel of SPEC section 2
+            // the L = 1 kernel is the paper's GP kernel (its section 2)
             let k = kernel_matrix(&net, &inputs).unwrap();
             let kdev = max_dev(vertex.kernels().output(), &k) / max_abs(&k);
             assert!(kdev < ROUNDING, "{act:?} d={d}: kernel deviation {kdev:.3e}");
@@ -189,7 +189,7 @@ fn every_bad_input_is_a_typed_error_naming_its_field() {
     assert_eq!(field(ok.clone().with_d_out(0)), "d_out");
     assert_eq!(field(ok.clone().with_d_in(0)), "d_in");
     assert_eq!(field(ok.with_widths(&[])), "depth");
-    assert_eq!(field(DeepActivation::parse("sigmoid").map(|_| ok.clone())), "network");
+    assert_eq!(field(DeepActivation::parse("mish").map(|_| ok.clone())), "network");
     let msg = DeepNetwork::new(Gauss, &[5, 5], 1.0, 1.0).unwrap_err().to_string();
     assert!(msg.contains("Gauss-net") && msg.contains("depth"), "{msg}");
     // input dimension mismatch
