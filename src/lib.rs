@@ -42,6 +42,29 @@
 //! println!("lambda0 = {lambda0:?}");
 //! # Ok::<(), nnqft::Error>(())
 //! ```
+//!
+//! ## Example: a deep network at criticality beyond leading order
+//!
+//! ```
+//! use nnqft::theory::{DeepActivation, DeepNetwork, InputSet, KernelShift, critical_point};
+//!
+//! // GELU at its critical point (both susceptibilities one): C_W = 1.983..., C_b = 0.173...
+//! let cp = critical_point(DeepActivation::Gelu)?;
+//! assert!((cp.chi_parallel() - 1.0).abs() < 1e-9 && (cp.chi_perpendicular() - 1.0).abs() < 1e-9);
+//! let net = DeepNetwork::new(DeepActivation::Gelu, &[50, 50], cp.c_w(), cp.c_b())?;
+//! let xs = InputSet::new("two points", &[vec![0.5], vec![-1.0]])?;
+//!
+//! // G2 = K + S + O(1/n^2): the kernel recursion and its 1/n shift, every pair of points
+//! let shift = KernelShift::new(&net, &xs)?;
+//! let (k, s) = (shift.kernels().output(), shift.shift());
+//! assert!(s[0].abs() < 0.1 * k[0]);
+//!
+//! // the table `nnqft theory --widths 50,50 --critical` writes: G2 and G4 rows with g_gp,
+//! // shift_leading_order, connected_leading_order and g_exact
+//! let rows = nnqft::study::deep_theory::deep_theory(&net, &xs)?;
+//! assert_eq!(rows.len(), 3 + 5); // multisets of order 2 and 4 of two points
+//! # Ok::<(), nnqft::Error>(())
+//! ```
 #[doc = include_str!("../docs/conventions.md")]
 pub mod conventions {}
 

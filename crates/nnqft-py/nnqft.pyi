@@ -66,6 +66,18 @@ def exact(
     sigma_w: float = 1.0,
     sigma_b: float | None = None,
 ) -> Table: ...
+def theory(
+    network: str,
+    widths: Sequence[int],
+    *,
+    x: XSet | None = None,
+    d_in: int | None = None,
+    d_out: int = 1,
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
+    critical: bool = False,
+) -> Table: ...
+def critical(network: str) -> tuple[float, float]: ...
 def fit(
     table: Union[Mapping[str, Any], str, os.PathLike[str], Any],
     *,

@@ -30,7 +30,7 @@ fn bad_input_gives_one_line_and_a_failure() {
         (vec!["reproduce", "--profile", "huge", "--out", &o], "huge"),
         (vec!["reproduce", "--threads", "0", "--out", &o], "threads"),
         (vec!["reproduce", "--profile", "quick", "--out", "/proc/nnqft-cannot-write"], "--out"),
-        (vec!["sample", "--network", "sigmoid", "--width", "5", "--out", &o], "network"),
+        (vec!["sample", "--network", "softsign", "--width", "5", "--out", &o], "network"),
         (vec!["sample", "--network", "tanh", "--widths", "5,0", "--out", &o], "width"),
         (vec!["sample", "--network", "tanh", "--widths", "5", "--d-out", "0", "--out", &o], "d_out"),
         (vec!["sample", "--network", "gauss", "--widths", "5,5", "--out", &o], "depth"),

@@ -67,7 +67,7 @@ fn sample_theory_and_fit_agree() {
         let own: f64 = (0..4).map(|e| g[row * 4 + e].unwrap()).sum::<f64>() / 4.0;
         assert!((own - mean.unwrap()).abs() <= 1e-12 * own.abs(), "row {row}: {own} vs {mean:?}");
     }
-    let (ok, out, err) = nnqft(&cwd, &["theory", "--network", "erf", "--widths", "5,50"]);
+    let (ok, out, err) = nnqft(&cwd, &["theory", "--network", "erf", "--width-scan", "5,50"]);
     assert!(ok, "{err}");
     let theory_file = PathBuf::from(out.trim());
     let theory_file = if theory_file.is_absolute() { theory_file } else { cwd.join(theory_file) };
@@ -127,7 +127,9 @@ fn bad_input_gives_one_line_naming_the_option() {
         (vec!["sample", "--network", "erf", "--width", "0"], "width"),
         (vec!["sample", "--network", "erf", "--width", "5", "--experiments", "1"], "experiments"),
         (vec!["sample", "--network", "erf", "--width", "5", "--sigma-w", "nan"], "sigma_w"),
-        (vec!["theory", "--network", "erf", "--widths", "0"], "width"),
+        (vec!["theory", "--network", "erf", "--width-scan", "0"], "width"),
+        (vec!["theory", "--network", "erf", "--widths", "5,0"], "width"),
+        (vec!["theory", "--network", "sigmoid", "--widths", "5,5", "--critical"], "sigmoid"),
         (vec!["theory", "--network", "erf", "--x-set", "no-such-set"], "no-such-set"),
         (vec!["fit", "/nonexistent/correlators.parquet", "--network", "erf"], "/nonexistent"),
         (vec!["fit", ".", "--network", "erf", "--cutoff=-1"], "cutoff"),
@@ -203,5 +205,49 @@ fn sample_deep_network_with_two_outputs() {
         }
     }
     assert_eq!(checked, 21 * 21, "multisets with outputs 0,0,1,1");
+    let _ = std::fs::remove_dir_all(&cwd);
+}
+
+/// `theory --widths` is the theory of one deep network: its shift and vertex columns are the
+/// library's `KernelShift` and `FourPointVertex` bit for bit, and `--critical` puts it at the
+/// activation's critical point.
+#[test]
+fn theory_of_a_deep_network_is_the_librarys() {
+    use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, KernelShift, critical_point};
+    let cwd = temp_dir("deep-theory");
+    let (ok, out, err) = nnqft(&cwd, &["theory", "--network", "tanh", "--widths", "20,30"]);
+    assert!(ok, "{err}");
+    let file = PathBuf::from(out.trim());
+    let t = read(&if file.is_absolute() { file } else { cwd.join(file) });
+    let xs = InputSet::scaling(nnqft_theory::Activation::Erf, 1).unwrap();
+    let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[20, 30]).unwrap();
+    let shift = KernelShift::new(&net, &xs).unwrap();
+    let (_, connected, gp4) = shift.vertex().output_indexed().unwrap();
+    // one output on 6 points: 21 pairs, then 126 quadruples
+    assert_eq!(t.height(), 21 + 126);
+    let (s, c, g) = (floats(&t, "shift_leading_order"), floats(&t, "connected_leading_order"), floats(&t, "g_gp"));
+    let ms = nnqft_theory::Multisets::new(6, 2).unwrap();
+    for (pos, pair) in ms.iter().enumerate() {
+        let (a, b) = (pair[0] as usize, pair[1] as usize);
+        assert_eq!(s[pos], Some(shift.shift()[a * 6 + b]), "pair {a},{b}");
+        assert_eq!(g[pos], Some(shift.kernels().output()[a * 6 + b]));
+        assert_eq!(c[pos], None);
+    }
+    for pos in 0..126 {
+        assert_eq!(c[21 + pos], Some(connected[pos]));
+        assert_eq!(g[21 + pos], Some(gp4[pos]));
+        assert_eq!(s[21 + pos], None);
+    }
+    // tanh has no exact finite-width values
+    assert!(floats(&t, "g_exact").iter().all(Option::is_none));
+    // --critical: GELU at its critical point (C_W, C_b) = (sigma_w^2, sigma_b^2)
+    let (ok, out, err) = nnqft(&cwd, &["theory", "--network", "gelu", "--widths", "10,10", "--critical", "--force"]);
+    assert!(ok, "{err}");
+    let file = PathBuf::from(out.trim());
+    let t = read(&if file.is_absolute() { file } else { cwd.join(file) });
+    let cp = critical_point(DeepActivation::Gelu).unwrap();
+    let (sw, sb) = (floats(&t, "sigma_w")[0].unwrap(), floats(&t, "sigma_b")[0].unwrap());
+    assert!((sw * sw - cp.c_w()).abs() <= 4.0 * f64::EPSILON * cp.c_w(), "{sw}");
+    assert!((sb * sb - cp.c_b()).abs() <= 4.0 * f64::EPSILON * cp.c_b(), "{sb}");
     let _ = std::fs::remove_dir_all(&cwd);
 }

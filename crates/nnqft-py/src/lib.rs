@@ -8,6 +8,8 @@
 //! - [`sample`](mod@sample) -- `nnqft.sample`: a seeded ensemble, bit for bit as `cargo xtask sample`.
 //! - [`theory`] -- `nnqft.gp`, `nnqft.kernel`, `nnqft.exact`: GP and exact finite-width correlators.
 //! - [`fit`](mod@fit) -- `nnqft.fit`: the Table 5 EFT coupling fits of a correlators table.
+//! - [`deep`] -- `nnqft.theory`, `nnqft.critical`: the theory of a deep network and the critical
+//!   point of an activation.
 //! - [`configuration`] -- the shared arguments (network family, input set, counts), validated.
 //! - [`correlators`] -- the rows of `correlators.parquet`.
 //! - [`table`] -- a table as a dict of columns.
@@ -18,6 +20,7 @@
 
 pub mod configuration;
 pub mod correlators;
+pub mod deep;
 pub mod error;
 pub mod fit;
 pub mod sample;
@@ -37,6 +40,8 @@ fn nnqft_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(theory::kernel, m)?)?;
     m.add_function(wrap_pyfunction!(theory::exact, m)?)?;
     m.add_function(wrap_pyfunction!(fit::fit, m)?)?;
+    m.add_function(wrap_pyfunction!(deep::theory, m)?)?;
+    m.add_function(wrap_pyfunction!(deep::critical, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SEED", sample::DEFAULT_SEED)?;
     m.add("MAX_POINTS", configuration::MAX_POINTS)?;

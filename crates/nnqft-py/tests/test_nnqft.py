@@ -293,6 +293,76 @@ def test_fit_checks_the_gp_column():
         nnqft.fit(t, column="g_exact", sigma_w=1.1)
 
 
+# --- deep networks: theory and the critical point ----------------------------------------
+
+DEEP_THEORY_COLUMNS = [
+    "network", "d_in", "sigma_w", "sigma_b", "x_set", "depth", "widths", "n", "indices", "outputs",
+    "g_gp", "shift_leading_order", "connected_leading_order", "g_exact",
+]
+
+
+def test_deep_theory_is_the_cli_bit_for_bit(root, tmp_path):
+    t = nnqft.theory("tanh", [20, 30])
+    assert list(t) == DEEP_THEORY_COLUMNS
+    out = tmp_path / "theory"
+    cmd = ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "theory", "--network", "tanh", "--widths", "20,30",
+           "--out", str(out)]
+    subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
+    cli = pq.read_table(out / "theory.parquet").to_pydict()
+    assert [c for c in cli if c != "run_id"] == DEEP_THEORY_COLUMNS
+    for name in DEEP_THEORY_COLUMNS:
+        if isinstance(t[name], list):
+            assert t[name] == cli[name], name
+        else:
+            theirs = np.array([math.nan if v is None else v for v in cli[name]], dtype=t[name].dtype)
+            assert np.array_equal(t[name], theirs, equal_nan=t[name].dtype.kind == "f"), name
+
+
+def test_deep_theory_of_linear_nets_is_exact():
+    """A deep linear net on one input with C_b = 0: G2 = K and E f**4 = 3 K**2 prod(1 + 2/n_l) exactly,
+    and the leading orders are their 1/n terms (S = 0, the connected part 3 K**2 sum 2/n_l)."""
+    widths = [10, 20, 40]
+    t = nnqft.theory("linear", widths, x=[0.5], sigma_w=1.2)
+    k = t["g_gp"][0]
+    assert k == pytest.approx(1.2**8 * 0.25, rel=1e-15)
+    assert t["shift_leading_order"][0] == 0.0 and t["g_exact"][0] == k
+    assert t["g_exact"][1] == pytest.approx(3 * k**2 * np.prod([1 + 2 / n for n in widths]), rel=1e-14)
+    assert t["connected_leading_order"][1] == pytest.approx(3 * k**2 * sum(2 / n for n in widths), rel=1e-12)
+
+
+def test_critical_points():
+    assert nnqft.critical("relu") == (2.0, 0.0)
+    assert nnqft.critical("tanh") == (1.0, 0.0)
+    c_w, c_b = nnqft.critical("gelu")
+    assert c_w == pytest.approx(1.983058, abs=1e-6) and c_b == pytest.approx(0.172922, abs=1e-6)
+    t = nnqft.theory("gelu", [10, 10], critical=True)
+    assert t["sigma_w"][0] ** 2 == pytest.approx(c_w, rel=1e-15)
+    with pytest.raises(ValueError, match="sigmoid"):
+        nnqft.critical("sigmoid")
+    check_value_error(lambda: nnqft.critical("softsign"), "network")
+
+
+@pytest.mark.parametrize(
+    "bad,field",
+    [
+        (dict(network="softsign"), "network"),
+        (dict(widths=[]), "widths"),
+        (dict(widths=[5, 0]), "widths"),
+        (dict(widths="5"), "widths"),
+        (dict(d_out=0), "d_out"),
+        (dict(sigma_w=-1.0), "sigma_w"),
+        (dict(critical="yes"), "critical"),
+        (dict(critical=True, sigma_w=1.0), "critical"),
+        (dict(x="no-such-set"), "x"),
+    ],
+)
+def test_deep_theory_rejects(bad, field):
+    args = dict(network="tanh", widths=[5, 5])
+    args.update(bad)
+    network, widths = args.pop("network"), args.pop("widths")
+    check_value_error(lambda: nnqft.theory(network, widths, **args), field)
+
+
 # --- invalid arguments -------------------------------------------------------------------
 
 SAMPLE_OK = dict(network="erf", width=5, nets=10, experiments=2)
@@ -387,7 +457,7 @@ def test_fit_rejects():
 
 
 def test_functions_have_docstrings_and_signatures():
-    for name in ("sample", "gp", "kernel", "exact", "fit"):
+    for name in ("sample", "gp", "kernel", "exact", "fit", "theory", "critical"):
         fn = getattr(nnqft, name)
         assert fn.__doc__ and len(fn.__doc__) > 100, name
         assert fn.__text_signature__.startswith("("), name

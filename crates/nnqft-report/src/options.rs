@@ -68,10 +68,7 @@ impl NetworkArgs {
     /// ([`DeepActivation::deep_priors`]) otherwise.
     pub fn resolve_deep(&self, widths: &[usize], d_out: usize) -> Result<(DeepNetwork, InputSet)> {
         let act = DeepActivation::parse(&self.network)?;
-        let (c_w, c_b) = match Activation::parse(&self.network) {
-            Ok(paper) if widths.len() == 1 => (1.0, paper.paper_sigma_b().powi(2)),
-            _ => act.deep_priors(),
-        };
+        let (c_w, c_b) = act.default_priors(widths.len());
         let prior = |name: &str, value: Option<f64>, default: f64| -> Result<f64> {
             match value {
                 None => Ok(default),

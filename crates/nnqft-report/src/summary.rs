@@ -213,6 +213,11 @@ fn coverage_note(fits: &[FitRow]) -> String {
     s
 }
 
+/// A z-score to one decimal, or `-` where it is undefined (a standard error of 0).
+fn z_or_dash(z: f64) -> String {
+    if z.is_finite() { format!("{z:.1}") } else { "-".into() }
+}
+
 fn with_err(v: f64, e: Option<f64>) -> String {
     match e {
         Some(e) if e.is_finite() && e > 0.0 => format!("{} ± {}", sig(v), sig(e)),
@@ -395,7 +400,7 @@ pub fn rg_section(r: &nnqft_study::rg::RgReport) -> String {
     for row in r.flow.iter().filter(|row| [10.0, 100.0, 1e3, 1e4, 1e5].contains(&row.cutoff)) {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {:.1} | {} | {:.1} | {} | {} | {} | {:.1} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {:.1} | {} | {:.1} | {} | {} | {} | {} | {} | {} | {} |",
             row.network.name(),
             row.d,
             row.width,
@@ -408,11 +413,25 @@ pub fn rg_section(r: &nnqft_study::rg::RgReport) -> String {
             sig(row.beta_exact),
             sig(row.beta_exact / row.lambda_exact),
             with_err(row.beta_mean, Some(row.beta_stderr)),
-            row.z_beta(),
+            z_or_dash(row.z_beta()),
             sig(row.lambda_spread),
             sig(row.sextic_exact),
             sig(row.sextic_spread)
         );
+    }
+    for act in nnqft_theory::Activation::ALL {
+        let rows: Vec<&nnqft_study::rg::FlowRow> = r.flow.iter().filter(|row| row.network == act).collect();
+        if let Some(stop) = rows.iter().find(|row| row.beta_exact == 0.0 && row.lambda_exact != 0.0) {
+            let _ = writeln!(
+                s,
+                "\n{} (d = {}): the exact beta function is 0 to double precision from Lambda = {} on (its kernel \
+                 decays like a Gaussian, so the boundary term of the cutoff underflows): the coupling stops running, \
+                 and beta / lambda and z are shown as 0 and -.",
+                act.name(),
+                stop.d,
+                sig(stop.cutoff)
+            );
+        }
     }
     for d in 1..=3 {
         let relu: Vec<&nnqft_study::rg::FlowRow> =

@@ -1,5 +1,7 @@
-//! `nnqft theory`: the GP (free theory) and the exact finite-width correlators of a network
-//! on an input set, per multiset of order 2, 4, 6, written as `theory.parquet`.
+//! `nnqft theory`: the GP (free theory) and the exact finite-width correlators of a paper
+//! network on an input set, per multiset of order 2, 4, 6 (at the one-layer widths of
+//! `--width-scan`); or, for a deep network (`--widths n1,..,nL`), its infinite-width values and
+//! leading finite-width corrections; written as `theory.parquet`.
 
 use crate::options::NetworkArgs;
 use crate::report::Table;
@@ -13,11 +15,31 @@ pub struct TheoryArgs {
     #[command(flatten)]
     #[serde(flatten)]
     pub network: NetworkArgs,
-    /// Widths N (comma-separated, each >= 1) at which to give the exact finite-width
-    /// correlators `g_exact` and cumulants `connected_exact` (kappa4, kappa6); default: none,
-    /// the GP only.
-    #[arg(long, value_delimiter = ',')]
-    pub widths: Vec<usize>,
+    /// One-layer widths N (comma-separated, each >= 1) at which to give the exact finite-width
+    /// correlators `g_exact` and cumulants `connected_exact` (kappa4, kappa6) of the paper's
+    /// network; default: none, the GP only.
+    #[arg(long, value_delimiter = ',', conflicts_with = "widths")]
+    pub width_scan: Vec<usize>,
+    /// The hidden widths n_1,...,n_L of one deep network (as for `sample`): then the table has,
+    /// per multiset of orders 2 and 4 over the (output, point) pairs, the infinite-width g_gp, the
+    /// 1/n shift of G2 (shift_leading_order), the leading connected G4 (connected_leading_order)
+    /// and g_exact where the exact value is known.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub widths: Option<Vec<usize>>,
+    /// Outputs d_out (>= 1) of the deep network.
+    #[arg(long, default_value_t = 1, requires = "widths")]
+    #[serde(default = "one")]
+    pub d_out: usize,
+    /// Put the deep network at the critical point of its activation (C_W and C_b where both
+    /// susceptibilities of the kernel recursion are one) instead of --sigma-w and --sigma-b; an
+    /// error names the activations that have none (sigmoid, softplus).
+    #[arg(long, requires = "widths", conflicts_with_all = ["sigma_w", "sigma_b"])]
+    #[serde(default)]
+    pub critical: bool,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// Refuses a table that cannot fit in memory, before any is allocated: about 200 bytes per
@@ -40,16 +62,53 @@ fn check_memory(m: usize, widths: usize) -> Result<()> {
     Ok(())
 }
 
-/// `theory.parquet`: one row per (width, order, multiset); without widths one row per
-/// (order, multiset) with `width`, `g_exact` and `connected_exact` null.
+/// `theory.parquet` of a deep network (`--widths`): the rows of
+/// [`nnqft_study::deep_theory::deep_theory`] with the network's keys.
+fn deep_table(args: &TheoryArgs, widths: &[usize]) -> Result<Table> {
+    let (net, xs) = args.network.resolve_deep(widths, args.d_out)?;
+    let net = if args.critical {
+        let cp = nnqft_theory::critical_point(net.activation())?;
+        nnqft_theory::DeepNetwork::new(net.activation(), widths, cp.c_w(), cp.c_b())?
+            .with_d_in(net.d_in())?
+            .with_d_out(net.d_out())?
+    } else {
+        net
+    };
+    check_memory(xs.len() * net.d_out(), 1)?;
+    let rows = nnqft_study::deep_theory::deep_theory(&net, &xs)?;
+    let h = rows.len();
+    let layers = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
+    Ok(Table::new()
+        .str("network", vec![net.activation().name(); h])
+        .int("d_in", vec![net.d_in() as i64; h])
+        .f64("sigma_w", vec![net.c_w().sqrt(); h])
+        .f64("sigma_b", vec![net.c_b().sqrt(); h])
+        .str("x_set", vec![xs.name().to_string(); h])
+        .int("depth", vec![net.depth() as i64; h])
+        .str("widths", vec![layers; h])
+        .int("n", rows.n)
+        .str("indices", rows.indices)
+        .str("outputs", rows.outputs)
+        .f64("g_gp", rows.g_gp)
+        .opt("shift_leading_order", rows.shift_leading_order)
+        .opt("connected_leading_order", rows.connected_leading_order)
+        .opt("g_exact", rows.g_exact))
+}
+
+/// `theory.parquet`: for a deep network (`--widths`) the rows of `nnqft_study::deep_theory`; otherwise one row per
+/// (one-layer width of `--width-scan`, order, multiset), or without widths one row per (order,
+/// multiset) with `width`, `g_exact` and `connected_exact` null.
 pub fn table(args: &TheoryArgs) -> Result<Table> {
+    if let Some(widths) = &args.widths {
+        return deep_table(args, widths);
+    }
     let (net, xs) = args.network.resolve()?;
-    check_memory(xs.len(), args.widths.len())?;
+    check_memory(xs.len(), args.width_scan.len())?;
     // correlators that overflow f64 are refused, as `sample` refuses them
     nnqft_sampling::scale::check_output_variance(xs.points().map(|x| nnqft_theory::kernel(&net, x, x)))?;
     let theory = FiniteWidthTheory::new(&net, &xs)?;
     let widths: Vec<Option<usize>> =
-        if args.widths.is_empty() { vec![None] } else { args.widths.iter().map(|&w| Some(w)).collect() };
+        if args.width_scan.is_empty() { vec![None] } else { args.width_scan.iter().map(|&w| Some(w)).collect() };
     let (mut width, mut n, mut indices, mut gp, mut exact, mut connected) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for w in widths {

@@ -162,7 +162,7 @@ proptest! {
     /// valid network, never a panic.
     #[test]
     fn theory_and_fit_options_give_a_typed_error(
-        option in prop::sample::select(vec!["--d-in", "--sigma-w", "--sigma-b", "--widths", "--cutoff"]),
+        option in prop::sample::select(vec!["--d-in", "--sigma-w", "--sigma-b", "--widths", "--width-scan", "--cutoff"]),
         value in number_text(),
     ) {
         let value_arg = format!("{option}={value}");
@@ -172,7 +172,7 @@ proptest! {
         {
             prop_assert!(xs.check_dimension(net.d_in()).is_ok());
         }
-        if option != "--widths"
+        if !option.starts_with("--width")
             && let Ok(cli) = FitCli::try_parse_from(["fit", "/nonexistent-nnqft-fit", "--network", "relu", &value_arg])
         {
             prop_assert!(nnqft_report::fit::fit_file(&cli.args).is_err());

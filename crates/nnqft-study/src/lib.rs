@@ -12,6 +12,9 @@
 //!   `fit` command, Python's `nnqft.fit`), with the table checked against the options;
 //! - [`rg`]: the running quartic coupling against the cutoff, the 6-pt prediction and the
 //!   naturalness scan (section 6);
+//! - [`deep_theory`]: the theory table of a deep network (infinite width, the `1/n` shift of
+//!   `G2`, the leading connected `G4`, exact values where known), for the `theory` command and
+//!   Python's `nnqft.theory`;
 //! - [`depth`]: the normalised connected 4-pt function of deep networks against `L/n`,
 //!   against the leading-order four-point vertex and relu's exact finite-width value;
 //! - [`coverage`]: how often the slope intervals contain the exact slope;
@@ -31,6 +34,7 @@
 
 pub mod correlator_fit;
 pub mod coverage;
+pub mod deep_theory;
 pub mod depth;
 mod error;
 pub mod plan;

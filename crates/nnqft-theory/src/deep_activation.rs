@@ -118,6 +118,23 @@ impl DeepActivation {
         }
     }
 
+    /// The default priors `(C_W, C_b)` of a network of this activation with `depth` hidden
+    /// layers, the one rule every front door follows: a paper network (erf, relu, gauss) with one
+    /// hidden layer keeps the paper's priors (`σ_w = 1`, its `σ_b`), any other network takes
+    /// [`Self::deep_priors`].
+    pub fn default_priors(self, depth: usize) -> (f64, f64) {
+        let paper = match self {
+            DeepActivation::Erf => Some(crate::Activation::Erf),
+            DeepActivation::Relu => Some(crate::Activation::Relu),
+            DeepActivation::Gauss => Some(crate::Activation::Gauss),
+            _ => None,
+        };
+        match paper {
+            Some(a) if depth == 1 => (1.0, a.paper_sigma_b().powi(2)),
+            _ => self.deep_priors(),
+        }
+    }
+
     /// `φ(z)` for the activations that do not depend on the input (`None` for Gauss-net).
     #[inline]
     pub fn phi(self, z: f64) -> Option<f64> {

@@ -365,7 +365,7 @@ fn layer_hessians(act: Act<'_>, k: &[f64], m: usize, pairs: &Multisets) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deep_network::DeepActivation;
+    use crate::deep_activation::DeepActivation;
 
     /// Largest error estimate allowed of the second differences (their steps shrink near
     /// `|cos θ| = 1`, where rounding grows: 1.2e-5 measured at `cos θ = 0.9`).
