@@ -82,8 +82,10 @@ enum Command {
         args: merge::MergeArgs,
     },
     /// Run the criterion suites (sampler and theory), append every result with commit, date and
-    /// machine to the history, and print each benchmark's change (its ratio to its floor of the
-    /// same sitting) against the previous record of this machine, flagging regressions.
+    /// machine to the history, and print each benchmark's change against the previous record of
+    /// this machine, flagging regressions. A change is measured as the ratio to a reference of the
+    /// same sitting: the floor of the same network and width for the sampler's benchmarks, the
+    /// reference normal generator for the others.
     Bench {
         /// History file.
         #[arg(long, default_value = "reports/bench/history.parquet")]
@@ -176,6 +178,12 @@ mod tests {
             _ => false,
         };
         check_listed_values(&Cli::command(), &accepts).unwrap();
+        // --x-set takes a file or a paper set name: its help lists every name
+        let help = Cli::command().find_subcommand_mut("sample").unwrap().render_long_help().to_string();
+        for name in nnqft_theory::InputSet::names() {
+            assert!(help.contains(&name), "sample --help does not list the x-set {name}");
+            assert!(nnqft_theory::InputSet::named(&name).is_ok(), "{name}");
+        }
         let listed = |sub: &str, long: &str| -> Vec<String> {
             let cli = Cli::command();
             let arg = cli.find_subcommand(sub).unwrap().get_arguments().find(|a| a.get_long() == Some(long)).unwrap();

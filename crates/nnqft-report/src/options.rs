@@ -25,10 +25,21 @@ pub struct NetworkArgs {
     /// and gauss, 0 for relu), and 0 for deep networks.
     #[arg(long)]
     pub sigma_b: Option<f64>,
-    /// Input set: a paper set name (e.g. scaling-erf-d1, table5-test-relu) or a file path;
-    /// default: the paper's scaling set for the network and d (for tanh and linear, Erf's).
-    #[arg(long)]
+    /// Input set: a paper set name or a file path (one point per line, coordinates separated
+    /// by white space, `#` comments); default: the paper's scaling set for the network and d (for
+    /// the deep activations, Erf's). The names: see `x_set_help`.
+    #[arg(long, help = x_set_help())]
     pub x_set: Option<String>,
+}
+
+/// `--x-set`'s help, with every paper set name it accepts ([`InputSet::names`]).
+pub fn x_set_help() -> String {
+    format!(
+        "Input set: a file path (one point per line, coordinates separated by white space, # comments) or a \
+         paper set name, one of {}; default: the paper's scaling set for the network and d (for the deep \
+         activations, Erf's)",
+        InputSet::names().join(", ")
+    )
 }
 
 /// The paper's networks, by name (`--network` of `cargo xtask coverage`).

@@ -99,8 +99,22 @@ impl InputSet {
         })
     }
 
+    /// Every name [`Self::named`] accepts, in a stable order.
+    pub fn names() -> Vec<String> {
+        let mut names: Vec<String> = PAPER_SETS.iter().map(|(n, _)| n.to_string()).collect();
+        for split in ["test", "train"] {
+            for act in Activation::ALL {
+                let name = format!("table5-{split}-{}", act.name());
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+
     /// One of the paper's sets by name: `scaling-{erf,relu,gauss}-d{1,2,3}`,
-    /// `table5-{test,train}-{erf,relu,gauss}`.
+    /// `table5-{test,train}-{erf,relu,gauss}`, `table5-test-scaled` ([`Self::names`]).
     pub fn named(name: &str) -> Result<Self> {
         if let Some((_, text)) = PAPER_SETS.iter().find(|(n, _)| *n == name) {
             return Self::parse(name, text);
