@@ -189,11 +189,18 @@ fn sample_deep_network_with_two_outputs() {
         let i = (0..c.height()).find(|&i| n[i] == "2" && outputs[i] == outs && indices[i] == idx).unwrap();
         mean[i].unwrap()
     };
-    let mut checked = 0;
+    let shift = floats(&c, "shift_leading_order");
+    let (mut checked, mut shifted) = (0, 0);
     for i in 0..c.height() {
         let outs: Vec<&str> = outputs[i].split(',').collect();
         if n[i] == "2" && outs[0] != outs[1] {
-            assert_eq!((mean[i], gp[i]), (Some(0.0), Some(0.0)), "row {i}: cross-output 2-pt");
+            assert_eq!((mean[i], gp[i], shift[i]), (Some(0.0), Some(0.0), Some(0.0)), "row {i}: cross-output 2-pt");
+        }
+        if n[i] == "2" && outs[0] == outs[1] {
+            // G2 = K + S + O(1/n^2): the measured two-point function against the shifted kernel
+            let (g, s, k, sh) = (mean[i].unwrap(), se[i].unwrap(), gp[i].unwrap(), shift[i].unwrap());
+            assert!((g - k - sh).abs() <= 4.0 * s + 0.05 * sh.abs(), "row {i}: {g} ± {s} against {k} + {sh}");
+            shifted += 1;
         }
         if n[i] == "4" && outputs[i] == "0,0,1,1" {
             let p: Vec<&str> = indices[i].split(',').collect();
@@ -205,6 +212,7 @@ fn sample_deep_network_with_two_outputs() {
         }
     }
     assert_eq!(checked, 21 * 21, "multisets with outputs 0,0,1,1");
+    assert_eq!(shifted, 2 * 21, "two-point functions of one output");
     let _ = std::fs::remove_dir_all(&cwd);
 }
 

@@ -40,6 +40,7 @@ pub fn correlators_table(c: CorrelatorColumns, per_experiment: bool) -> Table {
         .real("g_stderr", c.g_stderr)
         .real("g_std_experiments", c.g_std_experiments)
         .real("g_gp", c.g_gp)
+        .real("shift_leading_order", nan(c.shift_leading_order))
         .real("connected_leading_order", nan(c.connected_leading_order))
         .real("g_exact", nan(c.g_exact));
     if per_experiment { table.arrays("g_experiments", experiments) } else { table }

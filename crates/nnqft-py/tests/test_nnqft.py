@@ -22,7 +22,7 @@ Z_BOUND = 4.0
 
 CORRELATOR_COLUMNS = [
     "network", "d_in", "depth", "width", "widths", "n", "indices", "outputs", "estimator",
-    "g_mean", "g_stderr", "g_std_experiments", "g_gp", "connected_leading_order", "g_exact",
+    "g_mean", "g_stderr", "g_std_experiments", "g_gp", "shift_leading_order", "connected_leading_order", "g_exact",
 ]
 
 

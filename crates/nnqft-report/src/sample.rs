@@ -13,7 +13,7 @@ use crate::tables::{correlators_experiments_table, correlators_table};
 use anyhow::{Result, bail};
 use nnqft_sampling::{DeepEnsemble, Ensemble, Estimator};
 use nnqft_study::scaling::{CorrelatorColumns, nnqft_theory_gp, summaries};
-use nnqft_theory::{DeepNetwork, ExactCorrelators, FiniteWidthTheory, FourPointVertex, InputSet, Network, TheoryError};
+use nnqft_theory::{DeepNetwork, ExactCorrelators, FiniteWidthTheory, InputSet, KernelShift, Network, TheoryError};
 use std::time::Instant;
 
 /// Options of `cargo xtask sample`.
@@ -162,11 +162,11 @@ pub fn run(ctx: &Context, args: &SampleArgs, job: Job) -> Result<()> {
             if !matches!(ctx.sharding, crate::shard::Sharding::Off) {
                 return Err(deep_not_sharded());
             }
-            let vertex = FourPointVertex::new(&net, &xs)?;
+            let shift = KernelShift::new(&net, &xs)?;
             let start = Instant::now();
             let result = nnqft_study::Runner::deep_ensemble(ctx, &key(net.activation().name(), est), &ens)?;
             let secs = start.elapsed().as_secs_f64();
-            cols.push_deep_block(&vertex, est, &result)?;
+            cols.push_deep_block(&shift, est, &result)?;
             (ens.nets() * ens.experiments() as u64, net.widths().iter().sum::<usize>() * xs.len(), secs)
         }
     };

@@ -27,6 +27,7 @@ pub fn correlators_table(c: CorrelatorColumns) -> Table {
         .f64("g_stderr", c.g_stderr)
         .f64("g_std_experiments", c.g_std_experiments)
         .f64("g_gp", c.g_gp)
+        .opt("shift_leading_order", c.shift_leading_order)
         .opt("connected_leading_order", c.connected_leading_order)
         .opt("g_exact", c.g_exact)
 }

@@ -39,6 +39,7 @@ const COLUMNS: [(&str, &[&str]); 10] = [
             "g_stderr",
             "g_std_experiments",
             "g_gp",
+            "shift_leading_order",
             "connected_leading_order",
             "g_exact",
         ],

@@ -10,7 +10,7 @@ use nnqft_stats::{
     PowerLawFit, Summary, background, common_exponent_slope, connected_six_point, fit_common_exponent, fit_power_law,
     jackknife_stderr, m_n, mean_relative_deviation, summarize,
 };
-use nnqft_theory::{Activation, ExactCorrelators, FiniteWidthTheory, FourPointVertex, InputSet, Multisets, Network};
+use nnqft_theory::{Activation, ExactCorrelators, FiniteWidthTheory, InputSet, KernelShift, Multisets, Network};
 
 /// Relative standard error below which a value has no sampling noise (rounding only).
 const ZERO_STDERR: f64 = 1e-12;
@@ -359,6 +359,10 @@ pub struct CorrelatorColumns {
     /// minus the Wick sum of the measured `G2`, not of the GP: at depth `L >= 2`, `G2` differs
     /// from the kernel `K` at `O(1/n)` too, a shift this column leaves out.
     pub connected_leading_order: Vec<Option<f64>>,
+    /// The `1/n` shift `S` of the two-point function, `G2 = K + S + O(1/n²)`, each layer weighted
+    /// by its own `1/n_l` (deep networks, order 2; null elsewhere): compare it with the measured
+    /// `G2` minus `g_gp`.
+    pub shift_leading_order: Vec<Option<f64>>,
     /// The exact finite-width value, where exact theory exists.
     pub g_exact: Vec<Option<f64>>,
 }
@@ -389,6 +393,7 @@ impl CorrelatorColumns {
         self.indices.extend(keys.indices);
         self.estimator.extend(std::iter::repeat_n(est.name().to_string(), rows));
         self.connected_leading_order.extend(std::iter::repeat_n(None, rows));
+        self.shift_leading_order.extend(std::iter::repeat_n(None, rows));
         for o in 0..3 {
             let len = ms[o].len();
             self.g_mean.extend_from_slice(&summaries[o].mean[..len]);
@@ -402,14 +407,11 @@ impl CorrelatorColumns {
     }
 
     /// Appends the rows of a deep ensemble (orders 2 and 4 over its `(output, point)` pairs),
-    /// with the GP and the leading-order connected 4-pt function of `vertex` (a vertex of the
-    /// same network and inputs).
-    pub fn push_deep_block(
-        &mut self,
-        vertex: &FourPointVertex,
-        est: Estimator,
-        result: &DeepEnsembleResult,
-    ) -> Result<()> {
+    /// with the GP, the `1/n` shift of `G2` and the leading-order connected 4-pt function of
+    /// `shift` (the kernel shift of the same network and inputs, which holds its vertex).
+    pub fn push_deep_block(&mut self, shift: &KernelShift, est: Estimator, result: &DeepEnsembleResult) -> Result<()> {
+        let vertex = shift.vertex();
+        let s2 = shift.shift();
         let net = vertex.network();
         let widths = net.widths().iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
         let (_, connected, gp4) = vertex.output_indexed()?;
@@ -422,11 +424,11 @@ impl CorrelatorColumns {
                 let label = |f: fn(&(usize, usize)) -> usize| {
                     pairs.iter().map(|p| f(p).to_string()).collect::<Vec<_>>().join(",")
                 };
-                let (gp, leading) = if o == 0 {
+                let (gp, leading, shifted) = if o == 0 {
                     let [(i, a), (j, b)] = [pairs[0], pairs[1]];
-                    (if i == j { k[a * m + b] } else { 0.0 }, None)
+                    if i == j { (k[a * m + b], None, Some(s2[a * m + b])) } else { (0.0, None, Some(0.0)) }
                 } else {
-                    (gp4[pos], Some(connected[pos]))
+                    (gp4[pos], Some(connected[pos]), None)
                 };
                 self.network.push(net.activation().name().into());
                 self.d_in.push(net.d_in() as i64);
@@ -443,6 +445,7 @@ impl CorrelatorColumns {
                 self.g_gp.push(gp);
                 self.g_experiments.push((0..result.experiments).map(|e| result.experiment(o, e)[pos]).collect());
                 self.connected_leading_order.push(leading);
+                self.shift_leading_order.push(shifted);
                 self.g_exact.push(None);
             }
         }
