@@ -61,9 +61,21 @@ fn blocks(path: &Path, experiments: Option<&Path>, network: &str, d_in: i64) -> 
     let (net, d, width, n) = (col("network")?.str()?, col("d_in")?.i64()?, col("width")?.i64()?, col("n")?.i64()?);
     let (estimator, indices) = (col("estimator")?.str()?, col("indices")?.str()?);
     let (g_mean, g_gp) = (col("g_mean")?.f64()?, col("g_gp")?.f64()?);
+    // deep samples (depth >= 2) share the file's layout but not the one-layer fit's design
+    let depths = df.column("depth").ok().and_then(|c| c.i64().ok().cloned());
+    let depth = |i: usize| depths.as_ref().and_then(|c| c.get(i)).unwrap_or(1);
+    // several outputs: the first output's own correlators are the one-output network's
+    let outputs = df.column("outputs").ok().and_then(|c| c.str().ok().cloned());
+    let first_output =
+        |i: usize| outputs.as_ref().and_then(|c| c.get(i)).is_none_or(|o| o.split(',').all(|x| x == "0"));
     let mut blocks: Vec<Block> = Vec::new();
     for i in 0..df.height() {
-        if n.get(i) != Some(4) || net.get(i) != Some(network) || d.get(i) != Some(d_in) {
+        if n.get(i) != Some(4)
+            || net.get(i) != Some(network)
+            || d.get(i) != Some(d_in)
+            || depth(i) != 1
+            || !first_output(i)
+        {
             continue;
         }
         let (w, e) = (width.get(i).unwrap_or(0), estimator.get(i).unwrap_or("").to_string());
@@ -100,7 +112,10 @@ fn blocks(path: &Path, experiments: Option<&Path>, network: &str, d_in: i64) -> 
                 if !same {
                     continue;
                 }
-                let e = usize::try_from(e).map_err(|_| anyhow!("{}: experiment {e} is negative", path.display()))?;
+                let e = usize::try_from(e)
+                    .ok()
+                    .filter(|&e| e < df.height())
+                    .ok_or_else(|| anyhow!("{}: experiment {e} is out of range 0..{}", path.display(), df.height()))?;
                 if values.len() <= e {
                     values.resize(e + 1, vec![f64::NAN; b.rows.indices.len()]);
                 }
@@ -137,7 +152,12 @@ pub fn fit_file(args: &FitArgs) -> Result<(Vec<BlockFit>, f64)> {
     let experiments = beside.is_file().then_some(beside.as_path());
     let found = blocks(&path, experiments, net.activation().name(), net.d_in() as i64)?;
     if found.is_empty() {
-        bail!("{} has no n = 4 rows of network {} at d = {}", path.display(), net.activation().name(), net.d_in());
+        bail!(
+            "{} has no n = 4 rows of the one-layer network {} at d = {} (deep samples are not fitted)",
+            path.display(),
+            net.activation().name(),
+            net.d_in()
+        );
     }
     let mut out = Vec::new();
     for b in found {

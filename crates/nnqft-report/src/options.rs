@@ -11,7 +11,7 @@ pub struct NetworkArgs {
     /// Network: erf, relu or gauss (the paper's one-hidden-layer networks); `sample` also takes
     /// the deep activations tanh, linear, gelu (exact z Phi(z)), silu (swish), softplus, sigmoid
     /// and sin, and any of them but gauss at any depth (see --widths).
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(network_names()))]
+    #[arg(long, ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(network_values()))]
     pub network: String,
     /// Input dimension d (>= 1).
     #[arg(long, default_value_t = 1)]
@@ -45,6 +45,17 @@ pub fn x_set_help() -> String {
 /// The paper's networks, by name (`--network` of `cargo xtask coverage`).
 pub fn paper_network_names() -> [&'static str; 3] {
     Activation::ALL.map(Activation::name)
+}
+
+/// `--network`'s values: [`network_names`], with `swish` as a hidden alias of `silu`.
+fn network_values() -> Vec<clap::builder::PossibleValue> {
+    network_names()
+        .into_iter()
+        .map(|n| {
+            let value = clap::builder::PossibleValue::new(n);
+            if n == "silu" { value.alias("swish") } else { value }
+        })
+        .collect()
 }
 
 /// Every name `--network` accepts: the paper's networks, then the activations of deep networks.

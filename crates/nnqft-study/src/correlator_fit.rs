@@ -41,8 +41,8 @@ pub struct FourPointRows {
 pub struct TableFit {
     /// The fit to the table's `ΔG4`.
     pub fit: CouplingFit,
-    /// Standard error of `(λ0, λ2, λNL)` over the experiments' own fits; NaN without
-    /// experiments (and for couplings the model does not fit: 0 there).
+    /// Standard error of `(λ0, λ2, λNL)` over the experiments' own fits: NaN without
+    /// experiments; with them, 0 for the couplings the model does not fit.
     pub stderr: [f64; 3],
 }
 
@@ -56,6 +56,13 @@ pub fn fit_rows(
 ) -> Result<Vec<TableFit>> {
     let order = problem_order(problem, rows)?;
     let gp: Vec<f64> = order.iter().map(|&i| rows.g_gp[i]).collect();
+    if let Some(bad) = gp.iter().find(|v| !v.is_finite()) {
+        return Err(mismatch(
+            "g_gp",
+            format!("a non-finite GP value ({bad})"),
+            "the finite GP four-point function".into(),
+        ));
+    }
     let worst =
         gp.iter().zip(problem.gp4()).map(|(a, b)| (a - b).abs() / b.abs().max(f64::MIN_POSITIVE)).fold(0.0, f64::max);
     if worst.is_nan() || worst > GP_TOLERANCE {
