@@ -43,7 +43,7 @@ fn nnqft_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(deep::theory, m)?)?;
     m.add_function(wrap_pyfunction!(deep::critical, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("DEFAULT_SEED", sample::DEFAULT_SEED)?;
+    m.add("DEFAULT_SEED", nnqft_sampling::DEFAULT_SEED)?;
     m.add("MAX_POINTS", configuration::MAX_POINTS)?;
     Ok(())
 }

@@ -13,9 +13,6 @@ use nnqft_study::scaling::{CorrelatorColumns, GpTensors, nnqft_theory_gp};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// The CLI's default master seed (`cargo xtask sample --seed`).
-pub const DEFAULT_SEED: u64 = 20_200_818;
-
 /// Everything a sampled table is made of, computed without the interpreter.
 struct Sampled {
     result: EnsembleResult,
@@ -83,7 +80,7 @@ pub fn sample<'py>(
         .map_err(|_| invalid("experiments", experiments, "an integer >= 2 that fits the platform's usize"))?;
     let est_name = estimator.map_or(Ok("conditional".to_string()), |e| text(e, "estimator", ESTIMATORS))?;
     let est = Estimator::parse(&est_name).map_err(sampling_error)?;
-    let seed = seed.map_or(Ok(DEFAULT_SEED), |s| integer(s, "seed", 0, "an integer in [0, 2**64)"))?;
+    let seed = seed.map_or(Ok(nnqft_sampling::DEFAULT_SEED), |s| integer(s, "seed", 0, "an integer in [0, 2**64)"))?;
     let threads = thread_count(threads)?;
     let ens = Ensemble::new(c.net, width, c.inputs.clone(), nets, experiments, est, seed).map_err(sampling_error)?;
     let sampled = py.detach(|| -> PyResult<Sampled> {

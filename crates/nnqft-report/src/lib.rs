@@ -59,7 +59,7 @@ pub struct Common {
     pub force: bool,
     /// Master seed; every ensemble derives its own seed from it, so the same seed gives the
     /// same numbers whatever the thread count.
-    #[arg(long, default_value_t = 20_200_818)]
+    #[arg(long, default_value_t = nnqft_sampling::DEFAULT_SEED)]
     pub seed: u64,
     /// Worker threads (>= 1); default: all cores.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
@@ -86,7 +86,7 @@ impl From<Output> for Common {
     /// The shared options of a command that samples nothing: the default seed (unused), one
     /// thread, no progress bars.
     fn from(o: Output) -> Self {
-        Self { out: o.out, force: o.force, seed: 20_200_818, threads: Some(1), no_progress: true }
+        Self { out: o.out, force: o.force, seed: nnqft_sampling::DEFAULT_SEED, threads: Some(1), no_progress: true }
     }
 }
 

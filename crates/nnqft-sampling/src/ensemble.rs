@@ -252,7 +252,7 @@ impl Ensemble {
             nets: 100_000,
             experiments: 10,
             estimator: Estimator::Conditional,
-            seed: 20_200_818,
+            seed: crate::DEFAULT_SEED,
         }
     }
 

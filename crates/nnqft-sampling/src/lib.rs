@@ -39,3 +39,7 @@ pub use deep_ensemble::{DeepEnsemble, DeepEnsembleResult};
 pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums, MERGE_BATCH_BYTES};
 pub use error::{Result, SamplingError};
 pub use shard::Shard;
+
+/// The master seed every front door uses when none is given (`--seed`, Python's `seed=`,
+/// `Ensemble::builder`): the date of the paper's arXiv submission, 2020-08-18.
+pub const DEFAULT_SEED: u64 = 20_200_818;
