@@ -94,17 +94,13 @@ fn main() -> ExitCode {
 mod tests {
     use super::Cli;
     use clap::CommandFactory;
-    use nnqft_report::command_line::{check_documented, check_listed_values, documented_commands};
+    use nnqft_report::command_line::{check_listed_values, check_readme};
 
     /// Every `nnqft` command the README shows parses with this parser (whole commands in code
     /// blocks) or names only options this parser has (synopses in the text).
     #[test]
     fn readme_commands_parse() {
-        let readme = std::fs::read_to_string(nnqft_report::provenance::workspace_root().join("README.md")).unwrap();
-        let commands = documented_commands(&readme, "nnqft");
-        assert!(commands.iter().filter(|c| c.whole).count() >= 4, "the README's code blocks lost their commands");
-        let errors: Vec<String> = commands.iter().filter_map(|c| check_documented(&Cli::command(), c).err()).collect();
-        assert!(errors.is_empty(), "README commands the parser refuses:\n{}", errors.join("\n"));
+        check_readme(&Cli::command(), "nnqft", 4).unwrap();
     }
 
     /// `--help` lists every value an option accepts, and every value it lists is accepted by the

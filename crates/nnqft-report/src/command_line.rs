@@ -122,6 +122,21 @@ pub fn check_documented(command: &clap::Command, documented: &DocumentedCommand)
     Ok(())
 }
 
+/// Checks every command of `program` in the workspace's README against `command` (its parser):
+/// at least `whole` whole commands must be found, and each must pass [`check_documented`]. `Err`
+/// lists every command the parser refuses.
+pub fn check_readme(command: &clap::Command, program: &str, whole: usize) -> Result<(), String> {
+    let path = crate::provenance::workspace_root().join("README.md");
+    let readme = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let commands = documented_commands(&readme, program);
+    let found = commands.iter().filter(|c| c.whole).count();
+    if found < whole {
+        return Err(format!("the README's code blocks show {found} `{program}` commands, fewer than {whole}"));
+    }
+    let errors: Vec<String> = commands.iter().filter_map(|c| check_documented(command, c).err()).collect();
+    if errors.is_empty() { Ok(()) } else { Err(format!("README commands the parser refuses:\n{}", errors.join("\n"))) }
+}
+
 /// Checks that every option of `command` (and its subcommands) that takes one of a list of
 /// values shows that list in its `--help`, and that `accepts` (the library's own parser of
 /// that option, by its long name) takes each listed value; `Err` names the first gap.
