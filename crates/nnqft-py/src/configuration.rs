@@ -158,6 +158,15 @@ pub fn real(value: &Bound<'_, PyAny>, field: &str, allowed: &str) -> PyResult<f6
     })
 }
 
+/// A `True`/`False` keyword argument; `None` is `false`; anything else is a `ValueError` naming
+/// `field`.
+pub fn flag(value: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<bool> {
+    let Some(v) = value else { return Ok(false) };
+    v.cast::<pyo3::types::PyBool>()
+        .map(|b| b.is_true())
+        .map_err(|_| invalid(field, v.repr().map_or_else(|_| "?".to_string(), |r| r.to_string()), "True or False"))
+}
+
 /// Worker threads: `None` is every core the process may use; results do not depend on it.
 pub fn threads(value: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
     const MAX_THREADS: u64 = 1024;

@@ -24,7 +24,6 @@ pub fn keys_table(keys: CorrelatorKeys, width: Option<usize>) -> Table {
 /// of the experiments (what `g_mean` and `g_stderr` summarise; `nnqft sample --per-experiment`
 /// writes them as `correlators_experiments.parquet`).
 pub fn correlators_table(c: CorrelatorColumns, per_experiment: bool) -> Table {
-    let nan = |v: Vec<Option<f64>>| v.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
     let experiments = c.g_experiments;
     let table = Table::default()
         .text("network", c.network)
@@ -40,9 +39,9 @@ pub fn correlators_table(c: CorrelatorColumns, per_experiment: bool) -> Table {
         .real("g_stderr", c.g_stderr)
         .real("g_std_experiments", c.g_std_experiments)
         .real("g_gp", c.g_gp)
-        .real("shift_leading_order", nan(c.shift_leading_order))
-        .real("connected_leading_order", nan(c.connected_leading_order))
-        .real("g_exact", nan(c.g_exact));
+        .optional_real("shift_leading_order", c.shift_leading_order)
+        .optional_real("connected_leading_order", c.connected_leading_order)
+        .optional_real("g_exact", c.g_exact);
     if per_experiment { table.arrays("g_experiments", experiments) } else { table }
 }
 

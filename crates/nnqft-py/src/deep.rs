@@ -67,11 +67,7 @@ pub fn theory<'py>(
         return Err(invalid("widths", "[]", WIDTHS));
     }
     let d_out = d_out.map_or(Ok(1), |d| integer(d, "d_out", 1, "an integer >= 1"))? as usize;
-    let critical = critical.map_or(Ok(false), |v| {
-        v.cast::<pyo3::types::PyBool>()
-            .map(|b| b.is_true())
-            .map_err(|_| invalid("critical", v.repr().map_or_else(|_| "?".into(), |r| r.to_string()), "True or False"))
-    })?;
+    let critical = crate::configuration::flag(critical, "critical")?;
     if critical && (sigma_w.is_some() || sigma_b.is_some()) {
         return Err(invalid("critical", "True with sigma_w or sigma_b", "False when sigma_w or sigma_b is given"));
     }
@@ -119,7 +115,6 @@ pub fn theory<'py>(
         other => value_error(other),
     })?;
     let h = rows.len();
-    let nan = |v: Vec<Option<f64>>| v.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
     let layers = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
     Table::default()
         .text("network", vec![act.name().to_string(); h])
@@ -133,9 +128,9 @@ pub fn theory<'py>(
         .text("indices", rows.indices)
         .text("outputs", rows.outputs)
         .real("g_gp", rows.g_gp)
-        .real("shift_leading_order", nan(rows.shift_leading_order))
-        .real("connected_leading_order", nan(rows.connected_leading_order))
-        .real("g_exact", nan(rows.g_exact))
+        .optional_real("shift_leading_order", rows.shift_leading_order)
+        .optional_real("connected_leading_order", rows.connected_leading_order)
+        .optional_real("g_exact", rows.g_exact)
         .into_dict(py)
 }
 

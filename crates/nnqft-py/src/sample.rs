@@ -63,11 +63,7 @@ pub fn sample<'py>(
     threads: Option<&Bound<'py, PyAny>>,
     per_experiment: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let per_experiment = per_experiment.map_or(Ok(false), |v| {
-        v.cast::<pyo3::types::PyBool>().map(|b| b.is_true()).map_err(|_| {
-            invalid("per_experiment", v.repr().map_or_else(|_| "?".to_string(), |r| r.to_string()), "True or False")
-        })
-    })?;
+    let per_experiment = crate::configuration::flag(per_experiment, "per_experiment")?;
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
     let width = integer(width, "width", 1, "an integer >= 1")? as usize;
     let nets = nets.map_or(Ok(100_000), |n| integer(n, "nets", 1, "an integer >= 1 (nets per experiment)"))?;

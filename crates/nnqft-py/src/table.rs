@@ -50,6 +50,11 @@ impl Table {
         self
     }
 
+    /// Appends a real column whose missing values (`None`) become NaN.
+    pub fn optional_real(self, name: &'static str, values: Vec<Option<f64>>) -> Self {
+        self.real(name, values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    }
+
     /// Appends a column of one array per row.
     pub fn arrays(mut self, name: &'static str, values: Vec<Vec<f64>>) -> Self {
         self.columns.push((name, Column::Arrays(values)));

@@ -42,6 +42,21 @@ pub fn x_set_help() -> String {
     )
 }
 
+/// Checks that `--help` of `subcommand` lists every paper x-set name ([`InputSet::names`]) and
+/// that each of them loads; `Err` names the first that does not (the command lines' tests).
+pub fn check_x_set_help(command: &clap::Command, subcommand: &str) -> std::result::Result<(), String> {
+    let mut command = command.clone();
+    let sub = command.find_subcommand_mut(subcommand).ok_or_else(|| format!("no subcommand {subcommand}"))?;
+    let help = sub.render_long_help().to_string();
+    for name in InputSet::names() {
+        if !help.contains(&name) {
+            return Err(format!("{subcommand} --help does not list the x-set {name}"));
+        }
+        InputSet::named(&name).map_err(|e| format!("{name}: {e}"))?;
+    }
+    Ok(())
+}
+
 /// The paper's networks, by name (`--network` of `cargo xtask coverage`).
 pub fn paper_network_names() -> [&'static str; 3] {
     Activation::ALL.map(Activation::name)
