@@ -6,6 +6,7 @@ use crate::control_variate::{ControlVariate, DeviationScratch};
 use crate::draw::{NetSampler, PreparedInputs};
 use crate::error::{Result, SamplingError};
 use crate::normal::{Generator, Normals, ReferenceNormals};
+use crate::outputs::RawFold;
 use crate::seed;
 use nnqft_theory::simd::with_simd;
 use nnqft_theory::{
@@ -509,6 +510,60 @@ impl Ensemble {
         self.merge_with(&tables, items)
     }
 
+    /// The outputs `f(x_a)` of every net of the ensemble, net-major (`nets_total x m`, row `i`
+    /// the `i`-th net), experiment after experiment and work item after work item: the nets that
+    /// this ensemble's raw estimator averages with the same seed, whatever estimator is set.
+    /// Drawn on `threads >= 1` threads, the same numbers for any count. Errors if they would not
+    /// fit in memory ([`crate::memory::memory_limit`]).
+    pub fn outputs(&self, threads: usize) -> Result<Vec<f64>> {
+        check_positive("threads", threads as u64, "an integer >= 1")?;
+        let m = self.inputs.len();
+        let bytes = self.nets_total().saturating_mul(m as u64).saturating_mul(8);
+        if bytes > crate::memory::memory_limit() {
+            return Err(SamplingError::OutOfRange {
+                field: "nets",
+                value: format!("{} nets x {m} points ({})", self.nets_total(), crate::memory::human_bytes(bytes)),
+                allowed: "outputs that fit in the available memory (8 bytes per net and point)",
+            });
+        }
+        let xs = PreparedInputs::new(&self.net, &self.inputs);
+        let mut out = vec![0.0; self.nets_total() as usize * m];
+        let mut rest = out.as_mut_slice();
+        let mut items = Vec::with_capacity(self.work_items() as usize);
+        for i in 0..self.work_items() {
+            let (head, tail) = rest.split_at_mut(self.nets_in_item(i) as usize * m);
+            items.push((i, head));
+            rest = tail;
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| SamplingError::ThreadPool(e.to_string()))?;
+        let chunks = self.chunks();
+        pool.install(|| {
+            items.into_par_iter().for_each(|(i, rows)| {
+                let (e, c) = (i / chunks, i % chunks);
+                with_simd(
+                    #[inline(always)]
+                    || match self.generator {
+                        Generator::Lanes => self.fill_outputs(&mut seed::lanes(self.seed, e, c), &xs, rows),
+                        Generator::Reference => {
+                            self.fill_outputs(&mut ReferenceNormals(seed::stream(self.seed, e, c)), &xs, rows)
+                        }
+                    },
+                )
+            })
+        });
+        Ok(out)
+    }
+
+    /// Draws one net per row of `rows` (the points' outputs).
+    #[inline(always)]
+    fn fill_outputs<G: Normals>(&self, rng: &mut G, xs: &PreparedInputs, rows: &mut [f64]) {
+        let mut sampler = NetSampler::new(&self.net, self.width, xs);
+        rows.chunks_exact_mut(xs.len()).for_each(|f| sampler.outputs(rng, f));
+    }
+
     fn tables(&self) -> Result<RunTables> {
         let m = self.inputs.len();
         let wick = WickSums::new(m, 6)?;
@@ -569,17 +624,15 @@ impl Ensemble {
         let chunks = self.chunks();
         let experiments = results.len() / chunks as usize;
         let n = self.nets as f64;
+        let lens = tables.multisets.each_ref().map(Multisets::len);
         let merge = |pick: &dyn Fn(&ItemSums) -> &[Vec<f64>; 3]| -> [Vec<f64>; 3] {
-            [0, 1, 2].map(|o| {
-                let len = tables.multisets[o].len();
-                let mut out = Vec::with_capacity(experiments * len);
-                for exp_items in results.chunks_exact(chunks as usize) {
-                    for pos in 0..len {
-                        out.push(neumaier(exp_items.iter().map(|it| pick(it)[o][pos])) / n);
-                    }
+            let mut out = lens.map(|len| Vec::with_capacity(experiments * len));
+            for exp_items in results.chunks_exact(chunks as usize) {
+                for (all, m) in out.iter_mut().zip(merge_experiment(exp_items, lens, self.nets, pick)) {
+                    all.extend(m);
                 }
-                out
-            })
+            }
+            out
         };
         let mut means = merge(&|it| &it.sums);
         if let Some(cv) = &tables.control {
@@ -627,27 +680,12 @@ impl Ensemble {
         match (self.estimator, bias) {
             (Estimator::Raw, None) => {
                 let mut f = vec![0.0; m];
-                let mut lanes = vec![[0.0; BATCH]; m];
-                let mut scratch = ProductScratch::default();
-                while done < count {
-                    let batch = BATCH.min((count - done) as usize);
-                    let mut weights = [0.0; BATCH];
-                    for j in 0..batch {
-                        sampler.outputs(rng, &mut f);
-                        for (lane, v) in lanes.iter_mut().zip(&f) {
-                            lane[j] = *v;
-                        }
-                        weights[j] = 1.0;
-                    }
-                    products.accumulate_batch(
-                        &lanes,
-                        &weights,
-                        &mut scratch,
-                        &mut sums,
-                        squares.as_mut().map(|s| s.as_mut_slice()),
-                    );
-                    done += batch as u64;
+                let mut fold = RawFold::new(m);
+                for _ in 0..count {
+                    sampler.outputs(rng, &mut f);
+                    fold.push(products, &f, &mut sums, squares.as_mut().map(|s| s.as_mut_slice()));
                 }
+                fold.flush(products, &mut sums, squares.as_mut().map(|s| s.as_mut_slice()));
             }
             (_, None) => {
                 let mut cov = vec![0.0; m * m];
@@ -706,6 +744,18 @@ impl Ensemble {
         let totals = |parts: [Vec<Parts>; 3]| parts.map(|o| o.iter().map(parts_total).collect());
         ItemSums { sums: totals(sums), squares: squares.map(totals) }
     }
+}
+
+/// The means of one experiment from its items' sums (`pick` chooses the sums or the squares),
+/// in item order, for each order: `neumaier(item sums) / nets` per multiset.
+pub(crate) fn merge_experiment(
+    items: &[ItemSums],
+    lens: [usize; 3],
+    nets: u64,
+    pick: &dyn Fn(&ItemSums) -> &[Vec<f64>; 3],
+) -> [Vec<f64>; 3] {
+    let n = nets as f64;
+    [0, 1, 2].map(|o| (0..lens[o]).map(|pos| neumaier(items.iter().map(|it| pick(it)[o][pos])) / n).collect())
 }
 
 /// Neumaier's compensated sum (Kahan-Babuska): error independent of the number of terms to

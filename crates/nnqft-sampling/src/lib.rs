@@ -31,6 +31,7 @@ mod deep_ensemble;
 pub(crate) mod draw;
 mod ensemble;
 pub mod floor;
+mod outputs;
 pub mod scale;
 pub mod seed;
 mod shard;
@@ -38,6 +39,7 @@ mod shard;
 pub use deep_ensemble::{DeepEnsemble, DeepEnsembleResult};
 pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums, MERGE_BATCH_BYTES};
 pub use error::{Result, SamplingError};
+pub use outputs::OutputStream;
 pub use shard::Shard;
 
 /// The master seed every front door uses when none is given (`--seed`, Python's `seed=`,

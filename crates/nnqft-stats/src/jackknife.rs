@@ -45,9 +45,21 @@ where
         }
         leave_one_out.push(statistic(&means)?);
     }
+    Ok(jackknife_from_replicates(&leave_one_out))
+}
+
+/// The delete-one jackknife standard error from the leave-one-out replicates `θ₍ₑ₎` of a
+/// statistic (one per experiment, at least 2; NaN with fewer):
+/// `sqrt(((k − 1) / k) Σ_e (θ₍ₑ₎ − θ₍.₎)²)`, as in [`jackknife_stderr`], for statistics whose
+/// replicates the caller computes directly (e.g. U-statistics over experiments).
+pub fn jackknife_from_replicates(leave_one_out: &[f64]) -> f64 {
+    let k = leave_one_out.len() as f64;
+    if leave_one_out.len() < 2 {
+        return f64::NAN;
+    }
     let centre = leave_one_out.iter().sum::<f64>() / k;
     let ss: f64 = leave_one_out.iter().map(|t| (t - centre) * (t - centre)).sum();
-    Ok(((k - 1.0) / k * ss).sqrt())
+    ((k - 1.0) / k * ss).sqrt()
 }
 
 fn shape(data: &[f64], experiments: usize) -> Result<usize> {

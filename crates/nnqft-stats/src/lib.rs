@@ -32,7 +32,7 @@ pub use connected::connected_six_point;
 pub use deviation::{background, m_n, mean_relative_deviation};
 pub use error::{Result, StatsError};
 pub use histogram::{Histogram, histogram};
-pub use jackknife::jackknife_stderr;
+pub use jackknife::{jackknife_from_replicates, jackknife_stderr};
 pub use power_law::{PowerLawFit, fit_power_law};
 pub use summary::{Summary, summarize};
 pub use z_score::{ZExpectation, t_quantile, z_expectation};

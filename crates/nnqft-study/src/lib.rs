@@ -8,6 +8,9 @@
 //!   exact finite-width theory);
 //! - [`table5`]: Table 5, the EFT coupling fits of `ΔG4` (section 5), from exact theory,
 //!   Monte Carlo and the published values;
+//! - [`analyze`]: the analysis of an ensemble nnqft did not sample (outputs handed in): the
+//!   measured `G2`, `G4`, `G6`, the GP of the measured `G2` and the connected parts, unbiased,
+//!   with jackknife errors, `m_n`, and the scaling fits over a width scan;
 //! - [`correlator_fit`]: the same models fitted to a correlators table a user hands in (the
 //!   `fit` command, Python's `nnqft.fit`), with the table checked against the options;
 //! - [`rg`]: the running quartic coupling against the cutoff, the 6-pt prediction and the
@@ -32,6 +35,7 @@
 //! # Ok::<(), nnqft_study::StudyError>(())
 //! ```
 
+pub mod analyze;
 pub mod correlator_fit;
 pub mod coverage;
 pub mod deep_theory;

@@ -1,0 +1,602 @@
+//! The field-theory analysis of an ensemble that nnqft did not sample (`nnqft analyze`,
+//! Python's `nnqft.analyze`): from the per-experiment means of the products of network outputs
+//! (`nnqft_sampling::OutputStream`), the measured `G2`, `G4`, `G6` on every multiset with
+//! standard errors, the Gaussian process that the ensemble's own two-point function implies,
+//! the connected four- and six-point functions, the paper's `m_n` and background, and, over
+//! several widths, the scaling fits.
+//!
+//! # Estimators
+//!
+//! The nets are split into `E` experiments of equal size (consecutive nets); `G_n` is the mean
+//! over the experiments of each experiment's mean product, its standard error the standard
+//! deviation over experiments over `√E` (the columns of our own correlator tables).
+//!
+//! The GP prediction is the Wick sum of the *measured* `G2`. Its plug-in estimate,
+//! `Σ_pairings Ĝ2 Ĝ2`, is biased: `E[Ĝ2(ab) Ĝ2(cd)] = G2(ab) G2(cd) + Cov(Ĝ2(ab), Ĝ2(cd))`,
+//! an error of order `1/nets` that does not shrink with the width and so would pollute the
+//! `1/N` signal of a width scan. Here every product of `k` factors is instead taken over `k`
+//! *distinct* experiments, whose means are independent, which is unbiased (a U-statistic over
+//! experiments). With `S_A = Σ_e A_e`, `P_AB = Σ_e A_e B_e` and `T = Σ_e A_e B_e C_e`:
+//!
+//! ```text
+//! U(A, B)    = (S_A S_B − P_AB) / (E (E − 1))                                  → E[A] E[B]
+//! U(A, B, C) = (S_A S_B S_C − S_C P_AB − S_B P_AC − S_A P_BC + 2 T)
+//!              / (E (E − 1) (E − 2))                                           → E[A] E[B] E[C]
+//! ```
+//!
+//! so that, for fields of zero mean,
+//!
+//! - `g_gp` (order 4) `= Σ_3 U(G2, G2)`, (order 6) `= Σ_15 U(G2, G2, G2)`, (order 2) `= G2`;
+//! - `connected` (order 4) `= G4 − Σ_3 U(G2, G2)`, the fourth joint cumulant;
+//! - `connected` (order 6) `= G6 − Σ_15 U(G4, G2) + 2 Σ_15 U(G2, G2, G2)`, the sixth joint
+//!   cumulant (`κ6 = m6 − Σ_15 m4 m2 + 2 Σ_15 m2 m2 m2` when odd moments vanish; the sum over
+//!   the 15 ways to split six points into four and two),
+//!
+//! each unbiased for any number of nets. Their standard errors are the delete-one jackknife
+//! over experiments (each replicate the same U-statistic over the other `E − 1` experiments,
+//! computed from the sums above less the deleted experiment's terms). A U-statistic's jackknife
+//! pseudo-values `E θ − (E − 1) θ₍ₑ₎` average to `θ` itself; they are the per-experiment values a
+//! width scan fits ([`Analysis::connected_pseudo`]).
+//!
+//! The paper's `m_n = mean |G_n − G_GP| / |G_GP|` and its background `mean std_n / |G_GP|` are
+//! taken over the multisets whose GP value is resolved from zero (`|g_gp| > 5 g_gp_stderr`):
+//! with several outputs, the GP of a multiset with an odd count of some output vanishes, and a
+//! ratio to it means nothing. Their standard errors are jackknifed too.
+
+use crate::error::{Result, StudyError};
+use nnqft_sampling::EnsembleResult;
+use nnqft_stats::{PowerLawFit, fit_common_exponent, fit_power_law, jackknife_from_replicates, summarize};
+use nnqft_theory::{Multisets, perfect_matchings};
+
+/// Fewest experiments: the jackknife replicate of the order-6 Wick sum needs three distinct
+/// experiments among the `E − 1` left.
+pub const MIN_EXPERIMENTS: usize = 4;
+
+/// A GP value enters `m_n` when it exceeds this many standard errors.
+pub const RESOLVED_GP_Z: f64 = 5.0;
+
+/// The paper's criterion for a width in its fit of `m_n`: the signal exceeds this many times the
+/// background.
+pub const PAPER_SIGNAL_OVER_BACKGROUND: f64 = 3.0;
+
+/// Per multiset of orders 2, 4, 6 over the `(output, input)` pairs: the measured correlators, the
+/// GP of the measured `G2` and the connected parts, with standard errors (module docs).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnalysisRows {
+    /// Order `n` (2, 4, 6).
+    pub n: Vec<i64>,
+    /// The input index of each factor, e.g. `0,0,1,3`.
+    pub indices: Vec<String>,
+    /// The output index of each factor, in the order of `indices`.
+    pub outputs: Vec<String>,
+    /// Mean over experiments of the measured `G_n`.
+    pub g_mean: Vec<f64>,
+    /// Its standard error over experiments.
+    pub g_stderr: Vec<f64>,
+    /// The standard deviation over experiments.
+    pub g_std_experiments: Vec<f64>,
+    /// The Wick sum of the measured `G2` (unbiased; `G2` itself at order 2).
+    pub g_gp: Vec<f64>,
+    /// Its jackknife standard error.
+    pub g_gp_stderr: Vec<f64>,
+    /// The connected (cumulant) part at orders 4 and 6; `None` at order 2.
+    pub connected: Vec<Option<f64>>,
+    /// Its jackknife standard error.
+    pub connected_stderr: Vec<Option<f64>>,
+}
+
+impl AnalysisRows {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.n.len()
+    }
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.n.is_empty()
+    }
+}
+
+/// The paper's summary of one order (4 or 6) against the GP of the measured `G2`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderSummary {
+    /// Order `n`.
+    pub n: usize,
+    /// `m_n` over the multisets used (`None` if none is resolved).
+    pub m_n: Option<f64>,
+    /// Its jackknife standard error.
+    pub m_n_stderr: Option<f64>,
+    /// The background, `mean std / |G_GP|` over the multisets used.
+    pub background: Option<f64>,
+    /// At order 6: `mean |connected| / |G_GP|` over the multisets used.
+    pub connected_6pt: Option<f64>,
+    /// Its jackknife standard error.
+    pub connected_6pt_stderr: Option<f64>,
+    /// Multisets whose GP value is resolved ([`RESOLVED_GP_Z`]), over which the means run.
+    pub multisets_used: usize,
+}
+
+/// The analysis of one ensemble (module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// Input points.
+    pub inputs: usize,
+    /// Outputs per network.
+    pub outputs: usize,
+    /// Nets per experiment.
+    pub nets: u64,
+    /// Experiments.
+    pub experiments: usize,
+    /// The per-multiset rows.
+    pub rows: AnalysisRows,
+    /// `m_n` and background at orders 4 and 6.
+    pub summary: Vec<OrderSummary>,
+    /// The jackknife pseudo-values of the connected four- and six-point functions,
+    /// experiment-major (`experiments x multisets`): what [`width_scan`] fits.
+    pub connected_pseudo: [Vec<f64>; 2],
+}
+
+/// A statistic and its delete-one replicates over experiments.
+#[derive(Debug, Clone)]
+struct Replicated {
+    full: f64,
+    loo: Vec<f64>,
+}
+
+impl Replicated {
+    fn zero(e: usize) -> Self {
+        Self { full: 0.0, loo: vec![0.0; e] }
+    }
+    /// `self += c * other`.
+    fn add(&mut self, c: f64, other: &Replicated) {
+        self.full += c * other.full;
+        self.loo.iter_mut().zip(&other.loo).for_each(|(a, b)| *a += c * b);
+    }
+    fn stderr(&self) -> f64 {
+        jackknife_from_replicates(&self.loo)
+    }
+}
+
+/// The mean over experiments, and over all but each one.
+fn mean(a: &[f64]) -> Replicated {
+    let e = a.len() as f64;
+    let s: f64 = a.iter().sum();
+    Replicated { full: s / e, loo: a.iter().map(|x| (s - x) / (e - 1.0)).collect() }
+}
+
+/// `U(A, B)` (module docs) and its replicates.
+fn u2(a: &[f64], b: &[f64]) -> Replicated {
+    let e = a.len() as f64;
+    let (sa, sb): (f64, f64) = (a.iter().sum(), b.iter().sum());
+    let pab: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let at = |sa: f64, sb: f64, pab: f64, e: f64| (sa * sb - pab) / (e * (e - 1.0));
+    Replicated {
+        full: at(sa, sb, pab, e),
+        loo: a.iter().zip(b).map(|(x, y)| at(sa - x, sb - y, pab - x * y, e - 1.0)).collect(),
+    }
+}
+
+/// `U(A, B, C)` (module docs) and its replicates.
+fn u3(a: &[f64], b: &[f64], c: &[f64]) -> Replicated {
+    let e = a.len() as f64;
+    let sum = |v: &[f64]| v.iter().sum::<f64>();
+    let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(x, y)| x * y).sum::<f64>();
+    let (sa, sb, sc) = (sum(a), sum(b), sum(c));
+    let (pab, pac, pbc) = (dot(a, b), dot(a, c), dot(b, c));
+    let t: f64 = a.iter().zip(b).zip(c).map(|((x, y), z)| x * y * z).sum();
+    let at = |[sa, sb, sc, pab, pac, pbc, t]: [f64; 7], e: f64| {
+        (sa * sb * sc - sc * pab - sb * pac - sa * pbc + 2.0 * t) / (e * (e - 1.0) * (e - 2.0))
+    };
+    let loo = (0..a.len())
+        .map(|i| {
+            let (x, y, z) = (a[i], b[i], c[i]);
+            at([sa - x, sb - y, sc - z, pab - x * y, pac - x * z, pbc - y * z, t - x * y * z], e - 1.0)
+        })
+        .collect();
+    Replicated { full: at([sa, sb, sc, pab, pac, pbc, t], e), loo }
+}
+
+/// Position of the multiset of the points `ms[i]` for `i` in `which`.
+fn position(multisets: &Multisets, ms: &[usize], which: &[usize]) -> usize {
+    let mut v: Vec<usize> = which.iter().map(|&i| ms[i]).collect();
+    v.sort_unstable();
+    multisets.position(&v).expect("a sub-multiset of a multiset over the same points")
+}
+
+/// Analyses the per-experiment means of `result` (from an `OutputStream` or a raw ensemble) of a
+/// network with `outputs >= 1` outputs, its points ordered output-major (point `p` is output
+/// `p / m` at input `p % m`). At least [`MIN_EXPERIMENTS`] experiments.
+pub fn analyze(result: &EnsembleResult, outputs: usize) -> Result<Analysis> {
+    let e = result.experiments;
+    if e < MIN_EXPERIMENTS {
+        return Err(StudyError::Table {
+            field: "experiments",
+            found: e.to_string(),
+            expected: format!("at least {MIN_EXPERIMENTS} (the jackknife of the six-point Wick sum)"),
+        });
+    }
+    let points = result.multisets[0].points();
+    if outputs == 0 || !points.is_multiple_of(outputs) {
+        return Err(StudyError::Table {
+            field: "outputs",
+            found: outputs.to_string(),
+            expected: format!("an integer >= 1 that divides the {points} points per net"),
+        });
+    }
+    let inputs = points / outputs;
+    let lens = result.multisets.each_ref().map(Multisets::len);
+    let column = |o: usize, pos: usize| -> Vec<f64> { (0..e).map(|x| result.means[o][x * lens[o] + pos]).collect() };
+    let col2: Vec<Vec<f64>> = (0..lens[0]).map(|p| column(0, p)).collect();
+    let col4: Vec<Vec<f64>> = (0..lens[1]).map(|p| column(1, p)).collect();
+    let [m2, m4, _] = &result.multisets;
+    let (match4, match6) = (perfect_matchings(4)?, perfect_matchings(6)?);
+    let splits: Vec<([usize; 4], [usize; 2])> = (0..6)
+        .flat_map(|i| ((i + 1)..6).map(move |j| (i, j)))
+        .map(|(i, j)| {
+            let rest: Vec<usize> = (0..6).filter(|&k| k != i && k != j).collect();
+            ([rest[0], rest[1], rest[2], rest[3]], [i, j])
+        })
+        .collect();
+
+    let mut rows = AnalysisRows::default();
+    let mut summary = Vec::new();
+    let mut connected_pseudo = [Vec::new(), Vec::new()];
+    for o in 0..3 {
+        let stats = summarize(&result.means[o], e)?;
+        let mut gps = Vec::with_capacity(lens[o]);
+        let mut means = Vec::with_capacity(lens[o]);
+        let mut connected = Vec::with_capacity(lens[o]);
+        for (pos, ms) in result.multisets[o].iter().enumerate() {
+            let ms: Vec<usize> = ms.iter().map(|&p| p as usize).collect();
+            let g = mean(&column(o, pos));
+            let (gp, conn) = match o {
+                0 => (g.clone(), None),
+                1 => {
+                    let mut gp = Replicated::zero(e);
+                    for pairing in &match4 {
+                        let [(a, b), (c, d)] = [pairing[0], pairing[1]];
+                        gp.add(1.0, &u2(&col2[position(m2, &ms, &[a, b])], &col2[position(m2, &ms, &[c, d])]));
+                    }
+                    let mut conn = g.clone();
+                    conn.add(-1.0, &gp);
+                    (gp, Some(conn))
+                }
+                _ => {
+                    let mut gp = Replicated::zero(e);
+                    for pairing in &match6 {
+                        let [a, b, c] = [0, 1, 2].map(|k| &col2[position(m2, &ms, &[pairing[k].0, pairing[k].1])]);
+                        gp.add(1.0, &u3(a, b, c));
+                    }
+                    let mut conn = g.clone();
+                    for (quad, pair) in &splits {
+                        conn.add(-1.0, &u2(&col4[position(m4, &ms, quad)], &col2[position(m2, &ms, pair)]));
+                    }
+                    conn.add(2.0, &gp);
+                    (gp, Some(conn))
+                }
+            };
+            let label = |f: fn(usize, usize) -> usize| {
+                ms.iter().map(|&p| f(p, inputs).to_string()).collect::<Vec<_>>().join(",")
+            };
+            rows.n.push(2 * o as i64 + 2);
+            rows.indices.push(label(|p, m| p % m));
+            rows.outputs.push(label(|p, m| p / m));
+            rows.g_mean.push(stats.mean[pos]);
+            rows.g_stderr.push(stats.stderr[pos]);
+            rows.g_std_experiments.push(stats.std[pos]);
+            rows.g_gp.push(gp.full);
+            rows.g_gp_stderr.push(gp.stderr());
+            rows.connected.push(conn.as_ref().map(|c| c.full));
+            rows.connected_stderr.push(conn.as_ref().map(Replicated::stderr));
+            means.push(g);
+            gps.push(gp);
+            connected.push(conn);
+        }
+        if o == 0 {
+            continue;
+        }
+        // pseudo-values, experiment-major
+        let pseudo = &mut connected_pseudo[o - 1];
+        for x in 0..e {
+            pseudo.extend(connected.iter().flatten().map(|c| e as f64 * c.full - (e as f64 - 1.0) * c.loo[x]));
+        }
+        let used: Vec<usize> = (0..lens[o]).filter(|&q| gps[q].full.abs() > RESOLVED_GP_Z * gps[q].stderr()).collect();
+        let ratio = |num: &dyn Fn(usize, Option<usize>) -> f64| -> Option<Replicated> {
+            (!used.is_empty()).then(|| {
+                let k = used.len() as f64;
+                let at = |x: Option<usize>| {
+                    used.iter().map(|&q| num(q, x) / x.map_or(gps[q].full, |x| gps[q].loo[x]).abs()).sum::<f64>() / k
+                };
+                Replicated { full: at(None), loo: (0..e).map(|x| at(Some(x))).collect() }
+            })
+        };
+        let pick = |r: &Replicated, x: Option<usize>| x.map_or(r.full, |x| r.loo[x]);
+        let m = ratio(&|q, x| (pick(&means[q], x) - pick(&gps[q], x)).abs());
+        let six = ratio(&|q, x| connected[q].as_ref().map_or(f64::NAN, |c| pick(c, x)).abs()).filter(|_| o == 2);
+        summary.push(OrderSummary {
+            n: 2 * o + 2,
+            m_n: m.as_ref().map(|r| r.full),
+            m_n_stderr: m.as_ref().map(Replicated::stderr),
+            background: (!used.is_empty())
+                .then(|| used.iter().map(|&q| stats.std[q] / gps[q].full.abs()).sum::<f64>() / used.len() as f64),
+            connected_6pt: six.as_ref().map(|r| r.full),
+            connected_6pt_stderr: six.as_ref().map(Replicated::stderr),
+            multisets_used: used.len(),
+        });
+    }
+    Ok(Analysis { inputs, outputs, nets: result.nets, experiments: e, rows, summary, connected_pseudo })
+}
+
+/// What a width-scan fit fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanQuantity {
+    /// The paper's `m_n` (fit of `log m_n` on `log N` over the widths whose `m_n` exceeds
+    /// [`PAPER_SIGNAL_OVER_BACKGROUND`] times its background).
+    MN,
+    /// The connected function itself, every multiset with one exponent
+    /// ([`nnqft_stats::fit_common_exponent`] on the jackknife pseudo-values).
+    Connected,
+}
+
+impl ScanQuantity {
+    /// Report name: `m_n` or `connected`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MN => "m_n",
+            Self::Connected => "connected",
+        }
+    }
+    /// The fitting method's report name (as in the scaling study): `paper_lsq` or `common_exponent`.
+    pub fn method(self) -> &'static str {
+        match self {
+            Self::MN => "paper_lsq",
+            Self::Connected => "common_exponent",
+        }
+    }
+}
+
+/// One fit of a width scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanFit {
+    /// Order `n` (4 or 6).
+    pub n: usize,
+    /// What is fitted.
+    pub quantity: ScanQuantity,
+    /// The fit (`None` where fewer than two widths carry a resolved signal).
+    pub fit: Option<PowerLawFit>,
+    /// The slope's standard error (jackknife for the common exponent; from the interval for the
+    /// paper's fit).
+    pub slope_stderr: Option<f64>,
+    /// The widths used.
+    pub widths: Vec<usize>,
+    /// The leading-order expectation: `-1` for `m_4`, `m_6` and the connected 4-pt function, `-2`
+    /// for the connected 6-pt function (a network whose couplings scale as `1/N`).
+    pub slope_expected: f64,
+}
+
+/// The `1/N` scaling fits over analyses of one architecture at several widths (at least 2, with
+/// the same points, outputs and experiments).
+pub fn width_scan(scan: &[(usize, &Analysis)]) -> Result<Vec<ScanFit>> {
+    if scan.len() < 2 {
+        return Err(StudyError::Table {
+            field: "widths",
+            found: scan.len().to_string(),
+            expected: "at least 2 ensembles of different widths".into(),
+        });
+    }
+    let (_, first) = scan[0];
+    for &(w, a) in scan {
+        if w == 0 || (a.inputs, a.outputs, a.experiments) != (first.inputs, first.outputs, first.experiments) {
+            return Err(StudyError::Table {
+                field: "width scan",
+                found: format!("width {w}: {} inputs, {} outputs, {} experiments", a.inputs, a.outputs, a.experiments),
+                expected: format!(
+                    "widths >= 1 with the first ensemble's {} inputs, {} outputs and {} experiments",
+                    first.inputs, first.outputs, first.experiments
+                ),
+            });
+        }
+    }
+    let widths: Vec<f64> = scan.iter().map(|(w, _)| *w as f64).collect();
+    let mut out = Vec::new();
+    for (q, n) in [(0usize, 4usize), (1, 6)] {
+        // the paper's fit of m_n
+        let resolved: Vec<(usize, f64, f64)> = scan
+            .iter()
+            .filter_map(|&(w, a)| {
+                let s = a.summary.iter().find(|s| s.n == n)?;
+                let (m, b) = (s.m_n?, s.background?);
+                (m > PAPER_SIGNAL_OVER_BACKGROUND * b).then_some((w, m, s.m_n_stderr.unwrap_or(f64::NAN)))
+            })
+            .collect();
+        let fit = (resolved.len() >= 2)
+            .then(|| {
+                let x: Vec<f64> = resolved.iter().map(|r| r.0 as f64).collect();
+                let y: Vec<f64> = resolved.iter().map(|r| r.1).collect();
+                fit_power_law(&x, &y)
+            })
+            .transpose()?;
+        let slope_stderr = match fit.as_ref() {
+            Some(f) if f.points > 2 => {
+                Some((f.slope_hi - f.slope) / nnqft_stats::t_quantile((f.points - 2) as f64, 0.975)?)
+            }
+            _ => None,
+        };
+        out.push(ScanFit {
+            n,
+            quantity: ScanQuantity::MN,
+            fit,
+            slope_stderr,
+            widths: resolved.iter().map(|r| r.0).collect(),
+            slope_expected: -1.0,
+        });
+        // one exponent for every multiset of the connected function
+        let values: Vec<Vec<f64>> = scan.iter().map(|(_, a)| a.connected_pseudo[q].clone()).collect();
+        let common = match fit_common_exponent(&widths, &values, first.experiments) {
+            Ok(f) => Some(f),
+            Err(nnqft_stats::StatsError::TooFew { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let common = common.filter(|f| f.resolved_widths >= 2);
+        out.push(ScanFit {
+            n,
+            quantity: ScanQuantity::Connected,
+            slope_stderr: common.as_ref().map(|f| f.stderr),
+            fit: common.map(|f| PowerLawFit {
+                slope: f.slope,
+                slope_lo: f.slope_lo,
+                slope_hi: f.slope_hi,
+                intercept: f64::NAN,
+                r2: f64::NAN,
+                points: widths.len(),
+            }),
+            widths: scan.iter().map(|(w, _)| *w).collect(),
+            slope_expected: if n == 4 { -1.0 } else { -2.0 },
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Agreement of the closed forms with brute-force sums: rounding only.
+    const EXACT: f64 = 1e-11;
+
+    /// SplitMix64 values in [-1, 1): test data without a generator crate.
+    fn values(seed: u64, count: usize) -> Vec<f64> {
+        let mut s = seed;
+        (0..count)
+            .map(|_| {
+                s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = s;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                z ^= z >> 31;
+                (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+            })
+            .collect()
+    }
+
+    /// A result of `e` experiments on `m` points with arbitrary means.
+    fn result(m: usize, e: usize) -> EnsembleResult {
+        let multisets = [2, 4, 6].map(|n| Multisets::new(m, n).unwrap());
+        let means = [0, 1, 2].map(|o| values(o as u64 + 7, e * multisets[o].len()));
+        EnsembleResult { multisets, experiments: e, nets: 1, means, variances: None }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= EXACT * (1.0 + a.abs().max(b.abs()))
+    }
+
+    /// Brute force: the average over ordered tuples of distinct experiments among `keep` of
+    /// `term(tuple)`.
+    fn distinct_mean(keep: &[usize], k: usize, term: &dyn Fn(&[usize]) -> f64) -> f64 {
+        let mut total = 0.0;
+        let mut count = 0usize;
+        let mut tuple = vec![0usize; k];
+        fn rec(
+            keep: &[usize],
+            depth: usize,
+            tuple: &mut Vec<usize>,
+            term: &dyn Fn(&[usize]) -> f64,
+            total: &mut f64,
+            count: &mut usize,
+        ) {
+            if depth == tuple.len() {
+                *total += term(tuple);
+                *count += 1;
+                return;
+            }
+            for &x in keep {
+                if !tuple[..depth].contains(&x) {
+                    tuple[depth] = x;
+                    rec(keep, depth + 1, tuple, term, total, count);
+                }
+            }
+        }
+        rec(keep, 0, &mut tuple, term, &mut total, &mut count);
+        total / count as f64
+    }
+
+    /// The GP and connected columns and their standard errors equal brute-force U-statistics over
+    /// distinct experiments and their delete-one jackknife, on arbitrary data.
+    #[test]
+    fn u_statistics_and_their_jackknife_equal_brute_force() {
+        let (m, e) = (3, 6);
+        let r = result(m, e);
+        let a = analyze(&r, 1).unwrap();
+        let lens = r.multisets.each_ref().map(Multisets::len);
+        let at = |o: usize, x: usize, ms: &[usize]| {
+            let mut v = ms.to_vec();
+            v.sort_unstable();
+            r.means[o][x * lens[o] + r.multisets[o].position(&v).unwrap()]
+        };
+        let (match4, match6) = (perfect_matchings(4).unwrap(), perfect_matchings(6).unwrap());
+        // brute-force (gp, connected) of multiset `ms` over the experiments `keep`
+        let brute = |ms: &[usize], keep: &[usize]| -> (f64, f64) {
+            let g = keep.iter().map(|&x| at(ms.len() / 2 - 1, x, ms)).sum::<f64>() / keep.len() as f64;
+            if ms.len() == 4 {
+                let gp = distinct_mean(keep, 2, &|t| {
+                    match4
+                        .iter()
+                        .map(|p| at(0, t[0], &[ms[p[0].0], ms[p[0].1]]) * at(0, t[1], &[ms[p[1].0], ms[p[1].1]]))
+                        .sum()
+                });
+                (gp, g - gp)
+            } else {
+                let pair = |x: usize, p: (usize, usize)| at(0, x, &[ms[p.0], ms[p.1]]);
+                let gp = distinct_mean(keep, 3, &|t| {
+                    match6.iter().map(|p| pair(t[0], p[0]) * pair(t[1], p[1]) * pair(t[2], p[2])).sum()
+                });
+                let split = distinct_mean(keep, 2, &|t| {
+                    let mut s = 0.0;
+                    for i in 0..6 {
+                        for j in i + 1..6 {
+                            let quad: Vec<usize> = (0..6).filter(|&k| k != i && k != j).map(|k| ms[k]).collect();
+                            s += at(1, t[0], &quad) * pair(t[1], (i, j));
+                        }
+                    }
+                    s
+                });
+                (gp, g - split + 2.0 * gp)
+            }
+        };
+        let all: Vec<usize> = (0..e).collect();
+        let mut checked = 0;
+        for row in 0..a.rows.len() {
+            let n = a.rows.n[row] as usize;
+            if n == 2 {
+                continue;
+            }
+            let ms: Vec<usize> = a.rows.indices[row].split(',').map(|s| s.parse().unwrap()).collect();
+            let (gp, conn) = brute(&ms, &all);
+            assert!(close(a.rows.g_gp[row], gp), "gp {ms:?}: {} vs {gp}", a.rows.g_gp[row]);
+            assert!(close(a.rows.connected[row].unwrap(), conn), "connected {ms:?}");
+            let loo: Vec<(f64, f64)> =
+                (0..e).map(|x| brute(&ms, &all.iter().copied().filter(|&y| y != x).collect::<Vec<_>>())).collect();
+            let se = |v: Vec<f64>| jackknife_from_replicates(&v);
+            assert!(close(a.rows.g_gp_stderr[row], se(loo.iter().map(|p| p.0).collect())), "gp stderr {ms:?}");
+            assert!(close(a.rows.connected_stderr[row].unwrap(), se(loo.iter().map(|p| p.1).collect())));
+            checked += 1;
+        }
+        assert_eq!(checked, lens[1] + lens[2]);
+        // pseudo-values average to the statistic
+        for (q, o) in [(0, 1), (1, 2)] {
+            let first = lens[0] + if o == 2 { lens[1] } else { 0 };
+            for pos in 0..lens[o] {
+                let mean = (0..e).map(|x| a.connected_pseudo[q][x * lens[o] + pos]).sum::<f64>() / e as f64;
+                assert!(close(mean, a.rows.connected[first + pos].unwrap()));
+            }
+        }
+    }
+
+    /// Bad shapes are refused naming the field.
+    #[test]
+    fn too_few_experiments_and_bad_outputs_are_refused() {
+        let e = analyze(&result(2, 3), 1).unwrap_err().to_string();
+        assert!(e.contains("experiments") && e.contains("at least 4"), "{e}");
+        let e = analyze(&result(3, 4), 2).unwrap_err().to_string();
+        assert!(e.contains("outputs") && e.contains("divides the 3 points"), "{e}");
+    }
+}
