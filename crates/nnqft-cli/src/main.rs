@@ -7,6 +7,9 @@
 //!   `--widths n1,n2,...`, a deep network (tanh and linear too, `--d-out` outputs): 2- and
 //!   4-point functions beside the GP and the leading order in 1/n.
 //! - `nnqft theory`: the GP and exact finite-width correlators alone (`theory.parquet`).
+//! - `nnqft analyze`: the analysis of network outputs made elsewhere (NumPy, PyTorch, JAX), from
+//!   `.npy` files: correlators with standard errors, the GP of their own two-point function,
+//!   connected parts, `m_n`, and with `--widths` the 1/N scaling fits (`analysis.parquet`, ...).
 //! - `nnqft fit`: the EFT couplings of the paper's Table 5 fitted to a `correlators.parquet`
 //!   (`fits.parquet`, and a Markdown table on stdout).
 //!
@@ -14,6 +17,7 @@
 //! `provenance.json`; a folder holding other reports is only replaced with `--force`.
 
 use clap::{Parser, Subcommand};
+use nnqft_report::analyze::AnalyzeArgs;
 use nnqft_report::command_line;
 use nnqft_report::fit::FitArgs;
 use nnqft_report::sample::SampleArgs;
@@ -74,6 +78,21 @@ enum Command {
         #[command(flatten)]
         args: FitArgs,
     },
+    /// Analyse network outputs made elsewhere (NumPy, PyTorch, JAX) from .npy files.
+    ///
+    /// Each FILE is one ensemble: a C-ordered float64 or float32 array f[net, point] or
+    /// f[net, point, output]. Per multiset of orders 2, 4, 6: the measured G(n) with standard
+    /// errors over --experiments equal experiments, the GP of the ensemble's own G2 and the
+    /// connected parts (unbiased; jackknife errors); m_n per order; with --widths (one per file),
+    /// the 1/N scaling fits. Writes analysis.parquet, analysis_summary.parquet,
+    /// analysis_fits.parquet, SUMMARY.md and provenance.json (each file's SHA-256); nothing if a
+    /// file does not read.
+    Analyze {
+        #[command(flatten)]
+        output: Output,
+        #[command(flatten)]
+        args: AnalyzeArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -84,6 +103,9 @@ fn main() -> ExitCode {
     command_line::exit(match cli.command {
         Command::Sample { common, args } => reproduce::sample(&common, &args, None),
         Command::Theory { output, args } => reproduce::theory(&output.into(), &args).map(|path| {
+            println!("{}", path.display());
+        }),
+        Command::Analyze { output, args } => reproduce::analyze(&output.into(), &args).map(|path| {
             println!("{}", path.display());
         }),
         Command::Fit { output, args } => reproduce::fit(&output.into(), &args).map(|table| print!("{table}")),

@@ -25,6 +25,7 @@
 //!   their floor of the same sitting.
 //! - [`command_line`] -- one-line errors and exit codes of the command lines.
 
+pub mod analyze;
 pub mod bench_history;
 pub mod command_line;
 pub mod compare;

@@ -32,6 +32,11 @@ pub struct NetworkArgs {
     pub x_set: Option<String>,
 }
 
+/// The input set an `--x-set` value names: a file (one point per line) or a paper set name.
+pub fn input_set(name: &str) -> Result<InputSet> {
+    Ok(if Path::new(name).is_file() { InputSet::from_file(Path::new(name))? } else { InputSet::named(name)? })
+}
+
 /// `--x-set`'s help, with every paper set name it accepts ([`InputSet::names`]).
 pub fn x_set_help() -> String {
     format!(
@@ -125,8 +130,7 @@ impl NetworkArgs {
     fn inputs(&self, act: Activation) -> Result<InputSet> {
         let xs = match &self.x_set {
             None => InputSet::scaling(act, self.d_in)?,
-            Some(name) if Path::new(name).is_file() => InputSet::from_file(Path::new(name))?,
-            Some(name) => InputSet::named(name)?,
+            Some(name) => input_set(name)?,
         };
         xs.check_dimension(self.d_in)?;
         Ok(xs)

@@ -33,7 +33,7 @@ fn previous_reports(out: &Path) -> Option<(String, String)> {
     let text = std::fs::read_to_string(out.join("provenance.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let command = match v["profile"].as_str().unwrap_or("") {
-        c @ ("sample" | "coverage" | "theory" | "fit") => c.to_string(),
+        c @ ("sample" | "coverage" | "theory" | "fit" | "analyze") => c.to_string(),
         _ => "reproduce".to_string(),
     };
     Some((command, v["run_id"].as_str().unwrap_or("unknown").to_string()))
@@ -324,6 +324,26 @@ pub fn theory(common: &Common, args: &crate::theory::TheoryArgs) -> Result<PathB
     write_parquet(&ctx.out.join("theory.parquet"), table, &ctx.run_id)?;
     finish(&ctx, "theory", config, start)?;
     Ok(ctx.out.join("theory.parquet"))
+}
+
+/// `nnqft analyze`: reads and analyses every file, then writes `analysis.parquet`,
+/// `analysis_summary.parquet`, `analysis_fits.parquet` (with `--widths`), `SUMMARY.md` and
+/// `provenance.json` (naming each file with its SHA-256); returns the folder.
+pub fn analyze(common: &Common, args: &crate::analyze::AnalyzeArgs) -> Result<PathBuf> {
+    let start = provenance::unix_now();
+    crate::analyze::check_files(args)?;
+    let (files, fits) = crate::analyze::analyze_files(args)?;
+    let config = serde_json::json!({ "analyze": args, "inputs": crate::analyze::inputs_json(&files) });
+    let out = new_dir(common, "analyze", &crate::analyze::folder_stem(args), start);
+    let ctx = context(common, out, "analyze", false, &config, start, Sharding::Off)?;
+    write_parquet(&ctx.out.join("analysis.parquet"), crate::analyze::analysis_table(&files), &ctx.run_id)?;
+    write_parquet(&ctx.out.join("analysis_summary.parquet"), crate::analyze::summary_table(&files), &ctx.run_id)?;
+    if !fits.is_empty() {
+        write_parquet(&ctx.out.join("analysis_fits.parquet"), crate::analyze::fits_table(&fits), &ctx.run_id)?;
+    }
+    crate::analyze::write_summary(&ctx.out, &files, &fits)?;
+    finish(&ctx, "analyze", config, start)?;
+    Ok(ctx.out.clone())
 }
 
 /// `nnqft fit`: writes `fits.parquet` and returns its Markdown table.

@@ -2,8 +2,10 @@
 //! made (`OutputStream`), folded exactly as a sampled ensemble's raw estimator folds its own
 //! nets, so that the same outputs give the same bits.
 //!
-//! The outputs arrive as rows, one per net, `f(x_0), …, f(x_{m-1})` (several outputs of one
-//! network are more points: point `p` is output `p / m_in` at input `p % m_in`). Nets are
+//! The outputs arrive as rows, one per net, `f(x_0), …, f(x_{m-1})`; with several outputs
+//! ([`OutputStream::with_outputs`]) a row is `f_0(x_0), f_1(x_0), …, f_0(x_1), …` (a C-ordered
+//! array `f[net, input, output]`), and the outputs of one network are more points: point `p` of
+//! the multisets is output `p / m_in` at input `p % m_in`. Nets are
 //! consecutive experiments of `nets` nets each; within an experiment, work items of
 //! [`CHUNK_NETS`] nets, each folded `BATCH` nets at a time into running partial sums of the
 //! products over every multiset of order 2, 4 and 6, and the items of an experiment merged in
@@ -87,8 +89,11 @@ impl RawFold {
 #[derive(Debug, Clone)]
 pub struct OutputStream {
     points: usize,
+    outputs: usize,
     nets: u64,
     experiments: usize,
+    /// One net's row in the multisets' layout (output-major), when there are several outputs.
+    row: Vec<f64>,
     products: ProductTable,
     multisets: [Multisets; 3],
     fold: RawFold,
@@ -119,6 +124,8 @@ impl OutputStream {
         let zeros = |o: usize| vec![[0.0; PARTS]; multisets[o].len()];
         Ok(Self {
             points,
+            outputs: 1,
+            row: Vec::new(),
             nets,
             experiments,
             item: [zeros(0), zeros(1), zeros(2)],
@@ -131,6 +138,26 @@ impl OutputStream {
             items: Vec::new(),
             done: 0,
         })
+    }
+
+    /// The same stream with `outputs` outputs per network (dividing the points): rows are then
+    /// input-major, `f_0(x_0), f_1(x_0), …`, as a C-ordered array `f[net, input, output]`.
+    pub fn with_outputs(mut self, outputs: usize) -> Result<Self> {
+        if outputs == 0 || !self.points.is_multiple_of(outputs) {
+            return Err(SamplingError::OutOfRange {
+                field: "outputs",
+                value: outputs.to_string(),
+                allowed: "an integer >= 1 dividing the points per net",
+            });
+        }
+        self.outputs = outputs;
+        self.row = vec![0.0; self.points];
+        Ok(self)
+    }
+
+    /// Outputs per network.
+    pub fn outputs(&self) -> usize {
+        self.outputs
     }
 
     /// Points per net.
@@ -172,7 +199,18 @@ impl OutputStream {
                 allowed: "at most nets x experiments",
             });
         }
+        let (inputs, outputs) = (self.points / self.outputs, self.outputs);
         for f in rows.chunks_exact(self.points) {
+            let f = if outputs == 1 {
+                f
+            } else {
+                for (a, x) in f.chunks_exact(outputs).enumerate() {
+                    for (o, v) in x.iter().enumerate() {
+                        self.row[o * inputs + a] = *v;
+                    }
+                }
+                &self.row
+            };
             self.fold.push(&self.products, f, &mut self.item, None);
             self.in_item += 1;
             self.in_experiment += 1;

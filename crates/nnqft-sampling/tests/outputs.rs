@@ -60,3 +60,21 @@ fn bad_rows_are_refused() {
     assert!(OutputStream::new(0, 1, 1).is_err() && OutputStream::new(1, 0, 1).is_err());
     assert!(OutputStream::new(1, 1, 0).is_err());
 }
+
+/// With several outputs, input-major rows are laid out output-major in the multisets: the same
+/// numbers as the transposed rows streamed as one output.
+#[test]
+fn several_outputs_are_laid_out_output_major() {
+    let (inputs, outputs, nets) = (3usize, 2usize, 50u64);
+    let rows: Vec<f64> = (0..nets as usize * inputs * outputs).map(|i| ((i * 37) % 101) as f64 / 50.0 - 1.0).collect();
+    let mut a = OutputStream::new(inputs * outputs, nets / 2, 2).unwrap().with_outputs(outputs).unwrap();
+    a.push(&rows).unwrap();
+    let mut transposed = Vec::new();
+    for row in rows.chunks_exact(inputs * outputs) {
+        transposed.extend((0..inputs * outputs).map(|p| row[(p % inputs) * outputs + p / inputs]));
+    }
+    let mut b = OutputStream::new(inputs * outputs, nets / 2, 2).unwrap();
+    b.push(&transposed).unwrap();
+    assert_eq!(a.finish().unwrap(), b.finish().unwrap());
+    assert!(OutputStream::new(3, 1, 1).unwrap().with_outputs(2).is_err());
+}

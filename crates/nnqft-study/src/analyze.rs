@@ -44,7 +44,7 @@
 //! ratio to it means nothing. Their standard errors are jackknifed too.
 
 use crate::error::{Result, StudyError};
-use nnqft_sampling::EnsembleResult;
+use nnqft_sampling::{EnsembleResult, OutputStream};
 use nnqft_stats::{PowerLawFit, fit_common_exponent, fit_power_law, jackknife_from_replicates, summarize};
 use nnqft_theory::{Multisets, perfect_matchings};
 
@@ -133,6 +133,45 @@ pub struct Analysis {
     /// The jackknife pseudo-values of the connected four- and six-point functions,
     /// experiment-major (`experiments x multisets`): what [`width_scan`] fits.
     pub connected_pseudo: [Vec<f64>; 2],
+}
+
+/// The stream that takes `nets_total` nets of `points` values each (`outputs` outputs per
+/// network, rows input-major as in a C-ordered `f[net, input, output]`) in `experiments` equal
+/// experiments: errors name the field if `nets_total` is not a multiple of `experiments`
+/// (at least [`MIN_EXPERIMENTS`]) or `outputs` does not divide `points`.
+pub fn output_stream(points: usize, outputs: usize, nets_total: u64, experiments: usize) -> Result<OutputStream> {
+    if experiments < MIN_EXPERIMENTS {
+        return Err(StudyError::Table {
+            field: "experiments",
+            found: experiments.to_string(),
+            expected: format!("at least {MIN_EXPERIMENTS} (the jackknife of the six-point Wick sum)"),
+        });
+    }
+    if nets_total < experiments as u64 || !nets_total.is_multiple_of(experiments as u64) {
+        return Err(StudyError::Table {
+            field: "nets",
+            found: format!("{nets_total} nets"),
+            expected: format!(
+                "a multiple of the {experiments} experiments (equal experiments of consecutive nets): choose \
+                 experiments dividing the number of nets, or drop the last nets"
+            ),
+        });
+    }
+    Ok(OutputStream::new(points, nets_total / experiments as u64, experiments)?.with_outputs(outputs)?)
+}
+
+/// [`analyze`] of `values`, `nets x points` in memory (row-major, rows as for [`output_stream`]).
+pub fn analyze_outputs(values: &[f64], points: usize, outputs: usize, experiments: usize) -> Result<Analysis> {
+    if points == 0 || !values.len().is_multiple_of(points) {
+        return Err(StudyError::Table {
+            field: "outputs array",
+            found: format!("{} values", values.len()),
+            expected: format!("whole nets of {points} values (points >= 1)"),
+        });
+    }
+    let mut stream = output_stream(points, outputs, (values.len() / points) as u64, experiments)?;
+    stream.push(values)?;
+    analyze(&stream.finish()?, outputs)
 }
 
 /// A statistic and its delete-one replicates over experiments.

@@ -1,0 +1,377 @@
+//! `nnqft analyze`: the field-theory analysis of network outputs that nnqft did not sample,
+//! read from NumPy `.npy` files, one ensemble per file ([`nnqft_study::analyze`]); written as
+//! `analysis.parquet` (per multiset), `analysis_summary.parquet` (per file and order),
+//! `analysis_fits.parquet` (with `--widths`: the width scan's fits) and `SUMMARY.md`.
+//!
+//! A file holds a C-ordered array of `float64` or `float32` (either byte order): `f[net, point]`
+//! or `f[net, point, output]`. It is read in blocks, so its size is bounded by the disk, not by
+//! memory, and hashed as it is read: provenance names each file with its SHA-256 (what
+//! `sha256sum` prints). Nothing is written unless every file reads and analyses.
+
+use crate::report::{Table, write_atomic};
+use anyhow::{Context, Result, anyhow, bail};
+use nnqft_sampling::OutputStream;
+use nnqft_study::analyze::{Analysis, ScanFit, analyze, output_stream, width_scan};
+use nnqft_theory::InputSet;
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Options of `analyze`.
+#[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
+pub struct AnalyzeArgs {
+    /// `.npy` files of network outputs, one ensemble each: a C-ordered float64 or float32 array
+    /// f[net, point] or f[net, point, output].
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// The width of each file's networks (comma-separated, one per file, each >= 1): the files
+    /// are then one architecture at several widths, and `analysis_fits.parquet` holds the 1/N
+    /// scaling fits.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub widths: Option<Vec<usize>>,
+    /// Experiments (>= 4): the nets of a file are split into this many equal experiments of
+    /// consecutive nets, whose spread gives the standard errors; must divide the number of nets.
+    #[arg(long, default_value_t = 10)]
+    pub experiments: usize,
+    /// The points' input set, checked against the files' point count: a file path (one point per
+    /// line) or a paper set name.
+    #[arg(long)]
+    pub x_set: Option<String>,
+}
+
+/// One file, read and analysed.
+#[derive(Debug, Clone)]
+pub struct FileAnalysis {
+    /// The file.
+    pub path: PathBuf,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Its width (`--widths`).
+    pub width: Option<usize>,
+    /// The analysis.
+    pub analysis: Analysis,
+}
+
+/// A reader that hashes and counts what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hash: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Nets read at a time.
+const BLOCK_NETS: usize = 1 << 14;
+
+/// Reads and analyses one `.npy` file (module docs).
+pub fn analyze_npy(path: &Path, experiments: usize, width: Option<usize>) -> Result<FileAnalysis> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = Hashing { inner: std::io::BufReader::with_capacity(1 << 20, file), hash: Sha256::new(), bytes: 0 };
+    let npy = npyz::NpyFile::new(&mut reader)
+        .with_context(|| format!("{} is not a NumPy .npy file (its header does not read)", path.display()))?;
+    let header = npy.header().clone();
+    let bad = |what: String| anyhow!("{}: {what}", path.display());
+    if header.order() != npyz::Order::C {
+        return Err(bad("the array is Fortran-ordered; save it C-ordered (numpy.ascontiguousarray)".into()));
+    }
+    let dtype = match header.dtype() {
+        npyz::DType::Plain(t) => t.to_string(),
+        other => return Err(bad(format!("dtype {other:?}; expected float64 or float32"))),
+    };
+    let (size, big_endian) = match dtype.as_str() {
+        "<f8" | "=f8" => (8, false),
+        ">f8" => (8, true),
+        "<f4" | "=f4" => (4, false),
+        ">f4" => (4, true),
+        _ => return Err(bad(format!("dtype {dtype}; expected float64 or float32 (<f8, >f8, <f4, >f4)"))),
+    };
+    let shape = header.shape().to_vec();
+    let (nets, points, outputs) = match shape[..] {
+        [n, p] => (n, p, 1),
+        [n, p, o] => (n, p * o, o),
+        _ => return Err(bad(format!("shape {shape:?}; expected (nets, points) or (nets, points, outputs)"))),
+    };
+    if points == 0 {
+        return Err(bad(format!("shape {shape:?} has no points")));
+    }
+    let mut stream: OutputStream = output_stream(points as usize, outputs as usize, nets, experiments)
+        .map_err(|e| bad(format!("{e} (shape {shape:?})")))?;
+    drop(npy);
+    let row_bytes = points as usize * size;
+    let mut bytes = vec![0u8; BLOCK_NETS * row_bytes];
+    let mut values = Vec::with_capacity(BLOCK_NETS * points as usize);
+    let mut left = nets;
+    while left > 0 {
+        let count = (left as usize).min(BLOCK_NETS);
+        let buf = &mut bytes[..count * row_bytes];
+        reader.read_exact(buf).map_err(|_| {
+            bad(format!("truncated: its header promises {nets} nets x {points} values, the data end after fewer"))
+        })?;
+        values.clear();
+        match (size, big_endian) {
+            (8, false) => values.extend(buf.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap()))),
+            (8, true) => values.extend(buf.chunks_exact(8).map(|b| f64::from_be_bytes(b.try_into().unwrap()))),
+            (_, false) => values.extend(buf.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap()) as f64)),
+            (_, true) => values.extend(buf.chunks_exact(4).map(|b| f32::from_be_bytes(b.try_into().unwrap()) as f64)),
+        }
+        stream.push(&values).map_err(|e| bad(e.to_string()))?;
+        left -= count as u64;
+    }
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).with_context(|| format!("cannot read {}", path.display()))?;
+    if !rest.is_empty() {
+        return Err(bad(format!("{} bytes after the data its header describes", rest.len())));
+    }
+    let analysis = analyze(&stream.finish()?, outputs as usize)?;
+    let sha256 = reader.hash.finalize().iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
+    Ok(FileAnalysis { path: path.to_path_buf(), sha256, bytes: reader.bytes, width, analysis })
+}
+
+/// Reads and analyses every file of `args`, checking them against each other, `--widths` and
+/// `--x-set`; then the width scan's fits (with `--widths`).
+pub fn analyze_files(args: &AnalyzeArgs) -> Result<(Vec<FileAnalysis>, Vec<ScanFit>)> {
+    if let Some(w) = &args.widths {
+        if w.len() != args.files.len() {
+            bail!("--widths has {} values for {} files; give one width per file", w.len(), args.files.len());
+        }
+        if let Some(bad) = w.iter().find(|&&w| w == 0) {
+            bail!("--widths: {bad}; allowed are integers >= 1");
+        }
+    }
+    let expected_points =
+        args.x_set.as_deref().map(|x| crate::options::input_set(x).map(|xs: InputSet| xs.len())).transpose()?;
+    let mut out: Vec<FileAnalysis> = Vec::with_capacity(args.files.len());
+    for (i, path) in args.files.iter().enumerate() {
+        let fa = analyze_npy(path, args.experiments, args.widths.as_ref().map(|w| w[i]))?;
+        if let Some(m) = expected_points
+            && fa.analysis.inputs != m
+        {
+            bail!("{} has {} input points; --x-set has {m}", path.display(), fa.analysis.inputs);
+        }
+        if let Some(first) = out.first()
+            && (first.analysis.inputs, first.analysis.outputs) != (fa.analysis.inputs, fa.analysis.outputs)
+        {
+            bail!(
+                "{} has {} points x {} outputs but {} has {} x {}: the files of one analysis share their points",
+                path.display(),
+                fa.analysis.inputs,
+                fa.analysis.outputs,
+                first.path.display(),
+                first.analysis.inputs,
+                first.analysis.outputs
+            );
+        }
+        out.push(fa);
+    }
+    let fits = match &args.widths {
+        Some(w) if w.len() >= 2 => {
+            width_scan(&out.iter().map(|f| (f.width.unwrap_or(0), &f.analysis)).collect::<Vec<_>>())?
+        }
+        _ => Vec::new(),
+    };
+    Ok((out, fits))
+}
+
+fn source(f: &FileAnalysis) -> String {
+    f.path.file_name().map_or_else(|| f.path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// `analysis.parquet`: per file and multiset, the columns of [`nnqft_study::analyze::AnalysisRows`].
+pub fn analysis_table(files: &[FileAnalysis]) -> Table {
+    let each = |f: &dyn Fn(&FileAnalysis) -> Vec<String>| files.iter().flat_map(f).collect::<Vec<_>>();
+    let rep = |fa: &FileAnalysis, v: String| vec![v; fa.analysis.rows.len()];
+    let reals = |g: fn(&nnqft_study::analyze::AnalysisRows) -> &Vec<f64>| {
+        files.iter().flat_map(|f| g(&f.analysis.rows).clone()).collect::<Vec<_>>()
+    };
+    let opts = |g: fn(&nnqft_study::analyze::AnalysisRows) -> &Vec<Option<f64>>| {
+        files.iter().flat_map(|f| g(&f.analysis.rows).clone()).collect::<Vec<_>>()
+    };
+    Table::new()
+        .str("source", each(&|f| rep(f, source(f))))
+        .opt_int(
+            "width",
+            files.iter().flat_map(|f| vec![f.width.map(|w| w as i64); f.analysis.rows.len()]).collect::<Vec<_>>(),
+        )
+        .int("n", files.iter().flat_map(|f| f.analysis.rows.n.clone()).collect::<Vec<_>>())
+        .str("indices", each(&|f| f.analysis.rows.indices.clone()))
+        .str("outputs", each(&|f| f.analysis.rows.outputs.clone()))
+        .str("estimator", each(&|f| rep(f, "raw".into())))
+        .f64("g_mean", reals(|r| &r.g_mean))
+        .f64("g_stderr", reals(|r| &r.g_stderr))
+        .f64("g_std_experiments", reals(|r| &r.g_std_experiments))
+        .f64("g_gp", reals(|r| &r.g_gp))
+        .f64("g_gp_stderr", reals(|r| &r.g_gp_stderr))
+        .opt("connected", opts(|r| &r.connected))
+        .opt("connected_stderr", opts(|r| &r.connected_stderr))
+}
+
+/// `analysis_summary.parquet`: per file and order 4, 6, `m_n` and its background.
+pub fn summary_table(files: &[FileAnalysis]) -> Table {
+    let rows: Vec<(&FileAnalysis, &nnqft_study::analyze::OrderSummary)> =
+        files.iter().flat_map(|f| f.analysis.summary.iter().map(move |s| (f, s))).collect();
+    Table::new()
+        .str("source", rows.iter().map(|(f, _)| source(f)))
+        .opt_int("width", rows.iter().map(|(f, _)| f.width.map(|w| w as i64)))
+        .int("nets", rows.iter().map(|(f, _)| (f.analysis.nets * f.analysis.experiments as u64) as i64))
+        .int("experiments", rows.iter().map(|(f, _)| f.analysis.experiments as i64))
+        .int("n", rows.iter().map(|(_, s)| s.n as i64))
+        .opt("m_n", rows.iter().map(|(_, s)| s.m_n))
+        .opt("m_n_stderr", rows.iter().map(|(_, s)| s.m_n_stderr))
+        .opt("background", rows.iter().map(|(_, s)| s.background))
+        .opt("connected_6pt", rows.iter().map(|(_, s)| s.connected_6pt))
+        .opt("connected_6pt_stderr", rows.iter().map(|(_, s)| s.connected_6pt_stderr))
+        .int("multisets_used", rows.iter().map(|(_, s)| s.multisets_used as i64))
+}
+
+/// `analysis_fits.parquet`: the width scan's fits (the columns of `scaling_fits.parquet`).
+pub fn fits_table(fits: &[ScanFit]) -> Table {
+    let f =
+        |g: fn(&nnqft_stats::PowerLawFit) -> f64| fits.iter().map(move |r| r.fit.as_ref().map(g)).collect::<Vec<_>>();
+    Table::new()
+        .int("n", fits.iter().map(|r| r.n as i64))
+        .str("quantity", fits.iter().map(|r| r.quantity.name()))
+        .str("method", fits.iter().map(|r| r.quantity.method()))
+        .opt("slope", f(|p| p.slope))
+        .opt("slope_lo", f(|p| p.slope_lo))
+        .opt("slope_hi", f(|p| p.slope_hi))
+        .opt("slope_stderr", fits.iter().map(|r| r.slope_stderr))
+        .str("widths_used", fits.iter().map(|r| r.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")))
+        .f64("slope_expected", fits.iter().map(|r| r.slope_expected))
+}
+
+/// `SUMMARY.md` of an analysis: what was read, `m_n` per file and order, and the width scan's
+/// fits, every figure from the rows.
+pub fn summary_markdown(files: &[FileAnalysis], fits: &[ScanFit]) -> String {
+    let mut s = String::from("# Analysis of network outputs\n\n");
+    let _ = writeln!(
+        s,
+        "Each file is one ensemble; its nets are split into equal experiments of consecutive nets. `g_gp` is the \
+         Wick sum of the ensemble's own measured G2 and `connected` the joint cumulant, both unbiased \
+         (products over distinct experiments); standard errors are delete-one jackknife over experiments.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| file | width | nets | experiments | points | outputs | SHA-256 |\n|---|---|---|---|---|---|---|"
+    );
+    for f in files {
+        let a = &f.analysis;
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | `{}` |",
+            source(f),
+            f.width.map_or("-".into(), |w| w.to_string()),
+            a.nets * a.experiments as u64,
+            a.experiments,
+            a.inputs,
+            a.outputs,
+            &f.sha256[..16]
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n## m_n against the GP of the measured G2\n\n| file | n | m_n | stderr | background | connected 6-pt / GP | multisets used |\n|---|---|---|---|---|---|---|"
+    );
+    let num = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.4e}"));
+    for f in files {
+        for o in &f.analysis.summary {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                source(f),
+                o.n,
+                num(o.m_n),
+                num(o.m_n_stderr),
+                num(o.background),
+                num(o.connected_6pt),
+                o.multisets_used
+            );
+        }
+    }
+    if !fits.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Width scan\n\n| n | quantity | method | slope | 95% interval | expected | widths used |\n|---|---|---|---|---|---|---|"
+        );
+        for r in fits {
+            let (slope, interval) = r.fit.as_ref().map_or(("not resolved".to_string(), "-".to_string()), |p| {
+                (format!("{:.3}", p.slope), format!("[{:.3}, {:.3}]", p.slope_lo, p.slope_hi))
+            });
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {slope} | {interval} | {} | {} |",
+                r.n,
+                r.quantity.name(),
+                r.quantity.method(),
+                r.slope_expected,
+                r.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")
+            );
+        }
+    }
+    s
+}
+
+/// Writes `SUMMARY.md` into `out` (atomically, staged with the run's other files).
+pub fn write_summary(out: &Path, files: &[FileAnalysis], fits: &[ScanFit]) -> Result<()> {
+    write_atomic(&out.join("SUMMARY.md"), summary_markdown(files, fits).as_bytes())
+}
+
+/// The inputs as provenance records: path, bytes, SHA-256, nets, points, outputs.
+pub fn inputs_json(files: &[FileAnalysis]) -> serde_json::Value {
+    serde_json::Value::Array(
+        files
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "path": f.path.display().to_string(),
+                    "bytes": f.bytes,
+                    "sha256": f.sha256,
+                    "width": f.width,
+                    "nets": f.analysis.nets * f.analysis.experiments as u64,
+                    "points": f.analysis.inputs,
+                    "outputs": f.analysis.outputs,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The default output folder name's stem.
+pub fn folder_stem(args: &AnalyzeArgs) -> String {
+    args.files
+        .first()
+        .and_then(|p| p.file_stem())
+        .map_or_else(|| "outputs".into(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Every listed file exists and is a file (before anything is read).
+pub fn check_files(args: &AnalyzeArgs) -> Result<()> {
+    for p in &args.files {
+        if !p.is_file() {
+            bail!("{}: no such file", p.display());
+        }
+    }
+    Ok(())
+}
+
+/// `PathBuf`s of the tables this command writes (for tests and messages).
+pub fn written(out: &Path, fits: bool) -> Vec<PathBuf> {
+    let mut v = vec![out.join("analysis.parquet"), out.join("analysis_summary.parquet"), out.join("SUMMARY.md")];
+    if fits {
+        v.push(out.join("analysis_fits.parquet"));
+    }
+    v
+}

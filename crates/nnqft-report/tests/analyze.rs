@@ -1,0 +1,130 @@
+//! `nnqft analyze` on `.npy` files: the outputs of our own sampler give its raw estimator's
+//! numbers bit for bit, and every bad file is refused, naming it, with nothing written.
+
+use nnqft_report::analyze::AnalyzeArgs;
+use nnqft_report::report::read_parquet;
+use nnqft_report::{Common, reproduce};
+use nnqft_sampling::{Ensemble, Estimator};
+use nnqft_stats::summarize;
+use nnqft_theory::{Activation, InputSet, Network};
+use std::path::{Path, PathBuf};
+
+/// A version-1.0 `.npy` file: `descr`, `fortran_order`, `shape` and the data bytes.
+fn npy(path: &Path, descr: &str, fortran: bool, shape: &[usize], data: &[u8]) {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+    let mut header = format!(
+        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
+        if fortran { "True" } else { "False" }
+    );
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes.extend(data);
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn f64_bytes(v: &[f64]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn args(files: Vec<PathBuf>, widths: Option<Vec<usize>>, experiments: usize) -> AnalyzeArgs {
+    AnalyzeArgs { files, widths, experiments, x_set: None }
+}
+
+fn common(out: &Path) -> Common {
+    Common { out: Some(out.to_path_buf()), force: false, seed: 1, threads: Some(1), no_progress: true }
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nnqft-analyze-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Our sampler's outputs written as `.npy` and analysed: `g_mean`, `g_stderr` and
+/// `g_std_experiments` equal the raw estimator's summary bit for bit.
+#[test]
+fn own_outputs_give_the_raw_estimator_bit_for_bit() {
+    let dir = temp("own");
+    let net = Network::paper(Activation::Relu, 1).unwrap();
+    let xs = InputSet::scaling(Activation::Relu, 1).unwrap();
+    let ens = Ensemble::new(net, 3, xs.clone(), 5000, 4, Estimator::Raw, 17).unwrap();
+    let outputs = ens.outputs(1).unwrap();
+    let file = dir.join("relu.npy");
+    npy(&file, "<f8", false, &[20_000, xs.len()], &f64_bytes(&outputs));
+    let out = dir.join("report");
+    reproduce::analyze(&common(&out), &args(vec![file], None, 4)).unwrap();
+    let df = read_parquet(&out.join("analysis.parquet")).unwrap();
+    let col = |name: &str| df.column(name).unwrap().f64().unwrap().into_no_null_iter().collect::<Vec<f64>>();
+    let result = ens.run(1).unwrap();
+    let mut expected = (Vec::new(), Vec::new(), Vec::new());
+    for o in 0..3 {
+        let s = summarize(&result.means[o], 4).unwrap();
+        expected.0.extend(s.mean);
+        expected.1.extend(s.stderr);
+        expected.2.extend(s.std);
+    }
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&col("g_mean")), bits(&expected.0));
+    assert_eq!(bits(&col("g_stderr")), bits(&expected.1));
+    assert_eq!(bits(&col("g_std_experiments")), bits(&expected.2));
+    for f in ["analysis_summary.parquet", "SUMMARY.md", "provenance.json"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let prov = std::fs::read_to_string(out.join("provenance.json")).unwrap();
+    assert!(prov.contains("\"sha256\"") && prov.contains("relu.npy"), "{prov}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Bad files and options are refused naming the file or option and what was expected; no report
+/// folder is made.
+#[test]
+fn bad_files_are_refused_and_nothing_is_written() {
+    let dir = temp("bad");
+    let good: Vec<f64> = (0..40 * 3).map(|i| ((i * 7) % 11) as f64 - 5.0).collect();
+    let mut cases: Vec<(AnalyzeArgs, &str)> = Vec::new();
+    let write = |name: &str, descr: &str, fortran: bool, shape: &[usize], data: &[u8]| -> PathBuf {
+        let p = dir.join(name);
+        npy(&p, descr, fortran, shape, data);
+        p
+    };
+    let ok = write("good.npy", "<f8", false, &[40, 3], &f64_bytes(&good));
+    let truncated = write("truncated.npy", "<f8", false, &[40, 3], &f64_bytes(&good[..100]));
+    let longer = write("longer.npy", "<f8", false, &[36, 3], &f64_bytes(&good));
+    let fortran = write("fortran.npy", "<f8", true, &[40, 3], &f64_bytes(&good));
+    let ints = write("ints.npy", "<i8", false, &[40, 3], &f64_bytes(&good));
+    let one_d = write("flat.npy", "<f8", false, &[120], &f64_bytes(&good));
+    let mut nan = good.clone();
+    nan[7] = f64::NAN;
+    let nan = write("nan.npy", "<f8", false, &[40, 3], &f64_bytes(&nan));
+    let other_points = write("four.npy", "<f8", false, &[28, 4], &f64_bytes(&good[..112]));
+    let junk = dir.join("junk.npy");
+    std::fs::write(&junk, b"not numpy at all").unwrap();
+    cases.push((args(vec![truncated], None, 4), "truncated.npy: truncated"));
+    cases.push((args(vec![longer], None, 4), "bytes after the data"));
+    cases.push((args(vec![fortran], None, 4), "Fortran-ordered"));
+    cases.push((args(vec![ints], None, 4), "expected float64 or float32"));
+    cases.push((args(vec![one_d], None, 4), "expected (nets, points)"));
+    cases.push((args(vec![nan], None, 4), "net 2, point 1"));
+    cases.push((args(vec![ok.clone()], None, 3), "at least 4"));
+    cases.push((args(vec![ok.clone()], None, 6), "multiple of the 6 experiments"));
+    cases.push((args(vec![ok.clone(), other_points], Some(vec![2, 4]), 4), "share their points"));
+    cases.push((args(vec![ok.clone()], Some(vec![2, 4]), 4), "one width per file"));
+    cases.push((args(vec![ok.clone()], Some(vec![0]), 4), "--widths: 0"));
+    cases.push((args(vec![junk], None, 4), "junk.npy is not a NumPy .npy file"));
+    cases.push((args(vec![dir.join("missing.npy")], None, 4), "missing.npy: no such file"));
+    cases.push((AnalyzeArgs { x_set: Some("scaling-erf-d1".into()), ..args(vec![ok], None, 4) }, "--x-set has"));
+    for (i, (a, expected)) in cases.into_iter().enumerate() {
+        let out = dir.join(format!("out-{i}"));
+        let err = format!("{:#}", reproduce::analyze(&common(&out), &a).unwrap_err());
+        assert!(err.contains(expected), "case {i}: {err:?} lacks {expected:?}");
+        assert!(!out.exists(), "case {i} wrote {}", out.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
