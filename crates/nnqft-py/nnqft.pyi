@@ -78,6 +78,13 @@ def theory(
     critical: bool = False,
 ) -> Table: ...
 def critical(network: str) -> tuple[float, float]: ...
+def analyze(
+    f: Union[npt.ArrayLike, Sequence[npt.ArrayLike]],
+    *,
+    width: Union[int, Sequence[int], None] = None,
+    experiments: int = 10,
+    x: XSet | None = None,
+) -> dict[str, Table]: ...
 def fit(
     table: Union[Mapping[str, Any], str, os.PathLike[str], Any],
     *,

@@ -10,6 +10,8 @@
 //! - [`fit`](mod@fit) -- `nnqft.fit`: the Table 5 EFT coupling fits of a correlators table.
 //! - [`deep`] -- `nnqft.theory`, `nnqft.critical`: the theory of a deep network and the critical
 //!   point of an activation.
+//! - [`analyze`](mod@analyze) -- `nnqft.analyze`: the analysis of network outputs made anywhere
+//!   (NumPy, PyTorch, JAX): correlators, the GP of their own G2, connected parts, width scans.
 //! - [`configuration`] -- the shared arguments (network family, input set, counts), validated.
 //! - [`correlators`] -- the rows of `correlators.parquet`.
 //! - [`table`] -- a table as a dict of columns.
@@ -18,6 +20,7 @@
 //! Heavy work runs with the interpreter released (`Python::detach`); sampling uses the
 //! sampling crate's thread pool and gives the same numbers for any thread count.
 
+pub mod analyze;
 pub mod configuration;
 pub mod correlators;
 pub mod deep;
@@ -42,6 +45,7 @@ fn nnqft_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit::fit, m)?)?;
     m.add_function(wrap_pyfunction!(deep::theory, m)?)?;
     m.add_function(wrap_pyfunction!(deep::critical, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze::analyze, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SEED", nnqft_sampling::DEFAULT_SEED)?;
     m.add("MAX_POINTS", configuration::MAX_POINTS)?;

@@ -157,7 +157,34 @@ pub fn output_stream(points: usize, outputs: usize, nets_total: u64, experiments
             ),
         });
     }
+    check_memory(points, nets_total / experiments as u64, experiments)?;
     Ok(OutputStream::new(points, nets_total / experiments as u64, experiments)?.with_outputs(outputs)?)
+}
+
+/// Refuses an analysis whose tables would not fit in memory, before any is allocated: per
+/// multiset of order 2, 4 and 6 of the points, the running sums of one work item and the item
+/// sums of one experiment, the experiments' means and three jackknife replicates each, and about
+/// 300 bytes of rows.
+fn check_memory(points: usize, nets: u64, experiments: usize) -> Result<()> {
+    use nnqft_sampling::memory::{human_bytes, memory_limit, multiset_count};
+    let multisets = [2, 4, 6].iter().fold(0u64, |a, &n| a.saturating_add(multiset_count(points as u64, n)));
+    let items = nets.div_ceil(nnqft_sampling::CHUNK_NETS);
+    let per = (nnqft_theory::PARTS as u64 + items + 4 * experiments as u64).saturating_mul(8).saturating_add(300);
+    let needed = multisets.saturating_mul(per);
+    if needed > memory_limit() {
+        return Err(StudyError::Table {
+            field: "points",
+            found: format!(
+                "{points} points per net ({multisets} multisets of order 2, 4, 6: about {})",
+                human_bytes(needed)
+            ),
+            expected: format!(
+                "an analysis that fits in the available memory, {}: fewer points",
+                human_bytes(memory_limit())
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// [`analyze`] of `values`, `nets x points` in memory (row-major, rows as for [`output_stream`]).

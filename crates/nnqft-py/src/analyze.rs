@@ -1,0 +1,191 @@
+//! `nnqft.analyze`: the field-theory analysis of network outputs made anywhere (NumPy, PyTorch,
+//! JAX, ...), the tables of `nnqft analyze` with the same columns (`nnqft_study::analyze`).
+
+use crate::configuration::{as_float_array, input_set, integer};
+use crate::error::{invalid, value_error, value_error_in};
+use crate::table::Table;
+use nnqft_study::analyze::{Analysis, ScanFit, analyze_outputs, width_scan};
+use numpy::{PyArrayMethods, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+
+const F_ALLOWED: &str = "an array of shape (nets, points) or (nets, points, outputs) of finite numbers (NumPy, or \
+                         anything numpy.asarray reads: a PyTorch CPU tensor without grad, a JAX array), or a list of \
+                         them with width=[...]";
+
+/// One array, analysed with the interpreter released.
+fn one(f: &Bound<'_, PyAny>, field: &str, experiments: usize) -> PyResult<Analysis> {
+    let array = as_float_array(f).map_err(|e| invalid(field, format!("a value numpy cannot read ({e})"), F_ALLOWED))?;
+    let shape = array.shape().to_vec();
+    let (points, outputs) = match shape.as_slice() {
+        [_, p] => (*p, 1),
+        [_, p, o] => (p * o, *o),
+        _ => return Err(invalid(field, format!("an array of shape {shape:?}"), F_ALLOWED)),
+    };
+    if points == 0 {
+        return Err(invalid(field, format!("an array of shape {shape:?}"), F_ALLOWED));
+    }
+    let ro = array.readonly();
+    let values = ro.as_slice().map_err(|e| value_error_in(field, e))?;
+    f.py().detach(|| analyze_outputs(values, points, outputs, experiments)).map_err(|e| value_error_in(field, e))
+}
+
+/// The analysis of network outputs that nnqft did not sample.
+///
+/// `f` is one ensemble's outputs, an array of shape (nets, points) or (nets, points, outputs)
+/// (NumPy; a PyTorch CPU tensor or a JAX array through numpy.asarray, without a copy where it
+/// is already C-ordered float64; a np.load(..., mmap_mode="r") array is read from disk as
+/// needed), or a list of such arrays, one per width, with `width` the list of widths (a width
+/// scan). The nets are split into `experiments` (>= 4, dividing the nets) equal experiments of
+/// consecutive nets.
+///
+/// Returns a dict of three tables (dicts of columns, as `nnqft analyze` writes them):
+/// `"correlators"` (analysis.parquet: per multiset of orders 2, 4, 6, `g_mean`, `g_stderr`,
+/// `g_std_experiments`, `g_gp` the Wick sum of the measured G2 and `connected` the cumulant,
+/// both unbiased, with jackknife standard errors), `"summary"` (analysis_summary.parquet: `m_n`
+/// and its background per order) and `"fits"` (analysis_fits.parquet: the 1/N scaling fits of
+/// a width scan; no rows otherwise). `x`, if given (an x-set name, file or array of points), is
+/// checked against the number of points. Raises ValueError for invalid arguments.
+#[pyfunction]
+#[pyo3(signature = (f, *, width = None, experiments = None, x = None),
+    text_signature = "(f, *, width=None, experiments=10, x=None)")]
+pub fn analyze<'py>(
+    py: Python<'py>,
+    f: &Bound<'py, PyAny>,
+    width: Option<&Bound<'py, PyAny>>,
+    experiments: Option<&Bound<'py, PyAny>>,
+    x: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let experiments = experiments
+        .map(|e| integer(e, "experiments", 4, "an integer >= 4 dividing the nets"))
+        .transpose()?
+        .unwrap_or(10) as usize;
+    let is_list = f.is_instance_of::<PyList>() || f.is_instance_of::<PyTuple>();
+    let arrays: Vec<Bound<'py, PyAny>> =
+        if is_list { f.try_iter()?.collect::<PyResult<_>>()? } else { vec![f.clone()] };
+    let widths: Option<Vec<usize>> = match width {
+        None => None,
+        Some(w) if w.is_none() => None,
+        Some(w) if is_list => Some(
+            w.try_iter()
+                .map_err(|_| invalid("width", "not a list", "a list of integers >= 1, one per array"))?
+                .map(|v| integer(&v?, "width", 1, "integers >= 1").map(|v| v as usize))
+                .collect::<PyResult<_>>()?,
+        ),
+        Some(w) => Some(vec![integer(w, "width", 1, "an integer >= 1")? as usize]),
+    };
+    if let Some(w) = &widths
+        && w.len() != arrays.len()
+    {
+        return Err(invalid("width", format!("{} widths for {} arrays", w.len(), arrays.len()), "one width per array"));
+    }
+    if arrays.is_empty() {
+        return Err(invalid("f", "an empty list", F_ALLOWED));
+    }
+    let mut analyses = Vec::with_capacity(arrays.len());
+    for (i, a) in arrays.iter().enumerate() {
+        let field = if is_list { format!("f[{i}]") } else { "f".into() };
+        let analysis = one(a, &field, experiments)?;
+        if let Some(first) = analyses.first().map(|(_, a): &(String, Analysis)| a)
+            && (first.inputs, first.outputs) != (analysis.inputs, analysis.outputs)
+        {
+            return Err(invalid(
+                &field,
+                format!("{} points x {} outputs", analysis.inputs, analysis.outputs),
+                &format!("the points and outputs of f[0]: {} x {}", first.inputs, first.outputs),
+            ));
+        }
+        analyses.push((format!("array {i}"), analysis));
+    }
+    if let Some(x) = x {
+        let m = input_set(x)?.len();
+        if m != analyses[0].1.inputs {
+            return Err(invalid("x", format!("{m} points"), &format!("the arrays' {} points", analyses[0].1.inputs)));
+        }
+    }
+    let fits = match &widths {
+        Some(w) if w.len() >= 2 => {
+            let scan: Vec<(usize, &Analysis)> = w.iter().copied().zip(analyses.iter().map(|(_, a)| a)).collect();
+            width_scan(&scan).map_err(value_error)?
+        }
+        _ => Vec::new(),
+    };
+    let out = PyDict::new(py);
+    out.set_item("correlators", correlators_table(&analyses, widths.as_deref()).into_dict(py)?)?;
+    out.set_item("summary", summary_table(&analyses, widths.as_deref()).into_dict(py)?)?;
+    out.set_item("fits", fits_table(&fits).into_dict(py)?)?;
+    Ok(out)
+}
+
+type Named = (String, Analysis);
+
+/// The width of array `i`, `None` (NaN in the table) without `width`.
+fn width_of(widths: Option<&[usize]>, i: usize) -> Option<f64> {
+    widths.map(|w| w[i] as f64)
+}
+
+/// `analysis.parquet`'s columns.
+fn correlators_table(analyses: &[Named], widths: Option<&[usize]>) -> Table {
+    let mut t = Table::default();
+    let rep = |f: &dyn Fn(usize, &Analysis) -> String| -> Vec<String> {
+        analyses.iter().enumerate().flat_map(|(i, (_, a))| vec![f(i, a); a.rows.len()]).collect()
+    };
+    let cat = |f: &dyn Fn(&Analysis) -> Vec<f64>| -> Vec<f64> { analyses.iter().flat_map(|(_, a)| f(a)).collect() };
+    let opt = |f: &dyn Fn(&Analysis) -> Vec<Option<f64>>| -> Vec<Option<f64>> {
+        analyses.iter().flat_map(|(_, a)| f(a)).collect()
+    };
+    t = t
+        .text("source", rep(&|i, _| analyses[i].0.clone()))
+        .optional_real(
+            "width",
+            analyses.iter().enumerate().flat_map(|(i, (_, a))| vec![width_of(widths, i); a.rows.len()]).collect(),
+        )
+        .int("n", analyses.iter().flat_map(|(_, a)| a.rows.n.clone()).collect())
+        .text("indices", analyses.iter().flat_map(|(_, a)| a.rows.indices.clone()).collect())
+        .text("outputs", analyses.iter().flat_map(|(_, a)| a.rows.outputs.clone()).collect())
+        .text("estimator", rep(&|_, _| "raw".into()))
+        .real("g_mean", cat(&|a| a.rows.g_mean.clone()))
+        .real("g_stderr", cat(&|a| a.rows.g_stderr.clone()))
+        .real("g_std_experiments", cat(&|a| a.rows.g_std_experiments.clone()))
+        .real("g_gp", cat(&|a| a.rows.g_gp.clone()))
+        .real("g_gp_stderr", cat(&|a| a.rows.g_gp_stderr.clone()))
+        .optional_real("connected", opt(&|a| a.rows.connected.clone()))
+        .optional_real("connected_stderr", opt(&|a| a.rows.connected_stderr.clone()));
+    t
+}
+
+/// `analysis_summary.parquet`'s columns.
+fn summary_table(analyses: &[Named], widths: Option<&[usize]>) -> Table {
+    let rows: Vec<(usize, &Analysis, &nnqft_study::analyze::OrderSummary)> =
+        analyses.iter().enumerate().flat_map(|(i, (_, a))| a.summary.iter().map(move |s| (i, a, s))).collect();
+    Table::default()
+        .text("source", rows.iter().map(|(i, _, _)| analyses[*i].0.clone()).collect())
+        .optional_real("width", rows.iter().map(|(i, _, _)| width_of(widths, *i)).collect())
+        .int("nets", rows.iter().map(|(_, a, _)| (a.nets * a.experiments as u64) as i64).collect())
+        .int("experiments", rows.iter().map(|(_, a, _)| a.experiments as i64).collect())
+        .int("n", rows.iter().map(|(_, _, s)| s.n as i64).collect())
+        .optional_real("m_n", rows.iter().map(|(_, _, s)| s.m_n).collect())
+        .optional_real("m_n_stderr", rows.iter().map(|(_, _, s)| s.m_n_stderr).collect())
+        .optional_real("background", rows.iter().map(|(_, _, s)| s.background).collect())
+        .optional_real("connected_6pt", rows.iter().map(|(_, _, s)| s.connected_6pt).collect())
+        .optional_real("connected_6pt_stderr", rows.iter().map(|(_, _, s)| s.connected_6pt_stderr).collect())
+        .int("multisets_used", rows.iter().map(|(_, _, s)| s.multisets_used as i64).collect())
+}
+
+/// `analysis_fits.parquet`'s columns.
+fn fits_table(fits: &[ScanFit]) -> Table {
+    let f = |g: fn(&nnqft_stats::PowerLawFit) -> f64| fits.iter().map(|r| r.fit.as_ref().map(g)).collect::<Vec<_>>();
+    Table::default()
+        .int("n", fits.iter().map(|r| r.n as i64).collect())
+        .text("quantity", fits.iter().map(|r| r.quantity.name().to_string()).collect())
+        .text("method", fits.iter().map(|r| r.quantity.method().to_string()).collect())
+        .optional_real("slope", f(|p| p.slope))
+        .optional_real("slope_lo", f(|p| p.slope_lo))
+        .optional_real("slope_hi", f(|p| p.slope_hi))
+        .optional_real("slope_stderr", fits.iter().map(|r| r.slope_stderr).collect())
+        .text(
+            "widths_used",
+            fits.iter().map(|r| r.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")).collect(),
+        )
+        .real("slope_expected", fits.iter().map(|r| r.slope_expected).collect())
+}

@@ -1,0 +1,171 @@
+"""`nnqft.analyze` on ensembles nnqft did not make: an independent NumPy Erf-net against exact
+theory, a residual network and a circular convolutional network whose connected four-point
+function falls like 1/width, the CLI's `nnqft analyze` with the same columns and numbers, and
+the ValueError of each bad input."""
+
+import math
+import subprocess
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+import nnqft
+
+#: Largest |z| allowed over every multiset of one fixed-seed ensemble (609 correlated values).
+Z_BOUND = 4.5
+
+X = np.array([-1.0, -0.5, 0.0, 0.5, 1.0, 1.5])
+ERF = np.vectorize(math.erf)
+
+CORRELATOR_COLUMNS = [
+    "source", "width", "n", "indices", "outputs", "estimator", "g_mean", "g_stderr",
+    "g_std_experiments", "g_gp", "g_gp_stderr", "connected", "connected_stderr",
+]
+SUMMARY_COLUMNS = [
+    "source", "width", "nets", "experiments", "n", "m_n", "m_n_stderr", "background",
+    "connected_6pt", "connected_6pt_stderr", "multisets_used",
+]
+FITS_COLUMNS = [
+    "n", "quantity", "method", "slope", "slope_lo", "slope_hi", "slope_stderr", "widths_used",
+    "slope_expected",
+]
+
+
+def erf_net(width, nets, seed):
+    """The paper's Erf-net, f(x) = b1 + sum_j W1_j erf(W0_j x + b0_j), sigma_w = sigma_b = 1,
+    written from scratch with NumPy's generator (not nnqft's)."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((nets, X.size))
+    for s in range(0, nets, 50_000):
+        k = min(50_000, nets - s)
+        w0, b0 = rng.normal(size=(k, width)), rng.normal(size=(k, width))
+        w1, b1 = rng.normal(scale=1 / math.sqrt(width), size=(k, width)), rng.normal(size=(k, 1))
+        phi = ERF(w0[:, None, :] * X[None, :, None] + b0[:, None, :])
+        out[s : s + k] = b1 + np.einsum("nj,naj->na", w1, phi)
+    return out
+
+
+def residual_net(width, nets, seed):
+    """Two layers with a skip connection: h1 = W0 x + b0, h2 = h1 + W1 tanh(h1) / sqrt(n),
+    f = v . tanh(h2) / sqrt(n) (all weights standard normal; no output bias, whose Gaussian
+    noise would only hide the connected part)."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((nets, X.size))
+    for s in range(0, nets, 20_000):
+        k = min(20_000, nets - s)
+        h1 = rng.normal(size=(k, 1, width)) * X[None, :, None] + rng.normal(size=(k, 1, width))
+        w1 = rng.normal(size=(k, width, width))
+        h2 = h1 + np.einsum("nij,naj->nai", w1, np.tanh(h1)) / math.sqrt(width)
+        v = rng.normal(size=(k, width))
+        out[s : s + k] = np.einsum("nj,naj->na", v, np.tanh(h2)) / math.sqrt(width)
+    return out
+
+
+def conv_net(channels, nets, seed, sites=6):
+    """A 1-d convolution with circular padding on a periodic lattice of `sites` points: one
+    input signal s(p) = cos(2 pi p / sites), h_c(p) = sum_k w_ck s(p + k) + b_c for k in
+    {-1, 0, 1}, f(p) = sum_c v_c tanh(h_c(p)) / sqrt(C); the outputs at the sites are the points."""
+    rng = np.random.default_rng(seed)
+    s = np.cos(2 * np.pi * np.arange(sites) / sites)
+    patches = np.stack([np.roll(s, -k) for k in (-1, 0, 1)], axis=1)  # (sites, 3)
+    w = rng.normal(size=(nets, channels, 3))
+    b = rng.normal(size=(nets, channels, 1))
+    h = np.einsum("nck,pk->ncp", w, patches) + b
+    v = rng.normal(size=(nets, channels))
+    return np.einsum("nc,ncp->np", v, np.tanh(h)) / math.sqrt(channels)
+
+
+def test_numpy_erf_net_agrees_with_exact_theory():
+    width = 2
+    t = nnqft.analyze(erf_net(width, 400_000, seed=3), experiments=8, x=X)["correlators"]
+    assert list(t) == CORRELATOR_COLUMNS
+    exact = nnqft.exact("erf", width, x=X)
+    assert list(exact["indices"]) == list(t["indices"])
+    z_gp = (t["g_gp"] - exact["g_gp"]) / t["g_gp_stderr"]
+    conn = t["n"] > 2
+    z_conn = (t["connected"][conn] - exact["connected_exact"][conn]) / t["connected_stderr"][conn]
+    assert np.abs(z_gp).max() < Z_BOUND, np.abs(z_gp).max()
+    assert np.abs(z_conn).max() < Z_BOUND, np.abs(z_conn).max()
+    # the test has teeth: most connected four-point values are resolved from zero
+    four = t["n"] == 4
+    assert np.mean(np.abs(t["connected"][four]) > 5 * t["connected_stderr"][four]) > 0.8
+
+
+@pytest.mark.parametrize(
+    "make,widths,nets",
+    # the convolution's channels are independent, so its cumulants are exactly 1/C; the residual
+    # net's mix through W1, and at widths 2, 4, 8 its 1/n^2 term still shows (slope -0.94, the
+    # interval [-0.97, -0.91]); from 4 on it is within the interval
+    [(conv_net, [2, 4, 8], 200_000), (residual_net, [4, 8, 16], 400_000)],
+    ids=["conv", "residual"],
+)
+def test_connected_four_point_function_falls_like_one_over_width(make, widths, nets):
+    arrays = [make(w, nets, seed=w) for w in widths]
+    fits = nnqft.analyze(arrays, width=widths, experiments=8)["fits"]
+    assert list(fits) == FITS_COLUMNS
+    row = [i for i in range(len(fits["n"])) if fits["n"][i] == 4 and fits["quantity"][i] == "connected"][0]
+    lo, hi = fits["slope_lo"][row], fits["slope_hi"][row]
+    assert lo <= -1.0 <= hi, (fits["slope"][row], lo, hi)
+    # narrow enough to exclude no decay (0) and the next order (-2)
+    assert hi - lo < 0.5, (lo, hi)
+
+
+def test_the_cli_writes_the_same_tables(tmp_path, root):
+    f = erf_net(3, 8_000, seed=1)
+    path = tmp_path / "erf.npy"
+    np.save(path, f)
+    out = tmp_path / "report"
+    subprocess.run(
+        ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "analyze", str(path), "--experiments", "4",
+         "--out", str(out)],
+        cwd=root, check=True,
+    )
+    ours = nnqft.analyze(f, experiments=4)
+    for name, table, columns in [
+        ("analysis.parquet", "correlators", CORRELATOR_COLUMNS),
+        ("analysis_summary.parquet", "summary", SUMMARY_COLUMNS),
+    ]:
+        cli = pq.read_table(out / name).to_pydict()
+        assert [c for c in cli if c != "run_id"] == columns == list(ours[table])
+    cli = pq.read_table(out / "analysis.parquet").to_pydict()
+    for column in ["g_mean", "g_stderr", "g_gp", "g_gp_stderr"]:
+        assert np.array_equal(np.array(cli[column]), ours["correlators"][column]), column
+    conn = np.array([np.nan if v is None else v for v in cli["connected"]])
+    assert np.array_equal(conn, ours["correlators"]["connected"], equal_nan=True)
+
+
+def test_float32_torch_style_and_three_axis_arrays():
+    f = erf_net(3, 8_000, seed=2)
+    a = nnqft.analyze(f, experiments=4)["correlators"]
+    # float32 input is widened, not refused
+    b = nnqft.analyze(f.astype(np.float32), experiments=4)["correlators"]
+    assert np.allclose(a["g_mean"], b["g_mean"], rtol=1e-5)
+    # a non-contiguous view is read correctly
+    wide = np.concatenate([f, f], axis=1)[:, ::2]
+    assert np.array_equal(nnqft.analyze(wide, experiments=4)["correlators"]["g_mean"][:21],
+                          nnqft.analyze(f[:, [0, 2, 4, 0, 2, 4]], experiments=4)["correlators"]["g_mean"][:21])
+    # (nets, points, outputs): two outputs of 3 points; output 1 on point 0 is column 1
+    g = nnqft.analyze(f.reshape(-1, 3, 2), experiments=4)["correlators"]
+    row = [i for i in range(len(g["n"])) if g["n"][i] == 2 and g["indices"][i] == "0,0" and g["outputs"][i] == "1,1"][0]
+    assert g["g_mean"][row] == pytest.approx(np.mean(f[:, 1] ** 2), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(f=np.ones(10)), "shape [10]"),
+        (dict(f=np.ones((12, 3)), experiments=3), "experiments"),
+        (dict(f=np.ones((10, 3)), experiments=4), "multiple of the 4 experiments"),
+        (dict(f=np.where(np.arange(24).reshape(8, 3) == 7, np.nan, 1.0), experiments=4), "net 2, point 1"),
+        (dict(f=[np.ones((8, 3)), np.ones((8, 4))], width=[2, 4], experiments=4), "f[1]"),
+        (dict(f=[np.ones((8, 3)), np.ones((8, 3))], width=[2], experiments=4), "one width per array"),
+        (dict(f=np.ones((8, 3)), experiments=4, x=X), "x"),
+        (dict(f="not an array"), "f"),
+    ],
+)
+def test_bad_input_is_a_value_error_naming_the_field(kwargs, message):
+    f = kwargs.pop("f")
+    with pytest.raises(ValueError, match=None) as e:
+        nnqft.analyze(f, **kwargs)
+    assert message in str(e.value), str(e.value)
