@@ -11,6 +11,9 @@
 //! - [`DeepEnsemble`] -- deep networks with several outputs (beyond the paper): each layer
 //!   drawn from its exact conditional law, raw and conditional estimators of output-indexed
 //!   `G2`, `G4`.
+//! - [`NtkEnsemble`], [`DeepWeights`] -- deep networks with explicit weights and their exact
+//!   per-network neural tangent kernels (forward pass and backward deltas, layer by layer); the
+//!   mean NTK and `G2` over nets with standard errors over experiments.
 //! - [`Ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
 //! - [`control_variate`] -- the conditional estimator with its exactly zero-mean first-order
 //!   term `L_K(C - K)` removed: per-net variance `O(1/N^2)` instead of `O(1/N)`.
@@ -24,6 +27,7 @@
 mod error;
 pub mod memory;
 pub mod normal;
+mod ntk_ensemble;
 
 pub mod bias_integrated;
 pub mod control_variate;
@@ -38,6 +42,7 @@ mod shard;
 pub use deep_ensemble::{DeepEnsemble, DeepEnsembleResult};
 pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums, MERGE_BATCH_BYTES};
 pub use error::{Result, SamplingError};
+pub use ntk_ensemble::{DeepWeights, Measured, NtkEnsemble, NtkEnsembleResult};
 pub use shard::Shard;
 
 /// The master seed every front door uses when none is given (`--seed`, Python's `seed=`,
