@@ -1,7 +1,7 @@
 //! The infinite-width neural tangent kernel: against neural-tangents' values (erf and relu,
 //! depth 1 to 4, `tests/data/ntk_reference.csv`, made by `tests/data/ntk_reference.py`), the
-//! closed form of deep linear networks, tanh's `⟨φ'_a φ'_b⟩` against an independent quadrature,
-//! and the validation of the learning-rate factors.
+//! closed form of deep linear networks, the smooth activations' `⟨φ'_a φ'_b⟩` against an
+//! independent quadrature, and the validation of the learning-rate factors.
 
 use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, KernelRecursion, NeuralTangentKernel, TheoryError};
 
@@ -140,20 +140,26 @@ fn simpson_pair(g: impl Fn(f64) -> f64, kaa: f64, kbb: f64, kab: f64) -> f64 {
 }
 
 #[test]
-fn tanh_derivative_means_match_an_independent_quadrature() {
+fn derivative_means_match_an_independent_quadrature() {
     let xs = InputSet::new("two", &[vec![0.4], vec![-1.1]]).unwrap();
-    let net = DeepNetwork::new(DeepActivation::Tanh, &[4, 4], 1.2, 0.1).unwrap();
-    let theta = NeuralTangentKernel::new(&net, &xs).unwrap();
-    let dtanh = |z: f64| 1.0 - z.tanh().powi(2);
-    for l in 1..=2 {
-        let k = theta.kernels().layer(l);
-        for (a, b) in [(0, 0), (1, 1), (0, 1)] {
-            let reference = simpson_pair(dtanh, k[a * 2 + a], k[b * 2 + b], k[a * 2 + b]);
-            let got = theta.derivative_mean(l)[a * 2 + b];
-            assert!((got - reference).abs() < QUADRATURE, "layer {l} ({a}, {b}): {got} vs {reference}");
+    use DeepActivation::*;
+    // the quadrature path (tanh, gelu, silu, softplus, sigmoid) and the closed forms of erf, sin
+    for act in [Tanh, Gelu, Silu, Softplus, Sigmoid, Erf, Sin] {
+        let net = DeepNetwork::new(act, &[4, 4], 1.2, 0.1).unwrap();
+        let theta = NeuralTangentKernel::new(&net, &xs).unwrap();
+        let slope = |z: f64| act.derivatives(z).unwrap().0;
+        for l in 1..=2 {
+            let k = theta.kernels().layer(l);
+            for (a, b) in [(0, 0), (1, 1), (0, 1)] {
+                let reference = simpson_pair(slope, k[a * 2 + a], k[b * 2 + b], k[a * 2 + b]);
+                let got = theta.derivative_mean(l)[a * 2 + b];
+                assert!((got - reference).abs() < QUADRATURE, "{act:?} layer {l} ({a}, {b}): {got} vs {reference}");
+            }
         }
+        assert!(theta.quadrature_error() < QUADRATURE, "{act:?}: {}", theta.quadrature_error());
     }
-    assert!(theta.quadrature_error() < QUADRATURE);
+    let net = DeepNetwork::new(Tanh, &[4, 4], 1.2, 0.1).unwrap();
+    let theta = NeuralTangentKernel::new(&net, &xs).unwrap();
     // the recursion itself, from the same expectations
     for l in 1..=2 {
         let (k_prev, prev) = (theta.kernels().layer(l + 1), theta.layer(l));
