@@ -8,8 +8,11 @@ parameterisation (Dense(W_std, b_std, parameterization='ntk'): C_W = W_std^2, C_
 learning-rate factors lambda_W = C_W, lambda_b = C_b). The header records the versions of
 neural-tangents and jax that made the file. Run:
 
-    pip install neural-tangents jax   # CPU jax
+    pip install neural-tangents==0.6.5 jax==0.4.26 jaxlib==0.4.26 tf2jax==0.3.6   # CPU jax
     python crates/nnqft-theory/tests/data/ntk_reference.py
+
+(neural-tangents 0.6.5 imports `jax.core.Jaxpr`, which newer jax releases no longer have, and
+its tf2jax dependency must match that jax: hence the pins.)
 
 The Rust test `ntk_matches_neural_tangents` (tests/ntk.rs) reads the CSV.
 """
