@@ -177,7 +177,7 @@ fn by_scalar(z: &[f64], out: &mut [f64], act: DeepActivation) {
 /// leave out of the AVX2 + FMA build, where `mul_add` becomes a library call (measured: tanh
 /// nets ten times slower).
 #[inline(always)]
-pub(crate) fn by_lanes(z: &[f64], out: &mut [f64], f: impl Fn(&mut [f64; LANES])) {
+fn by_lanes(z: &[f64], out: &mut [f64], f: impl Fn(&mut [f64; LANES])) {
     for (zc, oc) in z.chunks(LANES).zip(out.chunks_mut(LANES)) {
         let mut t = [0.0; LANES];
         t[..zc.len()].copy_from_slice(zc);
