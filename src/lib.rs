@@ -7,8 +7,10 @@
 //! finite-width theory, and fit the couplings of the effective field theory.
 //!
 //! - [`theory`]: networks, GP kernels, Wick contractions, exact finite-width correlators
-//!   and the EFT vertex integrals (paper sections 2-5);
-//! - [`sampling`]: seeded, parallel ensembles and their streaming estimators;
+//!   and the EFT vertex integrals (paper sections 2-5); deep networks' kernel, vertex and
+//!   neural tangent kernel recursions;
+//! - [`sampling`]: seeded, parallel ensembles and their streaming estimators; the exact
+//!   per-network neural tangent kernel of sampled deep networks;
 //! - [`stats`]: statistics over experiments, the paper's `m_n` and background, power-law
 //!   and common-exponent fits;
 //! - [`fit`]: the EFT coupling fits of the paper's Table 5 and the running coupling;
@@ -63,6 +65,27 @@
 //! // shift_leading_order, connected_leading_order and g_exact
 //! let rows = nnqft::study::deep_theory::deep_theory(&net, &xs)?;
 //! assert_eq!(rows.len(), 3 + 5); // multisets of order 2 and 4 of two points
+//! # Ok::<(), nnqft::Error>(())
+//! ```
+//!
+//! ## Example: the neural tangent kernel, at infinite width and network by network
+//!
+//! ```
+//! use nnqft::sampling::NtkEnsemble;
+//! use nnqft::theory::{DeepActivation, DeepNetwork, InputSet, NeuralTangentKernel};
+//!
+//! // relu at criticality (C_W = 2, C_b = 0), two hidden layers of width 30
+//! let net = DeepNetwork::with_deep_priors(DeepActivation::Relu, &[30, 30])?;
+//! let xs = InputSet::new("two points", &[vec![0.5], vec![-1.0]])?;
+//!
+//! // the infinite-width NTK recursion, learning rates λ_W = C_W, λ_b = C_b (NTK parameterisation)
+//! let theta = NeuralTangentKernel::new(&net, &xs)?;
+//!
+//! // the exact NTK of each of 8 x 2000 sampled nets: mean and standard error over experiments
+//! let sampled = NtkEnsemble::new(net, xs, 2000, 8, 1)?.run(2)?;
+//! let diagonal = sampled.ntk(1, 1, 0, 0).unwrap();
+//! // relu's NTK mean has no 1/n shift on the diagonal
+//! assert!((diagonal.mean - theta.output()[3]).abs() < 5.0 * diagonal.stderr);
 //! # Ok::<(), nnqft::Error>(())
 //! ```
 #[doc = include_str!("../docs/conventions.md")]

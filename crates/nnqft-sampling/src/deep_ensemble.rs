@@ -123,6 +123,45 @@ activation!(PhiSoftplus, |z, p, _s| by_scalar(z, p, DeepActivation::Softplus));
 activation!(PhiSigmoid, |z, p, _s| by_scalar(z, p, DeepActivation::Sigmoid));
 activation!(PhiSin, |z, p, _s| by_scalar(z, p, DeepActivation::Sin));
 
+/// Checks the inputs' dimension and refuses priors and inputs whose correlators would overflow
+/// ([`crate::scale`]): Gauss-net's first-layer variances, and the output variances of the
+/// kernel recursion (the GP of the output). Erf, tanh, sigmoid and sin are bounded by 1, so
+/// `C_b + C_W` bounds them and the quadrature (tanh's: 0.13 s at `L = 8`) is only run when that
+/// bound is not enough.
+pub(crate) fn check_deep_scale(net: &DeepNetwork, inputs: &InputSet) -> Result<()> {
+    inputs.check_dimension(net.d_in())?;
+    if net.activation() == DeepActivation::Gauss {
+        crate::scale::check_gauss_preactivation(inputs.points().map(|x| net.first_layer_cov(x, x)))?;
+    }
+    let bounded = matches!(
+        net.activation(),
+        DeepActivation::Erf | DeepActivation::Tanh | DeepActivation::Sigmoid | DeepActivation::Sin
+    );
+    if !bounded || crate::scale::check_output_variance([net.c_b() + net.c_w()]).is_err() {
+        let (k, m) = (nnqft_theory::KernelRecursion::new(net, inputs)?, inputs.len());
+        crate::scale::check_output_variance((0..m).map(|a| k.output()[a * m + a]))?;
+    }
+    Ok(())
+}
+
+/// `out = φ(z)` for the activation `act` over one point's neurons (`s = K¹(x, x)`, Gauss-net's
+/// normalisation): the kernels of [`DeepEnsemble`], dispatched once per call.
+#[inline(always)]
+pub(crate) fn apply_activation(act: DeepActivation, z: &[f64], out: &mut [f64], s: f64) {
+    match act {
+        DeepActivation::Erf => PhiErf.apply(z, out, s),
+        DeepActivation::Relu => PhiRelu.apply(z, out, s),
+        DeepActivation::Tanh => PhiTanh.apply(z, out, s),
+        DeepActivation::Linear => PhiLinear.apply(z, out, s),
+        DeepActivation::Gauss => PhiGauss.apply(z, out, s),
+        DeepActivation::Gelu => PhiGelu.apply(z, out, s),
+        DeepActivation::Silu => PhiSilu.apply(z, out, s),
+        DeepActivation::Softplus => PhiSoftplus.apply(z, out, s),
+        DeepActivation::Sigmoid => PhiSigmoid.apply(z, out, s),
+        DeepActivation::Sin => PhiSin.apply(z, out, s),
+    }
+}
+
 /// `out = φ(z)` with the theory crate's scalar [`DeepActivation::phi`] (the same bits as the
 /// kernel and vertex recursions), neuron by neuron: `act` is a constant in each
 /// monomorphised caller, so the match inside `phi` folds away, but the calls into libm
@@ -307,10 +346,7 @@ impl DeepEnsemble {
     ) -> Result<Self> {
         check_positive("nets", nets, "an integer >= 1 (nets per experiment)")?;
         check_positive("experiments", experiments as u64, "an integer >= 1")?;
-        inputs.check_dimension(net.d_in())?;
-        if net.activation() == DeepActivation::Gauss {
-            crate::scale::check_gauss_preactivation(inputs.points().map(|x| net.first_layer_cov(x, x)))?;
-        }
+        check_deep_scale(&net, &inputs)?;
         let pairs = inputs.len().saturating_mul(net.d_out());
         if pairs > 255 {
             return Err(SamplingError::OutOfRange {
@@ -325,17 +361,6 @@ impl DeepEnsemble {
                 value: estimator.name().into(),
                 allowed: "raw or conditional for deep networks",
             });
-        }
-        // the output variances of the kernel recursion (the GP of the output); erf, tanh,
-        // sigmoid and sin are bounded by 1, so C_b + C_W bounds them and the quadrature (tanh's:
-        // 0.13 s at L = 8) is only run when that bound is not enough
-        let bounded = matches!(
-            net.activation(),
-            DeepActivation::Erf | DeepActivation::Tanh | DeepActivation::Sigmoid | DeepActivation::Sin
-        );
-        if !bounded || crate::scale::check_output_variance([net.c_b() + net.c_w()]).is_err() {
-            let (k, m) = (nnqft_theory::KernelRecursion::new(&net, &inputs)?, inputs.len());
-            crate::scale::check_output_variance((0..m).map(|a| k.output()[a * m + a]))?;
         }
         Ok(Self { net, inputs, nets, experiments, estimator, seed })
     }
@@ -694,7 +719,7 @@ impl LayerScratch {
 /// `Σ_j x_j y_j` in 8 running lanes, summed pairwise (vectorises; fixed order, no fused
 /// multiply-add, so every target gives the same bits).
 #[inline(always)]
-fn dot(x: &[f64], y: &[f64]) -> f64 {
+pub(crate) fn dot(x: &[f64], y: &[f64]) -> f64 {
     let mut acc = [0.0; 8];
     let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
     let (xr, yr) = (xc.remainder(), yc.remainder());

@@ -11,6 +11,9 @@
 //! - [`DeepEnsemble`] -- deep networks with several outputs (beyond the paper): each layer
 //!   drawn from its exact conditional law, raw and conditional estimators of output-indexed
 //!   `G2`, `G4`.
+//! - [`NtkEnsemble`], [`DeepWeights`] -- deep networks with explicit weights and their exact
+//!   per-network neural tangent kernels (forward pass and backward deltas, layer by layer); the
+//!   mean NTK and `G2` over nets with standard errors over experiments.
 //! - [`Ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
 //! - [`control_variate`] -- the conditional estimator with its exactly zero-mean first-order
 //!   term `L_K(C - K)` removed: per-net variance `O(1/N^2)` instead of `O(1/N)`.
@@ -18,12 +21,15 @@
 //!   closed form: exactly unbiased, without the log-normal tail of `e^{2b}`.
 //! - [`floor`] -- the same draws with no correlator work, the benchmarks' reference.
 //! - [`memory`] -- memory estimated before a run allocates, against the machine's limit.
+//! - [`OutputStream`] -- the raw estimator over network outputs handed in (any ensemble),
+//!   bit for bit the raw estimator of a sampled ensemble on that ensemble's own outputs.
 //! - [`Shard`] -- which work items shard `K` of `N` runs; merging every shard's item sums
 //!   bit for bit.
 
 mod error;
 pub mod memory;
 pub mod normal;
+mod ntk_ensemble;
 
 pub mod bias_integrated;
 pub mod control_variate;
@@ -39,6 +45,7 @@ mod shard;
 pub use deep_ensemble::{DeepEnsemble, DeepEnsembleResult};
 pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums, MERGE_BATCH_BYTES};
 pub use error::{Result, SamplingError};
+pub use ntk_ensemble::{DeepWeights, Measured, NtkEnsemble, NtkEnsembleResult};
 pub use outputs::OutputStream;
 pub use shard::Shard;
 

@@ -567,6 +567,51 @@ fn sin_moment(k: usize, c: impl Fn(usize, usize) -> f64) -> f64 {
     2.0 * sum * (-0.25f64).powi(k as i32 / 2)
 }
 
+/// `⟨φ'(z_a) φ'(z_b)⟩_K`, `(z_a, z_b) ~ N(0, [[K_aa, K_ab], [K_ab, K_bb]])`, for any two points,
+/// the same point (`K_aa = K_bb = K_ab`) included: the derivative factor of the neural tangent
+/// kernel's recursion (`crate::NeuralTangentKernel`), with its estimated absolute error.
+///
+/// For distinct points it is `∂⟨φ_a φ_b⟩/∂K_ab` by Price's theorem (slot 2 of [`pair_gradient`]),
+/// but it is needed on the diagonal too, where `⟨φ'(z)²⟩` is not the derivative of `⟨φ(z)²⟩`.
+/// Closed forms:
+/// - linear: 1;
+/// - relu (`φ' = 1(z > 0)`, Cho and Saul 2009): `(π − θ) / 2π`, `cos θ = K_ab / √(K_aa K_bb)`
+///   (½ on the diagonal); 0 when `K_aa K_bb = 0` (then a pre-activation is 0 and `φ'(0) = 0`);
+/// - erf (`φ' = (2/√π) e^(−z²)`): `(4/π) E[e^(−z_a² − z_b²)] = 4 / (π √((1 + 2K_aa)(1 + 2K_bb) − 4K_ab²))`;
+/// - sin (`φ' = cos`): `e^(−(K_aa + K_bb)/2) cosh K_ab`;
+/// - Gauss-net (`φ' = φ = exp(z − K¹(x, x))`, first layer): `exp(K_ab − K_aa/2 − K_bb/2)`;
+///
+/// tanh, gelu, silu, softplus and sigmoid by the 2-D quadrature of [`ActivationFn`] with the
+/// closed-form `φ'` of [`DeepActivation::derivatives`] (one level on the diagonal, where the
+/// covariance has rank 1).
+pub(crate) fn derivative_pair(act: DeepActivation, kaa: f64, kbb: f64, kab: f64) -> Estimate {
+    match act {
+        DeepActivation::Linear => Estimate::exact(1.0),
+        DeepActivation::Relu => {
+            let p = kaa * kbb;
+            if p <= 0.0 {
+                return Estimate::exact(0.0);
+            }
+            let t = (kab / p.sqrt()).clamp(-1.0, 1.0).acos();
+            Estimate::exact((PI - t) / (2.0 * PI))
+        }
+        DeepActivation::Erf => {
+            let det = ((1.0 + 2.0 * kaa) * (1.0 + 2.0 * kbb) - 4.0 * kab * kab).max(f64::MIN_POSITIVE);
+            Estimate::exact(4.0 / (PI * det.sqrt()))
+        }
+        DeepActivation::Sin => Estimate::exact((-0.5 * (kaa + kbb)).exp() * kab.cosh()),
+        DeepActivation::Gauss => Estimate::exact((kab - 0.5 * kaa - 0.5 * kbb).exp()),
+        DeepActivation::Tanh
+        | DeepActivation::Gelu
+        | DeepActivation::Silu
+        | DeepActivation::Softplus
+        | DeepActivation::Sigmoid => {
+            let d1 = Smooth(|z: f64| act.derivatives(z).map_or(f64::NAN, |d| d.0));
+            expect(&[&d1, &d1], &[kaa, kab, kab, kbb])
+        }
+    }
+}
+
 /// The gradient of `F = ⟨φ_a φ_b⟩_K` with respect to `(K_aa, K_bb, K_ab)` for two distinct
 /// points, or `dF/dK_aa` (in slot 0) for one point (`same`). See the module docs.
 pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bool) -> [f64; 3] {

@@ -42,6 +42,8 @@
 //!   of relu and linear nets.
 //! - [`KernelShift`] -- the `1/n` shift of a deep network's two-point function
 //!   (`G2 = K + S + O(1/n²)`, each layer weighted by its own inverse width; derived in its docs).
+//! - [`NeuralTangentKernel`] -- the infinite-width neural tangent kernel recursion `Θ¹ ... Θᴸ⁺¹`
+//!   of a deep network with learning-rate factors `λ_W`, `λ_b` (derived in its docs).
 //! - [`VertexIntegrals`], [`Cutoff`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic
 //!   terms with a cutoff.
 
@@ -64,6 +66,7 @@ mod kernel_shift;
 mod moments;
 mod multiset;
 mod network;
+mod ntk;
 pub mod polynomial;
 pub mod simd;
 mod split;
@@ -87,6 +90,7 @@ pub use kernel_shift::KernelShift;
 pub use moments::NeuronMoments;
 pub use multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 pub use network::{Activation, Network};
+pub use ntk::NeuralTangentKernel;
 pub use split::{SPLITS, SplitTable};
 pub use vertex::{Cutoff, Lambda, VertexIntegrals, VertexTable};
 pub use wick::{WickSums, perfect_matchings};
