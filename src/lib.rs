@@ -88,6 +88,30 @@
 //! assert!((diagonal.mean - theta.output()[3]).abs() < 5.0 * diagonal.stderr);
 //! # Ok::<(), nnqft::Error>(())
 //! ```
+//!
+//! ## Example: the analysis of outputs made elsewhere
+//!
+//! ```
+//! use nnqft::sampling::{Ensemble, Estimator};
+//! use nnqft::study::analyze::analyze_outputs;
+//! use nnqft::theory::{Activation, FiniteWidthTheory, InputSet, Network};
+//!
+//! // any array of outputs f[net, point], row-major (from NumPy, PyTorch, JAX, a file); here
+//! // 8 x 20,000 Erf-nets of width 3 drawn by our own sampler
+//! let (net, xs) = (Network::paper(Activation::Erf, 1)?, InputSet::scaling(Activation::Erf, 1)?);
+//! let f: Vec<f64> = Ensemble::new(net, 3, xs.clone(), 20_000, 8, Estimator::Raw, 1)?.outputs(2)?;
+//!
+//! // G2, G4, G6 with standard errors over 8 experiments, the GP of the measured G2 and the
+//! // connected parts (unbiased U-statistics over experiments, jackknife errors)
+//! let a = analyze_outputs(&f, xs.len(), 1, 8)?;
+//! let exact = FiniteWidthTheory::new(&net, &xs)?.at_width(3)?;
+//! let four = a.rows.n.iter().position(|&n| n == 4).unwrap(); // rows of order 4 follow order 2
+//! for (i, kappa4) in exact.kappa4.iter().enumerate() {
+//!     let (c, se) = (a.rows.connected[four + i].unwrap(), a.rows.connected_stderr[four + i].unwrap());
+//!     assert!(((c - kappa4) / se).abs() < 5.0);
+//! }
+//! # Ok::<(), nnqft::Error>(())
+//! ```
 #[doc = include_str!("../docs/conventions.md")]
 pub mod conventions {}
 
