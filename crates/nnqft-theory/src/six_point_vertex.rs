@@ -264,7 +264,7 @@ impl SixPointVertex {
         }
         let mut out =
             Self { four, sixes, matchings: perfect_matchings(6)?, layers, vertex: Vec::new(), quadrature_error: 0.0 };
-        let (vertex, error) = out.recursion(&out.four.network().widths().to_vec());
+        let (vertex, error) = out.recursion(out.four.network().widths());
         out.vertex = vertex;
         out.quadrature_error = error;
         Ok(out)
