@@ -146,6 +146,25 @@ struct LayerTerms {
 /// `E[Gᵏ]` through `Gˡ⁺¹ = C_b + C_W Gˡ R_l` exactly as polynomials in `1/N` (widths `n_l = w_l N`)
 /// and compare the `1/N²` coefficient of `κ3(Gᴸ⁺¹)` with the recursion at every depth `1..8`.
 ///
+/// # Where the four-point function at order `1/n²` would need `K1` and `U` (not computed)
+///
+/// The output's connected four-point function is `Σ_3 δδ Cov(Gᴸ⁺¹_p, Gᴸ⁺¹_q)` exactly, so its
+/// next order is the `1/n²` part of `Cov(Gˡ⁺¹_p, Gˡ⁺¹_q) = C_W² [E[C_pq(g)] / n_l + Cov(F_p(g), F_q(g))]`.
+/// Expanding as above, with `E[δ] = Sˡ` (the shift of [`crate::KernelShift`], `K1 / n` at equal
+/// widths) and `Cov(δ) = Vˡ / n_(l−1) + V'ˡ / n²` (the vertex's own next order, recursive):
+/// - `E[C_pq(g)] / n_l = [C_pq + Σ_s ∂C_pq/∂K_s Sˡ_s + ½ Σ_(s,t) ∂²C_pq/∂K_s ∂K_t Vˡ_st / n_(l−1)] / n_l`:
+///   the shift `K1` enters here, with second derivatives of the four-point fluctuation `C`;
+/// - `Cov(D_p δ, D_q δ) = D_p (Vˡ / n_(l−1) + V'ˡ / n²) D_qᵀ`: the propagated next-order vertex;
+/// - `Cov(D_p δ, ½ δ H_q δ) = ½ Σ H_q,st D_pu [κ3(δ_u, δ_s, δ_t) + 2 Sˡ_s Vˡ_ut / n_(l−1)]`: the
+///   six-point vertex enters here, as `½ H_q,st D_pu Uˡ_ust / n_(l−1)²`, and `K1` again times `V`;
+/// - `Cov(½ δH_pδ, ½ δH_qδ) = ½ tr(H_p Vˡ H_q Vˡ) / n_(l−1)²` and
+///   `Cov(D_p δ, ⅙ F'''_q δδδ) = ½ Σ F'''_q,stu D_pv Vˡ_vs Vˡ_tu / n_(l−1)²` (third derivatives of `F`),
+///   and their mirror images `p ↔ q`.
+///
+/// So the `1/n²` four-point function needs `K1` (twice), this type's `Uˡ` at every layer (its
+/// [`Self::at_widths`] gives `Uᴸ⁺¹` of each shallower network, i.e. every `Uˡ`), the second
+/// derivatives of the four-point expectations and the third derivatives of the pair ones.
+///
 /// # Error estimate
 ///
 /// [`Self::quadrature_error`] is a first-order bound carried through the recursion with absolute
