@@ -37,9 +37,11 @@ struct LayerTerms {
 /// [`Self::at_widths`] gives the vertex at other widths of the same or a smaller depth
 /// without recomputing them.
 ///
-/// Beyond the paper (Roberts, Yaida, Hanin, "The Principles of Deep Learning Theory",
-/// arXiv:2106.10165, ch. 4, whose six-point vertex `U⁽ℓ⁾` is defined by
-/// `E[ΔĜ ΔĜ ΔĜ] = U⁽ℓ⁾ / n_(ℓ−1)²`; their layer `ℓ` is ours, their depth `L` is our `L + 1`).
+/// Beyond the paper. The notation follows Roberts, Yaida, Hanin, "The Principles of Deep
+/// Learning Theory" (arXiv:2106.10165, ch. 4), where the connected `2k`-point correlator of
+/// the preactivations is of order `1/n^(k−1)` and `V⁽ℓ⁾` is the four-point vertex; `U⁽ℓ⁾` here
+/// is the six-point analogue, defined below through the third cumulant of the metric (their
+/// layer `ℓ` is ours; their depth `L` is our `L + 1`).
 ///
 /// ```
 /// use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, SixPointVertex};
@@ -112,10 +114,11 @@ struct LayerTerms {
 ///
 /// from `U¹ = 0`, `V¹ = 0` (so `U² = C_W³ T¹`). The inverse widths are each layer's own:
 /// `κ3(Gᴸ⁺¹) = Uᴸ⁺¹ / n_L²` unrolls into terms `1/n_l²` (the cumulant `T` of layer `l`), `1/(n_l n_l')`
-/// (the second term and the Hessian term, `l' < l`, through `V`) and the propagation `DDD`. In PDLT's
-/// notation (equal widths) this is their `U⁽ℓ+1⁾` recursion: `T` is their connected
-/// `⟨σσσσσσ⟩` piece, the second term couples `V⁽ℓ⁾` to the derivative of the four-point
-/// fluctuation, the last terms are `D³ U⁽ℓ⁾` and the `H (V D)(V D)` term.
+/// (the second term and the Hessian term, `l' < l`, through `V`) and the propagation `DDD`. Read
+/// in PDLT's terms: `T` is the connected six-point piece `⟨σσσσσσ⟩_c` of one neuron at
+/// `K⁽ℓ⁾`, the second term couples `V⁽ℓ⁾` to the derivative of the four-point fluctuation,
+/// and the last terms carry `U⁽ℓ⁾` through `D³` and `V⁽ℓ⁾` twice through the second derivative
+/// of `⟨σσ⟩`.
 ///
 /// **One layer.** At `L = 1`: `U² = C_W³ T¹` and `Σ_15 T = 15 M6 − 3 Σ_15 M4 M2 + 2 Σ_15 M2 M2 M2` (each
 /// `{4|2}` split is the odd one out of three pairings), so `n² κ6 = σ_w⁶ [15 M6 − 3 Σ_15 M4 M2 + 2 Σ_15 M2³]`,
@@ -140,9 +143,11 @@ struct LayerTerms {
 /// ```
 ///
 /// at equal widths `(c3 L + 3 c2² L(L − 1)) / n²`: `(44 L + 75 L(L−1))/n²` for relu,
-/// `(8 L + 12 L(L−1))/n²` for linear. The recursion gives the same: at one point `T = c3 K³ (C_W κ1(X))⁻³`-scaled,
-/// `∂C/∂K · D` supplies `6 c2²` times the previous layers' `Σ 1/n_l'`, `H = 0` (`F = κ1 K` is linear) and
-/// `D³` carries `U / K³` unchanged. With `C_b > 0` the same law holds; the tests expand
+/// `(8 L + 12 L(L−1))/n²` for linear. The recursion gives the same (`C_b = 0`): at one point
+/// `F = κ1(X) K`, `C = κ2(X) K²`, `T = κ3(X) K³`, `H = 0`, and `Kˡ⁺¹ = C_W κ1 Kˡ`, so with
+/// `u_l = Uˡ / (n_(l−1)² (Kˡ)³)`: `C_W³ T / (Kˡ⁺¹)³ = c3`, the second term
+/// `3 · 2κ2 Kˡ · κ1 · Vˡ / (κ1 Kˡ)³ = 6 c2 Vˡ / (Kˡ)²` with `Vˡ / (n_(l−1) (Kˡ)²) = Σ_(l'<l) c2/n_l'`,
+/// and `D³` carries `u` unchanged: `u_(l+1) = c3/n_l² + 6 c2² Σ_(l'<l) 1/(n_l n_l') + u_l`. With `C_b > 0` the same law holds; the tests expand
 /// `E[Gᵏ]` through `Gˡ⁺¹ = C_b + C_W Gˡ R_l` exactly as polynomials in `1/N` (widths `n_l = w_l N`)
 /// and compare the `1/N²` coefficient of `κ3(Gᴸ⁺¹)` with the recursion at every depth `1..8`.
 ///
