@@ -25,7 +25,7 @@ fn activation(network: &Bound<'_, PyAny>) -> PyResult<DeepActivation> {
 /// Network: `z1 = b1 + W1 x`, `z(l+1) = b(l+1) + W(l+1) phi(z(l))`, `f = z(L+1)` (`d_out` rows),
 /// `W(l)` entries ~ N(0, C_W / n(l-1)), `b(l)` ~ N(0, C_b), `C_W = sigma_w**2`, `C_b = sigma_b**2`.
 /// Columns: `network`, `d_in`, `sigma_w`, `sigma_b`, `x_set`, `depth`, `widths`, `n` (2, 4 or 6;
-/// 6 when the input set has at most 12 points),
+/// 6 when the input set has at most 8 points),
 /// `indices` (the input of each factor), `outputs` (its output), `g_gp` (infinite width:
 /// `delta_ij K(x_a, x_b)` and its Wick sum), `shift_leading_order` (n = 2: the 1/n shift `S` of
 /// `G2 = K + S + O(1/n**2)`, each layer weighted by its own 1/n_l; NaN at n = 4, 6),

@@ -24,9 +24,11 @@
 //!   `(c2, c3) = (5, 44)` (relu) or `(2, 8)` (linear), from the same law
 //!   (`nnqft_theory::exact_one_input_sixth_ratio`).
 //!
-//! The order-6 rows need the six-point vertex, whose tensors grow as `m⁶` in the number `m` of
-//! input points: they are in the table when the input set has at most
-//! `nnqft_theory::SIX_POINT_MAX_POINTS` (12) points, and left out (orders 2 and 4 only) beyond.
+//! The order-6 rows need the six-point vertex, whose cost grows as the number of multisets of
+//! order 6 of the `m` input points with five or six distinct points (each a 5- or 6-level
+//! nested quadrature for a smooth activation once the kernel has full rank: about 80 s for tanh
+//! at `L = 8` on 6 points): they are in the table when the input set has at most
+//! [`ORDER_SIX_MAX_POINTS`] (8) points, and left out (orders 2 and 4 only) beyond.
 //! Order 8 is not computed.
 
 use crate::error::Result;
@@ -34,6 +36,11 @@ use nnqft_theory::{
     DeepActivation, DeepNetwork, InputSet, KernelShift, Multisets, SIX_POINT_MAX_POINTS, SixPointVertex,
     exact_one_input_ratio, exact_one_input_sixth_ratio,
 };
+
+/// The most input points for which the theory table has its order-6 rows (module docs; within
+/// the six-point vertex's own limit, `nnqft_theory::SIX_POINT_MAX_POINTS`).
+pub const ORDER_SIX_MAX_POINTS: usize = 8;
+const _: () = assert!(ORDER_SIX_MAX_POINTS <= SIX_POINT_MAX_POINTS);
 
 /// The rows of a deep network's theory table (one per order and multiset, in the layout of the
 /// deep ensembles' correlators: point `p` of the multisets is output `p / m` at input `p % m`).
@@ -116,7 +123,7 @@ pub fn deep_theory(net: &DeepNetwork, inputs: &InputSet) -> Result<DeepTheoryRow
         rows.connected_leading_order.push(Some(connected[pos]));
         rows.g_exact.push(ratio.filter(|_| diagonal).map(|r| r * gp4[pos]));
     }
-    if m <= SIX_POINT_MAX_POINTS {
+    if m <= ORDER_SIX_MAX_POINTS {
         let six = SixPointVertex::new(net, inputs)?;
         rows.quadrature_error = rows.quadrature_error.max(six.quadrature_error());
         let (sixes, connected, gp6) = six.output_indexed()?;
@@ -174,17 +181,21 @@ mod tests {
         assert!((rows.connected_leading_order[2].unwrap() - leading6).abs() <= 1e-12 * leading6);
     }
 
-    /// Beyond 12 input points the table has orders 2 and 4 only (the six-point vertex's limit).
+    /// Beyond 8 input points the table has orders 2 and 4 only.
     #[test]
-    fn order_six_rows_need_at_most_twelve_points() {
+    fn order_six_rows_need_at_most_eight_points() {
         let net = DeepNetwork::new(DeepActivation::Linear, &[5, 5], 1.0, 0.0).unwrap();
         let small = InputSet::new("two", &[vec![0.2], vec![0.9]]).unwrap();
         let rows = deep_theory(&net, &small).unwrap();
         // 3 pairs, 5 quadruples, 7 sextuples of two points
         assert_eq!(rows.len(), 3 + 5 + 7);
-        let many: Vec<Vec<f64>> = (0..13).map(|i| vec![0.1 * i as f64]).collect();
-        let rows = deep_theory(&net, &InputSet::new("many", &many).unwrap()).unwrap();
-        assert_eq!(rows.len(), 91 + 1820);
+        let eight: Vec<Vec<f64>> = (0..8).map(|i| vec![0.1 * i as f64]).collect();
+        let rows = deep_theory(&net, &InputSet::new("eight", &eight).unwrap()).unwrap();
+        // 36 pairs, 330 quadruples, 1716 sextuples of eight points
+        assert_eq!(rows.len(), 36 + 330 + 1716);
+        let nine: Vec<Vec<f64>> = (0..9).map(|i| vec![0.1 * i as f64]).collect();
+        let rows = deep_theory(&net, &InputSet::new("nine", &nine).unwrap()).unwrap();
+        assert_eq!(rows.len(), 45 + 495);
         assert!(rows.n.iter().all(|&n| n < 6));
     }
 }
