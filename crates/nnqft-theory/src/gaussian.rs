@@ -27,7 +27,7 @@ impl Estimate {
 /// and vertex recursions of deep networks: for a covariance `K` over the points `a, b, ...`,
 ///
 /// ```text
-/// ⟨φ_a φ_b⟩_K,   ∂⟨φ_a φ_b⟩_K / ∂K_ef,   ⟨φ_a φ_b φ_c φ_d⟩_K,   (z_a) ~ N(0, K).
+/// ⟨φ_a φ_b⟩_K,   ∂⟨φ_a φ_b⟩_K / ∂K_ef,   ⟨φ_a φ_b φ_c φ_d⟩_K,   ⟨φ_a ... φ_f⟩_K,   ∂⟨φ_a φ_b φ_c φ_d⟩_K / ∂K_ef,   (z_a) ~ N(0, K)
 /// ```
 ///
 /// **Closed forms.**
@@ -80,6 +80,12 @@ impl Estimate {
 /// tabulated once as a function of its mean `μ` (its `σ` is fixed) and interpolated (cubic
 /// Lagrange, spacing 0.01): that cuts tanh's vertex at `L = 8` on six points from ~18 s to ~8 s.
 /// Every quadrature is evaluated at two resolutions; the difference is its error estimate.
+/// Up to six points (the six-point vertex): linear's products by Isserlis' theorem, sin's and
+/// Gauss-net's closed forms at any order; a 6-level nested integral uses 3 and 4 nodes per piece.
+/// Gradients of products (the six-point vertex), with `g_i = φ^(q_i)` the factor of a point of
+/// multiplicity `q_i`: `∂⟨∏ g_i⟩/∂K_ef = ⟨g_e' g_f' ∏_(i≠e,f) g_i⟩` (`e ≠ f`) and
+/// `∂⟨∏ g_i⟩/∂K_ee = ½ ⟨g_e'' ∏_(i≠e) g_i⟩` (Price), relu's `δ(z_e)` as the density at zero times the
+/// conditional expectation given `z_e = 0`; an activation given as a function by central differences.
 #[derive(Clone, Copy)]
 pub struct ActivationFn<'a> {
     phi: &'a (dyn Fn(f64) -> f64 + Sync),
@@ -397,7 +403,7 @@ const TABLE_SPACING: f64 = 0.01;
 /// Largest innermost table; beyond it the innermost level is integrated node by node.
 const TABLE_MAX_POINTS: usize = 20_000;
 
-/// The innermost level `h(μ) = E[g(μ + σ ε)]` of a nested integral of three or four levels,
+/// The innermost level `h(μ) = E[g(μ + σ ε)]` of a nested integral of three to six levels,
 /// tabulated on a uniform grid in `μ` with the level's own rule and read by cubic Lagrange
 /// interpolation (error `≤ (3/128) Δ⁴ max|h⁗|`, ~1e-10 at `Δ = 0.01`; the coarse resolution
 /// uses `2Δ`, so the error estimate covers it). `σ` is fixed by the multiset and `μ` is a
@@ -482,7 +488,7 @@ fn distinct(indices: &[usize]) -> Vec<(usize, u32)> {
     out
 }
 
-/// `⟨∏ φ(z_i)⟩_K` over the listed points (repeats allowed, up to 4 distinct), `K` the
+/// `⟨∏ φ(z_i)⟩_K` over the listed points (repeats allowed, up to 6 distinct), `K` the
 /// row-major `m x m` covariance of all points.
 pub(crate) fn moment(act: Act<'_>, kernel: &[f64], m: usize, indices: &[usize]) -> Estimate {
     let pts = distinct(indices);
