@@ -57,9 +57,9 @@ enum Command {
     /// A paper network: the GP (infinite-width, free theory) correlators and, at the one-layer
     /// widths given with --width-scan, the exact finite-width correlators and connected 4- and
     /// 6-point functions (kappa4, kappa6). A deep network (--widths n1,...,nL, any activation,
-    /// --d-out outputs, --critical for its critical priors): per multiset of orders 2 and 4 the
-    /// infinite-width value, the 1/n shift of G2, the leading connected G4, and the exact value
-    /// where one is known. Writes theory.parquet and provenance.json.
+    /// --d-out outputs, --critical for its critical priors): per multiset of orders 2, 4 and 6 the
+    /// infinite-width value, the 1/n shift of G2, the leading connected G4 and G6, and the exact
+    /// value where one is known. Writes theory.parquet and provenance.json.
     Theory {
         #[command(flatten)]
         output: Output,

@@ -217,11 +217,11 @@ fn sample_deep_network_with_two_outputs() {
 }
 
 /// `theory --widths` is the theory of one deep network: its shift and vertex columns are the
-/// library's `KernelShift` and `FourPointVertex` bit for bit, and `--critical` puts it at the
-/// activation's critical point.
+/// library's `KernelShift`, `FourPointVertex` and `SixPointVertex` bit for bit, and `--critical`
+/// puts it at the activation's critical point.
 #[test]
 fn theory_of_a_deep_network_is_the_librarys() {
-    use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, KernelShift, critical_point};
+    use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, KernelShift, SixPointVertex, critical_point};
     let cwd = temp_dir("deep-theory");
     let (ok, out, err) = nnqft(&cwd, &["theory", "--network", "tanh", "--widths", "20,30"]);
     assert!(ok, "{err}");
@@ -231,8 +231,9 @@ fn theory_of_a_deep_network_is_the_librarys() {
     let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[20, 30]).unwrap();
     let shift = KernelShift::new(&net, &xs).unwrap();
     let (_, connected, gp4) = shift.vertex().output_indexed().unwrap();
-    // one output on 6 points: 21 pairs, then 126 quadruples
-    assert_eq!(t.height(), 21 + 126);
+    let (_, connected6, gp6) = SixPointVertex::new(&net, &xs).unwrap().output_indexed().unwrap();
+    // one output on 6 points: 21 pairs, then 126 quadruples, then 462 sextuples
+    assert_eq!(t.height(), 21 + 126 + 462);
     let (s, c, g) = (floats(&t, "shift_leading_order"), floats(&t, "connected_leading_order"), floats(&t, "g_gp"));
     let ms = nnqft_theory::Multisets::new(6, 2).unwrap();
     for (pos, pair) in ms.iter().enumerate() {
@@ -245,6 +246,11 @@ fn theory_of_a_deep_network_is_the_librarys() {
         assert_eq!(c[21 + pos], Some(connected[pos]));
         assert_eq!(g[21 + pos], Some(gp4[pos]));
         assert_eq!(s[21 + pos], None);
+    }
+    for pos in 0..462 {
+        assert_eq!(c[147 + pos], Some(connected6[pos]));
+        assert_eq!(g[147 + pos], Some(gp6[pos]));
+        assert_eq!(s[147 + pos], None);
     }
     // tanh has no exact finite-width values
     assert!(floats(&t, "g_exact").iter().all(Option::is_none));

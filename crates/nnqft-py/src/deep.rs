@@ -19,18 +19,20 @@ fn activation(network: &Bound<'_, PyAny>) -> PyResult<DeepActivation> {
     DeepActivation::parse(&name).map_err(|_| invalid("network", format!("{name:?}"), NETWORKS))
 }
 
-/// The theory of a deep network on an input set, per multiset of orders 2 and 4 over the
+/// The theory of a deep network on an input set, per multiset of orders 2, 4 and 6 over the
 /// (output, point) pairs: the columns of `nnqft theory --widths`'s `theory.parquet`.
 ///
 /// Network: `z1 = b1 + W1 x`, `z(l+1) = b(l+1) + W(l+1) phi(z(l))`, `f = z(L+1)` (`d_out` rows),
 /// `W(l)` entries ~ N(0, C_W / n(l-1)), `b(l)` ~ N(0, C_b), `C_W = sigma_w**2`, `C_b = sigma_b**2`.
-/// Columns: `network`, `d_in`, `sigma_w`, `sigma_b`, `x_set`, `depth`, `widths`, `n` (2 or 4),
+/// Columns: `network`, `d_in`, `sigma_w`, `sigma_b`, `x_set`, `depth`, `widths`, `n` (2, 4 or 6;
+/// 6 when the input set has at most 8 points),
 /// `indices` (the input of each factor), `outputs` (its output), `g_gp` (infinite width:
 /// `delta_ij K(x_a, x_b)` and its Wick sum), `shift_leading_order` (n = 2: the 1/n shift `S` of
-/// `G2 = K + S + O(1/n**2)`, each layer weighted by its own 1/n_l; NaN at n = 4),
-/// `connected_leading_order` (n = 4: the four-point vertex term, order 1/n; NaN at n = 2) and
-/// `g_exact` (the exact value where known: linear nets' G2, relu's diagonal G2, E f**4 of relu and
-/// linear nets with C_b = 0; NaN elsewhere).
+/// `G2 = K + S + O(1/n**2)`, each layer weighted by its own 1/n_l; NaN at n = 4, 6),
+/// `connected_leading_order` (n = 4: the four-point vertex term, order 1/n; n = 6: the six-point
+/// vertex term, the sixth cumulant at order 1/n**2; NaN at n = 2) and `g_exact` (the exact value
+/// where known: linear nets' G2, relu's diagonal G2, E f**4 and E f**6 of relu and linear nets
+/// with C_b = 0; NaN elsewhere).
 ///
 /// Arguments: `network` one of erf, relu, tanh, linear, gelu, silu, softplus, sigmoid, sin (gauss
 /// at one layer); `widths` the hidden widths n_1..n_L (a list of integers >= 1); `x` a paper

@@ -1,32 +1,52 @@
 //! The theory table of a deep network (`nnqft theory --widths n1,..,nL`, Python's
-//! `nnqft.theory`): per multiset of orders 2 and 4 over the `(output, point)` pairs of an input
-//! set, the infinite-width value, the leading finite-width corrections, and the exact value where
-//! one is known. One implementation for every front door, so the columns agree.
+//! `nnqft.theory`): per multiset of orders 2, 4 and 6 over the `(output, point)` pairs of an
+//! input set, the infinite-width value, the leading finite-width corrections, and the exact value
+//! where one is known. One implementation for every front door, so the columns agree.
 //!
 //! - `g_gp`: the Gaussian-process value, `δ_ij K(x_a, x_b)` at order 2 and the Wick sum of it at
-//!   order 4 (`K` from the kernel recursion, `nnqft_theory::KernelRecursion`);
+//!   orders 4 and 6 (3 and 15 pairings; `K` from the kernel recursion,
+//!   `nnqft_theory::KernelRecursion`);
 //! - `shift_leading_order` (order 2): the `1/n` shift `S` of the two-point function at the
 //!   network's widths, `G2 = K + S + O(1/n²)`, each layer weighted by its own `1/n_l`
 //!   (`nnqft_theory::KernelShift`);
 //! - `connected_leading_order` (order 4): the leading-order connected four-point function, the
-//!   four-point vertex term `(1/n_L) Σ_3 δδ V` (`nnqft_theory::FourPointVertex`);
+//!   four-point vertex term `(1/n_L) Σ_3 δδ V` (`nnqft_theory::FourPointVertex`); at order 6
+//!   the leading-order connected six-point function (the sixth cumulant, order `1/n²`), the
+//!   six-point vertex term `(1/n_L²) Σ_15 δδδ U` (`nnqft_theory::SixPointVertex`), whose
+//!   `1/(n_l n_l')` terms carry each layer's own widths;
 //! - `g_exact` where the exact finite-width value is known in closed form: at order 2 for linear
 //!   networks (every pair: the mean of each layer's conditional covariance follows the kernel
 //!   recursion exactly, so `G2 = K`) and on relu's diagonal (`E[relu(z)² | G] = G/2` is linear in
 //!   `G`); at order 4 on the fully diagonal correlator `E[f_i(x)⁴]` of relu and linear networks
 //!   with `C_b = 0`, `3 K(x, x)² ∏_l (1 + c/n_l)` with `c = 5` (relu) or `2` (linear), from the
-//!   scaled chi-square law of each layer's conditional variance.
+//!   scaled chi-square law of each layer's conditional variance; at order 6 on the fully diagonal
+//!   `E[f_i(x)⁶]` of the same networks, `15 K(x, x)³ ∏_l (1 + 3c2/n_l + c3/n_l²)` with
+//!   `(c2, c3) = (5, 44)` (relu) or `(2, 8)` (linear), from the same law
+//!   (`nnqft_theory::exact_one_input_sixth_ratio`).
 //!
-//! Orders 6 and 8 (the six-point vertex) are not computed yet.
+//! The order-6 rows need the six-point vertex, whose cost grows as the number of multisets of
+//! order 6 of the `m` input points with five or six distinct points (each a 5- or 6-level
+//! nested quadrature for a smooth activation once the kernel has full rank: about 80 s for tanh
+//! at `L = 8` on 6 points): they are in the table when the input set has at most
+//! [`ORDER_SIX_MAX_POINTS`] (8) points, and left out (orders 2 and 4 only) beyond.
+//! Order 8 is not computed.
 
 use crate::error::Result;
-use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, KernelShift, Multisets, exact_one_input_ratio};
+use nnqft_theory::{
+    DeepActivation, DeepNetwork, InputSet, KernelShift, Multisets, SIX_POINT_MAX_POINTS, SixPointVertex,
+    exact_one_input_ratio, exact_one_input_sixth_ratio,
+};
+
+/// The most input points for which the theory table has its order-6 rows (module docs; within
+/// the six-point vertex's own limit, `nnqft_theory::SIX_POINT_MAX_POINTS`).
+pub const ORDER_SIX_MAX_POINTS: usize = 8;
+const _: () = assert!(ORDER_SIX_MAX_POINTS <= SIX_POINT_MAX_POINTS);
 
 /// The rows of a deep network's theory table (one per order and multiset, in the layout of the
 /// deep ensembles' correlators: point `p` of the multisets is output `p / m` at input `p % m`).
 #[derive(Debug, Clone, Default)]
 pub struct DeepTheoryRows {
-    /// Order `n` (2 or 4).
+    /// Order `n` (2, 4 or 6).
     pub n: Vec<i64>,
     /// The input index of each factor, e.g. `0,0,1,3`.
     pub indices: Vec<String>,
@@ -36,7 +56,8 @@ pub struct DeepTheoryRows {
     pub g_gp: Vec<f64>,
     /// The `1/n` shift of the two-point function (order 2; `None` at order 4).
     pub shift_leading_order: Vec<Option<f64>>,
-    /// The leading connected four-point function (order 4; `None` at order 2).
+    /// The leading connected four-point function (order 4) or six-point function (order 6,
+    /// the sixth cumulant); `None` at order 2.
     pub connected_leading_order: Vec<Option<f64>>,
     /// The exact finite-width value where it is known (module docs), else `None`.
     pub g_exact: Vec<Option<f64>>,
@@ -102,6 +123,24 @@ pub fn deep_theory(net: &DeepNetwork, inputs: &InputSet) -> Result<DeepTheoryRow
         rows.connected_leading_order.push(Some(connected[pos]));
         rows.g_exact.push(ratio.filter(|_| diagonal).map(|r| r * gp4[pos]));
     }
+    if m <= ORDER_SIX_MAX_POINTS {
+        let six = SixPointVertex::new(net, inputs)?;
+        rows.quadrature_error = rows.quadrature_error.max(six.quadrature_error());
+        let (sixes, connected, gp6) = six.output_indexed()?;
+        let ratio6 = exact_one_input_sixth_ratio(net);
+        for (pos, s6) in sixes.iter().enumerate() {
+            let (outputs, points): (Vec<usize>, Vec<usize>) =
+                s6.iter().map(|&p| (p as usize / m, p as usize % m)).unzip();
+            let diagonal = s6.iter().all(|&p| p == s6[0]);
+            rows.n.push(6);
+            rows.indices.push(label(&points));
+            rows.outputs.push(label(&outputs));
+            rows.g_gp.push(gp6[pos]);
+            rows.shift_leading_order.push(None);
+            rows.connected_leading_order.push(Some(connected[pos]));
+            rows.g_exact.push(ratio6.filter(|_| diagonal).map(|r| r * gp6[pos]));
+        }
+    }
     Ok(rows)
 }
 
@@ -109,16 +148,18 @@ pub fn deep_theory(net: &DeepNetwork, inputs: &InputSet) -> Result<DeepTheoryRow
 mod tests {
     use super::*;
 
-    /// Deep linear nets with `C_b = 0` on one input: `E f² = K` and `E f⁴ = 3 K² ∏(1 + 2/n_l)`
-    /// exactly; the table's leading orders are the `1/n` terms of those, and its exact column holds
-    /// them.
+    /// Deep linear nets with `C_b = 0` on one input: `E f² = K`, `E f⁴ = 3 K² ∏(1 + 2/n_l)` and
+    /// `E f⁶ = 15 K³ ∏(1 + 6/n_l + 8/n_l²)` exactly; the table's leading orders are the `1/n`
+    /// terms of the first two and the `1/n²` terms of the sixth cumulant, and its exact column
+    /// holds them.
     #[test]
     fn linear_rows_are_exact_and_their_leading_orders_expand_them() {
         let widths = [20, 30, 50];
         let net = DeepNetwork::new(DeepActivation::Linear, &widths, 1.3, 0.0).unwrap();
         let xs = InputSet::new("one", &[vec![0.7]]).unwrap();
         let rows = deep_theory(&net, &xs).unwrap();
-        assert_eq!(rows.len(), 2);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.n, vec![2, 4, 6]);
         let k = rows.g_gp[0];
         assert!((k - 1.3f64.powi(4) * 0.49).abs() < 1e-15);
         assert_eq!(rows.shift_leading_order[0], Some(0.0));
@@ -128,5 +169,33 @@ mod tests {
         // leading order: 3 K² Σ_l 2/n_l (the linear term of the product)
         let leading = 3.0 * k * k * widths.iter().map(|&n| 2.0 / n as f64).sum::<f64>();
         assert!((rows.connected_leading_order[1].unwrap() - leading).abs() <= 1e-12 * leading);
+        // order 6: E f⁶ = 15 K³ ∏(1 + 3·2/n_l + 8/n_l²); the sixth cumulant 15 κ3(G) starts at
+        // 15 K³ (Σ_l 8/n_l² + 6·2² Σ_(l<l') 1/(n_l n_l'))
+        let k3 = k * k * k;
+        assert!((rows.g_gp[2] - 15.0 * k3).abs() <= 1e-14 * 15.0 * k3);
+        let exact6 = 15.0 * k3 * widths.iter().map(|&n| 1.0 + 6.0 / n as f64 + 8.0 / (n * n) as f64).product::<f64>();
+        assert!((rows.g_exact[2].unwrap() - exact6).abs() <= 1e-14 * exact6);
+        let inv: Vec<f64> = widths.iter().map(|&n| 1.0 / n as f64).collect();
+        let pairs: f64 = (0..3).flat_map(|i| (i + 1..3).map(move |j| (i, j))).map(|(i, j)| inv[i] * inv[j]).sum();
+        let leading6 = 15.0 * k3 * (inv.iter().map(|e| 8.0 * e * e).sum::<f64>() + 24.0 * pairs);
+        assert!((rows.connected_leading_order[2].unwrap() - leading6).abs() <= 1e-12 * leading6);
+    }
+
+    /// Beyond 8 input points the table has orders 2 and 4 only.
+    #[test]
+    fn order_six_rows_need_at_most_eight_points() {
+        let net = DeepNetwork::new(DeepActivation::Linear, &[5, 5], 1.0, 0.0).unwrap();
+        let small = InputSet::new("two", &[vec![0.2], vec![0.9]]).unwrap();
+        let rows = deep_theory(&net, &small).unwrap();
+        // 3 pairs, 5 quadruples, 7 sextuples of two points
+        assert_eq!(rows.len(), 3 + 5 + 7);
+        let eight: Vec<Vec<f64>> = (0..8).map(|i| vec![0.1 * i as f64]).collect();
+        let rows = deep_theory(&net, &InputSet::new("eight", &eight).unwrap()).unwrap();
+        // 36 pairs, 330 quadruples, 1716 sextuples of eight points
+        assert_eq!(rows.len(), 36 + 330 + 1716);
+        let nine: Vec<Vec<f64>> = (0..9).map(|i| vec![0.1 * i as f64]).collect();
+        let rows = deep_theory(&net, &InputSet::new("nine", &nine).unwrap()).unwrap();
+        assert_eq!(rows.len(), 45 + 495);
+        assert!(rows.n.iter().all(|&n| n < 6));
     }
 }

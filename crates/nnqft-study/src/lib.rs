@@ -16,7 +16,7 @@
 //! - [`rg`]: the running quartic coupling against the cutoff, the 6-pt prediction and the
 //!   naturalness scan (section 6);
 //! - [`deep_theory`]: the theory table of a deep network (infinite width, the `1/n` shift of
-//!   `G2`, the leading connected `G4`, exact values where known), for the `theory` command and
+//!   `G2`, the leading connected `G4` and `G6`, exact values where known), for the `theory` command and
 //!   Python's `nnqft.theory`;
 //! - [`depth`]: the normalised connected 4-pt function of deep networks against `L/n`,
 //!   against the leading-order four-point vertex and relu's exact finite-width value;

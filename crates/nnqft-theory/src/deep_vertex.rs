@@ -218,6 +218,12 @@ impl FourPointVertex {
         out
     }
 
+    /// `Aˡ_(p)(q) = ⟨φ_p φ_p' φ_q φ_q'⟩ − ⟨φ_p φ_p'⟩⟨φ_q φ_q'⟩` over the pairs, row-major
+    /// `P x P`, for `1 <= l <= L`.
+    pub(crate) fn layer_fluctuation(&self, l: usize) -> &[f64] {
+        &self.layers[l - 1].fluctuation
+    }
+
     /// `Dˡ_(p)(r) = ∂⟨φ_p φ_p'⟩ / ∂Kˡ_r` over the pairs, row-major `P x P`, for `2 <= l <= L`.
     pub(crate) fn layer_gradient(&self, l: usize) -> &[f64] {
         &self.layers[l - 1].gradient

@@ -27,7 +27,7 @@ impl Estimate {
 /// and vertex recursions of deep networks: for a covariance `K` over the points `a, b, ...`,
 ///
 /// ```text
-/// ⟨φ_a φ_b⟩_K,   ∂⟨φ_a φ_b⟩_K / ∂K_ef,   ⟨φ_a φ_b φ_c φ_d⟩_K,   (z_a) ~ N(0, K).
+/// ⟨φ_a φ_b⟩_K,   ∂⟨φ_a φ_b⟩_K / ∂K_ef,   ⟨φ_a φ_b φ_c φ_d⟩_K,   ⟨φ_a ... φ_f⟩_K,   ∂⟨φ_a φ_b φ_c φ_d⟩_K / ∂K_ef,   (z_a) ~ N(0, K)
 /// ```
 ///
 /// **Closed forms.**
@@ -80,6 +80,12 @@ impl Estimate {
 /// tabulated once as a function of its mean `μ` (its `σ` is fixed) and interpolated (cubic
 /// Lagrange, spacing 0.01): that cuts tanh's vertex at `L = 8` on six points from ~18 s to ~8 s.
 /// Every quadrature is evaluated at two resolutions; the difference is its error estimate.
+/// Up to six points (the six-point vertex): linear's products by Isserlis' theorem, sin's and
+/// Gauss-net's closed forms at any order; a 6-level nested integral uses 3 and 4 nodes per piece.
+/// Gradients of products (the six-point vertex), with `g_i = φ^(q_i)` the factor of a point of
+/// multiplicity `q_i`: `∂⟨∏ g_i⟩/∂K_ef = ⟨g_e' g_f' ∏_(i≠e,f) g_i⟩` (`e ≠ f`) and
+/// `∂⟨∏ g_i⟩/∂K_ee = ½ ⟨g_e'' ∏_(i≠e) g_i⟩` (Price), relu's `δ(z_e)` as the density at zero times the
+/// conditional expectation given `z_e = 0`; an activation given as a function by central differences.
 #[derive(Clone, Copy)]
 pub struct ActivationFn<'a> {
     phi: &'a (dyn Fn(f64) -> f64 + Sync),
@@ -247,7 +253,8 @@ impl Rule {
             0 | 1 => (20, 28),
             2 => (12, 16),
             3 => (7, 9),
-            _ => (4, 5),
+            4 | 5 => (4, 5),
+            _ => (3, 4),
         };
         (Self::new(coarse), Self::new(fine))
     }
@@ -268,9 +275,9 @@ impl Rule {
                 })
                 .sum::<f64>()
         };
-        let mut cuts = [0.0f64; 4];
+        let mut cuts = [0.0f64; MAX_FACTORS];
         let mut n = 0;
-        for &c in kinks.iter().take(4) {
+        for &c in kinks.iter().take(MAX_FACTORS) {
             if c > -self.t_max && c < self.t_max {
                 cuts[n] = c;
                 n += 1;
@@ -318,7 +325,7 @@ struct Nested<'a> {
     rule: &'a Rule,
     /// For each point, the last level whose variable it depends on: its kink is a break
     /// point of that level's rule (a point fixed by the outer levels has its kink there).
-    last: [usize; 4],
+    last: [usize; MAX_FACTORS],
     /// The innermost level tabulated as a function of its mean, if it is.
     inner: Option<&'a InnerTable>,
 }
@@ -326,7 +333,7 @@ struct Nested<'a> {
 impl<'a> Nested<'a> {
     fn new(factors: &'a [&'a dyn Factor], chol: &'a [f64], rule: &'a Rule) -> Self {
         let k = factors.len();
-        let mut last = [0; 4];
+        let mut last = [0; MAX_FACTORS];
         for (d, l) in last.iter_mut().enumerate().take(k) {
             *l = (0..=d).rev().find(|&i| chol[d * k + i] != 0.0).unwrap_or(usize::MAX);
         }
@@ -337,7 +344,7 @@ impl<'a> Nested<'a> {
         Self { inner, ..self }
     }
 
-    fn level(&self, j: usize, u: &mut [f64; 4]) -> f64 {
+    fn level(&self, j: usize, u: &mut [f64; MAX_FACTORS]) -> f64 {
         let k = self.factors.len();
         if j == k {
             return 1.0;
@@ -359,7 +366,7 @@ impl<'a> Nested<'a> {
                 return t.eval(mu);
             }
         }
-        let mut kinks = [0.0; 4];
+        let mut kinks = [0.0; MAX_FACTORS];
         let mut n = 0;
         for d in j..k {
             if self.last[d] == j
@@ -396,7 +403,7 @@ const TABLE_SPACING: f64 = 0.01;
 /// Largest innermost table; beyond it the innermost level is integrated node by node.
 const TABLE_MAX_POINTS: usize = 20_000;
 
-/// The innermost level `h(μ) = E[g(μ + σ ε)]` of a nested integral of three or four levels,
+/// The innermost level `h(μ) = E[g(μ + σ ε)]` of a nested integral of three to six levels,
 /// tabulated on a uniform grid in `μ` with the level's own rule and read by cubic Lagrange
 /// interpolation (error `≤ (3/128) Δ⁴ max|h⁗|`, ~1e-10 at `Δ = 0.01`; the coarse resolution
 /// uses `2Δ`, so the error estimate covers it). `σ` is fixed by the multiset and `μ` is a
@@ -437,13 +444,16 @@ impl InnerTable {
     }
 }
 
-/// `E[∏_j g_j(z_j)]`, `z ~ N(0, cov)` (`k <= 4` points, row-major `cov`), with its error.
+/// The most factors (distinct points) of one nested integral: six, for the six-point vertex.
+pub(crate) const MAX_FACTORS: usize = 6;
+
+/// `E[∏_j g_j(z_j)]`, `z ~ N(0, cov)` (`k <= 6` points, row-major `cov`), with its error.
 fn expect(factors: &[&dyn Factor], cov: &[f64]) -> Estimate {
     let k = factors.len();
-    debug_assert!(k <= 4 && cov.len() == k * k);
+    debug_assert!(k <= MAX_FACTORS && cov.len() == k * k);
     let chol = cholesky(cov, k);
     let levels = quadrature_levels(factors, &chol);
-    let mut u = [0.0; 4];
+    let mut u = [0.0; MAX_FACTORS];
     if levels == 0 {
         let rule = Rule::new(1);
         return Estimate::exact(Nested::new(factors, &chol, &rule).level(0, &mut u));
@@ -478,7 +488,7 @@ fn distinct(indices: &[usize]) -> Vec<(usize, u32)> {
     out
 }
 
-/// `⟨∏ φ(z_i)⟩_K` over the listed points (repeats allowed, up to 4 distinct), `K` the
+/// `⟨∏ φ(z_i)⟩_K` over the listed points (repeats allowed, up to 6 distinct), `K` the
 /// row-major `m x m` covariance of all points.
 pub(crate) fn moment(act: Act<'_>, kernel: &[f64], m: usize, indices: &[usize]) -> Estimate {
     let pts = distinct(indices);
@@ -500,9 +510,8 @@ pub(crate) fn moment(act: Act<'_>, kernel: &[f64], m: usize, indices: &[usize]) 
             let c = |a: usize, b: usize| kernel[indices[a] * m + indices[b]];
             return Estimate::exact(sin_moment(indices.len(), c));
         }
-        Act::Known(DeepActivation::Linear) if indices.len() == 4 => {
-            let c = |a: usize, b: usize| kernel[indices[a] * m + indices[b]];
-            return Estimate::exact(c(0, 1) * c(2, 3) + c(0, 2) * c(1, 3) + c(0, 3) * c(1, 2));
+        Act::Known(DeepActivation::Linear) if indices.len() >= 4 => {
+            return Estimate::exact(isserlis(kernel, m, indices));
         }
         _ => {}
     }
@@ -516,6 +525,19 @@ pub(crate) fn moment(act: Act<'_>, kernel: &[f64], m: usize, indices: &[usize]) 
     let factors: Vec<&dyn Factor> = powers.iter().map(|p| p as &dyn Factor).collect();
     let cov: Vec<f64> = (0..k * k).map(|x| sub(x / k, x % k)).collect();
     expect(&factors, &cov)
+}
+
+/// Isserlis' theorem: `⟨z_(i_1) ... z_(i_k)⟩ = Σ over perfect matchings of ∏ K` (0 for odd `k`).
+fn isserlis(kernel: &[f64], m: usize, indices: &[usize]) -> f64 {
+    match indices.split_first() {
+        None => 1.0,
+        Some((&first, rest)) => (0..rest.len())
+            .map(|j| {
+                let others: Vec<usize> = rest.iter().enumerate().filter(|&(i, _)| i != j).map(|(_, &x)| x).collect();
+                kernel[first * m + rest[j]] * isserlis(kernel, m, &others)
+            })
+            .sum(),
+    }
 }
 
 /// `⟨φ_a φ_b⟩` in closed form for two distinct points, where one exists.
@@ -676,6 +698,159 @@ pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bo
             ]
         }
     }
+}
+
+/// A derivative of `φ(z)^q` of order 0, 1 or 2, for Price's theorem on products
+/// (`moment_gradient`): `(φ^q)' = q φ^(q−1) φ'`, `(φ^q)'' = q(q−1) φ^(q−2) φ'² + q φ^(q−1) φ''`.
+/// For relu `φ' = θ(z)`, so `(relu^q)' = q relu^(q−1)` and, for `q >= 2`,
+/// `(relu^q)'' = q(q−1) relu^(q−2)` (the `δ` term vanishes: `relu(0) = 0`), with `relu⁰ = θ`;
+/// relu's `q = 1`, order 2 is the delta function, handled by conditioning instead.
+struct PowerDerivative<'a> {
+    act: Act<'a>,
+    q: u32,
+    order: u32,
+}
+
+impl PowerDerivative<'_> {
+    /// `(c, p)` with `(φ^q)^(order) = c φ^p` for relu and linear.
+    fn monomial(&self) -> (f64, u32) {
+        let q = self.q as f64;
+        match self.order {
+            0 => (1.0, self.q),
+            1 => (q, self.q.saturating_sub(1)),
+            _ => (q * (q - 1.0), self.q.saturating_sub(2)),
+        }
+    }
+}
+
+impl Factor for PowerDerivative<'_> {
+    #[inline]
+    fn eval(&self, z: f64) -> f64 {
+        match self.act {
+            Act::Known(DeepActivation::Relu) => {
+                let (c, p) = self.monomial();
+                if z > 0.0 { c * z.powi(p as i32) } else { 0.0 }
+            }
+            Act::Known(DeepActivation::Linear) => {
+                let (c, p) = self.monomial();
+                c * z.powi(p as i32)
+            }
+            Act::Known(a) => {
+                let (p, (d1, d2)) = (a.phi(z).unwrap_or(f64::NAN), a.derivatives(z).unwrap_or((f64::NAN, f64::NAN)));
+                let q = self.q as i32;
+                match self.order {
+                    0 => p.powi(q),
+                    1 => q as f64 * p.powi(q - 1) * d1,
+                    _ => {
+                        let curvature = if q >= 2 { (q * (q - 1)) as f64 * p.powi(q - 2) * d1 * d1 } else { 0.0 };
+                        curvature + q as f64 * p.powi(q - 1) * d2
+                    }
+                }
+            }
+            Act::Function(_) => f64::NAN,
+        }
+    }
+    fn kink(&self) -> Option<f64> {
+        self.act.kink()
+    }
+    fn closed_mean(&self, mu: f64, sigma: f64) -> Option<f64> {
+        if sigma <= 0.0 {
+            return Some(self.eval(mu));
+        }
+        let (c, p) = self.monomial();
+        match self.act {
+            Act::Known(DeepActivation::Relu) => Some(c * relu_power_mean(mu, sigma, p)),
+            Act::Known(DeepActivation::Linear) => Some(c * linear_power_mean(mu, sigma, p)),
+            _ => None,
+        }
+    }
+}
+
+/// The gradient of `⟨∏ φ(z_i)⟩_K` over the listed points (repeats allowed, up to 6 distinct)
+/// with respect to the entries of `K` (one variable per unordered pair `{e, f}` of its distinct
+/// points, `e <= f`), as `(e, f, ∂/∂K_ef)`.
+///
+/// Price's theorem (Price 1958) for the known activations: with `g_i = φ^(q_i)` the factor of a
+/// point of multiplicity `q_i`, `∂⟨∏ g_i⟩/∂K_ef = ⟨g_e' g_f' ∏_(i≠e,f) g_i⟩` for `e ≠ f` and
+/// `½ ⟨g_e'' ∏_(i≠e) g_i⟩` for `e = f`. Relu's `(relu)'' = δ(z_e)` (a point of multiplicity
+/// one) is the Gaussian density at zero times the conditional expectation,
+/// `½ (2π K_ee)^(−1/2) ⟨∏_(i≠e) g_i | z_e = 0⟩`, whose covariance is `K_ij − K_ie K_ej / K_ee`.
+/// Gauss-net: `∂/∂K_ef` of `exp(½ Σ q_a q_b K_ab − Σ q_a K_aa)` is the value times `q_e q_f`
+/// (`e ≠ f`) or `½ q_e² − q_e`. An activation given as a function: central differences of the
+/// quadrature at steps `h` and `2h` (`h = 10⁻⁴` of the entry's scale), Richardson-extrapolated,
+/// their difference the error estimate.
+pub(crate) fn moment_gradient(
+    act: Act<'_>,
+    kernel: &[f64],
+    m: usize,
+    indices: &[usize],
+) -> Vec<(usize, usize, Estimate)> {
+    let pts = distinct(indices);
+    let k = pts.len();
+    let sub = |i: usize, j: usize| kernel[pts[i].0 * m + pts[j].0];
+    let cov: Vec<f64> = (0..k * k).map(|x| sub(x / k, x % k)).collect();
+    let mut out = Vec::with_capacity(k * (k + 1) / 2);
+    for i in 0..k {
+        for j in i..k {
+            let (e, f) = (pts[i].0.min(pts[j].0), pts[i].0.max(pts[j].0));
+            let est = match act {
+                Act::Known(DeepActivation::Gauss) => {
+                    let value = moment(act, kernel, m, indices).value;
+                    let (qi, qj) = (pts[i].1 as f64, pts[j].1 as f64);
+                    Estimate::exact(value * if i == j { 0.5 * qi * qi - qi } else { qi * qj })
+                }
+                Act::Known(DeepActivation::Relu) if i == j && pts[i].1 == 1 => relu_delta(act, &pts, &cov, i),
+                Act::Known(_) => {
+                    let order = |t: usize| u32::from(t == i) + u32::from(t == j);
+                    let facs: Vec<PowerDerivative<'_>> =
+                        (0..k).map(|t| PowerDerivative { act, q: pts[t].1, order: order(t) }).collect();
+                    let refs: Vec<&dyn Factor> = facs.iter().map(|f| f as &dyn Factor).collect();
+                    let e = expect(&refs, &cov);
+                    let half = if i == j { 0.5 } else { 1.0 };
+                    Estimate { value: half * e.value, error: half * e.error }
+                }
+                Act::Function(_) => {
+                    let scale = if i == j { sub(i, i).abs() } else { (sub(i, i) * sub(j, j)).abs().sqrt() };
+                    let h = 1e-4 * scale.max(1e-12);
+                    let at = |step: f64| {
+                        let mut kk = kernel.to_vec();
+                        kk[pts[i].0 * m + pts[j].0] += step;
+                        if i != j {
+                            kk[pts[j].0 * m + pts[i].0] += step;
+                        }
+                        moment(act, &kk, m, indices).value
+                    };
+                    let d1 = (at(h) - at(-h)) / (2.0 * h);
+                    let d2 = (at(2.0 * h) - at(-2.0 * h)) / (4.0 * h);
+                    Estimate { value: (4.0 * d1 - d2) / 3.0, error: (d1 - d2).abs() / 3.0 }
+                }
+            };
+            out.push((e, f, est));
+        }
+    }
+    out
+}
+
+/// `½ ⟨δ(z_e) ∏_(i≠e) φ^(q_i)(z_i)⟩ = ½ (2π K_ee)^(−1/2) ⟨∏_(i≠e) φ^(q_i) | z_e = 0⟩` (relu).
+fn relu_delta(act: Act<'_>, pts: &[(usize, u32)], cov: &[f64], e: usize) -> Estimate {
+    let k = pts.len();
+    let kee = cov[e * k + e];
+    if kee <= 0.0 {
+        return Estimate::exact(0.0);
+    }
+    let rest: Vec<usize> = (0..k).filter(|&t| t != e).collect();
+    let r = rest.len();
+    let cond: Vec<f64> = (0..r * r)
+        .map(|x| {
+            let (a, b) = (rest[x / r], rest[x % r]);
+            cov[a * k + b] - cov[a * k + e] * cov[e * k + b] / kee
+        })
+        .collect();
+    let facs: Vec<Power<'_>> = rest.iter().map(|&t| Power { act, q: pts[t].1 }).collect();
+    let refs: Vec<&dyn Factor> = facs.iter().map(|f| f as &dyn Factor).collect();
+    let inner = expect(&refs, &cond);
+    let c = 0.5 / (2.0 * PI * kee).sqrt();
+    Estimate { value: c * inner.value, error: c * inner.error }
 }
 
 /// `(F(h) − F(−h)) / 2h` with `h = 1e-5 · scale`.

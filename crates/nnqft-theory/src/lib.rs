@@ -44,6 +44,9 @@
 //!   (`G2 = K + S + O(1/n²)`, each layer weighted by its own inverse width; derived in its docs).
 //! - [`NeuralTangentKernel`] -- the infinite-width neural tangent kernel recursion `Θ¹ ... Θᴸ⁺¹`
 //!   of a deep network with learning-rate factors `λ_W`, `λ_b` (derived in its docs).
+//! - [`SixPointVertex`] -- the leading-order six-point vertex recursion (order `1/n²`, derived
+//!   in its docs), the output-indexed connected six-point function, and
+//!   [`exact_one_input_sixth_ratio`], the exact one-input `E[f⁶]` of relu and linear nets.
 //! - [`VertexIntegrals`], [`Cutoff`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic
 //!   terms with a cutoff.
 
@@ -69,6 +72,7 @@ mod network;
 mod ntk;
 pub mod polynomial;
 pub mod simd;
+mod six_point_vertex;
 mod split;
 pub mod tanh;
 mod vertex;
@@ -91,6 +95,7 @@ pub use moments::NeuronMoments;
 pub use multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 pub use network::{Activation, Network};
 pub use ntk::NeuralTangentKernel;
+pub use six_point_vertex::{SIX_POINT_MAX_POINTS, SixPointVertex, exact_one_input_sixth_ratio};
 pub use split::{SPLITS, SplitTable};
 pub use vertex::{Cutoff, Lambda, VertexIntegrals, VertexTable};
 pub use wick::{WickSums, perfect_matchings};
