@@ -34,9 +34,10 @@ fn one(f: &Bound<'_, PyAny>, field: &str, experiments: usize) -> PyResult<Analys
 ///
 /// `f` is one ensemble's outputs, an array of shape (nets, points) or (nets, points, outputs)
 /// (NumPy; a PyTorch CPU tensor or a JAX array through numpy.asarray, without a copy where it
-/// is already C-ordered float64; a np.load(..., mmap_mode="r") array is read from disk as
-/// needed), or a list of such arrays, one per width, with `width` the list of widths (a width
-/// scan). The nets are split into `experiments` (>= 4, dividing the nets) equal experiments of
+/// is already C-ordered float64, so that a float64 np.load(..., mmap_mode="r") array is read
+/// from disk as needed; other dtypes and layouts are converted, a copy), or a list of such
+/// arrays, one per width, with `width` the list of widths (a width scan). The tables' `source`
+/// is "array i" (the CLI's: the file name) and a missing width is NaN (the CLI's: null). The nets are split into `experiments` (>= 4, dividing the nets) equal experiments of
 /// consecutive nets.
 ///
 /// Returns a dict of three tables (dicts of columns, as `nnqft analyze` writes them):
@@ -45,7 +46,9 @@ fn one(f: &Bound<'_, PyAny>, field: &str, experiments: usize) -> PyResult<Analys
 /// both unbiased, with jackknife standard errors), `"summary"` (analysis_summary.parquet: `m_n`
 /// and its background per order) and `"fits"` (analysis_fits.parquet: the 1/N scaling fits of
 /// a width scan; no rows otherwise). `x`, if given (an x-set name, file or array of points), is
-/// checked against the number of points. Raises ValueError for invalid arguments.
+/// checked against the number of points. `summary`'s `mean_max_abs_z` is the largest
+/// |mean output| / stderr over the points: `g_gp` and `connected` assume outputs of mean zero.
+/// Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (f, *, width = None, experiments = None, x = None),
     text_signature = "(f, *, width=None, experiments=10, x=None)")]
@@ -60,19 +63,23 @@ pub fn analyze<'py>(
         .map(|e| integer(e, "experiments", 4, "an integer >= 4 dividing the nets"))
         .transpose()?
         .unwrap_or(10) as usize;
-    let is_list = f.is_instance_of::<PyList>() || f.is_instance_of::<PyTuple>();
+    // a width scan: a list of arrays with a list of widths; anything else is one array (a nested
+    // list of numbers included)
+    let sequence = |v: &Bound<'py, PyAny>| v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>();
+    let is_list = sequence(f) && width.is_some_and(sequence);
     let arrays: Vec<Bound<'py, PyAny>> =
         if is_list { f.try_iter()?.collect::<PyResult<_>>()? } else { vec![f.clone()] };
     let widths: Option<Vec<usize>> = match width {
         None => None,
         Some(w) if w.is_none() => None,
         Some(w) if is_list => Some(
-            w.try_iter()
-                .map_err(|_| invalid("width", "not a list", "a list of integers >= 1, one per array"))?
+            w.try_iter()?
                 .map(|v| integer(&v?, "width", 1, "integers >= 1").map(|v| v as usize))
                 .collect::<PyResult<_>>()?,
         ),
-        Some(w) => Some(vec![integer(w, "width", 1, "an integer >= 1")? as usize]),
+        Some(w) => {
+            Some(vec![integer(w, "width", 1, "an integer >= 1, or a list of them with a list of arrays")? as usize])
+        }
     };
     if let Some(w) = &widths
         && w.len() != arrays.len()
@@ -82,6 +89,7 @@ pub fn analyze<'py>(
     if arrays.is_empty() {
         return Err(invalid("f", "an empty list", F_ALLOWED));
     }
+    let points_of_x = x.map(|x| input_set(x).map(|xs| xs.len())).transpose()?;
     let mut analyses = Vec::with_capacity(arrays.len());
     for (i, a) in arrays.iter().enumerate() {
         let field = if is_list { format!("f[{i}]") } else { "f".into() };
@@ -97,11 +105,10 @@ pub fn analyze<'py>(
         }
         analyses.push((format!("array {i}"), analysis));
     }
-    if let Some(x) = x {
-        let m = input_set(x)?.len();
-        if m != analyses[0].1.inputs {
-            return Err(invalid("x", format!("{m} points"), &format!("the arrays' {} points", analyses[0].1.inputs)));
-        }
+    if let Some(m) = points_of_x
+        && m != analyses[0].1.inputs
+    {
+        return Err(invalid("x", format!("{m} points"), &format!("the arrays' {} points", analyses[0].1.inputs)));
     }
     let fits = match &widths {
         Some(w) if w.len() >= 2 => {
@@ -170,6 +177,7 @@ fn summary_table(analyses: &[Named], widths: Option<&[usize]>) -> Table {
         .optional_real("connected_6pt", rows.iter().map(|(_, _, s)| s.connected_6pt).collect())
         .optional_real("connected_6pt_stderr", rows.iter().map(|(_, _, s)| s.connected_6pt_stderr).collect())
         .int("multisets_used", rows.iter().map(|(_, _, s)| s.multisets_used as i64).collect())
+        .optional_real("mean_max_abs_z", rows.iter().map(|(_, a, _)| a.mean_max_abs_z).collect())
 }
 
 /// `analysis_fits.parquet`'s columns.

@@ -11,7 +11,7 @@
 use crate::report::{Table, write_atomic};
 use anyhow::{Context, Result, anyhow, bail};
 use nnqft_sampling::OutputStream;
-use nnqft_study::analyze::{Analysis, ScanFit, analyze, output_stream, width_scan};
+use nnqft_study::analyze::{Analysis, ScanFit, analyze_stream, output_stream, width_scan};
 use nnqft_theory::InputSet;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -71,17 +71,62 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-/// Nets read at a time.
-const BLOCK_NETS: usize = 1 << 14;
+/// Bytes of data read at a time.
+const BLOCK_BYTES: usize = 1 << 22;
 
-/// Reads and analyses one `.npy` file (module docs).
+/// The largest `.npy` header read (NumPy writes a few hundred bytes; its own reader refuses more
+/// than 10,000 by default).
+const MAX_HEADER_BYTES: usize = 1 << 16;
+
+/// The shape in a `.npy` header's dictionary (`'shape': (a, b, ...)`), each dimension and their
+/// product checked to fit in 64 bits; `None` if it does not parse.
+fn header_shape(header: &str) -> Option<Vec<u64>> {
+    let after = &header[header.find("'shape'")? + "'shape'".len()..];
+    let (open, close) = (after.find('(')?, after.find(')')?);
+    let dims: Option<Vec<u64>> = after
+        .get(open + 1..close)?
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.trim_end_matches('L').parse().ok())
+        .collect();
+    let dims = dims?;
+    dims.iter().try_fold(1u64, |p, &d| p.checked_mul(d))?;
+    Some(dims)
+}
+
+/// Reads and analyses one `.npy` file (module docs). The header is read and bounded before
+/// npyz interprets it, and the file's length is checked against it before any data is read.
 pub fn analyze_npy(path: &Path, experiments: usize, width: Option<usize>) -> Result<FileAnalysis> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut reader = Hashing { inner: std::io::BufReader::with_capacity(1 << 20, file), hash: Sha256::new(), bytes: 0 };
-    let npy = npyz::NpyFile::new(&mut reader)
-        .with_context(|| format!("{} is not a NumPy .npy file (its header does not read)", path.display()))?;
-    let header = npy.header().clone();
     let bad = |what: String| anyhow!("{}: {what}", path.display());
+    let not_npy = || bad("not a NumPy .npy file (its header does not read)".into());
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let length = file.metadata().with_context(|| format!("cannot read {}", path.display()))?.len();
+    let mut reader = Hashing { inner: std::io::BufReader::with_capacity(1 << 20, file), hash: Sha256::new(), bytes: 0 };
+    // magic, version, header length (2 bytes in version 1, 4 after)
+    let mut prefix = vec![0u8; 10];
+    reader.read_exact(&mut prefix).map_err(|_| not_npy())?;
+    if &prefix[..6] != b"\x93NUMPY" || !(1..=3).contains(&prefix[6]) {
+        return Err(not_npy());
+    }
+    let header_len = if prefix[6] == 1 {
+        u16::from_le_bytes([prefix[8], prefix[9]]) as usize
+    } else {
+        let mut two = [0u8; 2];
+        reader.read_exact(&mut two).map_err(|_| not_npy())?;
+        prefix.extend(two);
+        u32::from_le_bytes([prefix[8], prefix[9], two[0], two[1]]) as usize
+    };
+    if header_len > MAX_HEADER_BYTES {
+        return Err(bad(format!("a header of {header_len} bytes; at most {MAX_HEADER_BYTES} are read")));
+    }
+    let mut header_bytes = vec![0u8; header_len];
+    reader.read_exact(&mut header_bytes).map_err(|_| not_npy())?;
+    let text = String::from_utf8_lossy(&header_bytes).into_owned();
+    let shape = header_shape(&text)
+        .ok_or_else(|| bad(format!("a header whose shape does not parse or overflows: {}", text.trim())))?;
+    let whole: Vec<u8> = prefix.iter().chain(&header_bytes).copied().collect();
+    let header = npyz::NpyHeader::from_reader(&whole[..]).map_err(|_| not_npy())?;
     if header.order() != npyz::Order::C {
         return Err(bad("the array is Fortran-ordered; save it C-ordered (numpy.ascontiguousarray)".into()));
     }
@@ -90,34 +135,43 @@ pub fn analyze_npy(path: &Path, experiments: usize, width: Option<usize>) -> Res
         other => return Err(bad(format!("dtype {other:?}; expected float64 or float32"))),
     };
     let (size, big_endian) = match dtype.as_str() {
-        "<f8" | "=f8" => (8, false),
+        "<f8" => (8u64, false),
         ">f8" => (8, true),
-        "<f4" | "=f4" => (4, false),
+        "<f4" => (4, false),
         ">f4" => (4, true),
         _ => return Err(bad(format!("dtype {dtype}; expected float64 or float32 (<f8, >f8, <f4, >f4)"))),
     };
-    let shape = header.shape().to_vec();
     let (nets, points, outputs) = match shape[..] {
         [n, p] => (n, p, 1),
-        [n, p, o] => (n, p * o, o),
+        [n, p, o] => (n, p * o, o), // the product fits: header_shape checked it
         _ => return Err(bad(format!("shape {shape:?}; expected (nets, points) or (nets, points, outputs)"))),
     };
     if points == 0 {
         return Err(bad(format!("shape {shape:?} has no points")));
     }
+    let data = nets.checked_mul(points).and_then(|v| v.checked_mul(size));
+    let expected = data.and_then(|d| d.checked_add(whole.len() as u64));
+    match expected {
+        Some(e) if e == length => {}
+        Some(e) if e > length => {
+            return Err(bad(format!(
+                "truncated: its header promises {nets} nets x {points} values ({e} bytes), the file has {length}"
+            )));
+        }
+        Some(e) => return Err(bad(format!("{} bytes after the data its header describes", length - e))),
+        None => return Err(bad(format!("shape {shape:?} overflows 64-bit sizes"))),
+    }
     let mut stream: OutputStream = output_stream(points as usize, outputs as usize, nets, experiments)
         .map_err(|e| bad(format!("{e} (shape {shape:?})")))?;
-    drop(npy);
-    let row_bytes = points as usize * size;
-    let mut bytes = vec![0u8; BLOCK_NETS * row_bytes];
-    let mut values = Vec::with_capacity(BLOCK_NETS * points as usize);
+    let row_bytes = points as usize * size as usize;
+    let block = (BLOCK_BYTES / row_bytes).max(1);
+    let mut bytes = vec![0u8; block * row_bytes];
+    let mut values = Vec::with_capacity(block * points as usize);
     let mut left = nets;
     while left > 0 {
-        let count = (left as usize).min(BLOCK_NETS);
+        let count = (left.min(block as u64)) as usize;
         let buf = &mut bytes[..count * row_bytes];
-        reader.read_exact(buf).map_err(|_| {
-            bad(format!("truncated: its header promises {nets} nets x {points} values, the data end after fewer"))
-        })?;
+        reader.read_exact(buf).with_context(|| format!("cannot read {}", path.display()))?;
         values.clear();
         match (size, big_endian) {
             (8, false) => values.extend(buf.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap()))),
@@ -128,12 +182,7 @@ pub fn analyze_npy(path: &Path, experiments: usize, width: Option<usize>) -> Res
         stream.push(&values).map_err(|e| bad(e.to_string()))?;
         left -= count as u64;
     }
-    let mut rest = Vec::new();
-    reader.read_to_end(&mut rest).with_context(|| format!("cannot read {}", path.display()))?;
-    if !rest.is_empty() {
-        return Err(bad(format!("{} bytes after the data its header describes", rest.len())));
-    }
-    let analysis = analyze(&stream.finish()?, outputs as usize)?;
+    let analysis = analyze_stream(stream)?;
     let sha256 = reader.hash.finalize().iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
@@ -235,6 +284,7 @@ pub fn summary_table(files: &[FileAnalysis]) -> Table {
         .opt("connected_6pt", rows.iter().map(|(_, s)| s.connected_6pt))
         .opt("connected_6pt_stderr", rows.iter().map(|(_, s)| s.connected_6pt_stderr))
         .int("multisets_used", rows.iter().map(|(_, s)| s.multisets_used as i64))
+        .opt("mean_max_abs_z", rows.iter().map(|(f, _)| f.analysis.mean_max_abs_z))
 }
 
 /// `analysis_fits.parquet`: the width scan's fits (the columns of `scaling_fits.parquet`).
@@ -265,20 +315,34 @@ pub fn summary_markdown(files: &[FileAnalysis], fits: &[ScanFit]) -> String {
     );
     let _ = writeln!(
         s,
-        "| file | width | nets | experiments | points | outputs | SHA-256 |\n|---|---|---|---|---|---|---|"
+        "| file | width | nets | experiments | points | outputs | max \\|mean\\| / stderr | SHA-256 |\n\
+         |---|---|---|---|---|---|---|---|"
     );
     for f in files {
         let a = &f.analysis;
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | `{}` |",
+            "| {} | {} | {} | {} | {} | {} | {} | `{}` |",
             source(f),
             f.width.map_or("-".into(), |w| w.to_string()),
             a.nets * a.experiments as u64,
             a.experiments,
             a.inputs,
             a.outputs,
+            a.mean_max_abs_z.map_or("-".into(), |z| format!("{z:.2}")),
             &f.sha256[..16]
+        );
+    }
+    for f in files.iter().filter(|f| f.analysis.mean_resolved()) {
+        let _ = writeln!(
+            s,
+            "\n**{}: the mean output is resolved from zero** (max |mean| / stderr {:.1}, above the threshold {:.1} \
+             of {} experiments): `g_gp` and `connected` assume outputs of mean zero, and here they are not the \
+             Gaussian process and the cumulants; analyse the centred outputs.",
+            source(f),
+            f.analysis.mean_max_abs_z.unwrap_or(f64::NAN),
+            nnqft_study::analyze::resolved_threshold(f.analysis.experiments).unwrap_or(f64::NAN),
+            f.analysis.experiments
         );
     }
     let _ = writeln!(

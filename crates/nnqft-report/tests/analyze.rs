@@ -82,6 +82,57 @@ fn own_outputs_give_the_raw_estimator_bit_for_bit() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Every dtype and layout a file may have gives the numbers of the native one: float64 in either
+/// byte order bit for bit, float32 in either byte order as its widened values, and a three-axis
+/// array as the stream of its rows with that many outputs. A mean far from zero is flagged.
+#[test]
+fn byte_orders_widths_and_three_axes_read_alike() {
+    let dir = temp("dtypes");
+    let values: Vec<f64> = (0..64 * 6).map(|i| (((i * 37) % 101) as f64 - 50.0) / 25.0).collect();
+    let g_mean = |file: PathBuf, name: &str| -> Vec<u64> {
+        let out = dir.join(format!("out-{name}"));
+        reproduce::analyze(&common(&out), &args(vec![file], None, 4)).unwrap();
+        let df = read_parquet(&out.join("analysis.parquet")).unwrap();
+        df.column("g_mean").unwrap().f64().unwrap().into_no_null_iter().map(f64::to_bits).collect()
+    };
+    let le = dir.join("le.npy");
+    npy(&le, "<f8", false, &[64, 6], &f64_bytes(&values));
+    let be = dir.join("be.npy");
+    npy(&be, ">f8", false, &[64, 6], &values.iter().flat_map(|x| x.to_be_bytes()).collect::<Vec<_>>());
+    assert_eq!(g_mean(le.clone(), "le"), g_mean(be, "be"));
+    let narrow: Vec<f32> = values.iter().map(|&x| x as f32).collect();
+    let widened: Vec<f64> = narrow.iter().map(|&x| x as f64).collect();
+    let wide = dir.join("wide.npy");
+    npy(&wide, "<f8", false, &[64, 6], &f64_bytes(&widened));
+    for (name, bytes) in [
+        ("f4le", narrow.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>()),
+        ("f4be", narrow.iter().flat_map(|x| x.to_be_bytes()).collect::<Vec<_>>()),
+    ] {
+        let f = dir.join(format!("{name}.npy"));
+        npy(&f, if name == "f4le" { "<f4" } else { ">f4" }, false, &[64, 6], &bytes);
+        assert_eq!(g_mean(f, name), g_mean(wide.clone(), &format!("wide-{name}")));
+    }
+    // (nets, 3 points, 2 outputs) is the stream of the same rows with two outputs
+    let three = dir.join("three.npy");
+    npy(&three, "<f8", false, &[64, 3, 2], &f64_bytes(&values));
+    let mut stream = nnqft_study::analyze::output_stream(6, 2, 64, 4).unwrap();
+    stream.push(&values).unwrap();
+    let direct = nnqft_study::analyze::analyze_stream(stream).unwrap();
+    assert_eq!(g_mean(three, "three"), direct.rows.g_mean.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+    // a mean of 3 at every point is resolved (16 experiments: the threshold is t with 15 degrees
+    // of freedom, where 4 experiments would need |z| above 157) and flagged
+    let shifted: Vec<f64> = values.iter().map(|x| x + 3.0).collect();
+    let f = dir.join("shifted.npy");
+    npy(&f, "<f8", false, &[64, 6], &f64_bytes(&shifted));
+    let out = dir.join("out-shifted");
+    reproduce::analyze(&common(&out), &args(vec![f], None, 16)).unwrap();
+    let summary = std::fs::read_to_string(out.join("SUMMARY.md")).unwrap();
+    assert!(summary.contains("the mean output is resolved from zero"), "{summary}");
+    let summary = std::fs::read_to_string(dir.join("out-le").join("SUMMARY.md")).unwrap();
+    assert!(!summary.contains("resolved from zero"), "{summary}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Bad files and options are refused naming the file or option and what was expected; no report
 /// folder is made.
 #[test]
@@ -117,7 +168,18 @@ fn bad_files_are_refused_and_nothing_is_written() {
     cases.push((args(vec![ok.clone(), other_points], Some(vec![2, 4]), 4), "share their points"));
     cases.push((args(vec![ok.clone()], Some(vec![2, 4]), 4), "one width per file"));
     cases.push((args(vec![ok.clone()], Some(vec![0]), 4), "--widths: 0"));
-    cases.push((args(vec![junk], None, 4), "junk.npy is not a NumPy .npy file"));
+    cases.push((args(vec![junk], None, 4), "junk.npy: not a NumPy .npy file"));
+    // a version-2 header claiming a megabyte, and a shape whose size overflows 64 bits
+    let huge_header = dir.join("huge_header.npy");
+    let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
+    bytes.extend(1_000_000u32.to_le_bytes());
+    bytes.extend(vec![b' '; 100]);
+    std::fs::write(&huge_header, bytes).unwrap();
+    cases.push((args(vec![huge_header], None, 4), "a header of 1000000 bytes"));
+    let overflow = write("overflow.npy", "<f8", false, &[1 << 40, 1 << 40], &[]);
+    cases.push((args(vec![overflow], None, 4), "does not parse or overflows"));
+    let big = write("big.npy", "<f8", false, &[1 << 40, 3], &[]);
+    cases.push((args(vec![big], None, 4), "truncated: its header promises 1099511627776 nets"));
     cases.push((args(vec![dir.join("missing.npy")], None, 4), "missing.npy: no such file"));
     cases.push((AnalyzeArgs { x_set: Some("scaling-erf-d1".into()), ..args(vec![ok], None, 4) }, "--x-set has"));
     for (i, (a, expected)) in cases.into_iter().enumerate() {

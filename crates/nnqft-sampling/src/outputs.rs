@@ -16,6 +16,13 @@ use crate::ensemble::{CHUNK_NETS, EnsembleResult, ItemSums, merge_experiment};
 use crate::error::{Result, SamplingError};
 use nnqft_theory::{BATCH, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 
+/// Adds `v` to the compensated sum `(sum, compensation)` (Neumaier).
+fn neumaier_add((sum, comp): &mut (f64, f64), v: f64) {
+    let t = *sum + v;
+    *comp += if sum.abs() >= v.abs() { (*sum - t) + v } else { (v - t) + *sum };
+    *sum = t;
+}
+
 /// Nets gathered in lanes, `BATCH` at a time, and folded into a work item's running sums by a
 /// [`ProductTable`]: the raw estimator's inner loop, shared by sampled ensembles and
 /// [`OutputStream`].
@@ -74,7 +81,8 @@ impl RawFold {
 ///
 /// Given the outputs a sampled [`crate::Ensemble`] draws ([`crate::Ensemble::outputs`]), in
 /// order, with the same nets per experiment and experiments, the result is bit-identical to
-/// that ensemble's raw estimator.
+/// that ensemble's raw estimator (without [`crate::Ensemble::with_variance`], which folds the
+/// products in another order to keep their squares).
 ///
 /// ```
 /// use nnqft_sampling::OutputStream;
@@ -102,6 +110,10 @@ pub struct OutputStream {
     in_experiment: u64,
     items: Vec<ItemSums>,
     means: [Vec<f64>; 3],
+    /// Per point, the compensated sum of the outputs of the current experiment.
+    point_sums: Vec<(f64, f64)>,
+    /// Per experiment and point (experiment-major), the mean output.
+    point_means: Vec<f64>,
     done: usize,
 }
 
@@ -136,6 +148,8 @@ impl OutputStream {
             in_item: 0,
             in_experiment: 0,
             items: Vec::new(),
+            point_sums: vec![(0.0, 0.0); points],
+            point_means: Vec::new(),
             done: 0,
         })
     }
@@ -163,6 +177,11 @@ impl OutputStream {
     /// Points per net.
     pub fn points(&self) -> usize {
         self.points
+    }
+
+    /// Experiments completed so far.
+    pub fn experiments_done(&self) -> usize {
+        self.done
     }
 
     /// Nets taken so far.
@@ -211,6 +230,9 @@ impl OutputStream {
                 }
                 &self.row
             };
+            for (s, v) in self.point_sums.iter_mut().zip(f) {
+                neumaier_add(s, *v);
+            }
             self.fold.push(&self.products, f, &mut self.item, None);
             self.in_item += 1;
             self.in_experiment += 1;
@@ -233,6 +255,8 @@ impl OutputStream {
         });
         self.items.push(ItemSums { sums, squares: None });
         self.in_item = 0;
+        // a sampled ensemble starts every work item with fresh lanes
+        self.fold = RawFold::new(self.points);
     }
 
     fn end_experiment(&mut self) {
@@ -242,8 +266,18 @@ impl OutputStream {
             all.extend(m);
         }
         self.items.clear();
+        let n = self.nets as f64;
+        self.point_means.extend(self.point_sums.iter().map(|(s, c)| (s + c) / n));
+        self.point_sums.iter_mut().for_each(|s| *s = (0.0, 0.0));
         self.in_experiment = 0;
         self.done += 1;
+    }
+
+    /// The mean output of each point in each experiment so far, experiment-major
+    /// (`experiments x points`, in the multisets' point order): the one-point function, which the
+    /// correlators' Wick sums and cumulants assume to vanish.
+    pub fn point_means(&self) -> &[f64] {
+        &self.point_means
     }
 
     /// The per-experiment means of every multiset. Errors if fewer than

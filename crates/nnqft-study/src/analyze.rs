@@ -52,8 +52,20 @@ use nnqft_theory::{Multisets, perfect_matchings};
 /// experiments among the `E − 1` left.
 pub const MIN_EXPERIMENTS: usize = 4;
 
-/// A GP value enters `m_n` when it exceeds this many standard errors.
-pub const RESOLVED_GP_Z: f64 = 5.0;
+/// A value counts as resolved from zero (a GP value enters `m_n`; a mean output is flagged) when
+/// it is as unlikely to be noise as a normal deviate beyond this many standard deviations: with
+/// `E` experiments the threshold on `|value| / stderr` is Student's t quantile with `E − 1`
+/// degrees of freedom at the same two-sided probability ([`resolved_threshold`]).
+pub const RESOLVED_SIGMAS: f64 = 5.0;
+
+/// The threshold on `|value| / stderr` equivalent to [`RESOLVED_SIGMAS`] normal standard
+/// deviations with `experiments` experiments (17.1 at 8 experiments; 5 in the normal limit).
+pub fn resolved_threshold(experiments: usize) -> Result<f64> {
+    Ok(nnqft_stats::t_quantile(experiments.saturating_sub(1) as f64, 1.0 - FIVE_SIGMA_TAIL / 2.0)?)
+}
+
+/// The two-sided tail of the standard normal beyond [`RESOLVED_SIGMAS`], `erfc(5 / √2)`.
+const FIVE_SIGMA_TAIL: f64 = 5.733_031_438_470_704e-7;
 
 /// The paper's criterion for a width in its fit of `m_n`: the signal exceeds this many times the
 /// background.
@@ -111,7 +123,7 @@ pub struct OrderSummary {
     pub connected_6pt: Option<f64>,
     /// Its jackknife standard error.
     pub connected_6pt_stderr: Option<f64>,
-    /// Multisets whose GP value is resolved ([`RESOLVED_GP_Z`]), over which the means run.
+    /// Multisets whose GP value is resolved ([`resolved_threshold`]), over which the means run.
     pub multisets_used: usize,
 }
 
@@ -133,6 +145,18 @@ pub struct Analysis {
     /// The jackknife pseudo-values of the connected four- and six-point functions,
     /// experiment-major (`experiments x multisets`): what [`width_scan`] fits.
     pub connected_pseudo: [Vec<f64>; 2],
+    /// The largest `|mean output| / stderr` over the points (when the outputs were streamed in,
+    /// [`analyze_stream`]): `g_gp` and `connected` assume outputs of mean zero, and above
+    /// [`resolved_threshold`] the mean is resolved and they are not the GP and the cumulants.
+    pub mean_max_abs_z: Option<f64>,
+}
+
+impl Analysis {
+    /// Whether the mean output is resolved from zero at some point ([`Analysis::mean_max_abs_z`]
+    /// above [`resolved_threshold`]).
+    pub fn mean_resolved(&self) -> bool {
+        self.mean_max_abs_z.is_some_and(|z| z > resolved_threshold(self.experiments).unwrap_or(f64::INFINITY))
+    }
 }
 
 /// The stream that takes `nets_total` nets of `points` values each (`outputs` outputs per
@@ -163,13 +187,17 @@ pub fn output_stream(points: usize, outputs: usize, nets_total: u64, experiments
 
 /// Refuses an analysis whose tables would not fit in memory, before any is allocated: per
 /// multiset of order 2, 4 and 6 of the points, the running sums of one work item and the item
-/// sums of one experiment, the experiments' means and three jackknife replicates each, and about
-/// 300 bytes of rows.
+/// sums of one experiment, and the analysis: the experiments' means, their copies, three jackknife
+/// replicates and the pseudo-values (six values per experiment), and about 300 bytes of rows.
 fn check_memory(points: usize, nets: u64, experiments: usize) -> Result<()> {
     use nnqft_sampling::memory::{human_bytes, memory_limit, multiset_count};
     let multisets = [2, 4, 6].iter().fold(0u64, |a, &n| a.saturating_add(multiset_count(points as u64, n)));
     let items = nets.div_ceil(nnqft_sampling::CHUNK_NETS);
-    let per = (nnqft_theory::PARTS as u64 + items + 4 * experiments as u64).saturating_mul(8).saturating_add(300);
+    let per = (nnqft_theory::PARTS as u64)
+        .saturating_add(items)
+        .saturating_add((experiments as u64).saturating_mul(6))
+        .saturating_mul(8)
+        .saturating_add(300);
     let needed = multisets.saturating_mul(per);
     if needed > memory_limit() {
         return Err(StudyError::Table {
@@ -187,7 +215,25 @@ fn check_memory(points: usize, nets: u64, experiments: usize) -> Result<()> {
     Ok(())
 }
 
-/// [`analyze`] of `values`, `nets x points` in memory (row-major, rows as for [`output_stream`]).
+/// [`analyze`] of everything a stream took, with the check of its mean output
+/// ([`Analysis::mean_max_abs_z`]).
+pub fn analyze_stream(stream: OutputStream) -> Result<Analysis> {
+    let means = summarize(stream.point_means(), stream.experiments_done())?;
+    let outputs = stream.outputs();
+    let mut a = analyze(&stream.finish()?, outputs)?;
+    a.mean_max_abs_z = Some(
+        means
+            .mean
+            .iter()
+            .zip(&means.stderr)
+            .map(|(m, s)| if *s > 0.0 { (m / s).abs() } else { 0.0 })
+            .fold(0.0, f64::max),
+    );
+    Ok(a)
+}
+
+/// [`analyze_stream`] of `values`, `nets x points` in memory (row-major, rows as for
+/// [`output_stream`]).
 pub fn analyze_outputs(values: &[f64], points: usize, outputs: usize, experiments: usize) -> Result<Analysis> {
     if points == 0 || !values.len().is_multiple_of(points) {
         return Err(StudyError::Table {
@@ -198,7 +244,7 @@ pub fn analyze_outputs(values: &[f64], points: usize, outputs: usize, experiment
     }
     let mut stream = output_stream(points, outputs, (values.len() / points) as u64, experiments)?;
     stream.push(values)?;
-    analyze(&stream.finish()?, outputs)
+    analyze_stream(stream)
 }
 
 /// A statistic and its delete-one replicates over experiments.
@@ -303,6 +349,7 @@ pub fn analyze(result: &EnsembleResult, outputs: usize) -> Result<Analysis> {
         })
         .collect();
 
+    let threshold = resolved_threshold(e)?;
     let mut rows = AnalysisRows::default();
     let mut summary = Vec::new();
     let mut connected_pseudo = [Vec::new(), Vec::new()];
@@ -365,7 +412,7 @@ pub fn analyze(result: &EnsembleResult, outputs: usize) -> Result<Analysis> {
         for x in 0..e {
             pseudo.extend(connected.iter().flatten().map(|c| e as f64 * c.full - (e as f64 - 1.0) * c.loo[x]));
         }
-        let used: Vec<usize> = (0..lens[o]).filter(|&q| gps[q].full.abs() > RESOLVED_GP_Z * gps[q].stderr()).collect();
+        let used: Vec<usize> = (0..lens[o]).filter(|&q| gps[q].full.abs() > threshold * gps[q].stderr()).collect();
         let ratio = |num: &dyn Fn(usize, Option<usize>) -> f64| -> Option<Replicated> {
             (!used.is_empty()).then(|| {
                 let k = used.len() as f64;
@@ -389,7 +436,16 @@ pub fn analyze(result: &EnsembleResult, outputs: usize) -> Result<Analysis> {
             multisets_used: used.len(),
         });
     }
-    Ok(Analysis { inputs, outputs, nets: result.nets, experiments: e, rows, summary, connected_pseudo })
+    Ok(Analysis {
+        inputs,
+        outputs,
+        nets: result.nets,
+        experiments: e,
+        rows,
+        summary,
+        connected_pseudo,
+        mean_max_abs_z: None,
+    })
 }
 
 /// What a width-scan fit fits.
@@ -655,6 +711,57 @@ mod tests {
                 assert!(close(mean, a.rows.connected[first + pos].unwrap()));
             }
         }
+    }
+
+    /// `m_n`, its background and its jackknife standard error equal their definitions recomputed
+    /// from the rows of the full analysis and of analyses without each experiment.
+    #[test]
+    fn m_n_and_its_jackknife_equal_recomputation_without_each_experiment() {
+        let (m, e) = (2, 6);
+        let mut r = result(m, e);
+        // means near 1 with spread 0.002: every GP value resolved (the threshold is t with 5 degrees of
+        // freedom, 31.8)
+        for o in 0..3 {
+            r.means[o].iter_mut().for_each(|v| *v = 1.0 + 0.002 * *v);
+        }
+        let a = analyze(&r, 1).unwrap();
+        let without = |x: usize| {
+            let mut s = r.clone();
+            s.experiments = e - 1;
+            for o in 0..3 {
+                let len = r.multisets[o].len();
+                s.means[o] =
+                    (0..e).filter(|&y| y != x).flat_map(|y| r.means[o][y * len..(y + 1) * len].to_vec()).collect();
+            }
+            analyze(&s, 1).unwrap()
+        };
+        let loo: Vec<Analysis> = (0..e).map(without).collect();
+        for (k, n) in [(0usize, 4i64), (1, 6)] {
+            let rows: Vec<usize> = (0..a.rows.len()).filter(|&i| a.rows.n[i] == n).collect();
+            let s = &a.summary[k];
+            assert_eq!(s.multisets_used, rows.len(), "every GP value is resolved here");
+            let m_n = |b: &Analysis| {
+                rows.iter().map(|&i| (b.rows.g_mean[i] - b.rows.g_gp[i]).abs() / b.rows.g_gp[i].abs()).sum::<f64>()
+                    / rows.len() as f64
+            };
+            assert!(close(s.m_n.unwrap(), m_n(&a)));
+            let bg = rows.iter().map(|&i| a.rows.g_std_experiments[i] / a.rows.g_gp[i].abs()).sum::<f64>()
+                / rows.len() as f64;
+            assert!(close(s.background.unwrap(), bg));
+            let se = jackknife_from_replicates(&loo.iter().map(m_n).collect::<Vec<_>>());
+            assert!(close(s.m_n_stderr.unwrap(), se), "n = {n}: {} vs {se}", s.m_n_stderr.unwrap());
+        }
+    }
+
+    /// The resolution threshold is five normal standard deviations for many experiments and
+    /// Student's t beyond it for few.
+    #[test]
+    fn resolved_threshold_is_five_sigma_in_the_normal_limit() {
+        assert!((resolved_threshold(1_000_000_000).unwrap() - 5.0).abs() < 1e-4);
+        // t with 7 degrees of freedom whose two-sided tail is 5.733e-7: 17.1026 (the survival
+        // function integrated numerically, independently of statrs)
+        let few = resolved_threshold(8).unwrap();
+        assert!((few - 17.1026).abs() < 1e-3, "{few}");
     }
 
     /// Bad shapes are refused naming the field.
