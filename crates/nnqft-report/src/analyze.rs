@@ -11,7 +11,7 @@
 use crate::report::{Table, write_atomic};
 use anyhow::{Context, Result, anyhow, bail};
 use nnqft_sampling::OutputStream;
-use nnqft_study::analyze::{Analysis, ScanFit, analyze_stream, output_stream, width_scan};
+use nnqft_study::analyze::{Analysis, Encoding, ScanFit, analyze_stream, output_stream, width_scan};
 use nnqft_theory::InputSet;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -134,13 +134,9 @@ pub fn analyze_npy(path: &Path, experiments: usize, width: Option<usize>) -> Res
         npyz::DType::Plain(t) => t.to_string(),
         other => return Err(bad(format!("dtype {other:?}; expected float64 or float32"))),
     };
-    let (size, big_endian) = match dtype.as_str() {
-        "<f8" => (8u64, false),
-        ">f8" => (8, true),
-        "<f4" => (4, false),
-        ">f4" => (4, true),
-        _ => return Err(bad(format!("dtype {dtype}; expected float64 or float32 (<f8, >f8, <f4, >f4)"))),
-    };
+    let encoding = Encoding::from_numpy(&dtype)
+        .ok_or_else(|| bad(format!("dtype {dtype}; expected float64 or float32 (<f8, >f8, <f4, >f4)")))?;
+    let size = encoding.size() as u64;
     let (nets, points, outputs) = match shape[..] {
         [n, p] => (n, p, 1),
         [n, p, o] => (n, p * o, o), // the product fits: header_shape checked it
@@ -165,23 +161,32 @@ pub fn analyze_npy(path: &Path, experiments: usize, width: Option<usize>) -> Res
         .map_err(|e| bad(format!("{e} (shape {shape:?})")))?;
     let row_bytes = points as usize * size as usize;
     let block = (BLOCK_BYTES / row_bytes).max(1);
-    let mut bytes = vec![0u8; block * row_bytes];
-    let mut values = Vec::with_capacity(block * points as usize);
-    let mut left = nets;
-    while left > 0 {
-        let count = (left.min(block as u64)) as usize;
-        let buf = &mut bytes[..count * row_bytes];
-        reader.read_exact(buf).with_context(|| format!("cannot read {}", path.display()))?;
-        values.clear();
-        match (size, big_endian) {
-            (8, false) => values.extend(buf.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap()))),
-            (8, true) => values.extend(buf.chunks_exact(8).map(|b| f64::from_be_bytes(b.try_into().unwrap()))),
-            (_, false) => values.extend(buf.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap()) as f64)),
-            (_, true) => values.extend(buf.chunks_exact(4).map(|b| f32::from_be_bytes(b.try_into().unwrap()) as f64)),
+    // a reader thread reads and hashes the blocks while this one converts and folds them
+    let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
+    let folded = std::thread::scope(|scope| -> Result<()> {
+        let reader = &mut reader;
+        scope.spawn(move || {
+            let mut left = nets;
+            while left > 0 {
+                let count = left.min(block as u64) as usize;
+                let mut buf = vec![0u8; count * row_bytes];
+                let read = reader.read_exact(&mut buf).map(|_| buf);
+                let failed = read.is_err();
+                if send.send(read).is_err() || failed {
+                    return;
+                }
+                left -= count as u64;
+            }
+        });
+        let mut values = Vec::with_capacity(block * points as usize);
+        for buf in receive {
+            let buf = buf.with_context(|| format!("cannot read {}", path.display()))?;
+            encoding.decode(&buf, &mut values);
+            stream.push(&values).map_err(|e| bad(e.to_string()))?;
         }
-        stream.push(&values).map_err(|e| bad(e.to_string()))?;
-        left -= count as u64;
-    }
+        Ok(())
+    });
+    folded?;
     let analysis = analyze_stream(stream)?;
     let sha256 = reader.hash.finalize().iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");

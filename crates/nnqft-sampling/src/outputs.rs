@@ -15,6 +15,7 @@
 use crate::ensemble::{CHUNK_NETS, EnsembleResult, ItemSums, merge_experiment};
 use crate::error::{Result, SamplingError};
 use nnqft_theory::{BATCH, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
+use rayon::prelude::*;
 
 /// Adds `v` to the compensated sum `(sum, compensation)` (Neumaier).
 fn neumaier_add((sum, comp): &mut (f64, f64), v: f64) {
@@ -100,21 +101,26 @@ pub struct OutputStream {
     outputs: usize,
     nets: u64,
     experiments: usize,
-    /// One net's row in the multisets' layout (output-major), when there are several outputs.
-    row: Vec<f64>,
     products: ProductTable,
     multisets: [Multisets; 3],
-    fold: RawFold,
-    item: [Vec<Parts>; 3],
-    in_item: u64,
+    /// Rows (in the multisets' layout) of the current work item, not yet complete.
+    pending: Vec<f64>,
+    /// Nets of the current experiment taken, `pending`'s included.
     in_experiment: u64,
-    items: Vec<ItemSums>,
+    /// The current experiment's folded work items, in order.
+    items: Vec<FoldedItem>,
     means: [Vec<f64>; 3],
-    /// Per point, the compensated sum of the outputs of the current experiment.
-    point_sums: Vec<(f64, f64)>,
     /// Per experiment and point (experiment-major), the mean output.
     point_means: Vec<f64>,
     done: usize,
+}
+
+/// One work item folded: its sums over multisets and, per point, the compensated sum of its
+/// outputs.
+#[derive(Debug, Clone)]
+struct FoldedItem {
+    sums: ItemSums,
+    point_sums: Vec<(f64, f64)>,
 }
 
 impl OutputStream {
@@ -133,22 +139,17 @@ impl OutputStream {
         positive("experiments", experiments as u64)?;
         let products = ProductTable::new(points, 6)?;
         let multisets = [Multisets::new(points, 2)?, Multisets::new(points, 4)?, Multisets::new(points, 6)?];
-        let zeros = |o: usize| vec![[0.0; PARTS]; multisets[o].len()];
         Ok(Self {
             points,
             outputs: 1,
-            row: Vec::new(),
             nets,
             experiments,
-            item: [zeros(0), zeros(1), zeros(2)],
-            means: [Vec::new(), Vec::new(), Vec::new()],
-            fold: RawFold::new(points),
             products,
             multisets,
-            in_item: 0,
+            pending: Vec::new(),
             in_experiment: 0,
             items: Vec::new(),
-            point_sums: vec![(0.0, 0.0); points],
+            means: [Vec::new(), Vec::new(), Vec::new()],
             point_means: Vec::new(),
             done: 0,
         })
@@ -165,7 +166,6 @@ impl OutputStream {
             });
         }
         self.outputs = outputs;
-        self.row = vec![0.0; self.points];
         Ok(self)
     }
 
@@ -218,57 +218,87 @@ impl OutputStream {
                 allowed: "at most nets x experiments",
             });
         }
-        let (inputs, outputs) = (self.points / self.outputs, self.outputs);
-        for f in rows.chunks_exact(self.points) {
-            let f = if outputs == 1 {
-                f
-            } else {
-                for (a, x) in f.chunks_exact(outputs).enumerate() {
+        // the multisets' layout: output-major
+        let reordered;
+        let rows = if self.outputs == 1 {
+            rows
+        } else {
+            let (inputs, outputs) = (self.points / self.outputs, self.outputs);
+            let mut out = vec![0.0; rows.len()];
+            for (to, from) in out.chunks_exact_mut(self.points).zip(rows.chunks_exact(self.points)) {
+                for (a, x) in from.chunks_exact(outputs).enumerate() {
                     for (o, v) in x.iter().enumerate() {
-                        self.row[o * inputs + a] = *v;
+                        to[o * inputs + a] = *v;
                     }
                 }
-                &self.row
-            };
-            for (s, v) in self.point_sums.iter_mut().zip(f) {
-                neumaier_add(s, *v);
             }
-            self.fold.push(&self.products, f, &mut self.item, None);
-            self.in_item += 1;
-            self.in_experiment += 1;
-            if self.in_item == CHUNK_NETS || self.in_experiment == self.nets {
-                self.end_item();
-            }
-            if self.in_experiment == self.nets {
-                self.end_experiment();
+            reordered = out;
+            &reordered
+        };
+        let m = self.points;
+        let mut rest = rows;
+        // complete the pending work item first
+        if !self.pending.is_empty() {
+            let start = self.in_experiment - (self.pending.len() / m) as u64;
+            let size = CHUNK_NETS.min(self.nets - start) as usize;
+            let take = (size - self.pending.len() / m).min(rest.len() / m);
+            self.pending.extend_from_slice(&rest[..take * m]);
+            self.in_experiment += take as u64;
+            rest = &rest[take * m..];
+            if self.pending.len() / m == size {
+                let item = fold_item(&self.products, &self.multisets, m, &self.pending);
+                self.pending.clear();
+                self.end_item(item);
             }
         }
+        // whole work items, folded in parallel (each from fresh lanes, taken in order below)
+        let mut segments = Vec::new();
+        let mut at = self.in_experiment;
+        while !rest.is_empty() {
+            let size = CHUNK_NETS.min(self.nets - at) as usize;
+            if rest.len() / m < size {
+                break;
+            }
+            segments.push(&rest[..size * m]);
+            rest = &rest[size * m..];
+            at = if at + size as u64 == self.nets { 0 } else { at + size as u64 };
+        }
+        let folded: Vec<FoldedItem> =
+            segments.par_iter().map(|rows| fold_item(&self.products, &self.multisets, m, rows)).collect();
+        for (item, rows) in folded.into_iter().zip(&segments) {
+            self.in_experiment += (rows.len() / m) as u64;
+            self.end_item(item);
+        }
+        // the start of the next work item waits for more rows
+        self.pending.extend_from_slice(rest);
+        self.in_experiment += (rest.len() / m) as u64;
         Ok(())
     }
 
-    fn end_item(&mut self) {
-        self.fold.flush(&self.products, &mut self.item, None);
-        let sums = self.item.each_mut().map(|o| {
-            let total = o.iter().map(parts_total).collect();
-            o.iter_mut().for_each(|p| *p = [0.0; PARTS]);
-            total
-        });
-        self.items.push(ItemSums { sums, squares: None });
-        self.in_item = 0;
-        // a sampled ensemble starts every work item with fresh lanes
-        self.fold = RawFold::new(self.points);
+    /// Takes a complete work item; ends the experiment if it is its last.
+    fn end_item(&mut self, item: FoldedItem) {
+        self.items.push(item);
+        if self.in_experiment == self.nets {
+            self.end_experiment();
+        }
     }
 
     fn end_experiment(&mut self) {
         let lens = self.multisets.each_ref().map(Multisets::len);
-        let means = merge_experiment(&self.items, lens, self.nets, &|it| &it.sums);
+        let n = self.nets as f64;
+        for p in 0..self.points {
+            let mut acc = (0.0, 0.0);
+            for it in &self.items {
+                let (sum, comp) = it.point_sums[p];
+                neumaier_add(&mut acc, sum + comp);
+            }
+            self.point_means.push((acc.0 + acc.1) / n);
+        }
+        let sums: Vec<ItemSums> = self.items.drain(..).map(|it| it.sums).collect();
+        let means = merge_experiment(&sums, lens, self.nets, &|it| &it.sums);
         for (all, m) in self.means.iter_mut().zip(means) {
             all.extend(m);
         }
-        self.items.clear();
-        let n = self.nets as f64;
-        self.point_means.extend(self.point_sums.iter().map(|(s, c)| (s + c) / n));
-        self.point_sums.iter_mut().for_each(|s| *s = (0.0, 0.0));
         self.in_experiment = 0;
         self.done += 1;
     }
@@ -298,4 +328,21 @@ impl OutputStream {
             variances: None,
         })
     }
+}
+
+/// Folds one work item's rows (in the multisets' layout) from fresh lanes, as a sampled
+/// ensemble folds its own, with the per-point compensated sums of its outputs.
+fn fold_item(products: &ProductTable, multisets: &[Multisets; 3], points: usize, rows: &[f64]) -> FoldedItem {
+    let mut fold = RawFold::new(points);
+    let mut parts = multisets.each_ref().map(|ms| vec![[0.0; PARTS]; ms.len()]);
+    let mut point_sums = vec![(0.0, 0.0); points];
+    for f in rows.chunks_exact(points) {
+        for (s, v) in point_sums.iter_mut().zip(f) {
+            neumaier_add(s, *v);
+        }
+        fold.push(products, f, &mut parts, None);
+    }
+    fold.flush(products, &mut parts, None);
+    let sums = parts.map(|o| o.iter().map(parts_total).collect());
+    FoldedItem { sums: ItemSums { sums, squares: None }, point_sums }
 }

@@ -247,6 +247,59 @@ pub fn analyze_outputs(values: &[f64], points: usize, outputs: usize, experiment
     analyze_stream(stream)
 }
 
+/// How a file stores its numbers (a `.npy` array's dtype).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// float64, little-endian (`<f8`).
+    F64Le,
+    /// float64, big-endian (`>f8`).
+    F64Be,
+    /// float32, little-endian (`<f4`), widened.
+    F32Le,
+    /// float32, big-endian (`>f4`), widened.
+    F32Be,
+}
+
+impl Encoding {
+    /// The encoding of a NumPy type string (`<f8`, `>f8`, `<f4`, `>f4`), if it is one of them.
+    pub fn from_numpy(descr: &str) -> Option<Self> {
+        match descr {
+            "<f8" => Some(Self::F64Le),
+            ">f8" => Some(Self::F64Be),
+            "<f4" => Some(Self::F32Le),
+            ">f4" => Some(Self::F32Be),
+            _ => None,
+        }
+    }
+
+    /// Bytes per value.
+    pub fn size(self) -> usize {
+        match self {
+            Self::F64Le | Self::F64Be => 8,
+            Self::F32Le | Self::F32Be => 4,
+        }
+    }
+
+    /// Replaces `out` with the values in `bytes` (a whole number of values).
+    pub fn decode(self, bytes: &[u8], out: &mut Vec<f64>) {
+        out.clear();
+        match self {
+            Self::F64Le => {
+                out.extend(bytes.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8]))))
+            }
+            Self::F64Be => {
+                out.extend(bytes.chunks_exact(8).map(|b| f64::from_be_bytes(b.try_into().unwrap_or([0; 8]))))
+            }
+            Self::F32Le => {
+                out.extend(bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap_or([0; 4])) as f64))
+            }
+            Self::F32Be => {
+                out.extend(bytes.chunks_exact(4).map(|b| f32::from_be_bytes(b.try_into().unwrap_or([0; 4])) as f64))
+            }
+        }
+    }
+}
+
 /// A statistic and its delete-one replicates over experiments.
 #[derive(Debug, Clone)]
 struct Replicated {
