@@ -290,7 +290,8 @@ impl nnqft_study::Runner for Context {
         let secs = start.elapsed().as_secs_f64();
         eprintln!("{key}: {total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
         Ok(result)
-    }    /// Samples the nets of an NTK table (never cached, never split), reporting the time as
+    }
+    /// Samples the nets of an NTK table (never cached, never split), reporting the time as
     /// `deep_ensemble` does.
     fn ntk_ensemble(
         &self,

@@ -63,6 +63,8 @@ pub struct NtkSettings {
 /// before it creates anything.
 #[derive(Debug, Clone)]
 pub struct NtkTable {
+    net: DeepNetwork,
+    inputs: InputSet,
     theory: NeuralTangentKernel,
     ensemble: Option<NtkEnsemble>,
     key: String,
@@ -156,7 +158,17 @@ impl NtkTable {
         };
         let widths: Vec<String> = net.widths().iter().map(|w| w.to_string()).collect();
         let key = format!("ntk-{}-N{}", net.activation().name(), widths.join("x"));
-        Ok(Self { theory, ensemble, key })
+        Ok(Self { net: net.clone(), inputs: inputs.clone(), theory, ensemble, key })
+    }
+
+    /// The network.
+    pub fn network(&self) -> &DeepNetwork {
+        &self.net
+    }
+
+    /// The input set.
+    pub fn inputs(&self) -> &InputSet {
+        &self.inputs
     }
 
     /// The infinite-width NTK the table's `theta_inf` comes from.
