@@ -78,6 +78,22 @@ def theory(
     critical: bool = False,
 ) -> Table: ...
 def critical(network: str) -> tuple[float, float]: ...
+def ntk(
+    network: str,
+    widths: Sequence[int],
+    *,
+    x: XSet | None = None,
+    d_out: int = 1,
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
+    critical: bool = False,
+    lambda_w: float | None = None,
+    lambda_b: float | None = None,
+    nets: int | None = None,
+    experiments: int = 10,
+    seed: int = 20200818,
+    threads: int | None = None,
+) -> Table: ...
 def analyze(
     f: Union[npt.ArrayLike, Sequence[npt.ArrayLike]],
     *,

@@ -7,6 +7,10 @@
 //!   `--widths n1,n2,...`, a deep network (tanh and linear too, `--d-out` outputs): 2- and
 //!   4-point functions beside the GP and the leading order in 1/n.
 //! - `nnqft theory`: the GP and exact finite-width correlators alone (`theory.parquet`).
+//! - `nnqft ntk`: the neural tangent kernel of a deep network (`ntk.parquet`): per pair of
+//!   `(output, point)` pairs the infinite-width NTK `theta_inf` and kernel `g_gp`, and with
+//!   `--nets` the mean per-network NTK and `G2` of sampled nets with standard errors
+//!   (`theta_mean`, `theta_stderr`, `g2_mean`, `g2_stderr`).
 //! - `nnqft analyze`: the analysis of network outputs made elsewhere (NumPy, PyTorch, JAX), from
 //!   `.npy` files: correlators with standard errors, the GP of their own two-point function,
 //!   connected parts, `m_n`, and with `--widths` the 1/N scaling fits (`analysis.parquet`, ...).
@@ -20,6 +24,7 @@ use clap::{Parser, Subcommand};
 use nnqft_report::analyze::AnalyzeArgs;
 use nnqft_report::command_line;
 use nnqft_report::fit::FitArgs;
+use nnqft_report::ntk::NtkArgs;
 use nnqft_report::sample::SampleArgs;
 use nnqft_report::theory::TheoryArgs;
 use nnqft_report::{Common, Output, reproduce};
@@ -66,6 +71,22 @@ enum Command {
         #[command(flatten)]
         args: TheoryArgs,
     },
+    /// The neural tangent kernel of a deep network, at infinite width and sampled.
+    ///
+    /// A deep network (--widths n1,...,nL, any deep activation, --d-out outputs, --critical for
+    /// its critical priors) on an x-set; learning-rate factors --lambda-w, --lambda-b (default
+    /// C_W, C_b: the NTK parameterisation). Per pair of (output, point) pairs: theta_inf, the
+    /// infinite-width NTK delta_ij Theta(x_a, x_b) of the layer recursion, and g_gp, the kernel
+    /// delta_ij K(x_a, x_b). With --nets N: --experiments experiments of N nets drawn with explicit
+    /// weights, each net's exact NTK and outputs, and theta_mean, theta_stderr, g2_mean, g2_stderr
+    /// (means over experiments and their standard errors). The 1/n shift of the mean NTK is not
+    /// computed yet. Writes ntk.parquet and provenance.json.
+    Ntk {
+        #[command(flatten)]
+        output: Output,
+        #[command(flatten)]
+        args: NtkArgs,
+    },
     /// Fit the EFT couplings of the paper's Table 5 to a correlators.parquet.
     ///
     /// Models M0..M3 (which of the quartic couplings lambda0, lambda2, lambdaNL are free; vertex
@@ -103,6 +124,9 @@ fn main() -> ExitCode {
     command_line::exit(match cli.command {
         Command::Sample { common, args } => reproduce::sample(&common, &args, None),
         Command::Theory { output, args } => reproduce::theory(&output.into(), &args).map(|path| {
+            println!("{}", path.display());
+        }),
+        Command::Ntk { output, args } => reproduce::ntk(&args.common(output), &args).map(|path| {
             println!("{}", path.display());
         }),
         Command::Analyze { output, args } => reproduce::analyze(&output.into(), &args).map(|path| {

@@ -1,5 +1,6 @@
-//! The `nnqft` command line end to end: `sample`, `theory` and `fit` agree with each other
-//! and with the library, each writes a new folder of its own, and bad input gives one line.
+//! The `nnqft` command line end to end: `sample`, `theory`, `ntk` and `fit` agree with each
+//! other and with the library, each writes a new folder of its own, and bad input gives one
+//! line.
 
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
@@ -136,6 +137,18 @@ fn bad_input_gives_one_line_naming_the_option() {
         // theory and fit sample nothing: a seed or thread count would be silently ignored
         (vec!["theory", "--network", "erf", "--seed", "3"], "--seed"),
         (vec!["fit", ".", "--network", "erf", "--threads", "2"], "--threads"),
+        (vec!["ntk", "--network", "relu", "--widths", "5", "--lambda-w", "-1"], "lambda_w"),
+        (vec!["ntk", "--network", "relu", "--widths", "5", "--lambda-b", "nan"], "lambda_b"),
+        (vec!["ntk", "--network", "relu", "--widths", "5,0"], "width"),
+        (vec!["ntk", "--network", "relu", "--widths", "5", "--d-out", "300"], "d_out"),
+        (vec!["ntk", "--network", "relu", "--widths", "5", "--d-out", "0"], "d_out"),
+        (vec!["ntk", "--network", "sigmoid", "--widths", "5", "--critical"], "sigmoid"),
+        (vec!["ntk", "--network", "relu", "--widths", "5", "--nets", "0"], "nets"),
+        (vec!["ntk", "--network", "relu", "--widths", "5", "--nets", "10", "--experiments", "1"], "experiments"),
+        (vec!["ntk", "--network", "relu", "--widths", "5", "--nets", "10", "--threads", "0"], "threads"),
+        (vec!["ntk", "--network", "relu"], "--widths"),
+        // without --nets nothing is sampled: a seed would be silently ignored
+        (vec!["ntk", "--network", "relu", "--widths", "5", "--seed", "3"], "--nets"),
     ] {
         let (ok, _, err) = nnqft(&cwd, &args);
         assert!(!ok, "{args:?} should fail");
@@ -265,3 +278,137 @@ fn theory_of_a_deep_network_is_the_librarys() {
     assert!((sb * sb - cp.c_b()).abs() <= 4.0 * f64::EPSILON * cp.c_b(), "{sb}");
     let _ = std::fs::remove_dir_all(&cwd);
 }
+
+fn strings(df: &DataFrame, col: &str) -> Vec<String> {
+    let ca = df.column(col).unwrap().str().unwrap();
+    (0..ca.len()).map(|i| ca.get(i).unwrap().to_string()).collect()
+}
+
+/// `ntk` writes the rows of `nnqft_study::ntk_table` bit for bit: the infinite-width columns
+/// alone without `--nets`, the sampled ones beside them with `--nets` (the seed handed to the
+/// ensemble unchanged); deep linear nets with `C_b = 0` have the closed form
+/// `Θ = (L + 1) λ_W C_W^L x·x' / d`, `K = C_W^(L+1) x·x' / d`.
+#[test]
+fn ntk_table_is_the_librarys() {
+    use nnqft_study::Direct;
+    use nnqft_study::ntk_table::{NtkSampling, NtkSettings, NtkTable};
+    use nnqft_theory::{DeepActivation, DeepNetwork, InputSet};
+    let cwd = temp_dir("ntk");
+    std::fs::write(cwd.join("three.txt"), "0.9 -0.4\n0.2 0.7\n-0.6 -0.3\n").unwrap();
+    let xs = InputSet::new("three", &[vec![0.9, -0.4], vec![0.2, 0.7], vec![-0.6, -0.3]]).unwrap();
+    let read_out = |out: &str| {
+        let file = PathBuf::from(out.trim());
+        read(&if file.is_absolute() { file } else { cwd.join(file) })
+    };
+    // tanh, two outputs, its own learning rates, sampled
+    let (ok, out, err) = nnqft(
+        &cwd,
+        &[
+            "ntk",
+            "--network",
+            "tanh",
+            "--widths",
+            "6,5",
+            "--d-in",
+            "2",
+            "--x-set",
+            "three.txt",
+            "--d-out",
+            "2",
+            "--sigma-w",
+            "1.2",
+            "--sigma-b",
+            "0.3",
+            "--lambda-w",
+            "0.8",
+            "--lambda-b",
+            "1.3",
+            "--nets",
+            "700",
+            "--experiments",
+            "3",
+            "--seed",
+            "11",
+            "--threads",
+            "2",
+        ],
+    );
+    assert!(ok, "{err}");
+    let t = read_out(&out);
+    let net = DeepNetwork::new(DeepActivation::Tanh, &[6, 5], 1.44, 0.09).unwrap().with_d_in(2).unwrap().with_d_out(2);
+    let net = net.unwrap();
+    let sampling = Some(NtkSampling { nets: 700, experiments: 3, seed: 11 });
+    let settings = NtkSettings { lambda_w: Some(0.8), lambda_b: Some(1.3), sampling };
+    let rows = NtkTable::new(&net, &xs, &settings).unwrap().rows(&Direct::new(0, 1)).unwrap();
+    let s = rows.sampled.clone().unwrap();
+    let columns: Vec<String> = t.get_column_names().iter().map(|c| c.to_string()).collect();
+    let want = [
+        "run_id",
+        "network",
+        "d_in",
+        "sigma_w",
+        "sigma_b",
+        "x_set",
+        "depth",
+        "widths",
+        "lambda_w",
+        "lambda_b",
+        "indices",
+        "outputs",
+        "theta_inf",
+        "theta_mean",
+        "theta_stderr",
+        "g_gp",
+        "g2_mean",
+        "g2_stderr",
+    ];
+    assert_eq!(columns, want);
+    // six (output, point) pairs: 21 rows
+    assert_eq!(t.height(), 21);
+    assert_eq!(strings(&t, "indices"), rows.indices);
+    assert_eq!(strings(&t, "outputs"), rows.outputs);
+    let some = |v: &[f64]| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
+    for (name, values) in [
+        ("theta_inf", &rows.theta_inf),
+        ("g_gp", &rows.g_gp),
+        ("theta_mean", &s.theta_mean),
+        ("theta_stderr", &s.theta_stderr),
+        ("g2_mean", &s.g2_mean),
+        ("g2_stderr", &s.g2_stderr),
+    ] {
+        assert_eq!(floats(&t, name), some(values), "{name}");
+    }
+    assert!(floats(&t, "lambda_w").iter().all(|&v| v == Some(0.8)));
+    assert!(strings(&t, "widths").iter().all(|w| w == "6,5") && strings(&t, "x_set").iter().all(|w| w == "three"));
+    // cross-output rows of the infinite-width columns are exactly zero
+    let outputs = strings(&t, "outputs");
+    for (r, o) in outputs.iter().enumerate() {
+        if o == "0,1" {
+            assert_eq!((rows.theta_inf[r], rows.g_gp[r]), (0.0, 0.0));
+        }
+    }
+    // deep linear, C_b = 0, default learning rates (lambda_W = C_W), no nets: theory columns only
+    let (ok, out, err) = nnqft(
+        &cwd,
+        &["ntk", "--network", "linear", "--widths", "4,4,4", "--d-in", "2", "--x-set", "three.txt", "--sigma-w", "1.1"],
+    );
+    assert!(ok, "{err}");
+    let t = read_out(&out);
+    let columns: Vec<String> = t.get_column_names().iter().map(|c| c.to_string()).collect();
+    assert_eq!(columns[10..], ["indices", "outputs", "theta_inf", "g_gp"]);
+    assert_eq!(t.height(), 6);
+    let c_w = 1.1f64 * 1.1;
+    let (theta, k, indices) = (floats(&t, "theta_inf"), floats(&t, "g_gp"), strings(&t, "indices"));
+    for r in 0..6 {
+        let ab: Vec<usize> = indices[r].split(',').map(|v| v.parse().unwrap()).collect();
+        let (x, y) = (xs.point(ab[0]), xs.point(ab[1]));
+        let dot = (x[0] * y[0] + x[1] * y[1]) / 2.0;
+        let (want_theta, want_k) = (4.0 * c_w.powi(4) * dot, c_w.powi(4) * dot);
+        assert!((theta[r].unwrap() - want_theta).abs() <= ROUNDING * want_theta.abs(), "{r}: {theta:?}");
+        assert!((k[r].unwrap() - want_k).abs() <= ROUNDING * want_k.abs(), "{r}: {k:?}");
+    }
+    let _ = std::fs::remove_dir_all(&cwd);
+}
+
+/// Closed forms against the recursion: a few roundings.
+const ROUNDING: f64 = 1e-14;

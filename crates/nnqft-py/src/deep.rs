@@ -56,6 +56,51 @@ pub fn theory<'py>(
     sigma_b: Option<&Bound<'py, PyAny>>,
     critical: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let (act, widths, net, xs) = deep_network(py, network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
+    let (c_w, c_b, d_out) = (net.c_w(), net.c_b(), net.d_out());
+    if xs.len() * d_out > crate::configuration::MAX_POINTS {
+        return Err(invalid("x", format!("{} points x {d_out} outputs", xs.len()), "at most 40 (output, point) pairs"));
+    }
+    let rows = py.detach(|| nnqft_study::deep_theory::deep_theory(&net, &xs)).map_err(|e| match e {
+        nnqft_study::StudyError::Theory(TheoryError::OutOfRange { field, .. }) => value_error_in(field, e),
+        other => value_error(other),
+    })?;
+    let h = rows.len();
+    let layers = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
+    Table::default()
+        .text("network", vec![act.name().to_string(); h])
+        .int("d_in", vec![xs.d_in() as i64; h])
+        .real("sigma_w", vec![c_w.sqrt(); h])
+        .real("sigma_b", vec![c_b.sqrt(); h])
+        .text("x_set", vec![xs.name().to_string(); h])
+        .int("depth", vec![widths.len() as i64; h])
+        .text("widths", vec![layers; h])
+        .int("n", rows.n)
+        .text("indices", rows.indices)
+        .text("outputs", rows.outputs)
+        .real("g_gp", rows.g_gp)
+        .optional_real("shift_leading_order", rows.shift_leading_order)
+        .optional_real("connected_leading_order", rows.connected_leading_order)
+        .optional_real("g_exact", rows.g_exact)
+        .into_dict(py)
+}
+
+/// The deep network and input set of the arguments `nnqft.theory` and `nnqft.ntk` share, resolved
+/// as the CLI resolves `--network`, `--widths`, `--x-set`, `--d-in`, `--d-out`, `--sigma-w`,
+/// `--sigma-b` and `--critical`: the activation, the hidden widths, the network and the inputs.
+/// Every invalid argument is a ValueError naming it.
+#[allow(clippy::too_many_arguments)]
+pub fn deep_network<'py>(
+    py: Python<'py>,
+    network: &Bound<'py, PyAny>,
+    widths: &Bound<'py, PyAny>,
+    x: Option<&Bound<'py, PyAny>>,
+    d_in: Option<&Bound<'py, PyAny>>,
+    d_out: Option<&Bound<'py, PyAny>>,
+    sigma_w: Option<&Bound<'py, PyAny>>,
+    sigma_b: Option<&Bound<'py, PyAny>>,
+    critical: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(DeepActivation, Vec<usize>, DeepNetwork, InputSet)> {
     let act = activation(network)?;
     const WIDTHS: &str = "a non-empty list of integers >= 1 (the hidden widths n_1..n_L)";
     let shown = || widths.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
@@ -109,31 +154,7 @@ pub fn theory<'py>(
         .and_then(|n| n.with_d_in(xs.d_in()))
         .and_then(|n| n.with_d_out(d_out))
         .map_err(value_error)?;
-    if xs.len() * d_out > crate::configuration::MAX_POINTS {
-        return Err(invalid("x", format!("{} points x {d_out} outputs", xs.len()), "at most 40 (output, point) pairs"));
-    }
-    let rows = py.detach(|| nnqft_study::deep_theory::deep_theory(&net, &xs)).map_err(|e| match e {
-        nnqft_study::StudyError::Theory(TheoryError::OutOfRange { field, .. }) => value_error_in(field, e),
-        other => value_error(other),
-    })?;
-    let h = rows.len();
-    let layers = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
-    Table::default()
-        .text("network", vec![act.name().to_string(); h])
-        .int("d_in", vec![xs.d_in() as i64; h])
-        .real("sigma_w", vec![c_w.sqrt(); h])
-        .real("sigma_b", vec![c_b.sqrt(); h])
-        .text("x_set", vec![xs.name().to_string(); h])
-        .int("depth", vec![widths.len() as i64; h])
-        .text("widths", vec![layers; h])
-        .int("n", rows.n)
-        .text("indices", rows.indices)
-        .text("outputs", rows.outputs)
-        .real("g_gp", rows.g_gp)
-        .optional_real("shift_leading_order", rows.shift_leading_order)
-        .optional_real("connected_leading_order", rows.connected_leading_order)
-        .optional_real("g_exact", rows.g_exact)
-        .into_dict(py)
+    Ok((act, widths, net, xs))
 }
 
 /// The critical point `(C_W, C_b)` of an activation: the priors at which both susceptibilities

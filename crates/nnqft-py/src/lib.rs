@@ -10,6 +10,8 @@
 //! - [`fit`](mod@fit) -- `nnqft.fit`: the Table 5 EFT coupling fits of a correlators table.
 //! - [`deep`] -- `nnqft.theory`, `nnqft.critical`: the theory of a deep network and the critical
 //!   point of an activation.
+//! - [`ntk`](mod@ntk) -- `nnqft.ntk`: the neural tangent kernel table of a deep network (infinite
+//!   width, and the mean NTK and `G2` of sampled nets), as `nnqft ntk`.
 //! - [`analyze`](mod@analyze) -- `nnqft.analyze`: the analysis of network outputs made anywhere
 //!   (NumPy, PyTorch, JAX): correlators, the GP of their own G2, connected parts, width scans.
 //! - [`configuration`] -- the shared arguments (network family, input set, counts), validated.
@@ -26,6 +28,7 @@ pub mod correlators;
 pub mod deep;
 pub mod error;
 pub mod fit;
+pub mod ntk;
 pub mod sample;
 pub mod table;
 pub mod theory;
@@ -45,6 +48,7 @@ fn nnqft_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit::fit, m)?)?;
     m.add_function(wrap_pyfunction!(deep::theory, m)?)?;
     m.add_function(wrap_pyfunction!(deep::critical, m)?)?;
+    m.add_function(wrap_pyfunction!(ntk::ntk, m)?)?;
     m.add_function(wrap_pyfunction!(analyze::analyze, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SEED", nnqft_sampling::DEFAULT_SEED)?;

@@ -291,4 +291,18 @@ impl nnqft_study::Runner for Context {
         eprintln!("{key}: {total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
         Ok(result)
     }
+    /// Samples the nets of an NTK table (never cached, never split), reporting the time as
+    /// `deep_ensemble` does.
+    fn ntk_ensemble(
+        &self,
+        key: &str,
+        ensemble: &nnqft_sampling::NtkEnsemble,
+    ) -> nnqft_study::Result<nnqft_sampling::NtkEnsembleResult> {
+        let total = ensemble.nets() * ensemble.experiments() as u64;
+        let start = Instant::now();
+        let result = ensemble.run(self.threads)?;
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!("{key}: {total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
+        Ok(result)
+    }
 }

@@ -16,6 +16,7 @@
 //! - [`sample`] -- one custom ensemble.
 //! - [`options`] -- the options naming a network and its inputs.
 //! - [`theory`] -- GP and exact finite-width correlators of a network on an x-set.
+//! - [`ntk`] -- the neural tangent kernel table of a deep network.
 //! - [`fit`] -- the Table 5 models fitted to a correlators file.
 //! - [`reproduce`] -- the whole run.
 //! - [`shard`] -- `--shard K/N`: a shard's work items and the shard file format.
@@ -35,6 +36,7 @@ pub mod figures;
 pub mod fit;
 pub mod lock;
 pub mod merge;
+pub mod ntk;
 pub mod options;
 pub mod provenance;
 pub mod report;

@@ -126,6 +126,21 @@ impl NetworkArgs {
         Ok((net, self.inputs(paper)?))
     }
 
+    /// [`Self::resolve_deep`], or with `critical` the network at its activation's critical
+    /// point (`nnqft_theory::critical_point`: `C_W`, `C_b` instead of `--sigma-w`,
+    /// `--sigma-b`; an error names the activations that have none).
+    pub fn resolve_deep_at(&self, widths: &[usize], d_out: usize, critical: bool) -> Result<(DeepNetwork, InputSet)> {
+        let (net, xs) = self.resolve_deep(widths, d_out)?;
+        if !critical {
+            return Ok((net, xs));
+        }
+        let cp = nnqft_theory::critical_point(net.activation())?;
+        let net = DeepNetwork::new(net.activation(), widths, cp.c_w(), cp.c_b())?
+            .with_d_in(net.d_in())?
+            .with_d_out(net.d_out())?;
+        Ok((net, xs))
+    }
+
     /// `--x-set`, or the paper's scaling set of `act` at `--d-in`, checked against `--d-in`.
     fn inputs(&self, act: Activation) -> Result<InputSet> {
         let xs = match &self.x_set {

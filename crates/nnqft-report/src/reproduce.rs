@@ -33,7 +33,7 @@ fn previous_reports(out: &Path) -> Option<(String, String)> {
     let text = std::fs::read_to_string(out.join("provenance.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let command = match v["profile"].as_str().unwrap_or("") {
-        c @ ("sample" | "coverage" | "theory" | "fit" | "analyze") => c.to_string(),
+        c @ ("sample" | "coverage" | "theory" | "ntk" | "fit" | "analyze") => c.to_string(),
         _ => "reproduce".to_string(),
     };
     Some((command, v["run_id"].as_str().unwrap_or("unknown").to_string()))
@@ -41,7 +41,7 @@ fn previous_reports(out: &Path) -> Option<(String, String)> {
 
 /// No command replaces another command's reports: `out` may hold earlier reports of the same
 /// command for `reproduce` and `coverage` (their folders are rewritten run after run), never
-/// of another; `sample`, `theory` and `fit` never replace any; unless `force`.
+/// of another; `sample`, `theory`, `ntk` and `fit` never replace any; unless `force`.
 fn check_replace(out: &Path, command: &str, force: bool) -> Result<()> {
     let rewritable = matches!(command, "reproduce" | "coverage");
     match previous_reports(out) {
@@ -324,6 +324,23 @@ pub fn theory(common: &Common, args: &crate::theory::TheoryArgs) -> Result<PathB
     write_parquet(&ctx.out.join("theory.parquet"), table, &ctx.run_id)?;
     finish(&ctx, "theory", config, start)?;
     Ok(ctx.out.join("theory.parquet"))
+}
+
+/// `nnqft ntk`: validates the options, samples the nets (with `--nets`) and writes `ntk.parquet`
+/// (the rows of `nnqft_study::ntk_table`); returns its path.
+pub fn ntk(common: &Common, args: &crate::ntk::NtkArgs) -> Result<PathBuf> {
+    let start = provenance::unix_now();
+    let config = serde_json::json!({ "ntk": args });
+    let table = args.table()?;
+    let out = new_dir(common, "ntk", &args.network.network, start);
+    let ctx = context(common, out, "ntk", false, &config, start, Sharding::Off)?;
+    if let Some(ens) = table.ensemble() {
+        ens.check_memory(ctx.threads)?;
+    }
+    let rows = table.rows(&ctx)?;
+    write_parquet(&ctx.out.join("ntk.parquet"), crate::ntk::parquet_table(&table, rows), &ctx.run_id)?;
+    finish(&ctx, "ntk", config, start)?;
+    Ok(ctx.out.join("ntk.parquet"))
 }
 
 /// `nnqft analyze`: reads and analyses every file, then writes `analysis.parquet`,

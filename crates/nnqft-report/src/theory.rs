@@ -66,15 +66,7 @@ fn check_memory(m: usize, widths: usize) -> Result<()> {
 /// `theory.parquet` of a deep network (`--widths`): the rows of
 /// [`nnqft_study::deep_theory::deep_theory`] with the network's keys.
 fn deep_table(args: &TheoryArgs, widths: &[usize]) -> Result<Table> {
-    let (net, xs) = args.network.resolve_deep(widths, args.d_out)?;
-    let net = if args.critical {
-        let cp = nnqft_theory::critical_point(net.activation())?;
-        nnqft_theory::DeepNetwork::new(net.activation(), widths, cp.c_w(), cp.c_b())?
-            .with_d_in(net.d_in())?
-            .with_d_out(net.d_out())?
-    } else {
-        net
-    };
+    let (net, xs) = args.network.resolve_deep_at(widths, args.d_out, args.critical)?;
     check_memory(xs.len() * net.d_out(), 1)?;
     let rows = nnqft_study::deep_theory::deep_theory(&net, &xs)?;
     let h = rows.len();

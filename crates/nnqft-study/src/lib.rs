@@ -18,6 +18,9 @@
 //! - [`deep_theory`]: the theory table of a deep network (infinite width, the `1/n` shift of
 //!   `G2`, the leading connected `G4` and `G6`, exact values where known), for the `theory` command and
 //!   Python's `nnqft.theory`;
+//! - [`ntk_table`]: the neural tangent kernel table of a deep network (infinite width, and the
+//!   mean per-network NTK and `G2` of sampled nets with standard errors), for the `ntk` command
+//!   and Python's `nnqft.ntk`;
 //! - [`depth`]: the normalised connected 4-pt function of deep networks against `L/n`,
 //!   against the leading-order four-point vertex and relu's exact finite-width value;
 //! - [`coverage`]: how often the slope intervals contain the exact slope;
@@ -41,6 +44,7 @@ pub mod coverage;
 pub mod deep_theory;
 pub mod depth;
 mod error;
+pub mod ntk_table;
 pub mod plan;
 pub mod rg;
 mod runner;

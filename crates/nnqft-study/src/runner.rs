@@ -4,7 +4,7 @@
 //! report crate's runner), with the same numbers either way.
 
 use crate::error::Result;
-use nnqft_sampling::{DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult};
+use nnqft_sampling::{DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, NtkEnsemble, NtkEnsembleResult};
 
 /// Provides the result of each ensemble a study asks for. A study names every ensemble it
 /// needs by a key (unique within a run) and a seed derived from the master seed
@@ -19,6 +19,9 @@ pub trait Runner {
     /// The result of the deep ensemble `ensemble`, named `key` (the depth study's; a few
     /// minutes in all, so it is neither cached nor split into shards: a merge samples it).
     fn deep_ensemble(&self, key: &str, ensemble: &DeepEnsemble) -> Result<DeepEnsembleResult>;
+    /// The per-network NTKs of `ensemble`, named `key` (the NTK table's; neither cached nor
+    /// split into shards, as deep ensembles).
+    fn ntk_ensemble(&self, key: &str, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult>;
 }
 
 /// Samples every ensemble on `threads` worker threads (no cache).
@@ -43,6 +46,9 @@ impl Runner for Direct {
         Ok(ensemble.run(self.threads)?)
     }
     fn deep_ensemble(&self, _key: &str, ensemble: &DeepEnsemble) -> Result<DeepEnsembleResult> {
+        Ok(ensemble.run(self.threads)?)
+    }
+    fn ntk_ensemble(&self, _key: &str, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult> {
         Ok(ensemble.run(self.threads)?)
     }
 }

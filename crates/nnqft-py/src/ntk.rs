@@ -1,0 +1,108 @@
+//! `nnqft.ntk`: the neural tangent kernel table of a deep network, computed by the library as
+//! `nnqft ntk` computes it (`nnqft_study::ntk_table`), with the same columns; the nets, if any,
+//! are sampled with the interpreter released.
+
+use crate::configuration::{integer, real, threads as thread_count};
+use crate::deep::deep_network;
+use crate::error::{invalid, sampling_error, value_error};
+use crate::table::Table;
+use nnqft_study::ntk_table::{NtkSampling, NtkSettings, NtkTable};
+use nnqft_study::{Direct, StudyError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// The neural tangent kernel of a deep network on an input set, per pair of (output, point)
+/// pairs: the columns of `nnqft ntk`'s `ntk.parquet`.
+///
+/// Network as for `nnqft.theory`; the NTK `Theta_ij(x_a, x_b)` sums, over every parameter, the
+/// products of the derivatives of `f_i(x_a)` and `f_j(x_b)`, each weight of layer l weighted by
+/// `lambda_w / n(l-1)` and each bias by `lambda_b` (default `lambda_w = C_W`, `lambda_b = C_b`: the
+/// NTK parameterisation). Columns: `network`, `d_in`, `sigma_w`, `sigma_b`, `x_set`, `depth`,
+/// `widths`, `lambda_w`, `lambda_b`, `indices` (the input of each factor), `outputs` (its output),
+/// `theta_inf` (infinite width: `delta_ij Theta(x_a, x_b)` of the layer recursion), with `nets`
+/// also `theta_mean` and `theta_stderr` (the mean over `experiments` experiments of each
+/// experiment's mean per-network NTK, and its standard error), then `g_gp` (infinite width:
+/// `delta_ij K(x_a, x_b)`) and with `nets` `g2_mean`, `g2_stderr` (the same for
+/// `f_i(x_a) f_j(x_b)` of the same nets). The 1/n shift of the mean NTK is not computed yet.
+///
+/// Arguments: `network`, `widths`, `x`, `d_out`, `sigma_w`, `sigma_b`, `critical` as for
+/// `nnqft.theory`; `lambda_w`, `lambda_b` finite and >= 0; `nets` >= 1 nets per experiment (None:
+/// no sampling); `experiments` >= 2; `seed` an integer in [0, 2**64) (the same seed gives the same
+/// numbers as `nnqft ntk --seed`, with any number of threads); `threads` >= 1 or None for all
+/// cores. At most 255 (output, point) pairs. Raises ValueError for invalid arguments.
+#[pyfunction]
+#[pyo3(signature = (
+    network, widths, *, x = None, d_out = None, sigma_w = None, sigma_b = None, critical = None, lambda_w = None,
+    lambda_b = None, nets = None, experiments = None, seed = None, threads = None
+), text_signature = "(network, widths, *, x=None, d_out=1, sigma_w=None, sigma_b=None, critical=False, \
+lambda_w=None, lambda_b=None, nets=None, experiments=10, seed=20200818, threads=None)")]
+#[allow(clippy::too_many_arguments)]
+pub fn ntk<'py>(
+    py: Python<'py>,
+    network: &Bound<'py, PyAny>,
+    widths: &Bound<'py, PyAny>,
+    x: Option<&Bound<'py, PyAny>>,
+    d_out: Option<&Bound<'py, PyAny>>,
+    sigma_w: Option<&Bound<'py, PyAny>>,
+    sigma_b: Option<&Bound<'py, PyAny>>,
+    critical: Option<&Bound<'py, PyAny>>,
+    lambda_w: Option<&Bound<'py, PyAny>>,
+    lambda_b: Option<&Bound<'py, PyAny>>,
+    nets: Option<&Bound<'py, PyAny>>,
+    experiments: Option<&Bound<'py, PyAny>>,
+    seed: Option<&Bound<'py, PyAny>>,
+    threads: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (act, widths, net, xs) = deep_network(py, network, widths, x, None, d_out, sigma_w, sigma_b, critical)?;
+    let rate = |v: Option<&Bound<'py, PyAny>>, name: &str| v.map(|v| real(v, name, "finite and >= 0")).transpose();
+    let (lambda_w, lambda_b) = (rate(lambda_w, "lambda_w")?, rate(lambda_b, "lambda_b")?);
+    let nets = nets.map(|n| integer(n, "nets", 1, "an integer >= 1 (nets per experiment), or None")).transpose()?;
+    let experiments =
+        experiments.map_or(Ok(10), |e| integer(e, "experiments", 2, "an integer >= 2 (standard errors need two)"))?;
+    if let Some(n) = nets
+        && n.checked_mul(experiments).is_none()
+    {
+        return Err(invalid("nets", n, "an integer >= 1 with nets * experiments < 2**64"));
+    }
+    let experiments = usize::try_from(experiments)
+        .map_err(|_| invalid("experiments", experiments, "an integer >= 2 that fits the platform's usize"))?;
+    let seed = seed.map_or(Ok(nnqft_sampling::DEFAULT_SEED), |s| integer(s, "seed", 0, "an integer in [0, 2**64)"))?;
+    let threads = thread_count(threads)?;
+    let sampling = nets.map(|nets| NtkSampling { nets, experiments, seed });
+    let settings = NtkSettings { lambda_w, lambda_b, sampling };
+    let (table, rows) = py
+        .detach(|| {
+            let table = NtkTable::new(&net, &xs, &settings)?;
+            let rows = table.rows(&Direct::new(seed, threads))?;
+            Ok::<_, StudyError>((table, rows))
+        })
+        .map_err(|e| match e {
+            StudyError::Sampling(s) => sampling_error(s),
+            other => value_error(other),
+        })?;
+    let net = table.network();
+    let h = rows.len();
+    let layers = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
+    let mut t = Table::default()
+        .text("network", vec![act.name().to_string(); h])
+        .int("d_in", vec![net.d_in() as i64; h])
+        .real("sigma_w", vec![net.c_w().sqrt(); h])
+        .real("sigma_b", vec![net.c_b().sqrt(); h])
+        .text("x_set", vec![xs.name().to_string(); h])
+        .int("depth", vec![net.depth() as i64; h])
+        .text("widths", vec![layers; h])
+        .real("lambda_w", vec![rows.lambda_w; h])
+        .real("lambda_b", vec![rows.lambda_b; h])
+        .text("indices", rows.indices)
+        .text("outputs", rows.outputs)
+        .real("theta_inf", rows.theta_inf);
+    let sampled = rows.sampled;
+    if let Some(s) = &sampled {
+        t = t.real("theta_mean", s.theta_mean.clone()).real("theta_stderr", s.theta_stderr.clone());
+    }
+    t = t.real("g_gp", rows.g_gp);
+    if let Some(s) = sampled {
+        t = t.real("g2_mean", s.g2_mean).real("g2_stderr", s.g2_stderr);
+    }
+    t.into_dict(py)
+}

@@ -1,0 +1,188 @@
+"""Tests of `nnqft.ntk`: the table of the CLI's `ntk.parquet` column for column and bit for bit,
+closed forms of the infinite-width NTK, relu's diagonal mean NTK against the infinite-width one
+within a stated z bound, thread invariance, the released GIL, and the ValueError of each
+invalid argument."""
+
+import math
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+import nnqft
+
+#: Every |z| = |mean - exact| / stderr of a fixed-seed run must be at most this. With 20
+#: experiments z follows Student's t with 19 degrees of freedom (P(|t| > 4) = 8e-4 per value);
+#: the run is bit-exact, so the test is deterministic.
+Z_BOUND = 4.0
+
+#: Closed forms against the recursion: a few roundings.
+ROUNDING = 1e-14
+
+KEYS = ["network", "d_in", "sigma_w", "sigma_b", "x_set", "depth", "widths", "lambda_w", "lambda_b"]
+THEORY_COLUMNS = KEYS + ["indices", "outputs", "theta_inf", "g_gp"]
+SAMPLED_COLUMNS = KEYS + [
+    "indices", "outputs", "theta_inf", "theta_mean", "theta_stderr", "g_gp", "g2_mean", "g2_stderr",
+]
+
+
+def three_points(tmp_path):
+    path = tmp_path / "three.txt"
+    path.write_text("0.9 -0.4\n0.2 0.7\n-0.6 -0.3\n")
+    return path
+
+
+def cli_table(root, out, args):
+    cmd = ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "ntk", *args, "--out", str(out)]
+    subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
+    return pq.read_table(out / "ntk.parquet").to_pydict()
+
+
+def assert_same_table(t, cli, columns):
+    assert list(t) == columns
+    assert [c for c in cli if c != "run_id"] == columns
+    for name in columns:
+        if isinstance(t[name], list):
+            assert t[name] == cli[name], name
+        else:
+            theirs = np.array(cli[name], dtype=t[name].dtype)
+            assert np.array_equal(t[name], theirs), name
+
+
+def test_ntk_is_the_cli_bit_for_bit(root, tmp_path):
+    """tanh, two outputs, its own priors and learning rates, 3 x 700 sampled nets: every column
+    of `nnqft ntk`'s ntk.parquet, value for value; then the infinite-width table alone."""
+    x = three_points(tmp_path)
+    t = nnqft.ntk("tanh", [6, 5], x=str(x), d_out=2, sigma_w=1.2, sigma_b=0.3, lambda_w=0.8, lambda_b=1.3,
+                  nets=700, experiments=3, seed=11, threads=2)
+    cli = cli_table(root, tmp_path / "sampled", [
+        "--network", "tanh", "--widths", "6,5", "--d-in", "2", "--x-set", str(x), "--d-out", "2",
+        "--sigma-w", "1.2", "--sigma-b", "0.3", "--lambda-w", "0.8", "--lambda-b", "1.3",
+        "--nets", "700", "--experiments", "3", "--seed", "11",
+    ])
+    assert_same_table(t, cli, SAMPLED_COLUMNS)
+    assert len(t["indices"]) == 21  # 6 (output, point) pairs
+    assert t["x_set"][0] == "three" and t["widths"][0] == "6,5" and t["depth"][0] == 2
+    t = nnqft.ntk("gelu", [10, 10], critical=True, d_out=2)
+    cli = cli_table(root, tmp_path / "theory", ["--network", "gelu", "--widths", "10,10", "--critical", "--d-out", "2"])
+    assert_same_table(t, cli, THEORY_COLUMNS)
+
+
+def test_deep_linear_ntk_closed_form(tmp_path):
+    """Deep linear nets with C_b = lambda_b = 0: K = C_W**(L+1) x.x'/d and
+    Theta = (L+1) lambda_W C_W**L x.x'/d, written out here; zero between different outputs."""
+    x = np.array([[0.9, -0.4], [0.2, 0.7], [-0.6, -0.3]])
+    c_w, lam, widths = 1.1**2, 0.6, [4, 7, 5]
+    t = nnqft.ntk("linear", widths, x=x, d_out=2, sigma_w=1.1, sigma_b=0.0, lambda_w=lam)
+    assert list(t) == THEORY_COLUMNS
+    assert t["lambda_w"][0] == lam and t["lambda_b"][0] == 0.0
+    depth = len(widths)
+    for r, (idx, out) in enumerate(zip(t["indices"], t["outputs"])):
+        a, b = map(int, idx.split(","))
+        i, j = map(int, out.split(","))
+        dot = float(x[a] @ x[b]) / 2 * (i == j)
+        assert t["g_gp"][r] == pytest.approx(c_w ** (depth + 1) * dot, rel=ROUNDING, abs=ROUNDING)
+        assert t["theta_inf"][r] == pytest.approx((depth + 1) * lam * c_w**depth * dot, rel=ROUNDING, abs=ROUNDING)
+
+
+def test_relu_diagonal_mean_ntk_is_the_infinite_width_one():
+    """relu at criticality (C_W = 2, C_b = 0), n = 20, L = 2: on the diagonal the mean NTK has
+    no 1/n shift (Guillen, Misof, Gerken, arXiv:2508.11522), and E f(x)**2 = K(x, x) exactly
+    (E[relu(z)**2 | G] = G/2 is linear in G); there Theta(x, x) = (L+1) K(x, x) with
+    K(x, x) = 2 |x|**2 / d at every layer. 20 experiments of 10,000 nets, seed 2027."""
+    x = np.array([[1.0, 0.5], [-0.3, 0.8]])
+    t = nnqft.ntk("relu", [20, 20], x=x, nets=10_000, experiments=20, seed=2027)
+    zs = []
+    for r, idx in enumerate(t["indices"]):
+        a, b = map(int, idx.split(","))
+        if a != b:
+            continue
+        k = 2 * float(x[a] @ x[a]) / 2
+        assert t["g_gp"][r] == pytest.approx(k, rel=ROUNDING)
+        assert t["theta_inf"][r] == pytest.approx(3 * k, rel=ROUNDING)
+        z_theta = (t["theta_mean"][r] - t["theta_inf"][r]) / t["theta_stderr"][r]
+        z_g2 = (t["g2_mean"][r] - t["g_gp"][r]) / t["g2_stderr"][r]
+        zs += [z_theta, z_g2]
+        print(f"relu ({a},{a}): theta {t['theta_mean'][r]:.5f} +- {t['theta_stderr'][r]:.5f} vs "
+              f"{t['theta_inf'][r]:.5f} (z = {z_theta:.2f}); G2 z = {z_g2:.2f}")
+    assert len(zs) == 4
+    assert max(abs(z) for z in zs) <= Z_BOUND, zs
+
+
+def test_ntk_does_not_depend_on_threads_and_follows_the_seed():
+    args = dict(nets=3000, experiments=2, x=[0.3, -0.8])
+    one = nnqft.ntk("tanh", [8, 8], seed=4, threads=1, **args)
+    three = nnqft.ntk("tanh", [8, 8], seed=4, threads=3, **args)
+    other = nnqft.ntk("tanh", [8, 8], seed=5, threads=3, **args)
+    assert np.array_equal(one["theta_mean"], three["theta_mean"])
+    assert np.array_equal(one["g2_stderr"], three["g2_stderr"])
+    assert not np.array_equal(one["theta_mean"], other["theta_mean"])
+
+
+def test_ntk_releases_the_gil():
+    """While one thread samples, another keeps running Python: the longest pause between its
+    loop iterations is a small part of the sampling time (with the GIL held it would be all of
+    it)."""
+    done = {}
+
+    def work():
+        t0 = time.perf_counter()
+        nnqft.ntk("tanh", [30, 30], nets=40_000, experiments=2, threads=1, seed=1)
+        done["secs"] = time.perf_counter() - t0
+
+    worker = threading.Thread(target=work)
+    stamps = [time.perf_counter()]
+    worker.start()
+    while worker.is_alive():
+        stamps.append(time.perf_counter())
+    worker.join()
+    longest = float(np.max(np.diff(stamps)))
+    assert done["secs"] > 0.2, "ntk too fast to tell"
+    assert longest < 0.5 * done["secs"], f"longest pause {longest:.3f} s of {done['secs']:.3f} s"
+
+
+def test_ntk_has_a_docstring_and_signature():
+    assert nnqft.ntk.__doc__ and "theta_inf" in nnqft.ntk.__doc__
+    assert nnqft.ntk.__text_signature__.startswith("(network, widths, *")
+    assert "seed=20200818" in nnqft.ntk.__text_signature__
+
+
+BAD = [
+    (dict(network="softsign"), "network"),
+    (dict(network=3), "network"),
+    (dict(widths=[]), "widths"),
+    (dict(widths=[5, 0]), "widths"),
+    (dict(widths="5"), "widths"),
+    (dict(d_out=0), "d_out"),
+    (dict(x=np.linspace(0.1, 1, 128), d_out=2), "d_out"),  # 256 (output, point) pairs
+    (dict(sigma_w=-1.0), "sigma_w"),
+    (dict(sigma_b=math.nan), "sigma_b"),
+    (dict(critical="yes"), "critical"),
+    (dict(critical=True, sigma_w=1.0), "critical"),
+    (dict(x="no-such-set"), "x"),
+    (dict(x=[]), "x"),
+    (dict(lambda_w=-1.0), "lambda_w"),
+    (dict(lambda_b=math.inf), "lambda_b"),
+    (dict(lambda_w="fast"), "lambda_w"),
+    (dict(nets=0), "nets"),
+    (dict(nets=2.5), "nets"),
+    (dict(nets=2**63, experiments=4), "nets"),
+    (dict(nets=10, experiments=1), "experiments"),
+    (dict(nets=10, seed=-1), "seed"),
+    (dict(nets=10, threads=0), "threads"),
+]
+
+
+@pytest.mark.parametrize("bad,field", BAD, ids=[f"{f}-{i}" for i, (_, f) in enumerate(BAD)])
+def test_ntk_rejects(bad, field):
+    args = dict(network="tanh", widths=[5, 5])
+    args.update(bad)
+    network, widths = args.pop("network"), args.pop("widths")
+    with pytest.raises(ValueError) as err:
+        nnqft.ntk(network, widths, **args)
+    message = str(err.value)
+    assert field in message, message
+    assert "allowed" in message, message

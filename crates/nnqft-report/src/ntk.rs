@@ -1,0 +1,104 @@
+//! `nnqft ntk`: the neural tangent kernel table of a deep network (`ntk.parquet`), the rows of
+//! [`nnqft_study::ntk_table`] with the network's keys: the infinite-width NTK and kernel per
+//! pair of `(output, point)` pairs and, with `--nets`, the mean per-network NTK and `G2` of
+//! sampled nets with standard errors.
+
+use crate::options::NetworkArgs;
+use crate::report::Table;
+use anyhow::Result;
+use nnqft_study::ntk_table::{NtkRows, NtkSampling, NtkSettings, NtkTable};
+
+/// Options of `ntk`.
+#[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
+pub struct NtkArgs {
+    /// The network and its inputs.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub network: NetworkArgs,
+    /// The hidden widths n_1,...,n_L of the deep network (comma-separated, each >= 1).
+    #[arg(long, value_delimiter = ',', num_args = 1.., required = true)]
+    pub widths: Vec<usize>,
+    /// Outputs d_out (>= 1; at most 255 (output, point) pairs in all).
+    #[arg(long, default_value_t = 1)]
+    pub d_out: usize,
+    /// Put the network at the critical point of its activation (C_W and C_b where both
+    /// susceptibilities of the kernel recursion are one) instead of --sigma-w and --sigma-b; an
+    /// error names the activations that have none (sigmoid, softplus).
+    #[arg(long, conflicts_with_all = ["sigma_w", "sigma_b"])]
+    #[serde(default)]
+    pub critical: bool,
+    /// Learning-rate factor lambda_W of the weights (finite, >= 0; the weights of layer l scaled
+    /// by 1/n_(l-1)); default: C_W (the NTK parameterisation).
+    #[arg(long, allow_negative_numbers = true)]
+    pub lambda_w: Option<f64>,
+    /// Learning-rate factor lambda_b of the biases (finite, >= 0); default: C_b.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lambda_b: Option<f64>,
+    /// Sample this many nets per experiment (>= 1) with explicit weights and add their mean NTK
+    /// and G2 with standard errors (theta_mean, theta_stderr, g2_mean, g2_stderr); default: the
+    /// infinite-width columns alone.
+    #[arg(long)]
+    pub nets: Option<u64>,
+    /// Experiments (>= 2, for standard errors) of --nets nets each.
+    #[arg(long, default_value_t = 10, requires = "nets")]
+    pub experiments: usize,
+    /// Master seed of the sampled nets (given to the ensemble unchanged: Python's nnqft.ntk with
+    /// the same seed gives the same numbers).
+    #[arg(long, default_value_t = nnqft_sampling::DEFAULT_SEED, requires = "nets")]
+    pub seed: u64,
+    /// Worker threads (>= 1) of the sampled nets; default: all cores. The numbers do not depend
+    /// on it.
+    #[arg(long, requires = "nets", value_parser = clap::value_parser!(u32).range(1..))]
+    #[serde(skip)]
+    pub threads: Option<u32>,
+}
+
+impl NtkArgs {
+    /// The shared options of the run: `output`'s folder and `--force`, `--seed` and `--threads`
+    /// (one thread without `--nets`: nothing is sampled), no progress bars.
+    pub fn common(&self, output: crate::Output) -> crate::Common {
+        let threads = if self.nets.is_some() { self.threads } else { Some(1) };
+        crate::Common { out: output.out, force: output.force, seed: self.seed, threads, no_progress: true }
+    }
+
+    /// The validated table of these options (errors name the option and its allowed range):
+    /// the network, its inputs, and the infinite-width columns computed; nothing sampled yet.
+    pub fn table(&self) -> Result<NtkTable> {
+        let (net, xs) = self.network.resolve_deep_at(&self.widths, self.d_out, self.critical)?;
+        let sampling = self.nets.map(|nets| NtkSampling { nets, experiments: self.experiments, seed: self.seed });
+        let settings = NtkSettings { lambda_w: self.lambda_w, lambda_b: self.lambda_b, sampling };
+        Ok(NtkTable::new(&net, &xs, &settings)?)
+    }
+}
+
+/// `ntk.parquet`: the keys of `table`'s network (`network`, `d_in`, `sigma_w`, `sigma_b`,
+/// `x_set`, `depth`, `widths`, `lambda_w`, `lambda_b`) and the columns of `rows`: `indices`,
+/// `outputs`, `theta_inf`, with sampled nets `theta_mean`, `theta_stderr`, then `g_gp` and with
+/// sampled nets `g2_mean`, `g2_stderr`.
+pub fn parquet_table(table: &NtkTable, rows: NtkRows) -> Table {
+    let net = table.network();
+    let h = rows.len();
+    let layers = net.widths().iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
+    let mut t = Table::new()
+        .str("network", vec![net.activation().name(); h])
+        .int("d_in", vec![net.d_in() as i64; h])
+        .f64("sigma_w", vec![net.c_w().sqrt(); h])
+        .f64("sigma_b", vec![net.c_b().sqrt(); h])
+        .str("x_set", vec![table.inputs().name().to_string(); h])
+        .int("depth", vec![net.depth() as i64; h])
+        .str("widths", vec![layers; h])
+        .f64("lambda_w", vec![rows.lambda_w; h])
+        .f64("lambda_b", vec![rows.lambda_b; h])
+        .str("indices", rows.indices)
+        .str("outputs", rows.outputs)
+        .f64("theta_inf", rows.theta_inf);
+    let sampled = rows.sampled;
+    if let Some(s) = &sampled {
+        t = t.f64("theta_mean", s.theta_mean.clone()).f64("theta_stderr", s.theta_stderr.clone());
+    }
+    t = t.f64("g_gp", rows.g_gp);
+    if let Some(s) = sampled {
+        t = t.f64("g2_mean", s.g2_mean).f64("g2_stderr", s.g2_stderr);
+    }
+    t
+}

@@ -1,0 +1,302 @@
+//! The neural tangent kernel table of a deep network (`nnqft ntk`, Python's `nnqft.ntk`): per
+//! pair of `(output, point)` pairs of an input set, the infinite-width NTK and kernel and, when
+//! nets are sampled, the mean per-network NTK and `G2` with their standard errors. One
+//! implementation for every front door, so the columns agree.
+//!
+//! Rows are the multisets of order 2 of the `P = m d_out` pairs, in the order of the theory
+//! table's order-2 rows (`crate::deep_theory`; pair `p` is output `p / m` at input `p % m`), so the
+//! two tables join on `indices` and `outputs`. For the pair `(i, x_a)`, `(j, x_b)`:
+//!
+//! - `theta_inf`: the infinite-width NTK `δ_ij Θ(x_a, x_b)` of the layer recursion
+//!   (`nnqft_theory::NeuralTangentKernel`, with learning-rate factors `λ_W`, `λ_b`; by default
+//!   the NTK parameterisation `λ_W = C_W`, `λ_b = C_b`);
+//! - `g_gp`: the infinite-width two-point function `δ_ij K(x_a, x_b)` of the kernel recursion
+//!   the NTK is built on;
+//! - with sampled nets (`nnqft_sampling::NtkEnsemble`: explicit weights drawn from the priors,
+//!   each net's exact NTK by a forward and a backward pass): `theta_mean` and `theta_stderr`,
+//!   the mean over experiments of the per-experiment mean of `Θ_ij(x_a, x_b)` and its standard
+//!   error `s / √E` over the `E` experiments; `g2_mean` and `g2_stderr` the same for
+//!   `f_i(x_a) f_j(x_b)` of the same nets.
+//!
+//! Not in the table: the `1/n` correction of the mean NTK (`E[Θ] = Θ + O(1/n)`). Its recursion
+//! needs the NTK-preactivation cross-correlations of finite-width theory, which the library does
+//! not compute yet (`nnqft_theory::NeuralTangentKernel`, "Beyond infinite width"); until it does,
+//! compare `theta_mean` with `theta_inf` (relu's diagonal has no `1/n` shift, Guillen, Misof,
+//! Gerken, arXiv:2508.11522).
+
+use crate::error::Result;
+use crate::runner::Runner;
+use nnqft_sampling::{NtkEnsemble, NtkEnsembleResult, SamplingError};
+use nnqft_theory::{DeepNetwork, InputSet, Multisets, NeuralTangentKernel};
+
+/// The most `(output, point)` pairs `m d_out` of an NTK table (the sampled ensemble's limit,
+/// about 32 thousand rows).
+pub const NTK_MAX_PAIRS: usize = 255;
+
+/// Sampled nets of an NTK table: `experiments` experiments of `nets` nets each, drawn with the
+/// master seed `seed` (handed to `NtkEnsemble::new` unchanged, so the numbers are that
+/// ensemble's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NtkSampling {
+    /// Nets per experiment (>= 1).
+    pub nets: u64,
+    /// Experiments (>= 2: standard errors need two).
+    pub experiments: usize,
+    /// The master seed.
+    pub seed: u64,
+}
+
+/// The named settings of an NTK table; the defaults are the NTK parameterisation and no
+/// sampling.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct NtkSettings {
+    /// `λ_W` (finite, >= 0); `None` is `C_W`.
+    pub lambda_w: Option<f64>,
+    /// `λ_b` (finite, >= 0); `None` is `C_b`.
+    pub lambda_b: Option<f64>,
+    /// Sampled nets, or `None` for the infinite-width columns alone.
+    pub sampling: Option<NtkSampling>,
+}
+
+/// A validated NTK table, its infinite-width columns computed: [`NtkTable::rows`] samples the
+/// nets (if any) and returns the rows. Validating first lets a front door refuse bad input
+/// before it creates anything.
+#[derive(Debug, Clone)]
+pub struct NtkTable {
+    net: DeepNetwork,
+    inputs: InputSet,
+    theory: NeuralTangentKernel,
+    ensemble: Option<NtkEnsemble>,
+    key: String,
+}
+
+/// The sampled columns of an NTK table (module docs), one value per row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NtkSampledRows {
+    /// Nets per experiment.
+    pub nets: u64,
+    /// Experiments.
+    pub experiments: usize,
+    /// Mean over experiments of the mean per-network NTK.
+    pub theta_mean: Vec<f64>,
+    /// Its standard error over experiments.
+    pub theta_stderr: Vec<f64>,
+    /// Mean over experiments of the mean `f_i(x_a) f_j(x_b)`.
+    pub g2_mean: Vec<f64>,
+    /// Its standard error over experiments.
+    pub g2_stderr: Vec<f64>,
+}
+
+/// The rows of an NTK table (module docs): one per multiset of order 2 of the `(output, point)`
+/// pairs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NtkRows {
+    /// The input index of each factor, e.g. `0,3`.
+    pub indices: Vec<String>,
+    /// The output index of each factor, in the order of `indices`.
+    pub outputs: Vec<String>,
+    /// Infinite width: `δ_ij Θ(x_a, x_b)`.
+    pub theta_inf: Vec<f64>,
+    /// Infinite width: `δ_ij K(x_a, x_b)`.
+    pub g_gp: Vec<f64>,
+    /// The sampled columns, when nets were sampled.
+    pub sampled: Option<NtkSampledRows>,
+    /// `λ_W` used.
+    pub lambda_w: f64,
+    /// `λ_b` used.
+    pub lambda_b: f64,
+    /// The largest quadrature error estimate behind `theta_inf` and `g_gp` (0 for closed forms).
+    pub quadrature_error: f64,
+}
+
+impl NtkRows {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.indices.len()
+    }
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+}
+
+impl NtkTable {
+    /// Validates the table of `net` on `inputs` and computes its infinite-width columns. Errors
+    /// name the field and its allowed range: `lambda_w`, `lambda_b` finite and `>= 0`; at most
+    /// [`NTK_MAX_PAIRS`] `(output, point)` pairs; with sampling `nets >= 1`, `experiments >= 2`,
+    /// priors and inputs whose correlators stay finite, and a run that fits in memory on one
+    /// thread.
+    pub fn new(net: &DeepNetwork, inputs: &InputSet, settings: &NtkSettings) -> Result<Self> {
+        let pairs = inputs.len().saturating_mul(net.d_out());
+        if pairs > NTK_MAX_PAIRS {
+            return Err(SamplingError::OutOfRange {
+                field: "input points x d_out",
+                value: pairs.to_string(),
+                allowed: "1 to 255 (output, point) pairs",
+            }
+            .into());
+        }
+        let lambda_w = settings.lambda_w.unwrap_or(net.c_w());
+        let lambda_b = settings.lambda_b.unwrap_or(net.c_b());
+        let theory = NeuralTangentKernel::with_learning_rates(net, inputs, lambda_w, lambda_b)?;
+        let ensemble = match settings.sampling {
+            None => None,
+            Some(s) => {
+                if s.experiments < 2 {
+                    return Err(SamplingError::OutOfRange {
+                        field: "experiments",
+                        value: s.experiments.to_string(),
+                        allowed: "an integer >= 2 (standard errors need two)",
+                    }
+                    .into());
+                }
+                let ens = NtkEnsemble::new(net.clone(), inputs.clone(), s.nets, s.experiments, s.seed)?
+                    .with_learning_rates(lambda_w, lambda_b)?;
+                ens.check_memory(1)?;
+                Some(ens)
+            }
+        };
+        let widths: Vec<String> = net.widths().iter().map(|w| w.to_string()).collect();
+        let key = format!("ntk-{}-N{}", net.activation().name(), widths.join("x"));
+        Ok(Self { net: net.clone(), inputs: inputs.clone(), theory, ensemble, key })
+    }
+
+    /// The network.
+    pub fn network(&self) -> &DeepNetwork {
+        &self.net
+    }
+
+    /// The input set.
+    pub fn inputs(&self) -> &InputSet {
+        &self.inputs
+    }
+
+    /// The infinite-width NTK the table's `theta_inf` comes from.
+    pub fn theory(&self) -> &NeuralTangentKernel {
+        &self.theory
+    }
+
+    /// The ensemble of the sampled columns, if any.
+    pub fn ensemble(&self) -> Option<&NtkEnsemble> {
+        self.ensemble.as_ref()
+    }
+
+    /// The rows; the nets, if any, come from `runner` (`Runner::ntk_ensemble`, named
+    /// `ntk-<activation>-N<n1>x<n2>...`; the seed is the settings', not the runner's).
+    pub fn rows<R: Runner + ?Sized>(&self, runner: &R) -> Result<NtkRows> {
+        let sampled = self.ensemble.as_ref().map(|ens| runner.ntk_ensemble(&self.key, ens)).transpose()?;
+        Ok(self.rows_of(sampled.as_ref()))
+    }
+
+    fn rows_of(&self, sampled: Option<&NtkEnsembleResult>) -> NtkRows {
+        let t = &self.theory;
+        let m = t.points();
+        let (theta, k) = (t.output(), t.kernels().output());
+        let pairs = Multisets::new(m * t.d_out(), 2).expect("at most 255 (output, point) pairs, checked in new");
+        let label = |v: &[usize]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let mut rows = NtkRows {
+            lambda_w: t.lambda_w(),
+            lambda_b: t.lambda_b(),
+            quadrature_error: t.quadrature_error(),
+            sampled: sampled.map(|r| NtkSampledRows { nets: r.nets, experiments: r.experiments, ..Default::default() }),
+            ..Default::default()
+        };
+        for pair in pairs.iter() {
+            let (outputs, points): (Vec<usize>, Vec<usize>) =
+                pair.iter().map(|&p| (p as usize / m, p as usize % m)).unzip();
+            let (i, j, a, b) = (outputs[0], outputs[1], points[0], points[1]);
+            let delta = if i == j { 1.0 } else { 0.0 };
+            rows.indices.push(label(&points));
+            rows.outputs.push(label(&outputs));
+            rows.theta_inf.push(delta * theta[a * m + b]);
+            rows.g_gp.push(delta * k[a * m + b]);
+            if let (Some(r), Some(s)) = (sampled, rows.sampled.as_mut()) {
+                let (theta, g2) = (r.ntk(a, b, i, j), r.g2(a, b, i, j));
+                let (theta, g2) = (theta.expect("pair in range"), g2.expect("pair in range"));
+                s.theta_mean.push(theta.mean);
+                s.theta_stderr.push(theta.stderr);
+                s.g2_mean.push(g2.mean);
+                s.g2_stderr.push(g2.stderr);
+            }
+        }
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Direct;
+    use nnqft_sampling::Measured;
+    use nnqft_theory::DeepActivation;
+
+    /// Closed forms against the recursion: a few roundings.
+    const ROUNDING: f64 = 1e-14;
+
+    /// Deep linear nets with `C_b = λ_b = 0` on inputs `x_a`, `x_b` in `d = 1`:
+    /// `K = C_W^(L+1) x_a x_b` and `Θ = (L + 1) λ_W C_W^L x_a x_b` (each of the `L + 1` layers
+    /// contributes `λ_W` times the kernel below it, carried up by `C_W` per layer), written out
+    /// here rather than taken from the recursion; two outputs give zero cross-output rows.
+    #[test]
+    fn infinite_width_columns_of_deep_linear_nets() {
+        let (c_w, lambda_w) = (1.3f64, 0.7f64);
+        let net = DeepNetwork::new(DeepActivation::Linear, &[4, 6], c_w, 0.0).unwrap().with_d_out(2).unwrap();
+        let x = [0.5, -1.5];
+        let xs = InputSet::new("two", &[vec![x[0]], vec![x[1]]]).unwrap();
+        let settings = NtkSettings { lambda_w: Some(lambda_w), lambda_b: Some(0.0), sampling: None };
+        let rows = NtkTable::new(&net, &xs, &settings).unwrap().rows(&Direct::new(1, 1)).unwrap();
+        // P = 4 (output, point) pairs: 10 unordered pairs
+        assert_eq!(rows.len(), 10);
+        assert!(rows.sampled.is_none());
+        assert_eq!((rows.lambda_w, rows.lambda_b), (lambda_w, 0.0));
+        assert_eq!(rows.indices[..4], ["0,0", "0,1", "0,0", "0,1"]);
+        assert_eq!(rows.outputs[..4], ["0,0", "0,0", "0,1", "0,1"]);
+        for r in 0..rows.len() {
+            let a: Vec<usize> = rows.indices[r].split(',').map(|v| v.parse().unwrap()).collect();
+            let i: Vec<usize> = rows.outputs[r].split(',').map(|v| v.parse().unwrap()).collect();
+            let delta = if i[0] == i[1] { 1.0 } else { 0.0 };
+            let xx = x[a[0]] * x[a[1]];
+            let (k, theta) = (delta * c_w.powi(3) * xx, delta * 3.0 * lambda_w * c_w.powi(2) * xx);
+            assert!((rows.g_gp[r] - k).abs() <= ROUNDING * k.abs().max(1.0), "row {r}");
+            assert!((rows.theta_inf[r] - theta).abs() <= ROUNDING * theta.abs().max(1.0), "row {r}");
+        }
+    }
+
+    /// The default learning rates are the NTK parameterisation, and the sampled columns are the
+    /// ensemble's summaries entry for entry.
+    #[test]
+    fn sampled_columns_are_the_ensembles() {
+        let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[5, 5]).unwrap();
+        let xs = InputSet::new("two", &[vec![0.3], vec![-0.8]]).unwrap();
+        let sampling = NtkSampling { nets: 300, experiments: 3, seed: 9 };
+        let table = NtkTable::new(&net, &xs, &NtkSettings { sampling: Some(sampling), ..Default::default() }).unwrap();
+        assert_eq!((table.theory().lambda_w(), table.theory().lambda_b()), (net.c_w(), net.c_b()));
+        let rows = table.rows(&Direct::new(123, 2)).unwrap();
+        let result = NtkEnsemble::new(net, xs, 300, 3, 9).unwrap().run(1).unwrap();
+        let s = rows.sampled.unwrap();
+        assert_eq!((s.nets, s.experiments), (300, 3));
+        for (r, (a, b)) in [(0, 0), (0, 1), (1, 1)].into_iter().enumerate() {
+            let theta = Measured { mean: s.theta_mean[r], stderr: s.theta_stderr[r] };
+            let g2 = Measured { mean: s.g2_mean[r], stderr: s.g2_stderr[r] };
+            assert_eq!(theta, result.ntk(a, b, 0, 0).unwrap());
+            assert_eq!(g2, result.g2(a, b, 0, 0).unwrap());
+        }
+    }
+
+    /// Bad settings are refused naming the field.
+    #[test]
+    fn bad_settings_name_the_field() {
+        let net = DeepNetwork::with_deep_priors(DeepActivation::Relu, &[5]).unwrap();
+        let xs = InputSet::new("one", &[vec![1.0]]).unwrap();
+        let field = |settings: NtkSettings| NtkTable::new(&net, &xs, &settings).unwrap_err().to_string();
+        assert!(field(NtkSettings { lambda_w: Some(-1.0), ..Default::default() }).contains("lambda_w"));
+        assert!(field(NtkSettings { lambda_b: Some(f64::NAN), ..Default::default() }).contains("lambda_b"));
+        let sampling = |nets, experiments| Some(NtkSampling { nets, experiments, seed: 1 });
+        assert!(field(NtkSettings { sampling: sampling(0, 3), ..Default::default() }).contains("nets"));
+        assert!(field(NtkSettings { sampling: sampling(10, 1), ..Default::default() }).contains("experiments"));
+        let many: Vec<Vec<f64>> = (0..128).map(|i| vec![i as f64 / 128.0]).collect();
+        let wide = net.clone().with_d_out(2).unwrap();
+        let err = NtkTable::new(&wide, &InputSet::new("many", &many).unwrap(), &NtkSettings::default()).unwrap_err();
+        assert!(err.to_string().contains("d_out"), "{err}");
+    }
+}
