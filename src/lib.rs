@@ -61,10 +61,10 @@
 //! let (k, s) = (shift.kernels().output(), shift.shift());
 //! assert!(s[0].abs() < 0.1 * k[0]);
 //!
-//! // the table `nnqft theory --widths 50,50 --critical` writes: G2 and G4 rows with g_gp,
-//! // shift_leading_order, connected_leading_order and g_exact
+//! // the table `nnqft theory --widths 50,50 --critical` writes: G2, G4 and G6 rows with g_gp,
+//! // shift_leading_order, connected_leading_order (the four- and six-point vertex terms) and g_exact
 //! let rows = nnqft::study::deep_theory::deep_theory(&net, &xs)?;
-//! assert_eq!(rows.len(), 3 + 5); // multisets of order 2 and 4 of two points
+//! assert_eq!(rows.len(), 3 + 5 + 7); // multisets of order 2, 4 and 6 of two points
 //! # Ok::<(), nnqft::Error>(())
 //! ```
 //!
