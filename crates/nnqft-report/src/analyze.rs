@@ -1,12 +1,14 @@
 //! `nnqft analyze`: the field-theory analysis of network outputs that nnqft did not sample,
-//! read from NumPy `.npy` files, one ensemble per file ([`nnqft_study::analyze`]); written as
+//! read from NumPy `.npy` files or wide Parquet tables, one ensemble per file ([`nnqft_study::analyze`]); written as
 //! `analysis.parquet` (per multiset), `analysis_summary.parquet` (per file and order),
 //! `analysis_fits.parquet` (with `--widths`: the width scan's fits) and `SUMMARY.md`.
 //!
 //! A file holds a C-ordered array of `float64` or `float32` (either byte order): `f[net, point]`
 //! or `f[net, point, output]`. It is read in blocks, so its size is bounded by the disk, not by
 //! memory, and hashed as it is read: provenance names each file with its SHA-256 (what
-//! `sha256sum` prints). Nothing is written unless every file reads and analyses.
+//! `sha256sum` prints). A `.parquet` file is a wide table, one row per net and one float column
+//! per point ([`analyze_parquet`]), read whole. Nothing is written unless every file reads and
+//! analyses.
 
 use crate::report::{Table, write_atomic};
 use anyhow::{Context, Result, anyhow, bail};
@@ -21,8 +23,9 @@ use std::path::{Path, PathBuf};
 /// Options of `analyze`.
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 pub struct AnalyzeArgs {
-    /// `.npy` files of network outputs, one ensemble each: a C-ordered float64 or float32 array
-    /// f[net, point] or f[net, point, output].
+    /// Files of network outputs, one ensemble each: `.npy`, a C-ordered float64 or float32 array
+    /// f[net, point] or f[net, point, output]; or `.parquet`, one row per net and one float
+    /// column per point.
     #[arg(value_name = "FILE", required = true, num_args = 1..)]
     pub files: Vec<PathBuf>,
     /// The width of each file's networks (comma-separated, one per file, each >= 1): the files
@@ -188,11 +191,83 @@ pub fn analyze_npy(path: &Path, experiments: usize, width: Option<usize>) -> Res
     });
     folded?;
     let analysis = analyze_stream(stream)?;
-    let sha256 = reader.hash.finalize().iter().fold(String::new(), |mut s, b| {
+    let sha256 = hex(&reader.hash.finalize());
+    Ok(FileAnalysis { path: path.to_path_buf(), sha256, bytes: reader.bytes, width, analysis })
+}
+
+/// The SHA-256 of a file, hex, and its size.
+fn file_sha256(path: &Path) -> Result<(String, u64)> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = Hashing { inner: std::io::BufReader::with_capacity(1 << 20, file), hash: Sha256::new(), bytes: 0 };
+    std::io::copy(&mut reader, &mut std::io::sink()).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok((hex(&reader.hash.finalize()), reader.bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
-    });
-    Ok(FileAnalysis { path: path.to_path_buf(), sha256, bytes: reader.bytes, width, analysis })
+    })
+}
+
+/// Reads and analyses one Parquet file in the wide layout: one row per net, one float column
+/// (Float64 or Float32) per point, in column order; any other column, or a missing value, is
+/// refused naming it. The table is read whole (Parquet is columnar), so its size is bounded by
+/// memory, unlike a `.npy` file's.
+pub fn analyze_parquet(path: &Path, experiments: usize, width: Option<usize>) -> Result<FileAnalysis> {
+    use polars::prelude::DataType;
+    let bad = |what: String| anyhow!("{}: {what}", path.display());
+    let length = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    if length.saturating_mul(3) > nnqft_sampling::memory::memory_limit() {
+        return Err(bad(format!(
+            "{} of Parquet is read whole, and that would not fit in memory; save the outputs as .npy, which is \
+             read in blocks",
+            nnqft_sampling::memory::human_bytes(length)
+        )));
+    }
+    let df = crate::report::read_parquet(path).map_err(|e| bad(format!("not a Parquet file that reads ({e})")))?;
+    let mut columns = Vec::with_capacity(df.width());
+    for c in df.columns() {
+        if !matches!(c.dtype(), DataType::Float64 | DataType::Float32) {
+            return Err(bad(format!(
+                "column {} is {}; the wide layout has one float column per point and nothing else",
+                c.name(),
+                c.dtype()
+            )));
+        }
+        if c.null_count() > 0 {
+            return Err(bad(format!("column {} has {} missing values", c.name(), c.null_count())));
+        }
+        let c = c.cast(&DataType::Float64)?;
+        columns.push(c.f64()?.into_no_null_iter().collect::<Vec<f64>>());
+    }
+    let (nets, points) = (df.height(), columns.len());
+    if points == 0 || nets == 0 {
+        return Err(bad(format!("{nets} rows x {points} columns; expected one row per net, one column per point")));
+    }
+    let mut stream = output_stream(points, 1, nets as u64, experiments).map_err(|e| bad(e.to_string()))?;
+    let block = (BLOCK_BYTES / (8 * points)).max(1);
+    let mut rows = Vec::with_capacity(block * points);
+    for start in (0..nets).step_by(block) {
+        rows.clear();
+        for i in start..(start + block).min(nets) {
+            rows.extend(columns.iter().map(|c| c[i]));
+        }
+        stream.push(&rows).map_err(|e| bad(e.to_string()))?;
+    }
+    let analysis = analyze_stream(stream)?;
+    let (sha256, bytes) = file_sha256(path)?;
+    Ok(FileAnalysis { path: path.to_path_buf(), sha256, bytes, width, analysis })
+}
+
+/// Reads and analyses one file by its extension: `.parquet` ([`analyze_parquet`]), anything else
+/// as `.npy` ([`analyze_npy`]).
+pub fn analyze_file(path: &Path, experiments: usize, width: Option<usize>) -> Result<FileAnalysis> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+        analyze_parquet(path, experiments, width)
+    } else {
+        analyze_npy(path, experiments, width)
+    }
 }
 
 /// Reads and analyses every file of `args`, checking them against each other, `--widths` and
@@ -210,7 +285,7 @@ pub fn analyze_files(args: &AnalyzeArgs) -> Result<(Vec<FileAnalysis>, Vec<ScanF
         args.x_set.as_deref().map(|x| crate::options::input_set(x).map(|xs: InputSet| xs.len())).transpose()?;
     let mut out: Vec<FileAnalysis> = Vec::with_capacity(args.files.len());
     for (i, path) in args.files.iter().enumerate() {
-        let fa = analyze_npy(path, args.experiments, args.widths.as_ref().map(|w| w[i]))?;
+        let fa = analyze_file(path, args.experiments, args.widths.as_ref().map(|w| w[i]))?;
         if let Some(m) = expected_points
             && fa.analysis.inputs != m
         {

@@ -112,6 +112,38 @@ fn byte_orders_widths_and_three_axes_read_alike() {
         npy(&f, if name == "f4le" { "<f4" } else { ">f4" }, false, &[64, 6], &bytes);
         assert_eq!(g_mean(f, name), g_mean(wide.clone(), &format!("wide-{name}")));
     }
+    // a wide Parquet table (one float column per point, one of them float32) reads as the .npy
+    let parquet = |name: &str, extra: Option<polars::prelude::Column>, null: bool| -> PathBuf {
+        use polars::prelude::{Column, DataFrame, ParquetWriter};
+        let mut cols: Vec<Column> = (0..6)
+            .map(|p| {
+                let col: Vec<f64> = (0..64).map(|i| values[i * 6 + p]).collect();
+                if p == 0 && null {
+                    let mut opt: Vec<Option<f64>> = col.into_iter().map(Some).collect();
+                    opt[5] = None;
+                    Column::new(format!("f{p}").into(), opt)
+                } else {
+                    Column::new(format!("f{p}").into(), col)
+                }
+            })
+            .collect();
+        cols.extend(extra);
+        let mut df = DataFrame::new_infer_height(cols).unwrap();
+        let path = dir.join(name);
+        ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut df).unwrap();
+        path
+    };
+    assert_eq!(g_mean(parquet("wide.parquet", None, false), "parquet"), g_mean(le.clone(), "le-again"));
+    let strings = parquet("strings.parquet", Some(polars::prelude::Column::new("net".into(), vec!["a"; 64])), false);
+    let err = format!(
+        "{:#}",
+        reproduce::analyze(&common(&dir.join("out-strings")), &args(vec![strings], None, 4)).unwrap_err()
+    );
+    assert!(err.contains("column net is str"), "{err}");
+    let nulls = parquet("nulls.parquet", None, true);
+    let err =
+        format!("{:#}", reproduce::analyze(&common(&dir.join("out-nulls")), &args(vec![nulls], None, 4)).unwrap_err());
+    assert!(err.contains("column f0 has 1 missing values"), "{err}");
     // (nets, 3 points, 2 outputs) is the stream of the same rows with two outputs
     let three = dir.join("three.npy");
     npy(&three, "<f8", false, &[64, 3, 2], &f64_bytes(&values));
