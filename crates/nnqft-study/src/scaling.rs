@@ -10,7 +10,10 @@ use nnqft_stats::{
     PowerLawFit, Summary, background, common_exponent_slope, connected_six_point, fit_common_exponent, fit_power_law,
     jackknife_stderr, m_n, mean_relative_deviation, summarize,
 };
-use nnqft_theory::{Activation, ExactCorrelators, FiniteWidthTheory, InputSet, KernelShift, Multisets, Network};
+use nnqft_theory::{
+    Activation, ExactCorrelators, FiniteWidthTheory, InputSet, KernelShift, Multisets, Network, SixPointVertex,
+    WickSums,
+};
 
 /// Relative standard error below which a value has no sampling noise (rounding only).
 const ZERO_STDERR: f64 = 1e-12;
@@ -406,10 +409,21 @@ impl CorrelatorColumns {
         }
     }
 
-    /// Appends the rows of a deep ensemble (orders 2 and 4 over its `(output, point)` pairs),
-    /// with the GP, the `1/n` shift of `G2` and the leading-order connected 4-pt function of
-    /// `shift` (the kernel shift of the same network and inputs, which holds its vertex).
-    pub fn push_deep_block(&mut self, shift: &KernelShift, est: Estimator, result: &DeepEnsembleResult) -> Result<()> {
+    /// Appends the rows of a deep ensemble (orders 2, 4 and, when measured, 6 over its
+    /// `(output, point)` pairs), with the GP, the `1/n` shift of `G2`, the leading-order
+    /// connected 4-pt function of `shift` (the kernel shift of the same network and inputs,
+    /// which holds its vertex) and, at order 6, the leading-order connected 6-pt function
+    /// (sixth cumulant, order `1/n²`) of `six`, the six-point vertex of the same network and
+    /// inputs (`None`: `connected_leading_order` is null at order 6, e.g. beyond
+    /// `deep_theory::ORDER_SIX_MAX_POINTS` input points). The order-6 GP is the 15-pairing Wick
+    /// sum of `δ_ij K` (the six-point vertex's own where it is given, as in the theory table).
+    pub fn push_deep_block(
+        &mut self,
+        shift: &KernelShift,
+        six: Option<&SixPointVertex>,
+        est: Estimator,
+        result: &DeepEnsembleResult,
+    ) -> Result<()> {
         let vertex = shift.vertex();
         let s2 = shift.shift();
         let net = vertex.network();
@@ -417,18 +431,37 @@ impl CorrelatorColumns {
         let (_, connected, gp4) = vertex.output_indexed()?;
         let k = vertex.kernels().output();
         let m = result.points;
-        for o in 0..2 {
+        let (connected6, gp6) = match (result.has_order_six(), six) {
+            (false, _) => (None, Vec::new()),
+            (true, Some(six)) => {
+                let (_, c, gp) = six.output_indexed()?;
+                (Some(c), gp)
+            }
+            (true, None) => {
+                let p = m * result.d_out;
+                let cov: Vec<f64> = (0..p * p)
+                    .map(|i| {
+                        let (u, v) = (i / p, i % p);
+                        if u / m == v / m { k[(u % m) * m + v % m] } else { 0.0 }
+                    })
+                    .collect();
+                (None, WickSums::new(p, 6)?.evaluate(&cov).swap_remove(2))
+            }
+        };
+        for o in 0..result.multisets.len() {
             let s = summarize(&result.means[o], result.experiments)?;
             for pos in 0..result.multisets[o].len() {
                 let pairs = result.indices(o, pos);
                 let label = |f: fn(&(usize, usize)) -> usize| {
                     pairs.iter().map(|p| f(p).to_string()).collect::<Vec<_>>().join(",")
                 };
-                let (gp, leading, shifted) = if o == 0 {
-                    let [(i, a), (j, b)] = [pairs[0], pairs[1]];
-                    if i == j { (k[a * m + b], None, Some(s2[a * m + b])) } else { (0.0, None, Some(0.0)) }
-                } else {
-                    (gp4[pos], Some(connected[pos]), None)
+                let (gp, leading, shifted) = match o {
+                    0 => {
+                        let [(i, a), (j, b)] = [pairs[0], pairs[1]];
+                        if i == j { (k[a * m + b], None, Some(s2[a * m + b])) } else { (0.0, None, Some(0.0)) }
+                    }
+                    1 => (gp4[pos], Some(connected[pos]), None),
+                    _ => (gp6[pos], connected6.as_ref().map(|c| c[pos]), None),
                 };
                 self.network.push(net.activation().name().into());
                 self.d_in.push(net.d_in() as i64);
