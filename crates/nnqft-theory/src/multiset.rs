@@ -366,17 +366,18 @@ fn fold_level(
     fused: bool,
 ) {
     let nodes = level.prefix.iter().zip(&level.pair).map(|(&p, &q)| (&prev[p as usize], &pairs[q as usize]));
-    if fused && squares.is_none() {
-        if let Some(st) = store.as_deref_mut() {
-            st.resize(level.multisets.len(), [0.0; BATCH]);
-            for (i, (s, (p, q))) in sums.iter_mut().zip(nodes).enumerate() {
-                let (mut even, mut odd) = ([0.0; PARTS], [0.0; PARTS]);
-                dot_parts_into(p, q, &mut even, &mut odd);
-                add_chains(s, &even, &odd);
-                st[i] = mul_lanes(p, q);
-            }
-            return;
+    if fused
+        && squares.is_none()
+        && let Some(st) = store.as_deref_mut()
+    {
+        st.resize(level.multisets.len(), [0.0; BATCH]);
+        for (i, (s, (p, q))) in sums.iter_mut().zip(nodes).enumerate() {
+            let (mut even, mut odd) = ([0.0; PARTS], [0.0; PARTS]);
+            dot_parts_into(p, q, &mut even, &mut odd);
+            add_chains(s, &even, &odd);
+            st[i] = mul_lanes(p, q);
         }
+        return;
     }
     if store.is_none() && squares.is_none() {
         for (s, (p, q)) in sums.iter_mut().zip(nodes) {
