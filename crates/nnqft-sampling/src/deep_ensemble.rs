@@ -244,6 +244,9 @@ fn by_lanes(z: &[f64], out: &mut [f64], f: impl Fn(&mut [f64; LANES])) {
 /// let g4 = result.experiment(1, 0)[pos];
 /// let r = result.normalised_connected()?; // experiments x multisets of order 4
 /// assert!(g4.is_finite() && r.len() == 4 * result.multisets[1].len());
+/// // 4 (output, point) pairs: G6 on its C(9, 6) = 84 multisets, and the connected 6-pt function
+/// let k6 = result.connected_g6()?.expect("G6 is measured up to 12 pairs");
+/// assert!(result.multisets[2].len() == 84 && k6.len() == 4 * 84);
 /// # Ok::<(), nnqft_sampling::SamplingError>(())
 /// ```
 ///

@@ -702,3 +702,46 @@ pub fn fit_rows(rows: &[ScalingRow]) -> Result<Vec<FitRow>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nnqft_sampling::DeepEnsemble;
+    use nnqft_theory::{DeepActivation, DeepNetwork};
+
+    /// The rows of a deep ensemble: orders 2, 4 and 6, the order-6 leading order where a six-point
+    /// vertex is given and null where not, the order-6 GP the Wick sum of `δ_ij K` either way.
+    #[test]
+    fn deep_blocks_have_order_six_rows_with_or_without_the_vertex() {
+        let pts: Vec<Vec<f64>> = (0..3).map(|i| vec![0.3 * i as f64 - 0.2]).collect();
+        let xs = InputSet::new("three", &pts).unwrap();
+        let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[5, 5]).unwrap().with_d_out(2).unwrap();
+        let r = DeepEnsemble::new(net.clone(), xs.clone(), 64, 2, Estimator::Conditional, 3).unwrap().run(1).unwrap();
+        let shift = KernelShift::new(&net, &xs).unwrap();
+        let six = SixPointVertex::new(&net, &xs).unwrap();
+        let (_, connected6, gp6) = six.output_indexed().unwrap();
+        let (mut with, mut without) = (CorrelatorColumns::default(), CorrelatorColumns::default());
+        with.push_deep_block(&shift, Some(&six), Estimator::Conditional, &r).unwrap();
+        without.push_deep_block(&shift, None, Estimator::Conditional, &r).unwrap();
+        // 6 (output, point) pairs: 21 + 126 + 462 multisets
+        assert_eq!((with.n.len(), without.n.len()), (21 + 126 + 462, 21 + 126 + 462));
+        let start = 21 + 126;
+        assert!(with.n[start..].iter().all(|&n| n == 6) && with.n[..start].iter().all(|&n| n < 6));
+        for pos in 0..462 {
+            let i = start + pos;
+            assert_eq!((with.connected_leading_order[i], with.g_gp[i]), (Some(connected6[pos]), gp6[pos]));
+            assert_eq!(without.connected_leading_order[i], None);
+            let g = without.g_gp[i];
+            assert!((g - gp6[pos]).abs() <= 1e-14 * gp6[pos].abs().max(1e-300), "{pos}: {g} vs {}", gp6[pos]);
+            assert_eq!(with.g_mean[i].to_bits(), without.g_mean[i].to_bits());
+        }
+        assert_eq!(with.g_mean[..start], without.g_mean[..start]);
+        assert_eq!(with.connected_leading_order[..start], without.connected_leading_order[..start]);
+        // without G6, orders 2 and 4 only, the same rows
+        let r4 = DeepEnsemble::new(net, xs, 64, 2, Estimator::Conditional, 3).unwrap().with_order_six(false).unwrap();
+        let mut four = CorrelatorColumns::default();
+        four.push_deep_block(&shift, Some(&six), Estimator::Conditional, &r4.run(1).unwrap()).unwrap();
+        assert_eq!(four.n.len(), start);
+        assert_eq!(four.g_mean, with.g_mean[..start]);
+    }
+}
