@@ -187,8 +187,9 @@ fn sample_deep_network_with_two_outputs() {
     assert!(ok, "{err}");
     assert!(out.contains("nets/s"), "{out}");
     let c = read(&made(&cwd, "tanh-N30x30-").join("correlators.parquet"));
-    // 12 (output, point) pairs: C(13, 2) + C(15, 4) multisets
-    assert_eq!(c.height(), 78 + 1365);
+    // 12 (output, point) pairs: C(13, 2) + C(15, 4) + C(17, 6) multisets (order 6 up to
+    // DEEP_ORDER_SIX_MAX_PAIRS = 12 pairs)
+    assert_eq!(c.height(), 78 + 1365 + 12376);
     let col = |name: &str| -> Vec<String> {
         let s = c.column(name).unwrap().cast(&DataType::String).unwrap();
         let ca = s.str().unwrap();
@@ -226,6 +227,24 @@ fn sample_deep_network_with_two_outputs() {
     }
     assert_eq!(checked, 21 * 21, "multisets with outputs 0,0,1,1");
     assert_eq!(shifted, 2 * 21, "two-point functions of one output");
+    // order 6: the GP and the leading connected 6-pt function are the six-point vertex's, bit for
+    // bit (6 input points: within the theory table's ORDER_SIX_MAX_POINTS)
+    let xs = nnqft_theory::InputSet::scaling(nnqft_theory::Activation::Erf, 1).unwrap();
+    let net = nnqft_theory::DeepNetwork::with_deep_priors(nnqft_theory::DeepActivation::Tanh, &[30, 30])
+        .unwrap()
+        .with_d_out(2)
+        .unwrap();
+    let (sixes, connected6, gp6) = nnqft_theory::SixPointVertex::new(&net, &xs).unwrap().output_indexed().unwrap();
+    assert_eq!(sixes.len(), 12376);
+    for pos in 0..sixes.len() {
+        let i = 78 + 1365 + pos;
+        assert_eq!(n[i], "6");
+        assert_eq!((lo[i], gp[i], shift[i]), (Some(connected6[pos]), Some(gp6[pos]), None), "row {i}");
+        let (outs, pts): (Vec<String>, Vec<String>) =
+            sixes.get(pos).iter().map(|&p| ((p / 6).to_string(), (p % 6).to_string())).unzip();
+        assert_eq!((outputs[i].clone(), indices[i].clone()), (outs.join(","), pts.join(",")), "row {i}");
+        assert!(mean[i].is_some_and(f64::is_finite) && se[i].is_some_and(f64::is_finite));
+    }
     let _ = std::fs::remove_dir_all(&cwd);
 }
 

@@ -3,8 +3,11 @@
 //! figure on stdout. A paper network at one hidden layer and one output is sampled by
 //! [`nnqft_sampling::Ensemble`] (orders 2, 4, 6, exact theory where it exists); a deep one
 //! (`--widths` with two or more layers, tanh or linear, or `--d-out` above 1) by
-//! [`nnqft_sampling::DeepEnsemble`] (orders 2 and 4 over the `(output, point)` pairs, with the
-//! GP and the leading order in `1/n`).
+//! [`nnqft_sampling::DeepEnsemble`] (orders 2, 4 and 6 over the `(output, point)` pairs, order 6
+//! up to [`nnqft_sampling::DEEP_ORDER_SIX_MAX_PAIRS`] pairs, with the GP and the leading
+//! finite-width orders: the `1/n` shift of `G2`, the four-point vertex's `1/n` connected `G4`
+//! and, up to [`nnqft_study::deep_theory::ORDER_SIX_MAX_POINTS`] input points, the six-point
+//! vertex's `1/n²` connected `G6`; null beyond, as in the theory table).
 
 use crate::context::Context;
 use crate::options::NetworkArgs;
@@ -13,7 +16,9 @@ use crate::tables::{correlators_experiments_table, correlators_table};
 use anyhow::{Result, bail};
 use nnqft_sampling::{DeepEnsemble, Ensemble, Estimator};
 use nnqft_study::scaling::{CorrelatorColumns, nnqft_theory_gp, summaries};
-use nnqft_theory::{DeepNetwork, ExactCorrelators, FiniteWidthTheory, InputSet, KernelShift, Network, TheoryError};
+use nnqft_theory::{
+    DeepNetwork, ExactCorrelators, FiniteWidthTheory, InputSet, KernelShift, Network, SixPointVertex, TheoryError,
+};
 use std::time::Instant;
 
 /// Options of `cargo xtask sample`.
@@ -163,10 +168,13 @@ pub fn run(ctx: &Context, args: &SampleArgs, job: Job) -> Result<()> {
                 return Err(deep_not_sharded());
             }
             let shift = KernelShift::new(&net, &xs)?;
+            let six = (ens.measures_order_six() && xs.len() <= nnqft_study::deep_theory::ORDER_SIX_MAX_POINTS)
+                .then(|| SixPointVertex::new(&net, &xs))
+                .transpose()?;
             let start = Instant::now();
             let result = nnqft_study::Runner::deep_ensemble(ctx, &key(net.activation().name(), est), &ens)?;
             let secs = start.elapsed().as_secs_f64();
-            cols.push_deep_block(&shift, est, &result)?;
+            cols.push_deep_block(&shift, six.as_ref(), est, &result)?;
             (ens.nets() * ens.experiments() as u64, net.widths().iter().sum::<usize>() * xs.len(), secs)
         }
     };

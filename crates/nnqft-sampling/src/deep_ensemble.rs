@@ -1,5 +1,6 @@
 //! Ensembles of deep networks, drawn layer by layer from their exact conditional Gaussian laws,
-//! and the streaming raw and conditional estimators of their output-indexed `G2` and `G4`.
+//! and the streaming raw and conditional estimators of their output-indexed `G2`, `G4` and
+//! (up to [`DEEP_ORDER_SIX_MAX_PAIRS`] (output, point) pairs) `G6`.
 
 use crate::ensemble::{CHUNK_NETS, Estimator, check_positive, neumaier};
 use crate::error::{Result, SamplingError};
@@ -14,6 +15,14 @@ use nnqft_theory::{
     parts_total,
 };
 use rayon::prelude::*;
+
+/// The most `(output, point)` pairs `m d_out` for which a deep ensemble measures `G6` (by
+/// default, and at all): `C(P + 5, 6)` multisets of order 6 over `P` pairs, 12376 at `P = 12`
+/// (against 1365 of order 4), each a product (raw) or a 5-term Wick recursion (conditional) per
+/// net, and one sum per multiset in every work item. Beyond, `G6` would dominate the run's time
+/// and memory (`C(P + 5, 6)` grows as `P⁶ / 720`: 1.6 million at `P = 30`), so only orders 2
+/// and 4 are measured.
+pub const DEEP_ORDER_SIX_MAX_PAIRS: usize = 12;
 
 /// A residual variance below this fraction of the largest diagonal entry drops its column
 /// from the Cholesky factor (the covariance has lower rank).
@@ -213,9 +222,16 @@ fn by_lanes(z: &[f64], out: &mut [f64], f: impl Fn(&mut [f64; LANES])) {
 /// **Estimators**, over the `m d_out` (output, point) pairs, pair `p` being output `p / m` at
 /// input `p % m`:
 /// - raw: the output rows are drawn from `N(0, Gᴸ⁺¹)` (`d_out x r` normals) and the products of
-///   `f` over every multiset of order 2 and 4 are averaged;
-/// - conditional: the output is never drawn; `E[f ... f | hidden layers]` is the Wick sum of
-///   the covariance `δ_ij Gᴸ⁺¹(x, x')` of the (output, point) pairs.
+///   `f` over every multiset of order 2, 4 and 6 are averaged;
+/// - conditional: the output is never drawn; `E[f ... f | hidden layers]` is the Wick sum (3
+///   pairings at order 4, 15 at order 6) of the covariance `δ_ij Gᴸ⁺¹(x, x')` of the (output,
+///   point) pairs.
+///
+/// **Order 6.** `G6` is measured when the ensemble has at most [`DEEP_ORDER_SIX_MAX_PAIRS`]
+/// (output, point) pairs (on by default; [`Self::with_order_six`] turns it off, or refuses it
+/// beyond). Orders 2 and 4 are the same bit for bit with or without it: the order-6 tables sum
+/// every order by the fused chains that a table to order 4 uses for its highest order
+/// (`ProductTable::with_fused_sums`, `WickSums::with_fused_sums`).
 ///
 /// ```
 /// use nnqft_sampling::{DeepEnsemble, Estimator};
@@ -228,6 +244,9 @@ fn by_lanes(z: &[f64], out: &mut [f64], f: impl Fn(&mut [f64; LANES])) {
 /// let g4 = result.experiment(1, 0)[pos];
 /// let r = result.normalised_connected()?; // experiments x multisets of order 4
 /// assert!(g4.is_finite() && r.len() == 4 * result.multisets[1].len());
+/// // 4 (output, point) pairs: G6 on its C(9, 6) = 84 multisets, and the connected 6-pt function
+/// let k6 = result.connected_g6()?.expect("G6 is measured up to 12 pairs");
+/// assert!(result.multisets[2].len() == 84 && k6.len() == 4 * 84);
 /// # Ok::<(), nnqft_sampling::SamplingError>(())
 /// ```
 ///
@@ -243,15 +262,16 @@ pub struct DeepEnsemble {
     experiments: usize,
     estimator: Estimator,
     seed: u64,
+    order_six: bool,
 }
 
-/// Per-experiment means of `G2` and `G4` over the multisets of the `m d_out` (output, point)
-/// pairs.
+/// Per-experiment means of `G2`, `G4` and (when measured) `G6` over the multisets of the
+/// `m d_out` (output, point) pairs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeepEnsembleResult {
-    /// Multisets of order 2 and 4 over the `m d_out` pairs; pair `p` is output `p / m` at
-    /// input point `p % m`.
-    pub multisets: [Multisets; 2],
+    /// Multisets of order 2, 4 and (when `G6` was measured) 6 over the `m d_out` pairs; pair
+    /// `p` is output `p / m` at input point `p % m`. Index `o` is order `2 o + 2`.
+    pub multisets: Vec<Multisets>,
     /// Number of input points `m`.
     pub points: usize,
     /// Output dimension `d_out`.
@@ -260,19 +280,20 @@ pub struct DeepEnsembleResult {
     pub experiments: usize,
     /// Nets per experiment.
     pub nets: u64,
-    /// For order 2 and 4, `experiments x multisets` means, experiment-major.
-    pub means: [Vec<f64>; 2],
+    /// For each order of `multisets`, `experiments x multisets` means, experiment-major.
+    pub means: Vec<Vec<f64>>,
 }
 
 impl DeepEnsembleResult {
-    /// The means of experiment `e` for order index `o` (0 for `G2`, 1 for `G4`).
+    /// The means of experiment `e` for order index `o` (0 for `G2`, 1 for `G4`, 2 for `G6`
+    /// when measured).
     pub fn experiment(&self, o: usize, e: usize) -> &[f64] {
         let len = self.multisets[o].len();
         &self.means[o][e * len..(e + 1) * len]
     }
 
     /// The position of the correlator `E[f_(outputs[0])(x_(points[0])) ...]` among the
-    /// multisets of its order (2 or 4), or `None` if out of range.
+    /// multisets of its order (2, 4, or 6 when measured), or `None` if out of range.
     pub fn position(&self, outputs: &[usize], points: &[usize]) -> Option<usize> {
         if outputs.len() != points.len() || outputs.iter().any(|&i| i >= self.d_out) {
             return None;
@@ -280,10 +301,11 @@ impl DeepEnsembleResult {
         let o = match outputs.len() {
             2 => 0,
             4 => 1,
+            6 => 2,
             _ => return None,
         };
         let pairs: Vec<usize> = outputs.iter().zip(points).map(|(i, a)| i * self.points + a).collect();
-        self.multisets[o].position(&pairs)
+        self.multisets.get(o)?.position(&pairs)
     }
 
     /// Per experiment (experiment-major, over the multisets of order 4): the connected 4-pt
@@ -315,6 +337,70 @@ impl DeepEnsembleResult {
         Ok(connected.iter().zip(&gp).map(|(c, w)| c / w).collect())
     }
 
+    /// Whether `G6` was measured (the result then has three orders).
+    pub fn has_order_six(&self) -> bool {
+        self.multisets.len() == 3
+    }
+
+    /// Per experiment (experiment-major, over the multisets of order 6): the connected 6-pt
+    /// function (the sixth cumulant of a field with vanishing odd moments) from the same
+    /// experiment's measured `G2`, `G4`, `G6`,
+    ///
+    /// ```text
+    /// κ6(1..6) = G6(1..6) − Σ_(15 pairs {u, v}) G4(rest) G2(u, v) + 2 Wick6(G2)(1..6),
+    /// ```
+    ///
+    /// the 15 pairs being the ways to split the six (output, point) pairs into a pair and
+    /// the other four (Gaussian outputs: `G4 = Wick4`, `G6 = Wick6` and `κ6 = 0`), and
+    /// `Wick6(G2)` the 15-pairing Wick sum of the measured `G2`. Equivalently
+    /// `G6 − Wick6(G2) − Σ_15 κ4(rest) G2(u, v)` with `κ4 = G4 − Wick4(G2)`. `None` when `G6`
+    /// was not measured.
+    ///
+    /// Plugging means of `N` nets into products of means biases it by `O(1/N)` times their
+    /// covariances across nets; for the conditional estimator these are the fluctuations of
+    /// the output covariance, `O(1/n)`, so the bias is `O(1/(n N))` against a signal
+    /// `O(1/n²)`; the per-net value of the statistic moves only at third order in
+    /// `G − K` (the first and second orders cancel), which is why the conditional estimator
+    /// resolves `κ6` at small widths.
+    pub fn connected_g6(&self) -> Result<Option<Vec<f64>>> {
+        if !self.has_order_six() {
+            return Ok(None);
+        }
+        let p = self.points * self.d_out;
+        let wick = WickSums::new(p, 6)?;
+        let flat = self.multisets[0].flat_pair_positions();
+        let splits = self.order_six_splits();
+        let len6 = self.multisets[2].len();
+        let mut out = Vec::with_capacity(self.experiments * len6);
+        let mut w = Vec::new();
+        for e in 0..self.experiments {
+            let (g2, g4, g6) = (self.experiment(0, e), self.experiment(1, e), self.experiment(2, e));
+            let cov: Vec<f64> = flat.iter().map(|&pos| g2[pos]).collect();
+            wick.evaluate_into(&cov, &mut w);
+            for (pos, split) in splits.chunks_exact(15).enumerate() {
+                let products: f64 = split.iter().map(|&(two, four)| g4[four] * g2[two]).sum();
+                out.push(g6[pos] - products + 2.0 * w[2][pos]);
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// For every multiset of order 6, its 15 splits into a pair and the other four, as the
+    /// positions `(pair among order 2, rest among order 4)`.
+    fn order_six_splits(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::with_capacity(15 * self.multisets[2].len());
+        for six in self.multisets[2].iter() {
+            for u in 0..6 {
+                for v in u + 1..6 {
+                    let rest: Vec<usize> = (0..6).filter(|&k| k != u && k != v).map(|k| six[k] as usize).collect();
+                    let two = self.multisets[0].position(&[six[u] as usize, six[v] as usize]).unwrap_or(0);
+                    out.push((two, self.multisets[1].position(&rest).unwrap_or(0)));
+                }
+            }
+        }
+        out
+    }
+
     /// The `(output, point)` pairs of multiset `pos` of order index `o`.
     pub fn indices(&self, o: usize, pos: usize) -> Vec<(usize, usize)> {
         self.multisets[o].get(pos).iter().map(|&p| (p as usize / self.points, p as usize % self.points)).collect()
@@ -323,7 +409,7 @@ impl DeepEnsembleResult {
 
 /// The tables every work item of a run shares.
 struct DeepTables {
-    multisets: [Multisets; 2],
+    multisets: Vec<Multisets>,
     products: Option<ProductTable>,
     wick: Option<WickSums>,
     /// Cholesky factor of `K¹` (row-major `m x m`) and its nonzero columns.
@@ -335,7 +421,8 @@ struct DeepTables {
 impl DeepEnsemble {
     /// Validates an ensemble: `nets >= 1`, `experiments >= 1`, inputs in the network's input
     /// dimension, `m d_out <= 255` (output, point) pairs, estimator `raw` or `conditional`, priors
-    /// and inputs whose correlators stay finite ([`crate::scale`]).
+    /// and inputs whose correlators stay finite ([`crate::scale`]). It measures `G6` when
+    /// `m d_out <= DEEP_ORDER_SIX_MAX_PAIRS` ([`Self::with_order_six`]).
     pub fn new(
         net: DeepNetwork,
         inputs: InputSet,
@@ -362,7 +449,29 @@ impl DeepEnsemble {
                 allowed: "raw or conditional for deep networks",
             });
         }
-        Ok(Self { net, inputs, nets, experiments, estimator, seed })
+        let order_six = pairs <= DEEP_ORDER_SIX_MAX_PAIRS;
+        Ok(Self { net, inputs, nets, experiments, estimator, seed, order_six })
+    }
+
+    /// Measures `G6` too (`on`), or orders 2 and 4 only; `G6` needs at most
+    /// [`DEEP_ORDER_SIX_MAX_PAIRS`] (output, point) pairs. Orders 2 and 4 are the same bit for
+    /// bit either way.
+    pub fn with_order_six(mut self, on: bool) -> Result<Self> {
+        let pairs = self.inputs.len() * self.net.d_out();
+        if on && pairs > DEEP_ORDER_SIX_MAX_PAIRS {
+            return Err(SamplingError::OutOfRange {
+                field: "input points x d_out",
+                value: pairs.to_string(),
+                allowed: "1 to 12 for G6 (DEEP_ORDER_SIX_MAX_PAIRS; orders 2 and 4 up to 255)",
+            });
+        }
+        self.order_six = on;
+        Ok(self)
+    }
+
+    /// Whether the ensemble measures `G6`.
+    pub fn measures_order_six(&self) -> bool {
+        self.order_six
     }
 
     /// The network.
@@ -391,18 +500,23 @@ impl DeepEnsemble {
     }
 
     /// Bytes a run on `threads` threads needs, about: every work item's sums and the means
-    /// (`(C(P+1, 2) + C(P+3, 4)) x 8` bytes each, `P = m d_out`), the shared tables, and per
-    /// thread the layer buffers (`3 m n_max` values) and the estimator's lanes.
+    /// (`(C(P+1, 2) + C(P+3, 4) [+ C(P+5, 6)]) x 8` bytes each, `P = m d_out`, the last with
+    /// `G6`), the shared tables, and per thread the layer buffers (`3 m n_max` values) and the
+    /// estimator's lanes (`P²` lanes of [`BATCH`] values, and with `G6` the stored orders 2
+    /// and 4, `C(P+1, 2) + C(P+3, 4)` lanes).
     pub fn memory_estimate(&self, threads: usize) -> u64 {
         use crate::memory::multiset_count;
         let (m, pairs) = (self.inputs.len() as u64, (self.inputs.len() * self.net.d_out()) as u64);
         let widest = self.net.widths().iter().copied().max().unwrap_or(1) as u64;
-        let sums = multiset_count(pairs, 2).saturating_add(multiset_count(pairs, 4)).saturating_mul(8);
+        let lower = multiset_count(pairs, 2).saturating_add(multiset_count(pairs, 4));
+        let six = if self.order_six { multiset_count(pairs, 6) } else { 0 };
+        let sums = lower.saturating_add(six).saturating_mul(8);
         let items = (self.experiments as u64).saturating_mul(self.chunks());
+        let stored = if self.order_six { lower } else { multiset_count(pairs, 2) };
         let per_thread = m
             .saturating_mul(widest)
             .saturating_mul(3)
-            .saturating_add(pairs.saturating_mul(pairs).saturating_mul(BATCH as u64))
+            .saturating_add(pairs.saturating_mul(pairs).saturating_add(stored).saturating_mul(BATCH as u64))
             .saturating_mul(8);
         sums.saturating_mul(items.saturating_add(self.experiments as u64).saturating_add(threads as u64 + 8))
             .saturating_add(per_thread.saturating_mul(threads as u64))
@@ -436,14 +550,16 @@ impl DeepEnsemble {
         })?;
         let chunks = self.chunks();
         let n = self.nets as f64;
-        let means = [0, 1].map(|o| {
-            let len = tables.multisets[o].len();
-            let mut out = Vec::with_capacity(self.experiments * len);
-            for exp_items in items.chunks_exact(chunks as usize) {
-                out.extend((0..len).map(|pos| neumaier(exp_items.iter().map(|it| it[o][pos])) / n));
-            }
-            out
-        });
+        let means = (0..tables.multisets.len())
+            .map(|o| {
+                let len = tables.multisets[o].len();
+                let mut out = Vec::with_capacity(self.experiments * len);
+                for exp_items in items.chunks_exact(chunks as usize) {
+                    out.extend((0..len).map(|pos| neumaier(exp_items.iter().map(|it| it[o][pos])) / n));
+                }
+                out
+            })
+            .collect();
         Ok(DeepEnsembleResult {
             multisets: tables.multisets,
             points: self.inputs.len(),
@@ -464,10 +580,18 @@ impl DeepEnsemble {
         let mut chol = vec![0.0; m * m];
         let mut cols = Vec::with_capacity(m);
         cholesky_into(&k1, m, &mut chol, &mut cols);
+        // with G6: tables to order 6 whose orders 2 and 4 keep the bits of tables to order 4
+        let top = if self.order_six { 6 } else { 4 };
+        let multisets =
+            (2..=top).step_by(2).map(|n| Multisets::new(pairs, n)).collect::<std::result::Result<Vec<_>, _>>()?;
         Ok(DeepTables {
-            multisets: [Multisets::new(pairs, 2)?, Multisets::new(pairs, 4)?],
-            products: (self.estimator == Estimator::Raw).then(|| ProductTable::new(pairs, 4)).transpose()?,
-            wick: (self.estimator == Estimator::Conditional).then(|| WickSums::new(pairs, 4)).transpose()?,
+            multisets,
+            products: (self.estimator == Estimator::Raw)
+                .then(|| ProductTable::new(pairs, top).map(ProductTable::with_fused_sums))
+                .transpose()?,
+            wick: (self.estimator == Estimator::Conditional)
+                .then(|| WickSums::new(pairs, top).map(WickSums::with_fused_sums))
+                .transpose()?,
             first: (chol, cols),
             self_cov: (0..m).map(|a| k1[a * m + a]).collect(),
         })
@@ -540,11 +664,11 @@ impl DeepEnsemble {
         count: u64,
         tables: &DeepTables,
         phi: impl Phi,
-    ) -> [Vec<f64>; 2] {
+    ) -> Vec<Vec<f64>> {
         let mut rng = seed::lanes(self.seed, experiment, chunk);
         let (m, d_out) = (self.inputs.len(), self.net.d_out());
         let pairs = m * d_out;
-        let mut sums: [Vec<Parts>; 2] = [0, 1].map(|o| vec![[0.0; PARTS]; tables.multisets[o].len()]);
+        let mut sums: Vec<Vec<Parts>> = tables.multisets.iter().map(|ms| vec![[0.0; PARTS]; ms.len()]).collect();
         let mut layer = LayerScratch::new(m, self.net.widths().iter().copied().max().unwrap_or(1));
         let mut gram = vec![0.0; m * m];
         let mut f = vec![0.0; pairs];
@@ -587,7 +711,7 @@ impl DeepEnsemble {
             }
             done += batch as u64;
         }
-        sums.map(|o| o.iter().map(parts_total).collect())
+        sums.iter().map(|o| o.iter().map(parts_total).collect()).collect()
     }
 
     /// Draws the hidden layers of one net; the last layer's activations end in `layer.phi`.

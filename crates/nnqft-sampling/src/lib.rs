@@ -10,7 +10,8 @@
 //! - `draw` (internal) -- drawing one network / one hidden layer, allocation-free.
 //! - [`DeepEnsemble`] -- deep networks with several outputs (beyond the paper): each layer
 //!   drawn from its exact conditional law, raw and conditional estimators of output-indexed
-//!   `G2`, `G4`.
+//!   `G2`, `G4` and (up to [`DEEP_ORDER_SIX_MAX_PAIRS`] (output, point) pairs) `G6`, with the
+//!   measured connected 4- and 6-point functions.
 //! - [`NtkEnsemble`], [`DeepWeights`] -- deep networks with explicit weights and their exact
 //!   per-network neural tangent kernels (forward pass and backward deltas, layer by layer); the
 //!   mean NTK and `G2` over nets with standard errors over experiments.
@@ -42,7 +43,7 @@ pub mod scale;
 pub mod seed;
 mod shard;
 
-pub use deep_ensemble::{DeepEnsemble, DeepEnsembleResult};
+pub use deep_ensemble::{DEEP_ORDER_SIX_MAX_PAIRS, DeepEnsemble, DeepEnsembleResult};
 pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums, MERGE_BATCH_BYTES};
 pub use error::{Result, SamplingError};
 pub use ntk_ensemble::{DeepWeights, Measured, NtkEnsemble, NtkEnsembleResult};

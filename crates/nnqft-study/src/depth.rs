@@ -269,7 +269,9 @@ pub fn run(runner: &impl Runner, plan: &DepthPlan) -> Result<DepthReport> {
                 for &est in estimators {
                     let code = [0x6465_7074, act as u64, depth as u64, width as u64, est as u64];
                     let seed = block_seed(runner.seed(), &code);
-                    let ens = DeepEnsemble::new(net.clone(), xs.clone(), plan.nets, plan.experiments, est, seed)?;
+                    // r needs orders 2 and 4 only (whose numbers G6 would not change)
+                    let ens = DeepEnsemble::new(net.clone(), xs.clone(), plan.nets, plan.experiments, est, seed)?
+                        .with_order_six(false)?;
                     let key = format!("depth-{}-L{depth}-N{width}-{}", act.name(), est.name());
                     let result = runner.deep_ensemble(&key, &ens)?;
                     let r = summarize(&result.normalised_connected()?, plan.experiments)?;

@@ -10,7 +10,10 @@ use nnqft_stats::{
     PowerLawFit, Summary, background, common_exponent_slope, connected_six_point, fit_common_exponent, fit_power_law,
     jackknife_stderr, m_n, mean_relative_deviation, summarize,
 };
-use nnqft_theory::{Activation, ExactCorrelators, FiniteWidthTheory, InputSet, KernelShift, Multisets, Network};
+use nnqft_theory::{
+    Activation, ExactCorrelators, FiniteWidthTheory, InputSet, KernelShift, Multisets, Network, SixPointVertex,
+    WickSums,
+};
 
 /// Relative standard error below which a value has no sampling noise (rounding only).
 const ZERO_STDERR: f64 = 1e-12;
@@ -406,10 +409,21 @@ impl CorrelatorColumns {
         }
     }
 
-    /// Appends the rows of a deep ensemble (orders 2 and 4 over its `(output, point)` pairs),
-    /// with the GP, the `1/n` shift of `G2` and the leading-order connected 4-pt function of
-    /// `shift` (the kernel shift of the same network and inputs, which holds its vertex).
-    pub fn push_deep_block(&mut self, shift: &KernelShift, est: Estimator, result: &DeepEnsembleResult) -> Result<()> {
+    /// Appends the rows of a deep ensemble (orders 2, 4 and, when measured, 6 over its
+    /// `(output, point)` pairs), with the GP, the `1/n` shift of `G2`, the leading-order
+    /// connected 4-pt function of `shift` (the kernel shift of the same network and inputs,
+    /// which holds its vertex) and, at order 6, the leading-order connected 6-pt function
+    /// (sixth cumulant, order `1/n²`) of `six`, the six-point vertex of the same network and
+    /// inputs (`None`: `connected_leading_order` is null at order 6, e.g. beyond
+    /// `deep_theory::ORDER_SIX_MAX_POINTS` input points). The order-6 GP is the 15-pairing Wick
+    /// sum of `δ_ij K` (the six-point vertex's own where it is given, as in the theory table).
+    pub fn push_deep_block(
+        &mut self,
+        shift: &KernelShift,
+        six: Option<&SixPointVertex>,
+        est: Estimator,
+        result: &DeepEnsembleResult,
+    ) -> Result<()> {
         let vertex = shift.vertex();
         let s2 = shift.shift();
         let net = vertex.network();
@@ -417,18 +431,37 @@ impl CorrelatorColumns {
         let (_, connected, gp4) = vertex.output_indexed()?;
         let k = vertex.kernels().output();
         let m = result.points;
-        for o in 0..2 {
+        let (connected6, gp6) = match (result.has_order_six(), six) {
+            (false, _) => (None, Vec::new()),
+            (true, Some(six)) => {
+                let (_, c, gp) = six.output_indexed()?;
+                (Some(c), gp)
+            }
+            (true, None) => {
+                let p = m * result.d_out;
+                let cov: Vec<f64> = (0..p * p)
+                    .map(|i| {
+                        let (u, v) = (i / p, i % p);
+                        if u / m == v / m { k[(u % m) * m + v % m] } else { 0.0 }
+                    })
+                    .collect();
+                (None, WickSums::new(p, 6)?.evaluate(&cov).swap_remove(2))
+            }
+        };
+        for o in 0..result.multisets.len() {
             let s = summarize(&result.means[o], result.experiments)?;
             for pos in 0..result.multisets[o].len() {
                 let pairs = result.indices(o, pos);
                 let label = |f: fn(&(usize, usize)) -> usize| {
                     pairs.iter().map(|p| f(p).to_string()).collect::<Vec<_>>().join(",")
                 };
-                let (gp, leading, shifted) = if o == 0 {
-                    let [(i, a), (j, b)] = [pairs[0], pairs[1]];
-                    if i == j { (k[a * m + b], None, Some(s2[a * m + b])) } else { (0.0, None, Some(0.0)) }
-                } else {
-                    (gp4[pos], Some(connected[pos]), None)
+                let (gp, leading, shifted) = match o {
+                    0 => {
+                        let [(i, a), (j, b)] = [pairs[0], pairs[1]];
+                        if i == j { (k[a * m + b], None, Some(s2[a * m + b])) } else { (0.0, None, Some(0.0)) }
+                    }
+                    1 => (gp4[pos], Some(connected[pos]), None),
+                    _ => (gp6[pos], connected6.as_ref().map(|c| c[pos]), None),
                 };
                 self.network.push(net.activation().name().into());
                 self.d_in.push(net.d_in() as i64);
@@ -668,4 +701,47 @@ pub fn fit_rows(rows: &[ScalingRow]) -> Result<Vec<FitRow>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nnqft_sampling::DeepEnsemble;
+    use nnqft_theory::{DeepActivation, DeepNetwork};
+
+    /// The rows of a deep ensemble: orders 2, 4 and 6, the order-6 leading order where a six-point
+    /// vertex is given and null where not, the order-6 GP the Wick sum of `δ_ij K` either way.
+    #[test]
+    fn deep_blocks_have_order_six_rows_with_or_without_the_vertex() {
+        let pts: Vec<Vec<f64>> = (0..3).map(|i| vec![0.3 * i as f64 - 0.2]).collect();
+        let xs = InputSet::new("three", &pts).unwrap();
+        let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[5, 5]).unwrap().with_d_out(2).unwrap();
+        let r = DeepEnsemble::new(net.clone(), xs.clone(), 64, 2, Estimator::Conditional, 3).unwrap().run(1).unwrap();
+        let shift = KernelShift::new(&net, &xs).unwrap();
+        let six = SixPointVertex::new(&net, &xs).unwrap();
+        let (_, connected6, gp6) = six.output_indexed().unwrap();
+        let (mut with, mut without) = (CorrelatorColumns::default(), CorrelatorColumns::default());
+        with.push_deep_block(&shift, Some(&six), Estimator::Conditional, &r).unwrap();
+        without.push_deep_block(&shift, None, Estimator::Conditional, &r).unwrap();
+        // 6 (output, point) pairs: 21 + 126 + 462 multisets
+        assert_eq!((with.n.len(), without.n.len()), (21 + 126 + 462, 21 + 126 + 462));
+        let start = 21 + 126;
+        assert!(with.n[start..].iter().all(|&n| n == 6) && with.n[..start].iter().all(|&n| n < 6));
+        for pos in 0..462 {
+            let i = start + pos;
+            assert_eq!((with.connected_leading_order[i], with.g_gp[i]), (Some(connected6[pos]), gp6[pos]));
+            assert_eq!(without.connected_leading_order[i], None);
+            let g = without.g_gp[i];
+            assert!((g - gp6[pos]).abs() <= 1e-14 * gp6[pos].abs().max(1e-300), "{pos}: {g} vs {}", gp6[pos]);
+            assert_eq!(with.g_mean[i].to_bits(), without.g_mean[i].to_bits());
+        }
+        assert_eq!(with.g_mean[..start], without.g_mean[..start]);
+        assert_eq!(with.connected_leading_order[..start], without.connected_leading_order[..start]);
+        // without G6, orders 2 and 4 only, the same rows
+        let r4 = DeepEnsemble::new(net, xs, 64, 2, Estimator::Conditional, 3).unwrap().with_order_six(false).unwrap();
+        let mut four = CorrelatorColumns::default();
+        four.push_deep_block(&shift, Some(&six), Estimator::Conditional, &r4.run(1).unwrap()).unwrap();
+        assert_eq!(four.n.len(), start);
+        assert_eq!(four.g_mean, with.g_mean[..start]);
+    }
 }

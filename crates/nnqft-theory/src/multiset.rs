@@ -241,10 +241,16 @@ pub fn parts_total(p: &Parts) -> f64 {
 /// On x86-64 the kernel is also compiled for AVX2 + FMA and chosen at run time. Rust never
 /// reorders floating-point operations or fuses them unasked, and an explicit fused
 /// multiply-add is exactly rounded everywhere, so both versions give bit-identical sums.
+///
+/// [`Self::with_fused_sums`] sums every order by those fused chains (the lower orders are still
+/// formed and stored for the next one), so a table to `n_max = 6` gives the sums of orders 2
+/// and 4 bit for bit as a table to `n_max = 4` does: a sampler can add order 6 without
+/// changing its lower orders.
 #[derive(Debug, Clone)]
 pub struct ProductTable {
     m: usize,
     levels: Vec<ProductLevel>,
+    fused: bool,
 }
 
 /// One even order: its multisets and, for each, the positions of its prefix (two orders
@@ -280,7 +286,16 @@ impl ProductTable {
             }
             levels.push(ProductLevel { multisets, prefix, pair });
         }
-        Ok(Self { m, levels })
+        Ok(Self { m, levels, fused: false })
+    }
+
+    /// The same table with every order above 2 summed by fused multiply-add chains, as the
+    /// highest order always is (type docs): the sums of orders `2..=k` equal those of a table to
+    /// `n_max = k` bit for bit. Without squares only (with squares the products are summed
+    /// as stored).
+    pub fn with_fused_sums(mut self) -> Self {
+        self.fused = true;
+        self
     }
 
     /// The multisets of even order `n` (`2..=n_max`).
@@ -331,13 +346,15 @@ impl ProductTable {
             let prev: &[Lanes] = if l == 0 { std::slice::from_ref(weights) } else { &below[l - 1] };
             let (sum, sq) = (&mut sums[l], squares.as_deref_mut().map(|s| &mut s[l]));
             let store = rest.first_mut().filter(|_| l < top);
-            fold_level(level, prev, &scratch.pairs, sum, sq, store);
+            fold_level(level, prev, &scratch.pairs, sum, sq, store, self.fused && l > 0);
         }
     }
 }
 
 /// Forms the products of one level, `prev[prefix] * pairs[pair]`, adds them (and their
-/// squares) to the running sums, and stores them in `store` if given.
+/// squares) to the running sums, and stores them in `store` if given. With `fused` and no
+/// squares, the sums are the fused chains of the highest order even where the products are
+/// stored ([`ProductTable::with_fused_sums`]).
 #[inline(always)]
 fn fold_level(
     level: &ProductLevel,
@@ -346,8 +363,22 @@ fn fold_level(
     sums: &mut [Parts],
     mut squares: Option<&mut Vec<Parts>>,
     mut store: Option<&mut Vec<Lanes>>,
+    fused: bool,
 ) {
     let nodes = level.prefix.iter().zip(&level.pair).map(|(&p, &q)| (&prev[p as usize], &pairs[q as usize]));
+    if fused
+        && squares.is_none()
+        && let Some(st) = store.as_deref_mut()
+    {
+        st.resize(level.multisets.len(), [0.0; BATCH]);
+        for (i, (s, (p, q))) in sums.iter_mut().zip(nodes).enumerate() {
+            let (mut even, mut odd) = ([0.0; PARTS], [0.0; PARTS]);
+            dot_parts_into(p, q, &mut even, &mut odd);
+            add_chains(s, &even, &odd);
+            st[i] = mul_lanes(p, q);
+        }
+        return;
+    }
     if store.is_none() && squares.is_none() {
         for (s, (p, q)) in sums.iter_mut().zip(nodes) {
             let (mut even, mut odd) = ([0.0; PARTS], [0.0; PARTS]);
@@ -505,6 +536,38 @@ mod tests {
                 assert!((got - direct).abs() <= 1e-12 * direct.abs().max(1.0), "n={n} {idx:?}: {got} vs {direct}");
             }
         }
+    }
+
+    /// A fused table to order 6 gives the sums of orders 2 and 4 of a table to order 4, and
+    /// the order-6 sums of a plain table to order 6, bit for bit (dispatched and baseline).
+    #[test]
+    fn fused_sums_keep_the_lower_orders_bits() {
+        let m = 5;
+        let mut lanes = vec![[0.0; BATCH]; m];
+        for (a, l) in lanes.iter_mut().enumerate() {
+            for (j, v) in l.iter_mut().enumerate() {
+                *v = ((a * 37 + j * 13) % 29) as f64 / 11.0 - 1.1;
+            }
+        }
+        let weights: Lanes = std::array::from_fn(|j| if j < 27 { 1.0 } else { 0.0 });
+        let (four, six) = (ProductTable::new(m, 4).unwrap(), ProductTable::new(m, 6).unwrap());
+        let fused = six.clone().with_fused_sums();
+        let zeros = |t: &ProductTable, top: usize| {
+            (2..=top).step_by(2).map(|n| vec![[0.0; PARTS]; t.multisets(n).len()]).collect::<Vec<_>>()
+        };
+        let (mut a, mut b, mut c, mut d) = (zeros(&four, 4), zeros(&six, 6), zeros(&six, 6), zeros(&six, 6));
+        for _ in 0..3 {
+            four.accumulate_batch(&lanes, &weights, &mut ProductScratch::default(), &mut a, None);
+            six.accumulate_batch(&lanes, &weights, &mut ProductScratch::default(), &mut b, None);
+            fused.accumulate_batch(&lanes, &weights, &mut ProductScratch::default(), &mut c, None);
+            fused.accumulate_portable(&lanes, &weights, &mut ProductScratch::default(), &mut d, None);
+        }
+        let bits = |x: &[Vec<Parts>]| x.iter().flatten().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a), bits(&c[..2]));
+        assert_eq!(bits(&b[2..]), bits(&c[2..]));
+        assert_eq!(bits(&c), bits(&d));
+        // the plain table's stored order 4 is summed otherwise: not the same bits everywhere
+        assert_ne!(bits(&a), bits(&b[..2]));
     }
 
     #[test]

@@ -50,10 +50,16 @@ struct Level {
 /// ```
 ///
 /// so order 6 costs 5 multiply-adds per multiset on top of order 4 (instead of 15 x 3).
+///
+/// The highest order is summed by fused multiply-add chains as it is formed; the lower ones
+/// are stored and their lanes added. [`Self::with_fused_sums`] sums every order above 2 by
+/// those chains (still storing it), so a table to `n_max = 6` gives the sums of orders 2 and
+/// 4 bit for bit as a table to `n_max = 4` does.
 #[derive(Debug, Clone)]
 pub struct WickSums {
     m: usize,
     levels: Vec<Level>,
+    fused: bool,
 }
 
 impl WickSums {
@@ -80,7 +86,15 @@ impl WickSums {
             }
             levels.push(Level { multisets, terms });
         }
-        Ok(Self { m, levels })
+        Ok(Self { m, levels, fused: false })
+    }
+
+    /// The same sums with every order above 2 accumulated by the highest order's fused
+    /// multiply-add chains in [`Self::accumulate_batch`] (type docs): the sums of orders
+    /// `2..=k` equal those of a table to `n_max = k` bit for bit. Without squares only.
+    pub fn with_fused_sums(mut self) -> Self {
+        self.fused = true;
+        self
     }
 
     /// The multisets of order `2 (k + 1)`.
@@ -207,8 +221,21 @@ impl WickSums {
                 }
                 *dst = acc;
             }
-            for (s, v) in sums[k].iter_mut().zip(cur.iter()) {
-                add_lanes(s, v);
+            if self.fused && k > 0 && squares.is_none() {
+                // the highest order's chains, over the same terms (`cur` is kept for order k + 1)
+                let lower = &done[k - 1];
+                let terms = level.terms.chunks_exact(level.multisets.order() - 1);
+                for (s, terms) in sums[k].iter_mut().zip(terms) {
+                    let (mut even, mut odd) = ([0.0; PARTS], [0.0; PARTS]);
+                    for &(c, l) in terms {
+                        dot_parts_into(&cov[c as usize], &lower[l as usize], &mut even, &mut odd);
+                    }
+                    add_chains(s, &even, &odd);
+                }
+            } else {
+                for (s, v) in sums[k].iter_mut().zip(cur.iter()) {
+                    add_lanes(s, v);
+                }
             }
             if let Some(sq) = squares.as_deref_mut() {
                 for (s, v) in sq[k].iter_mut().zip(cur.iter()) {
@@ -326,5 +353,35 @@ mod tests {
                 assert_eq!(total(&sq[k][pos]).to_bits(), total(&base_sq[k][pos]).to_bits());
             }
         }
+    }
+
+    /// Fused sums to order 6 give the order-2 and order-4 sums of a table to order 4 and the
+    /// order-6 sums of a plain table, bit for bit.
+    #[test]
+    fn fused_sums_keep_the_lower_orders_bits() {
+        let m = 4;
+        let mut lanes = vec![[0.0; BATCH]; m * m];
+        for j in 0..29 {
+            let cov = test_cov(m, j as f64 / 7.0);
+            for (l, c) in lanes.iter_mut().zip(&cov) {
+                l[j] = *c;
+            }
+        }
+        let (four, six) = (WickSums::new(m, 4).unwrap(), WickSums::new(m, 6).unwrap());
+        let fused = six.clone().with_fused_sums();
+        let zeros =
+            |w: &WickSums, k: usize| (0..k).map(|k| vec![[0.0; PARTS]; w.multisets(k).len()]).collect::<Vec<_>>();
+        let (mut a, mut b, mut c, mut d) = (zeros(&four, 2), zeros(&six, 3), zeros(&six, 3), zeros(&six, 3));
+        for _ in 0..3 {
+            four.accumulate_batch(&lanes, &mut Vec::new(), &mut a, None);
+            six.accumulate_batch(&lanes, &mut Vec::new(), &mut b, None);
+            fused.accumulate_batch(&lanes, &mut Vec::new(), &mut c, None);
+            fused.accumulate_portable(&lanes, &mut Vec::new(), &mut d, None);
+        }
+        let bits = |x: &[Vec<Parts>]| x.iter().flatten().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a), bits(&c[..2]));
+        assert_eq!(bits(&b[2..]), bits(&c[2..]));
+        assert_eq!(bits(&c), bits(&d));
+        assert_ne!(bits(&a), bits(&b[..2]));
     }
 }
