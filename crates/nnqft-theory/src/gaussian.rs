@@ -231,6 +231,10 @@ struct Rule {
     pieces: usize,
     /// Gauss-Legendre nodes and weights on `[−1, 1]`.
     gl: Vec<(f64, f64)>,
+    /// Per piece of the rule without extra break points, its nodes `u` and their weights
+    /// times the normal density (computed once: the same products, so the same bits, as
+    /// [`Self::sum`] forms them in a piece that is cut).
+    nodes: Vec<Vec<(f64, f64)>>,
 }
 
 /// Half-width `T` of the integration range: `P(|ε| > 8.5) ≈ 2e-17`.
@@ -244,7 +248,23 @@ const RANK_TOLERANCE: f64 = 1e-13;
 impl Rule {
     fn new(nodes: usize) -> Self {
         let gl = GaussLegendre::new(NonZeroUsize::new(nodes.max(1)).unwrap_or(NonZeroUsize::MIN));
-        Self { t_max: T_MAX, pieces: PIECES, gl: gl.iter().copied().collect() }
+        let gl: Vec<(f64, f64)> = gl.iter().copied().collect();
+        let width = 2.0 * T_MAX / PIECES as f64;
+        let norm = 1.0 / (2.0 * PI).sqrt();
+        let nodes = (0..PIECES)
+            .map(|i| {
+                let a = -T_MAX + width * i as f64;
+                let b = a + width;
+                let (mid, half) = ((a + b) / 2.0, (b - a) / 2.0);
+                gl.iter()
+                    .map(|&(t, w)| {
+                        let u = mid + half * t;
+                        (u, half * w * norm * (-0.5 * u * u).exp())
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { t_max: T_MAX, pieces: PIECES, gl, nodes }
     }
 
     /// Nodes per piece at coarse and fine resolution for a nested integral of `levels` levels.
@@ -289,6 +309,10 @@ impl Rule {
         for i in 0..self.pieces {
             let a = -self.t_max + width * i as f64;
             let b = a + width;
+            if !cuts.iter().any(|&c| c > a && c < b) {
+                total += self.nodes[i].iter().map(|&(u, c)| c * h(u)).sum::<f64>();
+                continue;
+            }
             let mut lo = a;
             for &c in cuts.iter().filter(|&&c| c > a && c < b) {
                 total += piece(lo, c, &mut h);
@@ -368,6 +392,15 @@ impl<'a> Nested<'a> {
         }
         let mut kinks = [0.0; MAX_FACTORS];
         let mut n = 0;
+        // the level above a tabulated innermost one: that level's mean is `base + r x` (the
+        // same sum, in the same order, as the inner call forms it)
+        let tabulated = match self.inner {
+            Some(t) if j + 2 == k && self.chol[(k - 1) * k + k - 1] != 0.0 => {
+                let inner_row = &self.chol[(k - 1) * k..k * k];
+                Some((t, (0..j).map(|i| inner_row[i] * u[i]).sum::<f64>(), inner_row[j]))
+            }
+            _ => None,
+        };
         for d in j..k {
             if self.last[d] == j
                 && let Some(c) = self.factors[d].kink()
@@ -376,6 +409,15 @@ impl<'a> Nested<'a> {
                 kinks[n] = (c - (0..j).map(|i| r[i] * u[i]).sum::<f64>()) / r[j];
                 n += 1;
             }
+        }
+        if let Some((t, base, r)) = tabulated {
+            return self.rule.sum(&kinks[..n], |x| {
+                let v = g.eval(mu + sigma * x);
+                if v == 0.0 {
+                    return 0.0;
+                }
+                v * t.eval(base + r * x)
+            });
         }
         self.rule.sum(&kinks[..n], |x| {
             let v = g.eval(mu + sigma * x);
@@ -447,8 +489,24 @@ impl InnerTable {
 /// The most factors (distinct points) of one nested integral: six, for the six-point vertex.
 pub(crate) const MAX_FACTORS: usize = 6;
 
+/// Innermost tables kept across the integrals over one covariance: the integrals of the
+/// multisets on the same distinct points differ in the powers of the factors, and those whose
+/// last factor is the same function (the caller's key: its power and derivative order) have the
+/// same innermost table, built once. A different covariance empties it.
+#[derive(Default)]
+pub(crate) struct TableCache {
+    cov: Vec<f64>,
+    entries: Vec<((u32, u32, usize), (Option<InnerTable>, Option<InnerTable>))>,
+}
+
 /// `E[∏_j g_j(z_j)]`, `z ~ N(0, cov)` (`k <= 6` points, row-major `cov`), with its error.
 fn expect(factors: &[&dyn Factor], cov: &[f64]) -> Estimate {
+    expect_with(factors, cov, None)
+}
+
+/// [`expect`], taking the innermost tables from `cache` under `key` (which must name the last
+/// factor's function) when it is given.
+fn expect_with(factors: &[&dyn Factor], cov: &[f64], cache: Option<(&mut TableCache, (u32, u32))>) -> Estimate {
     let k = factors.len();
     debug_assert!(k <= MAX_FACTORS && cov.len() == k * k);
     let chol = cholesky(cov, k);
@@ -462,17 +520,41 @@ fn expect(factors: &[&dyn Factor], cov: &[f64]) -> Estimate {
     // tabulate the innermost level when it is a quadrature under two or more others
     let last = &chol[(k - 1) * k..k * k];
     let sigma = last[k - 1];
-    let tables = (levels >= 3 && sigma > 0.0 && factors[k - 1].closed_mean(0.0, 1.0).is_none()).then(|| {
+    let wanted = levels >= 3 && sigma > 0.0 && factors[k - 1].closed_mean(0.0, 1.0).is_none();
+    let build = || {
         let reach = T_MAX * last[..k - 1].iter().map(|l| l.abs()).sum::<f64>();
         let g = factors[k - 1];
         (
             InnerTable::new(g, sigma, reach, 2.0 * TABLE_SPACING, &coarse),
             InnerTable::new(g, sigma, reach, TABLE_SPACING, &fine),
         )
-    });
-    let (tc, tf) = tables.map_or((None, None), |(c, f)| (c, f));
-    let c = Nested::new(factors, &chol, &coarse).with_inner(tc.as_ref()).level(0, &mut u);
-    let f = Nested::new(factors, &chol, &fine).with_inner(tf.as_ref()).level(0, &mut u);
+    };
+    let local;
+    let (tc, tf) = match (wanted, cache) {
+        (false, _) => (None, None),
+        (true, None) => {
+            local = build();
+            (local.0.as_ref(), local.1.as_ref())
+        }
+        (true, Some((cache, (q, order)))) => {
+            if cache.cov != cov {
+                cache.entries.clear();
+                cache.cov = cov.to_vec();
+            }
+            let key = (q, order, levels);
+            let pos = match cache.entries.iter().position(|(k, _)| *k == key) {
+                Some(pos) => pos,
+                None => {
+                    cache.entries.push((key, build()));
+                    cache.entries.len() - 1
+                }
+            };
+            let (c, f) = &cache.entries[pos].1;
+            (c.as_ref(), f.as_ref())
+        }
+    };
+    let c = Nested::new(factors, &chol, &coarse).with_inner(tc).level(0, &mut u);
+    let f = Nested::new(factors, &chol, &fine).with_inner(tf).level(0, &mut u);
     Estimate { value: f, error: (f - c).abs() }
 }
 
@@ -491,6 +573,18 @@ fn distinct(indices: &[usize]) -> Vec<(usize, u32)> {
 /// `⟨∏ φ(z_i)⟩_K` over the listed points (repeats allowed, up to 6 distinct), `K` the
 /// row-major `m x m` covariance of all points.
 pub(crate) fn moment(act: Act<'_>, kernel: &[f64], m: usize, indices: &[usize]) -> Estimate {
+    moment_with(act, kernel, m, indices, None)
+}
+
+/// [`moment`], sharing innermost tables through `cache` with the other moments on the same
+/// distinct points (the same values, bit for bit).
+pub(crate) fn moment_with(
+    act: Act<'_>,
+    kernel: &[f64],
+    m: usize,
+    indices: &[usize],
+    cache: Option<&mut TableCache>,
+) -> Estimate {
     let pts = distinct(indices);
     let sub = |i: usize, j: usize| kernel[pts[i].0 * m + pts[j].0];
     let k = pts.len();
@@ -524,7 +618,7 @@ pub(crate) fn moment(act: Act<'_>, kernel: &[f64], m: usize, indices: &[usize]) 
     let powers: Vec<Power<'_>> = pts.iter().map(|&(_, q)| Power { act, q }).collect();
     let factors: Vec<&dyn Factor> = powers.iter().map(|p| p as &dyn Factor).collect();
     let cov: Vec<f64> = (0..k * k).map(|x| sub(x / k, x % k)).collect();
-    expect(&factors, &cov)
+    expect_with(&factors, &cov, cache.map(|c| (c, (pts[k - 1].1, 0))))
 }
 
 /// Isserlis' theorem: `⟨z_(i_1) ... z_(i_k)⟩ = Σ over perfect matchings of ∏ K` (0 for odd `k`).
@@ -779,11 +873,15 @@ impl Factor for PowerDerivative<'_> {
 /// (`e ≠ f`) or `½ q_e² − q_e`. An activation given as a function: central differences of the
 /// quadrature at steps `h` and `2h` (`h = 10⁻⁴` of the entry's scale), Richardson-extrapolated,
 /// their difference the error estimate.
+///
+/// `cache`, if given, shares innermost tables with the other gradients on the same distinct
+/// points (the same values, bit for bit).
 pub(crate) fn moment_gradient(
     act: Act<'_>,
     kernel: &[f64],
     m: usize,
     indices: &[usize],
+    mut cache: Option<&mut TableCache>,
 ) -> Vec<(usize, usize, Estimate)> {
     let pts = distinct(indices);
     let k = pts.len();
@@ -805,7 +903,8 @@ pub(crate) fn moment_gradient(
                     let facs: Vec<PowerDerivative<'_>> =
                         (0..k).map(|t| PowerDerivative { act, q: pts[t].1, order: order(t) }).collect();
                     let refs: Vec<&dyn Factor> = facs.iter().map(|f| f as &dyn Factor).collect();
-                    let e = expect(&refs, &cov);
+                    let key = (pts[k - 1].1, order(k - 1));
+                    let e = expect_with(&refs, &cov, cache.as_deref_mut().map(|c| (c, key)));
                     let half = if i == j { 0.5 } else { 1.0 };
                     Estimate { value: half * e.value, error: half * e.error }
                 }
