@@ -7,7 +7,7 @@ use crate::deep_kernel::KernelRecursion;
 use crate::deep_network::DeepNetwork;
 use crate::deep_vertex::FourPointVertex;
 use crate::error::{Result, TheoryError};
-use crate::gaussian::{Act, ActivationFn, UPPER, moment, moment_gradient, pair_hessian};
+use crate::gaussian::{Act, ActivationFn, TableCache, UPPER, moment_gradient, moment_with, pair_hessian};
 use crate::input_set::InputSet;
 use crate::multiset::Multisets;
 use crate::wick::perfect_matchings;
@@ -212,6 +212,7 @@ impl SixPointVertex {
         let pairs = four.pairs().clone();
         let p = pairs.len();
         let quads = four.multisets().clone();
+        let (six_groups, quad_groups) = (by_distinct_points(&sixes), by_distinct_points(&quads));
         let mut layers = Vec::with_capacity(kernels.depth());
         for l in 1..=kernels.depth() {
             let k = kernels.layer(l);
@@ -219,9 +220,9 @@ impl SixPointVertex {
             let f: Vec<f64> = pairs.iter().map(|s| means[s[0] as usize * m + s[1] as usize]).collect();
             let a = four.layer_fluctuation(l);
             // six-point moments, one per multiset of order 6
-            let m6 = parallel_map(sixes.len(), |pos| {
+            let m6 = grouped_map(&six_groups, sixes.len(), |pos, cache| {
                 let idx: Vec<usize> = sixes.get(pos).iter().map(|&i| i as usize).collect();
-                moment(act, k, m, &idx)
+                moment_with(act, k, m, &idx, Some(cache))
             });
             let e6 = m6.iter().fold(0.0f64, |e, x| e.max(x.error));
             let mut cumulant = vec![0.0; p * p * p];
@@ -243,9 +244,9 @@ impl SixPointVertex {
             let (mut eg, mut eh) = (0.0f64, 0.0f64);
             if l > 1 {
                 let d = four.layer_gradient(l);
-                let grads = parallel_map(quads.len(), |pos| {
+                let grads = grouped_map(&quad_groups, quads.len(), |pos, cache| {
                     let idx: Vec<usize> = quads.get(pos).iter().map(|&i| i as usize).collect();
-                    moment_gradient(act, k, m, &idx)
+                    moment_gradient(act, k, m, &idx, Some(cache))
                 });
                 fluctuation_gradient = vec![Vec::new(); p * p];
                 for (i, pi) in pairs.iter().enumerate() {
@@ -580,6 +581,40 @@ fn contract_three(u: &[f64], rows: &[Vec<(usize, f64)>], p: usize) -> Vec<f64> {
 /// The orderings of a triple (repeats included).
 fn permutations(i: usize, j: usize, k: usize) -> [(usize, usize, usize); 6] {
     [(i, j, k), (i, k, j), (j, i, k), (j, k, i), (k, i, j), (k, j, i)]
+}
+
+/// The positions of the multisets grouped by their distinct points: the Gaussian expectations
+/// of one group are over the same covariance and share their innermost tables.
+fn by_distinct_points(sets: &Multisets) -> Vec<Vec<usize>> {
+    let mut groups: std::collections::BTreeMap<Vec<u8>, Vec<usize>> = std::collections::BTreeMap::new();
+    for (pos, s) in sets.iter().enumerate() {
+        let mut key = s.to_vec();
+        key.sort_unstable();
+        key.dedup();
+        groups.entry(key).or_default().push(pos);
+    }
+    groups.into_values().collect()
+}
+
+/// `f(pos, cache)` at every position `0..n`, one group of [`by_distinct_points`] at a time with a
+/// fresh [`TableCache`] (groups spread over the cores by [`parallel_map`]; the cache only reuses
+/// tables, bit for bit, so the values do not depend on the grouping or the number of threads).
+fn grouped_map<T: Clone + Default + Send>(
+    groups: &[Vec<usize>],
+    n: usize,
+    f: impl Fn(usize, &mut TableCache) -> T + Sync,
+) -> Vec<T> {
+    let parts = parallel_map(groups.len(), |g| {
+        let mut cache = TableCache::default();
+        groups[g].iter().map(|&pos| f(pos, &mut cache)).collect::<Vec<T>>()
+    });
+    let mut out = vec![T::default(); n];
+    for (group, values) in groups.iter().zip(parts) {
+        for (&pos, v) in group.iter().zip(values) {
+            out[pos] = v;
+        }
+    }
+    out
 }
 
 /// `f(0), ..., f(n − 1)` spread over the available cores (interleaved, so costly entries are
