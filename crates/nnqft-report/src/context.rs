@@ -284,12 +284,7 @@ impl nnqft_study::Runner for Context {
         key: &str,
         ensemble: &nnqft_sampling::DeepEnsemble,
     ) -> nnqft_study::Result<nnqft_sampling::DeepEnsembleResult> {
-        let total = ensemble.nets() * ensemble.experiments() as u64;
-        let start = Instant::now();
-        let result = ensemble.run(self.threads)?;
-        let secs = start.elapsed().as_secs_f64();
-        eprintln!("{key}: {total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
-        Ok(result)
+        Ok(timed(key, ensemble.nets() * ensemble.experiments() as u64, || ensemble.run(self.threads))?)
     }
     /// Samples the nets of an NTK table (never cached, never split), reporting the time as
     /// `deep_ensemble` does.
@@ -298,11 +293,16 @@ impl nnqft_study::Runner for Context {
         key: &str,
         ensemble: &nnqft_sampling::NtkEnsemble,
     ) -> nnqft_study::Result<nnqft_sampling::NtkEnsembleResult> {
-        let total = ensemble.nets() * ensemble.experiments() as u64;
-        let start = Instant::now();
-        let result = ensemble.run(self.threads)?;
-        let secs = start.elapsed().as_secs_f64();
-        eprintln!("{key}: {total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
-        Ok(result)
+        Ok(timed(key, ensemble.nets() * ensemble.experiments() as u64, || ensemble.run(self.threads))?)
     }
+}
+
+/// Runs `run`, then prints `{key}: {total} nets in {secs} s ({rate} nets/s)` to stderr: the one
+/// timing line of the ensembles a run samples whole (deep and NTK ensembles).
+fn timed<T, E>(key: &str, total: u64, run: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    let start = Instant::now();
+    let result = run()?;
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!("{key}: {total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
+    Ok(result)
 }

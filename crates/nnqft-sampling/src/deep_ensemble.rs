@@ -525,17 +525,7 @@ impl DeepEnsemble {
     /// Refuses a run on `threads` threads whose [`Self::memory_estimate`] exceeds
     /// [`crate::memory::memory_limit`], with the estimate and the limit in the error.
     pub fn check_memory(&self, threads: usize) -> Result<()> {
-        let (needed, limit) = (self.memory_estimate(threads), crate::memory::memory_limit());
-        if needed > limit {
-            return Err(SamplingError::DeepMemory {
-                pairs: self.inputs.len() * self.net.d_out(),
-                widest: self.net.widths().iter().copied().max().unwrap_or(1),
-                threads,
-                needed: crate::memory::human_bytes(needed),
-                limit: crate::memory::human_bytes(limit),
-            });
-        }
-        Ok(())
+        check_deep_memory(&self.net, &self.inputs, self.memory_estimate(threads), threads)
     }
 
     /// Runs the ensemble on `threads >= 1` threads (after [`Self::check_memory`]).
@@ -877,6 +867,22 @@ fn cholesky_into(cov: &[f64], m: usize, l: &mut [f64], cols: &mut Vec<usize>) {
         }
         cols.push(j);
     }
+}
+
+/// Refuses a deep run of `net` on `inputs` that needs `needed` bytes on `threads` threads when
+/// that exceeds [`crate::memory::memory_limit`] (the deep and NTK ensembles' check).
+pub(crate) fn check_deep_memory(net: &DeepNetwork, inputs: &InputSet, needed: u64, threads: usize) -> Result<()> {
+    let limit = crate::memory::memory_limit();
+    if needed > limit {
+        return Err(SamplingError::DeepMemory {
+            pairs: inputs.len() * net.d_out(),
+            widest: net.widths().iter().copied().max().unwrap_or(1),
+            threads,
+            needed: crate::memory::human_bytes(needed),
+            limit: crate::memory::human_bytes(limit),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

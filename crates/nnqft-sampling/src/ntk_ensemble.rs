@@ -593,17 +593,7 @@ impl NtkEnsemble {
     /// Refuses a run on `threads` threads whose [`Self::memory_estimate`] exceeds
     /// [`crate::memory::memory_limit`], with the estimate and the limit in the error.
     pub fn check_memory(&self, threads: usize) -> Result<()> {
-        let (needed, limit) = (self.memory_estimate(threads), crate::memory::memory_limit());
-        if needed > limit {
-            return Err(SamplingError::DeepMemory {
-                pairs: self.inputs.len() * self.net.d_out(),
-                widest: self.net.widths().iter().copied().max().unwrap_or(1),
-                threads,
-                needed: crate::memory::human_bytes(needed),
-                limit: crate::memory::human_bytes(limit),
-            });
-        }
-        Ok(())
+        crate::deep_ensemble::check_deep_memory(&self.net, &self.inputs, self.memory_estimate(threads), threads)
     }
 
     /// Runs the ensemble on `threads >= 1` threads (after [`Self::check_memory`]).

@@ -12,7 +12,7 @@
 //! order with Neumaier's sum. The memory held is one experiment's item sums, whatever the
 //! number of nets.
 
-use crate::ensemble::{CHUNK_NETS, EnsembleResult, ItemSums, merge_experiment};
+use crate::ensemble::{CHUNK_NETS, EnsembleResult, ItemSums, check_positive, merge_experiment};
 use crate::error::{Result, SamplingError};
 use nnqft_theory::{BATCH, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 use rayon::prelude::*;
@@ -127,16 +127,9 @@ impl OutputStream {
     /// A stream over `points >= 1` points (outputs per net) of `experiments >= 1` experiments of
     /// `nets >= 1` nets each.
     pub fn new(points: usize, nets: u64, experiments: usize) -> Result<Self> {
-        let positive = |field: &'static str, v: u64| {
-            if v == 0 {
-                Err(SamplingError::OutOfRange { field, value: "0".into(), allowed: "an integer >= 1" })
-            } else {
-                Ok(())
-            }
-        };
-        positive("points", points as u64)?;
-        positive("nets", nets)?;
-        positive("experiments", experiments as u64)?;
+        check_positive("points", points as u64, "an integer >= 1")?;
+        check_positive("nets", nets, "an integer >= 1")?;
+        check_positive("experiments", experiments as u64, "an integer >= 1")?;
         let products = ProductTable::new(points, 6)?;
         let multisets = [Multisets::new(points, 2)?, Multisets::new(points, 4)?, Multisets::new(points, 6)?];
         Ok(Self {
