@@ -145,6 +145,9 @@ pub struct Analysis {
     /// The jackknife pseudo-values of the connected four- and six-point functions,
     /// experiment-major (`experiments x multisets`): what [`width_scan`] fits.
     pub connected_pseudo: [Vec<f64>; 2],
+    /// Each experiment's mean `G2`, experiment-major (`experiments x multisets of order 2`):
+    /// the pseudo-values of the measured `G2` (for a mean they are the experiments' values).
+    pub g2_experiments: Vec<f64>,
     /// The largest `|mean output| / stderr` over the points (when the outputs were streamed in,
     /// [`analyze_stream`]): `g_gp` and `connected` assume outputs of mean zero, and above
     /// [`resolved_threshold`] the mean is resolved and they are not the GP and the cumulants.
@@ -497,6 +500,7 @@ pub fn analyze(result: &EnsembleResult, outputs: usize) -> Result<Analysis> {
         rows,
         summary,
         connected_pseudo,
+        g2_experiments: result.means[0].clone(),
         mean_max_abs_z: None,
     })
 }

@@ -38,6 +38,7 @@
 //! # Ok::<(), nnqft_study::StudyError>(())
 //! ```
 
+pub mod action;
 pub mod analyze;
 pub mod correlator_fit;
 pub mod coverage;

@@ -58,6 +58,29 @@ pub enum TheoryError {
         /// Why, in words.
         reason: &'static str,
     },
+    /// An array does not have the length its shape requires.
+    #[error("{field} has {found} values, expected {expected} (one per multiset of the points)")]
+    Length {
+        /// The offending argument, e.g. `kappa4`.
+        field: &'static str,
+        /// Its length.
+        found: usize,
+        /// The length required.
+        expected: usize,
+    },
+    /// A two-point matrix is not positive definite, or too ill-conditioned to invert.
+    #[error(
+        "{field} on these points is singular or ill-conditioned (condition number {condition:.3e}, limit {limit:.0e}): \
+         points that coincide or lie too close for their correlations to be told apart"
+    )]
+    IllConditioned {
+        /// The matrix, e.g. `g2`.
+        field: &'static str,
+        /// Its condition number (infinite when it is not positive definite).
+        condition: f64,
+        /// The largest condition number accepted.
+        limit: f64,
+    },
     /// A vertex integral diverges for this network at this cutoff.
     #[error("divergent vertex integral: {0}")]
     Divergent(String),

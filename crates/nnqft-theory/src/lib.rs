@@ -47,11 +47,15 @@
 //! - [`SixPointVertex`] -- the leading-order six-point vertex recursion (order `1/n²`, derived
 //!   in its docs), the output-indexed connected six-point function, and
 //!   [`exact_one_input_sixth_ratio`], the exact one-input `E[f⁶]` of relu and linear nets.
+//! - [`Action`], [`ActionOrder`] -- the action `S = −log p` of an ensemble on a point set,
+//!   reconstructed from `G2`, `κ4` and `κ6` to order `1/N` or `1/N²` (Edgeworth expansion;
+//!   derived in its docs).
 //! - [`VertexIntegrals`], [`Cutoff`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic
 //!   terms with a cutoff.
 
 mod error;
 
+mod action;
 mod criticality;
 mod deep_activation;
 mod deep_kernel;
@@ -78,6 +82,9 @@ pub mod tanh;
 mod vertex;
 mod wick;
 
+pub use action::{
+    ACTION_FIRST_ORDER_MAX_POINTS, ACTION_MAX_CONDITION, ACTION_SECOND_ORDER_MAX_POINTS, Action, ActionOrder,
+};
 pub use criticality::{CriticalPoint, UniversalityClass, critical_point};
 pub use deep_activation::DeepActivation;
 pub use deep_kernel::KernelRecursion;
