@@ -112,6 +112,28 @@
 //! }
 //! # Ok::<(), nnqft::Error>(())
 //! ```
+//!
+//! ## Example: the action of an ensemble, reconstructed from its correlators
+//!
+//! ```
+//! use nnqft::study::action::exact_action;
+//! use nnqft::theory::{Activation, ActionOrder, FiniteWidthTheory, InputSet, Network};
+//!
+//! // S(f) = Σ_n (1/n!) s_n · fⁿ of an Erf-net of width 5 on two points, to order 1/N²
+//! let net = Network::paper(Activation::Erf, 1)?;
+//! let xs = InputSet::new("two points", &[vec![-0.5], vec![0.7]])?;
+//! let table = exact_action(&net, 5, &xs, ActionOrder::Second)?;
+//!
+//! // at order 1/N the quartic coupling is minus κ4 with G2⁻¹ on each leg: at one point, −κ4/G2⁴
+//! let one = InputSet::new("one point", &[vec![0.7]])?;
+//! let exact = FiniteWidthTheory::new(&net, &one)?.at_width(5)?;
+//! let s4 = exact_action(&net, 5, &one, ActionOrder::First)?.action.couplings(4)?[0];
+//! assert!((s4 + exact.kappa4[0] / exact.g[0][0].powi(4)).abs() < 1e-12 * s4.abs());
+//!
+//! // the table `nnqft action --network erf --width 5` writes: 3 + 5 + 7 couplings
+//! assert_eq!(table.rows.len(), 15);
+//! # Ok::<(), nnqft::Error>(())
+//! ```
 #[doc = include_str!("../docs/conventions.md")]
 pub mod conventions {}
 

@@ -101,6 +101,21 @@ def analyze(
     experiments: int = 10,
     x: XSet | None = None,
 ) -> dict[str, Table]: ...
+def action(
+    network: str | None = None,
+    *,
+    width: int | None = None,
+    widths: Sequence[int] | None = None,
+    f: npt.ArrayLike | None = None,
+    x: XSet | None = None,
+    d_in: int | None = None,
+    d_out: int = 1,
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
+    critical: bool = False,
+    order: int | None = None,
+    experiments: int = 10,
+) -> Table: ...
 def fit(
     table: Union[Mapping[str, Any], str, os.PathLike[str], Any],
     *,

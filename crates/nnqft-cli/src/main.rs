@@ -14,6 +14,10 @@
 //! - `nnqft analyze`: the analysis of network outputs made elsewhere (NumPy, PyTorch, JAX), from
 //!   `.npy` files: correlators with standard errors, the GP of their own two-point function,
 //!   connected parts, `m_n`, and with `--widths` the 1/N scaling fits (`analysis.parquet`, ...).
+//! - `nnqft action`: the couplings of an ensemble's action S = -log p on a point set
+//!   (`action.parquet`), reconstructed from the two-point and connected 4- and 6-point
+//!   functions: exact (one hidden layer), leading order (deep), or measured from a file of
+//!   outputs with jackknife errors.
 //! - `nnqft fit`: the EFT couplings of the paper's Table 5 fitted to a `correlators.parquet`
 //!   (`fits.parquet`, and a Markdown table on stdout).
 //!
@@ -21,6 +25,7 @@
 //! `provenance.json`; a folder holding other reports is only replaced with `--force`.
 
 use clap::{Parser, Subcommand};
+use nnqft_report::action::ActionArgs;
 use nnqft_report::analyze::AnalyzeArgs;
 use nnqft_report::command_line;
 use nnqft_report::fit::FitArgs;
@@ -99,6 +104,23 @@ enum Command {
         #[command(flatten)]
         args: FitArgs,
     },
+    /// The couplings of an ensemble's action S = -log p on a point set.
+    ///
+    /// S(f) = sum_n (1/n!) sum s_n[i1..in] f_i1...f_in, reconstructed order by order in 1/N from
+    /// G2 and the connected 4- and 6-point functions (Edgeworth expansion): s_2 = G2^-1 plus
+    /// corrections, s_4 = -kappa4 with G2^-1 on each leg (order 1/N), s_6 = -kappa6 amputated
+    /// plus the exchange of two quartic vertices (order 1/N^2). Sources: --network with --width
+    /// (one hidden layer, exact correlators), --network with --widths (deep, leading order,
+    /// order 1/n only), or FILE (outputs of networks made anywhere, .npy or wide .parquet:
+    /// measured correlators, jackknife errors over --experiments). Writes action.parquet (n,
+    /// indices, outputs, coupling, coupling_stderr, coupling_order1, coupling_gp) and
+    /// provenance.json.
+    Action {
+        #[command(flatten)]
+        output: Output,
+        #[command(flatten)]
+        args: ActionArgs,
+    },
     /// Analyse network outputs made elsewhere (NumPy, PyTorch, JAX) from .npy files.
     ///
     /// Each FILE is one ensemble: a C-ordered float64 or float32 array f[net, point] or
@@ -130,6 +152,10 @@ fn main() -> ExitCode {
             println!("{}", path.display());
         }),
         Command::Analyze { output, args } => reproduce::analyze(&output.into(), &args).map(|path| {
+            println!("{}", path.display());
+        }),
+        Command::Action { output, args } => reproduce::action(&output.into(), &args).map(|(path, line)| {
+            println!("{line}");
             println!("{}", path.display());
         }),
         Command::Fit { output, args } => reproduce::fit(&output.into(), &args).map(|table| print!("{table}")),

@@ -431,3 +431,78 @@ fn ntk_table_is_the_librarys() {
 
 /// Closed forms against the recursion: a few roundings.
 const ROUNDING: f64 = 1e-14;
+
+/// `action` writes the rows of `nnqft_study::action` bit for bit: the exact action of a
+/// one-layer network (order 1/N² by default), and the measured action of outputs in a `.npy` file
+/// (our own sampler's, written as NumPy writes them), with jackknife errors; bad input is one line.
+#[test]
+fn action_table_is_the_librarys() {
+    use nnqft_sampling::{Ensemble, Estimator};
+    use nnqft_study::action::{exact_action, measured_action};
+    use nnqft_study::analyze::analyze_outputs;
+    use nnqft_theory::{ActionOrder, Activation, InputSet, Network};
+    let cwd = temp_dir("action");
+    std::fs::write(cwd.join("two.txt"), "-0.5\n0.7\n").unwrap();
+    let xs = InputSet::new("two", &[vec![-0.5], vec![0.7]]).unwrap();
+    let net = Network::new(Activation::Erf, 1, 1.0, 1.0).unwrap();
+    let (ok, out, err) = nnqft(&cwd, &["action", "--network", "erf", "--width", "5", "--x-set", "two.txt"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("order 1/N^2 on 2 points: 15 couplings"), "{out}");
+    let t = read(&cwd.join(out.lines().last().unwrap().trim()));
+    let want = exact_action(&net, 5, &xs, ActionOrder::Second).unwrap();
+    let columns: Vec<String> = t.get_column_names().iter().map(|c| c.to_string()).collect();
+    let names = [
+        "run_id",
+        "source",
+        "order",
+        "condition_number",
+        "n",
+        "indices",
+        "outputs",
+        "coupling",
+        "coupling_stderr",
+        "coupling_order1",
+        "coupling_gp",
+    ];
+    assert_eq!(columns, names);
+    assert_eq!(strings(&t, "indices"), want.rows.indices);
+    let bits = |v: Vec<Option<f64>>| v.into_iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
+    assert_eq!(bits(floats(&t, "coupling")), bits(want.rows.coupling.iter().copied().map(Some).collect()));
+    assert!(floats(&t, "coupling_stderr").iter().all(Option::is_none));
+
+    // a file of outputs: 40000 nets on the two points, float64 little-endian, C order
+    let ens = Ensemble::new(net, 5, xs, 4_000, 10, Estimator::Raw, 3).unwrap();
+    let values = ens.outputs(2).unwrap();
+    let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (40000, 2), }";
+    let mut header = header.to_string();
+    while !(10 + header.len() + 1).is_multiple_of(64) {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    values.iter().for_each(|v| bytes.extend(v.to_le_bytes()));
+    std::fs::write(cwd.join("outputs.npy"), bytes).unwrap();
+    let (ok, out, err) = nnqft(&cwd, &["action", "outputs.npy", "--experiments", "10", "--order", "1"]);
+    assert!(ok, "{err}");
+    let t = read(&cwd.join(out.lines().last().unwrap().trim()));
+    let want = measured_action(&analyze_outputs(&values, 2, 1, 10).unwrap(), ActionOrder::First).unwrap();
+    assert_eq!(bits(floats(&t, "coupling")), bits(want.rows.coupling.iter().copied().map(Some).collect()));
+    assert_eq!(bits(floats(&t, "coupling_stderr")), bits(want.rows.coupling_stderr.clone()));
+    assert_eq!(strings(&t, "source")[0], "file");
+
+    // bad input: one line naming the cause
+    for (args, says) in [
+        (&["action", "--network", "erf", "--width", "5", "--x-set", "two.txt", "--order", "3"][..], "--order"),
+        (&["action", "--network", "erf"][..], "--width"),
+        (&["action", "--network", "relu", "--widths", "4,4", "--x-set", "two.txt", "--order", "2"][..], "1/n^2"),
+        (&["action", "missing.npy"][..], "no such file"),
+    ] {
+        let (ok, _, err) = nnqft(&cwd, args);
+        assert!(!ok && err.trim().lines().count() == 1 && err.contains(says), "{args:?}: {err}");
+    }
+    std::fs::write(cwd.join("same.txt"), "0.3\n0.3\n").unwrap();
+    let (ok, _, err) = nnqft(&cwd, &["action", "--network", "erf", "--width", "5", "--x-set", "same.txt"]);
+    assert!(!ok && err.contains("ill-conditioned"), "{err}");
+}

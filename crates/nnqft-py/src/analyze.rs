@@ -14,7 +14,7 @@ const F_ALLOWED: &str = "an array of shape (nets, points) or (nets, points, outp
                          them with width=[...]";
 
 /// One array, analysed with the interpreter released.
-fn one(f: &Bound<'_, PyAny>, field: &str, experiments: usize) -> PyResult<Analysis> {
+pub fn one(f: &Bound<'_, PyAny>, field: &str, experiments: usize) -> PyResult<Analysis> {
     let array = as_float_array(f).map_err(|e| invalid(field, format!("a value numpy cannot read ({e})"), F_ALLOWED))?;
     let shape = array.shape().to_vec();
     let (points, outputs) = match shape.as_slice() {

@@ -14,6 +14,8 @@
 //!   width, and the mean NTK and `G2` of sampled nets), as `nnqft ntk`.
 //! - [`analyze`](mod@analyze) -- `nnqft.analyze`: the analysis of network outputs made anywhere
 //!   (NumPy, PyTorch, JAX): correlators, the GP of their own G2, connected parts, width scans.
+//! - [`action`](mod@action) -- `nnqft.action`: the couplings of an ensemble's action on a point
+//!   set (exact, a deep network's leading order, or measured outputs with jackknife errors).
 //! - [`configuration`] -- the shared arguments (network family, input set, counts), validated.
 //! - [`correlators`] -- the rows of `correlators.parquet`.
 //! - [`table`] -- a table as a dict of columns.
@@ -22,6 +24,7 @@
 //! Heavy work runs with the interpreter released (`Python::detach`); sampling uses the
 //! sampling crate's thread pool and gives the same numbers for any thread count.
 
+pub mod action;
 pub mod analyze;
 pub mod configuration;
 pub mod correlators;
@@ -50,6 +53,7 @@ fn nnqft_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(deep::critical, m)?)?;
     m.add_function(wrap_pyfunction!(ntk::ntk, m)?)?;
     m.add_function(wrap_pyfunction!(analyze::analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(action::action, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SEED", nnqft_sampling::DEFAULT_SEED)?;
     m.add("MAX_POINTS", configuration::MAX_POINTS)?;

@@ -26,6 +26,7 @@
 //!   their floor of the same sitting.
 //! - [`command_line`] -- one-line errors and exit codes of the command lines.
 
+pub mod action;
 pub mod analyze;
 pub mod bench_history;
 pub mod command_line;

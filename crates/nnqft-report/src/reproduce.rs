@@ -363,6 +363,26 @@ pub fn analyze(common: &Common, args: &crate::analyze::AnalyzeArgs) -> Result<Pa
     Ok(ctx.out.clone())
 }
 
+/// `nnqft action`: computes the action table (exact, deep or from a file of outputs) and writes
+/// `action.parquet`; returns its path and a one-line summary.
+pub fn action(common: &Common, args: &crate::action::ActionArgs) -> Result<(PathBuf, String)> {
+    let start = provenance::unix_now();
+    let config = serde_json::json!({ "action": args });
+    let table = args.table()?;
+    let line = format!(
+        "action to order 1/N{} on {} points: {} couplings; condition number of G2 {:.3e}",
+        if table.order.power() == 2 { "^2" } else { "" },
+        table.action.points(),
+        table.rows.len(),
+        table.condition_number
+    );
+    let out = new_dir(common, "action", &args.stem(), start);
+    let ctx = context(common, out, "action", false, &config, start, Sharding::Off)?;
+    write_parquet(&ctx.out.join("action.parquet"), crate::action::parquet_table(args, table), &ctx.run_id)?;
+    finish(&ctx, "action", config, start)?;
+    Ok((ctx.out.join("action.parquet"), line))
+}
+
 /// `nnqft fit`: writes `fits.parquet` and returns its Markdown table.
 pub fn fit(common: &Common, args: &crate::fit::FitArgs) -> Result<String> {
     let start = provenance::unix_now();

@@ -35,7 +35,8 @@ pub enum TheoryError {
     },
     /// A named input set does not exist.
     #[error(
-        "unknown input set `{0}`: known sets are erf, relu, gauss (paper scaling sets) and table5-train, table5-test"
+        "unknown input set `{0}`: known sets are scaling-<erf|relu|gauss>-d<1|2|3> (the paper's scaling sets), \
+         table5-<train|test>-<erf|relu|gauss>, table5-test-scaled, table5-test-relu, or a file path"
     )]
     UnknownInputSet(String),
     /// An input-set file could not be read or parsed.
@@ -71,7 +72,8 @@ pub enum TheoryError {
     /// A two-point matrix is not positive definite, or too ill-conditioned to invert.
     #[error(
         "{field} on these points is singular or ill-conditioned (condition number {condition:.3e}, limit {limit:.0e}): \
-         points that coincide or lie too close for their correlations to be told apart"
+         points that coincide, lie too close for their correlations to be told apart, or on which the \
+         network's outputs are linearly dependent (a bias-free relu net on points along one ray; a bias-free odd activation such as tanh at x and -x)"
     )]
     IllConditioned {
         /// The matrix, e.g. `g2`.

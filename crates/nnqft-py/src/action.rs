@@ -1,0 +1,113 @@
+//! `nnqft.action`: the couplings of an ensemble's action on a point set, the table of
+//! `nnqft action` with the same columns (`nnqft_study::action`).
+
+use crate::configuration::{Configuration, integer};
+use crate::error::{invalid, value_error};
+use crate::table::Table;
+use nnqft_study::action::{ActionTable, deep_action, exact_action, measured_action};
+use nnqft_theory::{ACTION_SECOND_ORDER_MAX_POINTS, ActionOrder};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// The couplings of an ensemble's action S(f) = -log p(f) on a point set, reconstructed order
+/// by order in 1/N from its two-point function G2 and its connected four- and six-point
+/// functions (the Edgeworth expansion; arXiv:2307.03223).
+///
+/// Convention: S(f) = sum over n = 2, 4, 6 of (1/n!) sum_{i1..in} s_n[i1..in] f_i1 ... f_in
+/// (ordered index tuples, s_n symmetric); `coupling` is s_n at each multiset of the points. At
+/// order 1/N: s_2 = G2^-1 + (1/2) (A4 . G2), s_4 = -A4 with A4 = kappa4 with G2^-1 on each
+/// leg; at order 1/N^2 also s_6 = -A6 + the exchange of two quartic vertices, and second
+/// corrections to s_2 and s_4. A local quartic term lambda_phys * f^4 is s_4 = 24 lambda_phys;
+/// the paper's Table 5 lambda is -lambda_phys.
+///
+/// Sources (give exactly one):
+/// - `network` (erf, relu, gauss) with `width` (an integer >= 1): a one-hidden-layer network's
+///   exact correlators; `x`, `d_in`, `sigma_w`, `sigma_b` as for `nnqft.exact`;
+/// - `network` with `widths` (a list of integers >= 1): a deep network's leading-order theory
+///   (order 1, i.e. 1/n, only); `d_out`, `critical` as for `nnqft.theory`;
+/// - `f`: network outputs made anywhere, an array of shape (nets, points) or
+///   (nets, points, outputs) as for `nnqft.analyze`, split into `experiments` (>= 4, dividing
+///   the nets) experiments; `coupling_stderr` is the delete-one jackknife over them.
+///
+/// `order` is 1 or 2 (default 2 where available: a one-layer network, or `f` on at most 10
+/// (output, point) pairs; else 1). Returns a dict of columns, those of `action.parquet`:
+/// `source` ("exact", "deep" or "array"), `order`, `condition_number` (of G2 on the points),
+/// `n`, `indices`, `outputs`, `coupling`, `coupling_stderr` (NaN without measured inputs),
+/// `coupling_order1` (the couplings at order 1/N), `coupling_gp` (G2^-1 at n = 2, else 0).
+/// Raises ValueError for invalid arguments and for points where G2 is singular or too
+/// ill-conditioned (condition number above 1e10).
+#[pyfunction]
+#[pyo3(signature = (network = None, *, width = None, widths = None, f = None, x = None, d_in = None, d_out = None,
+    sigma_w = None, sigma_b = None, critical = None, order = None, experiments = None),
+    text_signature = "(network=None, *, width=None, widths=None, f=None, x=None, d_in=None, d_out=1, sigma_w=None, \
+    sigma_b=None, critical=False, order=None, experiments=10)")]
+#[allow(clippy::too_many_arguments)]
+pub fn action<'py>(
+    py: Python<'py>,
+    network: Option<&Bound<'py, PyAny>>,
+    width: Option<&Bound<'py, PyAny>>,
+    widths: Option<&Bound<'py, PyAny>>,
+    f: Option<&Bound<'py, PyAny>>,
+    x: Option<&Bound<'py, PyAny>>,
+    d_in: Option<&Bound<'py, PyAny>>,
+    d_out: Option<&Bound<'py, PyAny>>,
+    sigma_w: Option<&Bound<'py, PyAny>>,
+    sigma_b: Option<&Bound<'py, PyAny>>,
+    critical: Option<&Bound<'py, PyAny>>,
+    order: Option<&Bound<'py, PyAny>>,
+    experiments: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    const SOURCES: &str = "exactly one of: network with width, network with widths, or f";
+    let order = order.map(|o| integer(o, "order", 1, "1 or 2")).transpose()?;
+    if order.is_some_and(|o| o > 2) {
+        return Err(invalid("order", order.unwrap_or(0), "1 or 2"));
+    }
+    let pick = |default_second: bool| match order {
+        Some(1) => ActionOrder::First,
+        Some(_) => ActionOrder::Second,
+        None if default_second => ActionOrder::Second,
+        None => ActionOrder::First,
+    };
+    let (source, table): (&str, ActionTable) = match (network, width, widths, f) {
+        (None, None, None, Some(f)) => {
+            let experiments = experiments
+                .map(|e| integer(e, "experiments", 4, "an integer >= 4 dividing the nets"))
+                .transpose()?
+                .unwrap_or(10) as usize;
+            let a = crate::analyze::one(f, "f", experiments)?;
+            let order = pick(a.inputs * a.outputs <= ACTION_SECOND_ORDER_MAX_POINTS);
+            ("array", py.detach(|| measured_action(&a, order)).map_err(value_error)?)
+        }
+        (Some(network), Some(width), None, None) => {
+            let width = integer(width, "width", 1, "an integer >= 1")? as usize;
+            let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
+            ("exact", py.detach(|| exact_action(&c.net, width, &c.inputs, pick(true))).map_err(value_error)?)
+        }
+        (Some(network), None, Some(widths), None) => {
+            let (_, _, net, xs) =
+                crate::deep::deep_network(py, network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
+            ("deep", py.detach(|| deep_action(&net, &xs, pick(false))).map_err(value_error)?)
+        }
+        _ => {
+            let given: Vec<&str> = [("network", network), ("width", width), ("widths", widths), ("f", f)]
+                .iter()
+                .filter_map(|(name, v)| v.map(|_| *name))
+                .collect();
+            return Err(invalid("network", format!("the arguments {given:?}"), SOURCES));
+        }
+    };
+    let h = table.rows.len();
+    let rows = table.rows;
+    Table::default()
+        .text("source", vec![source.to_string(); h])
+        .int("order", vec![table.order.power() as i64; h])
+        .real("condition_number", vec![table.condition_number; h])
+        .int("n", rows.n)
+        .text("indices", rows.indices)
+        .text("outputs", rows.outputs)
+        .real("coupling", rows.coupling)
+        .optional_real("coupling_stderr", rows.coupling_stderr)
+        .real("coupling_order1", rows.coupling_order1)
+        .real("coupling_gp", rows.coupling_gp)
+        .into_dict(py)
+}

@@ -1,0 +1,112 @@
+"""Tests of `nnqft.action`: the table of the CLI's `action.parquet` column for column and bit
+for bit; the measured action of an ensemble built here in NumPy (not by nnqft's sampler)
+against the exact action within a stated z bound; one point against the Edgeworth series by
+hand; and the ValueError of each invalid argument."""
+
+import math
+import subprocess
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+import nnqft
+
+#: Every |z| = |measured - exact| / stderr of a fixed-seed ensemble must be at most this. With
+#: 20 experiments z follows Student's t with 19 degrees of freedom (P(|t| > 4) = 8e-4 per value).
+Z_BOUND = 4.0
+
+COLUMNS = ["source", "order", "condition_number", "n", "indices", "outputs", "coupling", "coupling_stderr",
+           "coupling_order1", "coupling_gp"]
+
+
+def two_points(tmp_path):
+    path = tmp_path / "two.txt"
+    path.write_text("-0.5\n0.7\n")
+    return path
+
+
+def test_action_is_the_cli_bit_for_bit(root, tmp_path):
+    x = two_points(tmp_path)
+    t = nnqft.action("erf", width=5, x=str(x))
+    out = tmp_path / "cli"
+    cmd = ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "action", "--network", "erf", "--width", "5",
+           "--x-set", str(x), "--out", str(out)]
+    subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
+    cli = pq.read_table(out / "action.parquet").to_pydict()
+    assert list(t) == COLUMNS
+    assert [c for c in cli if c != "run_id"] == COLUMNS
+    for name in COLUMNS:
+        if isinstance(t[name], list):
+            assert t[name] == cli[name], name
+        else:
+            theirs = np.array([math.nan if v is None else v for v in cli[name]], dtype=t[name].dtype)
+            assert np.array_equal(t[name], theirs, equal_nan=True), name
+    assert list(t["n"]).count(6) == 7 and t["order"][0] == 2
+
+
+def erf_net_outputs(x, width, nets, seed):
+    """f(x) = b1 + sum_j v_j erf(w_j x + b_j): the paper's Erf-net, sigma_w = sigma_b = 1, d = 1."""
+    rng = np.random.default_rng(seed)
+    erf = np.vectorize(math.erf)
+    w, b = rng.normal(size=(nets, width)), rng.normal(size=(nets, width))
+    v, b1 = rng.normal(size=(nets, width)) / math.sqrt(width), rng.normal(size=nets)
+    return np.stack([b1 + (v * erf(w * xi + b)).sum(axis=1) for xi in x], axis=1)
+
+
+def test_measured_action_of_a_numpy_ensemble_agrees_with_the_exact_one():
+    x = [-0.5, 0.7]
+    f = erf_net_outputs(x, 5, 200_000, seed=2026)
+    measured = nnqft.action(f=f, experiments=20)
+    exact = nnqft.action("erf", width=5, x=[[v] for v in x])
+    assert measured["source"][0] == "array" and measured["order"][0] == 2
+    assert measured["indices"] == exact["indices"]
+    z = (measured["coupling"] - exact["coupling"]) / measured["coupling_stderr"]
+    print("largest |z|", np.abs(z).max())
+    assert np.all(np.abs(z) <= Z_BOUND), z
+    # power: the quartic couplings are resolved, and those of width 6 are rejected
+    quartic = measured["n"] == 4
+    assert np.all(np.abs(measured["coupling"][quartic]) > 10 * measured["coupling_stderr"][quartic])
+    other = nnqft.action("erf", width=6, x=[[v] for v in x])
+    z6 = (measured["coupling"] - other["coupling"]) / measured["coupling_stderr"]
+    assert np.all(np.abs(z6[quartic]) > Z_BOUND)
+
+
+def test_one_point_action_is_the_edgeworth_series():
+    """One point: s4 = -kappa4 / G^4 and s6 = -kappa6 / G^6 + 10 kappa4^2 / G^7, with G, kappa4,
+    kappa6 from nnqft.exact."""
+    e = nnqft.exact("relu", 4, x=[[0.8]])
+    g, k4, k6 = (e["g_exact"][0], e["connected_exact"][1], e["connected_exact"][2])
+    t = nnqft.action("relu", width=4, x=[[0.8]])
+    s = dict(zip(t["n"], t["coupling"]))
+    assert math.isclose(s[4], -k4 / g**4 + 0.5 * k6 / g**5 - 3.5 * k4**2 / g**6, rel_tol=1e-12)
+    assert math.isclose(s[6], -k6 / g**6 + 10 * k4**2 / g**7, rel_tol=1e-12)
+    assert math.isclose(t["coupling_order1"][1], -k4 / g**4, rel_tol=1e-12)
+
+
+def test_deep_action_is_first_order():
+    t = nnqft.action("tanh", widths=[10, 10], x=[[0.3], [1.0]])  # not +-x: a bias-free odd net is degenerate there
+    assert t["source"][0] == "deep" and set(t["order"]) == {1}
+    assert np.all(t["coupling"][t["n"] == 6] == 0.0)
+
+
+BAD = [
+    (dict(), "network"),
+    (dict(network="erf"), "network"),
+    (dict(network="erf", width=5, widths=[5]), "network"),
+    (dict(network="erf", width=0), "width"),
+    (dict(network="erf", width=5, order=3), "order"),
+    (dict(network="erf", width=5, order=0), "order"),
+    (dict(network="softsign", width=5), "network"),
+    (dict(network="relu", widths=[4, 4], x=[[-0.5], [1.0]], order=2), "order"),
+    (dict(f=np.zeros((100, 2)), experiments=3), "experiments"),
+    (dict(f=np.zeros(100)), "f"),
+    (dict(network="erf", width=5, x=[[0.3], [0.3]]), "ill-conditioned"),
+]
+
+
+@pytest.mark.parametrize("bad,says", BAD, ids=[f"{s}-{i}" for i, (_, s) in enumerate(BAD)])
+def test_action_rejects(bad, says):
+    with pytest.raises(ValueError) as err:
+        nnqft.action(**bad)
+    assert says in str(err.value), str(err.value)
