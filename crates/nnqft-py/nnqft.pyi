@@ -10,6 +10,9 @@ __version__: str
 DEFAULT_SEED: int
 MAX_POINTS: int
 
+#: `network` of the one-layer functions (sample, gp, kernel, exact, fit): "erf", "relu", "gauss"
+#: (the paper's networks) or "cos" (the Cos-net of arXiv:2307.03223, sigma_b 0 only); theory, ntk
+#: and critical take the deep activations instead.
 #: A paper x-set name (e.g. "scaling-erf-d1", "table5-train-relu"), a path to an x-set file,
 #: or points: a 1-D array (d_in = 1) or a 2-D array of shape (m, d_in).
 XSet = Union[str, os.PathLike[str], npt.ArrayLike]

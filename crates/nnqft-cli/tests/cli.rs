@@ -120,6 +120,46 @@ fn sample_theory_and_fit_agree() {
     let _ = std::fs::remove_dir_all(&cwd);
 }
 
+/// The Cos-net through the front door: `sample --network cos` writes the columns of the paper's
+/// networks, its GP and exact columns are `theory --network cos`'s bit for bit, and its means
+/// agree with them (|z| <= 4 on every multiset at N = 3, where kappa4 is resolved).
+#[test]
+fn cos_net_sample_and_theory() {
+    const Z_BOUND: f64 = 4.0;
+    let cwd = temp_dir("cos");
+    let sample = |network: &str, nets: &str| {
+        let args =
+            ["sample", "--network", network, "--width", "3", "--nets", nets, "--experiments", "4", "--no-progress"];
+        let (ok, _, err) = nnqft(&cwd, &args);
+        assert!(ok, "{err}");
+        read(&made(&cwd, &format!("{network}-N3-")).join("correlators.parquet"))
+    };
+    let (cos, erf) = (sample("cos", "20000"), sample("erf", "1000"));
+    assert_eq!(cos.get_column_names(), erf.get_column_names(), "the same columns as the paper's networks");
+    assert_eq!(cos.height(), 21 + 126 + 462);
+    let network = cos.column("network").unwrap().str().unwrap();
+    assert!((0..cos.height()).all(|i| network.get(i) == Some("cos")));
+    let (ok, out, err) = nnqft(&cwd, &["theory", "--network", "cos", "--width-scan", "3"]);
+    assert!(ok, "{err}");
+    let theory_file = PathBuf::from(out.trim());
+    let theory = read(&if theory_file.is_absolute() { theory_file } else { cwd.join(theory_file) });
+    assert_eq!(floats(&cos, "g_gp"), floats(&theory, "g_gp"));
+    assert_eq!(floats(&cos, "g_exact"), floats(&theory, "g_exact"));
+    let (mean, se, exact, kappa) =
+        (floats(&cos, "g_mean"), floats(&cos, "g_stderr"), floats(&cos, "g_exact"), floats(&theory, "connected_exact"));
+    let n = cos.column("n").unwrap().i64().unwrap();
+    let mut resolved: f64 = 0.0;
+    for i in 0..cos.height() {
+        let (m, s, e) = (mean[i].unwrap(), se[i].unwrap(), exact[i].unwrap());
+        assert!(((m - e) / s).abs() <= Z_BOUND, "row {i}: {m} vs exact {e}, stderr {s}");
+        if n.get(i) == Some(4) {
+            resolved = resolved.max(kappa[i].unwrap().abs() / s);
+        }
+    }
+    assert!(resolved > 2.0 * Z_BOUND, "kappa4 resolved at only {resolved:.1} standard errors");
+    let _ = std::fs::remove_dir_all(&cwd);
+}
+
 #[test]
 fn bad_input_gives_one_line_naming_the_option() {
     let cwd = temp_dir("bad");
@@ -128,6 +168,9 @@ fn bad_input_gives_one_line_naming_the_option() {
         (vec!["sample", "--network", "erf", "--width", "0"], "width"),
         (vec!["sample", "--network", "erf", "--width", "5", "--experiments", "1"], "experiments"),
         (vec!["sample", "--network", "erf", "--width", "5", "--sigma-w", "nan"], "sigma_w"),
+        (vec!["sample", "--network", "cos", "--width", "5", "--sigma-b", "1"], "sigma_b"),
+        (vec!["sample", "--network", "cos", "--widths", "5,5"], "cos"),
+        (vec!["theory", "--network", "cos", "--widths", "5"], "cos"),
         (vec!["theory", "--network", "erf", "--width-scan", "0"], "width"),
         (vec!["theory", "--network", "erf", "--widths", "5,0"], "width"),
         (vec!["theory", "--network", "sigmoid", "--widths", "5,5", "--critical"], "sigmoid"),

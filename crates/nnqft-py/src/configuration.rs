@@ -31,7 +31,7 @@ pub struct Configuration {
 impl Configuration {
     /// Resolves the shared arguments as the CLI does. `d_in = None` takes the dimension of the
     /// points of `x` (1 without `x`, which then is the paper's scaling set); `sigma_b = None`
-    /// takes the paper's (1 for erf and gauss, 0 for relu).
+    /// takes the paper's (1 for erf and gauss, 0 for relu and cos, whose only allowed value it is).
     pub fn new(
         act: Activation,
         d_in: Option<u64>,
@@ -79,7 +79,7 @@ impl Configuration {
 
 /// The activation named by `network`.
 pub fn activation(network: &Bound<'_, PyAny>) -> PyResult<Activation> {
-    Activation::parse(&text(network, "network", "one of erf, relu, gauss")?).map_err(value_error)
+    Activation::parse(&text(network, "network", "one of erf, relu, gauss, cos")?).map_err(value_error)
 }
 
 /// A string argument.

@@ -31,7 +31,8 @@ struct Sampled {
 /// d_in = 3, where its quadrature would take hours). `pandas.DataFrame(d)` and
 /// `polars.DataFrame(d)` take it as it is.
 ///
-/// Arguments: `network` in erf, relu, gauss; `width` (N) >= 1; `nets` per experiment >= 1;
+/// Arguments: `network` in erf, relu, gauss, cos (the Cos-net of arXiv:2307.03223: cos(w.x + b),
+/// b uniform on [-pi, pi], no output bias, `sigma_b` 0); `width` (N) >= 1; `nets` per experiment >= 1;
 /// `experiments` >= 2; `x`, `d_in`, `sigma_w`, `sigma_b` as for `gp`; `estimator` one of
 /// raw, conditional, conditional_cv, bias_integrated (gauss only); `seed` an integer in
 /// [0, 2**64); `threads` >= 1 or None for all cores. The same arguments and seed give the

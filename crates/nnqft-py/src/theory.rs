@@ -32,7 +32,8 @@ pub fn exact_if_available(
 /// multiset of input indices, as in `correlators.parquet`. `x` is a paper x-set name, a
 /// path to an x-set file, or an array of points (1-D for d_in = 1, or shape (m, d_in));
 /// default: the paper's scaling set for the network and d_in. `sigma_b` defaults to the
-/// paper's (1 for erf and gauss, 0 for relu). Raises ValueError for invalid arguments.
+/// paper's (1 for erf and gauss, 0 for relu; the Cos-net `cos`, whose hidden bias is a uniform
+/// phase, takes only 0). Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (network, *, x = None, d_in = None, sigma_w = None, sigma_b = None),
     text_signature = "(network, *, x=None, d_in=None, sigma_w=1.0, sigma_b=None)")]
@@ -53,7 +54,8 @@ pub fn gp<'py>(
 /// The GP kernel matrix K(x_a, x_b) of the input set, an (m, m) NumPy array.
 ///
 /// K is the N -> infinity covariance of the network outputs, G(2) of the GP (paper section
-/// 2): closed forms for erf, relu and gauss at any d_in. Arguments as for `gp`: `x` a paper
+/// 2): closed forms for erf, relu, gauss and cos at any d_in (cos: (sigma_w^2 / 2)
+/// exp(-sigma_w^2 |x - y|^2 / (2 d_in)), translation invariant). Arguments as for `gp`: `x` a paper
 /// x-set name, an x-set file or an array of points (default: the paper's scaling set),
 /// `sigma_w` (default 1) and `sigma_b` (default the paper's). Raises ValueError for invalid
 /// arguments.

@@ -66,7 +66,8 @@ def test_tables_are_accepted_by_pandas_and_polars():
 @pytest.mark.parametrize(
     "network,width,estimator",
     [("erf", 3, "conditional"), ("erf", 20, "raw"), ("relu", 5, "conditional"),
-     ("relu", 20, "conditional_cv"), ("gauss", 3, "bias_integrated")],
+     ("relu", 20, "conditional_cv"), ("gauss", 3, "bias_integrated"), ("cos", 3, "conditional"),
+     ("cos", 5, "raw")],
 )
 def test_sample_agrees_with_exact_theory(network, width, estimator):
     nets = 2000 if estimator == "bias_integrated" else 10000
@@ -224,6 +225,31 @@ def test_exact_correlators():
     assert np.allclose(c10[n == 4], c5[n == 4] / 2, rtol=1e-13)  # kappa4 ~ 1/N
     assert np.allclose(c10[n == 6], c5[n == 6] / 4, rtol=1e-13)  # kappa6 ~ 1/N^2
     assert set(t5["width"]) == {5}
+
+
+def test_cos_net_kernel_exact_and_refusals():
+    """The Cos-net: a translation-invariant kernel (sigma_w^2 / 2) exp(-sigma_w^2 (x - y)^2 / 2),
+    G2 = K at every width, kappa4 ~ 1/N, its default x-set, and sigma_b refused."""
+    x = np.array([-0.8, 0.1, 0.5, 1.7])
+    K = nnqft.kernel("cos", x=x, sigma_w=1.3)
+    expect = 1.3**2 / 2 * np.exp(-(1.3**2) * (x[:, None] - x[None, :]) ** 2 / 2)
+    assert np.allclose(K, expect, rtol=1e-14, atol=0)
+    assert np.allclose(nnqft.kernel("cos", x=x + 4.25, sigma_w=1.3), K, rtol=1e-13, atol=0)
+    t3, t6 = nnqft.exact("cos", 3, x=x), nnqft.exact("cos", 6, x=x)
+    assert list(t3) == list(nnqft.exact("erf", 3))
+    n = t3["n"]
+    assert np.array_equal(t3["g_exact"][n == 2], nnqft.gp("cos", x=x)["g_gp"][n == 2])
+    assert np.allclose(t6["connected_exact"][n == 4], t3["connected_exact"][n == 4] / 2, rtol=1e-13)
+    # on the diagonal: kappa4 = (3/8) sigma_w^4 / N, kappa6 = 0 (E cos^n of a uniform phase)
+    assert t3["connected_exact"][t3["indices"].index("0,0,0,0")] == pytest.approx(3 / 8 / 3, rel=1e-13)
+    assert abs(t3["connected_exact"][t3["indices"].index("0,0,0,0,0,0")]) < 1e-15
+    s = nnqft.sample("cos", 2, nets=100, experiments=2)
+    assert set(s["network"]) == {"cos"} and len(s["n"]) == 21 + 126 + 462  # Erf's six points
+    assert np.array_equal(s["g_gp"], nnqft.gp("cos", x="scaling-cos-d1")["g_gp"])
+    with pytest.raises(ValueError, match="sigma_b"):
+        nnqft.kernel("cos", sigma_b=1.0)
+    with pytest.raises(ValueError, match="network"):
+        nnqft.theory("cos", [5, 5])
 
 
 # --- fit ---------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ use std::path::Path;
 /// network ([`NetworkArgs::resolve_deep`]).
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 pub struct NetworkArgs {
-    /// Network: erf, relu or gauss (the paper's one-hidden-layer networks); `sample` also takes
-    /// the deep activations tanh, linear, gelu (exact z Phi(z)), silu (swish), softplus, sigmoid
-    /// and sin, and any of them but gauss at any depth (see --widths).
+    /// Network: erf, relu or gauss (the paper's one-hidden-layer networks) or cos (the Cos-net of
+    /// arXiv:2307.03223: cos(w.x + b), b uniform on [-pi, pi], no output bias, sigma_b 0, one
+    /// layer only); `sample` also takes the deep activations tanh, linear, gelu (exact z Phi(z)),
+    /// silu (swish), softplus, sigmoid and sin, and any of them but gauss and cos at any depth
+    /// (see --widths).
     #[arg(long, ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(network_values()))]
     pub network: String,
     /// Input dimension d (>= 1).
@@ -22,7 +24,8 @@ pub struct NetworkArgs {
     #[arg(long)]
     pub sigma_w: Option<f64>,
     /// Prior width of the biases, sigma_b = sqrt(C_b) (>= 0); default: the paper's (1 for erf
-    /// and gauss, 0 for relu), and 0 for deep networks.
+    /// and gauss, 0 for relu), and 0 for deep networks; cos has none (its phase is uniform):
+    /// only 0 is accepted.
     #[arg(long)]
     pub sigma_b: Option<f64>,
     /// Input set: a paper set name or a file path (one point per line, coordinates separated
@@ -78,11 +81,12 @@ fn network_values() -> Vec<clap::builder::PossibleValue> {
         .collect()
 }
 
-/// Every name `--network` accepts: the paper's networks, then the activations of deep networks.
+/// Every name `--network` accepts: the one-layer networks (the paper's, then the Cos-net), then
+/// the activations of deep networks.
 pub fn network_names() -> Vec<&'static str> {
-    let paper = paper_network_names();
-    let deep = DeepActivation::ANY_DEPTH.into_iter().map(DeepActivation::name).filter(|n| !paper.contains(n));
-    paper.into_iter().chain(deep).collect()
+    let one_layer = Activation::EVERY.map(Activation::name);
+    let deep = DeepActivation::ANY_DEPTH.into_iter().map(DeepActivation::name).filter(|n| !one_layer.contains(n));
+    one_layer.into_iter().chain(deep).collect()
 }
 
 impl NetworkArgs {
@@ -99,7 +103,7 @@ impl NetworkArgs {
         Ok((net, self.inputs(act)?))
     }
 
-    /// Whether these options name one of the paper's networks (erf, relu, gauss).
+    /// Whether these options name one of the one-layer networks (erf, relu, gauss, cos).
     pub fn is_paper(&self) -> bool {
         Activation::parse(&self.network).is_ok()
     }
@@ -109,6 +113,14 @@ impl NetworkArgs {
     /// by default the paper's for its networks at one hidden layer and the deep priors
     /// ([`DeepActivation::deep_priors`]) otherwise.
     pub fn resolve_deep(&self, widths: &[usize], d_out: usize) -> Result<(DeepNetwork, InputSet)> {
+        if Activation::parse(&self.network) == Ok(Activation::Cos) {
+            anyhow::bail!(
+                "invalid network = cos for a deep network ({} hidden layer(s), {d_out} output(s)): the Cos-net has \
+                 one hidden layer and one output and no deep theory (allowed: --width for sample, --width-scan for \
+                 theory)",
+                widths.len()
+            );
+        }
         let act = DeepActivation::parse(&self.network)?;
         let (c_w, c_b) = act.default_priors(widths.len());
         let prior = |name: &str, value: Option<f64>, default: f64| -> Result<f64> {

@@ -1,4 +1,5 @@
-//! Drawing one network and evaluating it on the input set (paper section 2). Nothing is
+//! Drawing one network and evaluating it on the input set (paper section 2; the Cos-net of
+//! arXiv:2307.03223 with its uniform phase). Nothing is
 //! allocated per net: the caller owns the buffers, and a net's parameters live only in
 //! registers while its neurons are evaluated.
 
@@ -37,11 +38,19 @@ impl PreparedInputs {
 trait Activate {
     /// `z[j] <- phi(z[j], s_xx)` for every lane.
     fn phi_lanes(&self, z: &mut NeuronLanes, s_xx: f64);
+
+    /// The hidden biases from standard normals `u[j]`: `b = sigma_b u` (the paper's
+    /// `N(0, sigma_b^2)`), unless the activation draws them otherwise.
+    #[inline(always)]
+    fn bias_lanes(&self, u: &mut NeuronLanes, sigma_b: f64) {
+        u.iter_mut().for_each(|b| *b *= sigma_b);
+    }
 }
 
 struct ErfAct;
 struct ReluAct;
 struct GaussAct;
+struct CosAct;
 
 impl Activate for ErfAct {
     #[inline(always)]
@@ -63,6 +72,23 @@ impl Activate for GaussAct {
     }
 }
 
+impl Activate for CosAct {
+    #[inline(always)]
+    fn phi_lanes(&self, z: &mut NeuronLanes, _: f64) {
+        z.iter_mut().for_each(|v| *v = v.cos());
+    }
+
+    /// The Cos-net's phase, uniform on `[-pi, pi]`: `b = pi erf(u / sqrt 2) = pi (2 Phi(u) - 1)`
+    /// of a standard normal `u` (`Phi(u)` is uniform on `[0, 1]`), so the phase takes the
+    /// normal that any other family's bias takes, and the draw order of every family is one.
+    #[inline(always)]
+    fn bias_lanes(&self, u: &mut NeuronLanes, _: f64) {
+        u.iter_mut().for_each(|b| *b *= std::f64::consts::FRAC_1_SQRT_2);
+        erf_lanes(u);
+        u.iter_mut().for_each(|b| *b *= std::f64::consts::PI);
+    }
+}
+
 /// Runs `$body` with `$act` bound to the network's activation type.
 macro_rules! with_activation {
     ($net:expr, $act:ident => $body:expr) => {
@@ -77,6 +103,10 @@ macro_rules! with_activation {
             }
             Activation::Gauss => {
                 let $act = &GaussAct;
+                $body
+            }
+            Activation::Cos => {
+                let $act = &CosAct;
                 $body
             }
         }
@@ -133,7 +163,8 @@ impl<'a> NetSampler<'a> {
         }
     }
 
-    /// Draws the next block: `w ~ N(0, sigma_w^2/d)` per component, `b ~ N(0, sigma_b^2)` and,
+    /// Draws the next block: `w ~ N(0, sigma_w^2/d)` per component, `b ~ N(0, sigma_b^2)` (for
+    /// the Cos-net uniform on `[-pi, pi]`, from the same normal: `Activate::bias_lanes`) and,
     /// if `v_std` is given, `v ~ N(0, v_std^2)`, [`NEURON_LANES`] neurons at a time. Then writes
     /// `phi(w . x_a + b; x_a)` for every point; lanes from `count` on get `phi = v = 0`.
     #[inline(always)]
@@ -144,7 +175,7 @@ impl<'a> NetSampler<'a> {
             wc.iter_mut().for_each(|w| *w *= weight_std);
         }
         rng.fill(&mut self.b);
-        self.b.iter_mut().for_each(|b| *b *= sigma_b);
+        act.bias_lanes(&mut self.b, sigma_b);
         if let Some(vs) = v_std {
             rng.fill(&mut self.v);
             self.v.iter_mut().for_each(|v| *v *= vs);
@@ -166,7 +197,8 @@ impl<'a> NetSampler<'a> {
     }
 
     /// Draws a whole network and writes `f(x_a)` into `f`
-    /// (`f = b1 + sum_j v_j phi_j`, `v_j ~ N(0, sigma_w^2 / N)`; `b1` is drawn first).
+    /// (`f = b1 + sum_j v_j phi_j`, `v_j ~ N(0, sigma_w^2 / N)`; `b1` is drawn first, and is 0 for
+    /// the Cos-net, whose `sigma_b` is 0: one draw order serves every family).
     #[inline(always)]
     pub fn outputs<G: Normals>(&mut self, rng: &mut G, f: &mut [f64]) {
         let net = self.net;

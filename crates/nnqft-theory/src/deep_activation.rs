@@ -239,12 +239,20 @@ impl DeepActivation {
     }
 }
 
-impl From<Activation> for DeepActivation {
-    fn from(a: Activation) -> Self {
+/// The paper's three activations as deep ones. The Cos-net has no deep counterpart (its
+/// phase is uniform, not a Gaussian bias): [`TheoryError::Unsupported`] naming it.
+impl TryFrom<Activation> for DeepActivation {
+    type Error = TheoryError;
+    fn try_from(a: Activation) -> Result<Self> {
         match a {
-            Activation::Erf => DeepActivation::Erf,
-            Activation::Relu => DeepActivation::Relu,
-            Activation::Gauss => DeepActivation::Gauss,
+            Activation::Erf => Ok(DeepActivation::Erf),
+            Activation::Relu => Ok(DeepActivation::Relu),
+            Activation::Gauss => Ok(DeepActivation::Gauss),
+            Activation::Cos => Err(TheoryError::Unsupported(
+                "the Cos-net as a deep network: its hidden bias is a uniform phase, not the N(0, C_b) of a \
+                 deep layer (allowed: erf, relu, gauss)"
+                    .into(),
+            )),
         }
     }
 }

@@ -24,7 +24,8 @@ use crate::network::Network;
 /// of [`crate::Activation`]: `Activation` is matched exhaustively by the paper's protocols (Table 5
 /// settings, figure colours, estimator choices), none of which is defined for tanh or linear
 /// nets, and every such match would have had to grow an arm that cannot be reached.
-/// [`DeepActivation::from`] maps the three paper activations onto it.
+/// [`DeepActivation::try_from`] maps the three paper activations onto it (the Cos-net has no
+/// deep counterpart).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeepNetwork {
     activation: DeepActivation,
@@ -92,9 +93,9 @@ impl DeepNetwork {
     }
 
     /// The paper's one-layer network (section 2) at width `width`: `C_W = sigma_w²`,
-    /// `C_b = sigma_b²`, `d_out = 1`.
+    /// `C_b = sigma_b²`, `d_out = 1`. The Cos-net is refused ([`DeepActivation::try_from`]).
     pub fn from_network(net: &Network, width: usize) -> Result<Self> {
-        Self::new(net.activation().into(), &[width], net.sigma_w() * net.sigma_w(), net.sigma_b() * net.sigma_b())?
+        Self::new(net.activation().try_into()?, &[width], net.sigma_w() * net.sigma_w(), net.sigma_b() * net.sigma_b())?
             .with_d_in(net.d_in())
     }
 

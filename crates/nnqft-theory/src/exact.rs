@@ -65,7 +65,8 @@ impl FiniteWidthTheory {
     /// Where exact theory is out of reach the error is [`crate::TheoryError::Unsupported`] (at once,
     /// naming the field and its allowed range): Erf-nets beyond `d_in = 3` (`d_in = 4` with
     /// `sigma_b = 0`), whose moment quadrature would run for hours, and ReLU-nets at
-    /// `d_in = 3` with `sigma_b > 0`. Every other error is an invalid input.
+    /// `d_in = 3` with `sigma_b > 0`. Every other error is an invalid input. Gauss- and Cos-net
+    /// moments are closed forms ([`NeuronMoments`]) at any `d_in`.
     pub fn new(net: &Network, inputs: &InputSet) -> Result<Self> {
         let kernel = kernel_matrix(net, inputs)?;
         let moments = NeuronMoments::compute(net, inputs)?;

@@ -110,14 +110,24 @@ impl InputSet {
                 }
             }
         }
+        names.extend((1..=3).map(|d| format!("scaling-cos-d{d}")));
         names
     }
 
     /// One of the paper's sets by name: `scaling-{erf,relu,gauss}-d{1,2,3}`,
-    /// `table5-{test,train}-{erf,relu,gauss}`, `table5-test-scaled` ([`Self::names`]).
+    /// `table5-{test,train}-{erf,relu,gauss}`, `table5-test-scaled` ([`Self::names`]); and
+    /// `scaling-cos-d{1,2,3}`, the Cos-net's default set, which is Erf's scaling set at that `d`
+    /// under its own name (the Cos-net is not in the paper; its kernel varies on the scale
+    /// `|x − y| ~ sqrt(d) / sigma_w`, which Erf's points span).
     pub fn named(name: &str) -> Result<Self> {
         if let Some((_, text)) = PAPER_SETS.iter().find(|(n, _)| *n == name) {
             return Self::parse(name, text);
+        }
+        if let Some(d) = name.strip_prefix("scaling-cos-d") {
+            let erf = format!("scaling-erf-d{d}");
+            if let Some((_, text)) = PAPER_SETS.iter().find(|(n, _)| *n == erf) {
+                return Self::parse(name, text);
+            }
         }
         if let Some(rest) = name.strip_prefix("table5-train-") {
             let act = Activation::parse(rest).map_err(|_| TheoryError::UnknownInputSet(name.into()))?;
@@ -130,7 +140,8 @@ impl InputSet {
         Err(TheoryError::UnknownInputSet(name.into()))
     }
 
-    /// The paper's scaling x-set for a network at `d_in` in {1, 2, 3}.
+    /// The paper's scaling x-set for a network at `d_in` in {1, 2, 3} (for the Cos-net, Erf's:
+    /// [`Self::named`]).
     pub fn scaling(activation: Activation, d_in: usize) -> Result<Self> {
         if !(1..=3).contains(&d_in) {
             return Err(TheoryError::OutOfRange {

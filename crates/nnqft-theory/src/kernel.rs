@@ -1,4 +1,4 @@
-//! The Gaussian-process kernels `K` and `K_g` of Erf-, ReLU- and Gauss-net in closed form.
+//! The Gaussian-process kernels `K` and `K_g` of Erf-, ReLU-, Gauss- and Cos-net in closed form.
 
 use crate::error::Result;
 use crate::input_set::InputSet;
@@ -10,7 +10,11 @@ use std::f64::consts::PI;
 /// - Erf: `(2 sigma_w^2 / pi) asin( 2 S(x,y) / sqrt((1 + 2 S(x,x)) (1 + 2 S(y,y))) )`;
 /// - ReLU: `(sigma_w^2 / 2 pi) sqrt(S(x,x) S(y,y)) (sin t + (pi - t) cos t)`,
 ///   `cos t = S(x,y) / sqrt(S(x,x) S(y,y))` clamped to `[-1, 1]`, zero when `S(x,x) S(y,y) = 0`;
-/// - Gauss: `sigma_w^2 exp(-sigma_w^2 |x - y|^2 / (2 d))` (translation invariant).
+/// - Gauss: `sigma_w^2 exp(-sigma_w^2 |x - y|^2 / (2 d))` (translation invariant);
+/// - Cos: `(sigma_w^2 / 2) exp(-sigma_w^2 |x - y|^2 / (2 d))` (translation invariant; `sigma_b = 0`,
+///   so `K = K_g`). With `θ = w · x`, `θ' = w · y` and the phase `b` uniform,
+///   `E_b[cos(θ + b) cos(θ' + b)] = cos(θ − θ') / 2`, and `w · (x − y) ~ N(0, σ_w² |x − y|² / d)`
+///   has `E cos = exp(−σ_w² |x − y|² / (2d))` (its characteristic function at 1).
 pub fn kernel_g(net: &Network, x: &[f64], y: &[f64]) -> f64 {
     let sw2 = net.sigma_w() * net.sigma_w();
     match net.activation() {
@@ -38,6 +42,10 @@ pub fn kernel_g(net: &Network, x: &[f64], y: &[f64]) -> f64 {
         Activation::Gauss => {
             let dist2: f64 = x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum();
             sw2 * (-sw2 * dist2 / (2.0 * net.d_in() as f64)).exp()
+        }
+        Activation::Cos => {
+            let dist2: f64 = x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum();
+            0.5 * sw2 * (-sw2 * dist2 / (2.0 * net.d_in() as f64)).exp()
         }
     }
 }

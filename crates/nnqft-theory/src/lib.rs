@@ -7,7 +7,8 @@
 //! workspace crate.
 //!
 //! - [`Network`], [`Activation`] -- the one-layer network family (activation, `d`, `sigma_w`,
-//!   `sigma_b`), validated; [`DeepNetwork`], [`DeepActivation`] -- deep networks (beyond the
+//!   `sigma_b`), validated: the paper's Erf-, ReLU- and Gauss-net ([`Activation::ALL`]) and the
+//!   Cos-net of its sequel (arXiv:2307.03223; [`Activation::EVERY`] has all four); [`DeepNetwork`], [`DeepActivation`] -- deep networks (beyond the
 //!   paper): widths `n_1..n_L`, erf, relu, tanh, linear, gelu, silu, softplus, sigmoid, sin
 //!   (Gauss-net at `L = 1`), `d_out` outputs, `C_W`, `C_b`, validated.
 //! - [`critical_point`], [`CriticalPoint`], [`UniversalityClass`] -- the `(C_W, C_b)` of an
@@ -22,8 +23,8 @@
 //! - [`exp`](mod@exp) -- the exponential in a form whose loops over lanes vectorise, within two ulps.
 //! - [`polynomial`] -- Estrin's scheme with fused multiply-adds, for the lane kernels.
 //! - [`tanh`](mod@tanh) -- the hyperbolic tangent on lanes (through `exp − 1`), within two ulps.
-//! - [`kernel()`], [`kernel_g`], [`kernel_matrix`] -- GP kernels `K` and `K_g` for Erf, ReLU and
-//!   Gauss-net at any `d`.
+//! - [`kernel()`], [`kernel_g`], [`kernel_matrix`] -- GP kernels `K` and `K_g` for Erf, ReLU,
+//!   Gauss- and Cos-net at any `d`.
 //! - [`WickSums`], [`perfect_matchings`] -- perfect matchings and GP correlators (Wick sums).
 //! - [`VertexCoefficients`], [`contractions`] -- Wick contractions with vertices, deriving the
 //!   diagram coefficients.

@@ -24,6 +24,27 @@ pub const ORDERS: [usize; 3] = [2, 4, 6];
 ///
 /// - **Gauss-net**, closed form (log-normal):
 ///   `M_k = exp( sigma_w^2 |sum_a x_a|^2 / (2d) + k^2 sigma_b^2 / 2 - sum_a S(x_a, x_a) )`.
+/// - **Cos-net**, closed form (uniform phase). With `θ_a = w · x_a` and the phase `b` uniform
+///   on `[−π, π]`, expand each cosine as `(e^{i(θ_a+b)} + e^{−i(θ_a+b)}) / 2`:
+///
+///   ```text
+///   ∏_{a=1..n} cos(θ_a + b) = 2^{−n} Σ_{s ∈ {±1}^n} cos( Σ_a s_a θ_a + (Σ_a s_a) b ).
+///   ```
+///
+///   `E_b[cos(α + k b)] = cos α` for the integer `k = 0` and `0` otherwise (`E_b e^{ikb} = δ_{k0}`),
+///   so only the sign vectors with `Σ_a s_a = 0` survive, and `w · Y ~ N(0, σ_w² |Y|² / d)` has
+///   `E cos(w · Y) = exp(−σ_w² |Y|² / (2d))`:
+///
+///   ```text
+///   M_n(x_1, …, x_n) = 2^{−n} Σ_{s ∈ {±1}^n, Σ_a s_a = 0} exp( −σ_w² |Σ_a s_a x_a|² / (2d) ),
+///   ```
+///
+///   `C(n, n/2)` terms (2, 6, 20 for `n` = 2, 4, 6; odd `n` have none and vanish). Each term
+///   depends on the points only through a difference (`Σ_a s_a = 0`), so every moment, and
+///   with it every correlator, is translation invariant. `M_2 = exp(−σ_w² |x − y|² / (2d)) / 2`;
+///   at coincident points `M_n = C(n, n/2) / 2^n` (`E cos^n` of a uniform angle). The tests
+///   hold it to a quadrature over `w` (the normal rule below) times the trapezoidal rule in
+///   the phase, exact for the frequencies `|k| <= 6` that a product of six cosines has.
 /// - **Erf-net**: tensor composite Gauss-Legendre quadrature against the normal density on
 ///   `[-T, T]^D` (nodes from the `gauss-quad` crate). The integrand is entire, so each piece
 ///   converges exponentially; Gauss-Hermite does not serve here: erf grows like `exp(z^2)`
@@ -69,6 +90,15 @@ impl NeuronMoments {
                 method: "closed form (log-normal)",
             });
         }
+        if net.activation() == Activation::Cos {
+            let values = [0, 1, 2].map(|o| multisets[o].iter().map(|ms| cos_moment(net, inputs, ms)).collect());
+            return Ok(Self {
+                multisets,
+                values,
+                relative_accuracy: [f64::EPSILON * 64.0; 3],
+                method: "closed form (uniform phase)",
+            });
+        }
         check_erf_quadrature_in_reach(net)?;
         let coarse = integrate(net, inputs, &multisets, 0)?;
         let fine = integrate(net, inputs, &multisets, 1)?;
@@ -104,6 +134,32 @@ pub(crate) fn gauss_moment(net: &Network, inputs: &InputSet, ms: &[u8]) -> f64 {
     }
     let norm2: f64 = sum.iter().map(|s| s * s).sum();
     (sw2 * norm2 / (2.0 * d as f64) + k * k * sb2 / 2.0 - self_cov).exp()
+}
+
+/// Closed-form Cos-net moment `2^{-n} Σ_{s, Σ s = 0} exp(-σ_w² |Σ_a s_a x_a|² / (2d))` (the
+/// type's docs) of the points `ms` of `inputs`; 0 for odd `n`.
+pub(crate) fn cos_moment(net: &Network, inputs: &InputSet, ms: &[u8]) -> f64 {
+    let n = ms.len();
+    if n % 2 == 1 {
+        return 0.0;
+    }
+    let d = net.d_in();
+    let scale = net.sigma_w().powi(2) / (2.0 * d as f64);
+    let mut y = vec![0.0; d];
+    let mut total = 0.0;
+    // sign vectors as bit masks (bit a set: s_a = -1), with exactly n/2 minus signs
+    for mask in 0u32..(1 << n) {
+        if mask.count_ones() as usize != n / 2 {
+            continue;
+        }
+        y.iter_mut().for_each(|c| *c = 0.0);
+        for (a, &p) in ms.iter().enumerate() {
+            let sign = if mask >> a & 1 == 1 { -1.0 } else { 1.0 };
+            y.iter_mut().zip(inputs.point(p as usize)).for_each(|(c, x)| *c += sign * x);
+        }
+        total += (-scale * y.iter().map(|c| c * c).sum::<f64>()).exp();
+    }
+    total / f64::from(1u32 << n)
 }
 
 /// Streams quadrature nodes into batched products over multisets, so that no node table is
@@ -214,7 +270,7 @@ fn integrate(net: &Network, inputs: &InputSet, multisets: &[Multisets; 3], level
     let (ys, dim) = lifted_inputs(net, inputs);
     let s_xx: Vec<f64> = inputs.points().map(|x| net.preactivation_cov(x, x)).collect();
     match net.activation() {
-        Activation::Erf | Activation::Gauss => {
+        Activation::Erf | Activation::Gauss | Activation::Cos => {
             // Composite Gauss-Legendre on [-T, T] per dimension against the standard normal
             // density (erf is entire but grows like exp(z^2) off the real axis, which makes
             // Gauss-Hermite converge slowly); P(|u| > T) is 2e-19 for T = 9, 7e-13 for T = 7.
@@ -228,8 +284,19 @@ fn integrate(net: &Network, inputs: &InputSet, multisets: &[Multisets; 3], level
             let mut u = vec![0.0; dim];
             loop {
                 u.iter_mut().zip(&idx).for_each(|(c, &i)| *c = nodes[i].0);
-                let w = idx.iter().map(|&i| nodes[i].1).product();
-                acc.push(w, ys.iter().zip(&s_xx).map(|(y, s)| net.phi(u.iter().zip(y).map(|(a, b)| a * b).sum(), *s)));
+                let w: f64 = idx.iter().map(|&i| nodes[i].1).product();
+                if net.activation() == Activation::Cos {
+                    // the uniform phase by the trapezoidal rule, exact for |frequency| < PHASES
+                    for k in 0..COS_PHASES {
+                        let b = -PI + 2.0 * PI * k as f64 / COS_PHASES as f64;
+                        let phis = ys.iter().map(|y| (u.iter().zip(y).map(|(a, c)| a * c).sum::<f64>() + b).cos());
+                        acc.push(w / COS_PHASES as f64, phis);
+                    }
+                } else {
+                    let phis =
+                        ys.iter().zip(&s_xx).map(|(y, s)| net.phi(u.iter().zip(y).map(|(a, b)| a * b).sum(), *s));
+                    acc.push(w, phis);
+                }
                 if !next_index(&mut idx, nodes.len()) {
                     break;
                 }
@@ -256,6 +323,10 @@ fn integrate(net: &Network, inputs: &InputSet, multisets: &[Multisets; 3], level
         }
     }
 }
+
+/// Trapezoidal nodes in the Cos-net's phase (quadrature check of its closed form): exact for
+/// the frequencies `|k| <= 6` of a product of six cosines.
+const COS_PHASES: usize = 8;
 
 /// `E[r^k]` for `r ~ chi_D`: `2^{k/2} Gamma((D+k)/2) / Gamma(D/2)`.
 pub fn chi_moment(dim: usize, k: usize) -> f64 {
@@ -380,6 +451,32 @@ mod tests {
         assert!((chi_moment(3, 2) - 3.0).abs() < 1e-13);
         assert!((chi_moment(2, 4) - 8.0).abs() < 1e-13);
         assert!((chi_moment(1, 6) - 15.0).abs() < 1e-12);
+    }
+
+    /// The Cos-net's closed-form moments against the quadrature in `w` and the phase, for
+    /// `n` = 2, 4, 6 at `d` = 1 and 2 (an independent evaluation: no sign-vector sum).
+    #[test]
+    fn cos_moments_match_quadrature() {
+        const TOLERANCE: f64 = 1e-12;
+        let sets = [
+            InputSet::new("d1", &[vec![-1.0], vec![-0.3], vec![0.4], vec![1.1]]).unwrap(),
+            InputSet::new("d2", &[vec![-0.5, 0.2], vec![0.3, -0.8], vec![0.9, 0.6]]).unwrap(),
+        ];
+        for (xs, sigma_w) in sets.iter().zip([1.3, 0.8]) {
+            let net = Network::new(Activation::Cos, xs.d_in(), sigma_w, 0.0).unwrap();
+            let closed = NeuronMoments::compute(&net, xs).unwrap();
+            let multisets = closed.multisets.clone();
+            let quadrature = integrate(&net, xs, &multisets, 1).unwrap();
+            for o in 0..3 {
+                for (c, q) in closed.values[o].iter().zip(&quadrature[o]) {
+                    assert!((c - q).abs() < TOLERANCE, "order {}: closed {c} vs quadrature {q}", ORDERS[o]);
+                }
+            }
+            // coincident points: E cos^n of a uniform angle, C(n, n/2) / 2^n
+            for (n, expected) in [(2, 0.5), (4, 0.375), (6, 0.3125)] {
+                assert!((closed.get(&vec![0; n]).unwrap() - expected).abs() < TOLERANCE);
+            }
+        }
     }
 
     #[test]

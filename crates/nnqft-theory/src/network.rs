@@ -1,4 +1,5 @@
-//! The paper's one-hidden-layer networks (Erf-, ReLU-, Gauss-net) and their priors, validated.
+//! The paper's one-hidden-layer networks (Erf-, ReLU-, Gauss-net), the Cos-net of its sequel,
+//! and their priors, validated.
 
 use crate::error::{Result, TheoryError, at_least, non_negative};
 
@@ -12,11 +13,22 @@ pub enum Activation {
     /// `phi(z; x) = exp(z - sigma_b^2 - sigma_w^2 |x|^2 / d)`: `exp(z)` divided by
     /// `sqrt(E[exp(2z)])`, evaluated in the log domain.
     Gauss,
+    /// The Cos-net of Demirtas, Halverson, Maiti, Schwartz, Stoner, *Neural network field
+    /// theories: non-Gaussianity, actions, and locality* (arXiv:2307.03223):
+    /// `phi(z) = cos(z)` with the hidden bias uniform on `[-pi, pi]` and no output bias, so
+    /// that every neuron's phase is uniform and the kernel is translation invariant
+    /// (`K(x, y) = (sigma_w^2 / 2) exp(-sigma_w^2 |x - y|^2 / (2d))`). Its `sigma_b` must be 0
+    /// ([`Network::new`]).
+    Cos,
 }
 
 impl Activation {
-    /// All three activations, in report order.
+    /// The paper's three activations, in report order (the networks `cargo xtask reproduce`
+    /// reports on; the Cos-net is not among them).
     pub const ALL: [Activation; 3] = [Activation::Erf, Activation::Relu, Activation::Gauss];
+
+    /// Every one-hidden-layer family: the paper's three, then the Cos-net.
+    pub const EVERY: [Activation; 4] = [Activation::Erf, Activation::Relu, Activation::Gauss, Activation::Cos];
 
     /// Lower-case name used in reports and on the command line.
     pub fn name(self) -> &'static str {
@@ -24,29 +36,38 @@ impl Activation {
             Activation::Erf => "erf",
             Activation::Relu => "relu",
             Activation::Gauss => "gauss",
+            Activation::Cos => "cos",
         }
     }
 
-    /// Parses a lower-case name (`erf`, `relu`, `gauss`).
+    /// Parses a lower-case name (`erf`, `relu`, `gauss`, `cos`).
     pub fn parse(name: &str) -> Result<Self> {
         match name.to_ascii_lowercase().as_str() {
             "erf" => Ok(Activation::Erf),
             "relu" => Ok(Activation::Relu),
             "gauss" => Ok(Activation::Gauss),
+            "cos" => Ok(Activation::Cos),
             _ => Err(TheoryError::OutOfRange {
                 field: "network",
                 value: name.to_string(),
-                allowed: "one of erf, relu, gauss",
+                allowed: "one of erf, relu, gauss, cos",
             }),
         }
     }
 
-    /// The paper's default `sigma_b`: 1 for Erf and Gauss, 0 for ReLU.
+    /// The paper's default `sigma_b`: 1 for Erf and Gauss, 0 for ReLU and the Cos-net (whose
+    /// biases are not Gaussian: it has no `sigma_b`).
     pub fn paper_sigma_b(self) -> f64 {
         match self {
-            Activation::Relu => 0.0,
-            _ => 1.0,
+            Activation::Relu | Activation::Cos => 0.0,
+            Activation::Erf | Activation::Gauss => 1.0,
         }
+    }
+
+    /// Whether the hidden bias is drawn uniform on `[-pi, pi]` (the Cos-net) rather than from
+    /// `N(0, sigma_b^2)`.
+    pub fn uniform_phase(self) -> bool {
+        self == Activation::Cos
     }
 }
 
@@ -74,6 +95,14 @@ impl std::fmt::Display for Activation {
 /// two prior widths `sigma_w`, `sigma_b` (paper section 2):
 /// `f(x) = b1 + Σ_j v_j φ(w_j · x + b_j; x)`, `w_j ~ N(0, sigma_w² / d)` per component,
 /// `b_j, b1 ~ N(0, sigma_b²)`, `v_j ~ N(0, sigma_w² / N)`.
+///
+/// The Cos-net ([`Activation::Cos`]) is `f(x) = Σ_j v_j cos(w_j · x + b_j)` with
+/// `b_j ~ Uniform[-π, π]`, no output bias, and the same `w_j`, `v_j`; its `sigma_b` is 0.
+/// The sequel (arXiv:2307.03223) gives its two weight layers separate prior widths
+/// `σ_{W0}`, `σ_{W1}` (its `W0 ~ N(0, σ_{W0}² / d)`, `W1 ~ N(0, σ_{W1}² / N)`); here both
+/// are `sigma_w`, as in the first paper's networks. Every correlator of theirs at
+/// `σ_{W0} = σ_{W1}` is ours; otherwise `σ_{W0}` sets the length scale and `σ_{W1}^n` the
+/// scale of the order-`n` correlators.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Network {
     activation: Activation,
@@ -83,11 +112,20 @@ pub struct Network {
 }
 
 impl Network {
-    /// Validates and builds a network family. `d_in >= 1`; `sigma_w`, `sigma_b` finite and `>= 0`.
+    /// Validates and builds a network family. `d_in >= 1`; `sigma_w`, `sigma_b` finite and `>= 0`;
+    /// for the Cos-net `sigma_b = 0` (its hidden bias is uniform on `[-pi, pi]` and it has no
+    /// output bias, so no `sigma_b` enters it; any other value is refused rather than ignored).
     pub fn new(activation: Activation, d_in: usize, sigma_w: f64, sigma_b: f64) -> Result<Self> {
         at_least("d_in", d_in, 1, "an integer >= 1")?;
         non_negative("sigma_w", sigma_w)?;
         non_negative("sigma_b", sigma_b)?;
+        if activation == Activation::Cos && sigma_b != 0.0 {
+            return Err(TheoryError::OutOfRange {
+                field: "sigma_b",
+                value: format!("{sigma_b}"),
+                allowed: "0 for the Cos-net (its hidden bias is uniform on [-pi, pi] and it has no output bias)",
+            });
+        }
         Ok(Self { activation, d_in, sigma_w, sigma_b })
     }
 
@@ -119,7 +157,8 @@ impl Network {
     }
 
     /// Pre-activation covariance `S(x, x') = sigma_b^2 + sigma_w^2 (x . x') / d`
-    /// of `z = w . x + b` (paper section 2).
+    /// of `z = w . x + b` (paper section 2). For the Cos-net (`sigma_b = 0`) it is the
+    /// covariance of `w . x` alone, the uniform phase aside.
     pub fn preactivation_cov(&self, x: &[f64], y: &[f64]) -> f64 {
         let dot: f64 = x.iter().zip(y).map(|(a, b)| a * b).sum();
         self.sigma_b * self.sigma_b + self.sigma_w * self.sigma_w * dot / self.d_in as f64
@@ -134,6 +173,7 @@ impl Network {
             Activation::Erf => crate::erf::erf(z),
             Activation::Relu => z.max(0.0),
             Activation::Gauss => crate::exp::exp(z - s_xx),
+            Activation::Cos => z.cos(),
         }
     }
 }

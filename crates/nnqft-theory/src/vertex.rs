@@ -85,7 +85,8 @@ impl VertexTable {
 /// EFT vertex integrals with an input-space cutoff (the paper's EFT, whose
 /// couplings Table 5 fits). Each input coordinate
 /// of the vertex position is integrated over `[-Lambda, Lambda]`; `Lambda = infinity` is
-/// allowed where the integral converges (Gauss-net).
+/// allowed where the integral converges (Gauss- and Cos-net, whose kernels are Gaussians of
+/// `x − x_a`).
 ///
 /// - `T0(x1..x4) = 24 int d^d x prod_a K_g(x, x_a)`
 /// - `T2(x1..x4) = 24 int d^d x |x|^2 prod_a K_g(x, x_a)`
@@ -160,7 +161,7 @@ impl VertexIntegrals {
         let half_width = match (cutoff, net.activation()) {
             (_, _) if homogeneous => 1.0,
             (Cutoff::Finite(l), _) => l.0,
-            (Cutoff::Infinite, Activation::Gauss) if net.sigma_w() > 0.0 => {
+            (Cutoff::Infinite, Activation::Gauss | Activation::Cos) if net.sigma_w() > 0.0 => {
                 // prod of >= 2 Gaussian factors: below exp(-42) beyond this distance.
                 let reach = inputs.points().flat_map(|p| p.iter()).fold(0.0f64, |a, c| a.max(c.abs()));
                 reach + (42.0 * net.d_in() as f64).sqrt() / net.sigma_w()

@@ -7,12 +7,14 @@ use nnqft_study::rg::{CASES, RgReport};
 use nnqft_theory::Activation;
 use plotters::style::RGBColor;
 
-/// One colour per network: ReLU blue, Erf orange, Gauss-net green.
+/// One colour per network: ReLU blue, Erf orange, Gauss-net green (and the Cos-net, which the
+/// paper's figures do not show, brown).
 pub fn network_colour(act: Activation) -> RGBColor {
     match act {
         Activation::Relu => colour::BLUE,
         Activation::Erf => colour::ORANGE,
         Activation::Gauss => colour::GREEN,
+        Activation::Cos => colour::BROWN,
     }
 }
 
@@ -21,6 +23,7 @@ fn colour_name(act: Activation) -> &'static str {
         Activation::Relu => "blue",
         Activation::Erf => "orange",
         Activation::Gauss => "green",
+        Activation::Cos => "brown",
     }
 }
 
