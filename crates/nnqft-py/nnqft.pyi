@@ -118,7 +118,7 @@ def action(
     critical: bool = False,
     order: int | None = None,
     experiments: int = 10,
-) -> Table: ...
+) -> dict[str, Table]: ...
 def fit(
     table: Union[Mapping[str, Any], str, os.PathLike[str], Any],
     *,

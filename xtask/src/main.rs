@@ -168,7 +168,9 @@ mod tests {
     #[test]
     fn help_lists_every_accepted_value() {
         let accepts = |long: &str, value: &str| match long {
-            "network" => nnqft_theory::DeepActivation::parse(value).is_ok(),
+            "network" => {
+                nnqft_theory::DeepActivation::parse(value).is_ok() || nnqft_theory::Activation::parse(value).is_ok()
+            }
             "estimator" => nnqft_sampling::Estimator::parse(value).is_ok(),
             "profile" => value.parse::<nnqft_study::plan::Profile>().is_ok(),
             _ => false,
@@ -189,7 +191,7 @@ mod tests {
         networks.sort();
         let mut all: Vec<String> =
             nnqft_theory::DeepActivation::ANY_DEPTH.iter().map(|a| a.name().to_string()).collect();
-        all.push("gauss".into());
+        all.extend(["gauss".into(), "cos".into()]);
         all.sort();
         assert_eq!(networks, all);
     }

@@ -180,7 +180,9 @@ mod tests {
     #[test]
     fn help_lists_every_accepted_value() {
         let accepts = |long: &str, value: &str| match long {
-            "network" => nnqft_theory::DeepActivation::parse(value).is_ok(),
+            "network" => {
+                nnqft_theory::DeepActivation::parse(value).is_ok() || nnqft_theory::Activation::parse(value).is_ok()
+            }
             "estimator" => nnqft_sampling::Estimator::parse(value).is_ok(),
             _ => false,
         };

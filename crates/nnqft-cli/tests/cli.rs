@@ -512,6 +512,11 @@ fn action_table_is_the_librarys() {
     let bits = |v: Vec<Option<f64>>| v.into_iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
     assert_eq!(bits(floats(&t, "coupling")), bits(want.rows.coupling.iter().copied().map(Some).collect()));
     assert!(floats(&t, "coupling_stderr").iter().all(Option::is_none));
+    let folder = cwd.join(out.lines().last().unwrap().trim()).parent().unwrap().to_path_buf();
+    let loc = read(&folder.join("action_locality.parquet"));
+    let rows = nnqft_study::action::locality(&want.action, &InputSet::new("two", &[vec![-0.5], vec![0.7]]).unwrap());
+    let want_share: Vec<Option<f64>> = rows.unwrap().iter().map(|r| Some(r.norm_share)).collect();
+    assert_eq!(bits(floats(&loc, "norm_share")), bits(want_share));
 
     // a file of outputs: 40000 nets on the two points, float64 little-endian, C order
     let ens = Ensemble::new(net, 5, xs, 4_000, 10, Estimator::Raw, 3).unwrap();
@@ -534,6 +539,8 @@ fn action_table_is_the_librarys() {
     assert_eq!(bits(floats(&t, "coupling")), bits(want.rows.coupling.iter().copied().map(Some).collect()));
     assert_eq!(bits(floats(&t, "coupling_stderr")), bits(want.rows.coupling_stderr.clone()));
     assert_eq!(strings(&t, "source")[0], "file");
+    let folder = cwd.join(out.lines().last().unwrap().trim()).parent().unwrap().to_path_buf();
+    assert!(!folder.join("action_locality.parquet").exists(), "a file's points have no coordinates");
 
     // bad input: one line naming the cause
     for (args, says) in [

@@ -1,11 +1,11 @@
 //! `nnqft.action`: the couplings of an ensemble's action on a point set, the table of
 //! `nnqft action` with the same columns (`nnqft_study::action`).
 
-use crate::configuration::{Configuration, integer};
+use crate::configuration::{Configuration, input_set, integer};
 use crate::error::{invalid, value_error};
 use crate::table::Table;
-use nnqft_study::action::{ActionTable, deep_action, exact_action, measured_action};
-use nnqft_theory::{ACTION_SECOND_ORDER_MAX_POINTS, ActionOrder};
+use nnqft_study::action::{ActionTable, deep_action, exact_action, locality, measured_action};
+use nnqft_theory::{ACTION_SECOND_ORDER_MAX_POINTS, ActionOrder, InputSet};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -30,10 +30,14 @@ use pyo3::types::PyDict;
 ///   the nets) experiments; `coupling_stderr` is the delete-one jackknife over them.
 ///
 /// `order` is 1 or 2 (default 2 where available: a one-layer network, or `f` on at most 10
-/// (output, point) pairs; else 1). Returns a dict of columns, those of `action.parquet`:
-/// `source` ("exact", "deep" or "array"), `order`, `condition_number` (of G2 on the points),
-/// `n`, `indices`, `outputs`, `coupling`, `coupling_stderr` (NaN without measured inputs),
-/// `coupling_order1` (the couplings at order 1/N), `coupling_gp` (G2^-1 at n = 2, else 0).
+/// (output, point) pairs; else 1). Returns a dict of two tables (dicts of columns):
+/// `"couplings"`, the columns of `action.parquet`: `source` ("exact", "deep" or "array"),
+/// `order`, `condition_number` (of G2 on the points), `n`, `indices`, `outputs`, `coupling`,
+/// `coupling_stderr` (NaN without measured inputs), `coupling_order1` (the couplings at order
+/// 1/N), `coupling_gp` (G2^-1 at n = 2, else 0); and `"locality"`, those of
+/// `action_locality.parquet` (per distinct spread of four points, the largest distance between
+/// two of them: `spread`, `multisets`, `mean_abs`, `max_abs` of s_4, and `norm_share`,
+/// `cumulative_share` of its squared norm), empty for `f` without `x` (the points' coordinates).
 /// Raises ValueError for invalid arguments and for points where G2 is singular or too
 /// ill-conditioned (condition number above 1e10).
 #[pyfunction]
@@ -68,25 +72,32 @@ pub fn action<'py>(
         None if default_second => ActionOrder::Second,
         None => ActionOrder::First,
     };
-    let (source, table): (&str, ActionTable) = match (network, width, widths, f) {
+    let (source, table, inputs): (&str, ActionTable, Option<InputSet>) = match (network, width, widths, f) {
         (None, None, None, Some(f)) => {
             let experiments = experiments
                 .map(|e| integer(e, "experiments", 4, "an integer >= 4 dividing the nets"))
                 .transpose()?
                 .unwrap_or(10) as usize;
             let a = crate::analyze::one(f, "f", experiments)?;
+            let xs = x.map(input_set).transpose()?;
+            if let Some(xs) = &xs
+                && xs.len() != a.inputs
+            {
+                return Err(invalid("x", format!("{} points", xs.len()), &format!("the array's {} points", a.inputs)));
+            }
             let order = pick(a.inputs * a.outputs <= ACTION_SECOND_ORDER_MAX_POINTS);
-            ("array", py.detach(|| measured_action(&a, order)).map_err(value_error)?)
+            ("array", py.detach(|| measured_action(&a, order)).map_err(value_error)?, xs)
         }
         (Some(network), Some(width), None, None) => {
             let width = integer(width, "width", 1, "an integer >= 1")? as usize;
             let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
-            ("exact", py.detach(|| exact_action(&c.net, width, &c.inputs, pick(true))).map_err(value_error)?)
+            let table = py.detach(|| exact_action(&c.net, width, &c.inputs, pick(true))).map_err(value_error)?;
+            ("exact", table, Some(c.inputs))
         }
         (Some(network), None, Some(widths), None) => {
             let (_, _, net, xs) =
                 crate::deep::deep_network(py, network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
-            ("deep", py.detach(|| deep_action(&net, &xs, pick(false))).map_err(value_error)?)
+            ("deep", py.detach(|| deep_action(&net, &xs, pick(false))).map_err(value_error)?, Some(xs))
         }
         _ => {
             let given: Vec<&str> = [("network", network), ("width", width), ("widths", widths), ("f", f)]
@@ -96,9 +107,10 @@ pub fn action<'py>(
             return Err(invalid("network", format!("the arguments {given:?}"), SOURCES));
         }
     };
+    let profile = inputs.map(|xs| locality(&table.action, &xs)).transpose().map_err(value_error)?.unwrap_or_default();
     let h = table.rows.len();
     let rows = table.rows;
-    Table::default()
+    let couplings = Table::default()
         .text("source", vec![source.to_string(); h])
         .int("order", vec![table.order.power() as i64; h])
         .real("condition_number", vec![table.condition_number; h])
@@ -108,6 +120,16 @@ pub fn action<'py>(
         .real("coupling", rows.coupling)
         .optional_real("coupling_stderr", rows.coupling_stderr)
         .real("coupling_order1", rows.coupling_order1)
-        .real("coupling_gp", rows.coupling_gp)
-        .into_dict(py)
+        .real("coupling_gp", rows.coupling_gp);
+    let locality = Table::default()
+        .real("spread", profile.iter().map(|r| r.spread).collect())
+        .int("multisets", profile.iter().map(|r| r.multisets as i64).collect())
+        .real("mean_abs", profile.iter().map(|r| r.mean_abs).collect())
+        .real("max_abs", profile.iter().map(|r| r.max_abs).collect())
+        .real("norm_share", profile.iter().map(|r| r.norm_share).collect())
+        .real("cumulative_share", profile.iter().map(|r| r.cumulative_share).collect());
+    let out = PyDict::new(py);
+    out.set_item("couplings", couplings.into_dict(py)?)?;
+    out.set_item("locality", locality.into_dict(py)?)?;
+    Ok(out)
 }

@@ -18,6 +18,7 @@ Z_BOUND = 4.0
 
 COLUMNS = ["source", "order", "condition_number", "n", "indices", "outputs", "coupling", "coupling_stderr",
            "coupling_order1", "coupling_gp"]
+LOCALITY_COLUMNS = ["spread", "multisets", "mean_abs", "max_abs", "norm_share", "cumulative_share"]
 
 
 def two_points(tmp_path):
@@ -28,21 +29,27 @@ def two_points(tmp_path):
 
 def test_action_is_the_cli_bit_for_bit(root, tmp_path):
     x = two_points(tmp_path)
-    t = nnqft.action("erf", width=5, x=str(x))
+    t = nnqft.action("erf", width=5, x=str(x))["couplings"]
     out = tmp_path / "cli"
     cmd = ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "action", "--network", "erf", "--width", "5",
            "--x-set", str(x), "--out", str(out)]
     subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
     cli = pq.read_table(out / "action.parquet").to_pydict()
-    assert list(t) == COLUMNS
-    assert [c for c in cli if c != "run_id"] == COLUMNS
-    for name in COLUMNS:
+    assert_same(t, cli, COLUMNS)
+    assert list(t["n"]).count(6) == 7 and t["order"][0] == 2
+    loc = nnqft.action("erf", width=5, x=str(x))["locality"]
+    assert_same(loc, pq.read_table(out / "action_locality.parquet").to_pydict(), LOCALITY_COLUMNS)
+
+
+def assert_same(t, cli, columns):
+    assert list(t) == columns
+    assert [c for c in cli if c != "run_id"] == columns
+    for name in columns:
         if isinstance(t[name], list):
             assert t[name] == cli[name], name
         else:
             theirs = np.array([math.nan if v is None else v for v in cli[name]], dtype=t[name].dtype)
             assert np.array_equal(t[name], theirs, equal_nan=True), name
-    assert list(t["n"]).count(6) == 7 and t["order"][0] == 2
 
 
 def erf_net_outputs(x, width, nets, seed):
@@ -57,8 +64,8 @@ def erf_net_outputs(x, width, nets, seed):
 def test_measured_action_of_a_numpy_ensemble_agrees_with_the_exact_one():
     x = [-0.5, 0.7]
     f = erf_net_outputs(x, 5, 200_000, seed=2026)
-    measured = nnqft.action(f=f, experiments=20)
-    exact = nnqft.action("erf", width=5, x=[[v] for v in x])
+    measured = nnqft.action(f=f, experiments=20)["couplings"]
+    exact = nnqft.action("erf", width=5, x=[[v] for v in x])["couplings"]
     assert measured["source"][0] == "array" and measured["order"][0] == 2
     assert measured["indices"] == exact["indices"]
     z = (measured["coupling"] - exact["coupling"]) / measured["coupling_stderr"]
@@ -67,7 +74,7 @@ def test_measured_action_of_a_numpy_ensemble_agrees_with_the_exact_one():
     # power: the quartic couplings are resolved, and those of width 6 are rejected
     quartic = measured["n"] == 4
     assert np.all(np.abs(measured["coupling"][quartic]) > 10 * measured["coupling_stderr"][quartic])
-    other = nnqft.action("erf", width=6, x=[[v] for v in x])
+    other = nnqft.action("erf", width=6, x=[[v] for v in x])["couplings"]
     z6 = (measured["coupling"] - other["coupling"]) / measured["coupling_stderr"]
     assert np.all(np.abs(z6[quartic]) > Z_BOUND)
 
@@ -77,7 +84,7 @@ def test_one_point_action_is_the_edgeworth_series():
     kappa6 from nnqft.exact."""
     e = nnqft.exact("relu", 4, x=[[0.8]])
     g, k4, k6 = (e["g_exact"][0], e["connected_exact"][1], e["connected_exact"][2])
-    t = nnqft.action("relu", width=4, x=[[0.8]])
+    t = nnqft.action("relu", width=4, x=[[0.8]])["couplings"]
     s = dict(zip(t["n"], t["coupling"]))
     assert math.isclose(s[4], -k4 / g**4 + 0.5 * k6 / g**5 - 3.5 * k4**2 / g**6, rel_tol=1e-12)
     assert math.isclose(s[6], -k6 / g**6 + 10 * k4**2 / g**7, rel_tol=1e-12)
@@ -85,7 +92,7 @@ def test_one_point_action_is_the_edgeworth_series():
 
 
 def test_deep_action_is_first_order():
-    t = nnqft.action("tanh", widths=[10, 10], x=[[0.3], [1.0]])  # not +-x: a bias-free odd net is degenerate there
+    t = nnqft.action("tanh", widths=[10, 10], x=[[0.3], [1.0]])["couplings"]  # not +-x: degenerate there
     assert t["source"][0] == "deep" and set(t["order"]) == {1}
     assert np.all(t["coupling"][t["n"] == 6] == 0.0)
 
@@ -110,3 +117,15 @@ def test_action_rejects(bad, says):
     with pytest.raises(ValueError) as err:
         nnqft.action(**bad)
     assert says in str(err.value), str(err.value)
+
+
+def test_locality_profile_of_the_cos_net_on_a_grid():
+    """The Cos-net's kernel is translation invariant: on a grid its quartic coupling is largest on
+    the diagonal; the shares of the squared norm add to one; f without x has no profile."""
+    grid = [[-1.8 + 0.4 * i] for i in range(10)]
+    loc = nnqft.action("cos", width=10, x=grid, order=1)["locality"]
+    assert np.isclose(loc["cumulative_share"][-1], 1.0) and loc["spread"][0] == 0.0
+    assert loc["mean_abs"][0] > loc["mean_abs"][1:].max()
+    f = erf_net_outputs([-0.5, 0.7], 3, 4000, seed=1)
+    assert len(nnqft.action(f=f)["locality"]["spread"]) == 0
+    assert list(nnqft.action(f=f, x=[[-0.5], [0.7]])["locality"]["multisets"]) == [2, 3]  # spreads 0 and 1.2

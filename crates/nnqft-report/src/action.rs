@@ -2,13 +2,15 @@
 //! (`action.parquet`), the rows of [`nnqft_study::action`]: from a one-hidden-layer network's
 //! exact correlators (`--network --width`), a deep network's leading-order theory
 //! (`--network --widths`, order `1/n`), or the measured correlators of network outputs in a
-//! file (`FILE`, `.npy` or wide `.parquet` as `nnqft analyze` reads them), with jackknife errors.
+//! file (`FILE`, `.npy` or wide `.parquet` as `nnqft analyze` reads them), with jackknife errors;
+//! and, where the points' coordinates are known (a network's x-set), the locality profile of the
+//! quartic coupling (`action_locality.parquet`, [`nnqft_study::action::locality`]).
 
 use crate::options::NetworkArgs;
 use crate::report::Table;
 use anyhow::{Result, anyhow, bail};
-use nnqft_study::action::{ActionTable, deep_action, exact_action, measured_action};
-use nnqft_theory::{ACTION_SECOND_ORDER_MAX_POINTS, ActionOrder};
+use nnqft_study::action::{ActionTable, LocalityRow, deep_action, exact_action, measured_action};
+use nnqft_theory::{ACTION_SECOND_ORDER_MAX_POINTS, ActionOrder, InputSet};
 use std::path::PathBuf;
 
 /// Options of `action`.
@@ -48,8 +50,9 @@ pub struct ActionArgs {
 }
 
 impl ActionArgs {
-    /// The action table of these options; errors name the option and its allowed range.
-    pub fn table(&self) -> Result<ActionTable> {
+    /// The action table of these options, and the points' coordinates where they are known (a
+    /// network's x-set); errors name the option and its allowed range.
+    pub fn table(&self) -> Result<(ActionTable, Option<InputSet>)> {
         let order = |default_second: bool| match self.order {
             Some(1) => ActionOrder::First,
             Some(_) => ActionOrder::Second,
@@ -68,18 +71,18 @@ impl ActionArgs {
             };
             let a = &file.analysis;
             let second = a.inputs * a.outputs <= ACTION_SECOND_ORDER_MAX_POINTS;
-            return Ok(measured_action(a, order(second))?);
+            return Ok((measured_action(a, order(second))?, None));
         }
         let network =
             self.network.as_ref().ok_or_else(|| anyhow!("give a FILE, or --network with --width or --widths"))?;
         match (self.width, &self.widths) {
             (Some(width), None) => {
                 let (net, xs) = network.resolve()?;
-                Ok(exact_action(&net, width, &xs, order(true))?)
+                Ok((exact_action(&net, width, &xs, order(true))?, Some(xs)))
             }
             (None, Some(widths)) => {
                 let (net, xs) = network.resolve_deep_at(widths, self.d_out, self.critical)?;
-                Ok(deep_action(&net, &xs, order(false))?)
+                Ok((deep_action(&net, &xs, order(false))?, Some(xs)))
             }
             _ => bail!("--network needs --width N (one hidden layer, exact) or --widths n1,...,nL (deep, order 1/n)"),
         }
@@ -119,4 +122,17 @@ pub fn parquet_table(args: &ActionArgs, table: ActionTable) -> Table {
         .opt("coupling_stderr", rows.coupling_stderr)
         .f64("coupling_order1", rows.coupling_order1)
         .f64("coupling_gp", rows.coupling_gp)
+}
+
+/// `action_locality.parquet`: per distinct spread of four points, `spread`, `multisets`,
+/// `mean_abs`, `max_abs` (of the quartic coupling `s_4`), `norm_share` and `cumulative_share` (of
+/// the tensor's squared norm).
+pub fn locality_table(rows: Vec<LocalityRow>) -> Table {
+    Table::new()
+        .f64("spread", rows.iter().map(|r| r.spread))
+        .int("multisets", rows.iter().map(|r| r.multisets as i64))
+        .f64("mean_abs", rows.iter().map(|r| r.mean_abs))
+        .f64("max_abs", rows.iter().map(|r| r.max_abs))
+        .f64("norm_share", rows.iter().map(|r| r.norm_share))
+        .f64("cumulative_share", rows.iter().map(|r| r.cumulative_share))
 }

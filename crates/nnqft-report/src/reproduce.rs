@@ -364,11 +364,13 @@ pub fn analyze(common: &Common, args: &crate::analyze::AnalyzeArgs) -> Result<Pa
 }
 
 /// `nnqft action`: computes the action table (exact, deep or from a file of outputs) and writes
-/// `action.parquet`; returns its path and a one-line summary.
+/// `action.parquet` and, where the points' coordinates are known, `action_locality.parquet`;
+/// returns the path of `action.parquet` and a one-line summary.
 pub fn action(common: &Common, args: &crate::action::ActionArgs) -> Result<(PathBuf, String)> {
     let start = provenance::unix_now();
     let config = serde_json::json!({ "action": args });
-    let table = args.table()?;
+    let (table, inputs) = args.table()?;
+    let locality = inputs.map(|xs| nnqft_study::action::locality(&table.action, &xs)).transpose()?;
     let line = format!(
         "action to order 1/N{} on {} points: {} couplings; condition number of G2 {:.3e}",
         if table.order.power() == 2 { "^2" } else { "" },
@@ -379,6 +381,9 @@ pub fn action(common: &Common, args: &crate::action::ActionArgs) -> Result<(Path
     let out = new_dir(common, "action", &args.stem(), start);
     let ctx = context(common, out, "action", false, &config, start, Sharding::Off)?;
     write_parquet(&ctx.out.join("action.parquet"), crate::action::parquet_table(args, table), &ctx.run_id)?;
+    if let Some(rows) = locality {
+        write_parquet(&ctx.out.join("action_locality.parquet"), crate::action::locality_table(rows), &ctx.run_id)?;
+    }
     finish(&ctx, "action", config, start)?;
     Ok((ctx.out.join("action.parquet"), line))
 }

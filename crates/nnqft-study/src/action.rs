@@ -19,6 +19,11 @@
 //!   the action of the full estimates, a smooth function of them whose bias is of order
 //!   `1/nets`, below the standard error.
 //!
+//! [`locality`] measures how local the quartic coupling is: its size against the spread of its
+//! four points (`max − min` of their coordinates in one dimension, the largest distance between
+//! two of them in more), and the share of the tensor's squared norm at each spread, so the
+//! conjecture that translation-invariant kernels give local couplings becomes a number per network.
+//!
 //! Columns: `n` (2, 4, 6), `indices`, `outputs` (the output index of each factor; zeros for
 //! one output), `coupling` (`s_n` to the order kept), `coupling_stderr` (measured inputs only),
 //! `coupling_order1` (the couplings at order `1/N`: `s_6 = 0` there) and `coupling_gp` (the
@@ -139,6 +144,78 @@ pub fn measured_action(analysis: &Analysis, order: ActionOrder) -> Result<Action
     let stderr: Vec<f64> =
         (0..count).map(|q| jackknife_from_replicates(&replicates.iter().map(|r| r[q]).collect::<Vec<_>>())).collect();
     Ok(table(action, analysis.outputs, Some(&stderr)))
+}
+
+/// The quartic coupling at one spread of its four points ([`locality`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalityRow {
+    /// The spread: the largest distance between two of the four points.
+    pub spread: f64,
+    /// Multisets of order 4 at this spread.
+    pub multisets: usize,
+    /// The mean `|s_4|` over them.
+    pub mean_abs: f64,
+    /// The largest `|s_4|` among them.
+    pub max_abs: f64,
+    /// Their share of the tensor's squared norm `Σ_{i1..i4} s_4²` (over ordered tuples: each
+    /// multiset counted with its number of orderings).
+    pub norm_share: f64,
+    /// The share of every spread up to and including this one.
+    pub cumulative_share: f64,
+}
+
+/// The locality profile of `action`'s quartic coupling to the order kept, on the coordinates of
+/// `inputs` (point `p` of the action at input `p % inputs.len()`): one row per distinct spread
+/// (equal within `1e-9` of the largest spread), in increasing order. On a grid the first row
+/// (spread 0) is the diagonal, the local part; a coupling `24 λ_phys h δ` of a local `λ_phys f⁴`
+/// on a grid of spacing `h` would put all of the norm there.
+pub fn locality(action: &Action, inputs: &InputSet) -> Result<Vec<LocalityRow>> {
+    let m = inputs.len();
+    if m == 0 || !action.points().is_multiple_of(m) {
+        return Err(StudyError::Table {
+            field: "inputs",
+            found: format!("{m} points"),
+            expected: format!("a set whose size divides the action's {} points", action.points()),
+        });
+    }
+    let (ms, s4) = (action.multisets(4)?, action.couplings(4)?);
+    let distance = |a: usize, b: usize| -> f64 {
+        inputs.point(a % m).iter().zip(inputs.point(b % m)).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt()
+    };
+    let mut entries: Vec<(f64, f64, f64)> = ms
+        .iter()
+        .enumerate()
+        .map(|(pos, set)| {
+            let spread = set
+                .iter()
+                .flat_map(|&a| set.iter().map(move |&b| (a as usize, b as usize)))
+                .map(|(a, b)| distance(a, b))
+                .fold(0.0, f64::max);
+            (spread, s4[pos], ms.multiplicity(pos) as f64)
+        })
+        .collect();
+    entries.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = entries.iter().map(|(_, s, w)| w * s * s).sum();
+    let tolerance = 1e-9 * entries.last().map_or(0.0, |e| e.0).max(1e-300);
+    let mut rows: Vec<LocalityRow> = Vec::new();
+    let mut cumulative = 0.0;
+    let mut i = 0;
+    while i < entries.len() {
+        let spread = entries[i].0;
+        let group: Vec<&(f64, f64, f64)> = entries[i..].iter().take_while(|e| e.0 - spread <= tolerance).collect();
+        let share = group.iter().map(|(_, s, w)| w * s * s).sum::<f64>() / total;
+        cumulative += share;
+        rows.push(LocalityRow {
+            spread,
+            multisets: group.len(),
+            mean_abs: group.iter().map(|e| e.1.abs()).sum::<f64>() / group.len() as f64,
+            max_abs: group.iter().map(|e| e.1.abs()).fold(0.0, f64::max),
+            norm_share: share,
+            cumulative_share: cumulative,
+        });
+        i += group.len();
+    }
+    Ok(rows)
 }
 
 /// Every coupling of orders 2, 4, 6 in row order.
@@ -288,6 +365,32 @@ mod tests {
         assert!(t.rows.coupling.iter().all(|c| c.is_finite()));
         let err = deep_action(&net, &x, ActionOrder::Second).unwrap_err().to_string();
         assert!(err.contains("order") && err.contains("1/n^2"), "{err}");
+    }
+
+    /// The locality profile partitions the tensor's norm; a tensor with only diagonal entries
+    /// is all at spread 0; the Cos-net on a grid (translation-invariant kernel) has its largest
+    /// couplings on the diagonal and a share that falls with the spread.
+    #[test]
+    fn locality_profile_partitions_the_norm() {
+        let grid: Vec<f64> = (0..10).map(|i| -1.8 + 0.4 * i as f64).collect();
+        let x = inputs(&grid);
+        let cos = Network::new(Activation::Cos, 1, 1.0, 0.0).unwrap();
+        let t = exact_action(&cos, 10, &x, ActionOrder::First).unwrap();
+        let rows = locality(&t.action, &x).unwrap();
+        assert_eq!(rows.len(), 10); // spreads 0, 0.4, ..., 3.6
+        assert_eq!(rows.iter().map(|r| r.multisets).sum::<usize>(), t.action.multisets(4).unwrap().len());
+        assert!((rows.last().unwrap().cumulative_share - 1.0).abs() < 1e-12);
+        assert!((rows[1].spread - 0.4).abs() < 1e-12);
+        assert!(rows[0].mean_abs > rows.iter().skip(1).map(|r| r.mean_abs).fold(0.0, f64::max));
+        // with G2 the identity, amputation changes nothing: a diagonal kappa4 gives a diagonal s4
+        let k = 3;
+        let g2 = [1.0, 0.0, 0.0, 1.0, 0.0, 1.0]; // identity: amputation changes nothing
+        let ms4 = Multisets::new(k, 4).unwrap();
+        let k4: Vec<f64> = ms4.iter().map(|s| if s.iter().all(|&a| a == s[0]) { 0.1 } else { 0.0 }).collect();
+        let a = Action::reconstruct(k, &g2, &k4, None).unwrap();
+        let rows = locality(&a, &inputs(&[0.0, 1.0, 2.0])).unwrap();
+        assert!((rows[0].norm_share - 1.0).abs() < 1e-15 && rows[0].spread.abs() < 1e-15);
+        assert!(locality(&a, &inputs(&[0.0, 1.0])).is_err());
     }
 
     #[test]

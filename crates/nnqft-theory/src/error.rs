@@ -35,7 +35,7 @@ pub enum TheoryError {
     },
     /// A named input set does not exist.
     #[error(
-        "unknown input set `{0}`: known sets are scaling-<erf|relu|gauss>-d<1|2|3> (the paper's scaling sets), \
+        "unknown input set `{0}`: known sets are scaling-<erf|relu|gauss|cos>-d<1|2|3> (the paper's scaling sets), \
          table5-<train|test>-<erf|relu|gauss>, table5-test-scaled, table5-test-relu, or a file path"
     )]
     UnknownInputSet(String),
