@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import nnqft
+from tables import assert_same_table
 
 #: Every |z| = |measured - exact| / stderr of a fixed-seed ensemble must be at most this. With
 #: 20 experiments z follows Student's t with 19 degrees of freedom (P(|t| > 4) = 8e-4 per value).
@@ -35,21 +36,10 @@ def test_action_is_the_cli_bit_for_bit(root, tmp_path):
            "--x-set", str(x), "--out", str(out)]
     subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
     cli = pq.read_table(out / "action.parquet").to_pydict()
-    assert_same(t, cli, COLUMNS)
+    assert_same_table(t, cli, COLUMNS)
     assert list(t["n"]).count(6) == 7 and t["order"][0] == 2
     loc = nnqft.action("erf", width=5, x=str(x))["locality"]
-    assert_same(loc, pq.read_table(out / "action_locality.parquet").to_pydict(), LOCALITY_COLUMNS)
-
-
-def assert_same(t, cli, columns):
-    assert list(t) == columns
-    assert [c for c in cli if c != "run_id"] == columns
-    for name in columns:
-        if isinstance(t[name], list):
-            assert t[name] == cli[name], name
-        else:
-            theirs = np.array([math.nan if v is None else v for v in cli[name]], dtype=t[name].dtype)
-            assert np.array_equal(t[name], theirs, equal_nan=True), name
+    assert_same_table(loc, pq.read_table(out / "action_locality.parquet").to_pydict(), LOCALITY_COLUMNS)
 
 
 def erf_net_outputs(x, width, nets, seed):

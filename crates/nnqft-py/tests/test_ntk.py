@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import nnqft
+from tables import assert_same_table
 
 #: Every |z| = |mean - exact| / stderr of a fixed-seed run must be at most this. With 20
 #: experiments z follows Student's t with 19 degrees of freedom (P(|t| > 4) = 8e-4 per value);
@@ -39,17 +40,6 @@ def cli_table(root, out, args):
     cmd = ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "ntk", *args, "--out", str(out)]
     subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
     return pq.read_table(out / "ntk.parquet").to_pydict()
-
-
-def assert_same_table(t, cli, columns):
-    assert list(t) == columns
-    assert [c for c in cli if c != "run_id"] == columns
-    for name in columns:
-        if isinstance(t[name], list):
-            assert t[name] == cli[name], name
-        else:
-            theirs = np.array(cli[name], dtype=t[name].dtype)
-            assert np.array_equal(t[name], theirs), name
 
 
 def test_ntk_is_the_cli_bit_for_bit(root, tmp_path):
