@@ -1,7 +1,7 @@
 """Type stubs of the `nnqft` extension module (crates/nnqft-py); the docstrings are in the module."""
 
 import os
-from typing import Any, Mapping, Sequence, Union
+from typing import Any, Callable, Mapping, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +13,8 @@ MAX_POINTS: int
 #: A paper x-set name (e.g. "scaling-erf-d1", "table5-train-relu"), a path to an x-set file,
 #: or points: a 1-D array (d_in = 1) or a 2-D array of shape (m, d_in).
 XSet = Union[str, os.PathLike[str], npt.ArrayLike]
+#: `progress=`: False, True (a tqdm bar if tqdm is installed) or a callable progress(done, total).
+Progress = Union[bool, Callable[[int, int], object]]
 #: A dict of equally long columns: NumPy arrays for numbers, lists of str for text, and a list of
 #: NumPy arrays (one per row) for the per-experiment values `g_experiments`.
 Table = dict[
@@ -40,6 +42,7 @@ def sample(
     seed: int = 20200818,
     threads: int | None = None,
     per_experiment: bool = False,
+    progress: Progress = False,
 ) -> Table: ...
 def gp(
     network: str,
@@ -93,6 +96,7 @@ def ntk(
     experiments: int = 10,
     seed: int = 20200818,
     threads: int | None = None,
+    progress: Progress = False,
 ) -> Table: ...
 def analyze(
     f: Union[npt.ArrayLike, Sequence[npt.ArrayLike]],
@@ -100,6 +104,7 @@ def analyze(
     width: Union[int, Sequence[int], None] = None,
     experiments: int = 10,
     x: XSet | None = None,
+    progress: Progress = False,
 ) -> dict[str, Table]: ...
 def fit(
     table: Union[Mapping[str, Any], str, os.PathLike[str], Any],

@@ -17,10 +17,14 @@
 //! - [`configuration`] -- the shared arguments (network family, input set, counts), validated.
 //! - [`correlators`] -- the rows of `correlators.parquet`.
 //! - [`table`] -- a table as a dict of columns.
+//! - [`interrupt`] -- long calls that stop on Ctrl-C with `KeyboardInterrupt` and show progress
+//!   (`progress=`): the work on a worker thread, signals checked by the calling thread.
 //! - [`error`] -- invalid arguments as `ValueError`s naming the field and its allowed range.
 //!
 //! Heavy work runs with the interpreter released (`Python::detach`); sampling uses the
-//! sampling crate's thread pool and gives the same numbers for any thread count.
+//! sampling crate's thread pool and gives the same numbers for any thread count. The long calls
+//! (`sample`, `ntk` with nets, `analyze`) run through [`interrupt::interruptible`]: Ctrl-C stops
+//! them with `KeyboardInterrupt` after at most one work item, and `progress=True` shows a bar.
 
 pub mod analyze;
 pub mod configuration;
@@ -28,6 +32,7 @@ pub mod correlators;
 pub mod deep;
 pub mod error;
 pub mod fit;
+pub mod interrupt;
 pub mod ntk;
 pub mod sample;
 pub mod table;
