@@ -5,6 +5,7 @@
 
 use crate::configuration::{input_set, integer, real, text};
 use crate::error::{invalid, value_error, value_error_in};
+use crate::interrupt::{Progress, interruptible};
 use crate::table::Table;
 use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, TheoryError, critical_point};
 use pyo3::PyTypeInfo;
@@ -41,6 +42,8 @@ fn activation(network: &Bound<'_, PyAny>) -> PyResult<DeepActivation> {
 /// `sigma_b` >= 0 (default: the paper's for a paper network with one layer, else the deep priors
 /// relu (sqrt 2, 0), others (1, 0)); `critical` False (default) or True, which takes the
 /// activation's critical point instead (see `nnqft.critical`; not with `sigma_w` or `sigma_b`).
+/// Ctrl-C stops the call with KeyboardInterrupt before the next Gaussian expectation of the
+/// vertex recursions (seconds at most for the six-point vertex of a smooth activation).
 /// Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (network, widths, *, x = None, d_in = None, d_out = None, sigma_w = None, sigma_b = None, critical = None),
@@ -62,9 +65,11 @@ pub fn theory<'py>(
     if xs.len() * d_out > crate::configuration::MAX_POINTS {
         return Err(invalid("x", format!("{} points x {d_out} outputs", xs.len()), "at most 40 (output, point) pairs"));
     }
-    let rows = py.detach(|| nnqft_study::deep_theory::deep_theory(&net, &xs)).map_err(|e| match e {
-        nnqft_study::StudyError::Theory(TheoryError::OutOfRange { field, .. }) => value_error_in(field, e),
-        other => value_error(other),
+    let rows = interruptible(py, &Progress::Off, 0, "", "nnqft.theory", |monitor| {
+        nnqft_study::deep_theory::deep_theory_with_progress(&net, &xs, monitor).map_err(|e| match e {
+            nnqft_study::StudyError::Theory(TheoryError::OutOfRange { field, .. }) => value_error_in(field, e),
+            other => value_error(other),
+        })
     })?;
     let h = rows.len();
     let layers = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");

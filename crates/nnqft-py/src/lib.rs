@@ -46,6 +46,11 @@ use pyo3::prelude::*;
 /// polars.DataFrame); invalid arguments raise ValueError.
 #[pymodule(name = "nnqft")]
 fn nnqft_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Load NumPy's C API now: rust-numpy imports it on first use and panics if that import fails,
+    // which a Ctrl-C landing just as a first long call ends would make it do (KeyboardInterrupt
+    // raised inside the import) instead of raising KeyboardInterrupt.
+    m.py().import("numpy")?;
+    numpy::PyArray1::<f64>::zeros(m.py(), 0, false);
     m.add_function(wrap_pyfunction!(sample::sample, m)?)?;
     m.add_function(wrap_pyfunction!(theory::gp, m)?)?;
     m.add_function(wrap_pyfunction!(theory::kernel, m)?)?;

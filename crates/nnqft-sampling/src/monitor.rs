@@ -4,37 +4,14 @@
 //! items through [`map_items`], so each of them honours a monitor the same way; a monitor only
 //! observes, so the numbers of a run that ends are those of a run without one, bit for bit.
 //!
-//! `()` is the monitor that reports nowhere and never interrupts; a closure `Fn(u64)` is one
-//! that only reports (the command line's progress bars); a front door that must stop on the
-//! user's request (Python's Ctrl-C) implements both methods, typically over atomics.
+//! The trait is the theory crate's ([`nnqft_theory::Monitor`], whose vertex recursions ask it
+//! too), re-exported here: `()` reports nowhere and never interrupts, a closure `Fn(u64)` only
+//! reports (the command line's progress bars), and a front door that must stop on the user's
+//! request (Python's Ctrl-C) implements both methods.
 
 use crate::error::{Result, SamplingError};
+pub use nnqft_theory::Monitor;
 use rayon::prelude::*;
-
-/// What a long run reports to its caller and asks it, between work items (from the worker
-/// threads, hence `Sync`; both methods should return at once).
-pub trait Monitor: Sync {
-    /// `nets` more nets are done (called after each work item, from its worker thread).
-    fn advance(&self, nets: u64) {
-        let _ = nets;
-    }
-    /// Whether the caller asks the run to stop; asked before each work item. Once it returns
-    /// `true` no further item starts, the items running finish, and the run returns
-    /// [`SamplingError::Interrupted`]: the latency is at most one work item per thread.
-    fn interrupted(&self) -> bool {
-        false
-    }
-}
-
-/// Reports nowhere, never interrupts.
-impl Monitor for () {}
-
-/// Reports each item's nets to the closure, never interrupts.
-impl<F: Fn(u64) + Sync> Monitor for F {
-    fn advance(&self, nets: u64) {
-        self(nets)
-    }
-}
 
 /// `item(i)` for every work item `i` of `items`, on a pool of `threads >= 1` threads, in the
 /// order of `items`; `item` returns its value and its nets. `monitor` is asked before each item

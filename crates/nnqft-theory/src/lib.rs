@@ -47,6 +47,8 @@
 //! - [`SixPointVertex`] -- the leading-order six-point vertex recursion (order `1/n²`, derived
 //!   in its docs), the output-indexed connected six-point function, and
 //!   [`exact_one_input_sixth_ratio`], the exact one-input `E[f⁶]` of relu and linear nets.
+//! - [`Monitor`] -- a long computation's caller, asked between work items whether to stop
+//!   (the vertex recursions' `with_monitor` constructors; the sampling crate's ensembles).
 //! - [`VertexIntegrals`], [`Cutoff`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic
 //!   terms with a cutoff.
 
@@ -67,6 +69,7 @@ mod input_set;
 mod kernel;
 mod kernel_shift;
 mod moments;
+mod monitor;
 mod multiset;
 mod network;
 mod ntk;
@@ -92,6 +95,7 @@ pub use input_set::{InputSet, TABLE5_TRAIN_FACTOR};
 pub use kernel::{kernel, kernel_g, kernel_matrix};
 pub use kernel_shift::KernelShift;
 pub use moments::NeuronMoments;
+pub use monitor::Monitor;
 pub use multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 pub use network::{Activation, Network};
 pub use ntk::NeuralTangentKernel;
