@@ -243,7 +243,7 @@ pub fn analyze_outputs(values: &[f64], points: usize, outputs: usize, experiment
 const ITEMS_PER_PUSH: usize = 16;
 
 /// [`analyze_outputs`] under `monitor` ([`Monitor`]: asked whether to stop before each block of
-/// [`ITEMS_PER_PUSH`] work items, told its nets after it). The same numbers, bit for bit: the
+/// 16 work items (65,536 nets), told its nets after it). The same numbers, bit for bit: the
 /// stream's items do not depend on how the rows arrive.
 pub fn analyze_outputs_with_progress(
     values: &[f64],
