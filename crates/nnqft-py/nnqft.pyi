@@ -1,10 +1,29 @@
-"""Type stubs of the `nnqft` extension module (crates/nnqft-py); the docstrings are in the module."""
+"""Type stubs of the `nnqft` extension module (crates/nnqft-py); the docstrings are in the module.
+
+Checked against the compiled module by `python -m mypy.stubtest nnqft` (run by .ci/python-test):
+every name, parameter, keyword-only marker and default here must be the module's."""
 
 import os
-from typing import Any, Mapping, Sequence, Union
+from typing import Any, Callable, Mapping, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
+
+__all__ = [
+    "sample",
+    "gp",
+    "kernel",
+    "exact",
+    "fit",
+    "theory",
+    "critical",
+    "ntk",
+    "analyze",
+    "action",
+    "__version__",
+    "DEFAULT_SEED",
+    "MAX_POINTS",
+]
 
 __version__: str
 DEFAULT_SEED: int
@@ -15,10 +34,12 @@ MAX_POINTS: int
 #: and critical take the deep activations instead.
 #: A paper x-set name (e.g. "scaling-erf-d1", "table5-train-relu"), a path to an x-set file,
 #: or points: a 1-D array (d_in = 1) or a 2-D array of shape (m, d_in).
-XSet = Union[str, os.PathLike[str], npt.ArrayLike]
+_XSet = Union[str, os.PathLike[str], npt.ArrayLike]
+#: `progress=`: False, True (a tqdm bar if tqdm is installed) or a callable progress(done, total).
+_Progress = Union[bool, Callable[[int, int], object]]
 #: A dict of equally long columns: NumPy arrays for numbers, lists of str for text, and a list of
 #: NumPy arrays (one per row) for the per-experiment values `g_experiments`.
-Table = dict[
+_Table = dict[
     str,
     Union[
         npt.NDArray[np.float64],
@@ -35,7 +56,7 @@ def sample(
     *,
     nets: int = 100000,
     experiments: int = 10,
-    x: XSet | None = None,
+    x: _XSet | None = None,
     d_in: int | None = None,
     sigma_w: float = 1.0,
     sigma_b: float | None = None,
@@ -43,19 +64,20 @@ def sample(
     seed: int = 20200818,
     threads: int | None = None,
     per_experiment: bool = False,
-) -> Table: ...
+    progress: _Progress = False,
+) -> _Table: ...
 def gp(
     network: str,
     *,
-    x: XSet | None = None,
+    x: _XSet | None = None,
     d_in: int | None = None,
     sigma_w: float = 1.0,
     sigma_b: float | None = None,
-) -> Table: ...
+) -> _Table: ...
 def kernel(
     network: str,
     *,
-    x: XSet | None = None,
+    x: _XSet | None = None,
     d_in: int | None = None,
     sigma_w: float = 1.0,
     sigma_b: float | None = None,
@@ -64,28 +86,28 @@ def exact(
     network: str,
     width: int,
     *,
-    x: XSet | None = None,
+    x: _XSet | None = None,
     d_in: int | None = None,
     sigma_w: float = 1.0,
     sigma_b: float | None = None,
-) -> Table: ...
+) -> _Table: ...
 def theory(
     network: str,
     widths: Sequence[int],
     *,
-    x: XSet | None = None,
+    x: _XSet | None = None,
     d_in: int | None = None,
     d_out: int = 1,
     sigma_w: float | None = None,
     sigma_b: float | None = None,
     critical: bool = False,
-) -> Table: ...
+) -> _Table: ...
 def critical(network: str) -> tuple[float, float]: ...
 def ntk(
     network: str,
     widths: Sequence[int],
     *,
-    x: XSet | None = None,
+    x: _XSet | None = None,
     d_out: int = 1,
     sigma_w: float | None = None,
     sigma_b: float | None = None,
@@ -96,21 +118,23 @@ def ntk(
     experiments: int = 10,
     seed: int = 20200818,
     threads: int | None = None,
-) -> Table: ...
+    progress: _Progress = False,
+) -> _Table: ...
 def analyze(
     f: Union[npt.ArrayLike, Sequence[npt.ArrayLike]],
     *,
     width: Union[int, Sequence[int], None] = None,
     experiments: int = 10,
-    x: XSet | None = None,
-) -> dict[str, Table]: ...
+    x: _XSet | None = None,
+    progress: _Progress = False,
+) -> dict[str, _Table]: ...
 def action(
     network: str | None = None,
     *,
     width: int | None = None,
     widths: Sequence[int] | None = None,
     f: npt.ArrayLike | None = None,
-    x: XSet | None = None,
+    x: _XSet | None = None,
     d_in: int | None = None,
     d_out: int = 1,
     sigma_w: float | None = None,
@@ -118,15 +142,16 @@ def action(
     critical: bool = False,
     order: int | None = None,
     experiments: int = 10,
-) -> dict[str, Table]: ...
+    progress: _Progress = False,
+) -> dict[str, _Table]: ...
 def fit(
     table: Union[Mapping[str, Any], str, os.PathLike[str], Any],
     *,
-    x: XSet | None = None,
+    x: _XSet | None = None,
     sigma_w: float = 1.0,
     sigma_b: float | None = None,
     cutoff: float | None = None,
     models: Union[str, Sequence[str], None] = None,
     losses: Union[str, Sequence[str], None] = None,
     column: str = "g_mean",
-) -> Table: ...
+) -> _Table: ...

@@ -3,8 +3,9 @@
 
 use crate::configuration::{Configuration, input_set, integer};
 use crate::error::{invalid, value_error};
+use crate::interrupt::{Progress, interruptible};
 use crate::table::Table;
-use nnqft_study::action::{ActionTable, deep_action, exact_action, locality, measured_action};
+use nnqft_study::action::{ActionTable, deep_action_with_monitor, exact_action, locality, measured_action};
 use nnqft_theory::{ACTION_SECOND_ORDER_MAX_POINTS, ActionOrder, InputSet};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -38,13 +39,15 @@ use pyo3::types::PyDict;
 /// `action_locality.parquet` (per distinct spread of four points, the largest distance between
 /// two of them: `spread`, `multisets`, `mean_abs`, `max_abs` of s_4, and `norm_share`,
 /// `cumulative_share` of its squared norm), empty for `f` without `x` (the points' coordinates).
-/// Raises ValueError for invalid arguments and for points where G2 is singular or too
-/// ill-conditioned (condition number above 1e10).
+/// `progress` shows the reading of `f` as `nnqft.analyze` does (False, True for a tqdm bar, or
+/// a callable receiving (done, total)); reading `f` and a deep network's theory stop at Ctrl-C
+/// with KeyboardInterrupt. Raises ValueError for invalid arguments and for points where G2 is
+/// singular or too ill-conditioned (condition number above 1e10).
 #[pyfunction]
 #[pyo3(signature = (network = None, *, width = None, widths = None, f = None, x = None, d_in = None, d_out = None,
-    sigma_w = None, sigma_b = None, critical = None, order = None, experiments = None),
+    sigma_w = None, sigma_b = None, critical = None, order = None, experiments = None, progress = None),
     text_signature = "(network=None, *, width=None, widths=None, f=None, x=None, d_in=None, d_out=1, sigma_w=None, \
-    sigma_b=None, critical=False, order=None, experiments=10)")]
+    sigma_b=None, critical=False, order=None, experiments=10, progress=False)")]
 #[allow(clippy::too_many_arguments)]
 pub fn action<'py>(
     py: Python<'py>,
@@ -60,7 +63,9 @@ pub fn action<'py>(
     critical: Option<&Bound<'py, PyAny>>,
     order: Option<&Bound<'py, PyAny>>,
     experiments: Option<&Bound<'py, PyAny>>,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let progress = Progress::from_arg(py, progress)?;
     const SOURCES: &str = "exactly one of: network with width, network with widths, or f";
     let order = order.map(|o| integer(o, "order", 1, "1 or 2")).transpose()?;
     if order.is_some_and(|o| o > 2) {
@@ -78,7 +83,7 @@ pub fn action<'py>(
                 .map(|e| integer(e, "experiments", 4, "an integer >= 4 dividing the nets"))
                 .transpose()?
                 .unwrap_or(10) as usize;
-            let a = crate::analyze::one(f, "f", experiments)?;
+            let a = crate::analyze::one(f, "f", experiments, &progress)?;
             let xs = x.map(input_set).transpose()?;
             if let Some(xs) = &xs
                 && xs.len() != a.inputs
@@ -97,7 +102,10 @@ pub fn action<'py>(
         (Some(network), None, Some(widths), None) => {
             let (_, _, net, xs) =
                 crate::deep::deep_network(py, network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
-            ("deep", py.detach(|| deep_action(&net, &xs, pick(false))).map_err(value_error)?, Some(xs))
+            let table = interruptible(py, &Progress::Off, 0, "", "nnqft.action", |monitor| {
+                deep_action_with_monitor(&net, &xs, pick(false), monitor).map_err(value_error)
+            })?;
+            ("deep", table, Some(xs))
         }
         _ => {
             let given: Vec<&str> = [("network", network), ("width", width), ("widths", widths), ("f", f)]

@@ -3,8 +3,9 @@
 
 use crate::configuration::{as_float_array, input_set, integer};
 use crate::error::{invalid, value_error, value_error_in};
+use crate::interrupt::{Progress, interruptible};
 use crate::table::Table;
-use nnqft_study::analyze::{Analysis, ScanFit, analyze_outputs, width_scan};
+use nnqft_study::analyze::{Analysis, ScanFit, analyze_outputs_with_progress, width_scan};
 use numpy::{PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -13,8 +14,14 @@ const F_ALLOWED: &str = "an array of shape (nets, points) or (nets, points, outp
                          anything numpy.asarray reads: a PyTorch CPU tensor without grad, a JAX array), or a list of \
                          them with width=[...]";
 
-/// One array, analysed with the interpreter released.
-pub fn one(f: &Bound<'_, PyAny>, field: &str, experiments: usize) -> PyResult<Analysis> {
+/// One array, analysed with the interpreter released (interruptible, with `progress` over its
+/// nets).
+pub fn one<'py>(
+    f: &Bound<'py, PyAny>,
+    field: &str,
+    experiments: usize,
+    progress: &Progress<'py>,
+) -> PyResult<Analysis> {
     let array = as_float_array(f).map_err(|e| invalid(field, format!("a value numpy cannot read ({e})"), F_ALLOWED))?;
     let shape = array.shape().to_vec();
     let (points, outputs) = match shape.as_slice() {
@@ -27,7 +34,11 @@ pub fn one(f: &Bound<'_, PyAny>, field: &str, experiments: usize) -> PyResult<An
     }
     let ro = array.readonly();
     let values = ro.as_slice().map_err(|e| value_error_in(field, e))?;
-    f.py().detach(|| analyze_outputs(values, points, outputs, experiments)).map_err(|e| value_error_in(field, e))
+    let nets = (values.len() / points) as u64;
+    interruptible(f.py(), progress, nets, "nets", "nnqft.analyze", |monitor| {
+        analyze_outputs_with_progress(values, points, outputs, experiments, monitor)
+            .map_err(|e| value_error_in(field, e))
+    })
 }
 
 /// The analysis of network outputs that nnqft did not sample.
@@ -48,17 +59,21 @@ pub fn one(f: &Bound<'_, PyAny>, field: &str, experiments: usize) -> PyResult<An
 /// a width scan; no rows otherwise). `x`, if given (an x-set name, file or array of points), is
 /// checked against the number of points. `summary`'s `mean_max_abs_z` is the largest
 /// |mean output| / stderr over the points: `g_gp` and `connected` assume outputs of mean zero.
-/// Raises ValueError for invalid arguments.
+/// `progress`: False, True (a tqdm bar of the nets read, per array, if tqdm is installed) or a
+/// callable `progress(done, total)`, as for `nnqft.sample`; Ctrl-C stops the call with
+/// KeyboardInterrupt. Raises ValueError for invalid arguments.
 #[pyfunction]
-#[pyo3(signature = (f, *, width = None, experiments = None, x = None),
-    text_signature = "(f, *, width=None, experiments=10, x=None)")]
+#[pyo3(signature = (f, *, width = None, experiments = None, x = None, progress = None),
+    text_signature = "(f, *, width=None, experiments=10, x=None, progress=False)")]
 pub fn analyze<'py>(
     py: Python<'py>,
     f: &Bound<'py, PyAny>,
     width: Option<&Bound<'py, PyAny>>,
     experiments: Option<&Bound<'py, PyAny>>,
     x: Option<&Bound<'py, PyAny>>,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let progress = Progress::from_arg(py, progress)?;
     let experiments = experiments
         .map(|e| integer(e, "experiments", 4, "an integer >= 4 dividing the nets"))
         .transpose()?
@@ -93,7 +108,7 @@ pub fn analyze<'py>(
     let mut analyses = Vec::with_capacity(arrays.len());
     for (i, a) in arrays.iter().enumerate() {
         let field = if is_list { format!("f[{i}]") } else { "f".into() };
-        let analysis = one(a, &field, experiments)?;
+        let analysis = one(a, &field, experiments, &progress)?;
         if let Some(first) = analyses.first().map(|(_, a): &(String, Analysis)| a)
             && (first.inputs, first.outputs) != (analysis.inputs, analysis.outputs)
         {

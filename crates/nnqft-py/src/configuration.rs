@@ -85,7 +85,7 @@ pub fn activation(network: &Bound<'_, PyAny>) -> PyResult<Activation> {
 /// A string argument.
 pub fn text(value: &Bound<'_, PyAny>, field: &str, allowed: &str) -> PyResult<String> {
     match value.cast::<PyString>() {
-        Ok(s) => Ok(s.to_str()?.to_string()),
+        Ok(s) => Ok(s.to_cow()?.into_owned()),
         Err(_) => Err(invalid(field, value.repr().map_or_else(|_| "?".to_string(), |r| r.to_string()), allowed)),
     }
 }
@@ -95,7 +95,7 @@ pub fn text(value: &Bound<'_, PyAny>, field: &str, allowed: &str) -> PyResult<St
 /// into a 1-D or 2-D float array.
 pub fn input_set(x: &Bound<'_, PyAny>) -> PyResult<InputSet> {
     if let Ok(s) = x.cast::<PyString>() {
-        let name = s.to_str()?;
+        let name = &*s.to_cow()?;
         let parsed =
             if Path::new(name).is_file() { InputSet::from_file(Path::new(name)) } else { InputSet::named(name) };
         return parsed.map_err(|e| match e {

@@ -5,6 +5,7 @@
 
 use crate::configuration::{input_set, integer, real, text};
 use crate::error::{invalid, value_error, value_error_in};
+use crate::interrupt::{Progress, interruptible};
 use crate::table::Table;
 use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, TheoryError, critical_point};
 use pyo3::PyTypeInfo;
@@ -39,8 +40,11 @@ fn activation(network: &Bound<'_, PyAny>) -> PyResult<DeepActivation> {
 /// x-set name, a file or an array of points (default: Erf's scaling set, or the network's own for
 /// erf, relu and gauss); `d_in` (default: the dimension of `x`); `d_out` >= 1 outputs; `sigma_w`,
 /// `sigma_b` >= 0 (default: the paper's for a paper network with one layer, else the deep priors
-/// relu (sqrt 2, 0), others (1, 0)); `critical=True` takes the activation's critical point instead
-/// (see `nnqft.critical`). Raises ValueError for invalid arguments.
+/// relu (sqrt 2, 0), others (1, 0)); `critical` False (default) or True, which takes the
+/// activation's critical point instead (see `nnqft.critical`; not with `sigma_w` or `sigma_b`).
+/// Ctrl-C stops the call with KeyboardInterrupt before the next Gaussian expectation of the
+/// vertex recursions (seconds at most for the six-point vertex of a smooth activation).
+/// Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (network, widths, *, x = None, d_in = None, d_out = None, sigma_w = None, sigma_b = None, critical = None),
     text_signature = "(network, widths, *, x=None, d_in=None, d_out=1, sigma_w=None, sigma_b=None, critical=False)")]
@@ -61,9 +65,11 @@ pub fn theory<'py>(
     if xs.len() * d_out > crate::configuration::MAX_POINTS {
         return Err(invalid("x", format!("{} points x {d_out} outputs", xs.len()), "at most 40 (output, point) pairs"));
     }
-    let rows = py.detach(|| nnqft_study::deep_theory::deep_theory(&net, &xs)).map_err(|e| match e {
-        nnqft_study::StudyError::Theory(TheoryError::OutOfRange { field, .. }) => value_error_in(field, e),
-        other => value_error(other),
+    let rows = interruptible(py, &Progress::Off, 0, "", "nnqft.theory", |monitor| {
+        nnqft_study::deep_theory::deep_theory_with_progress(&net, &xs, monitor).map_err(|e| match e {
+            nnqft_study::StudyError::Theory(TheoryError::OutOfRange { field, .. }) => value_error_in(field, e),
+            other => value_error(other),
+        })
     })?;
     let h = rows.len();
     let layers = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
@@ -162,8 +168,10 @@ pub fn deep_network<'py>(
 /// (Roberts, Yaida, Hanin, "The Principles of Deep Learning Theory", ch. 5): parallel
 /// `chi_par = C_W d<phi**2>_K/dK` and perpendicular `chi_perp = C_W <phi'(z)**2>_K`. relu (2, 0)
 /// at any K*; tanh and sin (1, 0) and erf (pi/4, 0) at K* = 0; gelu and silu at a nonzero K*
-/// (half-stable). `sigma_w = sqrt(C_W)`, `sigma_b = sqrt(C_b)`. Raises ValueError naming the
-/// activation and the reason where there is none (sigmoid, softplus, gauss) or the name is unknown.
+/// (half-stable). `sigma_w = sqrt(C_W)`, `sigma_b = sqrt(C_b)`. `network`: one of relu, tanh,
+/// sin, erf, gelu, silu, linear (sigmoid, softplus and gauss have none). Returns `(C_W, C_b)`.
+/// Raises ValueError naming the activation and the reason where there is none or the name is
+/// unknown.
 #[pyfunction]
 #[pyo3(text_signature = "(network)")]
 pub fn critical(network: &Bound<'_, PyAny>) -> PyResult<(f64, f64)> {

@@ -272,7 +272,7 @@ fn names<T: Copy>(
 ) -> PyResult<Vec<T>> {
     let Some(value) = value else { return Ok(every.to_vec()) };
     let items: Vec<String> = if let Ok(s) = value.cast::<PyString>() {
-        vec![s.to_str()?.to_string()]
+        vec![s.to_cow()?.into_owned()]
     } else {
         let list =
             PyList::type_object(value.py()).call1((value,)).map_err(|_| invalid(field, type_name(value), allowed))?;

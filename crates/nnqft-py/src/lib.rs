@@ -19,10 +19,14 @@
 //! - [`configuration`] -- the shared arguments (network family, input set, counts), validated.
 //! - [`correlators`] -- the rows of `correlators.parquet`.
 //! - [`table`] -- a table as a dict of columns.
+//! - [`interrupt`] -- long calls that stop on Ctrl-C with `KeyboardInterrupt` and show progress
+//!   (`progress=`): the work on a worker thread, signals checked by the calling thread.
 //! - [`error`] -- invalid arguments as `ValueError`s naming the field and its allowed range.
 //!
 //! Heavy work runs with the interpreter released (`Python::detach`); sampling uses the
-//! sampling crate's thread pool and gives the same numbers for any thread count.
+//! sampling crate's thread pool and gives the same numbers for any thread count. The long calls
+//! (`sample`, `ntk` with nets, `analyze`) run through [`interrupt::interruptible`]: Ctrl-C stops
+//! them with `KeyboardInterrupt` after at most one work item, and `progress=True` shows a bar.
 
 pub mod action;
 pub mod analyze;
@@ -31,6 +35,7 @@ pub mod correlators;
 pub mod deep;
 pub mod error;
 pub mod fit;
+pub mod interrupt;
 pub mod ntk;
 pub mod sample;
 pub mod table;
@@ -44,6 +49,11 @@ use pyo3::prelude::*;
 /// polars.DataFrame); invalid arguments raise ValueError.
 #[pymodule(name = "nnqft")]
 fn nnqft_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Load NumPy's C API now: rust-numpy imports it on first use and panics if that import fails,
+    // which a Ctrl-C landing just as a first long call ends would make it do (KeyboardInterrupt
+    // raised inside the import) instead of raising KeyboardInterrupt.
+    m.py().import("numpy")?;
+    numpy::PyArray1::<f64>::zeros(m.py(), 0, false);
     m.add_function(wrap_pyfunction!(sample::sample, m)?)?;
     m.add_function(wrap_pyfunction!(theory::gp, m)?)?;
     m.add_function(wrap_pyfunction!(theory::kernel, m)?)?;

@@ -5,6 +5,7 @@
 use crate::configuration::{integer, real, threads as thread_count};
 use crate::deep::deep_network;
 use crate::error::{invalid, sampling_error, value_error};
+use crate::interrupt::{Progress, interruptible};
 use crate::table::Table;
 use nnqft_study::ntk_table::{NtkSampling, NtkSettings, NtkTable};
 use nnqft_study::{Direct, StudyError};
@@ -29,13 +30,15 @@ use pyo3::types::PyDict;
 /// `nnqft.theory`; `lambda_w`, `lambda_b` finite and >= 0; `nets` >= 1 nets per experiment (None:
 /// no sampling); `experiments` >= 2; `seed` an integer in [0, 2**64) (the same seed gives the same
 /// numbers as `nnqft ntk --seed`, with any number of threads); `threads` >= 1 or None for all
-/// cores. At most 255 (output, point) pairs. Raises ValueError for invalid arguments.
+/// cores; `progress` False, True (a tqdm bar of the nets, if tqdm is installed) or a callable
+/// `progress(done, total)`, as for `nnqft.sample`. At most 255 (output, point) pairs. Ctrl-C stops
+/// the sampling with KeyboardInterrupt. Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (
     network, widths, *, x = None, d_out = None, sigma_w = None, sigma_b = None, critical = None, lambda_w = None,
-    lambda_b = None, nets = None, experiments = None, seed = None, threads = None
+    lambda_b = None, nets = None, experiments = None, seed = None, threads = None, progress = None
 ), text_signature = "(network, widths, *, x=None, d_out=1, sigma_w=None, sigma_b=None, critical=False, \
-lambda_w=None, lambda_b=None, nets=None, experiments=10, seed=20200818, threads=None)")]
+lambda_w=None, lambda_b=None, nets=None, experiments=10, seed=20200818, threads=None, progress=False)")]
 #[allow(clippy::too_many_arguments)]
 pub fn ntk<'py>(
     py: Python<'py>,
@@ -52,7 +55,9 @@ pub fn ntk<'py>(
     experiments: Option<&Bound<'py, PyAny>>,
     seed: Option<&Bound<'py, PyAny>>,
     threads: Option<&Bound<'py, PyAny>>,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let progress = Progress::from_arg(py, progress)?;
     let (act, widths, net, xs) = deep_network(py, network, widths, x, None, d_out, sigma_w, sigma_b, critical)?;
     let rate = |v: Option<&Bound<'py, PyAny>>, name: &str| v.map(|v| real(v, name, "finite and >= 0")).transpose();
     let (lambda_w, lambda_b) = (rate(lambda_w, "lambda_w")?, rate(lambda_b, "lambda_b")?);
@@ -70,16 +75,18 @@ pub fn ntk<'py>(
     let threads = thread_count(threads)?;
     let sampling = nets.map(|nets| NtkSampling { nets, experiments, seed });
     let settings = NtkSettings { lambda_w, lambda_b, sampling };
-    let (table, rows) = py
-        .detach(|| {
+    let total = nets.map_or(0, |n| n * experiments as u64);
+    let (table, rows) = interruptible(py, &progress, total, "nets", "nnqft.ntk", |monitor| {
+        let run = || {
             let table = NtkTable::new(&net, &xs, &settings)?;
-            let rows = table.rows(&Direct::new(seed, threads))?;
+            let rows = table.rows(&Direct::new(seed, threads).with_monitor(monitor))?;
             Ok::<_, StudyError>((table, rows))
-        })
-        .map_err(|e| match e {
+        };
+        run().map_err(|e| match e {
             StudyError::Sampling(s) => sampling_error(s),
             other => value_error(other),
-        })?;
+        })
+    })?;
     let net = table.network();
     let h = rows.len();
     let layers = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");

@@ -5,6 +5,7 @@
 use crate::configuration::{Configuration, integer, text, threads as thread_count};
 use crate::correlators::correlators_table;
 use crate::error::{invalid, sampling_error, value_error};
+use crate::interrupt::{Progress, interruptible};
 use crate::table::Table;
 use crate::theory::exact_if_available;
 use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
@@ -36,18 +37,22 @@ struct Sampled {
 /// `experiments` >= 2; `x`, `d_in`, `sigma_w`, `sigma_b` as for `gp`; `estimator` one of
 /// raw, conditional, conditional_cv, bias_integrated (gauss only); `seed` an integer in
 /// [0, 2**64); `threads` >= 1 or None for all cores. The same arguments and seed give the
-/// same numbers as `cargo xtask sample` with any number of threads. With
-/// `per_experiment=True` the table gains a column `g_experiments`: for each row a NumPy array
+/// same numbers as `cargo xtask sample` with any number of threads. `per_experiment`: False
+/// (default) or True, with which the table gains a column `g_experiments`: for each row a NumPy array
 /// of the experiments' means (what `g_mean` and `g_stderr` summarise), for statistics of your
-/// own (a jackknife, say) and for the standard errors of `nnqft.fit`'s couplings. The GIL is
-/// released while sampling. Raises ValueError for invalid arguments.
+/// own (a jackknife, say) and for the standard errors of `nnqft.fit`'s couplings. `progress`:
+/// False (default), True (a tqdm bar of the nets drawn, when tqdm is installed; nothing
+/// otherwise) or a callable `progress(done, total)`, called from the calling thread as work
+/// items of 4096 nets end. The GIL is released while sampling; Ctrl-C (or Jupyter's interrupt)
+/// stops the call with KeyboardInterrupt after the work items running (at most one per thread).
+/// Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (
     network, width, *, nets = None, experiments = None, x = None, d_in = None, sigma_w = None,
-    sigma_b = None, estimator = None, seed = None, threads = None, per_experiment = None
+    sigma_b = None, estimator = None, seed = None, threads = None, per_experiment = None, progress = None
 ),
 text_signature = "(network, width, *, nets=100000, experiments=10, x=None, d_in=None, sigma_w=1.0, sigma_b=None, \
-estimator='conditional', seed=20200818, threads=None, per_experiment=False)")]
+estimator='conditional', seed=20200818, threads=None, per_experiment=False, progress=False)")]
 #[allow(clippy::too_many_arguments)]
 pub fn sample<'py>(
     py: Python<'py>,
@@ -63,8 +68,10 @@ pub fn sample<'py>(
     seed: Option<&Bound<'py, PyAny>>,
     threads: Option<&Bound<'py, PyAny>>,
     per_experiment: Option<&Bound<'py, PyAny>>,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let per_experiment = crate::configuration::flag(per_experiment, "per_experiment")?;
+    let progress = Progress::from_arg(py, progress)?;
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
     let width = integer(width, "width", 1, "an integer >= 1")? as usize;
     let nets = nets.map_or(Ok(100_000), |n| integer(n, "nets", 1, "an integer >= 1 (nets per experiment)"))?;
@@ -80,8 +87,9 @@ pub fn sample<'py>(
     let seed = seed.map_or(Ok(nnqft_sampling::DEFAULT_SEED), |s| integer(s, "seed", 0, "an integer in [0, 2**64)"))?;
     let threads = thread_count(threads)?;
     let ens = Ensemble::new(c.net, width, c.inputs.clone(), nets, experiments, est, seed).map_err(sampling_error)?;
-    let sampled = py.detach(|| -> PyResult<Sampled> {
-        let result = ens.run(threads).map_err(sampling_error)?;
+    let total = ens.nets_total();
+    let sampled = interruptible(py, &progress, total, "nets", "nnqft.sample", |monitor| -> PyResult<Sampled> {
+        let result = ens.run_with_progress(threads, monitor).map_err(sampling_error)?;
         let summaries = nnqft_study::scaling::summaries(&result).map_err(value_error)?;
         let gp = nnqft_theory_gp(&c.net, &c.inputs).map_err(value_error)?;
         let exact = exact_if_available(&c.net, &c.inputs, width).map_err(value_error)?.map(|e| e.g);

@@ -28,12 +28,17 @@ pub fn exact_if_available(
 
 /// GP correlators `G(n)_GP` for n = 2, 4, 6 (the N -> infinity limit).
 ///
-/// Returns a dict of columns (`network`, `d_in`, `n`, `indices`, `g_gp`), one row per
-/// multiset of input indices, as in `correlators.parquet`. `x` is a paper x-set name, a
-/// path to an x-set file, or an array of points (1-D for d_in = 1, or shape (m, d_in));
-/// default: the paper's scaling set for the network and d_in. `sigma_b` defaults to the
-/// paper's (1 for erf and gauss, 0 for relu; the Cos-net `cos`, whose hidden bias is a uniform
-/// phase, takes only 0). Raises ValueError for invalid arguments.
+/// `G(n)_GP(x_1..x_n)` is the Wick sum of the kernel over the n!/(2^(n/2) (n/2)!) pairings
+/// (3 at n = 4, 15 at n = 6). Returns a dict of columns (`network`, `d_in`, `n`, `indices`,
+/// `g_gp`), one row per multiset of input indices, as in `correlators.parquet`.
+///
+/// Arguments: `network` one of erf, relu, gauss (the paper's one-layer networks) or cos (the Cos-net); `x` a paper
+/// x-set name, a path to an x-set file, or an array of finite points (1-D for d_in = 1, or
+/// shape (m, d_in), 1 <= m <= 40); default: the paper's scaling set for the network and d_in;
+/// `d_in` an integer >= 1 (default: the dimension of `x`, else 1; without `x`, 1, 2 or 3);
+/// `sigma_w` >= 0 and finite (default 1: weights ~ N(0, sigma_w**2 / d_in)); `sigma_b` >= 0 and
+/// finite (default the paper's: 1 for erf and gauss, 0 for relu; the Cos-net, whose hidden bias is a uniform phase, takes only 0). Raises ValueError for invalid
+/// arguments.
 #[pyfunction]
 #[pyo3(signature = (network, *, x = None, d_in = None, sigma_w = None, sigma_b = None),
     text_signature = "(network, *, x=None, d_in=None, sigma_w=1.0, sigma_b=None)")]
@@ -55,9 +60,10 @@ pub fn gp<'py>(
 ///
 /// K is the N -> infinity covariance of the network outputs, G(2) of the GP (paper section
 /// 2): closed forms for erf, relu, gauss and cos at any d_in (cos: (sigma_w^2 / 2)
-/// exp(-sigma_w^2 |x - y|^2 / (2 d_in)), translation invariant). Arguments as for `gp`: `x` a paper
-/// x-set name, an x-set file or an array of points (default: the paper's scaling set),
-/// `sigma_w` (default 1) and `sigma_b` (default the paper's). Raises ValueError for invalid
+/// exp(-sigma_w^2 |x - y|^2 / (2 d_in)), translation invariant). Arguments as for `gp`: `network` one
+/// of erf, relu, gauss, cos; `x` a paper x-set name, an x-set file or an array of points (default:
+/// the paper's scaling set); `d_in` an integer >= 1 (default: the dimension of `x`); `sigma_w`
+/// >= 0 (default 1) and `sigma_b` >= 0 (default the paper's). Raises ValueError for invalid
 /// arguments.
 #[pyfunction]
 #[pyo3(signature = (network, *, x = None, d_in = None, sigma_w = None, sigma_b = None),
@@ -84,7 +90,8 @@ pub fn kernel<'py>(
 /// is the exact correlator at this width and `connected_exact` its connected part, the n-th
 /// cumulant (kappa4 ~ 1/N for n = 4, kappa6 ~ 1/N^2 for n = 6; NaN for n = 2, whose
 /// cumulant is `g_gp` itself at every width).
-/// `width` is an integer >= 1; other arguments as for `gp`. Raises ValueError for invalid
+/// `width` (N) is an integer >= 1; `network` (erf, relu, gauss), `x`, `d_in`, `sigma_w` and
+/// `sigma_b` as for `gp`. Raises ValueError for invalid
 /// arguments and for networks the exact theory does not cover (erf beyond d_in = 3, whose
 /// quadrature would take hours; relu at d_in = 3 with sigma_b > 0).
 #[pyfunction]

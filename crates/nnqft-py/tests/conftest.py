@@ -1,5 +1,5 @@
 """Shared fixtures of the nnqft Python tests: the repository root (for the README, the
-committed reports and the CLI) and the command that runs the CLI."""
+committed reports and the CLI) and the commands that run the CLIs."""
 
 import os
 import shlex
@@ -21,3 +21,11 @@ def cli() -> list[str]:
     `cargo run -q -p xtask --` from the repository root."""
     custom = os.environ.get("NNQFT_CLI")
     return shlex.split(custom) if custom else ["cargo", "run", "-q", "-p", "xtask", "--"]
+
+
+@pytest.fixture(scope="session")
+def nnqft_bin() -> list[str]:
+    """The `nnqft` command line: `$NNQFT_BIN` if set (a built binary: the wheel test runs
+    without cargo), else `cargo run -q -p nnqft-cli --` from the repository root."""
+    custom = os.environ.get("NNQFT_BIN")
+    return shlex.split(custom) if custom else ["cargo", "run", "-q", "-p", "nnqft-cli", "--"]

@@ -28,12 +28,11 @@ def two_points(tmp_path):
     return path
 
 
-def test_action_is_the_cli_bit_for_bit(root, tmp_path):
+def test_action_is_the_cli_bit_for_bit(root, nnqft_bin, tmp_path):
     x = two_points(tmp_path)
     t = nnqft.action("erf", width=5, x=str(x))["couplings"]
     out = tmp_path / "cli"
-    cmd = ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "action", "--network", "erf", "--width", "5",
-           "--x-set", str(x), "--out", str(out)]
+    cmd = nnqft_bin + ["action", "--network", "erf", "--width", "5", "--x-set", str(x), "--out", str(out)]
     subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
     cli = pq.read_table(out / "action.parquet").to_pydict()
     assert_same_table(t, cli, COLUMNS)

@@ -111,14 +111,13 @@ def test_connected_four_point_function_falls_like_one_over_width(make, widths, n
     assert hi - lo < 0.5, (lo, hi)
 
 
-def test_the_cli_writes_the_same_tables(tmp_path, root):
+def test_the_cli_writes_the_same_tables(tmp_path, root, nnqft_bin):
     f = erf_net(3, 8_000, seed=1)
     path = tmp_path / "erf.npy"
     np.save(path, f)
     out = tmp_path / "report"
     subprocess.run(
-        ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "analyze", str(path), "--experiments", "4",
-         "--out", str(out)],
+        nnqft_bin + ["analyze", str(path), "--experiments", "4", "--out", str(out)],
         cwd=root, check=True,
     )
     ours = nnqft.analyze(f, experiments=4)

@@ -86,7 +86,7 @@ def test_sample_agrees_with_exact_theory(network, width, estimator):
         assert np.abs(z_gp).max() > 2 * Z_BOUND
 
 
-def test_sample_is_the_cli_bit_for_bit(root, cli, tmp_path):
+def test_sample_is_the_cli_bit_for_bit(root, cli, nnqft_bin, tmp_path):
     cases = [
         (dict(network="erf", width=5, nets=5000, experiments=3, seed=7, per_experiment=True), ["--per-experiment"]),
         (dict(network="relu", width=4, nets=3000, experiments=2, seed=2**64 - 1, estimator="conditional_cv",
@@ -125,8 +125,7 @@ def test_sample_is_the_cli_bit_for_bit(root, cli, tmp_path):
                     assert np.array_equal(from_file[name], from_dict[name], equal_nan=True), name
             # `nnqft fit` on the same sample: the same columns and numbers, standard errors included
             fit_out = tmp_path / "fit"
-            fit_cmd = ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "fit", str(out), "--network", "erf",
-                       "--out", str(fit_out)]
+            fit_cmd = nnqft_bin + ["fit", str(out), "--network", "erf", "--out", str(fit_out)]
             subprocess.run(fit_cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
             fits = pq.read_table(fit_out / "fits.parquet").to_pydict()
             assert [c for c in fits if c != "run_id"] == list(from_dict)
@@ -327,12 +326,11 @@ DEEP_THEORY_COLUMNS = [
 ]
 
 
-def test_deep_theory_is_the_cli_bit_for_bit(root, tmp_path):
+def test_deep_theory_is_the_cli_bit_for_bit(root, nnqft_bin, tmp_path):
     t = nnqft.theory("tanh", [20, 30])
     assert list(t) == DEEP_THEORY_COLUMNS
     out = tmp_path / "theory"
-    cmd = ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "theory", "--network", "tanh", "--widths", "20,30",
-           "--out", str(out)]
+    cmd = nnqft_bin + ["theory", "--network", "tanh", "--widths", "20,30", "--out", str(out)]
     subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
     cli = pq.read_table(out / "theory.parquet").to_pydict()
     assert [c for c in cli if c != "run_id"] == DEEP_THEORY_COLUMNS

@@ -36,19 +36,19 @@ def three_points(tmp_path):
     return path
 
 
-def cli_table(root, out, args):
-    cmd = ["cargo", "run", "-q", "-p", "nnqft-cli", "--", "ntk", *args, "--out", str(out)]
+def cli_table(root, nnqft_bin, out, args):
+    cmd = nnqft_bin + ["ntk", *args, "--out", str(out)]
     subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
     return pq.read_table(out / "ntk.parquet").to_pydict()
 
 
-def test_ntk_is_the_cli_bit_for_bit(root, tmp_path):
+def test_ntk_is_the_cli_bit_for_bit(root, nnqft_bin, tmp_path):
     """tanh, two outputs, its own priors and learning rates, 3 x 700 sampled nets: every column
     of `nnqft ntk`'s ntk.parquet, value for value; then the infinite-width table alone."""
     x = three_points(tmp_path)
     t = nnqft.ntk("tanh", [6, 5], x=str(x), d_out=2, sigma_w=1.2, sigma_b=0.3, lambda_w=0.8, lambda_b=1.3,
                   nets=700, experiments=3, seed=11, threads=2)
-    cli = cli_table(root, tmp_path / "sampled", [
+    cli = cli_table(root, nnqft_bin, tmp_path / "sampled", [
         "--network", "tanh", "--widths", "6,5", "--d-in", "2", "--x-set", str(x), "--d-out", "2",
         "--sigma-w", "1.2", "--sigma-b", "0.3", "--lambda-w", "0.8", "--lambda-b", "1.3",
         "--nets", "700", "--experiments", "3", "--seed", "11",
@@ -57,7 +57,7 @@ def test_ntk_is_the_cli_bit_for_bit(root, tmp_path):
     assert len(t["indices"]) == 21  # 6 (output, point) pairs
     assert t["x_set"][0] == "three" and t["widths"][0] == "6,5" and t["depth"][0] == 2
     t = nnqft.ntk("gelu", [10, 10], critical=True, d_out=2)
-    cli = cli_table(root, tmp_path / "theory", ["--network", "gelu", "--widths", "10,10", "--critical", "--d-out", "2"])
+    cli = cli_table(root, nnqft_bin, tmp_path / "theory", ["--network", "gelu", "--widths", "10,10", "--critical", "--d-out", "2"])
     assert_same_table(t, cli, THEORY_COLUMNS)
 
 

@@ -4,6 +4,7 @@
 
 use crate::ensemble::{CHUNK_NETS, Estimator, check_positive, neumaier};
 use crate::error::{Result, SamplingError};
+use crate::monitor::{Monitor, map_items};
 use crate::normal::{LANES, Normals};
 use crate::seed;
 use nnqft_theory::erf::erf_lanes;
@@ -14,7 +15,6 @@ use nnqft_theory::{
     BATCH, DeepActivation, DeepNetwork, InputSet, Multisets, PARTS, Parts, ProductScratch, ProductTable, WickSums,
     parts_total,
 };
-use rayon::prelude::*;
 
 /// The most `(output, point)` pairs `m d_out` for which a deep ensemble measures `G6` (by
 /// default, and at all): `C(P + 5, 6)` multisets of order 6 over `P` pairs, 12376 at `P = 12`
@@ -530,9 +530,15 @@ impl DeepEnsemble {
 
     /// Runs the ensemble on `threads >= 1` threads (after [`Self::check_memory`]).
     pub fn run(&self, threads: usize) -> Result<DeepEnsembleResult> {
+        self.run_with_progress(threads, &())
+    }
+
+    /// [`Self::run`] under `monitor` ([`Monitor`]: told the nets of each work item, asked
+    /// before each whether to stop). The same numbers, bit for bit.
+    pub fn run_with_progress(&self, threads: usize, monitor: &dyn Monitor) -> Result<DeepEnsembleResult> {
         self.check_memory(threads)?;
         let tables = self.tables()?;
-        let items = self.map_items(threads, |e, c, count| {
+        let items = self.map_items(threads, monitor, |e, c, count| {
             with_simd(
                 #[inline(always)]
                 || with_deep_activation!(self.net, phi => self.run_item_with(e, c, count, &tables, phi)),
@@ -594,7 +600,7 @@ impl DeepEnsemble {
         self.check_memory(threads)?;
         let tables = self.tables()?;
         let raw = self.estimator == Estimator::Raw;
-        let items = self.map_items(threads, |e, c, count| {
+        let items = self.map_items(threads, &(), |e, c, count| {
             with_simd(
                 #[inline(always)]
                 || with_deep_activation!(self.net, phi => self.draw_item(e, c, count, &tables, raw, phi)),
@@ -604,23 +610,19 @@ impl DeepEnsemble {
     }
 
     /// `item(experiment, chunk, nets)` for every work item on `threads >= 1` threads, in
-    /// item order (experiment-major).
-    fn map_items<T: Send>(&self, threads: usize, item: impl Fn(u64, u64, u64) -> T + Sync) -> Result<Vec<T>> {
-        check_positive("threads", threads as u64, "an integer >= 1")?;
+    /// item order (experiment-major), under `monitor`.
+    fn map_items<T: Send>(
+        &self,
+        threads: usize,
+        monitor: &dyn Monitor,
+        item: impl Fn(u64, u64, u64) -> T + Sync + Send,
+    ) -> Result<Vec<T>> {
         let chunks = self.chunks();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| SamplingError::ThreadPool(e.to_string()))?;
-        Ok(pool.install(|| {
-            (0..self.experiments as u64 * chunks)
-                .into_par_iter()
-                .map(|i| {
-                    let c = i % chunks;
-                    item(i / chunks, c, CHUNK_NETS.min(self.nets - c * CHUNK_NETS))
-                })
-                .collect()
-        }))
+        map_items(threads, 0..self.experiments as u64 * chunks, monitor, |i| {
+            let c = i % chunks;
+            let count = CHUNK_NETS.min(self.nets - c * CHUNK_NETS);
+            (item(i / chunks, c, count), count)
+        })
     }
 
     #[inline(always)]

@@ -5,6 +5,7 @@ use crate::bias_integrated::{BiasIntegrated, BiasScratch};
 use crate::control_variate::{ControlVariate, DeviationScratch};
 use crate::draw::{NetSampler, PreparedInputs};
 use crate::error::{Result, SamplingError};
+use crate::monitor::{Monitor, map_items};
 use crate::normal::{Generator, Normals, ReferenceNormals};
 use crate::outputs::RawFold;
 use crate::seed;
@@ -403,24 +404,26 @@ impl Ensemble {
 
     /// Runs the ensemble on `threads >= 1` threads.
     pub fn run(&self, threads: usize) -> Result<EnsembleResult> {
-        self.run_with_progress(threads, &|_| {})
+        self.run_with_progress(threads, &())
     }
 
-    /// Runs the ensemble, calling `progress(nets)` as work items finish.
+    /// Runs the ensemble under `monitor` ([`Monitor`]: told the nets of each work item as it
+    /// finishes, asked before each whether to stop; [`SamplingError::Interrupted`] if it
+    /// does). The numbers are [`Self::run`]'s, bit for bit.
     ///
     /// The experiments run in batches of whole experiments, each merged as soon as it ends, so
     /// that memory holds one batch's item sums (at most [`MERGE_BATCH_BYTES`], and at least
     /// `4 x threads` items for parallelism) instead of every item's: memory does not grow with
     /// `nets x experiments`. The numbers are the same for any batching, since each
     /// experiment's items are merged on their own, in item order.
-    pub fn run_with_progress(&self, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<EnsembleResult> {
+    pub fn run_with_progress(&self, threads: usize, monitor: &dyn Monitor) -> Result<EnsembleResult> {
         self.check_memory(threads)?;
         let tables = self.tables()?;
         let item_bytes =
             8 * tables.multisets.iter().map(Multisets::len).sum::<usize>() * (1 + self.track_variance as usize);
         let items_per_batch = (MERGE_BATCH_BYTES / item_bytes.max(1)).max(4 * threads.max(1)) as u64;
         let experiments_per_batch = (items_per_batch / self.chunks()).max(1) as usize;
-        self.run_in_batches(&tables, threads, progress, experiments_per_batch)
+        self.run_in_batches(&tables, threads, monitor, experiments_per_batch)
     }
 
     /// [`Self::run_with_progress`] with `experiments_per_batch >= 1` experiments a batch.
@@ -428,7 +431,7 @@ impl Ensemble {
         &self,
         tables: &RunTables,
         threads: usize,
-        progress: &(dyn Fn(u64) + Sync),
+        monitor: &dyn Monitor,
         experiments_per_batch: usize,
     ) -> Result<EnsembleResult> {
         let chunks = self.chunks();
@@ -436,7 +439,7 @@ impl Ensemble {
         for first in (0..self.experiments).step_by(experiments_per_batch) {
             let last = (first + experiments_per_batch).min(self.experiments);
             let items: Vec<u64> = (first as u64 * chunks..last as u64 * chunks).collect();
-            let results = self.run_items_with(tables, &items, threads, progress)?;
+            let results = self.run_items_with(tables, &items, threads, monitor)?;
             let part = self.merge_with(tables, &results)?;
             merged = Some(match merged {
                 None => part,
@@ -470,11 +473,12 @@ impl Ensemble {
 
     /// Runs the work items `items` (flat indices below [`Ensemble::work_items`], any order)
     /// and returns their sums in the same order: the values [`Ensemble::merge_items`]
-    /// consumes. The pieces of a sharded run ([`crate::Shard`]).
-    pub fn run_items(&self, items: &[u64], threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<ItemSums>> {
+    /// consumes. The pieces of a sharded run ([`crate::Shard`]), under `monitor` as
+    /// [`Self::run_with_progress`].
+    pub fn run_items(&self, items: &[u64], threads: usize, monitor: &dyn Monitor) -> Result<Vec<ItemSums>> {
         self.check_memory(threads)?;
         let tables = self.tables()?;
-        self.run_items_with(&tables, items, threads, progress)
+        self.run_items_with(&tables, items, threads, monitor)
     }
 
     /// The result from the sums of every work item, `items[i]` of item `i`: the very merge
@@ -589,9 +593,8 @@ impl Ensemble {
         tables: &RunTables,
         items: &[u64],
         threads: usize,
-        progress: &(dyn Fn(u64) + Sync),
+        monitor: &dyn Monitor,
     ) -> Result<Vec<ItemSums>> {
-        check_positive("threads", threads as u64, "an integer >= 1")?;
         let (chunks, total) = (self.chunks(), self.work_items());
         if let Some(bad) = items.iter().find(|&&i| i >= total) {
             return Err(SamplingError::OutOfRange {
@@ -600,22 +603,10 @@ impl Ensemble {
                 allowed: "0 to experiments x chunks - 1",
             });
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| SamplingError::ThreadPool(e.to_string()))?;
-        Ok(pool.install(|| {
-            items
-                .par_iter()
-                .map(|&i| {
-                    let (e, c) = (i / chunks, i % chunks);
-                    let count = self.nets_in_item(i);
-                    let sums = self.run_item(e, c, count, tables);
-                    progress(count);
-                    sums
-                })
-                .collect()
-        }))
+        map_items(threads, items.par_iter().copied(), monitor, |i| {
+            let count = self.nets_in_item(i);
+            (self.run_item(i / chunks, i % chunks, count, tables), count)
+        })
     }
 
     /// Ordered, compensated merge per experiment of every item's sums (in item order); the

@@ -55,6 +55,10 @@ pub enum SamplingError {
     /// The thread pool could not be built.
     #[error("thread pool: {0}")]
     ThreadPool(String),
+    /// The run's [`crate::Monitor`] asked it to stop before every work item had run; nothing
+    /// of it is returned.
+    #[error("interrupted by the caller before every work item ran")]
+    Interrupted,
 }
 
 /// Result alias of the sampling crate.

@@ -24,11 +24,14 @@
 //! - [`memory`] -- memory estimated before a run allocates, against the machine's limit.
 //! - [`OutputStream`] -- the raw estimator over network outputs handed in (any ensemble),
 //!   bit for bit the raw estimator of a sampled ensemble on that ensemble's own outputs.
+//! - [`Monitor`] -- a run's caller, asked between work items whether to stop and told the nets
+//!   done (progress bars, Python's Ctrl-C); the numbers do not depend on it.
 //! - [`Shard`] -- which work items shard `K` of `N` runs; merging every shard's item sums
 //!   bit for bit.
 
 mod error;
 pub mod memory;
+mod monitor;
 pub mod normal;
 mod ntk_ensemble;
 
@@ -46,6 +49,7 @@ mod shard;
 pub use deep_ensemble::{DEEP_ORDER_SIX_MAX_PAIRS, DeepEnsemble, DeepEnsembleResult};
 pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums, MERGE_BATCH_BYTES};
 pub use error::{Result, SamplingError};
+pub use monitor::Monitor;
 pub use ntk_ensemble::{DeepWeights, Measured, NtkEnsemble, NtkEnsembleResult};
 pub use outputs::OutputStream;
 pub use shard::Shard;

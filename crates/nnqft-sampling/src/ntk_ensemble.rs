@@ -5,11 +5,11 @@
 use crate::deep_ensemble::{apply_activation, check_deep_scale, dot};
 use crate::ensemble::{CHUNK_NETS, check_positive, neumaier};
 use crate::error::{Result, SamplingError};
+use crate::monitor::{Monitor, map_items};
 use crate::normal::Normals;
 use crate::seed;
 use nnqft_theory::simd::with_simd;
 use nnqft_theory::{DeepActivation, DeepNetwork, InputSet};
-use rayon::prelude::*;
 use std::f64::consts::FRAC_2_SQRT_PI;
 
 /// Largest number of `(output, point)` pairs `m d_out` of an ensemble.
@@ -598,26 +598,24 @@ impl NtkEnsemble {
 
     /// Runs the ensemble on `threads >= 1` threads (after [`Self::check_memory`]).
     pub fn run(&self, threads: usize) -> Result<NtkEnsembleResult> {
+        self.run_with_progress(threads, &())
+    }
+
+    /// [`Self::run`] under `monitor` ([`Monitor`]: told the nets of each work item, asked
+    /// before each whether to stop). The same numbers, bit for bit.
+    pub fn run_with_progress(&self, threads: usize, monitor: &dyn Monitor) -> Result<NtkEnsembleResult> {
         check_positive("threads", threads as u64, "an integer >= 1")?;
         self.check_memory(threads)?;
         let chunks = self.chunks();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| SamplingError::ThreadPool(e.to_string()))?;
-        let items: Vec<[Vec<f64>; 2]> = pool.install(|| {
-            (0..self.experiments as u64 * chunks)
-                .into_par_iter()
-                .map(|i| {
-                    let c = i % chunks;
-                    let count = CHUNK_NETS.min(self.nets - c * CHUNK_NETS);
-                    with_simd(
-                        #[inline(always)]
-                        || self.run_item(i / chunks, c, count),
-                    )
-                })
-                .collect()
-        });
+        let items: Vec<[Vec<f64>; 2]> = map_items(threads, 0..self.experiments as u64 * chunks, monitor, |i| {
+            let c = i % chunks;
+            let count = CHUNK_NETS.min(self.nets - c * CHUNK_NETS);
+            let sums = with_simd(
+                #[inline(always)]
+                || self.run_item(i / chunks, c, count),
+            );
+            (sums, count)
+        })?;
         let square = self.inputs.len() * self.net.d_out();
         let square = square * square;
         let n = self.nets as f64;

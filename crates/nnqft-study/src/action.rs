@@ -30,10 +30,10 @@
 //! Gaussian process's action: `G2⁻¹` at `n = 2`, zero at 4 and 6).
 
 use crate::analyze::Analysis;
-use crate::deep_theory::deep_theory;
+use crate::deep_theory::deep_theory_with_progress;
 use crate::error::{Result, StudyError};
 use nnqft_stats::jackknife_from_replicates;
-use nnqft_theory::{Action, ActionOrder, DeepNetwork, FiniteWidthTheory, InputSet, Multisets, Network};
+use nnqft_theory::{Action, ActionOrder, DeepNetwork, FiniteWidthTheory, InputSet, Monitor, Multisets, Network};
 
 /// The rows of an action table (module docs), orders 2, 4, 6 in multiset order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -90,6 +90,17 @@ pub fn exact_action(net: &Network, width: usize, inputs: &InputSet, order: Actio
 /// The action of the deep network `net` on `inputs` at order `1/n` from its leading-order
 /// theory (module docs); order `1/n²` is refused, naming what it would need.
 pub fn deep_action(net: &DeepNetwork, inputs: &InputSet, order: ActionOrder) -> Result<ActionTable> {
+    deep_action_with_monitor(net, inputs, order, &())
+}
+
+/// [`deep_action`] under `monitor`, asked before each Gaussian expectation of the deep theory
+/// whether to stop (as [`crate::deep_theory::deep_theory_with_progress`]); the same numbers.
+pub fn deep_action_with_monitor(
+    net: &DeepNetwork,
+    inputs: &InputSet,
+    order: ActionOrder,
+    monitor: &dyn Monitor,
+) -> Result<ActionTable> {
     if order == ActionOrder::Second {
         return Err(StudyError::Table {
             field: "order",
@@ -100,7 +111,7 @@ pub fn deep_action(net: &DeepNetwork, inputs: &InputSet, order: ActionOrder) -> 
                 .into(),
         });
     }
-    let rows = deep_theory(net, inputs)?;
+    let rows = deep_theory_with_progress(net, inputs, monitor)?;
     let pick = |n: i64, value: &dyn Fn(usize) -> f64| -> Vec<f64> {
         (0..rows.len()).filter(|&i| rows.n[i] == n).map(value).collect()
     };

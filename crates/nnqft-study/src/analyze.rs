@@ -44,7 +44,7 @@
 //! ratio to it means nothing. Their standard errors are jackknifed too.
 
 use crate::error::{Result, StudyError};
-use nnqft_sampling::{EnsembleResult, OutputStream};
+use nnqft_sampling::{CHUNK_NETS, EnsembleResult, Monitor, OutputStream, SamplingError};
 use nnqft_stats::{PowerLawFit, fit_common_exponent, fit_power_law, jackknife_from_replicates, summarize};
 use nnqft_theory::{Multisets, perfect_matchings};
 
@@ -238,6 +238,23 @@ pub fn analyze_stream(stream: OutputStream) -> Result<Analysis> {
 /// [`analyze_stream`] of `values`, `nets x points` in memory (row-major, rows as for
 /// [`output_stream`]).
 pub fn analyze_outputs(values: &[f64], points: usize, outputs: usize, experiments: usize) -> Result<Analysis> {
+    analyze_outputs_with_progress(values, points, outputs, experiments, &())
+}
+
+/// Work items of [`CHUNK_NETS`] nets that [`analyze_outputs_with_progress`] hands its stream at
+/// a time, asking its monitor in between.
+const ITEMS_PER_PUSH: usize = 16;
+
+/// [`analyze_outputs`] under `monitor` ([`Monitor`]: asked whether to stop before each block of
+/// 16 work items (65,536 nets), told its nets after it). The same numbers, bit for bit: the
+/// stream's items do not depend on how the rows arrive.
+pub fn analyze_outputs_with_progress(
+    values: &[f64],
+    points: usize,
+    outputs: usize,
+    experiments: usize,
+    monitor: &dyn Monitor,
+) -> Result<Analysis> {
     if points == 0 || !values.len().is_multiple_of(points) {
         return Err(StudyError::Table {
             field: "outputs array",
@@ -246,7 +263,13 @@ pub fn analyze_outputs(values: &[f64], points: usize, outputs: usize, experiment
         });
     }
     let mut stream = output_stream(points, outputs, (values.len() / points) as u64, experiments)?;
-    stream.push(values)?;
+    for block in values.chunks(ITEMS_PER_PUSH * CHUNK_NETS as usize * points) {
+        if monitor.interrupted() {
+            return Err(SamplingError::Interrupted.into());
+        }
+        stream.push(block)?;
+        monitor.advance((block.len() / points) as u64);
+    }
     analyze_stream(stream)
 }
 
@@ -828,5 +851,34 @@ mod tests {
         assert!(e.contains("experiments") && e.contains("at least 4"), "{e}");
         let e = analyze(&result(3, 4), 2).unwrap_err().to_string();
         assert!(e.contains("outputs") && e.contains("divides the 3 points"), "{e}");
+    }
+
+    /// Rows handed to the stream in blocks (crossing work items and experiments: 30,001 nets
+    /// per experiment) give the bits of one push of every row; a monitor that asks to stop ends
+    /// the analysis with `Interrupted` after the blocks it let run.
+    #[test]
+    fn blocks_give_the_bits_of_one_push_and_a_monitor_can_stop_them() {
+        struct StopAfter(std::sync::atomic::AtomicU64, u64);
+        impl Monitor for StopAfter {
+            fn advance(&self, nets: u64) {
+                self.0.fetch_add(nets, std::sync::atomic::Ordering::Relaxed);
+            }
+            fn interrupted(&self) -> bool {
+                self.0.load(std::sync::atomic::Ordering::Relaxed) >= self.1
+            }
+        }
+        let (points, experiments, nets) = (2, 4, 30_001);
+        let f = values(3, points * experiments * nets);
+        let mut whole = output_stream(points, 1, (experiments * nets) as u64, experiments).unwrap();
+        whole.push(&f).unwrap();
+        let whole = analyze_stream(whole).unwrap();
+        let counted = StopAfter(Default::default(), u64::MAX);
+        let blocks = analyze_outputs_with_progress(&f, points, 1, experiments, &counted).unwrap();
+        assert_eq!(format!("{whole:?}"), format!("{blocks:?}"));
+        assert_eq!(counted.0.into_inner(), (experiments * nets) as u64);
+        let stop = StopAfter(Default::default(), 1);
+        let e = analyze_outputs_with_progress(&f, points, 1, experiments, &stop).unwrap_err();
+        assert!(matches!(e, StudyError::Sampling(SamplingError::Interrupted)), "{e}");
+        assert_eq!(stop.0.into_inner(), (ITEMS_PER_PUSH * CHUNK_NETS as usize) as u64);
     }
 }

@@ -33,7 +33,7 @@
 
 use crate::error::Result;
 use nnqft_theory::{
-    DeepActivation, DeepNetwork, InputSet, KernelShift, Multisets, SIX_POINT_MAX_POINTS, SixPointVertex,
+    DeepActivation, DeepNetwork, InputSet, KernelShift, Monitor, Multisets, SIX_POINT_MAX_POINTS, SixPointVertex,
     exact_one_input_ratio, exact_one_input_sixth_ratio,
 };
 
@@ -78,7 +78,19 @@ impl DeepTheoryRows {
 
 /// The theory table of `net` on `inputs` (see the module docs).
 pub fn deep_theory(net: &DeepNetwork, inputs: &InputSet) -> Result<DeepTheoryRows> {
-    let shift = KernelShift::new(net, inputs)?;
+    deep_theory_with_progress(net, inputs, &())
+}
+
+/// [`deep_theory`] under `monitor`, asked before each Gaussian expectation of the vertex
+/// recursions whether to stop (`TheoryError::Interrupted`; seconds at most for the six-point
+/// vertex of a smooth activation, where one group of expectations is a nested quadrature). The
+/// same numbers, bit for bit.
+pub fn deep_theory_with_progress(
+    net: &DeepNetwork,
+    inputs: &InputSet,
+    monitor: &dyn Monitor,
+) -> Result<DeepTheoryRows> {
+    let shift = KernelShift::with_monitor(net, inputs, monitor)?;
     let vertex = shift.vertex();
     let m = inputs.len();
     let k = vertex.kernels().output();
@@ -124,7 +136,7 @@ pub fn deep_theory(net: &DeepNetwork, inputs: &InputSet) -> Result<DeepTheoryRow
         rows.g_exact.push(ratio.filter(|_| diagonal).map(|r| r * gp4[pos]));
     }
     if m <= ORDER_SIX_MAX_POINTS {
-        let six = SixPointVertex::new(net, inputs)?;
+        let six = SixPointVertex::with_monitor(net, inputs, monitor)?;
         rows.quadrature_error = rows.quadrature_error.max(six.quadrature_error());
         let (sixes, connected, gp6) = six.output_indexed()?;
         let ratio6 = exact_one_input_sixth_ratio(net);

@@ -8,6 +8,7 @@ use crate::deep_network::DeepNetwork;
 use crate::error::{Result, TheoryError};
 use crate::gaussian::{Act, ActivationFn, Estimate, moment, pair_gradient};
 use crate::input_set::InputSet;
+use crate::monitor::{Monitor, parallel_map};
 use crate::multiset::Multisets;
 
 /// The width-independent terms of one layer `l` of the vertex recursion, over the `P` pairs.
@@ -127,16 +128,22 @@ pub struct FourPointVertex {
 impl FourPointVertex {
     /// The vertex of `net` on `inputs` (their input dimensions must agree; `m <= 255` points).
     pub fn new(net: &DeepNetwork, inputs: &InputSet) -> Result<Self> {
-        Self::build(net, inputs, Act::Known(net.activation()))
+        Self::with_monitor(net, inputs, &())
+    }
+
+    /// [`Self::new`] under `monitor`, asked before each Gaussian expectation whether to stop
+    /// ([`TheoryError::Interrupted`](crate::TheoryError::Interrupted)). The same numbers, bit for bit.
+    pub fn with_monitor(net: &DeepNetwork, inputs: &InputSet, monitor: &dyn Monitor) -> Result<Self> {
+        Self::build(net, inputs, Act::Known(net.activation()), monitor)
     }
 
     /// The vertex with the activation `phi` in place of the network's: every expectation by
     /// quadrature, every derivative by central differences of the quadrature.
     pub fn with_function(net: &DeepNetwork, inputs: &InputSet, phi: ActivationFn<'_>) -> Result<Self> {
-        Self::build(net, inputs, Act::Function(phi))
+        Self::build(net, inputs, Act::Function(phi), &())
     }
 
-    fn build(net: &DeepNetwork, inputs: &InputSet, act: Act<'_>) -> Result<Self> {
+    fn build(net: &DeepNetwork, inputs: &InputSet, act: Act<'_>, monitor: &dyn Monitor) -> Result<Self> {
         let kernels = KernelRecursion::build(net, inputs, act)?;
         let m = inputs.len();
         let (pairs, quads) = (Multisets::new(m, 2)?, Multisets::new(m, 4)?);
@@ -146,7 +153,7 @@ impl FourPointVertex {
         for l in 1..=net.depth() {
             let k = kernels.layer(l);
             let means = &kernels.pair_means[l - 1];
-            let m4 = four_point_moments(act, k, m, &quads);
+            let m4 = four_point_moments(act, k, m, &quads, monitor)?;
             quadrature_error = m4.iter().fold(quadrature_error, |a, e| a.max(e.error));
             let m4: Vec<f64> = m4.iter().map(|e| e.value).collect();
             let mut fluctuation = vec![0.0; p * p];
@@ -346,29 +353,18 @@ impl FourPointVertex {
 }
 
 /// `⟨φ_a φ_b φ_c φ_d⟩_K` on every multiset of order 4, spread over the available cores
-/// (each value is computed alone, so the result does not depend on the number of threads).
-fn four_point_moments(act: Act<'_>, k: &[f64], m: usize, quads: &Multisets) -> Vec<Estimate> {
-    let one = |pos: usize| {
+/// ([`parallel_map`]: the result does not depend on the number of threads).
+fn four_point_moments(
+    act: Act<'_>,
+    k: &[f64],
+    m: usize,
+    quads: &Multisets,
+    monitor: &dyn Monitor,
+) -> Result<Vec<Estimate>> {
+    parallel_map(quads.len(), monitor, |pos| {
         let idx: Vec<usize> = quads.get(pos).iter().map(|&i| i as usize).collect();
         moment(act, k, m, &idx)
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let mut out = vec![Estimate::default(); quads.len()];
-    // interleaved positions balance the costly multisets (four distinct points) over threads
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let one = &one;
-                scope.spawn(move || (t..quads.len()).step_by(threads).map(|pos| (pos, one(pos))).collect::<Vec<_>>())
-            })
-            .collect();
-        for h in handles {
-            for (pos, e) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
-                out[pos] = e;
-            }
-        }
-    });
-    out
+    })
 }
 
 /// The exact one-input ratio `E[f⁴] / (3 E[f²]²)` at any widths (module docs): `∏_l (1 + 5/n_l)`

@@ -86,6 +86,9 @@ pub enum TheoryError {
     /// A vertex integral diverges for this network at this cutoff.
     #[error("divergent vertex integral: {0}")]
     Divergent(String),
+    /// The computation's [`crate::Monitor`] asked it to stop; nothing of it is returned.
+    #[error("interrupted by the caller before the computation ended")]
+    Interrupted,
 }
 
 /// Result alias of the theory crate.

@@ -7,6 +7,7 @@ use crate::deep_vertex::FourPointVertex;
 use crate::error::{Result, TheoryError};
 use crate::gaussian::{Act, ActivationFn, UPPER, pair_hessian};
 use crate::input_set::InputSet;
+use crate::monitor::{Monitor, parallel_map};
 use crate::multiset::Multisets;
 
 /// The second derivatives of `⟨φ_a φ_b⟩_Kˡ` for one pair `(a, b)` of one layer.
@@ -152,8 +153,14 @@ pub struct KernelShift {
 impl KernelShift {
     /// The shift for `net` on `inputs` (their input dimensions must agree; `m <= 255` points).
     pub fn new(net: &DeepNetwork, inputs: &InputSet) -> Result<Self> {
-        let vertex = FourPointVertex::new(net, inputs)?;
-        Self::build(vertex, Act::Known(net.activation()))
+        Self::with_monitor(net, inputs, &())
+    }
+
+    /// [`Self::new`] under `monitor`, asked before each Gaussian expectation whether to stop
+    /// ([`TheoryError::Interrupted`]). The same numbers, bit for bit.
+    pub fn with_monitor(net: &DeepNetwork, inputs: &InputSet, monitor: &dyn Monitor) -> Result<Self> {
+        let vertex = FourPointVertex::with_monitor(net, inputs, monitor)?;
+        Self::build(vertex, Act::Known(net.activation()), monitor)
     }
 
     /// The shift with the activation `phi` in place of the network's: every expectation by
@@ -163,17 +170,17 @@ impl KernelShift {
     /// reach, and its error estimate is then not to be trusted; use a known activation there.
     pub fn with_function(net: &DeepNetwork, inputs: &InputSet, phi: ActivationFn<'_>) -> Result<Self> {
         let vertex = FourPointVertex::with_function(net, inputs, phi)?;
-        Self::build(vertex, Act::Function(phi))
+        Self::build(vertex, Act::Function(phi), &())
     }
 
-    fn build(vertex: FourPointVertex, act: Act<'_>) -> Result<Self> {
+    fn build(vertex: FourPointVertex, act: Act<'_>, monitor: &dyn Monitor) -> Result<Self> {
         let kernels = vertex.kernels();
         let m = kernels.points();
         let pairs = vertex.pairs();
         let mut hessians = Vec::with_capacity(kernels.depth().saturating_sub(1));
         for l in 2..=kernels.depth() {
             let k = kernels.layer(l);
-            hessians.push(layer_hessians(act, k, m, pairs)?);
+            hessians.push(layer_hessians(act, k, m, pairs, monitor)?);
         }
         let mut out = Self { vertex, hessians, layers: Vec::new(), error: Vec::new(), coefficient: Vec::new() };
         out.solve();
@@ -326,32 +333,22 @@ fn row_sum_norm(d: &[f64], p: usize) -> f64 {
 }
 
 /// The second derivatives of every pair's `⟨φ_a φ_b⟩` at the kernel `k` (row-major `m x m`),
-/// spread over the available cores (each value is computed alone, so the result does not
-/// depend on the number of threads).
-fn layer_hessians(act: Act<'_>, k: &[f64], m: usize, pairs: &Multisets) -> Result<Vec<PairHessian>> {
+/// spread over the available cores ([`parallel_map`]: the result does not depend on the number
+/// of threads).
+fn layer_hessians(
+    act: Act<'_>,
+    k: &[f64],
+    m: usize,
+    pairs: &Multisets,
+    monitor: &dyn Monitor,
+) -> Result<Vec<PairHessian>> {
     let pos = |x: usize, y: usize| pairs.position(&[x, y]).unwrap_or(0);
-    let one = |i: usize| {
+    let out = parallel_map(pairs.len(), monitor, |i| {
         let pr = pairs.get(i);
         let (a, b) = (pr[0] as usize, pr[1] as usize);
         let (h, error) = pair_hessian(act, k[a * m + a], k[b * m + b], k[a * m + b], a == b);
         PairHessian { slots: [pos(a, a), pos(b, b), pos(a, b)], h, error }
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let mut out = Vec::with_capacity(pairs.len());
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let one = &one;
-                scope.spawn(move || (t..pairs.len()).step_by(threads).map(|i| (i, one(i))).collect::<Vec<_>>())
-            })
-            .collect();
-        let mut all: Vec<(usize, PairHessian)> = Vec::with_capacity(pairs.len());
-        for h in handles {
-            all.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        all.sort_by_key(|(i, _)| *i);
-        out.extend(all.into_iter().map(|(_, h)| h));
-    });
+    })?;
     if let Some(bad) = out.iter().find(|h| !h.h.iter().all(|x| x.is_finite())) {
         return Err(TheoryError::OutOfRange {
             field: "kernel",

@@ -51,6 +51,8 @@
 //! - [`Action`], [`ActionOrder`] -- the action `S = −log p` of an ensemble on a point set,
 //!   reconstructed from `G2`, `κ4` and `κ6` to order `1/N` or `1/N²` (Edgeworth expansion;
 //!   derived in its docs).
+//! - [`Monitor`] -- a long computation's caller, asked between work items whether to stop
+//!   (the vertex recursions' `with_monitor` constructors; the sampling crate's ensembles).
 //! - [`VertexIntegrals`], [`Cutoff`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic
 //!   terms with a cutoff.
 
@@ -72,6 +74,7 @@ mod input_set;
 mod kernel;
 mod kernel_shift;
 mod moments;
+mod monitor;
 mod multiset;
 mod network;
 mod ntk;
@@ -100,6 +103,7 @@ pub use input_set::{InputSet, TABLE5_TRAIN_FACTOR};
 pub use kernel::{kernel, kernel_g, kernel_matrix};
 pub use kernel_shift::KernelShift;
 pub use moments::NeuronMoments;
+pub use monitor::Monitor;
 pub use multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
 pub use network::{Activation, Network};
 pub use ntk::NeuralTangentKernel;

@@ -9,6 +9,7 @@ use crate::deep_vertex::FourPointVertex;
 use crate::error::{Result, TheoryError};
 use crate::gaussian::{Act, ActivationFn, TableCache, UPPER, moment_gradient, moment_with, pair_hessian};
 use crate::input_set::InputSet;
+use crate::monitor::{Monitor, parallel_map};
 use crate::multiset::Multisets;
 use crate::wick::perfect_matchings;
 
@@ -191,9 +192,16 @@ impl SixPointVertex {
     /// The six-point vertex of `net` on `inputs` (their input dimensions must agree;
     /// `m <= 12` points: [`SIX_POINT_MAX_POINTS`]).
     pub fn new(net: &DeepNetwork, inputs: &InputSet) -> Result<Self> {
+        Self::with_monitor(net, inputs, &())
+    }
+
+    /// [`Self::new`] under `monitor`, asked before each group of Gaussian expectations whether to
+    /// stop ([`TheoryError::Interrupted`](crate::TheoryError::Interrupted)). The same numbers, bit
+    /// for bit.
+    pub fn with_monitor(net: &DeepNetwork, inputs: &InputSet, monitor: &dyn Monitor) -> Result<Self> {
         check_points(inputs.len())?;
-        let four = FourPointVertex::new(net, inputs)?;
-        Self::build(four, Act::Known(net.activation()))
+        let four = FourPointVertex::with_monitor(net, inputs, monitor)?;
+        Self::build(four, Act::Known(net.activation()), monitor)
     }
 
     /// The vertex with the activation `phi` in place of the network's: every expectation by
@@ -202,10 +210,10 @@ impl SixPointVertex {
     pub fn with_function(net: &DeepNetwork, inputs: &InputSet, phi: ActivationFn<'_>) -> Result<Self> {
         check_points(inputs.len())?;
         let four = FourPointVertex::with_function(net, inputs, phi)?;
-        Self::build(four, Act::Function(phi))
+        Self::build(four, Act::Function(phi), &())
     }
 
-    fn build(four: FourPointVertex, act: Act<'_>) -> Result<Self> {
+    fn build(four: FourPointVertex, act: Act<'_>, monitor: &dyn Monitor) -> Result<Self> {
         let kernels = four.kernels();
         let m = kernels.points();
         let sixes = Multisets::new(m, 6)?;
@@ -220,10 +228,10 @@ impl SixPointVertex {
             let f: Vec<f64> = pairs.iter().map(|s| means[s[0] as usize * m + s[1] as usize]).collect();
             let a = four.layer_fluctuation(l);
             // six-point moments, one per multiset of order 6
-            let m6 = grouped_map(&six_groups, sixes.len(), |pos, cache| {
+            let m6 = grouped_map(&six_groups, sixes.len(), monitor, |pos, cache| {
                 let idx: Vec<usize> = sixes.get(pos).iter().map(|&i| i as usize).collect();
                 moment_with(act, k, m, &idx, Some(cache))
-            });
+            })?;
             let e6 = m6.iter().fold(0.0f64, |e, x| e.max(x.error));
             let mut cumulant = vec![0.0; p * p * p];
             for (i, pi) in pairs.iter().enumerate() {
@@ -244,10 +252,10 @@ impl SixPointVertex {
             let (mut eg, mut eh) = (0.0f64, 0.0f64);
             if l > 1 {
                 let d = four.layer_gradient(l);
-                let grads = grouped_map(&quad_groups, quads.len(), |pos, cache| {
+                let grads = grouped_map(&quad_groups, quads.len(), monitor, |pos, cache| {
                     let idx: Vec<usize> = quads.get(pos).iter().map(|&i| i as usize).collect();
                     moment_gradient(act, k, m, &idx, Some(cache))
-                });
+                })?;
                 fluctuation_gradient = vec![Vec::new(); p * p];
                 for (i, pi) in pairs.iter().enumerate() {
                     for (j, pj) in pairs.iter().enumerate() {
@@ -597,43 +605,24 @@ fn by_distinct_points(sets: &Multisets) -> Vec<Vec<usize>> {
 }
 
 /// `f(pos, cache)` at every position `0..n`, one group of [`by_distinct_points`] at a time with a
-/// fresh [`TableCache`] (groups spread over the cores by [`parallel_map`]; the cache only reuses
-/// tables, bit for bit, so the values do not depend on the grouping or the number of threads).
+/// fresh [`TableCache`] (groups spread over the cores by [`parallel_map`], which asks `monitor`
+/// before each; the cache only reuses tables, bit for bit, so the values do not depend on the
+/// grouping or the number of threads).
 fn grouped_map<T: Clone + Default + Send>(
     groups: &[Vec<usize>],
     n: usize,
+    monitor: &dyn Monitor,
     f: impl Fn(usize, &mut TableCache) -> T + Sync,
-) -> Vec<T> {
-    let parts = parallel_map(groups.len(), |g| {
+) -> Result<Vec<T>> {
+    let parts = parallel_map(groups.len(), monitor, |g| {
         let mut cache = TableCache::default();
         groups[g].iter().map(|&pos| f(pos, &mut cache)).collect::<Vec<T>>()
-    });
+    })?;
     let mut out = vec![T::default(); n];
     for (group, values) in groups.iter().zip(parts) {
         for (&pos, v) in group.iter().zip(values) {
             out[pos] = v;
         }
     }
-    out
-}
-
-/// `f(0), ..., f(n − 1)` spread over the available cores (interleaved, so costly entries are
-/// balanced; each value computed alone, so the result does not depend on the number of threads).
-fn parallel_map<T: Clone + Default + Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 8);
-    let mut out = vec![T::default(); n];
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let f = &f;
-                scope.spawn(move || (t..n).step_by(threads).map(|pos| (pos, f(pos))).collect::<Vec<_>>())
-            })
-            .collect();
-        for h in handles {
-            for (pos, v) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
-                out[pos] = v;
-            }
-        }
-    });
-    out
+    Ok(out)
 }
