@@ -1,9 +1,10 @@
 //! The density-distance table of issue 28 (item 3): sampled one-hidden-layer networks on two
 //! points at N = 2, 3, 5, 10, 20 against the densities their action predicts, as Markdown.
 //!
-//! `cargo run -p nnqft-study --example action_density [-- NETS]` (NETS per network and width,
-//! default 10^7, in 10 experiments; two threads). Each ensemble is compared on two windows in
-//! whitened units, `|z| <= 4` (16² bins) and `|z| <= 3` (12² bins), from the same outputs.
+//! `cargo run -p nnqft-study --example action_density [-- NETS [three]]` (NETS per network and
+//! width, default 10^7, in 10 experiments; two threads). With `three`, the Erf-net alone on the
+//! three points x = -0.5, 0.1, 0.7 (16³ and 12³ bins). Each ensemble is compared on two windows in
+//! whitened units, `|z| <= 4` (16 bins per axis) and `|z| <= 3` (12 per axis), from the same outputs.
 
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_study::action_density::{DensityRow, DensityWindow, compare_densities, density_slopes};
@@ -16,12 +17,23 @@ const WINDOWS: [DensityWindow; 2] = [DensityWindow { radius: 4.0, bins: 16 }, De
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let nets: u64 = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(10_000_000);
-    let x = InputSet::new("two", &[vec![-0.5], vec![0.7]])?;
-    let networks = [
-        Network::new(Activation::Erf, 1, 1.0, 1.0)?,
-        Network::new(Activation::Cos, 1, 1.0, 0.0)?,
-        Network::new(Activation::Relu, 1, 1.0, 1.0)?,
-    ];
+    let three = std::env::args().nth(2).is_some_and(|a| a == "three");
+    let (x, networks) = if three {
+        (
+            InputSet::new("three", &[vec![-0.5], vec![0.1], vec![0.7]])?,
+            vec![Network::new(Activation::Erf, 1, 1.0, 1.0)?],
+        )
+    } else {
+        (
+            InputSet::new("two", &[vec![-0.5], vec![0.7]])?,
+            vec![
+                Network::new(Activation::Erf, 1, 1.0, 1.0)?,
+                Network::new(Activation::Cos, 1, 1.0, 0.0)?,
+                Network::new(Activation::Relu, 1, 1.0, 1.0)?,
+            ],
+        )
+    };
+    let points: Vec<String> = x.points().map(|p| p[0].to_string()).collect();
     let mut rows: [Vec<DensityRow>; 2] = [Vec::new(), Vec::new()];
     for net in networks {
         for (i, &width) in WIDTHS.iter().enumerate() {
@@ -34,11 +46,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!(
-        "Networks: erf (σ_w = σ_b = 1), cos (σ_w = 1, σ_b = 0), relu (σ_w = σ_b = 1); points x = -0.5, 0.7; \
-         {nets} nets per network and width in {EXPERIMENTS} experiments (seed {SEED} + width index)."
+        "Networks: erf (σ_w = σ_b = 1), cos (σ_w = 1, σ_b = 0), relu (σ_w = σ_b = 1); points x = {}; \
+         {nets} nets per network and width in {EXPERIMENTS} experiments (seed {SEED} + width index).",
+        points.join(", ")
     );
     for (window, rows) in WINDOWS.iter().zip(&rows) {
-        println!("\n### Window |z_a| <= {} (whitened units), {}² bins\n", window.radius, window.bins);
+        println!("\n### Window |z_a| <= {} (whitened units), {}^{} bins\n", window.radius, window.bins, x.len());
         println!(
             "| network | N | order | form | D² (noise subtracted) | stderr | D | stderr(D) | resolved | negative mass | exp(-S) normalisable | outside window |"
         );

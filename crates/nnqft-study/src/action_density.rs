@@ -790,6 +790,43 @@ mod tests {
         assert!((total - 1.0).abs() < MOMENT_TOLERANCE);
     }
 
+    /// On three points the Edgeworth density at order 1/N² has the exact `G2`, `G4`, `G6`
+    /// along four directions `u` (`∫ (u·f)^n p = Σ G_n u^n`; bins one standard deviation wide,
+    /// so the tolerance is `THREE_POINT_TOLERANCE`), and the window has `16³` bins.
+    #[test]
+    fn three_point_edgeworth_moments() {
+        const THREE_POINT_TOLERANCE: f64 = 1e-6;
+        let net = Network::new(Activation::Erf, 1, 1.0, 1.0).unwrap();
+        let x = InputSet::new("three", &[vec![-0.5], vec![0.1], vec![0.7]]).unwrap();
+        let exact = FiniteWidthTheory::new(&net, &x).unwrap().at_width(4).unwrap();
+        let d = ActionDensities::new(&net, 4, &x, DensityWindow::default()).unwrap();
+        assert_eq!(d.bin_probabilities(DensityOrder::First, DensityForm::Edgeworth).unwrap().len(), 16 * 16 * 16);
+        for u in [[1.0, 0.0, 0.0], [0.3, -0.8, 0.5], [0.6, 0.6, 0.6], [-0.2, 0.4, 0.9]] {
+            for (n, g) in [(2usize, &exact.g[0]), (4, &exact.g[1]), (6, &exact.g[2])] {
+                let ms = Multisets::new(3, n).unwrap();
+                let expected: f64 = ms
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, set)| {
+                        g[pos] * ms.multiplicity(pos) as f64 * set.iter().map(|&a| u[a as usize]).product::<f64>()
+                    })
+                    .sum();
+                let moment: f64 = integrate_bins(3, 8.0, 16, |z| {
+                    let mut f = [0.0; 3];
+                    d.unwhiten(z, &mut f);
+                    let uf: f64 = f.iter().zip(&u).map(|(a, b)| a * b).sum();
+                    d.edgeworth(DensityOrder::Second, z) * uf.powi(n as i32)
+                })
+                .iter()
+                .sum();
+                assert!(
+                    (moment - expected).abs() < THREE_POINT_TOLERANCE * expected.abs().max(1.0),
+                    "G{n} along {u:?}: {moment} vs {expected}"
+                );
+            }
+        }
+    }
+
     /// Sampled erf nets (sigma_w = sigma_b = 1, x = −0.5, 0.7) at N = 2 and N = 10, 10
     /// experiments of 10^5 nets each (fixed seeds), Edgeworth forms on the default window:
     /// - the order-`1/N` density is closer than the GP at both widths, by more than `ORDER_Z`
