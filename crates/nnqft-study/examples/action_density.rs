@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let points: Vec<String> = x.points().map(|p| p[0].to_string()).collect();
     let mut rows: [Vec<DensityRow>; 2] = [Vec::new(), Vec::new()];
-    for net in networks {
+    for &net in &networks {
         for (i, &width) in WIDTHS.iter().enumerate() {
             let per = nets / EXPERIMENTS as u64;
             let outputs =
@@ -45,9 +45,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
+    let names: Vec<String> = networks
+        .iter()
+        .map(|n| format!("{} (σ_w = {}, σ_b = {})", n.activation().name(), n.sigma_w(), n.sigma_b()))
+        .collect();
     println!(
-        "Networks: erf (σ_w = σ_b = 1), cos (σ_w = 1, σ_b = 0), relu (σ_w = σ_b = 1); points x = {}; \
-         {nets} nets per network and width in {EXPERIMENTS} experiments (seed {SEED} + width index).",
+        "Networks: {}; points x = {}; {nets} nets per network and width in {EXPERIMENTS} experiments \
+         (seed {SEED} + width index).",
+        names.join(", "),
         points.join(", ")
     );
     for (window, rows) in WINDOWS.iter().zip(&rows) {
