@@ -23,6 +23,10 @@
 //!   and Python's `nnqft.ntk`;
 //! - [`depth`]: the normalised connected 4-pt function of deep networks against `L/n`,
 //!   against the leading-order four-point vertex and relu's exact finite-width value;
+//! - [`action_density`]: the density of a one-hidden-layer ensemble's outputs on two or three
+//!   points against the densities its action predicts (GP, order `1/N`, order `1/N²`; the
+//!   Edgeworth and the exponential forms), the noise-subtracted χ² distance with a jackknife
+//!   error and its power law in the width;
 //! - [`coverage`]: how often the slope intervals contain the exact slope;
 //! - [`plan`]: the run profiles (quick, default, paper-full) and their sizes;
 //! - how a study gets its ensembles: a [`Runner`] ([`Direct`] samples them), each named by a
@@ -39,6 +43,7 @@
 //! ```
 
 pub mod action;
+pub mod action_density;
 pub mod analyze;
 pub mod correlator_fit;
 pub mod coverage;
