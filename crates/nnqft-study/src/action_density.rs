@@ -89,7 +89,7 @@
 
 use crate::error::{Result, StudyError};
 use nnqft_stats::{PowerLawFit, fit_power_law, jackknife_from_replicates};
-use nnqft_theory::{Action, FiniteWidthTheory, InputSet, Multisets, Network};
+use nnqft_theory::{Action, DenseTensor, FiniteWidthTheory, InputSet, Multisets, Network};
 use std::collections::BTreeMap;
 
 /// Most points compared (the window has `bins^k` bins).
@@ -230,14 +230,14 @@ impl ActionDensities {
         let action = Action::reconstruct(points, g2, kappa4, Some(kappa6))?;
         let k = points;
         let ms2 = Multisets::new(k, 2)?;
-        let g = dense(&ms2, g2);
+        let g = DenseTensor::from_multisets(&ms2, g2).values().to_vec();
         let cholesky = cholesky(k, &g)
             .ok_or_else(|| table_error("g2", "a matrix that is not positive definite", "a positive-definite G2"))?;
         let whitening = lower_inverse(k, &cholesky);
         let ms4 = Multisets::new(k, 4)?;
         let ms6 = Multisets::new(k, 6)?;
-        let z4 = on_every_leg(k, 4, &dense(&ms4, kappa4), &whitening);
-        let z6 = on_every_leg(k, 6, &dense(&ms6, kappa6), &whitening);
+        let z4 = DenseTensor::from_multisets(&ms4, kappa4).on_every_leg(&whitening).values().to_vec();
+        let z6 = DenseTensor::from_multisets(&ms6, kappa6).on_every_leg(&whitening).values().to_vec();
         // the coefficient of each multiset: its number of orderings times the tensor there
         let weighted = |ms: &Multisets, dense: &[f64], scale: f64| -> Vec<(Vec<u8>, f64)> {
             ms.iter()
@@ -672,45 +672,6 @@ fn degrees(k: usize, set: &[u8]) -> Vec<u8> {
         d[a as usize] += 1;
     }
     d
-}
-
-/// The dense symmetric tensor (row-major, `k^n`) whose value at every index tuple is its
-/// multiset's.
-fn dense(ms: &Multisets, values: &[f64]) -> Vec<f64> {
-    let (k, n) = (ms.points(), ms.order());
-    let mut tuple = vec![0usize; n];
-    (0..k.pow(n as u32))
-        .map(|flat| {
-            let mut r = flat;
-            for slot in (0..n).rev() {
-                tuple[slot] = r % k;
-                r /= k;
-            }
-            ms.position(&tuple).map_or(f64::NAN, |pos| values[pos])
-        })
-        .collect()
-}
-
-/// `T'_{a_1..a_n} = Σ M_{a_1 i_1} ... M_{a_n i_n} T_{i_1..i_n}` for a dense order-`n` tensor.
-fn on_every_leg(k: usize, n: usize, t: &[f64], m: &[f64]) -> Vec<f64> {
-    let mut v = t.to_vec();
-    for leg in 0..n {
-        let inner = k.pow((n - leg - 1) as u32);
-        let outer = k.pow(leg as u32);
-        let mut out = vec![0.0; v.len()];
-        for o in 0..outer {
-            for a in 0..k {
-                for i in 0..k {
-                    let c = m[a * k + i];
-                    for r in 0..inner {
-                        out[(o * k + a) * inner + r] += c * v[(o * k + i) * inner + r];
-                    }
-                }
-            }
-        }
-        v = out;
-    }
-    v
 }
 
 /// The lower Cholesky factor of a symmetric `k x k` matrix, or `None` if not positive definite.

@@ -134,9 +134,9 @@ impl Action {
             check_values("kappa6", k6, multisets[2].len())?;
         }
         let k = points;
-        let g = Dense::from_multisets(&multisets[0], g2);
+        let g = DenseTensor::from_multisets(&multisets[0], g2);
         let (p, condition) = inverse_spd(k, &g.v)?;
-        let a4 = Dense::from_multisets(&multisets[1], kappa4).on_every_leg(&p);
+        let a4 = DenseTensor::from_multisets(&multisets[1], kappa4).on_every_leg(&p);
         let loop4 = a4.close_last_two(&g.v); // (A4 G2)_{ab}
         let gaussian: Vec<f64> = multisets[0].iter().map(|ms| p[ms[0] as usize * k + ms[1] as usize]).collect();
         let s2_first: Vec<f64> = multisets[0].iter().zip(&gaussian).map(|(ms, p)| p + 0.5 * loop4.at(ms)).collect();
@@ -266,11 +266,11 @@ fn second_order(
     multisets: &[Multisets; 3],
     first: &[Vec<f64>; 3],
     (g, p): (&[f64], &[f64]),
-    a4: &Dense,
-    loop4: &Dense,
+    a4: &DenseTensor,
+    loop4: &DenseTensor,
     kappa6: &[f64],
 ) -> [Vec<f64>; 3] {
-    let a6 = Dense::from_multisets(&multisets[2], kappa6).on_every_leg(p);
+    let a6 = DenseTensor::from_multisets(&multisets[2], kappa6).on_every_leg(p);
     let a6_loop = a6.close_last_two(g); // (A6 G2)_{abcd}
     let a6_loop2 = a6_loop.close_last_two(g); // (A6 G2 G2)_{ab}
     // A4 with G2 on its last leg, on its last two legs, and on its last three legs
@@ -354,17 +354,20 @@ fn matmul(k: usize, a: &[f64], b: &[f64]) -> Vec<f64> {
     c
 }
 
-/// A dense tensor of order `n` over `k` points, row-major (`v[i_1 k^{n-1} + ... + i_n]`).
+/// A dense tensor of order `n` over `k` points, row-major (`v[i_1 k^{n-1} + ... + i_n]`): the
+/// symmetric tensors of the correlators expanded from their multisets, for contractions that
+/// act leg by leg (amputation, whitening).
 #[derive(Debug, Clone)]
-struct Dense {
+pub struct DenseTensor {
     k: usize,
     n: usize,
     v: Vec<f64>,
 }
 
-impl Dense {
-    /// The symmetric tensor whose value at every index tuple is its multiset's.
-    fn from_multisets(ms: &Multisets, values: &[f64]) -> Self {
+impl DenseTensor {
+    /// The symmetric tensor whose value at every index tuple is its multiset's (`values` one per
+    /// multiset of `ms`, in its order).
+    pub fn from_multisets(ms: &Multisets, values: &[f64]) -> Self {
         let (k, n) = (ms.points(), ms.order());
         let len = k.pow(n as u32);
         let mut tuple = vec![0usize; n];
@@ -394,7 +397,12 @@ impl Dense {
         &self.v[start..start + width]
     }
 
-    /// `T'[.., a, ..] = Σ_i T[.., i, ..] m[i, a]` on axis `leg`.
+    /// The values, row-major.
+    pub fn values(&self) -> &[f64] {
+        &self.v
+    }
+
+    /// `T'[.., a, ..] = Σ_i m[a, i] T[.., i, ..]` on axis `leg` (`m` row-major `k x k`).
     fn on_leg(&self, leg: usize, m: &[f64]) -> Self {
         let k = self.k;
         let inner = k.pow((self.n - leg - 1) as u32);
@@ -403,7 +411,7 @@ impl Dense {
         for o in 0..outer {
             for a in 0..k {
                 for i in 0..k {
-                    let w = m[i * k + a];
+                    let w = m[a * k + i];
                     let src = &self.v[(o * k + i) * inner..(o * k + i + 1) * inner];
                     let dst = &mut out[(o * k + a) * inner..(o * k + a + 1) * inner];
                     dst.iter_mut().zip(src).for_each(|(d, s)| *d += w * s);
@@ -413,8 +421,8 @@ impl Dense {
         Self { k, n: self.n, v: out }
     }
 
-    /// `m` on every axis.
-    fn on_every_leg(&self, m: &[f64]) -> Self {
+    /// `T'_{a_1..a_n} = Σ m[a_1, i_1] ... m[a_n, i_n] T_{i_1..i_n}`: `m` on every axis.
+    pub fn on_every_leg(&self, m: &[f64]) -> Self {
         (0..self.n).fold(self.clone(), |t, leg| t.on_leg(leg, m))
     }
 

@@ -48,7 +48,7 @@
 //! - [`SixPointVertex`] -- the leading-order six-point vertex recursion (order `1/n²`, derived
 //!   in its docs), the output-indexed connected six-point function, and
 //!   [`exact_one_input_sixth_ratio`], the exact one-input `E[f⁶]` of relu and linear nets.
-//! - [`Action`], [`ActionOrder`] -- the action `S = −log p` of an ensemble on a point set,
+//! - [`Action`], [`ActionOrder`], [`DenseTensor`] -- the action `S = −log p` of an ensemble on a point set,
 //!   reconstructed from `G2`, `κ4` and `κ6` to order `1/N` or `1/N²` (Edgeworth expansion;
 //!   derived in its docs).
 //! - [`Monitor`] -- a long computation's caller, asked between work items whether to stop
@@ -88,6 +88,7 @@ mod wick;
 
 pub use action::{
     ACTION_FIRST_ORDER_MAX_POINTS, ACTION_MAX_CONDITION, ACTION_SECOND_ORDER_MAX_POINTS, Action, ActionOrder,
+    DenseTensor,
 };
 pub use criticality::{CriticalPoint, UniversalityClass, critical_point};
 pub use deep_activation::DeepActivation;
