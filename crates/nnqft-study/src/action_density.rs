@@ -231,9 +231,12 @@ impl ActionDensities {
         let k = points;
         let ms2 = Multisets::new(k, 2)?;
         let g = DenseTensor::from_multisets(&ms2, g2).values().to_vec();
-        let cholesky = cholesky(k, &g)
-            .ok_or_else(|| table_error("g2", "a matrix that is not positive definite", "a positive-definite G2"))?;
-        let whitening = lower_inverse(k, &cholesky);
+        let not_pd = || table_error("g2", "a matrix that is not positive definite", "a positive-definite G2");
+        // whitening L⁻¹ with G2 = L Lᵀ (nalgebra's Cholesky factor and triangular solve)
+        let lower = nalgebra::DMatrix::from_row_slice(k, k, &g).cholesky().ok_or_else(not_pd)?.l();
+        let inverse = lower.solve_lower_triangular(&nalgebra::DMatrix::identity(k, k)).ok_or_else(not_pd)?;
+        let row_major = |m: &nalgebra::DMatrix<f64>| -> Vec<f64> { (0..k * k).map(|i| m[(i / k, i % k)]).collect() };
+        let (cholesky, whitening) = (row_major(&lower), row_major(&inverse));
         let ms4 = Multisets::new(k, 4)?;
         let ms6 = Multisets::new(k, 6)?;
         let z4 = DenseTensor::from_multisets(&ms4, kappa4).on_every_leg(&whitening).values().to_vec();
@@ -672,38 +675,6 @@ fn degrees(k: usize, set: &[u8]) -> Vec<u8> {
         d[a as usize] += 1;
     }
     d
-}
-
-/// The lower Cholesky factor of a symmetric `k x k` matrix, or `None` if not positive definite.
-fn cholesky(k: usize, g: &[f64]) -> Option<Vec<f64>> {
-    let mut l = vec![0.0; k * k];
-    for a in 0..k {
-        for b in 0..=a {
-            let s: f64 = g[a * k + b] - (0..b).map(|i| l[a * k + i] * l[b * k + i]).sum::<f64>();
-            if a == b {
-                if s <= 0.0 {
-                    return None;
-                }
-                l[a * k + a] = s.sqrt();
-            } else {
-                l[a * k + b] = s / l[b * k + b];
-            }
-        }
-    }
-    Some(l)
-}
-
-/// The inverse of a lower-triangular matrix (forward substitution), row-major.
-fn lower_inverse(k: usize, l: &[f64]) -> Vec<f64> {
-    let mut inv = vec![0.0; k * k];
-    for col in 0..k {
-        for a in col..k {
-            let rhs = if a == col { 1.0 } else { 0.0 };
-            let s: f64 = rhs - (col..a).map(|i| l[a * k + i] * inv[i * k + col]).sum::<f64>();
-            inv[a * k + col] = s / l[a * k + a];
-        }
-    }
-    inv
 }
 
 fn table_error(field: &'static str, found: impl ToString, expected: &str) -> StudyError {
