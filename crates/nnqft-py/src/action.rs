@@ -71,12 +71,7 @@ pub fn action<'py>(
     if order.is_some_and(|o| o > 2) {
         return Err(invalid("order", order.unwrap_or(0), "1 or 2"));
     }
-    let pick = |default_second: bool| match order {
-        Some(1) => ActionOrder::First,
-        Some(_) => ActionOrder::Second,
-        None if default_second => ActionOrder::Second,
-        None => ActionOrder::First,
-    };
+    let pick = |second_available: bool| ActionOrder::chosen(order, second_available);
     let (source, table, inputs): (&str, ActionTable, Option<InputSet>) = match (network, width, widths, f) {
         (None, None, None, Some(f)) => {
             let experiments = experiments

@@ -53,12 +53,7 @@ impl ActionArgs {
     /// The action table of these options, and the points' coordinates where they are known (a
     /// network's x-set); errors name the option and its allowed range.
     pub fn table(&self) -> Result<(ActionTable, Option<InputSet>)> {
-        let order = |default_second: bool| match self.order {
-            Some(1) => ActionOrder::First,
-            Some(_) => ActionOrder::Second,
-            None if default_second => ActionOrder::Second,
-            None => ActionOrder::First,
-        };
+        let order = |second_available: bool| ActionOrder::chosen(self.order.map(u64::from), second_available);
         if let Some(path) = &self.file {
             if !path.is_file() {
                 bail!("{}: no such file", path.display());

@@ -31,6 +31,18 @@ pub enum ActionOrder {
 }
 
 impl ActionOrder {
+    /// The order a front door asked for (`Some(1)` first, any other power second; the front
+    /// doors accept only 1 and 2), or without a request the highest available: second where
+    /// `second_available`, else first.
+    pub fn chosen(requested: Option<u64>, second_available: bool) -> Self {
+        match requested {
+            Some(1) => ActionOrder::First,
+            Some(_) => ActionOrder::Second,
+            None if second_available => ActionOrder::Second,
+            None => ActionOrder::First,
+        }
+    }
+
     /// The power of `1/N`: 1 or 2.
     pub fn power(self) -> usize {
         match self {
