@@ -118,6 +118,8 @@ pub struct Action {
     first_order: [Vec<f64>; 3],
     gaussian: Vec<f64>,
     condition: f64,
+    /// Each multiset's number of orderings, per order (what [`Action::evaluate`] weighs by).
+    orderings: [Vec<f64>; 3],
 }
 
 impl Action {
@@ -158,7 +160,8 @@ impl Action {
             None => first_order.clone(),
             Some(k6) => second_order(k, &multisets, &first_order, (&g.v, &p), &a4, &loop4, k6),
         };
-        Ok(Self { order, multisets, couplings, first_order, gaussian, condition })
+        let orderings = multisets.each_ref().map(|ms| (0..ms.len()).map(|pos| ms.multiplicity(pos) as f64).collect());
+        Ok(Self { order, multisets, couplings, first_order, gaussian, condition, orderings })
     }
 
     /// The order kept: `1/N` without `κ6`, `1/N²` with it.
@@ -205,12 +208,12 @@ impl Action {
     /// `−log p_G(f)` without its constant: `½ fᵀ G2⁻¹ f`.
     pub fn evaluate_gaussian(&self, f: &[f64]) -> Result<f64> {
         self.check_field(f)?;
-        Ok(polynomial(&self.multisets[0], &self.gaussian, f))
+        Ok(polynomial(&self.multisets[0], &self.orderings[0], &self.gaussian, f))
     }
 
     fn evaluate_couplings(&self, couplings: &[Vec<f64>; 3], f: &[f64]) -> Result<f64> {
         self.check_field(f)?;
-        Ok(self.multisets.iter().zip(couplings).map(|(ms, s)| polynomial(ms, s, f)).sum())
+        Ok((0..3).map(|o| polynomial(&self.multisets[o], &self.orderings[o], &couplings[o], f)).sum())
     }
 
     fn check_field(&self, f: &[f64]) -> Result<()> {
@@ -221,14 +224,13 @@ impl Action {
     }
 }
 
-/// `Σ_multisets s · mult/n! · Π_{a in multiset} f_a`: the symmetric form `(1/n!) s·f^n`.
-fn polynomial(ms: &Multisets, s: &[f64], f: &[f64]) -> f64 {
+/// `Σ_multisets s · mult/n! · Π_{a in multiset} f_a`: the symmetric form `(1/n!) s·f^n`, with
+/// `orderings` each multiset's `mult`.
+fn polynomial(ms: &Multisets, orderings: &[f64], s: &[f64], f: &[f64]) -> f64 {
     let n_fact: f64 = (1..=ms.order()).map(|i| i as f64).product();
     ms.iter()
         .enumerate()
-        .map(|(pos, m)| {
-            s[pos] * ms.multiplicity(pos) as f64 / n_fact * m.iter().map(|&a| f[a as usize]).product::<f64>()
-        })
+        .map(|(pos, m)| s[pos] * orderings[pos] / n_fact * m.iter().map(|&a| f[a as usize]).product::<f64>())
         .sum()
 }
 
