@@ -9,9 +9,10 @@
 //! - `cargo xtask bench`: the criterion suites, appended to `reports/bench/history.parquet`
 //!   with the change against the previous record of this machine.
 
+mod bench_history;
+
 use clap::{Parser, Subcommand};
-use nnqft_report::command_line;
-use nnqft_report::{Common, merge, reproduce, sample};
+use nnqft_cli::{Common, command_line, merge, reproduce, sample};
 use nnqft_sampling::Shard;
 use nnqft_study::plan::Profile;
 use std::path::PathBuf;
@@ -115,10 +116,13 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     command_line::exit(match cli.command {
-        Command::Reproduce { common, profile, resume, shard } => {
-            reproduce::run_sharded(&common, profile, resume, shard).map(drop)
+        Command::Reproduce { common, profile, resume, shard: None } => {
+            reproduce::run(&common, profile, resume).map(drop)
         }
-        Command::Sample { common, args, shard } => reproduce::sample(&common, &args, shard),
+        Command::Reproduce { common, profile, resume, shard: Some(shard) } => {
+            reproduce::run_shard(&common, profile, resume, shard).map(drop)
+        }
+        Command::Sample { common, args, shard } => sample::sample(&common, &args, shard),
         Command::Merge { args } => merge::run(&args),
         Command::Bench { history, filter } => bench(&history, filter.as_deref()),
         Command::Compare { a, b } => nnqft_report::compare::run(&a, &b),
@@ -128,8 +132,7 @@ fn main() -> ExitCode {
 
 /// `cargo bench` on the sampler and theory suites, then the history (see `Command::Bench`).
 fn bench(history: &std::path::Path, filter: Option<&str>) -> anyhow::Result<()> {
-    use nnqft_report::bench_history;
-    let root = nnqft_report::provenance::workspace_root();
+    let root = command_line::workspace_root();
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     // criterion's file times are the filesystem's; step back a second for coarse clocks
     let since = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
@@ -154,7 +157,7 @@ fn bench(history: &std::path::Path, filter: Option<&str>) -> anyhow::Result<()> 
 mod tests {
     use super::Cli;
     use clap::CommandFactory;
-    use nnqft_report::command_line::{check_listed_values, check_readme};
+    use nnqft_cli::command_line::{check_listed_values, check_readme};
 
     /// Every `cargo xtask` command the README shows parses with this parser (whole commands in
     /// code blocks) or names only options this parser has (synopses in the text).

@@ -215,7 +215,7 @@ fn a_second_run_into_a_busy_folder_is_refused_and_a_stale_lock_taken_over() {
 /// and shard 0/2 run side by side, but a second copy of one shard is refused.
 #[test]
 fn shards_lock_their_own_file() {
-    use nnqft_report::lock::{FolderLock, lock_name};
+    use nnqft_run::lock::{FolderLock, lock_name};
     let out = temp_dir("shard-lock");
     std::fs::create_dir_all(&out).unwrap();
     let o = out.to_string_lossy().to_string();

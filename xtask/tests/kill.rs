@@ -31,8 +31,13 @@ fn run(args: &[&str]) {
 }
 
 /// `Ok(Some(run id))` for a complete set of reports, `Ok(None)` for none, `Err` for a
-/// partial or mixed set.
+/// partial or mixed set. A commit the kill interrupted among its renames is completed first,
+/// as the next run into the folder completes it (`nnqft_run::atomic::commit_staged`).
 fn report_set(dir: &Path) -> Result<Option<String>, String> {
+    let completed = nnqft_run::atomic::complete_interrupted_commit(dir).map_err(|e| format!("{e:#}"))?;
+    if completed > 0 {
+        eprintln!("completed an interrupted commit of {completed} reports");
+    }
     let mut parquet: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()

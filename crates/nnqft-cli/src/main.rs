@@ -25,14 +25,13 @@
 //! `provenance.json`; a folder holding other reports is only replaced with `--force`.
 
 use clap::{Parser, Subcommand};
+use nnqft_cli::sample::SampleArgs;
+use nnqft_cli::{Common, Output, command_line, sample, tables};
 use nnqft_report::action::ActionArgs;
 use nnqft_report::analyze::AnalyzeArgs;
-use nnqft_report::command_line;
 use nnqft_report::fit::FitArgs;
 use nnqft_report::ntk::NtkArgs;
-use nnqft_report::sample::SampleArgs;
 use nnqft_report::theory::TheoryArgs;
-use nnqft_report::{Common, Output, reproduce};
 use std::process::ExitCode;
 
 /// Neural networks as quantum field theories: sample network ensembles, compare their
@@ -144,29 +143,36 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     command_line::exit(match cli.command {
-        Command::Sample { common, args } => reproduce::sample(&common, &args, None),
-        Command::Theory { output, args } => reproduce::theory(&output.into(), &args).map(|path| {
+        Command::Sample { common, args } => sample::sample(&common, &args, None),
+        Command::Theory { output, args } => tables::theory(&output.into(), &args).map(|path| {
             println!("{}", path.display());
         }),
-        Command::Ntk { output, args } => reproduce::ntk(&args.common(output), &args).map(|path| {
+        Command::Ntk { output, args } => tables::ntk(&ntk_common(&args, output), &args).map(|path| {
             println!("{}", path.display());
         }),
-        Command::Analyze { output, args } => reproduce::analyze(&output.into(), &args).map(|path| {
+        Command::Analyze { output, args } => tables::analyze(&output.into(), &args).map(|path| {
             println!("{}", path.display());
         }),
-        Command::Action { output, args } => reproduce::action(&output.into(), &args).map(|(path, line)| {
+        Command::Action { output, args } => tables::action(&output.into(), &args).map(|(path, line)| {
             println!("{line}");
             println!("{}", path.display());
         }),
-        Command::Fit { output, args } => reproduce::fit(&output.into(), &args).map(|table| print!("{table}")),
+        Command::Fit { output, args } => tables::fit(&output.into(), &args).map(|table| print!("{table}")),
     })
+}
+
+/// The shared options of an `ntk` run: `output`'s folder and `--force`, `--seed` and `--threads`
+/// (one thread without `--nets`: nothing is sampled), no progress bars.
+fn ntk_common(args: &NtkArgs, output: Output) -> Common {
+    let threads = if args.nets.is_some() { args.threads } else { Some(1) };
+    Common { out: output.out, force: output.force, seed: args.seed, threads, no_progress: true }
 }
 
 #[cfg(test)]
 mod tests {
     use super::Cli;
     use clap::CommandFactory;
-    use nnqft_report::command_line::{check_listed_values, check_readme};
+    use nnqft_cli::command_line::{check_listed_values, check_readme};
 
     /// Every `nnqft` command the README shows parses with this parser (whole commands in code
     /// blocks) or names only options this parser has (synopses in the text).

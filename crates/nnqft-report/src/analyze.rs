@@ -10,7 +10,7 @@
 //! per point ([`analyze_parquet`]), read whole. Nothing is written unless every file reads and
 //! analyses.
 
-use crate::report::{Table, write_atomic};
+use crate::report::Table;
 use anyhow::{Context, Result, anyhow, bail};
 use nnqft_sampling::OutputStream;
 use nnqft_study::analyze::{Analysis, Encoding, ScanFit, analyze_stream, output_stream, width_scan};
@@ -466,11 +466,6 @@ pub fn summary_markdown(files: &[FileAnalysis], fits: &[ScanFit]) -> String {
         }
     }
     s
-}
-
-/// Writes `SUMMARY.md` into `out` (atomically, staged with the run's other files).
-pub fn write_summary(out: &Path, files: &[FileAnalysis], fits: &[ScanFit]) -> Result<()> {
-    write_atomic(&out.join("SUMMARY.md"), summary_markdown(files, fits).as_bytes())
 }
 
 /// The inputs as provenance records: path, bytes, SHA-256, nets, points, outputs.

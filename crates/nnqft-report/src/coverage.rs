@@ -3,14 +3,10 @@
 //! Erf, ReLU and Gauss-net at d = 1 with each network's unbiased low-variance estimator
 //! (conditional; bias-integrated for Gauss-net), and every fit with an interval is checked
 //! against the slope the same method gives on the exact correlators over the same widths.
-//! Writes `coverage.parquet` and `COVERAGE.md` into `--out` (default `reports/coverage`).
+//! Its reports are `coverage.parquet` ([`crate::tables::coverage_table`]) and `COVERAGE.md`
+//! ([`markdown`]).
 
-use crate::context::Context;
-use crate::report::{write_atomic, write_parquet};
-use crate::tables::coverage_table;
-use anyhow::Result;
-use nnqft_study::coverage::{CoveragePlan, CoverageRow, run};
-use nnqft_theory::Activation;
+use nnqft_study::coverage::{CoveragePlan, CoverageRow};
 use std::fmt::Write;
 
 /// `COVERAGE.md`.
@@ -42,17 +38,4 @@ pub fn markdown(rows: &[CoverageRow], plan: &CoveragePlan, seed: u64) -> String 
         );
     }
     s
-}
-
-/// Runs the study and writes its reports into the context's folder.
-pub fn write(ctx: &Context, plan: &CoveragePlan, networks: &[Activation]) -> Result<Vec<CoverageRow>> {
-    let progress = |act: Activation, done: usize, total: usize| {
-        if ctx.progress {
-            eprintln!("coverage {}: seed {done}/{total}", act.name());
-        }
-    };
-    let rows = run(ctx.seed, ctx.threads, plan, networks, &progress)?;
-    write_parquet(&ctx.out.join("coverage.parquet"), coverage_table(&rows, plan), &ctx.run_id)?;
-    write_atomic(&ctx.out.join("COVERAGE.md"), markdown(&rows, plan, ctx.seed).as_bytes())?;
-    Ok(rows)
 }

@@ -54,13 +54,6 @@ pub struct NtkArgs {
 }
 
 impl NtkArgs {
-    /// The shared options of the run: `output`'s folder and `--force`, `--seed` and `--threads`
-    /// (one thread without `--nets`: nothing is sampled), no progress bars.
-    pub fn common(&self, output: crate::Output) -> crate::Common {
-        let threads = if self.nets.is_some() { self.threads } else { Some(1) };
-        crate::Common { out: output.out, force: output.force, seed: self.seed, threads, no_progress: true }
-    }
-
     /// The validated table of these options (errors name the option and its allowed range):
     /// the network, its inputs, and the infinite-width columns computed; nothing sampled yet.
     pub fn table(&self) -> Result<NtkTable> {

@@ -1,13 +1,9 @@
-//! Report tables and atomic file writes. A [`Table`] is built column by column and written
-//! as Parquet with polars; every file is written to `NAME.tmp` and renamed, so an
-//! interrupted run never leaves a half-written report. While a [`Staging`] is open on a
-//! thread, its report writes stop at the `.tmp` file and are renamed together (in order,
-//! `provenance.json` last) by [`commit_staged`]: a write that fails (a full disk) leaves the
-//! previous reports as they were and no `.tmp` behind.
+//! Report tables: a [`Table`] is built column by column and encoded as Parquet with polars
+//! (the run-time crate writes the bytes atomically).
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Column values: f64 (nullable), string or integer.
 pub enum Values {
@@ -96,99 +92,14 @@ impl Table {
     }
 }
 
-thread_local! {
-    /// The open staging of this thread: `(tmp, path)` of every report written so far.
-    static STAGED: std::cell::RefCell<Option<Vec<(PathBuf, PathBuf)>>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Report writes of this thread held at their `.tmp` files until [`commit_staged`]; dropped
-/// without a commit (a run that failed), it removes them.
-#[derive(Debug)]
-pub struct Staging(());
-
-impl Staging {
-    /// Opens the staging of this thread's report writes.
-    pub fn begin() -> Self {
-        STAGED.with(|s| *s.borrow_mut() = Some(Vec::new()));
-        Self(())
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        for (tmp, _) in STAGED.with(|s| s.borrow_mut().take()).unwrap_or_default() {
-            let _ = std::fs::remove_file(tmp);
-        }
-    }
-}
-
-/// Renames every staged report into place, in the order written, and closes the staging
-/// (nothing to do without one).
-pub fn commit_staged() -> Result<()> {
-    let staged = STAGED.with(|s| s.borrow_mut().take()).unwrap_or_default();
-    for (k, (tmp, path)) in staged.iter().enumerate() {
-        if let Err(e) = std::fs::rename(tmp, path) {
-            staged[k..].iter().for_each(|(t, _)| drop(std::fs::remove_file(t)));
-            return Err(e).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()));
-        }
-    }
-    Ok(())
-}
-
-/// Renames `tmp` to `path`, or stages it while a [`Staging`] is open.
-fn put_in_place(tmp: PathBuf, path: &Path) -> Result<()> {
-    let staged = STAGED.with(|s| match s.borrow_mut().as_mut() {
-        Some(list) => {
-            list.push((tmp.clone(), path.to_path_buf()));
-            true
-        }
-        None => false,
-    });
-    if !staged {
-        std::fs::rename(&tmp, path)
-            .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
-    }
-    Ok(())
-}
-
-/// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename;
-/// staged while a [`Staging`] is open). A failed write removes its temporary file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_path(path);
-    if let Err(e) = std::fs::write(&tmp, bytes) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", tmp.display()));
-    }
-    put_in_place(tmp, path)
-}
-
-/// [`write_atomic`] renamed at once, never staged (the resume cache: a block must be in
-/// place as soon as it is computed).
-pub fn write_atomic_now(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_path(path);
-    if let Err(e) = std::fs::write(&tmp, bytes) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", tmp.display()));
-    }
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
-}
-
-fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".tmp");
-    path.with_file_name(name)
-}
-
-/// Writes a table as Parquet, atomically.
-pub fn write_parquet(path: &Path, table: Table, run_id: &str) -> Result<()> {
+/// The bytes of a table as a Parquet file, with the `run_id` column first.
+pub fn parquet_bytes(table: Table, run_id: &str) -> Result<Vec<u8>> {
     let mut df = table.into_frame(run_id)?;
-    let tmp = tmp_path(path);
-    let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    if let Err(e) = ParquetWriter::new(file).finish(&mut df) {
-        let _ = std::fs::remove_file(&tmp);
-        anyhow::bail!("cannot write {}: {e}", tmp.display());
-    }
-    put_in_place(tmp, path)
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .finish(&mut df)
+        .map_err(|e| anyhow::anyhow!("cannot encode a Parquet table: {e}"))?;
+    Ok(bytes)
 }
 
 /// Reads a Parquet report back (tests and `--check`).

@@ -1,6 +1,6 @@
 //! The Parquet tables of the reports (their columns are listed in README): one function per file, from the
 //! studies' typed rows to named columns. Every table gains a leading `run_id` column when
-//! written ([`crate::report::write_parquet`]).
+//! encoded ([`crate::report::parquet_bytes`]).
 
 use crate::report::Table;
 use nnqft_stats::PowerLawFit;

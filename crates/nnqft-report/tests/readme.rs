@@ -2,7 +2,10 @@
 //! that no hand-written time can disagree with the reports it describes. This test fails when the
 //! table is stale; `UPDATE_README=1 cargo test -p nnqft-report --test readme` rewrites it.
 
-use nnqft_report::provenance::workspace_root;
+/// The workspace root (this crate lives two levels below it).
+fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap().to_path_buf()
+}
 use std::path::Path;
 
 const BEGIN: &str =

@@ -246,7 +246,7 @@ fn diagonal_label() -> String {
 
 /// Runs the study: every ensemble through `runner`, the leading order and the exact values
 /// beside each, then the scans.
-pub fn run(runner: &impl Runner, plan: &DepthPlan) -> Result<DepthReport> {
+pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
     let xs = inputs()?;
     let m4 = Multisets::new(xs.len(), 4)?;
     let mut report = DepthReport::default();

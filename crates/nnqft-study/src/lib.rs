@@ -58,4 +58,4 @@ pub mod scaling;
 pub mod table5;
 
 pub use error::{Result, StudyError};
-pub use runner::{Direct, Runner, block_seed};
+pub use runner::{Direct, Planned, Runner, block_seed};

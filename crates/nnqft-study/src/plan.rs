@@ -81,6 +81,16 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Every ensemble of the scaling study, Table 5 and the RG flow, in the order a run asks
+    /// for them, seeded from `master` (the depth study's deep ensembles are sampled whole by a
+    /// run or a merge, never in shards).
+    pub fn ensembles(&self, master: u64) -> crate::Result<Vec<crate::Planned>> {
+        let mut out = crate::scaling::ensembles(&self.scaling, master)?;
+        out.extend(crate::table5::ensembles(self.table5_experiments, self.table5_nets, master)?);
+        out.extend(crate::rg::ensembles(self.rg_experiments, self.rg_nets, master)?);
+        Ok(out)
+    }
+
     /// The plan of a profile.
     pub fn of(profile: Profile) -> Self {
         match profile {

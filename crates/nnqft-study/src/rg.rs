@@ -15,7 +15,7 @@
 //! - Naturalness: spread of `lambda_m` over multisets on x-sets scaled by 0.01, 0.1, 1.
 
 use crate::error::Result;
-use crate::runner::{Runner, block_seed};
+use crate::runner::{Planned, Runner, block_seed};
 use crate::scaling::nnqft_theory_gp;
 use nnqft_fit::flow::{beta_function, running_coupling};
 use nnqft_fit::{Design, Loss, Model, fit};
@@ -200,6 +200,36 @@ fn m1_coupling(t0: &[f64], weights: &[f64], delta: &[f64]) -> Result<f64> {
     Ok(fit(&design, delta, Model::M1, Loss::Mse)?.values[0])
 }
 
+/// The ensemble of a flow case with estimator `est` (the conditional one, keyed by the case
+/// alone, or Gauss-net's bias-integrated one, keyed with its name; both on the same seed).
+fn planned(
+    master: u64,
+    (act, d, width): (Activation, usize, usize),
+    est: Estimator,
+    experiments: usize,
+    nets: u64,
+) -> Result<Planned> {
+    let seed = block_seed(master, &[act as u64, d as u64, width as u64, 6]);
+    let ensemble = Ensemble::new(Network::paper(act, d)?, width, inputs(act, d)?, nets, experiments, est, seed)?;
+    let key = match est {
+        Estimator::Conditional => format!("rg-{}-d{d}-N{width}", act.name()),
+        _ => format!("rg-{}-d{d}-N{width}-{}", act.name(), est.name()),
+    };
+    Ok(Planned { key, ensemble })
+}
+
+/// The study's ensembles, in the order [`run`] asks for them.
+pub fn ensembles(experiments: usize, nets: u64, master: u64) -> Result<Vec<Planned>> {
+    let mut out = Vec::new();
+    for case in CASES {
+        out.push(planned(master, case, Estimator::Conditional, experiments, nets)?);
+        if flow_estimator(case.0) == Estimator::BiasIntegrated {
+            out.push(planned(master, case, Estimator::BiasIntegrated, experiments, nets)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Runs every flow case, the 6-pt prediction and the naturalness scan.
 pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<RgReport> {
     let mut report = RgReport { flow: Vec::new(), fits: Vec::new(), six: Vec::new(), natural: Vec::new() };
@@ -209,14 +239,12 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<RgRepor
         let theory = FiniteWidthTheory::new(&net, &xs)?;
         let exact = theory.at_width(width)?;
         let gp = nnqft_theory_gp(&net, &xs)?;
-        let seed = block_seed(runner.seed(), &[act as u64, d as u64, width as u64, 6]);
-        let ens = Ensemble::new(net, width, xs.clone(), nets, experiments, Estimator::Conditional, seed)?;
-        let conditional = runner.ensemble(&format!("rg-{}-d{d}-N{width}", act.name()), &ens, seed)?;
+        let conditional =
+            runner.planned(&planned(runner.seed(), (act, d, width), Estimator::Conditional, experiments, nets)?)?;
         let estimator = flow_estimator(act);
         let r = match estimator {
             Estimator::BiasIntegrated => {
-                let ens = Ensemble::new(net, width, xs.clone(), nets, experiments, estimator, seed)?;
-                runner.ensemble(&format!("rg-{}-d{d}-N{width}-{}", act.name(), estimator.name()), &ens, seed)?
+                runner.planned(&planned(runner.seed(), (act, d, width), estimator, experiments, nets)?)?
             }
             _ => conditional.control_variate(&net, &xs)?,
         };

@@ -24,6 +24,24 @@ pub trait Runner {
     /// The per-network NTKs of `ensemble`, named `key` (the NTK table's; neither cached nor
     /// split into shards, as deep ensembles).
     fn ntk_ensemble(&self, key: &str, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult>;
+    /// The result of a planned ensemble: [`Runner::ensemble`] with its key and seed.
+    fn planned(&self, planned: &Planned) -> Result<EnsembleResult> {
+        self.ensemble(&planned.key, &planned.ensemble, planned.ensemble.seed())
+    }
+}
+
+/// An ensemble a study will ask its runner for, known before anything is sampled: its key
+/// (unique within a run) and the ensemble, seeded from the run's master seed. A study lists
+/// its ensembles with the same function its run uses to make them (e.g.
+/// [`crate::scaling::ensembles`] and [`crate::scaling::run`]), so a shard of a run can sample
+/// its share of every planned ensemble without running any analysis.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The ensemble's key, unique within a run (the name of its cached block and of its
+    /// section in a shard file).
+    pub key: String,
+    /// The ensemble, its seed set.
+    pub ensemble: Ensemble,
 }
 
 /// Samples every ensemble on `threads` worker threads (no cache), under a

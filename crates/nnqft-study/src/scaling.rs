@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::plan::ScalingPlan;
-use crate::runner::{Runner, block_seed};
+use crate::runner::{Planned, Runner, block_seed};
 use nnqft_sampling::{DeepEnsembleResult, Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::{
     PowerLawFit, Summary, background, common_exponent_slope, connected_six_point, fit_common_exponent, fit_power_law,
@@ -537,6 +537,38 @@ pub fn summaries(result: &EnsembleResult) -> Result<[Summary; 3]> {
     ])
 }
 
+/// The ensemble of one network, width and estimator of the study, seeded from `master`.
+fn planned(
+    master: u64,
+    plan: &ScalingPlan,
+    net: &Network,
+    xs: &InputSet,
+    width: usize,
+    est: Estimator,
+) -> Result<Planned> {
+    let (act, d) = (net.activation(), net.d_in());
+    let seed = block_seed(master, &[act as u64, d as u64, width as u64, 1]);
+    let ensemble = Ensemble::new(*net, width, xs.clone(), plan.nets, plan.experiments, est, seed)?;
+    Ok(Planned { key: format!("scaling-{}-d{d}-N{width}-{}", act.name(), est.name()), ensemble })
+}
+
+/// The study's ensembles, in the order [`run`] asks for them.
+pub fn ensembles(plan: &ScalingPlan, master: u64) -> Result<Vec<Planned>> {
+    let mut out = Vec::new();
+    for &d in &plan.dims {
+        for act in Activation::ALL {
+            let net = Network::paper(act, d)?;
+            let xs = InputSet::scaling(act, d)?;
+            for &width in &plan.widths {
+                for est in estimators(act) {
+                    out.push(planned(master, plan, &net, &xs, width, est)?);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Runs the study.
 pub fn run(runner: &dyn Runner, plan: &ScalingPlan) -> Result<ScalingReport> {
     let mut cols = CorrelatorColumns::default();
@@ -554,10 +586,7 @@ pub fn run(runner: &dyn Runner, plan: &ScalingPlan) -> Result<ScalingReport> {
             for &width in &plan.widths {
                 let exact = theory.as_ref().map(|t| t.at_width(width)).transpose()?;
                 for (k, est) in estimators(act).into_iter().enumerate() {
-                    let seed = block_seed(runner.seed(), &[act as u64, d as u64, width as u64, 1]);
-                    let ens = Ensemble::new(net, width, xs.clone(), plan.nets, plan.experiments, est, seed)?;
-                    let key = format!("scaling-{}-d{d}-N{width}-{}", act.name(), est.name());
-                    let result = runner.ensemble(&key, &ens, seed)?;
+                    let result = runner.planned(&planned(runner.seed(), plan, &net, &xs, width, est)?)?;
                     let sums = summaries(&result)?;
                     cols.push_block(&net, width, est, &result, &sums, &gp.tensors, exact.as_ref().map(|e| &e.g));
                     let b = block(&net, width, est, &result, &gp, exact.as_ref())?;

@@ -4,7 +4,7 @@
 //! (sampled ensembles, every experiment fitted separately) and `paper` (as published).
 
 use crate::error::{Result, StudyError};
-use crate::runner::{Runner, block_seed};
+use crate::runner::{Planned, Runner, block_seed};
 use nnqft_fit::{Design, Loss, Model, evaluate, fit};
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_stats::summarize;
@@ -223,13 +223,40 @@ pub fn monte_carlo_estimators(act: Activation, nets: u64) -> Vec<(Estimator, u64
     }
 }
 
+/// The networks of Table 5, in the order of the study.
+const NETWORKS: [Activation; 3] = [Activation::Gauss, Activation::Relu, Activation::Erf];
+
+/// The Monte Carlo ensemble of `act` on its training (`set` 0) or test (`set` 1) inputs
+/// with estimator `est`, seeded from `master`.
+fn planned(master: u64, act: Activation, set: u64, est: Estimator, nets: u64, experiments: usize) -> Result<Planned> {
+    let (width, _) = setup(act);
+    let inputs = if set == 0 { InputSet::table5_train(act) } else { InputSet::table5_test(act) };
+    let seed = block_seed(master, &[act as u64, width as u64, set, 5]);
+    let ensemble = Ensemble::new(Network::paper(act, 1)?, width, inputs, nets, experiments, est, seed)?;
+    let key = format!("table5-{}-{}-{}", act.name(), if set == 0 { "train" } else { "test" }, est.name());
+    Ok(Planned { key, ensemble })
+}
+
+/// The study's ensembles, in the order [`run`] asks for them.
+pub fn ensembles(experiments: usize, nets: u64, master: u64) -> Result<Vec<Planned>> {
+    let mut out = Vec::new();
+    for act in NETWORKS {
+        for (est, nets) in monte_carlo_estimators(act, nets) {
+            for set in [0, 1] {
+                out.push(planned(master, act, set, est, nets, experiments)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Runs the three sources for every network.
 pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5Report> {
     let paper: PaperFile = toml::from_str(PAPER_TABLE5)
         .map_err(|e| StudyError::Dataset(format!("table5-paper.toml does not parse: {e}")))?;
     let mut rows = Vec::new();
     let mut test_sets = Vec::new();
-    for act in [Activation::Gauss, Activation::Relu, Activation::Erf] {
+    for act in NETWORKS {
         let (width, cutoff) = setup(act);
         let net = Network::paper(act, 1)?;
         let train = FitProblem::new(&net, InputSet::table5_train(act), cutoff)?;
@@ -264,10 +291,7 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5R
         // Monte Carlo: every estimator, every experiment fitted separately
         for (est, nets) in monte_carlo_estimators(act, nets) {
             let delta = |p: &FitProblem, set: u64| -> Result<Vec<Vec<f64>>> {
-                let seed = block_seed(runner.seed(), &[act as u64, width as u64, set, 5]);
-                let ens = Ensemble::new(net, width, p.inputs.clone(), nets, experiments, est, seed)?;
-                let key = format!("table5-{}-{}-{}", act.name(), if set == 0 { "train" } else { "test" }, est.name());
-                let r = runner.ensemble(&key, &ens, seed)?;
+                let r = runner.planned(&planned(runner.seed(), act, set, est, nets, experiments)?)?;
                 Ok((0..experiments)
                     .map(|e| r.experiment(1, e).iter().zip(&p.gp4).map(|(g, k)| g - k).collect())
                     .collect())

@@ -21,10 +21,8 @@ pub use plot::{Axis, Figure, Kind, Panel, Point, Series, colour};
 pub use raster::png;
 pub use scaling::name as scaling_name;
 
-use crate::report::write_atomic;
 use anyhow::Result;
 use nnqft_study::plan::Plan;
-use std::path::Path;
 
 /// What the figures are drawn from: the stages' results and the plan that made them.
 pub struct Inputs<'a> {
@@ -50,16 +48,24 @@ pub fn all(inputs: &Inputs) -> Result<Vec<Figure>> {
     Ok(out)
 }
 
-/// Renders each figure and writes `NAME.svg` and `NAME.png` into `dir` (atomically);
-/// returns what was drawn.
-pub fn write(dir: &Path, figures: &[Figure]) -> Result<Vec<Drawing>> {
+/// A rendered figure: its SVG, the PNG rasterised from it, and the record of what was drawn.
+pub struct Rendered {
+    /// The SVG document.
+    pub svg: String,
+    /// The PNG beside it.
+    pub png: Vec<u8>,
+    /// What was drawn where.
+    pub drawing: Drawing,
+}
+
+/// Renders each figure (its SVG and PNG, written as `NAME.svg` and `NAME.png` by the caller).
+pub fn render(figures: &[Figure]) -> Result<Vec<Rendered>> {
     figures
         .iter()
         .map(|f| {
             let (svg, drawing) = f.render()?;
-            write_atomic(&dir.join(format!("{}.svg", f.name)), svg.as_bytes())?;
-            write_atomic(&dir.join(format!("{}.png", f.name)), &png(&svg)?)?;
-            Ok(drawing)
+            let png = png(&svg)?;
+            Ok(Rendered { svg, png, drawing })
         })
         .collect()
 }

@@ -1,45 +1,15 @@
-//! What every stage of a run shares: output folder, seed, threads, resume flag, run id, and
-//! the resumable block cache (`<out>/.blocks/*.json`, each written atomically, removed after
-//! a successful run). A block file is a header line (format version, configuration hash,
-//! length and CRC-32 of the body) and the body; a block that is truncated, damaged, of
-//! another version, configuration or seed, or of the wrong shape is named on stderr and
-//! recomputed, never used ([`decode_block`]). In a sharded run or a
-//! merge, [`Context::ensemble`] hands over to [`crate::shard`] / [`crate::merge`].
+//! The resume cache: one block file per finished ensemble in `<out>/.blocks/<key>.json`
+//! (each written atomically, removed after a successful run). A block file is a header line
+//! (format version, configuration hash, length and CRC-32 of the body) and the body; a block
+//! that is truncated, damaged, of another version, configuration or seed, or of the wrong
+//! shape is named on stderr and recomputed, never used ([`decode_block`]). The runner that
+//! uses it is [`crate::runner::Sampler`].
 
-use crate::shard::Sharding;
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
 use nnqft_sampling::{Ensemble, EnsembleResult};
 use nnqft_theory::Multisets;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
-use std::time::Instant;
-
-/// Shared run settings.
-pub struct Context {
-    /// Output folder.
-    pub out: PathBuf,
-    /// Master seed.
-    pub seed: u64,
-    /// Worker threads.
-    pub threads: usize,
-    /// Reuse finished blocks from an interrupted run with the same configuration.
-    pub resume: bool,
-    /// Run id written into every report row.
-    pub run_id: String,
-    /// Hash of the configuration (blocks from another configuration are never reused).
-    pub config_hash: String,
-    /// Show progress bars.
-    pub progress: bool,
-    /// Ordinary run, one shard of a run, or a merge of shards.
-    pub sharding: crate::shard::Sharding,
-    /// The run's report writes, renamed into place together at its end
-    /// ([`crate::report::Staging`]); `None` in tests that drive a context directly.
-    pub staging: Option<crate::report::Staging>,
-    /// The lock on `out` held for the run ([`crate::lock`]); `None` in tests that drive a
-    /// context directly.
-    pub lock: Option<crate::lock::FolderLock>,
-}
+use std::path::{Path, PathBuf};
 
 /// The version of the block format: a block of another version is never read.
 pub const BLOCK_VERSION: u32 = 2;
@@ -208,101 +178,7 @@ pub fn decode_block(
     })
 }
 
-impl Context {
-    fn block_path(&self, key: &str) -> PathBuf {
-        self.out.join(".blocks").join(format!("{key}.json"))
-    }
-
-    /// Runs an ensemble, or reuses its cached result under `--resume`. `key` names the
-    /// block uniquely within a run.
-    pub fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> Result<EnsembleResult> {
-        match &self.sharding {
-            Sharding::Off => {}
-            Sharding::Shard(run) => return run.ensemble(self, key, ensemble),
-            Sharding::Merge(set) => return set.ensemble(key, ensemble),
-        }
-        let path = self.block_path(key);
-        if self.resume
-            && let Ok(bytes) = std::fs::read(&path)
-        {
-            match decode_block(&bytes, &self.config_hash, seed, ensemble) {
-                Ok(result) => {
-                    eprintln!("{key}: reused from {}", path.display());
-                    return Ok(result);
-                }
-                Err(damage) => eprintln!("{key}: cached block {} not used, {damage}; recomputing", path.display()),
-            }
-        }
-        let total = ensemble.nets_total();
-        let bar = self.progress_bar(key, total);
-        let start = Instant::now();
-        let result = ensemble.run_with_progress(self.threads, &|n| bar.inc(n))?;
-        bar.finish_and_clear();
-        let secs = start.elapsed().as_secs_f64();
-        eprintln!("{key}: {total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
-        std::fs::create_dir_all(path.parent().unwrap_or(&self.out))?;
-        let cached = CachedBlock {
-            config_hash: self.config_hash.clone(),
-            seed,
-            points: ensemble.inputs().len(),
-            experiments: result.experiments,
-            nets: result.nets,
-            means: result.means.clone(),
-        };
-        crate::report::write_atomic_now(&path, &encode_block(&cached)?)?;
-        Ok(result)
-    }
-
-    /// A progress bar for `total` nets of block `key` (hidden without `progress`).
-    pub fn progress_bar(&self, key: &str, total: u64) -> ProgressBar {
-        let bar = if self.progress { ProgressBar::new(total) } else { ProgressBar::hidden() };
-        bar.set_style(
-            ProgressStyle::with_template("{prefix:>34} [{bar:28}] {human_pos}/{human_len} nets {per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.set_prefix(key.to_string());
-        bar
-    }
-
-    /// Removes the block cache after a successful run.
-    pub fn clear_blocks(&self) {
-        let _ = std::fs::remove_dir_all(self.out.join(".blocks"));
-    }
-}
-
-impl nnqft_study::Runner for Context {
-    fn seed(&self) -> u64 {
-        self.seed
-    }
-    fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> nnqft_study::Result<EnsembleResult> {
-        Context::ensemble(self, key, ensemble, seed).map_err(|e| nnqft_study::StudyError::Runner(e.into()))
-    }
-    /// Samples the deep ensemble (never cached, never split: the depth study runs whole in an
-    /// ordinary run and in a merge, not in the shards).
-    fn deep_ensemble(
-        &self,
-        key: &str,
-        ensemble: &nnqft_sampling::DeepEnsemble,
-    ) -> nnqft_study::Result<nnqft_sampling::DeepEnsembleResult> {
-        Ok(timed(key, ensemble.nets() * ensemble.experiments() as u64, || ensemble.run(self.threads))?)
-    }
-    /// Samples the nets of an NTK table (never cached, never split), reporting the time as
-    /// `deep_ensemble` does.
-    fn ntk_ensemble(
-        &self,
-        key: &str,
-        ensemble: &nnqft_sampling::NtkEnsemble,
-    ) -> nnqft_study::Result<nnqft_sampling::NtkEnsembleResult> {
-        Ok(timed(key, ensemble.nets() * ensemble.experiments() as u64, || ensemble.run(self.threads))?)
-    }
-}
-
-/// Runs `run`, then prints `{key}: {total} nets in {secs} s ({rate} nets/s)` to stderr: the one
-/// timing line of the ensembles a run samples whole (deep and NTK ensembles).
-fn timed<T, E>(key: &str, total: u64, run: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-    let start = Instant::now();
-    let result = run()?;
-    let secs = start.elapsed().as_secs_f64();
-    eprintln!("{key}: {total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
-    Ok(result)
+/// The block file of ensemble `key` in output folder `out`.
+pub fn block_path(out: &Path, key: &str) -> PathBuf {
+    out.join(".blocks").join(format!("{key}.json"))
 }

@@ -1,4 +1,4 @@
-//! `cargo xtask sample`: one custom ensemble from the command line, written as
+//! `sample` (`nnqft sample`, `cargo xtask sample`): one custom ensemble from the command line, written as
 //! `correlators.parquet` (same columns as the reproduce reports), plus a one-line throughput
 //! figure on stdout. A paper network at one hidden layer and one output is sampled by
 //! [`nnqft_sampling::Ensemble`] (orders 2, 4, 6, exact theory where it exists); a deep one
@@ -9,16 +9,21 @@
 //! and, up to [`nnqft_study::deep_theory::ORDER_SIX_MAX_POINTS`] input points, the six-point
 //! vertex's `1/n²` connected `G6`; null beyond, as in the theory table).
 
-use crate::context::Context;
-use crate::options::NetworkArgs;
-use crate::report::write_parquet;
-use crate::tables::{correlators_experiments_table, correlators_table};
+use crate::{Common, write_table};
 use anyhow::{Result, bail};
+use nnqft_report::options::NetworkArgs;
+use nnqft_report::tables::{correlators_experiments_table, correlators_table};
+use nnqft_run::provenance::unix_now;
+use nnqft_run::run::{Command, Run};
+use nnqft_run::runner::{Merged, Sampler};
+use nnqft_sampling::Shard;
 use nnqft_sampling::{DeepEnsemble, Ensemble, Estimator};
 use nnqft_study::scaling::{CorrelatorColumns, nnqft_theory_gp, summaries};
+use nnqft_study::{Planned, Runner};
 use nnqft_theory::{
     DeepNetwork, ExactCorrelators, FiniteWidthTheory, InputSet, KernelShift, Network, SixPointVertex, TheoryError,
 };
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Options of `cargo xtask sample`.
@@ -145,18 +150,76 @@ pub fn deep_not_sharded() -> anyhow::Error {
     anyhow::anyhow!("deep networks (--widths, tanh, linear, --d-out) are not split into shards: run without --shard")
 }
 
-/// Runs `job` (of `args`, with the context's seed) and writes the report.
-pub fn run(ctx: &Context, args: &SampleArgs, job: Job) -> Result<()> {
-    let key = |name: &str, est: Estimator| format!("sample-{name}-{}-{}", args.width_label(), est.name());
+/// The key of the ensemble of `args` with activation `name` and estimator `est`.
+fn key(args: &SampleArgs, name: &str, est: Estimator) -> String {
+    format!("sample-{name}-{}-{}", args.width_label(), est.name())
+}
+
+/// The configuration of a `sample` run (hashed into `config_hash`).
+pub fn config_of(args: &SampleArgs, seed: u64) -> serde_json::Value {
+    serde_json::json!({ "sample": args, "seed": seed })
+}
+
+/// `--out`, default a new folder `nnqft-out/<network>-N<width>-<start time>`.
+fn settings(common: &Common, args: &SampleArgs, start: u64) -> nnqft_run::run::Settings {
+    common.settings(|| {
+        nnqft_run::run::fresh(PathBuf::from("nnqft-out").join(format!(
+            "{}-{}-{start}",
+            args.network.network,
+            args.width_label()
+        )))
+    })
+}
+
+/// `sample`: samples the ensemble of `args` and writes its report; with `Some(shard)` only
+/// that shard's work items, into a shard file.
+pub fn sample(common: &Common, args: &SampleArgs, shard: Option<Shard>) -> Result<()> {
+    let start = unix_now();
+    let config = config_of(args, common.seed);
+    // bad options (and a deep network with --shard) fail before a folder is made
+    let job = args.job(common.seed)?;
+    let settings = settings(common, args, start);
+    match (shard, job) {
+        (None, job) => {
+            let run = Run::open(&settings, Command::Sample, config, start, None)?;
+            report(&run, &Sampler::new(&run, false), args, job)?;
+            run.finish("sample", None)
+        }
+        (Some(shard), Job::Paper { net, est, ens, .. }) => {
+            let run = Run::open(&settings, Command::Sample, config, start, Some(shard))?;
+            let planned = Planned { key: key(args, net.activation().name(), est), ensemble: ens };
+            nnqft_run::shard::record(&run, shard, &[planned], false).map(drop)
+        }
+        (Some(_), Job::Deep { .. }) => Err(deep_not_sharded()),
+    }
+}
+
+/// Writes the report of a `sample` run from its checked shards.
+pub fn merge(
+    common: &Common,
+    args: &SampleArgs,
+    config: serde_json::Value,
+    start: u64,
+    set: &nnqft_run::merge::ShardSet,
+) -> Result<()> {
+    let job = args.job(common.seed)?;
+    if let Job::Deep { .. } = job {
+        return Err(deep_not_sharded());
+    }
+    let run = Run::open(&settings(common, args, start), Command::Sample, config, start, None)?;
+    report(&run, &Merged::new(&run, set), args, job)?;
+    set.check_all_used()?;
+    run.finish("sample", Some(set.provenance()))
+}
+
+/// Runs `job` (of `args`) on `runner` and writes the report of `run`.
+fn report(run: &Run, runner: &dyn Runner, args: &SampleArgs, job: Job) -> Result<()> {
     let mut cols = CorrelatorColumns::default();
     let (nets, neurons, secs) = match job {
         Job::Paper { net, width, xs, est, ens } => {
             let start = Instant::now();
-            let result = ctx.ensemble(&key(net.activation().name(), est), &ens, ctx.seed)?;
+            let result = runner.ensemble(&key(args, net.activation().name(), est), &ens, run.seed)?;
             let secs = start.elapsed().as_secs_f64();
-            if matches!(ctx.sharding, crate::shard::Sharding::Shard(_)) {
-                return Ok(()); // a shard writes its partial, not the report
-            }
             let gp = nnqft_theory_gp(&net, &xs)?;
             let exact = exact_if_covered(&net, &xs, width)?;
             let sums = summaries(&result)?;
@@ -164,33 +227,26 @@ pub fn run(ctx: &Context, args: &SampleArgs, job: Job) -> Result<()> {
             (ens.nets_total(), width * xs.len(), secs)
         }
         Job::Deep { net, xs, est, ens } => {
-            if !matches!(ctx.sharding, crate::shard::Sharding::Off) {
-                return Err(deep_not_sharded());
-            }
             let shift = KernelShift::new(&net, &xs)?;
             let six = (ens.measures_order_six() && xs.len() <= nnqft_study::deep_theory::ORDER_SIX_MAX_POINTS)
                 .then(|| SixPointVertex::new(&net, &xs))
                 .transpose()?;
             let start = Instant::now();
-            let result = nnqft_study::Runner::deep_ensemble(ctx, &key(net.activation().name(), est), &ens)?;
+            let result = runner.deep_ensemble(&key(args, net.activation().name(), est), &ens)?;
             let secs = start.elapsed().as_secs_f64();
             cols.push_deep_block(&shift, six.as_ref(), est, &result)?;
             (ens.nets() * ens.experiments() as u64, net.widths().iter().sum::<usize>() * xs.len(), secs)
         }
     };
     if args.per_experiment {
-        write_parquet(
-            &ctx.out.join("correlators_experiments.parquet"),
-            correlators_experiments_table(&cols),
-            &ctx.run_id,
-        )?;
+        write_table(run, "correlators_experiments.parquet", correlators_experiments_table(&cols))?;
     }
-    write_parquet(&ctx.out.join("correlators.parquet"), correlators_table(cols), &ctx.run_id)?;
+    write_table(run, "correlators.parquet", correlators_table(cols))?;
     println!(
         "{nets} nets in {secs:.3} s: {:.4e} nets/s, {:.4e} neuron evaluations/s ({} threads)",
         nets as f64 / secs,
         nets as f64 * neurons as f64 / secs,
-        ctx.threads
+        run.threads
     );
     Ok(())
 }

@@ -1,9 +1,9 @@
 //! `nnqft analyze` on `.npy` files: the outputs of our own sampler give its raw estimator's
 //! numbers bit for bit, and every bad file is refused, naming it, with nothing written.
 
+use nnqft_cli::{Common, tables};
 use nnqft_report::analyze::AnalyzeArgs;
 use nnqft_report::report::read_parquet;
-use nnqft_report::{Common, reproduce};
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_stats::summarize;
 use nnqft_theory::{Activation, InputSet, Network};
@@ -59,7 +59,7 @@ fn own_outputs_give_the_raw_estimator_bit_for_bit() {
     let file = dir.join("relu.npy");
     npy(&file, "<f8", false, &[20_000, xs.len()], &f64_bytes(&outputs));
     let out = dir.join("report");
-    reproduce::analyze(&common(&out), &args(vec![file], None, 4)).unwrap();
+    tables::analyze(&common(&out), &args(vec![file], None, 4)).unwrap();
     let df = read_parquet(&out.join("analysis.parquet")).unwrap();
     let col = |name: &str| df.column(name).unwrap().f64().unwrap().into_no_null_iter().collect::<Vec<f64>>();
     let result = ens.run(1).unwrap();
@@ -91,7 +91,7 @@ fn byte_orders_widths_and_three_axes_read_alike() {
     let values: Vec<f64> = (0..64 * 6).map(|i| (((i * 37) % 101) as f64 - 50.0) / 25.0).collect();
     let g_mean = |file: PathBuf, name: &str| -> Vec<u64> {
         let out = dir.join(format!("out-{name}"));
-        reproduce::analyze(&common(&out), &args(vec![file], None, 4)).unwrap();
+        tables::analyze(&common(&out), &args(vec![file], None, 4)).unwrap();
         let df = read_parquet(&out.join("analysis.parquet")).unwrap();
         df.column("g_mean").unwrap().f64().unwrap().into_no_null_iter().map(f64::to_bits).collect()
     };
@@ -135,14 +135,12 @@ fn byte_orders_widths_and_three_axes_read_alike() {
     };
     assert_eq!(g_mean(parquet("wide.parquet", None, false), "parquet"), g_mean(le.clone(), "le-again"));
     let strings = parquet("strings.parquet", Some(polars::prelude::Column::new("net".into(), vec!["a"; 64])), false);
-    let err = format!(
-        "{:#}",
-        reproduce::analyze(&common(&dir.join("out-strings")), &args(vec![strings], None, 4)).unwrap_err()
-    );
+    let err =
+        format!("{:#}", tables::analyze(&common(&dir.join("out-strings")), &args(vec![strings], None, 4)).unwrap_err());
     assert!(err.contains("column net is str"), "{err}");
     let nulls = parquet("nulls.parquet", None, true);
     let err =
-        format!("{:#}", reproduce::analyze(&common(&dir.join("out-nulls")), &args(vec![nulls], None, 4)).unwrap_err());
+        format!("{:#}", tables::analyze(&common(&dir.join("out-nulls")), &args(vec![nulls], None, 4)).unwrap_err());
     assert!(err.contains("column f0 has 1 missing values"), "{err}");
     // (nets, 3 points, 2 outputs) is the stream of the same rows with two outputs
     let three = dir.join("three.npy");
@@ -157,7 +155,7 @@ fn byte_orders_widths_and_three_axes_read_alike() {
     let f = dir.join("shifted.npy");
     npy(&f, "<f8", false, &[64, 6], &f64_bytes(&shifted));
     let out = dir.join("out-shifted");
-    reproduce::analyze(&common(&out), &args(vec![f], None, 16)).unwrap();
+    tables::analyze(&common(&out), &args(vec![f], None, 16)).unwrap();
     let summary = std::fs::read_to_string(out.join("SUMMARY.md")).unwrap();
     assert!(summary.contains("the mean output is resolved from zero"), "{summary}");
     let summary = std::fs::read_to_string(dir.join("out-le").join("SUMMARY.md")).unwrap();
@@ -216,7 +214,7 @@ fn bad_files_are_refused_and_nothing_is_written() {
     cases.push((AnalyzeArgs { x_set: Some("scaling-erf-d1".into()), ..args(vec![ok], None, 4) }, "--x-set has"));
     for (i, (a, expected)) in cases.into_iter().enumerate() {
         let out = dir.join(format!("out-{i}"));
-        let err = format!("{:#}", reproduce::analyze(&common(&out), &a).unwrap_err());
+        let err = format!("{:#}", tables::analyze(&common(&out), &a).unwrap_err());
         assert!(err.contains(expected), "case {i}: {err:?} lacks {expected:?}");
         assert!(!out.exists(), "case {i} wrote {}", out.display());
     }

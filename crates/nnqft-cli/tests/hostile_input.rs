@@ -5,8 +5,8 @@
 //! limit in the message.
 
 use clap::Parser;
-use nnqft_report::Common;
-use nnqft_report::sample::{Job, SampleArgs};
+use nnqft_cli::Common;
+use nnqft_cli::sample::{Job, SampleArgs};
 use nnqft_theory::InputSet;
 use proptest::prelude::*;
 

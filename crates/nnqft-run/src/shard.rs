@@ -7,9 +7,9 @@
 //! `N` runs the items with `(i + r) mod N = K`, where the rotation `r` is the FNV-1a 64 hash
 //! of the key ([`nnqft_sampling::Shard`]). So every shard gets an even share of every
 //! ensemble (`floor` or `ceil` of `items / N`), and ensembles with fewer items than shards
-//! land on different shards. A shard still walks through every stage of the run (the
-//! ensembles and their order do not depend on sampled values), but in place of each
-//! ensemble's result it hands the stage a placeholder and writes no reports.
+//! land on different shards. A shard samples its share of the run's planned ensembles
+//! (each study lists them before anything is sampled: [`nnqft_study::Planned`]) and runs no
+//! analysis; only a whole run or a merge does.
 //!
 //! # The shard file `shard-K-of-N.nnqs`
 //!
@@ -33,16 +33,16 @@
 //! the intact ones of its own configuration and shard, and produces the identical partial.
 //! The blocks are removed once `shard-K-of-N.nnqs` is written (atomically).
 
-use crate::context::Context;
 use crate::provenance;
+use crate::run::Run;
+use crate::runner::timed;
 use anyhow::{Context as _, Result, anyhow, bail, ensure};
-use nnqft_sampling::{Ensemble, EnsembleResult, ItemSums, Shard};
+use nnqft_sampling::{Ensemble, ItemSums, Shard};
+use nnqft_study::Planned;
 use nnqft_theory::Multisets;
 use serde::{Deserialize, Serialize};
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::Instant;
 
 /// First 8 bytes of a shard file.
 pub const MAGIC: &[u8; 8] = b"NNQFTSH1";
@@ -58,7 +58,7 @@ pub struct ShardHeader {
     pub format: String,
     /// Always [`VERSION`].
     pub version: u32,
-    /// `reproduce` or `sample`.
+    /// `reproduce` or `sample` (the command's name).
     pub command: String,
     /// The run's configuration (as hashed into `config_hash`).
     pub config: serde_json::Value,
@@ -325,146 +325,99 @@ impl ShardFile {
     }
 }
 
-/// How a run treats its ensembles.
-#[derive(Default)]
-pub enum Sharding {
-    /// Sample every work item (an ordinary run).
-    #[default]
-    Off,
-    /// Sample this shard's work items and write a shard file instead of reports.
-    Shard(ShardRun),
-    /// Sample nothing: merge every ensemble from the shards' files.
-    Merge(crate::merge::ShardSet),
+/// Samples shard `shard`'s items of every planned ensemble of `run` (in plan order) and
+/// writes `shard-K-of-N.nnqs` into the run's folder; returns its path. No analysis runs: a
+/// merge of the shards does it.
+pub fn record(run: &Run, shard: Shard, planned: &[Planned], resume: bool) -> Result<PathBuf> {
+    let mut seen = std::collections::HashSet::new();
+    if let Some(p) = planned.iter().find(|p| !seen.insert(p.key.as_str())) {
+        bail!("ensemble {} is planned twice in one run: block keys must be unique", p.key);
+    }
+    let done = planned.iter().map(|p| record_ensemble(run, shard, p, resume)).collect::<Result<Vec<_>>>()?;
+    write_shard_file(run, shard, &done)
 }
 
-/// A running shard: which shard, and the ensembles finished so far.
-pub struct ShardRun {
-    /// Which shard.
-    pub shard: Shard,
-    /// `reproduce` or `sample`.
-    pub command: String,
-    /// The run's configuration.
-    pub config: serde_json::Value,
-    /// Start (Unix seconds).
-    pub start: u64,
-    done: Mutex<Vec<(Section, PathBuf)>>,
+/// The folder of shard `shard`'s finished ensembles in `run`'s folder.
+fn blocks(run: &Run, shard: Shard) -> PathBuf {
+    run.out.join(".blocks").join(format!("shard-{}-of-{}", shard.index(), shard.count()))
 }
 
-impl ShardRun {
-    /// A shard run of `command` with `config`, started at `start`.
-    pub fn new(shard: Shard, command: &str, config: serde_json::Value, start: u64) -> Self {
-        Self { shard, command: command.into(), config, start, done: Mutex::new(Vec::new()) }
+/// Samples shard `shard`'s items of one planned ensemble into a one-section block file
+/// (`<out>/.blocks/shard-K-of-N/<key>.nnqs`); with `resume`, an intact block of the same
+/// configuration, shard and ensemble is kept instead. Returns its section and path.
+pub fn record_ensemble(run: &Run, shard: Shard, planned: &Planned, resume: bool) -> Result<(Section, PathBuf)> {
+    let Planned { key, ensemble: ens } = planned;
+    let items = shard.items(ens.work_items(), rotation(key));
+    let section = Section::describe(key, ens, items)?;
+    let dir = blocks(run, shard);
+    let path = dir.join(format!("{key}.nnqs"));
+    let reusable = resume
+        && ShardFile::open(&path).ok().is_some_and(|f| {
+            let h = &f.header;
+            h.config_hash == run.config_hash
+                && h.seed == run.seed
+                && (h.shard, h.shards) == (shard.index(), shard.count())
+                && h.ensembles == [section.clone()]
+                && f.verify().is_ok()
+        });
+    if reusable {
+        eprintln!("{key}: shard {shard} reused from {}", path.display());
+        return Ok((section, path));
     }
-
-    fn blocks(&self, ctx: &Context) -> PathBuf {
-        ctx.out.join(".blocks").join(format!("shard-{}-of-{}", self.shard.index(), self.shard.count()))
-    }
-
-    fn header(&self, ctx: &Context, ensembles: Vec<Section>) -> ShardHeader {
-        ShardHeader {
-            format: FORMAT.into(),
-            version: VERSION,
-            command: self.command.clone(),
-            config: self.config.clone(),
-            config_hash: ctx.config_hash.clone(),
-            seed: ctx.seed,
-            shard: self.shard.index(),
-            shards: self.shard.count(),
-            host: host_name(),
-            git_commit: provenance::git_commit(),
-            start_time: provenance::rfc3339(self.start),
-            end_time: provenance::rfc3339(provenance::unix_now()),
-            threads: ctx.threads,
-            ensembles,
-        }
-    }
-
-    /// Runs this shard's items of `ens` (or, under `--resume`, reuses its finished block),
-    /// records them, and returns a placeholder result for the stage to carry on with.
-    pub fn ensemble(&self, ctx: &Context, key: &str, ens: &Ensemble) -> Result<EnsembleResult> {
-        let items = self.shard.items(ens.work_items(), rotation(key));
-        let section = Section::describe(key, ens, items)?;
-        let path = self.blocks(ctx).join(format!("{key}.nnqs"));
-        let reusable = ctx.resume
-            && ShardFile::open(&path).ok().is_some_and(|f| {
-                let h = &f.header;
-                h.config_hash == ctx.config_hash
-                    && h.seed == ctx.seed
-                    && (h.shard, h.shards) == (self.shard.index(), self.shard.count())
-                    && h.ensembles == [section.clone()]
-                    && f.verify().is_ok()
-            });
-        if reusable {
-            eprintln!("{key}: shard {} reused from {}", self.shard, path.display());
-        } else {
-            let total: u64 = section.items.iter().map(|&i| ens.nets_in_item(i)).sum();
-            let bar = ctx.progress_bar(key, total);
-            let start = Instant::now();
-            let sums = ens.run_items(&section.items, ctx.threads, &|n| bar.inc(n))?;
-            bar.finish_and_clear();
-            let secs = start.elapsed().as_secs_f64();
-            eprintln!(
-                "{key}: shard {}: {} of {} items, {total} nets in {secs:.1} s",
-                self.shard,
-                section.items.len(),
-                ens.work_items()
-            );
-            std::fs::create_dir_all(self.blocks(ctx))?;
-            let header = self.header(ctx, vec![section.clone()]);
-            write_file(&path, &header, |put| {
-                let mut buf = Vec::with_capacity(section.item_values() * 8);
-                for s in &sums {
-                    buf.clear();
-                    s.sums().iter().for_each(|v| encode(v, &mut buf));
-                    if let Some(sq) = s.squares() {
-                        sq.iter().for_each(|v| encode(v, &mut buf));
-                    }
-                    put(&buf)?;
-                }
-                Ok(())
-            })?;
-        }
-        self.done.lock().map_err(|_| anyhow!("shard state poisoned"))?.push((section, path));
-        placeholder(ens)
-    }
-
-    /// Writes `shard-K-of-N.nnqs` from the finished blocks and removes them.
-    pub fn finish(&self, ctx: &Context) -> Result<PathBuf> {
-        let done = std::mem::take(&mut *self.done.lock().map_err(|_| anyhow!("shard state poisoned"))?);
-        let mut seen = std::collections::HashSet::new();
-        if let Some((s, _)) = done.iter().find(|(s, _)| !seen.insert(s.key.clone())) {
-            bail!("ensemble {} ran twice in one run: block keys must be unique", s.key);
-        }
-        let header = self.header(ctx, done.iter().map(|(s, _)| s.clone()).collect());
-        let path = ctx.out.join(file_name(self.shard));
-        write_file(&path, &header, |put| {
-            for (_, block) in &done {
-                let f = ShardFile::open(block)?;
-                f.verify()?;
-                put(&f.payload(0)?)?;
+    let total: u64 = section.items.iter().map(|&i| ens.nets_in_item(i)).sum();
+    let what = format!("shard {shard}: {} of {} items, ", section.items.len(), ens.work_items());
+    let sums = timed(run.progress, key, &what, total, |monitor| ens.run_items(&section.items, run.threads, monitor))?;
+    std::fs::create_dir_all(&dir)?;
+    write_file(&path, &header(run, shard, vec![section.clone()]), |put| {
+        let mut buf = Vec::with_capacity(section.item_values() * 8);
+        for s in &sums {
+            buf.clear();
+            s.sums().iter().for_each(|v| encode(v, &mut buf));
+            if let Some(sq) = s.squares() {
+                sq.iter().for_each(|v| encode(v, &mut buf));
             }
-            Ok(())
-        })?;
-        let _ = std::fs::remove_dir_all(self.blocks(ctx));
-        let _ = std::fs::remove_dir(ctx.out.join(".blocks"));
-        eprintln!("shard {}: {} ensembles written to {}", self.shard, done.len(), path.display());
-        Ok(path)
-    }
+            put(&buf)?;
+        }
+        Ok(())
+    })?;
+    Ok((section, path))
 }
 
-/// A stand-in for an ensemble's result inside a shard run: well-formed, deterministic,
-/// generic values in `[1, 2)` so that every later stage runs through; never reported.
-fn placeholder(ens: &Ensemble) -> Result<EnsembleResult> {
-    let m = ens.inputs().len();
-    let multisets = [Multisets::new(m, 2)?, Multisets::new(m, 4)?, Multisets::new(m, 6)?];
-    let experiments = ens.experiments();
-    let means = [0u64, 1, 2].map(|o| {
-        (0..(experiments * multisets[o as usize].len()) as u64)
-            .map(|i| {
-                let h = nnqft_sampling::seed::splitmix64(ens.seed() ^ (o << 56) ^ i);
-                1.0 + (h >> 11) as f64 / (1u64 << 53) as f64
-            })
-            .collect()
-    });
-    Ok(EnsembleResult { multisets, experiments, nets: ens.nets(), means, variances: None })
+/// Writes `shard-K-of-N.nnqs` into `run`'s folder from the finished blocks `done` (in run
+/// order) and removes them; returns its path.
+pub fn write_shard_file(run: &Run, shard: Shard, done: &[(Section, PathBuf)]) -> Result<PathBuf> {
+    let header = header(run, shard, done.iter().map(|(s, _)| s.clone()).collect());
+    let path = run.out.join(file_name(shard));
+    write_file(&path, &header, |put| {
+        for (_, block) in done {
+            let f = ShardFile::open(block)?;
+            f.verify()?;
+            put(&f.payload(0)?)?;
+        }
+        Ok(())
+    })?;
+    let _ = std::fs::remove_dir_all(blocks(run, shard));
+    let _ = std::fs::remove_dir(run.out.join(".blocks"));
+    eprintln!("shard {shard}: {} ensembles written to {}", done.len(), path.display());
+    Ok(path)
+}
+
+/// The header of shard `shard` of `run` with `ensembles`, ended now.
+fn header(run: &Run, shard: Shard, ensembles: Vec<Section>) -> ShardHeader {
+    ShardHeader {
+        format: FORMAT.into(),
+        version: VERSION,
+        command: run.command.name().into(),
+        config: run.config.clone(),
+        config_hash: run.config_hash.clone(),
+        seed: run.seed,
+        shard: shard.index(),
+        shards: shard.count(),
+        host: host_name(),
+        git_commit: provenance::git_commit(),
+        start_time: provenance::rfc3339(run.start),
+        end_time: provenance::rfc3339(provenance::unix_now()),
+        threads: run.threads,
+        ensembles,
+    }
 }

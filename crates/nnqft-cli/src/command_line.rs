@@ -37,6 +37,14 @@ pub fn exit(result: anyhow::Result<()>) -> ExitCode {
     }
 }
 
+/// The workspace root of the source tree these command lines were built from (this crate
+/// lives two levels below it, in `crates/nnqft-cli`): where the tests find the README and the
+/// committed reports.
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.ancestors().nth(2).map_or_else(|| ".".into(), std::path::Path::to_path_buf)
+}
+
 /// `K/N` of `--shard`.
 pub fn parse_shard(text: &str) -> Result<nnqft_sampling::Shard, String> {
     nnqft_sampling::Shard::parse(text).map_err(|e| e.to_string())
@@ -126,7 +134,7 @@ pub fn check_documented(command: &clap::Command, documented: &DocumentedCommand)
 /// at least `whole` whole commands must be found, and each must pass [`check_documented`]. `Err`
 /// lists every command the parser refuses.
 pub fn check_readme(command: &clap::Command, program: &str, whole: usize) -> Result<(), String> {
-    let path = crate::provenance::workspace_root().join("README.md");
+    let path = workspace_root().join("README.md");
     let readme = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let commands = documented_commands(&readme, program);
     let found = commands.iter().filter(|c| c.whole).count();

@@ -4,7 +4,7 @@
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
 
-use nnqft_report::Common;
+use nnqft_cli::Common;
 use nnqft_report::report::read_parquet;
 use nnqft_study::plan::Profile;
 
@@ -17,7 +17,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 fn quick(out: &Path) {
     let common =
         Common { out: Some(out.to_path_buf()), force: false, seed: 20_200_818, threads: Some(2), no_progress: true };
-    nnqft_report::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
+    nnqft_cli::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
 }
 
 /// The columns each report must have (docs/conventions.md, "Every Parquet column").
@@ -354,7 +354,7 @@ fn relu_beta_is_its_dimension(flow: &DataFrame) {
 
 #[test]
 fn committed_reports_have_the_exact_relu_beta() {
-    let root = nnqft_report::provenance::workspace_root().join("reports/rg_flow.parquet");
+    let root = nnqft_cli::command_line::workspace_root().join("reports/rg_flow.parquet");
     relu_beta_is_its_dimension(&read_parquet(&root).unwrap());
 }
 
@@ -367,20 +367,28 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// A context on `out` for the block-cache tests.
-fn block_ctx(out: &Path, resume: bool, hash: &str) -> nnqft_report::context::Context {
-    nnqft_report::context::Context {
-        out: out.to_path_buf(),
-        seed: 1,
-        threads: 2,
-        resume,
-        run_id: "test".into(),
-        config_hash: hash.into(),
-        progress: false,
-        sharding: Default::default(),
-        staging: None,
-        lock: None,
-    }
+/// The configuration hash of the block-cache tests' configuration `name`.
+fn hash(name: &str) -> String {
+    nnqft_run::provenance::config_hash(&serde_json::json!(name))
+}
+
+/// `ens` through the resume cache of a run in `out` with configuration `config` (`resume`:
+/// reuse an intact block).
+fn cached(
+    out: &Path,
+    resume: bool,
+    config: &str,
+    ens: &nnqft_sampling::Ensemble,
+) -> nnqft_study::Result<nnqft_sampling::EnsembleResult> {
+    use nnqft_study::Runner;
+    let run = nnqft_run::run::Run::unlocked(
+        out.to_path_buf(),
+        nnqft_run::run::Command::Reproduce,
+        1,
+        2,
+        serde_json::json!(config),
+    );
+    nnqft_run::runner::Sampler::new(&run, resume).ensemble("block", ens, 9)
 }
 
 /// A small ensemble for the block-cache tests (seed 9).
@@ -414,9 +422,9 @@ fn resumed_blocks_give_identical_numbers() {
     let out = temp_dir("resume");
     std::fs::create_dir_all(&out).unwrap();
     let ens = block_ensemble();
-    let first = block_ctx(&out, false, "h1").ensemble("block", &ens, 9).unwrap();
+    let first = cached(&out, false, "h1", &ens).unwrap();
     // a resumed run reads the block back bit for bit
-    let resumed = block_ctx(&out, true, "h1").ensemble("block", &ens, 9).unwrap();
+    let resumed = cached(&out, true, "h1", &ens).unwrap();
     assert_eq!(first.means, resumed.means);
     // ... and it did read it rather than sample again: a valid block (checksum recomputed)
     // with another first value under the same configuration comes back with that value
@@ -425,7 +433,7 @@ fn resumed_blocks_give_identical_numbers() {
     let (header, mut body) = split_block(&honest);
     body["means"][0][0] = 1234.5.into();
     std::fs::write(&path, join_block(header, &body)).unwrap();
-    let read = block_ctx(&out, true, "h1").ensemble("block", &ens, 9).unwrap();
+    let read = cached(&out, true, "h1", &ens).unwrap();
     assert_eq!(read.means[0][0].to_bits(), 1234.5f64.to_bits(), "the resumed run did not read the cache");
     let _ = std::fs::remove_dir_all(&out);
 }
@@ -435,14 +443,14 @@ fn resumed_blocks_give_identical_numbers() {
 /// to the uninterrupted numbers, never used.
 #[test]
 fn damaged_blocks_are_named_and_recomputed() {
-    use nnqft_report::context::{BlockDamage, decode_block};
+    use nnqft_run::cache::{BlockDamage, decode_block};
     let out = temp_dir("damaged-blocks");
     std::fs::create_dir_all(&out).unwrap();
     let ens = block_ensemble();
-    let first = block_ctx(&out, false, "h1").ensemble("block", &ens, 9).unwrap();
+    let first = cached(&out, false, "h1", &ens).unwrap();
     let path = out.join(".blocks/block.json");
     let honest = std::fs::read(&path).unwrap();
-    assert!(decode_block(&honest, "h1", 9, &ens).is_ok());
+    assert!(decode_block(&honest, &hash("h1"), 9, &ens).is_ok());
     let (header, body) = split_block(&honest);
     let nl = honest.iter().position(|&b| b == b'\n').unwrap();
     // one bit flipped in the body: in the middle of the first mean's digits
@@ -470,12 +478,12 @@ fn damaged_blocks_are_named_and_recomputed() {
     ];
     let mut detected = 0;
     for (name, bytes, expected) in &cases {
-        let damage = decode_block(bytes, "h1", 9, &ens).err();
+        let damage = decode_block(bytes, &hash("h1"), 9, &ens).err();
         assert!(damage.as_ref().is_some_and(expected), "{name}: {damage:?}");
         let line = damage.unwrap().to_string();
         assert_eq!(line.lines().count(), 1, "{name}: {line}");
         std::fs::write(&path, bytes).unwrap();
-        let again = block_ctx(&out, true, "h1").ensemble("block", &ens, 9).unwrap();
+        let again = cached(&out, true, "h1", &ens).unwrap();
         assert_eq!(first.means, again.means, "{name}: not recomputed to the same numbers");
         // recomputing rewrote a good block
         assert_eq!(std::fs::read(&path).unwrap(), honest, "{name}");
@@ -483,7 +491,7 @@ fn damaged_blocks_are_named_and_recomputed() {
     }
     eprintln!("cache damage: {detected}/{} detected and recomputed", cases.len());
     // the same good block under another seed is foreign too
-    assert!(matches!(decode_block(&honest, "h1", 10, &ens), Err(BlockDamage::ForeignConfiguration(_))));
+    assert!(matches!(decode_block(&honest, &hash("h1"), 10, &ens), Err(BlockDamage::ForeignConfiguration(_))));
     let _ = std::fs::remove_dir_all(&out);
 }
 

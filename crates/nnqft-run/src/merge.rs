@@ -1,45 +1,22 @@
-//! `cargo xtask merge DIR...`: the reports of a sharded run, bit-identical to an unsharded
-//! run.
+//! A complete, checked set of shard files, from which a merge builds the reports of a
+//! sharded run, bit-identical to an unsharded run.
 //!
 //! The shard files (`shard-K-of-N.nnqs`, [`crate::shard`]) found in the given folders must
 //! hold one configuration (same hash, seed and `N`), every shard `0..N-1` exactly once, each
 //! intact (checksum). Anything else is an error naming the offending files or the missing
 //! shards, raised before anything is written. Then the run is replayed: every stage runs as
-//! in `reproduce` (or `sample`), except that each ensemble's result is merged from the
+//! in `reproduce` (or `sample`), except that each ensemble's result ([`crate::runner::Merged`]) is merged from the
 //! shards' item sums by the unsharded run's own merge ([`nnqft_sampling::Ensemble::merge_items`]),
 //! so every report value is bit-identical to the unsharded run's. `provenance.json` names
 //! the shards, their hosts and times.
 
-use crate::sample::SampleArgs;
 use crate::shard::{ShardFile, rotation};
 use anyhow::{Result, anyhow, bail, ensure};
 use nnqft_sampling::{Ensemble, EnsembleResult, ItemSums, Shard};
-use nnqft_study::plan::{Plan, Profile};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
-
-/// Options of `cargo xtask merge`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct MergeArgs {
-    /// Folders holding shard files `shard-K-of-N.nnqs` (each a shard's `--out`), or the
-    /// files themselves.
-    #[arg(required = true, value_name = "DIR")]
-    pub dirs: Vec<PathBuf>,
-    /// Output folder of the merged reports (created if missing).
-    #[arg(long, default_value = "reports")]
-    pub out: PathBuf,
-    /// Worker threads (>= 1); default: all cores.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub threads: Option<u32>,
-    /// Hide the progress bars.
-    #[arg(long)]
-    pub no_progress: bool,
-    /// Replace the reports of another command in --out.
-    #[arg(long)]
-    pub force: bool,
-}
 
 /// One shard as named in the merged `provenance.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -240,44 +217,4 @@ impl ShardSet {
         }
         Ok(())
     }
-}
-
-/// `cargo xtask merge`.
-pub fn run(args: &MergeArgs) -> Result<()> {
-    let start = crate::provenance::unix_now();
-    let set = ShardSet::open(&args.dirs)?;
-    let h = set.first().clone();
-    let common = crate::Common {
-        out: Some(args.out.clone()),
-        force: args.force,
-        seed: h.seed,
-        threads: args.threads,
-        no_progress: args.no_progress,
-    };
-    match h.command.as_str() {
-        "reproduce" => {
-            let name = h.config["plan"]["profile"].as_str().unwrap_or_default().to_string();
-            let profile: Profile = name.parse().map_err(|e| anyhow!("shards' {e}"))?;
-            let config = crate::reproduce::config_of(&Plan::of(profile), h.seed);
-            check_hash(&config, &h.config_hash)?;
-            crate::reproduce::merge_reproduce(&common, profile, config, start, set)
-        }
-        "sample" => {
-            let args: SampleArgs = serde_json::from_value(h.config["sample"].clone())
-                .map_err(|e| anyhow!("shards' sample options do not parse: {e}"))?;
-            let config = crate::reproduce::sample_config(&args, h.seed);
-            check_hash(&config, &h.config_hash)?;
-            crate::reproduce::merge_sample(&common, &args, config, start, set)
-        }
-        other => bail!("shards ran command {other:?}: allowed reproduce or sample"),
-    }
-}
-
-fn check_hash(config: &serde_json::Value, hash: &str) -> Result<()> {
-    let mine = crate::reproduce::config_hash(config);
-    ensure!(
-        mine == hash,
-        "this build's configuration hash {mine} differs from the shards' {hash}: merge with the build that ran them"
-    );
-    Ok(())
 }

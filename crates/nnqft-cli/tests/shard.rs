@@ -2,11 +2,11 @@
 //! N in {1, 2, 3, 7} (quick profile); missing, duplicate, corrupt and foreign shards refused
 //! with their names and nothing written; a resumed shard gives the identical partial.
 
-use nnqft_report::Common;
+use nnqft_cli::Common;
+use nnqft_cli::merge::MergeArgs;
+use nnqft_cli::sample::SampleArgs;
 use nnqft_report::compare::compare_reports;
-use nnqft_report::merge::MergeArgs;
-use nnqft_report::sample::SampleArgs;
-use nnqft_report::shard::{ShardFile, file_name};
+use nnqft_run::shard::{ShardFile, file_name};
 use nnqft_sampling::Shard;
 use nnqft_study::plan::Profile;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ fn common(out: &Path, seed: u64) -> Common {
 }
 
 fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
-    nnqft_report::merge::run(&MergeArgs {
+    nnqft_cli::merge::run(&MergeArgs {
         dirs: dirs.to_vec(),
         out: out.to_path_buf(),
         threads: Some(1),
@@ -38,7 +38,7 @@ fn merged_quick_profile_is_bit_identical_for_1_2_3_and_7_shards() {
     let counts = [1u64, 2, 3, 7];
     // the reference and the four sharded runs side by side (they share nothing but the seed)
     std::thread::scope(|scope| {
-        scope.spawn(|| nnqft_report::reproduce::run(&common(&whole, 20_200_818), Profile::Quick, false).unwrap());
+        scope.spawn(|| nnqft_cli::reproduce::run(&common(&whole, 20_200_818), Profile::Quick, false).unwrap());
         for count in counts {
             let root = &root;
             scope.spawn(move || {
@@ -48,7 +48,7 @@ fn merged_quick_profile_is_bit_identical_for_1_2_3_and_7_shards() {
                 for k in 0..count {
                     let shard = Shard::new(k, count).unwrap();
                     let c = Common { threads: Some(1 + k as u32 % 2), ..common(&shards, 20_200_818) };
-                    nnqft_report::reproduce::run_sharded(&c, Profile::Quick, false, Some(shard)).unwrap();
+                    nnqft_cli::reproduce::run_shard(&c, Profile::Quick, false, shard).unwrap();
                     assert!(shards.join(file_name(shard)).is_file());
                 }
                 assert!(!shards.join("correlators.parquet").exists(), "a shard wrote reports");
@@ -97,7 +97,7 @@ fn merged_quick_profile_is_bit_identical_for_1_2_3_and_7_shards() {
 fn placeholders_carry_the_default_profile_through() {
     let out = temp_dir("default");
     let shard = Shard::new(999_999, 1_000_000).unwrap();
-    nnqft_report::reproduce::run_sharded(&common(&out, 20_200_818), Profile::Default, false, Some(shard)).unwrap();
+    nnqft_cli::reproduce::run_shard(&common(&out, 20_200_818), Profile::Default, false, shard).unwrap();
     let file = ShardFile::open(&out.join(file_name(shard))).unwrap();
     file.verify().unwrap();
     let keys: Vec<&str> = file.header.ensembles.iter().map(|s| s.key.as_str()).collect();
@@ -125,8 +125,7 @@ fn sample_args() -> SampleArgs {
 /// Shards `0..count` of a small `sample` run into `dir`.
 fn sample_shards(dir: &Path, count: u64, seed: u64) {
     for k in 0..count {
-        nnqft_report::reproduce::sample(&common(dir, seed), &sample_args(), Some(Shard::new(k, count).unwrap()))
-            .unwrap();
+        nnqft_cli::sample::sample(&common(dir, seed), &sample_args(), Some(Shard::new(k, count).unwrap())).unwrap();
     }
 }
 
@@ -153,7 +152,7 @@ fn refused(dirs: &[&Path], out: &Path, needles: &[&str]) {
 fn merge_of_sample_shards_is_exact_and_refuses_bad_sets_by_name() {
     let root = temp_dir("sample");
     let whole = root.join("whole");
-    nnqft_report::reproduce::sample(&common(&whole, 5), &sample_args(), None).unwrap();
+    nnqft_cli::sample::sample(&common(&whole, 5), &sample_args(), None).unwrap();
     let good = root.join("good");
     sample_shards(&good, 3, 5);
     let merged = root.join("merged");
@@ -203,58 +202,45 @@ fn a_killed_shard_resumes_to_the_identical_partial() {
     let root = temp_dir("resume");
     let shard = Shard::new(1, 3).unwrap();
     let whole = root.join("whole");
-    nnqft_report::reproduce::sample(&common(&whole, 5), &sample_args(), Some(shard)).unwrap();
+    nnqft_cli::sample::sample(&common(&whole, 5), &sample_args(), Some(shard)).unwrap();
     let reference = ShardFile::open(&whole.join(file_name(shard))).unwrap();
 
     // a run killed after its ensemble finished leaves the block; --resume reuses it as is
     let killed = root.join("killed");
-    let ctx = |resume: bool| nnqft_report::context::Context {
-        out: killed.clone(),
-        seed: 5,
-        threads: 1,
-        resume,
-        run_id: "test".into(),
-        config_hash: reference.header.config_hash.clone(),
-        progress: false,
-        sharding: nnqft_report::shard::Sharding::Shard(nnqft_report::shard::ShardRun::new(
-            shard,
-            "sample",
-            reference.header.config.clone(),
-            0,
-        )),
-        staging: None,
-        lock: None,
-    };
+    std::fs::create_dir_all(&killed).unwrap();
+    let run = nnqft_run::run::Run::unlocked(
+        killed.clone(),
+        nnqft_run::run::Command::Sample,
+        5,
+        1,
+        reference.header.config.clone(),
+    );
+    assert_eq!(run.config_hash, reference.header.config_hash);
     let args = sample_args();
     let act = nnqft_theory::Activation::parse(&args.network.network).unwrap();
     let net = nnqft_theory::Network::new(act, 1, 1.0, act.paper_sigma_b()).unwrap();
     let xs = nnqft_theory::InputSet::scaling(act, 1).unwrap();
     let ens = nnqft_sampling::Ensemble::new(net, 4, xs, 9000, 3, nnqft_sampling::Estimator::Raw, 5).unwrap();
-    let key = &reference.header.ensembles[0].key;
-    ctx(false).ensemble(key, &ens, 5).unwrap(); // then killed: no finish
-    let block = killed.join(".blocks/shard-1-of-3").join(format!("{key}.nnqs"));
+    let planned = nnqft_study::Planned { key: reference.header.ensembles[0].key.clone(), ensemble: ens };
+    let record = |resume: bool| nnqft_run::shard::record_ensemble(&run, shard, &planned, resume).unwrap();
+    let (_, block) = record(false); // then killed: no shard file
     use std::os::unix::fs::MetadataExt;
     let inode = std::fs::metadata(&block).unwrap().ino();
-    let resumed = ctx(true);
-    resumed.ensemble(key, &ens, 5).unwrap();
+    let done = record(true);
     assert_eq!(std::fs::metadata(&block).unwrap().ino(), inode, "the finished block was not reused");
-    let nnqft_report::shard::Sharding::Shard(run) = &resumed.sharding else { unreachable!() };
-    let file = ShardFile::open(&run.finish(&resumed).unwrap()).unwrap();
+    let file = ShardFile::open(&nnqft_run::shard::write_shard_file(&run, shard, &[done]).unwrap()).unwrap();
     file.verify().unwrap();
     assert_eq!(file.header.ensembles, reference.header.ensembles);
     assert_eq!(file.read_section(0).unwrap(), reference.read_section(0).unwrap());
 
     // a damaged block is not reused: it is recomputed, to the same values
-    let again = ctx(false);
-    again.ensemble(key, &ens, 5).unwrap();
+    let (_, block) = record(false);
     let mut bytes = std::fs::read(&block).unwrap();
     let n = bytes.len();
     bytes[n - 20] ^= 1;
     std::fs::write(&block, &bytes).unwrap();
-    let resumed = ctx(true);
-    resumed.ensemble(key, &ens, 5).unwrap();
-    let nnqft_report::shard::Sharding::Shard(run) = &resumed.sharding else { unreachable!() };
-    let file = ShardFile::open(&run.finish(&resumed).unwrap()).unwrap();
+    let done = record(true);
+    let file = ShardFile::open(&nnqft_run::shard::write_shard_file(&run, shard, &[done]).unwrap()).unwrap();
     assert_eq!(file.read_section(0).unwrap(), reference.read_section(0).unwrap());
     let _ = std::fs::remove_dir_all(&root);
 }

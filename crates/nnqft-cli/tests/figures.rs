@@ -2,7 +2,7 @@
 //! comparing images): every measured series has error bars, no legend covers data, every
 //! legend entry is drawn, every SVG has its PNG, and SUMMARY.md embeds every figure.
 
-use nnqft_report::Common;
+use nnqft_cli::Common;
 use nnqft_study::plan::Profile;
 use std::path::PathBuf;
 
@@ -14,7 +14,7 @@ fn quick_profile_figures_are_sound() {
     let out: PathBuf = std::env::temp_dir().join(format!("nnqft-test-figures-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let common = Common { out: Some(out.clone()), force: false, seed: 20_200_818, threads: Some(2), no_progress: true };
-    let drawings = nnqft_report::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
+    let drawings = nnqft_cli::reproduce::run(&common, Profile::Quick, false).expect("quick profile runs");
     let names: Vec<&str> = drawings.iter().map(|d| d.name.as_str()).collect();
     for want in EXPECTED {
         assert!(names.contains(&want), "figure {want} missing: {names:?}");

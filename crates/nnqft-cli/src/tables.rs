@@ -1,0 +1,102 @@
+//! The commands that write one table each: `theory`, `ntk`, `fit`, `analyze`, `action`. Each
+//! validates its options and computes its table before it opens a folder, then writes the
+//! table and `provenance.json` into a new folder of its own (`--out`, default
+//! `nnqft-out/<command>-<name>-<time>`).
+
+use crate::{Common, new_dir, write_table, write_text};
+use anyhow::Result;
+use nnqft_report::{action, analyze, fit, ntk, theory};
+use nnqft_run::provenance::unix_now;
+use nnqft_run::run::{Command, Run};
+use std::path::PathBuf;
+
+/// Opens the run of `command` named `name` with `config`.
+fn open(common: &Common, command: Command, name: &str, config: serde_json::Value, start: u64) -> Result<Run> {
+    Run::open(&common.settings(|| new_dir(command.name(), name, start)), command, config, start, None)
+}
+
+/// `nnqft theory`: writes `theory.parquet` (GP and exact finite-width correlators); returns
+/// its path.
+pub fn theory(common: &Common, args: &theory::TheoryArgs) -> Result<PathBuf> {
+    let start = unix_now();
+    let config = serde_json::json!({ "theory": args });
+    let table = theory::table(args)?;
+    let run = open(common, Command::Theory, &args.network.network, config, start)?;
+    write_table(&run, "theory.parquet", table)?;
+    let path = run.out.join("theory.parquet");
+    run.finish("theory", None)?;
+    Ok(path)
+}
+
+/// `nnqft ntk`: validates the options, samples the nets (with `--nets`) and writes
+/// `ntk.parquet` (the rows of `nnqft_study::ntk_table`); returns its path.
+pub fn ntk(common: &Common, args: &ntk::NtkArgs) -> Result<PathBuf> {
+    let start = unix_now();
+    let config = serde_json::json!({ "ntk": args });
+    let table = args.table()?;
+    let run = open(common, Command::Ntk, &args.network.network, config, start)?;
+    if let Some(ens) = table.ensemble() {
+        ens.check_memory(run.threads)?;
+    }
+    let rows = table.rows(&nnqft_run::runner::Sampler::new(&run, false))?;
+    write_table(&run, "ntk.parquet", ntk::parquet_table(&table, rows))?;
+    let path = run.out.join("ntk.parquet");
+    run.finish("ntk", None)?;
+    Ok(path)
+}
+
+/// `nnqft analyze`: reads and analyses every file, then writes `analysis.parquet`,
+/// `analysis_summary.parquet`, `analysis_fits.parquet` (with `--widths`), `SUMMARY.md` and
+/// `provenance.json` (naming each file with its SHA-256); returns the folder.
+pub fn analyze(common: &Common, args: &analyze::AnalyzeArgs) -> Result<PathBuf> {
+    let start = unix_now();
+    analyze::check_files(args)?;
+    let (files, fits) = analyze::analyze_files(args)?;
+    let config = serde_json::json!({ "analyze": args, "inputs": analyze::inputs_json(&files) });
+    let run = open(common, Command::Analyze, &analyze::folder_stem(args), config, start)?;
+    write_table(&run, "analysis.parquet", analyze::analysis_table(&files))?;
+    write_table(&run, "analysis_summary.parquet", analyze::summary_table(&files))?;
+    if !fits.is_empty() {
+        write_table(&run, "analysis_fits.parquet", analyze::fits_table(&fits))?;
+    }
+    write_text(&run, "SUMMARY.md", &analyze::summary_markdown(&files, &fits))?;
+    let out = run.out.clone();
+    run.finish("analyze", None)?;
+    Ok(out)
+}
+
+/// `nnqft action`: computes the action table (exact, deep or from a file of outputs) and writes
+/// `action.parquet` and, where the points' coordinates are known, `action_locality.parquet`;
+/// returns the path of `action.parquet` and a one-line summary.
+pub fn action(common: &Common, args: &action::ActionArgs) -> Result<(PathBuf, String)> {
+    let start = unix_now();
+    let config = serde_json::json!({ "action": args });
+    let (table, inputs) = args.table()?;
+    let locality = inputs.map(|xs| nnqft_study::action::locality(&table.action, &xs)).transpose()?;
+    let line = format!(
+        "action to order 1/N{} on {} points: {} couplings; condition number of G2 {:.3e}",
+        if table.order.power() == 2 { "^2" } else { "" },
+        table.action.points(),
+        table.rows.len(),
+        table.condition_number
+    );
+    let run = open(common, Command::Action, &args.stem(), config, start)?;
+    write_table(&run, "action.parquet", action::parquet_table(args, table))?;
+    if let Some(rows) = locality {
+        write_table(&run, "action_locality.parquet", action::locality_table(rows))?;
+    }
+    let path = run.out.join("action.parquet");
+    run.finish("action", None)?;
+    Ok((path, line))
+}
+
+/// `nnqft fit`: writes `fits.parquet` and returns its Markdown table.
+pub fn fit(common: &Common, args: &fit::FitArgs) -> Result<String> {
+    let start = unix_now();
+    let config = serde_json::json!({ "fit": args });
+    let (blocks, cutoff) = fit::fit_file(args)?;
+    let run = open(common, Command::Fit, &args.network.network, config, start)?;
+    write_table(&run, "fits.parquet", fit::table(args, &blocks, cutoff))?;
+    run.finish("fit", None)?;
+    Ok(fit::markdown(&blocks))
+}

@@ -1,0 +1,153 @@
+//! The study crate's [`Runner`] over a [`Run`]: [`Sampler`] samples every ensemble on the
+//! run's threads and keeps each finished one in the resume cache ([`crate::cache`]), reusing
+//! it under `--resume`; [`Merged`] reads every ensemble from a complete set of shard files
+//! ([`crate::merge`]), sampling nothing but the deep ensembles (which are never split). This
+//! is the one place that prints an ensemble's progress bar and its timing line.
+
+use crate::cache::{CachedBlock, block_path, decode_block, encode_block};
+use crate::merge::ShardSet;
+use crate::run::Run;
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+use nnqft_sampling::{
+    DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, Monitor, NtkEnsemble, NtkEnsembleResult,
+};
+use nnqft_study::{Runner, StudyError};
+use std::time::Instant;
+
+/// A progress bar for `total` nets of ensemble `key` (hidden unless `show`).
+pub fn progress_bar(show: bool, key: &str, total: u64) -> ProgressBar {
+    let bar = if show { ProgressBar::new(total) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>34} [{bar:28}] {human_pos}/{human_len} nets {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_prefix(key.to_string());
+    bar
+}
+
+/// Runs `work` (told each finished item's nets) under a progress bar of `total` nets for
+/// `key`, then prints `{key}: {what}{total} nets in {secs} s ({rate} nets/s)` to stderr.
+pub fn timed<T, E>(
+    show: bool,
+    key: &str,
+    what: &str,
+    total: u64,
+    work: impl FnOnce(&dyn Monitor) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    let bar = progress_bar(show, key, total);
+    let start = Instant::now();
+    let result = work(&|n: u64| bar.inc(n));
+    bar.finish_and_clear();
+    let result = result?;
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!("{key}: {what}{total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
+    Ok(result)
+}
+
+/// A run-time error as the study crate carries it, with its whole chain of causes in one
+/// message (the command lines print a study error's message, not its sources).
+fn runner_error(e: anyhow::Error) -> StudyError {
+    StudyError::Runner(format!("{e:#}").into())
+}
+
+/// Samples the deep ensembles of a run (never cached, never split into shards).
+fn deep(run: &Run, key: &str, ensemble: &DeepEnsemble) -> nnqft_study::Result<DeepEnsembleResult> {
+    let total = ensemble.nets() * ensemble.experiments() as u64;
+    Ok(timed(run.progress, key, "", total, |inc| ensemble.run_with_progress(run.threads, inc))?)
+}
+
+/// Samples the nets of an NTK table (never cached, never split).
+fn ntk(run: &Run, key: &str, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
+    let total = ensemble.nets() * ensemble.experiments() as u64;
+    Ok(timed(run.progress, key, "", total, |inc| ensemble.run_with_progress(run.threads, inc))?)
+}
+
+/// Samples every ensemble of a run, keeping each in the resume cache; with `resume`, an
+/// intact block of the same configuration and seed is used instead of sampling.
+#[derive(Debug, Clone, Copy)]
+pub struct Sampler<'r> {
+    run: &'r Run,
+    resume: bool,
+}
+
+impl<'r> Sampler<'r> {
+    /// The sampler of `run`.
+    pub fn new(run: &'r Run, resume: bool) -> Self {
+        Self { run, resume }
+    }
+
+    fn sample(&self, key: &str, ensemble: &Ensemble, seed: u64) -> Result<EnsembleResult> {
+        let run = self.run;
+        let path = block_path(&run.out, key);
+        if self.resume
+            && let Ok(bytes) = std::fs::read(&path)
+        {
+            match decode_block(&bytes, &run.config_hash, seed, ensemble) {
+                Ok(result) => {
+                    eprintln!("{key}: reused from {}", path.display());
+                    return Ok(result);
+                }
+                Err(damage) => eprintln!("{key}: cached block {} not used, {damage}; recomputing", path.display()),
+            }
+        }
+        let result =
+            timed(run.progress, key, "", ensemble.nets_total(), |inc| ensemble.run_with_progress(run.threads, inc))?;
+        std::fs::create_dir_all(path.parent().unwrap_or(&run.out))?;
+        let cached = CachedBlock {
+            config_hash: run.config_hash.clone(),
+            seed,
+            points: ensemble.inputs().len(),
+            experiments: result.experiments,
+            nets: result.nets,
+            means: result.means.clone(),
+        };
+        crate::atomic::write_atomic_now(&path, &encode_block(&cached)?)?;
+        Ok(result)
+    }
+}
+
+impl Runner for Sampler<'_> {
+    fn seed(&self) -> u64 {
+        self.run.seed
+    }
+    fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> nnqft_study::Result<EnsembleResult> {
+        self.sample(key, ensemble, seed).map_err(runner_error)
+    }
+    fn deep_ensemble(&self, key: &str, ensemble: &DeepEnsemble) -> nnqft_study::Result<DeepEnsembleResult> {
+        deep(self.run, key, ensemble)
+    }
+    fn ntk_ensemble(&self, key: &str, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
+        ntk(self.run, key, ensemble)
+    }
+}
+
+/// Reads every ensemble of a run from a complete set of shard files (the deep ensembles,
+/// never split, are sampled).
+#[derive(Clone, Copy)]
+pub struct Merged<'r> {
+    run: &'r Run,
+    set: &'r ShardSet,
+}
+
+impl<'r> Merged<'r> {
+    /// The runner of `run` over the shards `set`.
+    pub fn new(run: &'r Run, set: &'r ShardSet) -> Self {
+        Self { run, set }
+    }
+}
+
+impl Runner for Merged<'_> {
+    fn seed(&self) -> u64 {
+        self.run.seed
+    }
+    fn ensemble(&self, key: &str, ensemble: &Ensemble, _seed: u64) -> nnqft_study::Result<EnsembleResult> {
+        self.set.ensemble(key, ensemble).map_err(runner_error)
+    }
+    fn deep_ensemble(&self, key: &str, ensemble: &DeepEnsemble) -> nnqft_study::Result<DeepEnsembleResult> {
+        deep(self.run, key, ensemble)
+    }
+    fn ntk_ensemble(&self, key: &str, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
+        ntk(self.run, key, ensemble)
+    }
+}
