@@ -263,7 +263,10 @@ pub fn table5_section(rows: &[nnqft_study::table5::Row]) -> String {
         }
     }
     let _ = writeln!(s);
-    s.push_str(&figure("table5", "measured Delta G4 on the test set against each model's prediction"));
+    s.push_str(&figure(
+        "table5",
+        "each model's prediction and the measured Delta G4 on the test set, as deviations from exact theory",
+    ));
     let _ = writeln!(
         s,
         "Convention (every column here): `Delta G4 = lambda0 T0 + lambda2 T2 + lambdaNL TNL`; the coupling of the action \

@@ -80,6 +80,9 @@ impl Row {
 pub struct TestSet {
     /// Network.
     pub network: Activation,
+    /// The estimator of the measured values: the network's reference estimator
+    /// ([`reference_estimator`]).
+    pub estimator: Estimator,
     /// Measured `Delta G4 = G4 - G4_GP`, mean over experiments.
     pub measured: Vec<f64>,
     /// Its standard error over experiments.
@@ -301,10 +304,11 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5R
                 (0..d[0].len()).map(|i| d.iter().map(|e| e[i]).sum::<f64>() / d.len() as f64).collect()
             };
             let (m_train, m_test) = (mean(&d_train), mean(&d_test));
-            if est == Estimator::Conditional {
+            if est == reference_estimator(act) {
                 let flat: Vec<f64> = d_test.iter().flatten().copied().collect();
                 test_sets.push(TestSet {
                     network: act,
+                    estimator: est,
                     measured: m_test.clone(),
                     measured_stderr: summarize(&flat, experiments)?.stderr,
                     exact: exact_test.clone(),
