@@ -44,6 +44,7 @@
 //! ratio to it means nothing. Their standard errors are jackknifed too.
 
 use crate::error::{Result, StudyError};
+use crate::scaling::SlopeMethod;
 use nnqft_sampling::{EnsembleResult, Monitor, OutputStream, SamplingError};
 use nnqft_stats::{PowerLawFit, fit_common_exponent, fit_power_law, jackknife_from_replicates, summarize};
 use nnqft_theory::{Multisets, perfect_matchings};
@@ -544,11 +545,12 @@ impl ScanQuantity {
             Self::Connected => "connected",
         }
     }
-    /// The fitting method's report name (as in the scaling study): `paper_lsq` or `common_exponent`.
-    pub fn method(self) -> &'static str {
+    /// The fitting method (as in the scaling study): the paper's least-squares fit or the common
+    /// exponent.
+    pub fn method(self) -> SlopeMethod {
         match self {
-            Self::MN => "paper_lsq",
-            Self::Connected => "common_exponent",
+            Self::MN => SlopeMethod::PaperLsq,
+            Self::Connected => SlopeMethod::CommonExponent,
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::plot::{Axis, Figure, Kind, Panel, Series, colour};
 use nnqft_study::plan::Plan;
 use nnqft_study::rg::{CASES, RgReport};
+use nnqft_study::table5::Source;
 use nnqft_theory::Activation;
 use plotters::style::RGBColor;
 
@@ -60,7 +61,7 @@ fn flow(rg: &RgReport, plan: &Plan) -> Figure {
             c,
             sel.iter().map(|r| (r.cutoff, r.lambda_exact.abs())),
         ));
-        if let Some(f) = rg.fits.iter().find(|f| f.network == act && f.d == d && f.source == "monte_carlo") {
+        if let Some(f) = rg.fits.iter().find(|f| f.network == act && f.d == d && f.source == Source::MonteCarlo) {
             let expected = f.slope_expected.map_or_else(String::new, |e| format!(", counting {e}"));
             series.push(Series::line(
                 format!("{label} fit: slope {:.3}{expected}", f.slope),

@@ -7,7 +7,7 @@ use anyhow::Result;
 use nnqft_fit::{Loss, Model, evaluate};
 use nnqft_sampling::Estimator;
 use nnqft_study::plan::Plan;
-use nnqft_study::table5::{Row, Table5Report, TestSet};
+use nnqft_study::table5::{Row, Source, Table5Report, TestSet};
 use plotters::style::RGBColor;
 
 /// One colour per model: M1 red, M2 purple, M3 brown (M0, the GP, predicts 0).
@@ -29,7 +29,7 @@ pub fn figure(report: &Table5Report, plan: &Plan) -> Result<Figure> {
         let mut order: Vec<usize> = (0..t.exact.len()).collect();
         order.sort_by(|&a, &b| t.exact[a].total_cmp(&t.exact[b]));
         for (source, estimator, whose) in
-            [("monte_carlo", Some(Estimator::Conditional), "ours"), ("paper", None, "paper's")]
+            [(Source::MonteCarlo, Some(Estimator::Conditional), "ours"), (Source::Paper, None, "paper's")]
         {
             let rows: Vec<&Row> = report
                 .rows
