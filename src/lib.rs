@@ -164,7 +164,10 @@ pub enum Error {
     Study(#[from] nnqft_study::StudyError),
 }
 
-/// The everyday items: networks and inputs, exact theory, ensembles, summaries, fits.
+/// The everyday items: networks and inputs, exact theory, ensembles, summaries, fits. A glob
+/// import's convenience and the facade's only second path: each item's home is its crate's root
+/// ([`theory`], [`sampling`], [`stats`], [`fit`]; `FitProblem` is [`study::table5::FitProblem`]),
+/// and `Error` is [`crate::Error`].
 pub mod prelude {
     pub use crate::Error;
     pub use nnqft_fit::{Couplings, Loss, Model};

@@ -13,6 +13,10 @@
 //!    Markdown document points to a file of the repository.
 //! 5. **ARCHITECTURE.md names real modules**: every `nnqft-<crate>::<module>` it mentions is a
 //!    file of that crate.
+//! 6. **No circle of imports between the files of a crate**: following every `crate::…` path
+//!    (`use` lines, grouped or not, and paths in code; `super::…` in nested files; a name the
+//!    crate root re-exports leads to the file that defines it), no file reaches itself through
+//!    another file, in any crate.
 
 use std::path::{Path, PathBuf};
 
@@ -204,4 +208,194 @@ fn architecture_names_real_modules() {
         }
     }
     assert!(bad.is_empty(), "{bad:#?}");
+}
+
+/// A use tree after `crate::`: every path it names (`a::b::C`, `a::{b, c::D}`, `a::*`), as
+/// segments. Stops at the first character that cannot continue a path.
+fn use_tree(text: &[u8], mut at: usize) -> Vec<Vec<String>> {
+    let skip_ws = |at: &mut usize| {
+        while *at < text.len() && text[*at].is_ascii_whitespace() {
+            *at += 1;
+        }
+    };
+    let mut segments = Vec::new();
+    loop {
+        skip_ws(&mut at);
+        if at < text.len() && text[at] == b'{' {
+            // a group: each member is a tree of its own below the segments so far
+            let mut out = Vec::new();
+            at += 1;
+            let mut depth = 0;
+            let mut start = at;
+            while at < text.len() {
+                match text[at] {
+                    b'{' => depth += 1,
+                    b'}' if depth > 0 => depth -= 1,
+                    b',' | b'}' if depth == 0 => {
+                        for tail in use_tree(&text[start..at], 0) {
+                            out.push(segments.iter().cloned().chain(tail).collect());
+                        }
+                        if text[at] == b'}' {
+                            return out;
+                        }
+                        start = at + 1;
+                    }
+                    _ => {}
+                }
+                at += 1;
+            }
+            return out;
+        }
+        let start = at;
+        while at < text.len() && (text[at].is_ascii_alphanumeric() || text[at] == b'_') {
+            at += 1;
+        }
+        if at == start {
+            return if segments.is_empty() { Vec::new() } else { vec![segments] };
+        }
+        segments.push(String::from_utf8_lossy(&text[start..at]).to_string());
+        if text[at..].starts_with(b"::") {
+            at += 2;
+        } else {
+            return vec![segments];
+        }
+    }
+}
+
+/// The module path of a source file under `src` (`a.rs` and `a/mod.rs` are `a`, `a/b.rs` is
+/// `a::b`); `None` for the crate root.
+fn module_of(src: &Path, file: &Path) -> Option<Vec<String>> {
+    let rel = file.strip_prefix(src).ok()?.with_extension("");
+    let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().to_string()).collect();
+    if parts.last().is_some_and(|p| p == "mod") {
+        parts.pop();
+    }
+    (!(parts.len() == 1 && (parts[0] == "lib" || parts[0] == "main"))).then_some(parts)
+}
+
+/// Every path a file names through `crate::` (and, in a nested file, `super::`), without comment
+/// lines.
+fn crate_paths(text: &str, module: &[String]) -> Vec<Vec<String>> {
+    let code: String = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+    let bytes = code.as_bytes();
+    let mut out = Vec::new();
+    for (keyword, prefix) in [("crate::", Vec::new()), ("super::", module[..module.len() - 1].to_vec())] {
+        if keyword == "super::" && module.len() < 2 {
+            continue; // in a top-level file, `super` is the file itself (its test module's parent)
+        }
+        for (i, _) in code.match_indices(keyword) {
+            let before = i.checked_sub(1).map(|j| bytes[j]);
+            if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b':') {
+                continue;
+            }
+            for path in use_tree(bytes, i + keyword.len()) {
+                out.push(prefix.iter().cloned().chain(path).collect());
+            }
+        }
+    }
+    out
+}
+
+/// The files of one crate (by module path) and the files each imports.
+fn import_graph(src: &Path) -> Vec<(String, Vec<String>)> {
+    let files: Vec<(PathBuf, Option<Vec<String>>)> =
+        files(src, ".rs").into_iter().map(|f| (f.clone(), module_of(src, &f))).collect();
+    let modules: Vec<Vec<String>> = files.iter().filter_map(|(_, m)| m.clone()).collect();
+    // the longest prefix of `path` that is a file of the crate
+    let resolve = |path: &[String]| {
+        (1..=path.len()).rev().map(|k| &path[..k]).find(|p| modules.iter().any(|m| m == p)).map(|p| p.join("::"))
+    };
+    // names the crate root re-exports (`pub use a::{B, C}`), to the file that defines them
+    let mut reexported: Vec<(String, String)> = Vec::new();
+    for (file, module) in &files {
+        if module.is_none() {
+            let text = std::fs::read_to_string(file).unwrap();
+            for (i, _) in text.match_indices("pub use ") {
+                for path in use_tree(text.as_bytes(), i + "pub use ".len()) {
+                    if let (Some(target), Some(name)) = (resolve(&path), path.last()) {
+                        reexported.push((name.clone(), target));
+                    }
+                }
+            }
+        }
+    }
+    let mut graph = Vec::new();
+    for (file, module) in &files {
+        let Some(module) = module else { continue };
+        let me = module.join("::");
+        let mut targets = Vec::new();
+        for path in crate_paths(&std::fs::read_to_string(file).unwrap(), module) {
+            let target = resolve(&path).or_else(|| {
+                reexported.iter().find(|(name, _)| path.len() == 1 && *name == path[0]).map(|r| r.1.clone())
+            });
+            if let Some(t) = target.filter(|t| *t != me && !targets.contains(t)) {
+                targets.push(t);
+            }
+        }
+        graph.push((me, targets));
+    }
+    graph
+}
+
+/// The files of each circle of the graph (strongly connected components of more than one file).
+fn circles(graph: &[(String, Vec<String>)]) -> Vec<Vec<String>> {
+    let index = |name: &str| graph.iter().position(|(m, _)| m == name);
+    let reach = |from: usize| {
+        let mut seen = vec![false; graph.len()];
+        let mut stack = vec![from];
+        while let Some(v) = stack.pop() {
+            for w in graph[v].1.iter().filter_map(|t| index(t)) {
+                if !seen[w] {
+                    seen[w] = true;
+                    stack.push(w);
+                }
+            }
+        }
+        seen
+    };
+    let reachable: Vec<Vec<bool>> = (0..graph.len()).map(reach).collect();
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for v in 0..graph.len() {
+        let mut circle: Vec<String> =
+            (0..graph.len()).filter(|&w| reachable[v][w] && reachable[w][v]).map(|w| graph[w].0.clone()).collect();
+        circle.sort();
+        if circle.len() > 1 && !out.contains(&circle) {
+            out.push(circle);
+        }
+    }
+    out
+}
+
+#[test]
+fn no_file_imports_itself_through_others() {
+    let root = root();
+    let mut sources: Vec<(String, PathBuf)> = files(&root.join("crates"), "Cargo.toml")
+        .into_iter()
+        .chain([root.join("xtask/Cargo.toml"), root.join("Cargo.toml")])
+        .map(|m| m.parent().unwrap().to_path_buf())
+        .map(|d| (d.strip_prefix(&root).unwrap().to_string_lossy().to_string(), d.join("src")))
+        .collect();
+    sources.retain(|(_, src)| src.is_dir());
+    assert!(sources.len() >= 9, "crates found: {sources:?}");
+    let mut bad = Vec::new();
+    for (dir, src) in &sources {
+        for circle in circles(&import_graph(src)) {
+            bad.push(format!("{dir}: the files {circle:?} import each other in a circle"));
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+#[test]
+fn the_import_check_sees_circles() {
+    // the parser: grouped, nested and inline paths
+    let paths = crate_paths("use crate::{a::B, c::{d::E, F}};\nfn f() { crate::g::h(); }\n// crate::x", &["m".into()]);
+    let joined: Vec<String> = paths.iter().map(|p| p.join("::")).collect();
+    assert_eq!(joined, ["a::B", "c::d::E", "c::F", "g::h"]);
+    // a circle of three files, and a file outside it
+    let graph: Vec<(String, Vec<String>)> = [("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["a"]), ("d", vec!["a"])]
+        .into_iter()
+        .map(|(m, t)| (m.to_string(), t.into_iter().map(String::from).collect()))
+        .collect();
+    assert_eq!(circles(&graph), [["a", "b", "c"]]);
 }

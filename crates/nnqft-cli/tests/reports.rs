@@ -498,9 +498,10 @@ fn damaged_blocks_are_named_and_recomputed() {
 #[test]
 fn coverage_study_counts_intervals_of_both_methods() {
     use nnqft_study::coverage::{CoveragePlan, run};
+    use nnqft_study::scaling::SlopeMethod;
     let plan = CoveragePlan { seeds: 3, widths: vec![2, 3, 5, 10, 20], experiments: 6, nets: 1000 };
     let rows = run(20_200_818, 2, &plan, &[nnqft_theory::Activation::Relu], &|_, _, _| {}).unwrap();
-    for method in ["paper_lsq", "common_exponent"] {
+    for method in [SlopeMethod::PaperLsq, SlopeMethod::CommonExponent] {
         assert!(rows.iter().any(|r| r.method == method && r.quantity == "m4"), "{method}: {rows:?}");
     }
     for r in &rows {
@@ -520,7 +521,7 @@ fn common_exponent_intervals_cover_the_exact_slope() {
     let plan = CoveragePlan::standard(200);
     let rows = run(20_200_818, 2, &plan, &nnqft_theory::Activation::ALL, &|_, _, _| {}).unwrap();
     eprintln!("{}", markdown(&rows, &plan, 20_200_818));
-    let ours: Vec<_> = rows.iter().filter(|r| r.method == "common_exponent").collect();
+    let ours: Vec<_> = rows.iter().filter(|r| r.method == nnqft_study::scaling::SlopeMethod::CommonExponent).collect();
     assert!(ours.len() >= 8, "{ours:?}");
     for r in ours {
         assert!(r.repetitions >= 150, "{r:?}");

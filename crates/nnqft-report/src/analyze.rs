@@ -374,7 +374,7 @@ pub fn fits_table(fits: &[ScanFit]) -> Table {
     Table::new()
         .int("n", fits.iter().map(|r| r.n as i64))
         .str("quantity", fits.iter().map(|r| r.quantity.name()))
-        .str("method", fits.iter().map(|r| r.quantity.method()))
+        .str("method", fits.iter().map(|r| r.quantity.method().name()))
         .opt("slope", f(|p| p.slope))
         .opt("slope_lo", f(|p| p.slope_lo))
         .opt("slope_hi", f(|p| p.slope_hi))

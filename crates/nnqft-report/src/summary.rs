@@ -1,7 +1,8 @@
 //! `SUMMARY.md`: the tables a reader wants, with the paper's expectations beside ours.
 
 use nnqft_sampling::Estimator;
-use nnqft_study::scaling::{FitRow, ScalingRow};
+use nnqft_study::scaling::{FitRow, ScalingRow, SlopeMethod};
+use nnqft_study::table5::Source;
 use nnqft_theory::Activation;
 use std::fmt::Write;
 
@@ -153,14 +154,14 @@ pub fn scaling_section(
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|");
     for f in fits {
-        let q = if f.quantity == "m_n" { format!("m{}", f.n) } else { f.quantity.to_string() };
+        let q = f.label();
         let (slope, r2) = match &f.fit {
             Some(p) if p.slope_lo.is_finite() => (
                 format!("{:.3} [{:.3}, {:.3}]", p.slope, p.slope_lo, p.slope_hi),
                 if p.r2.is_finite() { format!("{:.4}", p.r2) } else { "-".into() },
             ),
             Some(p) => (format!("{:.3} (2 widths: no interval)", p.slope), "-".into()),
-            None if f.method == "paper_lsq" => ("no fit (< 2 widths above 3x background)".into(), "-".into()),
+            None if f.method == SlopeMethod::PaperLsq => ("no fit (< 2 widths above 3x background)".into(), "-".into()),
             None => ("no fit (< 2 widths with a resolved signal)".into(), "-".into()),
         };
         let widths = if f.widths.is_empty() {
@@ -193,7 +194,7 @@ pub fn scaling_section(
 fn coverage_note(fits: &[FitRow]) -> String {
     let checked: Vec<(&FitRow, Result<(), f64>)> = fits
         .iter()
-        .filter(|f| f.method == "common_exponent")
+        .filter(|f| f.method == SlopeMethod::CommonExponent)
         .filter_map(|f| f.covers_exact().map(|c| (f, c)))
         .collect();
     let missed: Vec<&(&FitRow, Result<(), f64>)> = checked.iter().filter(|(_, c)| c.is_err()).collect();
@@ -246,16 +247,16 @@ pub fn table5_section(rows: &[nnqft_study::table5::Row]) -> String {
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
     for act in [nnqft_theory::Activation::Gauss, nnqft_theory::Activation::Relu, nnqft_theory::Activation::Erf] {
-        let find = |src: &str, est: Option<nnqft_sampling::Estimator>| {
+        let find = |src: Source, est: Option<nnqft_sampling::Estimator>| {
             rows.iter().find(|r| {
                 r.network == act && r.model == Model::M1 && r.loss == Loss::Mse && r.source == src && r.estimator == est
             })
         };
         let mc_rows = nnqft_study::table5::monte_carlo_estimators(act, 0)
             .into_iter()
-            .filter_map(|(e, _)| find("monte_carlo", Some(e)).filter(|_| e != nnqft_sampling::Estimator::Raw));
+            .filter_map(|(e, _)| find(Source::MonteCarlo, Some(e)).filter(|_| e != nnqft_sampling::Estimator::Raw));
         for mc in mc_rows {
-            let (Some(ex), Some(pa)) = (find("exact", None), find("paper", None)) else { continue };
+            let (Some(ex), Some(pa)) = (find(Source::Exact, None), find(Source::Paper, None)) else { continue };
             let se = mc.stderr.map_or(f64::NAN, |s| s[0]);
             let _ = writeln!(
                 s,
@@ -311,12 +312,12 @@ pub fn table5_section(rows: &[nnqft_study::table5::Row]) -> String {
         for model in Model::ALL {
             let reference = sel.iter().find(|r| {
                 r.model == model
-                    && r.source == "monte_carlo"
+                    && r.source == Source::MonteCarlo
                     && r.loss == Loss::Mse
                     && r.estimator == Some(nnqft_study::table5::reference_estimator(act))
             });
             for r in sel.iter().filter(|r| r.model == model) {
-                let z = if r.source == "paper" {
+                let z = if r.source == Source::Paper {
                     reference.filter(|m| m.stderr.is_some()).map_or_else(
                         || "-".to_string(),
                         |m| {

@@ -9,8 +9,8 @@
 //!   leftovers of a killed run, and its end (provenance, then every staged report renamed).
 //! - [`runner`] -- the study crate's [`nnqft_study::Runner`] over a run: [`runner::Sampler`]
 //!   samples (and keeps each ensemble in the resume cache), [`runner::Merged`] reads each
-//!   ensemble from a complete set of shard files; the one place that prints progress and
-//!   timing.
+//!   ensemble from a complete set of shard files.
+//! - [`progress`] -- the one place that prints an ensemble's progress bar and timing line.
 //! - [`cache`] -- the resume cache's block files (format, checks, damage).
 //! - [`shard`] -- `--shard K/N`: a shard samples its share of the planned ensembles into a
 //!   shard file (format documented there).
@@ -24,6 +24,7 @@ pub mod atomic;
 pub mod cache;
 pub mod lock;
 pub mod merge;
+pub mod progress;
 pub mod provenance;
 pub mod run;
 pub mod runner;

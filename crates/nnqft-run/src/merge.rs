@@ -10,32 +10,13 @@
 //! so every report value is bit-identical to the unsharded run's. `provenance.json` names
 //! the shards, their hosts and times.
 
+use crate::provenance::ShardProvenance;
 use crate::shard::{ShardFile, rotation};
 use anyhow::{Result, anyhow, bail, ensure};
 use nnqft_sampling::{Ensemble, EnsembleResult, ItemSums, Shard};
-use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
-
-/// One shard as named in the merged `provenance.json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ShardProvenance {
-    /// `K/N`.
-    pub shard: String,
-    /// The shard file.
-    pub file: String,
-    /// Host that ran it.
-    pub host: String,
-    /// Git commit of its build.
-    pub git_commit: String,
-    /// Start time.
-    pub start_time: String,
-    /// End time.
-    pub end_time: String,
-    /// Worker threads.
-    pub threads: usize,
-}
 
 /// The complete, checked set of shards of one run.
 pub struct ShardSet {

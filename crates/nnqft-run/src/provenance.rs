@@ -36,7 +36,26 @@ pub struct Provenance {
     pub threads: usize,
     /// The shards merged into these reports (`merge`); absent for a run on one machine.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shards: Option<Vec<crate::merge::ShardProvenance>>,
+    pub shards: Option<Vec<ShardProvenance>>,
+}
+
+/// One shard as named in the merged `provenance.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShardProvenance {
+    /// `K/N`.
+    pub shard: String,
+    /// The shard file.
+    pub file: String,
+    /// Host that ran it.
+    pub host: String,
+    /// Git commit of its build.
+    pub git_commit: String,
+    /// Start time.
+    pub start_time: String,
+    /// End time.
+    pub end_time: String,
+    /// Worker threads.
+    pub threads: usize,
 }
 
 /// FNV-1a 64-bit hash.

@@ -224,7 +224,7 @@ impl Run {
 
     /// Ends a run: writes `provenance.json` (profile `profile`; `shards`, the shards a merge
     /// read), renames every staged report into place and removes the resume cache.
-    pub fn finish(self, profile: &str, shards: Option<Vec<crate::merge::ShardProvenance>>) -> Result<()> {
+    pub fn finish(self, profile: &str, shards: Option<Vec<crate::provenance::ShardProvenance>>) -> Result<()> {
         let p = Provenance {
             run_id: self.run_id.clone(),
             git_commit: provenance::git_commit(),

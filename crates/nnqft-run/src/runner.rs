@@ -2,48 +2,15 @@
 //! run's threads and keeps each finished one in the resume cache ([`crate::cache`]), reusing
 //! it under `--resume`; [`Merged`] reads every ensemble from a complete set of shard files
 //! ([`crate::merge`]), sampling nothing but the deep ensembles (which are never split). This
-//! is the one place that prints an ensemble's progress bar and its timing line.
+//! prints each ensemble's progress bar and timing line through [`crate::progress`].
 
 use crate::cache::{CachedBlock, block_path, decode_block, encode_block};
 use crate::merge::ShardSet;
+use crate::progress::timed;
 use crate::run::Run;
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
-use nnqft_sampling::{
-    DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, Monitor, NtkEnsemble, NtkEnsembleResult,
-};
+use nnqft_sampling::{DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, NtkEnsemble, NtkEnsembleResult};
 use nnqft_study::{Runner, StudyError};
-use std::time::Instant;
-
-/// A progress bar for `total` nets of ensemble `key` (hidden unless `show`).
-pub fn progress_bar(show: bool, key: &str, total: u64) -> ProgressBar {
-    let bar = if show { ProgressBar::new(total) } else { ProgressBar::hidden() };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>34} [{bar:28}] {human_pos}/{human_len} nets {per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_prefix(key.to_string());
-    bar
-}
-
-/// Runs `work` (told each finished item's nets) under a progress bar of `total` nets for
-/// `key`, then prints `{key}: {what}{total} nets in {secs} s ({rate} nets/s)` to stderr.
-pub fn timed<T, E>(
-    show: bool,
-    key: &str,
-    what: &str,
-    total: u64,
-    work: impl FnOnce(&dyn Monitor) -> std::result::Result<T, E>,
-) -> std::result::Result<T, E> {
-    let bar = progress_bar(show, key, total);
-    let start = Instant::now();
-    let result = work(&|n: u64| bar.inc(n));
-    bar.finish_and_clear();
-    let result = result?;
-    let secs = start.elapsed().as_secs_f64();
-    eprintln!("{key}: {what}{total} nets in {secs:.1} s ({:.3e} nets/s)", total as f64 / secs.max(1e-9));
-    Ok(result)
-}
 
 /// A run-time error as the study crate carries it, with its whole chain of causes in one
 /// message (the command lines print a study error's message, not its sources).

@@ -33,9 +33,9 @@
 //! the intact ones of its own configuration and shard, and produces the identical partial.
 //! The blocks are removed once `shard-K-of-N.nnqs` is written (atomically).
 
+use crate::progress::timed;
 use crate::provenance;
 use crate::run::Run;
-use crate::runner::timed;
 use anyhow::{Context as _, Result, anyhow, bail, ensure};
 use nnqft_sampling::{Ensemble, ItemSums, Shard};
 use nnqft_study::Planned;

@@ -7,9 +7,12 @@
 //! which alternates floor and estimators round by round.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use nnqft_sampling::normal::{LANES, Normals};
+use nnqft_sampling::normal::Normals;
+
+/// Values per call of a lane kernel here: the width of the sampler's normal generator.
+const LANES: usize = 8;
 use nnqft_sampling::{Ensemble, Estimator, floor, seed};
-use nnqft_theory::simd::with_simd;
+use nnqft_theory::machinery::with_simd;
 use nnqft_theory::{Activation, InputSet, Network};
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -75,13 +78,13 @@ fn primitives(c: &mut Criterion) {
         let mut rng = seed::stream(2, 0, 0);
         (0..COUNT).map(|_| 1.5 * rng.sample::<f64, _>(StandardNormal)).collect()
     };
-    group.bench_function("erf", scalar(&zs, nnqft_theory::erf::erf));
+    group.bench_function("erf", scalar(&zs, nnqft_theory::erf));
     group.bench_function(
         "erf_lanes",
         lanes(
             &zs,
             #[inline(always)]
-            |l| nnqft_theory::erf::erf_lanes(l),
+            |l| nnqft_theory::machinery::erf_lanes(l),
         ),
     );
     group.bench_function("exp_std", scalar(&zs, f64::exp));
@@ -90,7 +93,7 @@ fn primitives(c: &mut Criterion) {
         lanes(
             &zs,
             #[inline(always)]
-            |l| nnqft_theory::exp::exp_lanes(l),
+            |l| nnqft_theory::machinery::exp_lanes(l),
         ),
     );
     group.bench_function("tanh_std", scalar(&zs, f64::tanh));
@@ -99,7 +102,7 @@ fn primitives(c: &mut Criterion) {
         lanes(
             &zs,
             #[inline(always)]
-            |l| nnqft_theory::tanh::tanh_lanes(l),
+            |l| nnqft_theory::machinery::tanh_lanes(l),
         ),
     );
     group.bench_function("relu", scalar(&zs, |z| z.max(0.0)));

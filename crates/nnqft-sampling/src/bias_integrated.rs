@@ -58,7 +58,7 @@ use nnqft_theory::{Activation, InputSet, Multisets, Network, SplitTable, WickSum
 
 /// The coefficients of the bias-integrated estimator for one network, width and input set.
 #[derive(Debug, Clone)]
-pub struct BiasIntegrated {
+pub(crate) struct BiasIntegrated {
     m: usize,
     sigma_b2: f64,
     /// `[k_1 sigma_w^2 / N, 3 k_2 (sigma_w^2 / N)^2, 15 k_3 (sigma_w^2 / N)^3]`.
@@ -70,7 +70,7 @@ pub struct BiasIntegrated {
 
 /// Reused buffers of [`BiasIntegrated::values_into`].
 #[derive(Debug, Clone, Default)]
-pub struct BiasScratch {
+pub(crate) struct BiasScratch {
     mean_cov: Vec<f64>,
     wick: Vec<Vec<f64>>,
     four: Vec<f64>,
@@ -79,7 +79,7 @@ pub struct BiasScratch {
 impl BiasIntegrated {
     /// The estimator for Gauss-net `net` at `width >= 1` on `inputs` (other activations and
     /// a `sigma_b` so large that `E[e^{6b}]` overflows are errors).
-    pub fn new(net: &Network, width: usize, inputs: &InputSet) -> Result<Self> {
+    pub(crate) fn new(net: &Network, width: usize, inputs: &InputSet) -> Result<Self> {
         if net.activation() != Activation::Gauss {
             return Err(SamplingError::OutOfRange {
                 field: "estimator",
@@ -112,7 +112,7 @@ impl BiasIntegrated {
     /// One net's estimate of `G2`, `G4`, `G6` on every multiset from its neuron power sums
     /// `power[k][pos] = P(multiset pos of order 2 (k + 1))` (module docs). `wick` must hold
     /// the orders up to 6 over the same points; `out` is reused.
-    pub fn values_into(
+    pub(crate) fn values_into(
         &self,
         wick: &WickSums,
         power: &[Vec<f64>; 3],

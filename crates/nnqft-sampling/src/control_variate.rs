@@ -32,7 +32,7 @@ use nnqft_theory::{InputSet, Multisets, Network, WickSums, kernel_matrix};
 
 /// The expansion point `K` and the Wick sums there.
 #[derive(Debug, Clone)]
-pub struct ControlVariate {
+pub(crate) struct ControlVariate {
     m: usize,
     kernel: Vec<f64>,
     /// `W(K)` for every order and multiset.
@@ -43,7 +43,7 @@ pub struct ControlVariate {
 
 /// Reused buffers of [`ControlVariate::deviation_into`].
 #[derive(Debug, Clone, Default)]
-pub struct DeviationScratch {
+pub(crate) struct DeviationScratch {
     delta: Vec<f64>,
     wick: Vec<Vec<f64>>,
     linear: Vec<Vec<f64>>,
@@ -51,7 +51,7 @@ pub struct DeviationScratch {
 
 impl ControlVariate {
     /// The control variate of `net` on `inputs`, for the orders of `wick`.
-    pub fn new(net: &Network, inputs: &InputSet, wick: &WickSums) -> Result<Self> {
+    pub(crate) fn new(net: &Network, inputs: &InputSet, wick: &WickSums) -> Result<Self> {
         let m = inputs.len();
         let kernel = kernel_matrix(net, inputs)?;
         let pairs = Multisets::new(m, 2)?;
@@ -60,13 +60,13 @@ impl ControlVariate {
     }
 
     /// `W(K)` for every order (element `k` is order `2 (k + 1)`) and multiset.
-    pub fn at_kernel(&self) -> &[Vec<f64>] {
+    pub(crate) fn at_kernel(&self) -> &[Vec<f64>] {
         &self.at_kernel
     }
 
     /// Corrects every experiment of `means` (per order, `experiments x multisets`,
     /// experiment-major) in place: conditional means become control-variate means.
-    pub fn correct_experiments(&self, wick: &WickSums, means: &mut [Vec<f64>; 3], experiments: usize) {
+    pub(crate) fn correct_experiments(&self, wick: &WickSums, means: &mut [Vec<f64>; 3], experiments: usize) {
         let mut scratch = DeviationScratch::default();
         for e in 0..experiments {
             let mut rows = means.each_mut().map(|o| {
@@ -80,7 +80,7 @@ impl ControlVariate {
     /// Turns one experiment's conditional means (`means[k]` for order `2 (k + 1)`, with
     /// `means[0]` the mean covariance `C-bar` by multiset) into the control-variate means by
     /// subtracting `L_K(C-bar - K)`.
-    pub fn correct(&self, wick: &WickSums, means: &mut [&mut [f64]], scratch: &mut DeviationScratch) {
+    pub(crate) fn correct(&self, wick: &WickSums, means: &mut [&mut [f64]], scratch: &mut DeviationScratch) {
         let DeviationScratch { delta, linear, .. } = scratch;
         delta.clear();
         delta.extend(self.pair_pos.iter().zip(&self.kernel).map(|(&p, k)| means[0][p] - k));
@@ -95,7 +95,7 @@ impl ControlVariate {
     /// One net's control-variate value minus its expectation's leading part,
     /// `W(C) - L_K(C - K) - W(K)` (the `O(delta^2)` remainder), for every order and multiset,
     /// into `scratch`'s result (returned). `cov` is the net's row-major `m x m` covariance.
-    pub fn deviation_into<'s>(
+    pub(crate) fn deviation_into<'s>(
         &self,
         wick: &WickSums,
         cov: &[f64],

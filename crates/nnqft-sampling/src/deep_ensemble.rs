@@ -2,19 +2,15 @@
 //! and the streaming raw and conditional estimators of their output-indexed `G2`, `G4` and
 //! (up to [`DEEP_ORDER_SIX_MAX_PAIRS`] (output, point) pairs) `G6`.
 
-use crate::ensemble::{CHUNK_NETS, Estimator, check_positive, neumaier};
-use crate::error::{Result, SamplingError};
+use crate::ensemble::{CHUNK_NETS, Estimator, neumaier};
+use crate::error::{Result, SamplingError, check_positive};
 use crate::monitor::{Monitor, map_items};
 use crate::normal::{LANES, Normals};
 use crate::seed;
-use nnqft_theory::erf::erf_lanes;
-use nnqft_theory::exp::exp_lanes;
-use nnqft_theory::simd::with_simd;
-use nnqft_theory::tanh::tanh_lanes;
-use nnqft_theory::{
-    BATCH, DeepActivation, DeepNetwork, InputSet, Multisets, PARTS, Parts, ProductScratch, ProductTable, WickSums,
-    parts_total,
+use nnqft_theory::machinery::{
+    BATCH, PARTS, Parts, ProductScratch, ProductTable, erf_lanes, exp_lanes, parts_total, tanh_lanes, with_simd,
 };
+use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, Multisets, WickSums};
 
 /// The most `(output, point)` pairs `m d_out` for which a deep ensemble measures `G6` (by
 /// default, and at all): `C(P + 5, 6)` multisets of order 6 over `P` pairs, 12376 at `P = 12`
@@ -181,7 +177,7 @@ fn by_scalar(z: &[f64], out: &mut [f64], act: DeepActivation) {
 }
 
 /// `out = f(z)` through a lane function `f` (the theory crate's vectorised activations),
-/// [`LANES`] at a time; a last, partial chunk is padded with zeros. Pass `f` as an
+/// eight at a time; a last, partial chunk is padded with zeros. Pass `f` as an
 /// `#[inline(always)]` closure: a function item goes through a call shim that the inliner may
 /// leave out of the AVX2 + FMA build, where `mul_add` becomes a library call (measured: tanh
 /// nets ten times slower).
@@ -251,7 +247,7 @@ fn by_lanes(z: &[f64], out: &mut [f64], f: impl Fn(&mut [f64; LANES])) {
 /// ```
 ///
 /// Seeding, work items and the merge are those of [`crate::Ensemble`]: one generator per
-/// `(experiment, chunk)` of [`CHUNK_NETS`] nets ([`crate::seed`]), item sums merged per
+/// `(experiment, chunk)` of 4096 nets ([`crate::seed`]), item sums merged per
 /// experiment in chunk order with Neumaier's sum, so the numbers do not depend on the thread
 /// count. Every buffer is sized once per work item: nothing is allocated per net.
 #[derive(Debug, Clone)]
@@ -914,12 +910,12 @@ mod tests {
         let z: Vec<f64> = (0..4003).map(|i| (i as f64 - 2000.0) / 100.0).chain([1e-300, -1e-12, 400.0]).collect();
         let mut p = vec![0.0; z.len()];
         PhiTanh.apply(&z, &mut p, 0.0);
-        assert!(z.iter().zip(&p).all(|(z, p)| p.to_bits() == nnqft_theory::tanh::tanh(*z).to_bits()));
+        assert!(z.iter().zip(&p).all(|(z, p)| p.to_bits() == nnqft_theory::machinery::tanh(*z).to_bits()));
         PhiErf.apply(&z, &mut p, 0.0);
-        let erf = nnqft_theory::erf::erf;
+        let erf = nnqft_theory::erf;
         assert!(z.iter().zip(&p).all(|(z, p)| (p - erf(*z)).abs() <= 2.0 * f64::EPSILON * erf(*z).abs()));
         PhiGauss.apply(&z, &mut p, 0.5);
-        assert!(z.iter().zip(&p).all(|(z, p)| p.to_bits() == nnqft_theory::exp::exp(z - 0.5).to_bits()));
+        assert!(z.iter().zip(&p).all(|(z, p)| p.to_bits() == nnqft_theory::machinery::exp(z - 0.5).to_bits()));
         // the scalar ones give the theory crate's bits
         let check = |phi: &dyn Fn(&[f64], &mut [f64]), act: DeepActivation| {
             let mut p = vec![0.0; z.len()];

@@ -4,9 +4,8 @@
 //! registers while its neurons are evaluated.
 
 use crate::normal::{LANES, Normals};
-use nnqft_theory::erf::erf_lanes;
-use nnqft_theory::exp::exp_lanes;
-use nnqft_theory::{Activation, BATCH, InputSet, Lanes, Network, Parts, ProductScratch, ProductTable};
+use nnqft_theory::machinery::{BATCH, Lanes, Parts, ProductScratch, ProductTable, erf_lanes, exp_lanes};
+use nnqft_theory::{Activation, InputSet, Network};
 
 /// The input set laid out for evaluation: coordinates and `S(x, x)` per point.
 #[derive(Debug, Clone)]

@@ -4,19 +4,17 @@
 use crate::bias_integrated::{BiasIntegrated, BiasScratch};
 use crate::control_variate::{ControlVariate, DeviationScratch};
 use crate::draw::{NetSampler, PreparedInputs};
-use crate::error::{Result, SamplingError};
+use crate::error::{Result, SamplingError, check_positive};
 use crate::monitor::{Monitor, map_items};
 use crate::normal::{Generator, Normals, ReferenceNormals};
-use crate::outputs::RawFold;
+use crate::raw_fold::RawFold;
 use crate::seed;
-use nnqft_theory::simd::with_simd;
-use nnqft_theory::{
-    BATCH, InputSet, Multisets, Network, PARTS, Parts, ProductScratch, ProductTable, WickSums, parts_total,
-};
+use nnqft_theory::machinery::{BATCH, PARTS, Parts, ProductScratch, ProductTable, parts_total, with_simd};
+use nnqft_theory::{InputSet, Multisets, Network, WickSums};
 use rayon::prelude::*;
 
 /// Nets per work item. Part of the seeding scheme: changing it changes the numbers.
-pub const CHUNK_NETS: u64 = 4096;
+pub(crate) const CHUNK_NETS: u64 = 4096;
 
 /// The raw and conditional-Gaussian estimators, and the conditional one with its control variate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -96,7 +94,7 @@ impl std::fmt::Display for Estimator {
 /// Nets are processed in batches of [`BATCH`] so that the products over multisets (raw) and
 /// the Wick recursion (conditional) vectorise across nets.
 ///
-/// Work is split into items of [`CHUNK_NETS`] nets, one per `(experiment, chunk)`, each with
+/// Work is split into items of 4096 nets, one per `(experiment, chunk)`, each with
 /// its own generator (see [`crate::seed`]). Within an item, each batch is folded pairwise to
 /// [`PARTS`] running partial sums per multiset, reduced once when the item ends. Item sums
 /// are merged per experiment in chunk order with Neumaier's compensated sum, so results are
@@ -116,7 +114,7 @@ pub struct Ensemble {
 }
 
 /// Memory bound of the item sums [`Ensemble::run`] holds before merging them (64 MiB).
-pub const MERGE_BATCH_BYTES: usize = 64 << 20;
+pub(crate) const MERGE_BATCH_BYTES: usize = 64 << 20;
 
 /// Per-experiment means (and optionally per-net variances) for n = 2, 4, 6.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,7 +152,7 @@ impl EnsembleResult {
     pub fn g6(&self) -> &[f64] {
         &self.means[2]
     }
-    /// The control-variate estimate ([`ControlVariate`]) from this result of the conditional
+    /// The control-variate estimate ([`crate::control_variate`]) from this result of the conditional
     /// estimator on `net` and `inputs` (same nets, so both can be reported from one run).
     /// Per-net variances, which describe the conditional estimator, are dropped.
     pub fn control_variate(&self, net: &Network, inputs: &InputSet) -> Result<EnsembleResult> {
@@ -234,13 +232,6 @@ struct RunTables {
 pub struct ItemSums {
     pub(crate) sums: [Vec<f64>; 3],
     pub(crate) squares: Option<[Vec<f64>; 3]>,
-}
-
-pub(crate) fn check_positive(field: &'static str, value: u64, allowed: &'static str) -> Result<()> {
-    if value == 0 {
-        return Err(SamplingError::OutOfRange { field, value: "0".into(), allowed });
-    }
-    Ok(())
 }
 
 impl Ensemble {
@@ -362,7 +353,7 @@ impl Ensemble {
     pub fn tracks_variance(&self) -> bool {
         self.track_variance
     }
-    /// Nets of work item `item`: [`CHUNK_NETS`], fewer in an experiment's last chunk.
+    /// Nets of work item `item`: 4096, fewer in an experiment's last chunk.
     pub fn nets_in_item(&self, item: u64) -> u64 {
         let c = item % self.chunks();
         CHUNK_NETS.min(self.nets.saturating_sub(c * CHUNK_NETS))
@@ -370,14 +361,14 @@ impl Ensemble {
 
     /// Bytes a run on `threads` threads is estimated to allocate, saturating: the sums (and
     /// squares, if tracked) of every multiset of order 2, 4 and 6, in each thread's
-    /// accumulators ([`nnqft_theory::PARTS`] parts each), in each work item's result and in
+    /// accumulators (four partial sums each), in each work item's result and in
     /// each experiment's means, plus the run's tables (about 32 bytes per multiset).
     pub fn memory_estimate(&self, threads: usize) -> u64 {
         let m = self.inputs.len() as u64;
         let s = [2, 4, 6].iter().fold(0u64, |acc, &n| acc.saturating_add(crate::memory::multiset_count(m, n)));
         let copies = if self.track_variance { 2u64 } else { 1 };
         let per_value = (threads as u64)
-            .saturating_mul(nnqft_theory::PARTS as u64)
+            .saturating_mul(PARTS as u64)
             .saturating_add(self.work_items())
             .saturating_add(self.experiments as u64)
             .saturating_mul(copies)
@@ -412,7 +403,7 @@ impl Ensemble {
     /// does). The numbers are [`Self::run`]'s, bit for bit.
     ///
     /// The experiments run in batches of whole experiments, each merged as soon as it ends, so
-    /// that memory holds one batch's item sums (at most [`MERGE_BATCH_BYTES`], and at least
+    /// that memory holds one batch's item sums (at most 64 MiB, and at least
     /// `4 x threads` items for parallelism) instead of every item's: memory does not grow with
     /// `nets x experiments`. The numbers are the same for any batching, since each
     /// experiment's items are merged on their own, in item order.

@@ -63,3 +63,11 @@ pub enum SamplingError {
 
 /// Result alias of the sampling crate.
 pub type Result<T> = std::result::Result<T, SamplingError>;
+
+/// `Ok` if `value >= 1`, else [`SamplingError::OutOfRange`] naming `field` and what it allows.
+pub(crate) fn check_positive(field: &'static str, value: u64, allowed: &'static str) -> Result<()> {
+    if value == 0 {
+        return Err(SamplingError::OutOfRange { field, value: "0".into(), allowed });
+    }
+    Ok(())
+}

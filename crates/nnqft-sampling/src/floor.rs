@@ -4,7 +4,7 @@
 
 use crate::draw::{NetSampler, PreparedInputs};
 use crate::seed;
-use nnqft_theory::simd::with_simd;
+use nnqft_theory::machinery::with_simd;
 use nnqft_theory::{InputSet, Network};
 use rayon::prelude::*;
 
@@ -44,5 +44,5 @@ pub fn deep_draw_only(ensemble: &crate::DeepEnsemble, threads: usize) -> crate::
 /// Nets per measurement in the throughput benchmarks at `width`: about a million neurons, and
 /// at least four work items per thread.
 pub fn bench_nets(width: usize) -> u64 {
-    (1_000_000 / width.max(1) as u64).max(4 * crate::CHUNK_NETS)
+    (1_000_000 / width.max(1) as u64).max(4 * crate::ensemble::CHUNK_NETS)
 }

@@ -17,10 +17,20 @@
 //!   mean NTK and `G2` over nets with standard errors over experiments.
 //! - [`Ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
 //! - [`control_variate`] -- the conditional estimator with its exactly zero-mean first-order
-//!   term `L_K(C - K)` removed: per-net variance `O(1/N^2)` instead of `O(1/N)`.
+//!   term `L_K(C - K)` removed: per-net variance `O(1/N^2)` instead of `O(1/N)`
+//!   ([`Estimator::ControlVariate`]; the module holds its derivation).
 //! - [`bias_integrated`] -- Gauss-net's conditional estimator averaged over the hidden biases in
-//!   closed form: exactly unbiased, without the log-normal tail of `e^{2b}`.
-//! - [`floor`] -- the same draws with no correlator work, the benchmarks' reference.
+//!   closed form: exactly unbiased, without the log-normal tail of `e^{2b}`
+//!   ([`Estimator::BiasIntegrated`]; the module holds its derivation).
+//! - `raw_fold` (internal) -- the raw estimator's inner loop, shared by ensembles and
+//!   [`OutputStream`].
+//! - [`scale`] -- priors and inputs whose correlators would overflow `f64`, refused before
+//!   sampling.
+//!
+//! Run-time machinery is not public API: the nets per work item (4096, part of the seeding
+//! scheme), the merge's memory bound, the generator's lane count and scratch buffers are
+//! internal; `floor` (the same draws with no correlator work, the benchmarks' reference) is
+//! hidden, for the benchmarks and examples only.
 //! - [`memory`] -- memory estimated before a run allocates, against the machine's limit.
 //! - [`OutputStream`] -- the raw estimator over network outputs handed in (any ensemble),
 //!   bit for bit the raw estimator of a sampled ensemble on that ensemble's own outputs.
@@ -38,16 +48,18 @@ mod ntk_ensemble;
 pub mod bias_integrated;
 pub mod control_variate;
 mod deep_ensemble;
-pub(crate) mod draw;
+mod draw;
 mod ensemble;
+#[doc(hidden)]
 pub mod floor;
 mod outputs;
+mod raw_fold;
 pub mod scale;
 pub mod seed;
 mod shard;
 
 pub use deep_ensemble::{DEEP_ORDER_SIX_MAX_PAIRS, DeepEnsemble, DeepEnsembleResult};
-pub use ensemble::{CHUNK_NETS, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums, MERGE_BATCH_BYTES};
+pub use ensemble::{Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums};
 pub use error::{Result, SamplingError};
 pub use monitor::Monitor;
 pub use ntk_ensemble::{DeepWeights, Measured, NtkEnsemble, NtkEnsembleResult};

@@ -5,10 +5,10 @@
 //! numbers in the error, instead of aborting when an allocation fails.
 
 /// The limit when the machine's available memory cannot be read: 16 GiB.
-pub const FALLBACK_MEMORY_LIMIT: u64 = 16 << 30;
+pub(crate) const FALLBACK_MEMORY_LIMIT: u64 = 16 << 30;
 
 /// The memory a run may use: `MemAvailable` of `/proc/meminfo` where it can be read (Linux),
-/// else [`FALLBACK_MEMORY_LIMIT`].
+/// else 16 GiB.
 pub fn memory_limit() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()

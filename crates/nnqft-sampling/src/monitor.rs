@@ -26,7 +26,7 @@ where
     I: IntoParallelIterator<Item = u64> + Send,
     T: Send,
 {
-    crate::ensemble::check_positive("threads", threads as u64, "an integer >= 1")?;
+    crate::error::check_positive("threads", threads as u64, "an integer >= 1")?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -1,4 +1,4 @@
-//! Standard normal variates for the hot path, [`LANES`] at a time.
+//! Standard normal variates for the hot path, eight at a time.
 //!
 //! **The lane generator** ([`LaneNormals`], the default). Sixteen independent xoshiro256++
 //! generators (Blackman and Vigna 2021), one per lane, stored word-major so that one step of
@@ -14,7 +14,7 @@
 //! short: no argument reduction, no table, no branch. `ln u` is `e ln 2 + ln m` with
 //! `u = 2ᵉ m`, `m ∈ [1/√2, √2)`, and `ln m = 2 atanh s = 2 (s + s³/3 + … + s²¹/21)`,
 //! `s = (m − 1)/(m + 1)`, `|s| ≤ 0.172` (first omitted term below `1e-17`). The polynomials
-//! by Estrin's scheme ([`nnqft_theory::polynomial`]); exactly rounded operations only (fused
+//! by Estrin's scheme (`nnqft_theory`'s `estrin`); exactly rounded operations only (fused
 //! multiply-adds, one division and one square root per pair): a loop over lanes that
 //! vectorises, and the same bits on every build.
 //!
@@ -35,17 +35,17 @@
 //! Both are seeded per work item from the same key ([`crate::seed`]), so results do not
 //! depend on the thread or shard count with either.
 
-use nnqft_theory::polynomial::estrin;
+use nnqft_theory::machinery::estrin;
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use rand_pcg::Pcg64Mcg;
 
 /// Normals per [`Normals::fill`]: the lanes of the samplers' neuron blocks.
-pub const LANES: usize = 8;
+pub(crate) const LANES: usize = 8;
 
 /// A stream of standard normal variates.
 pub trait Normals {
-    /// The next [`LANES`] variates.
+    /// The next eight variates.
     fn fill(&mut self, out: &mut [f64; LANES]);
     /// The next variate.
     fn next(&mut self) -> f64;
@@ -170,15 +170,13 @@ fn step(s: &mut [[u64; STREAMS]; 4]) -> [u64; STREAMS] {
 }
 
 impl LaneNormals {
-    /// The lanes of work-item key `key`: the 64 state words are the SplitMix64 sequence
-    /// `splitmix64(key + i φ)`, `i = 0..64` (`φ = 0x9E37_79B9_7F4A_7C15`), lane after lane,
-    /// as the xoshiro authors recommend for seeding.
-    pub fn new(key: u64) -> Self {
+    /// The lanes whose state word `w` of lane `j` is `word(4 j + w)`, `w = 0..4`, `j = 0..16`
+    /// (the seeding scheme, [`crate::seed::lanes`], gives the words).
+    pub(crate) fn from_words(word: impl Fn(u64) -> u64) -> Self {
         let mut state = [[0u64; STREAMS]; 4];
         for j in 0..STREAMS {
-            for (w, word) in state.iter_mut().enumerate() {
-                let i = (4 * j + w) as u64;
-                word[j] = crate::seed::splitmix64(key.wrapping_add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+            for (w, words) in state.iter_mut().enumerate() {
+                words[j] = word((4 * j + w) as u64);
             }
         }
         Self { state, buf: [0.0; BUF], pos: BUF }
@@ -292,7 +290,7 @@ mod tests {
     fn the_lanes_are_xoshiro256_plus_plus() {
         // lane 0 against a scalar xoshiro256++ from the same words (reference algorithm,
         // https://prng.di.unimi.it/xoshiro256plusplus.c)
-        let mut lanes = LaneNormals::new(7);
+        let mut lanes = LaneNormals::from_words(|i| (7 + i).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut s: [u64; 4] = std::array::from_fn(|w| lanes.state[w][0]);
         for _ in 0..100 {
             let want = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
@@ -309,8 +307,8 @@ mod tests {
 
     #[test]
     fn fill_and_next_hand_out_one_sequence() {
-        let mut a = LaneNormals::new(3);
-        let mut b = LaneNormals::new(3);
+        let mut a = LaneNormals::from_words(|i| (3 + i).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut b = LaneNormals::from_words(|i| (3 + i).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut by_next = Vec::new();
         for _ in 0..100 {
             by_next.push(a.next());

@@ -3,12 +3,12 @@
 //! and of `G2` over nets, with standard errors over experiments.
 
 use crate::deep_ensemble::{apply_activation, check_deep_scale, dot};
-use crate::ensemble::{CHUNK_NETS, check_positive, neumaier};
-use crate::error::{Result, SamplingError};
+use crate::ensemble::{CHUNK_NETS, neumaier};
+use crate::error::{Result, SamplingError, check_positive};
 use crate::monitor::{Monitor, map_items};
 use crate::normal::Normals;
 use crate::seed;
-use nnqft_theory::simd::with_simd;
+use nnqft_theory::machinery::with_simd;
 use nnqft_theory::{DeepActivation, DeepNetwork, InputSet};
 use std::f64::consts::FRAC_2_SQRT_PI;
 
@@ -442,7 +442,7 @@ pub struct Measured {
 /// ```
 ///
 /// Seeding, work items and the merge are those of [`crate::Ensemble`]: work item
-/// `(experiment, chunk)` of [`CHUNK_NETS`] nets draws from its own generator
+/// `(experiment, chunk)` of 4096 nets draws from its own generator
 /// ([`crate::seed::lanes`]), each item sums its nets' values with Neumaier's compensated sum,
 /// and the items of an experiment are merged in chunk order, so the numbers do not depend on
 /// the thread count. Every buffer is sized once per work item: nothing is allocated per net.

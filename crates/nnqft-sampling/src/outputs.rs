@@ -7,14 +7,16 @@
 //! array `f[net, input, output]`), and the outputs of one network are more points: point `p` of
 //! the multisets is output `p / m_in` at input `p % m_in`. Nets are
 //! consecutive experiments of `nets` nets each; within an experiment, work items of
-//! [`CHUNK_NETS`] nets, each folded `BATCH` nets at a time into running partial sums of the
+//! 4096 nets, each folded `BATCH` nets at a time into running partial sums of the
 //! products over every multiset of order 2, 4 and 6, and the items of an experiment merged in
 //! order with Neumaier's sum. The memory held is one experiment's item sums, whatever the
 //! number of nets.
 
-use crate::ensemble::{CHUNK_NETS, EnsembleResult, ItemSums, check_positive, merge_experiment};
-use crate::error::{Result, SamplingError};
-use nnqft_theory::{BATCH, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
+use crate::ensemble::{CHUNK_NETS, EnsembleResult, ItemSums, merge_experiment};
+use crate::error::{Result, SamplingError, check_positive};
+use crate::raw_fold::RawFold;
+use nnqft_theory::Multisets;
+use nnqft_theory::machinery::{PARTS, ProductTable, parts_total};
 use rayon::prelude::*;
 
 /// Adds `v` to the compensated sum `(sum, compensation)` (Neumaier).
@@ -22,59 +24,6 @@ fn neumaier_add((sum, comp): &mut (f64, f64), v: f64) {
     let t = *sum + v;
     *comp += if sum.abs() >= v.abs() { (*sum - t) + v } else { (v - t) + *sum };
     *sum = t;
-}
-
-/// Nets gathered in lanes, `BATCH` at a time, and folded into a work item's running sums by a
-/// [`ProductTable`]: the raw estimator's inner loop, shared by sampled ensembles and
-/// [`OutputStream`].
-#[derive(Debug, Clone)]
-pub(crate) struct RawFold {
-    lanes: Vec<[f64; BATCH]>,
-    weights: [f64; BATCH],
-    filled: usize,
-    scratch: ProductScratch,
-}
-
-impl RawFold {
-    /// A fold over `m` points.
-    pub(crate) fn new(m: usize) -> Self {
-        Self { lanes: vec![[0.0; BATCH]; m], weights: [0.0; BATCH], filled: 0, scratch: ProductScratch::default() }
-    }
-
-    /// Adds one net's outputs `f` (one per point); folds a full batch.
-    #[inline(always)]
-    pub(crate) fn push(
-        &mut self,
-        products: &ProductTable,
-        f: &[f64],
-        sums: &mut [Vec<Parts>],
-        squares: Option<&mut [Vec<Parts>]>,
-    ) {
-        for (lane, v) in self.lanes.iter_mut().zip(f) {
-            lane[self.filled] = *v;
-        }
-        self.weights[self.filled] = 1.0;
-        self.filled += 1;
-        if self.filled == BATCH {
-            self.flush(products, sums, squares);
-        }
-    }
-
-    /// Folds the nets gathered so far (a work item's last, partial batch). Lanes beyond them
-    /// keep earlier values and weigh 0.
-    #[inline(always)]
-    pub(crate) fn flush(
-        &mut self,
-        products: &ProductTable,
-        sums: &mut [Vec<Parts>],
-        squares: Option<&mut [Vec<Parts>]>,
-    ) {
-        if self.filled > 0 {
-            products.accumulate_batch(&self.lanes, &self.weights, &mut self.scratch, sums, squares);
-            self.weights = [0.0; BATCH];
-            self.filled = 0;
-        }
-    }
 }
 
 /// The raw estimator of `G2`, `G4`, `G6` over outputs handed in, net by net or in blocks of
@@ -124,6 +73,13 @@ struct FoldedItem {
 }
 
 impl OutputStream {
+    /// Bytes a stream holds per multiset with `nets` nets per experiment: the running partial sums
+    /// of one work item and the item sums of one experiment (saturating), so that a caller can
+    /// refuse a stream that would not fit before allocating it.
+    pub fn bytes_per_multiset(nets: u64) -> u64 {
+        (PARTS as u64).saturating_add(nets.div_ceil(CHUNK_NETS)).saturating_mul(8)
+    }
+
     /// A stream over `points >= 1` points (outputs per net) of `experiments >= 1` experiments of
     /// `nets >= 1` nets each.
     pub fn new(points: usize, nets: u64, experiments: usize) -> Result<Self> {

@@ -3,8 +3,9 @@
 //!
 //! `key = splitmix64(splitmix64(master) ^ experiment) ^ (chunk * 0x9E37_79B9_7F4A_7C15)`:
 //!
-//! - [`lanes`] (the default): eight xoshiro256++ lanes whose 32 state words are the
-//!   SplitMix64 sequence from `key` ([`LaneNormals::new`]);
+//! - [`lanes`] (the default): xoshiro256++ lanes whose 64 state words are the
+//!   SplitMix64 sequence `splitmix64(key + i φ)`, `i = 0..64`, `φ = 0x9E37_79B9_7F4A_7C15`, lane
+//!   after lane, as the xoshiro authors recommend for seeding;
 //! - [`stream`] (the reference path): a `Pcg64Mcg` with the 128-bit state
 //!   `(splitmix64(key) << 64) | splitmix64(key + 1)`.
 //!
@@ -29,7 +30,8 @@ pub fn key(master: u64, experiment: u64, chunk: u64) -> u64 {
 
 /// The lane generator of work item `(experiment, chunk)` under `master`.
 pub fn lanes(master: u64, experiment: u64, chunk: u64) -> LaneNormals {
-    LaneNormals::new(key(master, experiment, chunk))
+    let key = key(master, experiment, chunk);
+    LaneNormals::from_words(|i| splitmix64(key.wrapping_add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15))))
 }
 
 /// The reference generator of work item `(experiment, chunk)` under `master`.

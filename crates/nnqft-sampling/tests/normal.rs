@@ -41,7 +41,7 @@ fn kolmogorov_smirnov_against_the_normal_law() {
     let n = 1_000_000;
     let mut z = draws(2, 3, 4, n);
     z.sort_by(f64::total_cmp);
-    let phi = |x: f64| 0.5 * (1.0 + nnqft_theory::erf::erf(x / std::f64::consts::SQRT_2));
+    let phi = |x: f64| 0.5 * (1.0 + nnqft_theory::erf(x / std::f64::consts::SQRT_2));
     let d = z
         .iter()
         .enumerate()

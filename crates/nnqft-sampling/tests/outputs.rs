@@ -2,8 +2,11 @@
 //! ensemble's raw estimator on that ensemble's own outputs, however the rows arrive; and its
 //! refusals of bad input.
 
-use nnqft_sampling::{CHUNK_NETS, Ensemble, Estimator, OutputStream, SamplingError, normal::Generator};
+use nnqft_sampling::{Ensemble, Estimator, OutputStream, SamplingError, normal::Generator};
 use nnqft_theory::{Activation, InputSet, Network};
+
+/// Nets per work item of the seeding scheme (internal to the crate): these tests cross item boundaries.
+const CHUNK_NETS: u64 = 4096;
 
 fn ensemble(generator: Generator) -> Ensemble {
     let net = Network::paper(Activation::Erf, 1).unwrap();

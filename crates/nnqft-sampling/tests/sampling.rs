@@ -5,6 +5,9 @@ use nnqft_theory::{Activation, DiagonalG4Variance, FiniteWidthTheory, InputSet, 
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
+/// Nets per work item of the seeding scheme (internal to the crate): these tests cross item boundaries.
+const CHUNK_NETS: u64 = 4096;
+
 /// Bound on |z| of Monte Carlo against exact theory, on every multiset.
 const Z_BOUND: f64 = 4.0;
 

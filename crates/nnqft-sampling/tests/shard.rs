@@ -4,6 +4,9 @@
 use nnqft_sampling::*;
 use nnqft_theory::{Activation, InputSet, Network};
 
+/// Nets per work item of the seeding scheme (internal to the crate): these tests cross item boundaries.
+const CHUNK_NETS: u64 = 4096;
+
 fn ensemble(act: Activation, est: Estimator, nets: u64, experiments: usize) -> Ensemble {
     let net = Network::paper(act, 1).unwrap();
     let xs = InputSet::scaling(act, 1).unwrap();

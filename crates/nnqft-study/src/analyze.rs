@@ -44,7 +44,8 @@
 //! ratio to it means nothing. Their standard errors are jackknifed too.
 
 use crate::error::{Result, StudyError};
-use nnqft_sampling::{CHUNK_NETS, EnsembleResult, Monitor, OutputStream, SamplingError};
+use crate::scaling::SlopeMethod;
+use nnqft_sampling::{EnsembleResult, Monitor, OutputStream, SamplingError};
 use nnqft_stats::{PowerLawFit, fit_common_exponent, fit_power_law, jackknife_from_replicates, summarize};
 use nnqft_theory::{Multisets, perfect_matchings};
 
@@ -195,11 +196,8 @@ pub fn output_stream(points: usize, outputs: usize, nets_total: u64, experiments
 fn check_memory(points: usize, nets: u64, experiments: usize) -> Result<()> {
     use nnqft_sampling::memory::{human_bytes, memory_limit, multiset_count};
     let multisets = [2, 4, 6].iter().fold(0u64, |a, &n| a.saturating_add(multiset_count(points as u64, n)));
-    let items = nets.div_ceil(nnqft_sampling::CHUNK_NETS);
-    let per = (nnqft_theory::PARTS as u64)
-        .saturating_add(items)
-        .saturating_add((experiments as u64).saturating_mul(6))
-        .saturating_mul(8)
+    let per = OutputStream::bytes_per_multiset(nets)
+        .saturating_add((experiments as u64).saturating_mul(6).saturating_mul(8))
         .saturating_add(300);
     let needed = multisets.saturating_mul(per);
     if needed > memory_limit() {
@@ -241,9 +239,9 @@ pub fn analyze_outputs(values: &[f64], points: usize, outputs: usize, experiment
     analyze_outputs_with_progress(values, points, outputs, experiments, &())
 }
 
-/// Work items of [`CHUNK_NETS`] nets that [`analyze_outputs_with_progress`] hands its stream at
-/// a time, asking its monitor in between.
-const ITEMS_PER_PUSH: usize = 16;
+/// Nets that [`analyze_outputs_with_progress`] hands its stream at a time (16 of the sampler's
+/// work items of 4096 nets), asking its monitor in between.
+const NETS_PER_PUSH: usize = 65_536;
 
 /// [`analyze_outputs`] under `monitor` ([`Monitor`]: asked whether to stop before each block of
 /// 16 work items (65,536 nets), told its nets after it). The same numbers, bit for bit: the
@@ -263,7 +261,7 @@ pub fn analyze_outputs_with_progress(
         });
     }
     let mut stream = output_stream(points, outputs, (values.len() / points) as u64, experiments)?;
-    for block in values.chunks(ITEMS_PER_PUSH * CHUNK_NETS as usize * points) {
+    for block in values.chunks(NETS_PER_PUSH * points) {
         if monitor.interrupted() {
             return Err(SamplingError::Interrupted.into());
         }
@@ -547,11 +545,12 @@ impl ScanQuantity {
             Self::Connected => "connected",
         }
     }
-    /// The fitting method's report name (as in the scaling study): `paper_lsq` or `common_exponent`.
-    pub fn method(self) -> &'static str {
+    /// The fitting method (as in the scaling study): the paper's least-squares fit or the common
+    /// exponent.
+    pub fn method(self) -> SlopeMethod {
         match self {
-            Self::MN => "paper_lsq",
-            Self::Connected => "common_exponent",
+            Self::MN => SlopeMethod::PaperLsq,
+            Self::Connected => SlopeMethod::CommonExponent,
         }
     }
 }
@@ -879,6 +878,6 @@ mod tests {
         let stop = StopAfter(Default::default(), 1);
         let e = analyze_outputs_with_progress(&f, points, 1, experiments, &stop).unwrap_err();
         assert!(matches!(e, StudyError::Sampling(SamplingError::Interrupted)), "{e}");
-        assert_eq!(stop.0.into_inner(), (ITEMS_PER_PUSH * CHUNK_NETS as usize) as u64);
+        assert_eq!(stop.0.into_inner(), NETS_PER_PUSH as u64);
     }
 }

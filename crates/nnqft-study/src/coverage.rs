@@ -7,7 +7,7 @@
 
 use crate::error::Result;
 use crate::runner::block_seed;
-use crate::scaling::{DeviationSeries, block, estimators, fit_rows, nnqft_theory_gp};
+use crate::scaling::{DeviationSeries, SlopeMethod, block, estimators, fit_rows, nnqft_theory_gp};
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_theory::{Activation, FiniteWidthTheory, InputSet, Network};
 
@@ -39,8 +39,8 @@ pub struct CoverageRow {
     pub network: Activation,
     /// Estimator.
     pub estimator: Estimator,
-    /// `paper_lsq` or `common_exponent`.
-    pub method: &'static str,
+    /// The paper's least-squares fit or the common exponent.
+    pub method: SlopeMethod,
     /// `m4`, `m6` or `connected_6pt`.
     pub quantity: String,
     /// Fits that had an interval and an exact slope.
@@ -104,8 +104,7 @@ pub fn run(
             for f in fits.iter().filter(|f| f.n > 2) {
                 let (Some(fit), Some(exact)) = (&f.fit, f.slope_exact) else { continue };
                 if fit.slope_lo.is_finite() {
-                    let quantity = if f.quantity == "m_n" { format!("m{}", f.n) } else { f.quantity.to_string() };
-                    intervals.push((act, est, f.method, quantity, fit.slope_lo, fit.slope_hi, exact));
+                    intervals.push((act, est, f.method, f.label(), fit.slope_lo, fit.slope_hi, exact));
                 }
             }
             on_repetition(act, rep + 1, plan.seeds);
@@ -122,14 +121,14 @@ pub fn run(
         let covered = group
             .iter()
             .filter(|i| {
-                let target = if *method == "common_exponent" { mean_exact } else { i.6 };
+                let target = if *method == SlopeMethod::CommonExponent { mean_exact } else { i.6 };
                 i.4 <= target && target <= i.5
             })
             .count();
         out.push(CoverageRow {
             network: *act,
             estimator: *est,
-            method,
+            method: *method,
             quantity: quantity.clone(),
             repetitions: group.len(),
             covered,

@@ -35,7 +35,7 @@
 //! ```no_run
 //! use nnqft_study::{Direct, plan::{Plan, Profile}, scaling};
 //! let plan = Plan::of(Profile::Quick);
-//! let report = scaling::run(&Direct::new(20_200_818, 2), &plan.scaling)?;
+//! let report = scaling::run(&Direct::new(nnqft_sampling::DEFAULT_SEED, 2), &plan.scaling)?;
 //! for fit in &report.fits {
 //!     println!("{} n={} {}: {:?}", fit.network.name(), fit.n, fit.method, fit.fit.as_ref().map(|f| f.slope));
 //! }

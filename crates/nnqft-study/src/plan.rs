@@ -1,6 +1,7 @@
 //! Run profiles of the paper's reproduction: what is sampled, at which size.
 
 use crate::depth::DepthPlan;
+use crate::scaling::ScalingPlan;
 use serde::Serialize;
 
 /// A named profile.
@@ -47,19 +48,6 @@ impl std::str::FromStr for Profile {
 
 /// The paper's widths (section 2).
 pub const PAPER_WIDTHS: [usize; 10] = [2, 3, 4, 5, 10, 20, 50, 100, 500, 1000];
-
-/// The scaling study of one profile.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScalingPlan {
-    /// Input dimensions.
-    pub dims: Vec<usize>,
-    /// Hidden widths.
-    pub widths: Vec<usize>,
-    /// Experiments per width.
-    pub experiments: usize,
-    /// Nets per experiment.
-    pub nets: u64,
-}
 
 /// Everything a profile runs.
 #[derive(Debug, Clone, Serialize)]

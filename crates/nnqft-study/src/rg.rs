@@ -17,6 +17,7 @@
 use crate::error::Result;
 use crate::runner::{Planned, Runner, block_seed};
 use crate::scaling::nnqft_theory_gp;
+use crate::table5::Source;
 use nnqft_fit::flow::{beta_function, running_coupling};
 use nnqft_fit::{Design, Loss, Model, fit};
 use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
@@ -111,8 +112,8 @@ pub struct FitRow {
     pub network: Activation,
     /// Input dimension.
     pub d: usize,
-    /// `exact` or `monte_carlo`.
-    pub source: &'static str,
+    /// Exact theory or Monte Carlo.
+    pub source: Source,
     /// Pooled slope of `log10 |lambda_m|` on `log10 Lambda`.
     pub slope: f64,
     /// Its R^2.
@@ -344,7 +345,7 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<RgRepor
         }
         report.flow.extend(rows);
         let expected = (act == Activation::Relu).then_some(-(4.0 + d as f64));
-        for (source, (x, y)) in [("exact", pooled_exact), ("monte_carlo", pooled_mc)] {
+        for (source, (x, y)) in [(Source::Exact, pooled_exact), (Source::MonteCarlo, pooled_mc)] {
             let f = fit_power_law(&x, &y)?;
             report.fits.push(FitRow {
                 network: act,

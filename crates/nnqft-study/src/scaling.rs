@@ -3,7 +3,6 @@
 //! exact finite-width theory, and fit the power laws.
 
 use crate::error::Result;
-use crate::plan::ScalingPlan;
 use crate::runner::{Planned, Runner, block_seed};
 use nnqft_sampling::{DeepEnsembleResult, Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::{
@@ -14,6 +13,62 @@ use nnqft_theory::{
     Activation, ExactCorrelators, FiniteWidthTheory, InputSet, KernelShift, Multisets, Network, SixPointVertex,
     WickSums,
 };
+use std::fmt;
+
+/// How a scaling slope is fitted: the `method` column of `scaling_fits.parquet`,
+/// `coverage.parquet` and `analyze_fits.parquet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SlopeMethod {
+    /// The paper's least-squares fit of `log10 m_n` on `log10 N`, over the widths where the signal
+    /// exceeds 3x the background.
+    PaperLsq,
+    /// One exponent for every multiset, fitted to the signed deviations over every width, with a
+    /// jackknife interval ([`nnqft_stats::fit_common_exponent`]).
+    CommonExponent,
+}
+
+impl SlopeMethod {
+    /// The name in the reports: `paper_lsq` or `common_exponent`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::PaperLsq => "paper_lsq",
+            Self::CommonExponent => "common_exponent",
+        }
+    }
+}
+
+impl fmt::Display for SlopeMethod {
+    /// [`SlopeMethod::name`], padded as a string would be.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// What a scaling fit fits: the `quantity` column of `scaling_fits.parquet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FitQuantity {
+    /// The paper's `m_n` (or, for the common exponent, the deviation `Delta G_n` it summarises).
+    MN,
+    /// The connected 6-pt function.
+    Connected6pt,
+}
+
+impl FitQuantity {
+    /// The name in the reports: `m_n` or `connected_6pt`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MN => "m_n",
+            Self::Connected6pt => "connected_6pt",
+        }
+    }
+}
+
+impl fmt::Display for FitQuantity {
+    /// [`FitQuantity::name`], padded as a string would be.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
 
 /// Relative standard error below which a value has no sampling noise (rounding only).
 const ZERO_STDERR: f64 = 1e-12;
@@ -71,11 +126,11 @@ pub struct FitRow {
     pub n: usize,
     /// Estimator.
     pub estimator: Estimator,
-    /// `m_n` or `connected_6pt`.
-    pub quantity: &'static str,
-    /// `paper_lsq` (the paper's least-squares fit of `log m_n`) or `common_exponent`
+    /// `m_n` or the connected 6-pt function.
+    pub quantity: FitQuantity,
+    /// The paper's least-squares fit of `log m_n`, or the common exponent
     /// ([`nnqft_stats::fit_common_exponent`]: signed deviations, jackknife interval).
-    pub method: &'static str,
+    pub method: SlopeMethod,
     /// The fit: for `paper_lsq` over the widths where the signal exceeds 3x the background
     /// (None if < 2); for `common_exponent` over every width (`r2` NaN).
     pub fit: Option<PowerLawFit>,
@@ -90,6 +145,15 @@ pub struct FitRow {
 }
 
 impl FitRow {
+    /// The quantity as the summary and the coverage study name it: `m4`, `m6` (`m_n` of order
+    /// `n`) or `connected_6pt`.
+    pub fn label(&self) -> String {
+        match self.quantity {
+            FitQuantity::MN => format!("m{}", self.n),
+            FitQuantity::Connected6pt => self.quantity.name().to_string(),
+        }
+    }
+
     /// Where the fit has an interval and exact theory a slope: `Ok(())` if the interval
     /// contains the exact slope, else `Err(z)` with `z = (slope - exact) / slope_stderr`.
     pub fn covers_exact(&self) -> Option<Result<(), f64>> {
@@ -168,7 +232,8 @@ pub struct DeviationSeries {
 }
 
 /// The quantities of the common-exponent fits: (order n, quantity, paper's expected slope).
-const CALIBRATED: [(usize, &str, f64); 3] = [(4, "m_n", -1.0), (6, "m_n", -1.0), (6, "connected_6pt", -2.0)];
+const CALIBRATED: [(usize, FitQuantity, f64); 3] =
+    [(4, FitQuantity::MN, -1.0), (6, FitQuantity::MN, -1.0), (6, FitQuantity::Connected6pt, -2.0)];
 
 /// What one ensemble contributes to the study.
 pub struct Block {
@@ -302,7 +367,7 @@ impl DeviationSeries {
                 n,
                 estimator: self.estimator,
                 quantity,
-                method: "common_exponent",
+                method: SlopeMethod::CommonExponent,
                 slope_stderr: resolved.then_some(fit.stderr),
                 fit: resolved.then_some(PowerLawFit {
                     slope: fit.slope,
@@ -537,6 +602,19 @@ pub fn summaries(result: &EnsembleResult) -> Result<[Summary; 3]> {
     ])
 }
 
+/// The scaling study of one profile.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScalingPlan {
+    /// Input dimensions.
+    pub dims: Vec<usize>,
+    /// Hidden widths.
+    pub widths: Vec<usize>,
+    /// Experiments per width.
+    pub experiments: usize,
+    /// Nets per experiment.
+    pub nets: u64,
+}
+
 /// The ensemble of one network, width and estimator of the study, seeded from `master`.
 fn planned(
     master: u64,
@@ -686,11 +764,11 @@ pub fn fit_rows(rows: &[ScalingRow]) -> Result<Vec<FitRow>> {
         let sel =
             |n: usize| rows.iter().filter(move |r| r.network == act && r.d == d && r.estimator == est && r.n == n);
         type Pick = fn(&ScalingRow) -> (f64, f64, Option<f64>);
-        let quantities: [(usize, &'static str, f64, Pick); 4] = [
-            (2, "m_n", 0.0, |r| (r.m_n, r.background, r.m_n_exact)),
-            (4, "m_n", -1.0, |r| (r.m_n, r.background, r.m_n_exact)),
-            (6, "m_n", -1.0, |r| (r.m_n, r.background, r.m_n_exact)),
-            (6, "connected_6pt", -2.0, |r| {
+        let quantities: [(usize, FitQuantity, f64, Pick); 4] = [
+            (2, FitQuantity::MN, 0.0, |r| (r.m_n, r.background, r.m_n_exact)),
+            (4, FitQuantity::MN, -1.0, |r| (r.m_n, r.background, r.m_n_exact)),
+            (6, FitQuantity::MN, -1.0, |r| (r.m_n, r.background, r.m_n_exact)),
+            (6, FitQuantity::Connected6pt, -2.0, |r| {
                 (r.connected.unwrap_or(f64::NAN), r.connected_background.unwrap_or(f64::NAN), r.connected_exact)
             }),
         ];
@@ -715,7 +793,7 @@ pub fn fit_rows(rows: &[ScalingRow]) -> Result<Vec<FitRow>> {
                 n,
                 estimator: est,
                 quantity,
-                method: "paper_lsq",
+                method: SlopeMethod::PaperLsq,
                 slope_stderr: match &fit {
                     Some(f) if f.points > 2 => {
                         Some((f.slope_hi - f.slope) / nnqft_stats::t_quantile((f.points - 2) as f64, 0.975)?)

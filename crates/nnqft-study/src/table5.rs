@@ -9,6 +9,37 @@ use nnqft_fit::{Design, Loss, Model, evaluate, fit};
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_stats::summarize;
 use nnqft_theory::{Activation, Cutoff, FiniteWidthTheory, InputSet, Lambda, Network, VertexIntegrals, WickSums};
+use std::fmt;
+
+/// Where a row's couplings come from: the `source` column of `table5.parquet` and
+/// `rg_fits.parquet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// Exact finite-width theory (`Delta G4 = kappa4`).
+    Exact,
+    /// Sampled ensembles (every experiment fitted separately).
+    MonteCarlo,
+    /// The published values (Table 5 of the paper).
+    Paper,
+}
+
+impl Source {
+    /// The name in the reports: `exact`, `monte_carlo` or `paper`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Exact => "exact",
+            Self::MonteCarlo => "monte_carlo",
+            Self::Paper => "paper",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    /// [`Source::name`], padded as a string would be.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
 
 /// Table 5 as published (arXiv:2008.08601, Table 5): couplings and test losses per network,
 /// model and loss, transcribed in `data/table5-paper.toml`.
@@ -36,8 +67,8 @@ pub struct Row {
     pub model: Model,
     /// Training loss.
     pub loss: Loss,
-    /// `exact`, `monte_carlo` or `paper`.
-    pub source: &'static str,
+    /// Exact theory, Monte Carlo or the paper.
+    pub source: Source,
     /// Estimator (Monte Carlo rows only).
     pub estimator: Option<Estimator>,
     /// `(lambda0, lambda2, lambdaNL)`.
@@ -277,7 +308,7 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5R
                     network: act,
                     model,
                     loss,
-                    source: "exact",
+                    source: Source::Exact,
                     estimator: None,
                     couplings: values,
                     stderr: None,
@@ -332,7 +363,7 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5R
                         network: act,
                         model,
                         loss,
-                        source: "monte_carlo",
+                        source: Source::MonteCarlo,
                         estimator: Some(est),
                         couplings,
                         stderr: Some([s.stderr[0], s.stderr[1], s.stderr[2]]),
@@ -355,7 +386,7 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5R
                 network: act,
                 model,
                 loss,
-                source: "paper",
+                source: Source::Paper,
                 estimator: None,
                 couplings: [p.lambda0, p.lambda2, p.lambda_nl],
                 stderr: None,

@@ -6,9 +6,9 @@
 //! `cargo bench -p nnqft-theory`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use nnqft_theory::machinery::{BATCH, PARTS, ProductScratch, ProductTable};
 use nnqft_theory::{
-    Activation, BATCH, Cutoff, FiniteWidthTheory, InputSet, Multisets, Network, PARTS, ProductScratch, ProductTable,
-    VertexIntegrals, WickSums, kernel_matrix,
+    Activation, Cutoff, FiniteWidthTheory, InputSet, Multisets, Network, VertexIntegrals, WickSums, kernel_matrix,
 };
 use std::hint::black_box;
 
@@ -106,7 +106,7 @@ fn erf_implementations(c: &mut Criterion) {
         .collect();
     let mut group = c.benchmark_group("erf");
     group.throughput(Throughput::Elements(zs.len() as u64));
-    group.bench_function("nnqft", |b| b.iter(|| zs.iter().map(|&z| nnqft_theory::erf::erf(black_box(z))).sum::<f64>()));
+    group.bench_function("nnqft", |b| b.iter(|| zs.iter().map(|&z| nnqft_theory::erf(black_box(z))).sum::<f64>()));
     group.bench_function("libm", |b| b.iter(|| zs.iter().map(|&z| libm::erf(black_box(z))).sum::<f64>()));
     group.bench_function("statrs", |b| {
         b.iter(|| zs.iter().map(|&z| statrs::function::erf::erf(black_box(z))).sum::<f64>())

@@ -14,15 +14,9 @@
 //! - [`critical_point`], [`CriticalPoint`], [`UniversalityClass`] -- the `(C_W, C_b)` of an
 //!   activation at which both susceptibilities of the kernel recursion are one, and its class.
 //! - [`InputSet`]: named point sets; the paper's sets from `data/x-sets/`.
-//! - [`Multisets`], [`ProductTable`] -- symmetric-tensor indexing (position <-> multiset,
-//!   multiplicities) and batched products over the multisets of the even orders (AVX2 + FMA
-//!   where the CPU has them).
-//! - [`simd`] -- run-time choice of an AVX2 + FMA build for hot loops (same bits either way).
-//! - [`erf`](mod@erf) -- the error function: series and interval Taylor tables, within an ulp,
-//!   and the same bits on lanes.
-//! - [`exp`](mod@exp) -- the exponential in a form whose loops over lanes vectorise, within two ulps.
-//! - [`polynomial`] -- Estrin's scheme with fused multiply-adds, for the lane kernels.
-//! - [`tanh`](mod@tanh) -- the hyperbolic tangent on lanes (through `exp − 1`), within two ulps.
+//! - [`Multisets`] -- symmetric-tensor indexing (position <-> multiset, multiplicities).
+//! - [`erf()`] -- the error function: series and interval Taylor tables, within an ulp, and the
+//!   same bits on lanes.
 //! - [`kernel()`], [`kernel_g`], [`kernel_matrix`] -- GP kernels `K` and `K_g` for Erf, ReLU,
 //!   Gauss- and Cos-net at any `d`.
 //! - [`WickSums`], [`perfect_matchings`] -- perfect matchings and GP correlators (Wick sums).
@@ -55,6 +49,11 @@
 //!   (the vertex recursions' `with_monitor` constructors; the sampling crate's ensembles).
 //! - [`VertexIntegrals`], [`Cutoff`] -- EFT vertex integrals `T0`, `T2`, `TNL`, 6-pt and sextic
 //!   terms with a cutoff.
+//!
+//! The hot loops' run-time machinery (lane batches of `BATCH` values folded to `PARTS` partial
+//! sums, the product table over the multisets of the even orders, the run-time choice of an
+//! AVX2 + FMA build, the lane kernels of erf, exp and tanh and Estrin's scheme) is shared with
+//! the sampling crate and the benchmarks through one hidden module, `machinery`: not public API.
 
 mod error;
 
@@ -65,10 +64,10 @@ mod deep_kernel;
 mod deep_network;
 mod deep_vertex;
 mod diagram;
-pub mod erf;
+mod erf;
 mod estimator_variance;
 mod exact;
-pub mod exp;
+mod exp;
 mod gaussian;
 mod input_set;
 mod kernel;
@@ -78,11 +77,11 @@ mod monitor;
 mod multiset;
 mod network;
 mod ntk;
-pub mod polynomial;
-pub mod simd;
+mod polynomial;
+mod simd;
 mod six_point_vertex;
 mod split;
-pub mod tanh;
+mod tanh;
 mod vertex;
 mod wick;
 
@@ -96,6 +95,7 @@ pub use deep_kernel::KernelRecursion;
 pub use deep_network::DeepNetwork;
 pub use deep_vertex::{FourPointVertex, exact_one_input_ratio};
 pub use diagram::{Contraction, VertexCoefficients, contractions};
+pub use erf::erf;
 pub use error::{Result, TheoryError};
 pub use estimator_variance::{DiagonalG4Variance, exp_bias_cumulants};
 pub use exact::{ExactCorrelators, FiniteWidthTheory};
@@ -105,10 +105,26 @@ pub use kernel::{kernel, kernel_g, kernel_matrix};
 pub use kernel_shift::KernelShift;
 pub use moments::NeuronMoments;
 pub use monitor::Monitor;
-pub use multiset::{BATCH, Lanes, Multisets, PARTS, Parts, ProductScratch, ProductTable, parts_total};
+pub use multiset::Multisets;
 pub use network::{Activation, Network};
 pub use ntk::NeuralTangentKernel;
 pub use six_point_vertex::{SIX_POINT_MAX_POINTS, SixPointVertex, exact_one_input_sixth_ratio};
 pub use split::{SPLITS, SplitTable};
 pub use vertex::{Cutoff, Lambda, VertexIntegrals, VertexTable};
 pub use wick::{WickSums, perfect_matchings};
+
+/// Run-time machinery of the hot loops, shared with the sampling crate and the benchmarks: lane
+/// batches ([`BATCH`](machinery::BATCH) values) folded to [`PARTS`](machinery::PARTS) running
+/// partial sums, the product table over the multisets of the even orders, the run-time choice of
+/// an AVX2 + FMA build, the lane kernels of erf, exp and tanh (and their scalar forms, the tests'
+/// references) and Estrin's scheme. Not public API: hidden from the documentation and free to
+/// change; every number it gives is reachable through the public types.
+#[doc(hidden)]
+pub mod machinery {
+    pub use crate::erf::erf_lanes;
+    pub use crate::exp::{exp, exp_lanes};
+    pub use crate::multiset::{BATCH, Lanes, PARTS, Parts, ProductScratch, ProductTable, parts_total};
+    pub use crate::polynomial::estrin;
+    pub use crate::simd::with_simd;
+    pub use crate::tanh::{tanh, tanh_lanes};
+}

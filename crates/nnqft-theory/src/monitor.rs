@@ -71,7 +71,6 @@ pub(crate) fn parallel_map<T: Send>(n: usize, monitor: &dyn Monitor, f: impl Fn(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{DeepActivation, DeepNetwork, InputSet, KernelShift, SixPointVertex};
     use std::sync::atomic::{AtomicU64, Ordering};
 
     /// Counts the questions; asks to stop from the `stop_at`-th on.
@@ -90,27 +89,5 @@ mod tests {
         let stop = Asked(AtomicU64::new(0), 10);
         assert_eq!(parallel_map(1000, &stop, |i| i).unwrap_err(), TheoryError::Interrupted);
         assert!(stop.0.load(Ordering::Relaxed) < 1000);
-    }
-
-    /// The vertex recursions under a monitor that never stops them give their bits; one that
-    /// stops them midway ends them with `Interrupted`.
-    #[test]
-    fn vertex_recursions_keep_their_bits_and_stop_when_asked() {
-        let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[5, 7, 6]).unwrap();
-        let xs = InputSet::new("three", &[vec![-0.4], vec![0.2], vec![0.9]]).unwrap();
-        let watch = Asked(AtomicU64::new(0), u64::MAX);
-        let six = SixPointVertex::new(&net, &xs).unwrap().vertex_sums();
-        let watched = SixPointVertex::with_monitor(&net, &xs, &watch).unwrap().vertex_sums();
-        assert!(six.iter().zip(&watched).all(|(a, b)| a.to_bits() == b.to_bits()));
-        let asked = watch.0.load(Ordering::Relaxed);
-        assert!(asked > 10, "{asked} questions");
-        let halfway = Asked(AtomicU64::new(0), asked / 2);
-        let e = SixPointVertex::with_monitor(&net, &xs, &halfway).unwrap_err();
-        assert_eq!(e, TheoryError::Interrupted);
-        let shift = KernelShift::new(&net, &xs).unwrap();
-        let watched = KernelShift::with_monitor(&net, &xs, &Asked(AtomicU64::new(0), u64::MAX)).unwrap();
-        assert!(shift.shift().iter().zip(watched.shift()).all(|(a, b)| a.to_bits() == b.to_bits()));
-        let e = KernelShift::with_monitor(&net, &xs, &Asked(AtomicU64::new(0), 1)).unwrap_err();
-        assert_eq!(e, TheoryError::Interrupted);
     }
 }

@@ -138,7 +138,7 @@ fn quadrature_kernel_recursion_agrees_with_closed_forms() {
     // checked in `gaussian`'s unit tests), so the test stays fast
     let xs = InputSet::new("three", &[vec![-1.0, 0.2], vec![0.3, 0.5], vec![1.2, 1.1]]).unwrap();
     let tol = 1e-10;
-    let erf = |z: f64| nnqft_theory::erf::erf(z);
+    let erf = |z: f64| nnqft_theory::erf(z);
     let relu = |z: f64| z.max(0.0);
     let lin = |z: f64| z;
     let cases: [(DeepActivation, ActivationFn<'_>); 3] = [

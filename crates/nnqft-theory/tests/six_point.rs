@@ -277,7 +277,7 @@ fn quadrature_and_finite_differences_agree_with_price() {
     let xs = InputSet::new("two", &[vec![-0.4], vec![0.9]]).unwrap();
     let net = DeepNetwork::new(DeepActivation::Erf, &[8, 12], 1.2, 0.2).unwrap();
     let known = SixPointVertex::new(&net, &xs).unwrap();
-    let phi = |z: f64| nnqft_theory::erf::erf(z);
+    let phi = |z: f64| nnqft_theory::erf(z);
     let quad = SixPointVertex::with_function(&net, &xs, ActivationFn::new(&phi)).unwrap();
     // measured: 4.8e-10 against estimates 8e-13 (Price) + 1.8e-7 (differences), of 2.3
     let dev = max_dev(&known.vertex_sums(), &quad.vertex_sums());

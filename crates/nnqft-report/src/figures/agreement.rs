@@ -2,7 +2,8 @@
 //! per network and order, with the Student's t density that honest error bars from the
 //! run's number of experiments give.
 
-use super::plot::{Axis, Figure, Kind, Panel, Series, colour};
+use super::kind::Kind;
+use super::plot::{Axis, Figure, Panel, Series, colour};
 use anyhow::Result;
 use nnqft_stats::histogram;
 use nnqft_study::scaling::ScalingReport;

@@ -2,7 +2,8 @@
 //! networks against `L/n`, one panel per activation, with the leading order in `1/n` and relu's
 //! exact finite-width curve.
 
-use super::plot::{Axis, Figure, Kind, Panel, Series, colour};
+use super::kind::Kind;
+use super::plot::{Axis, Figure, Panel, Series, colour};
 use nnqft_study::depth::{DepthPlan, DepthReport, DepthRow};
 use plotters::style::RGBColor;
 

@@ -2,7 +2,7 @@
 //! pixels. The figure checks read this record, not the image: every measured point carries
 //! an error bar, no legend covers data, and every legend entry is drawn somewhere.
 
-use super::plot::Kind;
+use super::kind::Kind;
 
 /// A pixel rectangle, `x0 <= x1`, `y0 <= y1`, edges included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 //! where) for the figure checks.
 //!
 //! - `plot` -- the figure model (panels, series, kinds) and its SVG rendering.
+//! - `kind` -- the kinds of series, which fix how each is drawn.
 //! - `drawing` -- the record of a rendered figure in pixels, and its checks.
 //! - `raster` -- the PNG beside each SVG (resvg, embedded DejaVu Sans).
 //! - `scaling`, `agreement`, `table5`, `rg`, `depth` -- the figures of the report's sections.
@@ -10,6 +11,7 @@
 mod agreement;
 mod depth;
 mod drawing;
+mod kind;
 mod plot;
 mod raster;
 mod rg;
@@ -17,7 +19,8 @@ mod scaling;
 mod table5;
 
 pub use drawing::{Drawing, DrawnErrorBar, DrawnPanel, DrawnSeries, LegendEntry, Rect};
-pub use plot::{Axis, Figure, Kind, Panel, Point, Series, colour};
+pub use kind::Kind;
+pub use plot::{Axis, Figure, Panel, Point, Series, colour};
 pub use raster::png;
 pub use scaling::name as scaling_name;
 

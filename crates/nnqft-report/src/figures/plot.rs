@@ -18,40 +18,13 @@
 //! returns a [`Drawing`], the record of where everything landed.
 
 use super::drawing::{Drawing, DrawnErrorBar, DrawnPanel, DrawnSeries, LegendEntry, Rect};
+use super::kind::Kind;
 use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-
-/// What a series is; it fixes how the series is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// Measured: filled markers with ±1 standard-error bars.
-    Measured,
-    /// Exact theory: solid line.
-    Exact,
-    /// Leading order (the Gaussian process alone): dotted line.
-    LeadingOrder,
-    /// A model with fitted parameters (power-law fit, EFT couplings): dashed line.
-    Model,
-    /// A background (noise) level: grey band from the axis floor up to it.
-    Background,
-}
-
-impl Kind {
-    /// The caption's words for this style.
-    fn grammar(self) -> &'static str {
-        match self {
-            Kind::Measured => "markers with bars: measured, ±1 standard error",
-            Kind::Exact => "solid: exact theory",
-            Kind::LeadingOrder => "dotted: leading order",
-            Kind::Model => "dashed: fitted model",
-            Kind::Background => "grey band: background",
-        }
-    }
-}
 
 /// The palette: one colour per order, network or model, never reused for another meaning
 /// within a figure.

@@ -1,9 +1,11 @@
 //! The RG figures (paper section 5): the running quartic coupling against the cutoff, the 6-pt
 //! function predicted from it, and the naturalness scan.
 
-use super::plot::{Axis, Figure, Kind, Panel, Series, colour};
+use super::kind::Kind;
+use super::plot::{Axis, Figure, Panel, Series, colour};
 use nnqft_study::plan::Plan;
 use nnqft_study::rg::{CASES, RgReport};
+use nnqft_study::table5::Source;
 use nnqft_theory::Activation;
 use plotters::style::RGBColor;
 
@@ -60,7 +62,7 @@ fn flow(rg: &RgReport, plan: &Plan) -> Figure {
             c,
             sel.iter().map(|r| (r.cutoff, r.lambda_exact.abs())),
         ));
-        if let Some(f) = rg.fits.iter().find(|f| f.network == act && f.d == d && f.source == "monte_carlo") {
+        if let Some(f) = rg.fits.iter().find(|f| f.network == act && f.d == d && f.source == Source::MonteCarlo) {
             let expected = f.slope_expected.map_or_else(String::new, |e| format!(", counting {e}"));
             series.push(Series::line(
                 format!("{label} fit: slope {:.3}{expected}", f.slope),

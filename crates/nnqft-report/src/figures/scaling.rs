@@ -2,10 +2,11 @@
 //! `m4`, `m6` and the connected 6-pt function against the width, each with its background,
 //! exact finite-width curve and power-law fit.
 
-use super::plot::{Axis, Figure, Kind, Panel, Series, colour};
+use super::kind::Kind;
+use super::plot::{Axis, Figure, Panel, Series, colour};
 use nnqft_sampling::Estimator;
-use nnqft_study::plan::ScalingPlan;
-use nnqft_study::scaling::{FitRow, ScalingReport, ScalingRow};
+use nnqft_study::scaling::ScalingPlan;
+use nnqft_study::scaling::{FitQuantity, FitRow, ScalingReport, ScalingRow, SlopeMethod};
 use nnqft_theory::Activation;
 use plotters::style::RGBColor;
 
@@ -53,11 +54,11 @@ pub fn figures(report: &ScalingReport, plan: &ScalingPlan) -> Vec<Figure> {
     nnqft_study::scaling::groups(rows)
         .into_iter()
         .map(|(act, d, est)| {
-            let panels: [(usize, &str, &str, &str, Pick); 4] = [
-                (2, "m2", "m_n", "paper: at the background", m_n),
-                (4, "m4", "m_n", "paper: N^-1", m_n),
-                (6, "m6", "m_n", "paper: N^-1", m_n),
-                (6, "connected 6-pt", "connected_6pt", "paper: N^-2", connected),
+            let panels: [(usize, &str, FitQuantity, &str, Pick); 4] = [
+                (2, "m2", FitQuantity::MN, "paper: at the background", m_n),
+                (4, "m4", FitQuantity::MN, "paper: N^-1", m_n),
+                (6, "m6", FitQuantity::MN, "paper: N^-1", m_n),
+                (6, "connected 6-pt", FitQuantity::Connected6pt, "paper: N^-2", connected),
             ];
             let panels = panels
                 .into_iter()
@@ -67,7 +68,7 @@ pub fn figures(report: &ScalingReport, plan: &ScalingPlan) -> Vec<Figure> {
                         .filter(|r| r.network == act && r.d == d && r.estimator == est && r.n == n)
                         .filter_map(|r| Some((r.width, pick(r)?)))
                         .collect();
-                    let c = if quantity == "m_n" { order_colour(n) } else { order_colour(0) };
+                    let c = if quantity == FitQuantity::MN { order_colour(n) } else { order_colour(0) };
                     let mut series = vec![
                         Series::line(
                             "background: std over experiments / |G_GP|",
@@ -93,7 +94,7 @@ pub fn figures(report: &ScalingReport, plan: &ScalingPlan) -> Vec<Figure> {
                     }) {
                         series.extend(fit_line(f, what, c));
                     }
-                    let title = if n == 2 && quantity == "m_n" {
+                    let title = if n == 2 && quantity == FitQuantity::MN {
                         format!("{what} ({expected}; exact m2 = 0)")
                     } else {
                         format!("{what} ({expected})")
@@ -131,8 +132,10 @@ fn fit_line(f: &FitRow, what: &str, c: RGBColor) -> Option<Series> {
     }
     let pts = f.widths.iter().map(|w| (*w as f64, 10f64.powf(p.intercept + p.slope * (*w as f64).log10())));
     let (label, colour) = match f.method {
-        "paper_lsq" => (format!("{what} paper fit: slope {:.2}", p.slope), c),
-        _ => (format!("{what} common-exponent fit: slope {:.3}", p.slope), super::plot::colour::INK),
+        SlopeMethod::PaperLsq => (format!("{what} paper fit: slope {:.2}", p.slope), c),
+        SlopeMethod::CommonExponent => {
+            (format!("{what} common-exponent fit: slope {:.3}", p.slope), super::plot::colour::INK)
+        }
     };
     Some(Series::line(label, Kind::Model, colour, pts))
 }

@@ -3,12 +3,13 @@
 //! (right), all as deviations from exact theory, so a reader sees at a glance which model fits
 //! and by how much.
 
-use super::plot::{Axis, Figure, Kind, Panel, Series, colour};
+use super::kind::Kind;
+use super::plot::{Axis, Figure, Panel, Series, colour};
 use crate::summary::sig;
 use anyhow::Result;
 use nnqft_fit::{Loss, Model};
 use nnqft_study::plan::Plan;
-use nnqft_study::table5::{Row, Table5Report, TestSet};
+use nnqft_study::table5::{Row, Source, Table5Report, TestSet};
 use plotters::style::RGBColor;
 
 /// One colour per model: M1 red, M2 purple, M3 brown (M0, the GP, predicts 0).
@@ -36,7 +37,7 @@ pub fn figure(report: &Table5Report, plan: &Plan) -> Result<Figure> {
         order.sort_by(|&a, &b| t.exact[a].total_cmp(&t.exact[b]));
         let ours = format!("ours ({})", t.estimator.name());
         for (source, estimator, whose) in
-            [("monte_carlo", Some(t.estimator), ours.as_str()), ("paper", None, "paper's")]
+            [(Source::MonteCarlo, Some(t.estimator), ours.as_str()), (Source::Paper, None, "paper's")]
         {
             let rows: Vec<&Row> = report
                 .rows

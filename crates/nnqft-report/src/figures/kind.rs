@@ -1,0 +1,30 @@
+//! The visual grammar of the figures: what a series is, which fixes how it is drawn (shared by
+//! the figure model and the record of what was drawn).
+
+/// What a series is; it fixes how the series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Measured: filled markers with ±1 standard-error bars.
+    Measured,
+    /// Exact theory: solid line.
+    Exact,
+    /// Leading order (the Gaussian process alone): dotted line.
+    LeadingOrder,
+    /// A model with fitted parameters (power-law fit, EFT couplings): dashed line.
+    Model,
+    /// A background (noise) level: grey band from the axis floor up to it.
+    Background,
+}
+
+impl Kind {
+    /// The caption's words for this style.
+    pub(super) fn grammar(self) -> &'static str {
+        match self {
+            Kind::Measured => "markers with bars: measured, ±1 standard error",
+            Kind::Exact => "solid: exact theory",
+            Kind::LeadingOrder => "dotted: leading order",
+            Kind::Model => "dashed: fitted model",
+            Kind::Background => "grey band: background",
+        }
+    }
+}
