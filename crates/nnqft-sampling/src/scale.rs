@@ -58,6 +58,26 @@ pub fn check_gauss_preactivation(diagonal: impl IntoIterator<Item = f64>) -> Res
     )
 }
 
+/// Refuses a one-hidden-layer network and input set whose correlators would overflow: the
+/// inputs' dimension, the output variances ([`check_output_variance`]) and, for Gauss-net, the
+/// first-layer variances ([`check_gauss_preactivation`]). `Ensemble::new` runs it; front doors
+/// run it through the study crate's checked network specification, before anything is
+/// computed.
+pub fn check_network(net: &nnqft_theory::Network, inputs: &nnqft_theory::InputSet) -> Result<()> {
+    inputs.check_dimension(net.d_in())?;
+    check_output_variance(inputs.points().map(|x| nnqft_theory::kernel(net, x, x)))?;
+    if net.activation() == nnqft_theory::Activation::Gauss {
+        check_gauss_preactivation(inputs.points().map(|x| net.preactivation_cov(x, x)))?;
+    }
+    Ok(())
+}
+
+/// [`check_network`] for a deep network: the first-layer variances of Gauss-net and the output
+/// variances of the kernel recursion (what `DeepEnsemble::new` checks).
+pub fn check_deep_network(net: &nnqft_theory::DeepNetwork, inputs: &nnqft_theory::InputSet) -> Result<()> {
+    crate::deep_ensemble::check_deep_scale(net, inputs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
