@@ -190,7 +190,8 @@ impl FitSource {
 /// `cutoff` (`nnqft fit`'s `fits.parquet`, Python's `nnqft.fit`), one row per block, model and
 /// loss: `network`, `d_in`, `width`, `estimator`, `source`, `cutoff`, `model`, `loss`, `lambda0`,
 /// `lambda2`, `lambda_nl`, their `_stderr`, `train_mape`, `train_mse`, `condition_number` and
-/// `determined` (`no` for a rank-deficient design, whose couplings are missing).
+/// `determined` (`no` for a rank-deficient design, whose couplings are missing and whose
+/// condition number is infinite, as in `table5.parquet`).
 pub fn fits_table(network: &str, d_in: usize, source: FitSource, cutoff: f64, blocks: &[FittedBlock]) -> Table {
     let rows: Vec<(&FittedBlock, &TableFit)> = blocks.iter().flat_map(|b| b.fits.iter().map(move |f| (b, f))).collect();
     let h = rows.len();
@@ -213,7 +214,7 @@ pub fn fits_table(network: &str, d_in: usize, source: FitSource, cutoff: f64, bl
         .f64("lambda_nl_stderr", stderr(2))
         .f64("train_mape", rows.iter().map(|(_, f)| f.fit.mape))
         .f64("train_mse", rows.iter().map(|(_, f)| f.fit.mse))
-        .opt("condition_number", rows.iter().map(|(_, f)| f.fit.condition_number))
+        .f64_with_inf("condition_number", rows.iter().map(|(_, f)| f.fit.condition_number.unwrap_or(f64::NAN)))
         .str("determined", rows.iter().map(|(_, f)| if f.fit.singular { "no" } else { "yes" }))
 }
 
