@@ -215,7 +215,7 @@ fn huge_x_sets_are_refused_before_allocating() {
     assert!(format!("{e:#}").contains("the limit is"), "{e:#}");
     // and so does `theory` (its tables grow as the multisets of order 6 too)
     let cli = TheoryCli::try_parse_from(["theory", "--network", "erf", "--x-set", path.to_str().unwrap()]).unwrap();
-    let e = nnqft_report::theory::table(&cli.args).err().expect("refused");
+    let e = nnqft_report::theory::table(&cli.args).expect_err("refused");
     assert!(format!("{e:#}").contains("the limit is"), "{e:#}");
     // so are deep layers too wide for memory (a billion neurons a layer)
     let argv = ["sample", "--network", "tanh", "--widths", "1000000000,3"];

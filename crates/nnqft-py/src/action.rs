@@ -4,8 +4,10 @@
 use crate::configuration::{Configuration, input_set, integer};
 use crate::error::{invalid, value_error};
 use crate::interrupt::{Progress, interruptible};
-use crate::table::Table;
-use nnqft_study::action::{ActionTable, deep_action_with_monitor, exact_action, locality, measured_action};
+use crate::table::into_dict;
+use nnqft_study::action::{
+    ActionTable, couplings_table, deep_action_with_monitor, exact_action, locality, locality_table, measured_action,
+};
 use nnqft_theory::{ACTION_SECOND_ORDER_MAX_POINTS, ActionOrder, InputSet};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -91,16 +93,15 @@ pub fn action<'py>(
         (Some(network), Some(width), None, None) => {
             let width = integer(width, "width", 1, "an integer >= 1")? as usize;
             let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
-            let table = py.detach(|| exact_action(&c.net, width, &c.inputs, pick(true))).map_err(value_error)?;
-            ("exact", table, Some(c.inputs))
+            let table = py.detach(|| exact_action(c.net(), width, c.inputs(), pick(true))).map_err(value_error)?;
+            ("exact", table, Some(c.inputs().clone()))
         }
         (Some(network), None, Some(widths), None) => {
-            let (_, _, net, xs) =
-                crate::deep::deep_network(py, network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
+            let checked = crate::deep::deep_network(py, network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
             let table = interruptible(py, &Progress::Off, 0, "", "nnqft.action", |monitor| {
-                deep_action_with_monitor(&net, &xs, pick(false), monitor).map_err(value_error)
+                deep_action_with_monitor(checked.network(), checked.inputs(), pick(false), monitor).map_err(value_error)
             })?;
-            ("deep", table, Some(xs))
+            ("deep", table, Some(checked.inputs().clone()))
         }
         _ => {
             let given: Vec<&str> = [("network", network), ("width", width), ("widths", widths), ("f", f)]
@@ -111,28 +112,8 @@ pub fn action<'py>(
         }
     };
     let profile = inputs.map(|xs| locality(&table.action, &xs)).transpose().map_err(value_error)?.unwrap_or_default();
-    let h = table.rows.len();
-    let rows = table.rows;
-    let couplings = Table::default()
-        .text("source", vec![source.to_string(); h])
-        .int("order", vec![table.order.power() as i64; h])
-        .real("condition_number", vec![table.condition_number; h])
-        .int("n", rows.n)
-        .text("indices", rows.indices)
-        .text("outputs", rows.outputs)
-        .real("coupling", rows.coupling)
-        .optional_real("coupling_stderr", rows.coupling_stderr)
-        .real("coupling_order1", rows.coupling_order1)
-        .real("coupling_gp", rows.coupling_gp);
-    let locality = Table::default()
-        .real("spread", profile.iter().map(|r| r.spread).collect())
-        .int("multisets", profile.iter().map(|r| r.multisets as i64).collect())
-        .real("mean_abs", profile.iter().map(|r| r.mean_abs).collect())
-        .real("max_abs", profile.iter().map(|r| r.max_abs).collect())
-        .real("norm_share", profile.iter().map(|r| r.norm_share).collect())
-        .real("cumulative_share", profile.iter().map(|r| r.cumulative_share).collect());
     let out = PyDict::new(py);
-    out.set_item("couplings", couplings.into_dict(py)?)?;
-    out.set_item("locality", locality.into_dict(py)?)?;
+    out.set_item("couplings", into_dict(py, couplings_table(source, table))?)?;
+    out.set_item("locality", into_dict(py, locality_table(&profile))?)?;
     Ok(out)
 }

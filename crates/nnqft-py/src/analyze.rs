@@ -4,8 +4,10 @@
 use crate::configuration::{as_float_array, input_set, integer};
 use crate::error::{invalid, value_error, value_error_in};
 use crate::interrupt::{Progress, interruptible};
-use crate::table::Table;
-use nnqft_study::analyze::{Analysis, ScanFit, analyze_outputs_with_progress, width_scan};
+use crate::table::into_dict;
+use nnqft_study::analyze::{
+    Analysis, NamedAnalysis, analyze_outputs_with_progress, correlators_table, fits_table, summary_table, width_scan,
+};
 use numpy::{PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -132,83 +134,14 @@ pub fn analyze<'py>(
         }
         _ => Vec::new(),
     };
+    let named: Vec<NamedAnalysis<'_>> = analyses
+        .iter()
+        .enumerate()
+        .map(|(i, (source, analysis))| NamedAnalysis { source, width: widths.as_ref().map(|w| w[i]), analysis })
+        .collect();
     let out = PyDict::new(py);
-    out.set_item("correlators", correlators_table(&analyses, widths.as_deref()).into_dict(py)?)?;
-    out.set_item("summary", summary_table(&analyses, widths.as_deref()).into_dict(py)?)?;
-    out.set_item("fits", fits_table(&fits).into_dict(py)?)?;
+    out.set_item("correlators", into_dict(py, correlators_table(&named))?)?;
+    out.set_item("summary", into_dict(py, summary_table(&named))?)?;
+    out.set_item("fits", into_dict(py, fits_table(&fits))?)?;
     Ok(out)
-}
-
-type Named = (String, Analysis);
-
-/// The width of array `i`, `None` (NaN in the table) without `width`.
-fn width_of(widths: Option<&[usize]>, i: usize) -> Option<f64> {
-    widths.map(|w| w[i] as f64)
-}
-
-/// `analysis.parquet`'s columns.
-fn correlators_table(analyses: &[Named], widths: Option<&[usize]>) -> Table {
-    let mut t = Table::default();
-    let rep = |f: &dyn Fn(usize, &Analysis) -> String| -> Vec<String> {
-        analyses.iter().enumerate().flat_map(|(i, (_, a))| vec![f(i, a); a.rows.len()]).collect()
-    };
-    let cat = |f: &dyn Fn(&Analysis) -> Vec<f64>| -> Vec<f64> { analyses.iter().flat_map(|(_, a)| f(a)).collect() };
-    let opt = |f: &dyn Fn(&Analysis) -> Vec<Option<f64>>| -> Vec<Option<f64>> {
-        analyses.iter().flat_map(|(_, a)| f(a)).collect()
-    };
-    t = t
-        .text("source", rep(&|i, _| analyses[i].0.clone()))
-        .optional_real(
-            "width",
-            analyses.iter().enumerate().flat_map(|(i, (_, a))| vec![width_of(widths, i); a.rows.len()]).collect(),
-        )
-        .int("n", analyses.iter().flat_map(|(_, a)| a.rows.n.clone()).collect())
-        .text("indices", analyses.iter().flat_map(|(_, a)| a.rows.indices.clone()).collect())
-        .text("outputs", analyses.iter().flat_map(|(_, a)| a.rows.outputs.clone()).collect())
-        .text("estimator", rep(&|_, _| "raw".into()))
-        .real("g_mean", cat(&|a| a.rows.g_mean.clone()))
-        .real("g_stderr", cat(&|a| a.rows.g_stderr.clone()))
-        .real("g_std_experiments", cat(&|a| a.rows.g_std_experiments.clone()))
-        .real("g_gp", cat(&|a| a.rows.g_gp.clone()))
-        .real("g_gp_stderr", cat(&|a| a.rows.g_gp_stderr.clone()))
-        .optional_real("connected", opt(&|a| a.rows.connected.clone()))
-        .optional_real("connected_stderr", opt(&|a| a.rows.connected_stderr.clone()));
-    t
-}
-
-/// `analysis_summary.parquet`'s columns.
-fn summary_table(analyses: &[Named], widths: Option<&[usize]>) -> Table {
-    let rows: Vec<(usize, &Analysis, &nnqft_study::analyze::OrderSummary)> =
-        analyses.iter().enumerate().flat_map(|(i, (_, a))| a.summary.iter().map(move |s| (i, a, s))).collect();
-    Table::default()
-        .text("source", rows.iter().map(|(i, _, _)| analyses[*i].0.clone()).collect())
-        .optional_real("width", rows.iter().map(|(i, _, _)| width_of(widths, *i)).collect())
-        .int("nets", rows.iter().map(|(_, a, _)| (a.nets * a.experiments as u64) as i64).collect())
-        .int("experiments", rows.iter().map(|(_, a, _)| a.experiments as i64).collect())
-        .int("n", rows.iter().map(|(_, _, s)| s.n as i64).collect())
-        .optional_real("m_n", rows.iter().map(|(_, _, s)| s.m_n).collect())
-        .optional_real("m_n_stderr", rows.iter().map(|(_, _, s)| s.m_n_stderr).collect())
-        .optional_real("background", rows.iter().map(|(_, _, s)| s.background).collect())
-        .optional_real("connected_6pt", rows.iter().map(|(_, _, s)| s.connected_6pt).collect())
-        .optional_real("connected_6pt_stderr", rows.iter().map(|(_, _, s)| s.connected_6pt_stderr).collect())
-        .int("multisets_used", rows.iter().map(|(_, _, s)| s.multisets_used as i64).collect())
-        .optional_real("mean_max_abs_z", rows.iter().map(|(_, a, _)| a.mean_max_abs_z).collect())
-}
-
-/// `analysis_fits.parquet`'s columns.
-fn fits_table(fits: &[ScanFit]) -> Table {
-    let f = |g: fn(&nnqft_stats::PowerLawFit) -> f64| fits.iter().map(|r| r.fit.as_ref().map(g)).collect::<Vec<_>>();
-    Table::default()
-        .int("n", fits.iter().map(|r| r.n as i64).collect())
-        .text("quantity", fits.iter().map(|r| r.quantity.name().to_string()).collect())
-        .text("method", fits.iter().map(|r| r.quantity.method().to_string()).collect())
-        .optional_real("slope", f(|p| p.slope))
-        .optional_real("slope_lo", f(|p| p.slope_lo))
-        .optional_real("slope_hi", f(|p| p.slope_hi))
-        .optional_real("slope_stderr", fits.iter().map(|r| r.slope_stderr).collect())
-        .text(
-            "widths_used",
-            fits.iter().map(|r| r.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")).collect(),
-        )
-        .real("slope_expected", fits.iter().map(|r| r.slope_expected).collect())
 }

@@ -1,14 +1,17 @@
 //! The arguments every function shares, validated: the network family (`network`, `d_in`,
 //! `sigma_w`, `sigma_b`), the input set `x` (a paper set's name, a file, or an array of
-//! points) and integer counts. Resolved exactly as `cargo xtask sample` resolves its options,
-//! so that the same arguments describe the same ensemble.
+//! points) and integer counts. Checked by the library's network specification
+//! (`nnqft_study::network_spec`), the one the command line checks its options with, so that the
+//! same arguments describe the same ensemble and are refused in the same words.
 
-use crate::error::{invalid, value_error, value_error_in};
+use crate::error::{invalid, study_error, value_error, value_error_in};
+use nnqft_study::StudyError;
+use nnqft_study::network_spec::{CheckedNetwork, NetworkSpec};
 use nnqft_theory::{Activation, InputSet, Network, TheoryError};
 use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The largest input set the functions accept: `m = 40` points already have 8.1 million
 /// order-6 multisets (65 MB per vector of `G6`), and larger sets would exhaust memory
@@ -22,42 +25,43 @@ or finite points as a 1-D array (d_in = 1) or a 2-D array of shape (m, d_in), 1 
 /// A validated network family and input set.
 #[derive(Debug, Clone)]
 pub struct Configuration {
-    /// The network family.
-    pub net: Network,
-    /// The input points.
-    pub inputs: InputSet,
+    /// The network and its inputs, checked.
+    pub checked: CheckedNetwork,
 }
 
 impl Configuration {
-    /// Resolves the shared arguments as the CLI does. `d_in = None` takes the dimension of the
-    /// points of `x` (1 without `x`, which then is the paper's scaling set); `sigma_b = None`
-    /// takes the paper's (1 for erf and gauss, 0 for relu and cos, whose only allowed value it is).
+    /// Checks the shared arguments with the library's network specification
+    /// (`nnqft_study::network_spec::NetworkSpec`, the one the CLI checks its options with: the
+    /// same defaults, ranges and overflow refusals, in the same words). `d_in = None` takes the
+    /// dimension of the points of `x` (1 without `x`, which then is the paper's scaling set);
+    /// `sigma_w = None` is 1; `sigma_b = None` takes the paper's (1 for erf and gauss, 0 for relu
+    /// and cos, whose only allowed value it is). At most [`MAX_POINTS`] points.
     pub fn new(
         act: Activation,
         d_in: Option<u64>,
-        sigma_w: f64,
+        sigma_w: Option<f64>,
         sigma_b: Option<f64>,
         x: Option<InputSet>,
     ) -> PyResult<Self> {
-        let d_in = match (&x, d_in) {
-            (Some(xs), Some(d)) if xs.d_in() as u64 != d => {
-                return Err(invalid("d_in", d, &format!("the dimension of the points of x ({}), or None", xs.d_in())));
-            }
-            (Some(xs), _) => xs.d_in(),
-            (None, d) => {
-                let d = d.unwrap_or(1);
-                usize::try_from(d).map_err(|_| invalid("d_in", d, "1, 2 or 3 for the paper's x-sets"))?
-            }
-        };
-        let net = Network::new(act, d_in, sigma_w, sigma_b.unwrap_or(act.paper_sigma_b())).map_err(value_error)?;
-        let inputs = match x {
-            Some(xs) => xs,
-            None => InputSet::scaling(act, d_in).map_err(value_error)?,
-        };
-        if inputs.len() > MAX_POINTS {
-            return Err(invalid("x", format!("a set of {} points", inputs.len()), X_ALLOWED));
+        let d_in = d_in
+            .map(|d| usize::try_from(d).map_err(|_| invalid("d_in", d, "an integer >= 1 that fits the platform")))
+            .transpose()?;
+        let spec = NetworkSpec::new(act.name()).d_in(d_in).sigma_w(sigma_w).sigma_b(sigma_b).inputs(x);
+        let checked = spec.check().map_err(study_error)?;
+        if checked.inputs().len() > MAX_POINTS {
+            return Err(invalid("x", format!("a set of {} points", checked.inputs().len()), X_ALLOWED));
         }
-        Ok(Self { net, inputs })
+        Ok(Self { checked })
+    }
+
+    /// The network.
+    pub fn net(&self) -> &Network {
+        self.checked.network()
+    }
+
+    /// The input points.
+    pub fn inputs(&self) -> &InputSet {
+        self.checked.inputs()
     }
 
     /// Reads the shared Python arguments; `sigma_w = None` is 1.
@@ -70,7 +74,7 @@ impl Configuration {
     ) -> PyResult<Self> {
         let act = activation(network)?;
         let d_in = d_in.map(|d| integer(d, "d_in", 1, "an integer >= 1")).transpose()?;
-        let sigma_w = sigma_w.map_or(Ok(1.0), |s| real(s, "sigma_w", "finite and >= 0"))?;
+        let sigma_w = sigma_w.map(|s| real(s, "sigma_w", "finite and >= 0")).transpose()?;
         let sigma_b = sigma_b.map(|s| real(s, "sigma_b", "finite and >= 0")).transpose()?;
         let x = x.map(input_set).transpose()?;
         Self::new(act, d_in, sigma_w, sigma_b, x)
@@ -96,10 +100,8 @@ pub fn text(value: &Bound<'_, PyAny>, field: &str, allowed: &str) -> PyResult<St
 pub fn input_set(x: &Bound<'_, PyAny>) -> PyResult<InputSet> {
     if let Ok(s) = x.cast::<PyString>() {
         let name = &*s.to_cow()?;
-        let parsed =
-            if Path::new(name).is_file() { InputSet::from_file(Path::new(name)) } else { InputSet::named(name) };
-        return parsed.map_err(|e| match e {
-            TheoryError::UnknownInputSet(_) => {
+        return nnqft_study::network_spec::input_set(name).map_err(|e| match e {
+            StudyError::Theory(TheoryError::UnknownInputSet(_)) => {
                 invalid("x", format!("{name:?} (neither a file nor a paper x-set)"), X_ALLOWED)
             }
             other => value_error_in("x", other),

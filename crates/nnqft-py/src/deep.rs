@@ -4,10 +4,12 @@
 //! `nnqft theory --widths ...` computes them (`nnqft_study::deep_theory`), with the same columns.
 
 use crate::configuration::{input_set, integer, real, text};
-use crate::error::{invalid, value_error, value_error_in};
+use crate::error::{invalid, study_error, value_error_in};
 use crate::interrupt::{Progress, interruptible};
-use crate::table::Table;
-use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, TheoryError, critical_point};
+use crate::table::into_dict;
+use nnqft_study::StudyError;
+use nnqft_study::network_spec::{CheckedDeepNetwork, NetworkSpec};
+use nnqft_theory::{DeepActivation, TheoryError, critical_point};
 use pyo3::PyTypeInfo;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -60,41 +62,26 @@ pub fn theory<'py>(
     sigma_b: Option<&Bound<'py, PyAny>>,
     critical: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (act, widths, net, xs) = deep_network(py, network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
-    let (c_w, c_b, d_out) = (net.c_w(), net.c_b(), net.d_out());
+    let checked = deep_network(py, network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
+    let (xs, d_out) = (checked.inputs(), checked.network().d_out());
     if xs.len() * d_out > crate::configuration::MAX_POINTS {
         return Err(invalid("x", format!("{} points x {d_out} outputs", xs.len()), "at most 40 (output, point) pairs"));
     }
-    let rows = interruptible(py, &Progress::Off, 0, "", "nnqft.theory", |monitor| {
-        nnqft_study::deep_theory::deep_theory_with_progress(&net, &xs, monitor).map_err(|e| match e {
+    let table = interruptible(py, &Progress::Off, 0, "", "nnqft.theory", |monitor| {
+        nnqft_study::deep_theory::deep_theory_table(&checked, monitor).map_err(|e| match e {
             nnqft_study::StudyError::Theory(TheoryError::OutOfRange { field, .. }) => value_error_in(field, e),
-            other => value_error(other),
+            other => study_error(other),
         })
     })?;
-    let h = rows.len();
-    let layers = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
-    Table::default()
-        .text("network", vec![act.name().to_string(); h])
-        .int("d_in", vec![xs.d_in() as i64; h])
-        .real("sigma_w", vec![c_w.sqrt(); h])
-        .real("sigma_b", vec![c_b.sqrt(); h])
-        .text("x_set", vec![xs.name().to_string(); h])
-        .int("depth", vec![widths.len() as i64; h])
-        .text("widths", vec![layers; h])
-        .int("n", rows.n)
-        .text("indices", rows.indices)
-        .text("outputs", rows.outputs)
-        .real("g_gp", rows.g_gp)
-        .optional_real("shift_leading_order", rows.shift_leading_order)
-        .optional_real("connected_leading_order", rows.connected_leading_order)
-        .optional_real("g_exact", rows.g_exact)
-        .into_dict(py)
+    into_dict(py, table)
 }
 
-/// The deep network and input set of the arguments `nnqft.theory` and `nnqft.ntk` share, resolved
-/// as the CLI resolves `--network`, `--widths`, `--x-set`, `--d-in`, `--d-out`, `--sigma-w`,
-/// `--sigma-b` and `--critical`: the activation, the hidden widths, the network and the inputs.
-/// Every invalid argument is a ValueError naming it.
+/// The deep network and input set of the arguments `nnqft.theory`, `nnqft.ntk` and
+/// `nnqft.action` share (`network`, `widths`, `x`, `d_in`, `d_out`, `sigma_w`, `sigma_b`,
+/// `critical`), read from Python and checked by the library's network specification
+/// (`nnqft_study::network_spec::DeepNetworkSpec`, the one the CLI checks `--network`, `--widths`,
+/// `--x-set`, `--d-in`, `--d-out`, `--sigma-w`, `--sigma-b` and `--critical` with: the same
+/// defaults, ranges and overflow refusals). Every invalid argument is a ValueError naming it.
 #[allow(clippy::too_many_arguments)]
 pub fn deep_network<'py>(
     py: Python<'py>,
@@ -106,7 +93,7 @@ pub fn deep_network<'py>(
     sigma_w: Option<&Bound<'py, PyAny>>,
     sigma_b: Option<&Bound<'py, PyAny>>,
     critical: Option<&Bound<'py, PyAny>>,
-) -> PyResult<(DeepActivation, Vec<usize>, DeepNetwork, InputSet)> {
+) -> PyResult<CheckedDeepNetwork> {
     let act = activation(network)?;
     const WIDTHS: &str = "a non-empty list of integers >= 1 (the hidden widths n_1..n_L)";
     let shown = || widths.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
@@ -121,46 +108,21 @@ pub fn deep_network<'py>(
     }
     let d_out = d_out.map_or(Ok(1), |d| integer(d, "d_out", 1, "an integer >= 1"))? as usize;
     let critical = crate::configuration::flag(critical, "critical")?;
-    if critical && (sigma_w.is_some() || sigma_b.is_some()) {
-        return Err(invalid("critical", "True with sigma_w or sigma_b", "False when sigma_w or sigma_b is given"));
-    }
-    let xs = match x {
-        Some(x) => input_set(x)?,
-        None => {
-            let d = d_in.map_or(Ok(1), |d| integer(d, "d_in", 1, "1, 2 or 3 for the paper's x-sets"))? as usize;
-            let paper = match act {
-                DeepActivation::Relu => nnqft_theory::Activation::Relu,
-                DeepActivation::Gauss => nnqft_theory::Activation::Gauss,
-                _ => nnqft_theory::Activation::Erf,
-            };
-            InputSet::scaling(paper, d).map_err(|e| value_error_in("d_in", e))?
-        }
-    };
-    if let Some(d) = d_in {
-        let d = integer(d, "d_in", 1, "an integer >= 1")?;
-        if d as usize != xs.d_in() {
-            return Err(invalid("d_in", d, &format!("the dimension of the points of x ({}), or None", xs.d_in())));
-        }
-    }
-    let (c_w, c_b) = if critical {
-        let cp = critical_point(act).map_err(|e| value_error_in("critical", e))?;
-        (cp.c_w(), cp.c_b())
-    } else {
-        let (c_w, c_b) = act.default_priors(widths.len());
-        let prior = |v: Option<&Bound<'py, PyAny>>, name: &str, default: f64| -> PyResult<f64> {
-            match v.map(|v| real(v, name, "finite and >= 0")).transpose()? {
-                None => Ok(default),
-                Some(s) if s.is_finite() && s >= 0.0 => Ok(s * s),
-                Some(s) => Err(invalid(name, s, "finite and >= 0")),
-            }
-        };
-        (prior(sigma_w, "sigma_w", c_w)?, prior(sigma_b, "sigma_b", c_b)?)
-    };
-    let net = DeepNetwork::new(act, &widths, c_w, c_b)
-        .and_then(|n| n.with_d_in(xs.d_in()))
-        .and_then(|n| n.with_d_out(d_out))
-        .map_err(value_error)?;
-    Ok((act, widths, net, xs))
+    let d_in = d_in.map(|d| integer(d, "d_in", 1, "an integer >= 1").map(|d| d as usize)).transpose()?;
+    let sigma = |v: Option<&Bound<'py, PyAny>>, name: &str| v.map(|v| real(v, name, "finite and >= 0")).transpose();
+    let x = x.map(input_set).transpose()?;
+    NetworkSpec::new(act.name())
+        .d_in(d_in)
+        .sigma_w(sigma(sigma_w, "sigma_w")?)
+        .sigma_b(sigma(sigma_b, "sigma_b")?)
+        .inputs(x)
+        .deep(&widths, d_out)
+        .critical(critical)
+        .check()
+        .map_err(|e| match e {
+            StudyError::Theory(TheoryError::NoCriticalPoint { .. }) => value_error_in("critical", e),
+            other => study_error(other),
+        })
 }
 
 /// The critical point `(C_W, C_b)` of an activation: the priors at which both susceptibilities

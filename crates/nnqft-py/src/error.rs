@@ -30,3 +30,12 @@ pub fn sampling_error(e: nnqft_sampling::SamplingError) -> PyErr {
         other => value_error(other),
     }
 }
+
+/// A study error: a sampling error as [`sampling_error`], anything else a `ValueError` with the
+/// library's message (which names the field and its allowed range).
+pub fn study_error(e: nnqft_study::StudyError) -> PyErr {
+    match e {
+        nnqft_study::StudyError::Sampling(s) => sampling_error(s),
+        other => value_error(other),
+    }
+}

@@ -6,10 +6,10 @@
 
 use crate::configuration::{Configuration, as_float_array, real, text};
 use crate::error::{invalid, value_error, value_error_in};
-use crate::table::Table;
+use crate::table::into_dict;
 use nnqft_fit::{Loss, Model};
 use nnqft_study::StudyError;
-use nnqft_study::correlator_fit::{FourPointRows, TableFit, fit_rows};
+use nnqft_study::correlator_fit::{FitSource, FittedBlock, FourPointRows, TableFit, fit_rows, fits_table};
 use nnqft_study::table5::{FitProblem, setup};
 use nnqft_theory::{Activation, Cutoff, TheoryError};
 use numpy::PyArrayMethods;
@@ -41,7 +41,8 @@ indices, g_gp and the fitted column, for one ensemble";
 /// `cutoff`: Lambda > 0 or `inf`; default the paper's Table 5 cutoff (inf for gauss, 100 for
 /// erf and relu). `models`, `losses`: a name or a list of names (default all).
 ///
-/// Returns a dict of columns, the columns of `nnqft fit`'s `fits.parquet`: network, d_in,
+/// Returns a dict of columns, the table of `nnqft fit`'s `fits.parquet`
+/// (`nnqft_study::correlator_fit::fits_table`, one implementation for both): network, d_in,
 /// width, estimator, source, cutoff, model, loss, lambda0, lambda2, lambda_nl,
 /// lambda0_stderr, lambda2_stderr, lambda_nl_stderr, train_mape, train_mse,
 /// condition_number, determined. Couplings a model does not fit are 0; a rank-deficient
@@ -69,8 +70,8 @@ pub fn fit<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let column = column.map_or(Ok("g_mean".to_string()), |c| text(c, "column", "g_mean or g_exact"))?;
     let source = match column.as_str() {
-        "g_mean" => "monte_carlo",
-        "g_exact" => "exact",
+        "g_mean" => FitSource::MonteCarlo,
+        "g_exact" => FitSource::Exact,
         _ => return Err(invalid("column", &column, "g_mean or g_exact")),
     };
     let parquet = parquet_columns(table)?;
@@ -85,7 +86,7 @@ pub fn fit<'py>(
         None
     };
     let d_in: u64 = d_in.parse().map_err(|_| invalid("table", format!("d_in = {d_in}"), TABLE_ALLOWED))?;
-    let sigma_w = sigma_w.map_or(Ok(1.0), |s| real(s, "sigma_w", "finite and >= 0"))?;
+    let sigma_w = sigma_w.map(|s| real(s, "sigma_w", "finite and >= 0")).transpose()?;
     let sigma_b = sigma_b.map(|s| real(s, "sigma_b", "finite and >= 0")).transpose()?;
     let x = x.map(crate::configuration::input_set).transpose()?;
     let c = Configuration::new(act, Some(d_in), sigma_w, sigma_b, x)?;
@@ -105,7 +106,7 @@ pub fn fit<'py>(
     let g_gp = real_column(table, "g_gp")?;
     // A table of nnqft.exact carries kappa4 = Delta G4 itself: fitting it rather than
     // g_exact - g_gp gives Table 5's exact rows bit for bit.
-    let delta_g4 = if source == "exact" && contains(table, "connected_exact")? {
+    let delta_g4 = if source == FitSource::Exact && contains(table, "connected_exact")? {
         real_column(table, "connected_exact")?
     } else {
         let g = real_column(table, &column)?;
@@ -119,7 +120,7 @@ pub fn fit<'py>(
         return Err(invalid("table", "columns of different lengths", TABLE_ALLOWED));
     }
     let four: Vec<usize> = (0..len).filter(|&i| n[i] == "4").collect();
-    let experiments = if source == "monte_carlo" && contains(table, "g_experiments")? {
+    let experiments = if source == FitSource::MonteCarlo && contains(table, "g_experiments")? {
         let per_row = arrays_column(table, "g_experiments")?;
         if per_row.len() != len {
             return Err(invalid("table", "columns of different lengths", TABLE_ALLOWED));
@@ -143,7 +144,7 @@ pub fn fit<'py>(
         experiments,
     };
     let fitted = py.detach(|| -> PyResult<(Vec<TableFit>, f64)> {
-        let problem = FitProblem::new(&c.net, c.inputs.clone(), cutoff).map_err(|e| match e {
+        let problem = FitProblem::new(c.net(), c.inputs().clone(), cutoff).map_err(|e| match e {
             StudyError::Theory(TheoryError::Divergent(_)) => value_error_in("cutoff", e),
             StudyError::Fit(e) => {
                 value_error_in("cutoff", format!("{e} (the vertex integrals are not finite at this cutoff)"))
@@ -156,30 +157,9 @@ pub fn fit<'py>(
         })?;
         Ok((fits, cutoff.value()))
     })?;
-    let (rows, lambda) = fitted;
-    let k = rows.len();
-    let coupling = |j: usize| rows.iter().map(|r| r.fit.couplings[j]).collect();
-    let stderr = |j: usize| rows.iter().map(|r| r.stderr[j]).collect();
-    Table::default()
-        .text("network", vec![act.name().to_string(); k])
-        .int("d_in", vec![d_in as i64; k])
-        .int("width", vec![width.parse().unwrap_or(0); k])
-        .optional_text("estimator", vec![estimator; k])
-        .text("source", vec![source.to_string(); k])
-        .real("cutoff", vec![lambda; k])
-        .text("model", rows.iter().map(|r| r.fit.model.name().to_string()).collect())
-        .text("loss", rows.iter().map(|r| r.fit.loss.name().to_string()).collect())
-        .real("lambda0", coupling(0))
-        .real("lambda2", coupling(1))
-        .real("lambda_nl", coupling(2))
-        .real("lambda0_stderr", stderr(0))
-        .real("lambda2_stderr", stderr(1))
-        .real("lambda_nl_stderr", stderr(2))
-        .real("train_mape", rows.iter().map(|r| r.fit.mape).collect())
-        .real("train_mse", rows.iter().map(|r| r.fit.mse).collect())
-        .real("condition_number", rows.iter().map(|r| r.fit.condition_number.unwrap_or(f64::NAN)).collect())
-        .text("determined", rows.iter().map(|r| if r.fit.singular { "no" } else { "yes" }.to_string()).collect())
-        .into_dict(py)
+    let (fits, lambda) = fitted;
+    let block = FittedBlock { width: width.parse().unwrap_or(0), estimator, fits };
+    into_dict(py, fits_table(act.name(), d_in as usize, source, lambda, &[block]))
 }
 
 /// A column of arrays (`g_experiments` of `nnqft.sample(..., per_experiment=True)`): one

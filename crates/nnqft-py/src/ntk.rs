@@ -6,14 +6,14 @@ use crate::configuration::{integer, real, threads as thread_count};
 use crate::deep::deep_network;
 use crate::error::{invalid, sampling_error, value_error};
 use crate::interrupt::{Progress, interruptible};
-use crate::table::Table;
+use crate::table::into_dict;
 use nnqft_study::ntk_table::{NtkSampling, NtkSettings, NtkTable};
 use nnqft_study::{Direct, StudyError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 /// The neural tangent kernel of a deep network on an input set, per pair of (output, point)
-/// pairs: the columns of `nnqft ntk`'s `ntk.parquet`.
+/// pairs: the table of `nnqft ntk`'s `ntk.parquet` (`NtkTable::table`, one implementation for both).
 ///
 /// Network as for `nnqft.theory`; the NTK `Theta_ij(x_a, x_b)` sums, over every parameter, the
 /// products of the derivatives of `f_i(x_a)` and `f_j(x_b)`, each weight of layer l weighted by
@@ -58,7 +58,7 @@ pub fn ntk<'py>(
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let progress = Progress::from_arg(py, progress)?;
-    let (act, widths, net, xs) = deep_network(py, network, widths, x, None, d_out, sigma_w, sigma_b, critical)?;
+    let checked = deep_network(py, network, widths, x, None, d_out, sigma_w, sigma_b, critical)?;
     let rate = |v: Option<&Bound<'py, PyAny>>, name: &str| v.map(|v| real(v, name, "finite and >= 0")).transpose();
     let (lambda_w, lambda_b) = (rate(lambda_w, "lambda_w")?, rate(lambda_b, "lambda_b")?);
     let nets = nets.map(|n| integer(n, "nets", 1, "an integer >= 1 (nets per experiment), or None")).transpose()?;
@@ -78,7 +78,7 @@ pub fn ntk<'py>(
     let total = nets.map_or(0, |n| n * experiments as u64);
     let (table, rows) = interruptible(py, &progress, total, "nets", "nnqft.ntk", |monitor| {
         let run = || {
-            let table = NtkTable::new(&net, &xs, &settings)?;
+            let table = NtkTable::new(checked.network(), checked.inputs(), &settings)?;
             let rows = table.rows(&Direct::new(seed, threads).with_monitor(monitor))?;
             Ok::<_, StudyError>((table, rows))
         };
@@ -87,29 +87,5 @@ pub fn ntk<'py>(
             other => value_error(other),
         })
     })?;
-    let net = table.network();
-    let h = rows.len();
-    let layers = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
-    let mut t = Table::default()
-        .text("network", vec![act.name().to_string(); h])
-        .int("d_in", vec![net.d_in() as i64; h])
-        .real("sigma_w", vec![net.c_w().sqrt(); h])
-        .real("sigma_b", vec![net.c_b().sqrt(); h])
-        .text("x_set", vec![xs.name().to_string(); h])
-        .int("depth", vec![net.depth() as i64; h])
-        .text("widths", vec![layers; h])
-        .real("lambda_w", vec![rows.lambda_w; h])
-        .real("lambda_b", vec![rows.lambda_b; h])
-        .text("indices", rows.indices)
-        .text("outputs", rows.outputs)
-        .real("theta_inf", rows.theta_inf);
-    let sampled = rows.sampled;
-    if let Some(s) = &sampled {
-        t = t.real("theta_mean", s.theta_mean.clone()).real("theta_stderr", s.theta_stderr.clone());
-    }
-    t = t.real("g_gp", rows.g_gp);
-    if let Some(s) = sampled {
-        t = t.real("g2_mean", s.g2_mean).real("g2_stderr", s.g2_stderr);
-    }
-    t.into_dict(py)
+    into_dict(py, table.table(rows))
 }

@@ -3,14 +3,14 @@
 //! `correlators.parquet`. The interpreter is released while the nets are drawn.
 
 use crate::configuration::{Configuration, integer, text, threads as thread_count};
-use crate::correlators::correlators_table;
 use crate::error::{invalid, sampling_error, value_error};
 use crate::interrupt::{Progress, interruptible};
-use crate::table::Table;
+use crate::table::into_dict;
 use crate::theory::exact_if_available;
 use nnqft_sampling::{Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::Summary;
 use nnqft_study::scaling::{CorrelatorColumns, GpTensors, nnqft_theory_gp};
+use nnqft_study::table::Table;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -86,16 +86,17 @@ pub fn sample<'py>(
     let est = Estimator::parse(&est_name).map_err(sampling_error)?;
     let seed = seed.map_or(Ok(nnqft_sampling::DEFAULT_SEED), |s| integer(s, "seed", 0, "an integer in [0, 2**64)"))?;
     let threads = thread_count(threads)?;
-    let ens = Ensemble::new(c.net, width, c.inputs.clone(), nets, experiments, est, seed).map_err(sampling_error)?;
+    let ens =
+        Ensemble::new(*c.net(), width, c.inputs().clone(), nets, experiments, est, seed).map_err(sampling_error)?;
     let total = ens.nets_total();
     let sampled = interruptible(py, &progress, total, "nets", "nnqft.sample", |monitor| -> PyResult<Sampled> {
         let result = ens.run_with_progress(threads, monitor).map_err(sampling_error)?;
         let summaries = nnqft_study::scaling::summaries(&result).map_err(value_error)?;
-        let gp = nnqft_theory_gp(&c.net, &c.inputs).map_err(value_error)?;
-        let exact = exact_if_available(&c.net, &c.inputs, width).map_err(value_error)?.map(|e| e.g);
+        let gp = nnqft_theory_gp(c.net(), c.inputs()).map_err(value_error)?;
+        let exact = exact_if_available(c.net(), c.inputs(), width).map_err(value_error)?.map(|e| e.g);
         Ok(Sampled { result, summaries, gp, exact })
     })?;
-    table(&c.net, width, est, &sampled, per_experiment).into_dict(py)
+    into_dict(py, table(c.net(), width, est, &sampled, per_experiment))
 }
 
 /// The estimators, in words.
@@ -104,5 +105,5 @@ const ESTIMATORS: &str = "raw, conditional, conditional_cv or bias_integrated (g
 fn table(net: &nnqft_theory::Network, width: usize, est: Estimator, s: &Sampled, per_experiment: bool) -> Table {
     let mut cols = CorrelatorColumns::default();
     cols.push_block(net, width, est, &s.result, &s.summaries, &s.gp.tensors, s.exact.as_ref());
-    correlators_table(cols, per_experiment)
+    cols.into_table(per_experiment)
 }

@@ -4,8 +4,10 @@
 
 use crate::configuration::{Configuration, integer};
 use crate::correlators::{flatten, keys_table};
-use crate::error::value_error;
+use crate::error::{study_error, value_error};
+use crate::table::into_dict;
 use nnqft_study::scaling::{CorrelatorKeys, nnqft_theory_gp};
+use nnqft_study::theory_table::theory_table;
 use nnqft_theory::{ExactCorrelators, FiniteWidthTheory, InputSet, Network, TheoryError, kernel_matrix};
 use numpy::{PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
@@ -51,9 +53,9 @@ pub fn gp<'py>(
     sigma_b: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
-    let gp = py.detach(|| nnqft_theory_gp(&c.net, &c.inputs)).map_err(value_error)?;
+    let gp = py.detach(|| nnqft_theory_gp(c.net(), c.inputs())).map_err(value_error)?;
     let ms = [&gp.multisets[0], &gp.multisets[1], &gp.multisets[2]];
-    keys_table(CorrelatorKeys::new(&c.net, ms), None).real("g_gp", flatten(&gp.tensors)).into_dict(py)
+    into_dict(py, keys_table(CorrelatorKeys::new(c.net(), ms)).f64("g_gp", flatten(&gp.tensors)))
 }
 
 /// The GP kernel matrix K(x_a, x_b) of the input set, an (m, m) NumPy array.
@@ -77,22 +79,24 @@ pub fn kernel<'py>(
     sigma_b: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
-    let k = py.detach(|| kernel_matrix(&c.net, &c.inputs)).map_err(value_error)?;
-    let m = c.inputs.len();
+    let k = py.detach(|| kernel_matrix(c.net(), c.inputs())).map_err(value_error)?;
+    let m = c.inputs().len();
     numpy::PyArray1::from_vec(py, k).reshape([m, m])
 }
 
 /// Exact finite-width correlators G(n) at width N for n = 2, 4, 6: the cumulants of the
 /// N i.i.d. neurons add, so G4 = Wick4(K) + κ4 with κ4 ∝ 1/N, and κ6 ∝ 1/N².
 ///
-/// Returns a dict of columns (`network`, `d_in`, `width`, `n`, `indices`, `g_gp`,
-/// `g_exact`, `connected_exact`), the columns of `nnqft theory`'s `theory.parquet`: `g_exact`
+/// Returns a dict of columns (`network`, `d_in`, `sigma_w`, `sigma_b`, `x_set`, `width`, `n`,
+/// `indices`, `g_gp`, `g_exact`, `connected_exact`), the table of `nnqft theory --width-scan`'s
+/// `theory.parquet` (`nnqft_study::theory_table`, one implementation for both): `g_exact`
 /// is the exact correlator at this width and `connected_exact` its connected part, the n-th
 /// cumulant (kappa4 ~ 1/N for n = 4, kappa6 ~ 1/N^2 for n = 6; NaN for n = 2, whose
 /// cumulant is `g_gp` itself at every width).
 /// `width` (N) is an integer >= 1; `network` (erf, relu, gauss), `x`, `d_in`, `sigma_w` and
 /// `sigma_b` as for `gp`. Raises ValueError for invalid
-/// arguments and for networks the exact theory does not cover (erf beyond d_in = 3, whose
+/// arguments (priors or inputs whose correlators would overflow float64 included, as the CLI
+/// refuses them), for a table beyond the available memory, and for networks the exact theory does not cover (erf beyond d_in = 3, whose
 /// quadrature would take hours; relu at d_in = 3 with sigma_b > 0).
 #[pyfunction]
 #[pyo3(signature = (network, width, *, x = None, d_in = None, sigma_w = None, sigma_b = None),
@@ -108,18 +112,6 @@ pub fn exact<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let width = integer(width, "width", 1, "an integer >= 1")? as usize;
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
-    let (theory, exact) = py
-        .detach(|| -> nnqft_theory::Result<_> {
-            let theory = FiniteWidthTheory::new(&c.net, &c.inputs)?;
-            let exact = theory.at_width(width)?;
-            Ok((theory, exact))
-        })
-        .map_err(value_error)?;
-    let connected = [vec![f64::NAN; theory.gp[0].len()], exact.kappa4.clone(), exact.kappa6.clone()];
-    let ms = [&theory.multisets[0], &theory.multisets[1], &theory.multisets[2]];
-    keys_table(CorrelatorKeys::new(&c.net, ms), Some(width))
-        .real("g_gp", flatten(&theory.gp))
-        .real("g_exact", flatten(&exact.g))
-        .real("connected_exact", flatten(&connected))
-        .into_dict(py)
+    let table = py.detach(|| theory_table(&c.checked, &[width])).map_err(study_error)?;
+    into_dict(py, table)
 }

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import nnqft
+from tables import assert_same_table
 
 #: Every |z| = |g_mean - g_exact| / g_stderr of a fixed-seed sample must be at most this.
 #: With 20 experiments z follows Student's t with 19 degrees of freedom (P(|t| > 4) = 8e-4
@@ -211,9 +212,48 @@ def test_gp_is_the_wick_sum_of_the_kernel():
     assert nnqft.kernel("relu", x=[2.0])[0, 0] == pytest.approx(2.0, rel=1e-14)
 
 
+#: The columns of `nnqft theory`'s theory.parquet (a paper network), which nnqft.exact returns.
+THEORY_COLUMNS = [
+    "network", "d_in", "sigma_w", "sigma_b", "x_set", "width", "n", "indices", "g_gp", "g_exact", "connected_exact",
+]
+
+
+def test_exact_is_the_cli_theory_table_bit_for_bit(root, nnqft_bin, tmp_path):
+    t = nnqft.exact("relu", 7, x="table5-train-relu", sigma_b=0.5)
+    out = tmp_path / "theory"
+    cmd = nnqft_bin + ["theory", "--network", "relu", "--width-scan", "7", "--x-set", "table5-train-relu",
+                       "--sigma-b", "0.5", "--out", str(out)]
+    subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
+    assert_same_table(t, pq.read_table(out / "theory.parquet").to_pydict(), THEORY_COLUMNS)
+    assert t["width"].dtype == np.int64
+
+
+#: Priors whose correlators would overflow float64, each with the field its refusal names.
+OVERFLOWING = [
+    ("exact", ("erf", 5), dict(sigma_w=1e60), ["theory", "--network", "erf", "--width-scan", "5", "--sigma-w", "1e60"]),
+    ("gp", ("relu",), dict(sigma_w=1e60), ["theory", "--network", "relu", "--sigma-w", "1e60"]),
+    ("theory", ("relu", [5, 5, 5]), dict(sigma_w=1e30),
+     ["theory", "--network", "relu", "--widths", "5,5,5", "--sigma-w", "1e30"]),
+    ("exact", ("gauss", 5), dict(sigma_b=10.0), ["theory", "--network", "gauss", "--width-scan", "5", "--sigma-b", "10"]),
+]
+
+
+@pytest.mark.parametrize("fn,args,kw,argv", OVERFLOWING, ids=[f"{o[0]}-{i}" for i, o in enumerate(OVERFLOWING)])
+def test_overflowing_priors_are_refused_in_python_as_on_the_cli(fn, args, kw, argv, root, nnqft_bin, tmp_path):
+    """The checked network specification is the library's, so Python refuses what the CLI refuses,
+    in the same words (the field and its allowed range), before computing anything."""
+    with pytest.raises(ValueError) as err:
+        getattr(nnqft, fn)(*args, **kw)
+    message = str(err.value)
+    assert "sigma_w, sigma_b and the inputs" in message and "allowed range is" in message, message
+    run = subprocess.run(nnqft_bin + argv + ["--out", str(tmp_path / "t")], cwd=root, capture_output=True, text=True,
+                         timeout=3600)
+    assert run.returncode == 1 and message in run.stderr, run.stderr
+
+
 def test_exact_correlators():
     t5, t10 = nnqft.exact("erf", 5), nnqft.exact("erf", 10)
-    assert list(t5) == ["network", "d_in", "width", "n", "indices", "g_gp", "g_exact", "connected_exact"]
+    assert list(t5) == THEORY_COLUMNS
     gp = nnqft.gp("erf")
     assert np.array_equal(t5["g_gp"], gp["g_gp"]) and t5["indices"] == gp["indices"]
     n = t5["n"]

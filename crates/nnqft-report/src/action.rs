@@ -93,11 +93,9 @@ impl ActionArgs {
     }
 }
 
-/// `action.parquet`: `source` (`exact`, `deep` or `file`), `order` (1 or 2), `condition_number`
-/// (of `G2` on the points), then the rows: `n`, `indices`, `outputs`, `coupling`,
-/// `coupling_stderr` (null without measured inputs), `coupling_order1`, `coupling_gp`.
+/// `action.parquet`: [`nnqft_study::action::couplings_table`], with `source` `file`, `deep` or
+/// `exact`.
 pub fn parquet_table(args: &ActionArgs, table: ActionTable) -> Table {
-    let h = table.rows.len();
     let source = if args.file.is_some() {
         "file"
     } else if args.widths.is_some() {
@@ -105,29 +103,10 @@ pub fn parquet_table(args: &ActionArgs, table: ActionTable) -> Table {
     } else {
         "exact"
     };
-    let rows = table.rows;
-    Table::new()
-        .str("source", vec![source; h])
-        .int("order", vec![table.order.power() as i64; h])
-        .f64("condition_number", vec![table.condition_number; h])
-        .int("n", rows.n)
-        .str("indices", rows.indices)
-        .str("outputs", rows.outputs)
-        .f64("coupling", rows.coupling)
-        .opt("coupling_stderr", rows.coupling_stderr)
-        .f64("coupling_order1", rows.coupling_order1)
-        .f64("coupling_gp", rows.coupling_gp)
+    nnqft_study::action::couplings_table(source, table)
 }
 
-/// `action_locality.parquet`: per distinct spread of four points, `spread`, `multisets`,
-/// `mean_abs`, `max_abs` (of the quartic coupling `s_4`), `norm_share` and `cumulative_share` (of
-/// the tensor's squared norm).
+/// `action_locality.parquet`: [`nnqft_study::action::locality_table`].
 pub fn locality_table(rows: Vec<LocalityRow>) -> Table {
-    Table::new()
-        .f64("spread", rows.iter().map(|r| r.spread))
-        .int("multisets", rows.iter().map(|r| r.multisets as i64))
-        .f64("mean_abs", rows.iter().map(|r| r.mean_abs))
-        .f64("max_abs", rows.iter().map(|r| r.max_abs))
-        .f64("norm_share", rows.iter().map(|r| r.norm_share))
-        .f64("cumulative_share", rows.iter().map(|r| r.cumulative_share))
+    nnqft_study::action::locality_table(&rows)
 }

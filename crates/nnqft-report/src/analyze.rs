@@ -13,7 +13,7 @@
 use crate::report::Table;
 use anyhow::{Context, Result, anyhow, bail};
 use nnqft_sampling::OutputStream;
-use nnqft_study::analyze::{Analysis, Encoding, ScanFit, analyze_stream, output_stream, width_scan};
+use nnqft_study::analyze::{Analysis, Encoding, NamedAnalysis, ScanFit, analyze_stream, output_stream, width_scan};
 use nnqft_theory::InputSet;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -319,68 +319,30 @@ fn source(f: &FileAnalysis) -> String {
     f.path.file_name().map_or_else(|| f.path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-/// `analysis.parquet`: per file and multiset, the columns of [`nnqft_study::analyze::AnalysisRows`].
+/// `table` of the files, each named by its file name ([`NamedAnalysis`]).
+fn with_named(files: &[FileAnalysis], table: fn(&[NamedAnalysis<'_>]) -> Table) -> Table {
+    let sources: Vec<String> = files.iter().map(source).collect();
+    let ensembles: Vec<NamedAnalysis<'_>> = files
+        .iter()
+        .zip(&sources)
+        .map(|(f, source)| NamedAnalysis { source, width: f.width, analysis: &f.analysis })
+        .collect();
+    table(&ensembles)
+}
+
+/// `analysis.parquet`: per file and multiset, [`nnqft_study::analyze::correlators_table`].
 pub fn analysis_table(files: &[FileAnalysis]) -> Table {
-    let each = |f: &dyn Fn(&FileAnalysis) -> Vec<String>| files.iter().flat_map(f).collect::<Vec<_>>();
-    let rep = |fa: &FileAnalysis, v: String| vec![v; fa.analysis.rows.len()];
-    let reals = |g: fn(&nnqft_study::analyze::AnalysisRows) -> &Vec<f64>| {
-        files.iter().flat_map(|f| g(&f.analysis.rows).clone()).collect::<Vec<_>>()
-    };
-    let opts = |g: fn(&nnqft_study::analyze::AnalysisRows) -> &Vec<Option<f64>>| {
-        files.iter().flat_map(|f| g(&f.analysis.rows).clone()).collect::<Vec<_>>()
-    };
-    Table::new()
-        .str("source", each(&|f| rep(f, source(f))))
-        .opt_int(
-            "width",
-            files.iter().flat_map(|f| vec![f.width.map(|w| w as i64); f.analysis.rows.len()]).collect::<Vec<_>>(),
-        )
-        .int("n", files.iter().flat_map(|f| f.analysis.rows.n.clone()).collect::<Vec<_>>())
-        .str("indices", each(&|f| f.analysis.rows.indices.clone()))
-        .str("outputs", each(&|f| f.analysis.rows.outputs.clone()))
-        .str("estimator", each(&|f| rep(f, "raw".into())))
-        .f64("g_mean", reals(|r| &r.g_mean))
-        .f64("g_stderr", reals(|r| &r.g_stderr))
-        .f64("g_std_experiments", reals(|r| &r.g_std_experiments))
-        .f64("g_gp", reals(|r| &r.g_gp))
-        .f64("g_gp_stderr", reals(|r| &r.g_gp_stderr))
-        .opt("connected", opts(|r| &r.connected))
-        .opt("connected_stderr", opts(|r| &r.connected_stderr))
+    with_named(files, nnqft_study::analyze::correlators_table)
 }
 
-/// `analysis_summary.parquet`: per file and order 4, 6, `m_n` and its background.
+/// `analysis_summary.parquet`: per file and order 4, 6, [`nnqft_study::analyze::summary_table`].
 pub fn summary_table(files: &[FileAnalysis]) -> Table {
-    let rows: Vec<(&FileAnalysis, &nnqft_study::analyze::OrderSummary)> =
-        files.iter().flat_map(|f| f.analysis.summary.iter().map(move |s| (f, s))).collect();
-    Table::new()
-        .str("source", rows.iter().map(|(f, _)| source(f)))
-        .opt_int("width", rows.iter().map(|(f, _)| f.width.map(|w| w as i64)))
-        .int("nets", rows.iter().map(|(f, _)| (f.analysis.nets * f.analysis.experiments as u64) as i64))
-        .int("experiments", rows.iter().map(|(f, _)| f.analysis.experiments as i64))
-        .int("n", rows.iter().map(|(_, s)| s.n as i64))
-        .opt("m_n", rows.iter().map(|(_, s)| s.m_n))
-        .opt("m_n_stderr", rows.iter().map(|(_, s)| s.m_n_stderr))
-        .opt("background", rows.iter().map(|(_, s)| s.background))
-        .opt("connected_6pt", rows.iter().map(|(_, s)| s.connected_6pt))
-        .opt("connected_6pt_stderr", rows.iter().map(|(_, s)| s.connected_6pt_stderr))
-        .int("multisets_used", rows.iter().map(|(_, s)| s.multisets_used as i64))
-        .opt("mean_max_abs_z", rows.iter().map(|(f, _)| f.analysis.mean_max_abs_z))
+    with_named(files, nnqft_study::analyze::summary_table)
 }
 
-/// `analysis_fits.parquet`: the width scan's fits (the columns of `scaling_fits.parquet`).
+/// `analysis_fits.parquet`: the width scan's fits, [`nnqft_study::analyze::fits_table`].
 pub fn fits_table(fits: &[ScanFit]) -> Table {
-    let f =
-        |g: fn(&nnqft_stats::PowerLawFit) -> f64| fits.iter().map(move |r| r.fit.as_ref().map(g)).collect::<Vec<_>>();
-    Table::new()
-        .int("n", fits.iter().map(|r| r.n as i64))
-        .str("quantity", fits.iter().map(|r| r.quantity.name()))
-        .str("method", fits.iter().map(|r| r.quantity.method().name()))
-        .opt("slope", f(|p| p.slope))
-        .opt("slope_lo", f(|p| p.slope_lo))
-        .opt("slope_hi", f(|p| p.slope_hi))
-        .opt("slope_stderr", fits.iter().map(|r| r.slope_stderr))
-        .str("widths_used", fits.iter().map(|r| r.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")))
-        .f64("slope_expected", fits.iter().map(|r| r.slope_expected))
+    nnqft_study::analyze::fits_table(fits)
 }
 
 /// `SUMMARY.md` of an analysis: what was read, `m_n` per file and order, and the width scan's

@@ -12,7 +12,7 @@ use crate::options::NetworkArgs;
 use crate::report::{Table, read_parquet};
 use anyhow::{Context, Result, anyhow, bail};
 use nnqft_fit::{Loss, Model};
-use nnqft_study::correlator_fit::{FourPointRows, TableFit, fit_rows};
+use nnqft_study::correlator_fit::{FitSource, FittedBlock, FourPointRows, fit_rows, fits_table};
 use nnqft_study::table5::{FitProblem, setup};
 use nnqft_theory::{Activation, Cutoff};
 use std::fmt::Write;
@@ -33,17 +33,6 @@ pub struct FitArgs {
     /// network (100 for erf and relu, inf for gauss).
     #[arg(long)]
     pub cutoff: Option<f64>,
-}
-
-/// One block of the file, fitted.
-#[derive(Debug, Clone)]
-pub struct BlockFit {
-    /// Width N.
-    pub width: i64,
-    /// Estimator.
-    pub estimator: String,
-    /// Every model under every loss, with standard errors where the experiments are known.
-    pub fits: Vec<TableFit>,
 }
 
 /// The 4-pt rows of one (width, estimator) block of a correlators file.
@@ -138,7 +127,7 @@ fn blocks(path: &Path, experiments: Option<&Path>, network: &str, d_in: i64) -> 
 /// Fits every block of the file; returns the blocks and the cutoff used. A
 /// `correlators_experiments.parquet` beside the file (`sample --per-experiment`) gives the
 /// couplings their standard errors.
-pub fn fit_file(args: &FitArgs) -> Result<(Vec<BlockFit>, f64)> {
+pub fn fit_file(args: &FitArgs) -> Result<(Vec<FittedBlock>, f64)> {
     let (net, xs) = args.network.resolve()?;
     let cutoff = match args.cutoff {
         None => setup(net.activation()).1,
@@ -169,40 +158,20 @@ pub fn fit_file(args: &FitArgs) -> Result<(Vec<BlockFit>, f64)> {
                 b.estimator
             )
         })?;
-        out.push(BlockFit { width: b.width, estimator: b.estimator, fits });
+        out.push(FittedBlock { width: b.width, estimator: Some(b.estimator), fits });
     }
     Ok((out, cutoff.value()))
 }
 
-/// `fits.parquet`: the columns of `table5.parquet` that a fit of one table has.
-pub fn table(args: &FitArgs, blocks: &[BlockFit], cutoff: f64) -> Table {
-    let rows: Vec<(&BlockFit, &TableFit)> = blocks.iter().flat_map(|b| b.fits.iter().map(move |f| (b, f))).collect();
-    let h = rows.len();
+/// `fits.parquet`: [`fits_table`] of the blocks (Monte Carlo rows).
+pub fn table(args: &FitArgs, blocks: &[FittedBlock], cutoff: f64) -> Table {
     let network =
         Activation::parse(&args.network.network).map_or_else(|_| args.network.network.clone(), |a| a.name().into());
-    Table::new()
-        .str("network", vec![network; h])
-        .int("d_in", vec![args.network.d_in as i64; h])
-        .int("width", rows.iter().map(|(b, _)| b.width))
-        .str("estimator", rows.iter().map(|(b, _)| b.estimator.clone()))
-        .str("source", vec!["monte_carlo"; h])
-        .f64_with_inf("cutoff", vec![cutoff; h])
-        .str("model", rows.iter().map(|(_, f)| f.fit.model.name()))
-        .str("loss", rows.iter().map(|(_, f)| f.fit.loss.name()))
-        .f64("lambda0", rows.iter().map(|(_, f)| f.fit.couplings[0]))
-        .f64("lambda2", rows.iter().map(|(_, f)| f.fit.couplings[1]))
-        .f64("lambda_nl", rows.iter().map(|(_, f)| f.fit.couplings[2]))
-        .f64("lambda0_stderr", rows.iter().map(|(_, f)| f.stderr[0]))
-        .f64("lambda2_stderr", rows.iter().map(|(_, f)| f.stderr[1]))
-        .f64("lambda_nl_stderr", rows.iter().map(|(_, f)| f.stderr[2]))
-        .f64("train_mape", rows.iter().map(|(_, f)| f.fit.mape))
-        .f64("train_mse", rows.iter().map(|(_, f)| f.fit.mse))
-        .opt("condition_number", rows.iter().map(|(_, f)| f.fit.condition_number))
-        .str("determined", rows.iter().map(|(_, f)| if f.fit.singular { "no" } else { "yes" }))
+    fits_table(&network, args.network.d_in, FitSource::MonteCarlo, cutoff, blocks)
 }
 
 /// The fits as a Markdown table.
-pub fn markdown(blocks: &[BlockFit]) -> String {
+pub fn markdown(blocks: &[FittedBlock]) -> String {
     let mut s = String::from("| N | estimator | model | loss | lambda0 | lambda2 | lambdaNL | MAPE % | MSE |\n");
     s.push_str("|---|---|---|---|---|---|---|---|---|\n");
     for b in blocks {
@@ -217,7 +186,7 @@ pub fn markdown(blocks: &[BlockFit]) -> String {
                 s,
                 "| {} | {} | {} | {} | {} | {} | {} | {:.3} | {:.3e} |",
                 b.width,
-                b.estimator,
+                b.estimator.as_deref().unwrap_or("-"),
                 f.model.name(),
                 f.loss.name(),
                 c(f.couplings[0], t.stderr[0]),

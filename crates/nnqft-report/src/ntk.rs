@@ -1,5 +1,5 @@
 //! `nnqft ntk`: the neural tangent kernel table of a deep network (`ntk.parquet`), the rows of
-//! [`nnqft_study::ntk_table`] with the network's keys: the infinite-width NTK and kernel per
+//! [`nnqft_study::ntk_table`] with the network's keys (`NtkTable::table`): the infinite-width NTK and kernel per
 //! pair of `(output, point)` pairs and, with `--nets`, the mean per-network NTK and `G2` of
 //! sampled nets with standard errors.
 
@@ -57,41 +57,14 @@ impl NtkArgs {
     /// The validated table of these options (errors name the option and its allowed range):
     /// the network, its inputs, and the infinite-width columns computed; nothing sampled yet.
     pub fn table(&self) -> Result<NtkTable> {
-        let (net, xs) = self.network.resolve_deep_at(&self.widths, self.d_out, self.critical)?;
+        let network = self.network.checked_deep(&self.widths, self.d_out, self.critical)?;
         let sampling = self.nets.map(|nets| NtkSampling { nets, experiments: self.experiments, seed: self.seed });
         let settings = NtkSettings { lambda_w: self.lambda_w, lambda_b: self.lambda_b, sampling };
-        Ok(NtkTable::new(&net, &xs, &settings)?)
+        Ok(NtkTable::new(network.network(), network.inputs(), &settings)?)
     }
 }
 
-/// `ntk.parquet`: the keys of `table`'s network (`network`, `d_in`, `sigma_w`, `sigma_b`,
-/// `x_set`, `depth`, `widths`, `lambda_w`, `lambda_b`) and the columns of `rows`: `indices`,
-/// `outputs`, `theta_inf`, with sampled nets `theta_mean`, `theta_stderr`, then `g_gp` and with
-/// sampled nets `g2_mean`, `g2_stderr`.
+/// `ntk.parquet`: [`NtkTable::table`] of `rows`.
 pub fn parquet_table(table: &NtkTable, rows: NtkRows) -> Table {
-    let net = table.network();
-    let h = rows.len();
-    let layers = net.widths().iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
-    let mut t = Table::new()
-        .str("network", vec![net.activation().name(); h])
-        .int("d_in", vec![net.d_in() as i64; h])
-        .f64("sigma_w", vec![net.c_w().sqrt(); h])
-        .f64("sigma_b", vec![net.c_b().sqrt(); h])
-        .str("x_set", vec![table.inputs().name().to_string(); h])
-        .int("depth", vec![net.depth() as i64; h])
-        .str("widths", vec![layers; h])
-        .f64("lambda_w", vec![rows.lambda_w; h])
-        .f64("lambda_b", vec![rows.lambda_b; h])
-        .str("indices", rows.indices)
-        .str("outputs", rows.outputs)
-        .f64("theta_inf", rows.theta_inf);
-    let sampled = rows.sampled;
-    if let Some(s) = &sampled {
-        t = t.f64("theta_mean", s.theta_mean.clone()).f64("theta_stderr", s.theta_stderr.clone());
-    }
-    t = t.f64("g_gp", rows.g_gp);
-    if let Some(s) = sampled {
-        t = t.f64("g2_mean", s.g2_mean).f64("g2_stderr", s.g2_stderr);
-    }
-    t
+    table.table(rows)
 }

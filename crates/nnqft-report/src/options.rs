@@ -1,8 +1,8 @@
 //! The options that name a network and its inputs, shared by `sample`, `theory` and `fit`.
 
 use anyhow::Result;
+use nnqft_study::network_spec::{CheckedDeepNetwork, CheckedNetwork, NetworkSpec};
 use nnqft_theory::{Activation, DeepActivation, DeepNetwork, InputSet, Network};
-use std::path::Path;
 
 /// A network and an input set: one of the paper's (one hidden layer), or, for `sample`, a deep
 /// network ([`NetworkArgs::resolve_deep`]).
@@ -37,7 +37,7 @@ pub struct NetworkArgs {
 
 /// The input set an `--x-set` value names: a file (one point per line) or a paper set name.
 pub fn input_set(name: &str) -> Result<InputSet> {
-    Ok(if Path::new(name).is_file() { InputSet::from_file(Path::new(name))? } else { InputSet::named(name)? })
+    Ok(nnqft_study::network_spec::input_set(name)?)
 }
 
 /// `--x-set`'s help, with every paper set name it accepts ([`InputSet::names`]).
@@ -95,12 +95,26 @@ impl NetworkArgs {
         Self { network: network.into(), d_in: 1, sigma_w: None, sigma_b: None, x_set: None }
     }
 
-    /// The validated network and input set (errors name the option and its allowed range).
+    /// The network these options name, to be checked ([`NetworkSpec`]: the one validation
+    /// the command line and Python share); reads `--x-set`.
+    pub fn spec(&self) -> Result<NetworkSpec> {
+        let inputs = self.x_set.as_deref().map(input_set).transpose()?;
+        Ok(NetworkSpec::new(self.network.as_str())
+            .d_in(Some(self.d_in))
+            .sigma_w(self.sigma_w)
+            .sigma_b(self.sigma_b)
+            .inputs(inputs))
+    }
+
+    /// The checked one-layer network and input set (errors name the option and its allowed
+    /// range; correlators that would overflow `f64` are refused).
+    pub fn checked(&self) -> Result<CheckedNetwork> {
+        Ok(self.spec()?.check()?)
+    }
+
+    /// [`Self::checked`], as the network and the input set.
     pub fn resolve(&self) -> Result<(Network, InputSet)> {
-        let act = Activation::parse(&self.network)?;
-        let net =
-            Network::new(act, self.d_in, self.sigma_w.unwrap_or(1.0), self.sigma_b.unwrap_or(act.paper_sigma_b()))?;
-        Ok((net, self.inputs(act)?))
+        Ok(self.checked()?.into_parts())
     }
 
     /// Whether these options name one of the one-layer networks (erf, relu, gauss, cos).
@@ -108,58 +122,23 @@ impl NetworkArgs {
         Activation::parse(&self.network).is_ok()
     }
 
-    /// The validated deep network with hidden `widths` and `d_out` outputs, and the input set
-    /// (errors name the option and its allowed range). Priors: `C_W = sigma_w²`, `C_b = sigma_b²`,
-    /// by default the paper's for its networks at one hidden layer and the deep priors
-    /// ([`DeepActivation::deep_priors`]) otherwise.
+    /// The checked deep network with hidden `widths` and `d_out` outputs, and the input set
+    /// ([`NetworkSpec::deep`]; errors name the option and its allowed range). Priors: `C_W =
+    /// sigma_w²`, `C_b = sigma_b²`, by default the paper's for its networks at one hidden layer and
+    /// the deep priors ([`DeepActivation::default_priors`]) otherwise; with `critical` the
+    /// activation's critical point (`nnqft_theory::critical_point`; an error names the
+    /// activations that have none).
+    pub fn checked_deep(&self, widths: &[usize], d_out: usize, critical: bool) -> Result<CheckedDeepNetwork> {
+        Ok(self.spec()?.deep(widths, d_out).critical(critical).check()?)
+    }
+
+    /// [`Self::checked_deep`] without `critical`, as the network and the input set.
     pub fn resolve_deep(&self, widths: &[usize], d_out: usize) -> Result<(DeepNetwork, InputSet)> {
-        if Activation::parse(&self.network) == Ok(Activation::Cos) {
-            anyhow::bail!(
-                "invalid network = cos for a deep network ({} hidden layer(s), {d_out} output(s)): the Cos-net has \
-                 one hidden layer and one output and no deep theory (allowed: --width for sample, --width-scan for \
-                 theory)",
-                widths.len()
-            );
-        }
-        let act = DeepActivation::parse(&self.network)?;
-        let (c_w, c_b) = act.default_priors(widths.len());
-        let prior = |name: &str, value: Option<f64>, default: f64| -> Result<f64> {
-            match value {
-                None => Ok(default),
-                Some(v) if v.is_finite() && v >= 0.0 => Ok(v * v),
-                Some(v) => anyhow::bail!("invalid {name} = {v}: allowed range is a finite number >= 0"),
-            }
-        };
-        let c_w = prior("sigma_w", self.sigma_w, c_w)?;
-        let c_b = prior("sigma_b", self.sigma_b, c_b)?;
-        let net = DeepNetwork::new(act, widths, c_w, c_b)?.with_d_in(self.d_in)?.with_d_out(d_out)?;
-        // tanh and linear have no paper set: Erf's scaling set (the depth study's)
-        let paper = Activation::parse(&self.network).unwrap_or(Activation::Erf);
-        Ok((net, self.inputs(paper)?))
+        Ok(self.checked_deep(widths, d_out, false)?.into_parts())
     }
 
-    /// [`Self::resolve_deep`], or with `critical` the network at its activation's critical
-    /// point (`nnqft_theory::critical_point`: `C_W`, `C_b` instead of `--sigma-w`,
-    /// `--sigma-b`; an error names the activations that have none).
+    /// [`Self::checked_deep`], as the network and the input set.
     pub fn resolve_deep_at(&self, widths: &[usize], d_out: usize, critical: bool) -> Result<(DeepNetwork, InputSet)> {
-        let (net, xs) = self.resolve_deep(widths, d_out)?;
-        if !critical {
-            return Ok((net, xs));
-        }
-        let cp = nnqft_theory::critical_point(net.activation())?;
-        let net = DeepNetwork::new(net.activation(), widths, cp.c_w(), cp.c_b())?
-            .with_d_in(net.d_in())?
-            .with_d_out(net.d_out())?;
-        Ok((net, xs))
-    }
-
-    /// `--x-set`, or the paper's scaling set of `act` at `--d-in`, checked against `--d-in`.
-    fn inputs(&self, act: Activation) -> Result<InputSet> {
-        let xs = match &self.x_set {
-            None => InputSet::scaling(act, self.d_in)?,
-            Some(name) => input_set(name)?,
-        };
-        xs.check_dimension(self.d_in)?;
-        Ok(xs)
+        Ok(self.checked_deep(widths, d_out, critical)?.into_parts())
     }
 }

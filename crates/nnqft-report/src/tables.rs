@@ -11,25 +11,10 @@ use nnqft_study::scaling::{CorrelatorColumns, FitRow, ScalingRow};
 use nnqft_study::table5::Row;
 
 /// `correlators.parquet`: per network, width, estimator, order and multiset, the measured correlator with
-/// its errors beside the GP, the leading-order connected part (deep networks) and exact theory.
+/// its errors beside the GP, the leading-order connected part (deep networks) and exact theory
+/// ([`CorrelatorColumns::into_table`], the table Python's `nnqft.sample` returns too).
 pub fn correlators_table(c: CorrelatorColumns) -> Table {
-    Table::new()
-        .str("network", c.network)
-        .int("d_in", c.d_in)
-        .int("depth", c.depth)
-        .int("width", c.width)
-        .str("widths", c.widths)
-        .int("n", c.n)
-        .str("indices", c.indices)
-        .str("outputs", c.outputs)
-        .str("estimator", c.estimator)
-        .f64("g_mean", c.g_mean)
-        .f64("g_stderr", c.g_stderr)
-        .f64("g_std_experiments", c.g_std_experiments)
-        .f64("g_gp", c.g_gp)
-        .opt("shift_leading_order", c.shift_leading_order)
-        .opt("connected_leading_order", c.connected_leading_order)
-        .opt("g_exact", c.g_exact)
+    c.into_table(false)
 }
 
 /// `correlators_experiments.parquet`: the values `correlators.parquet` summarises, one row per

@@ -128,27 +128,6 @@ activation!(PhiSoftplus, |z, p, _s| by_scalar(z, p, DeepActivation::Softplus));
 activation!(PhiSigmoid, |z, p, _s| by_scalar(z, p, DeepActivation::Sigmoid));
 activation!(PhiSin, |z, p, _s| by_scalar(z, p, DeepActivation::Sin));
 
-/// Checks the inputs' dimension and refuses priors and inputs whose correlators would overflow
-/// ([`crate::scale`]): Gauss-net's first-layer variances, and the output variances of the
-/// kernel recursion (the GP of the output). Erf, tanh, sigmoid and sin are bounded by 1, so
-/// `C_b + C_W` bounds them and the quadrature (tanh's: 0.13 s at `L = 8`) is only run when that
-/// bound is not enough.
-pub(crate) fn check_deep_scale(net: &DeepNetwork, inputs: &InputSet) -> Result<()> {
-    inputs.check_dimension(net.d_in())?;
-    if net.activation() == DeepActivation::Gauss {
-        crate::scale::check_gauss_preactivation(inputs.points().map(|x| net.first_layer_cov(x, x)))?;
-    }
-    let bounded = matches!(
-        net.activation(),
-        DeepActivation::Erf | DeepActivation::Tanh | DeepActivation::Sigmoid | DeepActivation::Sin
-    );
-    if !bounded || crate::scale::check_output_variance([net.c_b() + net.c_w()]).is_err() {
-        let (k, m) = (nnqft_theory::KernelRecursion::new(net, inputs)?, inputs.len());
-        crate::scale::check_output_variance((0..m).map(|a| k.output()[a * m + a]))?;
-    }
-    Ok(())
-}
-
 /// `out = φ(z)` for the activation `act` over one point's neurons (`s = K¹(x, x)`, Gauss-net's
 /// normalisation): the kernels of [`DeepEnsemble`], dispatched once per call.
 #[inline(always)]
@@ -429,7 +408,7 @@ impl DeepEnsemble {
     ) -> Result<Self> {
         check_positive("nets", nets, "an integer >= 1 (nets per experiment)")?;
         check_positive("experiments", experiments as u64, "an integer >= 1")?;
-        check_deep_scale(&net, &inputs)?;
+        crate::scale::check_deep_network(&net, &inputs)?;
         let pairs = inputs.len().saturating_mul(net.d_out());
         if pairs > 255 {
             return Err(SamplingError::OutOfRange {

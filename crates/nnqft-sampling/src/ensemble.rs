@@ -278,11 +278,7 @@ impl Ensemble {
                 allowed: "1 to 255",
             });
         }
-        inputs.check_dimension(net.d_in())?;
-        crate::scale::check_output_variance(inputs.points().map(|x| nnqft_theory::kernel(&net, x, x)))?;
-        if net.activation() == nnqft_theory::Activation::Gauss {
-            crate::scale::check_gauss_preactivation(inputs.points().map(|x| net.preactivation_cov(x, x)))?;
-        }
+        crate::scale::check_network(&net, &inputs)?;
         if estimator == Estimator::BiasIntegrated {
             BiasIntegrated::new(&net, width, &inputs)?;
         }

@@ -2,7 +2,7 @@
 //! ([`DeepWeights`]), and ensembles of them ([`NtkEnsemble`]): the mean of the per-network NTK
 //! and of `G2` over nets, with standard errors over experiments.
 
-use crate::deep_ensemble::{apply_activation, check_deep_scale, dot};
+use crate::deep_ensemble::{apply_activation, dot};
 use crate::ensemble::{CHUNK_NETS, neumaier};
 use crate::error::{Result, SamplingError, check_positive};
 use crate::monitor::{Monitor, map_items};
@@ -525,7 +525,7 @@ impl NtkEnsemble {
     pub fn new(net: DeepNetwork, inputs: InputSet, nets: u64, experiments: usize, seed: u64) -> Result<Self> {
         check_positive("nets", nets, "an integer >= 1 (nets per experiment)")?;
         check_positive("experiments", experiments as u64, "an integer >= 1")?;
-        check_deep_scale(&net, &inputs)?;
+        crate::scale::check_deep_network(&net, &inputs)?;
         let pairs = inputs.len().saturating_mul(net.d_out());
         if pairs > MAX_PAIRS {
             return Err(SamplingError::OutOfRange {

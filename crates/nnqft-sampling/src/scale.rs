@@ -58,6 +58,42 @@ pub fn check_gauss_preactivation(diagonal: impl IntoIterator<Item = f64>) -> Res
     )
 }
 
+/// Refuses a one-hidden-layer network and input set whose correlators would overflow: the
+/// inputs' dimension, the output variances ([`check_output_variance`]) and, for Gauss-net, the
+/// first-layer variances ([`check_gauss_preactivation`]). `Ensemble::new` runs it; front doors
+/// run it through the study crate's checked network specification, before anything is
+/// computed.
+pub fn check_network(net: &nnqft_theory::Network, inputs: &nnqft_theory::InputSet) -> Result<()> {
+    inputs.check_dimension(net.d_in())?;
+    check_output_variance(inputs.points().map(|x| nnqft_theory::kernel(net, x, x)))?;
+    if net.activation() == nnqft_theory::Activation::Gauss {
+        check_gauss_preactivation(inputs.points().map(|x| net.preactivation_cov(x, x)))?;
+    }
+    Ok(())
+}
+
+/// [`check_network`] for a deep network: checks the inputs' dimension and refuses priors and
+/// inputs whose correlators would overflow: Gauss-net's first-layer variances, and the output
+/// variances of the kernel recursion (the GP of the output). Erf, tanh, sigmoid and sin are
+/// bounded by 1, so `C_b + C_W` bounds them and the quadrature (tanh's: 0.13 s at `L = 8`) is
+/// only run when that bound is not enough. `DeepEnsemble::new` and `NtkEnsemble::new` run it.
+pub fn check_deep_network(net: &nnqft_theory::DeepNetwork, inputs: &nnqft_theory::InputSet) -> Result<()> {
+    use nnqft_theory::DeepActivation;
+    inputs.check_dimension(net.d_in())?;
+    if net.activation() == DeepActivation::Gauss {
+        check_gauss_preactivation(inputs.points().map(|x| net.first_layer_cov(x, x)))?;
+    }
+    let bounded = matches!(
+        net.activation(),
+        DeepActivation::Erf | DeepActivation::Tanh | DeepActivation::Sigmoid | DeepActivation::Sin
+    );
+    if !bounded || check_output_variance([net.c_b() + net.c_w()]).is_err() {
+        let (k, m) = (nnqft_theory::KernelRecursion::new(net, inputs)?, inputs.len());
+        check_output_variance((0..m).map(|a| k.output()[a * m + a]))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

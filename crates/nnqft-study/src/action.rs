@@ -32,6 +32,7 @@
 use crate::analyze::Analysis;
 use crate::deep_theory::deep_theory_with_progress;
 use crate::error::{Result, StudyError};
+use crate::table::Table;
 use nnqft_stats::jackknife_from_replicates;
 use nnqft_theory::{Action, ActionOrder, DeepNetwork, FiniteWidthTheory, InputSet, Monitor, Multisets, Network};
 
@@ -260,6 +261,40 @@ fn table(action: Action, outputs: usize, stderr: Option<&[f64]>) -> ActionTable 
         }
     }
     ActionTable { order: action.order(), condition_number: action.condition_number(), rows, action }
+}
+
+/// The couplings table of `table` (`action.parquet`, Python's `nnqft.action()["couplings"]`):
+/// `source` (what the correlators came from: `exact`, `deep`, or measured outputs, `file` on the
+/// command line and `array` in Python), `order` (1 or 2), `condition_number` (of `G2` on the
+/// points), then per multiset `n`, `indices`, `outputs`, `coupling`, `coupling_stderr` (missing
+/// without measured inputs), `coupling_order1`, `coupling_gp`.
+pub fn couplings_table(source: &str, table: ActionTable) -> Table {
+    let h = table.rows.len();
+    let rows = table.rows;
+    Table::new()
+        .str("source", vec![source; h])
+        .int("order", vec![table.order.power() as i64; h])
+        .f64("condition_number", vec![table.condition_number; h])
+        .int("n", rows.n)
+        .str("indices", rows.indices)
+        .str("outputs", rows.outputs)
+        .f64("coupling", rows.coupling)
+        .opt("coupling_stderr", rows.coupling_stderr)
+        .f64("coupling_order1", rows.coupling_order1)
+        .f64("coupling_gp", rows.coupling_gp)
+}
+
+/// The locality table of the quartic coupling (`action_locality.parquet`, Python's
+/// `nnqft.action()["locality"]`): per distinct spread of four points, `spread`, `multisets`,
+/// `mean_abs`, `max_abs` (of `s_4`), `norm_share` and `cumulative_share` (of its squared norm).
+pub fn locality_table(rows: &[LocalityRow]) -> Table {
+    Table::new()
+        .f64("spread", rows.iter().map(|r| r.spread))
+        .int("multisets", rows.iter().map(|r| r.multisets as i64))
+        .f64("mean_abs", rows.iter().map(|r| r.mean_abs))
+        .f64("max_abs", rows.iter().map(|r| r.max_abs))
+        .f64("norm_share", rows.iter().map(|r| r.norm_share))
+        .f64("cumulative_share", rows.iter().map(|r| r.cumulative_share))
 }
 
 #[cfg(test)]

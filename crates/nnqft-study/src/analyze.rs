@@ -45,6 +45,7 @@
 
 use crate::error::{Result, StudyError};
 use crate::scaling::SlopeMethod;
+use crate::table::{Table, joined};
 use nnqft_sampling::{EnsembleResult, Monitor, OutputStream, SamplingError};
 use nnqft_stats::{PowerLawFit, fit_common_exponent, fit_power_law, jackknife_from_replicates, summarize};
 use nnqft_theory::{Multisets, perfect_matchings};
@@ -655,6 +656,86 @@ pub fn width_scan(scan: &[(usize, &Analysis)]) -> Result<Vec<ScanFit>> {
         });
     }
     Ok(out)
+}
+
+/// One analysed ensemble as the analysis tables name it: its `source` (the file name on the
+/// command line, `array i` in Python) and its width, where one was given.
+#[derive(Debug, Clone, Copy)]
+pub struct NamedAnalysis<'a> {
+    /// The `source` column.
+    pub source: &'a str,
+    /// The `width` column (missing without one).
+    pub width: Option<usize>,
+    /// The analysis.
+    pub analysis: &'a Analysis,
+}
+
+/// `analysis.parquet` (Python's `nnqft.analyze()["correlators"]`): per ensemble and multiset,
+/// `source`, `width`, `n`, `indices`, `outputs`, `estimator` (`raw`), `g_mean`, `g_stderr`,
+/// `g_std_experiments`, `g_gp`, `g_gp_stderr`, `connected`, `connected_stderr`
+/// ([`AnalysisRows`]).
+pub fn correlators_table(ensembles: &[NamedAnalysis<'_>]) -> Table {
+    let each = |f: &dyn Fn(&NamedAnalysis<'_>) -> Vec<String>| ensembles.iter().flat_map(f).collect::<Vec<_>>();
+    let rep = |e: &NamedAnalysis<'_>, v: String| vec![v; e.analysis.rows.len()];
+    let reals = |g: fn(&AnalysisRows) -> &Vec<f64>| {
+        ensembles.iter().flat_map(|e| g(&e.analysis.rows).clone()).collect::<Vec<_>>()
+    };
+    let opts = |g: fn(&AnalysisRows) -> &Vec<Option<f64>>| {
+        ensembles.iter().flat_map(|e| g(&e.analysis.rows).clone()).collect::<Vec<_>>()
+    };
+    Table::new()
+        .str("source", each(&|e| rep(e, e.source.to_string())))
+        .opt_int("width", ensembles.iter().flat_map(|e| vec![e.width.map(|w| w as i64); e.analysis.rows.len()]))
+        .int("n", ensembles.iter().flat_map(|e| e.analysis.rows.n.clone()))
+        .str("indices", each(&|e| e.analysis.rows.indices.clone()))
+        .str("outputs", each(&|e| e.analysis.rows.outputs.clone()))
+        .str("estimator", each(&|e| rep(e, "raw".into())))
+        .f64("g_mean", reals(|r| &r.g_mean))
+        .f64("g_stderr", reals(|r| &r.g_stderr))
+        .f64("g_std_experiments", reals(|r| &r.g_std_experiments))
+        .f64("g_gp", reals(|r| &r.g_gp))
+        .f64("g_gp_stderr", reals(|r| &r.g_gp_stderr))
+        .opt("connected", opts(|r| &r.connected))
+        .opt("connected_stderr", opts(|r| &r.connected_stderr))
+}
+
+/// `analysis_summary.parquet` (Python's `nnqft.analyze()["summary"]`): per ensemble and order 4,
+/// 6, `source`, `width`, `nets`, `experiments`, `n`, `m_n`, `m_n_stderr`, `background`,
+/// `connected_6pt`, `connected_6pt_stderr`, `multisets_used`, `mean_max_abs_z`
+/// ([`OrderSummary`]).
+pub fn summary_table(ensembles: &[NamedAnalysis<'_>]) -> Table {
+    let rows: Vec<(&NamedAnalysis<'_>, &OrderSummary)> =
+        ensembles.iter().flat_map(|e| e.analysis.summary.iter().map(move |s| (e, s))).collect();
+    Table::new()
+        .str("source", rows.iter().map(|(e, _)| e.source))
+        .opt_int("width", rows.iter().map(|(e, _)| e.width.map(|w| w as i64)))
+        .int("nets", rows.iter().map(|(e, _)| (e.analysis.nets * e.analysis.experiments as u64) as i64))
+        .int("experiments", rows.iter().map(|(e, _)| e.analysis.experiments as i64))
+        .int("n", rows.iter().map(|(_, s)| s.n as i64))
+        .opt("m_n", rows.iter().map(|(_, s)| s.m_n))
+        .opt("m_n_stderr", rows.iter().map(|(_, s)| s.m_n_stderr))
+        .opt("background", rows.iter().map(|(_, s)| s.background))
+        .opt("connected_6pt", rows.iter().map(|(_, s)| s.connected_6pt))
+        .opt("connected_6pt_stderr", rows.iter().map(|(_, s)| s.connected_6pt_stderr))
+        .int("multisets_used", rows.iter().map(|(_, s)| s.multisets_used as i64))
+        .opt("mean_max_abs_z", rows.iter().map(|(e, _)| e.analysis.mean_max_abs_z))
+}
+
+/// `analysis_fits.parquet` (Python's `nnqft.analyze()["fits"]`): the width scan's fits, with
+/// the columns of `scaling_fits.parquet` that apply: `n`, `quantity`, `method`, `slope`,
+/// `slope_lo`, `slope_hi`, `slope_stderr`, `widths_used`, `slope_expected`.
+pub fn fits_table(fits: &[ScanFit]) -> Table {
+    let f = |g: fn(&PowerLawFit) -> f64| fits.iter().map(move |r| r.fit.as_ref().map(g)).collect::<Vec<_>>();
+    Table::new()
+        .int("n", fits.iter().map(|r| r.n as i64))
+        .str("quantity", fits.iter().map(|r| r.quantity.name()))
+        .str("method", fits.iter().map(|r| r.quantity.method().name()))
+        .opt("slope", f(|p| p.slope))
+        .opt("slope_lo", f(|p| p.slope_lo))
+        .opt("slope_hi", f(|p| p.slope_hi))
+        .opt("slope_stderr", fits.iter().map(|r| r.slope_stderr))
+        .str("widths_used", fits.iter().map(|r| joined(&r.widths)))
+        .f64("slope_expected", fits.iter().map(|r| r.slope_expected))
 }
 
 #[cfg(test)]

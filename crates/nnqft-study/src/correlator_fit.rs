@@ -15,6 +15,7 @@
 //! otherwise it is NaN.
 
 use crate::error::{Result, StudyError};
+use crate::table::Table;
 use crate::table5::{CouplingFit, FitProblem};
 use nnqft_fit::{Loss, Model};
 use std::collections::HashMap;
@@ -153,6 +154,68 @@ fn problem_order(problem: &FitProblem, rows: &FourPointRows) -> Result<Vec<usize
             })
         })
         .collect()
+}
+
+/// The fits of one ensemble of a correlators table (one width and estimator).
+#[derive(Debug, Clone)]
+pub struct FittedBlock {
+    /// Width N.
+    pub width: i64,
+    /// The estimator, where the table names one (a table of exact theory has none).
+    pub estimator: Option<String>,
+    /// Every model under every loss, with standard errors where the experiments are known.
+    pub fits: Vec<TableFit>,
+}
+
+/// What a fitted table holds: sampled correlators (`g_mean`) or exact theory (`g_exact`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FitSource {
+    /// Monte Carlo: a table of `sample`.
+    MonteCarlo,
+    /// Exact finite-width theory: a table of Python's `nnqft.exact`.
+    Exact,
+}
+
+impl FitSource {
+    /// The name in the `source` column (as in `table5.parquet`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MonteCarlo => "monte_carlo",
+            Self::Exact => "exact",
+        }
+    }
+}
+
+/// The fits of a correlators table of the network named `network` at `d_in` with the vertex integrals cut off at
+/// `cutoff` (`nnqft fit`'s `fits.parquet`, Python's `nnqft.fit`), one row per block, model and
+/// loss: `network`, `d_in`, `width`, `estimator`, `source`, `cutoff`, `model`, `loss`, `lambda0`,
+/// `lambda2`, `lambda_nl`, their `_stderr`, `train_mape`, `train_mse`, `condition_number` and
+/// `determined` (`no` for a rank-deficient design, whose couplings are missing and whose
+/// condition number is infinite, as in `table5.parquet`).
+pub fn fits_table(network: &str, d_in: usize, source: FitSource, cutoff: f64, blocks: &[FittedBlock]) -> Table {
+    let rows: Vec<(&FittedBlock, &TableFit)> = blocks.iter().flat_map(|b| b.fits.iter().map(move |f| (b, f))).collect();
+    let h = rows.len();
+    let coupling = |j: usize| rows.iter().map(move |(_, f)| f.fit.couplings[j]).collect::<Vec<_>>();
+    let stderr = |j: usize| rows.iter().map(move |(_, f)| f.stderr[j]).collect::<Vec<_>>();
+    Table::new()
+        .str("network", vec![network; h])
+        .int("d_in", vec![d_in as i64; h])
+        .int("width", rows.iter().map(|(b, _)| b.width))
+        .opt_str("estimator", rows.iter().map(|(b, _)| b.estimator.clone()))
+        .str("source", vec![source.name(); h])
+        .f64_with_inf("cutoff", vec![cutoff; h])
+        .str("model", rows.iter().map(|(_, f)| f.fit.model.name()))
+        .str("loss", rows.iter().map(|(_, f)| f.fit.loss.name()))
+        .f64("lambda0", coupling(0))
+        .f64("lambda2", coupling(1))
+        .f64("lambda_nl", coupling(2))
+        .f64("lambda0_stderr", stderr(0))
+        .f64("lambda2_stderr", stderr(1))
+        .f64("lambda_nl_stderr", stderr(2))
+        .f64("train_mape", rows.iter().map(|(_, f)| f.fit.mape))
+        .f64("train_mse", rows.iter().map(|(_, f)| f.fit.mse))
+        .f64_with_inf("condition_number", rows.iter().map(|(_, f)| f.fit.condition_number.unwrap_or(f64::NAN)))
+        .str("determined", rows.iter().map(|(_, f)| if f.fit.singular { "no" } else { "yes" }))
 }
 
 fn mismatch(field: &'static str, found: String, expected: String) -> StudyError {

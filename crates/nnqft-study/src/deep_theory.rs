@@ -32,6 +32,8 @@
 //! Order 8 is not computed.
 
 use crate::error::Result;
+use crate::network_spec::{CheckedDeepNetwork, check_table_memory};
+use crate::table::{Table, joined};
 use nnqft_theory::{
     DeepActivation, DeepNetwork, InputSet, KernelShift, Monitor, Multisets, SIX_POINT_MAX_POINTS, SixPointVertex,
     exact_one_input_ratio, exact_one_input_sixth_ratio,
@@ -74,6 +76,33 @@ impl DeepTheoryRows {
     pub fn is_empty(&self) -> bool {
         self.n.is_empty()
     }
+}
+
+/// The theory table of a checked deep network under `monitor` (as
+/// [`deep_theory_with_progress`]), after checking that it fits in memory: the network's keys
+/// `network`, `d_in`, `sigma_w`, `sigma_b`, `x_set`, `depth`, `widths`, then per row `n`,
+/// `indices`, `outputs`, `g_gp`, `shift_leading_order`, `connected_leading_order`, `g_exact`
+/// (the columns of `nnqft theory --widths` and of Python's `nnqft.theory`).
+pub fn deep_theory_table(network: &CheckedDeepNetwork, monitor: &dyn Monitor) -> Result<Table> {
+    let (net, xs) = (network.network(), network.inputs());
+    check_table_memory(xs.len() * net.d_out(), 1)?;
+    let rows = deep_theory_with_progress(net, xs, monitor)?;
+    let h = rows.len();
+    Ok(Table::new()
+        .str("network", vec![net.activation().name(); h])
+        .int("d_in", vec![net.d_in() as i64; h])
+        .f64("sigma_w", vec![net.c_w().sqrt(); h])
+        .f64("sigma_b", vec![net.c_b().sqrt(); h])
+        .str("x_set", vec![xs.name().to_string(); h])
+        .int("depth", vec![net.depth() as i64; h])
+        .str("widths", vec![joined(net.widths()); h])
+        .int("n", rows.n)
+        .str("indices", rows.indices)
+        .str("outputs", rows.outputs)
+        .f64("g_gp", rows.g_gp)
+        .opt("shift_leading_order", rows.shift_leading_order)
+        .opt("connected_leading_order", rows.connected_leading_order)
+        .opt("g_exact", rows.g_exact))
 }
 
 /// The theory table of `net` on `inputs` (see the module docs).

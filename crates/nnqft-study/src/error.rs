@@ -29,6 +29,17 @@ pub enum StudyError {
         /// What was expected.
         expected: String,
     },
+    /// An option outside its allowed range, where the range depends on other options (the
+    /// dimension of an input set), so that the theory crate's fixed wording cannot say it.
+    #[error("invalid {field} = {value}: allowed range is {allowed}")]
+    OutOfRange {
+        /// The option, e.g. `d_in`.
+        field: &'static str,
+        /// The value given, formatted.
+        value: String,
+        /// The allowed range, in words.
+        allowed: String,
+    },
     /// The [`crate::Runner`] could not provide an ensemble (cache, shard files).
     #[error("{0}")]
     Runner(Box<dyn std::error::Error + Send + Sync>),

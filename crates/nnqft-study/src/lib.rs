@@ -28,6 +28,14 @@
 //!   Edgeworth and the exponential forms), the noise-subtracted χ² distance with a jackknife
 //!   error and its power law in the width;
 //! - [`coverage`]: how often the slope intervals contain the exact slope;
+//! - [`network_spec`]: the network a front door names, checked once into a network and its
+//!   inputs (defaults, ranges, and correlators that would overflow `f64` refused), for the command
+//!   line and Python alike;
+//! - [`theory_table`]: the theory table of a paper network (the GP and the exact finite-width
+//!   correlators at given widths), for the `theory` command and Python's `nnqft.exact`;
+//! - [`table`]: the typed tables every front door shares (one function per table in the
+//!   modules above; the report crate writes them as Parquet, the Python package returns them as
+//!   dicts of columns);
 //! - [`plan`]: the run profiles (quick, default, paper-full) and their sizes;
 //! - how a study gets its ensembles: a [`Runner`] ([`Direct`] samples them), each named by a
 //!   key and seeded by [`block_seed`]; errors are [`StudyError`].
@@ -50,12 +58,15 @@ pub mod coverage;
 pub mod deep_theory;
 pub mod depth;
 mod error;
+pub mod network_spec;
 pub mod ntk_table;
 pub mod plan;
 pub mod rg;
 mod runner;
 pub mod scaling;
+pub mod table;
 pub mod table5;
+pub mod theory_table;
 
 pub use error::{Result, StudyError};
 pub use runner::{Direct, Planned, Runner, block_seed};

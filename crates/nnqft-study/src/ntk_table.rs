@@ -26,6 +26,7 @@
 
 use crate::error::Result;
 use crate::runner::Runner;
+use crate::table::{Table, joined};
 use nnqft_sampling::{NtkEnsemble, NtkEnsembleResult, SamplingError};
 use nnqft_theory::{DeepNetwork, InputSet, Multisets, NeuralTangentKernel};
 
@@ -186,6 +187,37 @@ impl NtkTable {
     pub fn rows<R: Runner + ?Sized>(&self, runner: &R) -> Result<NtkRows> {
         let sampled = self.ensemble.as_ref().map(|ens| runner.ntk_ensemble(&self.key, ens)).transpose()?;
         Ok(self.rows_of(sampled.as_ref()))
+    }
+
+    /// The table of `rows` (of this table's network): the keys `network`, `d_in`, `sigma_w`,
+    /// `sigma_b`, `x_set`, `depth`, `widths`, `lambda_w`, `lambda_b`, then `indices`, `outputs`,
+    /// `theta_inf`, with sampled nets `theta_mean`, `theta_stderr`, then `g_gp` and with sampled
+    /// nets `g2_mean`, `g2_stderr` (`ntk.parquet`, Python's `nnqft.ntk`).
+    pub fn table(&self, rows: NtkRows) -> Table {
+        let net = &self.net;
+        let h = rows.len();
+        let mut t = Table::new()
+            .str("network", vec![net.activation().name(); h])
+            .int("d_in", vec![net.d_in() as i64; h])
+            .f64("sigma_w", vec![net.c_w().sqrt(); h])
+            .f64("sigma_b", vec![net.c_b().sqrt(); h])
+            .str("x_set", vec![self.inputs.name().to_string(); h])
+            .int("depth", vec![net.depth() as i64; h])
+            .str("widths", vec![joined(net.widths()); h])
+            .f64("lambda_w", vec![rows.lambda_w; h])
+            .f64("lambda_b", vec![rows.lambda_b; h])
+            .str("indices", rows.indices)
+            .str("outputs", rows.outputs)
+            .f64("theta_inf", rows.theta_inf);
+        let sampled = rows.sampled;
+        if let Some(s) = &sampled {
+            t = t.f64("theta_mean", s.theta_mean.clone()).f64("theta_stderr", s.theta_stderr.clone());
+        }
+        t = t.f64("g_gp", rows.g_gp);
+        if let Some(s) = sampled {
+            t = t.f64("g2_mean", s.g2_mean).f64("g2_stderr", s.g2_stderr);
+        }
+        t
     }
 
     fn rows_of(&self, sampled: Option<&NtkEnsembleResult>) -> NtkRows {

@@ -549,6 +549,32 @@ impl CorrelatorColumns {
         }
         Ok(())
     }
+
+    /// The table of these rows, `correlators.parquet`'s columns in its order (one
+    /// implementation for `sample`, `reproduce` and Python's `nnqft.sample`): `network`, `d_in`,
+    /// `depth`, `width`, `widths`, `n`, `indices`, `outputs`, `estimator`, `g_mean`, `g_stderr`,
+    /// `g_std_experiments`, `g_gp`, `shift_leading_order`, `connected_leading_order`, `g_exact`;
+    /// with `per_experiment` a last column `g_experiments`, each row's values of the experiments.
+    pub fn into_table(self, per_experiment: bool) -> crate::table::Table {
+        let table = crate::table::Table::new()
+            .str("network", self.network)
+            .int("d_in", self.d_in)
+            .int("depth", self.depth)
+            .int("width", self.width)
+            .str("widths", self.widths)
+            .int("n", self.n)
+            .str("indices", self.indices)
+            .str("outputs", self.outputs)
+            .str("estimator", self.estimator)
+            .f64("g_mean", self.g_mean)
+            .f64("g_stderr", self.g_stderr)
+            .f64("g_std_experiments", self.g_std_experiments)
+            .f64("g_gp", self.g_gp)
+            .opt("shift_leading_order", self.shift_leading_order)
+            .opt("connected_leading_order", self.connected_leading_order)
+            .opt("g_exact", self.g_exact);
+        if per_experiment { table.arrays("g_experiments", self.g_experiments) } else { table }
+    }
 }
 
 /// The key columns of the correlator rows of one network and input set: one row per order
