@@ -61,8 +61,8 @@ pub fn figure(report: &Table5Report, plan: &Plan) -> Result<Figure> {
              times fewer), every k-th multiset drawn so that at most {MEASURED_SHOWN} bars show (the bars are \
              strongly correlated across multisets); bars: ±1 standard error over the experiments. Dashed: each \
              model's prediction lambda0 T0 + lambda2 T2 + lambdaNL TNL with couplings fitted (MSE) on the train set, \
-             ours left (same estimator) and the paper's right; the panel title gives each model's mean absolute \
-             deviation from exact theory. M0, the GP, predicts 0 (-100%). Couplings that the data do not determine \
+             ours left (same estimator) and the paper's right; the percentages in each panel title are each model's \
+             mean absolute deviation from exact theory. M0, the GP, predicts 0 (-100%). Couplings that the data do not determine \
              (rank-deficient design) are not drawn and are named in the panel title. Colours: M1 red, M2 purple, \
              M3 brown.",
             report
@@ -116,7 +116,7 @@ fn panel(t: &TestSet, order: &[usize], rows: &[&Row], whose: &str) -> Result<Pan
     let note =
         if undetermined.is_empty() { String::new() } else { format!("; {} not determined", undetermined.join(", ")) };
     Ok(Panel {
-        title: format!("{}, {whose}: mean |deviation| {}{note}", t.network.name(), deviation.join(", ")),
+        title: format!("{}, {whose}: {}{note}", t.network.name(), deviation.join(", ")),
         x: Axis::linear("test multiset, by exact Delta G4"),
         y: Axis::linear("deviation from exact, % of |kappa4|"),
         series,
