@@ -177,11 +177,18 @@ pub enum FitSource {
 }
 
 impl FitSource {
-    /// The name in the `source` column (as in `table5.parquet`).
+    /// The name in the `source` column: that of the same [`crate::table5::Source`], as in
+    /// `table5.parquet`.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::MonteCarlo => "monte_carlo",
-            Self::Exact => "exact",
+        crate::table5::Source::from(self).name()
+    }
+}
+
+impl From<FitSource> for crate::table5::Source {
+    fn from(s: FitSource) -> Self {
+        match s {
+            FitSource::MonteCarlo => Self::MonteCarlo,
+            FitSource::Exact => Self::Exact,
         }
     }
 }
