@@ -367,9 +367,15 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The configuration hash of the block-cache tests' configuration `name`.
-fn hash(name: &str) -> String {
-    nnqft_run::provenance::config_hash(&serde_json::json!(name))
+/// The run of the block-cache tests in `out` with configuration `config` (master seed 1).
+fn block_run(out: &Path, config: &str) -> nnqft_run::run::Run {
+    nnqft_run::run::Run::unlocked(
+        out.to_path_buf(),
+        nnqft_run::run::Command::Reproduce,
+        1,
+        2,
+        serde_json::json!(config),
+    )
 }
 
 /// `ens` through the resume cache of a run in `out` with configuration `config` (`resume`:
@@ -381,14 +387,7 @@ fn cached(
     ens: &nnqft_sampling::Ensemble,
 ) -> nnqft_study::Result<nnqft_sampling::EnsembleResult> {
     use nnqft_study::Runner;
-    let run = nnqft_run::run::Run::unlocked(
-        out.to_path_buf(),
-        nnqft_run::run::Command::Reproduce,
-        1,
-        2,
-        serde_json::json!(config),
-    );
-    nnqft_run::runner::Sampler::new(&run, resume).ensemble("block", ens, 9)
+    nnqft_run::runner::Sampler::new(&block_run(out, config), resume).ensemble("block", ens, 9)
 }
 
 /// A small ensemble for the block-cache tests (seed 9).
@@ -399,21 +398,28 @@ fn block_ensemble() -> nnqft_sampling::Ensemble {
     Ensemble::new(net, 5, InputSet::scaling(Activation::Erf, 1).unwrap(), 3000, 3, Estimator::Raw, 9).unwrap()
 }
 
-/// `(header, body)` of a block file, split at the first newline.
-fn split_block(bytes: &[u8]) -> (serde_json::Value, serde_json::Value) {
-    let nl = bytes.iter().position(|&b| b == b'\n').unwrap();
-    (serde_json::from_slice(&bytes[..nl]).unwrap(), serde_json::from_slice(&bytes[nl + 1..]).unwrap())
+/// Where an unsharded run keeps the block of the ensemble keyed `block`.
+fn block_file(out: &Path) -> PathBuf {
+    out.join(".blocks/shard-0-of-1/block.nnqs")
 }
 
-/// A block file with `body` under `header`, with its length and CRC-32 recomputed (a
-/// well-formed block, as a run of that configuration would write it).
-fn join_block(mut header: serde_json::Value, body: &serde_json::Value) -> Vec<u8> {
-    let body = serde_json::to_vec(body).unwrap();
-    header["bytes"] = body.len().into();
-    header["crc32"] = format!("{:08x}", crc32fast::hash(&body)).into();
-    let mut bytes = serde_json::to_vec(&header).unwrap();
-    bytes.push(b'\n');
-    bytes.extend_from_slice(&body);
+/// `(header, payload)` of a block file (the shard format: magic, header length, JSON header,
+/// payload, CRC-32).
+fn split_block(bytes: &[u8]) -> (serde_json::Value, Vec<u8>) {
+    let len = u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize;
+    (serde_json::from_slice(&bytes[16..16 + len]).unwrap(), bytes[16 + len..bytes.len() - 4].to_vec())
+}
+
+/// A well-formed block file (as a run of that header would write it): `header` and `payload`
+/// with the preamble and the CRC-32 recomputed.
+fn join_block(header: &serde_json::Value, payload: &[u8]) -> Vec<u8> {
+    let json = serde_json::to_vec(header).unwrap();
+    let mut bytes = b"NNQFTSH1".to_vec();
+    bytes.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&json);
+    bytes.extend_from_slice(payload);
+    let crc = crc32fast::hash(&bytes);
+    bytes.extend_from_slice(&crc.to_le_bytes());
     bytes
 }
 
@@ -423,75 +429,81 @@ fn resumed_blocks_give_identical_numbers() {
     std::fs::create_dir_all(&out).unwrap();
     let ens = block_ensemble();
     let first = cached(&out, false, "h1", &ens).unwrap();
+    // the unsharded run's numbers are the ensemble's own run, bit for bit
+    assert_eq!(first, ens.run(2).unwrap());
     // a resumed run reads the block back bit for bit
     let resumed = cached(&out, true, "h1", &ens).unwrap();
     assert_eq!(first.means, resumed.means);
     // ... and it did read it rather than sample again: a valid block (checksum recomputed)
-    // with another first value under the same configuration comes back with that value
-    let path = out.join(".blocks/block.json");
-    let honest = std::fs::read(&path).unwrap();
-    let (header, mut body) = split_block(&honest);
-    body["means"][0][0] = 1234.5.into();
-    std::fs::write(&path, join_block(header, &body)).unwrap();
+    // whose first item sum is changed comes back as the merge of the changed sums
+    let path = block_file(&out);
+    let (header, mut payload) = split_block(&std::fs::read(&path).unwrap());
+    payload[..8].copy_from_slice(&1234.5f64.to_le_bytes());
+    std::fs::write(&path, join_block(&header, &payload)).unwrap();
+    let sums = nnqft_run::shard::ShardFile::open(&path).unwrap().read_section(0).unwrap();
+    assert_eq!(sums[0].sums()[0][0].to_bits(), 1234.5f64.to_bits());
     let read = cached(&out, true, "h1", &ens).unwrap();
-    assert_eq!(read.means[0][0].to_bits(), 1234.5f64.to_bits(), "the resumed run did not read the cache");
+    assert_ne!(read.means, first.means, "the resumed run did not read the cache");
+    assert_eq!(read, ens.merge_items(&sums).unwrap());
     let _ = std::fs::remove_dir_all(&out);
 }
 
-/// Damaged resume cache: a truncated, bit-flipped, foreign-configuration, wrong-version or
-/// wrong-shape block is each detected by name (the reason printed on stderr) and recomputed
-/// to the uninterrupted numbers, never used.
+/// Damaged resume cache: a truncated, bit-flipped, headerless, wrong-version block, or one of
+/// another configuration, seed, shard or ensemble is each detected (the reason on one line,
+/// printed on stderr) and recomputed to the uninterrupted numbers, never used.
 #[test]
 fn damaged_blocks_are_named_and_recomputed() {
-    use nnqft_run::cache::{BlockDamage, decode_block};
+    use nnqft_run::shard::{ShardFile, block_damage};
     let out = temp_dir("damaged-blocks");
     std::fs::create_dir_all(&out).unwrap();
     let ens = block_ensemble();
     let first = cached(&out, false, "h1", &ens).unwrap();
-    let path = out.join(".blocks/block.json");
+    let path = block_file(&out);
     let honest = std::fs::read(&path).unwrap();
-    assert!(decode_block(&honest, &hash("h1"), 9, &ens).is_ok());
-    let (header, body) = split_block(&honest);
-    let nl = honest.iter().position(|&b| b == b'\n').unwrap();
-    // one bit flipped in the body: in the middle of the first mean's digits
+    let good = ShardFile::open(&path).unwrap();
+    let section = good.header.ensembles[0].clone();
+    let honest_sums = good.read_section(0).unwrap();
+    let whole = nnqft_sampling::Shard::new(0, 1).unwrap();
+    let damage = |run: &nnqft_run::run::Run| block_damage(run, whole, &section, &path);
+    assert_eq!(damage(&block_run(&out, "h1")), None);
+    let (header, payload) = split_block(&honest);
     let mut flipped = honest.clone();
-    let digit = honest.windows(10).position(|w| w == b"\"means\":[[").unwrap() + 12;
-    flipped[digit] ^= 0x01;
-    let mut old_version = header.clone();
-    old_version["version"] = 1.into();
-    let mut foreign = body.clone();
-    foreign["config_hash"] = "h0".into();
-    let mut foreign_header = header.clone();
-    foreign_header["config_hash"] = "h0".into();
-    let mut short = body.clone();
-    short["means"][1].as_array_mut().unwrap().pop();
-    type Detects = fn(&BlockDamage) -> bool;
-    let cases: Vec<(&str, Vec<u8>, Detects)> = vec![
-        ("truncated", honest[..honest.len() / 2].to_vec(), |d| matches!(d, BlockDamage::Truncated { .. })),
-        ("bit-flipped", flipped, |d| matches!(d, BlockDamage::Checksum { .. })),
-        ("foreign configuration", join_block(foreign_header, &foreign), |d| {
-            matches!(d, BlockDamage::ForeignConfiguration(_))
-        }),
-        ("wrong version", join_block(old_version, &body), |d| matches!(d, BlockDamage::WrongVersion(1))),
-        ("wrong number of means", join_block(header.clone(), &short), |d| matches!(d, BlockDamage::Shape(_))),
-        ("no header", honest[nl + 1..].to_vec(), |d| matches!(d, BlockDamage::Unreadable(_))),
+    let middle = honest.len() - 4 - payload.len() / 2;
+    flipped[middle] ^= 0x01;
+    let edit = |field: &str, value: serde_json::Value| {
+        let mut h = header.clone();
+        h[field] = value;
+        join_block(&h, &payload)
+    };
+    let mut other_ensemble = header.clone();
+    other_ensemble["ensembles"][0]["estimator"] = "conditional".into();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("truncated", honest[..honest.len() / 2].to_vec(), "corrupt shard"),
+        ("bit-flipped", flipped, "checksum"),
+        ("no header", honest[8..].to_vec(), "magic"),
+        ("wrong version", edit("version", 7.into()), "version 7"),
+        ("foreign configuration", edit("config_hash", "h0".into()), "another configuration"),
+        ("foreign seed", edit("seed", 2.into()), "another configuration"),
+        ("another shard", edit("shards", 2.into()), "of shard 0/2"),
+        ("another ensemble", join_block(&other_ensemble, &payload), "another ensemble"),
     ];
     let mut detected = 0;
     for (name, bytes, expected) in &cases {
-        let damage = decode_block(bytes, &hash("h1"), 9, &ens).err();
-        assert!(damage.as_ref().is_some_and(expected), "{name}: {damage:?}");
-        let line = damage.unwrap().to_string();
-        assert_eq!(line.lines().count(), 1, "{name}: {line}");
         std::fs::write(&path, bytes).unwrap();
+        let line = damage(&block_run(&out, "h1")).unwrap_or_else(|| panic!("{name}: not detected"));
+        assert!(line.contains(expected), "{name}: {line}");
+        assert_eq!(line.lines().count(), 1, "{name}: {line}");
         let again = cached(&out, true, "h1", &ens).unwrap();
-        assert_eq!(first.means, again.means, "{name}: not recomputed to the same numbers");
-        // recomputing rewrote a good block
-        assert_eq!(std::fs::read(&path).unwrap(), honest, "{name}");
+        assert_eq!(first, again, "{name}: not recomputed to the same numbers");
+        // recomputing rewrote a good block with the same sums
+        assert_eq!(damage(&block_run(&out, "h1")), None, "{name}");
+        assert_eq!(ShardFile::open(&path).unwrap().read_section(0).unwrap(), honest_sums, "{name}");
         detected += 1;
     }
     eprintln!("cache damage: {detected}/{} detected and recomputed", cases.len());
-    // the same good block under another seed is foreign too
-    assert!(matches!(decode_block(&honest, &hash("h1"), 10, &ens), Err(BlockDamage::ForeignConfiguration(_))));
+    // the same good block under another configuration is foreign too
+    std::fs::write(&path, &honest).unwrap();
+    assert!(damage(&block_run(&out, "h2")).is_some_and(|d| d.contains("another configuration")));
     let _ = std::fs::remove_dir_all(&out);
 }
 

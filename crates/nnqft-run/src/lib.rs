@@ -8,12 +8,13 @@
 //!   configuration hash), the check that it replaces no other command's reports, the
 //!   leftovers of a killed run, and its end (provenance, then every staged report renamed).
 //! - [`runner`] -- the study crate's [`nnqft_study::Runner`] over a run: [`runner::Sampler`]
-//!   samples (and keeps each ensemble in the resume cache), [`runner::Merged`] reads each
-//!   ensemble from a complete set of shard files.
+//!   samples (an unsharded run is shard `0/1` of itself: each ensemble is kept as a block of
+//!   the shard format, its resume cache), [`runner::Merged`] reads each ensemble from a
+//!   complete set of shard files.
 //! - [`progress`] -- the one place that prints an ensemble's progress bar and timing line.
-//! - [`cache`] -- the resume cache's block files (format, checks, damage).
 //! - [`shard`] -- `--shard K/N`: a shard samples its share of the planned ensembles into a
-//!   shard file (format documented there).
+//!   shard file (format documented there); its one-section blocks are every run's resume
+//!   cache, and a damaged block is named and recomputed.
 //! - [`merge`] -- a complete, checked set of shard files.
 //! - [`lock`] -- one run per output folder (advisory lock naming its holder).
 //! - [`atomic`] -- atomic and staged file writes.
@@ -21,7 +22,6 @@
 //!   when the binary was built.
 
 pub mod atomic;
-pub mod cache;
 pub mod lock;
 pub mod merge;
 pub mod progress;

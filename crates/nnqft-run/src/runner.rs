@@ -1,15 +1,17 @@
 //! The study crate's [`Runner`] over a [`Run`]: [`Sampler`] samples every ensemble on the
-//! run's threads and keeps each finished one in the resume cache ([`crate::cache`]), reusing
-//! it under `--resume`; [`Merged`] reads every ensemble from a complete set of shard files
+//! run's threads and keeps each finished one as a block of the shard format (the resume
+//! cache, [`crate::shard`]), reusing it under `--resume`; [`Merged`] reads every ensemble from a complete set of shard files
 //! ([`crate::merge`]), sampling nothing but the deep ensembles (which are never split). This
 //! prints each ensemble's progress bar and timing line through [`crate::progress`].
 
-use crate::cache::{CachedBlock, block_path, decode_block, encode_block};
 use crate::merge::ShardSet;
 use crate::progress::timed;
 use crate::run::Run;
+use crate::shard::{ShardFile, record_ensemble};
 use anyhow::Result;
-use nnqft_sampling::{DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, NtkEnsemble, NtkEnsembleResult};
+use nnqft_sampling::{
+    DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, NtkEnsemble, NtkEnsembleResult, Shard,
+};
 use nnqft_study::{Runner, StudyError};
 
 /// A run-time error as the study crate carries it, with its whole chain of causes in one
@@ -30,8 +32,11 @@ fn ntk(run: &Run, key: &str, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkE
     Ok(timed(run.progress, key, "", total, |inc| ensemble.run_with_progress(run.threads, inc))?)
 }
 
-/// Samples every ensemble of a run, keeping each in the resume cache; with `resume`, an
-/// intact block of the same configuration and seed is used instead of sampling.
+/// Samples every ensemble of a run as shard `0/1` of itself, keeping each ensemble's item
+/// sums as a block file of the shard format ([`crate::shard::record_ensemble`]) and merging
+/// them ([`Ensemble::merge_items`], the unsharded merge, so the numbers are
+/// [`Ensemble::run`]'s bit for bit); with `resume`, an intact block of the same
+/// configuration and ensemble is merged instead of sampling.
 #[derive(Debug, Clone, Copy)]
 pub struct Sampler<'r> {
     run: &'r Run,
@@ -44,33 +49,10 @@ impl<'r> Sampler<'r> {
         Self { run, resume }
     }
 
-    fn sample(&self, key: &str, ensemble: &Ensemble, seed: u64) -> Result<EnsembleResult> {
-        let run = self.run;
-        let path = block_path(&run.out, key);
-        if self.resume
-            && let Ok(bytes) = std::fs::read(&path)
-        {
-            match decode_block(&bytes, &run.config_hash, seed, ensemble) {
-                Ok(result) => {
-                    eprintln!("{key}: reused from {}", path.display());
-                    return Ok(result);
-                }
-                Err(damage) => eprintln!("{key}: cached block {} not used, {damage}; recomputing", path.display()),
-            }
-        }
-        let result =
-            timed(run.progress, key, "", ensemble.nets_total(), |inc| ensemble.run_with_progress(run.threads, inc))?;
-        std::fs::create_dir_all(path.parent().unwrap_or(&run.out))?;
-        let cached = CachedBlock {
-            config_hash: run.config_hash.clone(),
-            seed,
-            points: ensemble.inputs().len(),
-            experiments: result.experiments,
-            nets: result.nets,
-            means: result.means.clone(),
-        };
-        crate::atomic::write_atomic_now(&path, &encode_block(&cached)?)?;
-        Ok(result)
+    fn sample(&self, key: &str, ensemble: &Ensemble) -> Result<EnsembleResult> {
+        let (_, path) = record_ensemble(self.run, Shard::new(0, 1)?, key, ensemble, self.resume)?;
+        let sums = ShardFile::open(&path)?.read_section(0)?;
+        Ok(ensemble.merge_items(&sums)?)
     }
 }
 
@@ -78,8 +60,8 @@ impl Runner for Sampler<'_> {
     fn seed(&self) -> u64 {
         self.run.seed
     }
-    fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> nnqft_study::Result<EnsembleResult> {
-        self.sample(key, ensemble, seed).map_err(runner_error)
+    fn ensemble(&self, key: &str, ensemble: &Ensemble, _seed: u64) -> nnqft_study::Result<EnsembleResult> {
+        self.sample(key, ensemble).map_err(runner_error)
     }
     fn deep_ensemble(&self, key: &str, ensemble: &DeepEnsemble) -> nnqft_study::Result<DeepEnsembleResult> {
         deep(self.run, key, ensemble)

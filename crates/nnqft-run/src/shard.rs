@@ -26,12 +26,17 @@
 //! These `f64` are exactly what the ordered merge of an unsharded run consumes
 //! ([`nnqft_sampling::Ensemble::merge_items`]), so merging is exact.
 //!
-//! # Resume
+//! # Resume: one format for every run
 //!
 //! While it runs, a shard keeps each finished ensemble as a one-section file of the same
 //! format in `<out>/.blocks/shard-K-of-N/<key>.nnqs`; with `--resume` a killed shard reuses
 //! the intact ones of its own configuration and shard, and produces the identical partial.
-//! The blocks are removed once `shard-K-of-N.nnqs` is written (atomically).
+//! The blocks are removed once `shard-K-of-N.nnqs` is written (atomically). An unsharded run
+//! is shard `0/1` of itself: its resume cache is the same blocks in
+//! `<out>/.blocks/shard-0-of-1/`, each merged as soon as it is written, and removed when the
+//! run's reports are in place. A block that cannot be used (unreadable, truncated, a checksum
+//! that differs, another format version, configuration, seed, shard or ensemble) is named on
+//! one line of stderr and recomputed, never used ([`block_damage`]).
 
 use crate::progress::timed;
 use crate::provenance;
@@ -181,14 +186,29 @@ fn encode(values: &[f64], out: &mut Vec<u8>) {
 }
 
 /// Writes a shard file atomically: the header, then `payload` (which writes the sections'
-/// bytes through the given function), then the checksum.
+/// bytes through the given function), then the checksum, into `NAME.tmp`, renamed into place
+/// once complete. A write that fails (a full disk) removes the `.tmp` and names the file.
 fn write_file(
     path: &Path,
     header: &ShardHeader,
     payload: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()>,
 ) -> Result<()> {
     let tmp = path.with_extension("nnqs.tmp");
-    let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let written = write_tmp(&tmp, header, payload);
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+}
+
+/// [`write_file`]'s writing of the temporary file `tmp`.
+fn write_tmp(
+    tmp: &Path,
+    header: &ShardHeader,
+    payload: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()>,
+) -> Result<()> {
+    let file = std::fs::File::create(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let mut w = CrcWriter { inner: BufWriter::new(file), crc: crc32fast::Hasher::new() };
     let json = serde_json::to_vec(header)?;
     w.put(MAGIC)?;
@@ -203,10 +223,8 @@ fn write_file(
     ensure!(written == expected, "shard payload is {written} bytes, its header describes {expected}");
     let crc = w.crc.clone().finalize();
     w.inner.write_all(&crc.to_le_bytes())?;
-    let file = w.inner.into_inner().map_err(|e| anyhow!("cannot write {}: {e}", tmp.display()))?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
-    Ok(())
+    let file = w.inner.into_inner().map_err(|e| anyhow!("{}", e.error()))?;
+    Ok(file.sync_all()?)
 }
 
 /// An opened shard file: its header and where each section's payload starts.
@@ -333,7 +351,8 @@ pub fn record(run: &Run, shard: Shard, planned: &[Planned], resume: bool) -> Res
     if let Some(p) = planned.iter().find(|p| !seen.insert(p.key.as_str())) {
         bail!("ensemble {} is planned twice in one run: block keys must be unique", p.key);
     }
-    let done = planned.iter().map(|p| record_ensemble(run, shard, p, resume)).collect::<Result<Vec<_>>>()?;
+    let done =
+        planned.iter().map(|p| record_ensemble(run, shard, &p.key, &p.ensemble, resume)).collect::<Result<Vec<_>>>()?;
     write_shard_file(run, shard, &done)
 }
 
@@ -342,30 +361,62 @@ fn blocks(run: &Run, shard: Shard) -> PathBuf {
     run.out.join(".blocks").join(format!("shard-{}-of-{}", shard.index(), shard.count()))
 }
 
-/// Samples shard `shard`'s items of one planned ensemble into a one-section block file
-/// (`<out>/.blocks/shard-K-of-N/<key>.nnqs`); with `resume`, an intact block of the same
-/// configuration, shard and ensemble is kept instead. Returns its section and path.
-pub fn record_ensemble(run: &Run, shard: Shard, planned: &Planned, resume: bool) -> Result<(Section, PathBuf)> {
-    let Planned { key, ensemble: ens } = planned;
+/// Why the block file at `path` cannot stand for `section` of shard `shard` of `run`, in one
+/// line: unreadable, damaged (truncated, a wrong length, a checksum that differs), of another
+/// format version, configuration, master seed, shard or ensemble. `None` if it can be used.
+pub fn block_damage(run: &Run, shard: Shard, section: &Section, path: &Path) -> Option<String> {
+    let file = match ShardFile::open(path) {
+        Ok(file) => file,
+        Err(e) => return Some(format!("{e:#}")),
+    };
+    let h = &file.header;
+    if h.config_hash != run.config_hash || h.seed != run.seed {
+        return Some(format!(
+            "of another configuration (hash {}, seed {}; this run's {}, {})",
+            h.config_hash, h.seed, run.config_hash, run.seed
+        ));
+    }
+    if (h.shard, h.shards) != (shard.index(), shard.count()) {
+        return Some(format!("of shard {}/{} (this is {shard})", h.shard, h.shards));
+    }
+    if h.ensembles != [section.clone()] {
+        return Some("of another ensemble (its section differs from this run's)".into());
+    }
+    file.verify().err().map(|e| format!("{e:#}"))
+}
+
+/// Samples shard `shard`'s items of the ensemble `ens` (block key `key`) into a one-section
+/// block file (`<out>/.blocks/shard-K-of-N/<key>.nnqs`); with `resume`, an intact block of the
+/// same configuration, shard and ensemble is kept instead, and a block that cannot be used
+/// is named on stderr ([`block_damage`]) and recomputed. Returns its section and path.
+///
+/// An unsharded run is shard `0/1` of itself: it records every item this way and merges
+/// them ([`crate::runner::Sampler`]), so a resumed run and a merge read one format.
+pub fn record_ensemble(run: &Run, shard: Shard, key: &str, ens: &Ensemble, resume: bool) -> Result<(Section, PathBuf)> {
     let items = shard.items(ens.work_items(), rotation(key));
     let section = Section::describe(key, ens, items)?;
     let dir = blocks(run, shard);
     let path = dir.join(format!("{key}.nnqs"));
-    let reusable = resume
-        && ShardFile::open(&path).ok().is_some_and(|f| {
-            let h = &f.header;
-            h.config_hash == run.config_hash
-                && h.seed == run.seed
-                && (h.shard, h.shards) == (shard.index(), shard.count())
-                && h.ensembles == [section.clone()]
-                && f.verify().is_ok()
-        });
-    if reusable {
-        eprintln!("{key}: shard {shard} reused from {}", path.display());
-        return Ok((section, path));
+    let whole = shard.count() == 1;
+    if resume && path.exists() {
+        match block_damage(run, shard, &section, &path) {
+            None if whole => {
+                eprintln!("{key}: reused from {}", path.display());
+                return Ok((section, path));
+            }
+            None => {
+                eprintln!("{key}: shard {shard} reused from {}", path.display());
+                return Ok((section, path));
+            }
+            Some(damage) => eprintln!("{key}: block {} not used, {damage}; recomputing", path.display()),
+        }
     }
     let total: u64 = section.items.iter().map(|&i| ens.nets_in_item(i)).sum();
-    let what = format!("shard {shard}: {} of {} items, ", section.items.len(), ens.work_items());
+    let what = if whole {
+        String::new()
+    } else {
+        format!("shard {shard}: {} of {} items, ", section.items.len(), ens.work_items())
+    };
     let sums = timed(run.progress, key, &what, total, |monitor| ens.run_items(&section.items, run.threads, monitor))?;
     std::fs::create_dir_all(&dir)?;
     write_file(&path, &header(run, shard, vec![section.clone()]), |put| {
