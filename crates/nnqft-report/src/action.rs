@@ -58,12 +58,7 @@ impl ActionArgs {
             if !path.is_file() {
                 bail!("{}: no such file", path.display());
             }
-            let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-            let file = if is_parquet {
-                crate::analyze::analyze_parquet(path, self.experiments, None)?
-            } else {
-                crate::analyze::analyze_npy(path, self.experiments, None)?
-            };
+            let file = crate::read::analyze_file(path, self.experiments, None)?;
             let a = &file.analysis;
             let second = a.inputs * a.outputs <= ACTION_SECOND_ORDER_MAX_POINTS;
             return Ok((measured_action(a, order(second))?, None));

@@ -9,14 +9,15 @@
 //! (`nnqft_study::correlator_fit`, the implementation Python's `nnqft.fit` uses too).
 
 use crate::options::NetworkArgs;
-use crate::report::{Table, read_parquet};
-use anyhow::{Context, Result, anyhow, bail};
+use crate::read::correlator_blocks;
+use crate::report::Table;
+use anyhow::{Context, Result, bail};
 use nnqft_fit::{Loss, Model};
-use nnqft_study::correlator_fit::{FitSource, FittedBlock, FourPointRows, fit_rows, fits_table};
+use nnqft_study::correlator_fit::{FitSource, FittedBlock, fit_rows, fits_table};
 use nnqft_study::table5::{FitProblem, setup};
 use nnqft_theory::{Activation, Cutoff};
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Options of `fit`.
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
@@ -35,95 +36,6 @@ pub struct FitArgs {
     pub cutoff: Option<f64>,
 }
 
-/// The 4-pt rows of one (width, estimator) block of a correlators file.
-struct Block {
-    width: i64,
-    estimator: String,
-    rows: FourPointRows,
-}
-
-/// The n = 4 rows of `net` in a correlators file, by (width, estimator), with each
-/// experiment's `ΔG4` where `experiments` (a `correlators_experiments.parquet`) has them.
-fn blocks(path: &Path, experiments: Option<&Path>, network: &str, d_in: i64) -> Result<Vec<Block>> {
-    let df = read_parquet(path)?;
-    let col = |name: &str| df.column(name).map_err(|_| anyhow!("{} has no column {name}", path.display()));
-    let (net, d, width, n) = (col("network")?.str()?, col("d_in")?.i64()?, col("width")?.i64()?, col("n")?.i64()?);
-    let (estimator, indices) = (col("estimator")?.str()?, col("indices")?.str()?);
-    let (g_mean, g_gp) = (col("g_mean")?.f64()?, col("g_gp")?.f64()?);
-    // deep samples (depth >= 2) share the file's layout but not the one-layer fit's design
-    let depths = df.column("depth").ok().and_then(|c| c.i64().ok().cloned());
-    let depth = |i: usize| depths.as_ref().and_then(|c| c.get(i)).unwrap_or(1);
-    // several outputs: the first output's own correlators are the one-output network's
-    let outputs = df.column("outputs").ok().and_then(|c| c.str().ok().cloned());
-    let first_output =
-        |i: usize| outputs.as_ref().and_then(|c| c.get(i)).is_none_or(|o| o.split(',').all(|x| x == "0"));
-    let mut blocks: Vec<Block> = Vec::new();
-    for i in 0..df.height() {
-        if n.get(i) != Some(4)
-            || net.get(i) != Some(network)
-            || d.get(i) != Some(d_in)
-            || depth(i) != 1
-            || !first_output(i)
-        {
-            continue;
-        }
-        let (w, e) = (width.get(i).unwrap_or(0), estimator.get(i).unwrap_or("").to_string());
-        let at = match blocks.iter().position(|b| b.width == w && b.estimator == e) {
-            Some(at) => at,
-            None => {
-                blocks.push(Block { width: w, estimator: e, rows: FourPointRows::default() });
-                blocks.len() - 1
-            }
-        };
-        let rows = &mut blocks[at].rows;
-        let (m, g) = (g_mean.get(i).unwrap_or(f64::NAN), g_gp.get(i).unwrap_or(f64::NAN));
-        rows.indices.push(indices.get(i).unwrap_or("").to_string());
-        rows.g_gp.push(g);
-        rows.delta_g4.push(m - g);
-    }
-    if let Some(path) = experiments {
-        let df = read_parquet(path)?;
-        let col = |name: &str| df.column(name).map_err(|_| anyhow!("{} has no column {name}", path.display()));
-        let (net, d, width, n) = (col("network")?.str()?, col("d_in")?.i64()?, col("width")?.i64()?, col("n")?.i64()?);
-        let (estimator, indices) = (col("estimator")?.str()?, col("indices")?.str()?);
-        let (experiment, g) = (col("experiment")?.i64()?, col("g")?.f64()?);
-        for b in &mut blocks {
-            let row: std::collections::HashMap<&str, usize> =
-                b.rows.indices.iter().enumerate().map(|(k, l)| (l.as_str(), k)).collect();
-            let mut values: Vec<Vec<f64>> = Vec::new();
-            for i in 0..df.height() {
-                let same = n.get(i) == Some(4)
-                    && net.get(i) == Some(network)
-                    && d.get(i) == Some(d_in)
-                    && width.get(i) == Some(b.width)
-                    && estimator.get(i) == Some(b.estimator.as_str());
-                let (Some(e), Some(k)) = (experiment.get(i), indices.get(i).and_then(|l| row.get(l))) else { continue };
-                if !same {
-                    continue;
-                }
-                let e = usize::try_from(e)
-                    .ok()
-                    .filter(|&e| e < df.height())
-                    .ok_or_else(|| anyhow!("{}: experiment {e} is out of range 0..{}", path.display(), df.height()))?;
-                if values.len() <= e {
-                    values.resize(e + 1, vec![f64::NAN; b.rows.indices.len()]);
-                }
-                values[e][*k] = g.get(i).unwrap_or(f64::NAN) - b.rows.g_gp[*k];
-            }
-            if values.iter().flatten().any(|v| v.is_nan()) {
-                bail!(
-                    "{}: the experiments of N = {} ({}) do not cover every 4-pt multiset",
-                    path.display(),
-                    b.width,
-                    b.estimator
-                );
-            }
-            b.rows.experiments = (!values.is_empty()).then_some(values);
-        }
-    }
-    Ok(blocks)
-}
-
 /// Fits every block of the file; returns the blocks and the cutoff used. A
 /// `correlators_experiments.parquet` beside the file (`sample --per-experiment`) gives the
 /// couplings their standard errors.
@@ -139,7 +51,7 @@ pub fn fit_file(args: &FitArgs) -> Result<(Vec<FittedBlock>, f64)> {
         if args.correlators.is_dir() { args.correlators.join("correlators.parquet") } else { args.correlators.clone() };
     let beside = path.with_file_name("correlators_experiments.parquet");
     let experiments = beside.is_file().then_some(beside.as_path());
-    let found = blocks(&path, experiments, net.activation().name(), net.d_in() as i64)?;
+    let found = correlator_blocks(&path, experiments, net.activation().name(), net.d_in() as i64)?;
     if found.is_empty() {
         bail!(
             "{} has no n = 4 rows of the one-layer network {} at d = {} (deep samples are not fitted)",

@@ -7,6 +7,7 @@
 //! `ntk`, `fit`, `analyze`, `action`).
 //!
 //! - [`report`] -- a report table and its Parquet encoding.
+//! - [`read`] -- the readers of the files users hand in (correlators, network outputs).
 //! - [`tables`] -- the Parquet tables of `reproduce`, from the studies' typed rows.
 //! - [`summary`] -- SUMMARY.md.
 //! - [`figures`] -- the figures (SVG and PNG) and the record of what they draw.
@@ -27,6 +28,7 @@ pub mod figures;
 pub mod fit;
 pub mod ntk;
 pub mod options;
+pub mod read;
 pub mod report;
 pub mod summary;
 pub mod tables;
