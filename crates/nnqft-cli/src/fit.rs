@@ -9,11 +9,11 @@
 //! (`nnqft_study::correlator_fit`, the implementation Python's `nnqft.fit` uses too).
 
 use crate::options::NetworkArgs;
-use crate::read::correlator_blocks;
-use crate::report::Table;
 use anyhow::{Context, Result, bail};
 use nnqft_fit::{Loss, Model};
+use nnqft_report::read::correlator_blocks;
 use nnqft_study::correlator_fit::{FitSource, FittedBlock, fit_rows, fits_table};
+use nnqft_study::table::Table;
 use nnqft_study::table5::{FitProblem, setup};
 use nnqft_theory::{Activation, Cutoff};
 use std::fmt::Write;

@@ -5,14 +5,14 @@
 //!
 //! A file holds a C-ordered array of `float64` or `float32` (either byte order): `f[net, point]`
 //! or `f[net, point, output]`, or is a wide Parquet table, one row per net and one float column
-//! per point; each is read by [`crate::read::analyze_file`] (a `.npy` file in blocks and hashed
+//! per point; each is read by [`nnqft_report::read::analyze_file`] (a `.npy` file in blocks and hashed
 //! as it is read: provenance names each file with its SHA-256). Nothing is written unless every
 //! file reads and analyses.
 
-use crate::read::{FileAnalysis, analyze_file};
-use crate::report::Table;
 use anyhow::{Result, bail};
+use nnqft_report::read::{FileAnalysis, analyze_file};
 use nnqft_study::analyze::{NamedAnalysis, ScanFit, width_scan};
+use nnqft_study::table::Table;
 use nnqft_theory::InputSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
