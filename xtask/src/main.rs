@@ -63,7 +63,7 @@ enum Command {
         #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
         seeds: u32,
         /// Networks to study (repeatable): erf, relu, gauss; default: all three.
-        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(nnqft_report::options::paper_network_names()))]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(nnqft_cli::options::paper_network_names()))]
         network: Vec<String>,
     },
     /// Sample one custom ensemble and write correlators.parquet; prints nets/s.
@@ -180,7 +180,7 @@ mod tests {
         };
         check_listed_values(&Cli::command(), &accepts).unwrap();
         // --x-set takes a file or a paper set name: its help lists every name
-        nnqft_report::options::check_x_set_help(&Cli::command(), "sample").unwrap();
+        nnqft_cli::options::check_x_set_help(&Cli::command(), "sample").unwrap();
         let listed = |sub: &str, long: &str| -> Vec<String> {
             let cli = Cli::command();
             let arg = cli.find_subcommand(sub).unwrap().get_arguments().find(|a| a.get_long() == Some(long)).unwrap();

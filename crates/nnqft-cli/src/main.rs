@@ -25,13 +25,13 @@
 //! `provenance.json`; a folder holding other reports is only replaced with `--force`.
 
 use clap::{Parser, Subcommand};
+use nnqft_cli::action::ActionArgs;
+use nnqft_cli::analyze::AnalyzeArgs;
+use nnqft_cli::fit::FitArgs;
+use nnqft_cli::ntk::NtkArgs;
 use nnqft_cli::sample::SampleArgs;
+use nnqft_cli::theory::TheoryArgs;
 use nnqft_cli::{Common, Output, command_line, sample, tables};
-use nnqft_report::action::ActionArgs;
-use nnqft_report::analyze::AnalyzeArgs;
-use nnqft_report::fit::FitArgs;
-use nnqft_report::ntk::NtkArgs;
-use nnqft_report::theory::TheoryArgs;
 use std::process::ExitCode;
 
 /// Neural networks as quantum field theories: sample network ensembles, compare their
@@ -194,7 +194,7 @@ mod tests {
         };
         check_listed_values(&Cli::command(), &accepts).unwrap();
         // --x-set takes a file or a paper set name: its help lists every name
-        nnqft_report::options::check_x_set_help(&Cli::command(), "sample").unwrap();
+        nnqft_cli::options::check_x_set_help(&Cli::command(), "sample").unwrap();
         let cli = Cli::command();
         let sample = cli.find_subcommand("sample").unwrap();
         let estimator = sample.get_arguments().find(|a| a.get_long() == Some("estimator")).unwrap();

@@ -9,9 +9,9 @@
 //! and, up to [`nnqft_study::deep_theory::ORDER_SIX_MAX_POINTS`] input points, the six-point
 //! vertex's `1/n²` connected `G6`; null beyond, as in the theory table).
 
+use crate::options::NetworkArgs;
 use crate::{Common, write_table};
 use anyhow::{Result, bail};
-use nnqft_report::options::NetworkArgs;
 use nnqft_report::tables::{correlators_experiments_table, correlators_table};
 use nnqft_run::provenance::unix_now;
 use nnqft_run::run::{Command, Run};

@@ -4,8 +4,8 @@
 //! `nnqft-out/<command>-<name>-<time>`).
 
 use crate::{Common, new_dir, write_table, write_text};
+use crate::{action, analyze, fit, ntk, theory};
 use anyhow::Result;
-use nnqft_report::{action, analyze, fit, ntk, theory};
 use nnqft_run::provenance::unix_now;
 use nnqft_run::run::{Command, Run};
 use std::path::PathBuf;
@@ -39,7 +39,7 @@ pub fn ntk(common: &Common, args: &ntk::NtkArgs) -> Result<PathBuf> {
         ens.check_memory(run.threads)?;
     }
     let rows = table.rows(&nnqft_run::runner::Sampler::new(&run, false))?;
-    write_table(&run, "ntk.parquet", ntk::parquet_table(&table, rows))?;
+    write_table(&run, "ntk.parquet", table.table(rows))?;
     let path = run.out.join("ntk.parquet");
     run.finish("ntk", None)?;
     Ok(path)
@@ -83,7 +83,7 @@ pub fn action(common: &Common, args: &action::ActionArgs) -> Result<(PathBuf, St
     let run = open(common, Command::Action, &args.stem(), config, start)?;
     write_table(&run, "action.parquet", action::parquet_table(args, table))?;
     if let Some(rows) = locality {
-        write_table(&run, "action_locality.parquet", action::locality_table(rows))?;
+        write_table(&run, "action_locality.parquet", nnqft_study::action::locality_table(&rows))?;
     }
     let path = run.out.join("action.parquet");
     run.finish("action", None)?;

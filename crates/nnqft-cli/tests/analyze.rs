@@ -1,8 +1,8 @@
 //! `nnqft analyze` on `.npy` files: the outputs of our own sampler give its raw estimator's
 //! numbers bit for bit, and every bad file is refused, naming it, with nothing written.
 
+use nnqft_cli::analyze::AnalyzeArgs;
 use nnqft_cli::{Common, tables};
-use nnqft_report::analyze::AnalyzeArgs;
 use nnqft_report::report::read_parquet;
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_stats::summarize;

@@ -99,7 +99,7 @@ fn sample_theory_and_fit_agree() {
     assert!(out.contains("| 5 | conditional | M3 | mse |"), "{out}");
     let fits = read(&made(&cwd, "fit-erf-").join("fits.parquet"));
     assert_eq!(fits.height(), 8); // 4 models x 2 losses
-    let (net, xs) = nnqft_report::options::NetworkArgs::paper("erf").resolve().unwrap();
+    let (net, xs) = nnqft_cli::options::NetworkArgs::paper("erf").resolve().unwrap();
     let problem =
         nnqft_study::table5::FitProblem::new(&net, xs, nnqft_study::table5::setup(net.activation()).1).unwrap();
     let (cn, cm, cg) = (c.column("n").unwrap().i64().unwrap(), floats(&c, "g_mean"), floats(&c, "g_gp"));

@@ -26,14 +26,14 @@ struct SampleCli {
 #[derive(Parser, Debug)]
 struct TheoryCli {
     #[command(flatten)]
-    args: nnqft_report::theory::TheoryArgs,
+    args: nnqft_cli::theory::TheoryArgs,
 }
 
 /// The options of `fit`.
 #[derive(Parser, Debug)]
 struct FitCli {
     #[command(flatten)]
-    args: nnqft_report::fit::FitArgs,
+    args: nnqft_cli::fit::FitArgs,
 }
 
 /// Numbers as a user (or a script gone wrong) might type them.
@@ -175,7 +175,7 @@ proptest! {
         if !option.starts_with("--width")
             && let Ok(cli) = FitCli::try_parse_from(["fit", "/nonexistent-nnqft-fit", "--network", "relu", &value_arg])
         {
-            prop_assert!(nnqft_report::fit::fit_file(&cli.args).is_err());
+            prop_assert!(nnqft_cli::fit::fit_file(&cli.args).is_err());
         }
     }
 
@@ -215,7 +215,7 @@ fn huge_x_sets_are_refused_before_allocating() {
     assert!(format!("{e:#}").contains("the limit is"), "{e:#}");
     // and so does `theory` (its tables grow as the multisets of order 6 too)
     let cli = TheoryCli::try_parse_from(["theory", "--network", "erf", "--x-set", path.to_str().unwrap()]).unwrap();
-    let e = nnqft_report::theory::table(&cli.args).expect_err("refused");
+    let e = nnqft_cli::theory::table(&cli.args).expect_err("refused");
     assert!(format!("{e:#}").contains("the limit is"), "{e:#}");
     // so are deep layers too wide for memory (a billion neurons a layer)
     let argv = ["sample", "--network", "tanh", "--widths", "1000000000,3"];

@@ -111,7 +111,7 @@ fn placeholders_carry_the_default_profile_through() {
 
 fn sample_args() -> SampleArgs {
     SampleArgs {
-        network: nnqft_report::options::NetworkArgs::paper("erf"),
+        network: nnqft_cli::options::NetworkArgs::paper("erf"),
         width: Some(4),
         widths: None,
         d_out: 1,

@@ -7,9 +7,9 @@
 //! quartic coupling (`action_locality.parquet`, [`nnqft_study::action::locality`]).
 
 use crate::options::NetworkArgs;
-use crate::report::Table;
 use anyhow::{Result, anyhow, bail};
-use nnqft_study::action::{ActionTable, LocalityRow, deep_action, exact_action, measured_action};
+use nnqft_study::action::{ActionTable, deep_action, exact_action, measured_action};
+use nnqft_study::table::Table;
 use nnqft_theory::{ACTION_SECOND_ORDER_MAX_POINTS, ActionOrder, InputSet};
 use std::path::PathBuf;
 
@@ -58,12 +58,7 @@ impl ActionArgs {
             if !path.is_file() {
                 bail!("{}: no such file", path.display());
             }
-            let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-            let file = if is_parquet {
-                crate::analyze::analyze_parquet(path, self.experiments, None)?
-            } else {
-                crate::analyze::analyze_npy(path, self.experiments, None)?
-            };
+            let file = nnqft_report::read::analyze_file(path, self.experiments, None)?;
             let a = &file.analysis;
             let second = a.inputs * a.outputs <= ACTION_SECOND_ORDER_MAX_POINTS;
             return Ok((measured_action(a, order(second))?, None));
@@ -104,9 +99,4 @@ pub fn parquet_table(args: &ActionArgs, table: ActionTable) -> Table {
         "exact"
     };
     nnqft_study::action::couplings_table(source, table)
-}
-
-/// `action_locality.parquet`: [`nnqft_study::action::locality_table`].
-pub fn locality_table(rows: Vec<LocalityRow>) -> Table {
-    nnqft_study::action::locality_table(&rows)
 }

@@ -4,8 +4,8 @@
 //! leading finite-width corrections; written as `theory.parquet`.
 
 use crate::options::NetworkArgs;
-use crate::report::Table;
 use anyhow::Result;
+use nnqft_study::table::Table;
 
 /// Options of `theory`.
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]

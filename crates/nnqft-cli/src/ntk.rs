@@ -4,9 +4,8 @@
 //! sampled nets with standard errors.
 
 use crate::options::NetworkArgs;
-use crate::report::Table;
 use anyhow::Result;
-use nnqft_study::ntk_table::{NtkRows, NtkSampling, NtkSettings, NtkTable};
+use nnqft_study::ntk_table::{NtkSampling, NtkSettings, NtkTable};
 
 /// Options of `ntk`.
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
@@ -62,9 +61,4 @@ impl NtkArgs {
         let settings = NtkSettings { lambda_w: self.lambda_w, lambda_b: self.lambda_b, sampling };
         Ok(NtkTable::new(network.network(), network.inputs(), &settings)?)
     }
-}
-
-/// `ntk.parquet`: [`NtkTable::table`] of `rows`.
-pub fn parquet_table(table: &NtkTable, rows: NtkRows) -> Table {
-    table.table(rows)
 }

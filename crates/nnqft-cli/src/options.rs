@@ -1,4 +1,5 @@
-//! The options that name a network and its inputs, shared by `sample`, `theory` and `fit`.
+//! The options that name a network and its inputs, shared by `sample`, `theory`, `ntk`, `fit` and
+//! `action`.
 
 use anyhow::Result;
 use nnqft_study::network_spec::{CheckedDeepNetwork, CheckedNetwork, NetworkSpec};

@@ -1,0 +1,248 @@
+//! `nnqft analyze`: the field-theory analysis of network outputs that nnqft did not sample,
+//! read from NumPy `.npy` files or wide Parquet tables, one ensemble per file ([`nnqft_study::analyze`]); written as
+//! `analysis.parquet` (per multiset), `analysis_summary.parquet` (per file and order),
+//! `analysis_fits.parquet` (with `--widths`: the width scan's fits) and `SUMMARY.md`.
+//!
+//! A file holds a C-ordered array of `float64` or `float32` (either byte order): `f[net, point]`
+//! or `f[net, point, output]`, or is a wide Parquet table, one row per net and one float column
+//! per point; each is read by [`nnqft_report::read::analyze_file`] (a `.npy` file in blocks and hashed
+//! as it is read: provenance names each file with its SHA-256). Nothing is written unless every
+//! file reads and analyses.
+
+use anyhow::{Result, bail};
+use nnqft_report::read::{FileAnalysis, analyze_file};
+use nnqft_study::analyze::{NamedAnalysis, ScanFit, width_scan};
+use nnqft_study::table::Table;
+use nnqft_theory::InputSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Options of `analyze`.
+#[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
+pub struct AnalyzeArgs {
+    /// Files of network outputs, one ensemble each: `.npy`, a C-ordered float64 or float32 array
+    /// f[net, point] or f[net, point, output]; or `.parquet`, one row per net and one float
+    /// column per point.
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// The width of each file's networks (comma-separated, one per file, each >= 1): the files
+    /// are then one architecture at several widths, and `analysis_fits.parquet` holds the 1/N
+    /// scaling fits.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub widths: Option<Vec<usize>>,
+    /// Experiments (>= 4): the nets of a file are split into this many equal experiments of
+    /// consecutive nets, whose spread gives the standard errors; must divide the number of nets.
+    #[arg(long, default_value_t = 10)]
+    pub experiments: usize,
+    /// The points' input set, checked against the files' point count: a file path (one point per
+    /// line) or a paper set name.
+    #[arg(long)]
+    pub x_set: Option<String>,
+}
+
+/// Reads and analyses every file of `args`, checking them against each other, `--widths` and
+/// `--x-set`; then the width scan's fits (with `--widths`).
+pub fn analyze_files(args: &AnalyzeArgs) -> Result<(Vec<FileAnalysis>, Vec<ScanFit>)> {
+    if let Some(w) = &args.widths {
+        if w.len() != args.files.len() {
+            bail!("--widths has {} values for {} files; give one width per file", w.len(), args.files.len());
+        }
+        if let Some(bad) = w.iter().find(|&&w| w == 0) {
+            bail!("--widths: {bad}; allowed are integers >= 1");
+        }
+    }
+    let expected_points =
+        args.x_set.as_deref().map(|x| crate::options::input_set(x).map(|xs: InputSet| xs.len())).transpose()?;
+    let mut out: Vec<FileAnalysis> = Vec::with_capacity(args.files.len());
+    for (i, path) in args.files.iter().enumerate() {
+        let fa = analyze_file(path, args.experiments, args.widths.as_ref().map(|w| w[i]))?;
+        if let Some(m) = expected_points
+            && fa.analysis.inputs != m
+        {
+            bail!("{} has {} input points; --x-set has {m}", path.display(), fa.analysis.inputs);
+        }
+        if let Some(first) = out.first()
+            && (first.analysis.inputs, first.analysis.outputs) != (fa.analysis.inputs, fa.analysis.outputs)
+        {
+            bail!(
+                "{} has {} points x {} outputs but {} has {} x {}: the files of one analysis share their points",
+                path.display(),
+                fa.analysis.inputs,
+                fa.analysis.outputs,
+                first.path.display(),
+                first.analysis.inputs,
+                first.analysis.outputs
+            );
+        }
+        out.push(fa);
+    }
+    let fits = match &args.widths {
+        Some(w) if w.len() >= 2 => {
+            width_scan(&out.iter().map(|f| (f.width.unwrap_or(0), &f.analysis)).collect::<Vec<_>>())?
+        }
+        _ => Vec::new(),
+    };
+    Ok((out, fits))
+}
+
+fn source(f: &FileAnalysis) -> String {
+    f.path.file_name().map_or_else(|| f.path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// `table` of the files, each named by its file name ([`NamedAnalysis`]).
+fn with_named(files: &[FileAnalysis], table: fn(&[NamedAnalysis<'_>]) -> Table) -> Table {
+    let sources: Vec<String> = files.iter().map(source).collect();
+    let ensembles: Vec<NamedAnalysis<'_>> = files
+        .iter()
+        .zip(&sources)
+        .map(|(f, source)| NamedAnalysis { source, width: f.width, analysis: &f.analysis })
+        .collect();
+    table(&ensembles)
+}
+
+/// `analysis.parquet`: per file and multiset, [`nnqft_study::analyze::correlators_table`].
+pub fn analysis_table(files: &[FileAnalysis]) -> Table {
+    with_named(files, nnqft_study::analyze::correlators_table)
+}
+
+/// `analysis_summary.parquet`: per file and order 4, 6, [`nnqft_study::analyze::summary_table`].
+pub fn summary_table(files: &[FileAnalysis]) -> Table {
+    with_named(files, nnqft_study::analyze::summary_table)
+}
+
+/// `analysis_fits.parquet`: the width scan's fits, [`nnqft_study::analyze::fits_table`].
+pub fn fits_table(fits: &[ScanFit]) -> Table {
+    nnqft_study::analyze::fits_table(fits)
+}
+
+/// `SUMMARY.md` of an analysis: what was read, `m_n` per file and order, and the width scan's
+/// fits, every figure from the rows.
+pub fn summary_markdown(files: &[FileAnalysis], fits: &[ScanFit]) -> String {
+    let mut s = String::from("# Analysis of network outputs\n\n");
+    let _ = writeln!(
+        s,
+        "Each file is one ensemble; its nets are split into equal experiments of consecutive nets. `g_gp` is the \
+         Wick sum of the ensemble's own measured G2 and `connected` the joint cumulant, both unbiased \
+         (products over distinct experiments); standard errors are delete-one jackknife over experiments.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| file | width | nets | experiments | points | outputs | max \\|mean\\| / stderr | SHA-256 |\n\
+         |---|---|---|---|---|---|---|---|"
+    );
+    for f in files {
+        let a = &f.analysis;
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | `{}` |",
+            source(f),
+            f.width.map_or("-".into(), |w| w.to_string()),
+            a.nets * a.experiments as u64,
+            a.experiments,
+            a.inputs,
+            a.outputs,
+            a.mean_max_abs_z.map_or("-".into(), |z| format!("{z:.2}")),
+            &f.sha256[..16]
+        );
+    }
+    for f in files.iter().filter(|f| f.analysis.mean_resolved()) {
+        let _ = writeln!(
+            s,
+            "\n**{}: the mean output is resolved from zero** (max |mean| / stderr {:.1}, above the threshold {:.1} \
+             of {} experiments): `g_gp` and `connected` assume outputs of mean zero, and here they are not the \
+             Gaussian process and the cumulants; analyse the centred outputs.",
+            source(f),
+            f.analysis.mean_max_abs_z.unwrap_or(f64::NAN),
+            nnqft_study::analyze::resolved_threshold(f.analysis.experiments).unwrap_or(f64::NAN),
+            f.analysis.experiments
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n## m_n against the GP of the measured G2\n\n| file | n | m_n | stderr | background | connected 6-pt / GP | multisets used |\n|---|---|---|---|---|---|---|"
+    );
+    let num = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.4e}"));
+    for f in files {
+        for o in &f.analysis.summary {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                source(f),
+                o.n,
+                num(o.m_n),
+                num(o.m_n_stderr),
+                num(o.background),
+                num(o.connected_6pt),
+                o.multisets_used
+            );
+        }
+    }
+    if !fits.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Width scan\n\n| n | quantity | method | slope | 95% interval | expected | widths used |\n|---|---|---|---|---|---|---|"
+        );
+        for r in fits {
+            let (slope, interval) = r.fit.as_ref().map_or(("not resolved".to_string(), "-".to_string()), |p| {
+                (format!("{:.3}", p.slope), format!("[{:.3}, {:.3}]", p.slope_lo, p.slope_hi))
+            });
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {slope} | {interval} | {} | {} |",
+                r.n,
+                r.quantity.name(),
+                r.quantity.method(),
+                r.slope_expected,
+                r.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")
+            );
+        }
+    }
+    s
+}
+
+/// The inputs as provenance records: path, bytes, SHA-256, nets, points, outputs.
+pub fn inputs_json(files: &[FileAnalysis]) -> serde_json::Value {
+    serde_json::Value::Array(
+        files
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "path": f.path.display().to_string(),
+                    "bytes": f.bytes,
+                    "sha256": f.sha256,
+                    "width": f.width,
+                    "nets": f.analysis.nets * f.analysis.experiments as u64,
+                    "points": f.analysis.inputs,
+                    "outputs": f.analysis.outputs,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The default output folder name's stem.
+pub fn folder_stem(args: &AnalyzeArgs) -> String {
+    args.files
+        .first()
+        .and_then(|p| p.file_stem())
+        .map_or_else(|| "outputs".into(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Every listed file exists and is a file (before anything is read).
+pub fn check_files(args: &AnalyzeArgs) -> Result<()> {
+    for p in &args.files {
+        if !p.is_file() {
+            bail!("{}: no such file", p.display());
+        }
+    }
+    Ok(())
+}
+
+/// `PathBuf`s of the tables this command writes (for tests and messages).
+pub fn written(out: &Path, fits: bool) -> Vec<PathBuf> {
+    let mut v = vec![out.join("analysis.parquet"), out.join("analysis_summary.parquet"), out.join("SUMMARY.md")];
+    if fits {
+        v.push(out.join("analysis_fits.parquet"));
+    }
+    v
+}
