@@ -10,7 +10,8 @@
 //! - [`report`] -- a report table and its Parquet encoding.
 //! - [`read`] -- the readers of the files users hand in (correlators, network outputs).
 //! - [`tables`] -- the Parquet tables of `reproduce`, from the studies' typed rows.
-//! - [`summary`] -- SUMMARY.md.
+//! - [`summary`] -- SUMMARY.md, one file per section.
+//! - [`markdown`] -- how the Markdown reports write numbers and embed figures.
 //! - [`figures`] -- the figures (SVG and PNG) and the record of what they draw.
 //! - [`coverage`] -- COVERAGE.md.
 //! - [`compare`] -- bit-for-bit comparison of two report folders.
@@ -18,6 +19,7 @@
 pub mod compare;
 pub mod coverage;
 pub mod figures;
+pub mod markdown;
 pub mod read;
 pub mod report;
 pub mod summary;

@@ -5,7 +5,7 @@
 
 use super::kind::Kind;
 use super::plot::{Axis, Figure, Panel, Series, colour};
-use crate::summary::sig;
+use crate::markdown::sig;
 use anyhow::Result;
 use nnqft_fit::{Loss, Model};
 use nnqft_study::plan::Plan;
