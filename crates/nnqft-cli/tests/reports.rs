@@ -388,7 +388,14 @@ fn cached(
         2,
         serde_json::json!(config),
     );
-    nnqft_run::runner::Sampler::new(&run, resume).ensemble("block", ens, 9)
+    nnqft_run::runner::Sampler::new(&run, resume).ensemble(&block_key(), ens, 9)
+}
+
+/// The key of [`block_ensemble`] (seed 9: a one-ensemble run's master seed).
+fn block_key() -> nnqft_study::key::EnsembleKey {
+    use nnqft_sampling::Estimator;
+    use nnqft_theory::Activation;
+    nnqft_study::key::EnsembleKey::Sample { activation: Activation::Erf, width: 5, estimator: Estimator::Raw }
 }
 
 /// A small ensemble for the block-cache tests (seed 9).
@@ -428,7 +435,7 @@ fn resumed_blocks_give_identical_numbers() {
     assert_eq!(first.means, resumed.means);
     // ... and it did read it rather than sample again: a valid block (checksum recomputed)
     // with another first value under the same configuration comes back with that value
-    let path = out.join(".blocks/block.json");
+    let path = out.join(".blocks").join(format!("{}.json", block_key()));
     let honest = std::fs::read(&path).unwrap();
     let (header, mut body) = split_block(&honest);
     body["means"][0][0] = 1234.5.into();
@@ -448,7 +455,7 @@ fn damaged_blocks_are_named_and_recomputed() {
     std::fs::create_dir_all(&out).unwrap();
     let ens = block_ensemble();
     let first = cached(&out, false, "h1", &ens).unwrap();
-    let path = out.join(".blocks/block.json");
+    let path = out.join(".blocks").join(format!("{}.json", block_key()));
     let honest = std::fs::read(&path).unwrap();
     assert!(decode_block(&honest, &hash("h1"), 9, &ens).is_ok());
     let (header, body) = split_block(&honest);

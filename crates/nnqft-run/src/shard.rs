@@ -330,7 +330,7 @@ impl ShardFile {
 /// merge of the shards does it.
 pub fn record(run: &Run, shard: Shard, planned: &[Planned], resume: bool) -> Result<PathBuf> {
     let mut seen = std::collections::HashSet::new();
-    if let Some(p) = planned.iter().find(|p| !seen.insert(p.key.as_str())) {
+    if let Some(p) = planned.iter().find(|p| !seen.insert(p.key.name())) {
         bail!("ensemble {} is planned twice in one run: block keys must be unique", p.key);
     }
     let done = planned.iter().map(|p| record_ensemble(run, shard, p, resume)).collect::<Result<Vec<_>>>()?;
@@ -346,7 +346,7 @@ fn blocks(run: &Run, shard: Shard) -> PathBuf {
 /// (`<out>/.blocks/shard-K-of-N/<key>.nnqs`); with `resume`, an intact block of the same
 /// configuration, shard and ensemble is kept instead. Returns its section and path.
 pub fn record_ensemble(run: &Run, shard: Shard, planned: &Planned, resume: bool) -> Result<(Section, PathBuf)> {
-    let Planned { key, ensemble: ens } = planned;
+    let (key, ens) = (&planned.key.name(), &planned.ensemble);
     let items = shard.items(ens.work_items(), rotation(key));
     let section = Section::describe(key, ens, items)?;
     let dir = blocks(run, shard);
