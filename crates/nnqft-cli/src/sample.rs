@@ -18,6 +18,7 @@ use nnqft_run::run::{Command, Run};
 use nnqft_run::runner::{Merged, Sampler};
 use nnqft_sampling::Shard;
 use nnqft_sampling::{DeepEnsemble, Ensemble, Estimator};
+use nnqft_study::key::EnsembleKey;
 use nnqft_study::scaling::{CorrelatorColumns, nnqft_theory_gp, summaries};
 use nnqft_study::{Planned, Runner};
 use nnqft_theory::{
@@ -121,11 +122,13 @@ impl SampleArgs {
         let est = Estimator::parse(&self.estimator)?;
         if self.network.is_paper() && widths.len() == 1 && self.d_out == 1 {
             let (net, xs) = self.network.resolve()?;
+            let seed = Job::paper_key(&net, widths[0], est).seed(seed);
             let ens = Ensemble::new(net, widths[0], xs.clone(), self.nets, self.experiments, est, seed)?;
             ens.check_memory(1)?; // at least one thread's worth: refused before a folder is made
             return Ok(Job::Paper { net, width: widths[0], xs, est, ens });
         }
         let (net, xs) = self.network.resolve_deep(&widths, self.d_out)?;
+        let seed = Job::deep_key(&net, est).seed(seed);
         let ens = DeepEnsemble::new(net.clone(), xs.clone(), self.nets, self.experiments, est, seed)?;
         ens.check_memory(1)?;
         Ok(Job::Deep { net, xs, est, ens })
@@ -150,9 +153,26 @@ pub fn deep_not_sharded() -> anyhow::Error {
     anyhow::anyhow!("deep networks (--widths, tanh, linear, --d-out) are not split into shards: run without --shard")
 }
 
-/// The key of the ensemble of `args` with activation `name` and estimator `est`.
-fn key(args: &SampleArgs, name: &str, est: Estimator) -> String {
-    format!("sample-{name}-{}-{}", args.width_label(), est.name())
+impl Job {
+    /// The key of the ensemble of a one-layer network `net` of width `width` with estimator
+    /// `est` (named `sample-<network>-N<width>-<estimator>`; seeded with the master seed).
+    fn paper_key(net: &Network, width: usize, est: Estimator) -> EnsembleKey {
+        EnsembleKey::Sample { activation: net.activation(), width, estimator: est }
+    }
+
+    /// The key of the ensemble of a deep network `net` with estimator `est` (named
+    /// `sample-<network>-N<n1>x<n2>...-<estimator>`; seeded with the master seed).
+    fn deep_key(net: &DeepNetwork, est: Estimator) -> EnsembleKey {
+        EnsembleKey::DeepSample { activation: net.activation(), widths: net.widths().to_vec(), estimator: est }
+    }
+
+    /// The key of the job's ensemble: its name and its seed.
+    pub fn key(&self) -> EnsembleKey {
+        match self {
+            Job::Paper { net, width, est, .. } => Self::paper_key(net, *width, *est),
+            Job::Deep { net, est, .. } => Self::deep_key(net, *est),
+        }
+    }
 }
 
 /// The configuration of a `sample` run (hashed into `config_hash`).
@@ -185,9 +205,9 @@ pub fn sample(common: &Common, args: &SampleArgs, shard: Option<Shard>) -> Resul
             report(&run, &Sampler::new(&run, false), args, job)?;
             run.finish("sample", None)
         }
-        (Some(shard), Job::Paper { net, est, ens, .. }) => {
+        (Some(shard), Job::Paper { net, width, est, ens, .. }) => {
             let run = Run::open(&settings, Command::Sample, config, start, Some(shard))?;
-            let planned = Planned { key: key(args, net.activation().name(), est), ensemble: ens };
+            let planned = Planned { key: Job::paper_key(&net, width, est), ensemble: ens };
             nnqft_run::shard::record(&run, shard, &[planned], false).map(drop)
         }
         (Some(_), Job::Deep { .. }) => Err(deep_not_sharded()),
@@ -215,10 +235,11 @@ pub fn merge(
 /// Runs `job` (of `args`) on `runner` and writes the report of `run`.
 fn report(run: &Run, runner: &dyn Runner, args: &SampleArgs, job: Job) -> Result<()> {
     let mut cols = CorrelatorColumns::default();
+    let key = job.key();
     let (nets, neurons, secs) = match job {
         Job::Paper { net, width, xs, est, ens } => {
             let start = Instant::now();
-            let result = runner.ensemble(&key(args, net.activation().name(), est), &ens, run.seed)?;
+            let result = runner.ensemble(&key, &ens, ens.seed())?;
             let secs = start.elapsed().as_secs_f64();
             let gp = nnqft_theory_gp(&net, &xs)?;
             let exact = exact_if_covered(&net, &xs, width)?;
@@ -232,7 +253,7 @@ fn report(run: &Run, runner: &dyn Runner, args: &SampleArgs, job: Job) -> Result
                 .then(|| SixPointVertex::new(&net, &xs))
                 .transpose()?;
             let start = Instant::now();
-            let result = runner.deep_ensemble(&key(args, net.activation().name(), est), &ens)?;
+            let result = runner.deep_ensemble(&key, &ens)?;
             let secs = start.elapsed().as_secs_f64();
             cols.push_deep_block(&shift, six.as_ref(), est, &result)?;
             (ens.nets() * ens.experiments() as u64, net.widths().iter().sum::<usize>() * xs.len(), secs)

@@ -387,7 +387,14 @@ fn cached(
     ens: &nnqft_sampling::Ensemble,
 ) -> nnqft_study::Result<nnqft_sampling::EnsembleResult> {
     use nnqft_study::Runner;
-    nnqft_run::runner::Sampler::new(&block_run(out, config), resume).ensemble("block", ens, 9)
+    nnqft_run::runner::Sampler::new(&block_run(out, config), resume).ensemble(&block_key(), ens, 9)
+}
+
+/// The key of [`block_ensemble`] (seed 9: a one-ensemble run's master seed).
+fn block_key() -> nnqft_study::key::EnsembleKey {
+    use nnqft_sampling::Estimator;
+    use nnqft_theory::Activation;
+    nnqft_study::key::EnsembleKey::Sample { activation: Activation::Erf, width: 5, estimator: Estimator::Raw }
 }
 
 /// A small ensemble for the block-cache tests (seed 9).
@@ -398,9 +405,9 @@ fn block_ensemble() -> nnqft_sampling::Ensemble {
     Ensemble::new(net, 5, InputSet::scaling(Activation::Erf, 1).unwrap(), 3000, 3, Estimator::Raw, 9).unwrap()
 }
 
-/// Where an unsharded run keeps the block of the ensemble keyed `block`.
+/// Where an unsharded run keeps the block of [`block_key`].
 fn block_file(out: &Path) -> PathBuf {
-    out.join(".blocks/shard-0-of-1/block.nnqs")
+    out.join(".blocks/shard-0-of-1").join(format!("{}.nnqs", block_key()))
 }
 
 /// `(header, payload)` of a block file (the shard format: magic, header length, JSON header,

@@ -221,8 +221,10 @@ fn a_killed_shard_resumes_to_the_identical_partial() {
     let net = nnqft_theory::Network::new(act, 1, 1.0, act.paper_sigma_b()).unwrap();
     let xs = nnqft_theory::InputSet::scaling(act, 1).unwrap();
     let ens = nnqft_sampling::Ensemble::new(net, 4, xs, 9000, 3, nnqft_sampling::Estimator::Raw, 5).unwrap();
-    let key = &reference.header.ensembles[0].key;
-    let record = |resume: bool| nnqft_run::shard::record_ensemble(&run, shard, key, &ens, resume).unwrap();
+    let key =
+        nnqft_study::key::EnsembleKey::Sample { activation: act, width: 4, estimator: nnqft_sampling::Estimator::Raw };
+    assert_eq!(key.name(), reference.header.ensembles[0].key);
+    let record = |resume: bool| nnqft_run::shard::record_ensemble(&run, shard, &key.name(), &ens, resume).unwrap();
     let (_, block) = record(false); // then killed: no shard file
     use std::os::unix::fs::MetadataExt;
     let inode = std::fs::metadata(&block).unwrap().ino();

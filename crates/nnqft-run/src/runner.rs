@@ -12,6 +12,7 @@ use anyhow::Result;
 use nnqft_sampling::{
     DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, NtkEnsemble, NtkEnsembleResult, Shard,
 };
+use nnqft_study::key::EnsembleKey;
 use nnqft_study::{Runner, StudyError};
 
 /// A run-time error as the study crate carries it, with its whole chain of causes in one
@@ -60,14 +61,14 @@ impl Runner for Sampler<'_> {
     fn seed(&self) -> u64 {
         self.run.seed
     }
-    fn ensemble(&self, key: &str, ensemble: &Ensemble, _seed: u64) -> nnqft_study::Result<EnsembleResult> {
-        self.sample(key, ensemble).map_err(runner_error)
+    fn ensemble(&self, key: &EnsembleKey, ensemble: &Ensemble, _seed: u64) -> nnqft_study::Result<EnsembleResult> {
+        self.sample(&key.name(), ensemble).map_err(runner_error)
     }
-    fn deep_ensemble(&self, key: &str, ensemble: &DeepEnsemble) -> nnqft_study::Result<DeepEnsembleResult> {
-        deep(self.run, key, ensemble)
+    fn deep_ensemble(&self, key: &EnsembleKey, ensemble: &DeepEnsemble) -> nnqft_study::Result<DeepEnsembleResult> {
+        deep(self.run, &key.name(), ensemble)
     }
-    fn ntk_ensemble(&self, key: &str, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
-        ntk(self.run, key, ensemble)
+    fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
+        ntk(self.run, &key.name(), ensemble)
     }
 }
 
@@ -90,13 +91,13 @@ impl Runner for Merged<'_> {
     fn seed(&self) -> u64 {
         self.run.seed
     }
-    fn ensemble(&self, key: &str, ensemble: &Ensemble, _seed: u64) -> nnqft_study::Result<EnsembleResult> {
-        self.set.ensemble(key, ensemble).map_err(runner_error)
+    fn ensemble(&self, key: &EnsembleKey, ensemble: &Ensemble, _seed: u64) -> nnqft_study::Result<EnsembleResult> {
+        self.set.ensemble(&key.name(), ensemble).map_err(runner_error)
     }
-    fn deep_ensemble(&self, key: &str, ensemble: &DeepEnsemble) -> nnqft_study::Result<DeepEnsembleResult> {
-        deep(self.run, key, ensemble)
+    fn deep_ensemble(&self, key: &EnsembleKey, ensemble: &DeepEnsemble) -> nnqft_study::Result<DeepEnsembleResult> {
+        deep(self.run, &key.name(), ensemble)
     }
-    fn ntk_ensemble(&self, key: &str, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
-        ntk(self.run, key, ensemble)
+    fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
+        ntk(self.run, &key.name(), ensemble)
     }
 }

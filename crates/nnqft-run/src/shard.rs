@@ -348,11 +348,13 @@ impl ShardFile {
 /// merge of the shards does it.
 pub fn record(run: &Run, shard: Shard, planned: &[Planned], resume: bool) -> Result<PathBuf> {
     let mut seen = std::collections::HashSet::new();
-    if let Some(p) = planned.iter().find(|p| !seen.insert(p.key.as_str())) {
+    if let Some(p) = planned.iter().find(|p| !seen.insert(p.key.name())) {
         bail!("ensemble {} is planned twice in one run: block keys must be unique", p.key);
     }
-    let done =
-        planned.iter().map(|p| record_ensemble(run, shard, &p.key, &p.ensemble, resume)).collect::<Result<Vec<_>>>()?;
+    let done = planned
+        .iter()
+        .map(|p| record_ensemble(run, shard, &p.key.name(), &p.ensemble, resume))
+        .collect::<Result<Vec<_>>>()?;
     write_shard_file(run, shard, &done)
 }
 

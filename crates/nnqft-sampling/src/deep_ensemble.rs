@@ -469,6 +469,10 @@ impl DeepEnsemble {
     pub fn experiments(&self) -> usize {
         self.experiments
     }
+    /// The master seed of the ensemble.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
     /// Chunks per experiment: `ceil(nets / CHUNK_NETS)`.
     pub fn chunks(&self) -> u64 {
         self.nets.div_ceil(CHUNK_NETS)

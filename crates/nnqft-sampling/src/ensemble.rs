@@ -45,6 +45,18 @@ impl Estimator {
             Estimator::BiasIntegrated => "bias_integrated",
         }
     }
+    /// The estimator's number in a block seed (nnqft-study's `EnsembleKey::seed`): a fixed
+    /// constant per estimator (raw 0, conditional 1, conditional_cv 2, bias_integrated 3), not
+    /// the variant's position, so that reordering or adding variants changes no seed.
+    pub const fn seed_code(self) -> u64 {
+        match self {
+            Estimator::Raw => 0,
+            Estimator::Conditional => 1,
+            Estimator::ControlVariate => 2,
+            Estimator::BiasIntegrated => 3,
+        }
+    }
+
     /// Parses `raw` / `conditional` / `conditional_cv` / `bias_integrated`.
     pub fn parse(s: &str) -> Result<Self> {
         match s {
@@ -756,6 +768,21 @@ pub(crate) fn neumaier(values: impl Iterator<Item = f64>) -> f64 {
 mod tests {
     use super::*;
     use nnqft_theory::Activation;
+
+    /// Every estimator's seed code, pinned: changing one changes the seeds of every study.
+    #[test]
+    fn seed_codes_are_pinned() {
+        let pinned = [
+            (Estimator::Raw, 0),
+            (Estimator::Conditional, 1),
+            (Estimator::ControlVariate, 2),
+            (Estimator::BiasIntegrated, 3),
+        ];
+        assert_eq!(pinned.len(), Estimator::ALL.len());
+        for (est, code) in pinned {
+            assert_eq!(est.seed_code(), code, "{}", est.name());
+        }
+    }
 
     /// Merging batch by batch gives the numbers of one merge at the end, bit for bit, for every
     /// batch size and estimator (with per-net variances and the control variate's correction).

@@ -6,7 +6,7 @@
 //! Writes `coverage.parquet` and `COVERAGE.md` into `--out` (default `reports/coverage`).
 
 use crate::error::Result;
-use crate::runner::block_seed;
+use crate::key::EnsembleKey;
 use crate::scaling::{DeviationSeries, SlopeMethod, block, estimators, fit_rows, nnqft_theory_gp};
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_theory::{Activation, FiniteWidthTheory, InputSet, Network};
@@ -92,7 +92,7 @@ pub fn run(
             let mut series = DeviationSeries::new(act, 1, est, plan.experiments, &gp);
             let mut rows = Vec::new();
             for (&width, ex) in plan.widths.iter().zip(&exact) {
-                let s = block_seed(seed, &[act as u64, width as u64, rep as u64, 17]);
+                let s = EnsembleKey::Coverage { activation: act, width, repetition: rep }.seed(seed);
                 let result =
                     Ensemble::new(net, width, xs.clone(), plan.nets, plan.experiments, est, s)?.run(threads)?;
                 let b = block(&net, width, est, &result, &gp, Some(ex))?;

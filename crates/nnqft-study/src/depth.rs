@@ -30,7 +30,8 @@
 //! leading order.
 
 use crate::error::Result;
-use crate::runner::{Runner, block_seed};
+use crate::key::EnsembleKey;
+use crate::runner::Runner;
 use nnqft_sampling::{DeepEnsemble, Estimator};
 use nnqft_stats::{PowerLawFit, fit_power_law, summarize};
 use nnqft_theory::{DeepActivation, DeepNetwork, FourPointVertex, InputSet, Multisets, exact_one_input_ratio};
@@ -267,12 +268,11 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
                     &[Estimator::Conditional]
                 };
                 for &est in estimators {
-                    let code = [0x6465_7074, act as u64, depth as u64, width as u64, est as u64];
-                    let seed = block_seed(runner.seed(), &code);
+                    let key = EnsembleKey::Depth { activation: act, depth, width, estimator: est };
+                    let seed = key.seed(runner.seed());
                     // r needs orders 2 and 4 only (whose numbers G6 would not change)
                     let ens = DeepEnsemble::new(net.clone(), xs.clone(), plan.nets, plan.experiments, est, seed)?
                         .with_order_six(false)?;
-                    let key = format!("depth-{}-L{depth}-N{width}-{}", act.name(), est.name());
                     let result = runner.deep_ensemble(&key, &ens)?;
                     let r = summarize(&result.normalised_connected()?, plan.experiments)?;
                     for pos in 0..m4.len() {

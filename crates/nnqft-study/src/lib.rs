@@ -37,8 +37,10 @@
 //!   modules above; the report crate writes them as Parquet, the Python package returns them as
 //!   dicts of columns);
 //! - [`plan`]: the run profiles (quick, default, paper-full) and their sizes;
-//! - how a study gets its ensembles: a [`Runner`] ([`Direct`] samples them), each named by a
-//!   key and seeded by [`block_seed`]; errors are [`StudyError`].
+//! - [`key`]: an ensemble's identity, one typed key ([`key::EnsembleKey`]) from which its name
+//!   and its seed are both derived;
+//! - how a study gets its ensembles: a [`Runner`] ([`Direct`] samples them), each named and
+//!   seeded by its key; errors are [`StudyError`].
 //!
 //! ```no_run
 //! use nnqft_study::{Direct, plan::{Plan, Profile}, scaling};
@@ -58,6 +60,7 @@ pub mod coverage;
 pub mod deep_theory;
 pub mod depth;
 mod error;
+pub mod key;
 pub mod network_spec;
 pub mod ntk_table;
 pub mod plan;
@@ -69,4 +72,4 @@ pub mod table5;
 pub mod theory_table;
 
 pub use error::{Result, StudyError};
-pub use runner::{Direct, Planned, Runner, block_seed};
+pub use runner::{Direct, Planned, Runner};

@@ -25,6 +25,7 @@
 //! Gerken, arXiv:2508.11522).
 
 use crate::error::Result;
+use crate::key::EnsembleKey;
 use crate::runner::Runner;
 use crate::table::{Table, joined};
 use nnqft_sampling::{NtkEnsemble, NtkEnsembleResult, SamplingError};
@@ -35,8 +36,8 @@ use nnqft_theory::{DeepNetwork, InputSet, Multisets, NeuralTangentKernel};
 pub const NTK_MAX_PAIRS: usize = 255;
 
 /// Sampled nets of an NTK table: `experiments` experiments of `nets` nets each, drawn with the
-/// master seed `seed` (handed to `NtkEnsemble::new` unchanged, so the numbers are that
-/// ensemble's).
+/// master seed `seed` (handed to `NtkEnsemble::new` unchanged, [`EnsembleKey::Ntk`]'s seed, so
+/// the numbers are that ensemble's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NtkSampling {
     /// Nets per experiment (>= 1).
@@ -68,7 +69,7 @@ pub struct NtkTable {
     inputs: InputSet,
     theory: NeuralTangentKernel,
     ensemble: Option<NtkEnsemble>,
-    key: String,
+    key: EnsembleKey,
 }
 
 /// The sampled columns of an NTK table (module docs), one value per row.
@@ -140,6 +141,7 @@ impl NtkTable {
         let lambda_w = settings.lambda_w.unwrap_or(net.c_w());
         let lambda_b = settings.lambda_b.unwrap_or(net.c_b());
         let theory = NeuralTangentKernel::with_learning_rates(net, inputs, lambda_w, lambda_b)?;
+        let key = EnsembleKey::Ntk { activation: net.activation(), widths: net.widths().to_vec() };
         let ensemble = match settings.sampling {
             None => None,
             Some(s) => {
@@ -151,14 +153,12 @@ impl NtkTable {
                     }
                     .into());
                 }
-                let ens = NtkEnsemble::new(net.clone(), inputs.clone(), s.nets, s.experiments, s.seed)?
+                let ens = NtkEnsemble::new(net.clone(), inputs.clone(), s.nets, s.experiments, key.seed(s.seed))?
                     .with_learning_rates(lambda_w, lambda_b)?;
                 ens.check_memory(1)?;
                 Some(ens)
             }
         };
-        let widths: Vec<String> = net.widths().iter().map(|w| w.to_string()).collect();
-        let key = format!("ntk-{}-N{}", net.activation().name(), widths.join("x"));
         Ok(Self { net: net.clone(), inputs: inputs.clone(), theory, ensemble, key })
     }
 

@@ -15,7 +15,8 @@
 //! - Naturalness: spread of `lambda_m` over multisets on x-sets scaled by 0.01, 0.1, 1.
 
 use crate::error::Result;
-use crate::runner::{Planned, Runner, block_seed};
+use crate::key::EnsembleKey;
+use crate::runner::{Planned, Runner};
 use crate::scaling::nnqft_theory_gp;
 use crate::table5::Source;
 use nnqft_fit::flow::{beta_function, running_coupling};
@@ -210,12 +211,9 @@ fn planned(
     experiments: usize,
     nets: u64,
 ) -> Result<Planned> {
-    let seed = block_seed(master, &[act as u64, d as u64, width as u64, 6]);
+    let key = EnsembleKey::Rg { activation: act, d_in: d, width, estimator: est };
+    let seed = key.seed(master);
     let ensemble = Ensemble::new(Network::paper(act, d)?, width, inputs(act, d)?, nets, experiments, est, seed)?;
-    let key = match est {
-        Estimator::Conditional => format!("rg-{}-d{d}-N{width}", act.name()),
-        _ => format!("rg-{}-d{d}-N{width}-{}", act.name(), est.name()),
-    };
     Ok(Planned { key, ensemble })
 }
 

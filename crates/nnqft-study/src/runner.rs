@@ -1,29 +1,32 @@
 //! How a study gets its ensembles. A study names every ensemble it needs by a key (unique
-//! within a run) and a seed derived from the master seed ([`block_seed`]); a [`Runner`]
+//! within a run, [`EnsembleKey`]) from which its name and its seed (derived from the master
+//! seed) both come; a [`Runner`]
 //! samples it ([`Direct`]), or reads it back from a resume cache or from shard files (the
 //! report crate's runner), with the same numbers either way.
 
 use crate::error::Result;
+use crate::key::EnsembleKey;
 use nnqft_sampling::{
     DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, Monitor, NtkEnsemble, NtkEnsembleResult,
 };
 
 /// Provides the result of each ensemble a study asks for. A study names every ensemble it
-/// needs by a key (unique within a run) and a seed derived from the master seed
-/// ([`block_seed`]); a runner samples it ([`Direct`]), or reads it back from a resume cache or
-/// from shard files (the report crate's runner), with the same numbers either way.
+/// needs by a key (unique within a run, [`EnsembleKey`]), which gives its name and its seed
+/// ([`EnsembleKey::seed`] of the master seed); a runner samples it ([`Direct`]), or reads it
+/// back from a resume cache or from shard files (the report crate's runner), with the same
+/// numbers either way.
 pub trait Runner {
     /// The master seed of the run.
     fn seed(&self) -> u64;
-    /// The result of `ensemble`, named `key` and seeded with `seed` (already set in
+    /// The result of `ensemble`, keyed `key` and seeded with `seed` (already set in
     /// `ensemble`; passed so that a cache can check it).
-    fn ensemble(&self, key: &str, ensemble: &Ensemble, seed: u64) -> Result<EnsembleResult>;
-    /// The result of the deep ensemble `ensemble`, named `key` (the depth study's; a few
+    fn ensemble(&self, key: &EnsembleKey, ensemble: &Ensemble, seed: u64) -> Result<EnsembleResult>;
+    /// The result of the deep ensemble `ensemble`, keyed `key` (the depth study's; a few
     /// minutes in all, so it is neither cached nor split into shards: a merge samples it).
-    fn deep_ensemble(&self, key: &str, ensemble: &DeepEnsemble) -> Result<DeepEnsembleResult>;
-    /// The per-network NTKs of `ensemble`, named `key` (the NTK table's; neither cached nor
+    fn deep_ensemble(&self, key: &EnsembleKey, ensemble: &DeepEnsemble) -> Result<DeepEnsembleResult>;
+    /// The per-network NTKs of `ensemble`, keyed `key` (the NTK table's; neither cached nor
     /// split into shards, as deep ensembles).
-    fn ntk_ensemble(&self, key: &str, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult>;
+    fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult>;
     /// The result of a planned ensemble: [`Runner::ensemble`] with its key and seed.
     fn planned(&self, planned: &Planned) -> Result<EnsembleResult> {
         self.ensemble(&planned.key, &planned.ensemble, planned.ensemble.seed())
@@ -31,15 +34,15 @@ pub trait Runner {
 }
 
 /// An ensemble a study will ask its runner for, known before anything is sampled: its key
-/// (unique within a run) and the ensemble, seeded from the run's master seed. A study lists
-/// its ensembles with the same function its run uses to make them (e.g.
+/// (unique within a run) and the ensemble, seeded with the key's seed of the run's master
+/// seed. A study lists its ensembles with the same function its run uses to make them (e.g.
 /// [`crate::scaling::ensembles`] and [`crate::scaling::run`]), so a shard of a run can sample
 /// its share of every planned ensemble without running any analysis.
 #[derive(Debug, Clone)]
 pub struct Planned {
-    /// The ensemble's key, unique within a run (the name of its cached block and of its
-    /// section in a shard file).
-    pub key: String,
+    /// The ensemble's key, unique within a run (its name is the name of the cached block and of
+    /// the section in a shard file).
+    pub key: EnsembleKey,
     /// The ensemble, its seed set.
     pub ensemble: Ensemble,
 }
@@ -78,18 +81,13 @@ impl Runner for Direct<'_> {
     fn seed(&self) -> u64 {
         self.seed
     }
-    fn ensemble(&self, _key: &str, ensemble: &Ensemble, _seed: u64) -> Result<EnsembleResult> {
+    fn ensemble(&self, _key: &EnsembleKey, ensemble: &Ensemble, _seed: u64) -> Result<EnsembleResult> {
         Ok(ensemble.run_with_progress(self.threads, self.monitor)?)
     }
-    fn deep_ensemble(&self, _key: &str, ensemble: &DeepEnsemble) -> Result<DeepEnsembleResult> {
+    fn deep_ensemble(&self, _key: &EnsembleKey, ensemble: &DeepEnsemble) -> Result<DeepEnsembleResult> {
         Ok(ensemble.run_with_progress(self.threads, self.monitor)?)
     }
-    fn ntk_ensemble(&self, _key: &str, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult> {
+    fn ntk_ensemble(&self, _key: &EnsembleKey, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult> {
         Ok(ensemble.run_with_progress(self.threads, self.monitor)?)
     }
-}
-
-/// Seed of one block: SplitMix64 of the master seed and a code naming the block.
-pub fn block_seed(master: u64, code: &[u64]) -> u64 {
-    code.iter().fold(nnqft_sampling::seed::splitmix64(master), |h, c| nnqft_sampling::seed::splitmix64(h ^ c))
 }

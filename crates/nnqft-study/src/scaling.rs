@@ -3,7 +3,8 @@
 //! exact finite-width theory, and fit the power laws.
 
 use crate::error::Result;
-use crate::runner::{Planned, Runner, block_seed};
+use crate::key::EnsembleKey;
+use crate::runner::{Planned, Runner};
 use nnqft_sampling::{DeepEnsembleResult, Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::{
     PowerLawFit, Summary, background, common_exponent_slope, connected_six_point, fit_common_exponent, fit_power_law,
@@ -650,10 +651,9 @@ fn planned(
     width: usize,
     est: Estimator,
 ) -> Result<Planned> {
-    let (act, d) = (net.activation(), net.d_in());
-    let seed = block_seed(master, &[act as u64, d as u64, width as u64, 1]);
-    let ensemble = Ensemble::new(*net, width, xs.clone(), plan.nets, plan.experiments, est, seed)?;
-    Ok(Planned { key: format!("scaling-{}-d{d}-N{width}-{}", act.name(), est.name()), ensemble })
+    let key = EnsembleKey::Scaling { activation: net.activation(), d_in: net.d_in(), width, estimator: est };
+    let ensemble = Ensemble::new(*net, width, xs.clone(), plan.nets, plan.experiments, est, key.seed(master))?;
+    Ok(Planned { key, ensemble })
 }
 
 /// The study's ensembles, in the order [`run`] asks for them.

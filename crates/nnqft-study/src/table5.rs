@@ -4,7 +4,8 @@
 //! (sampled ensembles, every experiment fitted separately) and `paper` (as published).
 
 use crate::error::{Result, StudyError};
-use crate::runner::{Planned, Runner, block_seed};
+use crate::key::{EnsembleKey, Table5Set};
+use crate::runner::{Planned, Runner};
 use nnqft_fit::{Design, Loss, Model, evaluate, fit};
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_stats::summarize;
@@ -260,14 +261,23 @@ pub fn monte_carlo_estimators(act: Activation, nets: u64) -> Vec<(Estimator, u64
 /// The networks of Table 5, in the order of the study.
 const NETWORKS: [Activation; 3] = [Activation::Gauss, Activation::Relu, Activation::Erf];
 
-/// The Monte Carlo ensemble of `act` on its training (`set` 0) or test (`set` 1) inputs
-/// with estimator `est`, seeded from `master`.
-fn planned(master: u64, act: Activation, set: u64, est: Estimator, nets: u64, experiments: usize) -> Result<Planned> {
+/// The Monte Carlo ensemble of `act` on its training or test inputs with estimator `est`,
+/// seeded from `master`.
+fn planned(
+    master: u64,
+    act: Activation,
+    set: Table5Set,
+    est: Estimator,
+    nets: u64,
+    experiments: usize,
+) -> Result<Planned> {
     let (width, _) = setup(act);
-    let inputs = if set == 0 { InputSet::table5_train(act) } else { InputSet::table5_test(act) };
-    let seed = block_seed(master, &[act as u64, width as u64, set, 5]);
-    let ensemble = Ensemble::new(Network::paper(act, 1)?, width, inputs, nets, experiments, est, seed)?;
-    let key = format!("table5-{}-{}-{}", act.name(), if set == 0 { "train" } else { "test" }, est.name());
+    let inputs = match set {
+        Table5Set::Train => InputSet::table5_train(act),
+        Table5Set::Test => InputSet::table5_test(act),
+    };
+    let key = EnsembleKey::Table5 { activation: act, width, set, estimator: est };
+    let ensemble = Ensemble::new(Network::paper(act, 1)?, width, inputs, nets, experiments, est, key.seed(master))?;
     Ok(Planned { key, ensemble })
 }
 
@@ -276,7 +286,7 @@ pub fn ensembles(experiments: usize, nets: u64, master: u64) -> Result<Vec<Plann
     let mut out = Vec::new();
     for act in NETWORKS {
         for (est, nets) in monte_carlo_estimators(act, nets) {
-            for set in [0, 1] {
+            for set in Table5Set::BOTH {
                 out.push(planned(master, act, set, est, nets, experiments)?);
             }
         }
@@ -324,13 +334,13 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5R
         }
         // Monte Carlo: every estimator, every experiment fitted separately
         for (est, nets) in monte_carlo_estimators(act, nets) {
-            let delta = |p: &FitProblem, set: u64| -> Result<Vec<Vec<f64>>> {
+            let delta = |p: &FitProblem, set: Table5Set| -> Result<Vec<Vec<f64>>> {
                 let r = runner.planned(&planned(runner.seed(), act, set, est, nets, experiments)?)?;
                 Ok((0..experiments)
                     .map(|e| r.experiment(1, e).iter().zip(&p.gp4).map(|(g, k)| g - k).collect())
                     .collect())
             };
-            let (d_train, d_test) = (delta(&train, 0)?, delta(&test, 1)?);
+            let (d_train, d_test) = (delta(&train, Table5Set::Train)?, delta(&test, Table5Set::Test)?);
             let mean = |d: &[Vec<f64>]| -> Vec<f64> {
                 (0..d[0].len()).map(|i| d.iter().map(|e| e[i]).sum::<f64>() / d.len() as f64).collect()
             };

@@ -107,6 +107,25 @@ impl DeepActivation {
         }
     }
 
+    /// The activation's number in a block seed (the depth study's, through nnqft-study's
+    /// `EnsembleKey::seed`): a fixed constant per activation (erf 0, relu 1, tanh 2, linear 3,
+    /// gauss 4, gelu 5, silu 6, softplus 7, sigmoid 8, sin 9), not the variant's position, so
+    /// that reordering or adding variants changes no seed.
+    pub const fn seed_code(self) -> u64 {
+        match self {
+            DeepActivation::Erf => 0,
+            DeepActivation::Relu => 1,
+            DeepActivation::Tanh => 2,
+            DeepActivation::Linear => 3,
+            DeepActivation::Gauss => 4,
+            DeepActivation::Gelu => 5,
+            DeepActivation::Silu => 6,
+            DeepActivation::Softplus => 7,
+            DeepActivation::Sigmoid => 8,
+            DeepActivation::Sin => 9,
+        }
+    }
+
     /// The deep defaults `(C_W, C_b)`: relu `(2, 0)` (criticality; Roberts, Yaida, Hanin, "The
     /// Principles of Deep Learning Theory", 2022, ch. 5), every
     /// other activation `(1, 0)`. For the critical point of any activation see
@@ -287,6 +306,27 @@ fn sigmoid_pair(z: f64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every activation's seed code, pinned: changing one changes the depth study's seeds.
+    #[test]
+    fn seed_codes_are_pinned() {
+        let pinned = [
+            (DeepActivation::Erf, 0),
+            (DeepActivation::Relu, 1),
+            (DeepActivation::Tanh, 2),
+            (DeepActivation::Linear, 3),
+            (DeepActivation::Gauss, 4),
+            (DeepActivation::Gelu, 5),
+            (DeepActivation::Silu, 6),
+            (DeepActivation::Softplus, 7),
+            (DeepActivation::Sigmoid, 8),
+            (DeepActivation::Sin, 9),
+        ];
+        assert_eq!(pinned.len(), DeepActivation::ANY_DEPTH.len() + 1, "every activation (ANY_DEPTH and gauss)");
+        for (act, code) in pinned {
+            assert_eq!(act.seed_code(), code, "{}", act.name());
+        }
+    }
 
     /// Central differences of `φ` and `φ'` against the closed-form derivatives.
     const DERIVATIVE_TOLERANCE: f64 = 1e-7;

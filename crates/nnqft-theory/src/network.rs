@@ -69,6 +69,18 @@ impl Activation {
     pub fn uniform_phase(self) -> bool {
         self == Activation::Cos
     }
+
+    /// The activation's number in a block seed (nnqft-study's `EnsembleKey::seed`): a fixed
+    /// constant per activation (erf 0, relu 1, gauss 2, cos 3), not the variant's position, so
+    /// that reordering or adding variants changes no seed.
+    pub const fn seed_code(self) -> u64 {
+        match self {
+            Activation::Erf => 0,
+            Activation::Relu => 1,
+            Activation::Gauss => 2,
+            Activation::Cos => 3,
+        }
+    }
 }
 
 impl std::str::FromStr for Activation {
@@ -174,6 +186,21 @@ impl Network {
             Activation::Relu => z.max(0.0),
             Activation::Gauss => crate::exp::exp(z - s_xx),
             Activation::Cos => z.cos(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Activation;
+
+    /// Every activation's seed code, pinned: changing one changes the seeds of every study.
+    #[test]
+    fn seed_codes_are_pinned() {
+        let pinned = [(Activation::Erf, 0), (Activation::Relu, 1), (Activation::Gauss, 2), (Activation::Cos, 3)];
+        assert_eq!(pinned.len(), Activation::EVERY.len());
+        for (act, code) in pinned {
+            assert_eq!(act.seed_code(), code, "{}", act.name());
         }
     }
 }

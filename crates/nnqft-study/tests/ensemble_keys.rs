@@ -1,0 +1,125 @@
+//! Every ensemble a profile plans, and every deep ensemble of its depth study, is named and
+//! seeded as before the typed key ([`nnqft_study::key::EnsembleKey`]): each name and seed is
+//! recomputed here with the derivation the studies used before (their `format!` strings and
+//! `block_seed` codes) from the ensemble's own network, width, inputs and estimator, and
+//! compared with the key's. The activation and estimator codes are pinned in nnqft-theory and
+//! nnqft-sampling (`seed_codes_are_pinned`).
+
+use nnqft_sampling::{
+    DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, Estimator, NtkEnsemble, NtkEnsembleResult,
+};
+use nnqft_study::key::{EnsembleKey, block_seed};
+use nnqft_study::plan::{Plan, Profile};
+use nnqft_study::{Direct, Runner};
+use nnqft_theory::InputSet;
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+/// Master seeds checked: the default one, zero and an arbitrary one.
+const MASTERS: [u64; 3] = [nnqft_sampling::DEFAULT_SEED, 0, 0x0123_4567_89ab_cdef];
+
+/// The profiles checked (the default profile's plan is the paper-scale one).
+const PROFILES: [Profile; 2] = [Profile::Quick, Profile::Default];
+
+/// The name and seed a study gave the one-layer ensemble `ens` before the typed key, from the
+/// ensemble itself; `study` is the key's variant, the only thing taken from the key.
+fn name_and_seed_before(study: &EnsembleKey, master: u64, ens: &Ensemble) -> (String, u64) {
+    let net = ens.network();
+    let (act, d, width, est) = (net.activation(), net.d_in(), ens.width(), ens.estimator());
+    let (a, w) = (act.seed_code(), width as u64);
+    match study {
+        EnsembleKey::Scaling { .. } => {
+            (format!("scaling-{}-d{d}-N{width}-{}", act.name(), est.name()), block_seed(master, &[a, d as u64, w, 1]))
+        }
+        EnsembleKey::Table5 { .. } => {
+            let set = if *ens.inputs() == InputSet::table5_train(act) {
+                0
+            } else {
+                assert_eq!(*ens.inputs(), InputSet::table5_test(act));
+                1
+            };
+            assert_eq!(d, 1);
+            (
+                format!("table5-{}-{}-{}", act.name(), if set == 0 { "train" } else { "test" }, est.name()),
+                block_seed(master, &[a, w, set, 5]),
+            )
+        }
+        EnsembleKey::Rg { .. } => {
+            let name = match est {
+                Estimator::Conditional => format!("rg-{}-d{d}-N{width}", act.name()),
+                _ => format!("rg-{}-d{d}-N{width}-{}", act.name(), est.name()),
+            };
+            (name, block_seed(master, &[a, d as u64, w, 6]))
+        }
+        other => panic!("a profile plans no {other:?}"),
+    }
+}
+
+#[test]
+fn planned_ensembles_keep_their_names_and_seeds() {
+    for profile in PROFILES {
+        let plan = Plan::of(profile);
+        for master in MASTERS {
+            let planned = plan.ensembles(master).unwrap();
+            assert!(planned.len() > 20, "{profile}: {} ensembles", planned.len());
+            let mut names = HashSet::new();
+            for p in &planned {
+                let (name, seed) = name_and_seed_before(&p.key, master, &p.ensemble);
+                assert_eq!(p.key.name(), name, "{profile}, master {master}");
+                assert_eq!(p.key.seed(master), seed, "{name}");
+                assert_eq!(p.ensemble.seed(), seed, "{name}");
+                assert!(names.insert(name.clone()), "{name} is planned twice");
+            }
+        }
+    }
+}
+
+/// Runs the depth study's ensembles (a handful of nets each) and records every key and
+/// ensemble a study asks for.
+struct Recorder {
+    direct: Direct<'static>,
+    deep: RefCell<Vec<(EnsembleKey, DeepEnsemble)>>,
+}
+
+impl Runner for Recorder {
+    fn seed(&self) -> u64 {
+        self.direct.seed()
+    }
+    fn ensemble(&self, key: &EnsembleKey, ensemble: &Ensemble, seed: u64) -> nnqft_study::Result<EnsembleResult> {
+        self.direct.ensemble(key, ensemble, seed)
+    }
+    fn deep_ensemble(&self, key: &EnsembleKey, ensemble: &DeepEnsemble) -> nnqft_study::Result<DeepEnsembleResult> {
+        self.deep.borrow_mut().push((key.clone(), ensemble.clone()));
+        self.direct.deep_ensemble(key, ensemble)
+    }
+    fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
+        self.direct.ntk_ensemble(key, ensemble)
+    }
+}
+
+#[test]
+fn deep_ensembles_of_the_depth_study_keep_their_names_and_seeds() {
+    for profile in PROFILES {
+        let mut plan = Plan::of(profile).depth;
+        let asked = plan.activations.len() * plan.depths.len() * (plan.widths.len() + 1);
+        (plan.nets, plan.experiments) = (16, 2); // the names and seeds do not depend on the sizes
+        for master in [MASTERS[0], MASTERS[2]] {
+            let recorder = Recorder { direct: Direct::new(master, 1), deep: RefCell::new(Vec::new()) };
+            nnqft_study::depth::run(&recorder, &plan).unwrap();
+            let deep = recorder.deep.into_inner();
+            assert_eq!(deep.len(), asked, "{profile}: one ensemble per (activation, L, n), raw at one width");
+            let mut names = HashSet::new();
+            for (key, ens) in &deep {
+                let net = ens.network();
+                let (act, depth, width, est) = (net.activation(), net.depth(), net.widths()[0], ens.estimator());
+                assert!(net.widths().iter().all(|&n| n == width));
+                let name = format!("depth-{}-L{depth}-N{width}-{}", act.name(), est.name());
+                let code = [0x6465_7074, act.seed_code(), depth as u64, width as u64, est.seed_code()];
+                assert_eq!(key.name(), name, "{profile}, master {master}");
+                assert_eq!(key.seed(master), block_seed(master, &code), "{name}");
+                assert_eq!(ens.seed(), block_seed(master, &code), "{name}");
+                assert!(names.insert(name.clone()), "{name} is asked for twice");
+            }
+        }
+    }
+}
