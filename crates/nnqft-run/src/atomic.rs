@@ -1,10 +1,21 @@
 //! Atomic and staged file writes. Every file is written to `NAME.tmp` and renamed, so an
 //! interrupted run never leaves a half-written file. While a [`Staging`] is open on a
-//! thread, its writes stop at the `.tmp` file and are renamed together (in order,
-//! `provenance.json` last) by [`commit_staged`], under a journal that the next run completes
-//! if the process is killed among the renames: a write that fails (a full disk) leaves the
-//! previous reports as they were and no `.tmp` behind, and a kill leaves the old set or (once
-//! the next run has completed the journal) the new one.
+//! thread, its writes stop at the `.tmp` file and are put in place together by
+//! [`commit_staged`], so the folder holds the old report set or the new one, never a mix:
+//!
+//! - **Swap** (Linux): the new set is assembled in a sibling folder `.NAME.next` (the staged
+//!   files and, as hard links, everything of the folder they do not replace: other commands'
+//!   subfolders, the lock file, shard files), which one `renameat2(RENAME_EXCHANGE)` system
+//!   call exchanges with the folder; the old set, now in the sibling, is then removed. At
+//!   every instant, and after a kill at any point, the folder is the old set or the new one,
+//!   for a reader as for the next run (which removes a sibling a killed run left).
+//! - **Journal** (where the file system refuses hard links or the exchange): the staged files
+//!   are renamed one by one (`provenance.json` last) under a journal that the next run
+//!   completes if the process is killed among the renames. A reader during those
+//!   microseconds, or after such a kill until the next run, can see a mix.
+//!
+//! A write that fails (a full disk) leaves the previous reports as they were and no `.tmp`
+//! behind.
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -38,15 +49,139 @@ impl Drop for Staging {
 /// The commit journal of a folder: while it exists, the renames it lists are under way.
 pub const JOURNAL: &str = ".commit.json";
 
-/// Renames every staged report into place, in the order written, and closes the staging
-/// (nothing to do without one). The renames are journalled in `dir` ([`JOURNAL`], written
-/// atomically before the first rename, removed after the last): a process killed among them
-/// leaves the journal, and the next run into the folder completes them
-/// ([`complete_interrupted_commit`]) before anything else, so the folder holds the old set
-/// or, once completed, the new one, never a mix of the two.
+/// Puts every staged report in place and closes the staging (nothing to do without one):
+/// by swapping the folder with a sibling that holds the new set ([`swap_in`]) where the file
+/// system allows it, otherwise by journalled renames in the order written. The renames are
+/// journalled in `dir` ([`JOURNAL`], written atomically before the first rename, removed
+/// after the last): a process killed among them leaves the journal, and the next run into the
+/// folder completes them ([`complete_interrupted_commit`]) before anything else.
 pub fn commit_staged(dir: &Path) -> Result<()> {
     let staged = STAGED.with(|s| s.borrow_mut().take()).unwrap_or_default();
-    commit(dir, &staged, staged.len())
+    if staged.is_empty() {
+        return Ok(());
+    }
+    match swap_in(dir, &staged, Step::All) {
+        Ok(()) => {
+            staged.iter().for_each(|(t, _)| drop(std::fs::remove_file(t)));
+            Ok(())
+        }
+        Err(_) => commit(dir, &staged, staged.len()),
+    }
+}
+
+/// How far [`swap_in`] goes (the tests stop it where a kill could land).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Assemble the sibling and stop, as if killed before the exchange.
+    Assemble,
+    /// Assemble, exchange and stop, as if killed before the old set is removed.
+    #[cfg(test)]
+    Exchange,
+    /// The whole swap.
+    All,
+}
+
+/// The sibling in which a swap assembles the new set of `dir`: `.NAME.next` beside it.
+pub fn swap_sibling(dir: &Path) -> PathBuf {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    dir.with_file_name(format!(".{name}.next"))
+}
+
+/// Swaps `dir` with a sibling holding the new set: the staged files (hard links to their
+/// `.tmp`, which stay in place until the swap succeeded) and hard links to everything of
+/// `dir` they do not replace (its `.tmp` files, the resume blocks and a journal excepted),
+/// then one `renameat2(RENAME_EXCHANGE)`, then the old set (now the sibling) removed. Every
+/// error comes before the exchange: one (no hard links, no exchange on this file system) removes the
+/// sibling and leaves `dir` untouched, for the journalled renames to do the commit.
+fn swap_in(dir: &Path, staged: &[(PathBuf, PathBuf)], step: Step) -> Result<()> {
+    let next = swap_sibling(dir);
+    let assembled = assemble(dir, &next, staged);
+    if assembled.is_err() || step == Step::Assemble {
+        if step != Step::Assemble {
+            let _ = std::fs::remove_dir_all(&next);
+        }
+        return assembled;
+    }
+    if let Err(e) = exchange(&next, dir) {
+        let _ = std::fs::remove_dir_all(&next);
+        return Err(e);
+    }
+    if step == Step::All {
+        // the new set is in place; an old set that cannot be removed now is removed by the
+        // next run into the folder
+        let _ = std::fs::remove_dir_all(&next);
+    }
+    Ok(())
+}
+
+/// Builds `next`: the folder `dir` as hard links (its `.tmp` files, `.blocks` and the journal
+/// left out; the staged reports' old versions left out), then the staged files in place.
+fn assemble(dir: &Path, next: &Path, staged: &[(PathBuf, PathBuf)]) -> Result<()> {
+    if next.exists() {
+        std::fs::remove_dir_all(next)?;
+    }
+    let replaced: std::collections::HashSet<&Path> = staged.iter().map(|(_, p)| p.as_path()).collect();
+    mirror(dir, next, &|p: &Path| {
+        let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        !replaced.contains(p) && !name.ends_with(".tmp") && name != ".blocks" && name != JOURNAL
+    })?;
+    std::fs::set_permissions(next, std::fs::metadata(dir)?.permissions())?;
+    for (tmp, path) in staged {
+        let rel = path.strip_prefix(dir).with_context(|| format!("{} is outside {}", path.display(), dir.display()))?;
+        let to = next.join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::hard_link(tmp, &to).with_context(|| format!("cannot link {} to {}", tmp.display(), to.display()))?;
+    }
+    Ok(())
+}
+
+/// Recreates `from` in `to`: folders as folders, files as hard links, symbolic links as
+/// links, each entry only if `keep` says so.
+fn mirror(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<()> {
+    std::fs::create_dir(to).with_context(|| format!("cannot create {}", to.display()))?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let (path, kind) = (entry.path(), entry.file_type()?);
+        if !keep(&path) {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if kind.is_dir() {
+            mirror(&path, &target, keep)?;
+            std::fs::set_permissions(&target, entry.metadata()?.permissions())?;
+        } else if kind.is_symlink() {
+            symlink(&std::fs::read_link(&path)?, &target)?;
+        } else {
+            std::fs::hard_link(&path, &target)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn symlink(target: &Path, link: &Path) -> Result<()> {
+    Ok(std::os::unix::fs::symlink(target, link)?)
+}
+
+#[cfg(not(unix))]
+fn symlink(_target: &Path, link: &Path) -> Result<()> {
+    anyhow::bail!("cannot recreate the symbolic link {} here", link.display())
+}
+
+/// Exchanges the folders `a` and `b` in one system call.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn exchange(a: &Path, b: &Path) -> Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE)
+        .with_context(|| format!("cannot exchange {} and {}", a.display(), b.display()))
+}
+
+/// Exchanges the folders `a` and `b`: not available here (the journalled renames commit).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn exchange(a: &Path, b: &Path) -> Result<()> {
+    anyhow::bail!("no atomic exchange of {} and {} on this system", a.display(), b.display())
 }
 
 /// Journals `staged` in `dir`, makes its first `renames` renames and, when that is all of
@@ -168,6 +303,107 @@ mod tests {
         let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(left.len(), 3, "{left:?}");
         assert_eq!(complete_interrupted_commit(&dir).unwrap(), 0, "nothing left to complete");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Every file of `dir` (recursively, relative path and content), sorted.
+    fn contents(dir: &Path) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                out.extend(contents(&p).into_iter().map(|(n, c)| (format!("{name}/{n}"), c)));
+            } else {
+                out.push((e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The swap: killed after assembling, the folder is the whole old set; killed after the
+    /// exchange, the whole new set (the sibling holding the old one, for the next run to
+    /// remove); a whole swap leaves the new set, the files it did not replace (another
+    /// command's subfolder, the lock) the same files, and no sibling, `.tmp` or journal.
+    #[test]
+    fn a_swap_leaves_the_old_set_or_the_new_one() {
+        let dir = std::env::temp_dir().join(format!("nnqft-run-swap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("figures")).unwrap();
+        std::fs::create_dir_all(dir.join("coverage")).unwrap();
+        let names = ["a.parquet", "figures/f.svg", "provenance.json"];
+        for n in names {
+            std::fs::write(dir.join(n), "old").unwrap();
+        }
+        std::fs::write(dir.join("coverage/COVERAGE.md"), "theirs").unwrap();
+        std::fs::write(dir.join(".lock"), "pid").unwrap();
+        let old = contents(&dir);
+        let mut new = old.clone();
+        for (n, c) in new.iter_mut() {
+            if names.contains(&n.as_str()) {
+                *c = "new".into();
+            }
+        }
+        for step in [Step::Assemble, Step::Exchange, Step::All] {
+            let staging = Staging::begin();
+            for n in names {
+                write_atomic(&dir.join(n), b"new").unwrap();
+            }
+            let staged = STAGED.with(|s| s.borrow_mut().take()).unwrap();
+            drop(staging); // removes the .tmp files once linked, as a finished commit does
+            swap_in(&dir, &staged, step).unwrap();
+            staged.iter().for_each(|(t, _)| drop(std::fs::remove_file(t)));
+            let next = swap_sibling(&dir);
+            match step {
+                Step::Assemble => {
+                    assert_eq!(contents(&dir), old, "killed before the exchange");
+                    assert_eq!(contents(&next), new, "the assembled set");
+                    std::fs::remove_dir_all(&next).unwrap(); // as the next run does
+                }
+                Step::Exchange => {
+                    assert_eq!(contents(&dir), new, "killed after the exchange");
+                    // the old set beside it (with the staged `.tmp` files, removed with it)
+                    let beside: Vec<_> = contents(&next).into_iter().filter(|(n, _)| !n.ends_with(".tmp")).collect();
+                    assert_eq!(beside, old, "the old set, beside it");
+                    std::fs::remove_dir_all(&next).unwrap();
+                    // back to the old set for the whole swap
+                    for n in names {
+                        std::fs::write(dir.join(n), "old").unwrap();
+                    }
+                }
+                Step::All => {
+                    assert_eq!(contents(&dir), new);
+                    assert!(!next.exists(), "the old set was not removed");
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// `commit_staged` swaps on this machine's file system (a swap that fell back to the
+    /// journal would pass the other tests unnoticed): the folder is a new directory, and the
+    /// file it did not replace is the same file (a hard link).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn commit_staged_swaps_the_folder() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = std::env::temp_dir().join(format!("nnqft-run-commit-swap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("kept.txt"), "kept").unwrap();
+        std::fs::write(dir.join("a.parquet"), "old").unwrap();
+        let (folder, kept) =
+            (std::fs::metadata(&dir).unwrap().ino(), std::fs::metadata(dir.join("kept.txt")).unwrap().ino());
+        let staging = Staging::begin();
+        write_atomic(&dir.join("a.parquet"), b"new").unwrap();
+        commit_staged(&dir).unwrap();
+        drop(staging);
+        assert_eq!(std::fs::read_to_string(dir.join("a.parquet")).unwrap(), "new");
+        assert_ne!(std::fs::metadata(&dir).unwrap().ino(), folder, "the folder was not swapped");
+        assert_eq!(std::fs::metadata(dir.join("kept.txt")).unwrap().ino(), kept);
+        assert_eq!(contents(&dir).len(), 2, "{:?}", contents(&dir));
+        assert!(!swap_sibling(&dir).exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

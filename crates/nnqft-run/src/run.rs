@@ -141,8 +141,11 @@ pub fn fresh(path: PathBuf) -> PathBuf {
 }
 
 /// Removes the `.tmp` files a killed run left in `out`, `out/figures` and `out/.blocks`
-/// (called under the folder's lock; the files of shards, `shard-*`, are theirs).
+/// (called under the folder's lock; the files of shards, `shard-*`, are theirs), and the
+/// sibling of a swap it left (`crate::atomic::swap_sibling`: an assembled new set never
+/// swapped in, or the old set after the swap).
 fn remove_leftovers(out: &Path) {
+    let _ = std::fs::remove_dir_all(crate::atomic::swap_sibling(out));
     for dir in [out.to_path_buf(), out.join("figures"), out.join(".blocks")] {
         for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
