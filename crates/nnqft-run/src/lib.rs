@@ -22,6 +22,8 @@
 
 pub mod atomic;
 pub mod cache;
+#[cfg(test)]
+mod fuzz_regressions;
 pub mod lock;
 pub mod merge;
 pub mod progress;
