@@ -8,7 +8,8 @@
 //!    (polars also in xtask's benchmark history); indicatif only in nnqft-run; clap only in the
 //!    command lines (nnqft-cli and xtask), which own their options; pyo3 only in nnqft-py; so
 //!    the numeric crates build and test in seconds.
-//! 3. **Every source file says what it holds**: its first line is a `//!` comment.
+//! 3. **Every source file says what it holds**: its first line is a `//!` comment (also in
+//!    `fuzz/`, the fuzz targets' own workspace).
 //! 4. **Documents cite only what users have**: no README, ARCHITECTURE, docs page, dataset note
 //!    or source comment cites the team's internal specification, and every relative link in a
 //!    Markdown document points to a file of the repository.
@@ -120,7 +121,8 @@ fn crates_depend_only_on_the_layers_below() {
 fn every_source_file_starts_with_its_header() {
     let root = root();
     let mut missing = Vec::new();
-    for dir in ["crates", "src", "xtask", "tests"] {
+    // `fuzz/` is a workspace of its own (cargo-fuzz's targets), its sources held to the same rule
+    for dir in ["crates", "src", "xtask", "tests", "fuzz"] {
         for file in files(&root.join(dir), ".rs") {
             let text = std::fs::read_to_string(&file).unwrap();
             if !text.starts_with("//!") {
@@ -145,7 +147,7 @@ fn documents_cite_only_what_users_have() {
     let root = root();
     let mut bad = Vec::new();
     let mut sources: Vec<PathBuf> = documents(&root);
-    for dir in ["crates", "src", "xtask", "tests", "datasets", "scripts"] {
+    for dir in ["crates", "src", "xtask", "tests", "fuzz", "datasets", "scripts"] {
         for ext in [".rs", ".txt", ".toml", ".py", ".sh"] {
             sources.extend(files(&root.join(dir), ext));
         }

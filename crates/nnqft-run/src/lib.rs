@@ -22,6 +22,8 @@
 //!   when the binary was built.
 
 pub mod atomic;
+#[cfg(test)]
+mod fuzz_regressions;
 pub mod lock;
 pub mod merge;
 pub mod progress;

@@ -18,6 +18,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+/// The most missing shards an error names one by one (it counts the others).
+const MISSING_NAMED: usize = 20;
+
 /// The complete, checked set of shards of one run.
 pub struct ShardSet {
     files: Vec<ShardFile>,
@@ -60,7 +63,14 @@ impl ShardSet {
         let mut problems = Vec::new();
         let mut files = Vec::new();
         for p in &paths {
-            match ShardFile::open(p).and_then(|f| f.verify().map(|()| f)) {
+            // a shard `K/N` outside `0 <= K < N` (so also `N = 0`) is as corrupt as a bad checksum
+            let checked = ShardFile::open(p).and_then(|f| f.verify().map(|()| f)).and_then(|f| match f.shard() {
+                Ok(_) => Ok(f),
+                Err(e) => {
+                    Err(anyhow!("corrupt shard {}: shard {}/{}: {e}", p.display(), f.header.shard, f.header.shards))
+                }
+            });
+            match checked {
                 Ok(f) => files.push(f),
                 Err(e) => problems.push(format!("{e:#}")),
             }
@@ -96,17 +106,29 @@ impl ShardSet {
             for (k, fs) in &by_index {
                 if *k >= *count {
                     let names: Vec<String> = fs.iter().map(|f| f.path.display().to_string()).collect();
-                    problems.push(format!("shard {k} is out of range 0 to {} in {}", count - 1, names.join(", ")));
+                    problems.push(format!(
+                        "shard {k} is out of range 0 to {} in {}",
+                        count.saturating_sub(1),
+                        names.join(", ")
+                    ));
                 } else if fs.len() > 1 {
                     let names: Vec<String> = fs.iter().map(|f| f.path.display().to_string()).collect();
                     problems.push(format!("duplicate shard {k}/{count}: {}", names.join(" and ")));
                 }
             }
-            let missing: Vec<String> =
-                (0..*count).filter(|k| !by_index.contains_key(k)).map(|k| format!("{k}/{count}")).collect();
+            // named up to MISSING_NAMED of them: a header may claim 10^18 shards
+            let present = by_index.keys().filter(|k| *k < count).count() as u64;
+            let missing_count = count - present;
+            let missing: Vec<String> = (0..*count)
+                .filter(|k| !by_index.contains_key(k))
+                .take(MISSING_NAMED)
+                .map(|k| format!("{k}/{count}"))
+                .collect();
             if !missing.is_empty() {
+                let more = missing_count - missing.len() as u64;
+                let more = if more > 0 { format!(" and {more} more") } else { String::new() };
                 problems.push(format!(
-                    "missing shards {} (of {count}; expected files {})",
+                    "missing shards {}{more} (of {count}; expected files {})",
                     missing.join(", "),
                     missing
                         .iter()

@@ -271,7 +271,7 @@ impl ShardFile {
             at = at.saturating_add(s.bytes());
         }
         if at.saturating_add(4) != length {
-            return Err(bad(format!("{length} bytes, its header describes {}", at + 4)));
+            return Err(bad(format!("{length} bytes, its header describes {}", at.saturating_add(4))));
         }
         Ok(Self { path: path.to_path_buf(), header, offsets, length })
     }
