@@ -50,7 +50,7 @@ impl Drop for Staging {
 pub const JOURNAL: &str = ".commit.json";
 
 /// Puts every staged report in place and closes the staging (nothing to do without one):
-/// by swapping the folder with a sibling that holds the new set ([`swap_in`]) where the file
+/// by swapping the folder with a sibling that holds the new set ([`swap_sibling`]) where the file
 /// system allows it, otherwise by journalled renames in the order written. The renames are
 /// journalled in `dir` ([`JOURNAL`], written atomically before the first rename, removed
 /// after the last): a process killed among them leaves the journal, and the next run into the
