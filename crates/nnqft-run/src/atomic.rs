@@ -60,13 +60,8 @@ pub fn commit_staged(dir: &Path) -> Result<()> {
     if staged.is_empty() {
         return Ok(());
     }
-    match swap_in(dir, &staged, Step::All) {
-        Ok(()) => {
-            staged.iter().for_each(|(t, _)| drop(std::fs::remove_file(t)));
-            Ok(())
-        }
-        Err(_) => commit(dir, &staged, staged.len()),
-    }
+    // the staged `.tmp` files stay in the old folder a swap replaces, and go with it
+    swap_in(dir, &staged, Step::All).or_else(|_| commit(dir, &staged, staged.len()))
 }
 
 /// How far [`swap_in`] goes (the tests stop it where a kill could land).
@@ -95,12 +90,12 @@ pub fn swap_sibling(dir: &Path) -> PathBuf {
 /// sibling and leaves `dir` untouched, for the journalled renames to do the commit.
 fn swap_in(dir: &Path, staged: &[(PathBuf, PathBuf)], step: Step) -> Result<()> {
     let next = swap_sibling(dir);
-    let assembled = assemble(dir, &next, staged);
-    if assembled.is_err() || step == Step::Assemble {
-        if step != Step::Assemble {
-            let _ = std::fs::remove_dir_all(&next);
-        }
-        return assembled;
+    if let Err(e) = assemble(dir, &next, staged) {
+        let _ = std::fs::remove_dir_all(&next);
+        return Err(e);
+    }
+    if step == Step::Assemble {
+        return Ok(());
     }
     if let Err(e) = exchange(&next, dir) {
         let _ = std::fs::remove_dir_all(&next);
@@ -351,8 +346,10 @@ mod tests {
                 write_atomic(&dir.join(n), b"new").unwrap();
             }
             let staged = STAGED.with(|s| s.borrow_mut().take()).unwrap();
-            drop(staging); // removes the .tmp files once linked, as a finished commit does
+            drop(staging); // the list was taken: nothing left for it to remove
             swap_in(&dir, &staged, step).unwrap();
+            // a kill before the exchange leaves the `.tmp` files in the folder, for the next
+            // run to remove (as it does here)
             staged.iter().for_each(|(t, _)| drop(std::fs::remove_file(t)));
             let next = swap_sibling(&dir);
             match step {

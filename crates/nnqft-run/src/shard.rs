@@ -402,12 +402,9 @@ pub fn record_ensemble(run: &Run, shard: Shard, key: &str, ens: &Ensemble, resum
     let whole = shard.count() == 1;
     if resume && path.exists() {
         match block_damage(run, shard, &section, &path) {
-            None if whole => {
-                eprintln!("{key}: reused from {}", path.display());
-                return Ok((section, path));
-            }
             None => {
-                eprintln!("{key}: shard {shard} reused from {}", path.display());
+                let of = if whole { String::new() } else { format!("shard {shard} ") };
+                eprintln!("{key}: {of}reused from {}", path.display());
                 return Ok((section, path));
             }
             Some(damage) => eprintln!("{key}: block {} not used, {damage}; recomputing", path.display()),
