@@ -2,7 +2,7 @@
 //! (`action.parquet`), the rows of [`nnqft_study::action`]: from a one-hidden-layer network's
 //! exact correlators (`--network --width`), a deep network's leading-order theory
 //! (`--network --widths`, order `1/n`), or the measured correlators of network outputs in a
-//! file (`FILE`, `.npy` or wide `.parquet` as `nnqft analyze` reads them), with jackknife errors;
+//! file (`FILE`, `.npy` or `.parquet`, wide or long, as `nnqft analyze` reads them), with jackknife errors;
 //! and, where the points' coordinates are known (a network's x-set), the locality profile of the
 //! quartic coupling (`action_locality.parquet`, [`nnqft_study::action::locality`]).
 
@@ -17,7 +17,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 pub struct ActionArgs {
     /// Network outputs made anywhere, as `nnqft analyze` reads them (`.npy`, a C-ordered float64
-    /// or float32 array f[net, point] or f[net, point, output]; or a wide `.parquet`): the action
+    /// or float32 array f[net, point] or f[net, point, output]; or a wide or long `.parquet`): the action
     /// of their measured correlators, with jackknife standard errors over --experiments.
     #[arg(value_name = "FILE", conflicts_with_all = ["network", "width", "widths"])]
     pub file: Option<PathBuf>,

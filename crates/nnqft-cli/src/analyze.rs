@@ -1,12 +1,13 @@
 //! `nnqft analyze`: the field-theory analysis of network outputs that nnqft did not sample,
-//! read from NumPy `.npy` files or wide Parquet tables, one ensemble per file ([`nnqft_study::analyze`]); written as
+//! read from NumPy `.npy` files or Parquet tables (wide or long), one ensemble per file ([`nnqft_study::analyze`]); written as
 //! `analysis.parquet` (per multiset), `analysis_summary.parquet` (per file and order),
 //! `analysis_fits.parquet` (with `--widths`: the width scan's fits) and `SUMMARY.md`.
 //!
 //! A file holds a C-ordered array of `float64` or `float32` (either byte order): `f[net, point]`
-//! or `f[net, point, output]`, or is a wide Parquet table, one row per net and one float column
-//! per point; each is read by [`nnqft_report::read::analyze_file`] (a `.npy` file in blocks and hashed
-//! as it is read: provenance names each file with its SHA-256). Nothing is written unless every
+//! or `f[net, point, output]`, or is a Parquet table, wide (one row per net and one float column
+//! per point) or long (columns `net`, `point`, optionally `output`, and `value`, sorted by net,
+//! point, output); each is read by [`nnqft_report::read::analyze_file`] (a `.npy` file in blocks,
+//! a Parquet file a row group at a time, each hashed: provenance names each file with its SHA-256). Nothing is written unless every
 //! file reads and analyses.
 
 use anyhow::{Result, bail};
@@ -21,8 +22,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 pub struct AnalyzeArgs {
     /// Files of network outputs, one ensemble each: `.npy`, a C-ordered float64 or float32 array
-    /// f[net, point] or f[net, point, output]; or `.parquet`, one row per net and one float
-    /// column per point.
+    /// f[net, point] or f[net, point, output]; or `.parquet`, wide (one row per net and one float
+    /// column per point) or long (integer columns net, point and optionally output, float column
+    /// value; rows sorted by net, point, output), read a row group at a time.
     #[arg(value_name = "FILE", required = true, num_args = 1..)]
     pub files: Vec<PathBuf>,
     /// The width of each file's networks (comma-separated, one per file, each >= 1): the files

@@ -110,7 +110,7 @@ enum Command {
     /// corrections, s_4 = -kappa4 with G2^-1 on each leg (order 1/N), s_6 = -kappa6 amputated
     /// plus the exchange of two quartic vertices (order 1/N^2). Sources: --network with --width
     /// (one hidden layer, exact correlators), --network with --widths (deep, leading order,
-    /// order 1/n only), or FILE (outputs of networks made anywhere, .npy or wide .parquet:
+    /// order 1/n only), or FILE (outputs of networks made anywhere, .npy or .parquet, wide or long:
     /// measured correlators, jackknife errors over --experiments). Writes action.parquet (n,
     /// indices, outputs, coupling, coupling_stderr, coupling_order1, coupling_gp) and
     /// provenance.json.

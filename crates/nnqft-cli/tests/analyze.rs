@@ -220,3 +220,111 @@ fn bad_files_are_refused_and_nothing_is_written() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Parquet table of `columns`, written in row groups of `group` rows.
+fn parquet(path: &Path, columns: Vec<polars::prelude::Column>, group: usize) -> PathBuf {
+    use polars::prelude::{DataFrame, ParquetWriter};
+    let mut df = DataFrame::new_infer_height(columns).unwrap();
+    ParquetWriter::new(std::fs::File::create(path).unwrap()).with_row_group_size(Some(group)).finish(&mut df).unwrap();
+    path.to_path_buf()
+}
+
+/// The long layout of `values` (`nets x points x outputs`, row-major) as columns `net`
+/// (labelled `label(net)`), `point`, `output` (where `outputs > 1`) and `value`.
+fn long_columns(
+    values: &[f64],
+    points: usize,
+    outputs: usize,
+    label: impl Fn(usize) -> i64,
+) -> Vec<polars::prelude::Column> {
+    use polars::prelude::Column;
+    let per = points * outputs;
+    let net: Vec<i64> = (0..values.len()).map(|r| label(r / per)).collect();
+    let point: Vec<i32> = (0..values.len()).map(|r| ((r % per) / outputs) as i32).collect();
+    let mut columns = vec![Column::new("net".into(), net), Column::new("point".into(), point)];
+    if outputs > 1 {
+        columns.push(Column::new("output".into(), (0..values.len()).map(|r| (r % outputs) as i64).collect::<Vec<_>>()));
+    }
+    columns.push(Column::new("value".into(), values.to_vec()));
+    columns
+}
+
+/// Parquet is read a row group at a time in either layout, and gives the `.npy` file's numbers
+/// bit for bit: the wide layout in row groups of 7 nets (groups that do not divide the nets), the
+/// long layout in row groups that cut nets in two, with arbitrary net labels, with and without
+/// an `output` column. Each way the long layout can break its order is refused naming the row.
+#[test]
+fn parquet_layouts_read_a_row_group_at_a_time() {
+    use polars::prelude::Column;
+    let dir = temp("layouts");
+    let (nets, points) = (64, 6);
+    let values: Vec<f64> = (0..nets * points).map(|i| (((i * 37) % 101) as f64 - 50.0) / 25.0).collect();
+    let analysed = |file: PathBuf, name: &str| -> Vec<u64> {
+        let out = dir.join(format!("out-{name}"));
+        tables::analyze(&common(&out), &args(vec![file], None, 4)).unwrap();
+        let df = read_parquet(&out.join("analysis.parquet")).unwrap();
+        df.column("g_mean").unwrap().f64().unwrap().into_no_null_iter().map(f64::to_bits).collect()
+    };
+    let flat = dir.join("flat.npy");
+    npy(&flat, "<f8", false, &[nets, points], &f64_bytes(&values));
+    let reference = analysed(flat, "npy");
+    let wide: Vec<Column> = (0..points)
+        .map(|p| Column::new(format!("x{p}").into(), (0..nets).map(|i| values[i * points + p]).collect::<Vec<f64>>()))
+        .collect();
+    assert_eq!(analysed(parquet(&dir.join("wide7.parquet"), wide, 7), "wide7"), reference);
+    let long = long_columns(&values, points, 1, |n| 1000 - 3 * n as i64);
+    assert_eq!(analysed(parquet(&dir.join("long.parquet"), long, 25), "long"), reference);
+    // three points and two outputs: the three-axis .npy of the same values
+    let three = dir.join("three.npy");
+    npy(&three, "<f8", false, &[nets, 3, 2], &f64_bytes(&values));
+    let long2 = long_columns(&values, 3, 2, |n| n as i64);
+    assert_eq!(analysed(parquet(&dir.join("long2.parquet"), long2, 50), "long2"), analysed(three, "three"));
+
+    // each broken order is refused naming its row; nothing is written
+    let broken = |name: &str, edit: &dyn Fn(&mut Vec<i64>, &mut Vec<i32>), group: usize| -> PathBuf {
+        let (mut net, mut point): (Vec<i64>, Vec<i32>) = (
+            (0..values.len()).map(|r| (r / points) as i64).collect(),
+            (0..values.len()).map(|r| (r % points) as i32).collect(),
+        );
+        edit(&mut net, &mut point);
+        let columns = vec![
+            Column::new("net".into(), net),
+            Column::new("point".into(), point),
+            Column::new("value".into(), values.clone()),
+        ];
+        parquet(&dir.join(name), columns, group)
+    };
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (broken("swapped.parquet", &|_, p| p.swap(14, 15), 100), "row 14 has point 3; expected point 2"),
+        (broken("split.parquet", &|n, _| n[9] = 77, 100), "row 9 has net 77, which breaks off the net before it"),
+        (broken("merged.parquet", &|n, _| n[12] = 1, 100), "row 12 has net 1, which continues the net before it"),
+        (broken("group.parquet", &|_, _| {}, 4), "it must hold at least one whole net"),
+        (
+            parquet(&dir.join("odd.parquet"), long_columns(&values[..values.len() - 2], points, 1, |n| n as i64), 100),
+            "382 rows are not a whole number of nets of 6 rows",
+        ),
+        (
+            parquet(
+                &dir.join("extra.parquet"),
+                [
+                    long_columns(&values, points, 1, |n| n as i64),
+                    vec![Column::new("seed".into(), vec![1i64; values.len()])],
+                ]
+                .concat(),
+                100,
+            ),
+            "column seed in the long layout",
+        ),
+        (
+            parquet(&dir.join("nonet.parquet"), long_columns(&values, points, 1, |n| n as i64)[1..].to_vec(), 100),
+            "needs a net column",
+        ),
+    ];
+    for (i, (file, expected)) in cases.into_iter().enumerate() {
+        let out = dir.join(format!("out-bad-{i}"));
+        let err = format!("{:#}", tables::analyze(&common(&out), &args(vec![file], None, 4)).unwrap_err());
+        assert!(err.contains(expected), "case {i}: {err:?} lacks {expected:?}");
+        assert!(!out.exists(), "case {i} wrote {}", out.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

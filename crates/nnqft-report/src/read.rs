@@ -7,14 +7,26 @@
 //! A `.npy` file holds a C-ordered array of `float64` or `float32` (either byte order):
 //! `f[net, point]` or `f[net, point, output]`. It is read in blocks, so its size is bounded by
 //! the disk, not by memory, and hashed as it is read: each [`FileAnalysis`] names its file with
-//! its SHA-256 (what `sha256sum` prints). A `.parquet` file is a wide table, one row per net and
-//! one float column per point ([`analyze_parquet`]), read whole.
+//! its SHA-256 (what `sha256sum` prints).
+//!
+//! A `.parquet` file ([`analyze_parquet`]) is read one row group at a time, so its size too is
+//! bounded by the disk (memory holds its largest row group), in one of two layouts:
+//! - **wide**: one row per net and one float column (float64 or float32) per point, in column
+//!   order, and no other column;
+//! - **long** (chosen when the table has a `value` column): one row per value, with integer
+//!   columns `net`, `point` and, for several outputs, `output`, and the float column `value`,
+//!   sorted by net, then point, then output (as `f[net, point, output]` flattens). The first
+//!   net's rows fix the points `0..P` (and outputs `0..O`); every net repeats them in that order,
+//!   its rows contiguous and its label (any integer) different from the net's before it. This is
+//!   what `pandas.DataFrame.melt` or a `(net, point)` index reset gives, sorted.
 
 use crate::report::read_parquet;
 use anyhow::{Context, Result, anyhow, bail};
 use nnqft_sampling::OutputStream;
 use nnqft_study::analyze::{Analysis, Encoding, analyze_stream, output_stream};
 use nnqft_study::correlator_fit::FourPointRows;
+use polars::io::parquet::metadata::FileMetadataRef;
+use polars::prelude::{DataFrame, ParquetReader, SerReader};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::io::Read;
@@ -187,54 +199,226 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// Reads and analyses one Parquet file in the wide layout: one row per net, one float column
-/// (Float64 or Float32) per point, in column order; any other column, or a missing value, is
-/// refused naming it. The table is read whole (Parquet is columnar), so its size is bounded by
-/// memory, unlike a `.npy` file's.
-pub fn analyze_parquet(path: &Path, experiments: usize, width: Option<usize>) -> Result<FileAnalysis> {
+/// How a Parquet file of network outputs lays them out (module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// One row per net, one float column per point.
+    Wide,
+    /// One row per value: columns `net`, `point`, optionally `output`, and `value`, sorted by
+    /// net, then point, then output.
+    Long {
+        /// Whether the file has an `output` column.
+        outputs: bool,
+    },
+}
+
+/// The columns of the long layout, in any order; `output` may be left out.
+const LONG_COLUMNS: [&str; 4] = ["net", "point", "output", "value"];
+
+impl Layout {
+    /// The layout of a table with these column names: long if it has a `value` column (and then
+    /// only the long layout's columns), wide otherwise.
+    fn of(path: &Path, names: &[String]) -> Result<Layout> {
+        if !names.iter().any(|n| n == "value") {
+            return Ok(Layout::Wide);
+        }
+        if let Some(other) = names.iter().find(|n| !LONG_COLUMNS.contains(&n.as_str())) {
+            bail!(
+                "{}: column {other} in the long layout, which has the columns net, point, output (optional) and value \
+                 only",
+                path.display()
+            );
+        }
+        for required in ["net", "point"] {
+            if !names.iter().any(|n| n == required) {
+                bail!("{}: the long layout (it has a value column) needs a {required} column", path.display());
+            }
+        }
+        Ok(Layout::Long { outputs: names.iter().any(|n| n == "output") })
+    }
+}
+
+/// One row group of a Parquet file, read as a frame: the unit in which the file is read, so that
+/// memory holds one row group at a time.
+fn row_group(path: &Path, metadata: &FileMetadataRef, offset: usize, rows: usize) -> Result<DataFrame> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = ParquetReader::new(file).with_slice(Some((offset, rows)));
+    reader.set_metadata(metadata.clone());
+    reader.finish().map_err(|e| anyhow!("{}: rows {offset}..{}: do not read ({e})", path.display(), offset + rows))
+}
+
+/// The values of a float column of a row group, refusing another type or a missing value.
+fn float_column(path: &Path, df: &DataFrame, name: &str, rows: std::ops::Range<usize>) -> Result<Vec<f64>> {
     use polars::prelude::DataType;
+    let c = df.column(name).map_err(|_| anyhow!("{}: no column {name} in rows {rows:?}", path.display()))?;
+    if !matches!(c.dtype(), DataType::Float64 | DataType::Float32) {
+        bail!("{}: column {name} is {}; expected float64 or float32", path.display(), c.dtype());
+    }
+    if c.null_count() > 0 {
+        bail!("{}: column {name} has {} missing values in rows {rows:?}", path.display(), c.null_count());
+    }
+    Ok(c.cast(&DataType::Float64)?.f64()?.into_no_null_iter().collect())
+}
+
+/// The values of an integer column of a row group (the long layout's `net`, `point`, `output`).
+fn integer_column(path: &Path, df: &DataFrame, name: &str, rows: std::ops::Range<usize>) -> Result<Vec<i64>> {
+    let c = df.column(name).map_err(|_| anyhow!("{}: no column {name} in rows {rows:?}", path.display()))?;
+    if !c.dtype().is_integer() {
+        bail!("{}: column {name} is {}; expected integers", path.display(), c.dtype());
+    }
+    if c.null_count() > 0 {
+        bail!("{}: column {name} has {} missing values in rows {rows:?}", path.display(), c.null_count());
+    }
+    Ok(c.cast(&polars::prelude::DataType::Int64)?.i64()?.into_no_null_iter().collect())
+}
+
+/// Reads and analyses one Parquet file of network outputs (module docs: the wide and the long
+/// layout), one row group at a time, so that memory holds one row group, not the file; a file
+/// whose largest row group would not fit is refused naming its size.
+pub fn analyze_parquet(path: &Path, experiments: usize, width: Option<usize>) -> Result<FileAnalysis> {
     let bad = |what: String| anyhow!("{}: {what}", path.display());
-    let length = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
-    if length.saturating_mul(3) > nnqft_sampling::memory::memory_limit() {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = ParquetReader::new(file);
+    let not_parquet = |e: polars::prelude::PolarsError| bad(format!("not a Parquet file that reads ({e})"));
+    let names: Vec<String> = reader.schema().map_err(not_parquet)?.iter_names().map(|n| n.to_string()).collect();
+    let metadata = reader.get_metadata().map_err(not_parquet)?.clone();
+    let largest = metadata.row_groups.iter().map(|g| g.total_byte_size() as u64).max().unwrap_or(0);
+    if largest.saturating_mul(3) > nnqft_sampling::memory::memory_limit() {
         return Err(bad(format!(
-            "{} of Parquet is read whole, and that would not fit in memory; save the outputs as .npy, which is \
-             read in blocks",
-            nnqft_sampling::memory::human_bytes(length)
+            "a row group of {} (uncompressed) would not fit in memory; the file is read one row group at a time, so \
+             write it with smaller row groups (pyarrow's row_group_size), or as .npy",
+            nnqft_sampling::memory::human_bytes(largest)
         )));
     }
-    let df = read_parquet(path).map_err(|e| bad(format!("not a Parquet file that reads ({e})")))?;
-    let mut columns = Vec::with_capacity(df.width());
-    for c in df.columns() {
-        if !matches!(c.dtype(), DataType::Float64 | DataType::Float32) {
-            return Err(bad(format!(
-                "column {} is {}; the wide layout has one float column per point and nothing else",
-                c.name(),
-                c.dtype()
-            )));
-        }
-        if c.null_count() > 0 {
-            return Err(bad(format!("column {} has {} missing values", c.name(), c.null_count())));
-        }
-        let c = c.cast(&DataType::Float64)?;
-        columns.push(c.f64()?.into_no_null_iter().collect::<Vec<f64>>());
+    let mut groups = Vec::with_capacity(metadata.row_groups.len());
+    let mut offset = 0;
+    for g in &metadata.row_groups {
+        groups.push((offset, g.num_rows()));
+        offset += g.num_rows();
     }
-    let (nets, points) = (df.height(), columns.len());
-    if points == 0 || nets == 0 {
-        return Err(bad(format!("{nets} rows x {points} columns; expected one row per net, one column per point")));
-    }
-    let mut stream = output_stream(points, 1, nets as u64, experiments).map_err(|e| bad(e.to_string()))?;
-    let block = (BLOCK_BYTES / (8 * points)).max(1);
-    let mut rows = Vec::with_capacity(block * points);
-    for start in (0..nets).step_by(block) {
-        rows.clear();
-        for i in start..(start + block).min(nets) {
-            rows.extend(columns.iter().map(|c| c[i]));
+    let total = metadata.num_rows;
+    let layout = Layout::of(path, &names)?;
+    let stream = match layout {
+        Layout::Wide => {
+            if names.is_empty() || total == 0 {
+                return Err(bad(format!(
+                    "{total} rows x {} columns; expected one row per net, one column per point",
+                    names.len()
+                )));
+            }
+            let points = names.len();
+            let mut stream = output_stream(points, 1, total as u64, experiments).map_err(|e| bad(e.to_string()))?;
+            let mut rows = Vec::new();
+            for &(offset, count) in &groups {
+                let span = offset..offset + count;
+                let df = row_group(path, &metadata, offset, count)?;
+                let mut columns = Vec::with_capacity(points);
+                for name in &names {
+                    columns.push(float_column(path, &df, name, span.clone()).map_err(|e| {
+                        if df.column(name).is_ok_and(|c| !c.dtype().is_float()) {
+                            bad(format!(
+                                "column {name} is {}; the wide layout has one float column per point and nothing \
+                                 else (the long layout has a value column)",
+                                df.column(name).map(|c| c.dtype().to_string()).unwrap_or_default()
+                            ))
+                        } else {
+                            e
+                        }
+                    })?);
+                }
+                rows.clear();
+                rows.reserve(count * points);
+                for i in 0..count {
+                    rows.extend(columns.iter().map(|c| c[i]));
+                }
+                stream.push(&rows).map_err(|e| bad(e.to_string()))?;
+            }
+            stream
         }
-        stream.push(&rows).map_err(|e| bad(e.to_string()))?;
-    }
+        Layout::Long { outputs } => long_stream(path, &metadata, &groups, outputs, experiments)?,
+    };
     let analysis = analyze_stream(stream)?;
     let (sha256, bytes) = file_sha256(path)?;
     Ok(FileAnalysis { path: path.to_path_buf(), sha256, bytes, width, analysis })
+}
+
+/// The long layout's rows folded into a stream: the first net's rows fix the points (and outputs)
+/// per net, `0..P` (and `0..O`) in order; every later net must repeat them in that order, its
+/// rows contiguous, and each net's label must differ from the one before it.
+fn long_stream(
+    path: &Path,
+    metadata: &FileMetadataRef,
+    groups: &[(usize, usize)],
+    outputs: bool,
+    experiments: usize,
+) -> Result<OutputStream> {
+    let bad = |what: String| anyhow!("{}: {what}", path.display());
+    let Some(&(_, first_rows)) = groups.first().filter(|g| g.1 > 0) else {
+        return Err(bad("no rows; the long layout has one row per net, point (and output)".into()));
+    };
+    // the first net, which must end inside the first row group
+    let df = row_group(path, metadata, 0, first_rows)?;
+    let nets = integer_column(path, &df, "net", 0..first_rows)?;
+    let per_net = nets.iter().take_while(|&&n| n == nets[0]).count();
+    if per_net == first_rows && groups.len() > 1 {
+        return Err(bad(format!(
+            "the first net's rows fill the first row group ({first_rows} rows); it must hold at least one whole net"
+        )));
+    }
+    let width_of = |values: Vec<i64>| values[..per_net].iter().max().map_or(1, |m| m + 1);
+    let output_count = if outputs { width_of(integer_column(path, &df, "output", 0..first_rows)?) } else { 1 };
+    let output_count = usize::try_from(output_count).unwrap_or(0).max(1);
+    if !per_net.is_multiple_of(output_count) {
+        return Err(bad(format!("the first net has {per_net} rows, not a whole number of its {output_count} outputs")));
+    }
+    let points = per_net / output_count;
+    let total = metadata.num_rows;
+    if !total.is_multiple_of(per_net) {
+        return Err(bad(format!("{total} rows are not a whole number of nets of {per_net} rows (the first net's)")));
+    }
+    let mut stream =
+        output_stream(per_net, output_count, (total / per_net) as u64, experiments).map_err(|e| bad(e.to_string()))?;
+    let mut carry: Vec<f64> = Vec::new();
+    let mut previous: Option<i64> = None;
+    for &(offset, count) in groups {
+        let span = offset..offset + count;
+        let df = row_group(path, metadata, offset, count)?;
+        let net = integer_column(path, &df, "net", span.clone())?;
+        let point = integer_column(path, &df, "point", span.clone())?;
+        let output = if outputs { Some(integer_column(path, &df, "output", span.clone())?) } else { None };
+        let value = float_column(path, &df, "value", span.clone())?;
+        for i in 0..count {
+            let row = offset + i;
+            let slot = row % per_net;
+            let (p, o) = ((slot / output_count) as i64, (slot % output_count) as i64);
+            let found_o = output.as_ref().map_or(0, |c| c[i]);
+            if point[i] != p || found_o != o {
+                return Err(bad(format!(
+                    "row {row} has point {}{}; expected point {p}{} (rows sorted by net, then point{}, every net \
+                     with points 0..{points}{} as the first net)",
+                    point[i],
+                    output.as_ref().map_or(String::new(), |_| format!(", output {found_o}")),
+                    output.as_ref().map_or(String::new(), |_| format!(", output {o}")),
+                    if outputs { ", then output" } else { "" },
+                    if outputs { format!(" and outputs 0..{output_count}") } else { String::new() },
+                )));
+            }
+            let starts = slot == 0;
+            if previous.is_some_and(|prev| (prev == net[i]) == starts) {
+                return Err(bad(format!(
+                    "row {row} has net {}, which {}; each net's {per_net} rows are contiguous",
+                    net[i],
+                    if starts { "continues the net before it" } else { "breaks off the net before it" }
+                )));
+            }
+            previous = Some(net[i]);
+        }
+        carry.extend_from_slice(&value);
+        let whole = carry.len() - carry.len() % per_net;
+        stream.push(&carry[..whole]).map_err(|e| bad(e.to_string()))?;
+        carry.drain(..whole);
+    }
+    Ok(stream)
 }
 
 /// Reads and analyses one file by its extension: `.parquet` ([`analyze_parquet`]), anything else
