@@ -127,6 +127,11 @@ def analyze(
     experiments: int = 10,
     x: _XSet | None = None,
     progress: _Progress = False,
+    eft: str | None = None,
+    d_in: int | None = None,
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
+    cutoff: float | None = None,
 ) -> dict[str, _Table]: ...
 def action(
     network: str | None = None,

@@ -36,16 +36,21 @@ pub struct FitArgs {
     pub cutoff: Option<f64>,
 }
 
+/// The cutoff of the vertex integrals: `value` (> 0, or inf), by default the paper's for `act`.
+pub fn cutoff(value: Option<f64>, act: Activation) -> Result<Cutoff> {
+    Ok(match value {
+        None => setup(act).1,
+        Some(v) if v == f64::INFINITY => Cutoff::Infinite,
+        Some(v) => Cutoff::finite(v)?,
+    })
+}
+
 /// Fits every block of the file; returns the blocks and the cutoff used. A
 /// `correlators_experiments.parquet` beside the file (`sample --per-experiment`) gives the
 /// couplings their standard errors.
 pub fn fit_file(args: &FitArgs) -> Result<(Vec<FittedBlock>, f64)> {
     let (net, xs) = args.network.resolve()?;
-    let cutoff = match args.cutoff {
-        None => setup(net.activation()).1,
-        Some(v) if v == f64::INFINITY => Cutoff::Infinite,
-        Some(v) => Cutoff::finite(v)?,
-    };
+    let cutoff = cutoff(args.cutoff, net.activation())?;
     let problem = FitProblem::new(&net, xs, cutoff)?;
     let path =
         if args.correlators.is_dir() { args.correlators.join("correlators.parquet") } else { args.correlators.clone() };
@@ -70,7 +75,7 @@ pub fn fit_file(args: &FitArgs) -> Result<(Vec<FittedBlock>, f64)> {
                 b.estimator
             )
         })?;
-        out.push(FittedBlock { width: b.width, estimator: Some(b.estimator), fits });
+        out.push(FittedBlock { width: Some(b.width), estimator: Some(b.estimator), fits });
     }
     Ok((out, cutoff.value()))
 }
@@ -97,7 +102,7 @@ pub fn markdown(blocks: &[FittedBlock]) -> String {
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} | {} | {:.3} | {:.3e} |",
-                b.width,
+                b.width.map_or("-".to_string(), |w| w.to_string()),
                 b.estimator.as_deref().unwrap_or("-"),
                 f.model.name(),
                 f.loss.name(),

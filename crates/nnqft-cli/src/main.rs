@@ -190,6 +190,7 @@ mod tests {
                 nnqft_theory::DeepActivation::parse(value).is_ok() || nnqft_theory::Activation::parse(value).is_ok()
             }
             "estimator" => nnqft_sampling::Estimator::parse(value).is_ok(),
+            "eft" => nnqft_theory::Activation::parse(value).is_ok(),
             _ => false,
         };
         check_listed_values(&Cli::command(), &accepts).unwrap();

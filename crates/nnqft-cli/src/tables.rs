@@ -51,13 +51,18 @@ pub fn ntk(common: &Common, args: &ntk::NtkArgs) -> Result<PathBuf> {
 pub fn analyze(common: &Common, args: &analyze::AnalyzeArgs) -> Result<PathBuf> {
     let start = unix_now();
     analyze::check_files(args)?;
+    let eft = analyze::eft_problem(args)?;
     let (files, fits) = analyze::analyze_files(args)?;
+    let table5 = eft.map(|(problem, cutoff)| analyze::table5_table(args, &files, &problem, cutoff)).transpose()?;
     let config = serde_json::json!({ "analyze": args, "inputs": analyze::inputs_json(&files) });
     let run = open(common, Command::Analyze, &analyze::folder_stem(args), config, start)?;
     write_table(&run, "analysis.parquet", analyze::analysis_table(&files))?;
     write_table(&run, "analysis_summary.parquet", analyze::summary_table(&files))?;
     if !fits.is_empty() {
         write_table(&run, "analysis_fits.parquet", analyze::fits_table(&fits))?;
+    }
+    if let Some(table5) = table5 {
+        write_table(&run, "analysis_table5.parquet", table5)?;
     }
     write_text(&run, "SUMMARY.md", &analyze::summary_markdown(&files, &fits))?;
     let out = run.out.clone();

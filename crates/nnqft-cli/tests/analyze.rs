@@ -33,7 +33,17 @@ fn f64_bytes(v: &[f64]) -> Vec<u8> {
 }
 
 fn args(files: Vec<PathBuf>, widths: Option<Vec<usize>>, experiments: usize) -> AnalyzeArgs {
-    AnalyzeArgs { files, widths, experiments, x_set: None }
+    AnalyzeArgs {
+        files,
+        widths,
+        experiments,
+        x_set: None,
+        eft: None,
+        d_in: 1,
+        sigma_w: None,
+        sigma_b: None,
+        cutoff: None,
+    }
 }
 
 fn common(out: &Path) -> Common {
@@ -326,5 +336,53 @@ fn parquet_layouts_read_a_row_group_at_a_time() {
         assert!(err.contains(expected), "case {i}: {err:?} lacks {expected:?}");
         assert!(!out.exists(), "case {i} wrote {}", out.display());
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--eft erf` fits Table 5's models to an analysed file's connected G4 (Erf-net outputs of our
+/// sampler at N = 2 on the Table 5 training set): `analysis_table5.parquet` holds the library's
+/// fits bit for bit, one row per model and loss, named by the file; a prior that is not the
+/// ensemble's is refused and nothing is written (16 experiments: with 4, the 5-sigma threshold of
+/// t with 3 degrees of freedom is 157 standard errors, and little is refused).
+#[test]
+fn eft_fits_the_table5_models_to_the_connected_g4() {
+    use nnqft_fit::{Loss, Model};
+    use nnqft_study::correlator_fit::fit_connected;
+    use nnqft_study::table5::{FitProblem, setup};
+    let dir = temp("eft");
+    let net = Network::paper(Activation::Erf, 1).unwrap();
+    let xs = InputSet::table5_train(Activation::Erf);
+    let ens = Ensemble::new(net, 2, xs.clone(), 20_000, 4, Estimator::Raw, 3).unwrap();
+    let outputs = ens.outputs(1).unwrap();
+    let file = dir.join("erf2.npy");
+    npy(&file, "<f8", false, &[80_000, xs.len()], &f64_bytes(&outputs));
+    let eft = |sigma_w: Option<f64>| AnalyzeArgs {
+        x_set: Some("table5-train-erf".into()),
+        eft: Some("erf".into()),
+        sigma_w,
+        ..args(vec![file.clone()], None, 16)
+    };
+    let out = dir.join("out");
+    tables::analyze(&common(&out), &eft(None)).unwrap();
+    let df = read_parquet(&out.join("analysis_table5.parquet")).unwrap();
+    assert_eq!(df.height(), Model::ALL.len() * Loss::ALL.len());
+    assert!(df.column("ensemble").unwrap().str().unwrap().iter().all(|e| e == Some("erf2.npy")));
+    let a = nnqft_study::analyze::analyze_outputs(&outputs, xs.len(), 1, 16).unwrap();
+    let problem = FitProblem::new(&net, xs, setup(Activation::Erf).1).unwrap();
+    let fits = fit_connected(&problem, &a, &Model::ALL, &Loss::ALL).unwrap();
+    let column = |name: &str| df.column(name).unwrap().f64().unwrap().iter().collect::<Vec<_>>();
+    for (name, j) in [("lambda0", 0), ("lambda2", 1), ("lambda_nl", 2)] {
+        let expected: Vec<Option<u64>> =
+            fits.iter().map(|f| Some(f.fit.couplings[j]).filter(|v| !v.is_nan()).map(f64::to_bits)).collect();
+        let found: Vec<Option<u64>> = column(name).into_iter().map(|v| v.map(f64::to_bits)).collect();
+        assert_eq!(found, expected, "{name}");
+        let se: Vec<Option<u64>> =
+            fits.iter().map(|f| Some(f.stderr[j]).filter(|v| !v.is_nan()).map(f64::to_bits)).collect();
+        assert_eq!(column(&format!("{name}_stderr")).into_iter().map(|v| v.map(f64::to_bits)).collect::<Vec<_>>(), se);
+    }
+    let bad = dir.join("out-bad");
+    let err = format!("{:#}", tables::analyze(&common(&bad), &eft(Some(1.3))).unwrap_err());
+    assert!(err.contains("standard errors off the given kernel"), "{err}");
+    assert!(!bad.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,13 +1,16 @@
 //! `nnqft.analyze`: the field-theory analysis of network outputs made anywhere (NumPy, PyTorch,
 //! JAX, ...), the tables of `nnqft analyze` with the same columns (`nnqft_study::analyze`).
 
-use crate::configuration::{as_float_array, input_set, integer};
+use crate::configuration::{Configuration, as_float_array, input_set, integer, real, text};
 use crate::error::{invalid, value_error, value_error_in};
 use crate::interrupt::{Progress, interruptible};
 use crate::table::into_dict;
+use nnqft_fit::{Loss, Model};
 use nnqft_study::analyze::{
     Analysis, NamedAnalysis, analyze_outputs_with_progress, correlators_table, fits_table, summary_table, width_scan,
 };
+use nnqft_study::correlator_fit::{FittedBlock, connected_fits_table, fit_connected};
+use nnqft_theory::Activation;
 use numpy::{PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -61,12 +64,22 @@ pub fn one<'py>(
 /// a width scan; no rows otherwise). `x`, if given (an x-set name, file or array of points), is
 /// checked against the number of points. `summary`'s `mean_max_abs_z` is the largest
 /// |mean output| / stderr over the points: `g_gp` and `connected` assume outputs of mean zero.
+/// With `eft` (erf, relu, gauss or cos: a network whose closed-form kernel, with `d_in` (>= 1),
+/// `sigma_w` (>= 0, default 1), `sigma_b` (>= 0, default the paper's) and `cutoff` (> 0 or inf,
+/// default the paper's), gives Table 5's vertex integrals over the points `x`, which are then
+/// required), the dict has a fourth table, `"table5"` (analysis_table5.parquet of `nnqft analyze
+/// --eft`): Table 5's models fitted to each array's connected G4, the couplings lambda0, lambda2,
+/// lambda_nl with delete-one jackknife standard errors over experiments; the measured G2 must lie
+/// within the 5-sigma t threshold of the kernel, else ValueError names `eft`.
 /// `progress`: False, True (a tqdm bar of the nets read, per array, if tqdm is installed) or a
 /// callable `progress(done, total)`, as for `nnqft.sample`; Ctrl-C stops the call with
 /// KeyboardInterrupt. Raises ValueError for invalid arguments.
 #[pyfunction]
-#[pyo3(signature = (f, *, width = None, experiments = None, x = None, progress = None),
-    text_signature = "(f, *, width=None, experiments=10, x=None, progress=False)")]
+#[pyo3(signature = (f, *, width = None, experiments = None, x = None, progress = None, eft = None, d_in = None,
+    sigma_w = None, sigma_b = None, cutoff = None),
+    text_signature = "(f, *, width=None, experiments=10, x=None, progress=False, eft=None, d_in=None, sigma_w=None, \
+    sigma_b=None, cutoff=None)")]
+#[allow(clippy::too_many_arguments)]
 pub fn analyze<'py>(
     py: Python<'py>,
     f: &Bound<'py, PyAny>,
@@ -74,8 +87,31 @@ pub fn analyze<'py>(
     experiments: Option<&Bound<'py, PyAny>>,
     x: Option<&Bound<'py, PyAny>>,
     progress: Option<&Bound<'py, PyAny>>,
+    eft: Option<&Bound<'py, PyAny>>,
+    d_in: Option<&Bound<'py, PyAny>>,
+    sigma_w: Option<&Bound<'py, PyAny>>,
+    sigma_b: Option<&Bound<'py, PyAny>>,
+    cutoff: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let progress = Progress::from_arg(py, progress)?;
+    // eft: the fit problem, checked before any array is read
+    let eft = match eft.filter(|e| !e.is_none()) {
+        None => None,
+        Some(e) => {
+            const EFT: &str = "erf, relu, gauss or cos";
+            let act = Activation::parse(&text(e, "eft", EFT)?).map_err(|err| value_error_in("eft", err))?;
+            let x = x
+                .filter(|x| !x.is_none())
+                .ok_or_else(|| invalid("x", "None", "the ensemble's points (required with eft)"))?;
+            let d_in = d_in.map(|d| integer(d, "d_in", 1, "an integer >= 1")).transpose()?;
+            let sigma_w = sigma_w.map(|s| real(s, "sigma_w", "finite and >= 0")).transpose()?;
+            let sigma_b = sigma_b.map(|s| real(s, "sigma_b", "finite and >= 0")).transpose()?;
+            let c = Configuration::new(act, d_in, sigma_w, sigma_b, Some(input_set(x)?))?;
+            let cut = crate::fit::cutoff_arg(cutoff, act)?;
+            let problem = py.detach(|| crate::fit::fit_problem(&c, cut))?;
+            Some((act, c.net().d_in(), problem, cut.value()))
+        }
+    };
     let experiments = experiments
         .map(|e| integer(e, "experiments", 4, "an integer >= 4 dividing the nets"))
         .transpose()?
@@ -143,5 +179,15 @@ pub fn analyze<'py>(
     out.set_item("correlators", into_dict(py, correlators_table(&named))?)?;
     out.set_item("summary", into_dict(py, summary_table(&named))?)?;
     out.set_item("fits", into_dict(py, fits_table(&fits))?)?;
+    if let Some((act, d_in, problem, cutoff)) = eft {
+        let mut ensembles = Vec::with_capacity(named.len());
+        for e in &named {
+            let fits = fit_connected(&problem, e.analysis, &Model::ALL, &Loss::ALL)
+                .map_err(|err| value_error_in("eft", err))?;
+            let block = FittedBlock { width: e.width.map(|w| w as i64), estimator: Some("raw".into()), fits };
+            ensembles.push((e.source.to_string(), block));
+        }
+        out.set_item("table5", into_dict(py, connected_fits_table(act.name(), d_in, cutoff, &ensembles))?)?;
+    }
     Ok(out)
 }

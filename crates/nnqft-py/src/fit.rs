@@ -90,13 +90,7 @@ pub fn fit<'py>(
     let sigma_b = sigma_b.map(|s| real(s, "sigma_b", "finite and >= 0")).transpose()?;
     let x = x.map(crate::configuration::input_set).transpose()?;
     let c = Configuration::new(act, Some(d_in), sigma_w, sigma_b, x)?;
-    let cutoff = match cutoff {
-        None => setup(act).1,
-        Some(v) => {
-            let l = real(v, "cutoff", "finite and > 0, or inf")?;
-            if l.is_infinite() && l > 0.0 { Cutoff::Infinite } else { Cutoff::finite(l).map_err(value_error)? }
-        }
-    };
+    let cutoff = cutoff_arg(cutoff, act)?;
     let models =
         names(models, "models", "a list of M0, M1, M2, M3", &Model::ALL, |s| Model::parse(s).map_err(value_error))?;
     let losses = names(losses, "losses", "a list of mse, mape", &Loss::ALL, |s| Loss::parse(s).map_err(value_error))?;
@@ -144,13 +138,7 @@ pub fn fit<'py>(
         experiments,
     };
     let fitted = py.detach(|| -> PyResult<(Vec<TableFit>, f64)> {
-        let problem = FitProblem::new(c.net(), c.inputs().clone(), cutoff).map_err(|e| match e {
-            StudyError::Theory(TheoryError::Divergent(_)) => value_error_in("cutoff", e),
-            StudyError::Fit(e) => {
-                value_error_in("cutoff", format!("{e} (the vertex integrals are not finite at this cutoff)"))
-            }
-            other => value_error(other),
-        })?;
+        let problem = fit_problem(&c, cutoff)?;
         let fits = fit_rows(&problem, &rows, &models, &losses).map_err(|e| match e {
             StudyError::Table { field, .. } => value_error_in(field, e),
             other => value_error_in(&column, other),
@@ -158,8 +146,31 @@ pub fn fit<'py>(
         Ok((fits, cutoff.value()))
     })?;
     let (fits, lambda) = fitted;
-    let block = FittedBlock { width: width.parse().unwrap_or(0), estimator, fits };
+    let block = FittedBlock { width: width.parse().ok(), estimator, fits };
     into_dict(py, fits_table(act.name(), d_in as usize, source, lambda, &[block]))
+}
+
+/// The `cutoff` argument: > 0, or inf; by default the paper's for `act`.
+pub fn cutoff_arg(cutoff: Option<&Bound<'_, PyAny>>, act: Activation) -> PyResult<Cutoff> {
+    Ok(match cutoff {
+        None => setup(act).1,
+        Some(v) => {
+            let l = real(v, "cutoff", "finite and > 0, or inf")?;
+            if l.is_infinite() && l > 0.0 { Cutoff::Infinite } else { Cutoff::finite(l).map_err(value_error)? }
+        }
+    })
+}
+
+/// Table 5's fit problem of a checked network on its inputs, the vertex integrals cut off at
+/// `cutoff` (an error names `cutoff` where they are not finite).
+pub fn fit_problem(c: &Configuration, cutoff: Cutoff) -> PyResult<FitProblem> {
+    FitProblem::new(c.net(), c.inputs().clone(), cutoff).map_err(|e| match e {
+        StudyError::Theory(TheoryError::Divergent(_)) => value_error_in("cutoff", e),
+        StudyError::Fit(e) => {
+            value_error_in("cutoff", format!("{e} (the vertex integrals are not finite at this cutoff)"))
+        }
+        other => value_error(other),
+    })
 }
 
 /// A column of arrays (`g_experiments` of `nnqft.sample(..., per_experiment=True)`): one

@@ -14,10 +14,12 @@
 //! deviation of the experiments' couplings over `√E` (as for the Monte Carlo rows of Table 5);
 //! otherwise it is NaN.
 
+use crate::analyze::Analysis;
 use crate::error::{Result, StudyError};
 use crate::table::Table;
 use crate::table5::{CouplingFit, FitProblem};
 use nnqft_fit::{Loss, Model};
+use nnqft_stats::jackknife_from_replicates;
 use std::collections::HashMap;
 
 /// Largest relative difference allowed between a table's `g_gp` and the GP of the options it
@@ -96,25 +98,132 @@ pub fn fit_rows(
                 .collect()
         })
         .transpose()?;
+    let replicates = match per_experiment {
+        Some(es) => Replicates::Experiments(es),
+        None => Replicates::None,
+    };
+    fit_with_errors(problem, &delta, &replicates, models, losses)
+}
+
+/// Where the standard errors of fitted couplings come from.
+enum Replicates {
+    /// Nowhere: they are NaN.
+    None,
+    /// Each experiment's own target: the spread of the experiments' couplings over `√E`.
+    Experiments(Vec<Vec<f64>>),
+    /// Each delete-one target: the jackknife of the couplings fitted to them.
+    Jackknife(Vec<Vec<f64>>),
+}
+
+/// `models` under `losses` fitted to `target` (in the problem's multiset order), with each
+/// coupling's standard error from `replicates`.
+fn fit_with_errors(
+    problem: &FitProblem,
+    target: &[f64],
+    replicates: &Replicates,
+    models: &[Model],
+    losses: &[Loss],
+) -> Result<Vec<TableFit>> {
     let mut out = Vec::new();
     for &model in models {
         for &loss in losses {
-            let fit = problem.fit_one(&delta, model, loss)?;
-            let stderr = match &per_experiment {
-                None => [f64::NAN; 3],
-                Some(es) => {
-                    let mut values = Vec::with_capacity(3 * es.len());
-                    for e in es {
-                        values.extend(problem.fit_one(e, model, loss)?.couplings);
-                    }
+            let fit = problem.fit_one(target, model, loss)?;
+            let couplings = |targets: &[Vec<f64>]| -> Result<Vec<[f64; 3]>> {
+                targets.iter().map(|t| Ok(problem.fit_one(t, model, loss)?.couplings)).collect()
+            };
+            let stderr = match replicates {
+                Replicates::None => [f64::NAN; 3],
+                Replicates::Experiments(es) => {
+                    let values: Vec<f64> = couplings(es)?.into_iter().flatten().collect();
                     let s = nnqft_stats::summarize(&values, es.len())?;
                     [s.stderr[0], s.stderr[1], s.stderr[2]]
+                }
+                Replicates::Jackknife(loo) => {
+                    let c = couplings(loo)?;
+                    [0, 1, 2].map(|j| jackknife_from_replicates(&c.iter().map(|c| c[j]).collect::<Vec<_>>()))
                 }
             };
             out.push(TableFit { fit, stderr });
         }
     }
     Ok(out)
+}
+
+/// Table 5's models fitted to the measured connected four-point function of an ensemble nnqft
+/// did not sample (`nnqft analyze --eft`, Python's `nnqft.analyze(..., eft=)`): the target is the
+/// analysis's `connected` column at order 4 (`G4 − Wick4(G2)`, a U-statistic over experiments,
+/// so it carries no `O(1/nets)` bias), on the design of `problem`, whose closed-form kernel gives
+/// the vertex integrals. Each coupling's standard error is the delete-one jackknife over
+/// experiments: the fit repeated on each delete-one target `(E·κ̂4 − p_x)/(E − 1)` built from the
+/// analysis's pseudo-values `p_x`.
+///
+/// The kernel is the user's claim about the ensemble, and it is checked: every measured `G2`
+/// must lie within [`crate::analyze::resolved_threshold`] standard errors (Student's t at the
+/// two-sided probability of 5σ) of the kernel, else the error names the largest deviation.
+/// One output only (Table 5's models are those of one output), on the problem's input set.
+pub fn fit_connected(
+    problem: &FitProblem,
+    analysis: &Analysis,
+    models: &[Model],
+    losses: &[Loss],
+) -> Result<Vec<TableFit>> {
+    if analysis.outputs != 1 {
+        return Err(mismatch(
+            "outputs",
+            format!("{} outputs per net", analysis.outputs),
+            "1: Table 5's models are those of one output".into(),
+        ));
+    }
+    let points = problem.inputs().len();
+    if analysis.inputs != points {
+        return Err(mismatch(
+            "x",
+            format!("{} points in the outputs", analysis.inputs),
+            format!("{points}, the points of {}", problem.inputs().name()),
+        ));
+    }
+    let rows = &analysis.rows;
+    let bound = crate::analyze::resolved_threshold(analysis.experiments)?;
+    let k = problem.kernel();
+    let mut worst: Option<(f64, &str)> = None;
+    for i in (0..rows.len()).filter(|&i| rows.n[i] == 2) {
+        let ab: Vec<usize> = rows.indices[i].split(',').filter_map(|v| v.parse().ok()).collect();
+        // a NaN (no spread at all) counts as off the kernel
+        let z = ((rows.g_mean[i] - k[ab[0] * points + ab[1]]) / rows.g_stderr[i]).abs();
+        let z = if z.is_nan() { f64::INFINITY } else { z };
+        if worst.is_none_or(|(w, _)| z > w) {
+            worst = Some((z, &rows.indices[i]));
+        }
+    }
+    if let Some((z, at)) = worst.filter(|(z, _)| *z > bound) {
+        return Err(mismatch(
+            "network",
+            format!("a measured G2 {z:.1} standard errors off the given kernel (points {at})"),
+            format!(
+                "within {bound:.2} (t at 5 sigma over {} experiments): give the network, sigma_w, sigma_b and x-set \
+                 the ensemble was made with",
+                analysis.experiments
+            ),
+        ));
+    }
+    let at4: Vec<usize> = (0..rows.len()).filter(|&i| rows.n[i] == 4).collect();
+    let connected: Vec<f64> = at4.iter().map(|&i| rows.connected[i].unwrap_or(f64::NAN)).collect();
+    let labelled = FourPointRows {
+        indices: at4.iter().map(|&i| rows.indices[i].clone()).collect(),
+        g_gp: vec![0.0; at4.len()],
+        delta_g4: connected.clone(),
+        experiments: None,
+    };
+    let order = problem_order(problem, &labelled)?;
+    let e = analysis.experiments;
+    let pseudo = &analysis.connected_pseudo[0];
+    let loo: Vec<Vec<f64>> = (0..e)
+        .map(|x| {
+            order.iter().map(|&p| (e as f64 * connected[p] - pseudo[x * at4.len() + p]) / (e as f64 - 1.0)).collect()
+        })
+        .collect();
+    let target: Vec<f64> = order.iter().map(|&p| connected[p]).collect();
+    fit_with_errors(problem, &target, &Replicates::Jackknife(loo), models, losses)
 }
 
 /// For each 4-pt multiset of the problem's input set (in its order), the table row holding it.
@@ -159,8 +268,8 @@ fn problem_order(problem: &FitProblem, rows: &FourPointRows) -> Result<Vec<usize
 /// The fits of one ensemble of a correlators table (one width and estimator).
 #[derive(Debug, Clone)]
 pub struct FittedBlock {
-    /// Width N.
-    pub width: i64,
+    /// Width N, where known (an analysed ensemble's is known only with its width scan's widths).
+    pub width: Option<i64>,
     /// The estimator, where the table names one (a table of exact theory has none).
     pub estimator: Option<String>,
     /// Every model under every loss, with standard errors where the experiments are known.
@@ -207,7 +316,7 @@ pub fn fits_table(network: &str, d_in: usize, source: FitSource, cutoff: f64, bl
     Table::new()
         .str("network", vec![network; h])
         .int("d_in", vec![d_in as i64; h])
-        .int("width", rows.iter().map(|(b, _)| b.width))
+        .opt_int("width", rows.iter().map(|(b, _)| b.width))
         .opt_str("estimator", rows.iter().map(|(b, _)| b.estimator.clone()))
         .str("source", vec![source.name(); h])
         .f64_with_inf("cutoff", vec![cutoff; h])
@@ -223,6 +332,16 @@ pub fn fits_table(network: &str, d_in: usize, source: FitSource, cutoff: f64, bl
         .f64("train_mse", rows.iter().map(|(_, f)| f.fit.mse))
         .f64_with_inf("condition_number", rows.iter().map(|(_, f)| f.fit.condition_number.unwrap_or(f64::NAN)))
         .str("determined", rows.iter().map(|(_, f)| if f.fit.singular { "no" } else { "yes" }))
+}
+
+/// The Table 5 fits of analysed ensembles ([`fit_connected`]; `nnqft analyze --eft`'s
+/// `analysis_table5.parquet`, the `"table5"` table of Python's `nnqft.analyze(..., eft=)`): the
+/// column `ensemble` (the file name; in Python "array i"), then the columns of [`fits_table`]
+/// with `estimator` = `raw` (what an analysis measures) and `source` = `monte_carlo`.
+pub fn connected_fits_table(network: &str, d_in: usize, cutoff: f64, ensembles: &[(String, FittedBlock)]) -> Table {
+    let names = ensembles.iter().flat_map(|(name, b)| std::iter::repeat_n(name.clone(), b.fits.len()));
+    let blocks: Vec<FittedBlock> = ensembles.iter().map(|(_, b)| b.clone()).collect();
+    Table::new().str("ensemble", names).then(fits_table(network, d_in, FitSource::MonteCarlo, cutoff, &blocks))
 }
 
 fn mismatch(field: &'static str, found: String, expected: String) -> StudyError {

@@ -59,6 +59,12 @@ impl Table {
         Self::default()
     }
 
+    /// This table's columns followed by `other`'s (a table of the same height).
+    pub fn then(mut self, other: Table) -> Self {
+        self.columns.extend(other.columns);
+        self
+    }
+
     fn with(mut self, name: &'static str, column: Column) -> Self {
         self.columns.push((name, column));
         self

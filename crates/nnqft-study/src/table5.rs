@@ -158,6 +158,7 @@ struct PaperRow {
 pub struct FitProblem {
     design: Design,
     gp4: Vec<f64>,
+    kernel: Vec<f64>,
     inputs: InputSet,
 }
 
@@ -189,11 +190,15 @@ impl FitProblem {
         let design = Design::new(v.t0().values, v.t2().values, v.tnl().values, weights)?;
         let k = nnqft_theory::kernel_matrix(net, &inputs)?;
         let gp4 = WickSums::new(inputs.len(), 4)?.evaluate(&k).swap_remove(1);
-        Ok(Self { design, gp4, inputs })
+        Ok(Self { design, gp4, kernel: k, inputs })
     }
     /// The design.
     pub fn design(&self) -> &Design {
         &self.design
+    }
+    /// The kernel `K(x_a, x_b)` of the network on the input set, row-major (`points x points`).
+    pub fn kernel(&self) -> &[f64] {
+        &self.kernel
     }
     /// `G4_GP` per multiset of order 4.
     pub fn gp4(&self) -> &[f64] {
