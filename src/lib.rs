@@ -134,6 +134,35 @@
 //! assert_eq!(table.rows.len(), 15);
 //! # Ok::<(), nnqft::Error>(())
 //! ```
+//!
+//! ## Example: engineering `φ⁴` by deforming the parameter density
+//!
+//! ```
+//! use nnqft::study::quartic_deformation::{QuarticDeformation, deform_quartic};
+//! use nnqft::theory::{Activation, InputSet, Network};
+//!
+//! // the Cos-net on a lattice of three sites of spacing (measure) 1.5, its parameter density
+//! // deformed by exp(−λ a Σ_j f(x_j)⁴): the action gains exactly λ ∫ f⁴
+//! let net = Network::new(Activation::Cos, 1, 1.0, 0.0)?;
+//! let lattice = InputSet::new("lattice", &[vec![-1.5], vec![0.0], vec![1.5]])?;
+//! let settings = QuarticDeformation {
+//!     width: 50,
+//!     measure: 1.5,
+//!     lambdas: vec![8e-3],
+//!     nets: 20_000,
+//!     experiments: 10,
+//!     seed: nnqft::sampling::DEFAULT_SEED,
+//! };
+//! // λ measured back from the reconstructed quartic coupling, Δs_4[jjjj] / (24 a), per site,
+//! // with its jackknife error (at 2 × 10⁵ nets about 10–40 % of λ)
+//! let rows = deform_quartic(&net, &lattice, &settings, 2)?;
+//! assert_eq!(rows.len(), 3);
+//! for row in &rows {
+//!     assert!(row.lambda_measured > 0.0 && row.effective_sample_size > 0.99 * row.nets as f64);
+//!     println!("site {}: {:.2e} ± {:.1e} (put in {:.1e})", row.site, row.lambda_measured, row.lambda_stderr, row.lambda);
+//! }
+//! # Ok::<(), nnqft::Error>(())
+//! ```
 #[doc = include_str!("../docs/conventions.md")]
 pub mod conventions {}
 

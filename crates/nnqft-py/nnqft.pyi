@@ -147,6 +147,11 @@ def action(
     critical: bool = False,
     order: int | None = None,
     experiments: int = 10,
+    deform_quartic: Sequence[float] | None = None,
+    measure: float = 1.0,
+    nets: int = 100000,
+    seed: int = 20200818,
+    threads: int | None = None,
     progress: _Progress = False,
 ) -> dict[str, _Table]: ...
 def fit(

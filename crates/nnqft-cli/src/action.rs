@@ -4,11 +4,14 @@
 //! (`--network --widths`, order `1/n`), or the measured correlators of network outputs in a
 //! file (`FILE`, `.npy` or `.parquet`, wide or long, as `nnqft analyze` reads them), with jackknife errors;
 //! and, where the points' coordinates are known (a network's x-set), the locality profile of the
-//! quartic coupling (`action_locality.parquet`, [`nnqft_study::action::locality`]).
+//! quartic coupling (`action_locality.parquet`, [`nnqft_study::action::locality`]); with
+//! `--deform-quartic`, the engineered `φ⁴` couplings put in and measured back
+//! (`action_deformation.parquet`, [`nnqft_study::quartic_deformation`]).
 
 use crate::options::NetworkArgs;
 use anyhow::{Result, anyhow, bail};
 use nnqft_study::action::{ActionTable, deep_action, exact_action, measured_action};
+use nnqft_study::quartic_deformation::{DeformationRow, QuarticDeformation, deform_quartic};
 use nnqft_study::table::Table;
 use nnqft_theory::{ACTION_SECOND_ORDER_MAX_POINTS, ActionOrder, InputSet};
 use std::path::PathBuf;
@@ -44,15 +47,41 @@ pub struct ActionArgs {
     /// it is available (a one-layer network or a file on at most 10 points), else 1.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
     pub order: Option<u8>,
-    /// Experiments (>= 4) the nets of FILE are split into, for the jackknife errors.
-    #[arg(long, default_value_t = 10, requires = "file")]
+    /// Experiments the nets are split into, for the jackknife errors: of FILE (>= 4), or of the
+    /// nets sampled for --deform-quartic (>= 2).
+    #[arg(long, default_value_t = 10)]
     pub experiments: usize,
+    /// Engineer phi^4 theory: deform the parameter density of the --network at --width by
+    /// exp(-lambda a sum_j f(x_j)^4) for each LAMBDA (comma-separated, each > 0), sample it by
+    /// importance weights on --nets x --experiments nets, and measure lambda back from the
+    /// reconstructed quartic coupling (order 1/N^2); writes action_deformation.parquet.
+    #[arg(long, value_name = "LAMBDA", value_delimiter = ',', num_args = 1.., requires = "width")]
+    pub deform_quartic: Option<Vec<f64>>,
+    /// The measure a (> 0) of a lattice site in the deformation lambda a sum_j f(x_j)^4 (the
+    /// lattice spacing in one dimension).
+    #[arg(long, default_value_t = 1.0, requires = "deform_quartic")]
+    pub measure: f64,
+    /// Nets (>= 1) per experiment sampled for --deform-quartic.
+    #[arg(long, default_value_t = 100_000, requires = "deform_quartic")]
+    pub nets: u64,
+    /// Master seed of the nets sampled for --deform-quartic (Python's nnqft.deform_quartic with
+    /// the same seed gives the same numbers).
+    #[arg(long, default_value_t = nnqft_sampling::DEFAULT_SEED, requires = "deform_quartic")]
+    pub seed: u64,
+    /// Worker threads (>= 1) for --deform-quartic; default: all cores. The numbers do not depend
+    /// on it.
+    #[arg(long, requires = "deform_quartic", value_parser = clap::value_parser!(u32).range(1..))]
+    #[serde(skip)]
+    pub threads: Option<u32>,
 }
 
 impl ActionArgs {
     /// The action table of these options, and the points' coordinates where they are known (a
     /// network's x-set); errors name the option and its allowed range.
     pub fn table(&self) -> Result<(ActionTable, Option<InputSet>)> {
+        if self.deform_quartic.is_some() && (self.width.is_none() || self.network.is_none()) {
+            bail!("--deform-quartic needs --network with --width (a one-hidden-layer network)");
+        }
         let order = |second_available: bool| ActionOrder::chosen(self.order.map(u64::from), second_available);
         if let Some(path) = &self.file {
             if !path.is_file() {
@@ -76,6 +105,26 @@ impl ActionArgs {
             }
             _ => bail!("--network needs --width N (one hidden layer, exact) or --widths n1,...,nL (deep, order 1/n)"),
         }
+    }
+
+    /// The engineered-coupling rows of `--deform-quartic` ([`nnqft_study::quartic_deformation`]),
+    /// or `None` without it; errors name the option and its allowed range.
+    pub fn deformation(&self) -> Result<Option<Vec<DeformationRow>>> {
+        let (Some(lambdas), Some(width), Some(network)) = (&self.deform_quartic, self.width, &self.network) else {
+            return Ok(None);
+        };
+        let (net, xs) = network.resolve()?;
+        let settings = QuarticDeformation {
+            width,
+            measure: self.measure,
+            lambdas: lambdas.clone(),
+            nets: self.nets,
+            experiments: self.experiments,
+            seed: self.seed,
+        };
+        let threads =
+            self.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), |t| t as usize);
+        Ok(Some(deform_quartic(&net, &xs, &settings, threads)?))
     }
 
     /// The folder name's stem: the network, or the file's stem.

@@ -113,7 +113,10 @@ enum Command {
     /// order 1/n only), or FILE (outputs of networks made anywhere, .npy or .parquet, wide or long:
     /// measured correlators, jackknife errors over --experiments). Writes action.parquet (n,
     /// indices, outputs, coupling, coupling_stderr, coupling_order1, coupling_gp) and
-    /// provenance.json.
+    /// provenance.json. With --deform-quartic LAMBDA,...: phi^4 engineered by deforming the
+    /// network's parameter density by exp(-lambda a sum_j f(x_j)^4), sampled by importance
+    /// weights, and lambda measured back from the reconstructed quartic coupling
+    /// (action_deformation.parquet).
     Action {
         #[command(flatten)]
         output: Output,

@@ -71,13 +71,15 @@ pub fn analyze(common: &Common, args: &analyze::AnalyzeArgs) -> Result<PathBuf> 
 }
 
 /// `nnqft action`: computes the action table (exact, deep or from a file of outputs) and writes
-/// `action.parquet` and, where the points' coordinates are known, `action_locality.parquet`;
+/// `action.parquet` and, where the points' coordinates are known, `action_locality.parquet`
+/// (and with `--deform-quartic`, `action_deformation.parquet`);
 /// returns the path of `action.parquet` and a one-line summary.
 pub fn action(common: &Common, args: &action::ActionArgs) -> Result<(PathBuf, String)> {
     let start = unix_now();
     let config = serde_json::json!({ "action": args });
     let (table, inputs) = args.table()?;
     let locality = inputs.map(|xs| nnqft_study::action::locality(&table.action, &xs)).transpose()?;
+    let deformation = args.deformation()?;
     let line = format!(
         "action to order 1/N{} on {} points: {} couplings; condition number of G2 {:.3e}",
         if table.order.power() == 2 { "^2" } else { "" },
@@ -89,6 +91,9 @@ pub fn action(common: &Common, args: &action::ActionArgs) -> Result<(PathBuf, St
     write_table(&run, "action.parquet", action::parquet_table(args, table))?;
     if let Some(rows) = locality {
         write_table(&run, "action_locality.parquet", nnqft_study::action::locality_table(&rows))?;
+    }
+    if let Some(rows) = &deformation {
+        write_table(&run, "action_deformation.parquet", nnqft_study::quartic_deformation::deformation_table(rows))?;
     }
     let path = run.out.join("action.parquet");
     run.finish("action", None)?;

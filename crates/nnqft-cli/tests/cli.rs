@@ -556,3 +556,77 @@ fn action_table_is_the_librarys() {
     let (ok, _, err) = nnqft(&cwd, &["action", "--network", "erf", "--width", "5", "--x-set", "same.txt"]);
     assert!(!ok && err.contains("ill-conditioned"), "{err}");
 }
+
+/// `nnqft action --deform-quartic` writes the library's engineered couplings bit for bit, with
+/// any number of threads; bad couplings and measures are one line naming the option.
+#[test]
+fn deformation_table_is_the_librarys() {
+    use nnqft_study::quartic_deformation::{QuarticDeformation, deform_quartic};
+    use nnqft_theory::{Activation, InputSet, Network};
+    let cwd = temp_dir("deformation");
+    std::fs::write(cwd.join("lattice.txt"), "-1.5\n0\n1.5\n").unwrap();
+    let xs = InputSet::new("lattice", &[vec![-1.5], vec![0.0], vec![1.5]]).unwrap();
+    let net = Network::new(Activation::Cos, 1, 1.0, 0.0).unwrap();
+    let settings =
+        QuarticDeformation { width: 20, measure: 1.5, lambdas: vec![0.01, 0.02], nets: 3_000, experiments: 4, seed: 5 };
+    let want = deform_quartic(&net, &xs, &settings, 1).unwrap();
+    let args = [
+        "action",
+        "--network",
+        "cos",
+        "--width",
+        "20",
+        "--x-set",
+        "lattice.txt",
+        "--deform-quartic",
+        "0.01,0.02",
+        "--measure",
+        "1.5",
+        "--nets",
+        "3000",
+        "--experiments",
+        "4",
+        "--seed",
+        "5",
+        "--threads",
+        "2",
+    ];
+    let (ok, out, err) = nnqft(&cwd, &args);
+    assert!(ok, "{err}");
+    let folder = cwd.join(out.lines().last().unwrap().trim()).parent().unwrap().to_path_buf();
+    let t = read(&folder.join("action_deformation.parquet"));
+    let columns: Vec<String> = t.get_column_names().iter().map(|c| c.to_string()).collect();
+    let names = [
+        "run_id",
+        "lambda",
+        "site",
+        "x",
+        "measure",
+        "expansion_parameter",
+        "lambda_measured",
+        "lambda_stderr",
+        "z",
+        "effective_sample_size",
+        "nets",
+        "offdiagonal_max_z",
+    ];
+    assert_eq!(columns, names);
+    let bits = |v: Vec<Option<f64>>| v.into_iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
+    let measured: Vec<Option<f64>> = want.iter().map(|r| Some(r.lambda_measured)).collect();
+    assert_eq!(bits(floats(&t, "lambda_measured")), bits(measured));
+    let stderr: Vec<Option<f64>> = want.iter().map(|r| Some(r.lambda_stderr)).collect();
+    assert_eq!(bits(floats(&t, "lambda_stderr")), bits(stderr));
+    assert_eq!(strings(&t, "x"), ["-1.5", "0", "1.5", "-1.5", "0", "1.5"]);
+    let base = ["action", "--network", "cos", "--width", "20", "--x-set", "lattice.txt", "--nets", "3000"];
+    for (bad, says) in [
+        (["--deform-quartic=-0.01", "--measure=1.5"], "lambda"),
+        (["--deform-quartic=0.01", "--measure=0"], "measure"),
+        (["--deform-quartic=0.01", "--experiments=1"], "experiments"),
+    ] {
+        let a: Vec<&str> = base.iter().chain(&bad).copied().collect();
+        let (ok, _, err) = nnqft(&cwd, &a);
+        assert!(!ok && err.trim().lines().count() == 1 && err.contains(says), "{a:?}: {err}");
+    }
+    let (ok, _, err) = nnqft(&cwd, &["action", "--network", "erf", "--widths", "4,4", "--deform-quartic", "0.01"]);
+    assert!(!ok && err.trim().lines().count() == 1 && err.contains("--deform-quartic"), "{err}");
+}

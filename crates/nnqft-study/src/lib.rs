@@ -27,6 +27,9 @@
 //!   points against the densities its action predicts (GP, order `1/N`, order `1/N²`; the
 //!   Edgeworth and the exponential forms), the noise-subtracted χ² distance with a jackknife
 //!   error and its power law in the width;
+//! - [`quartic_deformation`]: engineering a theory: `φ⁴` realised by deforming the parameter
+//!   density of a network (importance weights on our sampler's outputs), and the quartic coupling
+//!   put in measured back by the action, with jackknife errors;
 //! - [`coverage`]: how often the slope intervals contain the exact slope;
 //! - [`network_spec`]: the network a front door names, checked once into a network and its
 //!   inputs (defaults, ranges, and correlators that would overflow `f64` refused), for the command
@@ -64,6 +67,7 @@ pub mod key;
 pub mod network_spec;
 pub mod ntk_table;
 pub mod plan;
+pub mod quartic_deformation;
 pub mod rg;
 mod runner;
 pub mod scaling;
