@@ -62,7 +62,7 @@ pub use deep_ensemble::{DEEP_ORDER_SIX_MAX_PAIRS, DeepEnsemble, DeepEnsembleResu
 pub use ensemble::{Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums};
 pub use error::{Result, SamplingError};
 pub use monitor::Monitor;
-pub use ntk_ensemble::{DeepWeights, Measured, NtkEnsemble, NtkEnsembleResult};
+pub use ntk_ensemble::{DeepWeights, Measured, NTK_FLUCTUATION_MAX_PAIRS, NtkEnsemble, NtkEnsembleResult};
 pub use outputs::OutputStream;
 pub use shard::Shard;
 
