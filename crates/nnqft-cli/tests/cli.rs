@@ -418,6 +418,7 @@ fn ntk_table_is_the_librarys() {
         "indices",
         "outputs",
         "theta_inf",
+        "theta_shift_leading_order",
         "theta_mean",
         "theta_stderr",
         "g_gp",
@@ -440,6 +441,8 @@ fn ntk_table_is_the_librarys() {
     ] {
         assert_eq!(floats(&t, name), some(values), "{name}");
     }
+    assert_eq!(floats(&t, "theta_shift_leading_order"), rows.theta_shift_leading_order);
+    assert!(rows.theta_shift_leading_order.iter().all(Option::is_some));
     assert!(floats(&t, "lambda_w").iter().all(|&v| v == Some(0.8)));
     assert!(strings(&t, "widths").iter().all(|w| w == "6,5") && strings(&t, "x_set").iter().all(|w| w == "three"));
     // cross-output rows of the infinite-width columns are exactly zero
@@ -457,7 +460,7 @@ fn ntk_table_is_the_librarys() {
     assert!(ok, "{err}");
     let t = read_out(&out);
     let columns: Vec<String> = t.get_column_names().iter().map(|c| c.to_string()).collect();
-    assert_eq!(columns[10..], ["indices", "outputs", "theta_inf", "g_gp"]);
+    assert_eq!(columns[10..], ["indices", "outputs", "theta_inf", "theta_shift_leading_order", "g_gp"]);
     assert_eq!(t.height(), 6);
     let c_w = 1.1f64 * 1.1;
     let (theta, k, indices) = (floats(&t, "theta_inf"), floats(&t, "g_gp"), strings(&t, "indices"));

@@ -20,11 +20,13 @@ use pyo3::types::PyDict;
 /// `lambda_w / n(l-1)` and each bias by `lambda_b` (default `lambda_w = C_W`, `lambda_b = C_b`: the
 /// NTK parameterisation). Columns: `network`, `d_in`, `sigma_w`, `sigma_b`, `x_set`, `depth`,
 /// `widths`, `lambda_w`, `lambda_b`, `indices` (the input of each factor), `outputs` (its output),
-/// `theta_inf` (infinite width: `delta_ij Theta(x_a, x_b)` of the layer recursion), with `nets`
+/// `theta_inf` (infinite width: `delta_ij Theta(x_a, x_b)` of the layer recursion),
+/// `theta_shift_leading_order` (the 1/n shift `delta_ij T(x_a, x_b)` of the mean NTK, each layer's
+/// term over its own width; NaN beyond 8 input points), with `nets`
 /// also `theta_mean` and `theta_stderr` (the mean over `experiments` experiments of each
 /// experiment's mean per-network NTK, and its standard error), then `g_gp` (infinite width:
 /// `delta_ij K(x_a, x_b)`) and with `nets` `g2_mean`, `g2_stderr` (the same for
-/// `f_i(x_a) f_j(x_b)` of the same nets). The 1/n shift of the mean NTK is not computed yet.
+/// `f_i(x_a) f_j(x_b)` of the same nets).
 ///
 /// Arguments: `network`, `widths`, `x`, `d_out`, `sigma_w`, `sigma_b`, `critical` as for
 /// `nnqft.theory`; `lambda_w`, `lambda_b` finite and >= 0; `nets` >= 1 nets per experiment (None:

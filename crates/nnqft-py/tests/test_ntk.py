@@ -24,9 +24,9 @@ Z_BOUND = 4.0
 ROUNDING = 1e-14
 
 KEYS = ["network", "d_in", "sigma_w", "sigma_b", "x_set", "depth", "widths", "lambda_w", "lambda_b"]
-THEORY_COLUMNS = KEYS + ["indices", "outputs", "theta_inf", "g_gp"]
+THEORY_COLUMNS = KEYS + ["indices", "outputs", "theta_inf", "theta_shift_leading_order", "g_gp"]
 SAMPLED_COLUMNS = KEYS + [
-    "indices", "outputs", "theta_inf", "theta_mean", "theta_stderr", "g_gp", "g2_mean", "g2_stderr",
+    "indices", "outputs", "theta_inf", "theta_shift_leading_order", "theta_mean", "theta_stderr", "g_gp", "g2_mean", "g2_stderr",
 ]
 
 

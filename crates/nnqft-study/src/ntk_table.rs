@@ -10,6 +10,10 @@
 //! - `theta_inf`: the infinite-width NTK `δ_ij Θ(x_a, x_b)` of the layer recursion
 //!   (`nnqft_theory::NeuralTangentKernel`, with learning-rate factors `λ_W`, `λ_b`; by default
 //!   the NTK parameterisation `λ_W = C_W`, `λ_b = C_b`);
+//! - `theta_shift_leading_order`: the `1/n` shift `δ_ij T(x_a, x_b)` of the mean NTK,
+//!   `E[Θ_ij] = δ_ij (Θ + T) + O(1/n²)`, each layer's contribution carrying its own `1/n_l`
+//!   (`nnqft_theory::NtkFluctuations`, PDLT's `H^{1}/n` at equal widths); null beyond
+//!   [`NTK_SHIFT_MAX_POINTS`] input points;
 //! - `g_gp`: the infinite-width two-point function `δ_ij K(x_a, x_b)` of the kernel recursion
 //!   the NTK is built on;
 //! - with sampled nets (`nnqft_sampling::NtkEnsemble`: explicit weights drawn from the priors,
@@ -18,22 +22,24 @@
 //!   error `s / √E` over the `E` experiments; `g2_mean` and `g2_stderr` the same for
 //!   `f_i(x_a) f_j(x_b)` of the same nets.
 //!
-//! Not in the table: the `1/n` correction of the mean NTK (`E[Θ] = Θ + O(1/n)`). Its recursion
-//! needs the NTK-preactivation cross-correlations of finite-width theory, which the library does
-//! not compute yet (`nnqft_theory::NeuralTangentKernel`, "Beyond infinite width"); until it does,
-//! compare `theta_mean` with `theta_inf` (relu's diagonal has no `1/n` shift, Guillen, Misof,
-//! Gerken, arXiv:2508.11522).
+//! Compare `theta_mean` with `theta_inf + theta_shift_leading_order` (relu's diagonal has no `1/n`
+//! shift, Guillen, Misof, Gerken, arXiv:2508.11522).
 
 use crate::error::Result;
 use crate::key::EnsembleKey;
 use crate::runner::Runner;
 use crate::table::{Table, joined};
 use nnqft_sampling::{NtkEnsemble, NtkEnsembleResult, SamplingError};
-use nnqft_theory::{DeepNetwork, InputSet, Multisets, NeuralTangentKernel};
+use nnqft_theory::{DeepNetwork, InputSet, Multisets, NeuralTangentKernel, NtkFluctuations};
 
 /// The most `(output, point)` pairs `m d_out` of an NTK table (the sampled ensemble's limit,
 /// about 32 thousand rows).
 pub const NTK_MAX_PAIRS: usize = 255;
+
+/// The most input points for which the table computes `theta_shift_leading_order` (its
+/// recursion takes `O(m⁴)` four-point Gaussian expectations per layer); beyond, the column is
+/// null.
+pub const NTK_SHIFT_MAX_POINTS: usize = 8;
 
 /// Sampled nets of an NTK table: `experiments` experiments of `nets` nets each, drawn with the
 /// master seed `seed` (handed to `NtkEnsemble::new` unchanged, [`EnsembleKey::Ntk`]'s seed, so
@@ -68,6 +74,7 @@ pub struct NtkTable {
     net: DeepNetwork,
     inputs: InputSet,
     theory: NeuralTangentKernel,
+    finite_width: Option<NtkFluctuations>,
     ensemble: Option<NtkEnsemble>,
     key: EnsembleKey,
 }
@@ -99,6 +106,9 @@ pub struct NtkRows {
     pub outputs: Vec<String>,
     /// Infinite width: `δ_ij Θ(x_a, x_b)`.
     pub theta_inf: Vec<f64>,
+    /// The `1/n` shift of the mean NTK, `δ_ij T(x_a, x_b)` (`None` beyond
+    /// [`NTK_SHIFT_MAX_POINTS`] points).
+    pub theta_shift_leading_order: Vec<Option<f64>>,
     /// Infinite width: `δ_ij K(x_a, x_b)`.
     pub g_gp: Vec<f64>,
     /// The sampled columns, when nets were sampled.
@@ -141,6 +151,11 @@ impl NtkTable {
         let lambda_w = settings.lambda_w.unwrap_or(net.c_w());
         let lambda_b = settings.lambda_b.unwrap_or(net.c_b());
         let theory = NeuralTangentKernel::with_learning_rates(net, inputs, lambda_w, lambda_b)?;
+        let finite_width = if inputs.len() <= NTK_SHIFT_MAX_POINTS {
+            Some(NtkFluctuations::with_learning_rates(net, inputs, lambda_w, lambda_b)?)
+        } else {
+            None
+        };
         let key = EnsembleKey::Ntk { activation: net.activation(), widths: net.widths().to_vec() };
         let ensemble = match settings.sampling {
             None => None,
@@ -159,7 +174,7 @@ impl NtkTable {
                 Some(ens)
             }
         };
-        Ok(Self { net: net.clone(), inputs: inputs.clone(), theory, ensemble, key })
+        Ok(Self { net: net.clone(), inputs: inputs.clone(), theory, finite_width, ensemble, key })
     }
 
     /// The network.
@@ -177,6 +192,12 @@ impl NtkTable {
         &self.theory
     }
 
+    /// The finite-width theory `theta_shift_leading_order` comes from (`None` beyond
+    /// [`NTK_SHIFT_MAX_POINTS`] points).
+    pub fn finite_width(&self) -> Option<&NtkFluctuations> {
+        self.finite_width.as_ref()
+    }
+
     /// The ensemble of the sampled columns, if any.
     pub fn ensemble(&self) -> Option<&NtkEnsemble> {
         self.ensemble.as_ref()
@@ -191,7 +212,7 @@ impl NtkTable {
 
     /// The table of `rows` (of this table's network): the keys `network`, `d_in`, `sigma_w`,
     /// `sigma_b`, `x_set`, `depth`, `widths`, `lambda_w`, `lambda_b`, then `indices`, `outputs`,
-    /// `theta_inf`, with sampled nets `theta_mean`, `theta_stderr`, then `g_gp` and with sampled
+    /// `theta_inf`, `theta_shift_leading_order`, with sampled nets `theta_mean`, `theta_stderr`, then `g_gp` and with sampled
     /// nets `g2_mean`, `g2_stderr` (`ntk.parquet`, Python's `nnqft.ntk`).
     pub fn table(&self, rows: NtkRows) -> Table {
         let net = &self.net;
@@ -208,7 +229,8 @@ impl NtkTable {
             .f64("lambda_b", vec![rows.lambda_b; h])
             .str("indices", rows.indices)
             .str("outputs", rows.outputs)
-            .f64("theta_inf", rows.theta_inf);
+            .f64("theta_inf", rows.theta_inf)
+            .opt("theta_shift_leading_order", rows.theta_shift_leading_order);
         let sampled = rows.sampled;
         if let Some(s) = &sampled {
             t = t.f64("theta_mean", s.theta_mean.clone()).f64("theta_stderr", s.theta_stderr.clone());
@@ -224,6 +246,7 @@ impl NtkTable {
         let t = &self.theory;
         let m = t.points();
         let (theta, k) = (t.output(), t.kernels().output());
+        let shift = self.finite_width.as_ref().map(NtkFluctuations::theta_shift);
         let pairs = Multisets::new(m * t.d_out(), 2).expect("at most 255 (output, point) pairs, checked in new");
         let label = |v: &[usize]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
         let mut rows = NtkRows {
@@ -241,6 +264,7 @@ impl NtkTable {
             rows.indices.push(label(&points));
             rows.outputs.push(label(&outputs));
             rows.theta_inf.push(delta * theta[a * m + b]);
+            rows.theta_shift_leading_order.push(shift.as_ref().map(|s| delta * s[a * m + b]));
             rows.g_gp.push(delta * k[a * m + b]);
             if let (Some(r), Some(s)) = (sampled, rows.sampled.as_mut()) {
                 let (theta, g2) = (r.ntk(a, b, i, j), r.g2(a, b, i, j));
@@ -281,6 +305,8 @@ mod tests {
         assert_eq!(rows.len(), 10);
         assert!(rows.sampled.is_none());
         assert_eq!((rows.lambda_w, rows.lambda_b), (lambda_w, 0.0));
+        // a deep linear network's mean NTK has no 1/n shift (`NtkFluctuations`' docs)
+        assert!(rows.theta_shift_leading_order.iter().all(|v| *v == Some(0.0)), "{:?}", rows.theta_shift_leading_order);
         assert_eq!(rows.indices[..4], ["0,0", "0,1", "0,0", "0,1"]);
         assert_eq!(rows.outputs[..4], ["0,0", "0,0", "0,1", "0,1"]);
         for r in 0..rows.len() {
