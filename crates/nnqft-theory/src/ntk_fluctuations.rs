@@ -159,10 +159,24 @@ struct LayerTensors {
 ///   so `Tˡ⁺¹_aa = C_W Tˡ_aa / 2 = 0` at every depth: the theorem of Guillen, Misof, Gerken for
 ///   scale-invariant activations, which the tests check at depths 1 to 8 (and that `T ≠ 0`
 ///   off the diagonal).
-/// - **deep linear networks, one input, `C_b = λ_b = 0`.** Every moment of the NTK and of the
-///   pre-activations closes under the exact conditional equations above (the tests' docs derive
-///   the exact recursion of `E[|z|²]`, `E[tr Θ]`, `E[|z|⁴]`, `E[|z|² tr Θ]`, `E[(tr Θ)²]`,
-///   `E[tr Θ²]` and `E[zᵀ Θ z]`), and their `1/n` coefficient is `A + 2B` and `D + 2F`.
+/// - **deep linear networks, one input, `C_b = λ_b = 0`.** The moments of `Q = |zˡ|²`,
+///   `T = tr Θˡ`, `U = tr (Θˡ)²` and `R = zˡᵀ Θˡ zˡ` close under the exact conditional equations
+///   above (`φ' = 1`, `M = Θˡ`): with `n = n_l`, `n' = n_(l+1)`, `σ² = C_W / n`, `c = n' λ_W / n`,
+///   Wick's theorem over one row (`E[(w·z)² wᵀΘw] = σ⁴ (Q T + 2R)`, `E[(wᵀΘw)²] = σ⁴ (T² + 2U)`)
+///   and over two (`E[(w_iᵀΘw_j)²] = σ⁴ U`, `E[(w_i·z) w_iᵀΘw_j (w_j·z)] = σ⁴ R`) give, exactly,
+///
+///   ```text
+///   E[Q'] = σ² n' E[Q],   E[T'] = c E[Q] + σ² n' E[T],   E[Q'²] = σ⁴ n'(n' + 2) E[Q²],
+///   E[Q'T'] = c σ² n' E[Q²] + σ⁴ n' (n' E[QT] + 2 E[R]),
+///   E[T'²] = c² E[Q²] + 2c σ² n' E[QT] + σ⁴ (n'² E[T²] + 2 n' E[U]),
+///   E[U'] = n' (λ_W/n)² E[Q²] + 2 (λ_W/n) σ² n' E[QT] + σ⁴ n' (E[T²] + (n' + 1) E[U]),
+///   E[R'] = (λ_W/n) σ² n' E[Q²] + σ⁴ n' (E[QT] + (n' + 1) E[R]),
+///   ```
+///
+///   from the input (`Q = |x|²`, `Θ⁰ = 0`) to one output, where `Var Θ = E[T²] − E[T]²` and
+///   `Cov(Θ, f²) = E[QT] − E[Q] E[T]`. Their `1/n` coefficients, extrapolated from widths
+///   `1000 s · 2^k`, equal `A + 2B` and `D + 2F` of the recursions to `1e-11` (tests), and
+///   `E[Θ]` is the infinite-width `Θ` at every width (`T = 0`).
 /// - Monte Carlo (the sampling crate's tests): tanh and gelu at `L = 2, 3`.
 #[derive(Debug, Clone)]
 pub struct NtkFluctuations {
@@ -463,24 +477,27 @@ impl NtkFluctuations {
     /// and `points = [a, b, c, d]`:
     /// `(1/n_L) [δ_i1i2 δ_i3i4 D_(ab)(cd) + δ_i1i3 δ_i2i4 F_acbd + δ_i1i4 δ_i2i3 F_adbc]`.
     pub fn ntk_preactivation(&self, outputs: [usize; 4], points: [usize; 4]) -> f64 {
-        let [i1, i2, i3, i4] = outputs;
-        let [a, b, c, d] = points;
-        let delta = |x: usize, y: usize| if x == y { 1.0 } else { 0.0 };
-        (delta(i1, i2) * delta(i3, i4) * self.d([a, b], [c, d])
-            + delta(i1, i3) * delta(i2, i4) * self.f([a, c, b, d])
-            + delta(i1, i4) * delta(i2, i3) * self.f([a, d, b, c]))
-            / self.n_last()
+        self.contract(outputs, points, |ab, cd| self.d(ab, cd), |q| self.f(q))
     }
 
     /// The leading-order `E[ΔΘ_i1i2(x_a, x_b) ΔΘ_i3i4(x_c, x_d)]`:
     /// `(1/n_L) [δ_i1i2 δ_i3i4 A_(ab)(cd) + δ_i1i3 δ_i2i4 B_acbd + δ_i1i4 δ_i2i3 B_adbc]`.
     pub fn ntk_covariance(&self, outputs: [usize; 4], points: [usize; 4]) -> f64 {
-        let [i1, i2, i3, i4] = outputs;
-        let [a, b, c, d] = points;
+        self.contract(outputs, points, |ab, cd| self.a(ab, cd), |q| self.b(q))
+    }
+
+    /// `(1/n_L) [δ_i1i2 δ_i3i4 X_(ab)(cd) + δ_i1i3 δ_i2i4 Y_acbd + δ_i1i4 δ_i2i3 Y_adbc]`.
+    fn contract(
+        &self,
+        [i1, i2, i3, i4]: [usize; 4],
+        [a, b, c, d]: [usize; 4],
+        paired: impl Fn([usize; 2], [usize; 2]) -> f64,
+        crossed: impl Fn([usize; 4]) -> f64,
+    ) -> f64 {
         let delta = |x: usize, y: usize| if x == y { 1.0 } else { 0.0 };
-        (delta(i1, i2) * delta(i3, i4) * self.a([a, b], [c, d])
-            + delta(i1, i3) * delta(i2, i4) * self.b([a, c, b, d])
-            + delta(i1, i4) * delta(i2, i3) * self.b([a, d, b, c]))
+        (delta(i1, i2) * delta(i3, i4) * paired([a, b], [c, d])
+            + delta(i1, i3) * delta(i2, i4) * crossed([a, c, b, d])
+            + delta(i1, i4) * delta(i2, i3) * crossed([a, d, b, c]))
             / self.n_last()
     }
 }
