@@ -24,12 +24,26 @@
 //!
 //! Compare `theta_mean` with `theta_inf + theta_shift_leading_order` (relu's diagonal has no `1/n`
 //! shift, Guillen, Misof, Gerken, arXiv:2508.11522).
+//!
+//! The fluctuation table (`ntk_fluctuations.parquet`, [`NtkTable::fluctuation_table`]; up to
+//! [`NTK_SHIFT_MAX_POINTS`] points and [`NTK_FLUCTUATION_MAX_PAIRS`] `(output, point)` pairs) has
+//! one row per pair of rows of the NTK table: the NTK's pair `(i1, x_a)`, `(i2, x_b)`
+//! (`ntk_indices`, `ntk_outputs`) and a second pair `(i3, x_c)`, `(i4, x_d)` (`indices`,
+//! `outputs`), with
+//!
+//! - `covariance_leading_order`: `Cov(Θ_i1i2(x_a, x_b), Θ_i3i4(x_c, x_d))` at order `1/n`,
+//!   `(1/n_L) [δ_i1i2 δ_i3i4 A_(ab)(cd) + δ_i1i3 δ_i2i4 B_acbd + δ_i1i4 δ_i2i3 B_adbc]`;
+//! - `cross_leading_order`: `Cov(Θ_i1i2(x_a, x_b), f_i3(x_c) f_i4(x_d))` at order `1/n`, the same
+//!   with `D` and `F` (`nnqft_theory::NtkFluctuations` derives both);
+//! - with sampled nets: `covariance_mean`, `covariance_stderr`, `cross_mean`, `cross_stderr`, each
+//!   experiment's unbiased covariance over its nets, their mean over experiments and its
+//!   standard error (`nnqft_sampling::NtkEnsemble::with_fluctuations`).
 
 use crate::error::Result;
 use crate::key::EnsembleKey;
 use crate::runner::Runner;
 use crate::table::{Table, joined};
-use nnqft_sampling::{NtkEnsemble, NtkEnsembleResult, SamplingError};
+use nnqft_sampling::{NTK_FLUCTUATION_MAX_PAIRS, NtkEnsemble, NtkEnsembleResult, SamplingError};
 use nnqft_theory::{DeepNetwork, InputSet, Multisets, NeuralTangentKernel, NtkFluctuations};
 
 /// The most `(output, point)` pairs `m d_out` of an NTK table (the sampled ensemble's limit,
@@ -113,12 +127,35 @@ pub struct NtkRows {
     pub g_gp: Vec<f64>,
     /// The sampled columns, when nets were sampled.
     pub sampled: Option<NtkSampledRows>,
+    /// The fluctuation table's rows (module docs), when the table has them.
+    pub fluctuations: Option<NtkFluctuationRows>,
     /// `λ_W` used.
     pub lambda_w: f64,
     /// `λ_b` used.
     pub lambda_b: f64,
     /// The largest quadrature error estimate behind `theta_inf` and `g_gp` (0 for closed forms).
     pub quadrature_error: f64,
+}
+
+/// The rows of the fluctuation table (module docs): one per pair of rows of the NTK table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NtkFluctuationRows {
+    /// The inputs of the NTK's pair, e.g. `0,1`.
+    pub ntk_indices: Vec<String>,
+    /// The outputs of the NTK's pair.
+    pub ntk_outputs: Vec<String>,
+    /// The inputs of the second pair.
+    pub indices: Vec<String>,
+    /// The outputs of the second pair.
+    pub outputs: Vec<String>,
+    /// `Cov(Θ_i1i2,ab, Θ_i3i4,cd)` at order `1/n`.
+    pub covariance_leading_order: Vec<f64>,
+    /// `Cov(Θ_i1i2,ab, f_i3,c f_i4,d)` at order `1/n`.
+    pub cross_leading_order: Vec<f64>,
+    /// With sampled nets: the measured `Cov(Θ, Θ)` and its standard error.
+    pub covariance: Option<(Vec<f64>, Vec<f64>)>,
+    /// With sampled nets: the measured `Cov(Θ, f f)` and its standard error.
+    pub cross: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 impl NtkRows {
@@ -168,8 +205,11 @@ impl NtkTable {
                     }
                     .into());
                 }
-                let ens = NtkEnsemble::new(net.clone(), inputs.clone(), s.nets, s.experiments, key.seed(s.seed))?
+                let mut ens = NtkEnsemble::new(net.clone(), inputs.clone(), s.nets, s.experiments, key.seed(s.seed))?
                     .with_learning_rates(lambda_w, lambda_b)?;
+                if finite_width.is_some() && pairs <= NTK_FLUCTUATION_MAX_PAIRS {
+                    ens = ens.with_fluctuations()?;
+                }
                 ens.check_memory(1)?;
                 Some(ens)
             }
@@ -215,18 +255,9 @@ impl NtkTable {
     /// `theta_inf`, `theta_shift_leading_order`, with sampled nets `theta_mean`, `theta_stderr`, then `g_gp` and with sampled
     /// nets `g2_mean`, `g2_stderr` (`ntk.parquet`, Python's `nnqft.ntk`).
     pub fn table(&self, rows: NtkRows) -> Table {
-        let net = &self.net;
         let h = rows.len();
-        let mut t = Table::new()
-            .str("network", vec![net.activation().name(); h])
-            .int("d_in", vec![net.d_in() as i64; h])
-            .f64("sigma_w", vec![net.c_w().sqrt(); h])
-            .f64("sigma_b", vec![net.c_b().sqrt(); h])
-            .str("x_set", vec![self.inputs.name().to_string(); h])
-            .int("depth", vec![net.depth() as i64; h])
-            .str("widths", vec![joined(net.widths()); h])
-            .f64("lambda_w", vec![rows.lambda_w; h])
-            .f64("lambda_b", vec![rows.lambda_b; h])
+        let mut t = self
+            .keys(&rows, h)
             .str("indices", rows.indices)
             .str("outputs", rows.outputs)
             .f64("theta_inf", rows.theta_inf)
@@ -242,6 +273,81 @@ impl NtkTable {
         t
     }
 
+    /// The fluctuation table of `rows` (module docs; `None` when the table has none): the keys
+    /// of [`Self::table`], `ntk_indices`, `ntk_outputs`, `indices`, `outputs`,
+    /// `covariance_leading_order`, with sampled nets `covariance_mean`, `covariance_stderr`, then
+    /// `cross_leading_order` and with sampled nets `cross_mean`, `cross_stderr`
+    /// (`ntk_fluctuations.parquet`).
+    pub fn fluctuation_table(&self, rows: &NtkRows) -> Option<Table> {
+        let f = rows.fluctuations.clone()?;
+        let h = f.indices.len();
+        let mut t = self.keys(rows, h).str("ntk_indices", f.ntk_indices).str("ntk_outputs", f.ntk_outputs);
+        t = t.str("indices", f.indices).str("outputs", f.outputs);
+        t = t.f64("covariance_leading_order", f.covariance_leading_order);
+        if let Some((mean, stderr)) = f.covariance {
+            t = t.f64("covariance_mean", mean).f64("covariance_stderr", stderr);
+        }
+        t = t.f64("cross_leading_order", f.cross_leading_order);
+        if let Some((mean, stderr)) = f.cross {
+            t = t.f64("cross_mean", mean).f64("cross_stderr", stderr);
+        }
+        Some(t)
+    }
+
+    /// The key columns of both tables, `h` rows.
+    fn keys(&self, rows: &NtkRows, h: usize) -> Table {
+        let net = &self.net;
+        Table::new()
+            .str("network", vec![net.activation().name(); h])
+            .int("d_in", vec![net.d_in() as i64; h])
+            .f64("sigma_w", vec![net.c_w().sqrt(); h])
+            .f64("sigma_b", vec![net.c_b().sqrt(); h])
+            .str("x_set", vec![self.inputs.name().to_string(); h])
+            .int("depth", vec![net.depth() as i64; h])
+            .str("widths", vec![joined(net.widths()); h])
+            .f64("lambda_w", vec![rows.lambda_w; h])
+            .f64("lambda_b", vec![rows.lambda_b; h])
+    }
+
+    /// The fluctuation rows over every pair of `pairs` (the NTK table's rows).
+    fn fluctuation_rows(&self, pairs: &Multisets, sampled: Option<&NtkEnsembleResult>) -> Option<NtkFluctuationRows> {
+        let theory = self.finite_width.as_ref()?;
+        if pairs.len() > NTK_FLUCTUATION_MAX_PAIRS * (NTK_FLUCTUATION_MAX_PAIRS + 1) / 2 {
+            return None;
+        }
+        let m = theory.points();
+        let label = |v: &[usize]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let measured = sampled.filter(|r| !r.ntk_ntk.is_empty());
+        let mut out = NtkFluctuationRows::default();
+        let (mut cov, mut cross) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+        for first in pairs.iter() {
+            for second in pairs.iter() {
+                let pq: Vec<usize> = first.iter().chain(second).map(|&p| p as usize).collect();
+                let outputs = [0, 1, 2, 3].map(|k| pq[k] / m);
+                let points = [0, 1, 2, 3].map(|k| pq[k] % m);
+                out.ntk_indices.push(label(&points[..2]));
+                out.ntk_outputs.push(label(&outputs[..2]));
+                out.indices.push(label(&points[2..]));
+                out.outputs.push(label(&outputs[2..]));
+                out.covariance_leading_order.push(theory.ntk_covariance(outputs, points));
+                out.cross_leading_order.push(theory.ntk_preactivation(outputs, points));
+                if let Some(r) = measured {
+                    let (c, x) = (r.ntk_covariance(outputs, points), r.ntk_preactivation(outputs, points));
+                    let (c, x) = (c.expect("pairs in range"), x.expect("pairs in range"));
+                    cov.0.push(c.mean);
+                    cov.1.push(c.stderr);
+                    cross.0.push(x.mean);
+                    cross.1.push(x.stderr);
+                }
+            }
+        }
+        if measured.is_some() {
+            out.covariance = Some(cov);
+            out.cross = Some(cross);
+        }
+        Some(out)
+    }
+
     fn rows_of(&self, sampled: Option<&NtkEnsembleResult>) -> NtkRows {
         let t = &self.theory;
         let m = t.points();
@@ -254,6 +360,7 @@ impl NtkTable {
             lambda_b: t.lambda_b(),
             quadrature_error: t.quadrature_error(),
             sampled: sampled.map(|r| NtkSampledRows { nets: r.nets, experiments: r.experiments, ..Default::default() }),
+            fluctuations: self.fluctuation_rows(&pairs, sampled),
             ..Default::default()
         };
         for pair in pairs.iter() {
@@ -330,7 +437,9 @@ mod tests {
         let table = NtkTable::new(&net, &xs, &NtkSettings { sampling: Some(sampling), ..Default::default() }).unwrap();
         assert_eq!((table.theory().lambda_w(), table.theory().lambda_b()), (net.c_w(), net.c_b()));
         let rows = table.rows(&Direct::new(123, 2)).unwrap();
-        let result = NtkEnsemble::new(net, xs, 300, 3, 9).unwrap().run(1).unwrap();
+        // measuring the fluctuations leaves the means bit for bit as without
+        assert!(table.ensemble().unwrap().fluctuations());
+        let result = NtkEnsemble::new(net.clone(), xs.clone(), 300, 3, 9).unwrap().run(1).unwrap();
         let s = rows.sampled.unwrap();
         assert_eq!((s.nets, s.experiments), (300, 3));
         for (r, (a, b)) in [(0, 0), (0, 1), (1, 1)].into_iter().enumerate() {
@@ -339,6 +448,23 @@ mod tests {
             assert_eq!(theta, result.ntk(a, b, 0, 0).unwrap());
             assert_eq!(g2, result.g2(a, b, 0, 0).unwrap());
         }
+        // the fluctuation rows: 3 x 3 pairs of rows, the theory's and the ensemble's numbers
+        let f = rows.fluctuations.as_ref().unwrap();
+        let theory = NtkFluctuations::new(&net, &xs).unwrap();
+        let measured = NtkEnsemble::new(net, xs, 300, 3, 9).unwrap().with_fluctuations().unwrap().run(2).unwrap();
+        let (cov, cross) = (f.covariance.as_ref().unwrap(), f.cross.as_ref().unwrap());
+        assert_eq!(f.covariance_leading_order.len(), 9);
+        let pairs = [[0, 0], [0, 1], [1, 1]];
+        for (r, (x, y)) in pairs.iter().flat_map(|x| pairs.iter().map(move |y| (x, y))).enumerate() {
+            let points = [x[0], x[1], y[0], y[1]];
+            let predicted = (theory.ntk_covariance([0; 4], points), theory.ntk_preactivation([0; 4], points));
+            assert_eq!((f.covariance_leading_order[r], f.cross_leading_order[r]), predicted);
+            let (c, p) =
+                (measured.ntk_covariance([0; 4], points).unwrap(), measured.ntk_preactivation([0; 4], points).unwrap());
+            assert_eq!((cov.0[r], cov.1[r], cross.0[r], cross.1[r]), (c.mean, c.stderr, p.mean, p.stderr));
+        }
+        let want_rows = ["0,0", "0,0", "0,0", "0,1", "0,1", "0,1", "1,1", "1,1", "1,1"];
+        assert_eq!(f.ntk_indices, want_rows);
     }
 
     /// Bad settings are refused naming the field.
