@@ -875,9 +875,17 @@ pub(crate) fn mixed_moment(
 ///   `F' = ½`, no derivative. On the degenerate cone (`Δ = 0`: collinear points through
 ///   homogeneous layers) `F'` is constant along the only directions the kernel moves in
 ///   (`KernelShift` docs), so the derivatives are set to 0 there.
+/// - tanh, two points: Price's theorem (as for the Hessian of `⟨φ_a φ_b⟩`), exact on the
+///   degenerate cone too (antipodal inputs of an odd network stay antipodal in every layer):
+///   gradient `[½⟨φ'''_a φ'_b⟩, ½⟨φ'_a φ'''_b⟩, ⟨φ''_a φ''_b⟩]`, Hessian `¼⟨φ⁽⁵⁾_a φ'_b⟩`,
+///   `¼⟨φ'''_a φ'''_b⟩`, `½⟨φ⁗_a φ''_b⟩`, `¼⟨φ'_a φ⁽⁵⁾_b⟩`, `½⟨φ''_a φ⁗_b⟩`, `⟨φ'''_a φ'''_b⟩`, with
+///   `φ⁽⁵⁾ = s(16 − 120t² + 120t⁴)` (`t = tanh z`, `s = 1 − t²`), each by 2-D quadrature.
 /// - the rest: central differences of [`derivative_pair`] at steps `h` and `2h`, Richardson
 ///   extrapolated, the removed `O(h²)` term as the error estimate (steps as for the Hessian of
-///   `⟨φ_a φ_b⟩` of an activation given as a function).
+///   `⟨φ_a φ_b⟩` of an activation given as a function). They need room on both sides inside the
+///   positive semi-definite cone: for the activations whose `⟨φ'_a φ'_b⟩` is a quadrature, a pair
+///   within `1e-9` of the cone's edge (`|cos θ| = 1`) gets NaN (the front doors' missing value),
+///   never a difference across the edge.
 pub(crate) fn derivative_pair_derivatives(
     act: DeepActivation,
     kaa: f64,
@@ -914,6 +922,32 @@ pub(crate) fn derivative_pair_derivatives(
         }
         _ => {}
     }
+    if act == DeepActivation::Tanh && !same {
+        let d = |k: usize| {
+            Smooth(move |z: f64| {
+                let [t, s, d2, d3, d4] = tanh_derivatives(z);
+                [t, s, d2, d3, d4, s * (16.0 - 120.0 * t * t + 120.0 * t * t * t * t)][k]
+            })
+        };
+        let (d1, d2, d3, d4, d5) = (d(1), d(2), d(3), d(4), d(5));
+        let cov = [kaa, kab, kab, kbb];
+        let mut err = 0.0f64;
+        let mut term = |c: f64, f: &dyn Factor, g: &dyn Factor| {
+            let e = expect(&[f, g], &cov);
+            err = err.max(c * e.error);
+            c * e.value
+        };
+        let g = [term(0.5, &d3, &d1), term(0.5, &d1, &d3), term(1.0, &d2, &d2)];
+        let h = [
+            term(0.25, &d5, &d1),
+            term(0.25, &d3, &d3),
+            term(0.5, &d4, &d2),
+            term(0.25, &d1, &d5),
+            term(0.5, &d2, &d4),
+            term(1.0, &d3, &d3),
+        ];
+        return (g, h, err);
+    }
     if same {
         let f = |x: [f64; 3]| derivative_pair(act, x[0], x[0], x[0]).value;
         let step = [1e-3 * kaa.abs().max(1e-12), 1.0, 1.0];
@@ -923,6 +957,10 @@ pub(crate) fn derivative_pair_derivatives(
     }
     let f = |x: [f64; 3]| derivative_pair(act, x[0], x[1], x[2]).value;
     let rho = kab / (kaa * kbb).sqrt().max(f64::MIN_POSITIVE);
+    let quadrature = !matches!(act, DeepActivation::Erf | DeepActivation::Sin | DeepActivation::Gauss);
+    if quadrature && 1.0 - rho.abs() < 1e-9 {
+        return ([f64::NAN; 3], [f64::NAN; 6], 0.0);
+    }
     let step = 1e-3 * (0.25 * (1.0 - rho.abs())).clamp(1e-2, 1.0);
     let h = [step * kaa.abs(), step * kbb.abs(), step * (kaa * kbb).abs().sqrt()].map(|h| h.max(1e-12));
     let (g, ge) = gradient_difference(f, [kaa, kbb, kab], h, 3);
@@ -1393,6 +1431,24 @@ mod tests {
             }
             let (g, fd) = (pair_gradient(known, 0.7, 0.7, 0.7, true)[0], pair_gradient(custom, 0.7, 0.7, 0.7, true)[0]);
             assert!((g - fd).abs() < 1e-7, "{act:?}: one-point derivative {g} vs {fd}");
+        }
+    }
+
+    #[test]
+    fn tanh_derivative_kernel_derivatives_by_price_match_differences() {
+        // Price's theorem (tanh) against the central differences every other quadrature
+        // activation takes, at a generic pair
+        let (kaa, kbb, kab) = (1.1, 0.7, 0.35);
+        let (g, h, e) = derivative_pair_derivatives(DeepActivation::Tanh, kaa, kbb, kab, false);
+        let f = |x: [f64; 3]| derivative_pair(DeepActivation::Tanh, x[0], x[1], x[2]).value;
+        let step = [1e-3 * kaa, 1e-3 * kbb, 1e-3 * (kaa * kbb as f64).sqrt()];
+        let (fg, fge) = gradient_difference(f, [kaa, kbb, kab], step, 3);
+        let (fh, fhe) = hessian_difference(f, [kaa, kbb, kab], step, 3);
+        for k in 0..3 {
+            assert!((g[k] - fg[k]).abs() <= e + fge + 1e-9, "gradient {k}: {g:?} vs {fg:?}");
+        }
+        for k in 0..6 {
+            assert!((h[k] - fh[k]).abs() <= e + fhe + 1e-7, "hessian {k}: {h:?} vs {fh:?}");
         }
     }
 

@@ -154,3 +154,31 @@ fn relu_ntk_has_no_mean_shift_on_the_diagonal_at_any_depth_and_one_off_it() {
         }
     }
 }
+
+/// Largest relative deviation from the odd-network identities: the two sides are different
+/// quadratures (one level on the diagonal, two rank-one levels off it), each good to about
+/// `1e-10` relative (measured deviation 3e-10 at `L = 2`).
+const ODD_SYMMETRY_TOLERANCE: f64 = 1e-8;
+
+/// An odd network (tanh, `C_b = 0`) maps `-x` to `-f(x)` in every net, so `Θ(x, -x) = -Θ(x, x)`
+/// per net and `T(x, -x) = -T(x, x)`, `Cov(Θ(x, -x), Θ(x, x)) = -Var Θ(x, x)`: the antipodal pair
+/// sits on the edge of the positive semi-definite cone in every layer, where the derivatives of
+/// `⟨φ'_a φ'_b⟩` must come from Price's theorem, not from differences across the edge.
+#[test]
+fn odd_networks_give_antipodal_inputs_the_opposite_ntk_at_order_one_over_n() {
+    let inputs = InputSet::new("antipodal", &[vec![0.7], vec![-0.7], vec![0.3]]).unwrap();
+    for depth in [2, 3, 5] {
+        let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &vec![25; depth]).unwrap();
+        let theory = NtkFluctuations::new(&net, &inputs).unwrap();
+        let t = theory.theta_shift();
+        assert!(t.iter().all(|v| v.is_finite()), "L = {depth}: {t:?}");
+        let close = |a: f64, b: f64| (a - b).abs() <= ODD_SYMMETRY_TOLERANCE * b.abs().max(1e-300);
+        assert!(close(t[1], -t[0]), "L = {depth}: T(x, -x) = {} vs -T(x, x) = {}", t[1], -t[0]);
+        let var = theory.ntk_covariance([0; 4], [0; 4]);
+        let anti = theory.ntk_covariance([0; 4], [0, 1, 0, 0]);
+        assert!(close(anti, -var), "L = {depth}: {anti} vs {}", -var);
+        let cross = theory.ntk_preactivation([0; 4], [0, 1, 2, 2]);
+        assert!(close(cross, -theory.ntk_preactivation([0; 4], [0, 0, 2, 2])), "L = {depth}");
+        eprintln!("tanh L = {depth}: T(x, x) = {:.9e}, T(x, -x) = {:.9e}, Var {var:.6e}, anti {anti:.6e}", t[0], t[1]);
+    }
+}
