@@ -1438,10 +1438,10 @@ mod tests {
     fn tanh_derivative_kernel_derivatives_by_price_match_differences() {
         // Price's theorem (tanh) against the central differences every other quadrature
         // activation takes, at a generic pair
-        let (kaa, kbb, kab) = (1.1, 0.7, 0.35);
+        let (kaa, kbb, kab) = (1.1f64, 0.7f64, 0.35);
         let (g, h, e) = derivative_pair_derivatives(DeepActivation::Tanh, kaa, kbb, kab, false);
         let f = |x: [f64; 3]| derivative_pair(DeepActivation::Tanh, x[0], x[1], x[2]).value;
-        let step = [1e-3 * kaa, 1e-3 * kbb, 1e-3 * (kaa * kbb as f64).sqrt()];
+        let step = [1e-3 * kaa, 1e-3 * kbb, 1e-3 * (kaa * kbb).sqrt()];
         let (fg, fge) = gradient_difference(f, [kaa, kbb, kab], step, 3);
         let (fh, fhe) = hessian_difference(f, [kaa, kbb, kab], step, 3);
         for k in 0..3 {
