@@ -72,7 +72,7 @@
 //!
 //! ```
 //! use nnqft::sampling::NtkEnsemble;
-//! use nnqft::theory::{DeepActivation, DeepNetwork, InputSet, NeuralTangentKernel};
+//! use nnqft::theory::{DeepActivation, DeepNetwork, InputSet, NeuralTangentKernel, NtkFluctuations};
 //!
 //! // relu at criticality (C_W = 2, C_b = 0), two hidden layers of width 30
 //! let net = DeepNetwork::with_deep_priors(DeepActivation::Relu, &[30, 30])?;
@@ -82,10 +82,19 @@
 //! let theta = NeuralTangentKernel::new(&net, &xs)?;
 //!
 //! // the exact NTK of each of 8 x 2000 sampled nets: mean and standard error over experiments
-//! let sampled = NtkEnsemble::new(net, xs, 2000, 8, 1)?.run(2)?;
+//! let sampled = NtkEnsemble::new(net.clone(), xs.clone(), 2000, 8, 1)?.run(2)?;
 //! let diagonal = sampled.ntk(1, 1, 0, 0).unwrap();
 //! // relu's NTK mean has no 1/n shift on the diagonal
 //! assert!((diagonal.mean - theta.output()[3]).abs() < 5.0 * diagonal.stderr);
+//!
+//! // at order 1/n: the mean's shift T (zero on relu's diagonal) and the NTK's variance
+//! let finite = NtkFluctuations::new(&net, &xs)?;
+//! assert!(finite.theta_shift()[3].abs() < 1e-12);
+//! // Var Θ(x_1, x_1) = (A + 2B) / n_L, measured over the same kind of nets
+//! let var = finite.ntk_covariance([0; 4], [1; 4]);
+//! let measured = NtkEnsemble::new(net, xs, 2000, 8, 1)?.with_fluctuations()?.run(2)?;
+//! let got = measured.ntk_covariance([0; 4], [1; 4]).unwrap();
+//! assert!((got.mean - var).abs() < 5.0 * got.stderr + 0.2 * var); // O(1/n²) left out
 //! # Ok::<(), nnqft::Error>(())
 //! ```
 //!

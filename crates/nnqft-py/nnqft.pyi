@@ -119,6 +119,7 @@ def ntk(
     seed: int = 20200818,
     threads: int | None = None,
     progress: _Progress = False,
+    fluctuations: bool = False,
 ) -> _Table: ...
 def analyze(
     f: Union[npt.ArrayLike, Sequence[npt.ArrayLike]],

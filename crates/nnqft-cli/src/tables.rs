@@ -29,7 +29,8 @@ pub fn theory(common: &Common, args: &theory::TheoryArgs) -> Result<PathBuf> {
 }
 
 /// `nnqft ntk`: validates the options, samples the nets (with `--nets`) and writes
-/// `ntk.parquet` (the rows of `nnqft_study::ntk_table`); returns its path.
+/// `ntk.parquet` and, up to 8 points and 16 (output, point) pairs, `ntk_fluctuations.parquet`
+/// (the rows of `nnqft_study::ntk_table`); returns the path of `ntk.parquet`.
 pub fn ntk(common: &Common, args: &ntk::NtkArgs) -> Result<PathBuf> {
     let start = unix_now();
     let config = serde_json::json!({ "ntk": args });
@@ -39,6 +40,9 @@ pub fn ntk(common: &Common, args: &ntk::NtkArgs) -> Result<PathBuf> {
         ens.check_memory(run.threads)?;
     }
     let rows = table.rows(&nnqft_run::runner::Sampler::new(&run, false))?;
+    if let Some(fluctuations) = table.fluctuation_table(&rows) {
+        write_table(&run, "ntk_fluctuations.parquet", fluctuations)?;
+    }
     write_table(&run, "ntk.parquet", table.table(rows))?;
     let path = run.out.join("ntk.parquet");
     run.finish("ntk", None)?;

@@ -341,6 +341,13 @@ fn theory_of_a_deep_network_is_the_librarys() {
     let _ = std::fs::remove_dir_all(&cwd);
 }
 
+/// The key columns every NTK table starts with (after `run_id`), checked against `columns`.
+fn want_keys(columns: &[String]) -> Vec<String> {
+    let keys = ["run_id", "network", "d_in", "sigma_w", "sigma_b", "x_set", "depth", "widths", "lambda_w", "lambda_b"];
+    assert!(columns.len() >= keys.len());
+    keys.iter().map(|k| k.to_string()).collect()
+}
+
 fn strings(df: &DataFrame, col: &str) -> Vec<String> {
     let ca = df.column(col).unwrap().str().unwrap();
     (0..ca.len()).map(|i| ca.get(i).unwrap().to_string()).collect()
@@ -418,6 +425,7 @@ fn ntk_table_is_the_librarys() {
         "indices",
         "outputs",
         "theta_inf",
+        "theta_shift_leading_order",
         "theta_mean",
         "theta_stderr",
         "g_gp",
@@ -440,6 +448,42 @@ fn ntk_table_is_the_librarys() {
     ] {
         assert_eq!(floats(&t, name), some(values), "{name}");
     }
+    assert_eq!(floats(&t, "theta_shift_leading_order"), rows.theta_shift_leading_order);
+    // the fluctuation table beside it: every pair of the 21 rows, predicted and measured
+    let file = PathBuf::from(out.trim());
+    let file = if file.is_absolute() { file } else { cwd.join(file) };
+    let f = read(&file.with_file_name("ntk_fluctuations.parquet"));
+    let fr = rows.fluctuations.clone().unwrap();
+    let columns: Vec<String> = f.get_column_names().iter().map(|c| c.to_string()).collect();
+    let want = [
+        "ntk_indices",
+        "ntk_outputs",
+        "indices",
+        "outputs",
+        "covariance_leading_order",
+        "covariance_mean",
+        "covariance_stderr",
+        "cross_leading_order",
+        "cross_mean",
+        "cross_stderr",
+    ];
+    assert_eq!(columns[..10], want_keys(&columns));
+    assert_eq!(columns[10..], want);
+    assert_eq!(f.height(), 21 * 21);
+    assert_eq!(strings(&f, "ntk_indices"), fr.ntk_indices);
+    assert_eq!(strings(&f, "outputs"), fr.outputs);
+    let (cov, cross) = (fr.covariance.unwrap(), fr.cross.unwrap());
+    for (name, values) in [
+        ("covariance_leading_order", &fr.covariance_leading_order),
+        ("cross_leading_order", &fr.cross_leading_order),
+        ("covariance_mean", &cov.0),
+        ("covariance_stderr", &cov.1),
+        ("cross_mean", &cross.0),
+        ("cross_stderr", &cross.1),
+    ] {
+        assert_eq!(floats(&f, name), some(values), "{name}");
+    }
+    assert!(rows.theta_shift_leading_order.iter().all(Option::is_some));
     assert!(floats(&t, "lambda_w").iter().all(|&v| v == Some(0.8)));
     assert!(strings(&t, "widths").iter().all(|w| w == "6,5") && strings(&t, "x_set").iter().all(|w| w == "three"));
     // cross-output rows of the infinite-width columns are exactly zero
@@ -457,7 +501,7 @@ fn ntk_table_is_the_librarys() {
     assert!(ok, "{err}");
     let t = read_out(&out);
     let columns: Vec<String> = t.get_column_names().iter().map(|c| c.to_string()).collect();
-    assert_eq!(columns[10..], ["indices", "outputs", "theta_inf", "g_gp"]);
+    assert_eq!(columns[10..], ["indices", "outputs", "theta_inf", "theta_shift_leading_order", "g_gp"]);
     assert_eq!(t.height(), 6);
     let c_w = 1.1f64 * 1.1;
     let (theta, k, indices) = (floats(&t, "theta_inf"), floats(&t, "g_gp"), strings(&t, "indices"));

@@ -2,7 +2,7 @@
 //! `nnqft ntk` computes it (`nnqft_study::ntk_table`), with the same columns; the nets, if any,
 //! are sampled with the interpreter released.
 
-use crate::configuration::{integer, real, threads as thread_count};
+use crate::configuration::{flag, integer, real, threads as thread_count};
 use crate::deep::deep_network;
 use crate::error::{invalid, sampling_error, value_error};
 use crate::interrupt::{Progress, interruptible};
@@ -20,25 +20,36 @@ use pyo3::types::PyDict;
 /// `lambda_w / n(l-1)` and each bias by `lambda_b` (default `lambda_w = C_W`, `lambda_b = C_b`: the
 /// NTK parameterisation). Columns: `network`, `d_in`, `sigma_w`, `sigma_b`, `x_set`, `depth`,
 /// `widths`, `lambda_w`, `lambda_b`, `indices` (the input of each factor), `outputs` (its output),
-/// `theta_inf` (infinite width: `delta_ij Theta(x_a, x_b)` of the layer recursion), with `nets`
+/// `theta_inf` (infinite width: `delta_ij Theta(x_a, x_b)` of the layer recursion),
+/// `theta_shift_leading_order` (the 1/n shift `delta_ij T(x_a, x_b)` of the mean NTK, each layer's
+/// term over its own width; NaN beyond 8 input points), with `nets`
 /// also `theta_mean` and `theta_stderr` (the mean over `experiments` experiments of each
 /// experiment's mean per-network NTK, and its standard error), then `g_gp` (infinite width:
 /// `delta_ij K(x_a, x_b)`) and with `nets` `g2_mean`, `g2_stderr` (the same for
-/// `f_i(x_a) f_j(x_b)` of the same nets). The 1/n shift of the mean NTK is not computed yet.
+/// `f_i(x_a) f_j(x_b)` of the same nets).
 ///
 /// Arguments: `network`, `widths`, `x`, `d_out`, `sigma_w`, `sigma_b`, `critical` as for
 /// `nnqft.theory`; `lambda_w`, `lambda_b` finite and >= 0; `nets` >= 1 nets per experiment (None:
 /// no sampling); `experiments` >= 2; `seed` an integer in [0, 2**64) (the same seed gives the same
 /// numbers as `nnqft ntk --seed`, with any number of threads); `threads` >= 1 or None for all
 /// cores; `progress` False, True (a tqdm bar of the nets, if tqdm is installed) or a callable
-/// `progress(done, total)`, as for `nnqft.sample`. At most 255 (output, point) pairs. Ctrl-C stops
-/// the sampling with KeyboardInterrupt. Raises ValueError for invalid arguments.
+/// `progress(done, total)`, as for `nnqft.sample`; `fluctuations` False (default) or True, which
+/// returns instead the table of `nnqft ntk`'s `ntk_fluctuations.parquet` (at most 8 input points
+/// and 16 (output, point) pairs; ValueError beyond): per pair of rows, `ntk_indices`,
+/// `ntk_outputs` (the NTK's pair), `indices`, `outputs` (the second pair),
+/// `covariance_leading_order` (Cov(Theta_i1i2(x_a, x_b), Theta_i3i4(x_c, x_d)) at order 1/n, from
+/// the tensors A and B), with `nets` `covariance_mean`, `covariance_stderr` (measured), then
+/// `cross_leading_order` (Cov(Theta_i1i2(x_a, x_b), f_i3(x_c) f_i4(x_d)), from D and F) and with
+/// `nets` `cross_mean`, `cross_stderr`. At most 255 (output, point) pairs. Ctrl-C stops the
+/// sampling with KeyboardInterrupt. Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (
     network, widths, *, x = None, d_out = None, sigma_w = None, sigma_b = None, critical = None, lambda_w = None,
-    lambda_b = None, nets = None, experiments = None, seed = None, threads = None, progress = None
+    lambda_b = None, nets = None, experiments = None, seed = None, threads = None, progress = None,
+    fluctuations = None
 ), text_signature = "(network, widths, *, x=None, d_out=1, sigma_w=None, sigma_b=None, critical=False, \
-lambda_w=None, lambda_b=None, nets=None, experiments=10, seed=20200818, threads=None, progress=False)")]
+lambda_w=None, lambda_b=None, nets=None, experiments=10, seed=20200818, threads=None, progress=False, \
+fluctuations=False)")]
 #[allow(clippy::too_many_arguments)]
 pub fn ntk<'py>(
     py: Python<'py>,
@@ -56,8 +67,10 @@ pub fn ntk<'py>(
     seed: Option<&Bound<'py, PyAny>>,
     threads: Option<&Bound<'py, PyAny>>,
     progress: Option<&Bound<'py, PyAny>>,
+    fluctuations: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let progress = Progress::from_arg(py, progress)?;
+    let fluctuations = flag(fluctuations, "fluctuations")?;
     let checked = deep_network(py, network, widths, x, None, d_out, sigma_w, sigma_b, critical)?;
     let rate = |v: Option<&Bound<'py, PyAny>>, name: &str| v.map(|v| real(v, name, "finite and >= 0")).transpose();
     let (lambda_w, lambda_b) = (rate(lambda_w, "lambda_w")?, rate(lambda_b, "lambda_b")?);
@@ -87,5 +100,11 @@ pub fn ntk<'py>(
             other => value_error(other),
         })
     })?;
+    if fluctuations {
+        let t = table.fluctuation_table(&rows).ok_or_else(|| {
+            invalid("fluctuations", "True", "False for more than 8 input points or 16 (output, point) pairs")
+        })?;
+        return into_dict(py, t);
+    }
     into_dict(py, table.table(rows))
 }

@@ -24,9 +24,9 @@ Z_BOUND = 4.0
 ROUNDING = 1e-14
 
 KEYS = ["network", "d_in", "sigma_w", "sigma_b", "x_set", "depth", "widths", "lambda_w", "lambda_b"]
-THEORY_COLUMNS = KEYS + ["indices", "outputs", "theta_inf", "g_gp"]
+THEORY_COLUMNS = KEYS + ["indices", "outputs", "theta_inf", "theta_shift_leading_order", "g_gp"]
 SAMPLED_COLUMNS = KEYS + [
-    "indices", "outputs", "theta_inf", "theta_mean", "theta_stderr", "g_gp", "g2_mean", "g2_stderr",
+    "indices", "outputs", "theta_inf", "theta_shift_leading_order", "theta_mean", "theta_stderr", "g_gp", "g2_mean", "g2_stderr",
 ]
 
 
@@ -36,10 +36,37 @@ def three_points(tmp_path):
     return path
 
 
-def cli_table(root, nnqft_bin, out, args):
+def cli_table(root, nnqft_bin, out, args, name="ntk.parquet"):
     cmd = nnqft_bin + ["ntk", *args, "--out", str(out)]
     subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
-    return pq.read_table(out / "ntk.parquet").to_pydict()
+    return pq.read_table(out / name).to_pydict()
+
+
+FLUCTUATION_COLUMNS = KEYS + [
+    "ntk_indices", "ntk_outputs", "indices", "outputs", "covariance_leading_order", "covariance_mean",
+    "covariance_stderr", "cross_leading_order", "cross_mean", "cross_stderr",
+]
+
+
+def test_ntk_fluctuations_are_the_cli_bit_for_bit(root, nnqft_bin, tmp_path):
+    """The fluctuation table (`fluctuations=True`, `ntk_fluctuations.parquet`): two points, two
+    outputs, 300 x 3 sampled tanh nets, every column value for value; more than 8 points is refused."""
+    x = write_points(tmp_path, [0.3, -0.8])
+    t = nnqft.ntk("tanh", [6, 6], x=str(x), d_out=2, nets=300, experiments=3, seed=5, threads=2, fluctuations=True)
+    cli = cli_table(root, nnqft_bin, tmp_path / "f", [
+        "--network", "tanh", "--widths", "6,6", "--d-out", "2", "--nets", "300", "--experiments", "3",
+        "--seed", "5", "--x-set", str(x),
+    ], name="ntk_fluctuations.parquet")
+    assert len(t["indices"]) == 10 * 10  # 4 (output, point) pairs: 10 rows of ntk.parquet
+    assert_same_table(t, cli, FLUCTUATION_COLUMNS)
+    with pytest.raises(ValueError, match="fluctuations"):
+        nnqft.ntk("tanh", [6], x=np.linspace(-1, 1, 9), fluctuations=True)
+
+
+def write_points(tmp_path, points):
+    path = tmp_path / "points.txt"
+    path.write_text("".join(f"{p}\n" for p in points))
+    return path
 
 
 def test_ntk_is_the_cli_bit_for_bit(root, nnqft_bin, tmp_path):

@@ -14,7 +14,9 @@
 //!   measured connected 4- and 6-point functions.
 //! - [`NtkEnsemble`], [`DeepWeights`] -- deep networks with explicit weights and their exact
 //!   per-network neural tangent kernels (forward pass and backward deltas, layer by layer); the
-//!   mean NTK and `G2` over nets with standard errors over experiments.
+//!   mean NTK and `G2` over nets with standard errors over experiments, and with
+//!   [`NtkEnsemble::with_fluctuations`] (at most [`NTK_FLUCTUATION_MAX_PAIRS`] pairs) the NTK's
+//!   covariances with itself and with `f f`.
 //! - [`Ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
 //! - [`control_variate`] -- the conditional estimator with its exactly zero-mean first-order
 //!   term `L_K(C - K)` removed: per-net variance `O(1/N^2)` instead of `O(1/N)`
@@ -62,7 +64,7 @@ pub use deep_ensemble::{DEEP_ORDER_SIX_MAX_PAIRS, DeepEnsemble, DeepEnsembleResu
 pub use ensemble::{Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums};
 pub use error::{Result, SamplingError};
 pub use monitor::Monitor;
-pub use ntk_ensemble::{DeepWeights, Measured, NtkEnsemble, NtkEnsembleResult};
+pub use ntk_ensemble::{DeepWeights, Measured, NTK_FLUCTUATION_MAX_PAIRS, NtkEnsemble, NtkEnsembleResult};
 pub use outputs::OutputStream;
 pub use shard::Shard;
 

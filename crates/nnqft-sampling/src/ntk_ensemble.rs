@@ -15,6 +15,10 @@ use std::f64::consts::FRAC_2_SQRT_PI;
 /// Largest number of `(output, point)` pairs `m d_out` of an ensemble.
 const MAX_PAIRS: usize = 255;
 
+/// Largest number of `(output, point)` pairs `m d_out` of an ensemble that measures the NTK's
+/// fluctuations ([`NtkEnsemble::with_fluctuations`]: `P⁴` sums of products per work item).
+pub const NTK_FLUCTUATION_MAX_PAIRS: usize = 16;
+
 /// The flat layout of a deep network's parameters: layer `l = 1, ..., L + 1` holds `Wˡ`
 /// (`n_l x n_(l−1)`, row-major) and then `bˡ` (`n_l`), layer after layer.
 #[derive(Debug, Clone, PartialEq)]
@@ -455,6 +459,7 @@ pub struct NtkEnsemble {
     seed: u64,
     lambda_w: f64,
     lambda_b: f64,
+    fluctuations: bool,
 }
 
 /// Per-experiment means of the per-network NTK and of `G2` over the `(output, point)` pairs.
@@ -473,6 +478,11 @@ pub struct NtkEnsembleResult {
     pub ntk: Vec<f64>,
     /// The same for `G2_pq = f_p f_q`.
     pub g2: Vec<f64>,
+    /// With [`NtkEnsemble::with_fluctuations`] (else empty): per experiment, the mean over its
+    /// nets of `Θ_pq Θ_rs`, `experiments x P⁴`, index `((p P + q) P + r) P + s`.
+    pub ntk_ntk: Vec<f64>,
+    /// The same for `Θ_pq f_r f_s`.
+    pub ntk_g2: Vec<f64>,
 }
 
 impl NtkEnsembleResult {
@@ -503,6 +513,46 @@ impl NtkEnsembleResult {
         self.summary(&self.g2, a, b, i, j)
     }
 
+    /// The covariance `Cov(Θ_i1i2(x_a, x_b), Θ_i3i4(x_c, x_d))` over nets for `outputs =
+    /// [i1, i2, i3, i4]` and `points = [a, b, c, d]`: each experiment's unbiased estimate
+    /// `(N / (N − 1)) (mean of Θ Θ − mean of Θ × mean of Θ)`, their mean over experiments and its
+    /// standard error (`None` out of range or without [`NtkEnsemble::with_fluctuations`]). Its
+    /// leading order is `nnqft_theory::NtkFluctuations::ntk_covariance` (`A`, `B`).
+    pub fn ntk_covariance(&self, outputs: [usize; 4], points: [usize; 4]) -> Option<Measured> {
+        self.covariance(&self.ntk_ntk, &self.ntk, outputs, points)
+    }
+
+    /// The covariance `Cov(Θ_i1i2(x_a, x_b), f_i3(x_c) f_i4(x_d))` over nets, estimated as
+    /// [`Self::ntk_covariance`]: at the population level it is `E[ΔΘ_i1i2,ab f_i3,c f_i4,d]`,
+    /// whose leading order is `nnqft_theory::NtkFluctuations::ntk_preactivation` (`D`, `F`).
+    pub fn ntk_preactivation(&self, outputs: [usize; 4], points: [usize; 4]) -> Option<Measured> {
+        self.covariance(&self.ntk_g2, &self.g2, outputs, points)
+    }
+
+    fn covariance(
+        &self,
+        products: &[f64],
+        second: &[f64],
+        outputs: [usize; 4],
+        points: [usize; 4],
+    ) -> Option<Measured> {
+        let (m, pairs) = (self.points, self.pairs());
+        if products.is_empty() || points.iter().any(|&a| a >= m) || outputs.iter().any(|&i| i >= self.d_out) {
+            return None;
+        }
+        let [p, q, r, s] = [0, 1, 2, 3].map(|k| outputs[k] * m + points[k]);
+        let (square, quartic) = (pairs * pairs, pairs * pairs * pairs * pairs);
+        let n = self.nets as f64;
+        let per: Vec<f64> = (0..self.experiments)
+            .map(|e| {
+                let joint = products[e * quartic + ((p * pairs + q) * pairs + r) * pairs + s];
+                let (x, y) = (self.ntk[e * square + p * pairs + q], second[e * square + r * pairs + s]);
+                n / (n - 1.0) * (joint - x * y)
+            })
+            .collect();
+        Some(mean_and_stderr(&per))
+    }
+
     fn summary(&self, values: &[f64], a: usize, b: usize, i: usize, j: usize) -> Option<Measured> {
         let (m, pairs) = (self.points, self.pairs());
         if a >= m || b >= m || i >= self.d_out || j >= self.d_out {
@@ -510,11 +560,16 @@ impl NtkEnsembleResult {
         }
         let pos = (i * m + a) * pairs + j * m + b;
         let per: Vec<f64> = (0..self.experiments).map(|e| values[e * pairs * pairs + pos]).collect();
-        let e = per.len() as f64;
-        let mean = per.iter().sum::<f64>() / e;
-        let var = per.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (e - 1.0);
-        Some(Measured { mean, stderr: if per.len() > 1 { (var / e).sqrt() } else { f64::NAN } })
+        Some(mean_and_stderr(&per))
     }
+}
+
+/// The mean of per-experiment values and its standard error (NaN for one experiment).
+fn mean_and_stderr(per: &[f64]) -> Measured {
+    let e = per.len() as f64;
+    let mean = per.iter().sum::<f64>() / e;
+    let var = per.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (e - 1.0);
+    Measured { mean, stderr: if per.len() > 1 { (var / e).sqrt() } else { f64::NAN } }
 }
 
 impl NtkEnsemble {
@@ -535,7 +590,36 @@ impl NtkEnsemble {
             });
         }
         let (lambda_w, lambda_b) = (net.c_w(), net.c_b());
-        Ok(Self { net, inputs, nets, experiments, seed, lambda_w, lambda_b })
+        Ok(Self { net, inputs, nets, experiments, seed, lambda_w, lambda_b, fluctuations: false })
+    }
+
+    /// The same ensemble measuring the NTK's fluctuations too: the means of `Θ_pq Θ_rs` and
+    /// `Θ_pq f_r f_s` over every quadruple of `(output, point)` pairs
+    /// ([`NtkEnsembleResult::ntk_covariance`], [`NtkEnsembleResult::ntk_preactivation`]), for at
+    /// least 2 nets per experiment and at most [`NTK_FLUCTUATION_MAX_PAIRS`] pairs `m d_out`. The
+    /// means of `Θ` and `G2` stay the same, bit for bit.
+    pub fn with_fluctuations(self) -> Result<Self> {
+        if self.nets < 2 {
+            return Err(SamplingError::OutOfRange {
+                field: "nets",
+                value: self.nets.to_string(),
+                allowed: "an integer >= 2 (nets per experiment, to measure the NTK's fluctuations)",
+            });
+        }
+        let pairs = self.inputs.len() * self.net.d_out();
+        if pairs > NTK_FLUCTUATION_MAX_PAIRS {
+            return Err(SamplingError::OutOfRange {
+                field: "input points x d_out",
+                value: pairs.to_string(),
+                allowed: "1 to 16 (to measure the NTK's fluctuations)",
+            });
+        }
+        Ok(Self { fluctuations: true, ..self })
+    }
+
+    /// Whether the ensemble measures the NTK's fluctuations ([`Self::with_fluctuations`]).
+    pub fn fluctuations(&self) -> bool {
+        self.fluctuations
     }
 
     /// The same ensemble with learning-rate factors `lambda_w` (weights of layer `l` scaled by
@@ -580,6 +664,7 @@ impl NtkEnsemble {
     pub fn memory_estimate(&self, threads: usize) -> u64 {
         let pairs = (self.inputs.len() * self.net.d_out()) as u64;
         let square = pairs.saturating_mul(pairs);
+        let square = if self.fluctuations { square.saturating_add(square.saturating_mul(square)) } else { square };
         let items = (self.experiments as u64).saturating_mul(self.chunks());
         let sums = square.saturating_mul(2 * 8).saturating_mul(items.saturating_add(self.experiments as u64));
         let per_thread = (Layout::new(&self.net).len as u64)
@@ -607,7 +692,7 @@ impl NtkEnsemble {
         check_positive("threads", threads as u64, "an integer >= 1")?;
         self.check_memory(threads)?;
         let chunks = self.chunks();
-        let items: Vec<[Vec<f64>; 2]> = map_items(threads, 0..self.experiments as u64 * chunks, monitor, |i| {
+        let items: Vec<[Vec<f64>; 4]> = map_items(threads, 0..self.experiments as u64 * chunks, monitor, |i| {
             let c = i % chunks;
             let count = CHUNK_NETS.min(self.nets - c * CHUNK_NETS);
             let sums = with_simd(
@@ -616,13 +701,12 @@ impl NtkEnsemble {
             );
             (sums, count)
         })?;
-        let square = self.inputs.len() * self.net.d_out();
-        let square = square * square;
         let n = self.nets as f64;
-        let [ntk, g2] = [0, 1].map(|o| {
-            let mut out = Vec::with_capacity(self.experiments * square);
+        let [ntk, g2, ntk_ntk, ntk_g2] = [0, 1, 2, 3].map(|o| {
+            let len = items.first().map_or(0, |it| it[o].len());
+            let mut out = Vec::with_capacity(self.experiments * len);
             for exp_items in items.chunks_exact(chunks as usize) {
-                out.extend((0..square).map(|pos| neumaier(exp_items.iter().map(|it| it[o][pos])) / n));
+                out.extend((0..len).map(|pos| neumaier(exp_items.iter().map(|it| it[o][pos])) / n));
             }
             out
         });
@@ -633,13 +717,16 @@ impl NtkEnsemble {
             nets: self.nets,
             ntk,
             g2,
+            ntk_ntk,
+            ntk_g2,
         })
     }
 
     /// The sums over the `count` nets of work item `(experiment, chunk)` of `Θ_pq` and
-    /// `f_p f_q`, each compensated (Neumaier).
+    /// `f_p f_q` and, measuring fluctuations, of `Θ_pq Θ_rs` and `Θ_pq f_r f_s` (else empty),
+    /// each compensated (Neumaier).
     #[inline(always)]
-    fn run_item(&self, experiment: u64, chunk: u64, count: u64) -> [Vec<f64>; 2] {
+    fn run_item(&self, experiment: u64, chunk: u64, count: u64) -> [Vec<f64>; 4] {
         let mut rng = seed::lanes(self.seed, experiment, chunk);
         let layout = Layout::new(&self.net);
         let mut scratch = TangentScratch::new(&self.net, &layout, &self.inputs);
@@ -648,6 +735,9 @@ impl NtkEnsemble {
         let (mut f, mut theta) = (vec![0.0; pairs], vec![0.0; pairs * pairs]);
         let mut sums = [vec![0.0; pairs * pairs], vec![0.0; pairs * pairs]];
         let mut comps = [vec![0.0; pairs * pairs], vec![0.0; pairs * pairs]];
+        let quartic = if self.fluctuations { pairs * pairs * pairs * pairs } else { 0 };
+        let mut products = [vec![0.0; quartic], vec![0.0; quartic]];
+        let mut product_comps = [vec![0.0; quartic], vec![0.0; quartic]];
         let act = self.net.activation();
         for _ in 0..count {
             layout.draw(self.net.c_w(), self.net.c_b(), &mut rng, &mut params);
@@ -661,10 +751,28 @@ impl NtkEnsemble {
                     compensated_add(&mut sums[1][pos], &mut comps[1][pos], f[p] * f[q]);
                 }
             }
+            if self.fluctuations {
+                let square = pairs * pairs;
+                for (x, &t) in theta.iter().enumerate() {
+                    for y in 0..square {
+                        let at = x * square + y;
+                        compensated_add(&mut products[0][at], &mut product_comps[0][at], t * theta[y]);
+                        compensated_add(
+                            &mut products[1][at],
+                            &mut product_comps[1][at],
+                            t * f[y / pairs] * f[y % pairs],
+                        );
+                    }
+                }
+            }
         }
-        let [s0, s1] = sums;
-        let [c0, c1] = comps;
-        [s0.iter().zip(&c0).map(|(s, c)| s + c).collect(), s1.iter().zip(&c1).map(|(s, c)| s + c).collect()]
+        let total = |s: &[f64], c: &[f64]| -> Vec<f64> { s.iter().zip(c).map(|(s, c)| s + c).collect() };
+        [
+            total(&sums[0], &comps[0]),
+            total(&sums[1], &comps[1]),
+            total(&products[0], &product_comps[0]),
+            total(&products[1], &product_comps[1]),
+        ]
     }
 }
 

@@ -10,6 +10,10 @@
 //! - `theta_inf`: the infinite-width NTK `δ_ij Θ(x_a, x_b)` of the layer recursion
 //!   (`nnqft_theory::NeuralTangentKernel`, with learning-rate factors `λ_W`, `λ_b`; by default
 //!   the NTK parameterisation `λ_W = C_W`, `λ_b = C_b`);
+//! - `theta_shift_leading_order`: the `1/n` shift `δ_ij T(x_a, x_b)` of the mean NTK,
+//!   `E[Θ_ij] = δ_ij (Θ + T) + O(1/n²)`, each layer's contribution carrying its own `1/n_l`
+//!   (`nnqft_theory::NtkFluctuations`, PDLT's `H^{1}/n` at equal widths); null beyond
+//!   [`NTK_SHIFT_MAX_POINTS`] input points;
 //! - `g_gp`: the infinite-width two-point function `δ_ij K(x_a, x_b)` of the kernel recursion
 //!   the NTK is built on;
 //! - with sampled nets (`nnqft_sampling::NtkEnsemble`: explicit weights drawn from the priors,
@@ -18,22 +22,38 @@
 //!   error `s / √E` over the `E` experiments; `g2_mean` and `g2_stderr` the same for
 //!   `f_i(x_a) f_j(x_b)` of the same nets.
 //!
-//! Not in the table: the `1/n` correction of the mean NTK (`E[Θ] = Θ + O(1/n)`). Its recursion
-//! needs the NTK-preactivation cross-correlations of finite-width theory, which the library does
-//! not compute yet (`nnqft_theory::NeuralTangentKernel`, "Beyond infinite width"); until it does,
-//! compare `theta_mean` with `theta_inf` (relu's diagonal has no `1/n` shift, Guillen, Misof,
-//! Gerken, arXiv:2508.11522).
+//! Compare `theta_mean` with `theta_inf + theta_shift_leading_order` (relu's diagonal has no `1/n`
+//! shift, Guillen, Misof, Gerken, arXiv:2508.11522).
+//!
+//! The fluctuation table (`ntk_fluctuations.parquet`, [`NtkTable::fluctuation_table`]; up to
+//! [`NTK_SHIFT_MAX_POINTS`] points and [`NTK_FLUCTUATION_MAX_PAIRS`] `(output, point)` pairs) has
+//! one row per pair of rows of the NTK table: the NTK's pair `(i1, x_a)`, `(i2, x_b)`
+//! (`ntk_indices`, `ntk_outputs`) and a second pair `(i3, x_c)`, `(i4, x_d)` (`indices`,
+//! `outputs`), with
+//!
+//! - `covariance_leading_order`: `Cov(Θ_i1i2(x_a, x_b), Θ_i3i4(x_c, x_d))` at order `1/n`,
+//!   `(1/n_L) [δ_i1i2 δ_i3i4 A_(ab)(cd) + δ_i1i3 δ_i2i4 B_acbd + δ_i1i4 δ_i2i3 B_adbc]`;
+//! - `cross_leading_order`: `Cov(Θ_i1i2(x_a, x_b), f_i3(x_c) f_i4(x_d))` at order `1/n`, the same
+//!   with `D` and `F` (`nnqft_theory::NtkFluctuations` derives both);
+//! - with sampled nets: `covariance_mean`, `covariance_stderr`, `cross_mean`, `cross_stderr`, each
+//!   experiment's unbiased covariance over its nets, their mean over experiments and its
+//!   standard error (`nnqft_sampling::NtkEnsemble::with_fluctuations`).
 
 use crate::error::Result;
 use crate::key::EnsembleKey;
 use crate::runner::Runner;
 use crate::table::{Table, joined};
-use nnqft_sampling::{NtkEnsemble, NtkEnsembleResult, SamplingError};
-use nnqft_theory::{DeepNetwork, InputSet, Multisets, NeuralTangentKernel};
+use nnqft_sampling::{NTK_FLUCTUATION_MAX_PAIRS, NtkEnsemble, NtkEnsembleResult, SamplingError};
+use nnqft_theory::{DeepNetwork, InputSet, Multisets, NeuralTangentKernel, NtkFluctuations};
 
 /// The most `(output, point)` pairs `m d_out` of an NTK table (the sampled ensemble's limit,
 /// about 32 thousand rows).
 pub const NTK_MAX_PAIRS: usize = 255;
+
+/// The most input points for which the table computes `theta_shift_leading_order` (its
+/// recursion takes `O(m⁴)` four-point Gaussian expectations per layer); beyond, the column is
+/// null.
+pub const NTK_SHIFT_MAX_POINTS: usize = 8;
 
 /// Sampled nets of an NTK table: `experiments` experiments of `nets` nets each, drawn with the
 /// master seed `seed` (handed to `NtkEnsemble::new` unchanged, [`EnsembleKey::Ntk`]'s seed, so
@@ -68,6 +88,7 @@ pub struct NtkTable {
     net: DeepNetwork,
     inputs: InputSet,
     theory: NeuralTangentKernel,
+    finite_width: Option<NtkFluctuations>,
     ensemble: Option<NtkEnsemble>,
     key: EnsembleKey,
 }
@@ -99,16 +120,42 @@ pub struct NtkRows {
     pub outputs: Vec<String>,
     /// Infinite width: `δ_ij Θ(x_a, x_b)`.
     pub theta_inf: Vec<f64>,
+    /// The `1/n` shift of the mean NTK, `δ_ij T(x_a, x_b)` (`None` beyond
+    /// [`NTK_SHIFT_MAX_POINTS`] points).
+    pub theta_shift_leading_order: Vec<Option<f64>>,
     /// Infinite width: `δ_ij K(x_a, x_b)`.
     pub g_gp: Vec<f64>,
     /// The sampled columns, when nets were sampled.
     pub sampled: Option<NtkSampledRows>,
+    /// The fluctuation table's rows (module docs), when the table has them.
+    pub fluctuations: Option<NtkFluctuationRows>,
     /// `λ_W` used.
     pub lambda_w: f64,
     /// `λ_b` used.
     pub lambda_b: f64,
     /// The largest quadrature error estimate behind `theta_inf` and `g_gp` (0 for closed forms).
     pub quadrature_error: f64,
+}
+
+/// The rows of the fluctuation table (module docs): one per pair of rows of the NTK table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NtkFluctuationRows {
+    /// The inputs of the NTK's pair, e.g. `0,1`.
+    pub ntk_indices: Vec<String>,
+    /// The outputs of the NTK's pair.
+    pub ntk_outputs: Vec<String>,
+    /// The inputs of the second pair.
+    pub indices: Vec<String>,
+    /// The outputs of the second pair.
+    pub outputs: Vec<String>,
+    /// `Cov(Θ_i1i2,ab, Θ_i3i4,cd)` at order `1/n`.
+    pub covariance_leading_order: Vec<f64>,
+    /// `Cov(Θ_i1i2,ab, f_i3,c f_i4,d)` at order `1/n`.
+    pub cross_leading_order: Vec<f64>,
+    /// With sampled nets: the measured `Cov(Θ, Θ)` and its standard error.
+    pub covariance: Option<(Vec<f64>, Vec<f64>)>,
+    /// With sampled nets: the measured `Cov(Θ, f f)` and its standard error.
+    pub cross: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 impl NtkRows {
@@ -141,6 +188,11 @@ impl NtkTable {
         let lambda_w = settings.lambda_w.unwrap_or(net.c_w());
         let lambda_b = settings.lambda_b.unwrap_or(net.c_b());
         let theory = NeuralTangentKernel::with_learning_rates(net, inputs, lambda_w, lambda_b)?;
+        let finite_width = if inputs.len() <= NTK_SHIFT_MAX_POINTS {
+            Some(NtkFluctuations::with_learning_rates(net, inputs, lambda_w, lambda_b)?)
+        } else {
+            None
+        };
         let key = EnsembleKey::Ntk { activation: net.activation(), widths: net.widths().to_vec() };
         let ensemble = match settings.sampling {
             None => None,
@@ -153,13 +205,16 @@ impl NtkTable {
                     }
                     .into());
                 }
-                let ens = NtkEnsemble::new(net.clone(), inputs.clone(), s.nets, s.experiments, key.seed(s.seed))?
+                let mut ens = NtkEnsemble::new(net.clone(), inputs.clone(), s.nets, s.experiments, key.seed(s.seed))?
                     .with_learning_rates(lambda_w, lambda_b)?;
+                if finite_width.is_some() && pairs <= NTK_FLUCTUATION_MAX_PAIRS {
+                    ens = ens.with_fluctuations()?;
+                }
                 ens.check_memory(1)?;
                 Some(ens)
             }
         };
-        Ok(Self { net: net.clone(), inputs: inputs.clone(), theory, ensemble, key })
+        Ok(Self { net: net.clone(), inputs: inputs.clone(), theory, finite_width, ensemble, key })
     }
 
     /// The network.
@@ -177,6 +232,12 @@ impl NtkTable {
         &self.theory
     }
 
+    /// The finite-width theory `theta_shift_leading_order` comes from (`None` beyond
+    /// [`NTK_SHIFT_MAX_POINTS`] points).
+    pub fn finite_width(&self) -> Option<&NtkFluctuations> {
+        self.finite_width.as_ref()
+    }
+
     /// The ensemble of the sampled columns, if any.
     pub fn ensemble(&self) -> Option<&NtkEnsemble> {
         self.ensemble.as_ref()
@@ -191,24 +252,16 @@ impl NtkTable {
 
     /// The table of `rows` (of this table's network): the keys `network`, `d_in`, `sigma_w`,
     /// `sigma_b`, `x_set`, `depth`, `widths`, `lambda_w`, `lambda_b`, then `indices`, `outputs`,
-    /// `theta_inf`, with sampled nets `theta_mean`, `theta_stderr`, then `g_gp` and with sampled
+    /// `theta_inf`, `theta_shift_leading_order`, with sampled nets `theta_mean`, `theta_stderr`, then `g_gp` and with sampled
     /// nets `g2_mean`, `g2_stderr` (`ntk.parquet`, Python's `nnqft.ntk`).
     pub fn table(&self, rows: NtkRows) -> Table {
-        let net = &self.net;
         let h = rows.len();
-        let mut t = Table::new()
-            .str("network", vec![net.activation().name(); h])
-            .int("d_in", vec![net.d_in() as i64; h])
-            .f64("sigma_w", vec![net.c_w().sqrt(); h])
-            .f64("sigma_b", vec![net.c_b().sqrt(); h])
-            .str("x_set", vec![self.inputs.name().to_string(); h])
-            .int("depth", vec![net.depth() as i64; h])
-            .str("widths", vec![joined(net.widths()); h])
-            .f64("lambda_w", vec![rows.lambda_w; h])
-            .f64("lambda_b", vec![rows.lambda_b; h])
+        let mut t = self
+            .keys(&rows, h)
             .str("indices", rows.indices)
             .str("outputs", rows.outputs)
-            .f64("theta_inf", rows.theta_inf);
+            .f64("theta_inf", rows.theta_inf)
+            .opt("theta_shift_leading_order", rows.theta_shift_leading_order);
         let sampled = rows.sampled;
         if let Some(s) = &sampled {
             t = t.f64("theta_mean", s.theta_mean.clone()).f64("theta_stderr", s.theta_stderr.clone());
@@ -220,10 +273,86 @@ impl NtkTable {
         t
     }
 
+    /// The fluctuation table of `rows` (module docs; `None` when the table has none): the keys
+    /// of [`Self::table`], `ntk_indices`, `ntk_outputs`, `indices`, `outputs`,
+    /// `covariance_leading_order`, with sampled nets `covariance_mean`, `covariance_stderr`, then
+    /// `cross_leading_order` and with sampled nets `cross_mean`, `cross_stderr`
+    /// (`ntk_fluctuations.parquet`).
+    pub fn fluctuation_table(&self, rows: &NtkRows) -> Option<Table> {
+        let f = rows.fluctuations.clone()?;
+        let h = f.indices.len();
+        let mut t = self.keys(rows, h).str("ntk_indices", f.ntk_indices).str("ntk_outputs", f.ntk_outputs);
+        t = t.str("indices", f.indices).str("outputs", f.outputs);
+        t = t.f64("covariance_leading_order", f.covariance_leading_order);
+        if let Some((mean, stderr)) = f.covariance {
+            t = t.f64("covariance_mean", mean).f64("covariance_stderr", stderr);
+        }
+        t = t.f64("cross_leading_order", f.cross_leading_order);
+        if let Some((mean, stderr)) = f.cross {
+            t = t.f64("cross_mean", mean).f64("cross_stderr", stderr);
+        }
+        Some(t)
+    }
+
+    /// The key columns of both tables, `h` rows.
+    fn keys(&self, rows: &NtkRows, h: usize) -> Table {
+        let net = &self.net;
+        Table::new()
+            .str("network", vec![net.activation().name(); h])
+            .int("d_in", vec![net.d_in() as i64; h])
+            .f64("sigma_w", vec![net.c_w().sqrt(); h])
+            .f64("sigma_b", vec![net.c_b().sqrt(); h])
+            .str("x_set", vec![self.inputs.name().to_string(); h])
+            .int("depth", vec![net.depth() as i64; h])
+            .str("widths", vec![joined(net.widths()); h])
+            .f64("lambda_w", vec![rows.lambda_w; h])
+            .f64("lambda_b", vec![rows.lambda_b; h])
+    }
+
+    /// The fluctuation rows over every pair of `pairs` (the NTK table's rows).
+    fn fluctuation_rows(&self, pairs: &Multisets, sampled: Option<&NtkEnsembleResult>) -> Option<NtkFluctuationRows> {
+        let theory = self.finite_width.as_ref()?;
+        if pairs.len() > NTK_FLUCTUATION_MAX_PAIRS * (NTK_FLUCTUATION_MAX_PAIRS + 1) / 2 {
+            return None;
+        }
+        let m = theory.points();
+        let label = |v: &[usize]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let measured = sampled.filter(|r| !r.ntk_ntk.is_empty());
+        let mut out = NtkFluctuationRows::default();
+        let (mut cov, mut cross) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+        for first in pairs.iter() {
+            for second in pairs.iter() {
+                let pq: Vec<usize> = first.iter().chain(second).map(|&p| p as usize).collect();
+                let outputs = [0, 1, 2, 3].map(|k| pq[k] / m);
+                let points = [0, 1, 2, 3].map(|k| pq[k] % m);
+                out.ntk_indices.push(label(&points[..2]));
+                out.ntk_outputs.push(label(&outputs[..2]));
+                out.indices.push(label(&points[2..]));
+                out.outputs.push(label(&outputs[2..]));
+                out.covariance_leading_order.push(theory.ntk_covariance(outputs, points));
+                out.cross_leading_order.push(theory.ntk_preactivation(outputs, points));
+                if let Some(r) = measured {
+                    let (c, x) = (r.ntk_covariance(outputs, points), r.ntk_preactivation(outputs, points));
+                    let (c, x) = (c.expect("pairs in range"), x.expect("pairs in range"));
+                    cov.0.push(c.mean);
+                    cov.1.push(c.stderr);
+                    cross.0.push(x.mean);
+                    cross.1.push(x.stderr);
+                }
+            }
+        }
+        if measured.is_some() {
+            out.covariance = Some(cov);
+            out.cross = Some(cross);
+        }
+        Some(out)
+    }
+
     fn rows_of(&self, sampled: Option<&NtkEnsembleResult>) -> NtkRows {
         let t = &self.theory;
         let m = t.points();
         let (theta, k) = (t.output(), t.kernels().output());
+        let shift = self.finite_width.as_ref().map(NtkFluctuations::theta_shift);
         let pairs = Multisets::new(m * t.d_out(), 2).expect("at most 255 (output, point) pairs, checked in new");
         let label = |v: &[usize]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
         let mut rows = NtkRows {
@@ -231,6 +360,7 @@ impl NtkTable {
             lambda_b: t.lambda_b(),
             quadrature_error: t.quadrature_error(),
             sampled: sampled.map(|r| NtkSampledRows { nets: r.nets, experiments: r.experiments, ..Default::default() }),
+            fluctuations: self.fluctuation_rows(&pairs, sampled),
             ..Default::default()
         };
         for pair in pairs.iter() {
@@ -241,6 +371,7 @@ impl NtkTable {
             rows.indices.push(label(&points));
             rows.outputs.push(label(&outputs));
             rows.theta_inf.push(delta * theta[a * m + b]);
+            rows.theta_shift_leading_order.push(shift.as_ref().map(|s| delta * s[a * m + b]));
             rows.g_gp.push(delta * k[a * m + b]);
             if let (Some(r), Some(s)) = (sampled, rows.sampled.as_mut()) {
                 let (theta, g2) = (r.ntk(a, b, i, j), r.g2(a, b, i, j));
@@ -281,6 +412,8 @@ mod tests {
         assert_eq!(rows.len(), 10);
         assert!(rows.sampled.is_none());
         assert_eq!((rows.lambda_w, rows.lambda_b), (lambda_w, 0.0));
+        // a deep linear network's mean NTK has no 1/n shift (`NtkFluctuations`' docs)
+        assert!(rows.theta_shift_leading_order.iter().all(|v| *v == Some(0.0)), "{:?}", rows.theta_shift_leading_order);
         assert_eq!(rows.indices[..4], ["0,0", "0,1", "0,0", "0,1"]);
         assert_eq!(rows.outputs[..4], ["0,0", "0,0", "0,1", "0,1"]);
         for r in 0..rows.len() {
@@ -304,7 +437,9 @@ mod tests {
         let table = NtkTable::new(&net, &xs, &NtkSettings { sampling: Some(sampling), ..Default::default() }).unwrap();
         assert_eq!((table.theory().lambda_w(), table.theory().lambda_b()), (net.c_w(), net.c_b()));
         let rows = table.rows(&Direct::new(123, 2)).unwrap();
-        let result = NtkEnsemble::new(net, xs, 300, 3, 9).unwrap().run(1).unwrap();
+        // measuring the fluctuations leaves the means bit for bit as without
+        assert!(table.ensemble().unwrap().fluctuations());
+        let result = NtkEnsemble::new(net.clone(), xs.clone(), 300, 3, 9).unwrap().run(1).unwrap();
         let s = rows.sampled.unwrap();
         assert_eq!((s.nets, s.experiments), (300, 3));
         for (r, (a, b)) in [(0, 0), (0, 1), (1, 1)].into_iter().enumerate() {
@@ -313,6 +448,23 @@ mod tests {
             assert_eq!(theta, result.ntk(a, b, 0, 0).unwrap());
             assert_eq!(g2, result.g2(a, b, 0, 0).unwrap());
         }
+        // the fluctuation rows: 3 x 3 pairs of rows, the theory's and the ensemble's numbers
+        let f = rows.fluctuations.as_ref().unwrap();
+        let theory = NtkFluctuations::new(&net, &xs).unwrap();
+        let measured = NtkEnsemble::new(net, xs, 300, 3, 9).unwrap().with_fluctuations().unwrap().run(2).unwrap();
+        let (cov, cross) = (f.covariance.as_ref().unwrap(), f.cross.as_ref().unwrap());
+        assert_eq!(f.covariance_leading_order.len(), 9);
+        let pairs = [[0, 0], [0, 1], [1, 1]];
+        for (r, (x, y)) in pairs.iter().flat_map(|x| pairs.iter().map(move |y| (x, y))).enumerate() {
+            let points = [x[0], x[1], y[0], y[1]];
+            let predicted = (theory.ntk_covariance([0; 4], points), theory.ntk_preactivation([0; 4], points));
+            assert_eq!((f.covariance_leading_order[r], f.cross_leading_order[r]), predicted);
+            let (c, p) =
+                (measured.ntk_covariance([0; 4], points).unwrap(), measured.ntk_preactivation([0; 4], points).unwrap());
+            assert_eq!((cov.0[r], cov.1[r], cross.0[r], cross.1[r]), (c.mean, c.stderr, p.mean, p.stderr));
+        }
+        let want_rows = ["0,0", "0,0", "0,0", "0,1", "0,1", "0,1", "1,1", "1,1", "1,1"];
+        assert_eq!(f.ntk_indices, want_rows);
     }
 
     /// Bad settings are refused naming the field.

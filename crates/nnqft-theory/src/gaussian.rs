@@ -786,6 +786,209 @@ pub(crate) fn derivative_pair(act: DeepActivation, kaa: f64, kbb: f64, kab: f64)
     }
 }
 
+/// `φ(z)^p φ'(z)^q` of a known activation (relu's `φ' = 1(z > 0)`; Gauss-net is never a factor
+/// here: its `φ' = φ` turns every product into a power).
+struct Mixed {
+    act: DeepActivation,
+    p: u32,
+    q: u32,
+}
+
+impl Factor for Mixed {
+    #[inline]
+    fn eval(&self, z: f64) -> f64 {
+        let value = if self.p == 0 { 1.0 } else { self.act.phi(z).unwrap_or(f64::NAN).powi(self.p as i32) };
+        let slope = match (self.q, self.act) {
+            (0, _) => 1.0,
+            (_, DeepActivation::Relu) => f64::from(u8::from(z > 0.0)),
+            (q, a) => a.derivatives(z).map_or(f64::NAN, |d| d.0).powi(q as i32),
+        };
+        value * slope
+    }
+    fn kink(&self) -> Option<f64> {
+        (self.act == DeepActivation::Relu).then_some(0.0)
+    }
+    fn closed_mean(&self, mu: f64, sigma: f64) -> Option<f64> {
+        match self.act {
+            // relu^p 1(z > 0) = relu^p for p >= 1, and 1(z > 0) for p = 0 (I_0 = Φ)
+            DeepActivation::Relu => Some(relu_power_mean(mu, sigma, self.p)),
+            DeepActivation::Linear => Some(linear_power_mean(mu, sigma, self.p)),
+            _ => None,
+        }
+    }
+}
+
+/// `⟨∏_(i ∈ values) φ(z_i) ∏_(j ∈ slopes) φ'(z_j)⟩_K` (repeats allowed, at most six distinct
+/// points in all), `K` the row-major `m x m` covariance of all points: the mixed expectations
+/// of the NTK's finite-width recursions (`crate::NtkFluctuations`). Linear (`φ' = 1`) by
+/// Isserlis' theorem, Gauss-net (`φ' = φ`) by its closed form, relu with its `1(z > 0)` and
+/// closed-form innermost level, the rest by the nested quadrature of [`ActivationFn`].
+pub(crate) fn mixed_moment(
+    act: DeepActivation,
+    kernel: &[f64],
+    m: usize,
+    values: &[usize],
+    slopes: &[usize],
+) -> Estimate {
+    match act {
+        DeepActivation::Linear => return Estimate::exact(isserlis(kernel, m, values)),
+        DeepActivation::Gauss => {
+            let all: Vec<usize> = values.iter().chain(slopes).copied().collect();
+            return moment(Act::Known(act), kernel, m, &all);
+        }
+        _ if slopes.is_empty() => return moment(Act::Known(act), kernel, m, values),
+        _ => {}
+    }
+    let mut pts: Vec<(usize, u32, u32)> = Vec::with_capacity(MAX_FACTORS);
+    for (&i, is_slope) in values.iter().map(|i| (i, false)).chain(slopes.iter().map(|i| (i, true))) {
+        let at = match pts.iter().position(|(x, _, _)| *x == i) {
+            Some(at) => at,
+            None => {
+                pts.push((i, 0, 0));
+                pts.len() - 1
+            }
+        };
+        if is_slope {
+            pts[at].2 += 1;
+        } else {
+            pts[at].1 += 1;
+        }
+    }
+    let k = pts.len();
+    let factors: Vec<Mixed> = pts.iter().map(|&(_, p, q)| Mixed { act, p, q }).collect();
+    let refs: Vec<&dyn Factor> = factors.iter().map(|f| f as &dyn Factor).collect();
+    let cov: Vec<f64> = (0..k * k).map(|x| kernel[pts[x / k].0 * m + pts[x % k].0]).collect();
+    expect(&refs, &cov)
+}
+
+/// The gradient (`[∂/∂K_aa, ∂/∂K_bb, ∂/∂K_ab]`) and the upper triangle of the Hessian (in the
+/// order of [`UPPER`]) of the derivative kernel `F'(K) = ⟨φ'_a φ'_b⟩_K` ([`derivative_pair`])
+/// with respect to the entries of the pair's covariance, with their estimated absolute error;
+/// one point (`same`, `F'(K) = ⟨φ'(z)²⟩_(K_aa)`): `dF'/dK_aa` and `d²F'/dK_aa²` in slot 0.
+///
+/// - linear: `F' = 1`, every derivative 0.
+/// - relu: `F' = (π − θ)/2π` depends on `ρ = cos θ = K_ab / √(K_aa K_bb)` alone, with
+///   `dF'/dρ = 1 / (2π √(1 − ρ²))` and `d²F'/dρ² = ρ / (2π (1 − ρ²)^(3/2))`; the chain rule with
+///   `ρ_ab = 1/√(K_aa K_bb)`, `ρ_aa = −ρ/(2K_aa)`, `ρ_aa,aa = 3ρ/(4K_aa²)`, `ρ_aa,bb = ρ/(4K_aa K_bb)`,
+///   `ρ_aa,ab = −1/(2K_aa √(K_aa K_bb))`, `ρ_ab,ab = 0` (and `bb` alike) gives
+///   `∂F'/∂K_ab = 1/(2π √Δ)`, `Δ = K_aa K_bb − K_ab²` (Price: `⟨δ(z_a) δ(z_b)⟩`). One point:
+///   `F' = ½`, no derivative. On the degenerate cone (`Δ = 0`: collinear points through
+///   homogeneous layers) `F'` is constant along the only directions the kernel moves in
+///   (`KernelShift` docs), so the derivatives are set to 0 there.
+/// - tanh, two points: Price's theorem (as for the Hessian of `⟨φ_a φ_b⟩`), exact on the
+///   degenerate cone too (antipodal inputs of an odd network stay antipodal in every layer):
+///   gradient `[½⟨φ'''_a φ'_b⟩, ½⟨φ'_a φ'''_b⟩, ⟨φ''_a φ''_b⟩]`, Hessian `¼⟨φ⁽⁵⁾_a φ'_b⟩`,
+///   `¼⟨φ'''_a φ'''_b⟩`, `½⟨φ⁗_a φ''_b⟩`, `¼⟨φ'_a φ⁽⁵⁾_b⟩`, `½⟨φ''_a φ⁗_b⟩`, `⟨φ'''_a φ'''_b⟩`, with
+///   `φ⁽⁵⁾ = s(16 − 120t² + 120t⁴)` (`t = tanh z`, `s = 1 − t²`), each by 2-D quadrature.
+/// - the rest: central differences of [`derivative_pair`] at steps `h` and `2h`, Richardson
+///   extrapolated, the removed `O(h²)` term as the error estimate (steps as for the Hessian of
+///   `⟨φ_a φ_b⟩` of an activation given as a function). They need room on both sides inside the
+///   positive semi-definite cone: for the activations whose `⟨φ'_a φ'_b⟩` is a quadrature, a pair
+///   within `1e-9` of the cone's edge (`|cos θ| = 1`) gets NaN (the front doors' missing value),
+///   never a difference across the edge.
+pub(crate) fn derivative_pair_derivatives(
+    act: DeepActivation,
+    kaa: f64,
+    kbb: f64,
+    kab: f64,
+    same: bool,
+) -> ([f64; 3], [f64; 6], f64) {
+    match act {
+        DeepActivation::Linear => return ([0.0; 3], [0.0; 6], 0.0),
+        DeepActivation::Relu if same => return ([0.0; 3], [0.0; 6], 0.0),
+        DeepActivation::Relu => {
+            let det = kaa * kbb - kab * kab;
+            if kaa <= 0.0 || kbb <= 0.0 || det <= RELU_DEGENERATE * kaa * kbb {
+                return ([0.0; 3], [0.0; 6], 0.0);
+            }
+            let root = (kaa * kbb).sqrt();
+            let rho = kab / root;
+            let one = 1.0 - rho * rho;
+            let (d1, d2) = (1.0 / (2.0 * PI * one.sqrt()), rho / (2.0 * PI * one * one.sqrt()));
+            let r = [-rho / (2.0 * kaa), -rho / (2.0 * kbb), 1.0 / root];
+            let rr = [
+                3.0 * rho / (4.0 * kaa * kaa),
+                rho / (4.0 * kaa * kbb),
+                -1.0 / (2.0 * kaa * root),
+                3.0 * rho / (4.0 * kbb * kbb),
+                -1.0 / (2.0 * kbb * root),
+                0.0,
+            ];
+            let mut h = [0.0; 6];
+            for (k, &(i, j)) in UPPER.iter().enumerate() {
+                h[k] = d2 * r[i] * r[j] + d1 * rr[k];
+            }
+            return (r.map(|x| d1 * x), h, 0.0);
+        }
+        _ => {}
+    }
+    if act == DeepActivation::Tanh && !same {
+        let d = |k: usize| {
+            Smooth(move |z: f64| {
+                let [t, s, d2, d3, d4] = tanh_derivatives(z);
+                [t, s, d2, d3, d4, s * (16.0 - 120.0 * t * t + 120.0 * t * t * t * t)][k]
+            })
+        };
+        let (d1, d2, d3, d4, d5) = (d(1), d(2), d(3), d(4), d(5));
+        let cov = [kaa, kab, kab, kbb];
+        let mut err = 0.0f64;
+        let mut term = |c: f64, f: &dyn Factor, g: &dyn Factor| {
+            let e = expect(&[f, g], &cov);
+            err = err.max(c * e.error);
+            c * e.value
+        };
+        let g = [term(0.5, &d3, &d1), term(0.5, &d1, &d3), term(1.0, &d2, &d2)];
+        let h = [
+            term(0.25, &d5, &d1),
+            term(0.25, &d3, &d3),
+            term(0.5, &d4, &d2),
+            term(0.25, &d1, &d5),
+            term(0.5, &d2, &d4),
+            term(1.0, &d3, &d3),
+        ];
+        return (g, h, err);
+    }
+    if same {
+        let f = |x: [f64; 3]| derivative_pair(act, x[0], x[0], x[0]).value;
+        let step = [1e-3 * kaa.abs().max(1e-12), 1.0, 1.0];
+        let (g, ge) = gradient_difference(f, [kaa, 0.0, 0.0], step, 1);
+        let (h, he) = hessian_difference(f, [kaa, 0.0, 0.0], step, 1);
+        return (g, h, ge.max(he));
+    }
+    let f = |x: [f64; 3]| derivative_pair(act, x[0], x[1], x[2]).value;
+    let rho = kab / (kaa * kbb).sqrt().max(f64::MIN_POSITIVE);
+    let quadrature = !matches!(act, DeepActivation::Erf | DeepActivation::Sin | DeepActivation::Gauss);
+    if quadrature && 1.0 - rho.abs() < 1e-9 {
+        return ([f64::NAN; 3], [f64::NAN; 6], 0.0);
+    }
+    let step = 1e-3 * (0.25 * (1.0 - rho.abs())).clamp(1e-2, 1.0);
+    let h = [step * kaa.abs(), step * kbb.abs(), step * (kaa * kbb).abs().sqrt()].map(|h| h.max(1e-12));
+    let (g, ge) = gradient_difference(f, [kaa, kbb, kab], h, 3);
+    let (hh, he) = hessian_difference(f, [kaa, kbb, kab], h, 3);
+    (g, hh, ge.max(he))
+}
+
+/// The gradient of `f` in its first `dim` variables at `x` by central differences with steps
+/// `h` and `2h`, Richardson-extrapolated; the error estimate is the size of the removed `O(h²)`
+/// term plus the rounding of the differences.
+fn gradient_difference(f: impl Fn([f64; 3]) -> f64, x: [f64; 3], h: [f64; 3], dim: usize) -> ([f64; 3], f64) {
+    let at = |i: usize, s: f64| {
+        let mut y = x;
+        y[i] += s;
+        f(y)
+    };
+    let mut out = [0.0; 3];
+    let mut err = 0.0f64;
+    for i in 0..dim {
+        let d1 = (at(i, h[i]) - at(i, -h[i])) / (2.0 * h[i]);
+        let d2 = (at(i, 2.0 * h[i]) - at(i, -2.0 * h[i])) / (4.0 * h[i]);
+        out[i] = (4.0 * d1 - d2) / 3.0;
+        let rounding = 4.0 * f64::EPSILON * f(x).abs().max(1.0) / h[i];
+        err = err.max((d1 - d2).abs() / 3.0 + rounding);
+    }
+    (out, err)
+}
+
 /// The gradient of `F = ⟨φ_a φ_b⟩_K` with respect to `(K_aa, K_bb, K_ab)` for two distinct
 /// points, or `dF/dK_aa` (in slot 0) for one point (`same`). See the module docs.
 pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bool) -> [f64; 3] {
@@ -1228,6 +1431,24 @@ mod tests {
             }
             let (g, fd) = (pair_gradient(known, 0.7, 0.7, 0.7, true)[0], pair_gradient(custom, 0.7, 0.7, 0.7, true)[0]);
             assert!((g - fd).abs() < 1e-7, "{act:?}: one-point derivative {g} vs {fd}");
+        }
+    }
+
+    #[test]
+    fn tanh_derivative_kernel_derivatives_by_price_match_differences() {
+        // Price's theorem (tanh) against the central differences every other quadrature
+        // activation takes, at a generic pair
+        let (kaa, kbb, kab) = (1.1f64, 0.7f64, 0.35);
+        let (g, h, e) = derivative_pair_derivatives(DeepActivation::Tanh, kaa, kbb, kab, false);
+        let f = |x: [f64; 3]| derivative_pair(DeepActivation::Tanh, x[0], x[1], x[2]).value;
+        let step = [1e-3 * kaa, 1e-3 * kbb, 1e-3 * (kaa * kbb).sqrt()];
+        let (fg, fge) = gradient_difference(f, [kaa, kbb, kab], step, 3);
+        let (fh, fhe) = hessian_difference(f, [kaa, kbb, kab], step, 3);
+        for k in 0..3 {
+            assert!((g[k] - fg[k]).abs() <= e + fge + 1e-9, "gradient {k}: {g:?} vs {fg:?}");
+        }
+        for k in 0..6 {
+            assert!((h[k] - fh[k]).abs() <= e + fhe + 1e-7, "hessian {k}: {h:?} vs {fh:?}");
         }
     }
 

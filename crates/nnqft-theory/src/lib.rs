@@ -39,6 +39,9 @@
 //!   (`G2 = K + S + O(1/n²)`, each layer weighted by its own inverse width; derived in its docs).
 //! - [`NeuralTangentKernel`] -- the infinite-width neural tangent kernel recursion `Θ¹ ... Θᴸ⁺¹`
 //!   of a deep network with learning-rate factors `λ_W`, `λ_b` (derived in its docs).
+//! - [`NtkFluctuations`] -- the NTK at order `1/n`: the `1/n` shift of its mean, its variance
+//!   tensors `A`, `B` and its cross-correlation with the pre-activations `D`, `F` (PDLT ch. 8;
+//!   layer recursions derived in its docs).
 //! - [`SixPointVertex`] -- the leading-order six-point vertex recursion (order `1/n²`, derived
 //!   in its docs), the output-indexed connected six-point function, and
 //!   [`exact_one_input_sixth_ratio`], the exact one-input `E[f⁶]` of relu and linear nets.
@@ -77,6 +80,7 @@ mod monitor;
 mod multiset;
 mod network;
 mod ntk;
+mod ntk_fluctuations;
 mod polynomial;
 mod simd;
 mod six_point_vertex;
@@ -108,6 +112,7 @@ pub use monitor::Monitor;
 pub use multiset::Multisets;
 pub use network::{Activation, Network};
 pub use ntk::NeuralTangentKernel;
+pub use ntk_fluctuations::NtkFluctuations;
 pub use six_point_vertex::{SIX_POINT_MAX_POINTS, SixPointVertex, exact_one_input_sixth_ratio};
 pub use split::{SPLITS, SplitTable};
 pub use vertex::{Cutoff, Lambda, VertexIntegrals, VertexTable};

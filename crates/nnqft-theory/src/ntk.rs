@@ -80,7 +80,7 @@ use crate::input_set::InputSet;
 /// # Ok::<(), nnqft_theory::TheoryError>(())
 /// ```
 ///
-/// # Beyond infinite width (not computed here)
+/// # Beyond infinite width ([`crate::NtkFluctuations`])
 ///
 /// At finite width `Θˡ_ij` fluctuates from net to net and its mean moves:
 /// `E[Θᴸ⁺¹_ij] = δ_ij (Θᴸ⁺¹ + O(1/n))`. Taking the expectation of the forward equation above
@@ -91,7 +91,8 @@ use crate::input_set::InputSet;
 /// E[Θˡ⁺¹_ii,ab] = λ_b + λ_W E[(1/n_l) Σ_q φ_q,a φ_q,b] + C_W E[(1/n_l) Σ_k φ'_k,a φ'_k,b Θˡ_kk,ab] ,
 /// ```
 ///
-/// so the `1/n` correction of the mean needs three things beyond this type: (i) the `1/n`
+/// so the `1/n` correction of the mean ([`crate::NtkFluctuations::theta_shift`], which derives
+/// it) needs three things beyond this type: (i) the `1/n`
 /// shift of the kernel ([`crate::KernelShift`]) and the four-point vertex
 /// ([`crate::FourPointVertex`]) inside `E[⟨φ φ⟩_G]` and `E[⟨φ' φ'⟩_G]` (second derivatives of
 /// `⟨φ'_a φ'_b⟩_K` in `K`: by Price's theorem, expectations of `φ'''`, a derivative of a delta
@@ -102,7 +103,7 @@ use crate::input_set::InputSet;
 /// propagated by `C_W ⟨φ'_a φ'_b⟩_Kˡ`. PDLT ch. 8–9 set these recursions up (ch. 11 adds the
 /// dNTK, which matters once training starts). Guillen, Misof, Gerken (arXiv:2508.11522) find
 /// that for relu the correction vanishes on the diagonal `x_a = x_b`; the sampling crate's
-/// `NtkEnsemble` tests check that at `n = 20`, and measure a shift off the diagonal.
+/// `NtkEnsemble` tests check that at `n = 20`, and the recursion gives it at every depth.
 #[derive(Debug, Clone)]
 pub struct NeuralTangentKernel {
     m: usize,
