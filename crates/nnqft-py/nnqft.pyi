@@ -20,6 +20,10 @@ __all__ = [
     "ntk",
     "analyze",
     "action",
+    "scaling",
+    "table5",
+    "rg",
+    "depth",
     "__version__",
     "DEFAULT_SEED",
     "MAX_POINTS",
@@ -155,3 +159,45 @@ def fit(
     losses: Union[str, Sequence[str], None] = None,
     column: str = "g_mean",
 ) -> _Table: ...
+def scaling(
+    profile: str = "quick",
+    *,
+    dims: Sequence[int] | None = None,
+    widths: Sequence[int] | None = None,
+    experiments: int | None = None,
+    nets: int | None = None,
+    seed: int = 20200818,
+    threads: int | None = None,
+    progress: _Progress = False,
+) -> dict[str, _Table]: ...
+def table5(
+    profile: str = "quick",
+    *,
+    experiments: int | None = None,
+    nets: int | None = None,
+    seed: int = 20200818,
+    threads: int | None = None,
+    progress: _Progress = False,
+) -> dict[str, _Table]: ...
+def rg(
+    profile: str = "quick",
+    *,
+    experiments: int | None = None,
+    nets: int | None = None,
+    seed: int = 20200818,
+    threads: int | None = None,
+    progress: _Progress = False,
+) -> dict[str, _Table]: ...
+def depth(
+    profile: str = "quick",
+    *,
+    networks: Sequence[str] | None = None,
+    depths: Sequence[int] | None = None,
+    widths: Sequence[int] | None = None,
+    raw_width: int = 10,
+    experiments: int | None = None,
+    nets: int | None = None,
+    seed: int = 20200818,
+    threads: int | None = None,
+    progress: _Progress = False,
+) -> dict[str, _Table]: ...

@@ -12,7 +12,6 @@
 use crate::options::NetworkArgs;
 use crate::{Common, write_table};
 use anyhow::{Result, bail};
-use nnqft_report::tables::{correlators_experiments_table, correlators_table};
 use nnqft_run::provenance::unix_now;
 use nnqft_run::run::{Command, Run};
 use nnqft_run::runner::{Merged, Sampler};
@@ -260,9 +259,9 @@ fn report(run: &Run, runner: &dyn Runner, args: &SampleArgs, job: Job) -> Result
         }
     };
     if args.per_experiment {
-        write_table(run, "correlators_experiments.parquet", correlators_experiments_table(&cols))?;
+        write_table(run, "correlators_experiments.parquet", cols.experiments_table())?;
     }
-    write_table(run, "correlators.parquet", correlators_table(cols))?;
+    write_table(run, "correlators.parquet", cols.into_table(false))?;
     println!(
         "{nets} nets in {secs:.3} s: {:.4e} nets/s, {:.4e} neuron evaluations/s ({} threads)",
         nets as f64 / secs,

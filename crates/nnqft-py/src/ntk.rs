@@ -58,7 +58,7 @@ pub fn ntk<'py>(
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let progress = Progress::from_arg(py, progress)?;
-    let checked = deep_network(py, network, widths, x, None, d_out, sigma_w, sigma_b, critical)?;
+    let checked = deep_network(network, widths, x, None, d_out, sigma_w, sigma_b, critical)?;
     let rate = |v: Option<&Bound<'py, PyAny>>, name: &str| v.map(|v| real(v, name, "finite and >= 0")).transpose();
     let (lambda_w, lambda_b) = (rate(lambda_w, "lambda_w")?, rate(lambda_b, "lambda_b")?);
     let nets = nets.map(|n| integer(n, "nets", 1, "an integer >= 1 (nets per experiment), or None")).transpose()?;
