@@ -90,7 +90,7 @@ def kernel(
 ) -> npt.NDArray[np.float64]: ...
 def exact(
     network: str,
-    width: int,
+    width: Union[int, Sequence[int]],
     *,
     x: _XSet | None = None,
     d_in: int | None = None,

@@ -1,6 +1,6 @@
 """Options of the command line that Python lacked: `sample --widths/--d-out` (deep networks, their
-G6 included) as `nnqft.sample(..., widths=, d_out=)`, bit for bit as the CLI, and `ntk --d-in`
-as `nnqft.ntk(..., d_in=)`."""
+G6 included) as `nnqft.sample(..., widths=, d_out=)`, bit for bit as the CLI, `ntk --d-in` as
+`nnqft.ntk(..., d_in=)`, and `theory --width-scan N1,N2` as `nnqft.exact(network, [N1, N2])`."""
 
 import subprocess
 
@@ -65,6 +65,21 @@ def test_ntk_takes_d_in():
     assert set(t["d_in"].tolist()) == {2}
     with pytest.raises(ValueError, match="d_in"):
         nnqft.ntk("relu", [8], x=[[0.1, 0.2], [0.3, -0.4]], d_in=3)
+
+
+def test_exact_takes_a_width_scan_as_theory_does(root, nnqft_bin, tmp_path):
+    out = tmp_path / "theory"
+    cmd = nnqft_bin + ["theory", "--network", "relu", "--width-scan", "3,10", "--out", str(out)]
+    subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
+    scan = nnqft.exact("relu", [3, 10])
+    theirs = pq.read_table(out / "theory.parquet").to_pydict()
+    assert_same_table(scan, theirs, [c for c in theirs if c != "run_id"])
+    at3 = nnqft.exact("relu", 3)
+    rows = scan["width"] == 3
+    assert np.array_equal(scan["g_exact"][rows], at3["g_exact"], equal_nan=True)
+    for bad in ([], [3, 0], 2.5, True, "3"):
+        with pytest.raises(ValueError, match="invalid width"):
+            nnqft.exact("relu", bad)
 
 
 @pytest.mark.parametrize("kwargs, field", [
