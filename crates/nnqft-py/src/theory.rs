@@ -94,7 +94,8 @@ pub fn kernel<'py>(
 /// cumulant (kappa4 ~ 1/N for n = 4, kappa6 ~ 1/N^2 for n = 6; NaN for n = 2, whose
 /// cumulant is `g_gp` itself at every width).
 /// `width` (N) is an integer >= 1, or a list of them (the rows of every width, width by width,
-/// as `nnqft theory --width-scan N1,N2,...` writes them); `network` (erf, relu, gauss), `x`, `d_in`, `sigma_w` and
+/// as `nnqft theory --width-scan N1,N2,...` writes them; `[]`: the GP alone, `g_exact` and
+/// `connected_exact` NaN, as `nnqft theory` without `--width-scan`); `network` (erf, relu, gauss), `x`, `d_in`, `sigma_w` and
 /// `sigma_b` as for `gp`. Raises ValueError for invalid
 /// arguments (priors or inputs whose correlators would overflow float64 included, as the CLI
 /// refuses them), for a table beyond the available memory, and for networks the exact theory does not cover (erf beyond d_in = 3, whose
@@ -111,9 +112,11 @@ pub fn exact<'py>(
     sigma_w: Option<&Bound<'py, PyAny>>,
     sigma_b: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    const WIDTH: &str = "an integer >= 1, or a non-empty list of them (theory --width-scan)";
+    const WIDTH: &str = "an integer >= 1, or a list of them (theory --width-scan; [] for the GP alone)";
     let widths = if width.extract::<u64>().is_ok() || width.is_instance_of::<pyo3::types::PyBool>() {
         vec![usize::try_from(integer(width, "width", 1, WIDTH)?).map_err(|_| invalid("width", width, WIDTH))?]
+    } else if !width.is_instance_of::<pyo3::types::PyString>() && width.len().is_ok_and(|n| n == 0) {
+        Vec::new()
     } else {
         crate::configuration::integer_list(width, "width", 1, WIDTH)?
     };

@@ -77,7 +77,13 @@ def test_exact_takes_a_width_scan_as_theory_does(root, nnqft_bin, tmp_path):
     at3 = nnqft.exact("relu", 3)
     rows = scan["width"] == 3
     assert np.array_equal(scan["g_exact"][rows], at3["g_exact"], equal_nan=True)
-    for bad in ([], [3, 0], 2.5, True, "3"):
+    # no widths: the GP alone, as theory without --width-scan
+    gp_out = tmp_path / "gp"
+    subprocess.run(nnqft_bin + ["theory", "--network", "relu", "--out", str(gp_out)], cwd=root, check=True,
+                   stdout=subprocess.DEVNULL, timeout=3600)
+    theirs = pq.read_table(gp_out / "theory.parquet").to_pydict()
+    assert_same_table(nnqft.exact("relu", []), theirs, [c for c in theirs if c != "run_id"])
+    for bad in ([3, 0], 2.5, True, "3", -1):
         with pytest.raises(ValueError, match="invalid width"):
             nnqft.exact("relu", bad)
 
