@@ -106,6 +106,21 @@ fn planned_nets(planned: nnqft_study::Result<Vec<nnqft_study::Planned>>) -> PyRe
     Ok(planned.map_err(study_error)?.iter().fold(0, |n: u64, p| n.saturating_add(p.ensemble.nets_total())))
 }
 
+/// A study sized by `(experiments, nets)` alone (Table 5, the RG flow): its planned nets counted
+/// by `ensembles`, then `run` under [`run_study`].
+fn counted_study<'py>(
+    py: Python<'py>,
+    progress: Option<&Bound<'py, PyAny>>,
+    what: &str,
+    sizes: &Sizes,
+    (experiments, nets): (usize, u64),
+    ensembles: fn(usize, u64, u64) -> nnqft_study::Result<Vec<nnqft_study::Planned>>,
+    run: impl FnOnce(&Direct<'_>, usize, u64) -> nnqft_study::Result<Vec<(&'static str, Table)>> + Send,
+) -> PyResult<Bound<'py, PyDict>> {
+    let total = planned_nets(ensembles(experiments, nets, sizes.seed))?;
+    run_study(py, progress, total, what, sizes, |runner| run(runner, experiments, nets))
+}
+
 /// The N^-1 scaling study of the paper's section 2, as `cargo xtask reproduce` runs it: for
 /// each paper network (erf, relu, gauss), input dimension d and width N, both estimators of the
 /// network, `experiments` experiments of `nets` nets on the paper's scaling x-set, and
@@ -202,10 +217,9 @@ pub fn table5<'py>(
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let sizes = Sizes::from_args(profile, experiments, nets, seed, threads)?;
-    let (experiments, nets) = sizes.counts(sizes.plan.table5_experiments, sizes.plan.table5_nets)?;
-    let total = planned_nets(nnqft_study::table5::ensembles(experiments, nets, sizes.seed))?;
-    run_study(py, progress, total, "nnqft.table5", &sizes, |runner| {
-        Ok(nnqft_study::table5::run(runner, experiments, nets)?.tables())
+    let counts = sizes.counts(sizes.plan.table5_experiments, sizes.plan.table5_nets)?;
+    counted_study(py, progress, "nnqft.table5", &sizes, counts, nnqft_study::table5::ensembles, |runner, e, n| {
+        Ok(nnqft_study::table5::run(runner, e, n)?.tables())
     })
 }
 
@@ -242,10 +256,9 @@ pub fn rg<'py>(
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let sizes = Sizes::from_args(profile, experiments, nets, seed, threads)?;
-    let (experiments, nets) = sizes.counts(sizes.plan.rg_experiments, sizes.plan.rg_nets)?;
-    let total = planned_nets(nnqft_study::rg::ensembles(experiments, nets, sizes.seed))?;
-    run_study(py, progress, total, "nnqft.rg", &sizes, |runner| {
-        Ok(nnqft_study::rg::run(runner, experiments, nets)?.tables())
+    let counts = sizes.counts(sizes.plan.rg_experiments, sizes.plan.rg_nets)?;
+    counted_study(py, progress, "nnqft.rg", &sizes, counts, nnqft_study::rg::ensembles, |runner, e, n| {
+        Ok(nnqft_study::rg::run(runner, e, n)?.tables())
     })
 }
 
