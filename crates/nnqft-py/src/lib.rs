@@ -27,7 +27,7 @@
 //!
 //! Heavy work runs with the interpreter released (`Python::detach`); sampling uses the
 //! sampling crate's thread pool and gives the same numbers for any thread count. The long calls
-//! (`sample`, `ntk` with nets, `analyze`) run through [`interrupt::interruptible`]: Ctrl-C stops
+//! (`sample`, `ntk` with nets, `analyze`, `theory`, the studies) run through [`interrupt::interruptible`]: Ctrl-C stops
 //! them with `KeyboardInterrupt` after at most one work item, and `progress=True` shows a bar.
 
 pub mod action;
