@@ -26,6 +26,7 @@ LONG_CALLS = {
     "theory tanh L=8": 'nnqft.theory("tanh", [20] * 8)',
     "scaling default": 'nnqft.scaling("default")',
     "depth default": 'nnqft.depth("default")',
+    "depth tanh L=40 (its vertex)": 'nnqft.depth(networks=["tanh"], depths=[40], widths=[10], experiments=2, nets=10)',
 }
 
 #: The child: announces the long call, runs it, and prints the monotonic time at which

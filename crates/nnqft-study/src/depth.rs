@@ -267,7 +267,11 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
     let max_depth = plan.depths.iter().copied().max().unwrap_or(1);
     for &act in &plan.activations {
         // one recursion to the deepest L; every (L, n) is a truncation and rescaling of it
-        let deepest = FourPointVertex::new(&DeepNetwork::with_deep_priors(act, &vec![1; max_depth])?, &xs)?;
+        let deepest = FourPointVertex::with_monitor(
+            &DeepNetwork::with_deep_priors(act, &vec![1; max_depth])?,
+            &xs,
+            runner.monitor(),
+        )?;
         report.quadrature_error = report.quadrature_error.max(deepest.quadrature_error());
         for &depth in &plan.depths {
             for &width in &plan.widths {
