@@ -20,6 +20,10 @@ __all__ = [
     "ntk",
     "analyze",
     "action",
+    "scaling",
+    "table5",
+    "rg",
+    "depth",
     "__version__",
     "DEFAULT_SEED",
     "MAX_POINTS",
@@ -52,13 +56,15 @@ _Table = dict[
 
 def sample(
     network: str,
-    width: int,
+    width: int | None = None,
     *,
+    widths: Sequence[int] | None = None,
+    d_out: int = 1,
     nets: int = 100000,
     experiments: int = 10,
     x: _XSet | None = None,
     d_in: int | None = None,
-    sigma_w: float = 1.0,
+    sigma_w: float | None = None,
     sigma_b: float | None = None,
     estimator: str = "conditional",
     seed: int = 20200818,
@@ -84,7 +90,7 @@ def kernel(
 ) -> npt.NDArray[np.float64]: ...
 def exact(
     network: str,
-    width: int,
+    width: Union[int, Sequence[int]],
     *,
     x: _XSet | None = None,
     d_in: int | None = None,
@@ -108,6 +114,7 @@ def ntk(
     widths: Sequence[int],
     *,
     x: _XSet | None = None,
+    d_in: int | None = None,
     d_out: int = 1,
     sigma_w: float | None = None,
     sigma_b: float | None = None,
@@ -166,3 +173,45 @@ def fit(
     losses: Union[str, Sequence[str], None] = None,
     column: str = "g_mean",
 ) -> _Table: ...
+def scaling(
+    profile: str = "quick",
+    *,
+    dims: Sequence[int] | None = None,
+    widths: Sequence[int] | None = None,
+    experiments: int | None = None,
+    nets: int | None = None,
+    seed: int = 20200818,
+    threads: int | None = None,
+    progress: _Progress = False,
+) -> dict[str, _Table]: ...
+def table5(
+    profile: str = "quick",
+    *,
+    experiments: int | None = None,
+    nets: int | None = None,
+    seed: int = 20200818,
+    threads: int | None = None,
+    progress: _Progress = False,
+) -> dict[str, _Table]: ...
+def rg(
+    profile: str = "quick",
+    *,
+    experiments: int | None = None,
+    nets: int | None = None,
+    seed: int = 20200818,
+    threads: int | None = None,
+    progress: _Progress = False,
+) -> dict[str, _Table]: ...
+def depth(
+    profile: str = "quick",
+    *,
+    networks: Sequence[str] | None = None,
+    depths: Sequence[int] | None = None,
+    widths: Sequence[int] | None = None,
+    raw_width: int = 10,
+    experiments: int | None = None,
+    nets: int | None = None,
+    seed: int = 20200818,
+    threads: int | None = None,
+    progress: _Progress = False,
+) -> dict[str, _Table]: ...

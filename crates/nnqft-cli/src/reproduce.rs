@@ -5,7 +5,7 @@
 
 use crate::{Common, write_table, write_text};
 use anyhow::Result;
-use nnqft_report::{figures, summary, tables};
+use nnqft_report::{figures, summary};
 use nnqft_run::provenance::{self, unix_now};
 use nnqft_run::run::{Command, Run};
 use nnqft_run::runner::{Merged, Sampler};
@@ -68,16 +68,10 @@ fn analyse(run: &Run, runner: &dyn Runner, plan: &Plan) -> Result<Vec<figures::D
     let figures = figures::all(&inputs)?;
 
     // all computation done: write the reports
-    write_table(run, "correlators.parquet", tables::correlators_table(scaling.correlators.clone()))?;
-    write_table(run, "scaling.parquet", tables::scaling_table(&scaling.rows))?;
-    write_table(run, "scaling_fits.parquet", tables::scaling_fits_table(&scaling.fits))?;
-    write_table(run, "table5.parquet", tables::table5_table(&table5.rows))?;
-    write_table(run, "rg_flow.parquet", tables::rg_flow_table(&rg.flow))?;
-    write_table(run, "rg_fits.parquet", tables::rg_fits_table(&rg.fits))?;
-    write_table(run, "six_point.parquet", tables::six_point_table(&rg.six))?;
-    write_table(run, "naturalness.parquet", tables::naturalness_table(&rg.natural))?;
-    write_table(run, "depth.parquet", tables::depth_table(&depth.rows))?;
-    write_table(run, "depth_fits.parquet", tables::depth_fits_table(&depth.fits))?;
+    let tables = [scaling.tables(), table5.tables(), rg.tables(), depth.tables()];
+    for (stem, table) in tables.into_iter().flatten() {
+        write_table(run, &format!("{stem}.parquet"), table)?;
+    }
     std::fs::create_dir_all(run.out.join("figures"))?;
     let mut drawings = Vec::new();
     for (figure, rendered) in figures.iter().zip(figures::render(&figures)?) {
@@ -119,7 +113,7 @@ pub fn coverage(common: &Common, seeds: usize, networks: &[String]) -> Result<()
     };
     let rows = nnqft_study::coverage::run(run.seed, run.threads, &plan, &networks, &progress)?;
     let markdown = nnqft_report::coverage::markdown(&rows, &plan, run.seed);
-    write_table(&run, "coverage.parquet", tables::coverage_table(&rows, &plan))?;
+    write_table(&run, "coverage.parquet", nnqft_study::coverage::coverage_table(&rows, &plan))?;
     write_text(&run, "COVERAGE.md", &markdown)?;
     print!("{markdown}");
     run.finish("coverage", None)

@@ -12,18 +12,16 @@
 use crate::options::NetworkArgs;
 use crate::{Common, write_table};
 use anyhow::{Result, bail};
-use nnqft_report::tables::{correlators_experiments_table, correlators_table};
 use nnqft_run::provenance::unix_now;
 use nnqft_run::run::{Command, Run};
 use nnqft_run::runner::{Merged, Sampler};
 use nnqft_sampling::Shard;
-use nnqft_sampling::{DeepEnsemble, Ensemble, Estimator};
+use nnqft_sampling::{Ensemble, Estimator};
+use nnqft_study::deep_sample::DeepSample;
 use nnqft_study::key::EnsembleKey;
 use nnqft_study::scaling::{CorrelatorColumns, nnqft_theory_gp, summaries};
 use nnqft_study::{Planned, Runner};
-use nnqft_theory::{
-    DeepNetwork, ExactCorrelators, FiniteWidthTheory, InputSet, KernelShift, Network, SixPointVertex, TheoryError,
-};
+use nnqft_theory::{ExactCorrelators, FiniteWidthTheory, InputSet, Network, TheoryError};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -82,16 +80,7 @@ pub enum Job {
         ens: Ensemble,
     },
     /// Any depth and output dimension, erf, relu, tanh or linear (gauss at one layer).
-    Deep {
-        /// The network.
-        net: DeepNetwork,
-        /// The input set.
-        xs: InputSet,
-        /// The estimator.
-        est: Estimator,
-        /// The ensemble.
-        ens: DeepEnsemble,
-    },
+    Deep(DeepSample),
 }
 
 impl SampleArgs {
@@ -128,10 +117,7 @@ impl SampleArgs {
             return Ok(Job::Paper { net, width: widths[0], xs, est, ens });
         }
         let (net, xs) = self.network.resolve_deep(&widths, self.d_out)?;
-        let seed = Job::deep_key(&net, est).seed(seed);
-        let ens = DeepEnsemble::new(net.clone(), xs.clone(), self.nets, self.experiments, est, seed)?;
-        ens.check_memory(1)?;
-        Ok(Job::Deep { net, xs, est, ens })
+        Ok(Job::Deep(DeepSample::new(net, xs, self.nets, self.experiments, est, seed)?))
     }
 }
 
@@ -160,17 +146,11 @@ impl Job {
         EnsembleKey::Sample { activation: net.activation(), width, estimator: est }
     }
 
-    /// The key of the ensemble of a deep network `net` with estimator `est` (named
-    /// `sample-<network>-N<n1>x<n2>...-<estimator>`; seeded with the master seed).
-    fn deep_key(net: &DeepNetwork, est: Estimator) -> EnsembleKey {
-        EnsembleKey::DeepSample { activation: net.activation(), widths: net.widths().to_vec(), estimator: est }
-    }
-
     /// The key of the job's ensemble: its name and its seed.
     pub fn key(&self) -> EnsembleKey {
         match self {
             Job::Paper { net, width, est, .. } => Self::paper_key(net, *width, *est),
-            Job::Deep { net, est, .. } => Self::deep_key(net, *est),
+            Job::Deep(deep) => deep.key().clone(),
         }
     }
 }
@@ -210,7 +190,7 @@ pub fn sample(common: &Common, args: &SampleArgs, shard: Option<Shard>) -> Resul
             let planned = Planned { key: Job::paper_key(&net, width, est), ensemble: ens };
             nnqft_run::shard::record(&run, shard, &[planned], false).map(drop)
         }
-        (Some(_), Job::Deep { .. }) => Err(deep_not_sharded()),
+        (Some(_), Job::Deep(_)) => Err(deep_not_sharded()),
     }
 }
 
@@ -223,7 +203,7 @@ pub fn merge(
     set: &nnqft_run::merge::ShardSet,
 ) -> Result<()> {
     let job = args.job(common.seed)?;
-    if let Job::Deep { .. } = job {
+    if let Job::Deep(_) = job {
         return Err(deep_not_sharded());
     }
     let run = Run::open(&settings(common, args, start), Command::Sample, config, start, None)?;
@@ -247,22 +227,20 @@ fn report(run: &Run, runner: &dyn Runner, args: &SampleArgs, job: Job) -> Result
             cols.push_block(&net, width, est, &result, &sums, &gp.tensors, exact.as_ref().map(|e| &e.g));
             (ens.nets_total(), width * xs.len(), secs)
         }
-        Job::Deep { net, xs, est, ens } => {
-            let shift = KernelShift::new(&net, &xs)?;
-            let six = (ens.measures_order_six() && xs.len() <= nnqft_study::deep_theory::ORDER_SIX_MAX_POINTS)
-                .then(|| SixPointVertex::new(&net, &xs))
-                .transpose()?;
+        Job::Deep(deep) => {
+            let theory = deep.theory()?;
             let start = Instant::now();
-            let result = runner.deep_ensemble(&key, &ens)?;
+            let result = runner.deep_ensemble(&key, deep.ensemble())?;
             let secs = start.elapsed().as_secs_f64();
-            cols.push_deep_block(&shift, six.as_ref(), est, &result)?;
-            (ens.nets() * ens.experiments() as u64, net.widths().iter().sum::<usize>() * xs.len(), secs)
+            cols = deep.columns(&theory, &result)?;
+            let (ens, neurons) = (deep.ensemble(), deep.ensemble().network().widths().iter().sum::<usize>());
+            (ens.nets() * ens.experiments() as u64, neurons * ens.inputs().len(), secs)
         }
     };
     if args.per_experiment {
-        write_table(run, "correlators_experiments.parquet", correlators_experiments_table(&cols))?;
+        write_table(run, "correlators_experiments.parquet", cols.experiments_table())?;
     }
-    write_table(run, "correlators.parquet", correlators_table(cols))?;
+    write_table(run, "correlators.parquet", cols.into_table(false))?;
     println!(
         "{nets} nets in {secs:.3} s: {:.4e} nets/s, {:.4e} neuron evaluations/s ({} threads)",
         nets as f64 / secs,

@@ -145,8 +145,11 @@ proptest! {
                     prop_assert!(xs.len() <= 255 && ens.nets() >= 1 && ens.experiments() >= 2);
                     let _ = ens.check_memory(threads);
                 }
-                Ok(Job::Deep { xs, ens, .. }) => {
-                    prop_assert!(xs.len() * ens.network().d_out() <= 255 && ens.nets() >= 1 && ens.experiments() >= 2);
+                Ok(Job::Deep(deep)) => {
+                    let ens = deep.ensemble();
+                    prop_assert!(
+                        ens.inputs().len() * ens.network().d_out() <= 255 && ens.nets() >= 1 && ens.experiments() >= 2
+                    );
                     let _ = ens.check_memory(threads);
                 }
                 Err(e) => {

@@ -149,7 +149,7 @@ pub fn action<'py>(
             ("exact", table, Some(c.inputs().clone()))
         }
         (Some(network), None, Some(widths), None) => {
-            let checked = crate::deep::deep_network(py, network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
+            let checked = crate::deep::deep_network(network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
             let table = interruptible(py, &Progress::Off, 0, "", "nnqft.action", |monitor| {
                 deep_action_with_monitor(checked.network(), checked.inputs(), pick(false), monitor).map_err(value_error)
             })?;

@@ -149,6 +149,26 @@ pub fn integer(value: &Bound<'_, PyAny>, field: &str, min: u64, allowed: &str) -
     }
 }
 
+/// A non-empty list (any iterable but a string) of integers `>= min` that fit a `usize`;
+/// anything else is a `ValueError` naming `field` and `allowed`.
+pub fn integer_list(value: &Bound<'_, PyAny>, field: &str, min: u64, allowed: &str) -> PyResult<Vec<usize>> {
+    let shown = || value.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
+    if value.is_instance_of::<PyString>() {
+        return Err(invalid(field, shown(), allowed));
+    }
+    let items = value.try_iter().map_err(|_| invalid(field, shown(), allowed))?;
+    let list = items
+        .map(|v| {
+            let v = integer(&v?, field, min, allowed)?;
+            usize::try_from(v).map_err(|_| invalid(field, v, allowed))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    if list.is_empty() {
+        return Err(invalid(field, "[]", allowed));
+    }
+    Ok(list)
+}
+
 /// A real number; its range is checked by the library constructor that takes it.
 pub fn real(value: &Bound<'_, PyAny>, field: &str, allowed: &str) -> PyResult<f64> {
     if value.is_instance_of::<pyo3::types::PyBool>() {

@@ -10,9 +10,8 @@ use crate::table::into_dict;
 use nnqft_study::StudyError;
 use nnqft_study::network_spec::{CheckedDeepNetwork, NetworkSpec};
 use nnqft_theory::{DeepActivation, TheoryError, critical_point};
-use pyo3::PyTypeInfo;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
 
 /// The allowed network names, in words.
 const NETWORKS: &str = "one of erf, relu, tanh, linear, gelu, silu, softplus, sigmoid, sin (and gauss at one layer)";
@@ -62,7 +61,7 @@ pub fn theory<'py>(
     sigma_b: Option<&Bound<'py, PyAny>>,
     critical: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let checked = deep_network(py, network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
+    let checked = deep_network(network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
     let (xs, d_out) = (checked.inputs(), checked.network().d_out());
     if xs.len() * d_out > crate::configuration::MAX_POINTS {
         return Err(invalid("x", format!("{} points x {d_out} outputs", xs.len()), "at most 40 (output, point) pairs"));
@@ -84,7 +83,6 @@ pub fn theory<'py>(
 /// defaults, ranges and overflow refusals). Every invalid argument is a ValueError naming it.
 #[allow(clippy::too_many_arguments)]
 pub fn deep_network<'py>(
-    py: Python<'py>,
     network: &Bound<'py, PyAny>,
     widths: &Bound<'py, PyAny>,
     x: Option<&Bound<'py, PyAny>>,
@@ -96,16 +94,7 @@ pub fn deep_network<'py>(
 ) -> PyResult<CheckedDeepNetwork> {
     let act = activation(network)?;
     const WIDTHS: &str = "a non-empty list of integers >= 1 (the hidden widths n_1..n_L)";
-    let shown = || widths.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
-    if widths.is_instance_of::<pyo3::types::PyString>() {
-        return Err(invalid("widths", shown(), WIDTHS));
-    }
-    let list = PyList::type_object(py).call1((widths,)).map_err(|_| invalid("widths", shown(), WIDTHS))?;
-    let widths: Vec<usize> =
-        list.try_iter()?.map(|w| integer(&w?, "widths", 1, WIDTHS).map(|w| w as usize)).collect::<PyResult<_>>()?;
-    if widths.is_empty() {
-        return Err(invalid("widths", "[]", WIDTHS));
-    }
+    let widths = crate::configuration::integer_list(widths, "widths", 1, WIDTHS)?;
     let d_out = d_out.map_or(Ok(1), |d| integer(d, "d_out", 1, "an integer >= 1"))? as usize;
     let critical = crate::configuration::flag(critical, "critical")?;
     let d_in = d_in.map(|d| integer(d, "d_in", 1, "an integer >= 1").map(|d| d as usize)).transpose()?;

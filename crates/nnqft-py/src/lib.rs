@@ -16,6 +16,8 @@
 //!   (NumPy, PyTorch, JAX): correlators, the GP of their own G2, connected parts, width scans.
 //! - [`action`](mod@action) -- `nnqft.action`: the couplings of an ensemble's action on a point
 //!   set (exact, a deep network's leading order, or measured outputs with jackknife errors).
+//! - [`studies`] -- `nnqft.scaling`, `nnqft.table5`, `nnqft.rg`, `nnqft.depth`: the studies of
+//!   `cargo xtask reproduce` at a profile's sizes or the caller's, returning their report tables.
 //! - [`configuration`] -- the shared arguments (network family, input set, counts), validated.
 //! - [`correlators`] -- the rows of `correlators.parquet`.
 //! - [`table`] -- a table as a dict of columns.
@@ -25,7 +27,7 @@
 //!
 //! Heavy work runs with the interpreter released (`Python::detach`); sampling uses the
 //! sampling crate's thread pool and gives the same numbers for any thread count. The long calls
-//! (`sample`, `ntk` with nets, `analyze`) run through [`interrupt::interruptible`]: Ctrl-C stops
+//! (`sample`, `ntk` with nets, `analyze`, `theory`, the studies) run through [`interrupt::interruptible`]: Ctrl-C stops
 //! them with `KeyboardInterrupt` after at most one work item, and `progress=True` shows a bar.
 
 pub mod action;
@@ -38,6 +40,7 @@ pub mod fit;
 pub mod interrupt;
 pub mod ntk;
 pub mod sample;
+pub mod studies;
 pub mod table;
 pub mod theory;
 
@@ -64,6 +67,10 @@ fn nnqft_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ntk::ntk, m)?)?;
     m.add_function(wrap_pyfunction!(analyze::analyze, m)?)?;
     m.add_function(wrap_pyfunction!(action::action, m)?)?;
+    m.add_function(wrap_pyfunction!(studies::scaling, m)?)?;
+    m.add_function(wrap_pyfunction!(studies::table5, m)?)?;
+    m.add_function(wrap_pyfunction!(studies::rg, m)?)?;
+    m.add_function(wrap_pyfunction!(studies::depth, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SEED", nnqft_sampling::DEFAULT_SEED)?;
     m.add("MAX_POINTS", configuration::MAX_POINTS)?;

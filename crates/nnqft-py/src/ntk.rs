@@ -28,7 +28,7 @@ use pyo3::types::PyDict;
 /// `delta_ij K(x_a, x_b)`) and with `nets` `g2_mean`, `g2_stderr` (the same for
 /// `f_i(x_a) f_j(x_b)` of the same nets).
 ///
-/// Arguments: `network`, `widths`, `x`, `d_out`, `sigma_w`, `sigma_b`, `critical` as for
+/// Arguments: `network`, `widths`, `x`, `d_in`, `d_out`, `sigma_w`, `sigma_b`, `critical` as for
 /// `nnqft.theory`; `lambda_w`, `lambda_b` finite and >= 0; `nets` >= 1 nets per experiment (None:
 /// no sampling); `experiments` >= 2; `seed` an integer in [0, 2**64) (the same seed gives the same
 /// numbers as `nnqft ntk --seed`, with any number of threads); `threads` >= 1 or None for all
@@ -44,10 +44,10 @@ use pyo3::types::PyDict;
 /// sampling with KeyboardInterrupt. Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (
-    network, widths, *, x = None, d_out = None, sigma_w = None, sigma_b = None, critical = None, lambda_w = None,
-    lambda_b = None, nets = None, experiments = None, seed = None, threads = None, progress = None,
+    network, widths, *, x = None, d_in = None, d_out = None, sigma_w = None, sigma_b = None, critical = None,
+    lambda_w = None, lambda_b = None, nets = None, experiments = None, seed = None, threads = None, progress = None,
     fluctuations = None
-), text_signature = "(network, widths, *, x=None, d_out=1, sigma_w=None, sigma_b=None, critical=False, \
+), text_signature = "(network, widths, *, x=None, d_in=None, d_out=1, sigma_w=None, sigma_b=None, critical=False, \
 lambda_w=None, lambda_b=None, nets=None, experiments=10, seed=20200818, threads=None, progress=False, \
 fluctuations=False)")]
 #[allow(clippy::too_many_arguments)]
@@ -56,6 +56,7 @@ pub fn ntk<'py>(
     network: &Bound<'py, PyAny>,
     widths: &Bound<'py, PyAny>,
     x: Option<&Bound<'py, PyAny>>,
+    d_in: Option<&Bound<'py, PyAny>>,
     d_out: Option<&Bound<'py, PyAny>>,
     sigma_w: Option<&Bound<'py, PyAny>>,
     sigma_b: Option<&Bound<'py, PyAny>>,
@@ -71,7 +72,7 @@ pub fn ntk<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let progress = Progress::from_arg(py, progress)?;
     let fluctuations = flag(fluctuations, "fluctuations")?;
-    let checked = deep_network(py, network, widths, x, None, d_out, sigma_w, sigma_b, critical)?;
+    let checked = deep_network(network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
     let rate = |v: Option<&Bound<'py, PyAny>>, name: &str| v.map(|v| real(v, name, "finite and >= 0")).transpose();
     let (lambda_w, lambda_b) = (rate(lambda_w, "lambda_w")?, rate(lambda_b, "lambda_b")?);
     let nets = nets.map(|n| integer(n, "nets", 1, "an integer >= 1 (nets per experiment), or None")).transpose()?;

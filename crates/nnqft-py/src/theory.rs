@@ -4,7 +4,7 @@
 
 use crate::configuration::{Configuration, integer};
 use crate::correlators::{flatten, keys_table};
-use crate::error::{study_error, value_error};
+use crate::error::{invalid, study_error, value_error};
 use crate::table::into_dict;
 use nnqft_study::scaling::{CorrelatorKeys, nnqft_theory_gp};
 use nnqft_study::theory_table::theory_table;
@@ -93,7 +93,9 @@ pub fn kernel<'py>(
 /// is the exact correlator at this width and `connected_exact` its connected part, the n-th
 /// cumulant (kappa4 ~ 1/N for n = 4, kappa6 ~ 1/N^2 for n = 6; NaN for n = 2, whose
 /// cumulant is `g_gp` itself at every width).
-/// `width` (N) is an integer >= 1; `network` (erf, relu, gauss), `x`, `d_in`, `sigma_w` and
+/// `width` (N) is an integer >= 1, or a list of them (the rows of every width, width by width,
+/// as `nnqft theory --width-scan N1,N2,...` writes them; `[]`: the GP alone, `g_exact` and
+/// `connected_exact` NaN, as `nnqft theory` without `--width-scan`); `network` (erf, relu, gauss), `x`, `d_in`, `sigma_w` and
 /// `sigma_b` as for `gp`. Raises ValueError for invalid
 /// arguments (priors or inputs whose correlators would overflow float64 included, as the CLI
 /// refuses them), for a table beyond the available memory, and for networks the exact theory does not cover (erf beyond d_in = 3, whose
@@ -110,8 +112,15 @@ pub fn exact<'py>(
     sigma_w: Option<&Bound<'py, PyAny>>,
     sigma_b: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let width = integer(width, "width", 1, "an integer >= 1")? as usize;
+    const WIDTH: &str = "an integer >= 1, or a list of them (theory --width-scan; [] for the GP alone)";
+    let widths = if width.extract::<u64>().is_ok() || width.is_instance_of::<pyo3::types::PyBool>() {
+        vec![usize::try_from(integer(width, "width", 1, WIDTH)?).map_err(|_| invalid("width", width, WIDTH))?]
+    } else if !width.is_instance_of::<pyo3::types::PyString>() && width.len().is_ok_and(|n| n == 0) {
+        Vec::new()
+    } else {
+        crate::configuration::integer_list(width, "width", 1, WIDTH)?
+    };
     let c = Configuration::from_args(network, x, d_in, sigma_w, sigma_b)?;
-    let table = py.detach(|| theory_table(&c.checked, &[width])).map_err(study_error)?;
+    let table = py.detach(|| theory_table(&c.checked, &widths)).map_err(study_error)?;
     into_dict(py, table)
 }

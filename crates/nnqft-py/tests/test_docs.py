@@ -14,7 +14,8 @@ FUNCTIONS = [name for name in nnqft.__all__ if callable(getattr(nnqft, name))]
 
 
 def test_every_exported_function_is_tested_here():
-    assert FUNCTIONS == ["sample", "gp", "kernel", "exact", "fit", "theory", "critical", "ntk", "analyze", "action"]
+    assert FUNCTIONS == ["sample", "gp", "kernel", "exact", "fit", "theory", "critical", "ntk", "analyze", "action", "scaling",
+                         "table5", "rg", "depth"]
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
@@ -28,6 +29,6 @@ def test_every_argument_is_documented(name):
 
 def test_help_of_sample_shows_the_signature_and_the_ranges():
     text = pydoc.render_doc(nnqft.sample, renderer=pydoc.plaintext)
-    assert "sample(network, width, *, nets=100000, experiments=10," in text
+    assert "sample(network, width=None, *, widths=None, d_out=1, nets=100000, experiments=10," in text
     for words in ["`width` (N) >= 1", "`experiments` >= 2", "[0, 2**64)", "`progress`", "KeyboardInterrupt"]:
         assert words in text, words

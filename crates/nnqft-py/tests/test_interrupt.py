@@ -17,12 +17,16 @@ import nnqft
 #: seconds of SIGINT (measured: tens of milliseconds; the printed latency is the number to read).
 HANG_SECONDS = 10.0
 
-#: Long calls, each minutes or tens of seconds on two cores: a sample of 10 x 10**7 nets, and
-#: the theory table (with the six-point vertex) of a tanh network of depth 8.
+#: Long calls, each minutes or tens of seconds on two cores: a sample of 10 x 10**7 nets, the
+#: theory table (with the six-point vertex) of a tanh network of depth 8, and two studies of
+#: `cargo xtask reproduce` at the default profile's sizes.
 LONG_CALLS = {
     "sample erf": 'nnqft.sample("erf", 50, nets=10**7, experiments=10)',
     "sample relu": 'nnqft.sample("relu", 50, nets=10**7, experiments=10)',
     "theory tanh L=8": 'nnqft.theory("tanh", [20] * 8)',
+    "scaling default": 'nnqft.scaling("default")',
+    "depth default": 'nnqft.depth("default")',
+    "depth tanh L=40 (its vertex)": 'nnqft.depth(networks=["tanh"], depths=[40], widths=[10], experiments=2, nets=10)',
 }
 
 #: The child: announces the long call, runs it, and prints the monotonic time at which
@@ -115,6 +119,8 @@ def test_progress_on_every_long_call():
     nnqft.analyze(f, experiments=4, progress=recorder("analyze"))
     assert seen["ntk"][-1] == (200, 200)
     assert seen["analyze"][-1] == (4000, 4000)
+    nnqft.depth(networks=["relu"], depths=[1], widths=[4], experiments=2, nets=100, progress=recorder("depth"))
+    assert seen["depth"][-1] == (200, 200)
     # True is a tqdm bar where tqdm is installed, and nothing otherwise; never an error
     nnqft.sample("erf", 5, nets=500, experiments=2, progress=True)
     nnqft.sample("erf", 5, nets=500, experiments=2, progress=False)

@@ -3,7 +3,7 @@
 //! Erf, ReLU and Gauss-net at d = 1 with each network's unbiased low-variance estimator
 //! (conditional; bias-integrated for Gauss-net), and every fit with an interval is checked
 //! against the slope the same method gives on the exact correlators over the same widths.
-//! Its reports are `coverage.parquet` ([`crate::tables::coverage_table`]) and `COVERAGE.md`
+//! Its reports are `coverage.parquet` ([`nnqft_study::coverage::coverage_table`]) and `COVERAGE.md`
 //! ([`markdown`]).
 
 use nnqft_study::coverage::{CoveragePlan, CoverageRow};

@@ -1,6 +1,7 @@
 //! # nnqft-report
 //!
-//! The report writers: the Parquet tables (from the studies' typed rows), `SUMMARY.md` and
+//! The report writers: the Parquet encoding of the studies' tables (each built by its study,
+//! `nnqft_study::scaling::ScalingReport::tables` and the like), `SUMMARY.md` and
 //! the other Markdown reports, and the figures (SVG and PNG). It renders, and only renders:
 //! it returns bytes and text, which the command lines hand to the run-time crate
 //! (`nnqft-run`) to write. Also the polars (and npyz) readers of the files users hand to the
@@ -9,7 +10,6 @@
 //!
 //! - [`report`] -- a report table and its Parquet encoding.
 //! - [`read`] -- the readers of the files users hand in (correlators, network outputs).
-//! - [`tables`] -- the Parquet tables of `reproduce`, from the studies' typed rows.
 //! - [`summary`] -- SUMMARY.md, one file per section.
 //! - [`markdown`] -- how the Markdown reports write numbers and embed figures.
 //! - [`figures`] -- the figures (SVG and PNG) and the record of what they draw.
@@ -23,4 +23,3 @@ pub mod markdown;
 pub mod read;
 pub mod report;
 pub mod summary;
-pub mod tables;

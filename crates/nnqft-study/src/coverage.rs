@@ -8,6 +8,7 @@
 use crate::error::Result;
 use crate::key::EnsembleKey;
 use crate::scaling::{DeviationSeries, SlopeMethod, block, estimators, fit_rows, nnqft_theory_gp};
+use crate::table::Table;
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_theory::{Activation, FiniteWidthTheory, InputSet, Network};
 
@@ -135,4 +136,21 @@ pub fn run(
         });
     }
     Ok(out)
+}
+
+/// `coverage.parquet`: one row per network, estimator, method and quantity, how often the
+/// interval covered the exact slope, with the binomial standard error and the plan's sizes.
+pub fn coverage_table(rows: &[CoverageRow], plan: &CoveragePlan) -> Table {
+    Table::new()
+        .str("network", rows.iter().map(|r| r.network.name()))
+        .str("estimator", rows.iter().map(|r| r.estimator.name()))
+        .str("method", rows.iter().map(|r| r.method.name()))
+        .str("quantity", rows.iter().map(|r| r.quantity.clone()))
+        .int("repetitions", rows.iter().map(|r| r.repetitions as i64))
+        .int("covered", rows.iter().map(|r| r.covered as i64))
+        .f64("coverage", rows.iter().map(CoverageRow::coverage))
+        .f64("binomial_stderr", rows.iter().map(CoverageRow::binomial_stderr))
+        .int("seeds", rows.iter().map(|_| plan.seeds as i64))
+        .int("nets", rows.iter().map(|_| plan.nets as i64))
+        .int("experiments", rows.iter().map(|_| plan.experiments as i64))
 }

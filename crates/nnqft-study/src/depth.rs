@@ -32,6 +32,7 @@
 use crate::error::Result;
 use crate::key::EnsembleKey;
 use crate::runner::Runner;
+use crate::table::{Table, joined};
 use nnqft_sampling::{DeepEnsemble, Estimator};
 use nnqft_stats::{PowerLawFit, fit_power_law, summarize};
 use nnqft_theory::{DeepActivation, DeepNetwork, FourPointVertex, InputSet, Multisets, exact_one_input_ratio};
@@ -71,6 +72,18 @@ impl DepthPlan {
             experiments,
             nets,
         }
+    }
+}
+
+impl DepthPlan {
+    /// Nets over every ensemble of the plan: per activation, depth and width, `experiments ×
+    /// nets` (conditional), and as many again at [`DepthPlan::raw_width`] (raw), if it is one of
+    /// the widths (saturating at `u64::MAX`).
+    pub fn nets_total(&self) -> u64 {
+        let ensembles = self.widths.len() + usize::from(self.widths.contains(&self.raw_width));
+        ((self.activations.len() * self.depths.len() * ensembles) as u64)
+            .saturating_mul(self.experiments as u64)
+            .saturating_mul(self.nets)
     }
 }
 
@@ -254,7 +267,11 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
     let max_depth = plan.depths.iter().copied().max().unwrap_or(1);
     for &act in &plan.activations {
         // one recursion to the deepest L; every (L, n) is a truncation and rescaling of it
-        let deepest = FourPointVertex::new(&DeepNetwork::with_deep_priors(act, &vec![1; max_depth])?, &xs)?;
+        let deepest = FourPointVertex::with_monitor(
+            &DeepNetwork::with_deep_priors(act, &vec![1; max_depth])?,
+            &xs,
+            runner.monitor(),
+        )?;
         report.quadrature_error = report.quadrature_error.max(deepest.quadrature_error());
         for &depth in &plan.depths {
             for &width in &plan.widths {
@@ -339,4 +356,53 @@ fn scan_fit(act: DeepActivation, scan: Scan, fixed: usize, rows: &[(usize, &Dept
         slope_exact: exact,
         leading_order_fails_at: by_ratio.iter().find(|r| r.leaves_leading_order()).map(|r| r.l_over_n()),
     }
+}
+
+impl DepthReport {
+    /// The study's tables with the stems of their report files: `depth` ([`depth_table`]) and
+    /// `depth_fits` ([`fits_table`]), as `cargo xtask reproduce` writes them and Python's
+    /// `nnqft.depth` returns them.
+    pub fn tables(&self) -> Vec<(&'static str, Table)> {
+        vec![("depth", depth_table(&self.rows)), ("depth_fits", fits_table(&self.fits))]
+    }
+}
+
+/// `depth.parquet`: the normalised connected 4-pt function `r` of deep networks on every
+/// multiset of order 4, against the leading order and the exact value (relu, diagonal).
+pub fn depth_table(rows: &[DepthRow]) -> Table {
+    Table::new()
+        .str("network", rows.iter().map(|r| r.network.name()))
+        .int("depth", rows.iter().map(|r| r.depth as i64))
+        .int("width", rows.iter().map(|r| r.width as i64))
+        .int("d_out", rows.iter().map(|r| r.d_out as i64))
+        .int("n", rows.iter().map(|_| 4))
+        .str("indices", rows.iter().map(|r| r.indices.clone()))
+        .str("estimator", rows.iter().map(|r| r.estimator.name()))
+        .f64("r_mean", rows.iter().map(|r| r.r_mean))
+        .f64("r_stderr", rows.iter().map(|r| r.r_stderr))
+        .f64("r_leading_order", rows.iter().map(|r| r.r_leading_order))
+        .opt("r_exact", rows.iter().map(|r| r.r_exact))
+}
+
+/// `depth_fits.parquet`: power laws of `r` (diagonal multiset, conditional estimator) in the
+/// depth at fixed width and in the width at fixed depth.
+pub fn fits_table(fits: &[DepthFit]) -> Table {
+    let f = |g: fn(&PowerLawFit) -> f64| fits.iter().map(move |r| r.fit.as_ref().map(g)).collect::<Vec<_>>();
+    let fixed = |scan: Scan| fits.iter().map(move |r| (r.scan != scan).then_some(r.fixed as i64)).collect::<Vec<_>>();
+    Table::new()
+        .str("network", fits.iter().map(|r| r.network.name()))
+        .str("scan", fits.iter().map(|r| r.scan.name()))
+        .opt_int("depth", fixed(Scan::Depth))
+        .opt_int("width", fixed(Scan::Width))
+        .str("indices", fits.iter().map(|r| r.indices.clone()))
+        .str("estimator", fits.iter().map(|_| "conditional"))
+        .str("values_used", fits.iter().map(|r| joined(&r.values)))
+        .opt("slope", f(|p| p.slope))
+        .opt("slope_lo", f(|p| p.slope_lo))
+        .opt("slope_hi", f(|p| p.slope_hi))
+        .opt("r2", f(|p| p.r2))
+        .opt("slope_leading_order", fits.iter().map(|r| r.slope_leading_order))
+        .opt("slope_exact", fits.iter().map(|r| r.slope_exact))
+        .f64("slope_nominal", fits.iter().map(|r| r.scan.nominal_slope()))
+        .opt("leading_order_fails_at_l_over_n", fits.iter().map(|r| r.leading_order_fails_at))
 }

@@ -18,6 +18,9 @@
 //! - [`deep_theory`]: the theory table of a deep network (infinite width, the `1/n` shift of
 //!   `G2`, the leading connected `G4` and `G6`, exact values where known), for the `theory` command and
 //!   Python's `nnqft.theory`;
+//! - [`deep_sample`]: the one deep ensemble of a `sample` (key, seed, memory check, its leading
+//!   finite-width theory and its rows of `correlators.parquet`), for the `sample` command and
+//!   Python's `nnqft.sample(..., widths=...)`;
 //! - [`ntk_table`]: the neural tangent kernel table of a deep network (infinite width, and the
 //!   mean per-network NTK and `G2` of sampled nets with standard errors), for the `ntk` command
 //!   and Python's `nnqft.ntk`;
@@ -60,6 +63,7 @@ pub mod action_density;
 pub mod analyze;
 pub mod correlator_fit;
 pub mod coverage;
+pub mod deep_sample;
 pub mod deep_theory;
 pub mod depth;
 mod error;

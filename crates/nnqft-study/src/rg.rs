@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::key::EnsembleKey;
 use crate::runner::{Planned, Runner};
 use crate::scaling::nnqft_theory_gp;
+use crate::table::Table;
 use crate::table5::Source;
 use nnqft_fit::flow::{beta_function, running_coupling};
 use nnqft_fit::{Design, Loss, Model, fit};
@@ -376,4 +377,79 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<RgRepor
         }
     }
     Ok(report)
+}
+
+impl RgReport {
+    /// The study's tables with the stems of their report files: `rg_flow` ([`flow_table`]),
+    /// `rg_fits` ([`fits_table`]), `six_point` ([`six_point_table`]) and `naturalness`
+    /// ([`naturalness_table`]), as `cargo xtask reproduce` writes them and Python's `nnqft.rg`
+    /// returns them.
+    pub fn tables(&self) -> Vec<(&'static str, Table)> {
+        vec![
+            ("rg_flow", flow_table(&self.flow)),
+            ("rg_fits", fits_table(&self.fits)),
+            ("six_point", six_point_table(&self.six)),
+            ("naturalness", naturalness_table(&self.natural)),
+        ]
+    }
+}
+
+/// `rg_flow.parquet`: per network, `d`, width and cutoff, the running coupling `λ(Λ)` measured
+/// (both estimators) and exact, its spread over the x-set, `β`, and the sextic coupling.
+pub fn flow_table(rows: &[FlowRow]) -> Table {
+    Table::new()
+        .str("network", rows.iter().map(|r| r.network.name()))
+        .int("d_in", rows.iter().map(|r| r.d as i64))
+        .int("width", rows.iter().map(|r| r.width as i64))
+        .f64("cutoff", rows.iter().map(|r| r.cutoff))
+        .str("estimator", rows.iter().map(|r| flow_estimator(r.network).name()))
+        .f64("lambda_mean", rows.iter().map(|r| r.lambda_mean))
+        .f64("lambda_stderr", rows.iter().map(|r| r.lambda_stderr))
+        .f64("lambda_mean_conditional", rows.iter().map(|r| r.lambda_mean_conditional))
+        .f64("lambda_stderr_conditional", rows.iter().map(|r| r.lambda_stderr_conditional))
+        .f64("lambda_exact", rows.iter().map(|r| r.lambda_exact))
+        .f64("lambda_spread_exact", rows.iter().map(|r| r.lambda_spread))
+        .f64("beta_exact", rows.iter().map(|r| r.beta_exact))
+        .f64("beta_mean", rows.iter().map(|r| r.beta_mean))
+        .f64("beta_stderr", rows.iter().map(|r| r.beta_stderr))
+        .f64("sextic_exact", rows.iter().map(|r| r.sextic_exact))
+        .f64("sextic_spread_exact", rows.iter().map(|r| r.sextic_spread))
+}
+
+/// `rg_fits.parquet`: the pooled power law of the flow per network, `d` and source.
+pub fn fits_table(rows: &[FitRow]) -> Table {
+    Table::new()
+        .str("network", rows.iter().map(|r| r.network.name()))
+        .int("d_in", rows.iter().map(|r| r.d as i64))
+        .str("source", rows.iter().map(|r| r.source.name()))
+        .f64("slope", rows.iter().map(|r| r.slope))
+        .f64("r2", rows.iter().map(|r| r.r2))
+        .f64("intercept", rows.iter().map(|r| r.intercept))
+        .opt("slope_expected", rows.iter().map(|r| r.slope_expected))
+}
+
+/// `six_point.parquet`: the 6-pt prediction, the measured ratios to the GP and to the GP plus
+/// the quartic coupling's term, with errors, against their exact values.
+pub fn six_point_table(rows: &[SixRow]) -> Table {
+    Table::new()
+        .str("network", rows.iter().map(|r| r.network.name()))
+        .int("width", rows.iter().map(|r| r.width as i64))
+        .f64("cutoff", rows.iter().map(|r| r.cutoff))
+        .f64("ratio_gp", rows.iter().map(|r| r.ratio_gp))
+        .f64("ratio_gp_stderr", rows.iter().map(|r| r.ratio_gp_stderr))
+        .f64("ratio_gp_lambda", rows.iter().map(|r| r.ratio_gp_lambda))
+        .f64("ratio_gp_lambda_stderr", rows.iter().map(|r| r.ratio_gp_lambda_stderr))
+        .f64("ratio_gp_exact", rows.iter().map(|r| r.ratio_gp_exact))
+        .f64("ratio_gp_lambda_exact", rows.iter().map(|r| r.ratio_gp_lambda_exact))
+}
+
+/// `naturalness.parquet`: the coupling's mean and spread against the x-set's scale.
+pub fn naturalness_table(rows: &[NaturalRow]) -> Table {
+    Table::new()
+        .str("network", rows.iter().map(|r| r.network.name()))
+        .f64("x_scale", rows.iter().map(|r| r.scale))
+        .f64_with_inf("cutoff", rows.iter().map(|r| r.cutoff))
+        .int("width", rows.iter().map(|r| r.width as i64))
+        .f64("lambda_mean", rows.iter().map(|r| r.lambda_mean))
+        .f64("lambda_spread", rows.iter().map(|r| r.lambda_spread))
 }

@@ -27,6 +27,12 @@ pub trait Runner {
     /// The per-network NTKs of `ensemble`, keyed `key` (the NTK table's; neither cached nor
     /// split into shards, as deep ensembles).
     fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult>;
+    /// The monitor of the run's caller, which the theory a study computes between its ensembles
+    /// (the depth study's four-point vertices) asks whether to stop; by default none (`&()`).
+    /// It only observes: the numbers do not change.
+    fn monitor(&self) -> &dyn Monitor {
+        &()
+    }
     /// The result of a planned ensemble: [`Runner::ensemble`] with its key and seed.
     fn planned(&self, planned: &Planned) -> Result<EnsembleResult> {
         self.ensemble(&planned.key, &planned.ensemble, planned.ensemble.seed())
@@ -80,6 +86,9 @@ impl std::fmt::Debug for Direct<'_> {
 impl Runner for Direct<'_> {
     fn seed(&self) -> u64 {
         self.seed
+    }
+    fn monitor(&self) -> &dyn Monitor {
+        self.monitor
     }
     fn ensemble(&self, _key: &EnsembleKey, ensemble: &Ensemble, _seed: u64) -> Result<EnsembleResult> {
         Ok(ensemble.run_with_progress(self.threads, self.monitor)?)

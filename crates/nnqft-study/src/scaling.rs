@@ -5,6 +5,7 @@
 use crate::error::Result;
 use crate::key::EnsembleKey;
 use crate::runner::{Planned, Runner};
+use crate::table::{Table, joined};
 use nnqft_sampling::{DeepEnsembleResult, Ensemble, EnsembleResult, Estimator};
 use nnqft_stats::{
     PowerLawFit, Summary, background, common_exponent_slope, connected_six_point, fit_common_exponent, fit_power_law,
@@ -556,8 +557,8 @@ impl CorrelatorColumns {
     /// `depth`, `width`, `widths`, `n`, `indices`, `outputs`, `estimator`, `g_mean`, `g_stderr`,
     /// `g_std_experiments`, `g_gp`, `shift_leading_order`, `connected_leading_order`, `g_exact`;
     /// with `per_experiment` a last column `g_experiments`, each row's values of the experiments.
-    pub fn into_table(self, per_experiment: bool) -> crate::table::Table {
-        let table = crate::table::Table::new()
+    pub fn into_table(self, per_experiment: bool) -> Table {
+        let table = Table::new()
             .str("network", self.network)
             .int("d_in", self.d_in)
             .int("depth", self.depth)
@@ -575,6 +576,28 @@ impl CorrelatorColumns {
             .opt("connected_leading_order", self.connected_leading_order)
             .opt("g_exact", self.g_exact);
         if per_experiment { table.arrays("g_experiments", self.g_experiments) } else { table }
+    }
+
+    /// `correlators_experiments.parquet` (`sample`): the values [`CorrelatorColumns::into_table`]
+    /// summarises, one row per (block, order, multiset, experiment) with that experiment's mean
+    /// `g` over its nets.
+    pub fn experiments_table(&self) -> Table {
+        let rows: Vec<(usize, usize)> =
+            self.g_experiments.iter().enumerate().flat_map(|(i, es)| (0..es.len()).map(move |e| (i, e))).collect();
+        let text = |col: &[String]| rows.iter().map(|&(i, _)| col[i].clone()).collect::<Vec<_>>();
+        let int = |col: &[i64]| rows.iter().map(|&(i, _)| col[i]).collect::<Vec<_>>();
+        Table::new()
+            .str("network", text(&self.network))
+            .int("d_in", int(&self.d_in))
+            .int("depth", int(&self.depth))
+            .int("width", int(&self.width))
+            .str("widths", text(&self.widths))
+            .int("n", int(&self.n))
+            .str("indices", text(&self.indices))
+            .str("outputs", text(&self.outputs))
+            .str("estimator", text(&self.estimator))
+            .int("experiment", rows.iter().map(|&(_, e)| e as i64))
+            .f64("g", rows.iter().map(|&(i, e)| self.g_experiments[i][e]))
     }
 }
 
@@ -834,6 +857,61 @@ pub fn fit_rows(rows: &[ScalingRow]) -> Result<Vec<FitRow>> {
         }
     }
     Ok(out)
+}
+
+impl ScalingReport {
+    /// The study's tables, each with the stem of its report file: `correlators`
+    /// ([`CorrelatorColumns::into_table`] without the per-experiment column), `scaling`
+    /// ([`scaling_table`]) and `scaling_fits` ([`fits_table`]); `cargo xtask reproduce` writes
+    /// them as `<stem>.parquet` and Python's `nnqft.scaling` returns them, so the two cannot drift.
+    pub fn tables(&self) -> Vec<(&'static str, Table)> {
+        vec![
+            ("correlators", self.correlators.clone().into_table(false)),
+            ("scaling", scaling_table(&self.rows)),
+            ("scaling_fits", fits_table(&self.fits)),
+        ]
+    }
+}
+
+/// `scaling.parquet`: per network, `d`, width, order and estimator, `m_n` with its standard
+/// error and background, the exact `m_n`, and at order 6 the connected 6-pt function (measured,
+/// its error and background, exact).
+pub fn scaling_table(rows: &[ScalingRow]) -> Table {
+    Table::new()
+        .str("network", rows.iter().map(|r| r.network.name()))
+        .int("d_in", rows.iter().map(|r| r.d as i64))
+        .int("width", rows.iter().map(|r| r.width as i64))
+        .int("n", rows.iter().map(|r| r.n as i64))
+        .str("estimator", rows.iter().map(|r| r.estimator.name()))
+        .f64("m_n", rows.iter().map(|r| r.m_n))
+        .f64("m_n_stderr", rows.iter().map(|r| r.m_n_stderr))
+        .f64("background", rows.iter().map(|r| r.background))
+        .opt("m_n_exact", rows.iter().map(|r| r.m_n_exact))
+        .opt("connected_6pt", rows.iter().map(|r| r.connected))
+        .opt("connected_6pt_stderr", rows.iter().map(|r| r.connected_stderr))
+        .opt("connected_6pt_background", rows.iter().map(|r| r.connected_background))
+        .opt("connected_6pt_exact", rows.iter().map(|r| r.connected_exact))
+}
+
+/// `scaling_fits.parquet`: the power-law fits of [`FitRow`], one row per network, `d`, order,
+/// estimator, quantity and method.
+pub fn fits_table(fits: &[FitRow]) -> Table {
+    let f = |g: fn(&PowerLawFit) -> f64| fits.iter().map(move |r| r.fit.as_ref().map(g)).collect::<Vec<_>>();
+    Table::new()
+        .str("network", fits.iter().map(|r| r.network.name()))
+        .int("d_in", fits.iter().map(|r| r.d as i64))
+        .int("n", fits.iter().map(|r| r.n as i64))
+        .str("estimator", fits.iter().map(|r| r.estimator.name()))
+        .str("quantity", fits.iter().map(|r| r.quantity.name()))
+        .str("method", fits.iter().map(|r| r.method.name()))
+        .opt("slope", f(|p| p.slope))
+        .opt("slope_lo", f(|p| p.slope_lo))
+        .opt("slope_hi", f(|p| p.slope_hi))
+        .opt("slope_stderr", fits.iter().map(|r| r.slope_stderr))
+        .opt("r2", f(|p| p.r2))
+        .str("widths_used", fits.iter().map(|r| joined(&r.widths)))
+        .opt("slope_exact", fits.iter().map(|r| r.slope_exact))
+        .f64("slope_expected", fits.iter().map(|r| r.slope_expected))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use crate::error::{Result, StudyError};
 use crate::key::{EnsembleKey, Table5Set};
 use crate::runner::{Planned, Runner};
+use crate::table::Table;
 use nnqft_fit::{Design, Loss, Model, evaluate, fit};
 use nnqft_sampling::{Ensemble, Estimator};
 use nnqft_stats::summarize;
@@ -419,4 +420,41 @@ pub fn run(runner: &dyn Runner, experiments: usize, nets: u64) -> Result<Table5R
         }
     }
     Ok(Table5Report { rows, test_sets })
+}
+
+impl Table5Report {
+    /// The study's table with the stem of its report file: `table5` ([`table5_table`]), as
+    /// `cargo xtask reproduce` writes it and Python's `nnqft.table5` returns it.
+    pub fn tables(&self) -> Vec<(&'static str, Table)> {
+        vec![("table5", table5_table(&self.rows))]
+    }
+}
+
+/// `table5.parquet`: one row per network, model, loss and source (exact, Monte Carlo with its
+/// estimator, the paper), the couplings `λ0`, `λ2`, `λNL` with standard errors, the train and
+/// test losses, the design's condition number and whether it determines the couplings.
+pub fn table5_table(rows: &[Row]) -> Table {
+    let c = |j: usize| rows.iter().map(move |r| r.couplings[j]).collect::<Vec<_>>();
+    let e = |j: usize| rows.iter().map(move |r| r.stderr.map(|s| s[j])).collect::<Vec<_>>();
+    Table::new()
+        .str("network", rows.iter().map(|r| r.network.name()))
+        .str("model", rows.iter().map(|r| r.model.name()))
+        .str("loss", rows.iter().map(|r| r.loss.name()))
+        .str("source", rows.iter().map(|r| r.source.name()))
+        .opt_str("estimator", rows.iter().map(|r| r.estimator.map(|e| e.name().to_string())))
+        .f64("lambda0", c(0))
+        .f64("lambda2", c(1))
+        .f64("lambda_nl", c(2))
+        .opt("lambda0_stderr", e(0))
+        .opt("lambda2_stderr", e(1))
+        .opt("lambda_nl_stderr", e(2))
+        .opt("train_mape", rows.iter().map(|r| r.train.map(|t| t.0)))
+        .opt("train_mse", rows.iter().map(|r| r.train.map(|t| t.1)))
+        .f64("test_mape", rows.iter().map(|r| r.test.0))
+        .f64("test_mse", rows.iter().map(|r| r.test.1))
+        .f64_with_inf("condition_number", rows.iter().map(|r| r.condition_number.unwrap_or(f64::NAN)))
+        .str("determined", rows.iter().map(|r| if r.singular { "no" } else { "yes" }))
+        .int("width", rows.iter().map(|r| r.width as i64))
+        .f64_with_inf("cutoff", rows.iter().map(|r| r.cutoff))
+        .opt("nets", rows.iter().map(|r| r.nets.map(|n| n as f64)))
 }

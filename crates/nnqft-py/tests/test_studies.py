@@ -1,0 +1,93 @@
+"""The studies of `cargo xtask reproduce` as Python functions (`nnqft.scaling`, `nnqft.table5`,
+`nnqft.rg`, `nnqft.depth`): every table equal, column for column and bit for bit, to the Parquet
+file the CLI writes at the same profile and seed; the caller's sizes; bad arguments."""
+
+import subprocess
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+import nnqft
+from tables import assert_same_table
+
+STUDIES = [nnqft.scaling, nnqft.table5, nnqft.rg, nnqft.depth]
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def reproduced(root, cli, tmp_path_factory):
+    """`cargo xtask reproduce --profile quick --seed 7` (about a minute on 2 cores): its folder."""
+    out = tmp_path_factory.mktemp("reproduce") / "quick"
+    cmd = cli + ["reproduce", "--profile", "quick", "--seed", str(SEED), "--threads", "2", "--no-progress",
+                 "--out", str(out)]
+    subprocess.run(cmd, cwd=root, check=True, stdout=subprocess.DEVNULL, timeout=3600)
+    return out
+
+
+def test_every_study_table_is_the_reproduce_parquet_bit_for_bit(reproduced):
+    tables = {}
+    for study in STUDIES:
+        # one thread here, two in the CLI: the numbers do not depend on it
+        for stem, table in study("quick", seed=SEED, threads=1).items():
+            assert stem not in tables, stem
+            tables[stem] = table
+    # every Parquet report of reproduce has its Python table, and no other
+    assert sorted(tables) == sorted(p.stem for p in reproduced.glob("*.parquet"))
+    for stem, table in tables.items():
+        theirs = pq.read_table(reproduced / f"{stem}.parquet").to_pydict()
+        assert_same_table(table, theirs, [c for c in theirs if c != "run_id"])
+        assert len(table["network"]) > 0, stem
+
+
+def test_the_callers_sizes_are_the_studies_sizes():
+    t = nnqft.scaling(widths=[3, 30], experiments=2, nets=500, seed=1)
+    assert sorted(set(t["scaling"]["width"].tolist())) == [3, 30]
+    assert set(t["scaling"]["d_in"].tolist()) == {1}
+    assert set(t["scaling_fits"]["widths_used"]) <= {"", "3", "30", "3,30"}
+    d = nnqft.depth(networks=["relu"], depths=[1, 3], widths=[8], raw_width=8, experiments=2, nets=300)
+    rows = d["depth"]
+    assert set(rows["network"]) == {"relu"} and sorted(set(rows["depth"].tolist())) == [1, 3]
+    assert set(rows["estimator"]) == {"conditional", "raw"}
+    # relu at criticality: the leading order is 5L/n on the diagonal, and the exact value is (1 + 5/n)^L - 1
+    diag = np.array([len(set(s.split(","))) == 1 for s in rows["indices"]])
+    lo = rows["r_leading_order"][diag]
+    assert np.allclose(lo, 5 * rows["depth"][diag] / 8, rtol=1e-12)
+    assert np.allclose(rows["r_exact"][diag], (1 + 5 / 8) ** rows["depth"][diag] - 1, rtol=1e-12)
+    # the same sizes and seed, the same numbers, for any thread count
+    again = nnqft.depth(networks=["relu"], depths=[1, 3], widths=[8], raw_width=8, experiments=2, nets=300,
+                        threads=2)
+    assert np.array_equal(again["depth"]["r_mean"], rows["r_mean"], equal_nan=True)
+
+
+def test_progress_counts_every_net():
+    seen = []
+    nnqft.table5(experiments=2, nets=100, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1][0] == seen[-1][1] and all(t == seen[0][1] for _, t in seen)
+
+
+@pytest.mark.parametrize("study, kwargs, field", [
+    (nnqft.scaling, dict(profile="fast"), "profile"),
+    (nnqft.scaling, dict(profile=1), "profile"),
+    (nnqft.scaling, dict(dims=[4]), "dims"),
+    (nnqft.scaling, dict(dims=[0]), "dims"),
+    (nnqft.scaling, dict(widths=[]), "widths"),
+    (nnqft.scaling, dict(widths=[5, 5]), "widths"),
+    (nnqft.scaling, dict(widths="5"), "widths"),
+    (nnqft.scaling, dict(experiments=1), "experiments"),
+    (nnqft.scaling, dict(progress="yes"), "progress"),
+    (nnqft.table5, dict(nets=0), "nets"),
+    (nnqft.table5, dict(nets=2**63, experiments=4), "nets"),
+    (nnqft.rg, dict(seed=-1), "seed"),
+    (nnqft.rg, dict(threads=0), "threads"),
+    (nnqft.depth, dict(networks=["gauss"]), "networks"),
+    (nnqft.depth, dict(networks="relu"), "networks"),
+    (nnqft.depth, dict(networks=["relu", "relu"]), "networks"),
+    (nnqft.depth, dict(depths=[0]), "depths"),
+    (nnqft.depth, dict(widths=[2.5]), "widths"),
+    (nnqft.depth, dict(raw_width=0), "raw_width"),
+    (nnqft.depth, dict(experiments=True), "experiments"),
+])
+def test_bad_arguments_are_value_errors_naming_them(study, kwargs, field):
+    with pytest.raises(ValueError, match=rf"invalid {field} = .*allowed range is"):
+        study(**kwargs)
