@@ -764,7 +764,7 @@ mod tests {
     fn result(m: usize, e: usize) -> EnsembleResult {
         let multisets = [2, 4, 6].map(|n| Multisets::new(m, n).unwrap());
         let means = [0, 1, 2].map(|o| values(o as u64 + 7, e * multisets[o].len()));
-        EnsembleResult { multisets, experiments: e, nets: 1, means, variances: None }
+        EnsembleResult { multisets, experiments: e, nets: 1, means, variances: None, eighth: None }
     }
 
     fn close(a: f64, b: f64) -> bool {
