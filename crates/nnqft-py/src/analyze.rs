@@ -58,7 +58,7 @@ pub fn one<'py>(
 /// consecutive nets.
 ///
 /// Returns a dict of three tables (dicts of columns, as `nnqft analyze` writes them):
-/// `"correlators"` (analysis.parquet: per multiset of orders 2, 4, 6 (and 8 with `max_order=8`: 6 or
+/// `"correlators"` (analysis.parquet: per multiset of orders 2, 4, 6 (and 8 with `max_order` = 8: 6 or
 /// 8, the highest even order measured; 8 needs experiments >= 5 and at most 11 points), `g_mean`, `g_stderr`,
 /// `g_std_experiments`, `g_gp` the Wick sum of the measured G2 and `connected` the cumulant,
 /// both unbiased, with jackknife standard errors), `"summary"` (analysis_summary.parquet: `m_n`
