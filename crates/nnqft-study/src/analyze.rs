@@ -927,8 +927,8 @@ pub fn correlators_table(ensembles: &[NamedAnalysis<'_>]) -> Table {
 }
 
 /// `analysis_summary.parquet` (Python's `nnqft.analyze()["summary"]`): per ensemble and order 4,
-/// 6, `source`, `width`, `nets`, `experiments`, `n`, `m_n`, `m_n_stderr`, `background`,
-/// `connected_6pt`, `connected_6pt_stderr`, `multisets_used`, `mean_max_abs_z`
+/// 6 (and 8 where measured), `source`, `width`, `nets`, `experiments`, `n`, `m_n`, `m_n_stderr`,
+/// `background`, `connected_6pt`, `connected_6pt_stderr`, `multisets_used`, `mean_max_abs_z`
 /// ([`OrderSummary`]).
 pub fn summary_table(ensembles: &[NamedAnalysis<'_>]) -> Table {
     let rows: Vec<(&NamedAnalysis<'_>, &OrderSummary)> =
