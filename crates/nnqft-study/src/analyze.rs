@@ -329,8 +329,9 @@ pub fn analyze_outputs(values: &[f64], points: usize, outputs: usize, experiment
 /// work items of 4096 nets), asking its monitor in between.
 const NETS_PER_PUSH: usize = 65_536;
 
-/// [`analyze_outputs`] to the even order `max_order` (6, or 8 to add `G8`), under `monitor` ([`Monitor`]: asked whether to stop before each block of
-/// 16 work items (65,536 nets), told its nets after it). The same numbers, bit for bit: the
+/// [`analyze_outputs`] to the even order `max_order` (6, or 8 to add `G8`), under `monitor`
+/// ([`Monitor`]: asked whether to stop before each block of 16 work items (65,536 nets), told its
+/// nets after it). The same numbers, bit for bit: the
 /// stream's items do not depend on how the rows arrive.
 pub fn analyze_outputs_with_progress(
     values: &[f64],
