@@ -102,7 +102,7 @@
 //!
 //! ```
 //! use nnqft::sampling::{Ensemble, Estimator};
-//! use nnqft::study::analyze::analyze_outputs;
+//! use nnqft::study::analyze::{analyze_outputs, analyze_outputs_with_progress};
 //! use nnqft::theory::{Activation, FiniteWidthTheory, InputSet, Network};
 //!
 //! // any array of outputs f[net, point], row-major (from NumPy, PyTorch, JAX, a file); here
@@ -119,6 +119,13 @@
 //!     let (c, se) = (a.rows.connected[four + i].unwrap(), a.rows.connected_stderr[four + i].unwrap());
 //!     assert!(((c - kappa4) / se).abs() < 5.0);
 //! }
+//!
+//! // opt in to G8 (highest order 8): rows n = 8 with its GP and the eighth cumulant, here on
+//! // the first two points (9 multisets of order 8); the rows of orders 2-6 keep their bits
+//! let two: Vec<f64> = f.chunks(xs.len()).flat_map(|row| row[..2].to_vec()).collect();
+//! let a8 = analyze_outputs_with_progress(&two, 2, 1, 8, 8, &())?;
+//! assert_eq!(a8.rows.n.iter().filter(|&&n| n == 8).count(), 9);
+//! assert_eq!(a8.rows.g_mean[..3], analyze_outputs(&two, 2, 1, 8)?.rows.g_mean[..3]);
 //! # Ok::<(), nnqft::Error>(())
 //! ```
 //!

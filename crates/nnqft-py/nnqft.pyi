@@ -140,6 +140,7 @@ def analyze(
     sigma_w: float | None = None,
     sigma_b: float | None = None,
     cutoff: float | None = None,
+    max_order: int = 6,
 ) -> dict[str, _Table]: ...
 def action(
     network: str | None = None,

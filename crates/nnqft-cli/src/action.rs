@@ -87,7 +87,7 @@ impl ActionArgs {
             if !path.is_file() {
                 bail!("{}: no such file", path.display());
             }
-            let file = nnqft_report::read::analyze_file(path, self.experiments, None)?;
+            let file = nnqft_report::read::analyze_file(path, self.experiments, 6, None)?;
             let a = &file.analysis;
             let second = a.inputs * a.outputs <= ACTION_SECOND_ORDER_MAX_POINTS;
             return Ok((measured_action(a, order(second))?, None));

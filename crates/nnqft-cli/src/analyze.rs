@@ -39,6 +39,13 @@ pub struct AnalyzeArgs {
     /// consecutive nets, whose spread gives the standard errors; must divide the number of nets.
     #[arg(long, default_value_t = 10)]
     pub experiments: usize,
+    /// The highest even order measured: 6 (G2, G4, G6) or 8, which adds rows n = 8 (G8 with its
+    /// standard error, the Wick sum of the measured G2 over the 105 pairings and the connected
+    /// eight-point function, the eighth joint cumulant) and m_8 to the summary; needs >= 5
+    /// experiments and at most 11 points (50,000 multisets of order 8).
+    #[arg(long, default_value_t = 6)]
+    #[serde(default = "default_max_order")]
+    pub max_order: usize,
     /// The points' input set, checked against the files' point count: a file path (one point per
     /// line) or a paper set name.
     #[arg(long)]
@@ -65,6 +72,11 @@ pub struct AnalyzeArgs {
     /// network (100 for erf and relu, inf for gauss).
     #[arg(long, requires = "eft")]
     pub cutoff: Option<f64>,
+}
+
+/// `--max-order`'s default: 6.
+fn default_max_order() -> usize {
+    6
 }
 
 /// The network, input set and cutoff of `--eft`, checked, if given.
@@ -107,11 +119,14 @@ pub fn analyze_files(args: &AnalyzeArgs) -> Result<(Vec<FileAnalysis>, Vec<ScanF
             bail!("--widths: {bad}; allowed are integers >= 1");
         }
     }
+    if !nnqft_sampling::OutputStream::MAX_ORDERS.contains(&args.max_order) {
+        bail!("--max-order: {}; allowed are 6 (G2, G4, G6) and 8 (and G8)", args.max_order);
+    }
     let expected_points =
         args.x_set.as_deref().map(|x| crate::options::input_set(x).map(|xs: InputSet| xs.len())).transpose()?;
     let mut out: Vec<FileAnalysis> = Vec::with_capacity(args.files.len());
     for (i, path) in args.files.iter().enumerate() {
-        let fa = analyze_file(path, args.experiments, args.widths.as_ref().map(|w| w[i]))?;
+        let fa = analyze_file(path, args.experiments, args.max_order, args.widths.as_ref().map(|w| w[i]))?;
         if let Some(m) = expected_points
             && fa.analysis.inputs != m
         {

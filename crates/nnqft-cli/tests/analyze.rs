@@ -37,6 +37,7 @@ fn args(files: Vec<PathBuf>, widths: Option<Vec<usize>>, experiments: usize) -> 
         files,
         widths,
         experiments,
+        max_order: 6,
         x_set: None,
         eft: None,
         d_in: 1,
@@ -155,7 +156,7 @@ fn byte_orders_widths_and_three_axes_read_alike() {
     // (nets, 3 points, 2 outputs) is the stream of the same rows with two outputs
     let three = dir.join("three.npy");
     npy(&three, "<f8", false, &[64, 3, 2], &f64_bytes(&values));
-    let mut stream = nnqft_study::analyze::output_stream(6, 2, 64, 4).unwrap();
+    let mut stream = nnqft_study::analyze::output_stream(6, 2, 64, 4, 6).unwrap();
     stream.push(&values).unwrap();
     let direct = nnqft_study::analyze::analyze_stream(stream).unwrap();
     assert_eq!(g_mean(three, "three"), direct.rows.g_mean.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
@@ -221,6 +222,14 @@ fn bad_files_are_refused_and_nothing_is_written() {
     let big = write("big.npy", "<f8", false, &[1 << 40, 3], &[]);
     cases.push((args(vec![big], None, 4), "truncated: its header promises 1099511627776 nets"));
     cases.push((args(vec![dir.join("missing.npy")], None, 4), "missing.npy: no such file"));
+    cases.push((AnalyzeArgs { max_order: 7, ..args(vec![ok.clone()], None, 4) }, "--max-order: 7; allowed are 6"));
+    cases.push((
+        AnalyzeArgs { max_order: 8, ..args(vec![ok.clone()], None, 4) },
+        "at least 5 (the jackknife of the eight",
+    ));
+    let twelve = write("twelve.npy", "<f8", false, &[10, 12], &f64_bytes(&good));
+    cases
+        .push((AnalyzeArgs { max_order: 8, ..args(vec![twelve], None, 5) }, "max_order: found 8 over 75582 multisets"));
     cases.push((AnalyzeArgs { x_set: Some("scaling-erf-d1".into()), ..args(vec![ok], None, 4) }, "--x-set has"));
     for (i, (a, expected)) in cases.into_iter().enumerate() {
         let out = dir.join(format!("out-{i}"));
@@ -384,5 +393,46 @@ fn eft_fits_the_table5_models_to_the_connected_g4() {
     let err = format!("{:#}", tables::analyze(&common(&bad), &eft(Some(1.3))).unwrap_err());
     assert!(err.contains("standard errors off the given kernel"), "{err}");
     assert!(!bad.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--max-order 8` adds the rows n = 8 and m_8 to the tables, equal bit for bit to the library's
+/// analysis of the same values, and leaves the rows of orders 2, 4, 6 as without it.
+#[test]
+fn max_order_eight_adds_the_eight_point_rows() {
+    let dir = temp("eight");
+    let values: Vec<f64> = (0..100 * 3).map(|i| (((i * 37) % 101) as f64 - 50.0) / 25.0).collect();
+    let file = dir.join("f.npy");
+    npy(&file, "<f8", false, &[100, 3], &f64_bytes(&values));
+    let column = |out: &Path, name: &str| -> Vec<Option<u64>> {
+        let df = read_parquet(&out.join("analysis.parquet")).unwrap();
+        df.column(name).unwrap().f64().unwrap().iter().map(|v| v.map(f64::to_bits)).collect()
+    };
+    let (six, eight) = (dir.join("out-6"), dir.join("out-8"));
+    tables::analyze(&common(&six), &args(vec![file.clone()], None, 5)).unwrap();
+    tables::analyze(&common(&eight), &AnalyzeArgs { max_order: 8, ..args(vec![file], None, 5) }).unwrap();
+    let direct = nnqft_study::analyze::analyze_outputs_with_progress(&values, 3, 1, 5, 8, &()).unwrap();
+    let bits = |v: &[f64]| v.iter().map(|x| Some(x.to_bits())).collect::<Vec<_>>();
+    let n = read_parquet(&eight.join("analysis.parquet")).unwrap().column("n").unwrap().i64().unwrap().clone();
+    assert_eq!(n.into_no_null_iter().filter(|&n| n == 8).count(), 45, "C(10, 8) multisets of order 8 of 3 points");
+    for name in ["g_mean", "g_stderr", "g_gp", "g_gp_stderr"] {
+        let eight = column(&eight, name);
+        let want = match name {
+            "g_mean" => bits(&direct.rows.g_mean),
+            "g_stderr" => bits(&direct.rows.g_stderr),
+            "g_gp" => bits(&direct.rows.g_gp),
+            _ => bits(&direct.rows.g_gp_stderr),
+        };
+        assert_eq!(eight, want, "{name}");
+        let six = column(&six, name);
+        assert_eq!(six[..], eight[..six.len()], "{name}: orders 2-6 with and without order 8");
+    }
+    let connected: Vec<Option<u64>> = direct.rows.connected.iter().map(|c| c.map(f64::to_bits)).collect();
+    assert_eq!(column(&eight, "connected"), connected);
+    let summary = read_parquet(&eight.join("analysis_summary.parquet")).unwrap();
+    let orders: Vec<i64> = summary.column("n").unwrap().i64().unwrap().into_no_null_iter().collect();
+    assert_eq!(orders, [4, 6, 8]);
+    let text = std::fs::read_to_string(eight.join("SUMMARY.md")).unwrap();
+    assert!(text.contains("| f.npy | 8 |"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }

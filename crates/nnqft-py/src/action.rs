@@ -111,7 +111,7 @@ pub fn action<'py>(
                 .map(|e| integer(e, "experiments", 4, "an integer >= 4 dividing the nets"))
                 .transpose()?
                 .unwrap_or(10) as usize;
-            let a = crate::analyze::one(f, "f", experiments, &progress)?;
+            let a = crate::analyze::one(f, "f", experiments, 6, &progress)?;
             let xs = x.map(input_set).transpose()?;
             if let Some(xs) = &xs
                 && xs.len() != a.inputs

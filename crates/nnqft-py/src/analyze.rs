@@ -25,6 +25,7 @@ pub fn one<'py>(
     f: &Bound<'py, PyAny>,
     field: &str,
     experiments: usize,
+    max_order: usize,
     progress: &Progress<'py>,
 ) -> PyResult<Analysis> {
     let array = as_float_array(f).map_err(|e| invalid(field, format!("a value numpy cannot read ({e})"), F_ALLOWED))?;
@@ -41,7 +42,7 @@ pub fn one<'py>(
     let values = ro.as_slice().map_err(|e| value_error_in(field, e))?;
     let nets = (values.len() / points) as u64;
     interruptible(f.py(), progress, nets, "nets", "nnqft.analyze", |monitor| {
-        analyze_outputs_with_progress(values, points, outputs, experiments, monitor)
+        analyze_outputs_with_progress(values, points, outputs, experiments, max_order, monitor)
             .map_err(|e| value_error_in(field, e))
     })
 }
@@ -57,7 +58,8 @@ pub fn one<'py>(
 /// consecutive nets.
 ///
 /// Returns a dict of three tables (dicts of columns, as `nnqft analyze` writes them):
-/// `"correlators"` (analysis.parquet: per multiset of orders 2, 4, 6, `g_mean`, `g_stderr`,
+/// `"correlators"` (analysis.parquet: per multiset of orders 2, 4, 6 (and 8 with `max_order` = 8: 6 or
+/// 8, the highest even order measured; 8 needs experiments >= 5 and at most 11 points), `g_mean`, `g_stderr`,
 /// `g_std_experiments`, `g_gp` the Wick sum of the measured G2 and `connected` the cumulant,
 /// both unbiased, with jackknife standard errors), `"summary"` (analysis_summary.parquet: `m_n`
 /// and its background per order) and `"fits"` (analysis_fits.parquet: the 1/N scaling fits of
@@ -76,9 +78,9 @@ pub fn one<'py>(
 /// KeyboardInterrupt. Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (f, *, width = None, experiments = None, x = None, progress = None, eft = None, d_in = None,
-    sigma_w = None, sigma_b = None, cutoff = None),
+    sigma_w = None, sigma_b = None, cutoff = None, max_order = None),
     text_signature = "(f, *, width=None, experiments=10, x=None, progress=False, eft=None, d_in=None, sigma_w=None, \
-    sigma_b=None, cutoff=None)")]
+    sigma_b=None, cutoff=None, max_order=6)")]
 #[allow(clippy::too_many_arguments)]
 pub fn analyze<'py>(
     py: Python<'py>,
@@ -92,8 +94,20 @@ pub fn analyze<'py>(
     sigma_w: Option<&Bound<'py, PyAny>>,
     sigma_b: Option<&Bound<'py, PyAny>>,
     cutoff: Option<&Bound<'py, PyAny>>,
+    max_order: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let progress = Progress::from_arg(py, progress)?;
+    const MAX_ORDER: &str = "6 (G2, G4, G6) or 8 (and G8)";
+    let max_order = match max_order.filter(|m| !m.is_none()) {
+        None => 6,
+        Some(m) => {
+            let m = integer(m, "max_order", 6, MAX_ORDER)? as usize;
+            if !nnqft_sampling::OutputStream::MAX_ORDERS.contains(&m) {
+                return Err(invalid("max_order", m.to_string(), MAX_ORDER));
+            }
+            m
+        }
+    };
     // eft: the fit problem, checked before any array is read
     let eft = match eft.filter(|e| !e.is_none()) {
         None => None,
@@ -146,7 +160,7 @@ pub fn analyze<'py>(
     let mut analyses = Vec::with_capacity(arrays.len());
     for (i, a) in arrays.iter().enumerate() {
         let field = if is_list { format!("f[{i}]") } else { "f".into() };
-        let analysis = one(a, &field, experiments, &progress)?;
+        let analysis = one(a, &field, experiments, max_order, &progress)?;
         if let Some(first) = analyses.first().map(|(_, a): &(String, Analysis)| a)
             && (first.inputs, first.outputs) != (analysis.inputs, analysis.outputs)
         {

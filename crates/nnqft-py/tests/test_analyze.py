@@ -224,3 +224,36 @@ def test_eft_fits_table5_models_to_the_connected_four_point_function(tmp_path, r
         nnqft.analyze(f, experiments=16, x=train, eft="erf", sigma_w=1.5)
     with pytest.raises(ValueError, match="x.*required with eft"):
         nnqft.analyze(f, experiments=16, eft="erf")
+
+
+def test_max_order_eight_adds_the_eight_point_rows():
+    """max_order=8: 45 rows n = 8 on 3 points (C(10, 8)), the rows of orders 2-6 the same bits
+    as without it, m_8 in the summary, and on Gaussian outputs (NumPy's generator, 3 correlated
+    points, 2,000,000 nets in 20 experiments) every connected G8 within |z| < Z_BOUND of 0."""
+    rng = np.random.default_rng(8)
+    chol = np.array([[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [0.3, 0.4, 0.866]])
+    f = rng.normal(size=(2_000_000, 3)) @ chol.T
+    six = nnqft.analyze(f, experiments=20)
+    eight = nnqft.analyze(f, experiments=20, max_order=8)
+    c6, c8 = six["correlators"], eight["correlators"]
+    assert list(c8) == CORRELATOR_COLUMNS
+    k = len(c6["n"])
+    assert len(c8["n"]) - k == 45 and set(c8["n"][k:]) == {8}
+    for column in ("g_mean", "g_stderr", "g_gp", "g_gp_stderr"):
+        assert np.array_equal(np.asarray(c6[column]), np.asarray(c8[column][:k])), column
+    assert list(eight["summary"]["n"]) == [4, 6, 8]
+    z = np.asarray(c8["connected"][k:], dtype=float) / np.asarray(c8["connected_stderr"][k:], dtype=float)
+    assert np.max(np.abs(z)) < Z_BOUND, z
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(max_order=7), "invalid max_order = 7"),
+        (dict(max_order=8, experiments=4), "at least 5 (the jackknife of the eight-point Wick sum)"),
+    ],
+)
+def test_bad_max_order_is_a_value_error_naming_it(kwargs, message):
+    with pytest.raises(ValueError) as e:
+        nnqft.analyze(np.ones((40, 3)), **kwargs)
+    assert message in str(e.value), str(e.value)

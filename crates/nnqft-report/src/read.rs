@@ -89,7 +89,7 @@ fn header_shape(header: &str) -> Option<Vec<u64>> {
 
 /// Reads and analyses one `.npy` file (module docs). The header is read and bounded before
 /// npyz interprets it, and the file's length is checked against it before any data is read.
-pub fn analyze_npy(path: &Path, experiments: usize, width: Option<usize>) -> Result<FileAnalysis> {
+pub fn analyze_npy(path: &Path, experiments: usize, max_order: usize, width: Option<usize>) -> Result<FileAnalysis> {
     let bad = |what: String| anyhow!("{}: {what}", path.display());
     let not_npy = || bad("not a NumPy .npy file (its header does not read)".into());
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -149,7 +149,7 @@ pub fn analyze_npy(path: &Path, experiments: usize, width: Option<usize>) -> Res
         Some(e) => return Err(bad(format!("{} bytes after the data its header describes", length - e))),
         None => return Err(bad(format!("shape {shape:?} overflows 64-bit sizes"))),
     }
-    let mut stream: OutputStream = output_stream(points as usize, outputs as usize, nets, experiments)
+    let mut stream: OutputStream = output_stream(points as usize, outputs as usize, nets, experiments, max_order)
         .map_err(|e| bad(format!("{e} (shape {shape:?})")))?;
     let row_bytes = points as usize * size as usize;
     let block = (BLOCK_BYTES / row_bytes).max(1);
@@ -275,7 +275,12 @@ fn integer_column(path: &Path, df: &DataFrame, name: &str, rows: std::ops::Range
 /// Reads and analyses one Parquet file of network outputs (module docs: the wide and the long
 /// layout), one row group at a time, so that memory holds one row group, not the file; a file
 /// whose largest row group would not fit is refused naming its size.
-pub fn analyze_parquet(path: &Path, experiments: usize, width: Option<usize>) -> Result<FileAnalysis> {
+pub fn analyze_parquet(
+    path: &Path,
+    experiments: usize,
+    max_order: usize,
+    width: Option<usize>,
+) -> Result<FileAnalysis> {
     let bad = |what: String| anyhow!("{}: {what}", path.display());
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut reader = ParquetReader::new(file);
@@ -307,7 +312,8 @@ pub fn analyze_parquet(path: &Path, experiments: usize, width: Option<usize>) ->
                 )));
             }
             let points = names.len();
-            let mut stream = output_stream(points, 1, total as u64, experiments).map_err(|e| bad(e.to_string()))?;
+            let mut stream =
+                output_stream(points, 1, total as u64, experiments, max_order).map_err(|e| bad(e.to_string()))?;
             let mut rows = Vec::new();
             for &(offset, count) in &groups {
                 let span = offset..offset + count;
@@ -335,7 +341,7 @@ pub fn analyze_parquet(path: &Path, experiments: usize, width: Option<usize>) ->
             }
             stream
         }
-        Layout::Long { outputs } => long_stream(path, &metadata, &groups, outputs, experiments)?,
+        Layout::Long { outputs } => long_stream(path, &metadata, &groups, outputs, experiments, max_order)?,
     };
     let analysis = analyze_stream(stream)?;
     let (sha256, bytes) = file_sha256(path)?;
@@ -351,6 +357,7 @@ fn long_stream(
     groups: &[(usize, usize)],
     outputs: bool,
     experiments: usize,
+    max_order: usize,
 ) -> Result<OutputStream> {
     let bad = |what: String| anyhow!("{}: {what}", path.display());
     let Some(&(_, first_rows)) = groups.first().filter(|g| g.1 > 0) else {
@@ -376,8 +383,8 @@ fn long_stream(
     if !total.is_multiple_of(per_net) {
         return Err(bad(format!("{total} rows are not a whole number of nets of {per_net} rows (the first net's)")));
     }
-    let mut stream =
-        output_stream(per_net, output_count, (total / per_net) as u64, experiments).map_err(|e| bad(e.to_string()))?;
+    let mut stream = output_stream(per_net, output_count, (total / per_net) as u64, experiments, max_order)
+        .map_err(|e| bad(e.to_string()))?;
     let mut carry: Vec<f64> = Vec::new();
     let mut previous: Option<i64> = None;
     for &(offset, count) in groups {
@@ -423,11 +430,11 @@ fn long_stream(
 
 /// Reads and analyses one file by its extension: `.parquet` ([`analyze_parquet`]), anything else
 /// as `.npy` ([`analyze_npy`]).
-pub fn analyze_file(path: &Path, experiments: usize, width: Option<usize>) -> Result<FileAnalysis> {
+pub fn analyze_file(path: &Path, experiments: usize, max_order: usize, width: Option<usize>) -> Result<FileAnalysis> {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
-        analyze_parquet(path, experiments, width)
+        analyze_parquet(path, experiments, max_order, width)
     } else {
-        analyze_npy(path, experiments, width)
+        analyze_npy(path, experiments, max_order, width)
     }
 }
 

@@ -143,6 +143,19 @@ pub struct EnsembleResult {
     /// (present when requested with [`Ensemble::with_variance`]). For the control variate,
     /// the variance of each net's `W(C) - L_K(C - K)`.
     pub variances: Option<[Vec<f64>; 3]>,
+    /// The means of the multisets of order 8, where they were asked for
+    /// ([`crate::OutputStream::with_max_order`]; a sampled ensemble stops at order 6).
+    pub eighth: Option<EighthOrderMeans>,
+}
+
+/// Per-experiment means of the products over the multisets of order 8
+/// ([`EnsembleResult::eighth`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EighthOrderMeans {
+    /// Multisets of order 8.
+    pub multisets: Multisets,
+    /// `experiments x multisets` means, experiment-major.
+    pub means: Vec<f64>,
 }
 
 impl EnsembleResult {
@@ -163,6 +176,10 @@ impl EnsembleResult {
     /// `G6` per experiment and multiset of order 6, experiment-major.
     pub fn g6(&self) -> &[f64] {
         &self.means[2]
+    }
+    /// `G8` per experiment and multiset of order 8, experiment-major, where it was measured.
+    pub fn g8(&self) -> Option<&[f64]> {
+        self.eighth.as_ref().map(|e| e.means.as_slice())
     }
     /// The control-variate estimate ([`crate::control_variate`]) from this result of the conditional
     /// estimator on `net` and `inputs` (same nets, so both can be reported from one run).
@@ -640,7 +657,14 @@ impl Ensemble {
         } else {
             None
         };
-        Ok(EnsembleResult { multisets: tables.multisets.clone(), experiments, nets: self.nets, means, variances })
+        Ok(EnsembleResult {
+            multisets: tables.multisets.clone(),
+            experiments,
+            nets: self.nets,
+            means,
+            variances,
+            eighth: None,
+        })
     }
 
     /// One work item, built for AVX2 + FMA where the CPU has them (same bits either way).

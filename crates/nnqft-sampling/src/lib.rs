@@ -61,7 +61,7 @@ pub mod seed;
 mod shard;
 
 pub use deep_ensemble::{DEEP_ORDER_SIX_MAX_PAIRS, DeepEnsemble, DeepEnsembleResult};
-pub use ensemble::{Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums};
+pub use ensemble::{EighthOrderMeans, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums};
 pub use error::{Result, SamplingError};
 pub use monitor::Monitor;
 pub use ntk_ensemble::{DeepWeights, Measured, NTK_FLUCTUATION_MAX_PAIRS, NtkEnsemble, NtkEnsembleResult};

@@ -11,8 +11,12 @@
 //! products over every multiset of order 2, 4 and 6, and the items of an experiment merged in
 //! order with Neumaier's sum. The memory held is one experiment's item sums, whatever the
 //! number of nets.
+//!
+//! [`OutputStream::with_max_order`] adds order 8: the same product table carried two indices
+//! further, its order 6 summed by the fused chains of a table's highest order, so that orders 2,
+//! 4 and 6 keep their bits and order 8 is folded and merged as they are.
 
-use crate::ensemble::{CHUNK_NETS, EnsembleResult, ItemSums, merge_experiment};
+use crate::ensemble::{CHUNK_NETS, EighthOrderMeans, EnsembleResult, ItemSums, merge_experiment, neumaier};
 use crate::error::{Result, SamplingError, check_positive};
 use crate::raw_fold::RawFold;
 use nnqft_theory::Multisets;
@@ -52,6 +56,8 @@ pub struct OutputStream {
     experiments: usize,
     products: ProductTable,
     multisets: [Multisets; 3],
+    /// The multisets of order 8 and their means so far, with [`OutputStream::with_max_order`].
+    eighth: Option<EighthOrderMeans>,
     /// Rows (in the multisets' layout) of the current work item, not yet complete.
     pending: Vec<f64>,
     /// Nets of the current experiment taken, `pending`'s included.
@@ -69,10 +75,15 @@ pub struct OutputStream {
 #[derive(Debug, Clone)]
 struct FoldedItem {
     sums: ItemSums,
+    /// Sums over the multisets of order 8 (empty without them).
+    eighth: Vec<f64>,
     point_sums: Vec<(f64, f64)>,
 }
 
 impl OutputStream {
+    /// The highest orders a stream folds: 6 (the default) or 8.
+    pub const MAX_ORDERS: [usize; 2] = [6, 8];
+
     /// Bytes a stream holds per multiset with `nets` nets per experiment: the running partial sums
     /// of one work item and the item sums of one experiment (saturating), so that a caller can
     /// refuse a stream that would not fit before allocating it.
@@ -95,6 +106,7 @@ impl OutputStream {
             experiments,
             products,
             multisets,
+            eighth: None,
             pending: Vec::new(),
             in_experiment: 0,
             items: Vec::new(),
@@ -116,6 +128,33 @@ impl OutputStream {
         }
         self.outputs = outputs;
         Ok(self)
+    }
+
+    /// The same stream folding every even order up to `max_order`, 6 (as [`OutputStream::new`])
+    /// or 8 ([`Self::MAX_ORDERS`]), before any row is pushed. Orders 2, 4 and 6 are the same bits
+    /// either way.
+    pub fn with_max_order(mut self, max_order: usize) -> Result<Self> {
+        if !Self::MAX_ORDERS.contains(&max_order) || self.nets_taken() > 0 {
+            return Err(SamplingError::OutOfRange {
+                field: "max_order",
+                value: max_order.to_string(),
+                allowed: "6 or 8, set before any row is pushed",
+            });
+        }
+        if max_order == 8 {
+            self.products = ProductTable::new(self.points, 8)?.with_fused_from(6)?;
+            let multisets = self.products.multisets(8).clone();
+            self.eighth = Some(EighthOrderMeans { multisets, means: Vec::new() });
+        } else {
+            self.products = ProductTable::new(self.points, 6)?;
+            self.eighth = None;
+        }
+        Ok(self)
+    }
+
+    /// The highest order folded (6 or 8).
+    pub fn max_order(&self) -> usize {
+        if self.eighth.is_some() { 8 } else { 6 }
     }
 
     /// Outputs per network.
@@ -243,6 +282,11 @@ impl OutputStream {
             }
             self.point_means.push((acc.0 + acc.1) / n);
         }
+        if let Some(eighth) = self.eighth.as_mut() {
+            for pos in 0..eighth.multisets.len() {
+                eighth.means.push(neumaier(self.items.iter().map(|it| it.eighth[pos])) / n);
+            }
+        }
         let sums: Vec<ItemSums> = self.items.drain(..).map(|it| it.sums).collect();
         let means = merge_experiment(&sums, lens, self.nets, &|it| &it.sums);
         for (all, m) in self.means.iter_mut().zip(means) {
@@ -275,6 +319,7 @@ impl OutputStream {
             nets: self.nets,
             means: self.means,
             variances: None,
+            eighth: self.eighth,
         })
     }
 }
@@ -283,7 +328,11 @@ impl OutputStream {
 /// ensemble folds its own, with the per-point compensated sums of its outputs.
 fn fold_item(products: &ProductTable, multisets: &[Multisets; 3], points: usize, rows: &[f64]) -> FoldedItem {
     let mut fold = RawFold::new(points);
-    let mut parts = multisets.each_ref().map(|ms| vec![[0.0; PARTS]; ms.len()]);
+    let eighth = products.orders() == 4;
+    let mut parts: Vec<Vec<[f64; PARTS]>> = multisets.iter().map(|ms| vec![[0.0; PARTS]; ms.len()]).collect();
+    if eighth {
+        parts.push(vec![[0.0; PARTS]; products.multisets(8).len()]);
+    }
     let mut point_sums = vec![(0.0, 0.0); points];
     for f in rows.chunks_exact(points) {
         for (s, v) in point_sums.iter_mut().zip(f) {
@@ -292,6 +341,7 @@ fn fold_item(products: &ProductTable, multisets: &[Multisets; 3], points: usize,
         fold.push(products, f, &mut parts, None);
     }
     fold.flush(products, &mut parts, None);
-    let sums = parts.map(|o| o.iter().map(parts_total).collect());
-    FoldedItem { sums: ItemSums { sums, squares: None }, point_sums }
+    let mut totals = parts.iter().map(|o| o.iter().map(parts_total).collect::<Vec<f64>>());
+    let sums = [(); 3].map(|_| totals.next().unwrap_or_default());
+    FoldedItem { sums: ItemSums { sums, squares: None }, eighth: totals.next().unwrap_or_default(), point_sums }
 }

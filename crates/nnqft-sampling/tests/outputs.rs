@@ -81,3 +81,50 @@ fn several_outputs_are_laid_out_output_major() {
     assert_eq!(a.finish().unwrap(), b.finish().unwrap());
     assert!(OutputStream::new(3, 1, 1).unwrap().with_outputs(2).is_err());
 }
+
+/// With order 8 (`with_max_order(8)`), orders 2, 4 and 6 keep the bits of the default stream,
+/// and each experiment's order-8 means equal the direct mean of the products (to rounding:
+/// relative 1e-12), for blocks of rows that cross work items and experiments.
+#[test]
+fn order_eight_keeps_the_lower_orders_bits_and_means_the_products() {
+    let ens = ensemble(Generator::Lanes);
+    let m = ens.inputs().len();
+    let (nets, experiments) = (ens.nets(), ens.experiments());
+    let outputs = ens.outputs(2).unwrap();
+    let plain = {
+        let mut s = OutputStream::new(m, nets, experiments).unwrap();
+        s.push(&outputs).unwrap();
+        s.finish().unwrap()
+    };
+    assert!(plain.eighth.is_none());
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for block in [1usize, 1000, outputs.len() / m] {
+        let mut s = OutputStream::new(m, nets, experiments).unwrap().with_max_order(8).unwrap();
+        assert_eq!(s.max_order(), 8);
+        for rows in outputs.chunks(block * m) {
+            s.push(rows).unwrap();
+        }
+        let got = s.finish().unwrap();
+        for o in 0..3 {
+            assert_eq!(bits(&got.means[o]), bits(&plain.means[o]), "blocks of {block}, order {}", 2 * o + 2);
+        }
+        let eighth = got.eighth.as_ref().unwrap();
+        assert_eq!(eighth.multisets.len(), nnqft_theory::Multisets::new(m, 8).unwrap().len());
+        assert_eq!(eighth.means.len(), experiments * eighth.multisets.len());
+        for x in 0..experiments {
+            let rows = &outputs[x * nets as usize * m..(x + 1) * nets as usize * m];
+            for (pos, ms) in eighth.multisets.iter().enumerate() {
+                let direct = rows.chunks(m).map(|f| ms.iter().map(|&a| f[a as usize]).product::<f64>()).sum::<f64>()
+                    / nets as f64;
+                let got = eighth.means[x * eighth.multisets.len() + pos];
+                assert!((got - direct).abs() <= 1e-12 * direct.abs().max(1e-300) + 1e-15, "{ms:?}: {got} vs {direct}");
+            }
+        }
+    }
+    // order 6 or 8 only, and before any row
+    let e = OutputStream::new(m, nets, experiments).unwrap().with_max_order(10).unwrap_err().to_string();
+    assert!(e.contains("max_order") && e.contains("6 or 8"), "{e}");
+    let mut s = OutputStream::new(m, nets, experiments).unwrap();
+    s.push(&outputs[..m]).unwrap();
+    assert!(s.with_max_order(8).is_err());
+}

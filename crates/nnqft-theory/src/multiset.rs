@@ -245,12 +245,15 @@ pub fn parts_total(p: &Parts) -> f64 {
 /// [`Self::with_fused_sums`] sums every order by those fused chains (the lower orders are still
 /// formed and stored for the next one), so a table to `n_max = 6` gives the sums of orders 2
 /// and 4 bit for bit as a table to `n_max = 4` does: a sampler can add order 6 without
-/// changing its lower orders.
+/// changing its lower orders. [`Self::with_fused_from`] does so from a given order up, so that
+/// a table to `n_max = 8` fused from order 6 gives the sums of orders 2, 4 and 6 bit for bit as
+/// a plain table to `n_max = 6` does.
 #[derive(Debug, Clone)]
 pub struct ProductTable {
     m: usize,
     levels: Vec<ProductLevel>,
-    fused: bool,
+    /// The first level (index, order `2 (l + 1)`) whose sums are fused chains; none below it.
+    fused_from: usize,
 }
 
 /// One even order: its multisets and, for each, the positions of its prefix (two orders
@@ -286,7 +289,8 @@ impl ProductTable {
             }
             levels.push(ProductLevel { multisets, prefix, pair });
         }
-        Ok(Self { m, levels, fused: false })
+        let fused_from = levels.len();
+        Ok(Self { m, levels, fused_from })
     }
 
     /// The same table with every order above 2 summed by fused multiply-add chains, as the
@@ -294,8 +298,22 @@ impl ProductTable {
     /// `n_max = k` bit for bit. Without squares only (with squares the products are summed
     /// as stored).
     pub fn with_fused_sums(mut self) -> Self {
-        self.fused = true;
+        self.fused_from = 1;
         self
+    }
+
+    /// The same table with the orders from `n` up (even, `>= 4`) summed by fused chains, as the
+    /// highest order always is, and the orders below `n` summed as stored: the sums of orders
+    /// `2..=n` equal those of a plain table to `n_max = n` bit for bit (type docs).
+    pub fn with_fused_from(mut self, n: usize) -> Result<Self> {
+        crate::error::check_even(n)?;
+        self.fused_from = (n / 2).saturating_sub(1).max(1);
+        Ok(self)
+    }
+
+    /// Number of even orders held, `n_max / 2`.
+    pub fn orders(&self) -> usize {
+        self.levels.len()
     }
 
     /// The multisets of even order `n` (`2..=n_max`).
@@ -346,7 +364,7 @@ impl ProductTable {
             let prev: &[Lanes] = if l == 0 { std::slice::from_ref(weights) } else { &below[l - 1] };
             let (sum, sq) = (&mut sums[l], squares.as_deref_mut().map(|s| &mut s[l]));
             let store = rest.first_mut().filter(|_| l < top);
-            fold_level(level, prev, &scratch.pairs, sum, sq, store, self.fused && l > 0);
+            fold_level(level, prev, &scratch.pairs, sum, sq, store, l >= self.fused_from);
         }
     }
 }
