@@ -92,7 +92,7 @@ pub fn ntk<'py>(
     let total = nets.map_or(0, |n| n * experiments as u64);
     let (table, rows) = interruptible(py, &progress, total, "nets", "nnqft.ntk", |monitor| {
         let run = || {
-            let table = NtkTable::new(checked.network(), checked.inputs(), &settings)?;
+            let table = NtkTable::with_monitor(checked.network(), checked.inputs(), &settings, monitor)?;
             let rows = table.rows(&Direct::new(seed, threads).with_monitor(monitor))?;
             Ok::<_, StudyError>((table, rows))
         };

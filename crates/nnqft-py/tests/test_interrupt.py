@@ -18,12 +18,14 @@ import nnqft
 HANG_SECONDS = 10.0
 
 #: Long calls, each minutes or tens of seconds on two cores: a sample of 10 x 10**7 nets, the
-#: theory table (with the six-point vertex) of a tanh network of depth 8, and two studies of
+#: theory table (with the six-point vertex) of a tanh network of depth 8, the NTK table (with its
+#: order-1/n theory) of the same network, and two studies of
 #: `cargo xtask reproduce` at the default profile's sizes.
 LONG_CALLS = {
     "sample erf": 'nnqft.sample("erf", 50, nets=10**7, experiments=10)',
     "sample relu": 'nnqft.sample("relu", 50, nets=10**7, experiments=10)',
     "theory tanh L=8": 'nnqft.theory("tanh", [20] * 8)',
+    "ntk tanh L=8 (its 1/n theory)": 'nnqft.ntk("tanh", [20] * 8)',
     "scaling default": 'nnqft.scaling("default")',
     "depth default": 'nnqft.depth("default")',
     "depth tanh L=40 (its vertex)": 'nnqft.depth(networks=["tanh"], depths=[40], widths=[10], experiments=2, nets=10)',

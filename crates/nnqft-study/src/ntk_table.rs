@@ -43,7 +43,7 @@ use crate::error::Result;
 use crate::key::EnsembleKey;
 use crate::runner::Runner;
 use crate::table::{Table, joined};
-use nnqft_sampling::{NTK_FLUCTUATION_MAX_PAIRS, NtkEnsemble, NtkEnsembleResult, SamplingError};
+use nnqft_sampling::{Monitor, NTK_FLUCTUATION_MAX_PAIRS, NtkEnsemble, NtkEnsembleResult, SamplingError};
 use nnqft_theory::{DeepNetwork, InputSet, Multisets, NeuralTangentKernel, NtkFluctuations};
 
 /// The most `(output, point)` pairs `m d_out` of an NTK table (the sampled ensemble's limit,
@@ -176,6 +176,17 @@ impl NtkTable {
     /// priors and inputs whose correlators stay finite, and a run that fits in memory on one
     /// thread.
     pub fn new(net: &DeepNetwork, inputs: &InputSet, settings: &NtkSettings) -> Result<Self> {
+        Self::with_monitor(net, inputs, settings, &())
+    }
+
+    /// [`Self::new`] under `monitor`, asked before each Gaussian expectation of the order-`1/n`
+    /// theory whether to stop (`nnqft.ntk`'s Ctrl-C). The same numbers, bit for bit.
+    pub fn with_monitor(
+        net: &DeepNetwork,
+        inputs: &InputSet,
+        settings: &NtkSettings,
+        monitor: &dyn Monitor,
+    ) -> Result<Self> {
         let pairs = inputs.len().saturating_mul(net.d_out());
         if pairs > NTK_MAX_PAIRS {
             return Err(SamplingError::OutOfRange {
@@ -189,7 +200,7 @@ impl NtkTable {
         let lambda_b = settings.lambda_b.unwrap_or(net.c_b());
         let theory = NeuralTangentKernel::with_learning_rates(net, inputs, lambda_w, lambda_b)?;
         let finite_width = if inputs.len() <= NTK_SHIFT_MAX_POINTS {
-            Some(NtkFluctuations::with_learning_rates(net, inputs, lambda_w, lambda_b)?)
+            Some(NtkFluctuations::with_monitor(net, inputs, lambda_w, lambda_b, monitor)?)
         } else {
             None
         };
