@@ -156,8 +156,11 @@ fn relu_ntk_has_no_mean_shift_on_the_diagonal_at_any_depth_and_one_off_it() {
 }
 
 /// Largest relative deviation from the odd-network identities: the two sides are different
-/// quadratures (one level on the diagonal, two rank-one levels off it), each good to about
-/// `1e-10` relative (measured deviation 3e-10 at `L = 2`).
+/// quadratures (one level on the diagonal, two rank-one levels off it). It was first set to
+/// `1e-10` and failed at a measured 3e-10 (`L = 2`); it was raised to `1e-8`, which is still far
+/// inside the theory's own error estimate (`NtkFluctuations::quadrature_error`, 6e-7 to 9e-7
+/// absolute on values of order `1e-2` at `L = 2, 3, 5`), and far below the failure this test
+/// was written for (finite differences across the cone's edge gave `T = 5433`).
 const ODD_SYMMETRY_TOLERANCE: f64 = 1e-8;
 
 /// An odd network (tanh, `C_b = 0`) maps `-x` to `-f(x)` in every net, so `Θ(x, -x) = -Θ(x, x)`
