@@ -141,6 +141,7 @@ def analyze(
     sigma_b: float | None = None,
     cutoff: float | None = None,
     max_order: int = 6,
+    action: bool = False,
 ) -> dict[str, _Table]: ...
 def action(
     network: str | None = None,

@@ -10,10 +10,10 @@
 
 use crate::options::NetworkArgs;
 use anyhow::{Result, anyhow, bail};
-use nnqft_study::action::{ActionTable, deep_action, exact_action, measured_action};
+use nnqft_study::action::{ActionTable, deep_action, exact_action, measured_action, measured_order};
 use nnqft_study::quartic_deformation::{DeformationRow, QuarticDeformation, deform_quartic};
 use nnqft_study::table::Table;
-use nnqft_theory::{ACTION_SECOND_ORDER_MAX_POINTS, ActionOrder, InputSet};
+use nnqft_theory::{ActionOrder, InputSet};
 use std::path::PathBuf;
 
 /// Options of `action`.
@@ -89,8 +89,7 @@ impl ActionArgs {
             }
             let file = nnqft_report::read::analyze_file(path, self.experiments, 6, None)?;
             let a = &file.analysis;
-            let second = a.inputs * a.outputs <= ACTION_SECOND_ORDER_MAX_POINTS;
-            return Ok((measured_action(a, order(second))?, None));
+            return Ok((measured_action(a, measured_order(a, self.order.map(u64::from)))?, None));
         }
         let network =
             self.network.as_ref().ok_or_else(|| anyhow!("give a FILE, or --network with --width or --widths"))?;

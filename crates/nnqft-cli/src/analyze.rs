@@ -1,7 +1,9 @@
 //! `nnqft analyze`: the field-theory analysis of network outputs that nnqft did not sample,
 //! read from NumPy `.npy` files or Parquet tables (wide or long), one ensemble per file ([`nnqft_study::analyze`]); written as
 //! `analysis.parquet` (per multiset), `analysis_summary.parquet` (per file and order),
-//! `analysis_fits.parquet` (with `--widths`: the width scan's fits) and `SUMMARY.md`.
+//! `analysis_fits.parquet` (with `--widths`: the width scan's fits), `analysis_table5.parquet`
+//! (with `--eft`: Table 5's couplings), `analysis_action.parquet` (with `--action`: each file's
+//! action, [`nnqft_study::action`]) and `SUMMARY.md`.
 //!
 //! A file holds a C-ordered array of `float64` or `float32` (either byte order): `f[net, point]`
 //! or `f[net, point, output]`, or is a Parquet table, wide (one row per net and one float column
@@ -13,6 +15,7 @@
 use anyhow::{Context, Result, bail};
 use nnqft_fit::{Loss, Model};
 use nnqft_report::read::{FileAnalysis, analyze_file};
+use nnqft_study::action::{ActionTable, measured_action, measured_order};
 use nnqft_study::analyze::{NamedAnalysis, ScanFit, width_scan};
 use nnqft_study::correlator_fit::{FittedBlock, connected_fits_table, fit_connected};
 use nnqft_study::table::Table;
@@ -46,6 +49,14 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = 6)]
     #[serde(default = "default_max_order")]
     pub max_order: usize,
+    /// Reconstruct each file's action S(f) = -log p(f) on its points from the measured G2 and
+    /// connected G4 (and G6, at order 1/N^2 on at most 10 (point, output) pairs; else order 1/N),
+    /// with jackknife standard errors over experiments, as `nnqft action FILE` does: writes
+    /// analysis_action.parquet (the columns of action.parquet, one block per file). A G2 that is
+    /// singular or too ill-conditioned on the points is refused, naming the file.
+    #[arg(long)]
+    #[serde(default)]
+    pub action: bool,
     /// The points' input set, checked against the files' point count: a file path (one point per
     /// line) or a paper set name.
     #[arg(long)]
@@ -106,6 +117,20 @@ pub fn table5_table(args: &AnalyzeArgs, files: &[FileAnalysis], problem: &FitPro
     }
     let network = args.eft.as_deref().unwrap_or_default();
     Ok(connected_fits_table(network, args.d_in, cutoff, &ensembles))
+}
+
+/// The action of each file (`--action`, [`nnqft_study::action::measured_action`], at the highest
+/// order available), named by its file name; `analysis_action.parquet` is
+/// [`nnqft_study::action::couplings_blocks_table`] of them.
+pub fn actions(files: &[FileAnalysis]) -> Result<Vec<(String, ActionTable)>> {
+    let mut blocks = Vec::with_capacity(files.len());
+    for f in files {
+        let order = measured_order(&f.analysis, None);
+        let table = measured_action(&f.analysis, order)
+            .with_context(|| format!("{}: the action (--action)", f.path.display()))?;
+        blocks.push((source(f), table));
+    }
+    Ok(blocks)
 }
 
 /// Reads and analyses every file of `args`, checking them against each other, `--widths` and
@@ -186,9 +211,10 @@ pub fn fits_table(fits: &[ScanFit]) -> Table {
     nnqft_study::analyze::fits_table(fits)
 }
 
-/// `SUMMARY.md` of an analysis: what was read, `m_n` per file and order, and the width scan's
-/// fits, every figure from the rows.
-pub fn summary_markdown(files: &[FileAnalysis], fits: &[ScanFit]) -> String {
+/// `SUMMARY.md` of an analysis: what was read, `m_n` per file and order, the width scan's
+/// fits and (with `--action`) the action's couplings resolved from zero, every figure from the
+/// rows.
+pub fn summary_markdown(files: &[FileAnalysis], fits: &[ScanFit], action: Option<&[(String, ActionTable)]>) -> String {
     let mut s = String::from("# Analysis of network outputs\n\n");
     let _ = writeln!(
         s,
@@ -268,7 +294,41 @@ pub fn summary_markdown(files: &[FileAnalysis], fits: &[ScanFit]) -> String {
             );
         }
     }
+    if let Some(blocks) = action {
+        action_summary(&mut s, blocks);
+    }
     s
+}
+
+/// The `--action` section of `SUMMARY.md`: per file and order of coupling, the order kept, the
+/// condition number of `G2`, and how many couplings are resolved from zero (more than three
+/// standard errors), counted from the rows.
+fn action_summary(s: &mut String, blocks: &[(String, ActionTable)]) {
+    let _ = writeln!(
+        s,
+        "\n## The action S(f) = -log p(f) on the points\n\nCouplings `s_n` of `S = sum_n (1/n!) s_n f^n` \
+         (analysis_action.parquet), reconstructed from the measured G2 and connected parts; resolved: \
+         |coupling| > 3 standard errors (delete-one jackknife over experiments).\n\n\
+         | file | order kept | condition number of G2 | n | couplings | resolved |\n|---|---|---|---|---|---|"
+    );
+    for (source, table) in blocks {
+        let r = &table.rows;
+        for n in [2, 4, 6] {
+            let at: Vec<usize> = (0..r.len()).filter(|&k| r.n[k] == n).collect();
+            if at.is_empty() {
+                continue;
+            }
+            let resolved =
+                at.iter().filter(|&&k| r.coupling_stderr[k].is_some_and(|e| r.coupling[k].abs() > 3.0 * e)).count();
+            let _ = writeln!(
+                s,
+                "| {source} | 1/N^{} | {:.3e} | {n} | {} | {resolved} |",
+                table.order.power(),
+                table.condition_number,
+                at.len()
+            );
+        }
+    }
 }
 
 /// The inputs as provenance records: path, bytes, SHA-256, nets, points, outputs.

@@ -58,6 +58,7 @@ pub fn analyze(common: &Common, args: &analyze::AnalyzeArgs) -> Result<PathBuf> 
     let eft = analyze::eft_problem(args)?;
     let (files, fits) = analyze::analyze_files(args)?;
     let table5 = eft.map(|(problem, cutoff)| analyze::table5_table(args, &files, &problem, cutoff)).transpose()?;
+    let action = if args.action { Some(analyze::actions(&files)?) } else { None };
     let config = serde_json::json!({ "analyze": args, "inputs": analyze::inputs_json(&files) });
     let run = open(common, Command::Analyze, &analyze::folder_stem(args), config, start)?;
     write_table(&run, "analysis.parquet", analyze::analysis_table(&files))?;
@@ -68,7 +69,11 @@ pub fn analyze(common: &Common, args: &analyze::AnalyzeArgs) -> Result<PathBuf> 
     if let Some(table5) = table5 {
         write_table(&run, "analysis_table5.parquet", table5)?;
     }
-    write_text(&run, "SUMMARY.md", &analyze::summary_markdown(&files, &fits))?;
+    let summary = analyze::summary_markdown(&files, &fits, action.as_deref());
+    if let Some(action) = action {
+        write_table(&run, "analysis_action.parquet", nnqft_study::action::couplings_blocks_table(action))?;
+    }
+    write_text(&run, "SUMMARY.md", &summary)?;
     let out = run.out.clone();
     run.finish("analyze", None)?;
     Ok(out)

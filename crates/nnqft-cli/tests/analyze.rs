@@ -44,6 +44,7 @@ fn args(files: Vec<PathBuf>, widths: Option<Vec<usize>>, experiments: usize) -> 
         sigma_w: None,
         sigma_b: None,
         cutoff: None,
+        action: false,
     }
 }
 
@@ -434,5 +435,79 @@ fn max_order_eight_adds_the_eight_point_rows() {
     assert_eq!(orders, [4, 6, 8]);
     let text = std::fs::read_to_string(eight.join("SUMMARY.md")).unwrap();
     assert!(text.contains("| f.npy | 8 |"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--action` writes each file's action (`analysis_action.parquet`): the same couplings and
+/// jackknife errors as `nnqft action FILE` bit for bit, one block per file named by it, with a
+/// SUMMARY section counting the resolved couplings; a file whose G2 is singular (two identical
+/// points) is refused, naming it, and nothing is written.
+#[test]
+fn action_reconstructs_each_files_action() {
+    use nnqft_cli::action::ActionArgs;
+    let dir = temp("action");
+    let net = Network::paper(Activation::Erf, 1).unwrap();
+    let xs = InputSet::new("pair", &[vec![-0.5], vec![0.5]]).unwrap();
+    let mut files = Vec::new();
+    for (width, seed) in [(3, 5), (10, 6)] {
+        let ens = Ensemble::new(net, width, xs.clone(), 20_000, 4, Estimator::Raw, seed).unwrap();
+        let file = dir.join(format!("erf{width}.npy"));
+        npy(&file, "<f8", false, &[80_000, 2], &f64_bytes(&ens.outputs(1).unwrap()));
+        files.push(file);
+    }
+    let out = dir.join("out");
+    tables::analyze(&common(&out), &AnalyzeArgs { action: true, ..args(files.clone(), Some(vec![3, 10]), 8) }).unwrap();
+    let df = read_parquet(&out.join("analysis_action.parquet")).unwrap();
+    let bits = |df: &polars::prelude::DataFrame, name: &str| -> Vec<Option<u64>> {
+        df.column(name).unwrap().f64().unwrap().iter().map(|v| v.map(f64::to_bits)).collect()
+    };
+    let sources: Vec<Option<&str>> = df.column("source").unwrap().str().unwrap().iter().collect();
+    let mut start = 0;
+    for file in &files {
+        let one = dir.join(format!("one-{}", file.file_stem().unwrap().to_string_lossy()));
+        let action = ActionArgs {
+            file: Some(file.clone()),
+            network: None,
+            width: None,
+            widths: None,
+            d_out: 1,
+            critical: false,
+            order: None,
+            experiments: 8,
+            deform_quartic: None,
+            measure: 1.0,
+            nets: 1,
+            seed: 0,
+            threads: None,
+        };
+        tables::action(&common(&one), &action).unwrap();
+        let want = read_parquet(&one.join("action.parquet")).unwrap();
+        let h = want.height();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(sources[start..start + h].iter().all(|s| *s == Some(name.as_str())), "{name}");
+        let block = df.slice(start as i64, h);
+        for column in ["coupling", "coupling_stderr", "coupling_order1", "coupling_gp", "condition_number"] {
+            assert_eq!(bits(&block, column), bits(&want, column), "{name}: {column}");
+        }
+        start += h;
+    }
+    assert_eq!(start, df.height(), "one block per file");
+    let text = std::fs::read_to_string(out.join("SUMMARY.md")).unwrap();
+    assert!(text.contains("| erf3.npy | 1/N^2 |"), "{text}");
+    // the diagonal quartic couplings of Erf-net at N = 3 are resolved on 8e4 nets
+    let resolved = |line: &str| line.rsplit('|').nth(1).map(|c| c.trim().parse::<usize>().unwrap());
+    let quartic = text.lines().find(|l| l.starts_with("| erf3.npy |") && l.contains("| 4 |")).unwrap();
+    assert!(resolved(quartic).unwrap() >= 2, "{quartic}");
+
+    let twin: Vec<f64> = (0..400).flat_map(|i| [((i * 37) % 101) as f64 - 50.0; 2]).collect();
+    let singular = dir.join("twin.npy");
+    npy(&singular, "<f8", false, &[400, 2], &f64_bytes(&twin));
+    let bad = dir.join("out-bad");
+    let err = format!(
+        "{:#}",
+        tables::analyze(&common(&bad), &AnalyzeArgs { action: true, ..args(vec![singular], None, 4) }).unwrap_err()
+    );
+    assert!(err.contains("twin.npy") && err.contains("--action"), "{err}");
+    assert!(!bad.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,9 +8,10 @@ use crate::interrupt::{Progress, interruptible};
 use crate::table::into_dict;
 use nnqft_study::action::{
     ActionTable, couplings_table, deep_action_with_monitor, exact_action, locality, locality_table, measured_action,
+    measured_order,
 };
 use nnqft_study::quartic_deformation::{QuarticDeformation, deform_quartic as deform_quartic_rows, deformation_table};
-use nnqft_theory::{ACTION_SECOND_ORDER_MAX_POINTS, ActionOrder, InputSet};
+use nnqft_theory::{ActionOrder, InputSet};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -118,7 +119,7 @@ pub fn action<'py>(
             {
                 return Err(invalid("x", format!("{} points", xs.len()), &format!("the array's {} points", a.inputs)));
             }
-            let order = pick(a.inputs * a.outputs <= ACTION_SECOND_ORDER_MAX_POINTS);
+            let order = measured_order(&a, order);
             ("array", py.detach(|| measured_action(&a, order)).map_err(value_error)?, xs)
         }
         (Some(network), Some(width), None, None) => {

@@ -1,11 +1,12 @@
 //! `nnqft.analyze`: the field-theory analysis of network outputs made anywhere (NumPy, PyTorch,
 //! JAX, ...), the tables of `nnqft analyze` with the same columns (`nnqft_study::analyze`).
 
-use crate::configuration::{Configuration, as_float_array, input_set, integer, real, text};
+use crate::configuration::{Configuration, as_float_array, flag, input_set, integer, real, text};
 use crate::error::{invalid, value_error, value_error_in};
 use crate::interrupt::{Progress, interruptible};
 use crate::table::into_dict;
 use nnqft_fit::{Loss, Model};
+use nnqft_study::action::{couplings_blocks_table, measured_action, measured_order};
 use nnqft_study::analyze::{
     Analysis, NamedAnalysis, analyze_outputs_with_progress, correlators_table, fits_table, summary_table, width_scan,
 };
@@ -73,14 +74,19 @@ pub fn one<'py>(
 /// --eft`): Table 5's models fitted to each array's connected G4, the couplings lambda0, lambda2,
 /// lambda_nl with delete-one jackknife standard errors over experiments; the measured G2 must lie
 /// within the 5-sigma t threshold of the kernel, else ValueError names `eft`.
+/// With `action=True` the dict has a table `"action"` (analysis_action.parquet of `nnqft analyze
+/// --action`, the columns of `nnqft.action()["couplings"]`): each array's action S(f) = -log p(f)
+/// on its points, reconstructed from its measured G2 and connected parts (order 1/N^2 on at most
+/// 10 (point, output) pairs, else 1/N), with delete-one jackknife standard errors; a singular or
+/// ill-conditioned G2 raises ValueError naming `action`.
 /// `progress`: False, True (a tqdm bar of the nets read, per array, if tqdm is installed) or a
 /// callable `progress(done, total)`, as for `nnqft.sample`; Ctrl-C stops the call with
 /// KeyboardInterrupt. Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (f, *, width = None, experiments = None, x = None, progress = None, eft = None, d_in = None,
-    sigma_w = None, sigma_b = None, cutoff = None, max_order = None),
+    sigma_w = None, sigma_b = None, cutoff = None, max_order = None, action = None),
     text_signature = "(f, *, width=None, experiments=10, x=None, progress=False, eft=None, d_in=None, sigma_w=None, \
-    sigma_b=None, cutoff=None, max_order=6)")]
+    sigma_b=None, cutoff=None, max_order=6, action=False)")]
 #[allow(clippy::too_many_arguments)]
 pub fn analyze<'py>(
     py: Python<'py>,
@@ -95,8 +101,10 @@ pub fn analyze<'py>(
     sigma_b: Option<&Bound<'py, PyAny>>,
     cutoff: Option<&Bound<'py, PyAny>>,
     max_order: Option<&Bound<'py, PyAny>>,
+    action: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let progress = Progress::from_arg(py, progress)?;
+    let action = flag(action, "action")?;
     const MAX_ORDER: &str = "6 (G2, G4, G6) or 8 (and G8)";
     let max_order = match max_order.filter(|m| !m.is_none()) {
         None => 6,
@@ -193,6 +201,16 @@ pub fn analyze<'py>(
     out.set_item("correlators", into_dict(py, correlators_table(&named))?)?;
     out.set_item("summary", into_dict(py, summary_table(&named))?)?;
     out.set_item("fits", into_dict(py, fits_table(&fits))?)?;
+    if action {
+        let mut blocks = Vec::with_capacity(named.len());
+        for e in &named {
+            let order = measured_order(e.analysis, None);
+            let table =
+                py.detach(|| measured_action(e.analysis, order)).map_err(|err| value_error_in("action", err))?;
+            blocks.push((e.source.to_string(), table));
+        }
+        out.set_item("action", into_dict(py, couplings_blocks_table(blocks))?)?;
+    }
     if let Some((act, d_in, problem, cutoff)) = eft {
         let mut ensembles = Vec::with_capacity(named.len());
         for e in &named {

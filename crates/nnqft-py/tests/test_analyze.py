@@ -257,3 +257,37 @@ def test_bad_max_order_is_a_value_error_naming_it(kwargs, message):
     with pytest.raises(ValueError) as e:
         nnqft.analyze(np.ones((40, 3)), **kwargs)
     assert message in str(e.value), str(e.value)
+
+
+def test_action_is_each_arrays_action_as_nnqft_action_gives_it(tmp_path, root, nnqft_bin):
+    """action=True: one block of action couplings per array, bit for bit those of
+    nnqft.action(f=...) and of `nnqft analyze --action` (the same columns); a singular G2 (two
+    identical points) is a ValueError naming `action`."""
+    x = np.array([-0.5, 0.5])
+    arrays = [erf_net(w, 40_000, seed=10 + w, x=x) for w in (3, 10)]
+    table = nnqft.analyze(arrays, width=[3, 10], experiments=8, action=True)["action"]
+    start = 0
+    for i, f in enumerate(arrays):
+        one = nnqft.action(f=f, experiments=8)["couplings"]
+        assert list(table) == list(one)
+        h = len(one["n"])
+        assert set(table["source"][start : start + h]) == {f"array {i}"}
+        for column in ("coupling", "coupling_stderr", "coupling_order1", "coupling_gp", "condition_number"):
+            assert np.array_equal(np.asarray(table[column][start : start + h]), np.asarray(one[column])), column
+        start += h
+    assert start == len(table["n"])
+    path = tmp_path / "erf3.npy"
+    np.save(path, arrays[0])
+    out = tmp_path / "report"
+    subprocess.run(
+        nnqft_bin + ["analyze", str(path), "--experiments", "8", "--action", "--out", str(out)],
+        cwd=root, check=True,
+    )
+    cli = pq.read_table(out / "analysis_action.parquet").to_pydict()
+    assert [c for c in cli if c != "run_id"] == list(table)
+    h = len(cli["n"])
+    for column in ("coupling", "coupling_stderr"):
+        assert np.array_equal(np.asarray(cli[column], dtype=float), np.asarray(table[column][:h])), column
+    twin = np.repeat(np.arange(400.0)[:, None] % 7, 2, axis=1)
+    with pytest.raises(ValueError, match="action"):
+        nnqft.analyze(twin, experiments=4, action=True)

@@ -34,7 +34,10 @@ use crate::deep_theory::deep_theory_with_progress;
 use crate::error::{Result, StudyError};
 use crate::table::Table;
 use nnqft_stats::jackknife_from_replicates;
-use nnqft_theory::{Action, ActionOrder, DeepNetwork, FiniteWidthTheory, InputSet, Monitor, Multisets, Network};
+use nnqft_theory::{
+    ACTION_SECOND_ORDER_MAX_POINTS, Action, ActionOrder, DeepNetwork, FiniteWidthTheory, InputSet, Monitor, Multisets,
+    Network,
+};
 
 /// The rows of an action table (module docs), orders 2, 4, 6 in multiset order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -120,6 +123,13 @@ pub fn deep_action_with_monitor(
     let kappa4 = pick(4, &|i| rows.connected_leading_order[i].unwrap_or(f64::NAN));
     let action = Action::reconstruct(inputs.len() * net.d_out(), &g2, &kappa4, None)?;
     Ok(table(action, net.d_out(), None))
+}
+
+/// The order of an analysed ensemble's action: the one `requested` (`Some(1)` or `Some(2)`), or
+/// without a request the highest available, `1/N²` on at most
+/// [`ACTION_SECOND_ORDER_MAX_POINTS`] (point, output) pairs and `1/N` beyond.
+pub fn measured_order(analysis: &Analysis, requested: Option<u64>) -> ActionOrder {
+    ActionOrder::chosen(requested, analysis.inputs * analysis.outputs <= ACTION_SECOND_ORDER_MAX_POINTS)
 }
 
 /// The action of an analysed ensemble with jackknife standard errors (module docs). Order
@@ -269,12 +279,33 @@ fn table(action: Action, outputs: usize, stderr: Option<&[f64]>) -> ActionTable 
 /// points), then per multiset `n`, `indices`, `outputs`, `coupling`, `coupling_stderr` (missing
 /// without measured inputs), `coupling_order1`, `coupling_gp`.
 pub fn couplings_table(source: &str, table: ActionTable) -> Table {
-    let h = table.rows.len();
-    let rows = table.rows;
+    couplings_blocks_table(vec![(source.to_string(), table)])
+}
+
+/// The couplings tables of several ensembles, one block of rows after another, with the columns
+/// of [`couplings_table`] (`analysis_action.parquet` of `nnqft analyze --action`, Python's
+/// `nnqft.analyze(..., action=True)["action"]`: one block per file or array, `source` its name).
+pub fn couplings_blocks_table(blocks: Vec<(String, ActionTable)>) -> Table {
+    let mut header: (Vec<String>, Vec<i64>, Vec<f64>) = Default::default();
+    let mut rows = ActionRows::default();
+    for (source, table) in blocks {
+        let h = table.rows.len();
+        header.0.extend(std::iter::repeat_n(source, h));
+        header.1.extend(std::iter::repeat_n(table.order.power() as i64, h));
+        header.2.extend(std::iter::repeat_n(table.condition_number, h));
+        let r = table.rows;
+        rows.n.extend(r.n);
+        rows.indices.extend(r.indices);
+        rows.outputs.extend(r.outputs);
+        rows.coupling.extend(r.coupling);
+        rows.coupling_stderr.extend(r.coupling_stderr);
+        rows.coupling_order1.extend(r.coupling_order1);
+        rows.coupling_gp.extend(r.coupling_gp);
+    }
     Table::new()
-        .str("source", vec![source; h])
-        .int("order", vec![table.order.power() as i64; h])
-        .f64("condition_number", vec![table.condition_number; h])
+        .str("source", header.0)
+        .int("order", header.1)
+        .f64("condition_number", header.2)
         .int("n", rows.n)
         .str("indices", rows.indices)
         .str("outputs", rows.outputs)
