@@ -752,11 +752,20 @@ impl NtkEnsemble {
                 }
             }
             if self.fluctuations {
+                // only the first position of each class of equal products (`fill_symmetric`)
                 let square = pairs * pairs;
                 for (x, &t) in theta.iter().enumerate() {
+                    if x / pairs > x % pairs {
+                        continue;
+                    }
+                    for y in x..square {
+                        if y / pairs <= y % pairs {
+                            let at = x * square + y;
+                            compensated_add(&mut products[0][at], &mut product_comps[0][at], t * theta[y]);
+                        }
+                    }
                     for y in 0..square {
                         let at = x * square + y;
-                        compensated_add(&mut products[0][at], &mut product_comps[0][at], t * theta[y]);
                         compensated_add(
                             &mut products[1][at],
                             &mut product_comps[1][at],
@@ -767,12 +776,40 @@ impl NtkEnsemble {
             }
         }
         let total = |s: &[f64], c: &[f64]| -> Vec<f64> { s.iter().zip(c).map(|(s, c)| s + c).collect() };
-        [
-            total(&sums[0], &comps[0]),
-            total(&sums[1], &comps[1]),
-            total(&products[0], &product_comps[0]),
-            total(&products[1], &product_comps[1]),
-        ]
+        let (mut ntk_ntk, mut ntk_g2) =
+            (total(&products[0], &product_comps[0]), total(&products[1], &product_comps[1]));
+        if self.fluctuations {
+            fill_symmetric(&mut ntk_ntk, pairs, true);
+            fill_symmetric(&mut ntk_g2, pairs, false);
+        }
+        [total(&sums[0], &comps[0]), total(&sums[1], &comps[1]), ntk_ntk, ntk_g2]
+    }
+}
+
+/// Completes the sums of products over the quadruples `((p P + q) P + r) P + s` from the
+/// first position of each class of equal terms. `Θ` is symmetric bit for bit (`tangent` copies
+/// its upper triangle) and a product of two doubles does not depend on their order, so every net
+/// adds the same value to `Θ_pq Θ_rs` at `(p, q, r, s)`, `(q, p, r, s)`, `(p, q, s, r)` and, with
+/// `swap_halves`, `(r, s, p, q)` (summed where `p <= q`, `r <= s` and `(p, q) <= (r, s)`), and
+/// to `Θ_pq f_r f_s` (computed as `(Θ_pq f_r) f_s`, which is not symmetric in `r, s` bit for
+/// bit) at `(p, q, r, s)` and `(q, p, r, s)` (summed where `p <= q`): the same sums, bit for bit,
+/// as summing every position, for an eighth and a half of the additions.
+fn fill_symmetric(values: &mut [f64], pairs: usize, swap_halves: bool) {
+    let square = pairs * pairs;
+    let canonical = |x: usize| {
+        let (p, q) = (x / pairs, x % pairs);
+        p.min(q) * pairs + p.max(q)
+    };
+    for x in 0..square {
+        for y in 0..square {
+            let (cx, cy) = if swap_halves {
+                let (a, b) = (canonical(x), canonical(y));
+                (a.min(b), a.max(b))
+            } else {
+                (canonical(x), y)
+            };
+            values[x * square + y] = values[cx * square + cy];
+        }
     }
 }
 
@@ -804,5 +841,47 @@ mod tests {
         assert_eq!(layout.sizes, vec![2, 3, 4, 2]);
         assert_eq!(layout.offsets, vec![0, 9, 25]);
         assert_eq!(layout.len, 9 + 16 + 10);
+    }
+
+    /// A work item's sums of the fluctuations, which add each class of equal products once
+    /// (`fill_symmetric`), equal bit for bit the sums over every quadruple of the same nets,
+    /// drawn one by one as `DeepWeights` and summed here position by position.
+    #[test]
+    fn symmetric_fluctuation_sums_equal_the_sums_over_every_quadruple_bit_for_bit() {
+        for (act, d_out, lambda_b) in [(DeepActivation::Tanh, 1, 0.0), (DeepActivation::Gelu, 2, 0.3)] {
+            let net = DeepNetwork::new(act, &[5, 4], 1.2, 0.4).unwrap().with_d_out(d_out).unwrap();
+            let xs = InputSet::new("three", &[vec![-0.7], vec![0.2], vec![1.1]]).unwrap();
+            let (seed, experiment, chunk, count) = (11, 1, 2, 37);
+            let ensemble = NtkEnsemble::new(net.clone(), xs.clone(), 5000, 2, seed)
+                .unwrap()
+                .with_learning_rates(0.9, lambda_b)
+                .unwrap()
+                .with_fluctuations()
+                .unwrap();
+            let sums = ensemble.run_item(experiment, chunk, count);
+            let pairs = xs.len() * d_out;
+            let quartic = pairs.pow(4);
+            let (mut want, mut comp) =
+                ([vec![0.0; quartic], vec![0.0; quartic]], [vec![0.0; quartic], vec![0.0; quartic]]);
+            let mut rng = seed::lanes(seed, experiment, chunk);
+            for _ in 0..count {
+                let w = DeepWeights::draw(&net, &mut rng);
+                let theta = w.tangent_kernel(&xs, 0.9, lambda_b).unwrap();
+                let f = w.outputs(&xs).unwrap();
+                let square = pairs * pairs;
+                for x in 0..square {
+                    for y in 0..square {
+                        let at = x * square + y;
+                        compensated_add(&mut want[0][at], &mut comp[0][at], theta[x] * theta[y]);
+                        compensated_add(&mut want[1][at], &mut comp[1][at], theta[x] * f[y / pairs] * f[y % pairs]);
+                    }
+                }
+            }
+            for k in 0..2 {
+                let total: Vec<f64> = want[k].iter().zip(&comp[k]).map(|(s, c)| s + c).collect();
+                assert_eq!(sums[2 + k], total, "{act:?}: sums {k} differ");
+            }
+            assert!(sums[2].iter().chain(&sums[3]).all(|v| v.is_finite() && *v != 0.0));
+        }
     }
 }
