@@ -37,7 +37,7 @@
 //! four-point function to that order, which the theory crate does not have: no column for it.
 
 use crate::depth_next_order::{
-    ShiftRow, SixPointRow, shift_rows, shift_table, six_point_inputs, six_point_rows, six_point_table,
+    ShiftRow, SixPointRow, departs_from, shift_rows, shift_table, six_point_inputs, six_point_rows, six_point_table,
 };
 use crate::error::Result;
 use crate::key::EnsembleKey;
@@ -116,13 +116,6 @@ pub fn priors(act: DeepActivation) -> (f64, f64) {
 pub fn network(act: DeepActivation, widths: &[usize]) -> Result<DeepNetwork> {
     let (c_w, c_b) = priors(act);
     Ok(DeepNetwork::new(act, widths, c_w, c_b)?)
-}
-
-/// Whether a measured value has left a prediction: off by more than 10% of it and by more than 3
-/// standard errors (the study's criterion for every order).
-pub fn departs_from(measured: f64, stderr: f64, predicted: f64) -> bool {
-    let d = (measured - predicted).abs();
-    d > 0.1 * predicted.abs() && d > 3.0 * stderr
 }
 
 /// The x-set of the study: the paper's Erf scaling set at `d = 1`.
