@@ -21,7 +21,7 @@ fn quick(out: &Path) {
 }
 
 /// The columns each report must have (docs/conventions.md, "Every Parquet column").
-const COLUMNS: [(&str, &[&str]); 10] = [
+const COLUMNS: [(&str, &[&str]); 12] = [
     (
         "correlators",
         &[
@@ -153,6 +153,46 @@ const COLUMNS: [(&str, &[&str]); 10] = [
             "leading_order_fails_at_l_over_n",
         ],
     ),
+    (
+        "depth_shift",
+        &[
+            "run_id",
+            "network",
+            "depth",
+            "width",
+            "d_out",
+            "n",
+            "indices",
+            "estimator",
+            "g2_mean",
+            "g2_stderr",
+            "g2_gp",
+            "shift_mean",
+            "shift_stderr",
+            "shift_leading_order",
+            "shift_exact",
+        ],
+    ),
+    (
+        "depth_six_point",
+        &[
+            "run_id",
+            "network",
+            "depth",
+            "width",
+            "d_out",
+            "n",
+            "indices",
+            "estimator",
+            "r6_mean",
+            "r6_stderr",
+            "r6_leading_order",
+            "r6_exact",
+            "c6_mean",
+            "c6_stderr",
+            "c6_leading_order",
+        ],
+    ),
 ];
 
 fn strings(df: &DataFrame, col: &str) -> Vec<String> {
@@ -254,6 +294,7 @@ fn quick_profile_reports_read_back_with_their_columns() {
         "figures/rg-flow.svg",
         "figures/six-point.svg",
         "figures/depth.svg",
+        "figures/depth-next-order.svg",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }

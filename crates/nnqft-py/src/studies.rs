@@ -263,7 +263,7 @@ pub fn rg<'py>(
 }
 
 /// The depth study (beyond the paper): for each activation at its deep priors (relu at
-/// C_W = 2, the others at C_W = 1, C_b = 0), depth L and equal hidden width n, the normalised
+/// C_W = 2, the others at C_W = 1, C_b = 0; GELU and SiLU at their critical points), depth L and equal hidden width n, the normalised
 /// connected 4-pt function on every multiset of order 4 of the x-set {-1, -0.6, ..., 1},
 ///
 ///     r = (G4 - Wick4(G2)) / Wick4(G2),
@@ -271,17 +271,24 @@ pub fn rg<'py>(
 /// measured (conditional estimator; the raw one too at `raw_width`), against its leading order
 /// in 1/n, (V_(12)(34) + V_(13)(24) + V_(14)(23)) / (n Wick4(K)) (r = 5L/n for relu), and relu's
 /// exact value on the diagonal, (1 + 5/n)^L - 1; with the power laws of r in L at fixed n and
-/// in n at fixed L.
+/// in n at fixed L. On the same conditional ensembles, the next orders: the measured 1/n shift
+/// of the 2-pt function, n (G2 - K), on every pair against K1 (G2 = K + K1/n + O(1/n^2)), and the
+/// normalised connected 6-pt function r6 = kappa6 / Wick6(G2) on the multisets of order 6 over
+/// x = 0.2 and 1 against the six-point vertex (order 1/n^2) and relu's exact diagonal value.
 ///
-/// Returns a dict of two tables keyed by their report files: `depth` (`network`, `depth`,
+/// Returns a dict of four tables keyed by their report files: `depth` (`network`, `depth`,
 /// `width`, `d_out`, `n`, `indices`, `estimator`, `r_mean`, `r_stderr`, `r_leading_order`,
 /// `r_exact`) and `depth_fits` (`network`, `scan`, `depth`, `width`, `indices`, `estimator`,
 /// `values_used`, `slope`, `slope_lo`, `slope_hi`, `r2`, `slope_leading_order`, `slope_exact`,
-/// `slope_nominal`, `leading_order_fails_at_l_over_n`).
+/// `slope_nominal`, `leading_order_fails_at_l_over_n`), `depth_shift` (`network`, `depth`,
+/// `width`, `d_out`, `n`, `indices`, `estimator`, `g2_mean`, `g2_stderr`, `g2_gp`, `shift_mean`,
+/// `shift_stderr`, `shift_leading_order`, `shift_exact`) and `depth_six_point` (`network`,
+/// `depth`, `width`, `d_out`, `n`, `indices`, `estimator`, `r6_mean`, `r6_stderr`,
+/// `r6_leading_order`, `r6_exact`, `c6_mean`, `c6_stderr`, `c6_leading_order`).
 ///
 /// Arguments: `profile` one of quick, default, paper-full (quick: relu, tanh, erf; L in 1, 2, 4;
-/// n in 10, 50; 4 experiments of 2000 nets; default and paper-full: L in 1, 2, 3, 4, 6, 8, n in
-/// 10, 20, 50, 100, 10 experiments of 20000 nets); `networks` a list of distinct activations,
+/// n in 10, 50; 4 experiments of 2000 nets; default and paper-full: relu, tanh, erf, gelu; L in
+/// 1, 2, 3, 4, 6, 8, n in 10, 20, 50, 100, 10 experiments of 20000 nets); `networks` a list of distinct activations,
 /// each one of erf, relu, tanh, linear, gelu, silu, softplus, sigmoid, sin; `depths` a list of
 /// distinct depths >= 1; `widths` a list of distinct widths >= 1; `raw_width` an integer >= 1 (the
 /// width where the raw estimator is measured too; none if it is not one of `widths`; default

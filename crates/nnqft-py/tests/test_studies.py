@@ -58,6 +58,18 @@ def test_the_callers_sizes_are_the_studies_sizes():
     again = nnqft.depth(networks=["relu"], depths=[1, 3], widths=[8], raw_width=8, experiments=2, nets=300,
                         threads=2)
     assert np.array_equal(again["depth"]["r_mean"], rows["r_mean"], equal_nan=True)
+    # the next orders: relu's diagonal G2 is K at any width (K1 = 0, exact 0), and its diagonal
+    # r6 has the exact one-input value prod(1 + 15/n + 44/n^2) - 3 prod(1 + 5/n) + 2
+    shift, six = d["depth_shift"], d["depth_six_point"]
+    assert set(shift["n"].tolist()) == {2} and set(six["n"].tolist()) == {6}
+    sdiag = np.array([len(set(s.split(","))) == 1 for s in shift["indices"]])
+    assert np.all(np.abs(shift["shift_leading_order"][sdiag]) < 1e-12)
+    assert np.all(shift["shift_exact"][sdiag] == 0.0)
+    six_diag = np.array([len(set(s.split(","))) == 1 for s in six["indices"]])
+    depth = six["depth"][six_diag]
+    exact = (1 + 15 / 8 + 44 / 64) ** depth - 3 * (1 + 5 / 8) ** depth + 2
+    assert np.allclose(six["r6_exact"][six_diag], exact, rtol=1e-12)
+    assert np.array_equal(again["depth_six_point"]["r6_mean"], six["r6_mean"], equal_nan=True)
 
 
 def test_progress_counts_every_net():

@@ -17,6 +17,12 @@ pub fn sig(v: f64) -> String {
     }
 }
 
+/// A prior `C_W` or `C_b`: as it is when whole (`2`, `0`), else to 6 decimals (GELU's critical
+/// `1.983058`).
+pub fn prior(v: f64) -> String {
+    if v.fract() == 0.0 { format!("{v}") } else { format!("{v:.6}") }
+}
+
 /// Embeds `figures/NAME.svg` (with a link to its PNG) under the table it illustrates.
 pub fn figure(name: &str, alt: &str) -> String {
     format!("![{alt}](figures/{name}.svg)\n\nFigure: `figures/{name}.svg` ([PNG](figures/{name}.png)).\n\n")

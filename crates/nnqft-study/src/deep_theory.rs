@@ -105,6 +105,16 @@ pub fn deep_theory_table(network: &CheckedDeepNetwork, monitor: &dyn Monitor) ->
         .opt("g_exact", rows.g_exact))
 }
 
+/// Whether a deep network's two-point function on the points `(a, b)` is exactly the kernel `K`
+/// at every width (module docs): every pair of a linear network, the diagonal pairs of relu.
+pub fn g2_is_exact(act: DeepActivation, a: usize, b: usize) -> bool {
+    match act {
+        DeepActivation::Linear => true,
+        DeepActivation::Relu => a == b,
+        _ => false,
+    }
+}
+
 /// The theory table of `net` on `inputs` (see the module docs).
 pub fn deep_theory(net: &DeepNetwork, inputs: &InputSet) -> Result<DeepTheoryRows> {
     deep_theory_with_progress(net, inputs, &())
@@ -127,11 +137,6 @@ pub fn deep_theory_with_progress(
     let (quads, connected, gp4) = vertex.output_indexed()?;
     let pairs = Multisets::new(m * net.d_out(), 2)?;
     let act = net.activation();
-    let diagonal_g2_exact = |a: usize, b: usize| match act {
-        DeepActivation::Linear => true,
-        DeepActivation::Relu => a == b,
-        _ => false,
-    };
     let ratio = exact_one_input_ratio(net);
     let mut rows = DeepTheoryRows {
         quadrature_error: shift.quadrature_error().max(vertex.quadrature_error()),
@@ -150,7 +155,7 @@ pub fn deep_theory_with_progress(
         rows.g_gp.push(gp);
         rows.shift_leading_order.push(Some(if same { s[a * m + b] } else { 0.0 }));
         rows.connected_leading_order.push(None);
-        rows.g_exact.push(diagonal_g2_exact(a, b).then_some(gp));
+        rows.g_exact.push(g2_is_exact(act, a, b).then_some(gp));
     }
     for (pos, quad) in quads.iter().enumerate() {
         let (outputs, points): (Vec<usize>, Vec<usize>) =

@@ -28,20 +28,33 @@
 //! fixed `n` (leading order: slope `+1` for large `L`) and in `n` at fixed `L` (slope `−1`) on
 //! one diagonal multiset, and names the smallest `L/n` at which the measured `r` leaves the
 //! leading order.
+//!
+//! GELU joins at its critical point ([`priors`]: an activation of the half-stable class is
+//! sampled at its critical point, every other at its deep priors). The next orders, on the same
+//! conditional ensembles (which measure `G6` too: orders 2 and 4 are the same bit for bit), are
+//! in [`crate::depth_next_order`]: the measured `1/n` shift of `G2` against `K1` and the
+//! connected six-point function against the six-point vertex. `r` at order `1/n²` needs the
+//! four-point function to that order, which the theory crate does not have: no column for it.
 
+use crate::depth_next_order::{
+    ShiftRow, SixPointRow, departs_from, shift_rows, shift_table, six_point_inputs, six_point_rows, six_point_table,
+};
 use crate::error::Result;
 use crate::key::EnsembleKey;
 use crate::runner::Runner;
 use crate::table::{Table, joined};
 use nnqft_sampling::{DeepEnsemble, Estimator};
 use nnqft_stats::{PowerLawFit, fit_power_law, summarize};
-use nnqft_theory::{DeepActivation, DeepNetwork, FourPointVertex, InputSet, Multisets, exact_one_input_ratio};
+use nnqft_theory::{
+    DeepActivation, DeepNetwork, InputSet, KernelShift, Multisets, SixPointVertex, UniversalityClass, critical_point,
+    exact_one_input_ratio,
+};
 use serde::Serialize;
 
 /// What the depth study samples.
 #[derive(Debug, Clone, Serialize)]
 pub struct DepthPlan {
-    /// Activations, each at its deep priors ([`DeepActivation::deep_priors`]).
+    /// Activations, each at the priors of [`priors`].
     #[serde(serialize_with = "activation_names")]
     pub activations: Vec<DeepActivation>,
     /// Depths `L` (hidden layers).
@@ -61,11 +74,11 @@ fn activation_names<S: serde::Serializer>(acts: &[DeepActivation], s: S) -> Resu
 }
 
 impl DepthPlan {
-    /// The study: relu, tanh, erf; `L ∈ {1, 2, 3, 4, 6, 8}`; `n ∈ {10, 20, 50, 100}`;
-    /// raw beside conditional at `n = 10`.
+    /// The study: relu, tanh, erf, GELU; `L ∈ {1, 2, 3, 4, 6, 8}`;
+    /// `n ∈ {10, 20, 50, 100}`; raw beside conditional at `n = 10`.
     pub fn standard(experiments: usize, nets: u64) -> Self {
         Self {
-            activations: vec![DeepActivation::Relu, DeepActivation::Tanh, DeepActivation::Erf],
+            activations: vec![DeepActivation::Relu, DeepActivation::Tanh, DeepActivation::Erf, DeepActivation::Gelu],
             depths: vec![1, 2, 3, 4, 6, 8],
             widths: vec![10, 20, 50, 100],
             raw_width: 10,
@@ -85,6 +98,24 @@ impl DepthPlan {
             .saturating_mul(self.experiments as u64)
             .saturating_mul(self.nets)
     }
+}
+
+/// The priors `(C_W, C_b)` at which the study samples an activation: the critical point
+/// ([`nnqft_theory::critical_point`]) for the half-stable class (GELU, SiLU: their deep defaults
+/// `(1, 0)` are no fixed point of interest), the deep priors ([`DeepActivation::deep_priors`])
+/// for every other (relu `(2, 0)` and tanh `(1, 0)` are critical; erf's `(1, 0)` is not, and
+/// stays the study's choice; sigmoid and softplus have no critical point).
+pub fn priors(act: DeepActivation) -> (f64, f64) {
+    match critical_point(act) {
+        Ok(c) if c.class() == UniversalityClass::HalfStable => (c.c_w(), c.c_b()),
+        _ => act.deep_priors(),
+    }
+}
+
+/// The study's network of `act` at hidden widths `widths`, at [`priors`].
+pub fn network(act: DeepActivation, widths: &[usize]) -> Result<DeepNetwork> {
+    let (c_w, c_b) = priors(act);
+    Ok(DeepNetwork::new(act, widths, c_w, c_b)?)
 }
 
 /// The x-set of the study: the paper's Erf scaling set at `d = 1`.
@@ -138,8 +169,7 @@ impl DepthRow {
     /// Whether the measured `r` has left the leading order: off by more than 10% of it and by
     /// more than 3 standard errors.
     pub fn leaves_leading_order(&self) -> bool {
-        let d = (self.r_mean - self.r_leading_order).abs();
-        d > 0.1 * self.r_leading_order.abs() && d > 3.0 * self.r_stderr
+        departs_from(self.r_mean, self.r_stderr, self.r_leading_order)
     }
 }
 
@@ -208,6 +238,14 @@ pub struct DepthReport {
     pub fits: Vec<DepthFit>,
     /// The largest quadrature error estimate of any leading-order vertex (tanh).
     pub quadrature_error: f64,
+    /// The measured `1/n` shift of `G2` against `K1`: one row per `(activation, L, n, pair)`
+    /// (conditional estimator).
+    pub shifts: Vec<ShiftRow>,
+    /// The connected six-point function against the six-point vertex: one row per
+    /// `(activation, L, n, multiset of order 6 over the six-point subset)` (conditional).
+    pub six_points: Vec<SixPointRow>,
+    /// The largest quadrature error estimate of `K1` and of the six-point vertex.
+    pub next_order_quadrature_error: f64,
 }
 
 impl DepthReport {
@@ -265,19 +303,22 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
     let m4 = Multisets::new(xs.len(), 4)?;
     let mut report = DepthReport::default();
     let max_depth = plan.depths.iter().copied().max().unwrap_or(1);
+    let xs6 = six_point_inputs(&xs)?;
     for &act in &plan.activations {
         // one recursion to the deepest L; every (L, n) is a truncation and rescaling of it
-        let deepest = FourPointVertex::with_monitor(
-            &DeepNetwork::with_deep_priors(act, &vec![1; max_depth])?,
-            &xs,
-            runner.monitor(),
-        )?;
-        report.quadrature_error = report.quadrature_error.max(deepest.quadrature_error());
+        let deepest_net = network(act, &vec![1; max_depth])?;
+        let deepest = KernelShift::with_monitor(&deepest_net, &xs, runner.monitor())?;
+        let deepest_six = SixPointVertex::with_monitor(&deepest_net, &xs6, runner.monitor())?;
+        report.quadrature_error = report.quadrature_error.max(deepest.vertex().quadrature_error());
         for &depth in &plan.depths {
             for &width in &plan.widths {
                 let widths = vec![width; depth];
-                let net = DeepNetwork::with_deep_priors(act, &widths)?;
-                let leading = deepest.at_widths(&widths)?.leading_order_r();
+                let net = network(act, &widths)?;
+                let shift = deepest.at_widths(&widths)?;
+                let six = deepest_six.at_widths(&widths)?;
+                report.next_order_quadrature_error =
+                    report.next_order_quadrature_error.max(shift.quadrature_error()).max(six.quadrature_error());
+                let leading = shift.vertex().leading_order_r();
                 let exact = exact_one_input_ratio(&net).map(|p| p - 1.0);
                 let estimators: &[Estimator] = if width == plan.raw_width {
                     &[Estimator::Conditional, Estimator::Raw]
@@ -287,9 +328,10 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
                 for &est in estimators {
                     let key = EnsembleKey::Depth { activation: act, depth, width, estimator: est };
                     let seed = key.seed(runner.seed());
-                    // r needs orders 2 and 4 only (whose numbers G6 would not change)
+                    // G6 for the next orders on the conditional ensembles (orders 2 and 4 are
+                    // the same bit for bit with or without it)
                     let ens = DeepEnsemble::new(net.clone(), xs.clone(), plan.nets, plan.experiments, est, seed)?
-                        .with_order_six(false)?;
+                        .with_order_six(est == Estimator::Conditional)?;
                     let result = runner.deep_ensemble(&key, &ens)?;
                     let r = summarize(&result.normalised_connected()?, plan.experiments)?;
                     for pos in 0..m4.len() {
@@ -308,6 +350,10 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
                             r_leading_order: leading[pos],
                             r_exact: exact.filter(|_| diagonal),
                         });
+                    }
+                    if est == Estimator::Conditional {
+                        report.shifts.extend(shift_rows(&net, &shift, &result)?);
+                        report.six_points.extend(six_point_rows(&net, &six, &result)?);
                     }
                 }
             }
@@ -359,11 +405,29 @@ fn scan_fit(act: DeepActivation, scan: Scan, fixed: usize, rows: &[(usize, &Dept
 }
 
 impl DepthReport {
-    /// The study's tables with the stems of their report files: `depth` ([`depth_table`]) and
-    /// `depth_fits` ([`fits_table`]), as `cargo xtask reproduce` writes them and Python's
-    /// `nnqft.depth` returns them.
+    /// The study's tables with the stems of their report files: `depth` ([`depth_table`]),
+    /// `depth_fits` ([`fits_table`]), `depth_shift` ([`shift_table`]) and `depth_six_point`
+    /// ([`six_point_table`]), as `cargo xtask reproduce` writes them and Python's `nnqft.depth`
+    /// returns them.
     pub fn tables(&self) -> Vec<(&'static str, Table)> {
-        vec![("depth", depth_table(&self.rows)), ("depth_fits", fits_table(&self.fits))]
+        vec![
+            ("depth", depth_table(&self.rows)),
+            ("depth_fits", fits_table(&self.fits)),
+            ("depth_shift", shift_table(&self.shifts)),
+            ("depth_six_point", six_point_table(&self.six_points)),
+        ]
+    }
+
+    /// The shift row of the diagonal pair of [`FIT_POINT`] at `(act, L, n)`.
+    pub fn diagonal_shift(&self, act: DeepActivation, depth: usize, width: usize) -> Option<&ShiftRow> {
+        let label = format!("{FIT_POINT},{FIT_POINT}");
+        self.shifts.iter().find(|r| r.network == act && r.depth == depth && r.width == width && r.indices == label)
+    }
+
+    /// The six-point row of the diagonal multiset of [`FIT_POINT`] at `(act, L, n)`.
+    pub fn diagonal_six_point(&self, act: DeepActivation, depth: usize, width: usize) -> Option<&SixPointRow> {
+        let label = [FIT_POINT; 6].map(|i| i.to_string()).join(",");
+        self.six_points.iter().find(|r| r.network == act && r.depth == depth && r.width == width && r.indices == label)
     }
 }
 

@@ -26,6 +26,8 @@
 //!   and Python's `nnqft.ntk`;
 //! - [`depth`]: the normalised connected 4-pt function of deep networks against `L/n`,
 //!   against the leading-order four-point vertex and relu's exact finite-width value;
+//! - [`depth_next_order`]: the depth study's next orders, the measured `1/n` shift of `G2`
+//!   against `K1` and the connected 6-pt function against the six-point vertex;
 //! - [`action_density`]: the density of a one-hidden-layer ensemble's outputs on two or three
 //!   points against the densities its action predicts (GP, order `1/N`, order `1/N²`; the
 //!   Edgeworth and the exponential forms), the noise-subtracted χ² distance with a jackknife
@@ -66,6 +68,7 @@ pub mod coverage;
 pub mod deep_sample;
 pub mod deep_theory;
 pub mod depth;
+pub mod depth_next_order;
 mod error;
 pub mod key;
 pub mod network_spec;

@@ -2,6 +2,7 @@
 
 use crate::depth::DepthPlan;
 use crate::scaling::ScalingPlan;
+use nnqft_theory::DeepActivation;
 use serde::Serialize;
 
 /// A named profile.
@@ -89,7 +90,14 @@ impl Plan {
                 table5_nets: 4_000,
                 rg_nets: 4_000,
                 rg_experiments: 4,
-                depth: DepthPlan { depths: vec![1, 2, 4], widths: vec![10, 50], ..DepthPlan::standard(4, 2_000) },
+                // GELU stays out of the quick profile: its vertex and shift on the six points at
+                // L = 4 (every expectation a nested quadrature) take seconds beyond its budget
+                depth: DepthPlan {
+                    activations: vec![DeepActivation::Relu, DeepActivation::Tanh, DeepActivation::Erf],
+                    depths: vec![1, 2, 4],
+                    widths: vec![10, 50],
+                    ..DepthPlan::standard(4, 2_000)
+                },
             },
             Profile::Default => Self {
                 profile,

@@ -4,11 +4,12 @@
 
 use super::kind::Kind;
 use super::plot::{Axis, Figure, Panel, Series, colour};
+use crate::markdown::prior;
 use nnqft_study::depth::{DepthPlan, DepthReport, DepthRow};
 use plotters::style::RGBColor;
 
-/// One colour per width, in the plan's order.
-fn width_colour(i: usize) -> RGBColor {
+/// One colour per width, in the plan's order (the next-order figure's too).
+pub(super) fn width_colour(i: usize) -> RGBColor {
     [colour::BLUE, colour::ORANGE, colour::GREEN, colour::PURPLE, colour::CYAN, colour::BROWN][i % 6]
 }
 
@@ -38,9 +39,9 @@ pub fn figure(report: &DepthReport, plan: &DepthPlan) -> Figure {
                     series.push(Series::line(format!("n = {n} exact"), Kind::Exact, c, exact));
                 }
             }
-            let (c_w, c_b) = act.deep_priors();
+            let (c_w, c_b) = nnqft_study::depth::priors(act);
             Panel {
-                title: format!("{} (C_W = {c_w}, C_b = {c_b})", act.name()),
+                title: format!("{} (C_W = {}, C_b = {})", act.name(), prior(c_w), prior(c_b)),
                 x: Axis::log("L/n"),
                 y: Axis::log("r on (x, x, x, x), x = 1"),
                 series,

@@ -6,10 +6,12 @@
 //! - `kind` -- the kinds of series, which fix how each is drawn.
 //! - `drawing` -- the record of a rendered figure in pixels, and its checks.
 //! - `raster` -- the PNG beside each SVG (resvg, embedded DejaVu Sans).
-//! - `scaling`, `agreement`, `table5`, `rg`, `depth` -- the figures of the report's sections.
+//! - `scaling`, `agreement`, `table5`, `rg`, `depth`, `depth_next_order` -- the figures of the
+//!   report's sections.
 
 mod agreement;
 mod depth;
+mod depth_next_order;
 mod drawing;
 mod kind;
 mod plot;
@@ -48,6 +50,7 @@ pub fn all(inputs: &Inputs) -> Result<Vec<Figure>> {
     out.push(table5::figure(inputs.table5, inputs.plan)?);
     out.extend(rg::figures(inputs.rg, inputs.plan));
     out.push(depth::figure(inputs.depth, &inputs.plan.depth));
+    out.push(depth_next_order::figure(inputs.depth, &inputs.plan.depth));
     Ok(out)
 }
 
