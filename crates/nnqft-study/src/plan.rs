@@ -1,7 +1,9 @@
 //! Run profiles of the paper's reproduction: what is sampled, at which size.
 
 use crate::depth::DepthPlan;
+use crate::ntk_study::NtkStudyPlan;
 use crate::scaling::ScalingPlan;
+use nnqft_theory::DeepActivation;
 use serde::Serialize;
 
 /// A named profile.
@@ -66,6 +68,8 @@ pub struct Plan {
     pub rg_experiments: usize,
     /// The depth study (deep networks, beyond the paper).
     pub depth: DepthPlan,
+    /// The neural tangent kernel study (deep networks at criticality, beyond the paper).
+    pub ntk: NtkStudyPlan,
 }
 
 impl Plan {
@@ -90,6 +94,12 @@ impl Plan {
                 rg_nets: 4_000,
                 rg_experiments: 4,
                 depth: DepthPlan { depths: vec![1, 2, 4], widths: vec![10, 50], ..DepthPlan::standard(4, 2_000) },
+                ntk: NtkStudyPlan {
+                    activations: vec![DeepActivation::Relu, DeepActivation::Tanh],
+                    depths: vec![1, 2],
+                    widths: vec![20, 50],
+                    ..NtkStudyPlan::standard(4, 1_000)
+                },
             },
             Profile::Default => Self {
                 profile,
@@ -101,6 +111,7 @@ impl Plan {
                 rg_nets: 100_000,
                 rg_experiments: 10,
                 depth: DepthPlan::standard(10, 20_000),
+                ntk: NtkStudyPlan::standard(10, 6_000),
             },
             Profile::PaperFull => Self {
                 profile,
@@ -115,6 +126,7 @@ impl Plan {
                 rg_nets: 100_000,
                 rg_experiments: 10,
                 depth: DepthPlan::standard(10, 20_000),
+                ntk: NtkStudyPlan::standard(10, 6_000),
             },
         }
     }

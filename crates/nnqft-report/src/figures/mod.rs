@@ -7,11 +7,13 @@
 //! - `drawing` -- the record of a rendered figure in pixels, and its checks.
 //! - `raster` -- the PNG beside each SVG (resvg, embedded DejaVu Sans).
 //! - `scaling`, `agreement`, `table5`, `rg`, `depth` -- the figures of the report's sections.
+//! - `ntk` -- the NTK study's figure.
 
 mod agreement;
 mod depth;
 mod drawing;
 mod kind;
+mod ntk;
 mod plot;
 mod raster;
 mod rg;
@@ -39,6 +41,8 @@ pub struct Inputs<'a> {
     pub rg: &'a nnqft_study::rg::RgReport,
     /// The depth study.
     pub depth: &'a nnqft_study::depth::DepthReport,
+    /// The NTK study.
+    pub ntk: &'a nnqft_study::ntk_study::NtkStudyReport,
 }
 
 /// Every figure of a run, in report order.
@@ -48,6 +52,7 @@ pub fn all(inputs: &Inputs) -> Result<Vec<Figure>> {
     out.push(table5::figure(inputs.table5, inputs.plan)?);
     out.extend(rg::figures(inputs.rg, inputs.plan));
     out.push(depth::figure(inputs.depth, &inputs.plan.depth));
+    out.push(ntk::figure(inputs.ntk, &inputs.plan.ntk));
     Ok(out)
 }
 
