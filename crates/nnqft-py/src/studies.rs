@@ -79,6 +79,24 @@ fn distinct(value: Option<&Bound<'_, PyAny>>, field: &str, min: u64, allowed: &s
     Ok(Some(list))
 }
 
+/// The `depths` and `widths` arguments of a deep study, each a list of distinct integers `>= 1`
+/// replacing the profile's (`None` keeps it).
+fn layers(
+    depths: Option<&Bound<'_, PyAny>>,
+    widths: Option<&Bound<'_, PyAny>>,
+    plan_depths: &mut Vec<usize>,
+    plan_widths: &mut Vec<usize>,
+) -> PyResult<()> {
+    const ALLOWED: &str = "a non-empty list of distinct integers >= 1";
+    if let Some(depths) = distinct(depths, "depths", 1, ALLOWED)? {
+        *plan_depths = depths;
+    }
+    if let Some(widths) = distinct(widths, "widths", 1, ALLOWED)? {
+        *plan_widths = widths;
+    }
+    Ok(())
+}
+
 /// A list argument of distinct activation names, each one `accept` takes, or `None` when the
 /// argument is `None`; anything else (a string, an unknown or repeated name, an empty list) is a
 /// ValueError naming `networks` and `allowed`.
@@ -342,12 +360,7 @@ pub fn depth<'py>(
     if let Some(acts) = activations(networks, NETWORKS, |a| DeepActivation::ANY_DEPTH.contains(&a))? {
         plan.activations = acts;
     }
-    if let Some(depths) = distinct(depths, "depths", 1, "a non-empty list of distinct integers >= 1")? {
-        plan.depths = depths;
-    }
-    if let Some(widths) = distinct(widths, "widths", 1, "a non-empty list of distinct integers >= 1")? {
-        plan.widths = widths;
-    }
+    layers(depths, widths, &mut plan.depths, &mut plan.widths)?;
     if let Some(w) = raw_width {
         let w = integer(w, "raw_width", 1, "an integer >= 1")?;
         plan.raw_width = usize::try_from(w).map_err(|_| invalid("raw_width", w, "an integer >= 1"))?;
@@ -407,12 +420,7 @@ pub fn ntk_study<'py>(
     if let Some(acts) = activations(networks, NETWORKS, critical)? {
         plan.activations = acts;
     }
-    if let Some(depths) = distinct(depths, "depths", 1, "a non-empty list of distinct integers >= 1")? {
-        plan.depths = depths;
-    }
-    if let Some(widths) = distinct(widths, "widths", 1, "a non-empty list of distinct integers >= 1")? {
-        plan.widths = widths;
-    }
+    layers(depths, widths, &mut plan.depths, &mut plan.widths)?;
     (plan.experiments, plan.nets) = sizes.counts(plan.experiments, plan.nets)?;
     let total = plan.nets_total();
     run_study(py, progress, total, "nnqft.ntk_study", &sizes, |runner| {

@@ -48,7 +48,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct NtkStudyPlan {
     /// Activations, each at its critical point ([`DeepNetwork::at_criticality`]).
-    #[serde(serialize_with = "activation_names")]
+    #[serde(serialize_with = "crate::depth::activation_names")]
     pub activations: Vec<DeepActivation>,
     /// Depths `L` (hidden layers).
     pub depths: Vec<usize>,
@@ -58,10 +58,6 @@ pub struct NtkStudyPlan {
     pub experiments: usize,
     /// Nets per experiment (>= 2).
     pub nets: u64,
-}
-
-fn activation_names<S: serde::Serializer>(acts: &[DeepActivation], s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.collect_seq(acts.iter().map(|a| a.name()))
 }
 
 impl NtkStudyPlan {
@@ -189,10 +185,11 @@ impl NtkStudyRow {
     }
 
     /// Whether the measurement has left the order-`1/n` theory: off by more than 10% of the
-    /// prediction and by more than 3 standard errors.
+    /// prediction and by more than 3 standard errors (never where the standard error is zero:
+    /// a value that is zero for every net differs from its prediction by rounding alone).
     pub fn leaves_theory(&self) -> bool {
         let d = (self.measured - self.predicted).abs();
-        d > 0.1 * self.predicted.abs() && d > 3.0 * self.stderr
+        d > 0.1 * self.predicted.abs() && self.z().is_some_and(|z| z.abs() > 3.0)
     }
 }
 

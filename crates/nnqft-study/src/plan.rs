@@ -74,7 +74,7 @@ pub struct Plan {
 
 impl Plan {
     /// Every ensemble of the scaling study, Table 5 and the RG flow, in the order a run asks
-    /// for them, seeded from `master` (the depth study's deep ensembles are sampled whole by a
+    /// for them, seeded from `master` (the depth and NTK studies' deep ensembles are sampled whole by a
     /// run or a merge, never in shards).
     pub fn ensembles(&self, master: u64) -> crate::Result<Vec<crate::Planned>> {
         let mut out = crate::scaling::ensembles(&self.scaling, master)?;

@@ -1,16 +1,12 @@
 //! The NTK study (`nnqft_study::ntk_study`) against its order-`1/n` theory on a small plan
 //! (fixed seed, stated `|z|` bound), the theory's exact `1/n` scaling at equal widths that the
-//! study relies on, thread invariance, the plan's refusals, and (ignored) the default profile's
-//! study with its wall time.
+//! study relies on, thread invariance, when a row leaves the theory, the plan's refusals, and
+//! (ignored) the quick and default profiles' studies with their wall times.
 
-use nnqft_sampling::{DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, NtkEnsemble, NtkEnsembleResult};
-use nnqft_study::key::{EnsembleKey, block_seed};
+use nnqft_study::Direct;
 use nnqft_study::ntk_study::{self, NtkQuantity, NtkStudyPlan};
 use nnqft_study::plan::{Plan, Profile};
-use nnqft_study::{Direct, Runner};
 use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, NtkFluctuations};
-use std::cell::RefCell;
-use std::collections::HashSet;
 
 /// The theory at widths `n` against the theory at width 1 divided by `n`: a few roundings of
 /// the recursions (relative).
@@ -135,45 +131,26 @@ fn thread_count_changes_no_number() {
     assert_eq!(run(1), run(2));
 }
 
-/// Records the key and seed of every NTK ensemble a study asks for (and samples it).
-struct Recorder {
-    direct: Direct<'static>,
-    asked: RefCell<Vec<(EnsembleKey, u64)>>,
-}
-
-impl Runner for Recorder {
-    fn seed(&self) -> u64 {
-        self.direct.seed()
-    }
-    fn ensemble(&self, key: &EnsembleKey, ensemble: &Ensemble, seed: u64) -> nnqft_study::Result<EnsembleResult> {
-        self.direct.ensemble(key, ensemble, seed)
-    }
-    fn deep_ensemble(&self, key: &EnsembleKey, ensemble: &DeepEnsemble) -> nnqft_study::Result<DeepEnsembleResult> {
-        self.direct.deep_ensemble(key, ensemble)
-    }
-    fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
-        self.asked.borrow_mut().push((key.clone(), ensemble.seed()));
-        self.direct.ntk_ensemble(key, ensemble)
-    }
-}
-
-/// One ensemble per `(activation, L, n)`, named `ntk_study-<act>-L<L>-N<n>` and seeded by the
-/// block seed of `[0x6e74_6b73, <a>, L, n]` (written out here), every name and seed distinct.
+/// When a row has left the theory: by more than 10% and 3 standard errors, never on rounding
+/// with a standard error of 0.
 #[test]
-fn ensembles_are_named_and_seeded_by_their_keys() {
-    let plan = NtkStudyPlan { experiments: 2, nets: 16, ..Plan::of(Profile::Quick).ntk };
-    let recorder = Recorder { direct: Direct::new(SEED, 1), asked: RefCell::new(Vec::new()) };
-    ntk_study::run(&recorder, &plan).unwrap();
-    let asked = recorder.asked.into_inner();
-    assert_eq!(asked.len(), plan.activations.len() * plan.depths.len() * plan.widths.len());
-    let mut seen = HashSet::new();
-    for (key, seed) in &asked {
-        let EnsembleKey::NtkStudy { activation, depth, width } = *key else { panic!("{key:?}") };
-        assert_eq!(key.name(), format!("ntk_study-{}-L{depth}-N{width}", activation.name()));
-        let code = [0x6e74_6b73, activation.seed_code(), depth as u64, width as u64];
-        assert_eq!(*seed, block_seed(SEED, &code), "{key}");
-        assert!(seen.insert(*seed), "{key}: seed repeated");
-    }
+fn leaving_the_theory_takes_ten_percent_and_three_standard_errors() {
+    let row = |measured, stderr, predicted| ntk_study::NtkStudyRow {
+        network: DeepActivation::Relu,
+        depth: 2,
+        width: 20,
+        quantity: NtkQuantity::Variance,
+        points: [5, 5],
+        measured,
+        stderr,
+        predicted,
+    };
+    assert!(row(1.2, 0.01, 1.0).leaves_theory());
+    assert!(!row(1.05, 0.001, 1.0).leaves_theory(), "5% is within 10%");
+    assert!(!row(1.2, 0.1, 1.0).leaves_theory(), "2 standard errors");
+    assert!(!row(-7.8e-17, 0.0, 0.0).leaves_theory(), "rounding, no standard error");
+    assert_eq!(row(-7.8e-17, 0.0, 0.0).z(), None);
+    assert_eq!(row(1.2, 0.1, 1.0).ratio(), Some(1.2));
 }
 
 /// The plan's refusals name the field and its range.
@@ -188,27 +165,30 @@ fn bad_plans_name_the_field() {
     assert!(e.contains("widths") && e.contains(">= 1"), "{e}");
 }
 
+/// The study of `profile` on two threads, its wall time printed.
+fn timed(profile: Profile) -> ntk_study::NtkStudyReport {
+    let plan = Plan::of(profile).ntk;
+    let start = std::time::Instant::now();
+    let report = ntk_study::run(&Direct::new(nnqft_sampling::DEFAULT_SEED, 2), &plan).unwrap();
+    eprintln!("{profile} profile NTK study: {:.2} s, {} rows", start.elapsed().as_secs_f64(), report.rows.len());
+    report
+}
+
 /// The quick profile's study, timed (run with
 /// `cargo test -p nnqft-study --test ntk_study quick_profile -- --ignored --nocapture`).
 #[test]
 #[ignore]
 fn quick_profile_study() {
-    let plan = Plan::of(Profile::Quick).ntk;
-    let start = std::time::Instant::now();
-    let report = ntk_study::run(&Direct::new(nnqft_sampling::DEFAULT_SEED, 2), &plan).unwrap();
-    eprintln!("quick profile NTK study: {:.2} s, {} rows", start.elapsed().as_secs_f64(), report.rows.len());
+    assert_eq!(timed(Profile::Quick).rows.len(), 2 * 2 * 2 * 3 * 21);
 }
 
 /// The default profile's study, timed (about two and a half minutes; run with
-/// `cargo test -p nnqft-study --test ntk_study -- --ignored --nocapture`): reports the
-/// wall time, the largest `|z|` and the count within `|z| <= 2`.
+/// `cargo test -p nnqft-study --test ntk_study default_profile -- --ignored --nocapture`):
+/// reports the wall time, the count within `|z| <= 2` and the rows the summary shows.
 #[test]
 #[ignore]
 fn default_profile_study() {
-    let plan = Plan::of(Profile::Default).ntk;
-    let start = std::time::Instant::now();
-    let report = ntk_study::run(&Direct::new(nnqft_sampling::DEFAULT_SEED, 2), &plan).unwrap();
-    eprintln!("default profile NTK study: {:.1} s", start.elapsed().as_secs_f64());
+    let report = timed(Profile::Default);
     let z: Vec<f64> = report.rows.iter().filter_map(|r| r.z()).collect();
     let within2 = z.iter().filter(|v| v.abs() <= 2.0).count();
     eprintln!("{within2} of {} rows within |z| <= 2", z.len());

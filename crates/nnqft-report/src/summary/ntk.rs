@@ -98,16 +98,11 @@ fn what_the_data_show(r: &NtkStudyReport, plan: &NtkStudyPlan) -> String {
         .iter()
         .filter(|row| row.z().is_some())
         .max_by(|a, b| a.z().unwrap_or(0.0).abs().total_cmp(&b.z().unwrap_or(0.0).abs()));
+    let pairs: std::collections::BTreeSet<[usize; 2]> = r.rows.iter().map(|row| row.points).collect();
     let _ = write!(
         s,
         "Over every row ({} pairs of points, three quantities, every network, L and n): {} of {} within |z| <= 2",
-        r.rows
-            .iter()
-            .filter(|row| row.network == plan.activations[0]
-                && row.depth == plan.depths[0]
-                && row.width == plan.widths[0]
-                && row.quantity == NtkQuantity::MeanShift)
-            .count(),
+        pairs.len(),
         within(&all),
         all.len()
     );
