@@ -21,7 +21,7 @@ fn quick(out: &Path) {
 }
 
 /// The columns each report must have (docs/conventions.md, "Every Parquet column").
-const COLUMNS: [(&str, &[&str]); 12] = [
+const COLUMNS: [(&str, &[&str]); 13] = [
     (
         "correlators",
         &[
@@ -193,6 +193,22 @@ const COLUMNS: [(&str, &[&str]); 12] = [
             "c6_leading_order",
         ],
     ),
+    (
+        "ntk_study",
+        &[
+            "run_id",
+            "network",
+            "depth",
+            "width",
+            "l_over_n",
+            "quantity",
+            "indices",
+            "measured",
+            "stderr",
+            "predicted",
+            "z",
+        ],
+    ),
 ];
 
 fn strings(df: &DataFrame, col: &str) -> Vec<String> {
@@ -233,8 +249,11 @@ fn quick_profile_reports_read_back_with_their_columns() {
         }
         assert!(strings(&df, "run_id").iter().all(|r| *r == run_id), "{name}: run_id differs from provenance");
         if have.iter().any(|h| h == "network") {
-            let allowed: &[&str] =
-                if name.starts_with("depth") { &["erf", "relu", "tanh"] } else { &["erf", "relu", "gauss"] };
+            let allowed: &[&str] = match name {
+                "depth" | "depth_fits" => &["erf", "relu", "tanh"],
+                "ntk_study" => &["relu", "tanh", "gelu"],
+                _ => &["erf", "relu", "gauss"],
+            };
             assert!(strings(&df, "network").iter().all(|n| allowed.contains(&n.as_str())), "{name}: networks");
         }
     }
@@ -295,6 +314,7 @@ fn quick_profile_reports_read_back_with_their_columns() {
         "figures/six-point.svg",
         "figures/depth.svg",
         "figures/depth-next-order.svg",
+        "figures/ntk.svg",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }

@@ -16,7 +16,7 @@
 //!   (NumPy, PyTorch, JAX): correlators, the GP of their own G2, connected parts, width scans.
 //! - [`action`](mod@action) -- `nnqft.action`: the couplings of an ensemble's action on a point
 //!   set (exact, a deep network's leading order, or measured outputs with jackknife errors).
-//! - [`studies`] -- `nnqft.scaling`, `nnqft.table5`, `nnqft.rg`, `nnqft.depth`: the studies of
+//! - [`studies`] -- `nnqft.scaling`, `nnqft.table5`, `nnqft.rg`, `nnqft.depth`, `nnqft.ntk_study`: the studies of
 //!   `cargo xtask reproduce` at a profile's sizes or the caller's, returning their report tables.
 //! - [`configuration`] -- the shared arguments (network family, input set, counts), validated.
 //! - [`correlators`] -- the rows of `correlators.parquet`.
@@ -71,6 +71,7 @@ fn nnqft_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(studies::table5, m)?)?;
     m.add_function(wrap_pyfunction!(studies::rg, m)?)?;
     m.add_function(wrap_pyfunction!(studies::depth, m)?)?;
+    m.add_function(wrap_pyfunction!(studies::ntk_study, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SEED", nnqft_sampling::DEFAULT_SEED)?;
     m.add("MAX_POINTS", configuration::MAX_POINTS)?;

@@ -1,5 +1,5 @@
 //! The studies of `cargo xtask reproduce` as Python functions: `nnqft.scaling`, `nnqft.table5`,
-//! `nnqft.rg` and `nnqft.depth` run a study at a profile's sizes (or the caller's) through the
+//! `nnqft.rg`, `nnqft.depth` and `nnqft.ntk_study` run a study at a profile's sizes (or the caller's) through the
 //! study crate's `Direct` runner and return its tables, built by the study's own `tables()` (the
 //! function the report writer calls), so the columns are the Parquet files' and, for the same
 //! sizes and seed, the numbers too, bit for bit. Each runs under [`interruptible`] (Ctrl-C stops
@@ -77,6 +77,52 @@ fn distinct(value: Option<&Bound<'_, PyAny>>, field: &str, min: u64, allowed: &s
         return Err(invalid(field, format!("{list:?}"), allowed));
     }
     Ok(Some(list))
+}
+
+/// The `depths` and `widths` arguments of a deep study, each a list of distinct integers `>= 1`
+/// replacing the profile's (`None` keeps it).
+fn layers(
+    depths: Option<&Bound<'_, PyAny>>,
+    widths: Option<&Bound<'_, PyAny>>,
+    plan_depths: &mut Vec<usize>,
+    plan_widths: &mut Vec<usize>,
+) -> PyResult<()> {
+    const ALLOWED: &str = "a non-empty list of distinct integers >= 1";
+    if let Some(depths) = distinct(depths, "depths", 1, ALLOWED)? {
+        *plan_depths = depths;
+    }
+    if let Some(widths) = distinct(widths, "widths", 1, ALLOWED)? {
+        *plan_widths = widths;
+    }
+    Ok(())
+}
+
+/// A list argument of distinct activation names, each one `accept` takes, or `None` when the
+/// argument is `None`; anything else (a string, an unknown or repeated name, an empty list) is a
+/// ValueError naming `networks` and `allowed`.
+fn activations(
+    networks: Option<&Bound<'_, PyAny>>,
+    allowed: &str,
+    accept: impl Fn(DeepActivation) -> bool,
+) -> PyResult<Option<Vec<DeepActivation>>> {
+    let Some(networks) = networks else { return Ok(None) };
+    let shown = || networks.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
+    if networks.is_instance_of::<pyo3::types::PyString>() {
+        return Err(invalid("networks", shown(), allowed));
+    }
+    let mut acts: Vec<DeepActivation> = Vec::new();
+    for item in networks.try_iter().map_err(|_| invalid("networks", shown(), allowed))? {
+        let name = text(&item?, "networks", allowed)?;
+        let act = DeepActivation::parse(&name)
+            .ok()
+            .filter(|&a| accept(a) && !acts.contains(&a))
+            .ok_or_else(|| invalid("networks", format!("{name:?}"), allowed))?;
+        acts.push(act);
+    }
+    if acts.is_empty() {
+        return Err(invalid("networks", "[]", allowed));
+    }
+    Ok(Some(acts))
 }
 
 /// Runs `study` on the calling thread's worker under [`interruptible`] and returns its tables
@@ -318,31 +364,10 @@ pub fn depth<'py>(
         "a non-empty list of distinct names, each one of erf, relu, tanh, linear, gelu, silu, softplus, sigmoid, sin";
     let sizes = Sizes::from_args(profile, experiments, nets, seed, threads)?;
     let mut plan = sizes.plan.depth.clone();
-    if let Some(networks) = networks {
-        let shown = || networks.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
-        if networks.is_instance_of::<pyo3::types::PyString>() {
-            return Err(invalid("networks", shown(), NETWORKS));
-        }
-        let mut acts: Vec<DeepActivation> = Vec::new();
-        for item in networks.try_iter().map_err(|_| invalid("networks", shown(), NETWORKS))? {
-            let name = text(&item?, "networks", NETWORKS)?;
-            let act = DeepActivation::parse(&name)
-                .ok()
-                .filter(|a| DeepActivation::ANY_DEPTH.contains(a) && !acts.contains(a))
-                .ok_or_else(|| invalid("networks", format!("{name:?}"), NETWORKS))?;
-            acts.push(act);
-        }
-        if acts.is_empty() {
-            return Err(invalid("networks", "[]", NETWORKS));
-        }
+    if let Some(acts) = activations(networks, NETWORKS, |a| DeepActivation::ANY_DEPTH.contains(&a))? {
         plan.activations = acts;
     }
-    if let Some(depths) = distinct(depths, "depths", 1, "a non-empty list of distinct integers >= 1")? {
-        plan.depths = depths;
-    }
-    if let Some(widths) = distinct(widths, "widths", 1, "a non-empty list of distinct integers >= 1")? {
-        plan.widths = widths;
-    }
+    layers(depths, widths, &mut plan.depths, &mut plan.widths)?;
     if let Some(w) = raw_width {
         let w = integer(w, "raw_width", 1, "an integer >= 1")?;
         plan.raw_width = usize::try_from(w).map_err(|_| invalid("raw_width", w, "an integer >= 1"))?;
@@ -350,4 +375,62 @@ pub fn depth<'py>(
     (plan.experiments, plan.nets) = sizes.counts(plan.experiments, plan.nets)?;
     let total = plan.nets_total();
     run_study(py, progress, total, "nnqft.depth", &sizes, |runner| Ok(nnqft_study::depth::run(runner, &plan)?.tables()))
+}
+
+/// The neural tangent kernel study (beyond the paper): for each activation at its critical
+/// initialisation (nnqft_theory::critical_point; NTK parameterisation), depth L and equal hidden
+/// width n, the sampled per-network NTK Theta on the x-set {-1, -0.6, -0.2, 0.2, 0.6, 1} against
+/// its order-1/n theory on every pair of points (a, b):
+///
+///     mean shift         E[Theta_ab] - Theta_ab(infinite width)  against  T_ab,
+///     variance           Var Theta_ab                            against  (A_(ab)(ab) + B_aabb + B_abba) / n,
+///     cross-correlation  Cov(Theta_ab, f_a f_b)                  against  (D_(ab)(ab) + F_aabb + F_abba) / n
+///
+/// (Roberts, Yaida, Hanin, PDLT ch. 8), each measured as the mean over experiments with its
+/// standard error.
+///
+/// Returns a dict of one table keyed by its report file: `ntk_study` (`network`, `depth`,
+/// `width`, `l_over_n`, `quantity`, `indices`, `measured`, `stderr`, `predicted`, `z`).
+///
+/// Arguments: `profile` one of quick, default, paper-full (quick: relu, tanh; L in 1, 2; n in 20,
+/// 50; 4 experiments of 1000 nets; default and paper-full: relu, tanh, gelu; L in 1, 2, 4, 8; n in
+/// 20, 50, 100; 10 experiments of 6000 nets); `networks` a list of distinct activations of deep
+/// networks, each with a critical point (as `nnqft.critical` finds it); `depths` a list of
+/// distinct depths >= 1; `widths` a list of distinct widths >= 1; `experiments` >= 2; `nets` >= 2
+/// (each None: the profile's); `seed`, `threads`, `progress` as for `nnqft.scaling` (the same
+/// sizes and seed give `cargo xtask reproduce`'s table bit for bit). Ctrl-C stops it with
+/// KeyboardInterrupt. Raises ValueError for invalid arguments.
+#[pyfunction]
+#[pyo3(signature = (profile = None, *, networks = None, depths = None, widths = None, experiments = None,
+    nets = None, seed = None, threads = None, progress = None),
+    text_signature = "(profile='quick', *, networks=None, depths=None, widths=None, experiments=None, nets=None, \
+seed=20200818, threads=None, progress=False)")]
+#[allow(clippy::too_many_arguments)]
+pub fn ntk_study<'py>(
+    py: Python<'py>,
+    profile: Option<&Bound<'py, PyAny>>,
+    networks: Option<&Bound<'py, PyAny>>,
+    depths: Option<&Bound<'py, PyAny>>,
+    widths: Option<&Bound<'py, PyAny>>,
+    experiments: Option<&Bound<'py, PyAny>>,
+    nets: Option<&Bound<'py, PyAny>>,
+    seed: Option<&Bound<'py, PyAny>>,
+    threads: Option<&Bound<'py, PyAny>>,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    const NETWORKS: &str =
+        "a non-empty list of distinct activation names of deep networks, each with a critical point (nnqft.critical)";
+    let sizes = Sizes::from_args(profile, experiments, nets, seed, threads)?;
+    let mut plan = sizes.plan.ntk.clone();
+    let critical =
+        |a: DeepActivation| DeepActivation::ANY_DEPTH.contains(&a) && nnqft_theory::critical_point(a).is_ok();
+    if let Some(acts) = activations(networks, NETWORKS, critical)? {
+        plan.activations = acts;
+    }
+    layers(depths, widths, &mut plan.depths, &mut plan.widths)?;
+    (plan.experiments, plan.nets) = sizes.counts(plan.experiments, plan.nets)?;
+    let total = plan.nets_total();
+    run_study(py, progress, total, "nnqft.ntk_study", &sizes, |runner| {
+        Ok(nnqft_study::ntk_study::run(runner, &plan)?.tables())
+    })
 }

@@ -1,5 +1,5 @@
 """The studies of `cargo xtask reproduce` as Python functions (`nnqft.scaling`, `nnqft.table5`,
-`nnqft.rg`, `nnqft.depth`): every table equal, column for column and bit for bit, to the Parquet
+`nnqft.rg`, `nnqft.depth`, `nnqft.ntk_study`): every table equal, column for column and bit for bit, to the Parquet
 file the CLI writes at the same profile and seed; the caller's sizes; bad arguments."""
 
 import subprocess
@@ -11,7 +11,7 @@ import pytest
 import nnqft
 from tables import assert_same_table
 
-STUDIES = [nnqft.scaling, nnqft.table5, nnqft.rg, nnqft.depth]
+STUDIES = [nnqft.scaling, nnqft.table5, nnqft.rg, nnqft.depth, nnqft.ntk_study]
 SEED = 7
 
 
@@ -72,6 +72,17 @@ def test_the_callers_sizes_are_the_studies_sizes():
     assert np.array_equal(again["depth_six_point"]["r6_mean"], six["r6_mean"], equal_nan=True)
 
 
+def test_ntk_study_takes_the_callers_sizes():
+    t = nnqft.ntk_study(networks=["relu"], depths=[1], widths=[6], experiments=3, nets=400, seed=1)["ntk_study"]
+    assert set(t["network"]) == {"relu"} and set(t["depth"].tolist()) == {1} and set(t["width"].tolist()) == {6}
+    # 21 pairs of the six points, three quantities
+    assert len(t["network"]) == 63
+    assert set(t["quantity"]) == {"mean_shift", "variance", "cross_correlation"}
+    # one hidden layer: the mean NTK has no 1/n shift
+    shift = np.array(t["quantity"]) == "mean_shift"
+    assert np.all(t["predicted"][shift] == 0.0)
+
+
 def test_progress_counts_every_net():
     seen = []
     nnqft.table5(experiments=2, nets=100, progress=lambda done, total: seen.append((done, total)))
@@ -99,6 +110,11 @@ def test_progress_counts_every_net():
     (nnqft.depth, dict(widths=[2.5]), "widths"),
     (nnqft.depth, dict(raw_width=0), "raw_width"),
     (nnqft.depth, dict(experiments=True), "experiments"),
+    (nnqft.ntk_study, dict(networks=["softplus"]), "networks"),
+    (nnqft.ntk_study, dict(networks="relu"), "networks"),
+    (nnqft.ntk_study, dict(depths=[0]), "depths"),
+    (nnqft.ntk_study, dict(widths=[]), "widths"),
+    (nnqft.ntk_study, dict(nets=1), "nets"),
 ])
 def test_bad_arguments_are_value_errors_naming_them(study, kwargs, field):
     with pytest.raises(ValueError, match=rf"invalid {field} = .*allowed range is"):

@@ -645,6 +645,10 @@ impl NtkEnsemble {
     pub fn experiments(&self) -> usize {
         self.experiments
     }
+    /// The master seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
     /// `λ_W`.
     pub fn lambda_w(&self) -> f64 {
         self.lambda_w

@@ -69,7 +69,8 @@ pub struct DepthPlan {
     pub nets: u64,
 }
 
-fn activation_names<S: serde::Serializer>(acts: &[DeepActivation], s: S) -> Result<S::Ok, S::Error> {
+/// Serialises activations by name (the plans of the deep studies).
+pub(crate) fn activation_names<S: serde::Serializer>(acts: &[DeepActivation], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(acts.iter().map(|a| a.name()))
 }
 

@@ -16,6 +16,7 @@
 //! | [`EnsembleKey::Coverage`] | `coverage-<act>-N<N>-r<repetition>` |
 //! | [`EnsembleKey::Sample`], [`EnsembleKey::DeepSample`] | `sample-<act>-N<n1>x<n2>...-<est>` (`N<N>` at one layer) |
 //! | [`EnsembleKey::Ntk`] | `ntk-<act>-N<n1>x<n2>...` |
+//! | [`EnsembleKey::NtkStudy`] | `ntk_study-<act>-L<depth>-N<N>` |
 //!
 //! # Seeds
 //!
@@ -31,6 +32,7 @@
 //! | [`EnsembleKey::Rg`] | `[<a>, d, N, 6]` (both estimators of a case share the seed) |
 //! | [`EnsembleKey::Depth`] | `[0x6465_7074, <a>, L, N, <e>]` (`0x6465_7074` is ASCII `dept`) |
 //! | [`EnsembleKey::Coverage`] | `[<a>, N, repetition, 17]` |
+//! | [`EnsembleKey::NtkStudy`] | `[0x6e74_6b73, <a>, L, N]` (`0x6e74_6b73` is ASCII `ntks`) |
 //!
 //! A one-ensemble run (`sample`, the NTK table) is seeded with its master seed unchanged.
 
@@ -152,6 +154,15 @@ pub enum EnsembleKey {
         /// Hidden widths `n_1, ..., n_L`.
         widths: Vec<usize>,
     },
+    /// The nets of one `(activation, L, n)` of the NTK study ([`crate::ntk_study`]).
+    NtkStudy {
+        /// The activation.
+        activation: DeepActivation,
+        /// Depth `L`.
+        depth: usize,
+        /// Equal hidden width `n`.
+        width: usize,
+    },
 }
 
 /// Tags of the studies in their block seeds.
@@ -161,6 +172,8 @@ const RG_TAG: u64 = 6;
 const COVERAGE_TAG: u64 = 17;
 /// ASCII `dept`; the depth study's tag comes first in its code.
 const DEPTH_TAG: u64 = 0x6465_7074;
+/// ASCII `ntks`; the NTK study's tag comes first in its code.
+const NTK_STUDY_TAG: u64 = 0x6e74_6b73;
 
 /// `N<n1>x<n2>...`.
 fn widths_label(widths: &[usize]) -> String {
@@ -197,6 +210,9 @@ impl EnsembleKey {
                 format!("sample-{}-{}-{}", activation.name(), widths_label(widths), estimator.name())
             }
             EnsembleKey::Ntk { activation, widths } => format!("ntk-{}-{}", activation.name(), widths_label(widths)),
+            EnsembleKey::NtkStudy { activation, depth, width } => {
+                format!("ntk_study-{}-L{depth}-N{width}", activation.name())
+            }
         }
     }
 
@@ -219,6 +235,9 @@ impl EnsembleKey {
             ),
             EnsembleKey::Coverage { activation, width, repetition } => {
                 block_seed(master, &[activation.seed_code(), width as u64, repetition as u64, COVERAGE_TAG])
+            }
+            EnsembleKey::NtkStudy { activation, depth, width } => {
+                block_seed(master, &[NTK_STUDY_TAG, activation.seed_code(), depth as u64, width as u64])
             }
             EnsembleKey::Sample { .. } | EnsembleKey::DeepSample { .. } | EnsembleKey::Ntk { .. } => master,
         }

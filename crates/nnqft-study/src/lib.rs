@@ -28,6 +28,8 @@
 //!   against the leading-order four-point vertex and relu's exact finite-width value;
 //! - [`depth_next_order`]: the depth study's next orders, the measured `1/n` shift of `G2`
 //!   against `K1` and the connected 6-pt function against the six-point vertex;
+//! - [`ntk_study`]: the sampled neural tangent kernel of deep networks at criticality against
+//!   its order-`1/n` theory (mean shift, variance, cross-correlation with `f f`) as `L/n` grows;
 //! - [`action_density`]: the density of a one-hidden-layer ensemble's outputs on two or three
 //!   points against the densities its action predicts (GP, order `1/N`, order `1/N²`; the
 //!   Edgeworth and the exponential forms), the noise-subtracted χ² distance with a jackknife
@@ -72,6 +74,7 @@ pub mod depth_next_order;
 mod error;
 pub mod key;
 pub mod network_spec;
+pub mod ntk_study;
 pub mod ntk_table;
 pub mod plan;
 pub mod quartic_deformation;

@@ -1,6 +1,7 @@
 //! Run profiles of the paper's reproduction: what is sampled, at which size.
 
 use crate::depth::DepthPlan;
+use crate::ntk_study::NtkStudyPlan;
 use crate::scaling::ScalingPlan;
 use nnqft_theory::DeepActivation;
 use serde::Serialize;
@@ -67,11 +68,13 @@ pub struct Plan {
     pub rg_experiments: usize,
     /// The depth study (deep networks, beyond the paper).
     pub depth: DepthPlan,
+    /// The neural tangent kernel study (deep networks at criticality, beyond the paper).
+    pub ntk: NtkStudyPlan,
 }
 
 impl Plan {
     /// Every ensemble of the scaling study, Table 5 and the RG flow, in the order a run asks
-    /// for them, seeded from `master` (the depth study's deep ensembles are sampled whole by a
+    /// for them, seeded from `master` (the depth and NTK studies' deep ensembles are sampled whole by a
     /// run or a merge, never in shards).
     pub fn ensembles(&self, master: u64) -> crate::Result<Vec<crate::Planned>> {
         let mut out = crate::scaling::ensembles(&self.scaling, master)?;
@@ -98,6 +101,12 @@ impl Plan {
                     widths: vec![10, 50],
                     ..DepthPlan::standard(4, 2_000)
                 },
+                ntk: NtkStudyPlan {
+                    activations: vec![DeepActivation::Relu, DeepActivation::Tanh],
+                    depths: vec![1, 2],
+                    widths: vec![20, 50],
+                    ..NtkStudyPlan::standard(4, 1_000)
+                },
             },
             Profile::Default => Self {
                 profile,
@@ -109,6 +118,7 @@ impl Plan {
                 rg_nets: 100_000,
                 rg_experiments: 10,
                 depth: DepthPlan::standard(10, 20_000),
+                ntk: NtkStudyPlan::standard(10, 6_000),
             },
             Profile::PaperFull => Self {
                 profile,
@@ -123,6 +133,7 @@ impl Plan {
                 rg_nets: 100_000,
                 rg_experiments: 10,
                 depth: DepthPlan::standard(10, 20_000),
+                ntk: NtkStudyPlan::standard(10, 6_000),
             },
         }
     }

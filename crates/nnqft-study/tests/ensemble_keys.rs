@@ -79,6 +79,7 @@ fn planned_ensembles_keep_their_names_and_seeds() {
 struct Recorder {
     direct: Direct<'static>,
     deep: RefCell<Vec<(EnsembleKey, DeepEnsemble)>>,
+    ntk: RefCell<Vec<(EnsembleKey, u64)>>,
 }
 
 impl Runner for Recorder {
@@ -93,6 +94,7 @@ impl Runner for Recorder {
         self.direct.deep_ensemble(key, ensemble)
     }
     fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
+        self.ntk.borrow_mut().push((key.clone(), ensemble.seed()));
         self.direct.ntk_ensemble(key, ensemble)
     }
 }
@@ -104,7 +106,11 @@ fn deep_ensembles_of_the_depth_study_keep_their_names_and_seeds() {
         let asked = plan.activations.len() * plan.depths.len() * (plan.widths.len() + 1);
         (plan.nets, plan.experiments) = (16, 2); // the names and seeds do not depend on the sizes
         for master in [MASTERS[0], MASTERS[2]] {
-            let recorder = Recorder { direct: Direct::new(master, 1), deep: RefCell::new(Vec::new()) };
+            let recorder = Recorder {
+                direct: Direct::new(master, 1),
+                deep: RefCell::new(Vec::new()),
+                ntk: RefCell::new(Vec::new()),
+            };
             nnqft_study::depth::run(&recorder, &plan).unwrap();
             let deep = recorder.deep.into_inner();
             assert_eq!(deep.len(), asked, "{profile}: one ensemble per (activation, L, n), raw at one width");
@@ -121,5 +127,27 @@ fn deep_ensembles_of_the_depth_study_keep_their_names_and_seeds() {
                 assert!(names.insert(name.clone()), "{name} is asked for twice");
             }
         }
+    }
+}
+
+/// The NTK study (quick profile's networks and sizes, a handful of nets): one ensemble per
+/// `(activation, L, n)`, named `ntk_study-<act>-L<L>-N<n>` and seeded by the block seed of
+/// `[0x6e74_6b73, <a>, L, n]` (written out here), every seed distinct.
+#[test]
+fn ntk_study_ensembles_are_named_and_seeded_by_their_keys() {
+    let plan = nnqft_study::ntk_study::NtkStudyPlan { experiments: 2, nets: 16, ..Plan::of(Profile::Quick).ntk };
+    let master = MASTERS[2];
+    let recorder =
+        Recorder { direct: Direct::new(master, 1), deep: RefCell::new(Vec::new()), ntk: RefCell::new(Vec::new()) };
+    nnqft_study::ntk_study::run(&recorder, &plan).unwrap();
+    let asked = recorder.ntk.into_inner();
+    assert_eq!(asked.len(), plan.activations.len() * plan.depths.len() * plan.widths.len());
+    let mut seeds = HashSet::new();
+    for (key, seed) in &asked {
+        let EnsembleKey::NtkStudy { activation, depth, width } = *key else { panic!("{key:?}") };
+        assert_eq!(key.name(), format!("ntk_study-{}-L{depth}-N{width}", activation.name()));
+        let code = [0x6e74_6b73, activation.seed_code(), depth as u64, width as u64];
+        assert_eq!(*seed, block_seed(master, &code), "{key}");
+        assert!(seeds.insert(*seed), "{key}: seed repeated");
     }
 }

@@ -8,12 +8,14 @@
 //! - `raster` -- the PNG beside each SVG (resvg, embedded DejaVu Sans).
 //! - `scaling`, `agreement`, `table5`, `rg`, `depth`, `depth_next_order` -- the figures of the
 //!   report's sections.
+//! - `ntk` -- the NTK study's figure.
 
 mod agreement;
 mod depth;
 mod depth_next_order;
 mod drawing;
 mod kind;
+mod ntk;
 mod plot;
 mod raster;
 mod rg;
@@ -41,6 +43,8 @@ pub struct Inputs<'a> {
     pub rg: &'a nnqft_study::rg::RgReport,
     /// The depth study.
     pub depth: &'a nnqft_study::depth::DepthReport,
+    /// The NTK study.
+    pub ntk: &'a nnqft_study::ntk_study::NtkStudyReport,
 }
 
 /// Every figure of a run, in report order.
@@ -51,6 +55,7 @@ pub fn all(inputs: &Inputs) -> Result<Vec<Figure>> {
     out.extend(rg::figures(inputs.rg, inputs.plan));
     out.push(depth::figure(inputs.depth, &inputs.plan.depth));
     out.push(depth_next_order::figure(inputs.depth, &inputs.plan.depth));
+    out.push(ntk::figure(inputs.ntk, &inputs.plan.ntk));
     Ok(out)
 }
 

@@ -5,8 +5,10 @@
 //! - [`table5`] -- the EFT couplings of Table 5.
 //! - [`rg`] -- the RG flow, the 6-pt prediction and naturalness.
 //! - [`depth`] -- deep networks against the leading order in `L/n`.
+//! - [`ntk`] -- the neural tangent kernel at finite width against its order-`1/n` theory.
 
 pub mod depth;
+pub mod ntk;
 pub mod rg;
 pub mod scaling;
 pub mod table5;
@@ -44,5 +46,6 @@ pub fn document(run: &RunLine, studies: &Inputs) -> String {
     md.push_str(&table5::section(&studies.table5.rows));
     md.push_str(&rg::section(studies.rg));
     md.push_str(&depth::section(studies.depth, &studies.plan.depth));
+    md.push_str(&ntk::section(studies.ntk, &studies.plan.ntk));
     md
 }
