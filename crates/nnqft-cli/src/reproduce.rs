@@ -64,11 +64,12 @@ fn analyse(run: &Run, runner: &dyn Runner, plan: &Plan) -> Result<Vec<figures::D
     let table5 = nnqft_study::table5::run(runner, plan.table5_experiments, plan.table5_nets)?;
     let rg = nnqft_study::rg::run(runner, plan.rg_experiments, plan.rg_nets)?;
     let depth = nnqft_study::depth::run(runner, &plan.depth)?;
-    let inputs = figures::Inputs { plan, scaling: &scaling, table5: &table5, rg: &rg, depth: &depth };
+    let action = nnqft_study::action_study::run(runner, &plan.action)?;
+    let inputs = figures::Inputs { plan, scaling: &scaling, table5: &table5, rg: &rg, depth: &depth, action: &action };
     let figures = figures::all(&inputs)?;
 
     // all computation done: write the reports
-    let tables = [scaling.tables(), table5.tables(), rg.tables(), depth.tables()];
+    let tables = [scaling.tables(), table5.tables(), rg.tables(), depth.tables(), action.tables()];
     for (stem, table) in tables.into_iter().flatten() {
         write_table(run, &format!("{stem}.parquet"), table)?;
     }

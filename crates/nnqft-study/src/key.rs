@@ -16,6 +16,7 @@
 //! | [`EnsembleKey::Coverage`] | `coverage-<act>-N<N>-r<repetition>` |
 //! | [`EnsembleKey::Sample`], [`EnsembleKey::DeepSample`] | `sample-<act>-N<n1>x<n2>...-<est>` (`N<N>` at one layer) |
 //! | [`EnsembleKey::Ntk`] | `ntk-<act>-N<n1>x<n2>...` |
+//! | [`EnsembleKey::ActionDensity`] | `action-<act>-N<N>` |
 //!
 //! # Seeds
 //!
@@ -31,6 +32,7 @@
 //! | [`EnsembleKey::Rg`] | `[<a>, d, N, 6]` (both estimators of a case share the seed) |
 //! | [`EnsembleKey::Depth`] | `[0x6465_7074, <a>, L, N, <e>]` (`0x6465_7074` is ASCII `dept`) |
 //! | [`EnsembleKey::Coverage`] | `[<a>, N, repetition, 17]` |
+//! | [`EnsembleKey::ActionDensity`] | `[0x6163_746e, <a>, N]` (`0x6163_746e` is ASCII `actn`) |
 //!
 //! A one-ensemble run (`sample`, the NTK table) is seeded with its master seed unchanged.
 
@@ -152,6 +154,14 @@ pub enum EnsembleKey {
         /// Hidden widths `n_1, ..., n_L`.
         widths: Vec<usize>,
     },
+    /// The sampled outputs of the action study at one width ([`crate::action_study`]; raw
+    /// outputs, sampled whole, never cached or sharded).
+    ActionDensity {
+        /// The paper network's (or Cos-net's) activation.
+        activation: Activation,
+        /// Hidden width.
+        width: usize,
+    },
 }
 
 /// Tags of the studies in their block seeds.
@@ -161,6 +171,8 @@ const RG_TAG: u64 = 6;
 const COVERAGE_TAG: u64 = 17;
 /// ASCII `dept`; the depth study's tag comes first in its code.
 const DEPTH_TAG: u64 = 0x6465_7074;
+/// ASCII `actn`; the action study's tag comes first in its code.
+const ACTION_TAG: u64 = 0x6163_746e;
 
 /// `N<n1>x<n2>...`.
 fn widths_label(widths: &[usize]) -> String {
@@ -197,6 +209,7 @@ impl EnsembleKey {
                 format!("sample-{}-{}-{}", activation.name(), widths_label(widths), estimator.name())
             }
             EnsembleKey::Ntk { activation, widths } => format!("ntk-{}-{}", activation.name(), widths_label(widths)),
+            EnsembleKey::ActionDensity { activation, width } => format!("action-{}-N{width}", activation.name()),
         }
     }
 
@@ -219,6 +232,9 @@ impl EnsembleKey {
             ),
             EnsembleKey::Coverage { activation, width, repetition } => {
                 block_seed(master, &[activation.seed_code(), width as u64, repetition as u64, COVERAGE_TAG])
+            }
+            EnsembleKey::ActionDensity { activation, width } => {
+                block_seed(master, &[ACTION_TAG, activation.seed_code(), width as u64])
             }
             EnsembleKey::Sample { .. } | EnsembleKey::DeepSample { .. } | EnsembleKey::Ntk { .. } => master,
         }

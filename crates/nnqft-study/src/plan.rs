@@ -1,5 +1,6 @@
 //! Run profiles of the paper's reproduction: what is sampled, at which size.
 
+use crate::action_study::ActionStudyPlan;
 use crate::depth::DepthPlan;
 use crate::scaling::ScalingPlan;
 use serde::Serialize;
@@ -66,6 +67,8 @@ pub struct Plan {
     pub rg_experiments: usize,
     /// The depth study (deep networks, beyond the paper).
     pub depth: DepthPlan,
+    /// The action study (arXiv:2307.03223).
+    pub action: ActionStudyPlan,
 }
 
 impl Plan {
@@ -90,6 +93,7 @@ impl Plan {
                 rg_nets: 4_000,
                 rg_experiments: 4,
                 depth: DepthPlan { depths: vec![1, 2, 4], widths: vec![10, 50], ..DepthPlan::standard(4, 2_000) },
+                action: ActionStudyPlan::standard(4, 5_000),
             },
             Profile::Default => Self {
                 profile,
@@ -101,6 +105,7 @@ impl Plan {
                 rg_nets: 100_000,
                 rg_experiments: 10,
                 depth: DepthPlan::standard(10, 20_000),
+                action: ActionStudyPlan::standard(10, 500_000),
             },
             Profile::PaperFull => Self {
                 profile,
@@ -115,6 +120,7 @@ impl Plan {
                 rg_nets: 100_000,
                 rg_experiments: 10,
                 depth: DepthPlan::standard(10, 20_000),
+                action: ActionStudyPlan::standard(10, 500_000),
             },
         }
     }

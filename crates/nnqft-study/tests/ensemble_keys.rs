@@ -95,6 +95,9 @@ impl Runner for Recorder {
     fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
         self.direct.ntk_ensemble(key, ensemble)
     }
+    fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
+        self.direct.outputs(key, ensemble)
+    }
 }
 
 #[test]

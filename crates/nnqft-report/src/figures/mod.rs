@@ -6,8 +6,9 @@
 //! - `kind` -- the kinds of series, which fix how each is drawn.
 //! - `drawing` -- the record of a rendered figure in pixels, and its checks.
 //! - `raster` -- the PNG beside each SVG (resvg, embedded DejaVu Sans).
-//! - `scaling`, `agreement`, `table5`, `rg`, `depth` -- the figures of the report's sections.
+//! - `scaling`, `agreement`, `table5`, `rg`, `depth`, `action` -- the figures of the report's sections.
 
+mod action;
 mod agreement;
 mod depth;
 mod drawing;
@@ -39,6 +40,8 @@ pub struct Inputs<'a> {
     pub rg: &'a nnqft_study::rg::RgReport,
     /// The depth study.
     pub depth: &'a nnqft_study::depth::DepthReport,
+    /// The action study.
+    pub action: &'a nnqft_study::action_study::ActionStudyReport,
 }
 
 /// Every figure of a run, in report order.
@@ -48,6 +51,7 @@ pub fn all(inputs: &Inputs) -> Result<Vec<Figure>> {
     out.push(table5::figure(inputs.table5, inputs.plan)?);
     out.extend(rg::figures(inputs.rg, inputs.plan));
     out.push(depth::figure(inputs.depth, &inputs.plan.depth));
+    out.push(action::distance_figure(inputs.action, &inputs.plan.action));
     Ok(out)
 }
 

@@ -5,7 +5,9 @@
 //! - [`table5`] -- the EFT couplings of Table 5.
 //! - [`rg`] -- the RG flow, the 6-pt prediction and naturalness.
 //! - [`depth`] -- deep networks against the leading order in `L/n`.
+//! - [`action`] -- the density the action predicts against sampled outputs (arXiv:2307.03223).
 
+pub mod action;
 pub mod depth;
 pub mod rg;
 pub mod scaling;
@@ -44,5 +46,6 @@ pub fn document(run: &RunLine, studies: &Inputs) -> String {
     md.push_str(&table5::section(&studies.table5.rows));
     md.push_str(&rg::section(studies.rg));
     md.push_str(&depth::section(studies.depth, &studies.plan.depth));
+    md.push_str(&action::section(studies.action, &studies.plan.action));
     md
 }
