@@ -216,3 +216,14 @@ def depth(
     threads: int | None = None,
     progress: _Progress = False,
 ) -> dict[str, _Table]: ...
+def action_study(
+    profile: str = "quick",
+    *,
+    networks: Sequence[str] | None = None,
+    widths: Sequence[int] | None = None,
+    experiments: int | None = None,
+    nets: int | None = None,
+    seed: int = 20200818,
+    threads: int | None = None,
+    progress: _Progress = False,
+) -> dict[str, _Table]: ...

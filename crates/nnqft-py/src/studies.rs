@@ -1,5 +1,5 @@
 //! The studies of `cargo xtask reproduce` as Python functions: `nnqft.scaling`, `nnqft.table5`,
-//! `nnqft.rg` and `nnqft.depth` run a study at a profile's sizes (or the caller's) through the
+//! `nnqft.rg`, `nnqft.depth` and `nnqft.action_study` run a study at a profile's sizes (or the caller's) through the
 //! study crate's `Direct` runner and return its tables, built by the study's own `tables()` (the
 //! function the report writer calls), so the columns are the Parquet files' and, for the same
 //! sizes and seed, the numbers too, bit for bit. Each runs under [`interruptible`] (Ctrl-C stops
@@ -343,4 +343,79 @@ pub fn depth<'py>(
     (plan.experiments, plan.nets) = sizes.counts(plan.experiments, plan.nets)?;
     let total = plan.nets_total();
     run_study(py, progress, total, "nnqft.depth", &sizes, |runner| Ok(nnqft_study::depth::run(runner, &plan)?.tables()))
+}
+
+/// The action study (arXiv:2307.03223): for each one-hidden-layer network (erf and relu at
+/// sigma_w = sigma_b = 1, the Cos-net at sigma_w = 1, sigma_b = 0; d = 1) on the two points
+/// x = -0.5, 0.7 and each width N, the exact couplings s_2, s_4, s_6 of the action
+/// S = sum_n (1/n!) s_n f^n to order 1/N^2, and the histogram of experiments x nets sampled
+/// outputs against the GP and the order-1/N and order-1/N^2 densities of the action (Edgeworth
+/// form, and exp(-S) on the window): the noise-subtracted chi-square distance
+///
+///     D^2 = sum_b (p_b - q_b)^2 / g_b
+///
+/// with its jackknife error, the ordering of successive orders, the Edgeworth density's
+/// negative mass, and the power law of D in N over the resolved widths N >= 5.
+///
+/// Returns a dict of three tables keyed by their report files: `action` (`network`, `width`,
+/// then the columns of `nnqft.action`), `action_density` (`network`, `width`, `order`, `form`,
+/// `distance_squared`, `distance_squared_stderr`, `distance`, `distance_stderr`, `resolved`,
+/// `z_below_previous_order`, `negative_mass`, `normalisable`, `outside`, `nets`,
+/// `experiments`) and `action_density_fits` (`network`, `order`, `form`, `min_width`,
+/// `widths_used`, `slope`, `slope_lo`, `slope_hi`, `r2`, `slope_expected`).
+///
+/// Arguments: `profile` one of quick, default, paper-full (quick: erf, cos, relu at N in 2, 3,
+/// 5, 10, 20, 4 experiments of 5000 nets; default and paper-full: 10 experiments of 500000);
+/// `networks` a list of distinct names, each one of erf, relu, gauss, cos; `widths` a list of
+/// distinct widths >= 1; `experiments` >= 2; `nets` >= 1 (each None: the profile's); `seed`,
+/// `threads`, `progress` as for `nnqft.scaling` (progress advances per histogram; the same
+/// sizes and seed give `cargo xtask reproduce`'s tables bit for bit). Ctrl-C stops it with
+/// KeyboardInterrupt between histograms. Raises ValueError for invalid arguments.
+#[pyfunction]
+#[pyo3(signature = (profile = None, *, networks = None, widths = None, experiments = None, nets = None, seed = None,
+    threads = None, progress = None),
+    text_signature = "(profile='quick', *, networks=None, widths=None, experiments=None, nets=None, seed=20200818, \
+threads=None, progress=False)")]
+#[allow(clippy::too_many_arguments)]
+pub fn action_study<'py>(
+    py: Python<'py>,
+    profile: Option<&Bound<'py, PyAny>>,
+    networks: Option<&Bound<'py, PyAny>>,
+    widths: Option<&Bound<'py, PyAny>>,
+    experiments: Option<&Bound<'py, PyAny>>,
+    nets: Option<&Bound<'py, PyAny>>,
+    seed: Option<&Bound<'py, PyAny>>,
+    threads: Option<&Bound<'py, PyAny>>,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    const NETWORKS: &str = "a non-empty list of distinct names, each one of erf, relu, gauss, cos";
+    let sizes = Sizes::from_args(profile, experiments, nets, seed, threads)?;
+    let mut plan = sizes.plan.action.clone();
+    if let Some(networks) = networks {
+        let shown = || networks.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
+        if networks.is_instance_of::<pyo3::types::PyString>() {
+            return Err(invalid("networks", shown(), NETWORKS));
+        }
+        let mut acts: Vec<nnqft_theory::Activation> = Vec::new();
+        for item in networks.try_iter().map_err(|_| invalid("networks", shown(), NETWORKS))? {
+            let name = text(&item?, "networks", NETWORKS)?;
+            let act = nnqft_theory::Activation::parse(&name)
+                .ok()
+                .filter(|a| !acts.contains(a))
+                .ok_or_else(|| invalid("networks", format!("{name:?}"), NETWORKS))?;
+            acts.push(act);
+        }
+        if acts.is_empty() {
+            return Err(invalid("networks", "[]", NETWORKS));
+        }
+        plan.networks = acts;
+    }
+    if let Some(widths) = distinct(widths, "widths", 1, "a non-empty list of distinct integers >= 1")? {
+        plan.widths = widths;
+    }
+    (plan.experiments, plan.nets) = sizes.counts(plan.experiments, plan.nets)?;
+    let total = plan.nets_total();
+    run_study(py, progress, total, "nnqft.action_study", &sizes, |runner| {
+        Ok(nnqft_study::action_study::run(runner, &plan)?.tables())
+    })
 }

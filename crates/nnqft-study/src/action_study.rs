@@ -105,6 +105,11 @@ impl ActionStudyPlan {
     pub fn nets_per_histogram(&self) -> u64 {
         self.nets.saturating_mul(self.experiments as u64)
     }
+
+    /// Nets over every histogram of the plan (saturating at `u64::MAX`).
+    pub fn nets_total(&self) -> u64 {
+        ((self.networks.len() * self.widths.len()) as u64).saturating_mul(self.nets_per_histogram())
+    }
 }
 
 /// The study's network of `activation`: erf and relu at `σ_w = σ_b = 1`, the Cos-net at

@@ -103,7 +103,14 @@ impl Runner for Direct<'_> {
     fn ntk_ensemble(&self, _key: &EnsembleKey, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult> {
         Ok(ensemble.run_with_progress(self.threads, self.monitor)?)
     }
+    /// Asks the monitor before the ensemble (stopping with `SamplingError::Interrupted`) and
+    /// tells it the ensemble's nets when it is drawn.
     fn outputs(&self, _key: &EnsembleKey, ensemble: &Ensemble) -> Result<Vec<f64>> {
-        Ok(ensemble.outputs(self.threads)?)
+        if self.monitor.interrupted() {
+            return Err(nnqft_sampling::SamplingError::Interrupted.into());
+        }
+        let out = ensemble.outputs(self.threads)?;
+        self.monitor.advance(ensemble.nets_total());
+        Ok(out)
     }
 }
