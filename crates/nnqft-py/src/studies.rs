@@ -79,6 +79,32 @@ fn distinct(value: Option<&Bound<'_, PyAny>>, field: &str, min: u64, allowed: &s
     Ok(Some(list))
 }
 
+/// A list argument of distinct names, each one `parse` accepts, or `None` when not given; a
+/// string, an empty list, a repeated or unknown name is refused naming `field`.
+fn distinct_names<T: PartialEq>(
+    value: Option<&Bound<'_, PyAny>>,
+    field: &'static str,
+    allowed: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> PyResult<Option<Vec<T>>> {
+    let Some(value) = value else { return Ok(None) };
+    let shown = || value.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
+    if value.is_instance_of::<pyo3::types::PyString>() {
+        return Err(invalid(field, shown(), allowed));
+    }
+    let mut out: Vec<T> = Vec::new();
+    for item in value.try_iter().map_err(|_| invalid(field, shown(), allowed))? {
+        let name = text(&item?, field, allowed)?;
+        let v =
+            parse(&name).filter(|v| !out.contains(v)).ok_or_else(|| invalid(field, format!("{name:?}"), allowed))?;
+        out.push(v);
+    }
+    if out.is_empty() {
+        return Err(invalid(field, "[]", allowed));
+    }
+    Ok(Some(out))
+}
+
 /// Runs `study` on the calling thread's worker under [`interruptible`] and returns its tables
 /// as a dict of tables (report stem -> dict of columns).
 fn run_study<'py>(
@@ -311,23 +337,8 @@ pub fn depth<'py>(
         "a non-empty list of distinct names, each one of erf, relu, tanh, linear, gelu, silu, softplus, sigmoid, sin";
     let sizes = Sizes::from_args(profile, experiments, nets, seed, threads)?;
     let mut plan = sizes.plan.depth.clone();
-    if let Some(networks) = networks {
-        let shown = || networks.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
-        if networks.is_instance_of::<pyo3::types::PyString>() {
-            return Err(invalid("networks", shown(), NETWORKS));
-        }
-        let mut acts: Vec<DeepActivation> = Vec::new();
-        for item in networks.try_iter().map_err(|_| invalid("networks", shown(), NETWORKS))? {
-            let name = text(&item?, "networks", NETWORKS)?;
-            let act = DeepActivation::parse(&name)
-                .ok()
-                .filter(|a| DeepActivation::ANY_DEPTH.contains(a) && !acts.contains(a))
-                .ok_or_else(|| invalid("networks", format!("{name:?}"), NETWORKS))?;
-            acts.push(act);
-        }
-        if acts.is_empty() {
-            return Err(invalid("networks", "[]", NETWORKS));
-        }
+    let parse = |name: &str| DeepActivation::parse(name).ok().filter(|a| DeepActivation::ANY_DEPTH.contains(a));
+    if let Some(acts) = distinct_names(networks, "networks", NETWORKS, parse)? {
         plan.activations = acts;
     }
     if let Some(depths) = distinct(depths, "depths", 1, "a non-empty list of distinct integers >= 1")? {
@@ -391,23 +402,8 @@ pub fn action_study<'py>(
     const NETWORKS: &str = "a non-empty list of distinct names, each one of erf, relu, gauss, cos";
     let sizes = Sizes::from_args(profile, experiments, nets, seed, threads)?;
     let mut plan = sizes.plan.action.clone();
-    if let Some(networks) = networks {
-        let shown = || networks.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
-        if networks.is_instance_of::<pyo3::types::PyString>() {
-            return Err(invalid("networks", shown(), NETWORKS));
-        }
-        let mut acts: Vec<nnqft_theory::Activation> = Vec::new();
-        for item in networks.try_iter().map_err(|_| invalid("networks", shown(), NETWORKS))? {
-            let name = text(&item?, "networks", NETWORKS)?;
-            let act = nnqft_theory::Activation::parse(&name)
-                .ok()
-                .filter(|a| !acts.contains(a))
-                .ok_or_else(|| invalid("networks", format!("{name:?}"), NETWORKS))?;
-            acts.push(act);
-        }
-        if acts.is_empty() {
-            return Err(invalid("networks", "[]", NETWORKS));
-        }
+    let parse = |name: &str| nnqft_theory::Activation::parse(name).ok();
+    if let Some(acts) = distinct_names(networks, "networks", NETWORKS, parse)? {
         plan.networks = acts;
     }
     if let Some(widths) = distinct(widths, "widths", 1, "a non-empty list of distinct integers >= 1")? {
