@@ -24,6 +24,7 @@ __all__ = [
     "table5",
     "rg",
     "depth",
+    "action_study",
     "__version__",
     "DEFAULT_SEED",
     "MAX_POINTS",
