@@ -65,11 +65,20 @@ fn analyse(run: &Run, runner: &dyn Runner, plan: &Plan) -> Result<Vec<figures::D
     let rg = nnqft_study::rg::run(runner, plan.rg_experiments, plan.rg_nets)?;
     let depth = nnqft_study::depth::run(runner, &plan.depth)?;
     let ntk = nnqft_study::ntk_study::run(runner, &plan.ntk)?;
-    let inputs = figures::Inputs { plan, scaling: &scaling, table5: &table5, rg: &rg, depth: &depth, ntk: &ntk };
+    let action = nnqft_study::action_study::run(runner, &plan.action)?;
+    let inputs = figures::Inputs {
+        plan,
+        scaling: &scaling,
+        table5: &table5,
+        rg: &rg,
+        depth: &depth,
+        ntk: &ntk,
+        action: &action,
+    };
     let figures = figures::all(&inputs)?;
 
     // all computation done: write the reports
-    let tables = [scaling.tables(), table5.tables(), rg.tables(), depth.tables(), ntk.tables()];
+    let tables = [scaling.tables(), table5.tables(), rg.tables(), depth.tables(), ntk.tables(), action.tables()];
     for (stem, table) in tables.into_iter().flatten() {
         write_table(run, &format!("{stem}.parquet"), table)?;
     }

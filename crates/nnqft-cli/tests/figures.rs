@@ -7,7 +7,8 @@ use nnqft_study::plan::Profile;
 use std::path::PathBuf;
 
 /// The figures the quick profile must draw (scaling figures: one per network and estimator).
-const EXPECTED: [&str; 7] = ["z-scores", "table5", "rg-flow", "six-point", "naturalness", "scaling-relu-d1-raw", "ntk"];
+const EXPECTED: [&str; 8] =
+    ["z-scores", "table5", "rg-flow", "six-point", "naturalness", "scaling-relu-d1-raw", "ntk", "action-distance"];
 
 #[test]
 fn quick_profile_figures_are_sound() {

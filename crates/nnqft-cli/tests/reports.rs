@@ -21,7 +21,7 @@ fn quick(out: &Path) {
 }
 
 /// The columns each report must have (docs/conventions.md, "Every Parquet column").
-const COLUMNS: [(&str, &[&str]); 13] = [
+const COLUMNS: [(&str, &[&str]); 16] = [
     (
         "correlators",
         &[
@@ -209,6 +209,61 @@ const COLUMNS: [(&str, &[&str]); 13] = [
             "z",
         ],
     ),
+    (
+        "action",
+        &[
+            "run_id",
+            "network",
+            "width",
+            "source",
+            "order",
+            "condition_number",
+            "n",
+            "indices",
+            "outputs",
+            "coupling",
+            "coupling_stderr",
+            "coupling_order1",
+            "coupling_gp",
+        ],
+    ),
+    (
+        "action_density",
+        &[
+            "run_id",
+            "network",
+            "width",
+            "order",
+            "form",
+            "distance_squared",
+            "distance_squared_stderr",
+            "distance",
+            "distance_stderr",
+            "resolved",
+            "z_below_previous_order",
+            "negative_mass",
+            "normalisable",
+            "outside",
+            "nets",
+            "experiments",
+        ],
+    ),
+    (
+        "action_density_fits",
+        &[
+            "run_id",
+            "network",
+            "order",
+            "form",
+            "min_width",
+            "widths_used",
+            "slope",
+            "slope_lo",
+            "slope_hi",
+            "r2",
+            "slope_expected",
+        ],
+    ),
 ];
 
 fn strings(df: &DataFrame, col: &str) -> Vec<String> {
@@ -249,10 +304,14 @@ fn quick_profile_reports_read_back_with_their_columns() {
         }
         assert!(strings(&df, "run_id").iter().all(|r| *r == run_id), "{name}: run_id differs from provenance");
         if have.iter().any(|h| h == "network") {
-            let allowed: &[&str] = match name {
-                "depth" | "depth_fits" => &["erf", "relu", "tanh"],
-                "ntk_study" => &["relu", "tanh", "gelu"],
-                _ => &["erf", "relu", "gauss"],
+            let allowed: &[&str] = if name.starts_with("depth") {
+                &["erf", "relu", "tanh", "gelu"]
+            } else if name == "ntk_study" {
+                &["relu", "tanh", "gelu"]
+            } else if name.starts_with("action") {
+                &["erf", "cos", "relu"]
+            } else {
+                &["erf", "relu", "gauss"]
             };
             assert!(strings(&df, "network").iter().all(|n| allowed.contains(&n.as_str())), "{name}: networks");
         }

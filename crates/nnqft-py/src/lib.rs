@@ -72,6 +72,7 @@ fn nnqft_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(studies::rg, m)?)?;
     m.add_function(wrap_pyfunction!(studies::depth, m)?)?;
     m.add_function(wrap_pyfunction!(studies::ntk_study, m)?)?;
+    m.add_function(wrap_pyfunction!(studies::action_study, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SEED", nnqft_sampling::DEFAULT_SEED)?;
     m.add("MAX_POINTS", configuration::MAX_POINTS)?;

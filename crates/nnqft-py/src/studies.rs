@@ -1,5 +1,5 @@
 //! The studies of `cargo xtask reproduce` as Python functions: `nnqft.scaling`, `nnqft.table5`,
-//! `nnqft.rg`, `nnqft.depth` and `nnqft.ntk_study` run a study at a profile's sizes (or the caller's) through the
+//! `nnqft.rg`, `nnqft.depth`, `nnqft.ntk_study` and `nnqft.action_study` run a study at a profile's sizes (or the caller's) through the
 //! study crate's `Direct` runner and return its tables, built by the study's own `tables()` (the
 //! function the report writer calls), so the columns are the Parquet files' and, for the same
 //! sizes and seed, the numbers too, bit for bit. Each runs under [`interruptible`] (Ctrl-C stops
@@ -97,32 +97,30 @@ fn layers(
     Ok(())
 }
 
-/// A list argument of distinct activation names, each one `accept` takes, or `None` when the
-/// argument is `None`; anything else (a string, an unknown or repeated name, an empty list) is a
-/// ValueError naming `networks` and `allowed`.
-fn activations(
-    networks: Option<&Bound<'_, PyAny>>,
+/// A list argument of distinct names, each one `parse` accepts, or `None` when not given; a
+/// string, an empty list, a repeated or unknown name is refused naming `field`.
+fn distinct_names<T: PartialEq>(
+    value: Option<&Bound<'_, PyAny>>,
+    field: &'static str,
     allowed: &str,
-    accept: impl Fn(DeepActivation) -> bool,
-) -> PyResult<Option<Vec<DeepActivation>>> {
-    let Some(networks) = networks else { return Ok(None) };
-    let shown = || networks.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
-    if networks.is_instance_of::<pyo3::types::PyString>() {
-        return Err(invalid("networks", shown(), allowed));
+    parse: impl Fn(&str) -> Option<T>,
+) -> PyResult<Option<Vec<T>>> {
+    let Some(value) = value else { return Ok(None) };
+    let shown = || value.repr().map_or_else(|_| "?".to_string(), |r| r.to_string());
+    if value.is_instance_of::<pyo3::types::PyString>() {
+        return Err(invalid(field, shown(), allowed));
     }
-    let mut acts: Vec<DeepActivation> = Vec::new();
-    for item in networks.try_iter().map_err(|_| invalid("networks", shown(), allowed))? {
-        let name = text(&item?, "networks", allowed)?;
-        let act = DeepActivation::parse(&name)
-            .ok()
-            .filter(|&a| accept(a) && !acts.contains(&a))
-            .ok_or_else(|| invalid("networks", format!("{name:?}"), allowed))?;
-        acts.push(act);
+    let mut out: Vec<T> = Vec::new();
+    for item in value.try_iter().map_err(|_| invalid(field, shown(), allowed))? {
+        let name = text(&item?, field, allowed)?;
+        let v =
+            parse(&name).filter(|v| !out.contains(v)).ok_or_else(|| invalid(field, format!("{name:?}"), allowed))?;
+        out.push(v);
     }
-    if acts.is_empty() {
-        return Err(invalid("networks", "[]", allowed));
+    if out.is_empty() {
+        return Err(invalid(field, "[]", allowed));
     }
-    Ok(Some(acts))
+    Ok(Some(out))
 }
 
 /// Runs `study` on the calling thread's worker under [`interruptible`] and returns its tables
@@ -364,7 +362,8 @@ pub fn depth<'py>(
         "a non-empty list of distinct names, each one of erf, relu, tanh, linear, gelu, silu, softplus, sigmoid, sin";
     let sizes = Sizes::from_args(profile, experiments, nets, seed, threads)?;
     let mut plan = sizes.plan.depth.clone();
-    if let Some(acts) = activations(networks, NETWORKS, |a| DeepActivation::ANY_DEPTH.contains(&a))? {
+    let parse = |name: &str| DeepActivation::parse(name).ok().filter(|a| DeepActivation::ANY_DEPTH.contains(a));
+    if let Some(acts) = distinct_names(networks, "networks", NETWORKS, parse)? {
         plan.activations = acts;
     }
     layers(depths, widths, &mut plan.depths, &mut plan.widths)?;
@@ -424,7 +423,8 @@ pub fn ntk_study<'py>(
     let mut plan = sizes.plan.ntk.clone();
     let critical =
         |a: DeepActivation| DeepActivation::ANY_DEPTH.contains(&a) && nnqft_theory::critical_point(a).is_ok();
-    if let Some(acts) = activations(networks, NETWORKS, critical)? {
+    let parse = |name: &str| DeepActivation::parse(name).ok().filter(|&a| critical(a));
+    if let Some(acts) = distinct_names(networks, "networks", NETWORKS, parse)? {
         plan.activations = acts;
     }
     layers(depths, widths, &mut plan.depths, &mut plan.widths)?;
@@ -432,5 +432,65 @@ pub fn ntk_study<'py>(
     let total = plan.nets_total();
     run_study(py, progress, total, "nnqft.ntk_study", &sizes, |runner| {
         Ok(nnqft_study::ntk_study::run(runner, &plan)?.tables())
+    })
+}
+
+/// The action study (arXiv:2307.03223): for each one-hidden-layer network (erf and relu at
+/// sigma_w = sigma_b = 1, the Cos-net at sigma_w = 1, sigma_b = 0; d = 1) on the two points
+/// x = -0.5, 0.7 and each width N, the exact couplings s_2, s_4, s_6 of the action
+/// S = sum_n (1/n!) s_n f^n to order 1/N^2, and the histogram of experiments x nets sampled
+/// outputs against the GP and the order-1/N and order-1/N^2 densities of the action (Edgeworth
+/// form, and exp(-S) on the window): the noise-subtracted chi-square distance
+///
+///     D^2 = sum_b (p_b - q_b)^2 / g_b
+///
+/// with its jackknife error, the ordering of successive orders, the Edgeworth density's
+/// negative mass, and the power law of D in N over the resolved widths N >= 5.
+///
+/// Returns a dict of three tables keyed by their report files: `action` (`network`, `width`,
+/// then the columns of `nnqft.action`), `action_density` (`network`, `width`, `order`, `form`,
+/// `distance_squared`, `distance_squared_stderr`, `distance`, `distance_stderr`, `resolved`,
+/// `z_below_previous_order`, `negative_mass`, `normalisable`, `outside`, `nets`,
+/// `experiments`) and `action_density_fits` (`network`, `order`, `form`, `min_width`,
+/// `widths_used`, `slope`, `slope_lo`, `slope_hi`, `r2`, `slope_expected`).
+///
+/// Arguments: `profile` one of quick, default, paper-full (quick: erf, cos, relu at N in 2, 3,
+/// 5, 10, 20, 4 experiments of 5000 nets; default and paper-full: 10 experiments of 500000);
+/// `networks` a list of distinct names, each one of erf, relu, gauss, cos; `widths` a list of
+/// distinct widths >= 1; `experiments` >= 2; `nets` >= 1 (each None: the profile's); `seed`,
+/// `threads`, `progress` as for `nnqft.scaling` (progress advances per histogram; the same
+/// sizes and seed give `cargo xtask reproduce`'s tables bit for bit). Ctrl-C stops it with
+/// KeyboardInterrupt between histograms. Raises ValueError for invalid arguments.
+#[pyfunction]
+#[pyo3(signature = (profile = None, *, networks = None, widths = None, experiments = None, nets = None, seed = None,
+    threads = None, progress = None),
+    text_signature = "(profile='quick', *, networks=None, widths=None, experiments=None, nets=None, seed=20200818, \
+threads=None, progress=False)")]
+#[allow(clippy::too_many_arguments)]
+pub fn action_study<'py>(
+    py: Python<'py>,
+    profile: Option<&Bound<'py, PyAny>>,
+    networks: Option<&Bound<'py, PyAny>>,
+    widths: Option<&Bound<'py, PyAny>>,
+    experiments: Option<&Bound<'py, PyAny>>,
+    nets: Option<&Bound<'py, PyAny>>,
+    seed: Option<&Bound<'py, PyAny>>,
+    threads: Option<&Bound<'py, PyAny>>,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    const NETWORKS: &str = "a non-empty list of distinct names, each one of erf, relu, gauss, cos";
+    let sizes = Sizes::from_args(profile, experiments, nets, seed, threads)?;
+    let mut plan = sizes.plan.action.clone();
+    let parse = |name: &str| nnqft_theory::Activation::parse(name).ok();
+    if let Some(acts) = distinct_names(networks, "networks", NETWORKS, parse)? {
+        plan.networks = acts;
+    }
+    if let Some(widths) = distinct(widths, "widths", 1, "a non-empty list of distinct integers >= 1")? {
+        plan.widths = widths;
+    }
+    (plan.experiments, plan.nets) = sizes.counts(plan.experiments, plan.nets)?;
+    let total = plan.nets_total();
+    run_study(py, progress, total, "nnqft.action_study", &sizes, |runner| {
+        Ok(nnqft_study::action_study::run(runner, &plan)?.tables())
     })
 }

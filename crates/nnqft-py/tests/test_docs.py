@@ -15,7 +15,7 @@ FUNCTIONS = [name for name in nnqft.__all__ if callable(getattr(nnqft, name))]
 
 def test_every_exported_function_is_tested_here():
     assert FUNCTIONS == ["sample", "gp", "kernel", "exact", "fit", "theory", "critical", "ntk", "analyze", "action", "scaling",
-                         "table5", "rg", "depth", "ntk_study"]
+                         "table5", "rg", "depth", "ntk_study", "action_study"]
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)

@@ -1,5 +1,5 @@
 """The studies of `cargo xtask reproduce` as Python functions (`nnqft.scaling`, `nnqft.table5`,
-`nnqft.rg`, `nnqft.depth`, `nnqft.ntk_study`): every table equal, column for column and bit for bit, to the Parquet
+`nnqft.rg`, `nnqft.depth`, `nnqft.ntk_study`, `nnqft.action_study`): every table equal, column for column and bit for bit, to the Parquet
 file the CLI writes at the same profile and seed; the caller's sizes; bad arguments."""
 
 import subprocess
@@ -11,7 +11,7 @@ import pytest
 import nnqft
 from tables import assert_same_table
 
-STUDIES = [nnqft.scaling, nnqft.table5, nnqft.rg, nnqft.depth, nnqft.ntk_study]
+STUDIES = [nnqft.scaling, nnqft.table5, nnqft.rg, nnqft.depth, nnqft.ntk_study, nnqft.action_study]
 SEED = 7
 
 
@@ -83,6 +83,16 @@ def test_ntk_study_takes_the_callers_sizes():
     assert np.all(t["predicted"][shift] == 0.0)
 
 
+def test_action_study_sizes_and_threads():
+    a = nnqft.action_study(networks=["cos"], widths=[3, 10], experiments=2, nets=2000, seed=1)
+    assert set(a["action_density"]["network"]) == {"cos"}
+    assert sorted(set(a["action_density"]["width"].tolist())) == [3, 10]
+    # s_2, s_4, s_6 on every multiset of the two points: 3 + 5 + 7 rows per width
+    assert len(a["action"]["coupling"]) == 2 * 15
+    again = nnqft.action_study(networks=["cos"], widths=[3, 10], experiments=2, nets=2000, seed=1, threads=2)
+    assert np.array_equal(again["action_density"]["distance_squared"], a["action_density"]["distance_squared"])
+
+
 def test_progress_counts_every_net():
     seen = []
     nnqft.table5(experiments=2, nets=100, progress=lambda done, total: seen.append((done, total)))
@@ -115,6 +125,10 @@ def test_progress_counts_every_net():
     (nnqft.ntk_study, dict(depths=[0]), "depths"),
     (nnqft.ntk_study, dict(widths=[]), "widths"),
     (nnqft.ntk_study, dict(nets=1), "nets"),
+    (nnqft.action_study, dict(networks=["tanh"]), "networks"),
+    (nnqft.action_study, dict(networks="erf"), "networks"),
+    (nnqft.action_study, dict(widths=[0]), "widths"),
+    (nnqft.action_study, dict(experiments=1), "experiments"),
 ])
 def test_bad_arguments_are_value_errors_naming_them(study, kwargs, field):
     with pytest.raises(ValueError, match=rf"invalid {field} = .*allowed range is"):

@@ -33,6 +33,12 @@ fn ntk(run: &Run, key: &str, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkE
     Ok(timed(run.progress, key, "", total, |inc| ensemble.run_with_progress(run.threads, inc))?)
 }
 
+/// Samples the outputs of the action study's histograms (never cached, never split).
+fn outputs(run: &Run, key: &str, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
+    let total = ensemble.nets_total();
+    Ok(timed(run.progress, key, "", total, |_| ensemble.outputs(run.threads))?)
+}
+
 /// Samples every ensemble of a run as shard `0/1` of itself, keeping each ensemble's item
 /// sums as a block file of the shard format ([`crate::shard::record_ensemble`]) and merging
 /// them ([`Ensemble::merge_items`], the unsharded merge, so the numbers are
@@ -70,6 +76,9 @@ impl Runner for Sampler<'_> {
     fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
         ntk(self.run, &key.name(), ensemble)
     }
+    fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
+        outputs(self.run, &key.name(), ensemble)
+    }
 }
 
 /// Reads every ensemble of a run from a complete set of shard files (the deep ensembles,
@@ -99,5 +108,8 @@ impl Runner for Merged<'_> {
     }
     fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
         ntk(self.run, &key.name(), ensemble)
+    }
+    fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
+        outputs(self.run, &key.name(), ensemble)
     }
 }

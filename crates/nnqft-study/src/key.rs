@@ -17,6 +17,7 @@
 //! | [`EnsembleKey::Sample`], [`EnsembleKey::DeepSample`] | `sample-<act>-N<n1>x<n2>...-<est>` (`N<N>` at one layer) |
 //! | [`EnsembleKey::Ntk`] | `ntk-<act>-N<n1>x<n2>...` |
 //! | [`EnsembleKey::NtkStudy`] | `ntk_study-<act>-L<depth>-N<N>` |
+//! | [`EnsembleKey::ActionDensity`] | `action-<act>-N<N>` |
 //!
 //! # Seeds
 //!
@@ -33,6 +34,7 @@
 //! | [`EnsembleKey::Depth`] | `[0x6465_7074, <a>, L, N, <e>]` (`0x6465_7074` is ASCII `dept`) |
 //! | [`EnsembleKey::Coverage`] | `[<a>, N, repetition, 17]` |
 //! | [`EnsembleKey::NtkStudy`] | `[0x6e74_6b73, <a>, L, N]` (`0x6e74_6b73` is ASCII `ntks`) |
+//! | [`EnsembleKey::ActionDensity`] | `[0x6163_746e, <a>, N]` (`0x6163_746e` is ASCII `actn`) |
 //!
 //! A one-ensemble run (`sample`, the NTK table) is seeded with its master seed unchanged.
 
@@ -163,6 +165,14 @@ pub enum EnsembleKey {
         /// Equal hidden width `n`.
         width: usize,
     },
+    /// The sampled outputs of the action study at one width ([`crate::action_study`]; raw
+    /// outputs, sampled whole, never cached or sharded).
+    ActionDensity {
+        /// The paper network's (or Cos-net's) activation.
+        activation: Activation,
+        /// Hidden width.
+        width: usize,
+    },
 }
 
 /// Tags of the studies in their block seeds.
@@ -174,6 +184,8 @@ const COVERAGE_TAG: u64 = 17;
 const DEPTH_TAG: u64 = 0x6465_7074;
 /// ASCII `ntks`; the NTK study's tag comes first in its code.
 const NTK_STUDY_TAG: u64 = 0x6e74_6b73;
+/// ASCII `actn`; the action study's tag comes first in its code.
+const ACTION_TAG: u64 = 0x6163_746e;
 
 /// `N<n1>x<n2>...`.
 fn widths_label(widths: &[usize]) -> String {
@@ -213,6 +225,7 @@ impl EnsembleKey {
             EnsembleKey::NtkStudy { activation, depth, width } => {
                 format!("ntk_study-{}-L{depth}-N{width}", activation.name())
             }
+            EnsembleKey::ActionDensity { activation, width } => format!("action-{}-N{width}", activation.name()),
         }
     }
 
@@ -238,6 +251,9 @@ impl EnsembleKey {
             }
             EnsembleKey::NtkStudy { activation, depth, width } => {
                 block_seed(master, &[NTK_STUDY_TAG, activation.seed_code(), depth as u64, width as u64])
+            }
+            EnsembleKey::ActionDensity { activation, width } => {
+                block_seed(master, &[ACTION_TAG, activation.seed_code(), width as u64])
             }
             EnsembleKey::Sample { .. } | EnsembleKey::DeepSample { .. } | EnsembleKey::Ntk { .. } => master,
         }

@@ -34,6 +34,9 @@
 //!   points against the densities its action predicts (GP, order `1/N`, order `1/N²`; the
 //!   Edgeworth and the exponential forms), the noise-subtracted χ² distance with a jackknife
 //!   error and its power law in the width;
+//! - [`action_study`]: the action section of `cargo xtask reproduce`: the exact couplings and
+//!   the density distances of erf, the Cos-net and relu on two points at several widths, their
+//!   ordering and slopes in the width, and the Edgeworth density's negative mass;
 //! - [`quartic_deformation`]: engineering a theory: `φ⁴` realised by deforming the parameter
 //!   density of a network (importance weights on our sampler's outputs), and the quartic coupling
 //!   put in measured back by the action, with jackknife errors;
@@ -64,6 +67,7 @@
 
 pub mod action;
 pub mod action_density;
+pub mod action_study;
 pub mod analyze;
 pub mod correlator_fit;
 pub mod coverage;

@@ -1,5 +1,6 @@
 //! Run profiles of the paper's reproduction: what is sampled, at which size.
 
+use crate::action_study::ActionStudyPlan;
 use crate::depth::DepthPlan;
 use crate::ntk_study::NtkStudyPlan;
 use crate::scaling::ScalingPlan;
@@ -70,6 +71,8 @@ pub struct Plan {
     pub depth: DepthPlan,
     /// The neural tangent kernel study (deep networks at criticality, beyond the paper).
     pub ntk: NtkStudyPlan,
+    /// The action study (arXiv:2307.03223).
+    pub action: ActionStudyPlan,
 }
 
 impl Plan {
@@ -107,6 +110,7 @@ impl Plan {
                     widths: vec![20, 50],
                     ..NtkStudyPlan::standard(4, 1_000)
                 },
+                action: ActionStudyPlan::standard(4, 5_000),
             },
             Profile::Default => Self {
                 profile,
@@ -119,6 +123,7 @@ impl Plan {
                 rg_experiments: 10,
                 depth: DepthPlan::standard(10, 20_000),
                 ntk: NtkStudyPlan::standard(10, 6_000),
+                action: ActionStudyPlan::standard(10, 500_000),
             },
             Profile::PaperFull => Self {
                 profile,
@@ -134,6 +139,7 @@ impl Plan {
                 rg_experiments: 10,
                 depth: DepthPlan::standard(10, 20_000),
                 ntk: NtkStudyPlan::standard(10, 6_000),
+                action: ActionStudyPlan::standard(10, 500_000),
             },
         }
     }

@@ -27,6 +27,10 @@ pub trait Runner {
     /// The per-network NTKs of `ensemble`, keyed `key` (the NTK table's; neither cached nor
     /// split into shards, as deep ensembles).
     fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult>;
+    /// The outputs of every net of `ensemble`, keyed `key` ([`Ensemble::outputs`]: net-major,
+    /// experiment after experiment; the action study's histograms, neither cached nor split
+    /// into shards, as deep ensembles: a merge samples them).
+    fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> Result<Vec<f64>>;
     /// The monitor of the run's caller, which the theory a study computes between its ensembles
     /// (the depth study's four-point vertices) asks whether to stop; by default none (`&()`).
     /// It only observes: the numbers do not change.
@@ -98,5 +102,15 @@ impl Runner for Direct<'_> {
     }
     fn ntk_ensemble(&self, _key: &EnsembleKey, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult> {
         Ok(ensemble.run_with_progress(self.threads, self.monitor)?)
+    }
+    /// Asks the monitor before the ensemble (stopping with `SamplingError::Interrupted`) and
+    /// tells it the ensemble's nets when it is drawn.
+    fn outputs(&self, _key: &EnsembleKey, ensemble: &Ensemble) -> Result<Vec<f64>> {
+        if self.monitor.interrupted() {
+            return Err(nnqft_sampling::SamplingError::Interrupted.into());
+        }
+        let out = ensemble.outputs(self.threads)?;
+        self.monitor.advance(ensemble.nets_total());
+        Ok(out)
     }
 }

@@ -65,6 +65,29 @@ impl Table {
         self
     }
 
+    /// The rows of `tables` one after another (tables of the same columns, as built by one
+    /// function; an empty list gives an empty table). A column whose name or kind differs from
+    /// the first table's is a bug of the caller: it panics.
+    pub fn stacked(tables: impl IntoIterator<Item = Table>) -> Self {
+        let mut tables = tables.into_iter();
+        let Some(mut out) = tables.next() else { return Self::new() };
+        for t in tables {
+            assert_eq!(out.names(), t.names(), "stacked tables must have the same columns");
+            for ((_, a), (_, b)) in out.columns.iter_mut().zip(t.columns) {
+                match (a, b) {
+                    (Column::Text(a), Column::Text(b)) => a.extend(b),
+                    (Column::OptionalText(a), Column::OptionalText(b)) => a.extend(b),
+                    (Column::Int(a), Column::Int(b)) => a.extend(b),
+                    (Column::OptionalInt(a), Column::OptionalInt(b)) => a.extend(b),
+                    (Column::F64(a), Column::F64(b)) => a.extend(b),
+                    (Column::Arrays(a), Column::Arrays(b)) => a.extend(b),
+                    _ => panic!("stacked tables must have the same column kinds"),
+                }
+            }
+        }
+        out
+    }
+
     fn with(mut self, name: &'static str, column: Column) -> Self {
         self.columns.push((name, column));
         self

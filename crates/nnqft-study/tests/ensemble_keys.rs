@@ -97,6 +97,9 @@ impl Runner for Recorder {
         self.ntk.borrow_mut().push((key.clone(), ensemble.seed()));
         self.direct.ntk_ensemble(key, ensemble)
     }
+    fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
+        self.direct.outputs(key, ensemble)
+    }
 }
 
 #[test]

@@ -6,10 +6,11 @@
 //! - `kind` -- the kinds of series, which fix how each is drawn.
 //! - `drawing` -- the record of a rendered figure in pixels, and its checks.
 //! - `raster` -- the PNG beside each SVG (resvg, embedded DejaVu Sans).
-//! - `scaling`, `agreement`, `table5`, `rg`, `depth`, `depth_next_order` -- the figures of the
-//!   report's sections.
+//! - `scaling`, `agreement`, `table5`, `rg`, `depth`, `depth_next_order`, `action` -- the figures
+//!   of the report's sections.
 //! - `ntk` -- the NTK study's figure.
 
+mod action;
 mod agreement;
 mod depth;
 mod depth_next_order;
@@ -45,6 +46,8 @@ pub struct Inputs<'a> {
     pub depth: &'a nnqft_study::depth::DepthReport,
     /// The NTK study.
     pub ntk: &'a nnqft_study::ntk_study::NtkStudyReport,
+    /// The action study.
+    pub action: &'a nnqft_study::action_study::ActionStudyReport,
 }
 
 /// Every figure of a run, in report order.
@@ -56,6 +59,7 @@ pub fn all(inputs: &Inputs) -> Result<Vec<Figure>> {
     out.push(depth::figure(inputs.depth, &inputs.plan.depth));
     out.push(depth_next_order::figure(inputs.depth, &inputs.plan.depth));
     out.push(ntk::figure(inputs.ntk, &inputs.plan.ntk));
+    out.push(action::distance_figure(inputs.action, &inputs.plan.action));
     Ok(out)
 }
 

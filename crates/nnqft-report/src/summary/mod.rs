@@ -6,7 +6,9 @@
 //! - [`rg`] -- the RG flow, the 6-pt prediction and naturalness.
 //! - [`depth`] -- deep networks against the leading order in `L/n`.
 //! - [`ntk`] -- the neural tangent kernel at finite width against its order-`1/n` theory.
+//! - [`action`] -- the density the action predicts against sampled outputs (arXiv:2307.03223).
 
+pub mod action;
 pub mod depth;
 pub mod ntk;
 pub mod rg;
@@ -47,5 +49,6 @@ pub fn document(run: &RunLine, studies: &Inputs) -> String {
     md.push_str(&rg::section(studies.rg));
     md.push_str(&depth::section(studies.depth, &studies.plan.depth));
     md.push_str(&ntk::section(studies.ntk, &studies.plan.ntk));
+    md.push_str(&action::section(studies.action, &studies.plan.action));
     md
 }
