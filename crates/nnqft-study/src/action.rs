@@ -279,33 +279,12 @@ fn table(action: Action, outputs: usize, stderr: Option<&[f64]>) -> ActionTable 
 /// points), then per multiset `n`, `indices`, `outputs`, `coupling`, `coupling_stderr` (missing
 /// without measured inputs), `coupling_order1`, `coupling_gp`.
 pub fn couplings_table(source: &str, table: ActionTable) -> Table {
-    couplings_blocks_table(vec![(source.to_string(), table)])
-}
-
-/// The couplings tables of several ensembles, one block of rows after another, with the columns
-/// of [`couplings_table`] (`analysis_action.parquet` of `nnqft analyze --action`, Python's
-/// `nnqft.analyze(..., action=True)["action"]`: one block per file or array, `source` its name).
-pub fn couplings_blocks_table(blocks: Vec<(String, ActionTable)>) -> Table {
-    let mut header: (Vec<String>, Vec<i64>, Vec<f64>) = Default::default();
-    let mut rows = ActionRows::default();
-    for (source, table) in blocks {
-        let h = table.rows.len();
-        header.0.extend(std::iter::repeat_n(source, h));
-        header.1.extend(std::iter::repeat_n(table.order.power() as i64, h));
-        header.2.extend(std::iter::repeat_n(table.condition_number, h));
-        let r = table.rows;
-        rows.n.extend(r.n);
-        rows.indices.extend(r.indices);
-        rows.outputs.extend(r.outputs);
-        rows.coupling.extend(r.coupling);
-        rows.coupling_stderr.extend(r.coupling_stderr);
-        rows.coupling_order1.extend(r.coupling_order1);
-        rows.coupling_gp.extend(r.coupling_gp);
-    }
+    let h = table.rows.len();
+    let rows = table.rows;
     Table::new()
-        .str("source", header.0)
-        .int("order", header.1)
-        .f64("condition_number", header.2)
+        .str("source", vec![source; h])
+        .int("order", vec![table.order.power() as i64; h])
+        .f64("condition_number", vec![table.condition_number; h])
         .int("n", rows.n)
         .str("indices", rows.indices)
         .str("outputs", rows.outputs)
@@ -313,6 +292,13 @@ pub fn couplings_blocks_table(blocks: Vec<(String, ActionTable)>) -> Table {
         .opt("coupling_stderr", rows.coupling_stderr)
         .f64("coupling_order1", rows.coupling_order1)
         .f64("coupling_gp", rows.coupling_gp)
+}
+
+/// The couplings tables of several ensembles, one block of rows after another, with the columns
+/// of [`couplings_table`] (`analysis_action.parquet` of `nnqft analyze --action`, Python's
+/// `nnqft.analyze(..., action=True)["action"]`: one block per file or array, `source` its name).
+pub fn couplings_blocks_table(blocks: Vec<(String, ActionTable)>) -> Table {
+    Table::stacked(blocks.into_iter().map(|(source, table)| couplings_table(&source, table)))
 }
 
 /// The locality table of the quartic coupling (`action_locality.parquet`, Python's
