@@ -61,7 +61,7 @@ pub fn merge(
 /// Runs the studies of `plan` on the ensembles of `runner` and writes every report of `run`.
 fn analyse(run: &Run, runner: &dyn Runner, plan: &Plan) -> Result<Vec<figures::Drawing>> {
     let scaling = nnqft_study::scaling::run(runner, &plan.scaling)?;
-    let table5 = nnqft_study::table5::run(runner, plan.table5_experiments, plan.table5_nets)?;
+    let table5 = nnqft_study::table5::run(runner, &plan.table5)?;
     let rg = nnqft_study::rg::run(runner, plan.rg_experiments, plan.rg_nets)?;
     let depth = nnqft_study::depth::run(runner, &plan.depth)?;
     let ntk = nnqft_study::ntk_study::run(runner, &plan.ntk)?;

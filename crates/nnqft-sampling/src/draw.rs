@@ -3,6 +3,7 @@
 //! allocated per net: the caller owns the buffers, and a net's parameters live only in
 //! registers while its neurons are evaluated.
 
+use crate::bias_integrated::PowerGrid;
 use crate::normal::{LANES, Normals};
 use nnqft_theory::machinery::{BATCH, Lanes, Parts, ProductScratch, ProductTable, erf_lanes, exp_lanes};
 use nnqft_theory::{Activation, InputSet, Network};
@@ -278,17 +279,13 @@ impl NetSampler<'_> {
         scratch: &mut ProductScratch,
         power: &mut [Vec<Parts>],
     ) {
-        let (weight_std, d) = (self.scales.0, self.xs.d);
-        self.w_batch.resize(d, [0.0; BATCH]);
+        let d = self.xs.d;
         let mut left = self.width;
         while left > 0 {
             let count = left.min(BATCH);
             let mut weights = [0.0; BATCH];
             weights[..count].iter_mut().for_each(|w| *w = 1.0);
-            for wc in self.w_batch.iter_mut() {
-                rng.fill_slice(&mut wc[..count]);
-                wc[..count].iter_mut().for_each(|w| *w *= weight_std);
-            }
+            self.draw_weight_batch(rng, count);
             for (a, (lane, s)) in psi.iter_mut().zip(&self.xs.self_cov).enumerate() {
                 let x = &self.xs.coords[a * d..(a + 1) * d];
                 for j in 0..BATCH {
@@ -304,6 +301,32 @@ impl NetSampler<'_> {
             }
             products.accumulate_batch(psi, &weights, scratch, power, None);
             left -= count;
+        }
+    }
+
+    /// [`Self::gauss_power_sums`] on an arithmetic grid of one-dimensional points: the same
+    /// draws, the power sums' factors `Q(n, t)` added to the lane accumulators `q`
+    /// ([`PowerGrid`]).
+    #[inline(always)]
+    pub fn gauss_grid_power_sums<G: Normals>(&mut self, rng: &mut G, grid: &PowerGrid, q: &mut [Vec<Lanes>; 3]) {
+        let mut left = self.width;
+        while left > 0 {
+            let count = left.min(BATCH);
+            self.draw_weight_batch(rng, count);
+            grid.accumulate(&self.w_batch[0], count, q);
+            left -= count;
+        }
+    }
+
+    /// The hidden weights of `count <= BATCH` neurons, `w ~ N(0, sigma_w^2 / d)`, component by
+    /// component, into the first `count` lanes of `w_batch`.
+    #[inline(always)]
+    fn draw_weight_batch<G: Normals>(&mut self, rng: &mut G, count: usize) {
+        let weight_std = self.scales.0;
+        self.w_batch.resize(self.xs.d, [0.0; BATCH]);
+        for wc in self.w_batch.iter_mut() {
+            rng.fill_slice(&mut wc[..count]);
+            wc[..count].iter_mut().for_each(|w| *w *= weight_std);
         }
     }
 }

@@ -71,8 +71,8 @@ pub fn figure(report: &Table5Report, plan: &Plan) -> Result<Figure> {
                 .map(|t| format!("{} {}", t.network.name(), t.estimator.name()))
                 .collect::<Vec<_>>()
                 .join(", "),
-            plan.table5_experiments,
-            plan.table5_nets
+            plan.table5.experiments,
+            plan.table5.nets
         ),
     })
 }
