@@ -81,6 +81,7 @@
 //! `expm1`, so nothing cancels as `s -> 0`): `k_1 = e^{2s}`, `k_2 = e^{4s} y`,
 //! `k_3 = e^{6s} y^2 (3 + y)`.
 
+use crate::draw::pairwise_sum;
 use crate::error::{Result, SamplingError};
 use nnqft_theory::exp_bias_cumulants;
 use nnqft_theory::machinery::{BATCH, Lanes, Parts, exp_lanes};
@@ -206,24 +207,11 @@ impl PowerGrid {
     pub(crate) fn power_sums_into(&self, q: &[Vec<Lanes>; 3], totals: &mut Vec<f64>, out: &mut [Vec<f64>; 3]) {
         for o in 0..3 {
             totals.clear();
-            totals.extend(q[o].iter().map(lane_total));
+            totals.extend(q[o].iter().map(pairwise_sum));
             out[o].clear();
             out[o].extend(self.sums[o].iter().zip(&self.factors[o]).map(|(&t, f)| f * totals[t as usize]));
         }
     }
-}
-
-/// Pairwise sum of a batch's lanes.
-fn lane_total(lanes: &Lanes) -> f64 {
-    let mut v = *lanes;
-    let mut width = BATCH;
-    while width > 1 {
-        width /= 2;
-        for i in 0..width {
-            v[i] += v[i + width];
-        }
-    }
-    v[0]
 }
 
 /// Reused buffers of [`BiasIntegrated::values_into`].

@@ -3,7 +3,6 @@
 //! allocated per net: the caller owns the buffers, and a net's parameters live only in
 //! registers while its neurons are evaluated.
 
-use crate::bias_integrated::PowerGrid;
 use crate::normal::{LANES, Normals};
 use nnqft_theory::machinery::{BATCH, Lanes, Parts, ProductScratch, ProductTable, erf_lanes, exp_lanes};
 use nnqft_theory::{Activation, InputSet, Network};
@@ -304,16 +303,16 @@ impl NetSampler<'_> {
         }
     }
 
-    /// [`Self::gauss_power_sums`] on an arithmetic grid of one-dimensional points: the same
-    /// draws, the power sums' factors `Q(n, t)` added to the lane accumulators `q`
-    /// ([`PowerGrid`]).
+    /// The draws of [`Self::gauss_power_sums`] for one-dimensional points, each batch of
+    /// hidden weights handed to `batch(w, count)` (lanes `count..` unused), as the power sums
+    /// on a grid of points take them (`bias_integrated::PowerGrid`).
     #[inline(always)]
-    pub fn gauss_grid_power_sums<G: Normals>(&mut self, rng: &mut G, grid: &PowerGrid, q: &mut [Vec<Lanes>; 3]) {
+    pub fn gauss_weight_batches<G: Normals>(&mut self, rng: &mut G, mut batch: impl FnMut(&Lanes, usize)) {
         let mut left = self.width;
         while left > 0 {
             let count = left.min(BATCH);
             self.draw_weight_batch(rng, count);
-            grid.accumulate(&self.w_batch[0], count, q);
+            batch(&self.w_batch[0], count);
             left -= count;
         }
     }
@@ -331,11 +330,11 @@ impl NetSampler<'_> {
     }
 }
 
-/// Pairwise sum of the neuron lanes: halves are added until one value is left.
+/// Pairwise sum of lanes (`L` a power of two): halves are added until one value is left.
 #[inline]
-fn pairwise_sum(lanes: &NeuronLanes) -> f64 {
+pub(crate) fn pairwise_sum<const L: usize>(lanes: &[f64; L]) -> f64 {
     let mut v = *lanes;
-    let mut width = NEURON_LANES;
+    let mut width = L;
     while width > 1 {
         width /= 2;
         for i in 0..width {

@@ -755,7 +755,7 @@ impl Ensemble {
                 for net in 0..count {
                     if let Some((grid, q, lane_totals)) = on_grid.as_mut() {
                         q.iter_mut().flatten().for_each(|l| *l = [0.0; BATCH]);
-                        sampler.gauss_grid_power_sums(rng, grid, q);
+                        sampler.gauss_weight_batches(rng, |w, count| grid.accumulate(w, count, q));
                         grid.power_sums_into(q, lane_totals, &mut totals);
                     } else {
                         power.iter_mut().flatten().for_each(|p| *p = [0.0; PARTS]);
