@@ -1,5 +1,8 @@
-//! Runs the Python baselines (`shared/baselines/*.py`, beside the repository) on one case and
-//! reads their rate, when python3 has what they need; otherwise says why and gives `None`.
+//! Runs the Python baselines on one case and reads their rate, when the interpreter has what they
+//! need; otherwise says why and gives `None`. A baseline is the repository's `benchmarks/NAME`
+//! when that exists (`deep_jax.py`), else `NAME` in the folder of baselines beside the repository
+//! (`deep_numpy.py`, `numpy_sampler.py`, `jax_sampler.py`). The interpreter is `$NNQFT_PYTHON`,
+//! else `python3`.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -11,21 +14,37 @@ pub fn folder() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/baselines"))
 }
 
-/// Whether `python3` imports every module of `modules` (printed once if not).
+/// The script `name`: the repository's `benchmarks/name` if it exists, else `folder()/name`.
+fn script(name: &str) -> PathBuf {
+    let ours = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks").join(name);
+    if ours.exists() { ours } else { folder().join(name) }
+}
+
+/// The Python interpreter: `$NNQFT_PYTHON`, else `python3`.
+fn python() -> String {
+    std::env::var("NNQFT_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Whether the interpreter imports every module of `modules` (printed once if not).
 pub fn available(modules: &str) -> bool {
     let ok =
-        Command::new("python3").args(["-c", &format!("import {modules}")]).output().is_ok_and(|o| o.status.success());
+        Command::new(python()).args(["-c", &format!("import {modules}")]).output().is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("python3 cannot import {modules}: that baseline is skipped");
+        eprintln!("{} cannot import {modules}: that baseline is skipped", python());
     }
     ok
 }
 
-/// Runs `script` with `args` and returns column `column` of its last output line, or `None`
-/// (with the reason on stderr) if it did not run.
-pub fn rate(script: &str, args: &[String], column: usize) -> Option<f64> {
-    let path = folder().join(script);
-    let out = match Command::new("python3").arg(&path).args(args).output() {
+/// Runs the script `name` with `args` and returns column `column` of its last output line, or
+/// `None` (with the reason on stderr) if it did not run.
+pub fn rate(name: &str, args: &[String], column: usize) -> Option<f64> {
+    rate_with(name, args, column, &[])
+}
+
+/// [`rate`] with the environment variables `env` set for the script.
+pub fn rate_with(name: &str, args: &[String], column: usize, env: &[(&str, String)]) -> Option<f64> {
+    let path = script(name);
+    let out = match Command::new(python()).arg(&path).args(args).envs(env.iter().map(|(k, v)| (k, v))).output() {
         Ok(out) if out.status.success() => out,
         Ok(out) => {
             eprintln!("{}: {}", path.display(), String::from_utf8_lossy(&out.stderr).trim());
