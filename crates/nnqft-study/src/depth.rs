@@ -152,6 +152,10 @@ pub struct DepthRow {
     pub r_stderr: f64,
     /// The leading order in `1/n`.
     pub r_leading_order: f64,
+    /// The quadrature error estimate of `r_leading_order`, `3 e / (n |Wick4(K)|)` with `e` the
+    /// vertex's propagated error ([`nnqft_theory::FourPointVertex::vertex_error`]); 0 where every
+    /// expectation is a closed form.
+    pub r_leading_order_error: f64,
     /// The exact finite-width value where one is known (relu, diagonal multisets).
     pub r_exact: Option<f64>,
 }
@@ -237,7 +241,8 @@ pub struct DepthReport {
     pub rows: Vec<DepthRow>,
     /// Depth and width scans.
     pub fits: Vec<DepthFit>,
-    /// The largest quadrature error estimate of any leading-order vertex (tanh).
+    /// The largest absolute quadrature error estimate of a moment of any leading-order vertex
+    /// (every activation; the summary states [`DepthReport::leading_order_relative_error`]).
     pub quadrature_error: f64,
     /// The measured `1/n` shift of `G2` against `K1`: one row per `(activation, L, n, pair)`
     /// (conditional estimator).
@@ -245,7 +250,8 @@ pub struct DepthReport {
     /// The connected six-point function against the six-point vertex: one row per
     /// `(activation, L, n, multiset of order 6 over the six-point subset)` (conditional).
     pub six_points: Vec<SixPointRow>,
-    /// The largest quadrature error estimate of `K1` and of the six-point vertex.
+    /// The largest absolute quadrature error estimate of the shift at the study's widths and of
+    /// the six-point vertex (the summary states [`DepthReport::next_order_relative_errors`]).
     pub next_order_quadrature_error: f64,
 }
 
@@ -293,6 +299,130 @@ impl DepthReport {
     }
 }
 
+/// A prediction of the depth study that carries a quadrature error estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prediction {
+    /// `r`'s leading order, from the four-point vertex ([`DepthRow::r_leading_order`]).
+    FourPointVertex,
+    /// `K1`, the `1/n` shift of `G2` ([`ShiftRow::shift_leading_order`]).
+    Shift,
+    /// The connected six-point function's leading order, from the six-point vertex
+    /// ([`SixPointRow::c6_leading_order`]).
+    SixPointVertex,
+}
+
+impl Prediction {
+    /// How the summary names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Prediction::FourPointVertex => "r leading order",
+            Prediction::Shift => "K1",
+            Prediction::SixPointVertex => "six-point vertex term",
+        }
+    }
+}
+
+/// A prediction whose value is at most this fraction of the largest `|value|` of the same kind
+/// at the same `(network, L, n)` is negligible: a zero of the theory (`K1` at `L = 1`, relu's
+/// diagonal `K1`) or a value near a change of sign, where a relative error says nothing about
+/// the prediction.
+pub const NEGLIGIBLE_FRACTION: f64 = 1e-3;
+
+/// The largest relative quadrature error estimate of one kind of prediction over a study's
+/// rows ([`DepthReport::leading_order_relative_error`]), and where it occurs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelativeError {
+    /// The kind of prediction.
+    pub prediction: Prediction,
+    /// Activation.
+    pub network: DeepActivation,
+    /// Depth `L`.
+    pub depth: usize,
+    /// Equal hidden width `n`.
+    pub width: usize,
+    /// The row's input indices (multiset or pair).
+    pub indices: String,
+    /// The predicted value.
+    pub value: f64,
+    /// Its quadrature error estimate.
+    pub error: f64,
+}
+
+impl RelativeError {
+    /// `error / |value|`.
+    pub fn relative(&self) -> f64 {
+        self.error / self.value.abs()
+    }
+
+    /// Of `entries` `(network, L, n, indices, value, error)`, the one with the largest
+    /// `error / |value|` among those whose value is finite and not negligible (larger in
+    /// magnitude than [`NEGLIGIBLE_FRACTION`] of the largest `|value|` of the entries at the same
+    /// `(network, L, n)`); the first of equals; `None` if no entry is left.
+    fn largest<'a>(
+        prediction: Prediction,
+        entries: impl Iterator<Item = (DeepActivation, usize, usize, &'a str, f64, f64)> + Clone,
+    ) -> Option<RelativeError> {
+        let mut scale = std::collections::HashMap::new();
+        for (act, depth, width, _, value, _) in entries.clone().filter(|e| e.4.is_finite()) {
+            let s = scale.entry((act, depth, width)).or_insert(0.0f64);
+            *s = s.max(value.abs());
+        }
+        let mut best: Option<RelativeError> = None;
+        for (network, depth, width, indices, value, error) in entries {
+            let largest = scale.get(&(network, depth, width)).copied().unwrap_or(0.0);
+            if !value.is_finite() || value.abs() <= NEGLIGIBLE_FRACTION * largest {
+                continue;
+            }
+            let candidate =
+                RelativeError { prediction, network, depth, width, indices: indices.to_string(), value, error };
+            if best.as_ref().is_none_or(|b| candidate.relative() > b.relative()) {
+                best = Some(candidate);
+            }
+        }
+        best
+    }
+}
+
+impl DepthReport {
+    /// The largest relative quadrature error estimate of `r`'s leading order over the
+    /// conditional rows (the raw rows repeat the same predictions), and where it occurs.
+    pub fn leading_order_relative_error(&self) -> Option<RelativeError> {
+        RelativeError::largest(
+            Prediction::FourPointVertex,
+            self.rows
+                .iter()
+                .filter(|r| r.estimator == Estimator::Conditional)
+                .map(|r| (r.network, r.depth, r.width, r.indices.as_str(), r.r_leading_order, r.r_leading_order_error)),
+        )
+    }
+
+    /// The largest relative quadrature error estimates of `K1` (over the shift rows) and of the
+    /// six-point vertex term (over the six-point rows), and where each occurs.
+    pub fn next_order_relative_errors(&self) -> [Option<RelativeError>; 2] {
+        [
+            RelativeError::largest(
+                Prediction::Shift,
+                self.shifts.iter().map(|r| {
+                    (
+                        r.network,
+                        r.depth,
+                        r.width,
+                        r.indices.as_str(),
+                        r.shift_leading_order,
+                        r.shift_leading_order_error,
+                    )
+                }),
+            ),
+            RelativeError::largest(
+                Prediction::SixPointVertex,
+                self.six_points.iter().map(|r| {
+                    (r.network, r.depth, r.width, r.indices.as_str(), r.c6_leading_order, r.c6_leading_order_error)
+                }),
+            ),
+        ]
+    }
+}
+
 fn diagonal_label() -> String {
     [FIT_POINT; 4].map(|i| i.to_string()).join(",")
 }
@@ -320,6 +450,7 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
                 report.next_order_quadrature_error =
                     report.next_order_quadrature_error.max(shift.quadrature_error()).max(six.quadrature_error());
                 let leading = shift.vertex().leading_order_r();
+                let vertex_error = shift.vertex().vertex_error();
                 let exact = exact_one_input_ratio(&net).map(|p| p - 1.0);
                 let estimators: &[Estimator] = if width == plan.raw_width {
                     &[Estimator::Conditional, Estimator::Raw]
@@ -338,6 +469,13 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
                     for pos in 0..m4.len() {
                         let set = m4.get(pos);
                         let diagonal = set.iter().all(|&p| p == set[0]);
+                        let points = [0, 1, 2, 3].map(|i| usize::from(set[i]));
+                        // Σ_3 V / (n Wick4(K)): three entries of V, each within the vertex's error
+                        let leading_error = if vertex_error == 0.0 {
+                            0.0
+                        } else {
+                            3.0 * vertex_error / (width as f64 * shift.vertex().gp_g4([0; 4], points).abs())
+                        };
                         report.rows.push(DepthRow {
                             network: act,
                             depth,
@@ -349,6 +487,7 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
                             r_mean: r.mean[pos],
                             r_stderr: r.stderr[pos],
                             r_leading_order: leading[pos],
+                            r_leading_order_error: leading_error,
                             r_exact: exact.filter(|_| diagonal),
                         });
                     }

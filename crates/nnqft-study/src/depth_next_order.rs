@@ -90,6 +90,10 @@ pub struct ShiftRow {
     pub shift_stderr: f64,
     /// The prediction at order `1/n`: `K1`.
     pub shift_leading_order: f64,
+    /// The quadrature error estimate of `K1`: `n` times the propagated error of the shift at
+    /// width `n` ([`nnqft_theory::KernelShift::shift_error`]; at equal widths the shift is
+    /// `K1 / n`); 0 where every expectation is a closed form.
+    pub shift_leading_order_error: f64,
     /// The exact `n (E[G2] − K)` where it is known: 0 at `L = 1` and for relu on diagonal pairs
     /// (and every pair of a linear network).
     pub shift_exact: Option<f64>,
@@ -142,6 +146,11 @@ pub struct SixPointRow {
     pub c6_stderr: f64,
     /// Its leading order `Σ_15 U / n²`.
     pub c6_leading_order: f64,
+    /// The quadrature error estimate of `c6_leading_order`, `15 e / n²` with `e` the propagated
+    /// error of every entry of `U` ([`nnqft_theory::SixPointVertex::quadrature_error`]); relative
+    /// to its value it is that of `r6_leading_order` too. 0 where every expectation is a closed
+    /// form.
+    pub c6_leading_order_error: f64,
 }
 
 impl SixPointRow {
@@ -170,7 +179,7 @@ pub fn six_point_inputs(xs: &InputSet) -> Result<InputSet> {
 /// (the theory at the ensemble's widths).
 pub fn shift_rows(net: &DeepNetwork, shift: &KernelShift, result: &DeepEnsembleResult) -> Result<Vec<ShiftRow>> {
     let m = result.points;
-    let (k, k1) = (shift.kernels().output(), shift.equal_width_coefficient());
+    let (k, k1, error) = (shift.kernels().output(), shift.equal_width_coefficient(), shift.shift_error());
     let g2 = summarize(&result.means[0], result.experiments)?;
     let width = net.widths()[0];
     let n = width as f64;
@@ -191,6 +200,7 @@ pub fn shift_rows(net: &DeepNetwork, shift: &KernelShift, result: &DeepEnsembleR
             shift_mean: n * (g2.mean[pos] - k[a * m + b]),
             shift_stderr: n * g2.stderr[pos],
             shift_leading_order: k1[a * m + b],
+            shift_leading_order_error: n * error[a * m + b],
             shift_exact: exact,
         });
     }
@@ -235,6 +245,9 @@ pub fn six_point_rows(
     let p4 = exact_one_input_ratio(net);
     let p6 = exact_one_input_sixth_ratio(net);
     let exact = p4.zip(p6).map(|(p4, p6)| p6 - 3.0 * p4 + 2.0);
+    // Σ_15 U / n²: fifteen entries of U, each within the vertex's error
+    let n = net.widths()[net.depth() - 1] as f64;
+    let lead_error = 15.0 * six.quadrature_error() / (n * n);
     let mut rows = Vec::with_capacity(positions.len());
     for (i, s) in subsets.iter().enumerate() {
         let points: Vec<usize> = s.iter().map(|&j| SIX_POINT_SUBSET[j as usize]).collect();
@@ -252,6 +265,7 @@ pub fn six_point_rows(
             c6_mean: c6.mean[i],
             c6_stderr: c6.stderr[i],
             c6_leading_order: lead[i],
+            c6_leading_order_error: lead_error,
         });
     }
     Ok(rows)

@@ -26,9 +26,11 @@
 //!
 //! At equal widths every one of the three is exactly `1/n` times a width-independent
 //! coefficient (the recursions carry `1/n_l` with ratios `n_l / n_(l−1) = 1`): the study
-//! computes the theory once per `(activation, L)` at `n = 1` and divides by `n`
-//! (`theory_is_one_over_n` in the tests checks this against the theory at each width, to
-//! rounding). For relu the mean shift vanishes on the diagonal `a = b` (Guillen, Misof, Gerken,
+//! computes the theory at `n = 1` and divides by `n` (`theory_is_one_over_n` in the tests checks
+//! this against the theory at each width, to rounding). The theory is built once per activation,
+//! at the deepest `L`, and read off at each depth ([`nnqft_theory::NtkFluctuations::at_widths`]:
+//! a depth's recursion passes through every shallower one, and the numbers are a build per depth's
+//! bit for bit). For relu the mean shift vanishes on the diagonal `a = b` (Guillen, Misof, Gerken,
 //! arXiv:2508.11522) and, at `d = 1` without biases, on every pair of same-sign points (relu
 //! is homogeneous and such points are collinear); at `L = 1` it vanishes for every
 //! network (the mean NTK of one hidden layer is the infinite-width one exactly). Relu's NTK on
@@ -41,7 +43,7 @@ use crate::key::EnsembleKey;
 use crate::runner::Runner;
 use crate::table::Table;
 use nnqft_sampling::{Measured, NtkEnsemble};
-use nnqft_theory::{DeepActivation, DeepNetwork, Multisets, NeuralTangentKernel, NtkFluctuations};
+use nnqft_theory::{DeepActivation, DeepNetwork, Multisets, NtkFluctuations};
 use serde::Serialize;
 
 /// What the NTK study samples.
@@ -224,7 +226,9 @@ impl NtkStudyReport {
     }
 }
 
-/// Runs the study: the theory once per `(activation, L)`, every ensemble through `runner`
+/// Runs the study: the theory once per activation at the deepest `L` and `n = 1`, read off at
+/// every depth ([`NtkFluctuations::at_widths`]: the same numbers as a build per depth, bit for
+/// bit), every ensemble through `runner`
 /// (`Runner::ntk_ensemble`, keyed [`EnsembleKey::NtkStudy`]), and a row per quantity and pair.
 /// Errors: a plan with fewer than 2 experiments or nets, or a depth or width of 0 (naming the
 /// field), and those of the theory and the sampler.
@@ -234,14 +238,23 @@ pub fn run(runner: &dyn Runner, plan: &NtkStudyPlan) -> Result<NtkStudyReport> {
     let pairs = Multisets::new(xs.len(), 2)?;
     let m = xs.len();
     let mut report = NtkStudyReport::default();
+    let Some(max_depth) = plan.depths.iter().copied().max() else { return Ok(report) };
     for &act in &plan.activations {
+        // one build to the deepest L at n = 1; every depth's theory is its first L layers
+        let deepest_unit = DeepNetwork::at_criticality(act, &vec![1; max_depth])?;
+        let deepest = NtkFluctuations::with_monitor(
+            &deepest_unit,
+            &xs,
+            deepest_unit.c_w(),
+            deepest_unit.c_b(),
+            runner.monitor(),
+        )?;
         for &depth in &plan.depths {
             // every width's theory is this one's divided by n (module docs)
-            let unit = DeepNetwork::at_criticality(act, &vec![1; depth])?;
-            let theory = NtkFluctuations::with_monitor(&unit, &xs, unit.c_w(), unit.c_b(), runner.monitor())?;
-            let infinite = NeuralTangentKernel::new(&unit, &xs)?;
+            let theory = deepest.at_widths(&vec![1; depth])?;
+            let unit = theory.network();
             report.quadrature_error = report.quadrature_error.max(theory.quadrature_error());
-            let (theta_inf, shift) = (infinite.output(), theory.theta_shift());
+            let (theta_inf, shift) = (theory.ntk().output(), theory.theta_shift());
             for &width in &plan.widths {
                 let net = unit.with_widths(&vec![width; depth])?;
                 let key = EnsembleKey::NtkStudy { activation: act, depth, width };

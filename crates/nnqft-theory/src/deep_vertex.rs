@@ -276,6 +276,33 @@ impl FourPointVertex {
         self.quadrature_error
     }
 
+    /// The propagated error estimate of every entry of the vertex `V = Vᴸ⁺¹` (rounding when
+    /// every expectation is a closed form). With `ε` the largest error of a moment
+    /// ([`Self::quadrature_error`]) and `‖Dˡ‖` the largest row sum of `|Dˡ|`, the recursion
+    /// `Vˡ⁺¹ = C_W² (Aˡ + (n_l / n_(l−1)) Dˡ Vˡ Dˡᵀ)` carries, to first order and in absolute
+    /// values (`|Σ_rs D_pr V_rs D_qs| <= ‖D‖² max |V|`),
+    ///
+    /// ```text
+    /// e² = C_W² ε,   eˡ⁺¹ = C_W² (ε + (n_l / n_(l−1)) ‖Dˡ‖² eˡ),
+    /// ```
+    ///
+    /// the bound [`crate::KernelShift`] and [`crate::SixPointVertex`] carry for the `V` they use.
+    pub fn vertex_error(&self) -> f64 {
+        let p = self.pairs.len();
+        let c_w2 = self.net.c_w() * self.net.c_w();
+        let widths = self.net.widths();
+        let mut e = 0.0;
+        for (l, terms) in self.layers.iter().enumerate() {
+            e = if l == 0 {
+                c_w2 * self.quadrature_error
+            } else {
+                let norm = row_sum_norm(&terms.gradient, p);
+                c_w2 * (self.quadrature_error + widths[l] as f64 / widths[l - 1] as f64 * norm * norm * e)
+            };
+        }
+        e
+    }
+
     /// `V_(ab)(cd)` for the input points `a, b, c, d`.
     pub fn vertex(&self, ab: [usize; 2], cd: [usize; 2]) -> f64 {
         let p = self.pairs.len();
@@ -350,6 +377,11 @@ impl FourPointVertex {
     fn n_last(&self) -> f64 {
         self.net.widths()[self.net.depth() - 1] as f64
     }
+}
+
+/// The largest row sum of `|D|` (`P x P`, row-major): the norm the vertices' error bounds use.
+pub(crate) fn row_sum_norm(d: &[f64], p: usize) -> f64 {
+    (0..p).map(|i| d[i * p..(i + 1) * p].iter().map(|x| x.abs()).sum::<f64>()).fold(0.0, f64::max)
 }
 
 /// `⟨φ_a φ_b φ_c φ_d⟩_K` on every multiset of order 4, spread over the available cores

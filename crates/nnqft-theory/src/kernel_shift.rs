@@ -3,7 +3,7 @@
 
 use crate::deep_kernel::KernelRecursion;
 use crate::deep_network::DeepNetwork;
-use crate::deep_vertex::FourPointVertex;
+use crate::deep_vertex::{FourPointVertex, row_sum_norm};
 use crate::error::{Result, TheoryError};
 use crate::gaussian::{Act, ActivationFn, UPPER, pair_hessian};
 use crate::input_set::InputSet;
@@ -325,11 +325,6 @@ impl KernelShift {
         }
         out
     }
-}
-
-/// The largest row sum of `|D|` (`P x P`, row-major).
-fn row_sum_norm(d: &[f64], p: usize) -> f64 {
-    (0..p).map(|i| d[i * p..(i + 1) * p].iter().map(|x| x.abs()).sum::<f64>()).fold(0.0, f64::max)
 }
 
 /// The second derivatives of every pair's `⟨φ_a φ_b⟩` at the kernel `k` (row-major `m x m`),

@@ -201,6 +201,23 @@ impl NeuralTangentKernel {
     pub fn derivative_mean(&self, l: usize) -> &[f64] {
         &self.derivative_means[l - 1]
     }
+    /// The recursion of the first `depth <= L` hidden layers (`Θ¹ ... Θ^(depth+1)`), as a fresh
+    /// build of the shallower network gives it, bit for bit (the recursion of a layer uses only
+    /// the layers below it); the quadrature error stays this one's, every layer's.
+    pub(crate) fn truncated(&self, depth: usize) -> Self {
+        let depth = depth.min(self.depth());
+        Self {
+            m: self.m,
+            d_out: self.d_out,
+            kernels: self.kernels.truncated(depth),
+            ntks: self.ntks[..=depth].to_vec(),
+            derivative_means: self.derivative_means[..depth].to_vec(),
+            lambda_w: self.lambda_w,
+            lambda_b: self.lambda_b,
+            quadrature_error: self.quadrature_error,
+        }
+    }
+
     /// The kernel recursion `K¹ ... Kᴸ⁺¹` the NTK is built on.
     pub fn kernels(&self) -> &KernelRecursion {
         &self.kernels

@@ -3,7 +3,7 @@
 //! `1/n` shift of the NTK's mean, their layer recursions derived on the type.
 
 use crate::deep_network::DeepNetwork;
-use crate::error::Result;
+use crate::error::{Result, TheoryError};
 use crate::gaussian::{UPPER, derivative_pair_derivatives, mixed_moment};
 use crate::input_set::InputSet;
 use crate::kernel_shift::KernelShift;
@@ -257,6 +257,38 @@ impl NtkFluctuations {
             });
         }
         let mut out = Self { ntk, shift, terms, layers: Vec::new(), quadrature_error };
+        out.layers = out.recursion();
+        Ok(out)
+    }
+
+    /// The tensors at other hidden widths `n_1..n_L'` with `1 <= L' <= L` (a shallower network
+    /// is the first `L'` layers of this one, same activation, `C_W`, `C_b` and learning-rate
+    /// factors): every Gaussian expectation and derivative is reused and only the recursions
+    /// over the pairs and quadruples are redone, so one build at the largest depth serves every
+    /// depth of a study ([`KernelShift::at_widths`] likewise). The tensors `D`, `A`, `F`, `B`,
+    /// `T` and the infinite-width NTK are those of a fresh build at `widths`, bit for bit (a
+    /// layer's recursion uses only the layers below it). The quadrature error is the larger of
+    /// this build's (every expectation of all `L` layers) and the propagated error of the
+    /// kernel shift at `widths` ([`KernelShift::at_widths`], which propagates the moment errors
+    /// of all `L` layers): an upper bound on a fresh build's.
+    /// Errors: no widths, more than `L`, or a width of 0, naming the field.
+    pub fn at_widths(&self, widths: &[usize]) -> Result<Self> {
+        if widths.is_empty() || widths.len() > self.terms.len() {
+            return Err(TheoryError::OutOfRange {
+                field: "widths",
+                value: format!("{} layers", widths.len()),
+                allowed: "between 1 and as many hidden widths as the tensors' depth",
+            });
+        }
+        let shift = self.shift.at_widths(widths)?;
+        let quadrature_error = self.quadrature_error.max(shift.quadrature_error());
+        let mut out = Self {
+            ntk: self.ntk.truncated(widths.len()),
+            shift,
+            terms: self.terms[..widths.len()].to_vec(),
+            layers: Vec::new(),
+            quadrature_error,
+        };
         out.layers = out.recursion();
         Ok(out)
     }

@@ -5,7 +5,7 @@
 use crate::deep_activation::DeepActivation;
 use crate::deep_kernel::KernelRecursion;
 use crate::deep_network::DeepNetwork;
-use crate::deep_vertex::FourPointVertex;
+use crate::deep_vertex::{FourPointVertex, row_sum_norm};
 use crate::error::{Result, TheoryError};
 use crate::gaussian::{Act, ActivationFn, TableCache, UPPER, moment_gradient, moment_with, pair_hessian};
 use crate::input_set::InputSet;
@@ -555,11 +555,6 @@ fn check_points(m: usize) -> Result<()> {
 
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0f64, |a, b| a.max(b.abs()))
-}
-
-/// The largest row sum of `|D|` (row-major `p x p`).
-fn row_sum_norm(d: &[f64], p: usize) -> f64 {
-    (0..p).map(|i| d[i * p..(i + 1) * p].iter().map(|x| x.abs()).sum::<f64>()).fold(0.0, f64::max)
 }
 
 /// The nonzero entries of each row of a row-major `p x p` matrix.

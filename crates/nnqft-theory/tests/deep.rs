@@ -200,3 +200,27 @@ fn every_bad_input_is_a_typed_error_naming_its_field() {
         assert_eq!(DeepActivation::parse(a.name()).unwrap(), a);
     }
 }
+
+/// The vertex's propagated error: rounding for closed forms (relu, linear); `C_W² ε` at one hidden layer
+/// (`V² = C_W² A¹`, each moment within `ε`); at least that at every depth (each layer adds its
+/// own moments' `C_W² ε`).
+#[test]
+fn vertex_error_is_rounding_for_closed_forms_and_carried_through_the_layers() {
+    let xs = InputSet::new("three", &[vec![-0.6], vec![0.2], vec![1.0]]).unwrap();
+    for act in [DeepActivation::Relu, DeepActivation::Linear] {
+        let v = FourPointVertex::new(&DeepNetwork::with_deep_priors(act, &[10; 3]).unwrap(), &xs).unwrap();
+        assert!(v.vertex_error() < ROUNDING, "{act:?}: {}", v.vertex_error());
+    }
+    let deepest =
+        FourPointVertex::new(&DeepNetwork::new(DeepActivation::Tanh, &[10; 4], 1.3, 0.1).unwrap(), &xs).unwrap();
+    let eps = deepest.quadrature_error();
+    assert!(eps > 0.0);
+    let c_w2 = 1.3 * 1.3;
+    for depth in 1..=4 {
+        let e = deepest.at_widths(&vec![10; depth]).unwrap().vertex_error();
+        if depth == 1 {
+            assert_eq!(e.to_bits(), (c_w2 * eps).to_bits());
+        }
+        assert!(e.is_finite() && e >= c_w2 * eps, "L = {depth}: {e}");
+    }
+}

@@ -185,3 +185,59 @@ fn odd_networks_give_antipodal_inputs_the_opposite_ntk_at_order_one_over_n() {
         eprintln!("tanh L = {depth}: T(x, x) = {:.9e}, T(x, -x) = {:.9e}, Var {var:.6e}, anti {anti:.6e}", t[0], t[1]);
     }
 }
+
+/// Every tensor of `theory` as bits: per layer `l = 1, ..., L + 1` the infinite-width NTK `Θˡ`
+/// and the shift `Tˡ`, and the output's `D`, `A` (every pair of pairs), `F`, `B` (every
+/// quadruple) and their contractions with one output's indices.
+fn bits(theory: &NtkFluctuations) -> Vec<u64> {
+    let m = theory.points();
+    let depth = theory.network().depth();
+    let mut out = Vec::new();
+    for l in 1..=depth + 1 {
+        out.extend(theory.ntk().layer(l).iter().map(|v| v.to_bits()));
+        out.extend(theory.layer_theta_shift(l).iter().map(|v| v.to_bits()));
+    }
+    out.extend(theory.theta_shift().iter().map(|v| v.to_bits()));
+    for q in (0..m.pow(4)).map(|i| [i / (m * m * m), i / (m * m) % m, i / m % m, i % m]) {
+        let (ab, cd) = ([q[0], q[1]], [q[2], q[3]]);
+        for v in [
+            theory.d(ab, cd),
+            theory.a(ab, cd),
+            theory.f(q),
+            theory.b(q),
+            theory.ntk_covariance([0; 4], q),
+            theory.ntk_preactivation([0; 4], q),
+        ] {
+            out.push(v.to_bits());
+        }
+    }
+    out
+}
+
+/// One build at the largest depth read off at every shallower depth and other widths
+/// (`NtkFluctuations::at_widths`, what the NTK study does) gives every tensor of a fresh build
+/// of the shallower network bit for bit: closed forms (relu), quadrature (tanh) and quadrature
+/// with a bias (gelu at its critical point), at unit widths and at unequal ones.
+#[test]
+fn one_deep_build_gives_every_shallower_network_bit_for_bit() {
+    let inputs = InputSet::new("three", &[vec![-0.6], vec![0.2], vec![1.0]]).unwrap();
+    for act in [DeepActivation::Relu, DeepActivation::Tanh, DeepActivation::Gelu] {
+        let deepest_net = DeepNetwork::at_criticality(act, &[1; 4]).unwrap();
+        let deepest = NtkFluctuations::new(&deepest_net, &inputs).unwrap();
+        let unequal = [7, 3, 12, 5];
+        for depth in 1..=4 {
+            for widths in [vec![1; depth], unequal[..depth].to_vec()] {
+                let fresh = NtkFluctuations::new(&deepest_net.with_widths(&widths).unwrap(), &inputs).unwrap();
+                let reused = deepest.at_widths(&widths).unwrap();
+                assert_eq!(reused.network(), fresh.network(), "{} {widths:?}", act.name());
+                assert!(bits(&reused) == bits(&fresh), "{} {widths:?}: a tensor differs", act.name());
+                // the error estimate covers every layer of the deepest build
+                assert!(reused.quadrature_error() >= fresh.quadrature_error(), "{} {widths:?}", act.name());
+            }
+        }
+        for bad in [vec![], vec![1; 5], vec![3, 0]] {
+            let err = deepest.at_widths(&bad).unwrap_err().to_string();
+            assert!(err.contains("width"), "{} {bad:?}: {err}", act.name());
+        }
+    }
+}

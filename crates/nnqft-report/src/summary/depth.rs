@@ -27,8 +27,7 @@ pub fn section(r: &nnqft_study::depth::DepthReport, plan: &nnqft_study::depth::D
          4-pt function `r = (G4 - Wick4(G2)) / Wick4(G2)` per multiset of order 4, `G2` the same experiment's \
          finite-width 2-pt function. Leading order in 1/n (Yaida 2019; Roberts, Yaida, Hanin 2022, ch. 4): \
          `r = (V_(12)(34) + V_(13)(24) + V_(14)(23)) / (n Wick4(K))` with the four-point vertex `V` of the layer \
-         recursion (`nnqft_theory::FourPointVertex`; largest quadrature error estimate, tanh: {}); it grows like L at \
-         fixed n. Exact for relu on the diagonal multisets (C_b = 0): `r = (1 + 5/n)^L - 1`, whose expansion is the \
+         recursion (`nnqft_theory::FourPointVertex`; {}: {}); it grows like L at fixed n. Exact for relu on the diagonal multisets (C_b = 0): `r = (1 + 5/n)^L - 1`, whose expansion is the \
          leading order `5L/n`. All rows: `depth.parquet`; fits: `depth_fits.parquet`.\n",
         acts.join(", "),
         list(&plan.depths),
@@ -36,7 +35,8 @@ pub fn section(r: &nnqft_study::depth::DepthReport, plan: &nnqft_study::depth::D
         plan.experiments,
         plan.nets,
         plan.raw_width,
-        sig(r.quadrature_error),
+        relative_error_definition(),
+        relative_error_clause(r.leading_order_relative_error().as_ref()),
     );
     let pick = |want: &[usize], have: &[usize]| -> Vec<usize> {
         let v: Vec<usize> = want.iter().copied().filter(|x| have.contains(x)).collect();
@@ -137,6 +137,35 @@ pub fn section(r: &nnqft_study::depth::DepthReport, plan: &nnqft_study::depth::D
     s
 }
 
+/// How the summary defines a relative quadrature error estimate (`nnqft_study::depth::RelativeError`).
+fn relative_error_definition() -> String {
+    format!(
+        "largest relative quadrature error estimate (error / |value|, over the values larger than {:e} of the \
+         largest of the same kind at the same (network, L, n))",
+        nnqft_study::depth::NEGLIGIBLE_FRACTION
+    )
+}
+
+/// A prediction's largest relative quadrature error estimate and where it occurs
+/// (`nnqft_study::depth::RelativeError`), or that none was needed.
+fn relative_error_clause(e: Option<&nnqft_study::depth::RelativeError>) -> String {
+    match e {
+        None => "none computed".into(),
+        Some(e) if e.relative() == 0.0 => format!("{} 0 (every expectation a closed form)", e.prediction.name()),
+        Some(e) => format!(
+            "{} {} at {} L = {}, n = {}, indices {} (error {} of {})",
+            e.prediction.name(),
+            sig(e.relative()),
+            e.network.name(),
+            e.depth,
+            e.width,
+            e.indices,
+            sig(e.error),
+            sig(e.value),
+        ),
+    }
+}
+
 /// The next orders: the measured `1/n` shift of `G2` against `K1` and the connected 6-pt function
 /// against the six-point vertex (`nnqft_study::depth_next_order`), the closing table on the
 /// diagonal, and where each order stops holding, all computed from the rows.
@@ -149,6 +178,7 @@ fn next_orders(
     use nnqft_study::depth_next_order::SIX_POINT_SUBSET;
     use nnqft_study::depth_next_order::departs_from;
     let mut s = String::new();
+    let [shift_error, six_error] = r.next_order_relative_errors();
     let _ = writeln!(
         s,
         "### Beyond the leading order: the 1/n shift of G2 and the connected 6-pt function\n\n\
@@ -159,8 +189,7 @@ fn next_orders(
          connected 6-pt function of the same experiment's G2, G4, G6, against its leading order (order 1/n^2) \
          `sum_15 U / (n^2 Wick6(K))` with the six-point vertex `U` (`nnqft_theory::SixPointVertex`), on the 7 \
          multisets of order 6 over the points x = {} (`depth_six_point.parquet`); for relu on the diagonal the \
-         exact `prod(1 + 15/n + 44/n^2) - 3 prod(1 + 5/n) + 2`. Largest quadrature error estimate of K1 and U: \
-         {}. The 4-pt function at order 1/n^2 is not implemented in the theory crate, so r has no next-order \
+         exact `prod(1 + 15/n + 44/n^2) - 3 prod(1 + 5/n) + 2`. The {}: {}; {}. The 4-pt function at order 1/n^2 is not implemented in the theory crate, so r has no next-order \
          column.\n",
         nnqft_study::depth::inputs()
             .ok()
@@ -169,7 +198,9 @@ fn next_orders(
                 SIX_POINT_SUBSET.iter().map(|&i| sig(pts[i])).collect::<Vec<_>>().join(" and ")
             })
             .unwrap_or_default(),
-        sig(r.next_order_quadrature_error),
+        relative_error_definition(),
+        relative_error_clause(shift_error.as_ref()),
+        relative_error_clause(six_error.as_ref()),
     );
     let _ = writeln!(
         s,
@@ -302,4 +333,102 @@ fn next_orders(
         plan.experiments
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nnqft_sampling::Estimator;
+    use nnqft_study::depth::{DepthPlan, DepthReport, DepthRow};
+    use nnqft_study::depth_next_order::{ShiftRow, SixPointRow};
+    use nnqft_theory::DeepActivation::{self, Relu, Tanh};
+
+    fn shift(network: DeepActivation, depth: usize, width: usize, indices: &str, k1: f64, error: f64) -> ShiftRow {
+        ShiftRow {
+            network,
+            depth,
+            width,
+            indices: indices.into(),
+            diagonal: false,
+            g2_mean: 1.0,
+            g2_stderr: 0.01,
+            g2_gp: 1.0,
+            shift_mean: 0.0,
+            shift_stderr: 0.1,
+            shift_leading_order: k1,
+            shift_leading_order_error: error,
+            shift_exact: None,
+        }
+    }
+
+    fn four(estimator: Estimator, indices: &str, r: f64, error: f64) -> DepthRow {
+        DepthRow {
+            network: Tanh,
+            depth: 2,
+            width: 10,
+            d_out: 1,
+            indices: indices.into(),
+            diagonal: false,
+            estimator,
+            r_mean: r,
+            r_stderr: 0.01,
+            r_leading_order: r,
+            r_leading_order_error: error,
+            r_exact: None,
+        }
+    }
+
+    /// The quadrature sentences state the largest error relative to its value and where it
+    /// occurs, computed from the rows: negligible values (at most 1e-3 of the largest of their
+    /// kind at the same (network, L, n)) and the raw rows (the conditional rows' predictions
+    /// again) are left out, and closed forms are said to be exact.
+    #[test]
+    fn quadrature_sentences_give_the_largest_relative_error_and_where() {
+        let shifts = vec![
+            shift(Tanh, 2, 10, "0,5", 0.5, 1e-4),
+            // the largest relative error: 1e-5 / 0.02
+            shift(Tanh, 2, 10, "3,5", -0.02, 1e-5),
+            // negligible beside 0.5: its relative error 0.1 is left out
+            shift(Tanh, 2, 10, "0,0", 4e-4, 4e-5),
+            shift(Relu, 4, 20, "5,5", 0.0, 0.0),
+            shift(Relu, 4, 20, "3,5", 0.3, 0.0),
+        ];
+        let six_points = vec![SixPointRow {
+            network: Relu,
+            depth: 4,
+            width: 20,
+            indices: "5,5,5,5,5,5".into(),
+            diagonal: true,
+            r6_mean: 0.1,
+            r6_stderr: 0.01,
+            r6_leading_order: 0.1,
+            r6_exact: None,
+            c6_mean: 1.0,
+            c6_stderr: 0.1,
+            c6_leading_order: 1.0,
+            c6_leading_order_error: 0.0,
+        }];
+        let rows = vec![
+            four(Estimator::Conditional, "0,1,2,5", 0.2, 2e-6),
+            four(Estimator::Conditional, "5,5,5,5", 0.4, 2e-6),
+            four(Estimator::Raw, "0,1,2,5", 0.2, 0.02),
+        ];
+        let report = DepthReport { rows, shifts, six_points, ..DepthReport::default() };
+        let text = section(&report, &DepthPlan::standard(2, 10));
+        let definition = "largest relative quadrature error estimate (error / |value|, over the values larger than \
+                          1e-3 of the largest of the same kind at the same (network, L, n))";
+        assert!(
+            text.contains(&format!(
+                "{definition}: r leading order 1.00e-5 at tanh L = 2, n = 10, indices 0,1,2,5 (error 2.00e-6 of 0.200))"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "The {definition}: K1 5.00e-4 at tanh L = 2, n = 10, indices 3,5 (error 1.00e-5 of -0.0200); \
+                 six-point vertex term 0 (every expectation a closed form)."
+            )),
+            "{text}"
+        );
+    }
 }

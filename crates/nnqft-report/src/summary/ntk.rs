@@ -31,7 +31,8 @@ pub fn section(r: &NtkStudyReport, plan: &NtkStudyPlan) -> String {
          against `(A_(ab)(ab) + B_aabb + B_abba)/n` and the cross-correlation `Cov(Theta_ab, f_a f_b)` against \
          `(D_(ab)(ab) + F_aabb + F_abba)/n`; measured: the mean over experiments of each experiment's mean shift or \
          unbiased covariance over its nets, with its standard error. At equal widths each prediction is 1/n times a \
-         width-independent coefficient, computed once per (network, L) (largest quadrature error estimate: {}). \
+         width-independent coefficient, computed once per network at the largest L and read off at every L \
+         (largest quadrature error estimate: {}). \
          All rows: `ntk_study.parquet`.\n",
         acts.join(", "),
         list(&plan.depths),
