@@ -618,7 +618,7 @@ mod tests {
         let p = |a: usize, b: usize| {
             let (r, c) = ([(1, 2), (0, 2), (0, 1)][b], [(1, 2), (0, 2), (0, 1)][a]);
             let minor = k(r.0, c.0) * k(r.1, c.1) - k(r.0, c.1) * k(r.1, c.0);
-            if (a + b) % 2 == 0 { minor / det } else { -minor / det }
+            if (a + b).is_multiple_of(2) { minor / det } else { -minor / det }
         };
         let tuples: Vec<[usize; 4]> = (0..81).map(|t| [t % 3, t / 3 % 3, t / 9 % 3, t / 27]).collect();
         let s4 = |o: [usize; 4]| -> f64 {
