@@ -21,7 +21,7 @@ fn quick(out: &Path) {
 }
 
 /// The columns each report must have (docs/conventions.md, "Every Parquet column").
-const COLUMNS: [(&str, &[&str]); 16] = [
+const COLUMNS: [(&str, &[&str]); 18] = [
     (
         "correlators",
         &[
@@ -264,6 +264,27 @@ const COLUMNS: [(&str, &[&str]); 16] = [
             "slope_expected",
         ],
     ),
+    (
+        "action_locality",
+        &["run_id", "network", "width", "spread", "multisets", "mean_abs", "max_abs", "norm_share", "cumulative_share"],
+    ),
+    (
+        "action_local_coupling",
+        &[
+            "run_id",
+            "network",
+            "width",
+            "points",
+            "spacing",
+            "cutoff",
+            "condition_number",
+            "lambda0",
+            "lambda0_mape",
+            "lambda_diagonal_mean",
+            "lambda_diagonal_min",
+            "lambda_diagonal_max",
+        ],
+    ),
 ];
 
 fn strings(df: &DataFrame, col: &str) -> Vec<String> {
@@ -321,6 +342,20 @@ fn quick_profile_reports_read_back_with_their_columns() {
     assert!(strings(&t5, "model").iter().all(|s| ["M0", "M1", "M2", "M3"].contains(&s.as_str())));
     assert!(strings(&t5, "loss").iter().all(|s| ["mse", "mape"].contains(&s.as_str())));
     relu_beta_is_its_dimension(&read_parquet(&out.join("rg_flow.parquet")).unwrap());
+    // the locality profile: per network the 16 spreads of the grid (0, 0.5, ..., 7.5), shares that
+    // partition the quartic coupling's squared norm, one local-coupling row per network
+    let loc = read_parquet(&out.join("action_locality.parquet")).unwrap();
+    let (lnet, spread, cum) = (strings(&loc, "network"), floats(&loc, "spread"), floats(&loc, "cumulative_share"));
+    for net in ["erf", "cos", "relu"] {
+        let rows: Vec<usize> = (0..loc.height()).filter(|&i| lnet[i] == net).collect();
+        assert_eq!(rows.len(), 16, "{net}: spreads");
+        for (k, &i) in rows.iter().enumerate() {
+            assert!((spread[i].unwrap() - 0.5 * k as f64).abs() < 1e-12, "{net}: spread {:?}", spread[i]);
+        }
+        assert!((cum[*rows.last().unwrap()].unwrap() - 1.0).abs() < 1e-12, "{net}: shares do not add up to 1");
+    }
+    let lc = read_parquet(&out.join("action_local_coupling.parquet")).unwrap();
+    assert_eq!(strings(&lc, "network"), ["erf", "cos", "relu"]);
     let mut snap_depth = String::new();
     // the depth study: leading order and exact values where they are exact identities
     let dp = read_parquet(&out.join("depth.parquet")).unwrap();

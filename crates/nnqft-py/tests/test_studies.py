@@ -91,6 +91,14 @@ def test_action_study_sizes_and_threads():
     assert len(a["action"]["coupling"]) == 2 * 15
     again = nnqft.action_study(networks=["cos"], widths=[3, 10], experiments=2, nets=2000, seed=1, threads=2)
     assert np.array_equal(again["action_density"]["distance_squared"], a["action_density"]["distance_squared"])
+    # the locality of the quartic coupling: the 16 spreads of the grid, shares adding up to 1, and
+    # the local coupling's row, at the locality width 10
+    loc, local = a["action_locality"], a["action_local_coupling"]
+    assert set(loc["network"]) == {"cos"} and len(loc["spread"]) == 16
+    assert np.allclose(loc["spread"], 0.5 * np.arange(16), rtol=0, atol=1e-12)
+    assert abs(np.sum(loc["norm_share"]) - 1.0) < 1e-12 and abs(loc["cumulative_share"][-1] - 1.0) < 1e-12
+    assert local["network"] == ["cos"] and local["width"].tolist() == [10] and local["points"].tolist() == [16]
+    assert local["lambda_diagonal_min"][0] <= local["lambda_diagonal_mean"][0] <= local["lambda_diagonal_max"][0]
 
 
 def test_progress_counts_every_net():
