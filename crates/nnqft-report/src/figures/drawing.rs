@@ -4,6 +4,9 @@
 
 use super::kind::Kind;
 
+/// How far (pixels) from the plotting area's edge an open contour line may end.
+pub const CONTOUR_EDGE_PX: i32 = 2;
+
 /// A pixel rectangle, `x0 <= x1`, `y0 <= y1`, edges included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rect {
@@ -112,6 +115,8 @@ impl Drawing {
     /// - the legend box covers no marker, error bar end, line vertex or line segment;
     /// - every legend entry is drawn in some panel (a marker or vertex inside its plotting
     ///   area), and every drawn series is in the legend;
+    /// - every line of a contour series closes on itself or has both ends on the edge of its
+    ///   plotting area (within [`CONTOUR_EDGE_PX`] pixels);
     /// - there is a caption.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -136,6 +141,24 @@ impl Drawing {
                 }
                 if s.paths.iter().any(|path| path.windows(2).any(|w| self.legend.meets_segment(w[0], w[1]))) {
                     out.push(format!("{name}, panel `{}`: the legend covers the line of `{}`", p.title, s.label));
+                }
+                if s.kind.is_contour() {
+                    let on_edge = |(x, y): (i32, i32)| {
+                        let a = &p.area;
+                        (x - a.x0).abs() <= CONTOUR_EDGE_PX
+                            || (x - a.x1).abs() <= CONTOUR_EDGE_PX
+                            || (y - a.y0).abs() <= CONTOUR_EDGE_PX
+                            || (y - a.y1).abs() <= CONTOUR_EDGE_PX
+                    };
+                    for path in &s.paths {
+                        let (Some(&first), Some(&last)) = (path.first(), path.last()) else { continue };
+                        if first != last && !(on_edge(first) && on_edge(last)) {
+                            out.push(format!(
+                                "{name}, panel `{}`: a contour line of `{}` runs from {first:?} to {last:?}, neither                                  closed nor ending on the panel's edge",
+                                p.title, s.label
+                            ));
+                        }
+                    }
                 }
                 if !self.legend_entries.iter().any(|e| e.label == s.label && e.kind == s.kind) {
                     out.push(format!("{name}, panel `{}`: series `{}` is not in the legend", p.title, s.label));
@@ -222,6 +245,34 @@ mod tests {
         d.legend = Rect { x0: 260, y0: 170, x1: 300, y1: 200 };
         let p = d.problems();
         assert!(p.iter().any(|m| m.contains("covers the line of `m4 exact`")), "{p:?}");
+    }
+
+    /// A contour line that closes or runs from edge to edge is sound; one that stops inside
+    /// the panel is named.
+    #[test]
+    fn a_contour_line_ending_inside_the_panel_is_detected() {
+        let mut d = sound();
+        let contour = |paths: Vec<Vec<(i32, i32)>>| DrawnSeries {
+            label: "measured density".into(),
+            kind: Kind::MeasuredContour,
+            points: paths.iter().flatten().copied().collect(),
+            paths,
+            error_bars: Vec::new(),
+            clipped: 0,
+        };
+        d.legend_entries.push(LegendEntry { label: "measured density".into(), kind: Kind::MeasuredContour });
+        // a loop, and a line from the left edge to the bottom edge (one pixel inside it)
+        d.panels[0].series.push(contour(vec![
+            vec![(200, 200), (250, 220), (220, 260), (200, 200)],
+            vec![(60, 300), (150, 350), (180, 399)],
+        ]));
+        assert_eq!(d.problems(), Vec::<String>::new());
+        d.panels[0].series[2].paths.push(vec![(60, 100), (120, 110)]);
+        let p = d.problems();
+        assert!(
+            p.iter().any(|m| m.contains("contour line of `measured density` runs from (60, 100) to (120, 110)")),
+            "{p:?}"
+        );
     }
 
     #[test]

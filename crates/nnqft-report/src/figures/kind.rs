@@ -14,6 +14,18 @@ pub enum Kind {
     Model,
     /// A background (noise) level: grey band from the axis floor up to it.
     Background,
+    /// Contour lines of a measured density (a histogram): thin solid lines.
+    MeasuredContour,
+    /// Contour lines of a predicted density, at the levels of the measured one: dashed lines.
+    PredictedContour,
+}
+
+impl Kind {
+    /// Whether the series is a set of contour lines (each closes or ends on the plotting
+    /// area's edge; [`super::Drawing::problems`] checks it).
+    pub fn is_contour(self) -> bool {
+        matches!(self, Kind::MeasuredContour | Kind::PredictedContour)
+    }
 }
 
 impl Kind {
@@ -25,6 +37,8 @@ impl Kind {
             Kind::LeadingOrder => "dotted: leading order",
             Kind::Model => "dashed: fitted model",
             Kind::Background => "grey band: background",
+            Kind::MeasuredContour => "thin solid contours: measured density (histogram)",
+            Kind::PredictedContour => "dashed contours: predicted density at the same levels",
         }
     }
 }

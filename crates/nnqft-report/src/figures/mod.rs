@@ -6,12 +6,14 @@
 //! - `kind` -- the kinds of series, which fix how each is drawn.
 //! - `drawing` -- the record of a rendered figure in pixels, and its checks.
 //! - `raster` -- the PNG beside each SVG (resvg, embedded DejaVu Sans).
+//! - `contour` -- contour lines of a function on a regular grid (marching squares).
 //! - `scaling`, `agreement`, `table5`, `rg`, `depth`, `depth_next_order`, `action` -- the figures
 //!   of the report's sections.
 //! - `ntk` -- the NTK study's figure.
 
 mod action;
 mod agreement;
+mod contour;
 mod depth;
 mod depth_next_order;
 mod drawing;
@@ -23,7 +25,8 @@ mod rg;
 mod scaling;
 mod table5;
 
-pub use drawing::{Drawing, DrawnErrorBar, DrawnPanel, DrawnSeries, LegendEntry, Rect};
+pub use action::DENSITY_LEVELS;
+pub use drawing::{CONTOUR_EDGE_PX, Drawing, DrawnErrorBar, DrawnPanel, DrawnSeries, LegendEntry, Rect};
 pub use kind::Kind;
 pub use plot::{Axis, Figure, Panel, Point, Series, colour};
 pub use raster::png;
@@ -60,6 +63,7 @@ pub fn all(inputs: &Inputs) -> Result<Vec<Figure>> {
     out.push(depth_next_order::figure(inputs.depth, &inputs.plan.depth));
     out.push(ntk::figure(inputs.ntk, &inputs.plan.ntk));
     out.push(action::distance_figure(inputs.action, &inputs.plan.action));
+    out.extend(action::density_figure(inputs.action, &inputs.plan.action));
     Ok(out)
 }
 

@@ -10,6 +10,8 @@
 //! | leading order | dotted line |
 //! | fitted model | dashed line |
 //! | background | grey band from the axis floor up to the level |
+//! | measured contour | thin solid lines: level sets of a measured density |
+//! | predicted contour | dashed lines: level sets of a predicted density |
 //!
 //! On a log axis an interval that reaches zero (or any point or bar end outside the axes) is
 //! cut at the panel edge and marked there by an arrowhead. The legend sits in its own column
@@ -83,6 +85,25 @@ impl Series {
     ) -> Self {
         let points = pts.into_iter().map(|(x, y, e)| Point { x, y, err: Some(e) }).collect();
         Self { label: label.into(), kind: Kind::Measured, colour, points }
+    }
+
+    /// Contour lines (kind [`Kind::MeasuredContour`] or [`Kind::PredictedContour`]): each
+    /// line a polyline `(x, y)`; the lines are kept apart by a point with NaN coordinates,
+    /// which breaks a drawn line.
+    pub fn contours(
+        label: impl Into<String>,
+        kind: Kind,
+        colour: RGBColor,
+        lines: impl IntoIterator<Item = Vec<(f64, f64)>>,
+    ) -> Self {
+        let mut points = Vec::new();
+        for line in lines {
+            if !points.is_empty() {
+                points.push(Point { x: f64::NAN, y: f64::NAN, err: None });
+            }
+            points.extend(line.into_iter().map(|(x, y)| Point { x, y, err: None }));
+        }
+        Self { label: label.into(), kind, colour, points }
     }
 
     /// A line or band: `(x, y)`.
@@ -228,10 +249,13 @@ fn extent(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     Some((lo - pad, hi + pad))
 }
 
-/// Clips the segment `a`-`b` to the box (Liang-Barsky); `None` if it misses.
+/// Clips the segment `a`-`b` to the box (Liang-Barsky); `None` if it misses. An end inside the
+/// box is returned exactly (`a + (b - a)` need not round to `b`), so the next segment of a line,
+/// which starts at `b`, continues the same path.
 fn clip(a: (f64, f64), b: (f64, f64), (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> Option<((f64, f64), (f64, f64))> {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    // the parameters where the box cuts the segment; `None` keeps that end
+    let (mut t0, mut t1): (Option<f64>, Option<f64>) = (None, None);
     for (p, q) in [(-dx, a.0 - x0), (dx, x1 - a.0), (-dy, a.1 - y0), (dy, y1 - a.1)] {
         if p == 0.0 {
             if q < 0.0 {
@@ -239,10 +263,17 @@ fn clip(a: (f64, f64), b: (f64, f64), (x0, x1): (f64, f64), (y0, y1): (f64, f64)
             }
         } else {
             let r = q / p;
-            if p < 0.0 { t0 = t0.max(r) } else { t1 = t1.min(r) }
+            if p < 0.0 {
+                if r > t0.unwrap_or(0.0) {
+                    t0 = Some(r);
+                }
+            } else if r < t1.unwrap_or(1.0) {
+                t1 = Some(r);
+            }
         }
     }
-    (t0 <= t1).then_some(((a.0 + t0 * dx, a.1 + t0 * dy), (a.0 + t1 * dx, a.1 + t1 * dy)))
+    let at = |t: Option<f64>, end: (f64, f64)| t.map_or(end, |t| (a.0 + t * dx, a.1 + t * dy));
+    (t0.unwrap_or(0.0) <= t1.unwrap_or(1.0)).then(|| (at(t0, a), at(t1, b)))
 }
 
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
@@ -398,6 +429,7 @@ fn draw_panel(cell: &DrawingArea<SVGBackend, Shift>, p: &Panel) -> Result<DrawnP
 fn line_style(kind: Kind, colour: RGBColor) -> ShapeStyle {
     match kind {
         Kind::Background => colour::GREY.stroke_width(1),
+        Kind::MeasuredContour => colour.stroke_width(1),
         _ => colour.stroke_width(2),
     }
 }
@@ -411,7 +443,7 @@ where
 {
     let style = line_style(kind, colour);
     match kind {
-        Kind::Model => area.draw(&DashedPathElement::new(pts, DASH.0, DASH.1, style)),
+        Kind::Model | Kind::PredictedContour => area.draw(&DashedPathElement::new(pts, DASH.0, DASH.1, style)),
         Kind::LeadingOrder => area.draw(&DashedPathElement::new(pts, DOT.0, DOT.1, style)),
         _ => area.draw(&PathElement::new(pts, style)),
     }
@@ -430,9 +462,12 @@ fn draw_line(chart: &mut Chart, p: &Panel, s: &Series, xr: (f64, f64), yr: (f64,
             _ => paths.push(vec![c, d]),
         }
     }
+    // a point with a NaN coordinate only breaks the line; it is not a clipped value
     clipped += mapped
         .iter()
-        .filter(|m| !m.is_some_and(|a| (xr.0..=xr.1).contains(&a.0) && (yr.0..=yr.1).contains(&a.1)))
+        .zip(&s.points)
+        .filter(|(_, q)| !(q.x.is_nan() || q.y.is_nan()))
+        .filter(|(m, _)| !m.is_some_and(|a| (xr.0..=xr.1).contains(&a.0) && (yr.0..=yr.1).contains(&a.1)))
         .count();
     let area = chart.plotting_area().clone();
     for path in &paths {
@@ -562,6 +597,15 @@ fn draw_legend(area: &DrawingArea<SVGBackend, Shift>, entries: &[(LegendEntry, R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clipping_keeps_inside_ends_exactly() {
+        // 0.094 + (0.028 - 0.094) rounds to 0.027999999999999997, not 0.028
+        let (a, b) = ((0.094, 0.5), (0.028, 0.25));
+        assert_eq!(clip(a, b, (0.0, 1.0), (0.0, 1.0)), Some((a, b)));
+        let (c, d) = clip((-1.0, 0.5), b, (0.0, 1.0), (0.0, 1.0)).unwrap();
+        assert!(c.0 == 0.0 && d == b, "{c:?} {d:?}");
+    }
 
     #[test]
     fn clipping_keeps_the_inside_part() {

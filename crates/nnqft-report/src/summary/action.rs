@@ -1,8 +1,10 @@
 //! The action section of `SUMMARY.md` (arXiv:2307.03223): the density of sampled outputs
 //! against the densities the action predicts at each order, the distances' slopes in the width,
-//! the ordering of the orders per width, where the Edgeworth density goes negative, and how
-//! local the quartic coupling is against Table 5's constant local coupling.
+//! the ordering of the orders per width, where the Edgeworth density goes negative, the
+//! densities' contours, and how local the quartic coupling is against Table 5's constant
+//! local coupling.
 
+use crate::figures::DENSITY_LEVELS;
 use crate::markdown::{figure, opt, sig, with_err};
 use nnqft_study::action_density::{DensityForm, DensityOrder};
 use nnqft_study::action_study::{
@@ -173,6 +175,20 @@ pub fn section(r: &ActionStudyReport, plan: &ActionStudyPlan) -> String {
         or_none(&failed),
     );
     s.push_str(&figure("action-distance", "density distance against the width, per order"));
+    if let Some(map) = r.maps.first() {
+        let levels = DENSITY_LEVELS.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(
+            s,
+            "The densities themselves at N = {}: per network, the measured density's contours (the histogram of the \
+             {}×{} bins of the window, through the bin centres) beside each order's Edgeworth density's contours at \
+             the same levels, {levels} of the largest measured bin probability.\n",
+            map.width, map.window.bins, map.window.bins,
+        );
+        s.push_str(&figure(
+            "action-density",
+            "contours of the measured and predicted densities, per network and order",
+        ));
+    }
     s.push_str(&locality_section(&r.locality));
     s
 }
