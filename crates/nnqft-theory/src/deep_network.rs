@@ -44,6 +44,20 @@ fn finite_non_negative(field: &'static str, value: f64) -> Result<f64> {
     }
 }
 
+/// Checks the hidden widths of a shallower network read off a layer recursion built at
+/// `depth` layers (the `at_widths` of the vertices, the kernel shift and the NTK tensors):
+/// `1 <= widths.len() <= depth`, or an error naming `widths`.
+pub(crate) fn check_shallower(widths: &[usize], depth: usize) -> Result<()> {
+    if widths.is_empty() || widths.len() > depth {
+        return Err(TheoryError::OutOfRange {
+            field: "widths",
+            value: format!("{} layers", widths.len()),
+            allowed: "between 1 and as many hidden widths as the depth the recursion was built at",
+        });
+    }
+    Ok(())
+}
+
 impl DeepNetwork {
     /// Validates a deep network with input dimension 1 and one output (change them with
     /// [`Self::with_d_in`], [`Self::with_d_out`]).

@@ -5,7 +5,7 @@
 use crate::deep_activation::DeepActivation;
 use crate::deep_kernel::KernelRecursion;
 use crate::deep_network::DeepNetwork;
-use crate::error::{Result, TheoryError};
+use crate::error::Result;
 use crate::gaussian::{Act, ActivationFn, Estimate, moment, pair_gradient};
 use crate::input_set::InputSet;
 use crate::monitor::{Monitor, parallel_map};
@@ -245,13 +245,7 @@ impl FourPointVertex {
     /// is the first `L'` layers of this one): the expectations are reused, only the `P x P`
     /// recursion is redone. So one vertex at the largest depth serves a whole depth study.
     pub fn at_widths(&self, widths: &[usize]) -> Result<Self> {
-        if widths.len() > self.net.depth() {
-            return Err(TheoryError::OutOfRange {
-                field: "widths",
-                value: format!("{} layers", widths.len()),
-                allowed: "at most as many hidden widths as the vertex's depth",
-            });
-        }
+        crate::deep_network::check_shallower(widths, self.net.depth())?;
         let net = self.net.with_widths(widths)?;
         let layers = self.layers[..widths.len()].to_vec();
         let mut out = Self { net, kernels: self.kernels.truncated(widths.len()), layers, ..self.clone() };

@@ -251,13 +251,7 @@ impl KernelShift {
     /// the first `L'` layers of this one): every expectation and derivative is reused, only the
     /// recursions over the pairs are redone.
     pub fn at_widths(&self, widths: &[usize]) -> Result<Self> {
-        if widths.is_empty() || widths.len() > self.vertex.network().depth() {
-            return Err(TheoryError::OutOfRange {
-                field: "widths",
-                value: format!("{} layers", widths.len()),
-                allowed: "between 1 and as many hidden widths as the shift's depth",
-            });
-        }
+        crate::deep_network::check_shallower(widths, self.vertex.network().depth())?;
         let vertex = self.vertex.at_widths(widths)?;
         let hessians = self.hessians[..widths.len() - 1].to_vec();
         let mut out = Self { vertex, hessians, layers: Vec::new(), error: Vec::new(), coefficient: Vec::new() };

@@ -3,7 +3,7 @@
 //! `1/n` shift of the NTK's mean, their layer recursions derived on the type.
 
 use crate::deep_network::DeepNetwork;
-use crate::error::{Result, TheoryError};
+use crate::error::Result;
 use crate::gaussian::{UPPER, derivative_pair_derivatives, mixed_moment};
 use crate::input_set::InputSet;
 use crate::kernel_shift::KernelShift;
@@ -273,13 +273,7 @@ impl NtkFluctuations {
     /// of all `L` layers): an upper bound on a fresh build's.
     /// Errors: no widths, more than `L`, or a width of 0, naming the field.
     pub fn at_widths(&self, widths: &[usize]) -> Result<Self> {
-        if widths.is_empty() || widths.len() > self.terms.len() {
-            return Err(TheoryError::OutOfRange {
-                field: "widths",
-                value: format!("{} layers", widths.len()),
-                allowed: "between 1 and as many hidden widths as the tensors' depth",
-            });
-        }
+        crate::deep_network::check_shallower(widths, self.terms.len())?;
         let shift = self.shift.at_widths(widths)?;
         let quadrature_error = self.quadrature_error.max(shift.quadrature_error());
         let mut out = Self {

@@ -405,13 +405,7 @@ impl SixPointVertex {
     /// the first `L'` layers of this one): every expectation is reused, only the recursion over
     /// the `P³` triples of pairs is redone.
     pub fn at_widths(&self, widths: &[usize]) -> Result<Self> {
-        if widths.is_empty() || widths.len() > self.layers.len() {
-            return Err(TheoryError::OutOfRange {
-                field: "widths",
-                value: format!("{} layers", widths.len()),
-                allowed: "between 1 and as many hidden widths as the vertex's depth",
-            });
-        }
+        crate::deep_network::check_shallower(widths, self.layers.len())?;
         let four = self.four.at_widths(widths)?;
         let mut out = Self {
             four,
