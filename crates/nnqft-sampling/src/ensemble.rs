@@ -846,8 +846,14 @@ mod tests {
         let net = Network::paper(Activation::Gauss, 1).unwrap();
         let xs = InputSet::scaling(Activation::Gauss, 1).unwrap();
         for width in [3, 70] {
-            // per-net estimates (squares tracked) against the nets' running sums (module docs
-            // of `bias_integrated`), each with and without the grid
+            // per-net estimates (squares tracked), without the grid, as the reference
+            let reference = Ensemble::new(net, width, xs.clone(), 3000, 2, Estimator::BiasIntegrated, 9)
+                .unwrap()
+                .with_variance(true);
+            let per_net = RunTables { grid: None, ..reference.tables().unwrap() };
+            let per_net = reference.run_in_batches(&per_net, 1, &|_| {}, 1).unwrap();
+            // against the nets' running sums (module docs of `bias_integrated`) and the per-net
+            // estimates, each with and without the grid
             for variance in [true, false] {
                 let ens = Ensemble::new(net, width, xs.clone(), 3000, 2, Estimator::BiasIntegrated, 9)
                     .unwrap()
@@ -859,11 +865,6 @@ mod tests {
                     ens.run_in_batches(&tables, 1, &|_| {}, 1).unwrap(),
                     ens.run_in_batches(&products, 1, &|_| {}, 1).unwrap(),
                 );
-                let reference = Ensemble::new(net, width, xs.clone(), 3000, 2, Estimator::BiasIntegrated, 9)
-                    .unwrap()
-                    .with_variance(true);
-                let per_net = RunTables { grid: None, ..reference.tables().unwrap() };
-                let per_net = reference.run_in_batches(&per_net, 1, &|_| {}, 1).unwrap();
                 for (r, p) in [&grid, &direct]
                     .into_iter()
                     .flat_map(|r| r.means.iter().flatten().zip(per_net.means.iter().flatten()))
