@@ -145,12 +145,15 @@ pub struct DepthRow {
     pub diagonal: bool,
     /// Estimator.
     pub estimator: Estimator,
-    /// Mean of `r` over the experiments (NaN where `Wick4(G2)` vanishes: relu at `C_b = 0`
-    /// gives inputs of opposite sign exactly zero covariance at `d = 1`).
+    /// Mean of `r` over the experiments; NaN where `r` is undefined, that is, where `Wick4(K)`
+    /// vanishes (see [`Self::r_leading_order`]). There relu at `C_b = 0` gives inputs of
+    /// opposite sign exactly zero covariance at `d = 1`, so the conditional `Wick4(G2)` is 0
+    /// too, and the raw one is a noise of mean zero whose quotient has no mean.
     pub r_mean: f64,
-    /// Its standard error.
+    /// Its standard error (NaN where `r_mean` is).
     pub r_stderr: f64,
-    /// The leading order in `1/n`.
+    /// The leading order in `1/n`; NaN where `r` is undefined
+    /// ([`nnqft_theory::FourPointVertex::leading_order_r`]: `Wick4(K)` zero to rounding).
     pub r_leading_order: f64,
     /// The quadrature error estimate of `r_leading_order`, `3 e / (n |Wick4(K)|)` with `e` the
     /// vertex's propagated error ([`nnqft_theory::FourPointVertex::vertex_error`]); 0 where every
@@ -471,7 +474,11 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
                         let diagonal = set.iter().all(|&p| p == set[0]);
                         let points = [0, 1, 2, 3].map(|i| usize::from(set[i]));
                         // Σ_3 V / (n Wick4(K)): three entries of V, each within the vertex's error
-                        let leading_error = if vertex_error == 0.0 {
+                        // r undefined (Wick4(K) = 0): no measured value, no error estimate
+                        let undefined = leading[pos].is_nan();
+                        let leading_error = if undefined {
+                            f64::NAN
+                        } else if vertex_error == 0.0 {
                             0.0
                         } else {
                             3.0 * vertex_error / (width as f64 * shift.vertex().gp_g4([0; 4], points).abs())
@@ -484,8 +491,8 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
                             indices: m4.label(pos),
                             diagonal,
                             estimator: est,
-                            r_mean: r.mean[pos],
-                            r_stderr: r.stderr[pos],
+                            r_mean: if undefined { f64::NAN } else { r.mean[pos] },
+                            r_stderr: if undefined { f64::NAN } else { r.stderr[pos] },
                             r_leading_order: leading[pos],
                             r_leading_order_error: leading_error,
                             r_exact: exact.filter(|_| diagonal),

@@ -11,6 +11,11 @@ use crate::input_set::InputSet;
 use crate::monitor::{Monitor, parallel_map};
 use crate::multiset::Multisets;
 
+/// The fraction of its Cauchy–Schwarz bound `3 √(K_aa K_bb K_cc K_dd)` at or below which
+/// `Wick4(K)` is zero to rounding ([`FourPointVertex::leading_order_r`]): a kernel entry
+/// carries a rounding error of a few ulps of `√(K_aa K_bb)`, far below `1e-12` of it.
+pub const VANISHING_WICK: f64 = 1e-12;
+
 /// The width-independent terms of one layer `l` of the vertex recursion, over the `P` pairs.
 #[derive(Debug, Clone)]
 struct LayerTerms {
@@ -341,13 +346,24 @@ impl FourPointVertex {
 
     /// The leading-order normalised connected 4-pt function of one output on every multiset
     /// of order 4, at leading order in `1/n`: `r = (V_(12)(34) + V_(13)(24) + V_(14)(23)) / (n_L Wick4(K))`.
+    ///
+    /// `NaN` where `r` is undefined: where `Wick4(K)` vanishes to rounding, that is, where it is
+    /// at most [`VANISHING_WICK`] times its Cauchy–Schwarz bound
+    /// `|Wick4(K)| ≤ 3 √(K_aa K_bb K_cc K_dd)` (from `|K_ab| ≤ √(K_aa K_bb)`). There the vertex
+    /// sum vanishes too and their quotient is a ratio of rounding residues. Relu with `C_b = 0`
+    /// at `L = 1` is the case in point: on two inputs of opposite sign in one dimension no
+    /// weight makes both pre-activations positive, so `K_ab = 0` exactly and `Wick4(K) = 0` on
+    /// every multiset holding such a pair an odd number of times.
     pub fn leading_order_r(&self) -> Vec<f64> {
+        let (k, m) = (self.kernels.output(), self.kernels.points());
         self.vertex_sums()
             .iter()
             .zip(self.quads.iter())
             .map(|(v, s)| {
                 let pts = [0, 1, 2, 3].map(|i| s[i] as usize);
-                v / (self.n_last() * self.gp_g4([0; 4], pts))
+                let wick = self.gp_g4([0; 4], pts);
+                let bound = 3.0 * pts.iter().map(|&a| k[a * m + a]).product::<f64>().sqrt();
+                if wick.abs() <= VANISHING_WICK * bound { f64::NAN } else { v / (self.n_last() * wick) }
             })
             .collect()
     }

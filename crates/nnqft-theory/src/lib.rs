@@ -97,7 +97,7 @@ pub use criticality::{CriticalPoint, UniversalityClass, critical_point};
 pub use deep_activation::DeepActivation;
 pub use deep_kernel::KernelRecursion;
 pub use deep_network::DeepNetwork;
-pub use deep_vertex::{FourPointVertex, exact_one_input_ratio};
+pub use deep_vertex::{FourPointVertex, VANISHING_WICK, exact_one_input_ratio};
 pub use diagram::{Contraction, VertexCoefficients, contractions};
 pub use erf::erf;
 pub use error::{Result, TheoryError};

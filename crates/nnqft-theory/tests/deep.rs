@@ -82,6 +82,32 @@ fn exact_one_input_identities_and_their_leading_order() {
     assert!(exact_one_input_ratio(&DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[5]).unwrap()).is_none());
 }
 
+/// Relu at `C_b = 0`, `L = 1`, on two inputs of opposite sign: `K_ab = 0` exactly, so `r` is
+/// undefined (NaN) where the pair occurs an odd number of times; on `(a, a, b, b)` the
+/// connected part is `(C_W² / n)(⟨φ_a² φ_b²⟩ − K_aa K_bb / C_W²) = −K_aa K_bb / n` (the product
+/// vanishes) over `Wick4(K) = K_aa K_bb`, so `r = −1/n`; on the diagonal `r = 5/n`. One layer
+/// deeper `K_ab > 0` and `r` is defined everywhere.
+#[test]
+fn relu_r_is_undefined_exactly_where_wick4_of_k_vanishes() {
+    let x = InputSet::new("opposite", &[vec![-0.3], vec![0.8]]).unwrap();
+    let n = 10.0;
+    let net = DeepNetwork::with_deep_priors(DeepActivation::Relu, &[10]).unwrap();
+    let vertex = FourPointVertex::new(&net, &x).unwrap();
+    let r = vertex.leading_order_r();
+    let sets = vertex.multisets();
+    assert_eq!(r.len(), 5);
+    for (pos, value) in r.iter().enumerate() {
+        let firsts = sets.get(pos).iter().filter(|&&p| p == 0).count();
+        match firsts {
+            1 | 3 => assert!(value.is_nan(), "{}: r {value}, expected undefined", sets.label(pos)),
+            2 => assert!((value + 1.0 / n).abs() <= ROUNDING, "{}: r {value} vs -1/n", sets.label(pos)),
+            _ => assert!((value - 5.0 / n).abs() <= ROUNDING, "{}: r {value} vs 5/n", sets.label(pos)),
+        }
+    }
+    let deeper = FourPointVertex::new(&DeepNetwork::with_deep_priors(DeepActivation::Relu, &[10, 10]).unwrap(), &x);
+    assert!(deeper.unwrap().leading_order_r().iter().all(|r| r.is_finite()));
+}
+
 #[test]
 fn output_indexed_g4_comes_from_the_same_vertex() {
     let xs = InputSet::new("three", &[vec![-0.5], vec![0.3], vec![1.0]]).unwrap();

@@ -111,7 +111,7 @@ pub fn section(r: &nnqft_study::depth::DepthReport, plan: &nnqft_study::depth::D
     let _ = writeln!(s);
     // the exact relu values and the raw estimator against the conditional one
     let (exact_z, all_raw_z) = (r.z_against_exact(), r.raw_against_conditional());
-    // where r is undefined (Wick4(G2) = 0) so is its z: counted apart, not as a miss
+    // where r is undefined (Wick4(K) = 0) so is its z: counted apart, not as a miss
     let raw_z: Vec<f64> = all_raw_z.iter().copied().filter(|z| z.is_finite()).collect();
     let within = |z: &[f64], bound: f64| z.iter().filter(|z| z.abs() <= bound).count();
     let max_abs = |z: &[f64]| z.iter().fold(0.0f64, |a, z| a.max(z.abs()));
@@ -120,7 +120,7 @@ pub fn section(r: &nnqft_study::depth::DepthReport, plan: &nnqft_study::depth::D
         "What the data show. Relu against its exact finite-width value, every diagonal multiset at every (L, n): \
          {} of {} within |z| <= 2, largest |z| {:.1}. The raw estimator against the conditional one at n = {} \
          (independent ensembles, every multiset and depth where r is defined): {} of {} within |z| <= 2, largest \
-         |z| {:.1} ({} more where Wick4(G2) = 0 and r is undefined; the multisets share nets, so these z are \
+         |z| {:.1} ({} more where Wick4(K) = 0 and r is undefined; the multisets share nets, so these z are \
          correlated). The leading order is the first term of an expansion in \
          L/n: where the table's measured / leading-order ratio departs from 1 the O(L^2/n^2) terms it leaves out are \
          visible; for relu they are exactly those of `(1 + 5/n)^L - 1 - 5L/n`.\n",
