@@ -9,13 +9,14 @@ use nnqft_study::plan::Profile;
 use std::path::PathBuf;
 
 /// The figures the quick profile must draw (scaling figures: one per network and estimator).
-const EXPECTED: [&str; 9] = [
+const EXPECTED: [&str; 10] = [
     "z-scores",
     "table5",
     "rg-flow",
     "six-point",
     "naturalness",
     "scaling-relu-d1-raw",
+    "scaling-cos-d1-conditional",
     "ntk",
     "action-distance",
     "action-density",

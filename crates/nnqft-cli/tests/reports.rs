@@ -331,6 +331,8 @@ fn quick_profile_reports_read_back_with_their_columns() {
                 &["relu", "tanh", "gelu"]
             } else if name.starts_with("action") {
                 &["erf", "cos", "relu"]
+            } else if ["correlators", "scaling", "scaling_fits"].contains(&name) {
+                &["erf", "relu", "gauss", "cos"]
             } else {
                 &["erf", "relu", "gauss"]
             };

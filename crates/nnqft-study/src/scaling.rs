@@ -1,4 +1,5 @@
-//! The N^-1 scaling study (paper section 2): for each network, input
+//! The N^-1 scaling study (paper section 2): for each network (the paper's three and the Cos-net
+//! of its sequel, arXiv:2307.03223, whose kernel is translation invariant), input
 //! dimension, width and estimator, sample the ensemble, compare `G(n)` with the GP and the
 //! exact finite-width theory, and fit the power laws.
 
@@ -75,14 +76,16 @@ impl fmt::Display for FitQuantity {
 /// Relative standard error below which a value has no sampling noise (rounding only).
 const ZERO_STDERR: f64 = 1e-12;
 
-/// The estimators of a network, in report order: the paper's raw estimator, and the
-/// conditional-Gaussian one averaged over everything that enters in closed form: the readout
+/// The estimators of a network, in report order, the best last: the paper's raw estimator, and
+/// the conditional-Gaussian one averaged over everything that enters in closed form: the readout
 /// (`conditional`), and for Gauss-net also the hidden biases (`bias_integrated`, free of the
-/// log-normal tail of `e^{2b}`).
-pub fn estimators(act: Activation) -> [Estimator; 2] {
+/// log-normal tail of `e^{2b}`). The Cos-net is not among the paper's networks, so there is no
+/// paper estimator to reproduce: it has the conditional one only.
+pub fn estimators(act: Activation) -> &'static [Estimator] {
     match act {
-        Activation::Gauss => [Estimator::Raw, Estimator::BiasIntegrated],
-        _ => [Estimator::Raw, Estimator::Conditional],
+        Activation::Gauss => &[Estimator::Raw, Estimator::BiasIntegrated],
+        Activation::Cos => &[Estimator::Conditional],
+        Activation::Erf | Activation::Relu => &[Estimator::Raw, Estimator::Conditional],
     }
 }
 
@@ -683,11 +686,11 @@ fn planned(
 pub fn ensembles(plan: &ScalingPlan, master: u64) -> Result<Vec<Planned>> {
     let mut out = Vec::new();
     for &d in &plan.dims {
-        for act in Activation::ALL {
+        for act in Activation::EVERY {
             let net = Network::paper(act, d)?;
             let xs = InputSet::scaling(act, d)?;
             for &width in &plan.widths {
-                for est in estimators(act) {
+                for &est in estimators(act) {
                     out.push(planned(master, plan, &net, &xs, width, est)?);
                 }
             }
@@ -703,16 +706,16 @@ pub fn run(runner: &dyn Runner, plan: &ScalingPlan) -> Result<ScalingReport> {
     let mut zs: Vec<((Activation, usize, Estimator, usize), f64)> = Vec::new();
     let mut series: Vec<DeviationSeries> = Vec::new();
     for &d in &plan.dims {
-        for act in Activation::ALL {
+        for act in Activation::EVERY {
             let net = Network::paper(act, d)?;
             let xs = InputSet::scaling(act, d)?;
             let theory = FiniteWidthTheory::new(&net, &xs).ok();
             let gp = nnqft_theory_gp(&net, &xs)?;
             let first = series.len();
-            series.extend(estimators(act).map(|est| DeviationSeries::new(act, d, est, plan.experiments, &gp)));
+            series.extend(estimators(act).iter().map(|&est| DeviationSeries::new(act, d, est, plan.experiments, &gp)));
             for &width in &plan.widths {
                 let exact = theory.as_ref().map(|t| t.at_width(width)).transpose()?;
-                for (k, est) in estimators(act).into_iter().enumerate() {
+                for (k, &est) in estimators(act).iter().enumerate() {
                     let result = runner.planned(&planned(runner.seed(), plan, &net, &xs, width, est)?)?;
                     let sums = summaries(&result)?;
                     cols.push_block(&net, width, est, &result, &sums, &gp.tensors, exact.as_ref().map(|e| &e.g));

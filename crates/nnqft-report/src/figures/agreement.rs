@@ -18,7 +18,7 @@ const BINS: usize = 24;
 pub fn z_scores(report: &ScalingReport) -> Result<Figure> {
     let t = &report.z_expected;
     let mut panels = Vec::new();
-    for act in Activation::ALL {
+    for act in Activation::EVERY {
         for n in [2, 4, 6] {
             let z: Vec<f64> = report.z_scores.iter().filter(|(k, _)| k.0 == act && k.3 == n).map(|(_, z)| *z).collect();
             if z.is_empty() {

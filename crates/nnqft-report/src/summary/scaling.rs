@@ -35,7 +35,9 @@ pub fn section(
          (the Wick sum of each net's conditional covariance); for Gauss-net `bias_integrated` averages the \
          conditional one over the hidden biases too (`nnqft-sampling::bias_integrated`): only the hidden weights are \
          drawn, so the log-normal tail of `e^(2b)` that makes Gauss-net's sampled estimators unreliable at small N{tail} \
-         never enters. Both are exactly unbiased.\n"
+         never enters. Both are exactly unbiased. The Cos-net (`cos(w x + b)`, `b` uniform on [-pi, pi], no output \
+         bias; Demirtas, Halverson, Maiti, Schwartz, Stoner, arXiv:2307.03223) is not in the paper: it runs on Erf's \
+         x-set with the conditional estimator only, as there is no paper estimator to reproduce.\n"
     );
     for (act, d, est) in nnqft_study::scaling::groups(rows) {
         let _ = writeln!(s, "### {} d = {d}, {} estimator\n", act.name(), est.name());
