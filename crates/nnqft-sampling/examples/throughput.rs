@@ -7,8 +7,9 @@
 //! own timing of the sampling loop (compile and start-up excluded), NumPy single-threaded,
 //! JAX as XLA chooses. Rates are neuron evaluations per second (nets x width x inputs / s).
 //!
-//! `cargo run --release -p nnqft-sampling --example throughput [rounds]`
-//! (baselines looked up in `$NNQFT_BASELINES`, else `../shared/baselines` beside the repository)
+//! `cargo run --release -p nnqft-sampling --example throughput [rounds [networks [widths]]]`
+//! (baselines looked up in `$NNQFT_BASELINES`, else `../shared/baselines` beside the repository;
+//! `networks` and `widths` comma-separated, e.g. `5 erf 100,1000`, default all nine jobs)
 
 #[path = "common/baselines.rs"]
 mod baselines;
@@ -32,15 +33,37 @@ fn ratio(a: f64, b: Option<f64>) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let rounds: usize = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(5);
+    let args: Vec<String> = std::env::args().collect();
+    let rounds: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(5);
+    let networks: Vec<Activation> = match args.get(2) {
+        Some(list) => list
+            .split(',')
+            .map(|name| {
+                Activation::ALL.into_iter().find(|a| a.name() == name).ok_or_else(|| {
+                    format!(
+                        "networks: unknown network {name:?}, allowed: {}",
+                        Activation::ALL.map(|a| a.name()).join(", ")
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        None => Activation::ALL.to_vec(),
+    };
+    let widths: Vec<usize> = match args.get(3) {
+        Some(list) => list
+            .split(',')
+            .map(|w| w.parse().ok().filter(|&w| w >= 1).ok_or_else(|| format!("widths: {w:?} is not an integer >= 1")))
+            .collect::<Result<_, _>>()?,
+        None => vec![5, 100, 1000],
+    };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(THREADS).build()?;
     let (numpy, jax) = (baselines::available("numpy, scipy"), baselines::available("jax"));
     println!("| net | N | raw | conditional | floor | NumPy | JAX | raw/floor | cond/floor | raw/NumPy | raw/JAX |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for act in Activation::ALL {
+    for act in networks {
         let net = Network::paper(act, 1)?;
         let xs = InputSet::scaling(act, 1)?;
-        for width in [5usize, 100, 1000] {
+        for &width in &widths {
             let nets = bench_nets(width);
             let evals = (nets * width as u64 * xs.len() as u64) as f64;
             let raw = Ensemble::new(net, width, xs.clone(), nets, 1, Estimator::Raw, 1)?;

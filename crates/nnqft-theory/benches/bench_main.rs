@@ -2,11 +2,11 @@
 //! integrals (three networks, train and test x-sets, T0/T2/TNL for every multiset); the
 //! batched product kernel (orders 2, 4, 6 on 6 points) against the per-sample depth-first
 //! products of `Multisets::accumulate_products`, the baseline measured in the same run; our
-//! erf against libm's and statrs'.
+//! erf against libm's and statrs', and our lane erf.
 //! `cargo bench -p nnqft-theory`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use nnqft_theory::machinery::{BATCH, PARTS, ProductScratch, ProductTable};
+use nnqft_theory::machinery::{BATCH, PARTS, ProductScratch, ProductTable, erf_lanes, with_simd};
 use nnqft_theory::{
     Activation, Cutoff, FiniteWidthTheory, InputSet, Multisets, Network, VertexIntegrals, WickSums, kernel_matrix,
 };
@@ -94,8 +94,15 @@ fn products(c: &mut Criterion) {
     group.finish();
 }
 
+/// Values per call of the lane erf here: the sampler's lanes of neurons.
+const LANES: usize = 8;
+
 /// Our erf against libm's (FreeBSD msun) and statrs', on arguments spread uniformly over
-/// (-4.5, 4.5) in scrambled order (as across neurons), one thread.
+/// (-4.5, 4.5) in scrambled order (as across neurons), one thread; and our lane erf on the same
+/// arguments, eight at a time, built for AVX2 + FMA where the CPU has them (as in the sampler).
+// the lane function is wrapped in an `#[inline(always)]` closure so that it is inlined into the
+// AVX2 + FMA build
+#[allow(clippy::redundant_closure)]
 fn erf_implementations(c: &mut Criterion) {
     let zs: Vec<f64> = (0..1u64 << 16)
         .map(|i| {
@@ -110,6 +117,22 @@ fn erf_implementations(c: &mut Criterion) {
     group.bench_function("libm", |b| b.iter(|| zs.iter().map(|&z| libm::erf(black_box(z))).sum::<f64>()));
     group.bench_function("statrs", |b| {
         b.iter(|| zs.iter().map(|&z| statrs::function::erf::erf(black_box(z))).sum::<f64>())
+    });
+    group.bench_function("nnqft_lanes", |b| {
+        b.iter(|| {
+            with_simd(
+                #[inline(always)]
+                || {
+                    let mut acc = [0.0; LANES];
+                    for chunk in zs.chunks_exact(LANES) {
+                        let mut l: [f64; LANES] = chunk.try_into().expect("LANES values");
+                        erf_lanes(black_box(&mut l));
+                        acc.iter_mut().zip(&l).for_each(|(a, v)| *a += v);
+                    }
+                    acc.iter().sum::<f64>()
+                },
+            )
+        })
     });
     group.finish();
 }
