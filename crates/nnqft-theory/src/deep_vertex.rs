@@ -282,19 +282,26 @@ impl FourPointVertex {
     ///
     /// the bound [`crate::KernelShift`] and [`crate::SixPointVertex`] carry for the `V` they use.
     pub fn vertex_error(&self) -> f64 {
+        self.layer_vertex_errors(self.net.widths()).pop().unwrap_or(0.0)
+    }
+
+    /// The bounds `e², ..., eᴸ⁺¹` of [`Self::vertex_error`] on every entry of `V², ..., Vᴸ⁺¹`
+    /// at the hidden widths `widths` (those of [`Self::layer_vertices`]).
+    pub(crate) fn layer_vertex_errors(&self, widths: &[usize]) -> Vec<f64> {
         let p = self.pairs.len();
         let c_w2 = self.net.c_w() * self.net.c_w();
-        let widths = self.net.widths();
-        let mut e = 0.0;
+        let mut out: Vec<f64> = Vec::with_capacity(self.layers.len());
         for (l, terms) in self.layers.iter().enumerate() {
-            e = if l == 0 {
-                c_w2 * self.quadrature_error
-            } else {
-                let norm = row_sum_norm(&terms.gradient, p);
-                c_w2 * (self.quadrature_error + widths[l] as f64 / widths[l - 1] as f64 * norm * norm * e)
+            let e = match out.last() {
+                None => c_w2 * self.quadrature_error,
+                Some(&e) => {
+                    let norm = row_sum_norm(&terms.gradient, p);
+                    c_w2 * (self.quadrature_error + widths[l] as f64 / widths[l - 1] as f64 * norm * norm * e)
+                }
             };
+            out.push(e);
         }
-        e
+        out
     }
 
     /// `V_(ab)(cd)` for the input points `a, b, c, d`.
