@@ -146,6 +146,7 @@ fn leaving_the_theory_takes_ten_percent_and_three_standard_errors() {
         measured,
         stderr,
         predicted,
+        predicted_error: 0.0,
     };
     assert!(row(1.2, 0.01, 1.0).leaves_theory());
     assert!(!row(1.05, 0.001, 1.0).leaves_theory(), "5% is within 10%");
