@@ -46,6 +46,28 @@ struct LayerTensors {
     shift: Vec<f64>,
 }
 
+impl LayerTensors {
+    /// Every tensor 0 (the first layer's), over `p` pairs and `m` points.
+    fn zero(p: usize, m: usize) -> Self {
+        let m4 = m * m * m * m;
+        Self { d: vec![0.0; p * p], a: vec![0.0; p * p], f: vec![0.0; m4], b: vec![0.0; m4], shift: vec![0.0; p] }
+    }
+}
+
+/// What [`NtkFluctuations::recursion`] and its error bounds share: the network and its hidden
+/// widths, the `m` points, their `p` pairs (`pr` as index pairs) and quadruples, `C_W` and `λ_W`.
+struct Frame<'a> {
+    net: &'a DeepNetwork,
+    widths: &'a [usize],
+    m: usize,
+    pairs: &'a Multisets,
+    p: usize,
+    quads: Option<Multisets>,
+    c_w: f64,
+    lambda_w: f64,
+    pr: Vec<(usize, usize)>,
+}
+
 /// The neural tangent kernel of a deep network at order `1/n` on an input set: its
 /// cross-correlation with the pre-activations (`D`, `F`), its variance (`A`, `B`) and the `1/n`
 /// shift of its mean (`T`), each carrying the inverse widths of the layers it comes from, over
@@ -328,27 +350,31 @@ impl NtkFluctuations {
         Ok(out)
     }
 
-    /// The recursions of the type's docs at the network's widths, `¹ ... ᴸ⁺¹`.
-    fn recursion(&self) -> Vec<LayerTensors> {
+    /// The network, its points and pairs and the constants both recursions use.
+    fn frame(&self) -> Frame<'_> {
         let net = self.shift.network();
-        let widths = net.widths();
         let m = self.ntk.points();
         let pairs = self.shift.vertex().pairs();
-        let p = pairs.len();
-        let quads = Multisets::new(m, 4).ok();
-        let (c_w, lambda_w) = (net.c_w(), self.ntk.lambda_w());
-        let pr: Vec<(usize, usize)> = pairs.iter().map(|x| (x[0] as usize, x[1] as usize)).collect();
+        Frame {
+            net,
+            widths: net.widths(),
+            m,
+            pairs,
+            p: pairs.len(),
+            quads: Multisets::new(m, 4).ok(),
+            c_w: net.c_w(),
+            lambda_w: self.ntk.lambda_w(),
+            pr: pairs.iter().map(|x| (x[0] as usize, x[1] as usize)).collect(),
+        }
+    }
+
+    /// The recursions of the type's docs at the network's widths, `¹ ... ᴸ⁺¹`.
+    fn recursion(&self) -> Vec<LayerTensors> {
+        let Frame { net, widths, m, pairs, p, quads, c_w, lambda_w, pr } = self.frame();
         let pos = |x: usize, y: usize| pairs.position(&[x, y]).unwrap_or(0);
         let vertices = self.shift.vertex().layer_vertices(widths);
         let m4 = m * m * m * m;
-        let zero = LayerTensors {
-            d: vec![0.0; p * p],
-            a: vec![0.0; p * p],
-            f: vec![0.0; m4],
-            b: vec![0.0; m4],
-            shift: vec![0.0; p],
-        };
-        let mut layers = vec![zero];
+        let mut layers = vec![LayerTensors::zero(p, m)];
         for (l, terms) in (1..=net.depth()).zip(&self.terms) {
             let prev = &layers[l - 1];
             let theta = self.ntk.layer(l);
@@ -468,14 +494,7 @@ impl NtkFluctuations {
     /// "Error bounds"): the recursion of [`Self::recursion`] with every product `x y` replaced
     /// by [`product_error`] and every sum by the sum of its terms' bounds.
     fn error_recursion(&self) -> Vec<LayerTensors> {
-        let net = self.shift.network();
-        let widths = net.widths();
-        let m = self.ntk.points();
-        let pairs = self.shift.vertex().pairs();
-        let p = pairs.len();
-        let quads = Multisets::new(m, 4).ok();
-        let (c_w, lambda_w) = (net.c_w(), self.ntk.lambda_w());
-        let pr: Vec<(usize, usize)> = pairs.iter().map(|x| (x[0] as usize, x[1] as usize)).collect();
+        let Frame { net, widths, m, pairs, p, quads, c_w, lambda_w, pr } = self.frame();
         let pos = |x: usize, y: usize| pairs.position(&[x, y]).unwrap_or(0);
         let vertices = self.shift.vertex().layer_vertices(widths);
         let vertex_errors = self.shift.vertex().layer_vertex_errors(widths);
@@ -483,14 +502,7 @@ impl NtkFluctuations {
         let kernel_error = self.shift.kernels().quadrature_error();
         let moment_error = self.shift.vertex().quadrature_error();
         let m4 = m * m * m * m;
-        let zero = LayerTensors {
-            d: vec![0.0; p * p],
-            a: vec![0.0; p * p],
-            f: vec![0.0; m4],
-            b: vec![0.0; m4],
-            shift: vec![0.0; p],
-        };
-        let mut errors = vec![zero];
+        let mut errors = vec![LayerTensors::zero(p, m)];
         for (l, terms) in (1..=net.depth()).zip(&self.terms) {
             let (prev, prev_e) = (&self.layers[l - 1], &errors[l - 1]);
             let (theta, theta_e) = (self.ntk.layer(l), self.ntk.layer_error(l));
