@@ -19,6 +19,8 @@ struct LayerTerms {
     /// `Dˡ_(p)(r) = ∂⟨φ_p φ_p'⟩ / ∂Kˡ_r` (unordered pairs `r`), row-major `P x P`; empty at
     /// `l = 1`, where `V¹ = 0` makes it unused.
     gradient: Vec<f64>,
+    /// The estimated error of `⟨φ_a φ_b φ_c φ_d⟩` on every multiset of order 4.
+    moment_error: Vec<f64>,
 }
 
 /// The leading-order four-point vertex `V = Vᴸ⁺¹` of a deep network on an input set, with the
@@ -155,6 +157,7 @@ impl FourPointVertex {
             let means = &kernels.pair_means[l - 1];
             let m4 = four_point_moments(act, k, m, &quads, monitor)?;
             quadrature_error = m4.iter().fold(quadrature_error, |a, e| a.max(e.error));
+            let moment_error: Vec<f64> = m4.iter().map(|e| e.error).collect();
             let m4: Vec<f64> = m4.iter().map(|e| e.value).collect();
             let mut fluctuation = vec![0.0; p * p];
             for (i, a) in pairs.iter().enumerate() {
@@ -181,7 +184,7 @@ impl FourPointVertex {
                     }
                 }
             }
-            layers.push(LayerTerms { fluctuation, gradient });
+            layers.push(LayerTerms { fluctuation, gradient, moment_error });
         }
         let mut out = Self { net: net.clone(), pairs, quads, kernels, layers, vertex: Vec::new(), quadrature_error };
         out.vertex = out.recursion(net.widths());
@@ -229,6 +232,12 @@ impl FourPointVertex {
     /// `P x P`, for `1 <= l <= L`.
     pub(crate) fn layer_fluctuation(&self, l: usize) -> &[f64] {
         &self.layers[l - 1].fluctuation
+    }
+
+    /// The estimated error of `⟨φ_a φ_b φ_c φ_d⟩_Kˡ` on every multiset of order 4 ([`Self::multisets`]),
+    /// for `1 <= l <= L`.
+    pub(crate) fn layer_moment_error(&self, l: usize) -> &[f64] {
+        &self.layers[l - 1].moment_error
     }
 
     /// `Dˡ_(p)(r) = ∂⟨φ_p φ_p'⟩ / ∂Kˡ_r` over the pairs, row-major `P x P`, for `2 <= l <= L`.

@@ -195,8 +195,8 @@ struct Frame<'a> {
 /// expectation's own estimate (`⟨φ'_a φ'_b φ_c φ_d⟩`, `⟨φ'_a φ'_b φ'_c φ'_d⟩`: the difference of
 /// the nested quadrature at two resolutions); each pair's derivative estimate for every entry of
 /// its gradient and Hessian of `⟨φ'_a φ'_b⟩`; `ε_K`, the largest estimate of a kernel expectation
-/// `⟨φ_a φ_b⟩`, for each of them; `ε_4 + |⟨φ_a φ_b⟩| ε_K + ε_K (|⟨φ_c φ_d⟩| + ε_K)` for the single-neuron
-/// covariance `⟨φ_a φ_b φ_c φ_d⟩ − ⟨φ_a φ_b⟩⟨φ_c φ_d⟩` (`ε_4` the vertex's largest moment estimate);
+/// `⟨φ_a φ_b⟩`, for each of them; `ε_abcd + |⟨φ_a φ_b⟩| ε_K + ε_K (|⟨φ_c φ_d⟩| + ε_K)` for the single-neuron
+/// covariance `⟨φ_a φ_b φ_c φ_d⟩ − ⟨φ_a φ_b⟩⟨φ_c φ_d⟩` (`ε_abcd` the estimate of `⟨φ_a φ_b φ_c φ_d⟩`);
 /// the vertex's propagated bound on every entry of `Vˡ` ([`crate::FourPointVertex::vertex_error`]);
 /// and [`KernelShift::layer_shift_error`] on `Sˡ` and `Sˡ⁺¹`. Not included, as in
 /// [`KernelShift`]: the errors of the first derivatives `∂⟨φ_a φ_b⟩/∂K` (closed forms for erf,
@@ -498,9 +498,8 @@ impl NtkFluctuations {
         let pos = |x: usize, y: usize| pairs.position(&[x, y]).unwrap_or(0);
         let vertices = self.shift.vertex().layer_vertices(widths);
         let vertex_errors = self.shift.vertex().layer_vertex_errors(widths);
-        // the largest error of a kernel expectation ⟨φ_a φ_b⟩ and of a vertex moment
+        // the largest error of a kernel expectation ⟨φ_a φ_b⟩
         let kernel_error = self.shift.kernels().quadrature_error();
-        let moment_error = self.shift.vertex().quadrature_error();
         let m4 = m * m * m * m;
         let mut errors = vec![LayerTensors::zero(p, m)];
         for (l, terms) in (1..=net.depth()).zip(&self.terms) {
@@ -510,6 +509,7 @@ impl NtkFluctuations {
             let value = &self.shift.kernels().pair_means[l - 1];
             let at = |t: &[f64], i: usize| t[pr[i].0 * m + pr[i].1];
             let (sv, sv_e) = (&terms.slope_value, &terms.slope_value_error);
+            let moment_error = self.shift.vertex().layer_moment_error(l);
             let mut d = vec![0.0; p * p];
             let mut a = vec![0.0; p * p];
             for i in 0..p {
@@ -525,7 +525,7 @@ impl NtkFluctuations {
                     let slopes = terms.slopes[q] - si * sj;
                     let slopes_e = terms.slopes_error[q] + product_error(si, si_e, sj, sj_e);
                     // Aˡ of the vertex: ⟨φφφφ⟩ − ⟨φφ⟩⟨φφ⟩
-                    let phi_e = moment_error + product_error(at(value, i), kernel_error, at(value, j), kernel_error);
+                    let phi_e = moment_error[q] + product_error(at(value, i), kernel_error, at(value, j), kernel_error);
                     let tt_e = product_error(ti, ti_e, tj, tj_e);
                     d[i * p + j] = c_w * (lambda_w * phi_e + c_w * product_error(ti, ti_e, cross_ij, cross_ij_e));
                     a[i * p + j] = lambda_w * lambda_w * phi_e
