@@ -206,6 +206,7 @@ const COLUMNS: [(&str, &[&str]); 18] = [
             "measured",
             "stderr",
             "predicted",
+            "predicted_error",
             "z",
         ],
     ),

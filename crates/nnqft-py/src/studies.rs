@@ -398,7 +398,8 @@ pub fn depth<'py>(
 /// standard error.
 ///
 /// Returns a dict of one table keyed by its report file: `ntk_study` (`network`, `depth`,
-/// `width`, `l_over_n`, `quantity`, `indices`, `measured`, `stderr`, `predicted`, `z`).
+/// `width`, `l_over_n`, `quantity`, `indices`, `measured`, `stderr`, `predicted`, `predicted_error`,
+/// `z`).
 ///
 /// Arguments: `profile` one of quick, default, paper-full (quick: relu, tanh; L in 1, 2; n in 20,
 /// 50; 4 experiments of 1000 nets; default and paper-full: relu, tanh, gelu; L in 1, 2, 4, 8; n in

@@ -81,6 +81,9 @@ def test_ntk_study_takes_the_callers_sizes():
     # one hidden layer: the mean NTK has no 1/n shift
     shift = np.array(t["quantity"]) == "mean_shift"
     assert np.all(t["predicted"][shift] == 0.0)
+    # the bounds on the quadrature errors: never negative, and none where there is no shift to compute
+    assert np.all(t["predicted_error"] >= 0.0)
+    assert np.all(t["predicted_error"][shift] == 0.0)
 
 
 def test_action_study_sizes_and_threads():

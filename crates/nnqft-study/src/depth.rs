@@ -41,6 +41,7 @@ use crate::depth_next_order::{
 };
 use crate::error::Result;
 use crate::key::EnsembleKey;
+use crate::relative_error::RelativeError;
 use crate::runner::Runner;
 use crate::table::{Table, joined};
 use nnqft_sampling::{DeepEnsemble, Estimator};
@@ -325,71 +326,16 @@ impl Prediction {
     }
 }
 
-/// A prediction whose value is at most this fraction of the largest `|value|` of the same kind
-/// at the same `(network, L, n)` is negligible: a zero of the theory (`K1` at `L = 1`, relu's
-/// diagonal `K1`) or a value near a change of sign, where a relative error says nothing about
-/// the prediction.
-pub const NEGLIGIBLE_FRACTION: f64 = 1e-3;
-
-/// The largest relative quadrature error estimate of one kind of prediction over a study's
-/// rows ([`DepthReport::leading_order_relative_error`]), and where it occurs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RelativeError {
-    /// The kind of prediction.
-    pub prediction: Prediction,
-    /// Activation.
-    pub network: DeepActivation,
-    /// Depth `L`.
-    pub depth: usize,
-    /// Equal hidden width `n`.
-    pub width: usize,
-    /// The row's input indices (multiset or pair).
-    pub indices: String,
-    /// The predicted value.
-    pub value: f64,
-    /// Its quadrature error estimate.
-    pub error: f64,
-}
-
-impl RelativeError {
-    /// `error / |value|`.
-    pub fn relative(&self) -> f64 {
-        self.error / self.value.abs()
-    }
-
-    /// Of `entries` `(network, L, n, indices, value, error)`, the one with the largest
-    /// `error / |value|` among those whose value is finite and not negligible (larger in
-    /// magnitude than [`NEGLIGIBLE_FRACTION`] of the largest `|value|` of the entries at the same
-    /// `(network, L, n)`); the first of equals; `None` if no entry is left.
-    fn largest<'a>(
-        prediction: Prediction,
-        entries: impl Iterator<Item = (DeepActivation, usize, usize, &'a str, f64, f64)> + Clone,
-    ) -> Option<RelativeError> {
-        let mut scale = std::collections::HashMap::new();
-        for (act, depth, width, _, value, _) in entries.clone().filter(|e| e.4.is_finite()) {
-            let s = scale.entry((act, depth, width)).or_insert(0.0f64);
-            *s = s.max(value.abs());
-        }
-        let mut best: Option<RelativeError> = None;
-        for (network, depth, width, indices, value, error) in entries {
-            let largest = scale.get(&(network, depth, width)).copied().unwrap_or(0.0);
-            if !value.is_finite() || value.abs() <= NEGLIGIBLE_FRACTION * largest {
-                continue;
-            }
-            let candidate =
-                RelativeError { prediction, network, depth, width, indices: indices.to_string(), value, error };
-            if best.as_ref().is_none_or(|b| candidate.relative() > b.relative()) {
-                best = Some(candidate);
-            }
-        }
-        best
+impl std::fmt::Display for Prediction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
 impl DepthReport {
     /// The largest relative quadrature error estimate of `r`'s leading order over the
     /// conditional rows (the raw rows repeat the same predictions), and where it occurs.
-    pub fn leading_order_relative_error(&self) -> Option<RelativeError> {
+    pub fn leading_order_relative_error(&self) -> Option<RelativeError<Prediction>> {
         RelativeError::largest(
             Prediction::FourPointVertex,
             self.rows
@@ -401,7 +347,7 @@ impl DepthReport {
 
     /// The largest relative quadrature error estimates of `K1` (over the shift rows) and of the
     /// six-point vertex term (over the six-point rows), and where each occurs.
-    pub fn next_order_relative_errors(&self) -> [Option<RelativeError>; 2] {
+    pub fn next_order_relative_errors(&self) -> [Option<RelativeError<Prediction>>; 2] {
         [
             RelativeError::largest(
                 Prediction::Shift,

@@ -30,6 +30,8 @@
 //!   against `K1` and the connected 6-pt function against the six-point vertex;
 //! - [`ntk_study`]: the sampled neural tangent kernel of deep networks at criticality against
 //!   its order-`1/n` theory (mean shift, variance, cross-correlation with `f f`) as `L/n` grows;
+//! - [`relative_error`]: the largest relative quadrature error estimate of one kind of
+//!   prediction over a study's rows and where it occurs (the depth and NTK studies);
 //! - [`action_density`]: the density of a one-hidden-layer ensemble's outputs on two or three
 //!   points against the densities its action predicts (GP, order `1/N`, order `1/N²`; the
 //!   Edgeworth and the exponential forms), the noise-subtracted χ² distance with a jackknife
@@ -82,6 +84,7 @@ pub mod ntk_study;
 pub mod ntk_table;
 pub mod plan;
 pub mod quartic_deformation;
+pub mod relative_error;
 pub mod rg;
 mod runner;
 pub mod scaling;

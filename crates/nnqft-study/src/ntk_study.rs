@@ -27,7 +27,10 @@
 //! At equal widths every one of the three is exactly `1/n` times a width-independent
 //! coefficient (the recursions carry `1/n_l` with ratios `n_l / n_(l−1) = 1`): the study
 //! computes the theory at `n = 1` and divides by `n` (`theory_is_one_over_n` in the tests checks
-//! this against the theory at each width, to rounding). The theory is built once per activation,
+//! this against the theory at each width, to rounding), and so is the bound on each prediction's
+//! quadrature error (`predicted_error`: [`nnqft_theory::NtkFluctuations::theta_shift_error`] and its
+//! siblings, propagated through the recursions entry by entry; the summary states the largest
+//! relative one per quantity, [`NtkStudyReport::relative_errors`]). The theory is built once per activation,
 //! at the deepest `L`, and read off at each depth ([`nnqft_theory::NtkFluctuations::at_widths`]:
 //! a depth's recursion passes through every shallower one, and the numbers are a build per depth's
 //! bit for bit). For relu the mean shift vanishes on the diagonal `a = b` (Guillen, Misof, Gerken,
@@ -40,6 +43,7 @@
 use crate::depth::inputs;
 use crate::error::Result;
 use crate::key::EnsembleKey;
+use crate::relative_error::RelativeError;
 use crate::runner::Runner;
 use crate::table::Table;
 use nnqft_sampling::{Measured, NtkEnsemble};
@@ -157,6 +161,10 @@ pub struct NtkStudyRow {
     pub stderr: f64,
     /// The leading order in `1/n`.
     pub predicted: f64,
+    /// The bound on its quadrature error, propagated through the recursions
+    /// ([`NtkFluctuations::theta_shift_error`], [`NtkFluctuations::ntk_covariance_error`],
+    /// [`NtkFluctuations::ntk_preactivation_error`]; 0 where every expectation is a closed form).
+    pub predicted_error: f64,
 }
 
 impl NtkStudyRow {
@@ -200,8 +208,6 @@ impl NtkStudyRow {
 pub struct NtkStudyReport {
     /// One row per `(activation, L, n, quantity, pair of points)`.
     pub rows: Vec<NtkStudyRow>,
-    /// The largest quadrature error estimate of the theory (0 for relu's closed forms).
-    pub quadrature_error: f64,
 }
 
 impl NtkStudyReport {
@@ -216,6 +222,19 @@ impl NtkStudyReport {
     ) -> Option<&NtkStudyRow> {
         self.rows.iter().find(|r| {
             r.network == act && r.depth == depth && r.width == width && r.quantity == quantity && r.points == points
+        })
+    }
+
+    /// Per quantity ([`NtkQuantity::ALL`] order), the largest relative quadrature error bound of
+    /// its prediction, `predicted_error / |predicted|`, over the rows whose prediction is not
+    /// negligible beside the largest of the same quantity at the same `(network, L, n)`
+    /// ([`crate::relative_error::NEGLIGIBLE_FRACTION`]), and where it occurs.
+    pub fn relative_errors(&self) -> [Option<RelativeError<NtkQuantity>>; 3] {
+        NtkQuantity::ALL.map(|q| {
+            let rows = self.rows.iter().filter(move |r| r.quantity == q);
+            let entries = rows.map(|r| (r.network, r.depth, r.width, r.indices(), r.predicted, r.predicted_error));
+            let entries: Vec<_> = entries.collect();
+            RelativeError::largest(q, entries.iter().map(|e| (e.0, e.1, e.2, e.3.as_str(), e.4, e.5)))
         })
     }
 
@@ -253,8 +272,8 @@ pub fn run(runner: &dyn Runner, plan: &NtkStudyPlan) -> Result<NtkStudyReport> {
             // every width's theory is this one's divided by n (module docs)
             let theory = deepest.at_widths(&vec![1; depth])?;
             let unit = theory.network();
-            report.quadrature_error = report.quadrature_error.max(theory.quadrature_error());
-            let (theta_inf, shift) = (theory.ntk().output(), theory.theta_shift());
+            let (theta_inf, shift, shift_error) =
+                (theory.ntk().output(), theory.theta_shift(), theory.theta_shift_error());
             for &width in &plan.widths {
                 let net = unit.with_widths(&vec![width; depth])?;
                 let key = EnsembleKey::NtkStudy { activation: act, depth, width };
@@ -278,7 +297,15 @@ pub fn run(runner: &dyn Runner, plan: &NtkStudyPlan) -> Result<NtkStudyReport> {
                         theory.ntk_covariance([0; 4], quad) / n,
                         theory.ntk_preactivation([0; 4], quad) / n,
                     ];
-                    for ((quantity, got), want) in NtkQuantity::ALL.into_iter().zip(measured).zip(predicted) {
+                    let predicted_error = [
+                        shift_error[a * m + b] / n,
+                        theory.ntk_covariance_error([0; 4], quad) / n,
+                        theory.ntk_preactivation_error([0; 4], quad) / n,
+                    ];
+                    let predictions = predicted.into_iter().zip(predicted_error);
+                    for ((quantity, got), (want, want_error)) in
+                        NtkQuantity::ALL.into_iter().zip(measured).zip(predictions)
+                    {
                         report.rows.push(NtkStudyRow {
                             network: act,
                             depth,
@@ -288,6 +315,7 @@ pub fn run(runner: &dyn Runner, plan: &NtkStudyPlan) -> Result<NtkStudyReport> {
                             measured: got.mean,
                             stderr: got.stderr,
                             predicted: want,
+                            predicted_error: want_error,
                         });
                     }
                 }
@@ -318,7 +346,8 @@ fn check(plan: &NtkStudyPlan) -> Result<()> {
 }
 
 /// `ntk_study.parquet`: per activation, depth, width, quantity and pair of points, the measured
-/// value with its standard error against the order-`1/n` prediction and `z`.
+/// value with its standard error against the order-`1/n` prediction with the bound on its
+/// quadrature error (`predicted_error`) and `z`.
 pub fn ntk_study_table(rows: &[NtkStudyRow]) -> Table {
     Table::new()
         .str("network", rows.iter().map(|r| r.network.name()))
@@ -330,5 +359,6 @@ pub fn ntk_study_table(rows: &[NtkStudyRow]) -> Table {
         .f64("measured", rows.iter().map(|r| r.measured))
         .f64("stderr", rows.iter().map(|r| r.stderr))
         .f64("predicted", rows.iter().map(|r| r.predicted))
+        .f64("predicted_error", rows.iter().map(|r| r.predicted_error))
         .opt("z", rows.iter().map(NtkStudyRow::z))
 }

@@ -146,6 +146,7 @@ fn leaving_the_theory_takes_ten_percent_and_three_standard_errors() {
         measured,
         stderr,
         predicted,
+        predicted_error: 0.0,
     };
     assert!(row(1.2, 0.01, 1.0).leaves_theory());
     assert!(!row(1.05, 0.001, 1.0).leaves_theory(), "5% is within 10%");
@@ -220,7 +221,8 @@ fn quick_profile_study() {
 
 /// The default profile's study, timed (about two and a half minutes; run with
 /// `cargo test -p nnqft-study --test ntk_study default_profile -- --ignored --nocapture`):
-/// reports the wall time, the count within `|z| <= 2` and the rows the summary shows.
+/// reports the wall time, the count within `|z| <= 2`, the largest relative quadrature error
+/// bound per quantity and the rows the summary shows.
 #[test]
 #[ignore]
 fn default_profile_study() {
@@ -228,6 +230,19 @@ fn default_profile_study() {
     let z: Vec<f64> = report.rows.iter().filter_map(|r| r.z()).collect();
     let within2 = z.iter().filter(|v| v.abs() <= 2.0).count();
     eprintln!("{within2} of {} rows within |z| <= 2", z.len());
+    for e in report.relative_errors().into_iter().flatten() {
+        eprintln!(
+            "largest relative quadrature error bound of {}: {:.3e} at {} L={} n={} on {} ({:.3e} of {:.4e})",
+            e.prediction,
+            e.relative(),
+            e.network.name(),
+            e.depth,
+            e.width,
+            e.indices,
+            e.error,
+            e.value
+        );
+    }
     for q in NtkQuantity::ALL {
         for r in report.rows.iter().filter(|r| r.quantity == q && r.points == q.shown_pair()) {
             eprintln!(

@@ -24,6 +24,8 @@ struct LayerTerms {
     /// `Dˡ_(p)(r) = ∂⟨φ_p φ_p'⟩ / ∂Kˡ_r` (unordered pairs `r`), row-major `P x P`; empty at
     /// `l = 1`, where `V¹ = 0` makes it unused.
     gradient: Vec<f64>,
+    /// The estimated error of `⟨φ_a φ_b φ_c φ_d⟩` on every multiset of order 4.
+    moment_error: Vec<f64>,
 }
 
 /// The leading-order four-point vertex `V = Vᴸ⁺¹` of a deep network on an input set, with the
@@ -160,6 +162,7 @@ impl FourPointVertex {
             let means = &kernels.pair_means[l - 1];
             let m4 = four_point_moments(act, k, m, &quads, monitor)?;
             quadrature_error = m4.iter().fold(quadrature_error, |a, e| a.max(e.error));
+            let moment_error: Vec<f64> = m4.iter().map(|e| e.error).collect();
             let m4: Vec<f64> = m4.iter().map(|e| e.value).collect();
             let mut fluctuation = vec![0.0; p * p];
             for (i, a) in pairs.iter().enumerate() {
@@ -186,7 +189,7 @@ impl FourPointVertex {
                     }
                 }
             }
-            layers.push(LayerTerms { fluctuation, gradient });
+            layers.push(LayerTerms { fluctuation, gradient, moment_error });
         }
         let mut out = Self { net: net.clone(), pairs, quads, kernels, layers, vertex: Vec::new(), quadrature_error };
         out.vertex = out.recursion(net.widths());
@@ -234,6 +237,12 @@ impl FourPointVertex {
     /// `P x P`, for `1 <= l <= L`.
     pub(crate) fn layer_fluctuation(&self, l: usize) -> &[f64] {
         &self.layers[l - 1].fluctuation
+    }
+
+    /// The estimated error of `⟨φ_a φ_b φ_c φ_d⟩_Kˡ` on every multiset of order 4 ([`Self::multisets`]),
+    /// for `1 <= l <= L`.
+    pub(crate) fn layer_moment_error(&self, l: usize) -> &[f64] {
+        &self.layers[l - 1].moment_error
     }
 
     /// `Dˡ_(p)(r) = ∂⟨φ_p φ_p'⟩ / ∂Kˡ_r` over the pairs, row-major `P x P`, for `2 <= l <= L`.
@@ -287,19 +296,26 @@ impl FourPointVertex {
     ///
     /// the bound [`crate::KernelShift`] and [`crate::SixPointVertex`] carry for the `V` they use.
     pub fn vertex_error(&self) -> f64 {
+        self.layer_vertex_errors(self.net.widths()).pop().unwrap_or(0.0)
+    }
+
+    /// The bounds `e², ..., eᴸ⁺¹` of [`Self::vertex_error`] on every entry of `V², ..., Vᴸ⁺¹`
+    /// at the hidden widths `widths` (those of [`Self::layer_vertices`]).
+    pub(crate) fn layer_vertex_errors(&self, widths: &[usize]) -> Vec<f64> {
         let p = self.pairs.len();
         let c_w2 = self.net.c_w() * self.net.c_w();
-        let widths = self.net.widths();
-        let mut e = 0.0;
+        let mut out: Vec<f64> = Vec::with_capacity(self.layers.len());
         for (l, terms) in self.layers.iter().enumerate() {
-            e = if l == 0 {
-                c_w2 * self.quadrature_error
-            } else {
-                let norm = row_sum_norm(&terms.gradient, p);
-                c_w2 * (self.quadrature_error + widths[l] as f64 / widths[l - 1] as f64 * norm * norm * e)
+            let e = match out.last() {
+                None => c_w2 * self.quadrature_error,
+                Some(&e) => {
+                    let norm = row_sum_norm(&terms.gradient, p);
+                    c_w2 * (self.quadrature_error + widths[l] as f64 / widths[l - 1] as f64 * norm * norm * e)
+                }
             };
+            out.push(e);
         }
-        e
+        out
     }
 
     /// `V_(ab)(cd)` for the input points `a, b, c, d`.

@@ -3,7 +3,7 @@
 
 use crate::deep_kernel::KernelRecursion;
 use crate::deep_network::DeepNetwork;
-use crate::deep_vertex::{FourPointVertex, row_sum_norm};
+use crate::deep_vertex::FourPointVertex;
 use crate::error::{Result, TheoryError};
 use crate::gaussian::{Act, ActivationFn, UPPER, pair_hessian};
 use crate::input_set::InputSet;
@@ -144,8 +144,8 @@ pub struct KernelShift {
     hessians: Vec<Vec<PairHessian>>,
     /// `S¹ ... Sᴸ⁺¹` at the network's widths, each over the `P` pairs.
     layers: Vec<Vec<f64>>,
-    /// The propagated error estimate of `Sᴸ⁺¹`, per pair.
-    error: Vec<f64>,
+    /// The propagated error estimates of `S¹ ... Sᴸ⁺¹`, each per pair.
+    errors: Vec<Vec<f64>>,
     /// `Sᴸ⁺¹` at `n_l = 1` for every `l`: the coefficient of `1/n` at equal widths.
     coefficient: Vec<f64>,
 }
@@ -182,7 +182,7 @@ impl KernelShift {
             let k = kernels.layer(l);
             hessians.push(layer_hessians(act, k, m, pairs, monitor)?);
         }
-        let mut out = Self { vertex, hessians, layers: Vec::new(), error: Vec::new(), coefficient: Vec::new() };
+        let mut out = Self { vertex, hessians, layers: Vec::new(), errors: Vec::new(), coefficient: Vec::new() };
         out.solve();
         Ok(out)
     }
@@ -190,37 +190,32 @@ impl KernelShift {
     /// Runs the recursion at the network's widths and at unit widths.
     fn solve(&mut self) {
         let widths = self.vertex.network().widths().to_vec();
-        let (layers, error) = self.recursion(&widths);
+        let (layers, errors) = self.recursion(&widths);
         let (unit, _) = self.recursion(&vec![1; widths.len()]);
         self.coefficient = unit.last().cloned().unwrap_or_default();
         self.layers = layers;
-        self.error = error;
+        self.errors = errors;
     }
 
     /// `Sˡ⁺¹ = C_W (Dˡ Sˡ + ½ hˡ(Vˡ) / n_(l−1))` from `S¹ = 0` at hidden widths `widths`, with the
-    /// propagated error of the last layer.
-    fn recursion(&self, widths: &[usize]) -> (Vec<Vec<f64>>, Vec<f64>) {
+    /// propagated error of every layer.
+    fn recursion(&self, widths: &[usize]) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
         let p = self.vertex.pairs().len();
         let c_w = self.vertex.network().c_w();
         let vertices = self.vertex.layer_vertices(widths); // V², ..., Vᴸ⁺¹
-        let moment_error = self.vertex.quadrature_error();
+        let vertex_errors = self.vertex.layer_vertex_errors(widths); // of V², ..., Vᴸ⁺¹
         let mut s = vec![0.0; p];
         let mut e = vec![0.0; p];
         let mut layers = vec![s.clone()];
         // S² = 0: V¹ = 0 and S¹ = 0
         layers.push(s.clone());
-        let mut vertex_error = 0.0;
+        let mut errors = vec![e.clone(), e.clone()];
         for l in 2..=widths.len() {
             let v = &vertices[l - 2];
             let d = self.vertex.layer_gradient(l);
             let n_prev = widths[l - 2] as f64;
             // the error of Vˡ = C_W² (Aˡ⁻¹ + (n_(l−1)/n_(l−2)) Dˡ⁻¹ Vˡ⁻¹ Dˡ⁻¹ᵀ)
-            vertex_error = if l == 2 {
-                c_w * c_w * moment_error
-            } else {
-                let norm = row_sum_norm(self.vertex.layer_gradient(l - 1), p);
-                c_w * c_w * (moment_error + n_prev / widths[l - 3] as f64 * norm * norm * vertex_error)
-            };
+            let vertex_error = vertex_errors[l - 2];
             let mut next = vec![0.0; p];
             let mut next_e = vec![0.0; p];
             for (i, ph) in self.hessians[l - 2].iter().enumerate() {
@@ -243,8 +238,9 @@ impl KernelShift {
             s = next;
             e = next_e;
             layers.push(s.clone());
+            errors.push(e.clone());
         }
-        (layers, e)
+        (layers, errors)
     }
 
     /// The shift at other hidden widths `n_1..n_L'` with `1 <= L' <= L` (a shallower network is
@@ -254,7 +250,7 @@ impl KernelShift {
         crate::deep_network::check_shallower(widths, self.vertex.network().depth())?;
         let vertex = self.vertex.at_widths(widths)?;
         let hessians = self.hessians[..widths.len() - 1].to_vec();
-        let mut out = Self { vertex, hessians, layers: Vec::new(), error: Vec::new(), coefficient: Vec::new() };
+        let mut out = Self { vertex, hessians, layers: Vec::new(), errors: Vec::new(), coefficient: Vec::new() };
         out.solve();
         Ok(out)
     }
@@ -299,12 +295,18 @@ impl KernelShift {
     /// The propagated error estimate of each entry of [`Self::shift`], row-major `m x m` (0 when
     /// every expectation is a closed form).
     pub fn shift_error(&self) -> Vec<f64> {
-        self.square(&self.error)
+        self.layer_shift_error(self.errors.len())
+    }
+
+    /// The propagated error estimate of each entry of [`Self::layer_shift`] `l = 1, ..., L + 1`,
+    /// row-major `m x m`.
+    pub fn layer_shift_error(&self, l: usize) -> Vec<f64> {
+        self.square(&self.errors[l.clamp(1, self.errors.len()) - 1])
     }
 
     /// The largest entry of [`Self::shift_error`].
     pub fn quadrature_error(&self) -> f64 {
-        self.error.iter().fold(0.0f64, |a, &b| a.max(b))
+        self.errors.last().map_or(0.0, |e| e.iter().fold(0.0f64, |a, &b| a.max(b)))
     }
 
     /// A vector over the pairs as a symmetric row-major `m x m` matrix.

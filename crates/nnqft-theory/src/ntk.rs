@@ -5,6 +5,12 @@ use crate::deep_kernel::KernelRecursion;
 use crate::deep_network::DeepNetwork;
 use crate::error::{Result, non_negative};
 use crate::gaussian::derivative_pair;
+
+/// A bound on the error of the product of two computed values `x̂`, `ŷ` (the arguments) whose
+/// errors are at most `e_x`, `e_y`: `|x̂ ŷ − x y| = |x̂ (ŷ − y) + (x̂ − x) y| <= |x̂| e_y + e_x (|ŷ| + e_y)`.
+pub(crate) fn product_error(x: f64, ex: f64, y: f64, ey: f64) -> f64 {
+    x.abs() * ey + ex * (y.abs() + ey)
+}
 use crate::input_set::InputSet;
 
 /// The neural tangent kernels `Θ¹, ..., Θᴸ⁺¹` of a deep network at infinite width on an input
@@ -65,6 +71,19 @@ use crate::input_set::InputSet;
 /// estimate for tanh, gelu, silu, softplus and sigmoid ([`crate::ActivationFn`] describes the
 /// quadrature).
 ///
+/// **Error bounds** ([`Self::layer_error`]). With `ε_K` the largest error estimate of a kernel
+/// expectation `⟨φ_a φ_b⟩_Kˡ` ([`KernelRecursion::quadrature_error`]) and `ε'ˡ_ab` that of
+/// `⟨φ'_a φ'_b⟩_Kˡ`, the recursion is linear in each, so an entry's error is bounded by
+///
+/// ```text
+/// e¹_ab = 0,   eˡ⁺¹_ab = λ_W ε_K + C_W [ε'ˡ_ab (|Θˡ_ab| + eˡ_ab) + |⟨φ'_a φ'_b⟩_Kˡ| eˡ_ab] ,
+/// ```
+///
+/// from `|x̂ ŷ − x y| <= |x̂| e_y + e_x (|ŷ| + e_y)` for computed `x̂`, `ŷ` with `|x̂ − x| <= e_x`,
+/// `|ŷ − y| <= e_y` (a bound, not a first-order estimate). The errors of `Kˡ` itself as the argument of the
+/// expectations are not included (closed forms for erf, relu, linear, sin; 2-D quadratures with
+/// errors near rounding for the rest). Closed forms give `e = 0` exactly.
+///
 /// **Checks.** Deep linear networks (`φ' = 1`): `Θˡ⁺¹ = λ_b + λ_W Kˡ + C_W Θˡ`; at `C_b = λ_b = 0`,
 /// `Θᴸ⁺¹_ab = (L + 1) λ_W C_Wᴸ x_a·x_b / d`. At `L = 1` with `λ_W = C_W`, `λ_b = C_b`:
 /// `Θ² = K² + C_W ⟨φ'_a φ'_b⟩_K¹ K¹`.
@@ -113,6 +132,9 @@ pub struct NeuralTangentKernel {
     ntks: Vec<Vec<f64>>,
     /// `⟨φ'_a φ'_b⟩_Kˡ` for `l = 1..L`, row-major `m x m`.
     derivative_means: Vec<Vec<f64>>,
+    /// The error bounds of `Θ¹ ... Θᴸ⁺¹` and of `⟨φ'_a φ'_b⟩_Kˡ`, row-major `m x m`.
+    errors: Vec<Vec<f64>>,
+    derivative_errors: Vec<Vec<f64>>,
     lambda_w: f64,
     lambda_b: f64,
     quadrature_error: f64,
@@ -139,27 +161,49 @@ impl NeuralTangentKernel {
         let first: Vec<f64> = (0..m * m).map(|i| lambda_b + lambda_w * dot(i / m, i % m)).collect();
         let mut ntks = vec![first];
         let mut derivative_means = Vec::with_capacity(net.depth());
-        let mut quadrature_error = kernels.quadrature_error();
+        let mut errors = vec![vec![0.0; m * m]];
+        let mut derivative_errors = Vec::with_capacity(net.depth());
+        let kernel_error = kernels.quadrature_error();
+        let mut quadrature_error = kernel_error;
         for l in 0..net.depth() {
             let (k, pair) = (kernels.layer(l + 1), &kernels.pair_means[l]);
-            let prev = &ntks[l];
+            let (prev, prev_error) = (&ntks[l], &errors[l]);
             let mut derivative = vec![0.0; m * m];
+            let mut derivative_error = vec![0.0; m * m];
             let mut next = vec![0.0; m * m];
+            let mut next_error = vec![0.0; m * m];
             for a in 0..m {
                 for b in a..m {
                     let e = derivative_pair(net.activation(), k[a * m + a], k[b * m + b], k[a * m + b]);
                     quadrature_error = quadrature_error.max(e.error);
                     let theta = lambda_b + lambda_w * pair[a * m + b] + net.c_w() * e.value * prev[a * m + b];
+                    let error = lambda_w * kernel_error
+                        + net.c_w() * product_error(e.value, e.error, prev[a * m + b], prev_error[a * m + b]);
                     for (i, j) in [(a, b), (b, a)] {
                         derivative[i * m + j] = e.value;
+                        derivative_error[i * m + j] = e.error;
                         next[i * m + j] = theta;
+                        next_error[i * m + j] = error;
                     }
                 }
             }
             ntks.push(next);
+            errors.push(next_error);
             derivative_means.push(derivative);
+            derivative_errors.push(derivative_error);
         }
-        Ok(Self { m, d_out: net.d_out(), kernels, ntks, derivative_means, lambda_w, lambda_b, quadrature_error })
+        Ok(Self {
+            m,
+            d_out: net.d_out(),
+            kernels,
+            ntks,
+            derivative_means,
+            errors,
+            derivative_errors,
+            lambda_w,
+            lambda_b,
+            quadrature_error,
+        })
     }
 
     /// The number of input points `m`.
@@ -201,6 +245,19 @@ impl NeuralTangentKernel {
     pub fn derivative_mean(&self, l: usize) -> &[f64] {
         &self.derivative_means[l - 1]
     }
+    /// The propagated error bound of each entry of [`Self::layer`] `l = 1, ..., L + 1`
+    /// (type docs, "Error bounds"), row-major `m x m`; 0 where every expectation is a closed form.
+    pub fn layer_error(&self, l: usize) -> &[f64] {
+        &self.errors[l - 1]
+    }
+    /// The error bound of each entry of [`Self::output`], row-major `m x m`.
+    pub fn output_error(&self) -> &[f64] {
+        &self.errors[self.errors.len() - 1]
+    }
+    /// The estimated error of each entry of [`Self::derivative_mean`], row-major `m x m`.
+    pub(crate) fn derivative_mean_error(&self, l: usize) -> &[f64] {
+        &self.derivative_errors[l - 1]
+    }
     /// The recursion of the first `depth <= L` hidden layers (`Θ¹ ... Θ^(depth+1)`), as a fresh
     /// build of the shallower network gives it, bit for bit (the recursion of a layer uses only
     /// the layers below it); the quadrature error stays this one's, every layer's.
@@ -212,6 +269,8 @@ impl NeuralTangentKernel {
             kernels: self.kernels.truncated(depth),
             ntks: self.ntks[..=depth].to_vec(),
             derivative_means: self.derivative_means[..depth].to_vec(),
+            errors: self.errors[..=depth].to_vec(),
+            derivative_errors: self.derivative_errors[..depth].to_vec(),
             lambda_w: self.lambda_w,
             lambda_b: self.lambda_b,
             quadrature_error: self.quadrature_error,

@@ -9,7 +9,7 @@ use crate::input_set::InputSet;
 use crate::kernel_shift::KernelShift;
 use crate::monitor::{Monitor, parallel_map};
 use crate::multiset::Multisets;
-use crate::ntk::NeuralTangentKernel;
+use crate::ntk::{NeuralTangentKernel, product_error};
 
 /// The width-independent expectations of one layer `l` of the recursions, at `Kˡ`.
 #[derive(Debug, Clone)]
@@ -23,9 +23,15 @@ struct SlopeTerms {
     /// Per pair, the upper triangle of the Hessian of `⟨φ'_a φ'_b⟩` in `(K_aa, K_bb, K_ab)`
     /// (slot 0 alone for one point); empty at `l = 1`.
     slope_hessian: Vec<[f64; 6]>,
+    /// The estimated errors of `slope_value` and `slopes`, entry by entry.
+    slope_value_error: Vec<f64>,
+    slopes_error: Vec<f64>,
+    /// Per pair, the estimated error of every derivative in its row of `slope_gradient` and in
+    /// its `slope_hessian`; empty at `l = 1`.
+    slope_derivative_error: Vec<f64>,
 }
 
-/// The tensors of one layer at the network's widths.
+/// The tensors of one layer at the network's widths (or the bounds on their errors).
 #[derive(Debug, Clone)]
 struct LayerTensors {
     /// `Dˡ` over (pair of the NTK, pair of the pre-activations), row-major `P x P`.
@@ -38,6 +44,28 @@ struct LayerTensors {
     b: Vec<f64>,
     /// The shift `Tˡ = E[Θˡ_ii] − Θˡ` over the pairs.
     shift: Vec<f64>,
+}
+
+impl LayerTensors {
+    /// Every tensor 0 (the first layer's), over `p` pairs and `m` points.
+    fn zero(p: usize, m: usize) -> Self {
+        let m4 = m * m * m * m;
+        Self { d: vec![0.0; p * p], a: vec![0.0; p * p], f: vec![0.0; m4], b: vec![0.0; m4], shift: vec![0.0; p] }
+    }
+}
+
+/// What [`NtkFluctuations::recursion`] and its error bounds share: the network and its hidden
+/// widths, the `m` points, their `p` pairs (`pr` as index pairs) and quadruples, `C_W` and `λ_W`.
+struct Frame<'a> {
+    net: &'a DeepNetwork,
+    widths: &'a [usize],
+    m: usize,
+    pairs: &'a Multisets,
+    p: usize,
+    quads: Option<Multisets>,
+    c_w: f64,
+    lambda_w: f64,
+    pr: Vec<(usize, usize)>,
 }
 
 /// The neural tangent kernel of a deep network at order `1/n` on an input set: its
@@ -153,6 +181,31 @@ struct LayerTensors {
 /// factors are Isserlis' theorem for linear and nested quadrature otherwise (the innermost
 /// level in closed form for relu).
 ///
+/// # Error bounds
+///
+/// [`Self::theta_shift_error`], [`Self::ntk_covariance_error`] and
+/// [`Self::ntk_preactivation_error`] bound the error the quadratures leave in each entry. The
+/// recursions above are sums of products of the expectations, the earlier layers' tensors and
+/// the infinite-width `Θˡ` ([`NeuralTangentKernel::layer_error`] bounds its entries), so each
+/// entry's bound follows the same recursion term by term: a sum's bound is the sum of its terms'
+/// bounds and a product of computed `x̂`, `ŷ` with bounds `e_x`, `e_y` has
+/// `|x̂ ŷ − x y| <= |x̂| e_y + e_x (|ŷ| + e_y)`; a matrix product over the pairs
+/// (`Σ_r P_pr Vˡ_rs ...`) takes that bound term by term,
+/// `Σ_r |X_pr| e(Y)_rs + e(X)_pr (|Y_rs| + e(Y)_rs)`. The inputs' bounds are: each four-point
+/// expectation's own estimate (`⟨φ'_a φ'_b φ_c φ_d⟩`, `⟨φ'_a φ'_b φ'_c φ'_d⟩`: the difference of
+/// the nested quadrature at two resolutions); each pair's derivative estimate for every entry of
+/// its gradient and Hessian of `⟨φ'_a φ'_b⟩`; `ε_K`, the largest estimate of a kernel expectation
+/// `⟨φ_a φ_b⟩`, for each of them; `ε_abcd + |⟨φ_a φ_b⟩| ε_K + ε_K (|⟨φ_c φ_d⟩| + ε_K)` for the single-neuron
+/// covariance `⟨φ_a φ_b φ_c φ_d⟩ − ⟨φ_a φ_b⟩⟨φ_c φ_d⟩` (`ε_abcd` the estimate of `⟨φ_a φ_b φ_c φ_d⟩`);
+/// the vertex's propagated bound on every entry of `Vˡ` ([`crate::FourPointVertex::vertex_error`]);
+/// and [`KernelShift::layer_shift_error`] on `Sˡ` and `Sˡ⁺¹`. Not included, as in
+/// [`KernelShift`]: the errors of the first derivatives `∂⟨φ_a φ_b⟩/∂K` (closed forms for erf,
+/// relu, linear, sin; 2-D quadratures near rounding otherwise) and of `Kˡ` as the argument of the
+/// expectations. The bounds are 0 exactly where every expectation is a closed form (linear); relu's
+/// four-point expectations are nested quadratures with a closed innermost level, their bounds near
+/// rounding. The tests hold the bounds to a reference whose four-point expectations are erf's
+/// closed forms (`φ' = (2/√π) e^(−z²)` tilts the Gaussian, leaving the arcsine formula).
+///
 /// # Checks
 ///
 /// - **relu's diagonal.** `⟨φ'²⟩ = ½` has no kernel derivative, `S_aa = 0` ([`KernelShift`]),
@@ -185,6 +238,8 @@ pub struct NtkFluctuations {
     terms: Vec<SlopeTerms>,
     /// `¹ ... ᴸ⁺¹` at the network's widths.
     layers: Vec<LayerTensors>,
+    /// The propagated error bounds of every entry of `layers`.
+    errors: Vec<LayerTensors>,
     quadrature_error: f64,
 }
 
@@ -227,7 +282,8 @@ impl NtkFluctuations {
                 let idx: Vec<usize> = quads.get(i).iter().map(|&x| x as usize).collect();
                 mixed_moment(act, k, m, &[], &idx)
             })?;
-            let (mut slope_gradient, mut slope_hessian) = (Vec::new(), Vec::new());
+            let (mut slope_gradient, mut slope_hessian, mut slope_derivative_error) =
+                (Vec::new(), Vec::new(), Vec::new());
             if l > 1 {
                 slope_gradient = vec![0.0; p * p];
                 let pos = |x: usize, y: usize| pairs.position(&[x, y]).unwrap_or(0);
@@ -246,6 +302,7 @@ impl NtkFluctuations {
                         slope_gradient[i * p + pos(a, b)] = g[2];
                     }
                     slope_hessian.push(h);
+                    slope_derivative_error.push(e);
                 }
             }
             quadrature_error = slope_value.iter().chain(&slopes).fold(quadrature_error, |a, e| a.max(e.error));
@@ -254,10 +311,14 @@ impl NtkFluctuations {
                 slopes: slopes.iter().map(|e| e.value).collect(),
                 slope_gradient,
                 slope_hessian,
+                slope_value_error: slope_value.iter().map(|e| e.error).collect(),
+                slopes_error: slopes.iter().map(|e| e.error).collect(),
+                slope_derivative_error,
             });
         }
-        let mut out = Self { ntk, shift, terms, layers: Vec::new(), quadrature_error };
+        let mut out = Self { ntk, shift, terms, layers: Vec::new(), errors: Vec::new(), quadrature_error };
         out.layers = out.recursion();
+        out.errors = out.error_recursion();
         Ok(out)
     }
 
@@ -281,33 +342,39 @@ impl NtkFluctuations {
             shift,
             terms: self.terms[..widths.len()].to_vec(),
             layers: Vec::new(),
+            errors: Vec::new(),
             quadrature_error,
         };
         out.layers = out.recursion();
+        out.errors = out.error_recursion();
         Ok(out)
+    }
+
+    /// The network, its points and pairs and the constants both recursions use.
+    fn frame(&self) -> Frame<'_> {
+        let net = self.shift.network();
+        let m = self.ntk.points();
+        let pairs = self.shift.vertex().pairs();
+        Frame {
+            net,
+            widths: net.widths(),
+            m,
+            pairs,
+            p: pairs.len(),
+            quads: Multisets::new(m, 4).ok(),
+            c_w: net.c_w(),
+            lambda_w: self.ntk.lambda_w(),
+            pr: pairs.iter().map(|x| (x[0] as usize, x[1] as usize)).collect(),
+        }
     }
 
     /// The recursions of the type's docs at the network's widths, `¹ ... ᴸ⁺¹`.
     fn recursion(&self) -> Vec<LayerTensors> {
-        let net = self.shift.network();
-        let widths = net.widths();
-        let m = self.ntk.points();
-        let pairs = self.shift.vertex().pairs();
-        let p = pairs.len();
-        let quads = Multisets::new(m, 4).ok();
-        let (c_w, lambda_w) = (net.c_w(), self.ntk.lambda_w());
-        let pr: Vec<(usize, usize)> = pairs.iter().map(|x| (x[0] as usize, x[1] as usize)).collect();
+        let Frame { net, widths, m, pairs, p, quads, c_w, lambda_w, pr } = self.frame();
         let pos = |x: usize, y: usize| pairs.position(&[x, y]).unwrap_or(0);
         let vertices = self.shift.vertex().layer_vertices(widths);
         let m4 = m * m * m * m;
-        let zero = LayerTensors {
-            d: vec![0.0; p * p],
-            a: vec![0.0; p * p],
-            f: vec![0.0; m4],
-            b: vec![0.0; m4],
-            shift: vec![0.0; p],
-        };
-        let mut layers = vec![zero];
+        let mut layers = vec![LayerTensors::zero(p, m)];
         for (l, terms) in (1..=net.depth()).zip(&self.terms) {
             let prev = &layers[l - 1];
             let theta = self.ntk.layer(l);
@@ -423,6 +490,195 @@ impl NtkFluctuations {
         layers
     }
 
+    /// The error bounds of the recursions' tensors, `¹ ... ᴸ⁺¹`, entry by entry (type docs,
+    /// "Error bounds"): the recursion of [`Self::recursion`] with every product `x y` replaced
+    /// by [`product_error`] and every sum by the sum of its terms' bounds.
+    fn error_recursion(&self) -> Vec<LayerTensors> {
+        let Frame { net, widths, m, pairs, p, quads, c_w, lambda_w, pr } = self.frame();
+        let pos = |x: usize, y: usize| pairs.position(&[x, y]).unwrap_or(0);
+        let vertices = self.shift.vertex().layer_vertices(widths);
+        let vertex_errors = self.shift.vertex().layer_vertex_errors(widths);
+        // the largest error of a kernel expectation ⟨φ_a φ_b⟩
+        let kernel_error = self.shift.kernels().quadrature_error();
+        let m4 = m * m * m * m;
+        let mut errors = vec![LayerTensors::zero(p, m)];
+        for (l, terms) in (1..=net.depth()).zip(&self.terms) {
+            let (prev, prev_e) = (&self.layers[l - 1], &errors[l - 1]);
+            let (theta, theta_e) = (self.ntk.layer(l), self.ntk.layer_error(l));
+            let (slope, slope_e) = (self.ntk.derivative_mean(l), self.ntk.derivative_mean_error(l));
+            let value = &self.shift.kernels().pair_means[l - 1];
+            let at = |t: &[f64], i: usize| t[pr[i].0 * m + pr[i].1];
+            let (sv, sv_e) = (&terms.slope_value, &terms.slope_value_error);
+            let moment_error = self.shift.vertex().layer_moment_error(l);
+            let mut d = vec![0.0; p * p];
+            let mut a = vec![0.0; p * p];
+            for i in 0..p {
+                for j in 0..p {
+                    let (ti, tj, ti_e, tj_e) = (at(theta, i), at(theta, j), at(theta_e, i), at(theta_e, j));
+                    let (si, sj, si_e, sj_e) = (at(slope, i), at(slope, j), at(slope_e, i), at(slope_e, j));
+                    let cross_ij = sv[i * p + j] - si * at(value, j);
+                    let cross_ji = sv[j * p + i] - sj * at(value, i);
+                    let cross_ij_e = sv_e[i * p + j] + product_error(si, si_e, at(value, j), kernel_error);
+                    let cross_ji_e = sv_e[j * p + i] + product_error(sj, sj_e, at(value, i), kernel_error);
+                    let (x, y) = (pr[i], pr[j]);
+                    let q = quads.as_ref().and_then(|q| q.position(&[x.0, x.1, y.0, y.1])).unwrap_or(0);
+                    let slopes = terms.slopes[q] - si * sj;
+                    let slopes_e = terms.slopes_error[q] + product_error(si, si_e, sj, sj_e);
+                    // Aˡ of the vertex: ⟨φφφφ⟩ − ⟨φφ⟩⟨φφ⟩
+                    let phi_e = moment_error[q] + product_error(at(value, i), kernel_error, at(value, j), kernel_error);
+                    let tt_e = product_error(ti, ti_e, tj, tj_e);
+                    d[i * p + j] = c_w * (lambda_w * phi_e + c_w * product_error(ti, ti_e, cross_ij, cross_ij_e));
+                    a[i * p + j] = lambda_w * lambda_w * phi_e
+                        + lambda_w
+                            * c_w
+                            * (product_error(tj, tj_e, cross_ji, cross_ji_e)
+                                + product_error(ti, ti_e, cross_ij, cross_ij_e))
+                        + c_w * c_w * product_error(ti * tj, tt_e, slopes, slopes_e);
+                }
+            }
+            let mut f = vec![0.0; m4];
+            let mut b = vec![0.0; m4];
+            for (idx, (fv, bv)) in f.iter_mut().zip(b.iter_mut()).enumerate() {
+                let [al, be, ga, de] = [idx / (m * m * m), idx / (m * m) % m, idx / m % m, idx % m];
+                let q = quads.as_ref().and_then(|q| q.position(&[al, be, ga, de])).unwrap_or(0);
+                let (t1, t1_e) = (theta[al * m + ga], theta_e[al * m + ga]);
+                let (t2, t2_e) = (theta[be * m + de], theta_e[be * m + de]);
+                let x = pos(al, ga) * p + pos(be, de);
+                *fv = c_w * c_w * product_error(t1, t1_e, sv[x], sv_e[x]);
+                *bv = c_w
+                    * c_w
+                    * product_error(t1 * t2, product_error(t1, t1_e, t2, t2_e), terms.slopes[q], terms.slopes_error[q]);
+            }
+            let next_s = self.shift.layer_shift_error(l + 1);
+            let mut shift: Vec<f64> =
+                (0..p).map(|i| if c_w > 0.0 { lambda_w / c_w * at(&next_s, i) } else { 0.0 }).collect();
+            if l > 1 {
+                let ratio = widths[l - 1] as f64 / widths[l - 2] as f64;
+                let n_prev = widths[l - 2] as f64;
+                let (v, v_e) = (&vertices[l - 2], vec![vertex_errors[l - 2]; p * p]);
+                let grad = self.shift.vertex().layer_gradient(l);
+                let no_error = vec![0.0; p * p];
+                let sg = &terms.slope_gradient;
+                let dd = &terms.slope_derivative_error;
+                // the error of a row's derivatives sits on the entries the row sets
+                let mut sg_e = vec![0.0; p * p];
+                for (i, &(x, y)) in pr.iter().enumerate() {
+                    for r in [pos(x, x), pos(y, y), pos(x, y)] {
+                        sg_e[i * p + r] = dd[i];
+                    }
+                }
+                let big_p: Vec<f64> = (0..p * p).map(|x| lambda_w * grad[x] + c_w * at(theta, x / p) * sg[x]).collect();
+                let big_p_e: Vec<f64> = (0..p * p)
+                    .map(|x| c_w * product_error(at(theta, x / p), at(theta_e, x / p), sg[x], sg_e[x]))
+                    .collect();
+                let q: Vec<f64> = (0..p).map(|i| c_w * at(slope, i)).collect();
+                let q_e: Vec<f64> = (0..p).map(|i| c_w * at(slope_e, i)).collect();
+                let pv = product(&big_p, v, p, false);
+                let pv_e = product_bound(&big_p, &big_p_e, v, &v_e, p, false);
+                let pv_g_e = product_bound(&pv, &pv_e, grad, &no_error, p, true);
+                let dprev_g = product(&prev.d, grad, p, true);
+                let dprev_g_e = product_bound(&prev.d, &prev_e.d, grad, &no_error, p, true);
+                let pv_p_e = product_bound(&pv, &pv_e, &big_p, &big_p_e, p, true);
+                let p_dprev = product(&big_p, &prev.d, p, true);
+                let p_dprev_e = product_bound(&big_p, &big_p_e, &prev.d, &prev_e.d, p, true);
+                for i in 0..p {
+                    for j in 0..p {
+                        let x = i * p + j;
+                        d[x] += ratio * c_w * (pv_g_e[x] + product_error(q[i], q_e[i], dprev_g[x], dprev_g_e[x]));
+                        a[x] += ratio
+                            * (pv_p_e[x]
+                                + product_error(p_dprev[x], p_dprev_e[x], q[j], q_e[j])
+                                + product_error(q[i], q_e[i], p_dprev[j * p + i], p_dprev_e[j * p + i])
+                                + product_error(
+                                    q[i] * q[j],
+                                    product_error(q[i], q_e[i], q[j], q_e[j]),
+                                    prev.a[x],
+                                    prev_e.a[x],
+                                ));
+                    }
+                }
+                // ⟨∂_μ(φ'_α φ_β)⟩ with its error, as in the recursion
+                let e = |al: usize, be: usize| -> [(usize, f64, f64); 2] {
+                    if al == be {
+                        [(al, grad[pos(al, al) * p + pos(al, al)], 0.0), (al, 0.0, 0.0)]
+                    } else {
+                        [
+                            (al, 2.0 * grad[pos(al, be) * p + pos(al, al)], 0.0),
+                            (be, slope[al * m + be], slope_e[al * m + be]),
+                        ]
+                    }
+                };
+                for (idx, (fv, bv)) in f.iter_mut().zip(b.iter_mut()).enumerate() {
+                    let [al, be, ga, de] = [idx / (m * m * m), idx / (m * m) % m, idx / m % m, idx % m];
+                    let mut sum = 0.0;
+                    for (mu, e1, e1_e) in e(al, be) {
+                        for (nu, e2, e2_e) in e(ga, de) {
+                            let y = ((al * m + mu) * m + ga) * m + nu;
+                            sum += product_error(prev.f[y], prev_e.f[y], e1 * e2, product_error(e1, e1_e, e2, e2_e));
+                        }
+                    }
+                    *fv += ratio * c_w * c_w * sum;
+                    let (s1, s1_e, s2, s2_e) =
+                        (slope[al * m + be], slope_e[al * m + be], slope[ga * m + de], slope_e[ga * m + de]);
+                    *bv += ratio
+                        * c_w
+                        * c_w
+                        * product_error(s1 * s2, product_error(s1, s1_e, s2, s2_e), prev.b[idx], prev_e.b[idx]);
+                }
+                let (prev_s, prev_s_e) = (self.shift.layer_shift(l), self.shift.layer_shift_error(l));
+                for (i, t) in shift.iter_mut().enumerate() {
+                    let (x, y) = pr[i];
+                    let (row, row_e) = (&sg[i * p..(i + 1) * p], &sg_e[i * p..(i + 1) * p]);
+                    let bound = |values: &[f64], values_e: &[f64]| -> f64 {
+                        (0..p).map(|r| product_error(row[r], row_e[r], values[r], values_e[r])).sum()
+                    };
+                    let linear: f64 = (0..p).map(|r| row[r] * at(&prev_s, r)).sum();
+                    let linear_e = bound(
+                        &(0..p).map(|r| at(&prev_s, r)).collect::<Vec<_>>(),
+                        &(0..p).map(|r| at(&prev_s_e, r)).collect::<Vec<_>>(),
+                    );
+                    let h = &terms.slope_hessian[i];
+                    let slots = [pos(x, x), pos(y, y), pos(x, y)];
+                    let (mut tadpole, mut tadpole_e) = (0.0, 0.0);
+                    for (k, &(u, w)) in UPPER.iter().enumerate() {
+                        let weight = if u == w { 0.5 } else { 1.0 };
+                        if x == y && k > 0 {
+                            break;
+                        }
+                        let vx = v[slots[u] * p + slots[w]];
+                        tadpole += weight * h[k] * vx;
+                        tadpole_e += weight * product_error(h[k], dd[i], vx, vertex_errors[l - 2]);
+                    }
+                    let cross_e = bound(&prev.d[i * p..(i + 1) * p], &prev_e.d[i * p..(i + 1) * p]);
+                    let fm = |a1: usize, b1: usize, c1: usize, d1: usize| {
+                        let z = ((a1 * m + b1) * m + c1) * m + d1;
+                        (prev.f[z], prev_e.f[z])
+                    };
+                    let (xx, yy, xy) = (pos(x, x), pos(y, y), pos(x, y));
+                    let f_term_e = if x == y {
+                        let (f0, f0_e) = fm(x, x, x, x);
+                        product_error(f0, f0_e, 2.0 * row[xx], 2.0 * row_e[xx])
+                    } else {
+                        let ((f1, f1_e), (f2, f2_e)) = (fm(x, x, y, x), fm(x, y, y, y));
+                        let ((f3, f3_e), (f4, f4_e)) = (fm(x, x, y, y), fm(x, y, y, x));
+                        product_error(f1, f1_e, 2.0 * row[xx], 2.0 * row_e[xx])
+                            + product_error(f2, f2_e, 2.0 * row[yy], 2.0 * row_e[yy])
+                            + product_error(f3 + f4, f3_e + f4_e, row[xy], row_e[xy])
+                    };
+                    let inner = linear + tadpole / n_prev;
+                    let inner_e = linear_e + tadpole_e / n_prev;
+                    *t += c_w
+                        * (product_error(prev.shift[i], prev_e.shift[i], at(slope, i), at(slope_e, i))
+                            + product_error(at(theta, i), at(theta_e, i), inner, inner_e)
+                            + cross_e / n_prev
+                            + f_term_e / n_prev);
+                }
+            }
+            errors.push(LayerTensors { d, a, f, b, shift });
+        }
+        errors
+    }
+
     /// The network.
     pub fn network(&self) -> &DeepNetwork {
         self.shift.network()
@@ -440,7 +696,9 @@ impl NtkFluctuations {
         self.ntk.points()
     }
     /// The largest estimated absolute error of an expectation or derivative used (not
-    /// propagated through the recursions; 0 when all are closed forms).
+    /// propagated through the recursions; 0 when all are closed forms; the propagated bound of
+    /// each entry is [`Self::theta_shift_error`], [`Self::ntk_covariance_error`],
+    /// [`Self::ntk_preactivation_error`]).
     pub fn quadrature_error(&self) -> f64 {
         self.quadrature_error
     }
@@ -483,12 +741,22 @@ impl NtkFluctuations {
 
     /// `Tˡ` of layer `l = 1, ..., L + 1`, row-major `m x m` (`T¹ = T² = 0`).
     pub fn layer_theta_shift(&self, l: usize) -> Vec<f64> {
+        self.square(&self.layers[l.clamp(1, self.layers.len()) - 1].shift)
+    }
+
+    /// The propagated error bound of each entry of [`Self::theta_shift`] (type docs, "Error
+    /// bounds"), row-major `m x m`; 0 where every expectation is a closed form.
+    pub fn theta_shift_error(&self) -> Vec<f64> {
+        self.square(&self.errors[self.errors.len() - 1].shift)
+    }
+
+    /// A vector over the pairs as a symmetric row-major `m x m` matrix.
+    fn square(&self, over_pairs: &[f64]) -> Vec<f64> {
         let m = self.points();
-        let layer = &self.layers[l.clamp(1, self.layers.len()) - 1];
         let mut out = vec![0.0; m * m];
         for a in 0..m {
             for b in 0..m {
-                out[a * m + b] = layer.shift[self.pair([a, b])];
+                out[a * m + b] = over_pairs[self.pair([a, b])];
             }
         }
         out
@@ -512,6 +780,20 @@ impl NtkFluctuations {
         self.contract(outputs, points, |ab, cd| self.a(ab, cd), |q| self.b(q))
     }
 
+    /// The propagated error bound of [`Self::ntk_preactivation`]: the same contraction of the
+    /// bounds of `D` and `F` (type docs, "Error bounds"); 0 where every expectation is a closed form.
+    pub fn ntk_preactivation_error(&self, outputs: [usize; 4], points: [usize; 4]) -> f64 {
+        let (e, p) = (&self.errors[self.errors.len() - 1], self.shift.vertex().pairs().len());
+        self.contract(outputs, points, |ab, cd| e.d[self.pair(ab) * p + self.pair(cd)], |q| e.f[self.quad(q)])
+    }
+
+    /// The propagated error bound of [`Self::ntk_covariance`]: the same contraction of the bounds
+    /// of `A` and `B`; 0 where every expectation is a closed form.
+    pub fn ntk_covariance_error(&self, outputs: [usize; 4], points: [usize; 4]) -> f64 {
+        let (e, p) = (&self.errors[self.errors.len() - 1], self.shift.vertex().pairs().len());
+        self.contract(outputs, points, |ab, cd| e.a[self.pair(ab) * p + self.pair(cd)], |q| e.b[self.quad(q)])
+    }
+
     /// `(1/n_L) [δ_i1i2 δ_i3i4 X_(ab)(cd) + δ_i1i3 δ_i2i4 Y_acbd + δ_i1i4 δ_i2i3 Y_adbc]`.
     fn contract(
         &self,
@@ -528,6 +810,23 @@ impl NtkFluctuations {
     }
 }
 
+/// A bound on the error of each entry of [`product`]`(x, y)` from the bounds `ex`, `ey` of the
+/// entries of `x`, `y`: `Σ_r |x_ir| ey_rj + ex_ir (|y_rj| + ey_rj)` ([`product_error`] per term).
+fn product_bound(x: &[f64], ex: &[f64], y: &[f64], ey: &[f64], p: usize, transpose: bool) -> Vec<f64> {
+    let mut out = vec![0.0; p * p];
+    for i in 0..p {
+        for j in 0..p {
+            out[i * p + j] = (0..p)
+                .map(|r| {
+                    let yr = if transpose { j * p + r } else { r * p + j };
+                    product_error(x[i * p + r], ex[i * p + r], y[yr], ey[yr])
+                })
+                .sum();
+        }
+    }
+    out
+}
+
 /// `x y` (`transpose = false`) or `x yᵀ` (`true`) of two row-major `p x p` matrices.
 fn product(x: &[f64], y: &[f64], p: usize, transpose: bool) -> Vec<f64> {
     let mut out = vec![0.0; p * p];
@@ -537,4 +836,166 @@ fn product(x: &[f64], y: &[f64], p: usize, transpose: bool) -> Vec<f64> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deep_activation::DeepActivation;
+    use std::f64::consts::PI;
+
+    /// `det` and inverse of a small row-major `n x n` matrix by Gauss-Jordan elimination with
+    /// partial pivoting.
+    fn det_inverse(a: &[f64], n: usize) -> (f64, Vec<f64>) {
+        let mut a = a.to_vec();
+        let mut inv: Vec<f64> = (0..n * n).map(|x| if x / n == x % n { 1.0 } else { 0.0 }).collect();
+        let mut det = 1.0;
+        for c in 0..n {
+            let piv = (c..n).max_by(|&x, &y| a[x * n + c].abs().total_cmp(&a[y * n + c].abs())).unwrap_or(c);
+            if piv != c {
+                for j in 0..n {
+                    a.swap(c * n + j, piv * n + j);
+                    inv.swap(c * n + j, piv * n + j);
+                }
+                det = -det;
+            }
+            let d = a[c * n + c];
+            det *= d;
+            for j in 0..n {
+                a[c * n + j] /= d;
+                inv[c * n + j] /= d;
+            }
+            for r in (0..n).filter(|&r| r != c) {
+                let f = a[r * n + c];
+                for j in 0..n {
+                    a[r * n + j] -= f * a[c * n + j];
+                    inv[r * n + j] -= f * inv[c * n + j];
+                }
+            }
+        }
+        (det, inv)
+    }
+
+    /// `⟨Π_(v ∈ values) erf(z_v) Π_(s ∈ slopes) erf'(z_s)⟩_K` in closed form, for one or two
+    /// values: `erf'(z) = (2/√π) e^(−z²)`, so the slopes tilt the Gaussian,
+    /// `⟨Π e^(−s_j z_j²) g(z)⟩_K = det(I + 2 K S)^(−1/2) ⟨g⟩_Σ` with `S = diag(s_j)` and
+    /// `Σ = K (I + 2 S K)⁻¹`, and `⟨erf(z_u) erf(z_w)⟩_Σ = (2/π) asin(2Σ_uw / √((1 + 2Σ_uu)(1 + 2Σ_ww)))`.
+    fn erf_mixed(k: &[f64], m: usize, values: &[usize], slopes: &[usize]) -> f64 {
+        let mut pts: Vec<usize> = values.iter().chain(slopes).copied().collect();
+        pts.sort_unstable();
+        pts.dedup();
+        let n = pts.len();
+        let s: Vec<f64> = pts.iter().map(|p| slopes.iter().filter(|&&x| x == *p).count() as f64).collect();
+        let kk: Vec<f64> = (0..n * n).map(|x| k[pts[x / n] * m + pts[x % n]]).collect();
+        let i_plus = |left: bool| -> Vec<f64> {
+            (0..n * n)
+                .map(|x| {
+                    let (i, j) = (x / n, x % n);
+                    let t = if left { 2.0 * s[i] * kk[i * n + j] } else { 2.0 * kk[i * n + j] * s[j] };
+                    t + if i == j { 1.0 } else { 0.0 }
+                })
+                .collect()
+        };
+        let (det, _) = det_inverse(&i_plus(false), n);
+        let (_, inv) = det_inverse(&i_plus(true), n);
+        let sigma: Vec<f64> =
+            (0..n * n).map(|x| (0..n).map(|r| kk[(x / n) * n + r] * inv[r * n + x % n]).sum()).collect();
+        let at = |p: usize| pts.iter().position(|&x| x == p).unwrap_or(0);
+        let g = match values {
+            [] => 1.0,
+            [u, w] => {
+                let (u, w) = (at(*u), at(*w));
+                let c =
+                    2.0 * sigma[u * n + w] / ((1.0 + 2.0 * sigma[u * n + u]) * (1.0 + 2.0 * sigma[w * n + w])).sqrt();
+                2.0 / PI * c.asin()
+            }
+            _ => unreachable!("one or two values"),
+        };
+        (2.0 / PI.sqrt()).powi(slopes.len() as i32) / det.sqrt() * g
+    }
+
+    /// Every input point pair of an input set, with every quadruple `(a, b, a, b)`.
+    fn entries(m: usize) -> Vec<[usize; 4]> {
+        (0..m).flat_map(|a| (a..m).map(move |b| [a, b, a, b])).collect()
+    }
+
+    /// The propagated bounds hold against a reference in which the four-point expectations with
+    /// `φ'` factors, quadratures with error estimates in the theory, are erf's closed forms
+    /// (everything else unchanged): every entry of the mean shift, the variance and the
+    /// cross-correlation differs from the reference by at most its bound, and the bound is not
+    /// vacuous (the quadratures do leave an error).
+    #[test]
+    fn error_bounds_cover_erf_closed_form_reference() {
+        let net = DeepNetwork::new(DeepActivation::Erf, &[1, 1, 1, 1], 1.8, 0.3).unwrap();
+        let x = InputSet::new("three", &[vec![-0.7], vec![0.4], vec![1.2]]).unwrap();
+        let theory = NtkFluctuations::new(&net, &x).unwrap();
+        let m = x.len();
+        let pairs = theory.shift.vertex().pairs().clone();
+        let quads = Multisets::new(m, 4).unwrap();
+        let p = pairs.len();
+        let mut reference = theory.clone();
+        let mut largest_input_error = 0.0f64;
+        for (l, terms) in reference.terms.iter_mut().enumerate() {
+            let k = theory.shift.kernels().layer(l + 1);
+            for i in 0..p * p {
+                let (a, b) = (pairs.get(i / p), pairs.get(i % p));
+                let exact = erf_mixed(k, m, &[b[0] as usize, b[1] as usize], &[a[0] as usize, a[1] as usize]);
+                let got = (terms.slope_value[i], terms.slope_value_error[i]);
+                assert!((got.0 - exact).abs() <= got.1 + 1e-15, "layer {l}: {got:?} vs {exact}");
+                largest_input_error = largest_input_error.max((got.0 - exact).abs());
+                terms.slope_value[i] = exact;
+            }
+            for (q, set) in quads.iter().enumerate() {
+                let idx: Vec<usize> = set.iter().map(|&v| v as usize).collect();
+                let exact = erf_mixed(k, m, &[], &idx);
+                let got = (terms.slopes[q], terms.slopes_error[q]);
+                assert!((got.0 - exact).abs() <= got.1 + 1e-15, "layer {l} {idx:?}: {got:?} vs {exact}");
+                largest_input_error = largest_input_error.max((got.0 - exact).abs());
+                terms.slopes[q] = exact;
+            }
+        }
+        assert!(largest_input_error > 0.0, "the quadratures leave no error to bound");
+        reference.layers = reference.recursion();
+        let (shift, shift_reference, shift_error) =
+            (theory.theta_shift(), reference.theta_shift(), theory.theta_shift_error());
+        let mut largest_deviation = 0.0f64;
+        for q in entries(m) {
+            let i = q[0] * m + q[1];
+            let checks = [
+                (shift[i], shift_reference[i], shift_error[i]),
+                (
+                    theory.ntk_covariance([0; 4], q),
+                    reference.ntk_covariance([0; 4], q),
+                    theory.ntk_covariance_error([0; 4], q),
+                ),
+                (
+                    theory.ntk_preactivation([0; 4], q),
+                    reference.ntk_preactivation([0; 4], q),
+                    theory.ntk_preactivation_error([0; 4], q),
+                ),
+            ];
+            for (kind, (got, want, bound)) in checks.into_iter().enumerate() {
+                largest_deviation = largest_deviation.max((got - want).abs());
+                assert!((got - want).abs() <= bound, "quantity {kind} on {q:?}: {got} vs {want}, bound {bound}");
+            }
+        }
+        assert!(largest_deviation > 0.0, "the reference is the theory itself");
+    }
+
+    /// Closed forms everywhere (linear: Isserlis' theorem and constant derivatives) give bounds
+    /// of exactly 0, with or without biases.
+    #[test]
+    fn closed_forms_have_zero_error_bounds() {
+        let x = InputSet::new("four", &[vec![-1.0], vec![-0.2], vec![0.6], vec![1.0]]).unwrap();
+        for c_b in [0.0, 0.2] {
+            let net = DeepNetwork::new(DeepActivation::Linear, &[3, 4, 5], 1.3, c_b).unwrap();
+            let theory = NtkFluctuations::new(&net, &x).unwrap();
+            assert!(theory.ntk().output_error().iter().all(|&e| e == 0.0), "C_b = {c_b}");
+            assert!(theory.theta_shift_error().iter().all(|&e| e == 0.0), "C_b = {c_b}");
+            for q in entries(x.len()) {
+                assert!(theory.ntk_covariance_error([0; 4], q) == 0.0, "C_b = {c_b}, {q:?}");
+                assert!(theory.ntk_preactivation_error([0; 4], q) == 0.0, "C_b = {c_b}, {q:?}");
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The depth section of `SUMMARY.md`: deep networks' normalised 4-pt connected function
 //! against the leading order in `L/n`.
 
+use super::relative_error::{relative_error_clause, relative_error_definition};
 use crate::markdown::{figure, opt, prior, sig, with_err, z_or_dash};
 use std::fmt::Write;
 
@@ -135,35 +136,6 @@ pub fn section(r: &nnqft_study::depth::DepthReport, plan: &nnqft_study::depth::D
     );
     s.push_str(&next_orders(r, plan, &depths, &widths));
     s
-}
-
-/// How the summary defines a relative quadrature error estimate (`nnqft_study::depth::RelativeError`).
-fn relative_error_definition() -> String {
-    format!(
-        "largest relative quadrature error estimate (error / |value|, over the values larger than {:e} of the \
-         largest of the same kind at the same (network, L, n))",
-        nnqft_study::depth::NEGLIGIBLE_FRACTION
-    )
-}
-
-/// A prediction's largest relative quadrature error estimate and where it occurs
-/// (`nnqft_study::depth::RelativeError`), or that none was needed.
-fn relative_error_clause(e: Option<&nnqft_study::depth::RelativeError>) -> String {
-    match e {
-        None => "none computed".into(),
-        Some(e) if e.relative() == 0.0 => format!("{} 0 (every expectation a closed form)", e.prediction.name()),
-        Some(e) => format!(
-            "{} {} at {} L = {}, n = {}, indices {} (error {} of {})",
-            e.prediction.name(),
-            sig(e.relative()),
-            e.network.name(),
-            e.depth,
-            e.width,
-            e.indices,
-            sig(e.error),
-            sig(e.value),
-        ),
-    }
 }
 
 /// The next orders: the measured `1/n` shift of `G2` against `K1` and the connected 6-pt function

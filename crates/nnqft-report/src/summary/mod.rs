@@ -11,6 +11,7 @@
 pub mod action;
 pub mod depth;
 pub mod ntk;
+mod relative_error;
 pub mod rg;
 pub mod scaling;
 pub mod table5;

@@ -1,6 +1,7 @@
 //! The NTK section of `SUMMARY.md`: the sampled neural tangent kernel of deep networks at
 //! criticality against its order-`1/n` theory (mean shift, variance, cross-correlation).
 
+use super::relative_error::{relative_error_clause, relative_error_definition};
 use crate::markdown::{figure, sig, with_err, z_or_dash};
 use nnqft_study::ntk_study::{NtkQuantity, NtkStudyPlan, NtkStudyReport, NtkStudyRow};
 use nnqft_theory::DeepActivation;
@@ -31,15 +32,17 @@ pub fn section(r: &NtkStudyReport, plan: &NtkStudyPlan) -> String {
          against `(A_(ab)(ab) + B_aabb + B_abba)/n` and the cross-correlation `Cov(Theta_ab, f_a f_b)` against \
          `(D_(ab)(ab) + F_aabb + F_abba)/n`; measured: the mean over experiments of each experiment's mean shift or \
          unbiased covariance over its nets, with its standard error. At equal widths each prediction is 1/n times a \
-         width-independent coefficient, computed once per network at the largest L and read off at every L \
-         (largest quadrature error estimate: {}). \
+         width-independent coefficient, computed once per network at the largest L and read off at every L; \
+         each prediction carries a bound on its quadrature error propagated through the recursions \
+         (`predicted_error`), whose {}: {}. \
          All rows: `ntk_study.parquet`.\n",
         acts.join(", "),
         list(&plan.depths),
         list(&plan.widths),
         plan.experiments,
         plan.nets,
-        sig(r.quadrature_error),
+        relative_error_definition(),
+        r.relative_errors().iter().map(|e| relative_error_clause(e.as_ref())).collect::<Vec<_>>().join("; "),
     );
     let _ = writeln!(
         s,
@@ -183,4 +186,56 @@ fn what_the_data_show(r: &NtkStudyReport, plan: &NtkStudyPlan) -> String {
     }
     let _ = writeln!(s);
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DeepActivation::{Gelu, Relu, Tanh};
+
+    fn row(
+        network: DeepActivation,
+        quantity: NtkQuantity,
+        points: [usize; 2],
+        predicted: f64,
+        error: f64,
+    ) -> NtkStudyRow {
+        NtkStudyRow {
+            network,
+            depth: 4,
+            width: 20,
+            quantity,
+            points,
+            measured: predicted,
+            stderr: 0.01,
+            predicted,
+            predicted_error: error,
+        }
+    }
+
+    /// The quadrature sentence states, per quantity, the largest error bound relative to its
+    /// prediction and where it occurs, computed from the rows: predictions at most 1e-3 of the
+    /// largest of their quantity at the same (network, L, n) are left out, and closed forms are
+    /// said to be exact.
+    #[test]
+    fn quadrature_sentence_gives_the_largest_relative_error_per_quantity_and_where() {
+        let rows = vec![
+            row(Tanh, NtkQuantity::MeanShift, [0, 5], 0.5, 1e-4),
+            // the largest relative error of the mean shift: 1e-5 / 0.02
+            row(Tanh, NtkQuantity::MeanShift, [3, 5], -0.02, 1e-5),
+            // negligible beside 0.5: its relative error 0.1 is left out
+            row(Tanh, NtkQuantity::MeanShift, [0, 0], 4e-4, 4e-5),
+            row(Gelu, NtkQuantity::Variance, [5, 5], 2.0, 1e-3),
+            row(Tanh, NtkQuantity::Variance, [5, 5], 3.0, 3e-3),
+            row(Relu, NtkQuantity::CrossCorrelation, [5, 5], 1.0, 0.0),
+        ];
+        let report = NtkStudyReport { rows };
+        let text = section(&report, &NtkStudyPlan::standard(2, 10));
+        let expected = "whose largest relative quadrature error estimate (error / |value|, over the values larger \
+                        than 1e-3 of the largest of the same kind at the same (network, L, n)): mean_shift 5.00e-4 at \
+                        tanh L = 4, n = 20, indices 3,5 (error 1.00e-5 of -0.0200); variance 0.00100 at tanh L = 4, \
+                        n = 20, indices 5,5 (error 0.00300 of 3.00); cross_correlation 0 (every expectation a closed \
+                        form).";
+        assert!(text.contains(expected), "{text}");
+    }
 }
