@@ -9,7 +9,8 @@
 //! - `nnqft theory`: the GP and exact finite-width correlators alone (`theory.parquet`).
 //! - `nnqft ntk`: the neural tangent kernel of a deep network (`ntk.parquet`): per pair of
 //!   `(output, point)` pairs the infinite-width NTK `theta_inf`, its `1/n` shift
-//!   `theta_shift_leading_order` and the kernel `g_gp`, and with
+//!   `theta_shift_leading_order` (each with its quadrature error bound, `theta_inf_error`,
+//!   `theta_shift_leading_order_error`) and the kernel `g_gp`, and with
 //!   `--nets` the mean per-network NTK and `G2` of sampled nets with standard errors
 //!   (`theta_mean`, `theta_stderr`, `g2_mean`, `g2_stderr`).
 //! - `nnqft analyze`: the analysis of network outputs made elsewhere (NumPy, PyTorch, JAX), from
@@ -83,7 +84,8 @@ enum Command {
     /// C_W, C_b: the NTK parameterisation). Per pair of (output, point) pairs: theta_inf, the
     /// infinite-width NTK delta_ij Theta(x_a, x_b) of the layer recursion, theta_shift_leading_order,
     /// the 1/n shift delta_ij T(x_a, x_b) of the mean NTK (each layer's term over its own width;
-    /// null beyond 8 points), and g_gp, the kernel delta_ij K(x_a, x_b). With --nets N:
+    /// null beyond 8 points), theta_inf_error and theta_shift_leading_order_error (the propagated
+    /// bounds of their quadrature errors), and g_gp, the kernel delta_ij K(x_a, x_b). With --nets N:
     /// --experiments experiments of N nets drawn with explicit weights, each net's exact NTK and
     /// outputs, and theta_mean, theta_stderr, g2_mean, g2_stderr (means over experiments and their
     /// standard errors). Writes ntk.parquet and provenance.json.

@@ -426,6 +426,8 @@ fn ntk_table_is_the_librarys() {
         "outputs",
         "theta_inf",
         "theta_shift_leading_order",
+        "theta_inf_error",
+        "theta_shift_leading_order_error",
         "theta_mean",
         "theta_stderr",
         "g_gp",
@@ -461,9 +463,11 @@ fn ntk_table_is_the_librarys() {
         "indices",
         "outputs",
         "covariance_leading_order",
+        "covariance_leading_order_error",
         "covariance_mean",
         "covariance_stderr",
         "cross_leading_order",
+        "cross_leading_order_error",
         "cross_mean",
         "cross_stderr",
     ];
@@ -476,6 +480,8 @@ fn ntk_table_is_the_librarys() {
     for (name, values) in [
         ("covariance_leading_order", &fr.covariance_leading_order),
         ("cross_leading_order", &fr.cross_leading_order),
+        ("covariance_leading_order_error", &fr.covariance_leading_order_error),
+        ("cross_leading_order_error", &fr.cross_leading_order_error),
         ("covariance_mean", &cov.0),
         ("covariance_stderr", &cov.1),
         ("cross_mean", &cross.0),
@@ -501,7 +507,18 @@ fn ntk_table_is_the_librarys() {
     assert!(ok, "{err}");
     let t = read_out(&out);
     let columns: Vec<String> = t.get_column_names().iter().map(|c| c.to_string()).collect();
-    assert_eq!(columns[10..], ["indices", "outputs", "theta_inf", "theta_shift_leading_order", "g_gp"]);
+    assert_eq!(
+        columns[10..],
+        [
+            "indices",
+            "outputs",
+            "theta_inf",
+            "theta_shift_leading_order",
+            "theta_inf_error",
+            "theta_shift_leading_order_error",
+            "g_gp"
+        ]
+    );
     assert_eq!(t.height(), 6);
     let c_w = 1.1f64 * 1.1;
     let (theta, k, indices) = (floats(&t, "theta_inf"), floats(&t, "g_gp"), strings(&t, "indices"));

@@ -22,7 +22,9 @@ use pyo3::types::PyDict;
 /// `widths`, `lambda_w`, `lambda_b`, `indices` (the input of each factor), `outputs` (its output),
 /// `theta_inf` (infinite width: `delta_ij Theta(x_a, x_b)` of the layer recursion),
 /// `theta_shift_leading_order` (the 1/n shift `delta_ij T(x_a, x_b)` of the mean NTK, each layer's
-/// term over its own width; NaN beyond 8 input points), with `nets`
+/// term over its own width; NaN beyond 8 input points), `theta_inf_error` and
+/// `theta_shift_leading_order_error` (the propagated bounds of their quadrature errors, 0 where
+/// every expectation is a closed form), with `nets`
 /// also `theta_mean` and `theta_stderr` (the mean over `experiments` experiments of each
 /// experiment's mean per-network NTK, and its standard error), then `g_gp` (infinite width:
 /// `delta_ij K(x_a, x_b)`) and with `nets` `g2_mean`, `g2_stderr` (the same for
@@ -38,8 +40,10 @@ use pyo3::types::PyDict;
 /// and 16 (output, point) pairs; ValueError beyond): per pair of rows, `ntk_indices`,
 /// `ntk_outputs` (the NTK's pair), `indices`, `outputs` (the second pair),
 /// `covariance_leading_order` (Cov(Theta_i1i2(x_a, x_b), Theta_i3i4(x_c, x_d)) at order 1/n, from
-/// the tensors A and B), with `nets` `covariance_mean`, `covariance_stderr` (measured), then
-/// `cross_leading_order` (Cov(Theta_i1i2(x_a, x_b), f_i3(x_c) f_i4(x_d)), from D and F) and with
+/// the tensors A and B), `covariance_leading_order_error` (its propagated quadrature error
+/// bound), with `nets` `covariance_mean`, `covariance_stderr` (measured), then
+/// `cross_leading_order` (Cov(Theta_i1i2(x_a, x_b), f_i3(x_c) f_i4(x_d)), from D and F),
+/// `cross_leading_order_error` and with
 /// `nets` `cross_mean`, `cross_stderr`. At most 255 (output, point) pairs. Ctrl-C stops the
 /// sampling with KeyboardInterrupt. Raises ValueError for invalid arguments.
 #[pyfunction]

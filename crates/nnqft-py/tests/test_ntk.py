@@ -24,9 +24,13 @@ Z_BOUND = 4.0
 ROUNDING = 1e-14
 
 KEYS = ["network", "d_in", "sigma_w", "sigma_b", "x_set", "depth", "widths", "lambda_w", "lambda_b"]
-THEORY_COLUMNS = KEYS + ["indices", "outputs", "theta_inf", "theta_shift_leading_order", "g_gp"]
+THEORY_COLUMNS = KEYS + [
+    "indices", "outputs", "theta_inf", "theta_shift_leading_order", "theta_inf_error", "theta_shift_leading_order_error",
+    "g_gp",
+]
 SAMPLED_COLUMNS = KEYS + [
-    "indices", "outputs", "theta_inf", "theta_shift_leading_order", "theta_mean", "theta_stderr", "g_gp", "g2_mean", "g2_stderr",
+    "indices", "outputs", "theta_inf", "theta_shift_leading_order", "theta_inf_error", "theta_shift_leading_order_error",
+    "theta_mean", "theta_stderr", "g_gp", "g2_mean", "g2_stderr",
 ]
 
 
@@ -43,8 +47,9 @@ def cli_table(root, nnqft_bin, out, args, name="ntk.parquet"):
 
 
 FLUCTUATION_COLUMNS = KEYS + [
-    "ntk_indices", "ntk_outputs", "indices", "outputs", "covariance_leading_order", "covariance_mean",
-    "covariance_stderr", "cross_leading_order", "cross_mean", "cross_stderr",
+    "ntk_indices", "ntk_outputs", "indices", "outputs", "covariance_leading_order", "covariance_leading_order_error",
+    "covariance_mean", "covariance_stderr", "cross_leading_order", "cross_leading_order_error", "cross_mean",
+    "cross_stderr",
 ]
 
 

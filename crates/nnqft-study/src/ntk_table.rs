@@ -14,6 +14,9 @@
 //!   `E[Θ_ij] = δ_ij (Θ + T) + O(1/n²)`, each layer's contribution carrying its own `1/n_l`
 //!   (`nnqft_theory::NtkFluctuations`, PDLT's `H^{1}/n` at equal widths); null beyond
 //!   [`NTK_SHIFT_MAX_POINTS`] input points;
+//! - `theta_inf_error`, `theta_shift_leading_order_error`: the propagated bounds of the
+//!   quadrature errors of those two columns (`NeuralTangentKernel::output_error`,
+//!   `NtkFluctuations::theta_shift_error`; 0 where every expectation is a closed form);
 //! - `g_gp`: the infinite-width two-point function `δ_ij K(x_a, x_b)` of the kernel recursion
 //!   the NTK is built on;
 //! - with sampled nets (`nnqft_sampling::NtkEnsemble`: explicit weights drawn from the priors,
@@ -35,6 +38,8 @@
 //!   `(1/n_L) [δ_i1i2 δ_i3i4 A_(ab)(cd) + δ_i1i3 δ_i2i4 B_acbd + δ_i1i4 δ_i2i3 B_adbc]`;
 //! - `cross_leading_order`: `Cov(Θ_i1i2(x_a, x_b), f_i3(x_c) f_i4(x_d))` at order `1/n`, the same
 //!   with `D` and `F` (`nnqft_theory::NtkFluctuations` derives both);
+//! - `covariance_leading_order_error`, `cross_leading_order_error`: their propagated quadrature
+//!   error bounds (`NtkFluctuations::ntk_covariance_error`, `ntk_preactivation_error`);
 //! - with sampled nets: `covariance_mean`, `covariance_stderr`, `cross_mean`, `cross_stderr`, each
 //!   experiment's unbiased covariance over its nets, their mean over experiments and its
 //!   standard error (`nnqft_sampling::NtkEnsemble::with_fluctuations`).
@@ -123,6 +128,10 @@ pub struct NtkRows {
     /// The `1/n` shift of the mean NTK, `δ_ij T(x_a, x_b)` (`None` beyond
     /// [`NTK_SHIFT_MAX_POINTS`] points).
     pub theta_shift_leading_order: Vec<Option<f64>>,
+    /// The propagated quadrature error bound of `theta_inf`.
+    pub theta_inf_error: Vec<f64>,
+    /// The propagated quadrature error bound of `theta_shift_leading_order`.
+    pub theta_shift_leading_order_error: Vec<Option<f64>>,
     /// Infinite width: `δ_ij K(x_a, x_b)`.
     pub g_gp: Vec<f64>,
     /// The sampled columns, when nets were sampled.
@@ -152,6 +161,10 @@ pub struct NtkFluctuationRows {
     pub covariance_leading_order: Vec<f64>,
     /// `Cov(Θ_i1i2,ab, f_i3,c f_i4,d)` at order `1/n`.
     pub cross_leading_order: Vec<f64>,
+    /// The propagated quadrature error bound of `covariance_leading_order`.
+    pub covariance_leading_order_error: Vec<f64>,
+    /// The propagated quadrature error bound of `cross_leading_order`.
+    pub cross_leading_order_error: Vec<f64>,
     /// With sampled nets: the measured `Cov(Θ, Θ)` and its standard error.
     pub covariance: Option<(Vec<f64>, Vec<f64>)>,
     /// With sampled nets: the measured `Cov(Θ, f f)` and its standard error.
@@ -263,7 +276,7 @@ impl NtkTable {
 
     /// The table of `rows` (of this table's network): the keys `network`, `d_in`, `sigma_w`,
     /// `sigma_b`, `x_set`, `depth`, `widths`, `lambda_w`, `lambda_b`, then `indices`, `outputs`,
-    /// `theta_inf`, `theta_shift_leading_order`, with sampled nets `theta_mean`, `theta_stderr`, then `g_gp` and with sampled
+    /// `theta_inf`, `theta_shift_leading_order`, `theta_inf_error`, `theta_shift_leading_order_error`, with sampled nets `theta_mean`, `theta_stderr`, then `g_gp` and with sampled
     /// nets `g2_mean`, `g2_stderr` (`ntk.parquet`, Python's `nnqft.ntk`).
     pub fn table(&self, rows: NtkRows) -> Table {
         let h = rows.len();
@@ -272,7 +285,9 @@ impl NtkTable {
             .str("indices", rows.indices)
             .str("outputs", rows.outputs)
             .f64("theta_inf", rows.theta_inf)
-            .opt("theta_shift_leading_order", rows.theta_shift_leading_order);
+            .opt("theta_shift_leading_order", rows.theta_shift_leading_order)
+            .f64("theta_inf_error", rows.theta_inf_error)
+            .opt("theta_shift_leading_order_error", rows.theta_shift_leading_order_error);
         let sampled = rows.sampled;
         if let Some(s) = &sampled {
             t = t.f64("theta_mean", s.theta_mean.clone()).f64("theta_stderr", s.theta_stderr.clone());
@@ -286,8 +301,9 @@ impl NtkTable {
 
     /// The fluctuation table of `rows` (module docs; `None` when the table has none): the keys
     /// of [`Self::table`], `ntk_indices`, `ntk_outputs`, `indices`, `outputs`,
-    /// `covariance_leading_order`, with sampled nets `covariance_mean`, `covariance_stderr`, then
-    /// `cross_leading_order` and with sampled nets `cross_mean`, `cross_stderr`
+    /// `covariance_leading_order`, `covariance_leading_order_error`, with sampled nets
+    /// `covariance_mean`, `covariance_stderr`, then `cross_leading_order`,
+    /// `cross_leading_order_error` and with sampled nets `cross_mean`, `cross_stderr`
     /// (`ntk_fluctuations.parquet`).
     pub fn fluctuation_table(&self, rows: &NtkRows) -> Option<Table> {
         let f = rows.fluctuations.clone()?;
@@ -295,10 +311,12 @@ impl NtkTable {
         let mut t = self.keys(rows, h).str("ntk_indices", f.ntk_indices).str("ntk_outputs", f.ntk_outputs);
         t = t.str("indices", f.indices).str("outputs", f.outputs);
         t = t.f64("covariance_leading_order", f.covariance_leading_order);
+        t = t.f64("covariance_leading_order_error", f.covariance_leading_order_error);
         if let Some((mean, stderr)) = f.covariance {
             t = t.f64("covariance_mean", mean).f64("covariance_stderr", stderr);
         }
         t = t.f64("cross_leading_order", f.cross_leading_order);
+        t = t.f64("cross_leading_order_error", f.cross_leading_order_error);
         if let Some((mean, stderr)) = f.cross {
             t = t.f64("cross_mean", mean).f64("cross_stderr", stderr);
         }
@@ -342,6 +360,8 @@ impl NtkTable {
                 out.outputs.push(label(&outputs[2..]));
                 out.covariance_leading_order.push(theory.ntk_covariance(outputs, points));
                 out.cross_leading_order.push(theory.ntk_preactivation(outputs, points));
+                out.covariance_leading_order_error.push(theory.ntk_covariance_error(outputs, points));
+                out.cross_leading_order_error.push(theory.ntk_preactivation_error(outputs, points));
                 if let Some(r) = measured {
                     let (c, x) = (r.ntk_covariance(outputs, points), r.ntk_preactivation(outputs, points));
                     let (c, x) = (c.expect("pairs in range"), x.expect("pairs in range"));
@@ -364,6 +384,8 @@ impl NtkTable {
         let m = t.points();
         let (theta, k) = (t.output(), t.kernels().output());
         let shift = self.finite_width.as_ref().map(NtkFluctuations::theta_shift);
+        let shift_error = self.finite_width.as_ref().map(NtkFluctuations::theta_shift_error);
+        let theta_error = t.output_error();
         let pairs = Multisets::new(m * t.d_out(), 2).expect("at most 255 (output, point) pairs, checked in new");
         let label = |v: &[usize]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
         let mut rows = NtkRows {
@@ -383,6 +405,8 @@ impl NtkTable {
             rows.outputs.push(label(&outputs));
             rows.theta_inf.push(delta * theta[a * m + b]);
             rows.theta_shift_leading_order.push(shift.as_ref().map(|s| delta * s[a * m + b]));
+            rows.theta_inf_error.push(delta * theta_error[a * m + b]);
+            rows.theta_shift_leading_order_error.push(shift_error.as_ref().map(|e| delta * e[a * m + b]));
             rows.g_gp.push(delta * k[a * m + b]);
             if let (Some(r), Some(s)) = (sampled, rows.sampled.as_mut()) {
                 let (theta, g2) = (r.ntk(a, b, i, j), r.g2(a, b, i, j));
@@ -425,6 +449,11 @@ mod tests {
         assert_eq!((rows.lambda_w, rows.lambda_b), (lambda_w, 0.0));
         // a deep linear network's mean NTK has no 1/n shift (`NtkFluctuations`' docs)
         assert!(rows.theta_shift_leading_order.iter().all(|v| *v == Some(0.0)), "{:?}", rows.theta_shift_leading_order);
+        // every expectation of a linear network is a closed form: no quadrature error anywhere
+        assert!(rows.theta_inf_error.iter().all(|e| *e == 0.0), "{:?}", rows.theta_inf_error);
+        assert!(rows.theta_shift_leading_order_error.iter().all(|e| *e == Some(0.0)));
+        let f = rows.fluctuations.as_ref().expect("two points, four pairs: fluctuation rows");
+        assert!(f.covariance_leading_order_error.iter().chain(&f.cross_leading_order_error).all(|e| *e == 0.0));
         assert_eq!(rows.indices[..4], ["0,0", "0,1", "0,0", "0,1"]);
         assert_eq!(rows.outputs[..4], ["0,0", "0,0", "0,1", "0,1"]);
         for r in 0..rows.len() {
