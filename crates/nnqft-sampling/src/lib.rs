@@ -17,6 +17,9 @@
 //!   mean NTK and `G2` over nets with standard errors over experiments, and with
 //!   [`NtkEnsemble::with_fluctuations`] (at most [`NTK_FLUCTUATION_MAX_PAIRS`] pairs) the NTK's
 //!   covariances with itself and with `f f`.
+//! - `ntk_moments` (internal) -- a work item's sums of the NTK's moments: canonical pairs only,
+//!   plain sums over batches of 32 nets, compensated from batch to batch (the accuracy bound in
+//!   its docs).
 //! - [`Ensemble`] -- experiments, the raw and conditional-Gaussian estimators, ordered merge.
 //! - [`control_variate`] -- the conditional estimator with its exactly zero-mean first-order
 //!   term `L_K(C - K)` removed: per-net variance `O(1/N^2)` instead of `O(1/N)`
@@ -46,6 +49,7 @@ pub mod memory;
 mod monitor;
 pub mod normal;
 mod ntk_ensemble;
+mod ntk_moments;
 
 pub mod bias_integrated;
 pub mod control_variate;

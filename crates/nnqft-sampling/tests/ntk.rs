@@ -296,6 +296,12 @@ fn the_same_seed_gives_the_same_numbers_on_any_thread_count() {
     let three = ensemble.run(3).unwrap();
     assert_eq!(one, two);
     assert_eq!(one, three);
+    // with the fluctuations: the same again, and the means of Θ and G2 unchanged bit for bit
+    let fluctuating = ensemble.clone().with_fluctuations().unwrap();
+    let (f_one, f_two) = (fluctuating.run(1).unwrap(), fluctuating.run(2).unwrap());
+    assert_eq!(f_one, f_two);
+    assert_eq!((&f_one.ntk, &f_one.g2), (&one.ntk, &one.g2));
+    assert!(!f_one.ntk_ntk.is_empty() && !f_one.ntk_g2.is_empty());
     // one net in one experiment is the net DeepWeights draws from work item (0, 0)
     let single = NtkEnsemble::new(net.clone(), xs.clone(), 1, 1, 5).unwrap().run(1).unwrap();
     let weights = DeepWeights::draw(&net, &mut seed::lanes(5, 0, 0));
