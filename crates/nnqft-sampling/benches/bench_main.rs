@@ -105,6 +105,15 @@ fn primitives(c: &mut Criterion) {
             |l| nnqft_theory::machinery::tanh_lanes(l),
         ),
     );
+    group.bench_function("cos_std", scalar(&zs, f64::cos));
+    group.bench_function(
+        "cos_lanes",
+        lanes(
+            &zs,
+            #[inline(always)]
+            |l| nnqft_theory::machinery::cos_lanes(l),
+        ),
+    );
     group.bench_function("relu", scalar(&zs, |z| z.max(0.0)));
     group.bench_function(
         "relu_lanes",

@@ -4,7 +4,7 @@
 //! registers while its neurons are evaluated.
 
 use crate::normal::{LANES, Normals};
-use nnqft_theory::machinery::{BATCH, Lanes, Parts, ProductScratch, ProductTable, erf_lanes, exp_lanes};
+use nnqft_theory::machinery::{BATCH, Lanes, Parts, ProductScratch, ProductTable, cos_lanes, erf_lanes, exp_lanes};
 use nnqft_theory::{Activation, InputSet, Network};
 
 /// The input set laid out for evaluation: coordinates and `S(x, x)` per point.
@@ -74,7 +74,7 @@ impl Activate for GaussAct {
 impl Activate for CosAct {
     #[inline(always)]
     fn phi_lanes(&self, z: &mut NeuronLanes, _: f64) {
-        z.iter_mut().for_each(|v| *v = v.cos());
+        cos_lanes(z);
     }
 
     /// The Cos-net's phase, uniform on `[-pi, pi]`: `b = pi erf(u / sqrt 2) = pi (2 Phi(u) - 1)`

@@ -55,7 +55,7 @@
 //!
 //! The hot loops' run-time machinery (lane batches of `BATCH` values folded to `PARTS` partial
 //! sums, the product table over the multisets of the even orders, the run-time choice of an
-//! AVX2 + FMA build, the lane kernels of erf, exp and tanh and Estrin's scheme) is shared with
+//! AVX2 + FMA build, the lane kernels of erf, exp, tanh and cos and Estrin's scheme) is shared with
 //! the sampling crate and the benchmarks through one hidden module, `machinery`: not public API.
 
 mod error;
@@ -86,6 +86,7 @@ mod simd;
 mod six_point_vertex;
 mod split;
 mod tanh;
+mod trig;
 mod vertex;
 mod wick;
 
@@ -121,9 +122,9 @@ pub use wick::{WickSums, perfect_matchings};
 /// Run-time machinery of the hot loops, shared with the sampling crate and the benchmarks: lane
 /// batches ([`BATCH`](machinery::BATCH) values) folded to [`PARTS`](machinery::PARTS) running
 /// partial sums, the product table over the multisets of the even orders, the run-time choice of
-/// an AVX2 + FMA build, the lane kernels of erf, exp and tanh (and their scalar forms, the tests'
-/// references) and Estrin's scheme. Not public API: hidden from the documentation and free to
-/// change; every number it gives is reachable through the public types.
+/// an AVX2 + FMA build, the lane kernels of erf, exp, tanh and cos (and the scalar forms of the
+/// first three, the tests' references) and Estrin's scheme. Not public API: hidden from the
+/// documentation and free to change; every number it gives is reachable through the public types.
 #[doc(hidden)]
 pub mod machinery {
     pub use crate::erf::erf_lanes;
@@ -132,4 +133,5 @@ pub mod machinery {
     pub use crate::polynomial::estrin;
     pub use crate::simd::with_simd;
     pub use crate::tanh::{tanh, tanh_lanes};
+    pub use crate::trig::cos_lanes;
 }
