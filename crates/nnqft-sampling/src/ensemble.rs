@@ -584,7 +584,11 @@ impl Ensemble {
     #[inline(always)]
     fn fill_outputs<G: Normals>(&self, rng: &mut G, xs: &PreparedInputs, rows: &mut [f64]) {
         let mut sampler = NetSampler::new(&self.net, self.width, xs);
-        rows.chunks_exact_mut(xs.len()).for_each(|f| sampler.outputs(rng, f));
+        // a loop, not a closure: a closure is a function of its own, which the compiler need not
+        // inline into `with_simd`'s build, and the activations' lanes then lose their FMA
+        for f in rows.chunks_exact_mut(xs.len()) {
+            sampler.outputs(rng, f);
+        }
     }
 
     fn tables(&self) -> Result<RunTables> {
