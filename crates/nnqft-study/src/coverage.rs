@@ -88,7 +88,8 @@ pub fn run(
         let gp = nnqft_theory_gp(&net, &xs)?;
         let theory = FiniteWidthTheory::new(&net, &xs)?;
         let exact: Vec<_> = plan.widths.iter().map(|&w| theory.at_width(w)).collect::<Result<_, _>>()?;
-        let est = estimators(act)[estimators(act).len() - 1];
+        // the best estimator, last in the list
+        let Some(&est) = estimators(act).last() else { continue };
         for rep in 0..plan.seeds {
             let mut series = DeviationSeries::new(act, 1, est, plan.experiments, &gp);
             let mut rows = Vec::new();
