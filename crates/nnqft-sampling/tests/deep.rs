@@ -1,11 +1,13 @@
 //! Deep ensembles against theory: the exact one-input identities, the kernel recursion, the
 //! leading-order four-point vertex (with cross-output correlators), the one-layer exact
 //! correlators, every activation beyond erf, relu, tanh and linear (gelu, silu, softplus,
-//! sigmoid, sin); thread invariance and bad input. Fixed seeds, a stated z bound.
+//! sigmoid, sin); the four-point function at next order on one input; thread invariance and bad
+//! input. Fixed seeds, a stated z bound.
 
 use nnqft_sampling::{DeepEnsemble, DeepEnsembleResult, Estimator, SamplingError};
 use nnqft_theory::{
     Activation, DeepActivation, DeepNetwork, FiniteWidthTheory, FourPointVertex, InputSet, KernelRecursion, Network,
+    OneInputLaw,
 };
 
 /// Bound on |z| of Monte Carlo against theory, on every correlator compared.
@@ -284,6 +286,30 @@ fn bad_input_is_a_typed_error() {
     assert!(matches!(DeepEnsemble::new(net.clone(), d2, 5, 1, Estimator::Raw, 1), Err(SamplingError::Theory(_))));
     let e = DeepEnsemble::new(net, xs, 5, 1, Estimator::Raw, 1).unwrap();
     assert!(matches!(e.run(0), Err(SamplingError::OutOfRange { field: "threads", .. })));
+}
+
+#[test]
+fn next_order_four_point_function_matches_monte_carlo_where_the_leading_order_misses() {
+    // one input x = 1, r = Var(G)/E[G]² measured by the conditional estimator against r₁ + r₂ of
+    // OneInputLaw, where the remainder O(1/n³) (about r₂²/r₁) is below the standard error while
+    // r₂ is many of them: tanh at L = 4, n = 40 (r₂ ~1e-3, remainder ~1e-5) and gelu at its
+    // critical point, whose series converges more slowly (r₂/r₁ = 0.33 at L = 4, n = 20), at
+    // L = 2, n = 100. The test fails if r₂ is wrong by a fraction of its size, or if the leading
+    // order alone were enough.
+    let xs = InputSet::new("one", &[vec![1.0]]).unwrap();
+    for (act, depth, width, seed) in [(DeepActivation::Tanh, 4, 40, 17u64), (DeepActivation::Gelu, 2, 100, 18)] {
+        let net = DeepNetwork::at_criticality(act, &vec![width; depth]).unwrap();
+        let (r1, r2) = OneInputLaw::new(&net, &[1.0]).unwrap().r();
+        let r = run(net, &xs, 1 << 18, 32, Estimator::Conditional, seed);
+        let (mean, se) = mean_stderr(r.normalised_connected().unwrap().into_iter());
+        let (z_next, z_leading) = ((mean - r1 - r2) / se, (mean - r1) / se);
+        println!(
+            "{act:?}: r = {mean:.6} +- {se:.1e}; r1 {r1:.6} (z {z_leading:.1}), r1 + r2 {:.6} (z {z_next:.1})",
+            r1 + r2
+        );
+        assert!(z_next.abs() <= Z_BOUND, "{act:?}: z against the next order {z_next}");
+        assert!(z_leading.abs() > 2.0 * Z_BOUND, "{act:?}: the leading order alone is within {z_leading} s.e.");
+    }
 }
 
 /// Two-sided 95% quantile of Student's t with 2 degrees of freedom (a line through 4 points).
