@@ -133,6 +133,7 @@ const COLUMNS: [(&str, &[&str]); 18] = [
             "r_stderr",
             "r_leading_order",
             "r_exact",
+            "r_next_order",
         ],
     ),
     (
@@ -151,6 +152,7 @@ const COLUMNS: [(&str, &[&str]); 18] = [
             "slope_exact",
             "slope_nominal",
             "leading_order_fails_at_l_over_n",
+            "next_order_fails_at_l_over_n",
         ],
     ),
     (

@@ -331,9 +331,10 @@ pub fn rg<'py>(
 ///
 /// Returns a dict of four tables keyed by their report files: `depth` (`network`, `depth`,
 /// `width`, `d_out`, `n`, `indices`, `estimator`, `r_mean`, `r_stderr`, `r_leading_order`,
-/// `r_exact`) and `depth_fits` (`network`, `scan`, `depth`, `width`, `indices`, `estimator`,
-/// `values_used`, `slope`, `slope_lo`, `slope_hi`, `r2`, `slope_leading_order`, `slope_exact`,
-/// `slope_nominal`, `leading_order_fails_at_l_over_n`), `depth_shift` (`network`, `depth`,
+/// `r_exact`, `r_next_order`) and `depth_fits` (`network`, `scan`, `depth`, `width`, `indices`,
+/// `estimator`, `values_used`, `slope`, `slope_lo`, `slope_hi`, `r2`, `slope_leading_order`,
+/// `slope_exact`, `slope_nominal`, `leading_order_fails_at_l_over_n`,
+/// `next_order_fails_at_l_over_n`), `depth_shift` (`network`, `depth`,
 /// `width`, `d_out`, `n`, `indices`, `estimator`, `g2_mean`, `g2_stderr`, `g2_gp`, `shift_mean`,
 /// `shift_stderr`, `shift_leading_order`, `shift_exact`) and `depth_six_point` (`network`,
 /// `depth`, `width`, `d_out`, `n`, `indices`, `estimator`, `r6_mean`, `r6_stderr`,

@@ -54,6 +54,10 @@ def test_the_callers_sizes_are_the_studies_sizes():
     lo = rows["r_leading_order"][diag]
     assert np.allclose(lo, 5 * rows["depth"][diag] / 8, rtol=1e-12)
     assert np.allclose(rows["r_exact"][diag], (1 + 5 / 8) ** rows["depth"][diag] - 1, rtol=1e-12)
+    # through order 1/n^2 the same expansion to its second term, on the diagonal only
+    depth = rows["depth"][diag]
+    assert np.allclose(rows["r_next_order"][diag], 5 * depth / 8 + 25 * depth * (depth - 1) / 2 / 64, rtol=1e-9)
+    assert np.all(np.isnan(np.asarray(rows["r_next_order"][~diag], dtype=float)))
     # the same sizes and seed, the same numbers, for any thread count
     again = nnqft.depth(networks=["relu"], depths=[1, 3], widths=[8], raw_width=8, experiments=2, nets=300,
                         threads=2)

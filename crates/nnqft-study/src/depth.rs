@@ -21,13 +21,15 @@
 //! - for relu on the diagonal multisets `(x, x, x, x)`, the exact finite-width value
 //!   `r = Π_l (1 + 5/n_l) − 1 = (1 + 5/n)ᴸ − 1` ([`nnqft_theory::exact_one_input_ratio`]),
 //!   whose expansion is the leading order `5L/n` and whose remainder is the `O(L²/n²)` that the
-//!   leading order leaves out.
+//!   leading order leaves out;
+//! - on the diagonal multisets, `r` through order `1/n²` ([`nnqft_theory::OneInputLaw`]: the
+//!   leading order plus the next, from the exact Markov chain of the one-input kernel).
 //!
 //! The conditional estimator (the readout is never drawn) is measured at every `(L, n)`; the
 //! raw estimator beside it at one width. [`DepthFit`] fits the power law of `r` in `L` at
 //! fixed `n` (leading order: slope `+1` for large `L`) and in `n` at fixed `L` (slope `−1`) on
 //! one diagonal multiset, and names the smallest `L/n` at which the measured `r` leaves the
-//! leading order.
+//! leading order, and the next order.
 //!
 //! GELU joins at its critical point ([`priors`]: an activation of the half-stable class is
 //! sampled at its critical point, every other at its deep priors). The next orders, on the same
@@ -47,8 +49,8 @@ use crate::table::{Table, joined};
 use nnqft_sampling::{DeepEnsemble, Estimator};
 use nnqft_stats::{PowerLawFit, fit_power_law, summarize};
 use nnqft_theory::{
-    DeepActivation, DeepNetwork, InputSet, KernelShift, Multisets, SixPointVertex, UniversalityClass, critical_point,
-    exact_one_input_ratio,
+    DeepActivation, DeepNetwork, InputSet, KernelShift, Multisets, OneInputLaw, SixPointVertex, UniversalityClass,
+    critical_point, exact_one_input_ratio,
 };
 use serde::Serialize;
 
@@ -162,6 +164,12 @@ pub struct DepthRow {
     pub r_leading_order_error: f64,
     /// The exact finite-width value where one is known (relu, diagonal multisets).
     pub r_exact: Option<f64>,
+    /// `r` through order `1/n²` on the diagonal multisets (`r₁ + r₂` of
+    /// [`nnqft_theory::OneInputLaw`]); `None` elsewhere (the several-input tensor version is not
+    /// built).
+    pub r_next_order: Option<f64>,
+    /// The propagated error bound of `r_next_order` (`None` where it is).
+    pub r_next_order_error: Option<f64>,
 }
 
 impl DepthRow {
@@ -179,6 +187,12 @@ impl DepthRow {
     /// more than 3 standard errors.
     pub fn leaves_leading_order(&self) -> bool {
         departs_from(self.r_mean, self.r_stderr, self.r_leading_order)
+    }
+
+    /// Whether the measured `r` has left `r` through order `1/n²` (same criterion); `None` off
+    /// the diagonal.
+    pub fn leaves_next_order(&self) -> Option<bool> {
+        Some(departs_from(self.r_mean, self.r_stderr, self.r_next_order?))
     }
 }
 
@@ -236,6 +250,8 @@ pub struct DepthFit {
     /// The smallest `L/n` of the scan at which the measured `r` leaves the leading order
     /// ([`DepthRow::leaves_leading_order`]); `None` if it never does.
     pub leading_order_fails_at: Option<f64>,
+    /// The same for `r` through order `1/n²` ([`DepthRow::leaves_next_order`]).
+    pub next_order_fails_at: Option<f64>,
 }
 
 /// Everything the depth study measures.
@@ -313,6 +329,8 @@ pub enum Prediction {
     /// The connected six-point function's leading order, from the six-point vertex
     /// ([`SixPointRow::c6_leading_order`]).
     SixPointVertex,
+    /// `r` through order `1/n²` ([`DepthRow::r_next_order`]).
+    NextOrder,
 }
 
 impl Prediction {
@@ -322,6 +340,7 @@ impl Prediction {
             Prediction::FourPointVertex => "r leading order",
             Prediction::Shift => "K1",
             Prediction::SixPointVertex => "six-point vertex term",
+            Prediction::NextOrder => "r through order 1/n²",
         }
     }
 }
@@ -345,9 +364,10 @@ impl DepthReport {
         )
     }
 
-    /// The largest relative quadrature error estimates of `K1` (over the shift rows) and of the
-    /// six-point vertex term (over the six-point rows), and where each occurs.
-    pub fn next_order_relative_errors(&self) -> [Option<RelativeError<Prediction>>; 2] {
+    /// The largest relative quadrature error estimates of `K1` (over the shift rows), of the
+    /// six-point vertex term (over the six-point rows) and of `r` through order `1/n²` (over the
+    /// conditional diagonal rows), and where each occurs.
+    pub fn next_order_relative_errors(&self) -> [Option<RelativeError<Prediction>>; 3] {
         [
             RelativeError::largest(
                 Prediction::Shift,
@@ -366,6 +386,12 @@ impl DepthReport {
                 Prediction::SixPointVertex,
                 self.six_points.iter().map(|r| {
                     (r.network, r.depth, r.width, r.indices.as_str(), r.c6_leading_order, r.c6_leading_order_error)
+                }),
+            ),
+            RelativeError::largest(
+                Prediction::NextOrder,
+                self.rows.iter().filter(|r| r.estimator == Estimator::Conditional).filter_map(|r| {
+                    Some((r.network, r.depth, r.width, r.indices.as_str(), r.r_next_order?, r.r_next_order_error?))
                 }),
             ),
         ]
@@ -401,6 +427,15 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
                 let leading = shift.vertex().leading_order_r();
                 let vertex_error = shift.vertex().vertex_error();
                 let exact = exact_one_input_ratio(&net).map(|p| p - 1.0);
+                // r through order 1/n² at each point (the diagonal multisets)
+                let next: Vec<(f64, f64)> = xs
+                    .points()
+                    .map(|x| {
+                        let law = OneInputLaw::new(&net, x)?;
+                        let ((r1, r2), e) = (law.r(), law.error());
+                        Ok((r1 + r2, e[6] + e[7]))
+                    })
+                    .collect::<Result<_>>()?;
                 let estimators: &[Estimator] = if width == plan.raw_width {
                     &[Estimator::Conditional, Estimator::Raw]
                 } else {
@@ -442,6 +477,8 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
                             r_leading_order: leading[pos],
                             r_leading_order_error: leading_error,
                             r_exact: exact.filter(|_| diagonal),
+                            r_next_order: diagonal.then(|| next[points[0]].0),
+                            r_next_order_error: diagonal.then(|| next[points[0]].1),
                         });
                     }
                     if est == Estimator::Conditional {
@@ -494,6 +531,7 @@ fn scan_fit(act: DeepActivation, scan: Scan, fixed: usize, rows: &[(usize, &Dept
         slope_leading_order: leading,
         slope_exact: exact,
         leading_order_fails_at: by_ratio.iter().find(|r| r.leaves_leading_order()).map(|r| r.l_over_n()),
+        next_order_fails_at: by_ratio.iter().find(|r| r.leaves_next_order() == Some(true)).map(|r| r.l_over_n()),
     }
 }
 
@@ -539,6 +577,7 @@ pub fn depth_table(rows: &[DepthRow]) -> Table {
         .f64("r_stderr", rows.iter().map(|r| r.r_stderr))
         .f64("r_leading_order", rows.iter().map(|r| r.r_leading_order))
         .opt("r_exact", rows.iter().map(|r| r.r_exact))
+        .opt("r_next_order", rows.iter().map(|r| r.r_next_order))
 }
 
 /// `depth_fits.parquet`: power laws of `r` (diagonal multiset, conditional estimator) in the
@@ -562,4 +601,5 @@ pub fn fits_table(fits: &[DepthFit]) -> Table {
         .opt("slope_exact", fits.iter().map(|r| r.slope_exact))
         .f64("slope_nominal", fits.iter().map(|r| r.scan.nominal_slope()))
         .opt("leading_order_fails_at_l_over_n", fits.iter().map(|r| r.leading_order_fails_at))
+        .opt("next_order_fails_at_l_over_n", fits.iter().map(|r| r.next_order_fails_at))
 }

@@ -1,6 +1,6 @@
 //! The depth figure (beyond the paper): the normalised connected 4-pt function `r` of deep
-//! networks against `L/n`, one panel per activation, with the leading order in `1/n` and relu's
-//! exact finite-width curve.
+//! networks against `L/n`, one panel per activation, with the leading order in `1/n`, `r` through
+//! order `1/n²` and relu's exact finite-width curve.
 
 use super::kind::Kind;
 use super::plot::{Axis, Figure, Panel, Series, colour};
@@ -34,6 +34,12 @@ pub fn figure(report: &DepthReport, plan: &DepthPlan) -> Figure {
                     c,
                     rows.iter().map(|r| (r.l_over_n(), r.r_leading_order)),
                 ));
+                series.push(Series::line(
+                    format!("n = {n} through 1/n^2"),
+                    Kind::NextOrder,
+                    c,
+                    rows.iter().filter_map(|r| Some((r.l_over_n(), r.r_next_order?))),
+                ));
                 let exact: Vec<(f64, f64)> = rows.iter().filter_map(|r| Some((r.l_over_n(), r.r_exact?))).collect();
                 if !exact.is_empty() {
                     series.push(Series::line(format!("n = {n} exact"), Kind::Exact, c, exact));
@@ -57,7 +63,8 @@ pub fn figure(report: &DepthReport, plan: &DepthPlan) -> Figure {
         caption: format!(
             "r = (G4 - Wick4(G2)) / Wick4(G2) on the diagonal multiset at x = 1, conditional estimator, {} experiments \
              of {} nets per point (depths {:?}); one colour per width n. Dotted: the leading order in 1/n, \
-             (V_(12)(34) + V_(13)(24) + V_(14)(23)) / (n Wick4(K)) from the four-point-vertex recursion; solid (relu): \
+             (V_(12)(34) + V_(13)(24) + V_(14)(23)) / (n Wick4(K)) from the four-point-vertex recursion; long dashes: \
+             r through order 1/n^2 (the one-input law of the output kernel); solid (relu): \
              the exact finite-width value (1 + 5/n)^L - 1. Points with r <= 0 (none expected) are not drawn on the \
              log axis; every value is in depth.parquet.",
             plan.experiments, plan.nets, plan.depths

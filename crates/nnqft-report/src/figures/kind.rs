@@ -12,6 +12,8 @@ pub enum Kind {
     LeadingOrder,
     /// A model with fitted parameters (power-law fit, EFT couplings): dashed line.
     Model,
+    /// Theory through the order after the leading one: long-dashed line.
+    NextOrder,
     /// A background (noise) level: grey band from the axis floor up to it.
     Background,
     /// Contour lines of a measured density (a histogram): thin solid lines.
@@ -36,6 +38,7 @@ impl Kind {
             Kind::Exact => "solid: exact theory",
             Kind::LeadingOrder => "dotted: leading order",
             Kind::Model => "dashed: fitted model",
+            Kind::NextOrder => "long dashes: theory through the next order",
             Kind::Background => "grey band: background",
             Kind::MeasuredContour => "thin solid contours: measured density (histogram)",
             Kind::PredictedContour => "dashed contours: predicted density at the same levels",

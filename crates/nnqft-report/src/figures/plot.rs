@@ -195,6 +195,8 @@ const MARKER_R: i32 = 4;
 const CAP_W: i32 = 4;
 const DASH: (u32, u32) = (9, 5);
 const DOT: (u32, u32) = (2, 4);
+/// Long dashes (on, off) in pixels: theory through the next order.
+const LONG_DASH: (u32, u32) = (16, 6);
 const BAND_ALPHA: f64 = 0.22;
 
 fn plotting<E: std::fmt::Display>(e: E) -> anyhow::Error {
@@ -445,6 +447,7 @@ where
     match kind {
         Kind::Model | Kind::PredictedContour => area.draw(&DashedPathElement::new(pts, DASH.0, DASH.1, style)),
         Kind::LeadingOrder => area.draw(&DashedPathElement::new(pts, DOT.0, DOT.1, style)),
+        Kind::NextOrder => area.draw(&DashedPathElement::new(pts, LONG_DASH.0, LONG_DASH.1, style)),
         _ => area.draw(&PathElement::new(pts, style)),
     }
     .map_err(plotting)

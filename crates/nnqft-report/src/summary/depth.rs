@@ -82,13 +82,15 @@ pub fn section(r: &nnqft_study::depth::DepthReport, plan: &nnqft_study::depth::D
          L (slope -1); 95% intervals from the scatter about the line (Student's t). The leading-order and exact \
          columns are the same fit of those values at the same points, so a difference between them and the \
          nominal ±1 is the shape of the theory, not noise. Last column: the smallest L/n of the scan at which the \
-         measured r is off the leading order by more than 10% and 3 standard errors.\n"
+         measured r is off the leading order by more than 10% and 3 standard errors, and the same for r through \
+         order 1/n^2.\n"
     );
     let _ = writeln!(
         s,
-        "| network | scan | at | slope (95%) | leading order | exact | nominal | leading order fails at L/n |"
+        "| network | scan | at | slope (95%) | leading order | exact | nominal | leading order fails at L/n | next \
+         order fails at L/n |"
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
     for f in &r.fits {
         let at = match f.scan {
             Scan::Depth => format!("n = {}", f.fixed),
@@ -100,13 +102,14 @@ pub fn section(r: &nnqft_study::depth::DepthReport, plan: &nnqft_study::depth::D
             .map_or_else(|| "-".into(), |p| format!("{:.3} [{}, {}]", p.slope, sig(p.slope_lo), sig(p.slope_hi)));
         let _ = writeln!(
             s,
-            "| {} | {} | {at} | {slope} | {} | {} | {:+} | {} |",
+            "| {} | {} | {at} | {slope} | {} | {} | {:+} | {} | {} |",
             f.network.name(),
             f.scan.name(),
             opt(f.slope_leading_order),
             opt(f.slope_exact),
             f.scan.nominal_slope(),
-            opt(f.leading_order_fails_at)
+            opt(f.leading_order_fails_at),
+            opt(f.next_order_fails_at)
         );
     }
     let _ = writeln!(s);
@@ -150,7 +153,7 @@ fn next_orders(
     use nnqft_study::depth_next_order::SIX_POINT_SUBSET;
     use nnqft_study::depth_next_order::departs_from;
     let mut s = String::new();
-    let [shift_error, six_error] = r.next_order_relative_errors();
+    let [shift_error, six_error, next_error] = r.next_order_relative_errors();
     let _ = writeln!(
         s,
         "### Beyond the leading order: the 1/n shift of G2 and the connected 6-pt function\n\n\
@@ -161,8 +164,12 @@ fn next_orders(
          connected 6-pt function of the same experiment's G2, G4, G6, against its leading order (order 1/n^2) \
          `sum_15 U / (n^2 Wick6(K))` with the six-point vertex `U` (`nnqft_theory::SixPointVertex`), on the 7 \
          multisets of order 6 over the points x = {} (`depth_six_point.parquet`); for relu on the diagonal the \
-         exact `prod(1 + 15/n + 44/n^2) - 3 prod(1 + 5/n) + 2`. The {}: {}; {}. The 4-pt function at order 1/n^2 is not implemented in the theory crate, so r has no next-order \
-         column.\n",
+         exact `prod(1 + 15/n + 44/n^2) - 3 prod(1 + 5/n) + 2`. The 4-pt function one order further, on the \
+         diagonal multisets (one input): `r = C1/K^2 + [C2/K^2 - 2 C1 mu1/K^3] + O(1/n^3)` from the mean \
+         (`K + mu1 + mu2`), variance (`C1 + C2`) and third cumulant of the output kernel carried to order 1/n^2 \
+         through the exact Markov chain of the one-input kernel (`nnqft_theory::OneInputLaw`; `r_next_order` in \
+         `depth.parquet`, null off the diagonal, where the several-input version is not built). The {}: {}; {}; \
+         {}.\n",
         nnqft_study::depth::inputs()
             .ok()
             .map(|xs| {
@@ -173,6 +180,7 @@ fn next_orders(
         relative_error_definition(),
         relative_error_clause(shift_error.as_ref()),
         relative_error_clause(six_error.as_ref()),
+        relative_error_clause(next_error.as_ref()),
     );
     let _ = writeln!(
         s,
@@ -181,10 +189,10 @@ fn next_orders(
     );
     let _ = writeln!(
         s,
-        "| network | L | n | n (G2 - K) measured | K1 | z | r measured | r leading order | r6 measured | r6 leading \
-         order | r6 exact | z |"
+        "| network | L | n | n (G2 - K) measured | K1 | z | r measured | r leading order | r through 1/n^2 | z | r6 \
+         measured | r6 leading order | r6 exact | z |"
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for &act in &plan.activations {
         for &n in widths {
             for &l in depths {
@@ -196,13 +204,15 @@ fn next_orders(
                 let six_z = six.z_against(six.r6_exact.unwrap_or(six.r6_leading_order));
                 let _ = writeln!(
                     s,
-                    "| {} | {l} | {n} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {l} | {n} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     act.name(),
                     with_err(sh.shift_mean, Some(sh.shift_stderr)),
                     sig(sh.shift_leading_order),
                     z_or_dash(sh.z()),
                     with_err(four.r_mean, Some(four.r_stderr)),
                     sig(four.r_leading_order),
+                    opt(four.r_next_order),
+                    four.r_next_order.map_or_else(|| "-".into(), |p| z_or_dash(four.z_against(p))),
                     with_err(six.r6_mean, Some(six.r6_stderr)),
                     sig(six.r6_leading_order),
                     opt(six.r6_exact),
@@ -256,14 +266,15 @@ fn next_orders(
                 .map(|x| (x.l_over_n(), x.shift_mean, x.shift_stderr, x.shift_leading_order))
                 .collect(),
         );
-        let four = stat(
+        let diagonal_rows = || {
             r.rows
                 .iter()
                 .filter(|x| x.network == act && x.diagonal && x.estimator == nnqft_sampling::Estimator::Conditional)
                 .filter(|x| x.indices == [nnqft_study::depth::FIT_POINT; 4].map(|i| i.to_string()).join(","))
-                .map(|x| (x.l_over_n(), x.r_mean, x.r_stderr, x.r_leading_order))
-                .collect(),
-        );
+        };
+        let four = stat(diagonal_rows().map(|x| (x.l_over_n(), x.r_mean, x.r_stderr, x.r_leading_order)).collect());
+        let four_next =
+            stat(diagonal_rows().filter_map(|x| Some((x.l_over_n(), x.r_mean, x.r_stderr, x.r_next_order?))).collect());
         let six = stat(
             r.six_points
                 .iter()
@@ -274,6 +285,7 @@ fn next_orders(
         for (name, pred, st) in [
             ("n (G2 - K)", "K1 (order 1/n)", &shift),
             ("r", "4-pt vertex (order 1/n)", &four),
+            ("r", "one-input law (through 1/n^2)", &four_next),
             ("r6", "6-pt vertex (order 1/n^2)", &six),
         ] {
             let within = st.z.iter().filter(|z| z.abs() <= 2.0).count();
@@ -292,7 +304,14 @@ fn next_orders(
         let say = |st: &Stat| {
             st.fails.map_or_else(|| "holds at every L/n".to_string(), |f| format!("fails from L/n = {}", sig(f)))
         };
-        prose.push(format!("{}: shift {}, r {}, r6 {}", act.name(), say(&shift), say(&four), say(&six)));
+        prose.push(format!(
+            "{}: shift {}, r {} at order 1/n and {} through 1/n^2, r6 {}",
+            act.name(),
+            say(&shift),
+            say(&four),
+            say(&four_next),
+            say(&six)
+        ));
     }
     let _ = writeln!(s);
     let _ = writeln!(
@@ -347,6 +366,8 @@ mod tests {
             r_leading_order: r,
             r_leading_order_error: error,
             r_exact: None,
+            r_next_order: None,
+            r_next_order_error: None,
         }
     }
 
@@ -380,9 +401,11 @@ mod tests {
             c6_leading_order: 1.0,
             c6_leading_order_error: 0.0,
         }];
+        let mut diagonal = four(Estimator::Conditional, "5,5,5,5", 0.4, 2e-6);
+        (diagonal.r_next_order, diagonal.r_next_order_error) = (Some(0.45), Some(9e-7));
         let rows = vec![
             four(Estimator::Conditional, "0,1,2,5", 0.2, 2e-6),
-            four(Estimator::Conditional, "5,5,5,5", 0.4, 2e-6),
+            diagonal,
             four(Estimator::Raw, "0,1,2,5", 0.2, 0.02),
         ];
         let report = DepthReport { rows, shifts, six_points, ..DepthReport::default() };
@@ -398,7 +421,8 @@ mod tests {
         assert!(
             text.contains(&format!(
                 "The {definition}: K1 5.00e-4 at tanh L = 2, n = 10, indices 3,5 (error 1.00e-5 of -0.0200); \
-                 six-point vertex term 0 (every expectation a closed form)."
+                 six-point vertex term 0 (every expectation a closed form); r through order 1/n² 2.00e-6 at tanh L = 2, \
+                 n = 10, indices 5,5,5,5 (error 9.00e-7 of 0.450)."
             )),
             "{text}"
         );
