@@ -48,7 +48,7 @@
 //! ## Example: a deep network at criticality beyond leading order
 //!
 //! ```
-//! use nnqft::theory::{DeepActivation, DeepNetwork, InputSet, KernelShift, critical_point};
+//! use nnqft::theory::{DeepActivation, DeepNetwork, InputSet, KernelShift, OneInputLaw, critical_point};
 //!
 //! // GELU at its critical point (both susceptibilities one): C_W = 1.983..., C_b = 0.173...
 //! let cp = critical_point(DeepActivation::Gelu)?;
@@ -62,9 +62,15 @@
 //! assert!(s[0].abs() < 0.1 * k[0]);
 //!
 //! // the table `nnqft theory --widths 50,50 --critical` writes: G2, G4 and G6 rows with g_gp,
-//! // shift_leading_order, connected_leading_order (the four- and six-point vertex terms) and g_exact
+//! // shift_leading_order, connected_leading_order (the four- and six-point vertex terms),
+//! // connected_next_order (G4 through 1/n^2 on one point) and g_exact
 //! let rows = nnqft::study::deep_theory::deep_theory(&net, &xs)?;
 //! assert_eq!(rows.len(), 3 + 5 + 7); // multisets of order 2, 4 and 6 of two points
+//!
+//! // one input: the output kernel's law to order 1/n^2, r = Var(G) / E[G]^2 = r1 + r2 + O(1/n^3)
+//! let law = OneInputLaw::new(&net, &[0.5])?;
+//! let (r1, r2) = law.r();
+//! assert!(r2.abs() < r1 && r1 > 0.0);
 //! # Ok::<(), nnqft::Error>(())
 //! ```
 //!

@@ -296,7 +296,9 @@ fn sample_deep_network_with_two_outputs() {
 /// puts it at the activation's critical point.
 #[test]
 fn theory_of_a_deep_network_is_the_librarys() {
-    use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, KernelShift, SixPointVertex, critical_point};
+    use nnqft_theory::{
+        DeepActivation, DeepNetwork, InputSet, KernelShift, OneInputLaw, SixPointVertex, critical_point,
+    };
     let cwd = temp_dir("deep-theory");
     let (ok, out, err) = nnqft(&cwd, &["theory", "--network", "tanh", "--widths", "20,30"]);
     assert!(ok, "{err}");
@@ -322,6 +324,18 @@ fn theory_of_a_deep_network_is_the_librarys() {
         assert_eq!(g[21 + pos], Some(gp4[pos]));
         assert_eq!(s[21 + pos], None);
     }
+    // G4 through order 1/n² on the six multisets (x, x, x, x) only: 3 Var(G) of the one-input law
+    let next = floats(&t, "connected_next_order");
+    let quads = nnqft_theory::Multisets::new(6, 4).unwrap();
+    for (pos, quad) in quads.iter().enumerate() {
+        let want = quad.iter().all(|&p| p == quad[0]).then(|| {
+            let x = xs.points().nth(quad[0] as usize).unwrap();
+            let (c1, c2) = OneInputLaw::new(&net, x).unwrap().variance();
+            3.0 * (c1 + c2)
+        });
+        assert_eq!(next[21 + pos], want, "quad {pos}");
+    }
+    assert!(next[..21].iter().chain(&next[147..]).all(Option::is_none));
     for pos in 0..462 {
         assert_eq!(c[147 + pos], Some(connected6[pos]));
         assert_eq!(g[147 + pos], Some(gp6[pos]));

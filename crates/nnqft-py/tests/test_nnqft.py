@@ -362,7 +362,7 @@ def test_fit_checks_the_gp_column():
 
 DEEP_THEORY_COLUMNS = [
     "network", "d_in", "sigma_w", "sigma_b", "x_set", "depth", "widths", "n", "indices", "outputs",
-    "g_gp", "shift_leading_order", "connected_leading_order", "g_exact",
+    "g_gp", "shift_leading_order", "connected_leading_order", "connected_next_order", "g_exact",
 ]
 
 
@@ -392,11 +392,15 @@ def test_deep_theory_of_linear_nets_is_exact():
     assert t["shift_leading_order"][0] == 0.0 and t["g_exact"][0] == k
     assert t["g_exact"][1] == pytest.approx(3 * k**2 * np.prod([1 + 2 / n for n in widths]), rel=1e-14)
     assert t["connected_leading_order"][1] == pytest.approx(3 * k**2 * sum(2 / n for n in widths), rel=1e-12)
+    # through order 1/n**2: the product's second term too, 3 K**2 (sum 2/n_l + 4 sum_{l<l'} 1/(n_l n_l'))
+    pairs = sum(1 / (widths[i] * widths[j]) for i in range(3) for j in range(i + 1, 3))
+    next4 = 3 * k**2 * (sum(2 / n for n in widths) + 4 * pairs)
+    assert t["connected_next_order"][1] == pytest.approx(next4, rel=1e-10)
+    assert math.isnan(t["connected_next_order"][0]) and math.isnan(t["connected_next_order"][2])
     # order 6: E f**6 = 15 K**3 prod(1 + 6/n_l + 8/n_l**2); the sixth cumulant's 1/n**2 terms
     # 15 K**3 (sum 8/n_l**2 + 24 sum_{l<l'} 1/(n_l n_l'))
     assert list(t["n"]) == [2, 4, 6]
     assert t["g_exact"][2] == pytest.approx(15 * k**3 * np.prod([1 + 6 / n + 8 / n**2 for n in widths]), rel=1e-14)
-    pairs = sum(1 / (widths[i] * widths[j]) for i in range(3) for j in range(i + 1, 3))
     lead6 = 15 * k**3 * (sum(8 / n**2 for n in widths) + 24 * pairs)
     assert t["connected_leading_order"][2] == pytest.approx(lead6, rel=1e-12)
 

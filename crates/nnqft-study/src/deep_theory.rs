@@ -14,6 +14,11 @@
 //!   the leading-order connected six-point function (the sixth cumulant, order `1/n²`), the
 //!   six-point vertex term `(1/n_L²) Σ_15 δδδ U` (`nnqft_theory::SixPointVertex`), whose
 //!   `1/(n_l n_l')` terms carry each layer's own widths;
+//! - `connected_next_order` (order 4, on the multisets of one input point `(x, x, x, x)`, any
+//!   outputs): the connected four-point function through order `1/n²`,
+//!   `(δδ + δδ + δδ) Var(G)` with `Var(G) = C1 + C2` the variance of the one-input output kernel
+//!   to that order (`nnqft_theory::OneInputLaw`; its leading part is the vertex term); null
+//!   elsewhere (the several-input version is not built);
 //! - `g_exact` where the exact finite-width value is known in closed form: at order 2 for linear
 //!   networks (every pair: the mean of each layer's conditional covariance follows the kernel
 //!   recursion exactly, so `G2 = K`) and on relu's diagonal (`E[relu(z)² | G] = G/2` is linear in
@@ -35,8 +40,8 @@ use crate::error::Result;
 use crate::network_spec::{CheckedDeepNetwork, check_table_memory};
 use crate::table::{Table, joined};
 use nnqft_theory::{
-    DeepActivation, DeepNetwork, InputSet, KernelShift, Monitor, Multisets, SIX_POINT_MAX_POINTS, SixPointVertex,
-    exact_one_input_ratio, exact_one_input_sixth_ratio,
+    DeepActivation, DeepNetwork, InputSet, KernelShift, Monitor, Multisets, OneInputLaw, SIX_POINT_MAX_POINTS,
+    SixPointVertex, exact_one_input_ratio, exact_one_input_sixth_ratio,
 };
 
 /// The most input points for which the theory table has its order-6 rows (module docs; within
@@ -61,6 +66,9 @@ pub struct DeepTheoryRows {
     /// The leading connected four-point function (order 4) or six-point function (order 6,
     /// the sixth cumulant); `None` at order 2.
     pub connected_leading_order: Vec<Option<f64>>,
+    /// The connected four-point function through order `1/n²` on the order-4 multisets of one
+    /// input point (module docs); `None` elsewhere.
+    pub connected_next_order: Vec<Option<f64>>,
     /// The exact finite-width value where it is known (module docs), else `None`.
     pub g_exact: Vec<Option<f64>>,
     /// The largest quadrature error estimate behind the table (0 for closed forms).
@@ -81,8 +89,9 @@ impl DeepTheoryRows {
 /// The theory table of a checked deep network under `monitor` (as
 /// [`deep_theory_with_progress`]), after checking that it fits in memory: the network's keys
 /// `network`, `d_in`, `sigma_w`, `sigma_b`, `x_set`, `depth`, `widths`, then per row `n`,
-/// `indices`, `outputs`, `g_gp`, `shift_leading_order`, `connected_leading_order`, `g_exact`
-/// (the columns of `nnqft theory --widths` and of Python's `nnqft.theory`).
+/// `indices`, `outputs`, `g_gp`, `shift_leading_order`, `connected_leading_order`,
+/// `connected_next_order`, `g_exact` (the columns of `nnqft theory --widths` and of Python's
+/// `nnqft.theory`).
 pub fn deep_theory_table(network: &CheckedDeepNetwork, monitor: &dyn Monitor) -> Result<Table> {
     let (net, xs) = (network.network(), network.inputs());
     check_table_memory(xs.len() * net.d_out(), 1)?;
@@ -102,6 +111,7 @@ pub fn deep_theory_table(network: &CheckedDeepNetwork, monitor: &dyn Monitor) ->
         .f64("g_gp", rows.g_gp)
         .opt("shift_leading_order", rows.shift_leading_order)
         .opt("connected_leading_order", rows.connected_leading_order)
+        .opt("connected_next_order", rows.connected_next_order)
         .opt("g_exact", rows.g_exact))
 }
 
@@ -155,12 +165,29 @@ pub fn deep_theory_with_progress(
         rows.g_gp.push(gp);
         rows.shift_leading_order.push(Some(if same { s[a * m + b] } else { 0.0 }));
         rows.connected_leading_order.push(None);
+        rows.connected_next_order.push(None);
         rows.g_exact.push(g2_is_exact(act, a, b).then_some(gp));
     }
+    // Var(G) through order 1/n² at each input point (one-dimensional: cheap beside the vertices)
+    let variance: Vec<f64> = inputs
+        .points()
+        .map(|x| {
+            let (c1, c2) = OneInputLaw::new(net, x)?.variance();
+            Ok(c1 + c2)
+        })
+        .collect::<Result<_>>()?;
     for (pos, quad) in quads.iter().enumerate() {
         let (outputs, points): (Vec<usize>, Vec<usize>) =
             quad.iter().map(|&p| (p as usize / m, p as usize % m)).unzip();
         let diagonal = quad.iter().all(|&p| p == quad[0]);
+        let one_point = points.iter().all(|&p| p == points[0]);
+        // the pairings of the outputs: δ_o1o2 δ_o3o4 + δ_o1o3 δ_o2o4 + δ_o1o4 δ_o2o3
+        let o = &outputs;
+        let pairings = [(0, 1, 2, 3), (0, 2, 1, 3), (0, 3, 1, 2)]
+            .iter()
+            .filter(|&&(a, b, c, d)| o[a] == o[b] && o[c] == o[d])
+            .count();
+        rows.connected_next_order.push(one_point.then(|| pairings as f64 * variance[points[0]]));
         rows.n.push(4);
         rows.indices.push(label(&points));
         rows.outputs.push(label(&outputs));
@@ -184,6 +211,7 @@ pub fn deep_theory_with_progress(
             rows.g_gp.push(gp6[pos]);
             rows.shift_leading_order.push(None);
             rows.connected_leading_order.push(Some(connected[pos]));
+            rows.connected_next_order.push(None);
             rows.g_exact.push(ratio6.filter(|_| diagonal).map(|r| r * gp6[pos]));
         }
     }
@@ -215,19 +243,56 @@ mod tests {
         // leading order: 3 K² Σ_l 2/n_l (the linear term of the product)
         let leading = 3.0 * k * k * widths.iter().map(|&n| 2.0 / n as f64).sum::<f64>();
         assert!((rows.connected_leading_order[1].unwrap() - leading).abs() <= 1e-12 * leading);
+        // through order 1/n²: 3 K² (Σ_l 2/n_l + 4 Σ_(l<l') 1/(n_l n_l')), the product's second term
+        let inv: Vec<f64> = widths.iter().map(|&n| 1.0 / n as f64).collect();
+        let pairs: f64 = (0..3).flat_map(|i| (i + 1..3).map(move |j| (i, j))).map(|(i, j)| inv[i] * inv[j]).sum();
+        let next = leading + 3.0 * k * k * 4.0 * pairs;
+        assert!((rows.connected_next_order[1].unwrap() - next).abs() <= 1e-10 * next);
+        assert_eq!((rows.connected_next_order[0], rows.connected_next_order[2]), (None, None));
         // order 6: E f⁶ = 15 K³ ∏(1 + 3·2/n_l + 8/n_l²); the sixth cumulant 15 κ3(G) starts at
         // 15 K³ (Σ_l 8/n_l² + 6·2² Σ_(l<l') 1/(n_l n_l'))
         let k3 = k * k * k;
         assert!((rows.g_gp[2] - 15.0 * k3).abs() <= 1e-14 * 15.0 * k3);
         let exact6 = 15.0 * k3 * widths.iter().map(|&n| 1.0 + 6.0 / n as f64 + 8.0 / (n * n) as f64).product::<f64>();
         assert!((rows.g_exact[2].unwrap() - exact6).abs() <= 1e-14 * exact6);
-        let inv: Vec<f64> = widths.iter().map(|&n| 1.0 / n as f64).collect();
-        let pairs: f64 = (0..3).flat_map(|i| (i + 1..3).map(move |j| (i, j))).map(|(i, j)| inv[i] * inv[j]).sum();
         let leading6 = 15.0 * k3 * (inv.iter().map(|e| 8.0 * e * e).sum::<f64>() + 24.0 * pairs);
         assert!((rows.connected_leading_order[2].unwrap() - leading6).abs() <= 1e-12 * leading6);
     }
 
     /// Beyond 8 input points the table has orders 2 and 4 only.
+    /// Two outputs, two inputs, tanh: the next order sits on the one-point multisets only, with
+    /// the output pairings' count, and its leading part is the vertex term.
+    #[test]
+    fn next_order_rows_are_the_one_point_multisets_with_their_pairings() {
+        let net = DeepNetwork::at_criticality(DeepActivation::Tanh, &[30, 30]).unwrap().with_d_out(2).unwrap();
+        let xs = InputSet::new("two", &[vec![0.3], vec![1.0]]).unwrap();
+        let rows = deep_theory(&net, &xs).unwrap();
+        let mut seen = 0;
+        for i in 0..rows.len() {
+            let points: Vec<&str> = rows.indices[i].split(',').collect();
+            let one_point = rows.n[i] == 4 && points.iter().all(|p| *p == points[0]);
+            assert_eq!(rows.connected_next_order[i].is_some(), one_point, "row {i}: {}", rows.indices[i]);
+            let Some(next) = rows.connected_next_order[i] else { continue };
+            seen += 1;
+            let x = if points[0] == "0" { 0.3 } else { 1.0 };
+            let law = OneInputLaw::new(&net, &[x]).unwrap();
+            let (c1, c2) = law.variance();
+            let lo = rows.connected_leading_order[i].unwrap();
+            // the same pairing count multiplies both orders: lo = count C1, next = count (C1 + C2)
+            let count = (lo / c1).round();
+            assert!((lo - count * c1).abs() <= 1e-9 * lo.abs().max(1e-300), "{}: {lo} vs {count} C1", rows.outputs[i]);
+            assert!((next - count * (c1 + c2)).abs() <= 1e-14 * next.abs(), "{}", rows.outputs[i]);
+            let o: Vec<&str> = rows.outputs[i].split(',').collect();
+            let want = [(0, 1, 2, 3), (0, 2, 1, 3), (0, 3, 1, 2)]
+                .iter()
+                .filter(|&&(a, b, c, d)| o[a] == o[b] && o[c] == o[d])
+                .count();
+            assert_eq!(count as usize, want, "{}", rows.outputs[i]);
+        }
+        // per point, the output patterns (i,i,i,i), (i,i,j,j) and (i,j,..) of two outputs: 5 each
+        assert_eq!(seen, 2 * 5);
+    }
+
     #[test]
     fn order_six_rows_need_at_most_eight_points() {
         let net = DeepNetwork::new(DeepActivation::Linear, &[5, 5], 1.0, 0.0).unwrap();

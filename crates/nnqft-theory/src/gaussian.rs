@@ -122,7 +122,7 @@ pub(crate) enum Act<'a> {
 
 impl Act<'_> {
     #[inline]
-    fn phi(&self, z: f64) -> f64 {
+    pub(crate) fn phi(&self, z: f64) -> f64 {
         match self {
             Act::Known(a) => a.phi(z).unwrap_or(f64::NAN),
             Act::Function(f) => (f.phi)(z),

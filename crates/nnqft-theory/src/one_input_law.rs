@@ -177,6 +177,14 @@ struct Step {
 
 impl Step {
     fn at(act: Act<'_>, g: f64, c_w: f64, c_b: f64) -> Self {
+        if g == 0.0 {
+            // every pre-activation is 0 (x = 0 with C_b = 0): the next kernel is the constant
+            // C_b + C_W φ(0)², with no fluctuation to propagate
+            let phi0 = act.phi(0.0);
+            let mut f = [Bounded::default(); 5];
+            f[0] = Bounded::exact(c_b + c_w * phi0 * phi0);
+            return Self { f, s: [Bounded::default(); 3], t: Bounded::default() };
+        }
         // dᵏ⟨φᵖ⟩/dgᵏ = ⟨φᵖ He_2k⟩ / (2g)ᵏ, bounded by the quadrature's error estimate
         let m = |p: u32, k: usize| -> Bounded {
             let est = hermite_moment(act, g, p, 2 * k);
@@ -248,13 +256,6 @@ impl OneInputLaw {
             ));
         }
         let k1 = net.first_layer_cov(x, x);
-        if k1 <= 0.0 {
-            return Err(TheoryError::OutOfRange {
-                field: "x",
-                value: format!("{x:?}"),
-                allowed: "an input with a positive first-layer variance C_b + C_W x·x / d (x = 0 needs C_b > 0)",
-            });
-        }
         let mut c = Cumulants { k: Bounded::exact(k1), ..Cumulants::default() };
         for &n in net.widths() {
             let step = Step::at(Act::Known(net.activation()), c.k.v, net.c_w(), net.c_b());
@@ -293,7 +294,8 @@ impl OneInputLaw {
     }
 
     /// `(r₁, r₂)`: `r = Var(G) / E[G]² = r₁ + r₂ + O(1/n³)` with `r₁ = C1 / K²` (the four-point
-    /// vertex's leading order) and `r₂ = C2 / K² − 2 C1 μ1 / K³` (the next order).
+    /// vertex's leading order) and `r₂ = C2 / K² − 2 C1 μ1 / K³` (the next order); NaN where
+    /// `K = 0` (`x = 0` with `C_b = 0` and `φ(0) = 0`: the output is identically 0).
     pub fn r(&self) -> (f64, f64) {
         let (r1, r2) = self.cumulants.r();
         (r1.v, r2.v)

@@ -125,7 +125,23 @@ fn bad_input_is_refused_naming_the_field() {
     assert!(e.contains("invalid x = 2 coordinates") && e.contains("d_in"), "{e}");
     let e = OneInputLaw::new(&net, &[f64::NAN]).unwrap_err().to_string();
     assert!(e.contains("invalid x"), "{e}");
-    // x = 0 with C_b = 0: the kernel is 0 at every layer
-    let e = OneInputLaw::new(&net, &[0.0]).unwrap_err().to_string();
-    assert!(e.contains("positive first-layer variance"), "{e}");
+}
+
+#[test]
+fn a_zero_input_gives_a_deterministic_kernel() -> Result<(), TheoryError> {
+    // x = 0 with C_b = 0: every pre-activation of the first layer is 0; tanh keeps it there (the
+    // output is identically 0, r undefined), sigmoid sends the next kernel to C_W φ(0)² = C_W / 4
+    // with no fluctuation
+    let tanh = OneInputLaw::new(&DeepNetwork::new(DeepActivation::Tanh, &[10, 10], 1.0, 0.0)?, &[0.0])?;
+    assert_eq!((tanh.kernel(), tanh.variance(), tanh.third_cumulant()), (0.0, (0.0, 0.0), 0.0));
+    assert!(tanh.r().0.is_nan() && tanh.r().1.is_nan());
+    let sigmoid = OneInputLaw::new(&DeepNetwork::new(DeepActivation::Sigmoid, &[10, 10], 2.0, 0.0)?, &[0.0])?;
+    // layer 2 is the constant 2 · 0.25 = 0.5; the output layer then fluctuates at order 1/n
+    let one_layer = OneInputLaw::new(&DeepNetwork::new(DeepActivation::Sigmoid, &[10], 2.0, 0.0)?, &[0.0])?;
+    assert_eq!((one_layer.kernel(), one_layer.variance()), (0.5, (0.0, 0.0)));
+    // two layers: the second starts from that constant, so only its own step fluctuates: C1 > 0,
+    // and nothing of order 1/n² (no earlier fluctuation to shift or carry)
+    let (c1, c2) = sigmoid.variance();
+    assert!(c1 > 0.0 && c2 == 0.0 && sigmoid.mean_shift() == (0.0, 0.0), "{c1} {c2} {:?}", sigmoid.mean_shift());
+    Ok(())
 }
