@@ -703,6 +703,23 @@ impl NtkFluctuations {
         self.quadrature_error
     }
 
+    /// `Fˡ` of layer `l = 1, ..., L + 1`, dense `m⁴` in PDLT's index order (0 at `l = 1`).
+    pub(crate) fn layer_f(&self, l: usize) -> &[f64] {
+        &self.layers[l - 1].f
+    }
+    /// `Bˡ` of layer `l = 1, ..., L + 1`, dense `m⁴` in PDLT's index order (0 at `l = 1`).
+    pub(crate) fn layer_b(&self, l: usize) -> &[f64] {
+        &self.layers[l - 1].b
+    }
+    /// `∂⟨φ'_p φ'_p'⟩ / ∂Kˡ_r` over the pairs, row-major `P x P`, for `2 <= l <= L`.
+    pub(crate) fn layer_slope_gradient(&self, l: usize) -> &[f64] {
+        &self.terms[l - 1].slope_gradient
+    }
+    /// The largest estimated error of a derivative of `⟨φ'_a φ'_b⟩` in layer `l = 2, ..., L`.
+    pub(crate) fn layer_slope_derivative_error(&self, l: usize) -> f64 {
+        self.terms[l - 1].slope_derivative_error.iter().fold(0.0, |a: f64, &e| a.max(e))
+    }
+
     fn last(&self) -> &LayerTensors {
         &self.layers[self.layers.len() - 1]
     }
