@@ -7,7 +7,38 @@ use crate::error::Result;
 use crate::gaussian::curvature_moment;
 use crate::input_set::InputSet;
 use crate::monitor::{Monitor, parallel_map};
+use crate::ntk::product_error;
 use crate::ntk_fluctuations::NtkFluctuations;
+use std::ops::{Add, Mul};
+
+/// A computed value with a bound on its error: sums add the bounds, products take
+/// [`product_error`] (`|x̂ ŷ − x y| <= |x̂| e_y + e_x (|ŷ| + e_y)`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Bounded(f64, f64);
+
+impl Bounded {
+    fn exact(value: f64) -> Self {
+        Self(value, 0.0)
+    }
+    /// Times an exact constant.
+    fn times(self, k: f64) -> Self {
+        Self(k * self.0, k.abs() * self.1)
+    }
+}
+
+impl Add for Bounded {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
+        Self(self.0 + o.0, self.1 + o.1)
+    }
+}
+
+impl Mul for Bounded {
+    type Output = Self;
+    fn mul(self, o: Self) -> Self {
+        Self(self.0 * o.0, product_error(self.0, self.1, o.0, o.1))
+    }
+}
 
 /// The dNTK-preactivation cross-correlation of a deep network at leading order in `1/n`: the
 /// tensors `P` and `Q` of Roberts, Yaida, Hanin, "The Principles of Deep Learning Theory"
@@ -106,6 +137,21 @@ use crate::ntk_fluctuations::NtkFluctuations;
 /// theorem would put there; the `φ''` of `⟨∂_μ(φ'_c φ_d)⟩` does stay: it comes from Stein's
 /// lemma, an integration by parts of a function with a jump). Linear: `φ'' = 0`.
 ///
+/// # Error bounds
+///
+/// [`Self::p_error`], [`Self::q_error`] bound the error the quadratures leave in each entry, by
+/// [`NtkFluctuations`]' conventions: the recursions above are sums of products of computed
+/// values, so each entry's bound follows the same recursion term by term (a sum's bound is the
+/// sum of its terms' bounds, a product of computed `x̂`, `ŷ` with bounds `e_x`, `e_y` has
+/// `|x̂ ŷ − x y| <= |x̂| e_y + e_x (|ŷ| + e_y)`). The inputs' bounds: each `G_(cabd)`'s own
+/// estimate (the nested quadrature at two resolutions); the propagated bounds of `Θˡ`
+/// ([`crate::NeuralTangentKernel::layer_error`]), of `Fˡ`, `Fˡ⁺¹`, `Bˡ` (those of
+/// [`NtkFluctuations`]) and of `⟨φ'_a φ'_b⟩`; each pair's derivative estimate for the
+/// derivatives of `⟨φ'_a φ'_b⟩`. Not included, as in [`NtkFluctuations`]: the errors of the
+/// first derivatives `∂⟨φ_a φ_b⟩/∂K` and of `Kˡ` as the argument of the expectations. Closed
+/// forms everywhere (linear) give bounds of exactly 0; the tests hold the bounds to a reference
+/// whose `G` are erf's closed forms.
+///
 /// **Checks.** Deep linear networks (`φ' = 1`, `φ'' = 0`) at equal widths with
 /// `C_b = λ_b = 0`, `s_ab = x_a·x_b / d`: `Kˡ = C_Wˡ s`, `Θˡ = l λ_W C_Wˡ⁻¹ s`, and the
 /// recursions (`Fˡ⁺¹ = C_W² (Θˡ_αγ Kˡ_βδ + Fˡ)`, `Pˡ⁺¹ = λ_W C_W (F̃_cdab + F̃_cdba) + C_W² Pˡ`,
@@ -137,11 +183,14 @@ use crate::ntk_fluctuations::NtkFluctuations;
 #[derive(Debug, Clone)]
 pub struct DifferentialNtk {
     fluctuations: NtkFluctuations,
-    /// `G_(cabd)` of layers `1 ... L`, dense `m⁴` in the order `[c][a][b][d]`.
+    /// `G_(cabd)` of layers `1 ... L`, dense `m⁴` in the order `[c][a][b][d]`, and the
+    /// estimated error of each entry.
     curvatures: Vec<Vec<f64>>,
-    /// `P¹ ... Pᴸ⁺¹` and `Q¹ ... Qᴸ⁺¹` at the network's widths, dense `m⁴` `[a0][a1][a2][a3]`.
-    p: Vec<Vec<f64>>,
-    q: Vec<Vec<f64>>,
+    curvature_errors: Vec<Vec<f64>>,
+    /// `P¹ ... Pᴸ⁺¹` and `Q¹ ... Qᴸ⁺¹` at the network's widths, dense `m⁴` `[a0][a1][a2][a3]`,
+    /// each entry with its propagated error bound.
+    p: Vec<Vec<Bounded>>,
+    q: Vec<Vec<Bounded>>,
     quadrature_error: f64,
 }
 
@@ -170,6 +219,7 @@ impl DifferentialNtk {
         let act = net.activation();
         let mut quadrature_error = fluctuations.quadrature_error();
         let mut curvatures = Vec::with_capacity(net.depth());
+        let mut curvature_errors = Vec::with_capacity(net.depth());
         for l in 1..=net.depth() {
             let k = fluctuations.kernel_shift().kernels().layer(l);
             // G_(cabd) = G_(bacd): compute c <= b once
@@ -178,19 +228,20 @@ impl DifferentialNtk {
                 (c <= b).then(|| curvature_moment(act, k, m, [c, a, b, d]))
             })?;
             let mut g = vec![0.0; m * m * m * m];
+            let mut g_e = vec![0.0; m * m * m * m];
             for (i, e) in all.iter().enumerate() {
                 let [c, a, b, d] = [i / (m * m * m), i / (m * m) % m, i / m % m, i % m];
                 let e =
                     if c <= b { e.unwrap_or_default() } else { all[((b * m + a) * m + c) * m + d].unwrap_or_default() };
                 quadrature_error = quadrature_error.max(e.error);
                 g[i] = e.value;
-            }
-            if l > 1 {
-                quadrature_error = quadrature_error.max(fluctuations.layer_slope_derivative_error(l));
+                g_e[i] = e.error;
             }
             curvatures.push(g);
+            curvature_errors.push(g_e);
         }
-        let mut out = Self { fluctuations, curvatures, p: Vec::new(), q: Vec::new(), quadrature_error };
+        let mut out =
+            Self { fluctuations, curvatures, curvature_errors, p: Vec::new(), q: Vec::new(), quadrature_error };
         (out.p, out.q) = out.recursion();
         Ok(out)
     }
@@ -205,6 +256,7 @@ impl DifferentialNtk {
         let mut out = Self {
             fluctuations,
             curvatures: self.curvatures[..widths.len()].to_vec(),
+            curvature_errors: self.curvature_errors[..widths.len()].to_vec(),
             p: Vec::new(),
             q: Vec::new(),
             quadrature_error,
@@ -213,14 +265,17 @@ impl DifferentialNtk {
         Ok(out)
     }
 
-    /// The recursions of the type's docs, `P¹ ... Pᴸ⁺¹` and `Q¹ ... Qᴸ⁺¹`.
-    fn recursion(&self) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    /// The recursions of the type's docs, `P¹ ... Pᴸ⁺¹` and `Q¹ ... Qᴸ⁺¹`, each entry with its
+    /// propagated error bound (type docs, "Error bounds").
+    #[allow(clippy::type_complexity)]
+    fn recursion(&self) -> (Vec<Vec<Bounded>>, Vec<Vec<Bounded>>) {
         let fl = &self.fluctuations;
         let net = fl.network();
         let widths = net.widths();
         let m = fl.points();
         let m4 = m * m * m * m;
         let c_w = net.c_w();
+        let c_w2 = c_w * c_w;
         let lambda_w = fl.ntk().lambda_w();
         let pairs = fl.kernel_shift().vertex().pairs();
         let np = pairs.len();
@@ -228,79 +283,92 @@ impl DifferentialNtk {
         let at = |a: usize, b: usize, c: usize, d: usize| ((a * m + b) * m + c) * m + d;
         // φ'' enters only through relu's kink, which the per-network dNTK never sees
         let curved = !matches!(net.activation(), crate::DeepActivation::Relu | crate::DeepActivation::Linear);
-        let mut ps = vec![vec![0.0; m4]];
-        let mut qs = vec![vec![0.0; m4]];
+        let zero = Bounded::exact(0.0);
+        let mut ps = vec![vec![zero; m4]];
+        let mut qs = vec![vec![zero; m4]];
         for l in 1..=net.depth() {
-            let theta = fl.ntk().layer(l);
-            let slope = fl.ntk().derivative_mean(l);
-            let g = &self.curvatures[l - 1];
-            let f_next = fl.layer_f(l + 1);
+            let ntk = fl.ntk();
+            let theta = |a: usize, b: usize| Bounded(ntk.layer(l)[a * m + b], ntk.layer_error(l)[a * m + b]);
+            let slope = |a: usize, b: usize| {
+                Bounded(ntk.derivative_mean(l)[a * m + b], ntk.derivative_mean_error(l)[a * m + b])
+            };
+            let (g, g_e) = (&self.curvatures[l - 1], &self.curvature_errors[l - 1]);
+            let curvature = |i: usize| Bounded(g[i], g_e[i]);
+            let (f_next, f_next_e) = (fl.layer_f(l + 1), fl.layer_f_error(l + 1));
+            let next = |i: usize| Bounded(f_next[i], f_next_e[i]);
             let scale = if c_w > 0.0 { lambda_w / c_w } else { 0.0 };
-            let mut p = vec![0.0; m4];
-            let mut q = vec![0.0; m4];
+            let mut p = vec![zero; m4];
+            let mut q = vec![zero; m4];
             for (i, (pv, qv)) in p.iter_mut().zip(q.iter_mut()).enumerate() {
                 let [c, a, b, d] = [i / (m * m * m), i / (m * m) % m, i / m % m, i % m];
                 let single =
-                    c_w * c_w * theta[a * m + b] * (theta[c * m + a] * g[i] + theta[c * m + b] * g[at(c, b, a, d)]);
-                *pv = scale * (f_next[at(c, d, a, b)] + f_next[at(c, d, b, a)]) + single;
-                *qv = scale * f_next[at(a, c, b, d)] + single;
+                    (theta(a, b) * (theta(c, a) * curvature(i) + theta(c, b) * curvature(at(c, b, a, d)))).times(c_w2);
+                *pv = (next(at(c, d, a, b)) + next(at(c, d, b, a))).times(scale) + single;
+                *qv = next(at(a, c, b, d)).times(scale) + single;
             }
             if l > 1 {
                 let ratio = widths[l - 1] as f64 / widths[l - 2] as f64;
-                let (f, bt, pp, qp) = (fl.layer_f(l), fl.layer_b(l), &ps[l - 1], &qs[l - 1]);
+                let (f, f_e, bt, bt_e) = (fl.layer_f(l), fl.layer_f_error(l), fl.layer_b(l), fl.layer_b_error(l));
+                let fb = |i: usize| Bounded(f[i], f_e[i]);
+                let (pp, qp) = (&ps[l - 1], &qs[l - 1]);
+                // the first derivatives of ⟨φ φ⟩ carry no bound (as in `NtkFluctuations`)
                 let grad = fl.kernel_shift().vertex().layer_gradient(l);
-                let sg = fl.layer_slope_gradient(l);
+                let (sg, sg_e) = (fl.layer_slope_gradient(l), fl.layer_slope_derivative_errors(l));
                 // ⟨∂_μ(φ'_α φ_β)⟩ for μ = α (first) and μ = β (second); one entry when α = β
-                let dphi = |al: usize, be: usize| -> [(usize, f64); 2] {
+                let dphi = |al: usize, be: usize| -> [(usize, Bounded); 2] {
                     if al == be {
-                        [(al, grad[pos(al, al) * np + pos(al, al)]), (al, 0.0)]
+                        [(al, Bounded::exact(grad[pos(al, al) * np + pos(al, al)])), (al, zero)]
                     } else {
-                        [(al, 2.0 * grad[pos(al, be) * np + pos(al, al)]), (be, slope[al * m + be])]
+                        [(al, Bounded::exact(2.0 * grad[pos(al, be) * np + pos(al, al)])), (be, slope(al, be))]
                     }
                 };
                 // ⟨∂_ν(φ''_a φ'_b)⟩ for ν = a (first) and ν = b (second); one entry when a = b
-                let dcurv = |a: usize, b: usize| -> [(usize, f64); 2] {
+                let dcurv = |a: usize, b: usize| -> [(usize, Bounded); 2] {
+                    let e = sg_e[pos(a, b)];
                     if !curved {
-                        [(a, 0.0), (b, 0.0)]
+                        [(a, zero), (b, zero)]
                     } else if a == b {
-                        [(a, sg[pos(a, a) * np + pos(a, a)]), (a, 0.0)]
+                        [(a, Bounded(sg[pos(a, a) * np + pos(a, a)], e)), (a, zero)]
                     } else {
-                        [(a, 2.0 * sg[pos(a, b) * np + pos(a, a)]), (b, sg[pos(a, b) * np + pos(a, b)])]
+                        [
+                            (a, Bounded(2.0 * sg[pos(a, b) * np + pos(a, a)], 2.0 * e)),
+                            (b, Bounded(sg[pos(a, b) * np + pos(a, b)], e)),
+                        ]
                     }
                 };
                 // ⟨φ''_b φ_d⟩
-                let curv_value = |b: usize, d: usize| -> f64 {
+                let curv_value = |b: usize, d: usize| -> Bounded {
                     if !curved {
-                        0.0
+                        zero
                     } else if b == d {
-                        grad[pos(b, b) * np + pos(b, b)] - slope[b * m + b]
+                        Bounded::exact(grad[pos(b, b) * np + pos(b, b)]) + slope(b, b).times(-1.0)
                     } else {
-                        2.0 * grad[pos(b, d) * np + pos(b, b)]
+                        Bounded::exact(2.0 * grad[pos(b, d) * np + pos(b, b)])
                     }
                 };
                 for (i, (pv, qv)) in p.iter_mut().zip(q.iter_mut()).enumerate() {
                     let [c, a, b, d] = [i / (m * m * m), i / (m * m) % m, i / m % m, i % m];
-                    let mut sp = 0.0;
+                    let mut sp = zero;
                     for (mu, e1) in dphi(c, d) {
-                        let mut inner = 0.0;
+                        let mut inner = zero;
                         for (nu, e2) in dcurv(a, b) {
-                            inner += f[at(c, mu, a, nu)] * e2;
+                            inner = inner + fb(at(c, mu, a, nu)) * e2;
                         }
                         for (nu, e2) in dcurv(b, a) {
-                            inner += f[at(c, mu, b, nu)] * e2;
+                            inner = inner + fb(at(c, mu, b, nu)) * e2;
                         }
-                        sp += e1 * (theta[a * m + b] * inner + slope[a * m + b] * pp[at(c, a, b, mu)]);
+                        sp = sp + e1 * (theta(a, b) * inner + slope(a, b) * pp[at(c, a, b, mu)]);
                     }
-                    *pv += ratio * c_w * c_w * sp;
-                    let mut sq = bt[at(a, c, b, b)] * slope[c * m + a] * curv_value(b, d);
+                    *pv = *pv + sp.times(ratio * c_w2);
+                    let mut sq = Bounded(bt[at(a, c, b, b)], bt_e[at(a, c, b, b)]) * (slope(c, a) * curv_value(b, d));
                     for (nu, e2) in dphi(b, d) {
-                        let mut inner = 0.0;
+                        let mut inner = zero;
                         for (mu, e1) in dcurv(a, c) {
-                            inner += f[at(a, mu, b, nu)] * e1;
+                            inner = inner + fb(at(a, mu, b, nu)) * e1;
                         }
-                        sq += e2 * (theta[c * m + a] * inner + slope[c * m + a] * qp[at(c, a, b, nu)]);
+                        sq = sq + e2 * (theta(c, a) * inner + slope(c, a) * qp[at(c, a, b, nu)]);
                     }
-                    *qv += ratio * c_w * c_w * sq;
+                    *qv = *qv + sq.times(ratio * c_w2);
                 }
             }
             ps.push(p);
@@ -322,7 +390,8 @@ impl DifferentialNtk {
         self.fluctuations.points()
     }
     /// The largest estimated absolute error of an expectation or derivative used (not
-    /// propagated through the recursions; 0 when all are closed forms).
+    /// propagated through the recursions; 0 when all are closed forms; the propagated bound of
+    /// each entry is [`Self::p_error`], [`Self::q_error`]).
     pub fn quadrature_error(&self) -> f64 {
         self.quadrature_error
     }
@@ -334,19 +403,28 @@ impl DifferentialNtk {
 
     /// `P_(a0 a1 a2 a3)` of the output, in PDLT's index order (type docs).
     pub fn p(&self, points: [usize; 4]) -> f64 {
-        self.p[self.p.len() - 1][self.index(points)]
+        self.p[self.p.len() - 1][self.index(points)].0
     }
     /// `Q_(a0 a1 a2 a3)` of the output, in PDLT's index order (type docs).
     pub fn q(&self, points: [usize; 4]) -> f64 {
-        self.q[self.q.len() - 1][self.index(points)]
+        self.q[self.q.len() - 1][self.index(points)].0
+    }
+    /// The propagated error bound of [`Self::p`] (type docs, "Error bounds"); 0 where every
+    /// expectation is a closed form.
+    pub fn p_error(&self, points: [usize; 4]) -> f64 {
+        self.p[self.p.len() - 1][self.index(points)].1
+    }
+    /// The propagated error bound of [`Self::q`].
+    pub fn q_error(&self, points: [usize; 4]) -> f64 {
+        self.q[self.q.len() - 1][self.index(points)].1
     }
     /// `Pˡ` of layer `l = 1, ..., L + 1` at `points` (`P¹ = 0`).
     pub fn layer_p(&self, l: usize, points: [usize; 4]) -> f64 {
-        self.p[l.clamp(1, self.p.len()) - 1][self.index(points)]
+        self.p[l.clamp(1, self.p.len()) - 1][self.index(points)].0
     }
     /// `Qˡ` of layer `l = 1, ..., L + 1` at `points` (`Q¹ = 0`).
     pub fn layer_q(&self, l: usize, points: [usize; 4]) -> f64 {
-        self.q[l.clamp(1, self.q.len()) - 1][self.index(points)]
+        self.q[l.clamp(1, self.q.len()) - 1][self.index(points)].0
     }
 
     /// The leading-order `E[dĤ_(i0 i1 i2; a0 a1 a2) f_(i3, a3)]` for `outputs = [i0, i1, i2, i3]`
@@ -416,6 +494,117 @@ mod tests {
             let q = [i / 8, i / 4 % 2, i / 2 % 2, i % 2];
             assert_eq!(shallow.p(q).to_bits(), fresh.p(q).to_bits());
             assert_eq!(shallow.q(q).to_bits(), fresh.q(q).to_bits());
+        }
+    }
+
+    /// `⟨erf'_c erf''_a erf'_b erf_d⟩_K` in closed form: `erf'' = −2z erf'` and the three
+    /// `erf' = (2/√π) e^(−z²)` tilt the Gaussian, `⟨Π e^(−s_j z_j²) g⟩_K = det(I + 2KS)^(−1/2) ⟨g⟩_Σ`,
+    /// `Σ = K (I + 2SK)⁻¹`, and Stein's lemma gives `⟨z_a erf(z_d)⟩_Σ = Σ_ad (2/√π) / √(1 + 2Σ_dd)`.
+    fn erf_curvature(k: &[f64], m: usize, [c, a, b, d]: [usize; 4]) -> f64 {
+        let mut pts = vec![c, a, b, d];
+        pts.sort_unstable();
+        pts.dedup();
+        let n = pts.len();
+        let s: Vec<f64> = pts.iter().map(|p| [c, a, b].iter().filter(|&&x| x == *p).count() as f64).collect();
+        let kk: Vec<f64> = (0..n * n).map(|x| k[pts[x / n] * m + pts[x % n]]).collect();
+        let plus = |left: bool| -> Vec<f64> {
+            (0..n * n)
+                .map(|x| {
+                    let (i, j) = (x / n, x % n);
+                    let t = if left { 2.0 * s[i] * kk[i * n + j] } else { 2.0 * kk[i * n + j] * s[j] };
+                    t + if i == j { 1.0 } else { 0.0 }
+                })
+                .collect()
+        };
+        let (det, _) = det_inverse(&plus(false), n);
+        let (_, inv) = det_inverse(&plus(true), n);
+        let sigma: Vec<f64> =
+            (0..n * n).map(|x| (0..n).map(|r| kk[(x / n) * n + r] * inv[r * n + x % n]).sum()).collect();
+        let at = |p: usize| pts.iter().position(|&x| x == p).unwrap_or(0);
+        let (ia, id) = (at(a), at(d));
+        let root_pi = std::f64::consts::PI.sqrt();
+        let g = sigma[ia * n + id] * 2.0 / root_pi / (1.0 + 2.0 * sigma[id * n + id]).sqrt();
+        -2.0 * (2.0 / root_pi).powi(3) / det.sqrt() * g
+    }
+
+    /// `det` and inverse of a small row-major `n x n` matrix (Gauss-Jordan, partial pivoting).
+    fn det_inverse(a: &[f64], n: usize) -> (f64, Vec<f64>) {
+        let mut a = a.to_vec();
+        let mut inv: Vec<f64> = (0..n * n).map(|x| if x / n == x % n { 1.0 } else { 0.0 }).collect();
+        let mut det = 1.0;
+        for c in 0..n {
+            let piv = (c..n).max_by(|&x, &y| a[x * n + c].abs().total_cmp(&a[y * n + c].abs())).unwrap_or(c);
+            if piv != c {
+                for j in 0..n {
+                    a.swap(c * n + j, piv * n + j);
+                    inv.swap(c * n + j, piv * n + j);
+                }
+                det = -det;
+            }
+            let dd = a[c * n + c];
+            det *= dd;
+            for j in 0..n {
+                a[c * n + j] /= dd;
+                inv[c * n + j] /= dd;
+            }
+            for r in (0..n).filter(|&r| r != c) {
+                let f = a[r * n + c];
+                for j in 0..n {
+                    a[r * n + j] -= f * a[c * n + j];
+                    inv[r * n + j] -= f * inv[c * n + j];
+                }
+            }
+        }
+        (det, inv)
+    }
+
+    /// The quadratures of `G` are within their estimates of erf's closed forms, and the
+    /// propagated bounds of `P` and `Q` cover the change the closed forms make (the rest of the
+    /// inputs unchanged), which is not zero.
+    #[test]
+    fn error_bounds_cover_erf_closed_form_reference() {
+        let net = DeepNetwork::new(DeepActivation::Erf, &[2, 2, 2], 1.8, 0.3).unwrap();
+        let x = InputSet::new("three", &[vec![-0.7], vec![0.4], vec![1.2]]).unwrap();
+        let theory = DifferentialNtk::new(&net, &x).unwrap();
+        let m = x.len();
+        let mut reference = theory.clone();
+        let mut largest_input_error = 0.0f64;
+        for (l, g) in reference.curvatures.iter_mut().enumerate() {
+            let k = theory.fluctuations.kernel_shift().kernels().layer(l + 1);
+            for (i, v) in g.iter_mut().enumerate() {
+                let idx = [i / (m * m * m), i / (m * m) % m, i / m % m, i % m];
+                let exact = erf_curvature(k, m, idx);
+                let (got, e) = (*v, theory.curvature_errors[l][i]);
+                assert!((got - exact).abs() <= e + 1e-15, "layer {l} {idx:?}: {got} ± {e} vs {exact}");
+                largest_input_error = largest_input_error.max((got - exact).abs());
+                *v = exact;
+            }
+        }
+        assert!(largest_input_error > 0.0, "the quadratures leave no error to bound");
+        (reference.p, reference.q) = reference.recursion();
+        let mut largest = 0.0f64;
+        for i in 0..m * m * m * m {
+            let q4 = [i / (m * m * m), i / (m * m) % m, i / m % m, i % m];
+            for (what, got, want, bound) in [
+                ("P", theory.p(q4), reference.p(q4), theory.p_error(q4)),
+                ("Q", theory.q(q4), reference.q(q4), theory.q_error(q4)),
+            ] {
+                largest = largest.max((got - want).abs());
+                assert!((got - want).abs() <= bound, "{what}{q4:?}: {got} vs {want}, bound {bound}");
+            }
+        }
+        assert!(largest > 0.0, "the reference is the theory itself");
+    }
+
+    /// Closed forms everywhere (linear) give bounds of exactly 0.
+    #[test]
+    fn closed_forms_have_zero_error_bounds() {
+        let x = InputSet::new("three", &[vec![-1.0], vec![0.2], vec![0.9]]).unwrap();
+        let net = DeepNetwork::new(DeepActivation::Linear, &[3, 4, 5], 1.3, 0.2).unwrap();
+        let dntk = DifferentialNtk::new(&net, &x).unwrap();
+        for i in 0..81 {
+            let q4 = [i / 27, i / 9 % 3, i / 3 % 3, i % 3];
+            assert!(dntk.p_error(q4) == 0.0 && dntk.q_error(q4) == 0.0, "{q4:?}");
         }
     }
 }
