@@ -272,6 +272,12 @@ pub fn dntk_preactivation(
             .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     });
+    if per_experiment.len() != experiments {
+        return Err(SamplingError::ThreadPool(format!(
+            "{} of {experiments} dNTK experiments finished (a worker thread panicked)",
+            per_experiment.len()
+        )));
+    }
     per_experiment.sort_by_key(|(e, _)| *e);
     Ok(DntkPreactivation { pairs, m: inputs.len(), per_experiment: per_experiment.into_iter().map(|x| x.1).collect() })
 }
