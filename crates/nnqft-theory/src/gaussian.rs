@@ -819,12 +819,13 @@ pub(crate) fn derivative_pair(act: DeepActivation, kaa: f64, kbb: f64, kab: f64)
     }
 }
 
-/// `φ(z)^p φ'(z)^q` of a known activation (relu's `φ' = 1(z > 0)`; Gauss-net is never a factor
-/// here: its `φ' = φ` turns every product into a power).
+/// `φ(z)^p φ'(z)^q φ''(z)^r` of a known activation (relu's `φ' = 1(z > 0)`, and relu never with
+/// `r > 0`; Gauss-net is never a factor here: its `φ' = φ'' = φ` turns every product into a power).
 struct Mixed {
     act: DeepActivation,
     p: u32,
     q: u32,
+    r: u32,
 }
 
 impl Factor for Mixed {
@@ -836,12 +837,17 @@ impl Factor for Mixed {
             (_, DeepActivation::Relu) => f64::from(u8::from(z > 0.0)),
             (q, a) => a.derivatives(z).map_or(f64::NAN, |d| d.0).powi(q as i32),
         };
-        value * slope
+        let curvature =
+            if self.r == 0 { 1.0 } else { self.act.derivatives(z).map_or(f64::NAN, |d| d.1).powi(self.r as i32) };
+        value * slope * curvature
     }
     fn kink(&self) -> Option<f64> {
         (self.act == DeepActivation::Relu).then_some(0.0)
     }
     fn closed_mean(&self, mu: f64, sigma: f64) -> Option<f64> {
+        if self.r > 0 {
+            return None;
+        }
         match self.act {
             // relu^p 1(z > 0) = relu^p for p >= 1, and 1(z > 0) for p = 0 (I_0 = Φ)
             DeepActivation::Relu => Some(relu_power_mean(mu, sigma, self.p)),
@@ -872,26 +878,45 @@ pub(crate) fn mixed_moment(
         _ if slopes.is_empty() => return moment(Act::Known(act), kernel, m, values),
         _ => {}
     }
-    let mut pts: Vec<(usize, u32, u32)> = Vec::with_capacity(MAX_FACTORS);
-    for (&i, is_slope) in values.iter().map(|i| (i, false)).chain(slopes.iter().map(|i| (i, true))) {
-        let at = match pts.iter().position(|(x, _, _)| *x == i) {
-            Some(at) => at,
-            None => {
-                pts.push((i, 0, 0));
-                pts.len() - 1
-            }
-        };
-        if is_slope {
-            pts[at].2 += 1;
-        } else {
-            pts[at].1 += 1;
+    derivative_product(act, kernel, m, [values, slopes, &[]])
+}
+
+/// `⟨∏_(i ∈ orders[0]) φ(z_i) ∏_(j ∈ orders[1]) φ'(z_j) ∏_(k ∈ orders[2]) φ''(z_k)⟩_K` by the
+/// nested quadrature of [`ActivationFn`] (at most six distinct points).
+fn derivative_product(act: DeepActivation, kernel: &[f64], m: usize, orders: [&[usize]; 3]) -> Estimate {
+    let mut pts: Vec<(usize, [u32; 3])> = Vec::with_capacity(MAX_FACTORS);
+    for (order, indices) in orders.iter().enumerate() {
+        for &i in *indices {
+            let at = match pts.iter().position(|(x, _)| *x == i) {
+                Some(at) => at,
+                None => {
+                    pts.push((i, [0; 3]));
+                    pts.len() - 1
+                }
+            };
+            pts[at].1[order] += 1;
         }
     }
     let k = pts.len();
-    let factors: Vec<Mixed> = pts.iter().map(|&(_, p, q)| Mixed { act, p, q }).collect();
+    let factors: Vec<Mixed> = pts.iter().map(|&(_, [p, q, r])| Mixed { act, p, q, r }).collect();
     let refs: Vec<&dyn Factor> = factors.iter().map(|f| f as &dyn Factor).collect();
     let cov: Vec<f64> = (0..k * k).map(|x| kernel[pts[x / k].0 * m + pts[x % k].0]).collect();
     expect(&refs, &cov)
+}
+
+/// `⟨φ'_c φ''_a φ'_b φ_d⟩_K` for `points = [c, a, b, d]` (repeats allowed), `K` the row-major
+/// `m x m` covariance of all points: the single-neuron expectation of the dNTK's recursion
+/// (`crate::DifferentialNtk`), where `φ''` enters through the derivative of the NTK's `φ'`
+/// factors. Exactly 0 for linear (`φ'' = 0`) and for relu, whose `φ'' = 0` away from `z = 0`,
+/// a set every sampled pre-activation misses with probability 1 (the per-network dNTK, an
+/// ordinary function of the parameters almost everywhere, has no such term); Gauss-net
+/// (`φ' = φ'' = φ`, first layer) in closed form; the rest by nested quadrature.
+pub(crate) fn curvature_moment(act: DeepActivation, kernel: &[f64], m: usize, [c, a, b, d]: [usize; 4]) -> Estimate {
+    match act {
+        DeepActivation::Linear | DeepActivation::Relu => Estimate::exact(0.0),
+        DeepActivation::Gauss => moment(Act::Known(act), kernel, m, &[c, a, b, d]),
+        _ => derivative_product(act, kernel, m, [&[d], &[c, b], &[a]]),
+    }
 }
 
 /// The gradient (`[∂/∂K_aa, ∂/∂K_bb, ∂/∂K_ab]`) and the upper triangle of the Hessian (in the

@@ -42,6 +42,8 @@
 //! - [`NtkFluctuations`] -- the NTK at order `1/n`: the `1/n` shift of its mean, its variance
 //!   tensors `A`, `B` and its cross-correlation with the pre-activations `D`, `F` (PDLT ch. 8;
 //!   layer recursions derived in its docs).
+//! - [`DifferentialNtk`] -- the dNTK at leading order: its cross-correlation with the
+//!   pre-activations, the tensors `P`, `Q` (PDLT ch. 11; layer recursions derived in its docs).
 //! - [`SixPointVertex`] -- the leading-order six-point vertex recursion (order `1/n²`, derived
 //!   in its docs), the output-indexed connected six-point function, and
 //!   [`exact_one_input_sixth_ratio`], the exact one-input `E[f⁶]` of relu and linear nets.
@@ -67,6 +69,7 @@ mod deep_kernel;
 mod deep_network;
 mod deep_vertex;
 mod diagram;
+mod dntk;
 mod erf;
 mod estimator_variance;
 mod exact;
@@ -101,6 +104,7 @@ pub use deep_kernel::KernelRecursion;
 pub use deep_network::DeepNetwork;
 pub use deep_vertex::{FourPointVertex, VANISHING_WICK, exact_one_input_ratio};
 pub use diagram::{Contraction, VertexCoefficients, contractions};
+pub use dntk::DifferentialNtk;
 pub use erf::erf;
 pub use error::{Result, TheoryError};
 pub use estimator_variance::{DiagonalG4Variance, exp_bias_cumulants};

@@ -703,6 +703,30 @@ impl NtkFluctuations {
         self.quadrature_error
     }
 
+    /// `Fˡ` of layer `l = 1, ..., L + 1`, dense `m⁴` in PDLT's index order (0 at `l = 1`).
+    pub(crate) fn layer_f(&self, l: usize) -> &[f64] {
+        &self.layers[l - 1].f
+    }
+    /// `Bˡ` of layer `l = 1, ..., L + 1`, dense `m⁴` in PDLT's index order (0 at `l = 1`).
+    pub(crate) fn layer_b(&self, l: usize) -> &[f64] {
+        &self.layers[l - 1].b
+    }
+    /// The propagated error bounds of [`Self::layer_f`] and [`Self::layer_b`].
+    pub(crate) fn layer_f_error(&self, l: usize) -> &[f64] {
+        &self.errors[l - 1].f
+    }
+    pub(crate) fn layer_b_error(&self, l: usize) -> &[f64] {
+        &self.errors[l - 1].b
+    }
+    /// Per pair, the estimated error of every derivative of `⟨φ'_p φ'_p'⟩` in layer `l = 2, ..., L`.
+    pub(crate) fn layer_slope_derivative_errors(&self, l: usize) -> &[f64] {
+        &self.terms[l - 1].slope_derivative_error
+    }
+    /// `∂⟨φ'_p φ'_p'⟩ / ∂Kˡ_r` over the pairs, row-major `P x P`, for `2 <= l <= L`.
+    pub(crate) fn layer_slope_gradient(&self, l: usize) -> &[f64] {
+        &self.terms[l - 1].slope_gradient
+    }
+
     fn last(&self) -> &LayerTensors {
         &self.layers[self.layers.len() - 1]
     }

@@ -1,0 +1,283 @@
+//! The differential of the neural tangent kernel (dNTK) of a sampled deep network, exactly by
+//! forward mode through the NTK's forward and backward passes
+//! ([`DeepWeights::differential_tangent_kernel`]), and its correlation with the outputs over an
+//! ensemble of nets ([`dntk_preactivation`]), seeded and thread-invariant.
+
+use crate::error::{Result, SamplingError};
+use crate::ntk_ensemble::{DeepWeights, Measured};
+use crate::seed;
+use nnqft_theory::{DeepActivation, DeepNetwork, InputSet};
+
+/// `(φ(z), φ'(z), φ''(z))`: relu's `φ'(0) = 0` and `φ'' = 0` (its kink is never hit by a sampled
+/// pre-activation; the per-network dNTK is the derivative almost everywhere).
+fn derivatives(act: DeepActivation, z: f64) -> (f64, f64, f64) {
+    match act {
+        DeepActivation::Relu => (z.max(0.0), f64::from(u8::from(z > 0.0)), 0.0),
+        _ => {
+            let (d1, d2) = act.derivatives(z).unwrap_or((f64::NAN, f64::NAN));
+            (act.phi(z).unwrap_or(f64::NAN), d1, d2)
+        }
+    }
+}
+
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y).map(|(a, b)| a * b).sum()
+}
+
+fn check(net: &DeepNetwork, inputs: &InputSet, lambda_w: f64, lambda_b: f64) -> Result<()> {
+    inputs.check_dimension(net.d_in())?;
+    if net.activation() == DeepActivation::Gauss {
+        return Err(SamplingError::OutOfRange {
+            field: "network",
+            value: "gauss".into(),
+            allowed: "a deep activation other than gauss (the dNTK of Gauss-net is not implemented)",
+        });
+    }
+    for (field, v) in [("lambda_w", lambda_w), ("lambda_b", lambda_b)] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(SamplingError::OutOfRange { field, value: v.to_string(), allowed: "finite and >= 0" });
+        }
+    }
+    Ok(())
+}
+
+impl DeepWeights {
+    /// The dNTK of this net, `dΘ_(p0 p1 p2) = Σ_μ λ_μ ∂Θ_(p1 p2)/∂θ_μ ∂f_(p0)/∂θ_μ` over the
+    /// `(output, point)` pairs `p = i m + a`, at index `(p0 P + p1) P + p2` (`P = d_out m`; PDLT
+    /// ch. 11's index order, `nnqft_theory::DifferentialNtk` has the definition).
+    ///
+    /// **Method.** `dΘ_(p0 ·)` is the derivative of the NTK along `v = λ ∇_θ f_p0`, taken exactly
+    /// by forward mode through the NTK's passes, never forming `v`: with the backward deltas
+    /// `δˡ_p = ∂f_p/∂zˡ` and `Aˡ_ab = λ_b + (λ_W/n_(l−1)) φˡ⁻¹_a·φˡ⁻¹_b` (`φ⁰ = x`), the NTK is
+    /// `Θ_pq = Σ_l Aˡ_(a(p) a(q)) δˡ_p·δˡ_q` and `v` has `Ẇˡ_kq = (λ_W/n_(l−1)) δˡ_(p0,k) φˡ⁻¹_(q,a0)`,
+    /// `ḃˡ_k = λ_b δˡ_(p0,k)`, so
+    ///
+    /// ```text
+    /// żˡ_a  = δˡ_p0 Aˡ_(a0 a) + Wˡ (φ'(zˡ⁻¹_a) ⊙ żˡ⁻¹_a)                      (ż⁰ = 0),
+    /// δ̇ˡ_p  = [(λ_W/n_l) φˡ_a0 (δˡ⁺¹_p0·δˡ⁺¹_p) + (Wˡ⁺¹)ᵀ δ̇ˡ⁺¹_p] ⊙ φ'(zˡ_a) + ((Wˡ⁺¹)ᵀ δˡ⁺¹_p) ⊙ φ''(zˡ_a) ⊙ żˡ_a   (δ̇ᴸ⁺¹ = 0),
+    /// dΘ_(p0 p q) = Σ_l [Ȧˡ_ab δˡ_p·δˡ_q + Aˡ_ab (δ̇ˡ_p·δˡ_q + δˡ_p·δ̇ˡ_q)],   Ȧˡ_ab = (λ_W/n_(l−1)) (φ̇ˡ⁻¹_a·φˡ⁻¹_b + φˡ⁻¹_a·φ̇ˡ⁻¹_b),
+    /// ```
+    ///
+    /// `φ̇ = φ' ⊙ ż`, `a = a(p)`, `b = a(q)`: per net `O(P L n²)` for the passes. Relu's `φ'' = 0`.
+    /// Errors: the inputs' dimension is not `d`; Gauss-net; `lambda_w`, `lambda_b` negative or
+    /// not finite.
+    pub fn differential_tangent_kernel(&self, inputs: &InputSet, lambda_w: f64, lambda_b: f64) -> Result<Vec<f64>> {
+        let net = self.network();
+        check(net, inputs, lambda_w, lambda_b)?;
+        Ok(self.dntk_and_outputs(inputs, lambda_w, lambda_b).0)
+    }
+
+    /// The dNTK ([`Self::differential_tangent_kernel`]) and the outputs `f_p`, unchecked.
+    fn dntk_and_outputs(&self, inputs: &InputSet, lambda_w: f64, lambda_b: f64) -> (Vec<f64>, Vec<f64>) {
+        let net = self.network();
+        let act = net.activation();
+        let (m, depth, d_out) = (inputs.len(), net.depth(), net.d_out());
+        let pairs = m * d_out;
+        let mut sizes = vec![net.d_in()];
+        sizes.extend_from_slice(net.widths());
+        sizes.push(d_out);
+        let w = |l: usize| self.weights(l).unwrap_or(&[]);
+        let b = |l: usize| self.biases(l).unwrap_or(&[]);
+        // forward: φˡ_a, φ'ˡ_a, φ''ˡ_a for l = 0..L (layer 0: the inputs)
+        let mut phi: Vec<Vec<Vec<f64>>> = vec![inputs.points().map(|x| x.to_vec()).collect()];
+        let mut slope: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); m]];
+        let mut curve: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); m]];
+        for l in 1..=depth {
+            let (n, n_prev) = (sizes[l], sizes[l - 1]);
+            let (wl, bl) = (w(l), b(l));
+            let (mut p, mut s, mut c) = (Vec::with_capacity(m), Vec::with_capacity(m), Vec::with_capacity(m));
+            for a in 0..m {
+                let x = &phi[l - 1][a];
+                let d: Vec<(f64, f64, f64)> =
+                    (0..n).map(|k| derivatives(act, bl[k] + dot(&wl[k * n_prev..(k + 1) * n_prev], x))).collect();
+                p.push(d.iter().map(|t| t.0).collect::<Vec<_>>());
+                s.push(d.iter().map(|t| t.1).collect::<Vec<_>>());
+                c.push(d.iter().map(|t| t.2).collect::<Vec<_>>());
+            }
+            phi.push(p);
+            slope.push(s);
+            curve.push(c);
+        }
+        let (n_last, wo, bo) = (sizes[depth], w(depth + 1), b(depth + 1));
+        let f: Vec<f64> = (0..pairs)
+            .map(|p| bo[p / m] + dot(&wo[(p / m) * n_last..(p / m + 1) * n_last], &phi[depth][p % m]))
+            .collect();
+        // Aˡ_ab for l = 1..L+1 (index l - 1)
+        let a_of = |l: usize, x: usize, y: usize, ph: &Vec<Vec<Vec<f64>>>| {
+            lambda_b + lambda_w / sizes[l - 1] as f64 * dot(&ph[l - 1][x], &ph[l - 1][y])
+        };
+        // backward: uˡ_p = (Wˡ⁺¹)ᵀ δˡ⁺¹_p and δˡ_p = uˡ_p ⊙ φ'ˡ_a, for l = 1..L+1 (δᴸ⁺¹_p = e_i)
+        let mut delta: Vec<Vec<Vec<f64>>> = vec![Vec::new(); depth + 2];
+        let mut up: Vec<Vec<Vec<f64>>> = vec![Vec::new(); depth + 2];
+        delta[depth + 1] = (0..pairs).map(|p| (0..d_out).map(|i| f64::from(u8::from(i == p / m))).collect()).collect();
+        for l in (1..=depth).rev() {
+            let (n, n_next) = (sizes[l], sizes[l + 1]);
+            let wn = w(l + 1);
+            let (mut us, mut ds) = (Vec::with_capacity(pairs), Vec::with_capacity(pairs));
+            for p in 0..pairs {
+                let above = &delta[l + 1][p];
+                let u: Vec<f64> = (0..n).map(|k| (0..n_next).map(|j| wn[j * n + k] * above[j]).sum()).collect();
+                ds.push(u.iter().zip(&slope[l][p % m]).map(|(u, s)| u * s).collect::<Vec<_>>());
+                us.push(u);
+            }
+            up[l] = us;
+            delta[l] = ds;
+        }
+        let mut out = vec![0.0; pairs * pairs * pairs];
+        for p0 in 0..pairs {
+            let a0 = p0 % m;
+            // tangent forward: żˡ_a, φ̇ˡ_a
+            let mut zdot: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); m]];
+            let mut phidot: Vec<Vec<Vec<f64>>> = vec![vec![vec![0.0; sizes[0]]; m]];
+            for l in 1..=depth {
+                let (n, n_prev) = (sizes[l], sizes[l - 1]);
+                let wl = w(l);
+                let (mut zs, mut ps) = (Vec::with_capacity(m), Vec::with_capacity(m));
+                for a in 0..m {
+                    let al = a_of(l, a0, a, &phi);
+                    let z: Vec<f64> = (0..n)
+                        .map(|k| delta[l][p0][k] * al + dot(&wl[k * n_prev..(k + 1) * n_prev], &phidot[l - 1][a]))
+                        .collect();
+                    ps.push(z.iter().zip(&slope[l][a]).map(|(z, s)| z * s).collect::<Vec<_>>());
+                    zs.push(z);
+                }
+                zdot.push(zs);
+                phidot.push(ps);
+            }
+            // tangent backward: δ̇ˡ_p (δ̇ᴸ⁺¹ = 0)
+            let mut ddot: Vec<Vec<Vec<f64>>> = vec![Vec::new(); depth + 2];
+            ddot[depth + 1] = vec![vec![0.0; d_out]; pairs];
+            for l in (1..=depth).rev() {
+                let (n, n_next) = (sizes[l], sizes[l + 1]);
+                let wn = w(l + 1);
+                let scale = lambda_w / n as f64;
+                let mut ds = Vec::with_capacity(pairs);
+                for p in 0..pairs {
+                    let a = p % m;
+                    let overlap = dot(&delta[l + 1][p0], &delta[l + 1][p]);
+                    let above = &ddot[l + 1][p];
+                    let d: Vec<f64> = (0..n)
+                        .map(|k| {
+                            let udot = scale * phi[l][a0][k] * overlap
+                                + (0..n_next).map(|j| wn[j * n + k] * above[j]).sum::<f64>();
+                            udot * slope[l][a][k] + up[l][p][k] * curve[l][a][k] * zdot[l][a][k]
+                        })
+                        .collect();
+                    ds.push(d);
+                }
+                ddot[l] = ds;
+            }
+            for p1 in 0..pairs {
+                for p2 in 0..pairs {
+                    let (a1, a2) = (p1 % m, p2 % m);
+                    let mut total = 0.0;
+                    for l in 1..=depth + 1 {
+                        let adot = if l == 1 {
+                            0.0
+                        } else {
+                            lambda_w / sizes[l - 1] as f64
+                                * (dot(&phidot[l - 1][a1], &phi[l - 1][a2]) + dot(&phi[l - 1][a1], &phidot[l - 1][a2]))
+                        };
+                        let bb = dot(&delta[l][p1], &delta[l][p2]);
+                        let bdot = dot(&ddot[l][p1], &delta[l][p2]) + dot(&delta[l][p1], &ddot[l][p2]);
+                        total += adot * bb + a_of(l, a1, a2, &phi) * bdot;
+                    }
+                    out[(p0 * pairs + p1) * pairs + p2] = total;
+                }
+            }
+        }
+        (out, f)
+    }
+}
+
+/// The measured `E[dΘ_(p0 p1 p2) f_p3]` of an ensemble ([`dntk_preactivation`]).
+#[derive(Debug, Clone)]
+pub struct DntkPreactivation {
+    pairs: usize,
+    m: usize,
+    /// Per experiment, the mean over its nets of every product, `P⁴` values each.
+    per_experiment: Vec<Vec<f64>>,
+}
+
+impl DntkPreactivation {
+    /// The mean over experiments of `E[dΘ_(i0 i1 i2; a0 a1 a2) f_i3(x_a3)]` with its standard
+    /// error, for `outputs = [i0, i1, i2, i3]`, `points = [a0, a1, a2, a3]` (`None` out of range).
+    pub fn get(&self, outputs: [usize; 4], points: [usize; 4]) -> Option<Measured> {
+        let p: Vec<usize> = outputs.iter().zip(points).map(|(i, a)| i * self.m + a).collect();
+        if p.iter().any(|&x| x >= self.pairs) || points.iter().any(|&a| a >= self.m) {
+            return None;
+        }
+        let at = ((p[0] * self.pairs + p[1]) * self.pairs + p[2]) * self.pairs + p[3];
+        let values: Vec<f64> = self.per_experiment.iter().map(|e| e[at]).collect();
+        let k = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / k;
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (k - 1.0).max(1.0);
+        Some(Measured { mean, stderr: (var / k).sqrt() })
+    }
+}
+
+/// `E[dΘ_(p0 p1 p2) f_p3]` over `experiments` experiments of `nets` nets each of `net`, drawn
+/// with every weight explicit ([`DeepWeights::draw`]); experiment `e` draws from its own
+/// generator `seed::lanes(seed, e, 0)` and the experiments run on up to `threads` threads, so the
+/// numbers do not depend on the thread count. Errors: as
+/// [`DeepWeights::differential_tangent_kernel`]; `nets` 0 or `experiments` < 2.
+#[allow(clippy::too_many_arguments)]
+pub fn dntk_preactivation(
+    net: &DeepNetwork,
+    inputs: &InputSet,
+    (lambda_w, lambda_b): (f64, f64),
+    nets: u64,
+    experiments: usize,
+    seed: u64,
+    threads: usize,
+) -> Result<DntkPreactivation> {
+    check(net, inputs, lambda_w, lambda_b)?;
+    if nets == 0 {
+        return Err(SamplingError::OutOfRange {
+            field: "nets",
+            value: "0".into(),
+            allowed: "at least 1 net per experiment",
+        });
+    }
+    if experiments < 2 {
+        return Err(SamplingError::OutOfRange {
+            field: "experiments",
+            value: experiments.to_string(),
+            allowed: "at least 2 (a standard error needs two)",
+        });
+    }
+    let pairs = inputs.len() * net.d_out();
+    let p4 = pairs * pairs * pairs * pairs;
+    let run = |e: usize| {
+        let mut rng = seed::lanes(seed, e as u64, 0);
+        let mut sums = vec![0.0; p4];
+        for _ in 0..nets {
+            let weights = DeepWeights::draw(net, &mut rng);
+            let (d, f) = weights.dntk_and_outputs(inputs, lambda_w, lambda_b);
+            for (x, &dv) in d.iter().enumerate() {
+                for (y, &fv) in f.iter().enumerate() {
+                    sums[x * pairs + y] += dv * fv;
+                }
+            }
+        }
+        sums.iter().map(|s| s / nets as f64).collect::<Vec<f64>>()
+    };
+    let threads = threads.clamp(1, experiments);
+    let mut per_experiment: Vec<(usize, Vec<f64>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let run = &run;
+                scope.spawn(move || (t..experiments).step_by(threads).map(|e| (e, run(e))).collect::<Vec<_>>())
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    if per_experiment.len() != experiments {
+        return Err(SamplingError::ThreadPool(format!(
+            "{} of {experiments} dNTK experiments finished (a worker thread panicked)",
+            per_experiment.len()
+        )));
+    }
+    per_experiment.sort_by_key(|(e, _)| *e);
+    Ok(DntkPreactivation { pairs, m: inputs.len(), per_experiment: per_experiment.into_iter().map(|x| x.1).collect() })
+}
