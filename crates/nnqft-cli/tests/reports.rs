@@ -303,6 +303,7 @@ const COLUMNS: [(&str, &[&str]); 19] = [
             "local_diagonal",
             "lambda_diagonal",
             "lambda_projected",
+            "model_lambda_projected",
         ],
     ),
 ];

@@ -472,7 +472,7 @@ pub fn ntk_study<'py>(
 /// `lambda_diagonal_max`, `rough_modes`, `rough_share`; one row per grid of 8, 10, 12, 14 and 16
 /// points over the same interval) and `action_local_modes` (`network`, `width`, `mode`,
 /// `eigenvalue`, `eigenvalue_ratio`, `excess_kurtosis`, `norm_share`, `cumulative_share`,
-/// `local_diagonal`, `lambda_diagonal`, `lambda_projected`; the quartic coupling in the
+/// `local_diagonal`, `lambda_diagonal`, `lambda_projected`, `model_lambda_projected`; the quartic coupling in the
 /// eigenbasis of G2 on the 16 points, one row per mode).
 ///
 /// Arguments: `profile` one of quick, default, paper-full (quick: erf, cos, relu at N in 2, 3,

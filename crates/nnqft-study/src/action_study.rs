@@ -297,6 +297,9 @@ pub struct ModeRow {
     /// The mean over the grid of `−s_4^(m)[iiii] / (24 h)`, the diagonal of the coupling kept
     /// on `m` modes.
     pub lambda_diagonal: f64,
+    /// The same for the best constant local coupling's own `κ4 = λ0 T0` (model M1's prediction,
+    /// a continuum integral over `[−Λ, Λ]`, not the grid's quadrature) in place of the network's.
+    pub model_lambda_diagonal: f64,
 }
 
 impl ModeRow {
@@ -304,6 +307,12 @@ impl ModeRow {
     /// has the same mean diagonal (a local coupling `λ` gives `λ` at every `m`).
     pub fn lambda_projected(&self) -> f64 {
         self.lambda_diagonal / self.local_diagonal
+    }
+
+    /// [`Self::lambda_projected`] of `κ4 = λ0 T0`: what the same projection makes of a coupling
+    /// that is local in the continuum, the calibration of the network's.
+    pub fn model_lambda_projected(&self) -> f64 {
+        self.model_lambda_diagonal / self.local_diagonal
     }
 }
 
@@ -363,19 +372,23 @@ pub fn locality_study(act: Activation, width: usize) -> Result<NetworkLocality> 
     let net = network(act)?;
     let mut refinement =
         LOCALITY_REFINEMENT.iter().map(|&points| grid_coupling(&net, width, points)).collect::<Result<Vec<_>>>()?;
-    let (coupling, action, modal) = refinement.pop().ok_or_else(|| crate::error::StudyError::Table {
+    let (coupling, action, modal, model) = refinement.pop().ok_or_else(|| crate::error::StudyError::Table {
         field: "LOCALITY_REFINEMENT",
         found: "no grid".into(),
         expected: "the locality grid last".into(),
     })?;
     let profile = locality(&action, &locality_inputs()?)?;
-    let modes = mode_rows(&modal, LOCALITY_SPACING);
+    let modes = mode_rows(&modal, &model, LOCALITY_SPACING);
     Ok(NetworkLocality { profile, coupling, refinement: refinement.into_iter().map(|r| r.0).collect(), modes })
 }
 
 /// The comparison on `points` points of the refinement ([`refinement_inputs`]), with the action
-/// and the coupling in modes it was computed from.
-fn grid_coupling(net: &Network, width: usize, points: usize) -> Result<(LocalCoupling, Action, ModalCoupling)> {
+/// and the coupling in modes it was computed from, and the coupling in modes of M1's `λ0 T0`.
+fn grid_coupling(
+    net: &Network,
+    width: usize,
+    points: usize,
+) -> Result<(LocalCoupling, Action, ModalCoupling, ModalCoupling)> {
     let (grid, h) = (refinement_inputs(points)?, refinement_spacing(points));
     let theory = FiniteWidthTheory::new(net, &grid)?;
     let exact = theory.at_width(width)?;
@@ -384,6 +397,8 @@ fn grid_coupling(net: &Network, width: usize, points: usize) -> Result<(LocalCou
     let modal = ModalCoupling::new(g2.values(), &theory.multisets[1], &exact.kappa4)?;
     let problem = FitProblem::new(net, grid.clone(), Cutoff::finite(locality_cutoff())?)?;
     let fit = problem.fit_one(&exact.kappa4, Model::M1, Loss::Mse)?;
+    let model =
+        ModalCoupling::new(g2.values(), &theory.multisets[1], &problem.design().predict(&fit.couplings, Model::M1))?;
     let lambda = modal.modes().eigenvalues();
     let coupling = LocalCoupling {
         network: net.activation(),
@@ -397,14 +412,16 @@ fn grid_coupling(net: &Network, width: usize, points: usize) -> Result<(LocalCou
         rough_modes: lambda.iter().filter(|&&l| l / lambda[0] < ROUGH_MODE_RATIO).count(),
         rough_share: modal.rough_share(),
     };
-    Ok((coupling, action, modal))
+    Ok((coupling, action, modal, model))
 }
 
-/// The rows of [`ModeRow`] of a coupling in modes on a grid of spacing `h`.
-fn mode_rows(modal: &ModalCoupling, h: f64) -> Vec<ModeRow> {
+/// The rows of [`ModeRow`] of a coupling in modes on a grid of spacing `h`, with `model`'s
+/// projected diagonal beside it (the same kernel).
+fn mode_rows(modal: &ModalCoupling, model: &ModalCoupling, h: f64) -> Vec<ModeRow> {
     let lambda = modal.modes().eigenvalues();
     let (gamma, shares) = (modal.excess_kurtosis(), modal.band_shares());
     let (kept, local) = (modal.projected_diagonal(), modal.modes().local_diagonal());
+    let model_kept = model.projected_diagonal();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     let mut cumulative = 0.0;
     (0..lambda.len())
@@ -419,6 +436,7 @@ fn mode_rows(modal: &ModalCoupling, h: f64) -> Vec<ModeRow> {
                 cumulative_share: cumulative,
                 local_diagonal: mean(&local[p]),
                 lambda_diagonal: -mean(&kept[p]) / (24.0 * h),
+                model_lambda_diagonal: -mean(&model_kept[p]) / (24.0 * h),
             }
         })
         .collect()
@@ -654,7 +672,8 @@ pub fn local_coupling_table(locality: &[NetworkLocality]) -> Table {
 /// `action_local_modes.parquet`: per network, the quartic coupling on the locality grid mode by
 /// mode ([`ModeRow`], largest eigenvalue first): `network`, `width`, `mode`, `eigenvalue`,
 /// `eigenvalue_ratio`, `excess_kurtosis`, `norm_share`, `cumulative_share`, `local_diagonal`,
-/// `lambda_diagonal` and `lambda_projected` (Table 5's convention).
+/// `lambda_diagonal`, `lambda_projected` and, for M1's `κ4 = λ0 T0`, `model_lambda_projected`
+/// (Table 5's convention).
 pub fn local_modes_table(locality: &[NetworkLocality]) -> Table {
     let rows: Vec<(&LocalCoupling, &ModeRow)> =
         locality.iter().flat_map(|l| l.modes.iter().map(move |m| (&l.coupling, m))).collect();
@@ -670,6 +689,7 @@ pub fn local_modes_table(locality: &[NetworkLocality]) -> Table {
         .f64("local_diagonal", rows.iter().map(|(_, m)| m.local_diagonal))
         .f64("lambda_diagonal", rows.iter().map(|(_, m)| m.lambda_diagonal))
         .f64("lambda_projected", rows.iter().map(|(_, m)| m.lambda_projected()))
+        .f64("model_lambda_projected", rows.iter().map(|(_, m)| m.model_lambda_projected()))
 }
 
 /// `action.parquet`: per network and width, `network`, `width`, then the columns of
