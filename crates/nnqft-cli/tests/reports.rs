@@ -21,7 +21,7 @@ fn quick(out: &Path) {
 }
 
 /// The columns each report must have (docs/conventions.md, "Every Parquet column").
-const COLUMNS: [(&str, &[&str]); 18] = [
+const COLUMNS: [(&str, &[&str]); 19] = [
     (
         "correlators",
         &[
@@ -286,6 +286,26 @@ const COLUMNS: [(&str, &[&str]); 18] = [
             "lambda_diagonal_mean",
             "lambda_diagonal_min",
             "lambda_diagonal_max",
+            "rough_modes",
+            "rough_share",
+        ],
+    ),
+    (
+        "action_local_modes",
+        &[
+            "run_id",
+            "network",
+            "width",
+            "mode",
+            "eigenvalue",
+            "eigenvalue_ratio",
+            "excess_kurtosis",
+            "norm_share",
+            "cumulative_share",
+            "local_diagonal",
+            "lambda_diagonal",
+            "lambda_projected",
+            "model_lambda_projected",
         ],
     ),
 ];
@@ -360,7 +380,17 @@ fn quick_profile_reports_read_back_with_their_columns() {
         assert!((cum[*rows.last().unwrap()].unwrap() - 1.0).abs() < 1e-12, "{net}: shares do not add up to 1");
     }
     let lc = read_parquet(&out.join("action_local_coupling.parquet")).unwrap();
-    assert_eq!(strings(&lc, "network"), ["erf", "cos", "relu"]);
+    let grids = |net: &str| std::iter::repeat_n(net.to_string(), 5);
+    assert_eq!(strings(&lc, "network"), grids("erf").chain(grids("cos")).chain(grids("relu")).collect::<Vec<_>>());
+    let points = lc.column("points").unwrap().i64().unwrap().clone();
+    assert_eq!((0..5).map(|i| points.get(i).unwrap()).collect::<Vec<_>>(), [8, 10, 12, 14, 16]);
+    let lm = read_parquet(&out.join("action_local_modes.parquet")).unwrap();
+    assert_eq!(lm.height(), 3 * 16, "one row per mode of the 16-point grid per network");
+    let (shares, ratios) = (floats(&lm, "cumulative_share"), floats(&lm, "eigenvalue_ratio"));
+    for k in 0..3 {
+        assert!((shares[16 * k + 15].unwrap() - 1.0).abs() < 1e-12, "cumulative shares end at 1");
+        assert!((ratios[16 * k].unwrap() - 1.0).abs() < 1e-15, "the first mode is the largest");
+    }
     let mut snap_depth = String::new();
     // the depth study: leading order and exact values where they are exact identities
     let dp = read_parquet(&out.join("depth.parquet")).unwrap();

@@ -458,9 +458,10 @@ pub fn ntk_study<'py>(
 /// with its jackknife error, the ordering of successive orders, the Edgeworth density's
 /// negative mass, and the power law of D in N over the resolved widths N >= 5; and per network,
 /// on 16 points spaced 0.5 apart, the locality of the quartic coupling at order 1/N (at
-/// N = 10, whatever `widths`) and its diagonal against Table 5's constant local coupling.
+/// N = 10, whatever `widths`) and its diagonal against Table 5's constant local coupling, on
+/// coarser grids too, and the coupling in the eigenbasis of G2.
 ///
-/// Returns a dict of five tables keyed by their report files: `action` (`network`, `width`,
+/// Returns a dict of six tables keyed by their report files: `action` (`network`, `width`,
 /// then the columns of `nnqft.action`), `action_density` (`network`, `width`, `order`, `form`,
 /// `distance_squared`, `distance_squared_stderr`, `distance`, `distance_stderr`, `resolved`,
 /// `z_below_previous_order`, `negative_mass`, `normalisable`, `outside`, `nets`,
@@ -469,7 +470,11 @@ pub fn ntk_study<'py>(
 /// (`network`, `width`, then the columns of `nnqft.action(...)["locality"]`) and
 /// `action_local_coupling` (`network`, `width`, `points`, `spacing`, `cutoff`,
 /// `condition_number`, `lambda0`, `lambda0_mape`, `lambda_diagonal_mean`, `lambda_diagonal_min`,
-/// `lambda_diagonal_max`).
+/// `lambda_diagonal_max`, `rough_modes`, `rough_share`; one row per grid of 8, 10, 12, 14 and 16
+/// points over the same interval) and `action_local_modes` (`network`, `width`, `mode`,
+/// `eigenvalue`, `eigenvalue_ratio`, `excess_kurtosis`, `norm_share`, `cumulative_share`,
+/// `local_diagonal`, `lambda_diagonal`, `lambda_projected`, `model_lambda_projected`; the quartic coupling in the
+/// eigenbasis of G2 on the 16 points, one row per mode).
 ///
 /// Arguments: `profile` one of quick, default, paper-full (quick: erf, cos, relu at N in 2, 3,
 /// 5, 10, 20, 4 experiments of 5000 nets; default and paper-full: 10 experiments of 500000);

@@ -104,8 +104,16 @@ def test_action_study_sizes_and_threads():
     assert set(loc["network"]) == {"cos"} and len(loc["spread"]) == 16
     assert np.allclose(loc["spread"], 0.5 * np.arange(16), rtol=0, atol=1e-12)
     assert abs(np.sum(loc["norm_share"]) - 1.0) < 1e-12 and abs(loc["cumulative_share"][-1] - 1.0) < 1e-12
-    assert local["network"] == ["cos"] and local["width"].tolist() == [10] and local["points"].tolist() == [16]
-    assert local["lambda_diagonal_min"][0] <= local["lambda_diagonal_mean"][0] <= local["lambda_diagonal_max"][0]
+    # one row per grid of the refinement, the locality grid last
+    assert local["network"] == ["cos"] * 5 and local["width"].tolist() == [10] * 5
+    assert local["points"].tolist() == [8, 10, 12, 14, 16]
+    assert local["lambda_diagonal_min"][-1] <= local["lambda_diagonal_mean"][-1] <= local["lambda_diagonal_max"][-1]
+    # the coupling in G2's eigenbasis: one row per mode, shares adding up to 1, every mode kept
+    # giving the tensor's own diagonal back
+    modes = a["action_local_modes"]
+    assert modes["mode"].tolist() == list(range(1, 17))
+    assert abs(np.sum(modes["norm_share"]) - 1.0) < 1e-12 and abs(modes["cumulative_share"][-1] - 1.0) < 1e-12
+    assert abs(modes["lambda_diagonal"][-1] / local["lambda_diagonal_mean"][-1] - 1.0) < 1e-6
 
 
 def test_progress_counts_every_net():

@@ -80,6 +80,19 @@
 //! would agree up to that quadrature and the locality profile would put all of the norm on the
 //! diagonal. Both are `∝ 1/N` at order `1/N`, so their ratio does not depend on the width.
 //!
+//! Why the diagonal is many orders of magnitude above `λ0` ([`NetworkLocality::modes`],
+//! [`crate::action_modes`]): in the eigenbasis of `G2` the coupling is
+//! `s̃_4(pqrs) = −κ̃4(pqrs) / (λ_p λ_q λ_r λ_s)`; nearly all of its squared norm has a leg on the
+//! rough modes (`λ_p / λ_1 <` [`ROUGH_MODE_RATIO`]) and its diagonal is carried by the smallest,
+//! `s̃_4(kkkk) = −γ_k / λ_k²`, with `γ_p` the mode's excess kurtosis. The refinement
+//! ([`LOCALITY_REFINEMENT`]: 8 to 16 points over the same interval, so that `λ0` stays and the
+//! resolution grows; at a fixed `h` over a growing interval the shortest wavelength stays `2h`
+//! while `λ0`'s cutoff `Λ` runs with the interval, which would mix the two) measures the growth
+//! `λ_diag / λ0 ∝ cond^α` ([`NetworkLocality::ratio_growth`]): the diagonal has no continuum
+//! limit. Kept on the `m` largest modes, the coupling's diagonal over that of a local coupling seen
+//! through the same modes ([`ModeRow::lambda_projected`]) is what a finite resolution can set beside
+//! `λ0`.
+//!
 //! The outputs of each `(network, N)` are sampled whole through [`Runner::outputs`] (keyed
 //! [`EnsembleKey::ActionDensity`], neither cached nor split into shards: a merge samples them
 //! again), so the numbers are the same for any thread count.
@@ -88,6 +101,7 @@ use crate::action::{ActionTable, LocalityRow, couplings_table, exact_action, loc
 use crate::action_density::{
     DensityForm, DensityOrder, DensityRow, DensitySlope, DensityWindow, compare_densities, density_slopes,
 };
+use crate::action_modes::{ModalCoupling, ROUGH_MODE_RATIO};
 use crate::error::Result;
 use crate::key::EnsembleKey;
 use crate::runner::Runner;
@@ -95,8 +109,8 @@ use crate::table::{Table, joined};
 use crate::table5::FitProblem;
 use nnqft_fit::{Loss, Model};
 use nnqft_sampling::{Ensemble, Estimator};
-use nnqft_stats::PowerLawFit;
-use nnqft_theory::{Action, ActionOrder, Activation, Cutoff, FiniteWidthTheory, InputSet, Network};
+use nnqft_stats::{PowerLawFit, fit_power_law};
+use nnqft_theory::{Action, ActionOrder, Activation, Cutoff, DenseTensor, FiniteWidthTheory, InputSet, Network};
 use serde::Serialize;
 
 /// The two points of the study.
@@ -108,6 +122,10 @@ pub const LOCALITY_POINTS: usize = 16;
 /// Spacing `h` of the locality grid (module docs: half the kernels' length scale, as dense as
 /// the conditioning of the kernels on [`LOCALITY_POINTS`] points allows).
 pub const LOCALITY_SPACING: f64 = 0.5;
+
+/// The grids of the refinement ([`NetworkLocality::refinement`]): points on the locality grid's
+/// interval `[−P h / 2, P h / 2] = [−4, 4]`, spaced `8 / P` (`P = 16` is the locality grid).
+pub const LOCALITY_REFINEMENT: [usize; 5] = [8, 10, 12, 14, 16];
 
 /// What the action study samples.
 #[derive(Debug, Clone, Serialize)]
@@ -188,9 +206,21 @@ pub struct DensityStudyRow {
 /// The grid of the locality profile: [`LOCALITY_POINTS`] points `x_i = (i − (P − 1)/2) h`,
 /// `h =` [`LOCALITY_SPACING`], symmetric about 0.
 pub fn locality_inputs() -> Result<InputSet> {
-    let centre = (LOCALITY_POINTS as f64 - 1.0) / 2.0;
-    let points: Vec<Vec<f64>> = (0..LOCALITY_POINTS).map(|i| vec![(i as f64 - centre) * LOCALITY_SPACING]).collect();
-    Ok(InputSet::new("action-locality", &points)?)
+    refinement_inputs(LOCALITY_POINTS)
+}
+
+/// `points` points spaced [`refinement_spacing`]`(points)` over the locality grid's interval,
+/// `x_i = (i − (P − 1)/2) h`, each the centre of a cell `h` wide (at [`LOCALITY_POINTS`]: the
+/// locality grid).
+pub fn refinement_inputs(points: usize) -> Result<InputSet> {
+    let (centre, h) = ((points as f64 - 1.0) / 2.0, refinement_spacing(points));
+    let xs: Vec<Vec<f64>> = (0..points).map(|i| vec![(i as f64 - centre) * h]).collect();
+    Ok(InputSet::new("action-locality", &xs)?)
+}
+
+/// The spacing `h = 2 Λ / P` of `points` points over `[−Λ, Λ]`, `Λ =` [`locality_cutoff`].
+pub fn refinement_spacing(points: usize) -> f64 {
+    2.0 * locality_cutoff() / points.max(1) as f64
 }
 
 /// The cutoff `Λ = P h / 2` of the local coupling's fit: `[−Λ, Λ]` is the interval the grid's
@@ -219,6 +249,11 @@ pub struct LocalCoupling {
     pub lambda0_mape: f64,
     /// `−s_4[iiii] / (24 h)` per grid point.
     pub diagonal: Vec<f64>,
+    /// Modes of `G2` with `λ_p / λ_1 <` [`ROUGH_MODE_RATIO`].
+    pub rough_modes: usize,
+    /// The share of `Σ s_4²` in the index tuples with a leg on one of them
+    /// ([`ModalCoupling::rough_share`]).
+    pub rough_share: f64,
 }
 
 impl LocalCoupling {
@@ -234,6 +269,51 @@ impl LocalCoupling {
     pub fn diagonal_max(&self) -> f64 {
         self.diagonal.iter().copied().fold(f64::NEG_INFINITY, f64::max)
     }
+    /// `λ_diag mean / λ0`.
+    pub fn ratio(&self) -> f64 {
+        self.diagonal_mean() / self.lambda0
+    }
+}
+
+/// The quartic coupling of one network on the locality grid mode by mode ([`crate::action_modes`]),
+/// one row per number `m` of modes kept, largest eigenvalue first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModeRow {
+    /// `m`, from 1: the mode `p = m` and the projection on the modes `1..=m`.
+    pub mode: usize,
+    /// `λ_m`, the eigenvalue of `G2`.
+    pub eigenvalue: f64,
+    /// `λ_m / λ_1`.
+    pub eigenvalue_ratio: f64,
+    /// `γ_m = κ̃4(mmmm) / λ_m²`, the excess kurtosis of the mode's amplitude at the width.
+    pub excess_kurtosis: f64,
+    /// The share of `Σ s_4²` in the tuples whose smallest mode is `m`.
+    pub norm_share: f64,
+    /// The share in the tuples whose modes are all among `1..=m`.
+    pub cumulative_share: f64,
+    /// The mean over the grid of `d_m(i) = Σ_j P_m[ij]⁴`: a local coupling's diagonal seen
+    /// through `m` modes, per unit coupling.
+    pub local_diagonal: f64,
+    /// The mean over the grid of `−s_4^(m)[iiii] / (24 h)`, the diagonal of the coupling kept
+    /// on `m` modes.
+    pub lambda_diagonal: f64,
+    /// The same for the best constant local coupling's own `κ4 = λ0 T0` (model M1's prediction,
+    /// a continuum integral over `[−Λ, Λ]`, not the grid's quadrature) in place of the network's.
+    pub model_lambda_diagonal: f64,
+}
+
+impl ModeRow {
+    /// `λ_diag^(m) / d_m`: the constant local coupling whose projection on the same `m` modes
+    /// has the same mean diagonal (a local coupling `λ` gives `λ` at every `m`).
+    pub fn lambda_projected(&self) -> f64 {
+        self.lambda_diagonal / self.local_diagonal
+    }
+
+    /// [`Self::lambda_projected`] of `κ4 = λ0 T0`: what the same projection makes of a coupling
+    /// that is local in the continuum, the calibration of the network's.
+    pub fn model_lambda_projected(&self) -> f64 {
+        self.model_lambda_diagonal / self.local_diagonal
+    }
 }
 
 /// The locality of one network's quartic coupling: its profile and the local coupling.
@@ -243,29 +323,123 @@ pub struct NetworkLocality {
     pub profile: Vec<LocalityRow>,
     /// The tensor's diagonal against Table 5's `λ0`.
     pub coupling: LocalCoupling,
+    /// The same on the coarser grids of [`LOCALITY_REFINEMENT`] (same interval, fewer points),
+    /// coarsest first; with [`Self::coupling`] last, the refinement's rows.
+    pub refinement: Vec<LocalCoupling>,
+    /// The coupling on the locality grid mode by mode.
+    pub modes: Vec<ModeRow>,
+}
+
+impl NetworkLocality {
+    /// Every grid's comparison, coarsest first, the locality grid last.
+    pub fn grids(&self) -> impl Iterator<Item = &LocalCoupling> {
+        self.refinement.iter().chain(std::iter::once(&self.coupling))
+    }
+
+    /// `λ_diag mean / λ0 ∝ cond^α` over the grids of the refinement ([`Self::grids`]) whose
+    /// ratio is positive: the least-squares power law in the condition number of `G2`, with
+    /// its 95% interval from three grids.
+    pub fn ratio_growth(&self) -> Result<PowerLawFit> {
+        let (x, y): (Vec<f64>, Vec<f64>) =
+            self.grids().filter(|c| c.ratio() > 0.0).map(|c| (c.condition_number, c.ratio())).unzip();
+        Ok(fit_power_law(&x, &y)?)
+    }
+
+    /// `γ_p ∝ (λ_p / λ_1)^(−β)` over the rough modes (`λ_p / λ_1 <` [`ROUGH_MODE_RATIO`],
+    /// positive `γ_p`) of the locality grid: how fast the modes' excess kurtosis grows as
+    /// their eigenvalue falls (`β = 0`: as for the Gaussian-like modes, `β = 1`: a mode carried
+    /// by rare neurons). The fit is of `γ_p` against `λ_p / λ_1`, so its slope is `−β`.
+    pub fn kurtosis_growth(&self) -> Result<PowerLawFit> {
+        let (x, y): (Vec<f64>, Vec<f64>) = self
+            .modes
+            .iter()
+            .filter(|m| m.eigenvalue_ratio < ROUGH_MODE_RATIO && m.excess_kurtosis > 0.0)
+            .map(|m| (m.eigenvalue_ratio, m.excess_kurtosis))
+            .unzip();
+        Ok(fit_power_law(&x, &y)?)
+    }
+
+    /// The number of leading modes whose excess kurtosis is below 1 at the width: the modes
+    /// on which the order-`1/N` action is a small correction to the GP.
+    pub fn perturbative_modes(&self) -> usize {
+        self.modes.iter().take_while(|m| m.excess_kurtosis.abs() < 1.0).count()
+    }
 }
 
 /// The locality of `act`'s quartic coupling at width `width` on [`locality_inputs`] (module
 /// docs): exact theory only, no sampling.
 pub fn locality_study(act: Activation, width: usize) -> Result<NetworkLocality> {
     let net = network(act)?;
-    let grid = locality_inputs()?;
-    let exact = FiniteWidthTheory::new(&net, &grid)?.at_width(width)?;
+    let mut refinement =
+        LOCALITY_REFINEMENT.iter().map(|&points| grid_coupling(&net, width, points)).collect::<Result<Vec<_>>>()?;
+    let (coupling, action, modal, model) = refinement.pop().ok_or_else(|| crate::error::StudyError::Table {
+        field: "LOCALITY_REFINEMENT",
+        found: "no grid".into(),
+        expected: "the locality grid last".into(),
+    })?;
+    let profile = locality(&action, &locality_inputs()?)?;
+    let modes = mode_rows(&modal, &model, LOCALITY_SPACING);
+    Ok(NetworkLocality { profile, coupling, refinement: refinement.into_iter().map(|r| r.0).collect(), modes })
+}
+
+/// The comparison on `points` points of the refinement ([`refinement_inputs`]), with the action
+/// and the coupling in modes it was computed from, and the coupling in modes of M1's `λ0 T0`.
+fn grid_coupling(
+    net: &Network,
+    width: usize,
+    points: usize,
+) -> Result<(LocalCoupling, Action, ModalCoupling, ModalCoupling)> {
+    let (grid, h) = (refinement_inputs(points)?, refinement_spacing(points));
+    let theory = FiniteWidthTheory::new(net, &grid)?;
+    let exact = theory.at_width(width)?;
     let action = Action::reconstruct(grid.len(), &exact.g[0], &exact.kappa4, None)?;
-    let profile = locality(&action, &grid)?;
-    let problem = FitProblem::new(&net, grid.clone(), Cutoff::finite(locality_cutoff())?)?;
+    let g2 = DenseTensor::from_multisets(&theory.multisets[0], &exact.g[0]);
+    let modal = ModalCoupling::new(g2.values(), &theory.multisets[1], &exact.kappa4)?;
+    let problem = FitProblem::new(net, grid.clone(), Cutoff::finite(locality_cutoff())?)?;
     let fit = problem.fit_one(&exact.kappa4, Model::M1, Loss::Mse)?;
+    let model =
+        ModalCoupling::new(g2.values(), &theory.multisets[1], &problem.design().predict(&fit.couplings, Model::M1))?;
+    let lambda = modal.modes().eigenvalues();
     let coupling = LocalCoupling {
-        network: act,
+        network: net.activation(),
         width,
-        spacing: LOCALITY_SPACING,
+        spacing: h,
         cutoff: locality_cutoff(),
         condition_number: action.condition_number(),
         lambda0: fit.couplings[0],
         lambda0_mape: fit.mape,
-        diagonal: diagonal_couplings(&action, LOCALITY_SPACING)?,
+        diagonal: diagonal_couplings(&action, h)?,
+        rough_modes: lambda.iter().filter(|&&l| l / lambda[0] < ROUGH_MODE_RATIO).count(),
+        rough_share: modal.rough_share(),
     };
-    Ok(NetworkLocality { profile, coupling })
+    Ok((coupling, action, modal, model))
+}
+
+/// The rows of [`ModeRow`] of a coupling in modes on a grid of spacing `h`, with `model`'s
+/// projected diagonal beside it (the same kernel).
+fn mode_rows(modal: &ModalCoupling, model: &ModalCoupling, h: f64) -> Vec<ModeRow> {
+    let lambda = modal.modes().eigenvalues();
+    let (gamma, shares) = (modal.excess_kurtosis(), modal.band_shares());
+    let (kept, local) = (modal.projected_diagonal(), modal.modes().local_diagonal());
+    let model_kept = model.projected_diagonal();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let mut cumulative = 0.0;
+    (0..lambda.len())
+        .map(|p| {
+            cumulative += shares[p];
+            ModeRow {
+                mode: p + 1,
+                eigenvalue: lambda[p],
+                eigenvalue_ratio: lambda[p] / lambda[0],
+                excess_kurtosis: gamma[p],
+                norm_share: shares[p],
+                cumulative_share: cumulative,
+                local_diagonal: mean(&local[p]),
+                lambda_diagonal: -mean(&kept[p]) / (24.0 * h),
+                model_lambda_diagonal: -mean(&model_kept[p]) / (24.0 * h),
+            }
+        })
+        .collect()
 }
 
 /// `−s_4[iiii] / (24 h)` at each point `i` of `action` (module docs: the coupling, in Table 5's
@@ -442,8 +616,8 @@ impl ActionStudyReport {
 
     /// The study's tables with the stems of their report files: `action` ([`action_table`]),
     /// `action_density` ([`density_table`]), `action_density_fits` ([`slopes_table`]),
-    /// `action_locality` ([`locality_study_table`]) and `action_local_coupling`
-    /// ([`local_coupling_table`]), as `cargo xtask reproduce` writes them and Python's
+    /// `action_locality` ([`locality_study_table`]), `action_local_coupling`
+    /// ([`local_coupling_table`]) and `action_local_modes` ([`local_modes_table`]), as `cargo xtask reproduce` writes them and Python's
     /// `nnqft.action_study` returns them.
     pub fn tables(&self) -> Vec<(&'static str, Table)> {
         vec![
@@ -452,6 +626,7 @@ impl ActionStudyReport {
             ("action_density_fits", slopes_table(&self.slopes, self.slope_min_width)),
             ("action_locality", locality_study_table(&self.locality)),
             ("action_local_coupling", local_coupling_table(&self.locality)),
+            ("action_local_modes", local_modes_table(&self.locality)),
         ]
     }
 }
@@ -469,13 +644,15 @@ pub fn locality_study_table(locality: &[NetworkLocality]) -> Table {
     }))
 }
 
-/// `action_local_coupling.parquet`: per network, `network`, `width`, `points`, `spacing` (`h`),
-/// `cutoff` (`Λ`), the `condition_number` of `G2` on the grid, Table 5's `lambda0` (model M1 under MSE on the grid) with its `lambda0_mape`
-/// (%), and the tensor's diagonal `−s_4[iiii] / (24 h)` over the grid's points
-/// (`lambda_diagonal_mean`, `lambda_diagonal_min`, `lambda_diagonal_max`), all in Table 5's
-/// convention (module docs).
+/// `action_local_coupling.parquet`: per network and grid of the refinement
+/// ([`LOCALITY_REFINEMENT`], coarsest first), `network`, `width`, `points`, `spacing` (`h`),
+/// `cutoff` (`Λ`), the `condition_number` of `G2` on the grid, Table 5's `lambda0` (model M1
+/// under MSE on the grid) with its `lambda0_mape` (%), the tensor's diagonal
+/// `−s_4[iiii] / (24 h)` over the grid's points (`lambda_diagonal_mean`, `lambda_diagonal_min`,
+/// `lambda_diagonal_max`), all in Table 5's convention (module docs), and the `rough_modes` of
+/// `G2` (`λ_p / λ_1 <` [`ROUGH_MODE_RATIO`]) with the `rough_share` of `Σ s_4²` on them.
 pub fn local_coupling_table(locality: &[NetworkLocality]) -> Table {
-    let c: Vec<&LocalCoupling> = locality.iter().map(|l| &l.coupling).collect();
+    let c: Vec<&LocalCoupling> = locality.iter().flat_map(NetworkLocality::grids).collect();
     Table::new()
         .str("network", c.iter().map(|c| c.network.name()))
         .int("width", c.iter().map(|c| c.width as i64))
@@ -488,6 +665,31 @@ pub fn local_coupling_table(locality: &[NetworkLocality]) -> Table {
         .f64("lambda_diagonal_mean", c.iter().map(|c| c.diagonal_mean()))
         .f64("lambda_diagonal_min", c.iter().map(|c| c.diagonal_min()))
         .f64("lambda_diagonal_max", c.iter().map(|c| c.diagonal_max()))
+        .int("rough_modes", c.iter().map(|c| c.rough_modes as i64))
+        .f64("rough_share", c.iter().map(|c| c.rough_share))
+}
+
+/// `action_local_modes.parquet`: per network, the quartic coupling on the locality grid mode by
+/// mode ([`ModeRow`], largest eigenvalue first): `network`, `width`, `mode`, `eigenvalue`,
+/// `eigenvalue_ratio`, `excess_kurtosis`, `norm_share`, `cumulative_share`, `local_diagonal`,
+/// `lambda_diagonal`, `lambda_projected` and, for M1's `κ4 = λ0 T0`, `model_lambda_projected`
+/// (Table 5's convention).
+pub fn local_modes_table(locality: &[NetworkLocality]) -> Table {
+    let rows: Vec<(&LocalCoupling, &ModeRow)> =
+        locality.iter().flat_map(|l| l.modes.iter().map(move |m| (&l.coupling, m))).collect();
+    Table::new()
+        .str("network", rows.iter().map(|(c, _)| c.network.name()))
+        .int("width", rows.iter().map(|(c, _)| c.width as i64))
+        .int("mode", rows.iter().map(|(_, m)| m.mode as i64))
+        .f64("eigenvalue", rows.iter().map(|(_, m)| m.eigenvalue))
+        .f64("eigenvalue_ratio", rows.iter().map(|(_, m)| m.eigenvalue_ratio))
+        .f64("excess_kurtosis", rows.iter().map(|(_, m)| m.excess_kurtosis))
+        .f64("norm_share", rows.iter().map(|(_, m)| m.norm_share))
+        .f64("cumulative_share", rows.iter().map(|(_, m)| m.cumulative_share))
+        .f64("local_diagonal", rows.iter().map(|(_, m)| m.local_diagonal))
+        .f64("lambda_diagonal", rows.iter().map(|(_, m)| m.lambda_diagonal))
+        .f64("lambda_projected", rows.iter().map(|(_, m)| m.lambda_projected()))
+        .f64("model_lambda_projected", rows.iter().map(|(_, m)| m.model_lambda_projected()))
 }
 
 /// `action.parquet`: per network and width, `network`, `width`, then the columns of
@@ -711,6 +913,66 @@ mod tests {
             assert!((ca.diagonal_mean() - 2.0 * cb.diagonal_mean()).abs() <= 1e-9 * ca.diagonal_mean().abs());
             assert!(ca.diagonal_min() <= ca.diagonal_mean() && ca.diagonal_mean() <= ca.diagonal_max());
             assert!((ca.lambda0_mape - cb.lambda0_mape).abs() < 1e-9);
+            // mode by mode: shares fixed, kurtosis and couplings as 1/N
+            assert_eq!(a.modes.len(), LOCALITY_POINTS);
+            for (ma, mb) in a.modes.iter().zip(&b.modes) {
+                assert!((ma.norm_share - mb.norm_share).abs() < 1e-9, "{act:?}: {ma:?} vs {mb:?}");
+                assert!((ma.excess_kurtosis - 2.0 * mb.excess_kurtosis).abs() <= 1e-9 * ma.excess_kurtosis.abs());
+                assert!(
+                    (ma.lambda_projected() - 2.0 * mb.lambda_projected()).abs() <= 1e-9 * ma.lambda_projected().abs()
+                );
+            }
+            // every mode kept: the projected diagonal is the tensor's
+            let last = a.modes.last().unwrap();
+            assert!((last.local_diagonal - 1.0).abs() < 1e-12 && (last.cumulative_share - 1.0).abs() < 1e-12);
+            // within rounding: the diagonal is carried by the smallest modes, whose cumulant
+            // κ̃4(kkkk) = γ_k λ_k² is known to ε relative to the largest one, γ_1 λ_1²
+            let cumulant = |m: &ModeRow| (m.excess_kurtosis * m.eigenvalue * m.eigenvalue).abs();
+            let legs = 16.0 * f64::EPSILON * cumulant(&a.modes[0]) / cumulant(last);
+            assert!(
+                (last.lambda_diagonal - ca.diagonal_mean()).abs() <= legs * ca.diagonal_mean().abs(),
+                "{act:?}: {} vs {}",
+                last.lambda_diagonal,
+                ca.diagonal_mean()
+            );
+            let growth = a.ratio_growth().unwrap();
+            let kurtosis = a.kurtosis_growth().unwrap();
+            for g in a.grids() {
+                eprintln!(
+                    "  P = {} h = {:.3} cond {:.3e} lambda0 {:.4e} diag mean {:.4e} ratio {:.3e} rough {} share {:.6}",
+                    g.diagonal.len(),
+                    g.spacing,
+                    g.condition_number,
+                    g.lambda0,
+                    g.diagonal_mean(),
+                    g.ratio(),
+                    g.rough_modes,
+                    g.rough_share
+                );
+            }
+            for m in &a.modes {
+                eprintln!(
+                    "  m = {} ratio {:.3e} gamma {:.3e} share {:.3e} cum {:.3e} lambda_proj/lambda0 {:.3e}",
+                    m.mode,
+                    m.eigenvalue_ratio,
+                    m.excess_kurtosis,
+                    m.norm_share,
+                    m.cumulative_share,
+                    m.lambda_projected() / ca.lambda0
+                );
+            }
+            eprintln!(
+                "  alpha {:.3} [{:.3}, {:.3}] (r2 {:.4}, {} grids); beta {:.3} [{:.3}, {:.3}]; perturbative modes {}",
+                growth.slope,
+                growth.slope_lo,
+                growth.slope_hi,
+                growth.r2,
+                growth.points,
+                -kurtosis.slope,
+                -kurtosis.slope_hi,
+                -kurtosis.slope_lo,
+                a.perturbative_modes()
+            );
         }
     }
 
@@ -742,6 +1004,7 @@ mod tests {
         assert_eq!(tables[0].1.height(), 2 * 2 * 15);
         assert_eq!(tables[1].1.height(), 2 * 2 * 5);
         assert_eq!(tables[2].1.height(), 2 * 5);
-        assert_eq!(tables[4].1.height(), 2);
+        assert_eq!(tables[4].1.height(), 2 * LOCALITY_REFINEMENT.len());
+        assert_eq!(tables[5].1.height(), 2 * LOCALITY_POINTS);
     }
 }

@@ -36,6 +36,9 @@
 //!   points against the densities its action predicts (GP, order `1/N`, order `1/N²`; the
 //!   Edgeworth and the exponential forms), the noise-subtracted χ² distance with a jackknife
 //!   error and its power law in the width;
+//! - [`action_modes`]: the quartic coupling of the action in the eigenbasis of the kernel: where
+//!   the size of its diagonal on a grid comes from, each mode's excess kurtosis, and the coupling
+//!   kept on the largest modes that a finite resolution can set beside a local one;
 //! - [`action_study`]: the action section of `cargo xtask reproduce`: the exact couplings and
 //!   the density distances of erf, the Cos-net and relu on two points at several widths, their
 //!   ordering and slopes in the width, and the Edgeworth density's negative mass;
@@ -69,6 +72,7 @@
 
 pub mod action;
 pub mod action_density;
+pub mod action_modes;
 pub mod action_study;
 pub mod analyze;
 pub mod correlator_fit;
