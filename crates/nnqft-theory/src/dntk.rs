@@ -516,8 +516,8 @@ mod tests {
                 })
                 .collect()
         };
-        let (det, _) = det_inverse(&plus(false), n);
-        let (_, inv) = det_inverse(&plus(true), n);
+        let (det, _) = crate::ntk_fluctuations::tests::det_inverse(&plus(false), n);
+        let (_, inv) = crate::ntk_fluctuations::tests::det_inverse(&plus(true), n);
         let sigma: Vec<f64> =
             (0..n * n).map(|x| (0..n).map(|r| kk[(x / n) * n + r] * inv[r * n + x % n]).sum()).collect();
         let at = |p: usize| pts.iter().position(|&x| x == p).unwrap_or(0);
@@ -525,37 +525,6 @@ mod tests {
         let root_pi = std::f64::consts::PI.sqrt();
         let g = sigma[ia * n + id] * 2.0 / root_pi / (1.0 + 2.0 * sigma[id * n + id]).sqrt();
         -2.0 * (2.0 / root_pi).powi(3) / det.sqrt() * g
-    }
-
-    /// `det` and inverse of a small row-major `n x n` matrix (Gauss-Jordan, partial pivoting).
-    fn det_inverse(a: &[f64], n: usize) -> (f64, Vec<f64>) {
-        let mut a = a.to_vec();
-        let mut inv: Vec<f64> = (0..n * n).map(|x| if x / n == x % n { 1.0 } else { 0.0 }).collect();
-        let mut det = 1.0;
-        for c in 0..n {
-            let piv = (c..n).max_by(|&x, &y| a[x * n + c].abs().total_cmp(&a[y * n + c].abs())).unwrap_or(c);
-            if piv != c {
-                for j in 0..n {
-                    a.swap(c * n + j, piv * n + j);
-                    inv.swap(c * n + j, piv * n + j);
-                }
-                det = -det;
-            }
-            let dd = a[c * n + c];
-            det *= dd;
-            for j in 0..n {
-                a[c * n + j] /= dd;
-                inv[c * n + j] /= dd;
-            }
-            for r in (0..n).filter(|&r| r != c) {
-                let f = a[r * n + c];
-                for j in 0..n {
-                    a[r * n + j] -= f * a[c * n + j];
-                    inv[r * n + j] -= f * inv[c * n + j];
-                }
-            }
-        }
-        (det, inv)
     }
 
     /// The quadratures of `G` are within their estimates of erf's closed forms, and the

@@ -863,14 +863,14 @@ fn product(x: &[f64], y: &[f64], p: usize, transpose: bool) -> Vec<f64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::deep_activation::DeepActivation;
     use std::f64::consts::PI;
 
     /// `det` and inverse of a small row-major `n x n` matrix by Gauss-Jordan elimination with
-    /// partial pivoting.
-    fn det_inverse(a: &[f64], n: usize) -> (f64, Vec<f64>) {
+    /// partial pivoting (the dNTK's tests use it too).
+    pub(crate) fn det_inverse(a: &[f64], n: usize) -> (f64, Vec<f64>) {
         let mut a = a.to_vec();
         let mut inv: Vec<f64> = (0..n * n).map(|x| if x / n == x % n { 1.0 } else { 0.0 }).collect();
         let mut det = 1.0;
