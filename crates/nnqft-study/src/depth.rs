@@ -416,6 +416,9 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
         let deepest = KernelShift::with_monitor(&deepest_net, &xs, runner.monitor())?;
         let deepest_six = SixPointVertex::with_monitor(&deepest_net, &xs6, runner.monitor())?;
         report.quadrature_error = report.quadrature_error.max(deepest.vertex().quadrature_error());
+        // the one-input law at each point, its moments reused at every (L, n)
+        let deepest_laws: Vec<OneInputLaw> =
+            xs.points().map(|x| OneInputLaw::new(&deepest_net, x)).collect::<std::result::Result<_, _>>()?;
         for &depth in &plan.depths {
             for &width in &plan.widths {
                 let widths = vec![width; depth];
@@ -428,10 +431,10 @@ pub fn run(runner: &dyn Runner, plan: &DepthPlan) -> Result<DepthReport> {
                 let vertex_error = shift.vertex().vertex_error();
                 let exact = exact_one_input_ratio(&net).map(|p| p - 1.0);
                 // r through order 1/n² at each point (the diagonal multisets)
-                let next: Vec<(f64, f64)> = xs
-                    .points()
-                    .map(|x| {
-                        let law = OneInputLaw::new(&net, x)?;
+                let next: Vec<(f64, f64)> = deepest_laws
+                    .iter()
+                    .map(|law| {
+                        let law = law.at_widths(&widths)?;
                         let ((r1, r2), e) = (law.r(), law.error());
                         Ok((r1 + r2, e[6] + e[7]))
                     })

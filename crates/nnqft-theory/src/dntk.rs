@@ -2,43 +2,13 @@
 //! ([`DifferentialNtk`]): its cross-correlation with the pre-activations, the tensors `P` and
 //! `Q`, their layer recursions derived on the type.
 
+use crate::bounded::Bounded;
 use crate::deep_network::DeepNetwork;
 use crate::error::Result;
 use crate::gaussian::curvature_moment;
 use crate::input_set::InputSet;
 use crate::monitor::{Monitor, parallel_map};
-use crate::ntk::product_error;
 use crate::ntk_fluctuations::NtkFluctuations;
-use std::ops::{Add, Mul};
-
-/// A computed value with a bound on its error: sums add the bounds, products take
-/// [`product_error`] (`|x̂ ŷ − x y| <= |x̂| e_y + e_x (|ŷ| + e_y)`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Bounded(f64, f64);
-
-impl Bounded {
-    fn exact(value: f64) -> Self {
-        Self(value, 0.0)
-    }
-    /// Times an exact constant.
-    fn times(self, k: f64) -> Self {
-        Self(k * self.0, k.abs() * self.1)
-    }
-}
-
-impl Add for Bounded {
-    type Output = Self;
-    fn add(self, o: Self) -> Self {
-        Self(self.0 + o.0, self.1 + o.1)
-    }
-}
-
-impl Mul for Bounded {
-    type Output = Self;
-    fn mul(self, o: Self) -> Self {
-        Self(self.0 * o.0, product_error(self.0, self.1, o.0, o.1))
-    }
-}
 
 /// The dNTK-preactivation cross-correlation of a deep network at leading order in `1/n`: the
 /// tensors `P` and `Q` of Roberts, Yaida, Hanin, "The Principles of Deep Learning Theory"
@@ -288,28 +258,28 @@ impl DifferentialNtk {
         let mut qs = vec![vec![zero; m4]];
         for l in 1..=net.depth() {
             let ntk = fl.ntk();
-            let theta = |a: usize, b: usize| Bounded(ntk.layer(l)[a * m + b], ntk.layer_error(l)[a * m + b]);
+            let theta = |a: usize, b: usize| Bounded::new(ntk.layer(l)[a * m + b], ntk.layer_error(l)[a * m + b]);
             let slope = |a: usize, b: usize| {
-                Bounded(ntk.derivative_mean(l)[a * m + b], ntk.derivative_mean_error(l)[a * m + b])
+                Bounded::new(ntk.derivative_mean(l)[a * m + b], ntk.derivative_mean_error(l)[a * m + b])
             };
             let (g, g_e) = (&self.curvatures[l - 1], &self.curvature_errors[l - 1]);
-            let curvature = |i: usize| Bounded(g[i], g_e[i]);
+            let curvature = |i: usize| Bounded::new(g[i], g_e[i]);
             let (f_next, f_next_e) = (fl.layer_f(l + 1), fl.layer_f_error(l + 1));
-            let next = |i: usize| Bounded(f_next[i], f_next_e[i]);
+            let next = |i: usize| Bounded::new(f_next[i], f_next_e[i]);
             let scale = if c_w > 0.0 { lambda_w / c_w } else { 0.0 };
             let mut p = vec![zero; m4];
             let mut q = vec![zero; m4];
             for (i, (pv, qv)) in p.iter_mut().zip(q.iter_mut()).enumerate() {
                 let [c, a, b, d] = [i / (m * m * m), i / (m * m) % m, i / m % m, i % m];
                 let single =
-                    (theta(a, b) * (theta(c, a) * curvature(i) + theta(c, b) * curvature(at(c, b, a, d)))).times(c_w2);
-                *pv = (next(at(c, d, a, b)) + next(at(c, d, b, a))).times(scale) + single;
-                *qv = next(at(a, c, b, d)).times(scale) + single;
+                    (theta(a, b) * (theta(c, a) * curvature(i) + theta(c, b) * curvature(at(c, b, a, d)))).scale(c_w2);
+                *pv = (next(at(c, d, a, b)) + next(at(c, d, b, a))).scale(scale) + single;
+                *qv = next(at(a, c, b, d)).scale(scale) + single;
             }
             if l > 1 {
                 let ratio = widths[l - 1] as f64 / widths[l - 2] as f64;
                 let (f, f_e, bt, bt_e) = (fl.layer_f(l), fl.layer_f_error(l), fl.layer_b(l), fl.layer_b_error(l));
-                let fb = |i: usize| Bounded(f[i], f_e[i]);
+                let fb = |i: usize| Bounded::new(f[i], f_e[i]);
                 let (pp, qp) = (&ps[l - 1], &qs[l - 1]);
                 // the first derivatives of ⟨φ φ⟩ carry no bound (as in `NtkFluctuations`)
                 let grad = fl.kernel_shift().vertex().layer_gradient(l);
@@ -328,11 +298,11 @@ impl DifferentialNtk {
                     if !curved {
                         [(a, zero), (b, zero)]
                     } else if a == b {
-                        [(a, Bounded(sg[pos(a, a) * np + pos(a, a)], e)), (a, zero)]
+                        [(a, Bounded::new(sg[pos(a, a) * np + pos(a, a)], e)), (a, zero)]
                     } else {
                         [
-                            (a, Bounded(2.0 * sg[pos(a, b) * np + pos(a, a)], 2.0 * e)),
-                            (b, Bounded(sg[pos(a, b) * np + pos(a, b)], e)),
+                            (a, Bounded::new(2.0 * sg[pos(a, b) * np + pos(a, a)], 2.0 * e)),
+                            (b, Bounded::new(sg[pos(a, b) * np + pos(a, b)], e)),
                         ]
                     }
                 };
@@ -341,7 +311,7 @@ impl DifferentialNtk {
                     if !curved {
                         zero
                     } else if b == d {
-                        Bounded::exact(grad[pos(b, b) * np + pos(b, b)]) + slope(b, b).times(-1.0)
+                        Bounded::exact(grad[pos(b, b) * np + pos(b, b)]) + slope(b, b).scale(-1.0)
                     } else {
                         Bounded::exact(2.0 * grad[pos(b, d) * np + pos(b, b)])
                     }
@@ -359,8 +329,9 @@ impl DifferentialNtk {
                         }
                         sp = sp + e1 * (theta(a, b) * inner + slope(a, b) * pp[at(c, a, b, mu)]);
                     }
-                    *pv = *pv + sp.times(ratio * c_w2);
-                    let mut sq = Bounded(bt[at(a, c, b, b)], bt_e[at(a, c, b, b)]) * (slope(c, a) * curv_value(b, d));
+                    *pv = *pv + sp.scale(ratio * c_w2);
+                    let mut sq =
+                        Bounded::new(bt[at(a, c, b, b)], bt_e[at(a, c, b, b)]) * (slope(c, a) * curv_value(b, d));
                     for (nu, e2) in dphi(b, d) {
                         let mut inner = zero;
                         for (mu, e1) in dcurv(a, c) {
@@ -368,7 +339,7 @@ impl DifferentialNtk {
                         }
                         sq = sq + e2 * (theta(c, a) * inner + slope(c, a) * qp[at(c, a, b, nu)]);
                     }
-                    *qv = *qv + sq.times(ratio * c_w2);
+                    *qv = *qv + sq.scale(ratio * c_w2);
                 }
             }
             ps.push(p);
@@ -403,28 +374,28 @@ impl DifferentialNtk {
 
     /// `P_(a0 a1 a2 a3)` of the output, in PDLT's index order (type docs).
     pub fn p(&self, points: [usize; 4]) -> f64 {
-        self.p[self.p.len() - 1][self.index(points)].0
+        self.p[self.p.len() - 1][self.index(points)].value
     }
     /// `Q_(a0 a1 a2 a3)` of the output, in PDLT's index order (type docs).
     pub fn q(&self, points: [usize; 4]) -> f64 {
-        self.q[self.q.len() - 1][self.index(points)].0
+        self.q[self.q.len() - 1][self.index(points)].value
     }
     /// The propagated error bound of [`Self::p`] (type docs, "Error bounds"); 0 where every
     /// expectation is a closed form.
     pub fn p_error(&self, points: [usize; 4]) -> f64 {
-        self.p[self.p.len() - 1][self.index(points)].1
+        self.p[self.p.len() - 1][self.index(points)].error
     }
     /// The propagated error bound of [`Self::q`].
     pub fn q_error(&self, points: [usize; 4]) -> f64 {
-        self.q[self.q.len() - 1][self.index(points)].1
+        self.q[self.q.len() - 1][self.index(points)].error
     }
     /// `Pˡ` of layer `l = 1, ..., L + 1` at `points` (`P¹ = 0`).
     pub fn layer_p(&self, l: usize, points: [usize; 4]) -> f64 {
-        self.p[l.clamp(1, self.p.len()) - 1][self.index(points)].0
+        self.p[l.clamp(1, self.p.len()) - 1][self.index(points)].value
     }
     /// `Qˡ` of layer `l = 1, ..., L + 1` at `points` (`Q¹ = 0`).
     pub fn layer_q(&self, l: usize, points: [usize; 4]) -> f64 {
-        self.q[l.clamp(1, self.q.len()) - 1][self.index(points)].0
+        self.q[l.clamp(1, self.q.len()) - 1][self.index(points)].value
     }
 
     /// The leading-order `E[dĤ_(i0 i1 i2; a0 a1 a2) f_(i3, a3)]` for `outputs = [i0, i1, i2, i3]`

@@ -63,6 +63,7 @@
 mod error;
 
 mod action;
+mod bounded;
 mod criticality;
 mod deep_activation;
 mod deep_kernel;

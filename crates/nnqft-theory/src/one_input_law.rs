@@ -1,6 +1,7 @@
 //! The law of a deep network's kernel on one input to order `1/n²` ([`OneInputLaw`]): the
 //! four-point function at next-to-leading order on the diagonal multisets.
 
+use crate::bounded::Bounded;
 use crate::deep_activation::DeepActivation;
 use crate::deep_network::DeepNetwork;
 use crate::error::{Result, TheoryError};
@@ -105,45 +106,11 @@ use crate::gaussian::{Act, hermite_moment};
 #[derive(Debug, Clone)]
 pub struct OneInputLaw {
     net: DeepNetwork,
+    /// `K¹(x, x)`, where the chain starts.
+    first: f64,
+    /// Each layer's map and its derivatives at `Kˡ`: they do not depend on the widths.
+    steps: Vec<Step>,
     cumulants: Cumulants,
-}
-
-/// A value with a bound on its absolute error, propagated to first order:
-/// `e(x ± y) = e_x + e_y`, `e(x y) = |x| e_y + |y| e_x + e_x e_y`.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Bounded {
-    v: f64,
-    e: f64,
-}
-
-impl Bounded {
-    fn exact(v: f64) -> Self {
-        Self { v, e: 0.0 }
-    }
-    fn scale(self, c: f64) -> Self {
-        Self { v: c * self.v, e: c.abs() * self.e }
-    }
-}
-
-impl std::ops::Add for Bounded {
-    type Output = Self;
-    fn add(self, o: Self) -> Self {
-        Self { v: self.v + o.v, e: self.e + o.e }
-    }
-}
-
-impl std::ops::Sub for Bounded {
-    type Output = Self;
-    fn sub(self, o: Self) -> Self {
-        Self { v: self.v - o.v, e: self.e + o.e }
-    }
-}
-
-impl std::ops::Mul for Bounded {
-    type Output = Self;
-    fn mul(self, o: Self) -> Self {
-        Self { v: self.v * o.v, e: self.v.abs() * o.e + o.v.abs() * self.e + self.e * o.e }
-    }
 }
 
 /// The output kernel's cumulants, order by order.
@@ -160,15 +127,16 @@ struct Cumulants {
 impl Cumulants {
     /// `(r₁, r₂)` with their error bounds (the kernel `K` enters as a factor with its own bound).
     fn r(&self) -> (Bounded, Bounded) {
-        let inv = 1.0 / self.k.v;
+        let inv = 1.0 / self.k.value;
         // 1/K and its bound: e(1/K) = e_K / K² to first order
-        let inv_k = Bounded { v: inv, e: self.k.e * inv * inv };
+        let inv_k = Bounded::new(inv, self.k.error * inv * inv);
         let inv2 = inv_k * inv_k;
         (self.c1 * inv2, self.c2 * inv2 - (self.c1 * self.mu1 * inv2 * inv_k).scale(2.0))
     }
 }
 
 /// One layer's map and its derivatives at `K`: `f, f', ..., f''''`, `s, s', s''`, `t`.
+#[derive(Debug, Clone)]
 struct Step {
     f: [Bounded; 5],
     s: [Bounded; 3],
@@ -188,7 +156,7 @@ impl Step {
         // dᵏ⟨φᵖ⟩/dgᵏ = ⟨φᵖ He_2k⟩ / (2g)ᵏ, bounded by the quadrature's error estimate
         let m = |p: u32, k: usize| -> Bounded {
             let est = hermite_moment(act, g, p, 2 * k);
-            Bounded { v: est.value, e: est.error }.scale(1.0 / (2.0 * g).powi(k as i32))
+            Bounded::new(est.value, est.error).scale(1.0 / (2.0 * g).powi(k as i32))
         };
         // dᵏ⟨φ²⟩/dgᵏ, k = 0..4; dᵏ⟨φ⁴⟩/dgᵏ, k = 0..2; ⟨φ⁶⟩
         let q2: Vec<Bounded> = (0..5).map(|k| m(2, k)).collect();
@@ -255,13 +223,35 @@ impl OneInputLaw {
                 "the one-input law of a deep network needs a deep activation (Gauss-net is one layer only)".into(),
             ));
         }
-        let k1 = net.first_layer_cov(x, x);
-        let mut c = Cumulants { k: Bounded::exact(k1), ..Cumulants::default() };
-        for &n in net.widths() {
-            let step = Step::at(Act::Known(net.activation()), c.k.v, net.c_w(), net.c_b());
+        let first = net.first_layer_cov(x, x);
+        // the infinite-width kernels K¹, K², ... and each layer's map at its kernel
+        let mut steps: Vec<Step> = Vec::with_capacity(net.depth());
+        let mut k = first;
+        for _ in 0..net.depth() {
+            let step = Step::at(Act::Known(net.activation()), k, net.c_w(), net.c_b());
+            k = step.f[0].value;
+            steps.push(step);
+        }
+        Ok(Self::through(net.clone(), first, steps))
+    }
+
+    /// The law at other hidden widths `n_1..n_L'` with `1 <= L' <= L` (a shallower network is
+    /// the first `L'` layers of this one): every Gaussian moment is reused, only the recursion
+    /// over the layers is redone. The same numbers, bit for bit, as [`Self::new`] at those
+    /// widths.
+    pub fn at_widths(&self, widths: &[usize]) -> Result<Self> {
+        crate::deep_network::check_shallower(widths, self.steps.len())?;
+        let net = self.net.with_widths(widths)?;
+        Ok(Self::through(net, self.first, self.steps[..widths.len()].to_vec()))
+    }
+
+    /// The cumulants after the chain's steps at `net`'s widths.
+    fn through(net: DeepNetwork, first: f64, steps: Vec<Step>) -> Self {
+        let mut c = Cumulants { k: Bounded::exact(first), ..Cumulants::default() };
+        for (step, &n) in steps.iter().zip(net.widths()) {
             c = step.apply(&c, n as f64);
         }
-        Ok(Self { net: net.clone(), cumulants: c })
+        Self { net, first, steps, cumulants: c }
     }
 
     /// The network.
@@ -271,26 +261,26 @@ impl OneInputLaw {
 
     /// The infinite-width kernel `K = Kᴸ⁺¹(x, x)`.
     pub fn kernel(&self) -> f64 {
-        self.cumulants.k.v
+        self.cumulants.k.value
     }
 
     /// `(μ1, μ2)`: the shift of `E[G] = K + μ1 + μ2 + O(1/n³)` at orders `1/n` and `1/n²` (`μ1`
     /// is [`crate::KernelShift`]'s shift on the diagonal pair).
     pub fn mean_shift(&self) -> (f64, f64) {
-        (self.cumulants.mu1.v, self.cumulants.mu2.v)
+        (self.cumulants.mu1.value, self.cumulants.mu2.value)
     }
 
     /// `(C1, C2)`: `Var(G) = C1 + C2 + O(1/n³)` at orders `1/n` and `1/n²`; the connected
     /// four-point function of one output is `3 Var(G)`, of outputs `(i, i, j, j)`, `i ≠ j`,
     /// `Var(G)`.
     pub fn variance(&self) -> (f64, f64) {
-        (self.cumulants.c1.v, self.cumulants.c2.v)
+        (self.cumulants.c1.value, self.cumulants.c2.value)
     }
 
     /// `κ3(G)` at its leading order `1/n²` (the connected six-point function of one output is
     /// `15 κ3(G)`).
     pub fn third_cumulant(&self) -> f64 {
-        self.cumulants.t2.v
+        self.cumulants.t2.value
     }
 
     /// `(r₁, r₂)`: `r = Var(G) / E[G]² = r₁ + r₂ + O(1/n³)` with `r₁ = C1 / K²` (the four-point
@@ -298,15 +288,15 @@ impl OneInputLaw {
     /// `K = 0` (`x = 0` with `C_b = 0` and `φ(0) = 0`: the output is identically 0).
     pub fn r(&self) -> (f64, f64) {
         let (r1, r2) = self.cumulants.r();
-        (r1.v, r2.v)
+        (r1.value, r2.value)
     }
 
     /// Bounds on the absolute errors of `[K, μ1, μ2, C1, C2, T2, r₁, r₂]`: each Gaussian moment's
     /// quadrature error estimate plus a bound on its rounding, propagated through the recursion
-    /// to first order (`e(x y) = |x| e_y + |y| e_x + e_x e_y`).
+    /// to first order (`e(x y) = |x̂| e_y + e_x (|ŷ| + e_y)`).
     pub fn error(&self) -> [f64; 8] {
         let c = &self.cumulants;
         let (r1, r2) = c.r();
-        [c.k.e, c.mu1.e, c.mu2.e, c.c1.e, c.c2.e, c.t2.e, r1.e, r2.e]
+        [c.k.error, c.mu1.error, c.mu2.error, c.c1.error, c.c2.error, c.t2.error, r1.error, r2.error]
     }
 }

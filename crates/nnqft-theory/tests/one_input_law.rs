@@ -119,6 +119,25 @@ fn first_order_pieces_agree_with_the_kernel_shift_and_the_vertices() -> Result<(
 }
 
 #[test]
+fn other_widths_reuse_the_moments_bit_for_bit() -> Result<(), TheoryError> {
+    let net = DeepNetwork::at_criticality(DeepActivation::Gelu, &[30, 40, 50, 60])?;
+    let deepest = OneInputLaw::new(&net, &[0.7])?;
+    for widths in [&[10, 20, 30, 40][..], &[100, 5], &[7]] {
+        let fresh = OneInputLaw::new(&net.with_widths(widths)?, &[0.7])?;
+        let reused = deepest.at_widths(widths)?;
+        let bits = |l: &OneInputLaw| {
+            let ((r1, r2), (m1, m2), (c1, c2)) = (l.r(), l.mean_shift(), l.variance());
+            [l.kernel(), r1, r2, m1, m2, c1, c2, l.third_cumulant()].map(f64::to_bits)
+        };
+        assert_eq!(bits(&reused), bits(&fresh), "{widths:?}");
+        assert_eq!(reused.error().map(f64::to_bits), fresh.error().map(f64::to_bits), "{widths:?}");
+    }
+    let e = deepest.at_widths(&[10; 5]).unwrap_err().to_string();
+    assert!(e.contains("widths"), "{e}");
+    Ok(())
+}
+
+#[test]
 fn bad_input_is_refused_naming_the_field() {
     let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[10, 10]).unwrap();
     let e = OneInputLaw::new(&net, &[1.0, 2.0]).unwrap_err().to_string();
