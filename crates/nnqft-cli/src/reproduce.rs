@@ -60,12 +60,12 @@ pub fn merge(
 
 /// Runs the studies of `plan` on the ensembles of `runner` and writes every report of `run`.
 fn analyse(run: &Run, runner: &dyn Runner, plan: &Plan) -> Result<Vec<figures::Drawing>> {
-    let scaling = nnqft_study::scaling::run(runner, &plan.scaling)?;
-    let table5 = nnqft_study::table5::run(runner, &plan.table5)?;
-    let rg = nnqft_study::rg::run(runner, plan.rg_experiments, plan.rg_nets)?;
-    let depth = nnqft_study::depth::run(runner, &plan.depth)?;
-    let ntk = nnqft_study::ntk_study::run(runner, &plan.ntk)?;
-    let action = nnqft_study::action_study::run(runner, &plan.action)?;
+    let scaling = timed("scaling", || nnqft_study::scaling::run(runner, &plan.scaling))?;
+    let table5 = timed("table5", || nnqft_study::table5::run(runner, &plan.table5))?;
+    let rg = timed("rg", || nnqft_study::rg::run(runner, plan.rg_experiments, plan.rg_nets))?;
+    let depth = timed("depth", || nnqft_study::depth::run(runner, &plan.depth))?;
+    let ntk = timed("ntk_study", || nnqft_study::ntk_study::run(runner, &plan.ntk))?;
+    let action = timed("action", || nnqft_study::action_study::run(runner, &plan.action))?;
     let inputs = figures::Inputs {
         plan,
         scaling: &scaling,
@@ -75,7 +75,7 @@ fn analyse(run: &Run, runner: &dyn Runner, plan: &Plan) -> Result<Vec<figures::D
         ntk: &ntk,
         action: &action,
     };
-    let figures = figures::all(&inputs)?;
+    let figures = timed("figures", || figures::all(&inputs))?;
 
     // all computation done: write the reports
     let tables = [scaling.tables(), table5.tables(), rg.tables(), depth.tables(), ntk.tables(), action.tables()];
@@ -100,6 +100,16 @@ fn analyse(run: &Run, runner: &dyn Runner, plan: &Plan) -> Result<Vec<figures::D
     let md = summary::document(&line, &inputs);
     write_text(run, "SUMMARY.md", &md)?;
     Ok(drawings)
+}
+
+/// Runs one study (or the figures) and prints its wall time to stderr,
+/// `study {name}: {secs} s` (its ensembles' own lines come before it), so a run's log says where
+/// its time went.
+fn timed<T>(name: &str, study: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let out = study();
+    eprintln!("study {name}: {:.1} s", start.elapsed().as_secs_f64());
+    out
 }
 
 /// `cargo xtask coverage`: the study into `<out>/coverage`.
