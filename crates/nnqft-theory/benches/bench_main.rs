@@ -137,5 +137,24 @@ fn erf_implementations(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, tensors, table5_integrals, products, erf_implementations);
+/// Our erfc (one exponential) against libm's (musl's, two), on the same kind of scrambled
+/// arguments over (-6, 6), one thread: the normal distribution function of GELU's quadratures
+/// and samplers.
+fn erfc_implementations(c: &mut Criterion) {
+    let zs: Vec<f64> = (0..1u64 << 16)
+        .map(|i| {
+            let u = ((i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+            6.0 * (2.0 * u - 1.0)
+        })
+        .collect();
+    let mut group = c.benchmark_group("erfc");
+    group.throughput(Throughput::Elements(zs.len() as u64));
+    group.bench_function("nnqft", |b| {
+        b.iter(|| zs.iter().map(|&z| nnqft_theory::machinery::erfc(black_box(z))).sum::<f64>())
+    });
+    group.bench_function("libm", |b| b.iter(|| zs.iter().map(|&z| libm::erfc(black_box(z))).sum::<f64>()));
+    group.finish();
+}
+
+criterion_group!(benches, tensors, table5_integrals, products, erf_implementations, erfc_implementations);
 criterion_main!(benches);

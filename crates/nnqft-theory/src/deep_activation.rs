@@ -1,9 +1,10 @@
 //! The activations of deep networks: names, values, the derivatives that Price's theorem needs,
 //! and the Taylor coefficients at zero that decide an activation's universality class.
 
+use crate::erfc::normal_cdf;
 use crate::error::{Result, TheoryError};
 use crate::network::Activation;
-use std::f64::consts::{FRAC_1_SQRT_2, PI};
+use std::f64::consts::PI;
 
 /// The activation of every hidden layer of a [`crate::DeepNetwork`].
 ///
@@ -276,11 +277,12 @@ impl TryFrom<Activation> for DeepActivation {
     }
 }
 
-/// The standard normal distribution function `Φ(z) = erfc(−z/√2) / 2` (no cancellation for
-/// `z < 0`).
+/// GELU's `(φ, φ', φ'')` at `z` from one `Φ(z)` and one `ϕ(z)`: the same bits as
+/// [`DeepActivation::phi`] and [`DeepActivation::derivatives`], for integrands that need several.
 #[inline]
-pub(crate) fn normal_cdf(z: f64) -> f64 {
-    0.5 * libm::erfc(-z * FRAC_1_SQRT_2)
+pub(crate) fn gelu_with_derivatives(z: f64) -> (f64, f64, f64) {
+    let (cdf, pdf) = (normal_cdf(z), normal_pdf(z));
+    (z * cdf, cdf + z * pdf, (2.0 - z * z) * pdf)
 }
 
 /// The standard normal density `ϕ(z)`.

@@ -2,6 +2,7 @@
 //! nested quadrature behind them.
 
 use crate::deep_activation::DeepActivation;
+use crate::erfc::normal_cdf;
 use gauss_quad::GaussLegendre;
 use std::f64::consts::PI;
 use std::num::NonZeroUsize;
@@ -207,11 +208,6 @@ impl<F: Fn(f64) -> f64> Factor for Smooth<F> {
 fn fast_tanh(z: f64) -> f64 {
     let e = crate::exp::expm1_in_range(-2.0 * z.abs());
     (-e / (2.0 + e)).copysign(z)
-}
-
-/// The standard normal distribution function `Φ(t)`.
-fn normal_cdf(t: f64) -> f64 {
-    0.5 * libm::erfc(-t / std::f64::consts::SQRT_2)
 }
 
 /// `E[relu(μ + σ ε)^q]` (module docs).
@@ -831,6 +827,11 @@ struct Mixed {
 impl Factor for Mixed {
     #[inline]
     fn eval(&self, z: f64) -> f64 {
+        if self.act == DeepActivation::Gelu {
+            // one Φ and one ϕ for all three factors
+            let (value, slope, curvature) = crate::deep_activation::gelu_with_derivatives(z);
+            return value.powi(self.p as i32) * slope.powi(self.q as i32) * curvature.powi(self.r as i32);
+        }
         let value = if self.p == 0 { 1.0 } else { self.act.phi(z).unwrap_or(f64::NAN).powi(self.p as i32) };
         let slope = match (self.q, self.act) {
             (0, _) => 1.0,
@@ -1165,7 +1166,13 @@ impl Factor for PowerDerivative<'_> {
                 c * z.powi(p as i32)
             }
             Act::Known(a) => {
-                let (p, (d1, d2)) = (a.phi(z).unwrap_or(f64::NAN), a.derivatives(z).unwrap_or((f64::NAN, f64::NAN)));
+                let (p, d1, d2) = match a {
+                    DeepActivation::Gelu => crate::deep_activation::gelu_with_derivatives(z),
+                    _ => {
+                        let (d1, d2) = a.derivatives(z).unwrap_or((f64::NAN, f64::NAN));
+                        (a.phi(z).unwrap_or(f64::NAN), d1, d2)
+                    }
+                };
                 let q = self.q as i32;
                 match self.order {
                     0 => p.powi(q),
