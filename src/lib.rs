@@ -107,7 +107,7 @@
 //! ## Example: the dNTK, the NTK's change in one step of gradient descent
 //!
 //! ```
-//! use nnqft::sampling::{DEFAULT_SEED, dntk_preactivation};
+//! use nnqft::sampling::{DEFAULT_SEED, DntkEnsemble};
 //! use nnqft::theory::{DeepActivation, DeepNetwork, DifferentialNtk, InputSet};
 //!
 //! // tanh, one hidden layer of width 20, two outputs (which tell P and Q apart)
@@ -117,7 +117,7 @@
 //! // E[dΘ_(i0 i1 i2; a0 a1 a2) f_i3(x_a3)] = (1/n) [δ_i0i3 δ_i1i2 P + δ_i0i1 δ_i2i3 Q + δ_i0i2 δ_i1i3 Q']
 //! let theory = DifferentialNtk::new(&net, &xs)?;
 //! // each net's exact dNTK times its outputs, 8 experiments of 2000 nets
-//! let measured = dntk_preactivation(&net, &xs, (net.c_w(), net.c_b()), 2000, 8, DEFAULT_SEED, 2)?;
+//! let measured = DntkEnsemble::new(net, xs, 2000, 8, DEFAULT_SEED)?.run(2)?;
 //! for outputs in [[0, 1, 1, 0], [0, 0, 1, 1], [1, 1, 1, 1]] {
 //!     let got = measured.get(outputs, [0, 1, 1, 0]).unwrap();
 //!     let want = theory.dntk_preactivation(outputs, [0, 1, 1, 0]);
