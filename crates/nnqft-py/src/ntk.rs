@@ -92,7 +92,7 @@ pub fn ntk<'py>(
     let seed = seed.map_or(Ok(nnqft_sampling::DEFAULT_SEED), |s| integer(s, "seed", 0, "an integer in [0, 2**64)"))?;
     let threads = thread_count(threads)?;
     let sampling = nets.map(|nets| NtkSampling { nets, experiments, seed });
-    let settings = NtkSettings { lambda_w, lambda_b, sampling };
+    let settings = NtkSettings { lambda_w, lambda_b, sampling, dntk: false };
     let total = nets.map_or(0, |n| n * experiments as u64);
     let (table, rows) = interruptible(py, &progress, total, "nets", "nnqft.ntk", |monitor| {
         let run = || {

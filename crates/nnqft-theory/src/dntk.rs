@@ -409,6 +409,18 @@ impl DifferentialNtk {
             + delta(i0, i2) * delta(i1, i3) * self.q([a0, a2, a1, a3]))
             / w[w.len() - 1] as f64
     }
+
+    /// The propagated error bound of [`Self::dntk_preactivation`]: the same Kronecker deltas
+    /// over `n_L` times [`Self::p_error`], [`Self::q_error`] (a sum's bound is the sum of its
+    /// terms'); 0 where every expectation is a closed form.
+    pub fn dntk_preactivation_error(&self, [i0, i1, i2, i3]: [usize; 4], [a0, a1, a2, a3]: [usize; 4]) -> f64 {
+        let delta = |x: usize, y: usize| if x == y { 1.0 } else { 0.0 };
+        let w = self.network().widths();
+        (delta(i0, i3) * delta(i1, i2) * self.p_error([a0, a1, a2, a3])
+            + delta(i0, i1) * delta(i2, i3) * self.q_error([a0, a1, a2, a3])
+            + delta(i0, i2) * delta(i1, i3) * self.q_error([a0, a2, a1, a3]))
+            / w[w.len() - 1] as f64
+    }
 }
 
 #[cfg(test)]
