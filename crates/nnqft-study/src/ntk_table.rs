@@ -377,8 +377,18 @@ impl NtkTable {
         Some(t)
     }
 
+    /// The dNTK table of `rows` ([`crate::dntk_table`]; `None` unless [`NtkSettings::dntk`] asked
+    /// for it): the keys of [`Self::table`], `ntk_indices`, `ntk_outputs`, `indices`, `outputs`,
+    /// `dntk_preactivation_leading_order`, `dntk_preactivation_leading_order_error` and with
+    /// sampled nets `dntk_preactivation_mean`, `dntk_preactivation_stderr` (`ntk_dntk.parquet`).
+    pub fn dntk_table(&self, rows: &NtkRows) -> Option<Table> {
+        let d = rows.dntk.clone()?;
+        let keys = self.keys(rows, d.len());
+        Some(d.into_table(keys))
+    }
+
     /// The key columns of every table, `h` rows.
-    pub(crate) fn keys(&self, rows: &NtkRows, h: usize) -> Table {
+    fn keys(&self, rows: &NtkRows, h: usize) -> Table {
         let net = &self.net;
         Table::new()
             .str("network", vec![net.activation().name(); h])
