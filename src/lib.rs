@@ -127,6 +127,34 @@
 //! # Ok::<(), nnqft::Error>(())
 //! ```
 //!
+//! ## Example: the dNTK table, as `nnqft ntk --dntk` and `nnqft.ntk(..., dntk=True)` give it
+//!
+//! ```
+//! use nnqft::study::Direct;
+//! use nnqft::study::ntk_table::{NtkSampling, NtkSettings, NtkTable};
+//! use nnqft::theory::{DeepActivation, DeepNetwork, DifferentialNtk, InputSet};
+//!
+//! // tanh, two hidden layers of width 10, one output, two points: 3 NTK rows x 4 ordered pairs
+//! let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[10, 10])?;
+//! let xs = InputSet::new("two points", &[vec![0.9], vec![-0.5]])?;
+//! let sampling = Some(NtkSampling { nets: 500, experiments: 8, seed: 1 });
+//! let table = NtkTable::new(&net, &xs, &NtkSettings { sampling, dntk: true, ..Default::default() })?;
+//! let rows = table.rows(&Direct::new(1, 2))?;
+//! let dntk = rows.dntk.as_ref().unwrap();
+//! assert_eq!(dntk.len(), 3 * 4);
+//!
+//! // row 1: the NTK pair (x_0, x_0), the gradient at x_0, the output at x_1
+//! assert_eq!((dntk.ntk_indices[1].as_str(), dntk.indices[1].as_str()), ("0,0", "0,1"));
+//! let theory = DifferentialNtk::new(&net, &xs)?.dntk_preactivation([0; 4], [0, 0, 0, 1]);
+//! assert_eq!(dntk.leading_order[1].to_bits(), theory.to_bits());
+//! // measured from each net's exact dNTK: within 5 standard errors (plus the O(1/n^2) left out)
+//! let (mean, stderr) = dntk.measured.as_ref().unwrap();
+//! assert!((mean[1] - theory).abs() < 5.0 * stderr[1] + 0.1 * theory.abs());
+//! // the Parquet file's columns
+//! assert!(table.dntk_table(&rows).unwrap().names().contains(&"dntk_preactivation_mean"));
+//! # Ok::<(), nnqft::Error>(())
+//! ```
+//!
 //! ## Example: the analysis of outputs made elsewhere
 //!
 //! ```
