@@ -544,6 +544,13 @@ mod tests {
                 largest = largest.max((got - want).abs());
                 assert!((got - want).abs() <= bound, "{what}{q4:?}: {got} vs {want}, bound {bound}");
             }
+            // the leading-order E[dΘ f] of every Kronecker structure, and its bound
+            for o in 0..16 {
+                let outputs = [o >> 3 & 1, o >> 2 & 1, o >> 1 & 1, o & 1];
+                let (got, want) = (theory.dntk_preactivation(outputs, q4), reference.dntk_preactivation(outputs, q4));
+                let bound = theory.dntk_preactivation_error(outputs, q4);
+                assert!((got - want).abs() <= bound, "{outputs:?} {q4:?}: {got} vs {want}, bound {bound}");
+            }
         }
         assert!(largest > 0.0, "the reference is the theory itself");
     }
@@ -557,6 +564,7 @@ mod tests {
         for i in 0..81 {
             let q4 = [i / 27, i / 9 % 3, i / 3 % 3, i % 3];
             assert!(dntk.p_error(q4) == 0.0 && dntk.q_error(q4) == 0.0, "{q4:?}");
+            assert!(dntk.dntk_preactivation_error([0; 4], q4) == 0.0, "{q4:?}");
         }
     }
 }
