@@ -84,12 +84,15 @@ fn columns_are_the_librarys_at_every_row() {
     assert!(plain.dntk().is_none() && plain.dntk_table(&plain.rows(&Direct::new(5, 1)).unwrap()).is_none());
 }
 
-/// Tanh at criticality's priors (`C_W = 1`, `C_b = 0`), `L = 2`, `n = 10`, two points: the
-/// measured `E[dΘ f]` of 20 experiments of 250 nets (seed 2027) against the leading order,
-/// within [`Z_BOUND`] at every row.
+/// Tanh with its deep priors (`C_W = 1`, `C_b = 0`), `L = 2`, `n = 40`, two points: the measured
+/// `E[dΘ f]` of 20 experiments of 250 nets (seed 2027) against the leading order, within
+/// [`Z_BOUND`] at every row. The `O(1/n²)` the leading order leaves out is at most 5% of the value
+/// at `n = 40` (measured from 400,000 nets at n = 10, 20, 40: at most 20%, 13%, 5%, halving with
+/// `n`), about the standard error of 5000 nets (4% to 7% of the value), so it does not use up the
+/// bound.
 #[test]
 fn measured_tanh_dntk_matches_the_leading_order() {
-    let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[10, 10]).unwrap();
+    let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[40, 40]).unwrap();
     let xs = InputSet::new("two", &[vec![0.9], vec![-0.5]]).unwrap();
     let sampling = Some(NtkSampling { nets: 250, experiments: 20, seed: 2027 });
     let settings = NtkSettings { sampling, dntk: true, ..Default::default() };
