@@ -129,6 +129,7 @@ def ntk(
     threads: int | None = None,
     progress: _Progress = False,
     fluctuations: bool = False,
+    dntk: bool = False,
 ) -> _Table: ...
 def analyze(
     f: Union[npt.ArrayLike, Sequence[npt.ArrayLike]],

@@ -12,7 +12,13 @@
 //!   `theta_shift_leading_order` (each with its quadrature error bound, `theta_inf_error`,
 //!   `theta_shift_leading_order_error`) and the kernel `g_gp`, and with
 //!   `--nets` the mean per-network NTK and `G2` of sampled nets with standard errors
-//!   (`theta_mean`, `theta_stderr`, `g2_mean`, `g2_stderr`).
+//!   (`theta_mean`, `theta_stderr`, `g2_mean`, `g2_stderr`); up to 8 points and 16 pairs
+//!   the NTK's fluctuations (`ntk_fluctuations.parquet`), and with `--dntk` the dNTK's correlation
+//!   with the outputs (`ntk_dntk.parquet`): per row of `ntk.parquet` (`ntk_indices`,
+//!   `ntk_outputs`) and ordered pair of the gradient's and the output's `(output, point)` pairs
+//!   (`indices`, `outputs`), `dntk_preactivation_leading_order` (`E[dTheta f]` at order `1/n`),
+//!   `dntk_preactivation_leading_order_error` and with `--nets` `dntk_preactivation_mean`,
+//!   `dntk_preactivation_stderr`.
 //! - `nnqft analyze`: the analysis of network outputs made elsewhere (NumPy, PyTorch, JAX), from
 //!   `.npy` files: correlators with standard errors, the GP of their own two-point function,
 //!   connected parts, `m_n`, and with `--widths` the 1/N scaling fits (`analysis.parquet`, ...).
@@ -88,7 +94,13 @@ enum Command {
     /// bounds of their quadrature errors), and g_gp, the kernel delta_ij K(x_a, x_b). With --nets N:
     /// --experiments experiments of N nets drawn with explicit weights, each net's exact NTK and
     /// outputs, and theta_mean, theta_stderr, g2_mean, g2_stderr (means over experiments and their
-    /// standard errors). Writes ntk.parquet and provenance.json.
+    /// standard errors). Writes ntk.parquet and provenance.json; up to 8 points and 16 (output,
+    /// point) pairs also ntk_fluctuations.parquet (the NTK's covariances at order 1/n), and with
+    /// --dntk ntk_dntk.parquet: per row of ntk.parquet (ntk_indices, ntk_outputs) and ordered pair
+    /// of (output, point) pairs, the direction's and the output's (indices, outputs: a0,a3 and
+    /// i0,i3), dntk_preactivation_leading_order, E[dTheta_(i0 i1 i2; a0 a1 a2) f_i3(x_a3)] at order
+    /// 1/n, dntk_preactivation_leading_order_error, and with --nets dntk_preactivation_mean,
+    /// dntk_preactivation_stderr.
     Ntk {
         #[command(flatten)]
         output: Output,

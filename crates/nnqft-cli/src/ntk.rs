@@ -1,7 +1,8 @@
 //! `nnqft ntk`: the neural tangent kernel table of a deep network (`ntk.parquet`), the rows of
 //! [`nnqft_study::ntk_table`] with the network's keys (`NtkTable::table`): the infinite-width NTK and kernel per
 //! pair of `(output, point)` pairs and, with `--nets`, the mean per-network NTK and `G2` of
-//! sampled nets with standard errors.
+//! sampled nets with standard errors; with `--dntk`, the dNTK table beside it
+//! (`ntk_dntk.parquet`, [`nnqft_study::dntk_table`]).
 
 use crate::options::NetworkArgs;
 use anyhow::Result;
@@ -38,6 +39,13 @@ pub struct NtkArgs {
     /// infinite-width columns alone.
     #[arg(long)]
     pub nets: Option<u64>,
+    /// Also write ntk_dntk.parquet: the dNTK's correlation with the outputs, E[dTheta f], at order
+    /// 1/n (dntk_preactivation_leading_order and its error bound) and, with --nets, measured from
+    /// the same number of nets and seed (dntk_preactivation_mean, dntk_preactivation_stderr); at
+    /// most 8 input points and 16 (output, point) pairs, not gauss.
+    #[arg(long)]
+    #[serde(default)]
+    pub dntk: bool,
     /// Experiments (>= 2, for standard errors) of --nets nets each.
     #[arg(long, default_value_t = 10, requires = "nets")]
     pub experiments: usize,
@@ -58,7 +66,7 @@ impl NtkArgs {
     pub fn table(&self) -> Result<NtkTable> {
         let network = self.network.checked_deep(&self.widths, self.d_out, self.critical)?;
         let sampling = self.nets.map(|nets| NtkSampling { nets, experiments: self.experiments, seed: self.seed });
-        let settings = NtkSettings { lambda_w: self.lambda_w, lambda_b: self.lambda_b, sampling };
+        let settings = NtkSettings { lambda_w: self.lambda_w, lambda_b: self.lambda_b, sampling, dntk: self.dntk };
         Ok(NtkTable::new(network.network(), network.inputs(), &settings)?)
     }
 }

@@ -30,7 +30,8 @@ pub fn theory(common: &Common, args: &theory::TheoryArgs) -> Result<PathBuf> {
 
 /// `nnqft ntk`: validates the options, samples the nets (with `--nets`) and writes
 /// `ntk.parquet` and, up to 8 points and 16 (output, point) pairs, `ntk_fluctuations.parquet`
-/// (the rows of `nnqft_study::ntk_table`); returns the path of `ntk.parquet`.
+/// (the rows of `nnqft_study::ntk_table`), and with `--dntk` `ntk_dntk.parquet`
+/// (`nnqft_study::dntk_table`); returns the path of `ntk.parquet`.
 pub fn ntk(common: &Common, args: &ntk::NtkArgs) -> Result<PathBuf> {
     let start = unix_now();
     let config = serde_json::json!({ "ntk": args });
@@ -39,9 +40,15 @@ pub fn ntk(common: &Common, args: &ntk::NtkArgs) -> Result<PathBuf> {
     if let Some(ens) = table.ensemble() {
         ens.check_memory(run.threads)?;
     }
+    if let Some(ens) = table.dntk_ensemble() {
+        ens.check_memory(run.threads)?;
+    }
     let rows = table.rows(&nnqft_run::runner::Sampler::new(&run, false))?;
     if let Some(fluctuations) = table.fluctuation_table(&rows) {
         write_table(&run, "ntk_fluctuations.parquet", fluctuations)?;
+    }
+    if let Some(dntk) = table.dntk_table(&rows) {
+        write_table(&run, "ntk_dntk.parquet", dntk)?;
     }
     write_table(&run, "ntk.parquet", table.table(rows))?;
     let path = run.out.join("ntk.parquet");

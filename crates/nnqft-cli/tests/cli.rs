@@ -192,6 +192,9 @@ fn bad_input_gives_one_line_naming_the_option() {
         (vec!["ntk", "--network", "relu"], "--widths"),
         // without --nets nothing is sampled: a seed would be silently ignored
         (vec!["ntk", "--network", "relu", "--widths", "5", "--seed", "3"], "--nets"),
+        // the dNTK: at most 16 (output, point) pairs (6 points x 3 outputs), not Gauss-net
+        (vec!["ntk", "--network", "tanh", "--widths", "5", "--d-out", "3", "--dntk"], "d_out"),
+        (vec!["ntk", "--network", "gauss", "--widths", "5", "--dntk"], "gauss"),
     ] {
         let (ok, _, err) = nnqft(&cwd, &args);
         assert!(!ok, "{args:?} should fail");
@@ -425,7 +428,7 @@ fn ntk_table_is_the_librarys() {
     let net = DeepNetwork::new(DeepActivation::Tanh, &[6, 5], 1.44, 0.09).unwrap().with_d_in(2).unwrap().with_d_out(2);
     let net = net.unwrap();
     let sampling = Some(NtkSampling { nets: 700, experiments: 3, seed: 11 });
-    let settings = NtkSettings { lambda_w: Some(0.8), lambda_b: Some(1.3), sampling };
+    let settings = NtkSettings { lambda_w: Some(0.8), lambda_b: Some(1.3), sampling, dntk: false };
     let rows = NtkTable::new(&net, &xs, &settings).unwrap().rows(&Direct::new(0, 1)).unwrap();
     let s = rows.sampled.clone().unwrap();
     let columns: Vec<String> = t.get_column_names().iter().map(|c| c.to_string()).collect();
@@ -527,6 +530,101 @@ fn ntk_table_is_the_librarys() {
 
 /// Closed forms against the recursion: a few roundings.
 const ROUNDING: f64 = 1e-14;
+
+/// `ntk --dntk` writes `ntk_dntk.parquet` beside `ntk.parquet`, the rows of
+/// `nnqft_study::dntk_table` bit for bit (theory and, with `--nets`, measured from the same
+/// seed); without `--dntk` there is no such file.
+#[test]
+fn ntk_dntk_table_is_the_librarys() {
+    use nnqft_study::Direct;
+    use nnqft_study::ntk_table::{NtkSampling, NtkSettings, NtkTable};
+    use nnqft_theory::{DeepActivation, DeepNetwork, InputSet};
+    let cwd = temp_dir("dntk");
+    std::fs::write(cwd.join("two.txt"), "0.3\n-0.8\n").unwrap();
+    let xs = InputSet::new("two", &[vec![0.3], vec![-0.8]]).unwrap();
+    let argv = [
+        "ntk",
+        "--network",
+        "tanh",
+        "--widths",
+        "6,5",
+        "--x-set",
+        "two.txt",
+        "--d-out",
+        "2",
+        "--lambda-w",
+        "0.8",
+        "--nets",
+        "200",
+        "--experiments",
+        "3",
+        "--seed",
+        "7",
+        "--threads",
+        "2",
+        "--dntk",
+    ];
+    let (ok, out, err) = nnqft(&cwd, &argv);
+    assert!(ok, "{err}");
+    let file = PathBuf::from(out.trim());
+    let file = if file.is_absolute() { file } else { cwd.join(file) };
+    let d = read(&file.with_file_name("ntk_dntk.parquet"));
+    let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[6, 5]).unwrap().with_d_out(2).unwrap();
+    let sampling = Some(NtkSampling { nets: 200, experiments: 3, seed: 7 });
+    let settings = NtkSettings { lambda_w: Some(0.8), sampling, dntk: true, ..Default::default() };
+    let rows = NtkTable::new(&net, &xs, &settings).unwrap().rows(&Direct::new(0, 1)).unwrap();
+    let want = rows.dntk.unwrap();
+    let columns: Vec<String> = d.get_column_names().iter().map(|c| c.to_string()).collect();
+    assert_eq!(columns[..10], want_keys(&columns));
+    assert_eq!(
+        columns[10..],
+        [
+            "ntk_indices",
+            "ntk_outputs",
+            "indices",
+            "outputs",
+            "dntk_preactivation_leading_order",
+            "dntk_preactivation_leading_order_error",
+            "dntk_preactivation_mean",
+            "dntk_preactivation_stderr"
+        ]
+    );
+    // 4 (output, point) pairs: 10 rows of ntk.parquet x 16 ordered pairs
+    assert_eq!(d.height(), 160);
+    assert_eq!(strings(&d, "ntk_indices"), want.ntk_indices);
+    assert_eq!(strings(&d, "ntk_outputs"), want.ntk_outputs);
+    assert_eq!(strings(&d, "indices"), want.indices);
+    assert_eq!(strings(&d, "outputs"), want.outputs);
+    let some = |v: &[f64]| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
+    let (mean, stderr) = want.measured.unwrap();
+    for (name, values) in [
+        ("dntk_preactivation_leading_order", &want.leading_order),
+        ("dntk_preactivation_leading_order_error", &want.leading_order_error),
+        ("dntk_preactivation_mean", &mean),
+        ("dntk_preactivation_stderr", &stderr),
+    ] {
+        assert_eq!(floats(&d, name), some(values), "{name}");
+    }
+    assert!(floats(&d, "lambda_w").iter().all(|&v| v == Some(0.8)));
+    // the NTK table beside it is the one without --dntk
+    let plain = NtkTable::new(&net, &xs, &NtkSettings { dntk: false, ..settings }).unwrap();
+    let theta = plain.rows(&Direct::new(0, 1)).unwrap().sampled.unwrap().theta_mean;
+    assert_eq!(floats(&read(&file), "theta_mean"), some(&theta));
+    // theory alone (no --nets), and no dNTK file without --dntk
+    let (ok, out, err) = nnqft(&cwd, &argv[..11].iter().chain(&["--dntk"]).copied().collect::<Vec<_>>());
+    assert!(ok, "{err}");
+    let file = PathBuf::from(out.trim());
+    let file = if file.is_absolute() { file } else { cwd.join(file) };
+    let d = read(&file.with_file_name("ntk_dntk.parquet"));
+    assert_eq!(d.width(), 10 + 6);
+    assert_eq!(floats(&d, "dntk_preactivation_leading_order"), some(&want.leading_order));
+    let (ok, out, err) = nnqft(&cwd, &argv[..11]);
+    assert!(ok, "{err}");
+    let file = PathBuf::from(out.trim());
+    let file = if file.is_absolute() { file } else { cwd.join(file) };
+    assert!(file.exists() && !file.with_file_name("ntk_dntk.parquet").exists());
+    let _ = std::fs::remove_dir_all(&cwd);
+}
 
 /// `action` writes the rows of `nnqft_study::action` bit for bit: the exact action of a
 /// one-layer network (order 1/N² by default), and the measured action of outputs in a `.npy` file

@@ -44,16 +44,25 @@ use pyo3::types::PyDict;
 /// bound), with `nets` `covariance_mean`, `covariance_stderr` (measured), then
 /// `cross_leading_order` (Cov(Theta_i1i2(x_a, x_b), f_i3(x_c) f_i4(x_d)), from D and F),
 /// `cross_leading_order_error` and with
-/// `nets` `cross_mean`, `cross_stderr`. At most 255 (output, point) pairs. Ctrl-C stops the
-/// sampling with KeyboardInterrupt. Raises ValueError for invalid arguments.
+/// `nets` `cross_mean`, `cross_stderr`; `dntk` False (default) or True, which returns instead the
+/// table of `nnqft ntk --dntk`'s `ntk_dntk.parquet` (at most 8 input points and 16 (output, point)
+/// pairs, not gauss; ValueError beyond), the dNTK's correlation with the outputs: per row of the
+/// NTK table (`ntk_indices` `a1,a2`, `ntk_outputs` `i1,i2`) and ordered pair of the direction's
+/// and the output's (output, point) pairs (`indices` `a0,a3`, `outputs` `i0,i3`),
+/// `dntk_preactivation_leading_order` (E[dTheta_(i0 i1 i2; a0 a1 a2) f_i3(x_a3)] at order 1/n, from
+/// PDLT's tensors P and Q), `dntk_preactivation_leading_order_error` (its propagated quadrature
+/// error bound) and with `nets` `dntk_preactivation_mean`, `dntk_preactivation_stderr` (measured
+/// from `experiments` experiments of `nets` nets with the same seed). At most one of
+/// `fluctuations` and `dntk`. At most 255 (output, point) pairs. Ctrl-C stops the sampling with
+/// KeyboardInterrupt. Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (
     network, widths, *, x = None, d_in = None, d_out = None, sigma_w = None, sigma_b = None, critical = None,
     lambda_w = None, lambda_b = None, nets = None, experiments = None, seed = None, threads = None, progress = None,
-    fluctuations = None
+    fluctuations = None, dntk = None
 ), text_signature = "(network, widths, *, x=None, d_in=None, d_out=1, sigma_w=None, sigma_b=None, critical=False, \
 lambda_w=None, lambda_b=None, nets=None, experiments=10, seed=20200818, threads=None, progress=False, \
-fluctuations=False)")]
+fluctuations=False, dntk=False)")]
 #[allow(clippy::too_many_arguments)]
 pub fn ntk<'py>(
     py: Python<'py>,
@@ -73,9 +82,14 @@ pub fn ntk<'py>(
     threads: Option<&Bound<'py, PyAny>>,
     progress: Option<&Bound<'py, PyAny>>,
     fluctuations: Option<&Bound<'py, PyAny>>,
+    dntk: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let progress = Progress::from_arg(py, progress)?;
     let fluctuations = flag(fluctuations, "fluctuations")?;
+    let dntk = flag(dntk, "dntk")?;
+    if fluctuations && dntk {
+        return Err(invalid("dntk", "True", "False with fluctuations=True (one table per call)"));
+    }
     let checked = deep_network(network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
     let rate = |v: Option<&Bound<'py, PyAny>>, name: &str| v.map(|v| real(v, name, "finite and >= 0")).transpose();
     let (lambda_w, lambda_b) = (rate(lambda_w, "lambda_w")?, rate(lambda_b, "lambda_b")?);
@@ -92,8 +106,9 @@ pub fn ntk<'py>(
     let seed = seed.map_or(Ok(nnqft_sampling::DEFAULT_SEED), |s| integer(s, "seed", 0, "an integer in [0, 2**64)"))?;
     let threads = thread_count(threads)?;
     let sampling = nets.map(|nets| NtkSampling { nets, experiments, seed });
-    let settings = NtkSettings { lambda_w, lambda_b, sampling };
-    let total = nets.map_or(0, |n| n * experiments as u64);
+    let settings = NtkSettings { lambda_w, lambda_b, sampling, dntk };
+    // the NTK's nets, and the dNTK's as many again
+    let total = nets.map_or(0, |n| (n * experiments as u64).saturating_mul(1 + u64::from(dntk)));
     let (table, rows) = interruptible(py, &progress, total, "nets", "nnqft.ntk", |monitor| {
         let run = || {
             let table = NtkTable::with_monitor(checked.network(), checked.inputs(), &settings, monitor)?;
@@ -105,6 +120,10 @@ pub fn ntk<'py>(
             other => value_error(other),
         })
     })?;
+    if dntk {
+        let t = table.dntk_table(&rows).ok_or_else(|| invalid("dntk", "True", "a table with the dNTK"))?;
+        return into_dict(py, t);
+    }
     if fluctuations {
         let t = table.fluctuation_table(&rows).ok_or_else(|| {
             invalid("fluctuations", "True", "False for more than 8 input points or 16 (output, point) pairs")

@@ -120,6 +120,9 @@ def test_progress_on_every_long_call():
     f = np.random.default_rng(1).normal(size=(4000, 3))
     nnqft.analyze(f, experiments=4, progress=recorder("analyze"))
     assert seen["ntk"][-1] == (200, 200)
+    # with the dNTK: the NTK's nets and the dNTK's as many again
+    nnqft.ntk("relu", [4], x=[0.2, 0.7], nets=100, experiments=2, dntk=True, progress=recorder("dntk"))
+    assert seen["dntk"][-1] == (400, 400)
     assert seen["analyze"][-1] == (4000, 4000)
     nnqft.depth(networks=["relu"], depths=[1], widths=[4], experiments=2, nets=100, progress=recorder("depth"))
     assert seen["depth"][-1] == (200, 200)

@@ -68,6 +68,31 @@ def test_ntk_fluctuations_are_the_cli_bit_for_bit(root, nnqft_bin, tmp_path):
         nnqft.ntk("tanh", [6], x=np.linspace(-1, 1, 9), fluctuations=True)
 
 
+DNTK_COLUMNS = KEYS + [
+    "ntk_indices", "ntk_outputs", "indices", "outputs", "dntk_preactivation_leading_order",
+    "dntk_preactivation_leading_order_error", "dntk_preactivation_mean", "dntk_preactivation_stderr",
+]
+
+
+def test_ntk_dntk_is_the_cli_bit_for_bit(root, nnqft_bin, tmp_path):
+    """The dNTK table (`dntk=True`, `nnqft ntk --dntk`'s `ntk_dntk.parquet`): two points, two
+    outputs, 200 x 3 sampled tanh nets, every column value for value; theory alone without nets;
+    the rows join ntk.parquet's on (ntk_indices, ntk_outputs)."""
+    x = write_points(tmp_path, [0.3, -0.8])
+    t = nnqft.ntk("tanh", [6, 6], x=str(x), d_out=2, nets=200, experiments=3, seed=5, threads=2, dntk=True)
+    cli = cli_table(root, nnqft_bin, tmp_path / "d", [
+        "--network", "tanh", "--widths", "6,6", "--d-out", "2", "--nets", "200", "--experiments", "3",
+        "--seed", "5", "--x-set", str(x), "--dntk",
+    ], name="ntk_dntk.parquet")
+    assert len(t["indices"]) == 10 * 16  # 4 (output, point) pairs: 10 rows of ntk.parquet x 16
+    assert_same_table(t, cli, DNTK_COLUMNS)
+    ntk = nnqft.ntk("tanh", [6, 6], x=str(x), d_out=2)
+    assert set(zip(t["ntk_indices"], t["ntk_outputs"])) == set(zip(ntk["indices"], ntk["outputs"]))
+    theory = nnqft.ntk("tanh", [6, 6], x=str(x), d_out=2, dntk=True)
+    assert list(theory) == DNTK_COLUMNS[:-2]
+    assert np.array_equal(theory["dntk_preactivation_leading_order"], t["dntk_preactivation_leading_order"])
+
+
 def write_points(tmp_path, points):
     path = tmp_path / "points.txt"
     path.write_text("".join(f"{p}\n" for p in points))
@@ -195,6 +220,11 @@ BAD = [
     (dict(nets=10, experiments=1), "experiments"),
     (dict(nets=10, seed=-1), "seed"),
     (dict(nets=10, threads=0), "threads"),
+    (dict(dntk="yes"), "dntk"),
+    (dict(dntk=True, fluctuations=True), "dntk"),
+    (dict(dntk=True, x=np.linspace(-1, 1, 9)), "input points"),  # the dNTK: at most 8 points
+    (dict(dntk=True, x=[0.1, 0.5, 0.9], d_out=6), "d_out"),  # and 16 (output, point) pairs
+    (dict(network="gauss", widths=[5], dntk=True), "gauss"),
 ]
 
 

@@ -10,7 +10,8 @@ use crate::run::Run;
 use crate::shard::{ShardFile, record_ensemble};
 use anyhow::Result;
 use nnqft_sampling::{
-    DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, NtkEnsemble, NtkEnsembleResult, Shard,
+    DeepEnsemble, DeepEnsembleResult, DntkEnsemble, DntkPreactivation, Ensemble, EnsembleResult, NtkEnsemble,
+    NtkEnsembleResult, Shard,
 };
 use nnqft_study::key::EnsembleKey;
 use nnqft_study::{Runner, StudyError};
@@ -29,6 +30,12 @@ fn deep(run: &Run, key: &str, ensemble: &DeepEnsemble) -> nnqft_study::Result<De
 
 /// Samples the nets of an NTK table (never cached, never split).
 fn ntk(run: &Run, key: &str, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
+    let total = ensemble.nets() * ensemble.experiments() as u64;
+    Ok(timed(run.progress, key, "", total, |inc| ensemble.run_with_progress(run.threads, inc))?)
+}
+
+/// Samples the nets of an NTK table's dNTK columns (never cached, never split).
+fn dntk(run: &Run, key: &str, ensemble: &DntkEnsemble) -> nnqft_study::Result<DntkPreactivation> {
     let total = ensemble.nets() * ensemble.experiments() as u64;
     Ok(timed(run.progress, key, "", total, |inc| ensemble.run_with_progress(run.threads, inc))?)
 }
@@ -76,6 +83,9 @@ impl Runner for Sampler<'_> {
     fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
         ntk(self.run, &key.name(), ensemble)
     }
+    fn dntk_ensemble(&self, key: &EnsembleKey, ensemble: &DntkEnsemble) -> nnqft_study::Result<DntkPreactivation> {
+        dntk(self.run, &key.name(), ensemble)
+    }
     fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
         outputs(self.run, &key.name(), ensemble)
     }
@@ -108,6 +118,9 @@ impl Runner for Merged<'_> {
     }
     fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkEnsembleResult> {
         ntk(self.run, &key.name(), ensemble)
+    }
+    fn dntk_ensemble(&self, key: &EnsembleKey, ensemble: &DntkEnsemble) -> nnqft_study::Result<DntkPreactivation> {
+        dntk(self.run, &key.name(), ensemble)
     }
     fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
         outputs(self.run, &key.name(), ensemble)

@@ -1,9 +1,10 @@
 //! The differential of the neural tangent kernel (dNTK) of a sampled deep network, exactly by
 //! forward mode through the NTK's forward and backward passes
 //! ([`DeepWeights::differential_tangent_kernel`]), and its correlation with the outputs over an
-//! ensemble of nets ([`dntk_preactivation`]), seeded and thread-invariant.
+//! ensemble of nets ([`DntkEnsemble`]), seeded and thread-invariant.
 
 use crate::error::{Result, SamplingError};
+use crate::monitor::{Monitor, map_items};
 use crate::ntk_ensemble::{DeepWeights, Measured};
 use crate::seed;
 use nnqft_theory::{DeepActivation, DeepNetwork, InputSet};
@@ -190,7 +191,7 @@ impl DeepWeights {
     }
 }
 
-/// The measured `E[dΘ_(p0 p1 p2) f_p3]` of an ensemble ([`dntk_preactivation`]).
+/// The measured `E[dΘ_(p0 p1 p2) f_p3]` of an ensemble ([`DntkEnsemble::run`]).
 #[derive(Debug, Clone)]
 pub struct DntkPreactivation {
     pairs: usize,
@@ -216,68 +217,129 @@ impl DntkPreactivation {
     }
 }
 
-/// `E[dΘ_(p0 p1 p2) f_p3]` over `experiments` experiments of `nets` nets each of `net`, drawn
-/// with every weight explicit ([`DeepWeights::draw`]); experiment `e` draws from its own
-/// generator `seed::lanes(seed, e, 0)` and the experiments run on up to `threads` threads, so the
-/// numbers do not depend on the thread count. Errors: as
-/// [`DeepWeights::differential_tangent_kernel`]; `nets` 0 or `experiments` < 2.
-#[allow(clippy::too_many_arguments)]
-pub fn dntk_preactivation(
-    net: &DeepNetwork,
-    inputs: &InputSet,
-    (lambda_w, lambda_b): (f64, f64),
+/// The most `(output, point)` pairs `m d_out` of a [`DntkEnsemble`]: each experiment keeps the
+/// `P⁴` means of `dΘ_(p0 p1 p2) f_p3` (half a MiB at 16 pairs).
+pub const DNTK_MAX_PAIRS: usize = 16;
+
+/// An ensemble measuring `E[dΘ_(p0 p1 p2) f_p3]` ([`DntkPreactivation`]): `experiments`
+/// experiments of `nets` nets each of `net` on `inputs`, drawn with every weight explicit
+/// ([`DeepWeights::draw`]); experiment `e` draws from its own generator
+/// `seed::lanes(seed, e, 0)` (so its first 4096 nets are those of an [`crate::NtkEnsemble`]'s
+/// experiment `e` of the same seed) and is one work item, so the numbers do not depend on the
+/// thread count. Learning-rate factors by default the NTK parameterisation
+/// (`λ_W = C_W`, `λ_b = C_b`).
+#[derive(Debug, Clone)]
+pub struct DntkEnsemble {
+    net: DeepNetwork,
+    inputs: InputSet,
+    lambda_w: f64,
+    lambda_b: f64,
     nets: u64,
     experiments: usize,
     seed: u64,
-    threads: usize,
-) -> Result<DntkPreactivation> {
-    check(net, inputs, lambda_w, lambda_b)?;
-    if nets == 0 {
-        return Err(SamplingError::OutOfRange {
-            field: "nets",
-            value: "0".into(),
-            allowed: "at least 1 net per experiment",
-        });
+}
+
+impl DntkEnsemble {
+    /// Validates the ensemble. Errors name the field and its allowed range: the inputs'
+    /// dimension is not `d`; Gauss-net; at most [`DNTK_MAX_PAIRS`] `(output, point)` pairs;
+    /// `nets` >= 1; `experiments` >= 2.
+    pub fn new(net: DeepNetwork, inputs: InputSet, nets: u64, experiments: usize, seed: u64) -> Result<Self> {
+        check(&net, &inputs, net.c_w(), net.c_b())?;
+        let pairs = inputs.len().saturating_mul(net.d_out());
+        if pairs > DNTK_MAX_PAIRS {
+            return Err(SamplingError::OutOfRange {
+                field: "input points x d_out",
+                value: pairs.to_string(),
+                allowed: "1 to 16 (output, point) pairs for the dNTK",
+            });
+        }
+        if nets == 0 {
+            return Err(SamplingError::OutOfRange {
+                field: "nets",
+                value: "0".into(),
+                allowed: "at least 1 net per experiment",
+            });
+        }
+        if experiments < 2 {
+            return Err(SamplingError::OutOfRange {
+                field: "experiments",
+                value: experiments.to_string(),
+                allowed: "at least 2 (a standard error needs two)",
+            });
+        }
+        let (lambda_w, lambda_b) = (net.c_w(), net.c_b());
+        Ok(Self { net, inputs, lambda_w, lambda_b, nets, experiments, seed })
     }
-    if experiments < 2 {
-        return Err(SamplingError::OutOfRange {
-            field: "experiments",
-            value: experiments.to_string(),
-            allowed: "at least 2 (a standard error needs two)",
-        });
+
+    /// The same ensemble with learning-rate factors `lambda_w`, `lambda_b` (finite, `>= 0`).
+    pub fn with_learning_rates(mut self, lambda_w: f64, lambda_b: f64) -> Result<Self> {
+        check(&self.net, &self.inputs, lambda_w, lambda_b)?;
+        (self.lambda_w, self.lambda_b) = (lambda_w, lambda_b);
+        Ok(self)
     }
-    let pairs = inputs.len() * net.d_out();
-    let p4 = pairs * pairs * pairs * pairs;
-    let run = |e: usize| {
-        let mut rng = seed::lanes(seed, e as u64, 0);
-        let mut sums = vec![0.0; p4];
-        for _ in 0..nets {
-            let weights = DeepWeights::draw(net, &mut rng);
-            let (d, f) = weights.dntk_and_outputs(inputs, lambda_w, lambda_b);
-            for (x, &dv) in d.iter().enumerate() {
-                for (y, &fv) in f.iter().enumerate() {
-                    sums[x * pairs + y] += dv * fv;
+
+    /// Nets per experiment.
+    pub fn nets(&self) -> u64 {
+        self.nets
+    }
+    /// Experiments.
+    pub fn experiments(&self) -> usize {
+        self.experiments
+    }
+    /// The master seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Bytes a run on `threads` threads needs: every experiment's `P⁴` means, and per thread
+    /// its running sums, one net's weights and dNTK, and the passes' activations.
+    pub fn memory_estimate(&self, threads: usize) -> u64 {
+        let pairs = (self.inputs.len() * self.net.d_out()) as u64;
+        let p4 = pairs.saturating_mul(pairs).saturating_mul(pairs).saturating_mul(pairs);
+        let widest = self.net.widths().iter().copied().max().unwrap_or(1).max(self.net.d_in()) as u64;
+        let layers = self.net.depth() as u64 + 1;
+        let weights = layers.saturating_mul(widest.saturating_mul(widest + 1));
+        // φ, φ', φ'', ż, φ̇ per layer and point; δ, u, δ̇ per layer and pair
+        let passes = layers.saturating_mul(widest).saturating_mul(5 * self.inputs.len() as u64 + 3 * pairs);
+        let per_thread = p4.saturating_add(pairs.saturating_mul(pairs).saturating_mul(pairs)).saturating_add(weights);
+        let per_thread = per_thread.saturating_add(passes);
+        p4.saturating_mul(self.experiments as u64)
+            .saturating_add(per_thread.saturating_mul(threads as u64))
+            .saturating_mul(8)
+    }
+
+    /// Refuses a run on `threads` threads that would not fit in memory.
+    pub fn check_memory(&self, threads: usize) -> Result<()> {
+        crate::deep_ensemble::check_deep_memory(&self.net, &self.inputs, self.memory_estimate(threads), threads)
+    }
+
+    /// Runs the ensemble on `threads >= 1` threads (after [`Self::check_memory`]).
+    pub fn run(&self, threads: usize) -> Result<DntkPreactivation> {
+        self.run_with_progress(threads, &())
+    }
+
+    /// [`Self::run`] under `monitor` ([`Monitor`]: asked before each experiment whether to
+    /// stop, told its nets after it). The same numbers, bit for bit.
+    pub fn run_with_progress(&self, threads: usize, monitor: &dyn Monitor) -> Result<DntkPreactivation> {
+        crate::error::check_positive("threads", threads as u64, "an integer >= 1")?;
+        self.check_memory(threads)?;
+        let pairs = self.inputs.len() * self.net.d_out();
+        let p4 = pairs * pairs * pairs * pairs;
+        let (lambda_w, lambda_b) = (self.lambda_w, self.lambda_b);
+        let per_experiment = map_items(threads.min(self.experiments), 0..self.experiments as u64, monitor, |e| {
+            let mut rng = seed::lanes(self.seed, e, 0);
+            let mut sums = vec![0.0; p4];
+            for _ in 0..self.nets {
+                let weights = DeepWeights::draw(&self.net, &mut rng);
+                let (d, f) = weights.dntk_and_outputs(&self.inputs, lambda_w, lambda_b);
+                for (x, &dv) in d.iter().enumerate() {
+                    for (y, &fv) in f.iter().enumerate() {
+                        sums[x * pairs + y] += dv * fv;
+                    }
                 }
             }
-        }
-        sums.iter().map(|s| s / nets as f64).collect::<Vec<f64>>()
-    };
-    let threads = threads.clamp(1, experiments);
-    let mut per_experiment: Vec<(usize, Vec<f64>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let run = &run;
-                scope.spawn(move || (t..experiments).step_by(threads).map(|e| (e, run(e))).collect::<Vec<_>>())
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    });
-    if per_experiment.len() != experiments {
-        return Err(SamplingError::ThreadPool(format!(
-            "{} of {experiments} dNTK experiments finished (a worker thread panicked)",
-            per_experiment.len()
-        )));
+            (sums.iter().map(|s| s / self.nets as f64).collect::<Vec<f64>>(), self.nets)
+        })?;
+        Ok(DntkPreactivation { pairs, m: self.inputs.len(), per_experiment })
     }
-    per_experiment.sort_by_key(|(e, _)| *e);
-    Ok(DntkPreactivation { pairs, m: inputs.len(), per_experiment: per_experiment.into_iter().map(|x| x.1).collect() })
 }

@@ -36,9 +36,10 @@
 //! scheme), the merge's memory bound, the generator's lane count and scratch buffers are
 //! internal; `floor` (the same draws with no correlator work, the benchmarks' reference) is
 //! hidden, for the benchmarks and examples only.
-//! - [`dntk_preactivation`], [`DntkPreactivation`] -- the dNTK of sampled deep networks
+//! - [`DntkEnsemble`], [`DntkPreactivation`] -- the dNTK of sampled deep networks
 //!   (`DeepWeights::differential_tangent_kernel`: exact, by forward mode through the NTK's passes)
-//!   and its correlation with the outputs over an ensemble, seeded and thread-invariant.
+//!   and its correlation with the outputs over an ensemble (at most [`DNTK_MAX_PAIRS`] pairs),
+//!   seeded and thread-invariant.
 //! - [`memory`] -- memory estimated before a run allocates, against the machine's limit.
 //! - [`OutputStream`] -- the raw estimator over network outputs handed in (any ensemble),
 //!   bit for bit the raw estimator of a sampled ensemble on that ensemble's own outputs.
@@ -69,7 +70,7 @@ pub mod seed;
 mod shard;
 
 pub use deep_ensemble::{DEEP_ORDER_SIX_MAX_PAIRS, DeepEnsemble, DeepEnsembleResult};
-pub use dntk::{DntkPreactivation, dntk_preactivation};
+pub use dntk::{DNTK_MAX_PAIRS, DntkEnsemble, DntkPreactivation};
 pub use ensemble::{EighthOrderMeans, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums};
 pub use error::{Result, SamplingError};
 pub use monitor::Monitor;

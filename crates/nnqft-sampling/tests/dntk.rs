@@ -4,7 +4,7 @@
 //! networks, and the measured `E[dΘ f]` against the leading-order theory
 //! (`nnqft_theory::DifferentialNtk`: `P`, `Q`) with fixed seeds and a stated z bound.
 
-use nnqft_sampling::{DeepWeights, Measured, dntk_preactivation, seed};
+use nnqft_sampling::{DeepWeights, DntkEnsemble, DntkPreactivation, Measured, seed};
 use nnqft_theory::{DeepActivation, DeepNetwork, DifferentialNtk, InputSet};
 
 /// Brute-force central differences (steps `1e-5` for the direction, `1e-4` along it:
@@ -92,7 +92,7 @@ fn check(act: DeepActivation, n: usize, nets: u64, seed: u64) {
     let theory = DifferentialNtk::new(&net(n), &inputs).unwrap();
     let run = |w: usize, s: u64| {
         let nw = net(w);
-        dntk_preactivation(&nw, &inputs, (nw.c_w(), nw.c_b()), nets / 10, 10, s, 2).unwrap()
+        DntkEnsemble::new(nw, inputs.clone(), nets / 10, 10, s).unwrap().run(2).unwrap()
     };
     let (small, large) = (run(n, seed), run(2 * n, seed + 1));
     let nf = n as f64;
@@ -135,23 +135,60 @@ fn gelu_dntk_preactivation_matches_monte_carlo() {
     check(DeepActivation::Gelu, 16, 200_000, 21);
 }
 
+/// `E[dΘ f]` of `net` with learning rates `rates`, 50 nets x `experiments`, seed 3.
+fn measured(
+    net: &DeepNetwork,
+    inputs: &InputSet,
+    rates: (f64, f64),
+    nets: u64,
+    experiments: usize,
+    threads: usize,
+) -> nnqft_sampling::Result<DntkPreactivation> {
+    DntkEnsemble::new(net.clone(), inputs.clone(), nets, experiments, 3)?
+        .with_learning_rates(rates.0, rates.1)?
+        .run(threads)
+}
+
 #[test]
 fn the_same_seed_gives_the_same_numbers_on_any_thread_count_and_bad_input_is_refused() {
     let inputs = InputSet::new("two", &[vec![0.3], vec![-0.9]]).unwrap();
     let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[5, 5]).unwrap().with_d_out(2).unwrap();
-    let run = |threads: usize| dntk_preactivation(&net, &inputs, (1.0, 0.0), 50, 4, 3, threads).unwrap();
+    let run = |threads: usize| measured(&net, &inputs, (1.0, 0.0), 50, 4, threads).unwrap();
     let (one, two) = (run(1), run(2));
+    // a monitor only observes: told every net, the same numbers
+    let told = std::sync::atomic::AtomicU64::new(0);
+    let count = |n: u64| {
+        told.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    };
+    let ens = DntkEnsemble::new(net.clone(), inputs.clone(), 50, 4, 3).unwrap().with_learning_rates(1.0, 0.0).unwrap();
+    let watched = ens.run_with_progress(2, &count).unwrap();
+    assert_eq!(told.into_inner(), 200);
     for idx in 0..256 {
         let outputs = [idx >> 7 & 1, idx >> 5 & 1, idx >> 3 & 1, idx >> 1 & 1];
         let points = [idx >> 6 & 1, idx >> 4 & 1, idx >> 2 & 1, idx & 1];
         let (a, b) = (one.get(outputs, points).unwrap(), two.get(outputs, points).unwrap());
+        let c = watched.get(outputs, points).unwrap();
         assert_eq!((a.mean.to_bits(), a.stderr.to_bits()), (b.mean.to_bits(), b.stderr.to_bits()));
+        assert_eq!((a.mean.to_bits(), a.stderr.to_bits()), (c.mean.to_bits(), c.stderr.to_bits()));
     }
     assert!(one.get([2, 0, 0, 0], [0; 4]).is_none());
-    let err = |r: nnqft_sampling::Result<nnqft_sampling::DntkPreactivation>| r.unwrap_err().to_string();
-    assert!(err(dntk_preactivation(&net, &inputs, (1.0, 0.0), 50, 1, 3, 1)).contains("experiments"));
-    assert!(err(dntk_preactivation(&net, &inputs, (1.0, 0.0), 0, 4, 3, 1)).contains("nets"));
-    assert!(err(dntk_preactivation(&net, &inputs, (-1.0, 0.0), 50, 4, 3, 1)).contains("lambda_w"));
+    let err = |r: nnqft_sampling::Result<DntkPreactivation>| r.unwrap_err().to_string();
+    assert!(err(measured(&net, &inputs, (1.0, 0.0), 50, 1, 1)).contains("experiments"));
+    assert!(err(measured(&net, &inputs, (1.0, 0.0), 0, 4, 1)).contains("nets"));
+    assert!(err(measured(&net, &inputs, (-1.0, 0.0), 50, 4, 1)).contains("lambda_w"));
+    assert!(err(measured(&net, &inputs, (1.0, 0.0), 50, 4, 0)).contains("threads"));
     let gauss = DeepNetwork::new(DeepActivation::Gauss, &[3], 1.0, 0.0).unwrap();
-    assert!(err(dntk_preactivation(&gauss, &inputs, (1.0, 0.0), 50, 4, 3, 1)).contains("gauss"));
+    assert!(err(measured(&gauss, &inputs, (1.0, 0.0), 50, 4, 1)).contains("gauss"));
+    // 9 points x 2 outputs: 18 > 16 (output, point) pairs
+    let nine = InputSet::new("nine", &(0..9).map(|i| vec![i as f64 / 9.0]).collect::<Vec<_>>()).unwrap();
+    let e = err(measured(&net, &nine, (1.0, 0.0), 50, 4, 1));
+    assert!(e.contains("d_out") && e.contains("16"), "{e}");
+    // a caller's request to stop ends the run with Interrupted
+    struct Stop;
+    impl nnqft_sampling::Monitor for Stop {
+        fn interrupted(&self) -> bool {
+            true
+        }
+    }
+    assert!(matches!(ens.run_with_progress(1, &Stop), Err(nnqft_sampling::SamplingError::Interrupted)));
 }

@@ -16,6 +16,7 @@
 //! | [`EnsembleKey::Coverage`] | `coverage-<act>-N<N>-r<repetition>` |
 //! | [`EnsembleKey::Sample`], [`EnsembleKey::DeepSample`] | `sample-<act>-N<n1>x<n2>...-<est>` (`N<N>` at one layer) |
 //! | [`EnsembleKey::Ntk`] | `ntk-<act>-N<n1>x<n2>...` |
+//! | [`EnsembleKey::Dntk`] | `dntk-<act>-N<n1>x<n2>...` |
 //! | [`EnsembleKey::NtkStudy`] | `ntk_study-<act>-L<depth>-N<N>` |
 //! | [`EnsembleKey::ActionDensity`] | `action-<act>-N<N>` |
 //!
@@ -36,7 +37,9 @@
 //! | [`EnsembleKey::NtkStudy`] | `[0x6e74_6b73, <a>, L, N]` (`0x6e74_6b73` is ASCII `ntks`) |
 //! | [`EnsembleKey::ActionDensity`] | `[0x6163_746e, <a>, N]` (`0x6163_746e` is ASCII `actn`) |
 //!
-//! A one-ensemble run (`sample`, the NTK table) is seeded with its master seed unchanged.
+//! A one-ensemble run (`sample`, the NTK table) is seeded with its master seed unchanged; so is
+//! the NTK table's dNTK ensemble ([`EnsembleKey::Dntk`]), whose experiment `e` then draws the
+//! first nets of the NTK ensemble's experiment `e`.
 
 use nnqft_sampling::Estimator;
 use nnqft_theory::{Activation, DeepActivation};
@@ -156,6 +159,13 @@ pub enum EnsembleKey {
         /// Hidden widths `n_1, ..., n_L`.
         widths: Vec<usize>,
     },
+    /// The nets of an NTK table's dNTK columns ([`crate::dntk_table`]).
+    Dntk {
+        /// The activation.
+        activation: DeepActivation,
+        /// Hidden widths `n_1, ..., n_L`.
+        widths: Vec<usize>,
+    },
     /// The nets of one `(activation, L, n)` of the NTK study ([`crate::ntk_study`]).
     NtkStudy {
         /// The activation.
@@ -222,6 +232,7 @@ impl EnsembleKey {
                 format!("sample-{}-{}-{}", activation.name(), widths_label(widths), estimator.name())
             }
             EnsembleKey::Ntk { activation, widths } => format!("ntk-{}-{}", activation.name(), widths_label(widths)),
+            EnsembleKey::Dntk { activation, widths } => format!("dntk-{}-{}", activation.name(), widths_label(widths)),
             EnsembleKey::NtkStudy { activation, depth, width } => {
                 format!("ntk_study-{}-L{depth}-N{width}", activation.name())
             }
@@ -255,7 +266,10 @@ impl EnsembleKey {
             EnsembleKey::ActionDensity { activation, width } => {
                 block_seed(master, &[ACTION_TAG, activation.seed_code(), width as u64])
             }
-            EnsembleKey::Sample { .. } | EnsembleKey::DeepSample { .. } | EnsembleKey::Ntk { .. } => master,
+            EnsembleKey::Sample { .. }
+            | EnsembleKey::DeepSample { .. }
+            | EnsembleKey::Ntk { .. }
+            | EnsembleKey::Dntk { .. } => master,
         }
     }
 }
@@ -309,5 +323,7 @@ mod tests {
         let ntk = EnsembleKey::Ntk { activation: DeepActivation::Relu, widths: vec![8] };
         assert_eq!((ntk.name().as_str(), ntk.seed(9)), ("ntk-relu-N8", 9));
         assert_eq!(ntk.to_string(), ntk.name());
+        let dntk = EnsembleKey::Dntk { activation: DeepActivation::Tanh, widths: vec![8, 6] };
+        assert_eq!((dntk.name().as_str(), dntk.seed(9)), ("dntk-tanh-N8x6", 9));
     }
 }

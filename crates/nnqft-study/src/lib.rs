@@ -24,6 +24,8 @@
 //! - [`ntk_table`]: the neural tangent kernel table of a deep network (infinite width, and the
 //!   mean per-network NTK and `G2` of sampled nets with standard errors), for the `ntk` command
 //!   and Python's `nnqft.ntk`;
+//! - [`dntk_table`]: the dNTK table beside it, `E[dΘ f]` at order `1/n` and measured
+//!   (`nnqft ntk --dntk`, Python's `nnqft.ntk(..., dntk=True)`);
 //! - [`depth`]: the normalised connected 4-pt function of deep networks against `L/n`,
 //!   against the leading-order four-point vertex and relu's exact finite-width value;
 //! - [`depth_next_order`]: the depth study's next orders, the measured `1/n` shift of `G2`
@@ -81,6 +83,7 @@ pub mod deep_sample;
 pub mod deep_theory;
 pub mod depth;
 pub mod depth_next_order;
+pub mod dntk_table;
 mod error;
 pub mod key;
 pub mod network_spec;

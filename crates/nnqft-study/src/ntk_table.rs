@@ -43,13 +43,22 @@
 //! - with sampled nets: `covariance_mean`, `covariance_stderr`, `cross_mean`, `cross_stderr`, each
 //!   experiment's unbiased covariance over its nets, their mean over experiments and its
 //!   standard error (`nnqft_sampling::NtkEnsemble::with_fluctuations`).
+//!
+//! The dNTK table (`ntk_dntk.parquet`, with [`NtkSettings::dntk`]; [`NtkTable::dntk_table`],
+//! its rows and columns in [`crate::dntk_table`]) has one row per row of the NTK table and
+//! ordered pair of `(output, point)` pairs: `E[dΘ f]` at order `1/n`, and measured.
 
+use crate::dntk_table::{DntkRows, dntk_rows};
 use crate::error::Result;
 use crate::key::EnsembleKey;
 use crate::runner::Runner;
 use crate::table::{Table, joined};
-use nnqft_sampling::{Monitor, NTK_FLUCTUATION_MAX_PAIRS, NtkEnsemble, NtkEnsembleResult, SamplingError};
-use nnqft_theory::{DeepNetwork, InputSet, Multisets, NeuralTangentKernel, NtkFluctuations};
+use nnqft_sampling::{
+    DNTK_MAX_PAIRS, DntkEnsemble, Monitor, NTK_FLUCTUATION_MAX_PAIRS, NtkEnsemble, NtkEnsembleResult, SamplingError,
+};
+use nnqft_theory::{
+    DeepActivation, DeepNetwork, DifferentialNtk, InputSet, Multisets, NeuralTangentKernel, NtkFluctuations,
+};
 
 /// The most `(output, point)` pairs `m d_out` of an NTK table (the sampled ensemble's limit,
 /// about 32 thousand rows).
@@ -83,6 +92,11 @@ pub struct NtkSettings {
     pub lambda_b: Option<f64>,
     /// Sampled nets, or `None` for the infinite-width columns alone.
     pub sampling: Option<NtkSampling>,
+    /// Whether to compute the dNTK table too ([`crate::dntk_table`]; at most
+    /// [`NTK_SHIFT_MAX_POINTS`] points and `nnqft_sampling::DNTK_MAX_PAIRS` `(output, point)`
+    /// pairs, not Gauss-net); with `sampling`, its nets are measured as well (the same master
+    /// seed, [`EnsembleKey::Dntk`]).
+    pub dntk: bool,
 }
 
 /// A validated NTK table, its infinite-width columns computed: [`NtkTable::rows`] samples the
@@ -96,6 +110,8 @@ pub struct NtkTable {
     finite_width: Option<NtkFluctuations>,
     ensemble: Option<NtkEnsemble>,
     key: EnsembleKey,
+    dntk: Option<DifferentialNtk>,
+    dntk_ensemble: Option<DntkEnsemble>,
 }
 
 /// The sampled columns of an NTK table (module docs), one value per row.
@@ -138,6 +154,8 @@ pub struct NtkRows {
     pub sampled: Option<NtkSampledRows>,
     /// The fluctuation table's rows (module docs), when the table has them.
     pub fluctuations: Option<NtkFluctuationRows>,
+    /// The dNTK table's rows ([`crate::dntk_table`]), when [`NtkSettings::dntk`] asked for them.
+    pub dntk: Option<DntkRows>,
     /// `λ_W` used.
     pub lambda_w: f64,
     /// `λ_b` used.
@@ -209,10 +227,21 @@ impl NtkTable {
             }
             .into());
         }
+        if settings.dntk {
+            check_dntk(net, inputs)?;
+        }
         let lambda_w = settings.lambda_w.unwrap_or(net.c_w());
         let lambda_b = settings.lambda_b.unwrap_or(net.c_b());
         let theory = NeuralTangentKernel::with_learning_rates(net, inputs, lambda_w, lambda_b)?;
-        let finite_width = if inputs.len() <= NTK_SHIFT_MAX_POINTS {
+        // the dNTK is built on the fluctuation tensors: computed once, for both tables
+        let dntk = if settings.dntk {
+            Some(DifferentialNtk::with_monitor(net, inputs, lambda_w, lambda_b, monitor)?)
+        } else {
+            None
+        };
+        let finite_width = if let Some(d) = &dntk {
+            Some(d.fluctuations().clone())
+        } else if inputs.len() <= NTK_SHIFT_MAX_POINTS {
             Some(NtkFluctuations::with_monitor(net, inputs, lambda_w, lambda_b, monitor)?)
         } else {
             None
@@ -238,7 +267,17 @@ impl NtkTable {
                 Some(ens)
             }
         };
-        Ok(Self { net: net.clone(), inputs: inputs.clone(), theory, finite_width, ensemble, key })
+        let dntk_ensemble = match settings.sampling.filter(|_| settings.dntk) {
+            None => None,
+            Some(s) => {
+                let ens = DntkEnsemble::new(net.clone(), inputs.clone(), s.nets, s.experiments, key.seed(s.seed))?
+                    .with_learning_rates(lambda_w, lambda_b)?;
+                ens.check_memory(1)?;
+                Some(ens)
+            }
+        };
+        let (net, inputs) = (net.clone(), inputs.clone());
+        Ok(Self { net, inputs, theory, finite_width, ensemble, key, dntk, dntk_ensemble })
     }
 
     /// The network.
@@ -267,11 +306,26 @@ impl NtkTable {
         self.ensemble.as_ref()
     }
 
+    /// The dNTK theory of the dNTK table, if asked for ([`NtkSettings::dntk`]).
+    pub fn dntk(&self) -> Option<&DifferentialNtk> {
+        self.dntk.as_ref()
+    }
+
+    /// The ensemble of the dNTK table's measured columns, if any.
+    pub fn dntk_ensemble(&self) -> Option<&DntkEnsemble> {
+        self.dntk_ensemble.as_ref()
+    }
+
     /// The rows; the nets, if any, come from `runner` (`Runner::ntk_ensemble`, named
-    /// `ntk-<activation>-N<n1>x<n2>...`; the seed is the settings', not the runner's).
+    /// `ntk-<activation>-N<n1>x<n2>...`, and for the dNTK `Runner::dntk_ensemble`, named
+    /// `dntk-...`; the seed is the settings', not the runner's).
     pub fn rows<R: Runner + ?Sized>(&self, runner: &R) -> Result<NtkRows> {
         let sampled = self.ensemble.as_ref().map(|ens| runner.ntk_ensemble(&self.key, ens)).transpose()?;
-        Ok(self.rows_of(sampled.as_ref()))
+        let key = EnsembleKey::Dntk { activation: self.net.activation(), widths: self.net.widths().to_vec() };
+        let measured = self.dntk_ensemble.as_ref().map(|ens| runner.dntk_ensemble(&key, ens)).transpose()?;
+        let mut rows = self.rows_of(sampled.as_ref());
+        rows.dntk = self.dntk.as_ref().map(|theory| dntk_rows(theory, measured.as_ref()));
+        Ok(rows)
     }
 
     /// The table of `rows` (of this table's network): the keys `network`, `d_in`, `sigma_w`,
@@ -323,7 +377,17 @@ impl NtkTable {
         Some(t)
     }
 
-    /// The key columns of both tables, `h` rows.
+    /// The dNTK table of `rows` ([`crate::dntk_table`]; `None` unless [`NtkSettings::dntk`] asked
+    /// for it): the keys of [`Self::table`], `ntk_indices`, `ntk_outputs`, `indices`, `outputs`,
+    /// `dntk_preactivation_leading_order`, `dntk_preactivation_leading_order_error` and with
+    /// sampled nets `dntk_preactivation_mean`, `dntk_preactivation_stderr` (`ntk_dntk.parquet`).
+    pub fn dntk_table(&self, rows: &NtkRows) -> Option<Table> {
+        let d = rows.dntk.clone()?;
+        let keys = self.keys(rows, d.len());
+        Some(d.into_table(keys))
+    }
+
+    /// The key columns of every table, `h` rows.
     fn keys(&self, rows: &NtkRows, h: usize) -> Table {
         let net = &self.net;
         Table::new()
@@ -421,6 +485,38 @@ impl NtkTable {
     }
 }
 
+/// Refuses a dNTK table out of reach, naming the field and its range: Gauss-net, more than
+/// [`NTK_SHIFT_MAX_POINTS`] points (its theory's `O(m⁴)` expectations per layer) or more than
+/// `DNTK_MAX_PAIRS` `(output, point)` pairs (its rows grow as `P⁴`).
+fn check_dntk(net: &DeepNetwork, inputs: &InputSet) -> Result<()> {
+    if net.activation() == DeepActivation::Gauss {
+        return Err(SamplingError::OutOfRange {
+            field: "network",
+            value: "gauss".into(),
+            allowed: "a deep activation other than gauss for the dNTK (the dNTK of Gauss-net is not implemented)",
+        }
+        .into());
+    }
+    if inputs.len() > NTK_SHIFT_MAX_POINTS {
+        return Err(SamplingError::OutOfRange {
+            field: "input points",
+            value: inputs.len().to_string(),
+            allowed: "1 to 8 points for the dNTK",
+        }
+        .into());
+    }
+    let pairs = inputs.len() * net.d_out();
+    if pairs > DNTK_MAX_PAIRS {
+        return Err(SamplingError::OutOfRange {
+            field: "input points x d_out",
+            value: pairs.to_string(),
+            allowed: "1 to 16 (output, point) pairs for the dNTK",
+        }
+        .into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,7 +537,7 @@ mod tests {
         let net = DeepNetwork::new(DeepActivation::Linear, &[4, 6], c_w, 0.0).unwrap().with_d_out(2).unwrap();
         let x = [0.5, -1.5];
         let xs = InputSet::new("two", &[vec![x[0]], vec![x[1]]]).unwrap();
-        let settings = NtkSettings { lambda_w: Some(lambda_w), lambda_b: Some(0.0), sampling: None };
+        let settings = NtkSettings { lambda_w: Some(lambda_w), lambda_b: Some(0.0), ..Default::default() };
         let rows = NtkTable::new(&net, &xs, &settings).unwrap().rows(&Direct::new(1, 1)).unwrap();
         // P = 4 (output, point) pairs: 10 unordered pairs
         assert_eq!(rows.len(), 10);

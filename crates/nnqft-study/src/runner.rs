@@ -7,7 +7,8 @@
 use crate::error::Result;
 use crate::key::EnsembleKey;
 use nnqft_sampling::{
-    DeepEnsemble, DeepEnsembleResult, Ensemble, EnsembleResult, Monitor, NtkEnsemble, NtkEnsembleResult,
+    DeepEnsemble, DeepEnsembleResult, DntkEnsemble, DntkPreactivation, Ensemble, EnsembleResult, Monitor, NtkEnsemble,
+    NtkEnsembleResult,
 };
 
 /// Provides the result of each ensemble a study asks for. A study names every ensemble it
@@ -27,6 +28,9 @@ pub trait Runner {
     /// The per-network NTKs of `ensemble`, keyed `key` (the NTK table's; neither cached nor
     /// split into shards, as deep ensembles).
     fn ntk_ensemble(&self, key: &EnsembleKey, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult>;
+    /// The measured `E[dΘ f]` of `ensemble`, keyed `key` (the NTK table's dNTK columns; neither
+    /// cached nor split into shards, as the NTK's).
+    fn dntk_ensemble(&self, key: &EnsembleKey, ensemble: &DntkEnsemble) -> Result<DntkPreactivation>;
     /// The outputs of every net of `ensemble`, keyed `key` ([`Ensemble::outputs`]: net-major,
     /// experiment after experiment; the action study's histograms, neither cached nor split
     /// into shards, as deep ensembles: a merge samples them).
@@ -101,6 +105,9 @@ impl Runner for Direct<'_> {
         Ok(ensemble.run_with_progress(self.threads, self.monitor)?)
     }
     fn ntk_ensemble(&self, _key: &EnsembleKey, ensemble: &NtkEnsemble) -> Result<NtkEnsembleResult> {
+        Ok(ensemble.run_with_progress(self.threads, self.monitor)?)
+    }
+    fn dntk_ensemble(&self, _key: &EnsembleKey, ensemble: &DntkEnsemble) -> Result<DntkPreactivation> {
         Ok(ensemble.run_with_progress(self.threads, self.monitor)?)
     }
     /// Asks the monitor before the ensemble (stopping with `SamplingError::Interrupted`) and

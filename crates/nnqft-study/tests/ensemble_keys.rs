@@ -97,6 +97,13 @@ impl Runner for Recorder {
         self.ntk.borrow_mut().push((key.clone(), ensemble.seed()));
         self.direct.ntk_ensemble(key, ensemble)
     }
+    fn dntk_ensemble(
+        &self,
+        key: &EnsembleKey,
+        ensemble: &nnqft_sampling::DntkEnsemble,
+    ) -> nnqft_study::Result<nnqft_sampling::DntkPreactivation> {
+        self.direct.dntk_ensemble(key, ensemble)
+    }
     fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
         self.direct.outputs(key, ensemble)
     }

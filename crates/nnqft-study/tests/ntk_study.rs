@@ -190,6 +190,13 @@ impl Runner for Timed {
         self.sampling.set(self.sampling.get() + start.elapsed().as_secs_f64());
         out
     }
+    fn dntk_ensemble(
+        &self,
+        key: &EnsembleKey,
+        ensemble: &nnqft_sampling::DntkEnsemble,
+    ) -> nnqft_study::Result<nnqft_sampling::DntkPreactivation> {
+        self.direct.dntk_ensemble(key, ensemble)
+    }
     fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
         self.direct.outputs(key, ensemble)
     }

@@ -409,6 +409,18 @@ impl DifferentialNtk {
             + delta(i0, i2) * delta(i1, i3) * self.q([a0, a2, a1, a3]))
             / w[w.len() - 1] as f64
     }
+
+    /// The propagated error bound of [`Self::dntk_preactivation`]: the same Kronecker deltas
+    /// over `n_L` times [`Self::p_error`], [`Self::q_error`] (a sum's bound is the sum of its
+    /// terms'); 0 where every expectation is a closed form.
+    pub fn dntk_preactivation_error(&self, [i0, i1, i2, i3]: [usize; 4], [a0, a1, a2, a3]: [usize; 4]) -> f64 {
+        let delta = |x: usize, y: usize| if x == y { 1.0 } else { 0.0 };
+        let w = self.network().widths();
+        (delta(i0, i3) * delta(i1, i2) * self.p_error([a0, a1, a2, a3])
+            + delta(i0, i1) * delta(i2, i3) * self.q_error([a0, a1, a2, a3])
+            + delta(i0, i2) * delta(i1, i3) * self.q_error([a0, a2, a1, a3]))
+            / w[w.len() - 1] as f64
+    }
 }
 
 #[cfg(test)]
@@ -532,6 +544,13 @@ mod tests {
                 largest = largest.max((got - want).abs());
                 assert!((got - want).abs() <= bound, "{what}{q4:?}: {got} vs {want}, bound {bound}");
             }
+            // the leading-order E[dΘ f] of every Kronecker structure, and its bound
+            for o in 0..16 {
+                let outputs = [o >> 3 & 1, o >> 2 & 1, o >> 1 & 1, o & 1];
+                let (got, want) = (theory.dntk_preactivation(outputs, q4), reference.dntk_preactivation(outputs, q4));
+                let bound = theory.dntk_preactivation_error(outputs, q4);
+                assert!((got - want).abs() <= bound, "{outputs:?} {q4:?}: {got} vs {want}, bound {bound}");
+            }
         }
         assert!(largest > 0.0, "the reference is the theory itself");
     }
@@ -545,6 +564,7 @@ mod tests {
         for i in 0..81 {
             let q4 = [i / 27, i / 9 % 3, i / 3 % 3, i % 3];
             assert!(dntk.p_error(q4) == 0.0 && dntk.q_error(q4) == 0.0, "{q4:?}");
+            assert!(dntk.dntk_preactivation_error([0; 4], q4) == 0.0, "{q4:?}");
         }
     }
 }
