@@ -186,7 +186,7 @@ fn counted_study<'py>(
 ///
 /// Arguments: `profile` one of quick, default, paper-full (default quick: d = 1, widths
 /// 2, 5, 20, 100, 4 experiments of 2000 nets; default: the paper's ten widths 2..1000, 10
-/// experiments of 10^5 nets; paper-full: default at d = 1, 2, 3); `dims` a list of distinct input
+/// experiments of 45000 nets; paper-full: the paper's 10 of 10^5, at d = 1, 2, 3); `dims` a list of distinct input
 /// dimensions, each 1, 2 or 3; `widths` a list of distinct widths >= 1; `experiments` >= 2;
 /// `nets` >= 1 per experiment (each None: the profile's); `seed` an integer in [0, 2**64) (the
 /// master seed: each ensemble's seed derives from it and the ensemble's key, so the same sizes
@@ -244,9 +244,9 @@ pub fn scaling<'py>(
 /// `nets`).
 ///
 /// Arguments: `profile` one of quick, default, paper-full (quick: 4 experiments of 4000 nets;
-/// default and paper-full: 10 of 4*10^5, Gauss-net's bias-integrated estimator on 100 times
-/// fewer and, in default, its conditional and raw estimators on 8 times fewer, enough for
-/// lambda0 to 50%); `experiments` >= 2 and `nets` >= 1 override it (keeping those
+/// default: 10 of 1.8*10^5, paper-full: 10 of 4*10^5; Gauss-net's bias-integrated estimator on
+/// 100 times fewer and, in default, its conditional and raw estimators on 3.6 times fewer, enough
+/// for lambda0 to 50%); `experiments` >= 2 and `nets` >= 1 override it (keeping those
 /// proportions); `seed`,
 /// `threads`, `progress` as for `nnqft.scaling` (the same sizes and seed give
 /// `cargo xtask reproduce`'s table bit for bit). Ctrl-C stops it with KeyboardInterrupt. Raises
@@ -292,7 +292,7 @@ pub fn table5<'py>(
 /// `width`, `lambda_mean`, `lambda_spread`).
 ///
 /// Arguments: `profile` one of quick, default, paper-full (quick: 4 experiments of 4000 nets;
-/// default and paper-full: 10 of 10^5); `experiments` >= 2 and `nets` >= 1 override it; `seed`,
+/// default: 10 of 45000; paper-full: 10 of 10^5); `experiments` >= 2 and `nets` >= 1 override it; `seed`,
 /// `threads`, `progress` as for `nnqft.scaling` (the same sizes and seed give
 /// `cargo xtask reproduce`'s tables bit for bit). Ctrl-C stops it with KeyboardInterrupt. Raises
 /// ValueError for invalid arguments.
@@ -342,7 +342,7 @@ pub fn rg<'py>(
 ///
 /// Arguments: `profile` one of quick, default, paper-full (quick: relu, tanh, erf; L in 1, 2, 4;
 /// n in 10, 50; 4 experiments of 2000 nets; default and paper-full: relu, tanh, erf, gelu; L in
-/// 1, 2, 3, 4, 6, 8, n in 10, 20, 50, 100, 10 experiments of 20000 nets); `networks` a list of distinct activations,
+/// 1, 2, 3, 4, 6, 8, n in 10, 20, 50, 100, 10 experiments of 9000 nets, paper-full 20000); `networks` a list of distinct activations,
 /// each one of erf, relu, tanh, linear, gelu, silu, softplus, sigmoid, sin; `depths` a list of
 /// distinct depths >= 1; `widths` a list of distinct widths >= 1; `raw_width` an integer >= 1 (the
 /// width where the raw estimator is measured too; none if it is not one of `widths`; default
@@ -404,7 +404,7 @@ pub fn depth<'py>(
 ///
 /// Arguments: `profile` one of quick, default, paper-full (quick: relu, tanh; L in 1, 2; n in 20,
 /// 50; 4 experiments of 1000 nets; default and paper-full: relu, tanh, gelu; L in 1, 2, 4, 8; n in
-/// 20, 50, 100; 10 experiments of 6000 nets); `networks` a list of distinct activations of deep
+/// 20, 50, 100; 10 experiments of 2700 nets, paper-full 6000); `networks` a list of distinct activations of deep
 /// networks, each with a critical point (as `nnqft.critical` finds it); `depths` a list of
 /// distinct depths >= 1; `widths` a list of distinct widths >= 1; `experiments` >= 2; `nets` >= 2
 /// (each None: the profile's); `seed`, `threads`, `progress` as for `nnqft.scaling` (the same
@@ -477,7 +477,7 @@ pub fn ntk_study<'py>(
 /// eigenbasis of G2 on the 16 points, one row per mode).
 ///
 /// Arguments: `profile` one of quick, default, paper-full (quick: erf, cos, relu at N in 2, 3,
-/// 5, 10, 20, 4 experiments of 5000 nets; default and paper-full: 10 experiments of 500000);
+/// 5, 10, 20, 4 experiments of 5000 nets; default: 10 experiments of 225000, paper-full 500000);
 /// `networks` a list of distinct names, each one of erf, relu, gauss, cos; `widths` a list of
 /// distinct widths >= 1; `experiments` >= 2; `nets` >= 1 (each None: the profile's); `seed`,
 /// `threads`, `progress` as for `nnqft.scaling` (progress advances per histogram; the same
