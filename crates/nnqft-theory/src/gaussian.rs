@@ -137,6 +137,24 @@ impl Act<'_> {
     }
 }
 
+/// `xⁿ` by the binary method of the compiler's `powi` helper (`__powidf2`: the same multiplies in
+/// the same order, so the same bits), inlined: the integrands' exponents are only known at run
+/// time, where `powi` is a call per evaluation.
+#[inline(always)]
+fn ipow(mut x: f64, mut n: u32) -> f64 {
+    let mut r = 1.0;
+    loop {
+        if n & 1 == 1 {
+            r *= x;
+        }
+        n >>= 1;
+        if n == 0 {
+            return r;
+        }
+        x *= x;
+    }
+}
+
 /// One factor `g(z_j)` of a product integrated over the Gaussian.
 trait Factor {
     fn eval(&self, z: f64) -> f64;
@@ -161,12 +179,12 @@ struct Power<'a> {
 impl Factor for Power<'_> {
     #[inline]
     fn eval(&self, z: f64) -> f64 {
-        self.act.phi(z).powi(self.q as i32)
+        ipow(self.act.phi(z), self.q)
     }
     #[inline]
     fn eval_fast(&self, z: f64) -> f64 {
         match self.act {
-            Act::Known(DeepActivation::Tanh) => fast_tanh(z).powi(self.q as i32),
+            Act::Known(DeepActivation::Tanh) => ipow(fast_tanh(z), self.q),
             _ => self.eval(z),
         }
     }
@@ -649,7 +667,7 @@ pub(crate) fn hermite_moment(act: Act<'_>, g: f64, p: u32, k: usize) -> Estimate
             prev = he;
             he = next;
         }
-        act.phi(sd * u).powi(p as i32) * he
+        ipow(act.phi(sd * u), p) * he
     };
     // [−12, 12]: the moments reach u¹⁰ e^(−u²/2) (relu, linear), whose tail beyond the usual
     // 8.5 is ~2e-8
@@ -830,16 +848,15 @@ impl Factor for Mixed {
         if self.act == DeepActivation::Gelu {
             // one Φ and one ϕ for all three factors
             let (value, slope, curvature) = crate::deep_activation::gelu_with_derivatives(z);
-            return value.powi(self.p as i32) * slope.powi(self.q as i32) * curvature.powi(self.r as i32);
+            return ipow(value, self.p) * ipow(slope, self.q) * ipow(curvature, self.r);
         }
-        let value = if self.p == 0 { 1.0 } else { self.act.phi(z).unwrap_or(f64::NAN).powi(self.p as i32) };
+        let value = if self.p == 0 { 1.0 } else { ipow(self.act.phi(z).unwrap_or(f64::NAN), self.p) };
         let slope = match (self.q, self.act) {
             (0, _) => 1.0,
             (_, DeepActivation::Relu) => f64::from(u8::from(z > 0.0)),
-            (q, a) => a.derivatives(z).map_or(f64::NAN, |d| d.0).powi(q as i32),
+            (q, a) => ipow(a.derivatives(z).map_or(f64::NAN, |d| d.0), q),
         };
-        let curvature =
-            if self.r == 0 { 1.0 } else { self.act.derivatives(z).map_or(f64::NAN, |d| d.1).powi(self.r as i32) };
+        let curvature = if self.r == 0 { 1.0 } else { ipow(self.act.derivatives(z).map_or(f64::NAN, |d| d.1), self.r) };
         value * slope * curvature
     }
     fn kink(&self) -> Option<f64> {
@@ -1146,11 +1163,11 @@ impl Factor for PowerDerivative<'_> {
         let (d1, d2) = (1.0 - t * t, -2.0 * t * (1.0 - t * t));
         let q = self.q as i32;
         match self.order {
-            0 => t.powi(q),
-            1 => q as f64 * t.powi(q - 1) * d1,
+            0 => ipow(t, q as u32),
+            1 => q as f64 * ipow(t, q.max(1) as u32 - 1) * d1,
             _ => {
-                let curvature = if q >= 2 { (q * (q - 1)) as f64 * t.powi(q - 2) * d1 * d1 } else { 0.0 };
-                curvature + q as f64 * t.powi(q - 1) * d2
+                let curvature = if q >= 2 { (q * (q - 1)) as f64 * ipow(t, q as u32 - 2) * d1 * d1 } else { 0.0 };
+                curvature + q as f64 * ipow(t, q.max(1) as u32 - 1) * d2
             }
         }
     }
@@ -1175,11 +1192,12 @@ impl Factor for PowerDerivative<'_> {
                 };
                 let q = self.q as i32;
                 match self.order {
-                    0 => p.powi(q),
-                    1 => q as f64 * p.powi(q - 1) * d1,
+                    0 => ipow(p, q as u32),
+                    1 => q as f64 * ipow(p, q.max(1) as u32 - 1) * d1,
                     _ => {
-                        let curvature = if q >= 2 { (q * (q - 1)) as f64 * p.powi(q - 2) * d1 * d1 } else { 0.0 };
-                        curvature + q as f64 * p.powi(q - 1) * d2
+                        let curvature =
+                            if q >= 2 { (q * (q - 1)) as f64 * ipow(p, q as u32 - 2) * d1 * d1 } else { 0.0 };
+                        curvature + q as f64 * ipow(p, q.max(1) as u32 - 1) * d2
                     }
                 }
             }

@@ -113,7 +113,8 @@ pub fn section(
         "The background is the paper's: the standard deviation over experiments, not the standard error of their mean, \
          so `signal > 3 x background` is a strict test. A deviation that is resolved by the mean of 10 experiments \
          can still fail it. That is why the raw estimator (the paper's) resolves few widths, and why the \
-         conditional-Gaussian estimator (same nets) extends the fits to larger N.\n\n\
+         conditional-Gaussian estimator (as many nets, same seed; its hidden layers are drawn without the readout, so not the same \
+         nets) extends the fits to larger N.\n\n\
          Method `paper_lsq` is the paper's fit: least squares of log10 m_n on log10 N with its textbook interval. \
          It is biased where the signal is within a few standard errors of zero: m_n averages |Delta G|, and noise \
          pulls the mean of an absolute value upward, flattening the slope at the largest widths used; and its \
