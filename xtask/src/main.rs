@@ -39,8 +39,8 @@ enum Command {
     Reproduce {
         #[command(flatten)]
         common: Common,
-        /// quick (CI, < 1 min), default (every study at d = 1 on 0.45 of paper-full's nets, about
-        /// five minutes on two cores) or paper-full (the paper's scale, the scaling study at d = 1, 2, 3).
+        /// quick (CI, < 1 min), default (every study at d = 1, on 0.45 of paper-full's nets but
+        /// the action study, about six minutes on two cores) or paper-full (the paper's scale, the scaling study at d = 1, 2, 3).
         #[arg(long, default_value = "default", value_parser = profile_parser())]
         profile: Profile,
         /// Reuse the finished ensembles of an interrupted run with the same configuration
