@@ -477,7 +477,7 @@ pub fn ntk_study<'py>(
 /// eigenbasis of G2 on the 16 points, one row per mode).
 ///
 /// Arguments: `profile` one of quick, default, paper-full (quick: erf, cos, relu at N in 2, 3,
-/// 5, 10, 20, 4 experiments of 5000 nets; default and paper-full: 10 experiments of 500000);
+/// 5, 10, 20, 4 experiments of 5000 nets; default and paper-full: 10 experiments of 1000000);
 /// `networks` a list of distinct names, each one of erf, relu, gauss, cos; `widths` a list of
 /// distinct widths >= 1; `experiments` >= 2; `nets` >= 1 (each None: the profile's); `seed`,
 /// `threads`, `progress` as for `nnqft.scaling` (progress advances per histogram; the same

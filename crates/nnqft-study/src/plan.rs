@@ -160,7 +160,8 @@ impl Plan {
                 rg_experiments: 10,
                 depth: DepthPlan::standard(10, 20_000),
                 ntk: NtkStudyPlan::standard(10, 6_000),
-                action: ActionStudyPlan::standard(10, 500_000),
+                // 10^7 nets per histogram: the sampling floor of the density distances
+                action: ActionStudyPlan::standard(10, 1_000_000),
             },
         }
     }

