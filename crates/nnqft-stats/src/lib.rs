@@ -7,7 +7,8 @@
 //!   experiments.
 //! - [`m_n`], [`background`] -- the paper's `m_n` and background.
 //! - [`connected_six_point`] -- the connected 6-pt function from measured `G4`, `G6` and `K`.
-//! - [`fit_power_law`]: log-log fits with 95% intervals and `R^2` (linfa-linear).
+//! - [`fit_power_law`]: log-log fits with 95% intervals and `R^2` (linfa-linear);
+//!   [`fit_power_law_weighted`] weighs the points by their standard errors.
 //! - [`fit_common_exponent`] -- a calibrated scaling slope: one exponent for every multiset,
 //!   fitted to the signed deviations, jackknife interval over experiments.
 //! - [`z_expectation`], [`t_quantile`] -- the `|z|` distribution to expect when standard errors
@@ -33,6 +34,6 @@ pub use deviation::{background, m_n, mean_relative_deviation};
 pub use error::{Result, StatsError};
 pub use histogram::{Histogram, histogram};
 pub use jackknife::{jackknife_from_replicates, jackknife_stderr};
-pub use power_law::{PowerLawFit, fit_power_law};
+pub use power_law::{PowerLawFit, fit_power_law, fit_power_law_weighted};
 pub use summary::{Summary, summarize};
 pub use z_score::{ZExpectation, t_quantile, z_expectation};

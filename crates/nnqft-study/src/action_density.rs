@@ -88,7 +88,7 @@
 //! sampler's, net-major, experiment after experiment), as [`crate::analyze`] does.
 
 use crate::error::{Result, StudyError};
-use nnqft_stats::{PowerLawFit, fit_power_law, jackknife_from_replicates};
+use nnqft_stats::{PowerLawFit, fit_power_law_weighted, jackknife_from_replicates};
 use nnqft_theory::{Action, DenseTensor, FiniteWidthTheory, InputSet, Multisets, Network};
 use std::collections::BTreeMap;
 
@@ -605,8 +605,10 @@ pub struct DensitySlope {
     pub form: DensityForm,
     /// The widths whose distance is resolved (the fit's points).
     pub widths: Vec<usize>,
-    /// `log10 D` on `log10 N` over the resolved widths (`None` with fewer than 2; the 95%
-    /// interval needs 3).
+    /// `log10 D` on `log10 N` over the resolved widths, weighted by the distances' standard
+    /// errors (`nnqft_stats::fit_power_law_weighted`: the 95% interval from those errors,
+    /// widened by the Birge ratio when the widths scatter more than they allow; `None` with
+    /// fewer than 2 widths).
     pub fit: Option<PowerLawFit>,
 }
 
@@ -635,7 +637,8 @@ pub fn density_slopes(rows: &[DensityRow], min_width: usize) -> Vec<DensitySlope
                 .collect();
             let x: Vec<f64> = used.iter().map(|r| r.width as f64).collect();
             let y: Vec<f64> = used.iter().map(|r| r.distance.distance).collect();
-            let fit = fit_power_law(&x, &y).ok();
+            let e: Vec<f64> = used.iter().map(|r| r.distance.distance_stderr).collect();
+            let fit = fit_power_law_weighted(&x, &y, &e).ok();
             DensitySlope { network, order, form, widths: used.iter().map(|r| r.width).collect(), fit }
         })
         .collect()

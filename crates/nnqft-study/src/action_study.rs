@@ -32,8 +32,9 @@
 //!   higher order is closer), [`DensityStudyRow::z_below_previous_order`];
 //! - **the slopes** ([`crate::action_density::density_slopes`]): `D ∝ N^slope` per network,
 //!   order and form over the widths `N >=` [`ActionStudyPlan::slope_min_width`] whose distance is
-//!   resolved (above the sampling floor, `D̂² > 3 σ`), with a 95% interval from three widths
-//!   on. The expansion predicts `−1`, `−2`, `−3` for the GP, order `1/N` and order `1/N²`.
+//!   resolved (above the sampling floor, `D̂² > 3 σ`), weighted by the distances' standard
+//!   errors, with a 95% interval from those errors (widened when the widths scatter more than
+//!   they allow; `nnqft_stats::fit_power_law_weighted`). The expansion predicts `−1`, `−2`, `−3` for the GP, order `1/N` and order `1/N²`.
 //!
 //! The sampling floor: with `n` nets per histogram the noise of `D̂²` is of order
 //! `sqrt(2 B) / n` for `B` bins, so `D` is resolved only above about `(B)^{1/4} / sqrt(n)`
@@ -729,8 +730,9 @@ pub fn density_table(rows: &[DensityStudyRow]) -> Table {
 }
 
 /// `action_density_fits.parquet`: per network, order and form, the power law `D ∝ N^slope`
-/// over the resolved widths `N >= min_width` (`widths_used`), its 95% interval (three widths
-/// or more), `r2` and the expansion's slope `slope_expected` (−1, −2, −3).
+/// over the resolved widths `N >= min_width` (`widths_used`), weighted by the distances'
+/// standard errors, its 95% interval from those errors (`nnqft_stats::fit_power_law_weighted`),
+/// the weighted `r2` and the expansion's slope `slope_expected` (−1, −2, −3).
 pub fn slopes_table(slopes: &[DensitySlope], min_width: usize) -> Table {
     let f = |g: fn(&PowerLawFit) -> f64| {
         slopes.iter().map(move |s| s.fit.as_ref().map(g).filter(|v| v.is_finite())).collect::<Vec<_>>()

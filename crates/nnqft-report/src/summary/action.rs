@@ -120,7 +120,9 @@ pub fn section(r: &ActionStudyReport, plan: &ActionStudyPlan) -> String {
     // slopes
     let _ = writeln!(
         s,
-        "Power law `D ∝ N^slope` over the resolved widths N >= {} (Edgeworth form; 95% interval from three widths):\n",
+        "Power law `D ∝ N^slope` over the resolved widths N >= {} (Edgeworth form; least squares of log D on log N weighted by \
+         the distances' standard errors, 95% interval from those errors, widened by sqrt(chi^2 / dof) when the widths \
+         scatter more than they allow; `nnqft_stats::fit_power_law_weighted`):\n",
         r.slope_min_width
     );
     let _ = writeln!(s, "| network | order | slope | 95% interval | expected | widths used | floor from N |");
