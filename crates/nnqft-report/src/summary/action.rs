@@ -154,11 +154,39 @@ pub fn section(r: &ActionStudyReport, plan: &ActionStudyPlan) -> String {
         })
         .map(|sl| format!("{} {}", sl.network, sl.order.name()))
         .collect();
+    // local slopes between successive resolved widths: whether the widths reach the asymptotic regime
+    let local: Vec<String> = r
+        .slopes
+        .iter()
+        .filter(|sl| sl.form == DensityForm::Edgeworth && sl.widths.len() >= 2)
+        .map(|sl| {
+            let at = |w: usize| {
+                edgeworth
+                    .iter()
+                    .find(|d| d.row.network == sl.network && d.row.order == sl.order && d.row.width == w)
+                    .map(|d| (d.row.distance.distance, d.row.distance.distance_stderr))
+            };
+            let steps: Vec<String> = sl
+                .widths
+                .windows(2)
+                .filter_map(|p| {
+                    let ((d0, e0), (d1, e1)) = (at(p[0])?, at(p[1])?);
+                    let span = (p[1] as f64 / p[0] as f64).ln();
+                    let slope = (d1 / d0).ln() / span;
+                    let err = ((e0 / d0).powi(2) + (e1 / d1).powi(2)).sqrt() / span;
+                    Some(format!("{} ± {} ({} to {})", sig(slope), sig(err), p[0], p[1]))
+                })
+                .collect();
+            format!("{} {}: {}", sl.network, sl.order.name(), steps.join(", "))
+        })
+        .collect();
     let _ = writeln!(
         s,
         "\nThe interval contains the expected slope for: {}. `floor from N` is the width from which on the distance \
-         is no longer resolved.\n",
-        or_none(&contains)
+         is no longer resolved. The slope between successive resolved widths, with its standard error, says how \
+         far these widths are from the asymptotic regime, where it would settle at the expected value: {}.\n",
+        or_none(&contains),
+        local.join("; ")
     );
     // negative mass
     let failed: Vec<String> = edgeworth
