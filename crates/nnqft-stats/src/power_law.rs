@@ -23,6 +23,17 @@ pub struct PowerLawFit {
     pub points: usize,
 }
 
+/// At least 2 points, every `x` and `y` positive and finite (both fits take logarithms).
+fn check_points(x: &[f64], y: &[f64]) -> Result<()> {
+    if x.len() < 2 {
+        return Err(StatsError::TooFew { what: "a power-law fit", need: 2, got: x.len() });
+    }
+    if let Some(bad) = x.iter().chain(y).find(|v| !(v.is_finite() && **v > 0.0)) {
+        return Err(StatsError::Invalid { what: "power-law data (must be positive and finite)", value: *bad });
+    }
+    Ok(())
+}
+
 /// Fits `log10 y = intercept + slope log10 x`; all `x`, `y` must be positive and finite, at
 /// least 2 points.
 ///
@@ -33,12 +44,7 @@ pub fn fit_power_law(x: &[f64], y: &[f64]) -> Result<PowerLawFit> {
     if x.len() != y.len() {
         return Err(StatsError::Shape { what: "power-law x vs y", detail: format!("{} vs {}", x.len(), y.len()) });
     }
-    if x.len() < 2 {
-        return Err(StatsError::TooFew { what: "a power-law fit", need: 2, got: x.len() });
-    }
-    if let Some(bad) = x.iter().chain(y).find(|v| !(v.is_finite() && **v > 0.0)) {
-        return Err(StatsError::Invalid { what: "power-law data (must be positive and finite)", value: *bad });
-    }
+    check_points(x, y)?;
     let lx: Vec<f64> = x.iter().map(|v| v.log10()).collect();
     let ly: Vec<f64> = y.iter().map(|v| v.log10()).collect();
     let n = lx.len();
@@ -84,12 +90,7 @@ pub fn fit_power_law_weighted(x: &[f64], y: &[f64], y_stderr: &[f64]) -> Result<
             detail: format!("{}, {} and {}", x.len(), y.len(), y_stderr.len()),
         });
     }
-    if x.len() < 2 {
-        return Err(StatsError::TooFew { what: "a power-law fit", need: 2, got: x.len() });
-    }
-    if let Some(bad) = x.iter().chain(y).find(|v| !(v.is_finite() && **v > 0.0)) {
-        return Err(StatsError::Invalid { what: "power-law data (must be positive and finite)", value: *bad });
-    }
+    check_points(x, y)?;
     if let Some(bad) = y_stderr.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
         return Err(StatsError::Invalid { what: "y_stderr (must be positive and finite)", value: *bad });
     }
