@@ -21,7 +21,7 @@ fn quick(out: &Path) {
 }
 
 /// The columns each report must have (docs/conventions.md, "Every Parquet column").
-const COLUMNS: [(&str, &[&str]); 19] = [
+const COLUMNS: [(&str, &[&str]); 20] = [
     (
         "correlators",
         &[
@@ -244,6 +244,7 @@ const COLUMNS: [(&str, &[&str]); 19] = [
             "distance_stderr",
             "resolved",
             "z_below_previous_order",
+            "distance_predicted",
             "negative_mass",
             "normalisable",
             "outside",
@@ -264,8 +265,13 @@ const COLUMNS: [(&str, &[&str]); 19] = [
             "slope_lo",
             "slope_hi",
             "r2",
+            "slope_predicted",
             "slope_expected",
         ],
+    ),
+    (
+        "action_density_predicted",
+        &["run_id", "network", "order", "width", "distance_predicted", "local_slope_predicted", "slope_expected"],
     ),
     (
         "action_locality",

@@ -461,12 +461,15 @@ pub fn ntk_study<'py>(
 /// N = 10, whatever `widths`) and its diagonal against Table 5's constant local coupling, on
 /// coarser grids too, and the coupling in the eigenbasis of G2.
 ///
-/// Returns a dict of six tables keyed by their report files: `action` (`network`, `width`,
+/// Returns a dict of seven tables keyed by their report files: `action` (`network`, `width`,
 /// then the columns of `nnqft.action`), `action_density` (`network`, `width`, `order`, `form`,
 /// `distance_squared`, `distance_squared_stderr`, `distance`, `distance_stderr`, `resolved`,
-/// `z_below_previous_order`, `negative_mass`, `normalisable`, `outside`, `nets`,
-/// `experiments`), `action_density_fits` (`network`, `order`, `form`, `min_width`,
-/// `widths_used`, `slope`, `slope_lo`, `slope_hi`, `r2`, `slope_expected`), `action_locality`
+/// `z_below_previous_order`, `distance_predicted`, `negative_mass`, `normalisable`, `outside`,
+/// `nets`, `experiments`), `action_density_fits` (`network`, `order`, `form`, `min_width`,
+/// `widths_used`, `slope`, `slope_lo`, `slope_hi`, `r2`, `slope_predicted`, `slope_expected`),
+/// `action_density_predicted` (`network`, `order`, `width`, `distance_predicted`,
+/// `local_slope_predicted`, `slope_expected`: the distances the action predicts without
+/// sampling, at `widths` and at N = 40, 80, ..., 1280), `action_locality`
 /// (`network`, `width`, then the columns of `nnqft.action(...)["locality"]`) and
 /// `action_local_coupling` (`network`, `width`, `points`, `spacing`, `cutoff`,
 /// `condition_number`, `lambda0`, `lambda0_mape`, `lambda_diagonal_mean`, `lambda_diagonal_min`,

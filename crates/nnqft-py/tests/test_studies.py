@@ -98,6 +98,11 @@ def test_action_study_sizes_and_threads():
     assert len(a["action"]["coupling"]) == 2 * 15
     again = nnqft.action_study(networks=["cos"], widths=[3, 10], experiments=2, nets=2000, seed=1, threads=2)
     assert np.array_equal(again["action_density"]["distance_squared"], a["action_density"]["distance_squared"])
+    # the distances the action predicts without sampling, out to N = 1280: the GP's local slope near -1 there
+    pred = a["action_density_predicted"]
+    assert sorted(set(pred["width"].tolist())) == [3, 10, 40, 80, 160, 320, 640, 1280]
+    gp = np.array(pred["order"]) == "GP"
+    assert abs(np.asarray(pred["local_slope_predicted"])[gp][-1] + 1.0) < 0.01
     # the locality of the quartic coupling: the 16 spreads of the grid, shares adding up to 1, and
     # the local coupling's row, at the locality width 10
     loc, local = a["action_locality"], a["action_local_coupling"]

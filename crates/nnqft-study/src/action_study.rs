@@ -34,7 +34,15 @@
 //!   order and form over the widths `N >=` [`ActionStudyPlan::slope_min_width`] whose distance is
 //!   resolved (above the sampling floor, `D̂² > 3 σ`), weighted by the distances' standard
 //!   errors, with a 95% interval from those errors (widened when the widths scatter more than
-//!   they allow; `nnqft_stats::fit_power_law_weighted`). The expansion predicts `−1`, `−2`, `−3` for the GP, order `1/N` and order `1/N²`.
+//!   they allow; `nnqft_stats::fit_power_law_weighted`). The expansion predicts `−1`, `−2`, `−3` for the GP, order `1/N` and order `1/N²`
+//!   as `N → ∞`;
+//! - **what the action predicts** ([`crate::action_density::ActionDensities::predicted_distance`],
+//!   no sampling): the distance from the GP's and the order-`1/N` density to the order-`1/N²`
+//!   one, per row and fitted like the measured distances at the same widths
+//!   ([`DensitySlope::predicted`]), and at the plan's widths and [`PREDICTED_WIDTHS`] with its
+//!   local slopes ([`ActionStudyReport::predicted`]): on the window the GP's slope approaches
+//!   −1 only at the rate `1/N` (the module docs of `action_density` derive why), so the slope at
+//!   the plan's widths is compared with the predicted one, not only with −1.
 //!
 //! The sampling floor: with `n` nets per histogram the noise of `D̂²` is of order
 //! `sqrt(2 B) / n` for `B` bins, so `D` is resolved only above about `(B)^{1/4} / sqrt(n)`
@@ -100,7 +108,8 @@
 
 use crate::action::{ActionTable, LocalityRow, couplings_table, exact_action, locality, locality_table};
 use crate::action_density::{
-    DensityForm, DensityOrder, DensityRow, DensitySlope, DensityWindow, compare_densities, density_slopes,
+    DensityForm, DensityOrder, DensityRow, DensitySlope, DensityWindow, PredictedDistance, compare_densities,
+    density_slopes, predicted_distances,
 };
 use crate::action_modes::{ModalCoupling, ROUGH_MODE_RATIO};
 use crate::error::Result;
@@ -127,6 +136,10 @@ pub const LOCALITY_SPACING: f64 = 0.5;
 /// The grids of the refinement ([`NetworkLocality::refinement`]): points on the locality grid's
 /// interval `[−P h / 2, P h / 2] = [−4, 4]`, spaced `8 / P` (`P = 16` is the locality grid).
 pub const LOCALITY_REFINEMENT: [usize; 5] = [8, 10, 12, 14, 16];
+
+/// Widths beyond the plan's at which the distances the action predicts are computed (no
+/// sampling; [`ActionStudyReport::predicted`]): where the asymptotic slopes set in.
+pub const PREDICTED_WIDTHS: [usize; 6] = [40, 80, 160, 320, 640, 1280];
 
 /// What the action study samples.
 #[derive(Debug, Clone, Serialize)]
@@ -487,6 +500,9 @@ pub struct ActionStudyReport {
     pub slopes: Vec<DensitySlope>,
     /// The smallest width the slopes fit.
     pub slope_min_width: usize,
+    /// The distances the action predicts for the GP and order `1/N` (Edgeworth form), per
+    /// network over the plan's widths and [`PREDICTED_WIDTHS`], with their local slopes.
+    pub predicted: Vec<PredictedDistance>,
     /// The figure's densities, one per network at [`ActionStudyPlan::figure_width`] (none if
     /// that width is not in the plan).
     pub maps: Vec<DensityMaps>,
@@ -522,6 +538,10 @@ pub fn run(runner: &dyn Runner, plan: &ActionStudyPlan) -> Result<ActionStudyRep
                 report.maps.push(maps(&net, width, &xs, &outputs, plan.experiments, window)?);
             }
         }
+        let mut widths: Vec<usize> = plan.widths.iter().chain(&PREDICTED_WIDTHS).copied().collect();
+        widths.sort_unstable();
+        widths.dedup();
+        report.predicted.extend(predicted_distances(&net, &xs, window, &widths)?);
         report.locality.push(locality_study(act, plan.locality_width)?);
     }
     let rows: Vec<DensityRow> = report.densities.iter().map(|r| r.row.clone()).collect();
@@ -617,7 +637,7 @@ impl ActionStudyReport {
 
     /// The study's tables with the stems of their report files: `action` ([`action_table`]),
     /// `action_density` ([`density_table`]), `action_density_fits` ([`slopes_table`]),
-    /// `action_locality` ([`locality_study_table`]), `action_local_coupling`
+    /// `action_density_predicted` ([`predicted_table`]), `action_locality` ([`locality_study_table`]), `action_local_coupling`
     /// ([`local_coupling_table`]) and `action_local_modes` ([`local_modes_table`]), as `cargo xtask reproduce` writes them and Python's
     /// `nnqft.action_study` returns them.
     pub fn tables(&self) -> Vec<(&'static str, Table)> {
@@ -625,6 +645,7 @@ impl ActionStudyReport {
             ("action", action_table(&self.couplings)),
             ("action_density", density_table(&self.densities)),
             ("action_density_fits", slopes_table(&self.slopes, self.slope_min_width)),
+            ("action_density_predicted", predicted_table(&self.predicted)),
             ("action_locality", locality_study_table(&self.locality)),
             ("action_local_coupling", local_coupling_table(&self.locality)),
             ("action_local_modes", local_modes_table(&self.locality)),
@@ -707,7 +728,8 @@ pub fn action_table(couplings: &[(Activation, usize, ActionTable)]) -> Table {
 
 /// `action_density.parquet`: one row per network, width, order and form: the distance
 /// (noise-subtracted `D̂²`, its jackknife error, `D` and its error where resolved), whether
-/// it is resolved, the ordering `z` against the order below, the Edgeworth form's negative
+/// it is resolved, the ordering `z` against the order below, the distance the action
+/// predicts (`distance_predicted`, [`DensityRow::predicted`]), the Edgeworth form's negative
 /// mass, whether `exp(−S)` is normalisable on the plane, the fraction of nets outside the
 /// window, nets and experiments.
 pub fn density_table(rows: &[DensityStudyRow]) -> Table {
@@ -722,6 +744,7 @@ pub fn density_table(rows: &[DensityStudyRow]) -> Table {
         .f64("distance_stderr", rows.iter().map(|r| r.row.distance.distance_stderr))
         .int("resolved", rows.iter().map(|r| i64::from(r.row.distance.resolved)))
         .opt("z_below_previous_order", rows.iter().map(|r| r.z_below_previous_order))
+        .opt("distance_predicted", rows.iter().map(|r| r.row.predicted))
         .opt("negative_mass", rows.iter().map(|r| r.row.negative_mass))
         .int("normalisable", rows.iter().map(|r| i64::from(r.row.normalisable)))
         .f64("outside", rows.iter().map(|r| r.row.outside))
@@ -732,7 +755,9 @@ pub fn density_table(rows: &[DensityStudyRow]) -> Table {
 /// `action_density_fits.parquet`: per network, order and form, the power law `D ∝ N^slope`
 /// over the resolved widths `N >= min_width` (`widths_used`), weighted by the distances'
 /// standard errors, its 95% interval from those errors (`nnqft_stats::fit_power_law_weighted`),
-/// the weighted `r2` and the expansion's slope `slope_expected` (−1, −2, −3).
+/// the weighted `r2`, the same fit of the distances the action predicts at those widths
+/// (`slope_predicted`, [`DensitySlope::predicted`]) and the expansion's asymptotic slope
+/// `slope_expected` (−1, −2, −3).
 pub fn slopes_table(slopes: &[DensitySlope], min_width: usize) -> Table {
     let f = |g: fn(&PowerLawFit) -> f64| {
         slopes.iter().map(move |s| s.fit.as_ref().map(g).filter(|v| v.is_finite())).collect::<Vec<_>>()
@@ -747,7 +772,26 @@ pub fn slopes_table(slopes: &[DensitySlope], min_width: usize) -> Table {
         .opt("slope_lo", f(|p| p.slope_lo))
         .opt("slope_hi", f(|p| p.slope_hi))
         .opt("r2", f(|p| p.r2))
+        .opt(
+            "slope_predicted",
+            slopes.iter().map(|s| s.predicted.as_ref().map(|p| p.slope).filter(|v| v.is_finite())).collect::<Vec<_>>(),
+        )
         .f64("slope_expected", slopes.iter().map(|s| s.order.expected_slope()))
+}
+
+/// `action_density_predicted.parquet`: per network, order (the GP and `1/N`, Edgeworth form)
+/// and width (the plan's and [`PREDICTED_WIDTHS`]), the distance the action predicts
+/// (`distance_predicted`, [`crate::action_density::ActionDensities::predicted_distance`]) and
+/// the local slope from the previous width (`local_slope_predicted`, missing at the first),
+/// beside `slope_expected`.
+pub fn predicted_table(rows: &[PredictedDistance]) -> Table {
+    Table::new()
+        .str("network", rows.iter().map(|r| r.network.clone()))
+        .str("order", rows.iter().map(|r| r.order.name()))
+        .int("width", rows.iter().map(|r| r.width as i64))
+        .f64("distance_predicted", rows.iter().map(|r| r.distance))
+        .opt("local_slope_predicted", rows.iter().map(|r| r.local_slope))
+        .f64("slope_expected", rows.iter().map(|r| r.order.expected_slope()))
 }
 
 #[cfg(test)]
@@ -1006,7 +1050,9 @@ mod tests {
         assert_eq!(tables[0].1.height(), 2 * 2 * 15);
         assert_eq!(tables[1].1.height(), 2 * 2 * 5);
         assert_eq!(tables[2].1.height(), 2 * 5);
-        assert_eq!(tables[4].1.height(), 2 * LOCALITY_REFINEMENT.len());
-        assert_eq!(tables[5].1.height(), 2 * LOCALITY_POINTS);
+        // the GP and order 1/N per network at the plan's two widths and the six beyond
+        assert_eq!(tables[3].1.height(), 2 * 2 * (2 + PREDICTED_WIDTHS.len()));
+        assert_eq!(tables[5].1.height(), 2 * LOCALITY_REFINEMENT.len());
+        assert_eq!(tables[6].1.height(), 2 * LOCALITY_POINTS);
     }
 }

@@ -120,6 +120,16 @@ pub fn distance_figure(report: &ActionStudyReport, plan: &ActionStudyPlan) -> Fi
                     .iter()
                     .find(|s| &s.network == net && s.order == order && s.form == DensityForm::Edgeworth)
                     .and_then(|s| Some((s.fit.clone()?, s.widths.clone())));
+                // the distance the action predicts, at the plan's widths
+                let predicted: Vec<(f64, f64)> = report
+                    .predicted
+                    .iter()
+                    .filter(|p| &p.network == net && p.order == order && plan.widths.contains(&p.width))
+                    .map(|p| (p.width as f64, p.distance))
+                    .collect();
+                if !predicted.is_empty() {
+                    series.push(Series::line(format!("{net} predicted"), Kind::NextOrder, c, predicted));
+                }
                 if let Some((fit, widths)) = fit {
                     series.push(Series::line(
                         format!("{net} fit, slope {:.2}", fit.slope),
@@ -148,7 +158,9 @@ pub fn distance_figure(report: &ActionStudyReport, plan: &ActionStudyPlan) -> Fi
              points x = {}, {} (window |z| <= 4 in whitened units, 16 bins per axis) and the Edgeworth density of \
              the action at each order, one panel per order, one colour per network. Only distances above the \
              sampling floor (D̂² > 3 standard errors) are drawn; dashed: the power-law fit over the resolved widths N \
-             >= {}. Every value is in action_density.parquet and action_density_fits.parquet.",
+             >= {}; long-dashed: the distance the action predicts (to its order-1/N² density, no sampling; for the GP \
+             and order 1/N). Every value is in action_density.parquet, action_density_fits.parquet and \
+             action_density_predicted.parquet.",
             plan.nets_per_histogram(),
             POINTS[0],
             POINTS[1],
