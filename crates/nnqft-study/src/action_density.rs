@@ -98,9 +98,12 @@
 //! The example `action_density` prints the table. In Edgeworth form the order-`1/N` density
 //! beats the GP from `N = 2` (erf, the Cos-net; relu from `N = 3`) and the order-`1/N²` one
 //! beats order `1/N` from `N = 5` (relu from `N = 10`; erf on the three points −0.5, 0.1, 0.7
-//! only at `N = 20`, where whitening makes the non-Gaussianity larger); the distances fall
-//! with slopes near
-//! −1, −1.7 and −2.5 over `N = 2 ... 20`, steepening towards −1, −2, −3 at the larger widths;
+//! only at `N = 20`, where whitening makes the non-Gaussianity larger); over `N = 5 ... 20`
+//! the distances fall with slopes near −0.95, −1.7 and −2.5 (erf; the Cos-net −0.99, −1.7,
+//! −2.4; relu −0.91, −1.6, −2.4): the order-`1/N` and `1/N²` slopes steepen towards −2 and −3
+//! between successive widths, while the GP's reaches −1 only at the rate `1/N` (above); erf's
+//! measured GP distance agrees with the predicted one at `N = 10` and `20` within 3 standard
+//! errors (the study's SUMMARY lists where, per network and order);
 //! the order-`1/N²` distance reaches the sampling floor (`D ≈ 2e-3` on the default window)
 //! at `N = 20` for erf and the Cos-net. The expansion fails at `N = 2`: there the
 //! order-`1/N²` density is farther from the measured one than the order-`1/N` density (erf
