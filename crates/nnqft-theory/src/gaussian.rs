@@ -7,6 +7,9 @@ use gauss_quad::GaussLegendre;
 use std::f64::consts::PI;
 use std::num::NonZeroUsize;
 
+mod shared_nodes;
+pub(crate) use shared_nodes::mixed_moments;
+
 /// A value with the estimated absolute error of its quadrature (0 for closed forms).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(crate) struct Estimate {
