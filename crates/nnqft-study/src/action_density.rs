@@ -97,14 +97,16 @@
 //!
 //! The example `action_density` prints the table. In Edgeworth form the order-`1/N` density
 //! beats the GP from `N = 2` (erf, the Cos-net; relu from `N = 3`) and the order-`1/N²` one
-//! beats order `1/N` from `N = 5` (relu from `N = 10`; erf on the three points −0.5, 0.1, 0.7
-//! only at `N = 20`, where whitening makes the non-Gaussianity larger); over `N = 5 ... 20`
-//! the distances fall with slopes near −0.95, −1.7 and −2.5 (erf; the Cos-net −0.99, −1.7,
-//! −2.4; relu −0.91, −1.6, −2.4): the order-`1/N` and `1/N²` slopes steepen towards −2 and −3
-//! between successive widths, while the GP's reaches −1 only at the rate `1/N` (above); erf's
-//! measured GP distance agrees with the predicted one at `N = 10` and `20` within 3 standard
-//! errors (the study's SUMMARY lists where, per network and order);
-//! the order-`1/N²` distance reaches the sampling floor (`D ≈ 2e-3` on the default window)
+//! beats order `1/N` from `N = 5` for erf and from `N = 10` for the Cos-net (a tie at `N = 5`)
+//! and relu (erf on the three points −0.5, 0.1, 0.7 only at `N = 20`, where whitening makes the
+//! non-Gaussianity larger); over `N = 5 ... 20` the distances fall with slopes near −0.95, −1.7
+//! and −2.5 (erf; the Cos-net −0.99, −1.7, −2.4; relu −0.91, −1.6, −2.4). Between successive
+//! widths only relu's order-`1/N` and `1/N²` slopes steepen resolvably (−1.57 to −1.69, −2.40
+//! to −2.75); the GP's reaches −1 only at the rate `1/N` (above); erf's measured GP distance
+//! agrees with the predicted one at `N = 10` and `20` within 3 standard errors (the study's
+//! SUMMARY lists where, per network and order);
+//! the order-`1/N²` distance reaches the sampling floor (`D̂² < 3` standard errors, about
+//! `D < 4e-3` to `6e-3` at 10^7 nets on the default window)
 //! at `N = 20` for erf and the Cos-net. The expansion fails at `N = 2`: there the
 //! order-`1/N²` density is farther from the measured one than the order-`1/N` density (erf
 //! `D = 0.61` against `0.31`), and negative on a mass of 1.1e-2 (erf), 2.6e-2 (Cos-net) and
@@ -112,7 +114,7 @@
 //! exponential form at order `1/N` is not normalisable on the plane at any width, and on the
 //! window its mass piles up at the corners (`D ≫ 1`) until `N` is large enough that
 //! `κ4 R⁴` is small (erf: from `N = 20` at `R = 4`, `N = 5` at `R = 3`); at order `1/N²` it
-//! is normalisable but falls only like `N^-1.3` to `N^-2` (the window's corners again): the
+//! is normalisable but falls only like `N^-1.05` to `N^-1.24` (the window's corners again): the
 //! Edgeworth form is the density the action predicts.
 //!
 //! The study never samples: it takes outputs handed in (`Ensemble::outputs` gives our

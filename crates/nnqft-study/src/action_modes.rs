@@ -21,8 +21,10 @@
 //! (grid-scale, "rough"). The four factors `1/λ` put the weight of `s_4` there, unless `κ̃4`
 //! falls on them as fast as `λ_p λ_q λ_r λ_s`: a continuum-local `κ4 = λ T0` does (its legs
 //! are kernels, `κ̃4 ∝ Π λ`), a network's `κ4` does not (its rough components come from rare
-//! neurons that oscillate on the grid's scale, and fall only as `λ_p`, not `λ_p²`, on the
-//! diagonal: `γ_p` grows as `1/λ_p`). The rows of [`ModalCoupling`] measure this:
+//! neurons that oscillate on the grid's scale, and fall more slowly than `λ_p²` on the
+//! diagonal: `γ_p` grows as `(λ_p / λ_1)^(−β)`, with `β` fitted per network over the rough
+//! modes in SUMMARY's modes table, 0.37 for erf and relu and 0.92 for the Cos-net on the
+//! default grid). The rows of [`ModalCoupling`] measure this:
 //! [`ModalCoupling::band_shares`] (the share of `Σ s_4²` in the tuples whose smallest mode is
 //! `p`; the basis is orthonormal, so the squared norm is the same in either basis),
 //! [`ModalCoupling::excess_kurtosis`] (`γ_p`).

@@ -44,11 +44,14 @@
 //!   −1 only at the rate `1/N` (the module docs of `action_density` derive why), so the slope at
 //!   the plan's widths is compared with the predicted one, not only with −1.
 //!
-//! The sampling floor: with `n` nets per histogram the noise of `D̂²` is of order
-//! `sqrt(2 B) / n` for `B` bins, so `D` is resolved only above about `(B)^{1/4} / sqrt(n)`
-//! (about `2e-3` at `10^7` nets on the default window): at large `N` the order-`1/N²` distance
-//! falls below it first, and the section states from which width on, per network, from the
-//! rows ([`ActionStudyReport::floor_width`]).
+//! The sampling floor: with `n` nets per histogram the noise of `D̂²` is at least
+//! `sqrt(2 B) / n` for `B` bins (the multinomial noise of a perfect candidate), and more where the
+//! candidate differs from the measured density (the cross term `2 Σ (p_b − q_b)(c_b/n − p_b)/g_b`),
+//! so `D` is resolved only above `sqrt(3 σ(D̂²))`, which the section reads off its rows (4e-3 to
+//! 6e-3 at the largest width at `10^7` nets on the default window, where `(B)^{1/4} / sqrt(n)`
+//! would say 1.3e-3): at large `N` the order-`1/N²` distance falls below it first, and the
+//! section states from which width on, per network, from the rows
+//! ([`ActionStudyReport::floor_width`]).
 //!
 //! **Locality** ([`locality_study`]; no sampling): per network, on the grid of
 //! [`LOCALITY_POINTS`] points spaced `h =` [`LOCALITY_SPACING`] apart and symmetric about 0

@@ -41,9 +41,10 @@
 //! whose `1/n²` term is the leading order `(44 L + 75 L (L − 1)) / n²`
 //! ([`nnqft_theory::exact_one_input_sixth_ratio`], [`nnqft_theory::exact_one_input_ratio`]).
 //!
-//! **Not here:** `r` at order `1/n²` (item 3 of the issue: the four-point function to that
-//! order) is not implemented in the theory crate (the six-point vertex's docs say where its
-//! derivation stands), so `depth.parquet` has no next-order column.
+//! **Not here:** `r` through order `1/n²` on the diagonal multisets is `depth.parquet`'s
+//! `r_next_order` ([`crate::depth`], from [`nnqft_theory::OneInputLaw`]); off the diagonal the
+//! four-point function at that order is not derived (the theory crate's docs say where it
+//! stops).
 
 use crate::error::Result;
 use crate::table::Table;

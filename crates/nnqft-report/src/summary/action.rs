@@ -37,6 +37,14 @@ pub fn section(r: &ActionStudyReport, plan: &ActionStudyPlan) -> String {
         .map(|n| format!("{} (σ_w = {}, σ_b = {})", n.activation().name(), n.sigma_w(), n.sigma_b()))
         .collect();
     let list = |v: &[usize]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
+    // the floor read off the rows: sqrt(3 σ(D̂²)) over the Edgeworth rows at the largest width
+    let largest = r.densities.iter().map(|d| d.row.width).max().unwrap_or(0);
+    let floor = r
+        .densities
+        .iter()
+        .filter(|d| d.row.width == largest && d.row.form == DensityForm::Edgeworth)
+        .map(|d| (nnqft_study::action_density::RESOLVED_Z * d.row.distance.squared_stderr).sqrt())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), f| (lo.min(f), hi.max(f)));
     let _ = writeln!(
         s,
         "One-hidden-layer networks {} on the two points x = {}, {} (d = 1) at widths N in {{{}}}. The action \
@@ -47,7 +55,7 @@ pub fn section(r: &ActionStudyReport, plan: &ActionStudyPlan) -> String {
          whitened coordinates (16 bins per axis), by the noise-subtracted χ² distance \
          `D² = Σ_b (p_b - q_b)² / g_b` with its jackknife error over experiments (module `action_density`). A \
          distance is resolved above the sampling floor when `D̂² > 3 σ(D̂²)`; unresolved distances show as `floor`. \
-         The sampling floor falls as D ≈ (bins)^(1/4) / sqrt(nets): at {} nets per histogram it is about {}. All rows: `action_density.parquet`; slopes: `action_density_fits.parquet`.\n",
+         The sampling floor, `sqrt(3 σ(D̂²))` below which a distance is not resolved, is {} to {} at N = {} over its Edgeworth rows at {} nets per histogram (it falls as 1/sqrt(nets)). All rows: `action_density.parquet`; slopes: `action_density_fits.parquet`.\n",
         nets.join(", "),
         POINTS[0],
         POINTS[1],
@@ -55,8 +63,10 @@ pub fn section(r: &ActionStudyReport, plan: &ActionStudyPlan) -> String {
         plan.nets_per_histogram(),
         plan.experiments,
         plan.nets,
+        sig(floor.0),
+        sig(floor.1),
+        largest,
         plan.nets_per_histogram(),
-        sig(16f64.sqrt() / (plan.nets_per_histogram() as f64).sqrt()),
     );
     let _ = writeln!(
         s,
@@ -119,7 +129,7 @@ pub fn section(r: &ActionStudyReport, plan: &ActionStudyPlan) -> String {
         "\nOrdering (z of each order's D̂² below the order beneath it, |z| > {ORDER_Z} counted): of {cases} \
          (network, N), the order-1/N density is closer than the GP in {} and farther in {} ({}); the order-1/N² \
          density is closer than order 1/N in {} and farther in {} ({}); GP > 1/N > 1/N² holds in {} ({}). The rest \
-         are within {ORDER_Z} standard errors (the floor).\n",
+         are within {ORDER_Z} standard errors of each other (at the floor, or ties above it).\n",
         first_better.len(),
         first_worse.len(),
         or_none(&first_worse),
