@@ -228,7 +228,8 @@ pub fn records(cases: &[Case], sitting: &Sitting) -> Vec<Record> {
 /// arguments, whitespace-separated; its table goes to stdout) and returns its cases.
 pub fn run(root: &Path, target: &Path, example: &str, args: &str) -> Result<Vec<Case>> {
     let args: Vec<&str> = args.split_whitespace().collect();
-    ensure!(!args.contains(&"--json"), "--{example}-args: --json is set by cargo xtask bench");
+    let option = format!("--{}-args", example.replace('_', "-"));
+    ensure!(!args.contains(&"--json"), "{option}: --json is set by cargo xtask bench, not by the example's arguments");
     let dir = target.join("side-by-side");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let json = dir.join(format!("{example}.jsonl"));
@@ -357,6 +358,14 @@ mod tests {
         let table = bench_history::markdown(&changes);
         assert!(table.contains("| side_by_side/raw/erf/N100/jax | jax | throughput / reference's |"), "{table}");
         assert_eq!(table.matches("REGRESSION").count(), 3, "{table}");
+    }
+
+    /// `--json` is ours to set: refused in the examples' arguments before anything runs.
+    #[test]
+    fn the_record_path_is_not_an_example_argument() {
+        let nowhere = Path::new("/nonexistent");
+        let err = run(nowhere, nowhere, "deep_speed", "1 tanh --json x").unwrap_err().to_string();
+        assert!(err.starts_with("--deep-speed-args: --json is set by cargo xtask bench"), "{err}");
     }
 
     #[test]
