@@ -10,6 +10,13 @@
 //! of the same benchmark on the same machine is flagged as a regression when its ratio grew by
 //! more than [`NOISE_FLOOR`] and by more than twice the two records' 95% intervals of the
 //! ratio (criterion's intervals of both times, added relatively).
+//!
+//! With `--side-by-side` the sitting also holds the comparisons of our sampler with the NumPy and
+//! JAX baselines and with our floor (module `side_by_side`). Their ratio is a **throughput** ratio,
+//! ours over the reference's (above 1: we are faster), the opposite sense of a criterion row's
+//! time ratio, so every row names its sense in the column `ratio_kind` ([`RatioKind`]) and a
+//! regression is a ratio that *fell* there. Histories written before that column existed are read
+//! with every row `time_over_reference`, and rewritten with the column at the next append.
 
 use anyhow::{Context, Result};
 use nnqft_report::report::{Table, parquet_bytes, read_parquet};
@@ -18,7 +25,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 /// Columns of `history.parquet`, in order (after `run_id`).
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 13] = [
     "commit",
     "date",
     "cpu_model",
@@ -31,7 +38,69 @@ pub const COLUMNS: [&str; 12] = [
     "ratio",
     "ratio_low",
     "ratio_high",
+    "ratio_kind",
 ];
+
+/// The columns of a history written before `ratio_kind` existed: the first twelve of [`COLUMNS`].
+const COLUMNS_BEFORE_RATIO_KIND: usize = 12;
+
+/// What a record's `ratio` measures, and so which way a regression goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatioKind {
+    /// `time / reference time` (criterion's rows): above 1 is slower than the reference, and a
+    /// growth is a regression.
+    TimeOverReference,
+    /// `throughput / reference throughput`, i.e. `reference time / time` (the side-by-side rows):
+    /// above 1 is faster than the reference, and a fall is a regression.
+    ThroughputOverReference,
+}
+
+impl RatioKind {
+    /// The value of the column `ratio_kind`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::TimeOverReference => "time_over_reference",
+            Self::ThroughputOverReference => "throughput_over_reference",
+        }
+    }
+
+    /// Parses [`RatioKind::name`].
+    pub fn parse(s: &str) -> Result<Self> {
+        [Self::TimeOverReference, Self::ThroughputOverReference]
+            .into_iter()
+            .find(|k| k.name() == s)
+            .with_context(|| format!("ratio_kind: {s:?} is neither time_over_reference nor throughput_over_reference"))
+    }
+
+    /// How much slower, relatively, a record with ratio `now` is than one with ratio `before`
+    /// against the same reference: `now / before − 1` for a time ratio, `before / now − 1` for a
+    /// throughput ratio (positive: slower).
+    pub fn slowdown(self, before: f64, now: f64) -> f64 {
+        match self {
+            Self::TimeOverReference => now / before - 1.0,
+            Self::ThroughputOverReference => before / now - 1.0,
+        }
+    }
+}
+
+/// The commit, date and machine shared by every record of one sitting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sitting {
+    /// Git commit (`-dirty` with uncommitted changes).
+    pub commit: String,
+    /// RFC 3339 UTC time.
+    pub date: String,
+    /// The machine.
+    pub machine: Machine,
+}
+
+impl Sitting {
+    /// This commit, now, on this machine.
+    pub fn now() -> Self {
+        let date = nnqft_run::provenance::rfc3339(nnqft_run::provenance::unix_now());
+        Self { commit: nnqft_run::provenance::git_commit(), date, machine: Machine::this() }
+    }
+}
 
 /// Smallest relative growth of a ratio flagged as a regression (timing noise on a shared
 /// machine is a few percent even between ratios).
@@ -87,18 +156,22 @@ pub struct Record {
     pub date: String,
     /// The machine.
     pub machine: Machine,
-    /// Criterion's full id, e.g. `sampler/erf/raw/100`.
+    /// Criterion's full id, e.g. `sampler/erf/raw/100`, or a side-by-side row's name, e.g.
+    /// `side_by_side/raw/erf/N100/jax` (module `side_by_side`).
     pub bench: String,
-    /// Criterion's estimate of the mean.
+    /// Criterion's estimate of the mean (a side-by-side row: the time per network and the
+    /// range of its rounds).
     pub estimate: Estimate,
-    /// The benchmark the ratio is taken to (itself for the yardstick).
+    /// The benchmark the ratio is taken to (itself for the yardstick), or the baseline.
     pub reference: String,
-    /// `mean / reference mean`, and its interval.
+    /// The ratio to the reference, in the sense of `kind`.
     pub ratio: f64,
-    /// Lower end of the ratio's interval (from both times' intervals).
+    /// Lower end of the ratio's interval.
     pub ratio_low: f64,
     /// Upper end of the ratio's interval.
     pub ratio_high: f64,
+    /// What `ratio` measures.
+    pub kind: RatioKind,
 }
 
 /// The reference of benchmark `bench` (see the module docs).
@@ -155,9 +228,9 @@ fn read_result(new: &Path) -> Result<(String, Estimate)> {
     Ok((id, estimate))
 }
 
-/// The records of one sitting: every result with its ratio to its reference (results whose
-/// reference did not run in the sitting are left out, and named on stderr).
-pub fn records(results: &BTreeMap<String, Estimate>, commit: &str, date: &str, machine: &Machine) -> Vec<Record> {
+/// The records of one sitting: every criterion result with its time ratio to its reference
+/// (results whose reference did not run in the sitting are left out, and named on stderr).
+pub fn records(results: &BTreeMap<String, Estimate>, sitting: &Sitting) -> Vec<Record> {
     let mut out = Vec::new();
     for (bench, e) in results {
         let reference = reference_of(bench);
@@ -166,15 +239,16 @@ pub fn records(results: &BTreeMap<String, Estimate>, commit: &str, date: &str, m
             continue;
         };
         out.push(Record {
-            commit: commit.to_string(),
-            date: date.to_string(),
-            machine: machine.clone(),
+            commit: sitting.commit.clone(),
+            date: sitting.date.clone(),
+            machine: sitting.machine.clone(),
             bench: bench.clone(),
             estimate: *e,
             reference,
             ratio: e.mean_ns / r.mean_ns,
             ratio_low: e.ci_low_ns / r.ci_high_ns,
             ratio_high: e.ci_high_ns / r.ci_low_ns,
+            kind: RatioKind::TimeOverReference,
         });
     }
     out
@@ -195,9 +269,11 @@ fn table(records: &[Record]) -> Table {
         .f64("ratio", col(|r| r.ratio))
         .f64("ratio_low", col(|r| r.ratio_low))
         .f64("ratio_high", col(|r| r.ratio_high))
+        .str("ratio_kind", records.iter().map(|r| r.kind.name().to_string()))
 }
 
-/// Reads a history file back (an absent file is an empty history).
+/// Reads a history file back (an absent file is an empty history; one written before the column
+/// `ratio_kind` existed has criterion's time ratios only, and is read so).
 pub fn read(path: &Path) -> Result<Vec<Record>> {
     if !path.exists() {
         return Ok(Vec::new());
@@ -205,7 +281,13 @@ pub fn read(path: &Path) -> Result<Vec<Record>> {
     let df = read_parquet(path)?;
     let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
     let want: Vec<String> = std::iter::once("run_id").chain(COLUMNS).map(String::from).collect();
-    anyhow::ensure!(names == want, "{} has columns {names:?}, not {want:?}", path.display());
+    let legacy = names.len() == COLUMNS_BEFORE_RATIO_KIND + 1 && want.starts_with(&names);
+    anyhow::ensure!(
+        names == want || legacy,
+        "{} has columns {names:?}, not {want:?} (or their first {})",
+        path.display(),
+        COLUMNS_BEFORE_RATIO_KIND + 1
+    );
     let s = |name: &str| -> Result<Vec<String>> {
         let c = df.column(name)?.str()?;
         Ok((0..df.height()).map(|i| c.get(i).unwrap_or_default().to_string()).collect())
@@ -220,6 +302,15 @@ pub fn read(path: &Path) -> Result<Vec<Record>> {
     let cores: Vec<i64> = (0..df.height()).map(|i| cores_col.get(i).unwrap_or(0)).collect();
     let (mean, low, high) = (f("mean_ns")?, f("ci_low_ns")?, f("ci_high_ns")?);
     let (ratio, ratio_low, ratio_high) = (f("ratio")?, f("ratio_low")?, f("ratio_high")?);
+    let kinds: Vec<RatioKind> = if legacy {
+        vec![RatioKind::TimeOverReference; df.height()]
+    } else {
+        s("ratio_kind")?
+            .iter()
+            .enumerate()
+            .map(|(i, k)| RatioKind::parse(k).with_context(|| format!("row {i} of {}", path.display())))
+            .collect::<Result<_>>()?
+    };
     Ok((0..df.height())
         .map(|i| Record {
             commit: commit[i].clone(),
@@ -231,6 +322,7 @@ pub fn read(path: &Path) -> Result<Vec<Record>> {
             ratio: ratio[i],
             ratio_low: ratio_low[i],
             ratio_high: ratio_high[i],
+            kind: kinds[i],
         })
         .collect())
 }
@@ -254,55 +346,69 @@ pub struct Change {
     pub before: Option<Record>,
     /// This sitting's record.
     pub now: Record,
-    /// `now.ratio / before.ratio − 1`.
+    /// `now.ratio / before.ratio − 1` (the ratio's own change, in its own sense).
     pub change: Option<f64>,
-    /// Beyond [`NOISE_FLOOR`] and twice the intervals (see the module docs).
+    /// Beyond [`NOISE_FLOOR`] and twice the intervals (see the module docs), in the slower
+    /// direction of the ratio's kind ([`RatioKind::slowdown`]).
     pub regression: bool,
 }
 
 /// The changes of `now` against the latest earlier record of each benchmark on the same
-/// machine in `history`.
+/// machine in `history` (a record of another ratio kind is no earlier record).
 pub fn changes(history: &[Record], now: &[Record]) -> Vec<Change> {
     now.iter()
         .map(|r| {
-            let before = history.iter().rev().find(|h| h.bench == r.bench && h.machine == r.machine).cloned();
+            let before = history
+                .iter()
+                .rev()
+                .find(|h| h.bench == r.bench && h.machine == r.machine && h.kind == r.kind)
+                .cloned();
             let change = before.as_ref().map(|b| r.ratio / b.ratio - 1.0);
-            let regression = match (&before, change) {
-                (Some(b), Some(c)) => {
-                    let half = |x: &Record| 0.5 * (x.ratio_high - x.ratio_low) / x.ratio;
-                    c > NOISE_FLOOR && c > 2.0 * (half(b) + half(r))
-                }
-                _ => false,
-            };
+            let regression = before.as_ref().is_some_and(|b| {
+                let half = |x: &Record| 0.5 * (x.ratio_high - x.ratio_low) / x.ratio;
+                let slowdown = r.kind.slowdown(b.ratio, r.ratio);
+                slowdown > NOISE_FLOOR && slowdown > 2.0 * (half(b) + half(r))
+            });
             Change { bench: r.bench.clone(), before, now: r.clone(), change, regression }
         })
         .collect()
 }
 
-/// The changes as a Markdown table (benchmark, ratio before and now, change, flag).
+/// The changes as a Markdown table (benchmark, reference, what the ratio is, ratio before and
+/// now, change, flag).
 pub fn markdown(changes: &[Change]) -> String {
-    let mut s =
-        String::from("| bench | reference | ratio before | ratio now | change | |\n|---|---|---|---|---|---|\n");
+    let mut s = String::from(
+        "| bench | reference | ratio | ratio before | ratio now | change | |\n|---|---|---|---|---|---|---|\n",
+    );
     for c in changes {
         let before = c.before.as_ref().map_or("-".into(), |b| format!("{:.4} ({})", b.ratio, short(&b.commit)));
         let change = c.change.map_or("first record".into(), |x| format!("{:+.1}%", 100.0 * x));
         let flag = if c.regression { "REGRESSION" } else { "" };
-        s += &format!("| {} | {} | {before} | {:.4} | {change} | {flag} |\n", c.bench, c.now.reference, c.now.ratio);
+        let kind = match c.now.kind {
+            RatioKind::TimeOverReference => "time / reference's",
+            RatioKind::ThroughputOverReference => "throughput / reference's",
+        };
+        s += &format!(
+            "| {} | {} | {kind} | {before} | {:.4} | {change} | {flag} |\n",
+            c.bench, c.now.reference, c.now.ratio
+        );
     }
     s
 }
 
-/// Records the criterion results written since `since` under `criterion_dir` into the history
-/// at `history` with this commit, date and machine, and returns the changes against the
-/// previous records (printed by `cargo xtask bench`).
-pub fn record_sitting(criterion_dir: &Path, since: SystemTime, history: &Path) -> Result<Vec<Change>> {
+/// The criterion results written since `since` under `criterion_dir` as records of `sitting`.
+pub fn criterion_records(criterion_dir: &Path, since: SystemTime, sitting: &Sitting) -> Result<Vec<Record>> {
     let results = collect(criterion_dir, since)?;
     anyhow::ensure!(!results.is_empty(), "no criterion results in {} from this sitting", criterion_dir.display());
-    let date = nnqft_run::provenance::rfc3339(nnqft_run::provenance::unix_now());
-    let now = records(&results, &nnqft_run::provenance::git_commit(), &date, &Machine::this());
+    Ok(records(&results, sitting))
+}
+
+/// Appends the records of a sitting, `now`, to the history at `history` and returns their changes
+/// against the previous records (printed by `cargo xtask bench`).
+pub fn record_sitting(now: &[Record], history: &Path) -> Result<Vec<Change>> {
     let before = read(history)?;
-    let out = changes(&before, &now);
-    append(history, &now)?;
+    let out = changes(&before, now);
+    append(history, now)?;
     Ok(out)
 }
 
@@ -325,7 +431,13 @@ mod tests {
             ratio,
             ratio_low: ratio * (1.0 - half),
             ratio_high: ratio * (1.0 + half),
+            kind: RatioKind::TimeOverReference,
         }
+    }
+
+    fn throughput(bench: &str, ratio: f64, half: f64) -> Record {
+        let reference = bench.rsplit('/').next().unwrap_or_default().to_string();
+        Record { kind: RatioKind::ThroughputOverReference, reference, ..record(bench, ratio, half, 2) }
     }
 
     #[test]
@@ -345,15 +457,62 @@ mod tests {
         assert!(c[2].before.is_none() && !c[2].regression, "another machine is no record");
         assert!(markdown(&c).contains("REGRESSION") && markdown(&c).contains("first record"));
     }
+
+    /// A throughput ratio (ours over the baseline's) regresses when it falls, a time ratio when it
+    /// grows: the same moves, opposite flags.
+    #[test]
+    fn throughput_ratios_regress_when_they_fall() {
+        let history = vec![
+            throughput("side_by_side/raw/erf/N100/jax", 3.0, 0.01),
+            throughput("side_by_side/raw/erf/N1000/jax", 3.0, 0.01),
+            throughput("side_by_side/raw/relu/N100/jax", 3.0, 0.2),
+            record("sampler/erf/raw/100", 1.0, 0.01, 2),
+        ];
+        let now = vec![
+            throughput("side_by_side/raw/erf/N100/jax", 2.7, 0.01),
+            throughput("side_by_side/raw/erf/N1000/jax", 3.3, 0.01),
+            throughput("side_by_side/raw/relu/N100/jax", 2.7, 0.2),
+            record("sampler/erf/raw/100", 0.9, 0.01, 2),
+        ];
+        let c = changes(&history, &now);
+        assert!(c[0].regression, "a speed-up fallen by 10% (11% slower) beyond tight intervals");
+        assert!(!c[1].regression, "a speed-up grown by 10% is faster");
+        assert!(!c[2].regression, "10% inside wide intervals");
+        assert!(!c[3].regression, "a time ratio fallen by 10% is faster");
+        assert_eq!(c[0].change, Some(2.7 / 3.0 - 1.0));
+        let table = markdown(&c);
+        assert_eq!(table.matches("REGRESSION").count(), 1, "{table}");
+        assert!(table.contains("| side_by_side/raw/erf/N100/jax | jax | throughput / reference's | 3.0000 (abc) | 2.7000 | -10.0% | REGRESSION |"), "{table}");
+        // the same benchmark recorded with the other sense is no earlier record
+        let other = vec![record("side_by_side/raw/erf/N100/jax", 3.0, 0.01, 2)];
+        assert!(changes(&other, &now[..1])[0].before.is_none());
+    }
+
+    #[test]
+    fn slowdown_goes_the_ratio_kinds_way() {
+        // exact in binary floating point
+        let slowdowns = [
+            RatioKind::TimeOverReference.slowdown(2.0, 3.0),
+            RatioKind::ThroughputOverReference.slowdown(3.0, 2.0),
+            RatioKind::ThroughputOverReference.slowdown(2.0, 4.0),
+        ];
+        assert_eq!(slowdowns.map(f64::to_bits), [0.5, 0.5, -0.5].map(f64::to_bits), "{slowdowns:?}");
+        for kind in [RatioKind::TimeOverReference, RatioKind::ThroughputOverReference] {
+            assert_eq!(RatioKind::parse(kind.name()).unwrap(), kind);
+        }
+        let err = RatioKind::parse("speed").unwrap_err().to_string();
+        assert!(err.contains("ratio_kind") && err.contains("time_over_reference"), "{err}");
+    }
 }
 
 /// The history read back: criterion's files read, ratios to the floor, the Parquet schema (on a
-/// written file and on the committed `reports/bench/history.parquet`).
+/// written file and on the committed `reports/bench/history.parquet`, written before the column
+/// `ratio_kind`).
 #[cfg(test)]
 mod files {
-    use crate::bench_history::{self, COLUMNS, Machine};
+    use crate::bench_history::{self, COLUMNS, Machine, RatioKind, Sitting};
     use polars::prelude::DataType;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
     use std::time::UNIX_EPOCH;
 
     fn fake_result(dir: &Path, full_id: &str, mean: f64) {
@@ -367,11 +526,11 @@ mod files {
         std::fs::write(new.join("estimates.json"), estimates.to_string()).unwrap();
     }
 
-    fn check_schema(path: &Path) {
+    /// The column names of `path` (after `run_id`), checked for their types and for no nulls.
+    fn check_schema(path: &Path) -> Vec<String> {
         let df = nnqft_report::report::read_parquet(path).unwrap();
         let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
-        let want: Vec<String> = std::iter::once("run_id").chain(COLUMNS).map(String::from).collect();
-        assert_eq!(names, want, "{}", path.display());
+        assert_eq!(names[0], "run_id", "{}", path.display());
         for c in df.columns() {
             let want = match c.name().as_str() {
                 "cores" => DataType::Int64,
@@ -381,12 +540,23 @@ mod files {
             assert_eq!(c.dtype(), &want, "{} in {}", c.name(), path.display());
             assert_eq!(c.null_count(), 0, "{} in {}", c.name(), path.display());
         }
+        names[1..].to_vec()
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let tmp = std::env::temp_dir().join(format!("nnqft-bench-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        tmp
+    }
+
+    fn sitting() -> Sitting {
+        let machine = Machine { cpu_model: "test cpu".into(), cores: 2 };
+        Sitting { commit: "c0ffee".into(), date: "2026-11-29T00:00:00Z".into(), machine }
     }
 
     #[test]
     fn a_sitting_is_recorded_with_ratios_to_its_floor() {
-        let tmp = std::env::temp_dir().join(format!("nnqft-bench-history-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
+        let tmp = scratch("history");
         let criterion = tmp.join("criterion");
         fake_result(&criterion, "sampler/erf/raw/100", 300.0);
         fake_result(&criterion, "sampler/erf/floor/100", 200.0);
@@ -396,8 +566,7 @@ mod files {
         fake_result(&criterion, "sampler/relu/raw/5", 10.0);
         let results = bench_history::collect(&criterion, UNIX_EPOCH).unwrap();
         assert_eq!(results.len(), 5);
-        let machine = Machine { cpu_model: "test cpu".into(), cores: 2 };
-        let records = bench_history::records(&results, "c0ffee", "2026-11-29T00:00:00Z", &machine);
+        let records = bench_history::records(&results, &sitting());
         let ratio = |id: &str| records.iter().find(|r| r.bench == id).map(|r| r.ratio);
         assert_eq!(records.len(), 4);
         assert_eq!(ratio("sampler/erf/raw/100"), Some(1.5));
@@ -405,10 +574,11 @@ mod files {
         assert_eq!(ratio("sampler/relu/raw/5"), None);
         let raw = records.iter().find(|r| r.bench == "sampler/erf/raw/100").unwrap();
         assert!(raw.ratio_low < 1.5 && raw.ratio_high > 1.5);
+        assert!(records.iter().all(|r| r.kind == RatioKind::TimeOverReference));
 
         let history = tmp.join("bench").join("history.parquet");
         bench_history::append(&history, &records).unwrap();
-        check_schema(&history);
+        assert_eq!(check_schema(&history), COLUMNS);
         // a second sitting, slower by 20% against the floor: appended, and flagged
         let mut slower = records.clone();
         slower.iter_mut().filter(|r| r.bench == "sampler/erf/raw/100").for_each(|r| {
@@ -421,16 +591,51 @@ mod files {
         let changes = bench_history::changes(&before, &slower);
         assert!(changes.iter().all(|c| c.regression == (c.bench == "sampler/erf/raw/100")), "{changes:?}");
         bench_history::append(&history, &slower).unwrap();
-        check_schema(&history);
+        assert_eq!(check_schema(&history), COLUMNS);
         assert_eq!(bench_history::read(&history).unwrap().len(), 8);
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 
+    /// The committed history predates `ratio_kind`: it is read (every row a time ratio), and a
+    /// sitting with side-by-side rows appended to a copy of it keeps its rows as they were and
+    /// writes the column.
     #[test]
-    fn the_committed_history_has_the_schema() {
+    fn the_committed_history_is_read_and_extended() {
         let path = nnqft_cli::command_line::workspace_root().join("reports/bench/history.parquet");
         assert!(path.exists(), "{} is missing (run cargo xtask bench)", path.display());
-        check_schema(&path);
-        assert!(!bench_history::read(&path).unwrap().is_empty());
+        let columns = check_schema(&path);
+        assert!(columns == COLUMNS || columns == COLUMNS[..12], "{columns:?}");
+        let old = bench_history::read(&path).unwrap();
+        assert!(!old.is_empty());
+        if columns.len() == 12 {
+            assert!(old.iter().all(|r| r.kind == RatioKind::TimeOverReference));
+        }
+
+        let tmp = scratch("committed");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let copy = tmp.join("history.parquet");
+        std::fs::copy(&path, &copy).unwrap();
+        let mut side = old[0].clone();
+        side.bench = "side_by_side/raw/erf/N100/jax".into();
+        side.reference = "jax".into();
+        side.kind = RatioKind::ThroughputOverReference;
+        bench_history::append(&copy, std::slice::from_ref(&side)).unwrap();
+        assert_eq!(check_schema(&copy), COLUMNS);
+        let back = bench_history::read(&copy).unwrap();
+        assert_eq!(back[..old.len()], old[..]);
+        assert_eq!(back[old.len()..], [side]);
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    #[test]
+    fn a_history_of_other_columns_is_refused() {
+        let tmp = scratch("foreign");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let path = tmp.join("history.parquet");
+        let table = nnqft_report::report::Table::new().str("commit", ["abc".to_string()]);
+        std::fs::write(&path, nnqft_report::report::parquet_bytes(table, "bench").unwrap()).unwrap();
+        let err = bench_history::read(&path).unwrap_err().to_string();
+        assert!(err.contains("has columns") && err.contains("ratio_kind"), "{err}");
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 }

@@ -7,9 +7,11 @@
 //! - `cargo xtask compare A B`: are two report folders bit-identical?
 //! - `cargo xtask coverage [--seeds 200]`: coverage of the scaling-slope intervals.
 //! - `cargo xtask bench`: the criterion suites, appended to `reports/bench/history.parquet`
-//!   with the change against the previous record of this machine.
+//!   with the change against the previous record of this machine; with `--side-by-side` also our
+//!   sampler against the NumPy and JAX baselines and our floor.
 
 mod bench_history;
+mod side_by_side;
 
 use clap::{Parser, Subcommand};
 use nnqft_cli::{Common, command_line, merge, reproduce, sample};
@@ -94,6 +96,19 @@ enum Command {
         /// Only benchmarks whose id contains this (criterion's filter); default: all.
         #[arg(long)]
         filter: Option<String>,
+        /// Also run the examples throughput and deep_speed (release build) and record our raw and
+        /// conditional estimators against the NumPy and JAX baselines (skipped, with a note, when
+        /// the python, $NNQFT_PYTHON or python3, lacks them) and against our floor, as throughput
+        /// ratios (above 1: ours is faster), rows side_by_side/<estimator>/<network>/<size>/<reference>.
+        #[arg(long)]
+        side_by_side: bool,
+        /// The throughput example's own arguments with --side-by-side: [rounds [networks [widths]]].
+        #[arg(long, value_name = "ARGS", requires = "side_by_side", default_value = side_by_side::EXAMPLES[0].1)]
+        throughput_args: String,
+        /// The deep_speed example's own arguments with --side-by-side: [threads [activations [depths
+        /// [widths]]]].
+        #[arg(long, value_name = "ARGS", requires = "side_by_side", default_value = side_by_side::EXAMPLES[1].1)]
+        deep_speed_args: String,
     },
     /// Check that two report folders hold bit-identical values (run ids and times aside).
     Compare {
@@ -124,14 +139,19 @@ fn main() -> ExitCode {
         }
         Command::Sample { common, args, shard } => sample::sample(&common, &args, shard),
         Command::Merge { args } => merge::run(&args),
-        Command::Bench { history, filter } => bench(&history, filter.as_deref()),
+        Command::Bench { history, filter, side_by_side, throughput_args, deep_speed_args } => {
+            let examples = side_by_side.then_some([throughput_args, deep_speed_args]);
+            bench(&history, filter.as_deref(), examples.as_ref())
+        }
         Command::Compare { a, b } => nnqft_report::compare::run(&a, &b),
         Command::Coverage { common, seeds, network } => reproduce::coverage(&common, seeds as usize, &network),
     })
 }
 
-/// `cargo bench` on the sampler and theory suites, then the history (see `Command::Bench`).
-fn bench(history: &std::path::Path, filter: Option<&str>) -> anyhow::Result<()> {
+/// `cargo bench` on the sampler and theory suites, then, with `examples` (the arguments of
+/// `side_by_side::EXAMPLES`), the side-by-side examples, then the history: the whole sitting
+/// appended at once (see `Command::Bench`).
+fn bench(history: &std::path::Path, filter: Option<&str>, examples: Option<&[String; 2]>) -> anyhow::Result<()> {
     let root = command_line::workspace_root();
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     // criterion's file times are the filesystem's; step back a second for coarse clocks
@@ -146,7 +166,13 @@ fn bench(history: &std::path::Path, filter: Option<&str>) -> anyhow::Result<()> 
     let status = cmd.status().map_err(|e| anyhow::anyhow!("cannot run cargo bench: {e}"))?;
     anyhow::ensure!(status.success(), "cargo bench failed ({status})");
     let history = if history.is_absolute() { history.to_path_buf() } else { root.join(history) };
-    let changes = bench_history::record_sitting(&target.join("criterion"), since, &history)?;
+    let sitting = bench_history::Sitting::now();
+    let mut now = bench_history::criterion_records(&target.join("criterion"), since, &sitting)?;
+    for (args, (example, _)) in examples.into_iter().flatten().zip(side_by_side::EXAMPLES) {
+        let cases = side_by_side::run(&root, &target, example, args)?;
+        now.extend(side_by_side::records(&cases, &sitting));
+    }
+    let changes = bench_history::record_sitting(&now, &history)?;
     print!("{}", bench_history::markdown(&changes));
     let flagged = changes.iter().filter(|c| c.regression).count();
     println!("{} results appended to {}; {flagged} regression(s) flagged", changes.len(), history.display());
@@ -158,6 +184,29 @@ mod tests {
     use super::Cli;
     use clap::CommandFactory;
     use nnqft_cli::command_line::{check_listed_values, check_readme};
+
+    /// `--side-by-side` is opt-in: plain `bench` runs the criterion suites only, the examples'
+    /// arguments need the flag, and the flag alone gives the examples' default arguments.
+    #[test]
+    fn side_by_side_is_opt_in() {
+        use super::Command;
+        use clap::Parser;
+        let bench = |args: &[&str]| {
+            Cli::try_parse_from(["cargo xtask", "bench"].iter().chain(args)).map(|cli| match cli.command {
+                Command::Bench { side_by_side, throughput_args, deep_speed_args, .. } => {
+                    (side_by_side, throughput_args, deep_speed_args)
+                }
+                _ => unreachable!("bench parses as Command::Bench"),
+            })
+        };
+        assert!(!bench(&[]).unwrap().0);
+        let defaults = bench(&["--side-by-side"]).unwrap();
+        assert_eq!(defaults, (true, "5".to_string(), "1 tanh,relu,erf 1,8 20,100".to_string()));
+        let given = bench(&["--side-by-side", "--throughput-args", "3 erf 100"]).unwrap();
+        assert_eq!(given.1, "3 erf 100");
+        let err = bench(&["--deep-speed-args", "1 tanh 1 20"]).unwrap_err().to_string();
+        assert!(err.contains("--side-by-side"), "{err}");
+    }
 
     /// Every `cargo xtask` command the README shows parses with this parser (whole commands in
     /// code blocks) or names only options this parser has (synopses in the text).

@@ -27,12 +27,16 @@
 //! (`XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`); run the
 //! whole example under `taskset -c 0` to pin both sides to one core.
 //!
-//! `cargo run --release -p nnqft-sampling --example deep_speed [threads [activations [depths
-//! [widths]]]]` (comma lists, default `1 tanh,relu,erf 1,2,4,8 20,100`; run it on a quiet
-//! machine; `deep_numpy.py` looked up in `$NNQFT_BASELINES`, else `../shared/baselines`).
+//! `cargo run --release -p nnqft-sampling --example deep_speed [--json PATH] [threads
+//! [activations [depths [widths]]]]` (comma lists, default `1 tanh,relu,erf 1,2,4,8 20,100`; run
+//! it on a quiet machine; `deep_numpy.py` looked up in `$NNQFT_BASELINES`, else
+//! `../shared/baselines`). With `--json PATH` it also writes each case's three rounds and the
+//! baselines to `PATH` (`common/record.rs`; `cargo xtask bench --side-by-side` reads it).
 
 #[path = "common/baselines.rs"]
 mod baselines;
+#[path = "common/record.rs"]
+mod record;
 
 use nnqft_sampling::floor::deep_draw_only;
 use nnqft_sampling::{DeepEnsemble, DeepEnsembleResult, Estimator};
@@ -50,7 +54,8 @@ const VARIANCE_EXPERIMENTS: usize = 64;
 const VARIANCE_NETS: u64 = 1024;
 
 fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut record = record::from_args(&mut args)?;
     let threads: usize = args.first().map(|s| s.parse()).transpose()?.unwrap_or(1);
     // a part of the grid: activations, depths, widths as comma lists (e.g. `tanh 1 20,100`)
     let pick = |k: usize, all: &[&str]| -> Vec<String> {
@@ -98,12 +103,14 @@ fn main() -> Result<()> {
                     black_box(f()?);
                     Ok(t.elapsed().as_secs_f64())
                 };
-                let (mut seconds, mut cond_s, mut floor_s) = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+                let (mut raw_rounds, mut cond_rounds, mut floor_rounds) = (Vec::new(), Vec::new(), Vec::new());
                 for _ in 0..3 {
-                    seconds = seconds.min(time(&|| Ok(raw.run(threads)?.means[1][0]))?);
-                    cond_s = cond_s.min(time(&|| Ok(cond.run(threads)?.means[1][0]))?);
-                    floor_s = floor_s.min(time(&|| Ok(deep_draw_only(&raw, threads)?))?);
+                    raw_rounds.push(time(&|| Ok(raw.run(threads)?.means[1][0]))?);
+                    cond_rounds.push(time(&|| Ok(cond.run(threads)?.means[1][0]))?);
+                    floor_rounds.push(time(&|| Ok(deep_draw_only(&raw, threads)?))?);
                 }
+                let best = |s: &[f64]| s.iter().copied().fold(f64::INFINITY, f64::min);
+                let (seconds, cond_s, floor_s) = (best(&raw_rounds), best(&cond_rounds), best(&floor_rounds));
                 let (cond_rate, floor_rate) = (nets as f64 / cond_s, nets as f64 / floor_s);
                 let rate = nets as f64 / seconds;
                 let variance = variance_ratio(&net, &xs, threads)?;
@@ -116,9 +123,27 @@ fn main() -> Result<()> {
                 let with = |extra: &[&str]| -> Vec<String> {
                     case.iter().cloned().chain(extra.iter().map(|s| s.to_string())).collect()
                 };
-                let jx =
-                    jax.then(|| baselines::rate_with("deep_jax.py", &with(&["--seconds", "1"]), 5, &xla)).flatten();
-                let np = numpy.then(|| baselines::rate("deep_numpy.py", &with(&["--nets", "20000"]), 5)).flatten();
+                let jx_run =
+                    jax.clone().and_then(|()| baselines::rate_with("deep_jax.py", &with(&["--seconds", "1"]), 5, &xla));
+                let np_run =
+                    numpy.clone().and_then(|()| baselines::rate("deep_numpy.py", &with(&["--nets", "20000"]), 5));
+                if let Some(record) = record.as_mut() {
+                    // nanoseconds per network
+                    let per_net = |s: &[f64]| s.iter().map(|s| s * 1e9 / nets as f64).collect::<Vec<f64>>();
+                    let baseline_ns = |rate: &std::result::Result<f64, String>| rate.clone().map(|v| 1e9 / v);
+                    record.case(&serde_json::json!({
+                        "example": "deep_speed", "network": act.name(), "depth": depth, "width": width,
+                        "statistic": "best",
+                        "ns_per_net": {
+                            "raw": per_net(&raw_rounds), "conditional": per_net(&cond_rounds), "floor": per_net(&floor_rounds),
+                        },
+                        "baselines": {
+                            "numpy": record::baseline(baseline_ns(&np_run)),
+                            "jax": record::baseline(baseline_ns(&jx_run)),
+                        },
+                    }))?;
+                }
+                let (jx, np) = (jx_run.ok(), np_run.ok());
                 let show = |v: Option<f64>, digits: usize| v.map_or("-".into(), |v| format!("{v:.digits$}"));
                 println!(
                     "{} {depth} {width} {nets} {seconds:.3} {rate:.1} {:.4e} {cond_rate:.1} {floor_rate:.1} {:.2} {} {} {} {} {} {variance:.2} {}",

@@ -7,13 +7,17 @@
 //! own timing of the sampling loop (compile and start-up excluded), NumPy single-threaded,
 //! JAX as XLA chooses. Rates are neuron evaluations per second (nets x width x inputs / s).
 //!
-//! `cargo run --release -p nnqft-sampling --example throughput [rounds [networks [widths]]]`
-//! (baselines looked up in `$NNQFT_BASELINES`, else `../shared/baselines` beside the repository;
-//! `networks` and `widths` comma-separated, e.g. `5 erf 100,1000`, default all nine jobs; `cos`,
-//! the Cos-net, is not among the baselines' networks, so its rows have ours only)
+//! `cargo run --release -p nnqft-sampling --example throughput [--json PATH] [rounds [networks
+//! [widths]]]` (baselines looked up in `$NNQFT_BASELINES`, else `../shared/baselines` beside the
+//! repository; `networks` and `widths` comma-separated, e.g. `5 erf 100,1000`, default all nine
+//! jobs; `cos`, the Cos-net, is not among the baselines' networks, so its rows have ours only).
+//! With `--json PATH` it also writes each case's rounds and baselines to `PATH`
+//! (`common/record.rs`; `cargo xtask bench --side-by-side` reads it).
 
 #[path = "common/baselines.rs"]
 mod baselines;
+#[path = "common/record.rs"]
+mod record;
 
 use nnqft_sampling::floor::{bench_nets, draw_only};
 use nnqft_sampling::{Ensemble, Estimator};
@@ -34,8 +38,12 @@ fn ratio(a: f64, b: Option<f64>) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().collect();
+    let mut record = record::from_args(&mut args)?;
     let rounds: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(5);
+    if rounds == 0 {
+        return Err("rounds: 0 is not an integer >= 1 (a first round runs as warm-up and is dropped)".into());
+    }
     let networks: Vec<Activation> = match args.get(2) {
         Some(list) => list
             .split(',')
@@ -59,6 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(THREADS).build()?;
     let (numpy, jax) = (baselines::available("numpy, scipy"), baselines::available("jax"));
+    let not_theirs = "the baselines sample erf, relu and gauss only".to_string();
     println!("| net | N | raw | conditional | floor | NumPy | JAX | raw/floor | cond/floor | raw/NumPy | raw/JAX |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for act in networks {
@@ -69,27 +78,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let evals = (nets * width as u64 * xs.len() as u64) as f64;
             let raw = Ensemble::new(net, width, xs.clone(), nets, 1, Estimator::Raw, 1)?;
             let cond = Ensemble::new(net, width, xs.clone(), nets, 1, Estimator::Conditional, 1)?;
-            let (mut r, mut c, mut f) = (Vec::new(), Vec::new(), Vec::new());
+            // seconds per round
+            let (mut rs, mut cs, mut fs) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..=rounds {
                 let t = Instant::now();
                 pool.install(|| black_box(draw_only(&net, width, &xs, nets, THREADS)));
-                f.push(evals / t.elapsed().as_secs_f64());
+                fs.push(t.elapsed().as_secs_f64());
                 let t = Instant::now();
                 black_box(raw.run(THREADS)?);
-                r.push(evals / t.elapsed().as_secs_f64());
+                rs.push(t.elapsed().as_secs_f64());
                 let t = Instant::now();
                 black_box(cond.run(THREADS)?);
-                c.push(evals / t.elapsed().as_secs_f64());
+                cs.push(t.elapsed().as_secs_f64());
             }
             // the first round warms up and is dropped
-            let (r, c, f) = (r.split_off(1), c.split_off(1), f.split_off(1));
+            let (rs, cs, fs) = (rs.split_off(1), cs.split_off(1), fs.split_off(1));
+            let rates = |s: &[f64]| s.iter().map(|s| evals / s).collect::<Vec<f64>>();
+            let (r, c, f) = (rates(&rs), rates(&cs), rates(&fs));
             let rf = median(r.iter().zip(&f).map(|(a, b)| a / b).collect());
             let cf = median(c.iter().zip(&f).map(|(a, b)| a / b).collect());
             let args = vec!["--networks".into(), act.name().to_string(), "--widths".into(), width.to_string()];
             // the baselines sample the paper's three networks only
             let baseline = Activation::ALL.contains(&act);
-            let np = (baseline && numpy).then(|| baselines::rate("numpy_sampler.py", &args, 5)).flatten();
-            let jx = (baseline && jax).then(|| baselines::rate("jax_sampler.py", &args, 5)).flatten();
+            let run = |available: &Result<(), String>, script: &str| -> Result<f64, String> {
+                if !baseline {
+                    return Err(not_theirs.clone());
+                }
+                available.clone()?;
+                baselines::rate(script, &args, 5)
+            };
+            let (np_run, jx_run) = (run(&numpy, "numpy_sampler.py"), run(&jax, "jax_sampler.py"));
+            if let Some(record) = record.as_mut() {
+                // nanoseconds per network
+                let per_net = |s: &[f64]| s.iter().map(|s| s * 1e9 / nets as f64).collect::<Vec<f64>>();
+                let baseline_ns = |rate: &Result<f64, String>| rate.clone().map(|v| 1e9 * evals / nets as f64 / v);
+                record.case(&serde_json::json!({
+                    "example": "throughput", "network": act.name(), "depth": 1, "width": width,
+                    "statistic": "median",
+                    "ns_per_net": { "raw": per_net(&rs), "conditional": per_net(&cs), "floor": per_net(&fs) },
+                    "baselines": {
+                        "numpy": record::baseline(baseline_ns(&np_run)),
+                        "jax": record::baseline(baseline_ns(&jx_run)),
+                    },
+                }))?;
+            }
+            let (np, jx) = (np_run.ok(), jx_run.ok());
             let raw_rate = median(r);
             let show = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.3e}"));
             println!(
