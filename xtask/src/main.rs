@@ -99,14 +99,14 @@ enum Command {
         /// Also run the examples throughput and deep_speed (release build) and record our raw and
         /// conditional estimators against the NumPy and JAX baselines (skipped, with a note, when
         /// the python, $NNQFT_PYTHON or python3, lacks them) and against our floor, as throughput
-        /// ratios (above 1: ours is faster), rows side_by_side/<estimator>/<network>/<size>/<reference>.
+        /// ratios (above 1: ours is faster), rows `side_by_side/<estimator>/<network>/<size>/<reference>`.
         #[arg(long)]
         side_by_side: bool,
-        /// The throughput example's own arguments with --side-by-side: [rounds [networks [widths]]].
+        /// The throughput example's own arguments with --side-by-side: `[rounds [networks [widths]]]`.
         #[arg(long, value_name = "ARGS", requires = "side_by_side", default_value = side_by_side::EXAMPLES[0].1)]
         throughput_args: String,
-        /// The deep_speed example's own arguments with --side-by-side: [threads [activations [depths
-        /// [widths]]]].
+        /// The deep_speed example's own arguments with --side-by-side:
+        /// `[threads [activations [depths [widths]]]]`.
         #[arg(long, value_name = "ARGS", requires = "side_by_side", default_value = side_by_side::EXAMPLES[1].1)]
         deep_speed_args: String,
     },
