@@ -69,7 +69,7 @@
 //!
 //! The action also predicts the distances themselves, without sampling: standing in for the
 //! measured density with the order-`1/N²` Edgeworth density `q_2`, the predicted distance of a
-//! candidate `q` is `D(q, q_2)` ([`ActionDensities::predicted_distance`]; for the GP and order
+//! candidate `q` is `D(q, q_2)` ([`ActionDensities::predicted`]; for the GP and order
 //! `1/N`). `D` is a weighted Euclidean norm of bin differences, so by the triangle inequality the
 //! measured and the predicted distance differ by at most the measured distance of order `1/N²`,
 //! which falls fastest: the prediction is as good as order `1/N²` is.
@@ -409,20 +409,19 @@ impl ActionDensities {
         Ok(masses.into_iter().map(|m| m / total).collect())
     }
 
-    /// The distance ([`density_distance`]'s `D`, on the window) from the Edgeworth density at
-    /// `order` to the one at order `1/N²`, which stands in for the measured density: the
-    /// distance the action itself predicts, without sampling (module docs, "What the action
-    /// predicts"). `None` at order `1/N²`, which has no higher order to be measured against.
-    pub fn predicted_distance(&self, order: DensityOrder) -> Result<Option<f64>> {
-        if order == DensityOrder::Second {
-            return Ok(None);
-        }
+    /// The distances ([`density_distance`]'s `D`, on the window) from the GP and from the
+    /// order-`1/N` Edgeworth density to the one at order `1/N²`, which stands in for the
+    /// measured density: the distances the action itself predicts, without sampling (module
+    /// docs, "What the action predicts"), `[GP, order 1/N]`. Order `1/N²` has no higher order to
+    /// be measured against.
+    pub fn predicted(&self) -> Result<[f64; 2]> {
         let g = self.bin_probabilities(DensityOrder::Gaussian, DensityForm::Edgeworth)?;
+        let first = self.bin_probabilities(DensityOrder::First, DensityForm::Edgeworth)?;
         let best = self.bin_probabilities(DensityOrder::Second, DensityForm::Edgeworth)?;
-        let q = self.bin_probabilities(order, DensityForm::Edgeworth)?;
-        let squared: f64 =
-            (0..g.len()).filter(|&b| g[b] > 0.0).map(|b| (q[b] - best[b]) * (q[b] - best[b]) / g[b]).sum();
-        Ok(Some(squared.sqrt()))
+        let distance = |q: &[f64]| -> f64 {
+            (0..g.len()).filter(|&b| g[b] > 0.0).map(|b| (q[b] - best[b]) * (q[b] - best[b]) / g[b]).sum::<f64>().sqrt()
+        };
+        Ok([distance(&g), distance(&first)])
     }
 
     /// `∫ max(−p, 0)` of the Edgeworth density at `order` over the cube `|z_a| <=`
@@ -600,7 +599,7 @@ pub struct DensityRow {
     pub outside: f64,
     /// Nets compared.
     pub nets: u64,
-    /// The distance the action itself predicts ([`ActionDensities::predicted_distance`]): from this candidate
+    /// The distance the action itself predicts ([`ActionDensities::predicted`]): from this candidate
     /// to the order-`1/N²` Edgeworth density standing in for the measured one; `None` for
     /// the order-`1/N²` rows and the exponential form.
     pub predicted: Option<f64>,
@@ -620,6 +619,7 @@ pub fn compare_densities(
     let densities = ActionDensities::new(net, width, inputs, window)?;
     let binned = bin_outputs(&densities, outputs, experiments)?;
     let gp = densities.bin_probabilities(DensityOrder::Gaussian, DensityForm::Edgeworth)?;
+    let [predicted_gp, predicted_first] = densities.predicted()?;
     let outside = binned.outside_fraction();
     let nets = (outputs.len() / inputs.len()) as u64;
     let mut rows = Vec::with_capacity(5);
@@ -635,9 +635,10 @@ pub fn compare_densities(
                 DensityForm::Edgeworth => (Some(densities.negative_mass(order)), true),
                 DensityForm::Exponential => (None, densities.exponential_normalisable(order)?),
             };
-            let predicted = match form {
-                DensityForm::Edgeworth => densities.predicted_distance(order)?,
-                DensityForm::Exponential => None,
+            let predicted = match (form, order) {
+                (DensityForm::Edgeworth, DensityOrder::Gaussian) => Some(predicted_gp),
+                (DensityForm::Edgeworth, DensityOrder::First) => Some(predicted_first),
+                _ => None,
             };
             rows.push(DensityRow {
                 network: net.activation().name().to_string(),
@@ -724,14 +725,14 @@ pub struct PredictedDistance {
     pub order: DensityOrder,
     /// The width `N`.
     pub width: usize,
-    /// [`ActionDensities::predicted_distance`].
+    /// [`ActionDensities::predicted`].
     pub distance: f64,
     /// `log(D_N / D_M) / log(N / M)` from the previous width `M` of the scan (`None` at the
     /// first): the predicted local slope, which tends to [`DensityOrder::expected_slope`].
     pub local_slope: Option<f64>,
 }
 
-/// The distance the action predicts ([`ActionDensities::predicted_distance`]) for the GP and
+/// The distance the action predicts ([`ActionDensities::predicted`]) for the GP and
 /// order `1/N` of the one-hidden-layer network `net` on `inputs`, over `widths` (ascending), with
 /// the local slope between successive widths: where the asymptotic slope sets in, without
 /// sampling (module docs, "What the action predicts").
@@ -746,14 +747,14 @@ pub fn predicted_distances(
     }
     let mut by_width = Vec::with_capacity(widths.len());
     for &width in widths {
-        by_width.push(ActionDensities::new(net, width, inputs, window)?);
+        by_width.push(ActionDensities::new(net, width, inputs, window)?.predicted()?);
     }
     let mut out = Vec::with_capacity(2 * widths.len());
-    for order in [DensityOrder::Gaussian, DensityOrder::First] {
-        let mut previous: Option<(usize, f64)> = None;
-        for (&width, densities) in widths.iter().zip(&by_width) {
-            let Some(distance) = densities.predicted_distance(order)? else { continue };
-            let local_slope = previous.map(|(m, dm)| (distance / dm).ln() / (width as f64 / m as f64).ln());
+    for (i, order) in [DensityOrder::Gaussian, DensityOrder::First].into_iter().enumerate() {
+        for (w, (&width, distances)) in widths.iter().zip(&by_width).enumerate() {
+            let distance = distances[i];
+            let local_slope =
+                (w > 0).then(|| (distance / by_width[w - 1][i]).ln() / (width as f64 / widths[w - 1] as f64).ln());
             out.push(PredictedDistance {
                 network: net.activation().name().to_string(),
                 order,
@@ -761,7 +762,6 @@ pub fn predicted_distances(
                 distance,
                 local_slope,
             });
-            previous = Some((width, distance));
         }
     }
     Ok(out)

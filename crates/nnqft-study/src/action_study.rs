@@ -36,7 +36,7 @@
 //!   errors, with a 95% interval from those errors (widened when the widths scatter more than
 //!   they allow; `nnqft_stats::fit_power_law_weighted`). The expansion predicts `−1`, `−2`, `−3` for the GP, order `1/N` and order `1/N²`
 //!   as `N → ∞`;
-//! - **what the action predicts** ([`crate::action_density::ActionDensities::predicted_distance`],
+//! - **what the action predicts** ([`crate::action_density::ActionDensities::predicted`],
 //!   no sampling): the distance from the GP's and the order-`1/N` density to the order-`1/N²`
 //!   one, per row and fitted like the measured distances at the same widths
 //!   ([`DensitySlope::predicted`]), and at the plan's widths and [`PREDICTED_WIDTHS`] with its
@@ -784,7 +784,7 @@ pub fn slopes_table(slopes: &[DensitySlope], min_width: usize) -> Table {
 
 /// `action_density_predicted.parquet`: per network, order (the GP and `1/N`, Edgeworth form)
 /// and width (the plan's and [`PREDICTED_WIDTHS`]), the distance the action predicts
-/// (`distance_predicted`, [`crate::action_density::ActionDensities::predicted_distance`]) and
+/// (`distance_predicted`, [`crate::action_density::ActionDensities::predicted`]) and
 /// the local slope from the previous width (`local_slope_predicted`, missing at the first),
 /// beside `slope_expected`.
 pub fn predicted_table(rows: &[PredictedDistance]) -> Table {

@@ -47,22 +47,6 @@ pub(crate) fn expectations(
 ) -> Vec<Estimate> {
     let k = points.len();
     debug_assert!(k <= MAX_FACTORS && shares_nodes(act) && products.iter().all(|s| s.len() == k));
-    let kinds_at = |j: usize| {
-        let mut seen: Vec<Powers> = Vec::new();
-        for s in products {
-            if !seen.contains(&s[j]) {
-                seen.push(s[j]);
-            }
-        }
-        seen.len()
-    };
-    if products.len() > 1 && (0..k).any(|j| kinds_at(j) > MAX_PRODUCT_KINDS) {
-        // more distinct factors at a point than one pass holds: two passes
-        let (left, right) = products.split_at(products.len() / 2);
-        let mut out = expectations(act, kernel, m, points, left);
-        out.extend(expectations(act, kernel, m, points, right));
-        return out;
-    }
     // the levels in the order of least variance given the levels before (module docs)
     let order = quiet_first(kernel, m, points);
     let points: Vec<usize> = order.iter().map(|&i| points[i]).collect();
@@ -95,10 +79,13 @@ pub(crate) fn expectations(
             })
             .flatten();
         let shared = Shared { act, chol: &chol, k, rule, fast, kinds: &kinds, kind_of: &kind_of, tables };
-        let mut buffers = vec![vec![0.0; products.len()]; k + 1];
+        let mut scratch = Scratch {
+            sums: vec![vec![0.0; products.len()]; k + 1],
+            factors: kinds.iter().map(|level| vec![0.0; level.len()]).collect(),
+        };
         let mut u = [0.0; MAX_FACTORS];
-        shared.level(0, &mut u, &mut buffers);
-        std::mem::take(&mut buffers[0])
+        shared.level(0, &mut u, &mut scratch);
+        std::mem::take(&mut scratch.sums[0])
     };
     if levels == 0 {
         return nested(&Rule::new(1), false, TABLE_SPACING).into_iter().map(Estimate::exact).collect();
@@ -143,6 +130,14 @@ fn quiet_first(kernel: &[f64], m: usize, points: &[usize]) -> Vec<usize> {
     order
 }
 
+/// The working memory of one nested sum, allocated once per resolution: per level, every
+/// product's partial sum (`sums[k]` the empty product, 1) and the level's distinct factors at
+/// the current node.
+struct Scratch {
+    sums: Vec<Vec<f64>>,
+    factors: Vec<Vec<f64>>,
+}
+
 /// One resolution's nested sum over every product at once.
 struct Shared<'a> {
     act: DeepActivation,
@@ -179,62 +174,63 @@ impl Shared<'_> {
 
     /// The values of level `j`'s distinct factors at `z`.
     #[inline]
-    fn factors(&self, j: usize, z: f64, out: &mut [f64; MAX_PRODUCT_KINDS]) {
+    fn factors(&self, j: usize, z: f64, out: &mut [f64]) {
         let d = self.derivatives(z);
         for (o, &[p, q, r]) in out.iter_mut().zip(&self.kinds[j]) {
             *o = ipow(d[0], p) * ipow(d[1], q) * ipow(d[2], r);
         }
     }
 
-    /// Levels `j..k` for every product, into `buffers[j]` (`buffers[j + 1..]` its scratch).
-    fn level(&self, j: usize, u: &mut [f64; MAX_FACTORS], buffers: &mut [Vec<f64>]) {
+    /// Levels `j..k` for every product, into `scratch.sums[j]` (the deeper levels' memory its
+    /// scratch; level `j`'s factors stay in `scratch.factors[j]` across the deeper calls).
+    fn level(&self, j: usize, u: &mut [f64; MAX_FACTORS], scratch: &mut Scratch) {
         let k = self.k;
         if j == k {
-            buffers[j].fill(1.0);
+            scratch.sums[j].fill(1.0);
             return;
         }
         let row = &self.chol[j * k..(j + 1) * k];
         let mu: f64 = (0..j).map(|i| row[i] * u[i]).sum();
         let sigma = row[j];
         let kind_of = &self.kind_of[j];
-        let mut g = [0.0; MAX_PRODUCT_KINDS];
+        // `sums[j] (op)= w g[c] sums[j + 1]` per product, `g` level j's factors
+        let combine = |scratch: &mut Scratch, w: Option<f64>| {
+            let (here, below) = scratch.sums.split_at_mut(j + 1);
+            let g = &scratch.factors[j];
+            for ((o, &c), inner) in here[j].iter_mut().zip(kind_of).zip(&below[0]) {
+                match w {
+                    Some(w) => *o += w * g[c] * inner,
+                    None => *o = g[c] * inner,
+                }
+            }
+        };
         if sigma == 0.0 {
             // fixed by the outer levels
             u[j] = 0.0;
-            self.factors(j, mu, &mut g);
-            self.level(j + 1, u, buffers);
-            let (here, below) = buffers.split_at_mut(j + 1);
-            for ((o, &c), inner) in here[j].iter_mut().zip(kind_of).zip(&below[0]) {
-                *o = g[c] * inner;
-            }
+            self.factors(j, mu, &mut scratch.factors[j]);
+            self.level(j + 1, u, scratch);
+            combine(scratch, None);
             return;
         }
         if j + 1 == k
             && let Some(tables) = &self.tables
         {
-            for (o, &c) in buffers[j].iter_mut().zip(kind_of) {
+            for (o, &c) in scratch.sums[j].iter_mut().zip(kind_of) {
                 *o = tables[c].eval(mu);
             }
             return;
         }
-        buffers[j].fill(0.0);
+        scratch.sums[j].fill(0.0);
         for piece in &self.rule.nodes[self.rule.skip..self.rule.pieces - self.rule.skip] {
             for &(x, w) in piece {
-                self.factors(j, mu + sigma * x, &mut g);
+                self.factors(j, mu + sigma * x, &mut scratch.factors[j]);
                 u[j] = x;
-                self.level(j + 1, u, buffers);
-                let (here, below) = buffers.split_at_mut(j + 1);
-                for ((o, &c), inner) in here[j].iter_mut().zip(kind_of).zip(&below[0]) {
-                    *o += w * g[c] * inner;
-                }
+                self.level(j + 1, u, scratch);
+                combine(scratch, Some(w));
             }
         }
     }
 }
-
-/// Most distinct factors one point takes across the products of one call (the NTK's products
-/// take at most `φ'²φ²`, `φ'²φ`, `φ'φ²`, ... : every `(p, q)` with `p + q <= 4`, fifteen).
-pub(crate) const MAX_PRODUCT_KINDS: usize = 16;
 
 /// The items of one group of [`mixed_moments`]: each item's position and its powers per point.
 type Members = Vec<(usize, Vec<Powers>)>;
