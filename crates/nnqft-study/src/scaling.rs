@@ -194,6 +194,24 @@ pub struct AgreementRow {
     pub median_abs_z: f64,
     /// Largest |z|.
     pub max_abs_z: f64,
+    /// The same values width by width, in increasing width.
+    pub by_width: Vec<WidthAgreement>,
+}
+
+/// The values of one [`AgreementRow`] at one width: they share that width's nets, so they move
+/// together (with the bias-integrated estimator almost as one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WidthAgreement {
+    /// Width `N`.
+    pub width: usize,
+    /// Number of multisets compared at this width.
+    pub count: usize,
+    /// How many of them have |z| > 3.
+    pub beyond_3: usize,
+    /// Smallest |z| at this width.
+    pub min_abs_z: f64,
+    /// Largest |z| at this width.
+    pub max_abs_z: f64,
 }
 
 /// Everything the scaling study produces.
@@ -699,11 +717,15 @@ pub fn ensembles(plan: &ScalingPlan, master: u64) -> Result<Vec<Planned>> {
     Ok(out)
 }
 
+/// `(network, d, estimator, n)` of an [`AgreementRow`].
+type AgreementKey = (Activation, usize, Estimator, usize);
+
 /// Runs the study.
 pub fn run(runner: &dyn Runner, plan: &ScalingPlan) -> Result<ScalingReport> {
     let mut cols = CorrelatorColumns::default();
     let mut rows = Vec::new();
-    let mut zs: Vec<((Activation, usize, Estimator, usize), f64)> = Vec::new();
+    // (network, d, estimator, n), width, z
+    let mut zs: Vec<(AgreementKey, usize, f64)> = Vec::new();
     let mut series: Vec<DeviationSeries> = Vec::new();
     for &d in &plan.dims {
         for act in Activation::EVERY {
@@ -720,7 +742,7 @@ pub fn run(runner: &dyn Runner, plan: &ScalingPlan) -> Result<ScalingReport> {
                     let sums = summaries(&result)?;
                     cols.push_block(&net, width, est, &result, &sums, &gp.tensors, exact.as_ref().map(|e| &e.g));
                     let b = block(&net, width, est, &result, &gp, exact.as_ref())?;
-                    zs.extend(b.z.iter().map(|&(n, z)| ((act, d, est, n), z)));
+                    zs.extend(b.z.iter().map(|&(n, z)| ((act, d, est, n), width, z)));
                     series[first + k].push(width, &b);
                     rows.extend(b.rows);
                 }
@@ -734,7 +756,8 @@ pub fn run(runner: &dyn Runner, plan: &ScalingPlan) -> Result<ScalingReport> {
     let mut agreement = Vec::new();
     for (act, d, est) in groups(&rows) {
         for n in [2, 4, 6] {
-            let mut z: Vec<f64> = zs.iter().filter(|(k, _)| *k == (act, d, est, n)).map(|(_, z)| z.abs()).collect();
+            let key = (act, d, est, n);
+            let mut z: Vec<f64> = zs.iter().filter(|(k, _, _)| *k == key).map(|(_, _, z)| z.abs()).collect();
             if z.is_empty() {
                 continue;
             }
@@ -748,11 +771,27 @@ pub fn run(runner: &dyn Runner, plan: &ScalingPlan) -> Result<ScalingReport> {
                 within_3: z.iter().filter(|v| **v <= 3.0).count() as f64 / z.len() as f64,
                 median_abs_z: z[z.len() / 2],
                 max_abs_z: z[z.len() - 1],
+                by_width: plan
+                    .widths
+                    .iter()
+                    .filter_map(|&width| {
+                        let z: Vec<f64> =
+                            zs.iter().filter(|(k, w, _)| *k == key && *w == width).map(|(_, _, z)| z.abs()).collect();
+                        (!z.is_empty()).then(|| WidthAgreement {
+                            width,
+                            count: z.len(),
+                            beyond_3: z.iter().filter(|v| **v > 3.0).count(),
+                            min_abs_z: z.iter().copied().fold(f64::INFINITY, f64::min),
+                            max_abs_z: z.iter().copied().fold(0.0, f64::max),
+                        })
+                    })
+                    .collect(),
             });
         }
     }
     let z_expected = nnqft_stats::z_expectation(plan.experiments)?;
-    Ok(ScalingReport { correlators: cols, rows, fits, agreement, z_expected, z_scores: zs })
+    let z_scores = zs.into_iter().map(|(k, _, z)| (k, z)).collect();
+    Ok(ScalingReport { correlators: cols, rows, fits, agreement, z_expected, z_scores })
 }
 
 /// GP tensors and the split table of an input set.

@@ -37,12 +37,15 @@ pub fn section(r: &ActionStudyReport, plan: &ActionStudyPlan) -> String {
         .map(|n| format!("{} (σ_w = {}, σ_b = {})", n.activation().name(), n.sigma_w(), n.sigma_b()))
         .collect();
     let list = |v: &[usize]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
-    // the floor read off the rows: sqrt(3 σ(D̂²)) over the Edgeworth rows at the largest width
+    // the floor read off the rows: sqrt(3 σ(D̂²)) over the order-1/N² Edgeworth rows (the distances
+    // that reach it) at the largest width
     let largest = r.densities.iter().map(|d| d.row.width).max().unwrap_or(0);
     let floor = r
         .densities
         .iter()
-        .filter(|d| d.row.width == largest && d.row.form == DensityForm::Edgeworth)
+        .filter(|d| {
+            d.row.width == largest && d.row.form == DensityForm::Edgeworth && d.row.order == DensityOrder::Second
+        })
         .map(|d| (nnqft_study::action_density::RESOLVED_Z * d.row.distance.squared_stderr).sqrt())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), f| (lo.min(f), hi.max(f)));
     let _ = writeln!(
@@ -55,7 +58,7 @@ pub fn section(r: &ActionStudyReport, plan: &ActionStudyPlan) -> String {
          whitened coordinates (16 bins per axis), by the noise-subtracted χ² distance \
          `D² = Σ_b (p_b - q_b)² / g_b` with its jackknife error over experiments (module `action_density`). A \
          distance is resolved above the sampling floor when `D̂² > 3 σ(D̂²)`; unresolved distances show as `floor`. \
-         The sampling floor, `sqrt(3 σ(D̂²))` below which a distance is not resolved, is {} to {} at N = {} over its Edgeworth rows at {} nets per histogram (it falls as 1/sqrt(nets)). All rows: `action_density.parquet`; slopes: `action_density_fits.parquet`.\n",
+         The sampling floor, `sqrt(3 σ(D̂²))` below which a distance is not resolved, is {} to {} at N = {} over its order-1/N² Edgeworth rows (the distances that reach it) at {} nets per histogram (it falls as 1/sqrt(nets)). All rows: `action_density.parquet`; slopes: `action_density_fits.parquet`.\n",
         nets.join(", "),
         POINTS[0],
         POINTS[1],
@@ -614,9 +617,10 @@ fn modes_section(locality: &[NetworkLocality]) -> String {
         "\nThe network's λ_proj within a factor 2 of the calibration's on its m_γ modes: {}; farther: {} (there κ4 is \
          not of the local form `λ T0` on the smooth modes either: M1's MAPE above). The calibration itself departs \
          from 1 where σ_b ≠ 0: T0 carries `K_g = K − σ_b²` on its legs while the action amputates with K. Even κ4 = λ0 T0, local in \
-         the continuum, has with every mode kept a grid diagonal `λ_proj(16) / λ0` of {}: its rough components (the \
-         difference between the continuum integral and the grid's quadrature) are amplified the same way, so the \
-         full grid's `λ_diag` could not tell a local coupling from a non-local one.\n",
+         the continuum, has with every mode kept a grid diagonal `λ_proj(16) / λ0` of {}: its components on the rough \
+         modes, small for a tensor smooth in its points but not zero (and holding whatever error the T0 integrals \
+         carry, quadrature and rounding), are amplified the same way, so the full grid's `λ_diag` could not tell a \
+         local coupling from a non-local one.\n",
         names(&near),
         names(&far),
         if model_full.is_empty() { "-".to_string() } else { model_full.join(", ") },

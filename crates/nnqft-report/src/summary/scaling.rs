@@ -105,6 +105,7 @@ pub fn section(
             a.max_abs_z
         );
     }
+    s.push_str(&shortfalls(agreement, expected));
     let _ = writeln!(s);
     s.push_str(&figure("z-scores", "histograms of z with the Student's t density"));
     let _ = writeln!(s, "### Power-law fits (log10 quantity vs log10 N, widths where signal > 3x background)\n");
@@ -247,4 +248,150 @@ fn coverage_note(fits: &[FitRow]) -> String {
     }
     s.push('\n');
     s
+}
+
+/// Binomial standard deviations by which a group's count of `|z| > 3` must exceed Student's t
+/// expectation to be named as a shortfall.
+const SHORTFALL_SIGMAS: f64 = 3.0;
+
+/// A width's values "move together" when their largest |z| is at most this multiple of their
+/// smallest.
+const TOGETHER_RATIO: f64 = 1.5;
+
+/// Where each `(network, d, estimator)` whose values beyond 3 sigma exceed Student's t
+/// expectation by more than [`SHORTFALL_SIGMAS`] binomial standard deviations (as if independent)
+/// has them, width by width, and, where one width holds them all and its values move together
+/// ([`TOGETHER_RATIO`]), how likely one such width is among the run's widths.
+fn shortfalls(agreement: &[nnqft_study::scaling::AgreementRow], expected: &nnqft_stats::ZExpectation) -> String {
+    let mut s = String::new();
+    let mut groups: Vec<(Activation, usize, Estimator)> = Vec::new();
+    for a in agreement {
+        if !groups.contains(&(a.network, a.d, a.estimator)) {
+            groups.push((a.network, a.d, a.estimator));
+        }
+    }
+    let p = 1.0 - expected.within_3;
+    for (act, d, est) in groups {
+        let rows: Vec<_> = agreement.iter().filter(|a| (a.network, a.d, a.estimator) == (act, d, est)).collect();
+        let count: usize = rows.iter().map(|a| a.count).sum();
+        let beyond: usize = rows.iter().flat_map(|a| &a.by_width).map(|w| w.beyond_3).sum();
+        let (mean, sd) = (p * count as f64, (count as f64 * p * (1.0 - p)).sqrt());
+        if (beyond as f64) <= mean + SHORTFALL_SIGMAS * sd {
+            continue;
+        }
+        // per width, pooled over the orders
+        let mut widths: Vec<(usize, usize, usize, f64, f64)> = Vec::new();
+        for w in rows.iter().flat_map(|a| &a.by_width) {
+            match widths.iter_mut().find(|x| x.0 == w.width) {
+                Some(x) => {
+                    x.1 += w.count;
+                    x.2 += w.beyond_3;
+                    x.3 = x.3.min(w.min_abs_z);
+                    x.4 = x.4.max(w.max_abs_z);
+                }
+                None => widths.push((w.width, w.count, w.beyond_3, w.min_abs_z, w.max_abs_z)),
+            }
+        }
+        let holding: Vec<_> = widths.iter().filter(|w| w.2 > 0).collect();
+        let list = holding
+            .iter()
+            .map(|w| format!("N = {} ({} of {}, |z| from {:.2} to {:.2})", w.0, w.2, w.1, w.3, w.4))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = write!(
+            s,
+            "\n{} d = {d}, {}: {beyond} of {count} values beyond 3 sigma against {:.1} expected; they sit at {list}.",
+            act.name(),
+            est.name(),
+            mean
+        );
+        if let [one] = holding.as_slice()
+            && one.4 <= TOGETHER_RATIO * one.3
+        {
+            let n_widths = widths.len();
+            let chance = 1.0 - expected.within_3.powi(n_widths as i32);
+            let _ = write!(
+                s,
+                " All at one width, where they move together (every |z| between {:.2} and {:.2}): the values of a \
+                 width share its nets, so the {n_widths} widths are about {n_widths} draws rather than {count}, and \
+                 at least one of {n_widths} Student's t draws beyond 3 has probability {:.0}%.",
+                one.3,
+                one.4,
+                100.0 * chance
+            );
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nnqft_study::scaling::{AgreementRow, WidthAgreement};
+
+    /// One order of one group: `(width, values, beyond 3, min |z|, max |z|)` per width.
+    fn row(n: usize, widths: &[(usize, usize, usize, f64, f64)]) -> AgreementRow {
+        let by_width: Vec<WidthAgreement> = widths
+            .iter()
+            .map(|&(width, count, beyond_3, min_abs_z, max_abs_z)| WidthAgreement {
+                width,
+                count,
+                beyond_3,
+                min_abs_z,
+                max_abs_z,
+            })
+            .collect();
+        let count = by_width.iter().map(|w| w.count).sum::<usize>();
+        let beyond = by_width.iter().map(|w| w.beyond_3).sum::<usize>();
+        AgreementRow {
+            network: Activation::Gauss,
+            d: 1,
+            estimator: Estimator::BiasIntegrated,
+            n,
+            count,
+            within_3: 1.0 - beyond as f64 / count as f64,
+            median_abs_z: 1.0,
+            max_abs_z: by_width.iter().map(|w| w.max_abs_z).fold(0.0, f64::max),
+            by_width,
+        }
+    }
+
+    /// Ten widths of 100 values each, one of them (N = 500) with `beyond` values past 3 whose
+    /// |z| span `lo..hi`.
+    fn group(beyond: usize, lo: f64, hi: f64) -> Vec<AgreementRow> {
+        let widths: Vec<_> = [2, 3, 4, 5, 10, 20, 50, 100, 500, 1000]
+            .iter()
+            .map(|&w| if w == 500 { (w, 100, beyond, lo, hi) } else { (w, 100, 0, 0.1, 1.5) })
+            .collect();
+        vec![row(4, &widths)]
+    }
+
+    #[test]
+    fn a_shortfall_at_one_width_is_located_and_priced_as_one_draw_per_width() {
+        let expected = nnqft_stats::z_expectation(10).unwrap();
+        let text = shortfalls(&group(80, 3.02, 3.19), &expected);
+        assert!(text.contains("gauss d = 1, bias_integrated: 80 of 1000 values beyond 3 sigma"), "{text}");
+        assert!(text.contains("N = 500 (80 of 100, |z| from 3.02 to 3.19)"), "{text}");
+        // 1 - P(|t_9| <= 3)^10, from the distribution, not from this test
+        let chance = 1.0 - expected.within_3.powi(10);
+        assert!((0.10..0.20).contains(&chance));
+        assert!(text.contains(&format!("probability {:.0}%", 100.0 * chance)), "{text}");
+    }
+
+    #[test]
+    fn values_that_do_not_move_together_get_no_one_draw_reading() {
+        let expected = nnqft_stats::z_expectation(10).unwrap();
+        let text = shortfalls(&group(80, 0.6, 7.2), &expected);
+        assert!(text.contains("N = 500 (80 of 100"), "{text}");
+        assert!(!text.contains("probability"), "{text}");
+    }
+
+    #[test]
+    fn a_count_within_its_binomial_spread_is_not_a_shortfall() {
+        let expected = nnqft_stats::z_expectation(10).unwrap();
+        // expected about 15 of 1000 beyond 3 (sd about 3.8): 20 is within 3 sd
+        assert_eq!(shortfalls(&group(20, 3.02, 3.19), &expected), "");
+        assert!(!shortfalls(&group(40, 3.02, 3.19), &expected).is_empty());
+    }
 }
