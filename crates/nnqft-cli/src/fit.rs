@@ -1,4 +1,4 @@
-//! `nnqft fit`: the Table 5 models (paper section 5) fitted to the measured four-point
+//! `nnqft fit`: the Table 5 models (the paper's EFT fits) fitted to the measured four-point
 //! deviation `ΔG4 = g_mean − g_gp` of a `correlators.parquet` (written by `sample` or
 //! `reproduce`), for every (network, d, width, estimator) block in it; written as
 //! `fits.parquet` and printed as a Markdown table.

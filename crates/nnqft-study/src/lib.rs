@@ -6,7 +6,7 @@
 //! - [`scaling`]: the N⁻¹ scaling study of the paper's section 2 (`m_n`, its background,
 //!   the paper's power-law fits and the calibrated common-exponent fits, agreement with
 //!   exact finite-width theory);
-//! - [`table5`]: Table 5, the EFT coupling fits of `ΔG4` (section 5), from exact theory,
+//! - [`table5`]: Table 5, the paper's EFT coupling fits of `ΔG4`, from exact theory,
 //!   Monte Carlo and the published values;
 //! - [`analyze`]: the analysis of an ensemble nnqft did not sample (outputs handed in): the
 //!   measured `G2`, `G4`, `G6`, the GP of the measured `G2` and the connected parts, unbiased,
@@ -14,7 +14,7 @@
 //! - [`correlator_fit`]: the same models fitted to a correlators table a user hands in (the
 //!   `fit` command, Python's `nnqft.fit`), with the table checked against the options;
 //! - [`rg`]: the running quartic coupling against the cutoff, the 6-pt prediction and the
-//!   naturalness scan (section 6);
+//!   naturalness scan (the paper's Wilsonian RG experiments);
 //! - [`deep_theory`]: the theory table of a deep network (infinite width, the `1/n` shift of
 //!   `G2`, the leading connected `G4` and `G6`, exact values where known), for the `theory` command and
 //!   Python's `nnqft.theory`;

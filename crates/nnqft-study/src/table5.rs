@@ -153,7 +153,7 @@ struct PaperRow {
     test_mse: f64,
 }
 
-/// The regression problem of Table 5 on one input set (paper section 5): the design of the
+/// The regression problem of Table 5 on one input set (the paper's EFT fits): the design of the
 /// vertex integrals `T0`, `T2`, `TNL` at a cutoff (weights: each multiset's multiplicity) and
 /// the GP four-point function `G4_GP`, so that `ΔG4 = G4 − G4_GP ≈ λ0 T0 + λ2 T2 + λNL TNL`.
 pub struct FitProblem {

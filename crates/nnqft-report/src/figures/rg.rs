@@ -1,4 +1,4 @@
-//! The RG figures (paper section 5): the running quartic coupling against the cutoff, the 6-pt
+//! The RG figures (the paper's Wilsonian RG experiments): the running quartic coupling against the cutoff, the 6-pt
 //! function predicted from it, and the naturalness scan.
 
 use super::kind::Kind;

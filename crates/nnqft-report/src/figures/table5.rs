@@ -1,4 +1,4 @@
-//! The Table 5 figure (paper section 4): the measured `Delta G4` on the test set (each network's
+//! The Table 5 figure (the paper's EFT fits): the measured `Delta G4` on the test set (each network's
 //! best estimator) and each model's prediction, with our fitted couplings (left) and the paper's
 //! (right), all as deviations from exact theory, so a reader sees at a glance which model fits
 //! and by how much.

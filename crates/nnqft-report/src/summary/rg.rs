@@ -7,7 +7,7 @@ use std::fmt::Write;
 /// The RG, 6-pt prediction, sextic coupling and naturalness sections.
 pub fn section(r: &nnqft_study::rg::RgReport) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "## 3. RG flow of the quartic coupling (paper section 5)\n");
+    let _ = writeln!(s, "## 3. RG flow of the quartic coupling (the paper's Wilsonian RG experiments)\n");
     let _ = writeln!(
         s,
         "`lambda_m(Lambda) = Delta G4_m / T0_m(Lambda)` per multiset; pooled fit of `log10 |lambda_m|` on \

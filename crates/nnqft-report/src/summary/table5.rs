@@ -9,7 +9,7 @@ use std::fmt::Write;
 pub fn section(rows: &[nnqft_study::table5::Row]) -> String {
     use nnqft_fit::{Loss, Model};
     let mut s = String::new();
-    let _ = writeln!(s, "## 2. Table 5: EFT couplings fitted to the 4-pt deviation (paper section 4)\n");
+    let _ = writeln!(s, "## 2. Table 5: EFT couplings fitted to the 4-pt deviation (the paper's Table 5)\n");
     let _ = writeln!(s, "M1's lambda0, Monte Carlo (MSE fit) against exact:\n");
     let _ = writeln!(
         s,
