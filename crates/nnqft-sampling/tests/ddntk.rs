@@ -258,3 +258,76 @@ fn the_same_seed_gives_the_same_numbers_on_any_thread_count_and_bad_input_is_ref
     }
     assert!(matches!(ens.run_with_progress(1, &Stop), Err(nnqft_sampling::SamplingError::Interrupted)));
 }
+
+/// Monte Carlo against the theory: every entry within this many standard errors (the
+/// standard error over 40 experiments and the theory's quadrature bound in quadrature).
+const Z_BOUND: f64 = 4.0;
+
+/// One hidden layer: the theory (`nnqft_theory::DoubleDifferentialNtk`) is exact at any width,
+/// so a narrow net with many nets tests it with no `1/n²` remainder to allow for.
+fn one_layer_matches_theory(act: DeepActivation, width: usize, nets: u64, seed: u64) {
+    let inputs = InputSet::new("two", &[vec![0.8, -0.4], vec![-0.5, 1.1]]).unwrap();
+    let net = DeepNetwork::new(act, &[width], 1.4, 0.2).unwrap().with_d_in(2).unwrap().with_d_out(2).unwrap();
+    let (lambda_w, lambda_b) = (0.9, 0.3);
+    let theory = nnqft_theory::DoubleDifferentialNtk::with_learning_rates(&net, &inputs, lambda_w, lambda_b).unwrap();
+    let got = DdntkEnsemble::new(net, inputs, nets / 40, 40, seed)
+        .unwrap()
+        .with_learning_rates(lambda_w, lambda_b)
+        .unwrap()
+        .run(2)
+        .unwrap();
+    let (mut worst, mut largest, mut noise) = (0.0f64, 0.0f64, 0.0f64);
+    for idx in 0..256 {
+        let outputs = [idx >> 7 & 1, idx >> 5 & 1, idx >> 3 & 1, idx >> 1 & 1];
+        let points = [idx >> 6 & 1, idx >> 4 & 1, idx >> 2 & 1, idx & 1];
+        for (what, measured, want, bound) in [
+            (
+                "ddI",
+                got.ddi(outputs, points).unwrap(),
+                theory.double_dntk_mean(outputs, points).unwrap(),
+                theory.double_dntk_mean_error(outputs, points).unwrap(),
+            ),
+            (
+                "ddII",
+                got.ddii(outputs, points).unwrap(),
+                theory.ddii_mean(outputs, points).unwrap(),
+                theory.ddii_mean_error(outputs, points).unwrap(),
+            ),
+        ] {
+            let spread = (measured.stderr.powi(2) + bound.powi(2)).sqrt();
+            // an entry that is 0 for every net (relu's and linear's, whose φ'' vanishes) is
+            // checked exactly
+            let z = if spread == 0.0 {
+                if measured.mean == want { 0.0 } else { f64::INFINITY }
+            } else {
+                (measured.mean - want) / spread
+            };
+            largest = largest.max(want.abs());
+            noise = noise.max(measured.stderr);
+            worst = worst.max(z.abs());
+            assert!(
+                z.abs() <= Z_BOUND,
+                "{act:?} n = {width} {what} {outputs:?} {points:?}: {} ± {} vs theory {want} (z = {z:.2})",
+                measured.mean,
+                measured.stderr
+            );
+        }
+    }
+    eprintln!(
+        "{act:?} n = {width}: largest |theory| {largest:.4}, largest standard error {noise:.4}, largest |z| {worst:.2} over 512 entries"
+    );
+    assert!(largest > 1e-2, "{act:?}: the theory is not resolved");
+}
+
+#[test]
+fn one_layer_tanh_ddntks_match_the_exact_theory() {
+    one_layer_matches_theory(DeepActivation::Tanh, 2, 40_000, 31);
+    one_layer_matches_theory(DeepActivation::Tanh, 5, 40_000, 32);
+}
+
+#[test]
+fn one_layer_gelu_relu_and_linear_ddntks_match_the_exact_theory() {
+    one_layer_matches_theory(DeepActivation::Gelu, 3, 40_000, 33);
+    one_layer_matches_theory(DeepActivation::Relu, 3, 40_000, 34);
+    one_layer_matches_theory(DeepActivation::Linear, 3, 40_000, 35);
+}
