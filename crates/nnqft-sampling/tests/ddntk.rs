@@ -298,7 +298,7 @@ fn one_layer_matches_theory(act: DeepActivation, width: usize, nets: u64, seed: 
             // an entry that is 0 for every net (relu's and linear's, whose φ'' vanishes) is
             // checked exactly
             let z = if spread == 0.0 {
-                if measured.mean == want { 0.0 } else { f64::INFINITY }
+                if (measured.mean - want).abs() < f64::MIN_POSITIVE { 0.0 } else { f64::INFINITY }
             } else {
                 (measured.mean - want) / spread
             };

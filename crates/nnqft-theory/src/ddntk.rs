@@ -89,8 +89,14 @@ use crate::monitor::parallel_map;
 /// Δᵘw = λ₂ w_i1 φ'_0 φ'_1 G_01 e_i0,     Δᵘz(c) = s G_0c,     s = λ₂ δ_01 φ_1 φ'_0 + w_i0 w_i1 φ''_0 φ'_1 G_01,
 /// ```
 ///
-/// so `ddII = δ_23 λ₂ s (φ'_2 φ_3 G_02 + φ_2 φ'_3 G_03) + λ₂ G_01 φ'_0 φ'_1 (δ_02 w_i1 w_i3 + δ_03 w_i1 w_i2) φ'_2 φ'_3 G_23
-/// + w_i2 w_i3 G_23 s (φ''_2 φ'_3 G_02 + φ'_2 φ''_3 G_03)` per neuron. The neurons are independent
+/// so, per neuron,
+///
+/// ```text
+/// ddII = δ_23 λ₂ s (φ'_2 φ_3 G_02 + φ_2 φ'_3 G_03) + λ₂ G_01 φ'_0 φ'_1 (δ_02 w_i1 w_i3 + δ_03 w_i1 w_i2) φ'_2 φ'_3 G_23
+///      + w_i2 w_i3 G_23 s (φ''_2 φ'_3 G_02 + φ'_2 φ''_3 G_03).
+/// ```
+///
+/// The neurons are independent
 /// and identically distributed, `z_k ~ N(0, K¹)` exactly at any width, and `w` is independent
 /// of `z`: Wick's theorem over `w` (`E[w_i w_j] = σ² δ_ij`,
 /// `E[w_i0 w_i1 w_i2 w_i3] = σ⁴ (δ_01 δ_23 + δ_02 δ_13 + δ_03 δ_12)`) and the sum over the `n`
