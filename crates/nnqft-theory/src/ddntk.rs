@@ -183,6 +183,20 @@ impl DoubleDifferentialNtk {
         Ok(Self { net: net.clone(), m, lambda_w, lambda_b, tensors, errors })
     }
 
+    /// The means at another hidden width: `widths` must be one width (`L = 1`, so the tensors,
+    /// which do not depend on it, are reused bit for bit and only the `1/n` of the means
+    /// changes). Errors: not exactly one width ([`TheoryError::Unsupported`] for more), or a
+    /// width of 0, naming the field.
+    pub fn at_widths(&self, widths: &[usize]) -> Result<Self> {
+        if widths.len() > 1 {
+            return Err(TheoryError::Unsupported(format!(
+                "the ddNTK's theory at depth L = {}: derived for one hidden layer (L = 1) only",
+                widths.len()
+            )));
+        }
+        Ok(Self { net: self.net.with_widths(widths)?, ..self.clone() })
+    }
+
     /// The network.
     pub fn network(&self) -> &DeepNetwork {
         &self.net
@@ -373,6 +387,26 @@ mod tests {
                 assert!(close(s[k], dd.ddii_tensors(swap23)[k], es[k] + dd.ddii_tensors_error(swap23)[k]));
             }
         }
+    }
+
+    #[test]
+    fn other_widths_reuse_the_tensors_and_divide_by_the_new_width() {
+        let x = InputSet::new("two", &[vec![0.3], vec![-0.7]]).unwrap();
+        let net = DeepNetwork::new(DeepActivation::Gelu, &[3], 1.2, 0.1).unwrap().with_d_out(2).unwrap();
+        let dd = DoubleDifferentialNtk::new(&net, &x).unwrap();
+        let wide = dd.at_widths(&[12]).unwrap();
+        let fresh = DoubleDifferentialNtk::new(&net.with_widths(&[12]).unwrap(), &x).unwrap();
+        for i in 0..256 {
+            let outputs = [i >> 7 & 1, i >> 5 & 1, i >> 3 & 1, i >> 1 & 1];
+            let points = [i >> 6 & 1, i >> 4 & 1, i >> 2 & 1, i & 1];
+            let (narrow, wide_mean) =
+                (dd.double_dntk_mean(outputs, points).unwrap(), wide.double_dntk_mean(outputs, points).unwrap());
+            assert!((narrow - 4.0 * wide_mean).abs() <= ROUNDING * narrow.abs().max(1.0));
+            let (a, b) = (wide.ddii_mean(outputs, points).unwrap(), fresh.ddii_mean(outputs, points).unwrap());
+            assert_eq!(a.to_bits(), b.to_bits());
+        }
+        assert!(matches!(dd.at_widths(&[3, 3]), Err(TheoryError::Unsupported(_))));
+        assert!(dd.at_widths(&[0]).is_err() && dd.at_widths(&[]).is_err());
     }
 
     #[test]
