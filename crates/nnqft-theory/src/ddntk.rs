@@ -338,6 +338,7 @@ fn quadruple(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::f64::consts::PI;
 
     /// Closed forms against the same closed forms: rounding.
     const ROUNDING: f64 = 1e-12;
@@ -407,6 +408,73 @@ mod tests {
         }
         assert!(matches!(dd.at_widths(&[3, 3]), Err(TheoryError::Unsupported(_))));
         assert!(dd.at_widths(&[0]).is_err() && dd.at_widths(&[]).is_err());
+    }
+
+    /// `n x n` determinant and inverse by Gauss-Jordan elimination with partial pivoting.
+    fn det_inverse(a: &[f64], n: usize) -> (f64, Vec<f64>) {
+        let mut m = a.to_vec();
+        let mut inv: Vec<f64> = (0..n * n).map(|i| f64::from(u8::from(i / n == i % n))).collect();
+        let mut det = 1.0;
+        for c in 0..n {
+            let p = (c..n).max_by(|&x, &y| m[x * n + c].abs().total_cmp(&m[y * n + c].abs())).unwrap();
+            if p != c {
+                for k in 0..n {
+                    m.swap(p * n + k, c * n + k);
+                    inv.swap(p * n + k, c * n + k);
+                }
+                det = -det;
+            }
+            let d = m[c * n + c];
+            det *= d;
+            for k in 0..n {
+                m[c * n + k] /= d;
+                inv[c * n + k] /= d;
+            }
+            for r in (0..n).filter(|&r| r != c) {
+                let f = m[r * n + c];
+                for k in 0..n {
+                    m[r * n + k] -= f * m[c * n + k];
+                    inv[r * n + k] -= f * inv[c * n + k];
+                }
+            }
+        }
+        (det, inv)
+    }
+
+    /// erf's single-neuron expectations in closed form: with `φ' = (2/√π) e^(−z²)`,
+    /// `φ'' = −2z φ'`, `φ''' = (4z² − 2) φ'`, `⟨∏_k φ'_k⟩ = (4/π)² det(1 + 2K)^(−1/2)` and, under
+    /// the tilted Gaussian `e^(−zᵀz) N(0, K)`, `z ~ N(0, Σ)` with `Σ = K (1 + 2K)⁻¹`, so
+    /// `⟨φ'_0 φ'_1 φ'''_2 φ'_3⟩ = (4 Σ_22 − 2) ⟨∏ φ'⟩`, `⟨φ'_0 φ'_1 φ''_2 φ''_3⟩ = 4 Σ_23 ⟨∏ φ'⟩`,
+    /// `⟨φ''_0 φ'_1 φ''_2 φ'_3⟩ = 4 Σ_02 ⟨∏ φ'⟩`: the quadrature within its own error estimate
+    /// (and the estimate below `QUADRATURE`).
+    #[test]
+    fn erf_expectations_with_third_derivatives_match_closed_forms() {
+        const QUADRATURE: f64 = 1e-6;
+        let x = [[0.8, -0.4], [-0.5, 1.1], [0.3, 0.9], [-1.0, -0.2]];
+        let kernel: Vec<f64> =
+            (0..16).map(|i| 0.2 + 1.4 * (x[i / 4][0] * x[i % 4][0] + x[i / 4][1] * x[i % 4][1]) / 2.0).collect();
+        let one_plus: Vec<f64> = (0..16).map(|i| f64::from(u8::from(i / 4 == i % 4)) + 2.0 * kernel[i]).collect();
+        let (det, inv) = det_inverse(&one_plus, 4);
+        let sigma = |a: usize, b: usize| (0..4).map(|k| kernel[a * 4 + k] * inv[k * 4 + b]).sum::<f64>();
+        let slopes = (4.0 / PI).powi(2) / det.sqrt();
+        let act = DeepActivation::Erf;
+        for (orders, want) in [
+            ([1, 1, 1, 1], slopes),
+            ([1, 1, 3, 1], (4.0 * sigma(2, 2) - 2.0) * slopes),
+            ([1, 1, 2, 2], 4.0 * sigma(2, 3) * slopes),
+            ([2, 1, 2, 1], 4.0 * sigma(0, 2) * slopes),
+        ] {
+            let factors: Vec<(usize, u32)> = (0..4).zip(orders).collect();
+            let got = jet_moment(act, &kernel, 4, &factors);
+            let off = (got.value - want).abs();
+            eprintln!("erf {orders:?}: closed form {want:.12}, deviation {off:.1e}, estimate {:.1e}", got.error);
+            assert!(
+                off <= got.error.max(1e-14) && got.error <= QUADRATURE,
+                "{orders:?}: {} ± {} vs {want}",
+                got.value,
+                got.error
+            );
+        }
     }
 
     #[test]
