@@ -25,7 +25,7 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
     x.iter().zip(y).map(|(a, b)| a * b).sum()
 }
 
-fn check(net: &DeepNetwork, inputs: &InputSet, lambda_w: f64, lambda_b: f64) -> Result<()> {
+pub(crate) fn check(net: &DeepNetwork, inputs: &InputSet, lambda_w: f64, lambda_b: f64) -> Result<()> {
     inputs.check_dimension(net.d_in())?;
     if net.activation() == DeepActivation::Gauss {
         return Err(SamplingError::OutOfRange {

@@ -40,6 +40,11 @@
 //!   (`DeepWeights::differential_tangent_kernel`: exact, by forward mode through the NTK's passes)
 //!   and its correlation with the outputs over an ensemble (at most [`DNTK_MAX_PAIRS`] pairs),
 //!   seeded and thread-invariant.
+//! - [`DdntkEnsemble`], [`DdntkMeans`], [`NetworkDdntk`] -- the second-order differentials
+//!   of the NTK (ddNTKs `ddI`, `ddII`) of sampled deep networks
+//!   (`DeepWeights::double_differential_tangent_kernel`: exact, by hyper-dual numbers through
+//!   the NTK's passes along the materialised gradient directions) and their means over an
+//!   ensemble (at most [`DDNTK_MAX_PAIRS`] pairs), seeded and thread-invariant.
 //! - [`memory`] -- memory estimated before a run allocates, against the machine's limit.
 //! - [`OutputStream`] -- the raw estimator over network outputs handed in (any ensemble),
 //!   bit for bit the raw estimator of a sampled ensemble on that ensemble's own outputs.
@@ -57,6 +62,7 @@ mod ntk_moments;
 
 pub mod bias_integrated;
 pub mod control_variate;
+mod ddntk;
 mod deep_ensemble;
 mod dntk;
 mod draw;
@@ -69,6 +75,7 @@ pub mod scale;
 pub mod seed;
 mod shard;
 
+pub use ddntk::{DDNTK_MAX_PAIRS, DdntkEnsemble, DdntkMeans, NetworkDdntk};
 pub use deep_ensemble::{DEEP_ORDER_SIX_MAX_PAIRS, DeepEnsemble, DeepEnsembleResult};
 pub use dntk::{DNTK_MAX_PAIRS, DntkEnsemble, DntkPreactivation};
 pub use ensemble::{EighthOrderMeans, Ensemble, EnsembleBuilder, EnsembleResult, Estimator, ItemSums};

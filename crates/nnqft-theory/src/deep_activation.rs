@@ -207,6 +207,40 @@ impl DeepActivation {
         }
     }
 
+    /// `φ'''(z)` for the smooth activations (`None` for relu and Gauss-net, as
+    /// [`Self::derivatives`]): the derivative of the table's `φ''`. With `s` the logistic
+    /// sigmoid, `g = s (1 − s)` and `ϕ` the standard normal density:
+    ///
+    /// | activation | `φ'''(z)` |
+    /// |------------|-----------|
+    /// | erf | `(4z² − 2) φ'(z)` |
+    /// | tanh | `−2 φ'² + 4 φ² φ'` |
+    /// | linear | `0` |
+    /// | gelu | `(z³ − 4z) ϕ(z)` |
+    /// | silu | `g [(1 − 2s)(2 + z (1 − 2s)) + (1 − 2s) − 2 z g]` |
+    /// | softplus | `g (1 − 2s)` |
+    /// | sigmoid | `g (1 − 2s)² − 2 g²` |
+    /// | sin | `−cos z` |
+    pub fn third_derivative(self, z: f64) -> Option<f64> {
+        let (d1, _) = self.derivatives(z)?;
+        let (s, c) = sigmoid_pair(z);
+        let g = s * c;
+        Some(match self {
+            DeepActivation::Erf => (4.0 * z * z - 2.0) * d1,
+            DeepActivation::Tanh => {
+                let t = z.tanh();
+                -2.0 * d1 * d1 + 4.0 * t * t * d1
+            }
+            DeepActivation::Linear => 0.0,
+            DeepActivation::Gelu => (z * z * z - 4.0 * z) * normal_pdf(z),
+            DeepActivation::Silu => g * ((c - s) * (2.0 + z * (c - s)) + (c - s) - 2.0 * z * g),
+            DeepActivation::Softplus => g * (c - s),
+            DeepActivation::Sigmoid => g * (c - s) * (c - s) - 2.0 * g * g,
+            DeepActivation::Sin => -z.cos(),
+            DeepActivation::Relu | DeepActivation::Gauss => return None,
+        })
+    }
+
     /// Whether [`Self::derivatives`] has `φ'` and `φ''` (every activation but relu and Gauss-net).
     #[inline]
     pub(crate) fn is_smooth(self) -> bool {
@@ -308,6 +342,34 @@ fn sigmoid_pair(z: f64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Central differences of `φ''` with step `1e-5`: truncation `O(h²) φ⁽⁵⁾` ~ 1e-10,
+    /// rounding ~ 1e-16 / 1e-5 ~ 1e-11.
+    const THIRD_DERIVATIVE: f64 = 1e-8;
+
+    #[test]
+    fn third_derivatives_are_those_of_the_second() {
+        let h = 1e-5;
+        for act in [
+            DeepActivation::Erf,
+            DeepActivation::Tanh,
+            DeepActivation::Linear,
+            DeepActivation::Gelu,
+            DeepActivation::Silu,
+            DeepActivation::Softplus,
+            DeepActivation::Sigmoid,
+            DeepActivation::Sin,
+        ] {
+            for z in [-3.1, -1.2, -0.3, 0.0, 0.4, 1.7, 2.9] {
+                let second = |t: f64| act.derivatives(t).unwrap().1;
+                let want = (second(z + h) - second(z - h)) / (2.0 * h);
+                let got = act.third_derivative(z).unwrap();
+                assert!((got - want).abs() <= THIRD_DERIVATIVE, "{act:?} at {z}: {got} vs {want}");
+            }
+        }
+        assert!(DeepActivation::Relu.third_derivative(0.5).is_none());
+        assert!(DeepActivation::Gauss.third_derivative(0.5).is_none());
+    }
 
     /// Every activation's seed code, pinned: changing one changes the depth study's seeds.
     #[test]

@@ -925,6 +925,66 @@ fn derivative_product(act: DeepActivation, kernel: &[f64], m: usize, orders: [&[
     expect(&refs, &cov)
 }
 
+/// `φ(z)^p φ'(z)^q φ''(z)^r φ'''(z)^s` of a smooth known activation.
+struct Jet {
+    act: DeepActivation,
+    counts: [u32; 4],
+}
+
+impl Factor for Jet {
+    #[inline]
+    fn eval(&self, z: f64) -> f64 {
+        let [p, q, r, s] = self.counts;
+        let (d1, d2) = self.act.derivatives(z).unwrap_or((f64::NAN, f64::NAN));
+        let value = if p == 0 { 1.0 } else { ipow(self.act.phi(z).unwrap_or(f64::NAN), p) };
+        let third = if s == 0 { 1.0 } else { ipow(self.act.third_derivative(z).unwrap_or(f64::NAN), s) };
+        value * ipow(d1, q) * ipow(d2, r) * third
+    }
+    fn kink(&self) -> Option<f64> {
+        None
+    }
+    fn closed_mean(&self, _mu: f64, _sigma: f64) -> Option<f64> {
+        None
+    }
+}
+
+/// `⟨∏_(k, r) φ⁽ʳ⁾(z_k)⟩_K` over `factors = [(k, r), ...]` (point `k`, derivative order
+/// `r <= 3`; repeats allowed, at most six distinct points), `K` the row-major `m x m`
+/// covariance of all points: the single-neuron expectations of the ddNTK
+/// (`crate::DoubleDifferentialNtk`). Without `φ'''` as [`derivative_product`] (linear and relu
+/// with their closed forms); with `φ'''`: 0 for linear and relu (relu's `φ''` and `φ'''` vanish
+/// away from `z = 0`, a set every sampled pre-activation misses with probability 1), the rest
+/// by nested quadrature. Gauss-net is never asked (the ddNTK refuses it).
+pub(crate) fn jet_moment(act: DeepActivation, kernel: &[f64], m: usize, factors: &[(usize, u32)]) -> Estimate {
+    let of = |r: u32| factors.iter().filter(|f| f.1 == r).map(|f| f.0).collect::<Vec<usize>>();
+    let (values, slopes, curves) = (of(0), of(1), of(2));
+    if matches!(act, DeepActivation::Linear | DeepActivation::Relu) && factors.iter().any(|f| f.1 >= 2) {
+        return Estimate::exact(0.0);
+    }
+    if factors.iter().all(|f| f.1 <= 2) {
+        return match act {
+            DeepActivation::Linear => Estimate::exact(isserlis(kernel, m, &values)),
+            _ => derivative_product(act, kernel, m, [&values, &slopes, &curves]),
+        };
+    }
+    let mut pts: Vec<(usize, [u32; 4])> = Vec::with_capacity(MAX_FACTORS);
+    for &(i, r) in factors {
+        let at = match pts.iter().position(|(x, _)| *x == i) {
+            Some(at) => at,
+            None => {
+                pts.push((i, [0; 4]));
+                pts.len() - 1
+            }
+        };
+        pts[at].1[r as usize] += 1;
+    }
+    let k = pts.len();
+    let jets: Vec<Jet> = pts.iter().map(|&(_, counts)| Jet { act, counts }).collect();
+    let refs: Vec<&dyn Factor> = jets.iter().map(|f| f as &dyn Factor).collect();
+    let cov: Vec<f64> = (0..k * k).map(|x| kernel[pts[x / k].0 * m + pts[x % k].0]).collect();
+    expect(&refs, &cov)
+}
+
 /// `⟨φ'_c φ''_a φ'_b φ_d⟩_K` for `points = [c, a, b, d]` (repeats allowed), `K` the row-major
 /// `m x m` covariance of all points: the single-neuron expectation of the dNTK's recursion
 /// (`crate::DifferentialNtk`), where `φ''` enters through the derivative of the NTK's `φ'`

@@ -44,6 +44,9 @@
 //!   layer recursions derived in its docs).
 //! - [`DifferentialNtk`] -- the dNTK at leading order: its cross-correlation with the
 //!   pre-activations, the tensors `P`, `Q` (PDLT ch. 11; layer recursions derived in its docs).
+//! - [`DoubleDifferentialNtk`] -- the means of the two ddNTKs (second-order differentials of the
+//!   NTK, `ddI`, `ddII`) at order `1/n` for one hidden layer, exact at any width (derived in its
+//!   docs; deeper networks refused: their recursion is not derived).
 //! - [`SixPointVertex`] -- the leading-order six-point vertex recursion (order `1/n²`, derived
 //!   in its docs), the output-indexed connected six-point function, and
 //!   [`exact_one_input_sixth_ratio`], the exact one-input `E[f⁶]` of relu and linear nets.
@@ -65,6 +68,7 @@ mod error;
 mod action;
 mod bounded;
 mod criticality;
+mod ddntk;
 mod deep_activation;
 mod deep_kernel;
 mod deep_network;
@@ -101,6 +105,7 @@ pub use action::{
     DenseTensor,
 };
 pub use criticality::{CriticalPoint, UniversalityClass, critical_point};
+pub use ddntk::DoubleDifferentialNtk;
 pub use deep_activation::DeepActivation;
 pub use deep_kernel::KernelRecursion;
 pub use deep_network::DeepNetwork;
