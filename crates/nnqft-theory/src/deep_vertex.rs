@@ -6,9 +6,10 @@ use crate::deep_activation::DeepActivation;
 use crate::deep_kernel::KernelRecursion;
 use crate::deep_network::DeepNetwork;
 use crate::error::Result;
-use crate::gaussian::{Act, ActivationFn, Estimate, moment, pair_gradient};
+use crate::gaussian::{Act, ActivationFn, Estimate, moment_with, pair_gradient};
+use crate::grouped_moments::{by_distinct_points, grouped_map};
 use crate::input_set::InputSet;
-use crate::monitor::{Monitor, parallel_map};
+use crate::monitor::Monitor;
 use crate::multiset::Multisets;
 
 /// The fraction of its Cauchy–Schwarz bound `3 √(K_aa K_bb K_cc K_dd)` at or below which
@@ -410,8 +411,10 @@ pub(crate) fn row_sum_norm(d: &[f64], p: usize) -> f64 {
     (0..p).map(|i| d[i * p..(i + 1) * p].iter().map(|x| x.abs()).sum::<f64>()).fold(0.0, f64::max)
 }
 
-/// `⟨φ_a φ_b φ_c φ_d⟩_K` on every multiset of order 4, spread over the available cores
-/// ([`parallel_map`]: the result does not depend on the number of threads).
+/// `⟨φ_a φ_b φ_c φ_d⟩_K` on every multiset of order 4, those on the same distinct points
+/// sharing their innermost tables (e.g. `{a, a, b, c}` and `{a, b, b, c}`: the same table of
+/// `c`; the same values, bit for bit), the groups spread over the available cores
+/// ([`grouped_map`]: the result does not depend on the number of threads).
 fn four_point_moments(
     act: Act<'_>,
     k: &[f64],
@@ -419,9 +422,9 @@ fn four_point_moments(
     quads: &Multisets,
     monitor: &dyn Monitor,
 ) -> Result<Vec<Estimate>> {
-    parallel_map(quads.len(), monitor, |pos| {
+    grouped_map(&by_distinct_points(quads), quads.len(), monitor, |pos, cache| {
         let idx: Vec<usize> = quads.get(pos).iter().map(|&i| i as usize).collect();
-        moment(act, k, m, &idx)
+        moment_with(act, k, m, &idx, Some(cache))
     })
 }
 

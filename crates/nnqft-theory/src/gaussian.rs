@@ -7,7 +7,9 @@ use gauss_quad::GaussLegendre;
 use std::f64::consts::PI;
 use std::num::NonZeroUsize;
 
+mod pair_products;
 mod shared_nodes;
+use pair_products::expect_products;
 pub(crate) use shared_nodes::mixed_moments;
 
 /// A value with the estimated absolute error of its quadrature (0 for closed forms).
@@ -553,13 +555,35 @@ impl InnerTable {
 
     #[inline]
     fn eval(&self, mu: f64) -> f64 {
+        let (i, w) = self.weights(mu);
+        self.combine(i, &w)
+    }
+
+    /// Where [`Self::eval`] reads the table at `μ` and with which weights: the first of its
+    /// four values and the cubic Lagrange weights, the last two to be subtracted and added as in
+    /// [`Self::combine`]. Tables on the same grid (the same reach and spacing) share them.
+    #[inline]
+    fn weights(&self, mu: f64) -> (usize, [f64; 4]) {
         let x = (mu - self.lo) / self.step;
         let i = (x.floor() as usize).clamp(1, self.values.len() - 3);
         let t = x - i as f64;
+        (
+            i,
+            [
+                -t * (t - 1.0) * (t - 2.0) / 6.0,
+                (t + 1.0) * (t - 1.0) * (t - 2.0) / 2.0,
+                (t + 1.0) * t * (t - 2.0) / 2.0,
+                (t + 1.0) * t * (t - 1.0) / 6.0,
+            ],
+        )
+    }
+
+    /// The interpolated value from [`Self::weights`]: the same products and sums, in the same
+    /// order, as one expression over `t` forms them.
+    #[inline]
+    fn combine(&self, i: usize, w: &[f64; 4]) -> f64 {
         let f = &self.values[i - 1..i + 3];
-        -t * (t - 1.0) * (t - 2.0) / 6.0 * f[0] + (t + 1.0) * (t - 1.0) * (t - 2.0) / 2.0 * f[1]
-            - (t + 1.0) * t * (t - 2.0) / 2.0 * f[2]
-            + (t + 1.0) * t * (t - 1.0) / 6.0 * f[3]
+        w[0] * f[0] + w[1] * f[1] - w[2] * f[2] + w[3] * f[3]
     }
 }
 
@@ -1062,39 +1086,34 @@ pub(crate) fn derivative_pair_derivatives(
         _ => {}
     }
     if act == DeepActivation::Tanh && !same {
-        let d = |k: usize| {
-            Smooth(move |z: f64| {
-                let [t, s, d2, d3, d4] = tanh_derivatives(z);
-                [t, s, d2, d3, d4, s * (16.0 - 120.0 * t * t + 120.0 * t * t * t * t)][k]
-            })
+        let d = |z: f64| {
+            let [t, s, d2, d3, d4] = tanh_derivatives(z);
+            [t, s, d2, d3, d4, s * (16.0 - 120.0 * t * t + 120.0 * t * t * t * t)]
         };
-        let (d1, d2, d3, d4, d5) = (d(1), d(2), d(3), d(4), d(5));
-        let cov = [kaa, kab, kab, kbb];
+        // the nine products above (⟨φ'''_a φ'''_b⟩ twice) through one set of nodes
+        let products = [[3, 1], [1, 3], [2, 2], [5, 1], [3, 3], [4, 2], [1, 5], [2, 4]];
+        let e = expect_products(&d, &products, &[kaa, kab, kab, kbb]);
         let mut err = 0.0f64;
-        let mut term = |c: f64, f: &dyn Factor, g: &dyn Factor| {
-            let e = expect(&[f, g], &cov);
-            err = err.max(c * e.error);
-            c * e.value
+        let mut term = |c: f64, s: usize| {
+            err = err.max(c * e[s].error);
+            c * e[s].value
         };
-        let g = [term(0.5, &d3, &d1), term(0.5, &d1, &d3), term(1.0, &d2, &d2)];
-        let h = [
-            term(0.25, &d5, &d1),
-            term(0.25, &d3, &d3),
-            term(0.5, &d4, &d2),
-            term(0.25, &d1, &d5),
-            term(0.5, &d2, &d4),
-            term(1.0, &d3, &d3),
-        ];
+        let g = [term(0.5, 0), term(0.5, 1), term(1.0, 2)];
+        let h = [term(0.25, 3), term(0.25, 4), term(0.5, 5), term(0.25, 6), term(0.5, 7), term(1.0, 4)];
         return (g, h, err);
     }
     if same {
-        let f = |x: [f64; 3]| derivative_pair(act, x[0], x[0], x[0]).value;
+        let f = remembered(|x: [f64; 3]| derivative_pair(act, x[0], x[0], x[0]).value);
+        let f = &f;
         let step = [1e-3 * kaa.abs().max(1e-12), 1.0, 1.0];
         let (g, ge) = gradient_difference(f, [kaa, 0.0, 0.0], step, 1);
         let (h, he) = hessian_difference(f, [kaa, 0.0, 0.0], step, 1);
         return (g, h, ge.max(he));
     }
-    let f = |x: [f64; 3]| derivative_pair(act, x[0], x[1], x[2]).value;
+    // the gradient's steps along each axis are the Hessian's diagonal ones, and both take the
+    // value at the centre: each quadrature once
+    let f = remembered(|x: [f64; 3]| derivative_pair(act, x[0], x[1], x[2]).value);
+    let f = &f;
     let rho = kab / (kaa * kbb).sqrt().max(f64::MIN_POSITIVE);
     let quadrature = !matches!(act, DeepActivation::Erf | DeepActivation::Sin | DeepActivation::Gauss);
     if quadrature && 1.0 - rho.abs() < 1e-9 {
@@ -1105,6 +1124,22 @@ pub(crate) fn derivative_pair_derivatives(
     let (g, ge) = gradient_difference(f, [kaa, kbb, kab], h, 3);
     let (hh, he) = hessian_difference(f, [kaa, kbb, kab], h, 3);
     (g, hh, ge.max(he))
+}
+
+/// `f` remembering its values by the bits of its argument: a point asked for again (the same
+/// bits) gets the value computed the first time, so the finite differences that share points
+/// compute each once and give the numbers of computing it every time.
+fn remembered(f: impl Fn([f64; 3]) -> f64) -> impl Fn([f64; 3]) -> f64 {
+    let seen: std::cell::RefCell<Vec<([u64; 3], f64)>> = std::cell::RefCell::default();
+    move |x: [f64; 3]| {
+        let key = x.map(f64::to_bits);
+        if let Some(&(_, v)) = seen.borrow().iter().find(|(k, _)| *k == key) {
+            return v;
+        }
+        let v = f(x);
+        seen.borrow_mut().push((key, v));
+        v
+    }
 }
 
 /// The gradient of `f` in its first `dim` variables at `x` by central differences with steps
@@ -1173,15 +1208,13 @@ pub(crate) fn pair_gradient(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: bo
             [half, half, damping * kab.cosh()]
         }
         Act::Known(a) if a.is_smooth() => {
-            let phi = Smooth(|z: f64| a.phi(z).unwrap_or(f64::NAN));
-            let d1 = Smooth(|z: f64| a.derivatives(z).map_or(f64::NAN, |d| d.0));
-            let d2 = Smooth(|z: f64| a.derivatives(z).map_or(f64::NAN, |d| d.1));
-            let cov = [kaa, kab, kab, kbb];
-            [
-                0.5 * expect(&[&d2, &phi], &cov).value,
-                0.5 * expect(&[&phi, &d2], &cov).value,
-                expect(&[&d1, &d1], &cov).value,
-            ]
+            // ⟨φ''_a φ_b⟩, ⟨φ_a φ''_b⟩, ⟨φ'_a φ'_b⟩ through one set of nodes
+            let f = |z: f64| {
+                let (d1, d2) = a.derivatives(z).unwrap_or((f64::NAN, f64::NAN));
+                [a.phi(z).unwrap_or(f64::NAN), d1, d2]
+            };
+            let e = expect_products(&f, &[[2, 0], [0, 2], [1, 1]], &[kaa, kab, kab, kbb]);
+            [0.5 * e[0].value, 0.5 * e[1].value, e[2].value]
         }
         _ => {
             let pair = |kaa: f64, kbb: f64, kab: f64| moment(act, &[kaa, kab, kab, kbb], 2, &[0, 1]).value;
@@ -1444,24 +1477,16 @@ pub(crate) fn pair_hessian(act: Act<'_>, kaa: f64, kbb: f64, kab: f64, same: boo
             (h, 0.0)
         }
         Act::Known(DeepActivation::Tanh) => {
-            let d = |k: usize| Smooth(move |z: f64| tanh_derivatives(z)[k]);
-            let (d0, d1, d2, d3, d4) = (d(0), d(1), d(2), d(3), d(4));
-            let cov = [kaa, kab, kab, kbb];
-            // Price: ¼⟨φ⁗_a φ_b⟩, ¼⟨φ''_a φ''_b⟩, ½⟨φ'''_a φ'_b⟩, ¼⟨φ_a φ⁗_b⟩, ½⟨φ'_a φ'''_b⟩, ⟨φ''_a φ''_b⟩
-            let terms: [(f64, &dyn Factor, &dyn Factor); 6] = [
-                (0.25, &d4, &d0),
-                (0.25, &d2, &d2),
-                (0.5, &d3, &d1),
-                (0.25, &d0, &d4),
-                (0.5, &d1, &d3),
-                (1.0, &d2, &d2),
-            ];
+            // Price: ¼⟨φ⁗_a φ_b⟩, ¼⟨φ''_a φ''_b⟩, ½⟨φ'''_a φ'_b⟩, ¼⟨φ_a φ⁗_b⟩, ½⟨φ'_a φ'''_b⟩, ⟨φ''_a φ''_b⟩,
+            // through one set of nodes (⟨φ''_a φ''_b⟩ once)
+            let products = [[4, 0], [2, 2], [3, 1], [0, 4], [1, 3]];
+            let e = expect_products(&tanh_derivatives, &products, &[kaa, kab, kab, kbb]);
+            let terms: [(f64, usize); 6] = [(0.25, 0), (0.25, 1), (0.5, 2), (0.25, 3), (0.5, 4), (1.0, 1)];
             let mut h = [0.0; 6];
             let mut err = 0.0f64;
-            for (k, (c, f, g)) in terms.iter().enumerate() {
-                let e = expect(&[*f, *g], &cov);
-                h[k] = c * e.value;
-                err = err.max(c * e.error);
+            for (k, &(c, s)) in terms.iter().enumerate() {
+                h[k] = c * e[s].value;
+                err = err.max(c * e[s].error);
             }
             (h, err)
         }
@@ -1596,6 +1621,34 @@ mod tests {
         for k in 0..6 {
             assert!((h[k] - fh[k]).abs() <= e + fhe + 1e-7, "hessian {k}: {h:?} vs {fh:?}");
         }
+    }
+
+    /// The finite differences of the derivative kernel, each shifted quadrature computed once
+    /// ([`remembered`]), give the numbers of computing every point of the gradient and the
+    /// Hessian anew, bit for bit (gelu, two points and one).
+    #[test]
+    fn remembered_differences_equal_differences_computed_anew() {
+        let act = DeepActivation::Gelu;
+        let (kaa, kbb, kab) = (1.1f64, 0.7f64, 0.35);
+        let (g, h, e) = derivative_pair_derivatives(act, kaa, kbb, kab, false);
+        let f = |x: [f64; 3]| derivative_pair(act, x[0], x[1], x[2]).value;
+        let rho = kab / (kaa * kbb).sqrt();
+        let step = 1e-3 * (0.25 * (1.0 - rho.abs())).clamp(1e-2, 1.0);
+        let steps = [step * kaa, step * kbb, step * (kaa * kbb).sqrt()];
+        let (fg, fge) = gradient_difference(f, [kaa, kbb, kab], steps, 3);
+        let (fh, fhe) = hessian_difference(f, [kaa, kbb, kab], steps, 3);
+        assert_eq!(g.map(f64::to_bits), fg.map(f64::to_bits), "{g:?} vs {fg:?}");
+        assert_eq!(h.map(f64::to_bits), fh.map(f64::to_bits), "{h:?} vs {fh:?}");
+        assert_eq!(e.to_bits(), fge.max(fhe).to_bits());
+        let (g, h, e) = derivative_pair_derivatives(act, 0.8, 0.8, 0.8, true);
+        let f = |x: [f64; 3]| derivative_pair(act, x[0], x[0], x[0]).value;
+        let steps = [1e-3 * 0.8, 1.0, 1.0];
+        let (fg, fge) = gradient_difference(f, [0.8, 0.0, 0.0], steps, 1);
+        let (fh, fhe) = hessian_difference(f, [0.8, 0.0, 0.0], steps, 1);
+        assert_eq!(
+            (g[0].to_bits(), h[0].to_bits(), e.to_bits()),
+            (fg[0].to_bits(), fh[0].to_bits(), fge.max(fhe).to_bits())
+        );
     }
 
     #[test]

@@ -81,6 +81,7 @@ mod estimator_variance;
 mod exact;
 mod exp;
 mod gaussian;
+mod grouped_moments;
 mod input_set;
 mod kernel;
 mod kernel_shift;

@@ -7,9 +7,10 @@ use crate::deep_kernel::KernelRecursion;
 use crate::deep_network::DeepNetwork;
 use crate::deep_vertex::{FourPointVertex, row_sum_norm};
 use crate::error::{Result, TheoryError};
-use crate::gaussian::{Act, ActivationFn, TableCache, UPPER, moment_gradient, moment_with, pair_hessian};
+use crate::gaussian::{Act, ActivationFn, UPPER, moment_gradient, moment_with, pair_hessian};
+use crate::grouped_moments::{by_distinct_points, grouped_map};
 use crate::input_set::InputSet;
-use crate::monitor::{Monitor, parallel_map};
+use crate::monitor::Monitor;
 use crate::multiset::Multisets;
 use crate::wick::perfect_matchings;
 
@@ -578,40 +579,4 @@ fn contract_three(u: &[f64], rows: &[Vec<(usize, f64)>], p: usize) -> Vec<f64> {
 /// The orderings of a triple (repeats included).
 fn permutations(i: usize, j: usize, k: usize) -> [(usize, usize, usize); 6] {
     [(i, j, k), (i, k, j), (j, i, k), (j, k, i), (k, i, j), (k, j, i)]
-}
-
-/// The positions of the multisets grouped by their distinct points: the Gaussian expectations
-/// of one group are over the same covariance and share their innermost tables.
-fn by_distinct_points(sets: &Multisets) -> Vec<Vec<usize>> {
-    let mut groups: std::collections::BTreeMap<Vec<u8>, Vec<usize>> = std::collections::BTreeMap::new();
-    for (pos, s) in sets.iter().enumerate() {
-        let mut key = s.to_vec();
-        key.sort_unstable();
-        key.dedup();
-        groups.entry(key).or_default().push(pos);
-    }
-    groups.into_values().collect()
-}
-
-/// `f(pos, cache)` at every position `0..n`, one group of [`by_distinct_points`] at a time with a
-/// fresh [`TableCache`] (groups spread over the cores by [`parallel_map`], which asks `monitor`
-/// before each; the cache only reuses tables, bit for bit, so the values do not depend on the
-/// grouping or the number of threads).
-fn grouped_map<T: Clone + Default + Send>(
-    groups: &[Vec<usize>],
-    n: usize,
-    monitor: &dyn Monitor,
-    f: impl Fn(usize, &mut TableCache) -> T + Sync,
-) -> Result<Vec<T>> {
-    let parts = parallel_map(groups.len(), monitor, |g| {
-        let mut cache = TableCache::default();
-        groups[g].iter().map(|&pos| f(pos, &mut cache)).collect::<Vec<T>>()
-    })?;
-    let mut out = vec![T::default(); n];
-    for (group, values) in groups.iter().zip(parts) {
-        for (&pos, v) in group.iter().zip(values) {
-            out[pos] = v;
-        }
-    }
-    Ok(out)
 }

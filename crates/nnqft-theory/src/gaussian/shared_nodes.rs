@@ -21,7 +21,9 @@
 //! activations only (no kink, no closed-form innermost level): relu, linear and the Gauss-net
 //! keep their closed forms in [`super::mixed_moment`].
 
-use super::{Estimate, FAST_LEVELS, InnerTable, MAX_FACTORS, Mixed, Rule, T_MAX, TABLE_SPACING, cholesky, ipow};
+use super::{
+    Estimate, FAST_LEVELS, InnerTable, MAX_FACTORS, Rule, T_MAX, TABLE_MAX_POINTS, TABLE_SPACING, cholesky, ipow,
+};
 use crate::deep_activation::{DeepActivation, gelu_with_derivatives};
 use crate::error::Result;
 use crate::monitor::{Monitor, parallel_map};
@@ -72,10 +74,7 @@ pub(crate) fn expectations(
         let tables: Option<Vec<InnerTable>> = (levels >= 3 && sigma > 0.0)
             .then(|| {
                 let reach = T_MAX * chol[(k - 1) * k..k * k - 1].iter().map(|l| l.abs()).sum::<f64>();
-                kinds[k - 1]
-                    .iter()
-                    .map(|&[p, q, r]| InnerTable::new(&Mixed { act, p, q, r }, sigma, reach, step, rule, fast))
-                    .collect::<Option<Vec<_>>>()
+                inner_tables(act, &kinds[k - 1], sigma, reach, step, rule)
             })
             .flatten();
         let shared = Shared { act, chol: &chol, k, rule, fast, kinds: &kinds, kind_of: &kind_of, tables };
@@ -130,6 +129,73 @@ fn quiet_first(kernel: &[f64], m: usize, points: &[usize]) -> Vec<usize> {
     order
 }
 
+/// The innermost tables of the distinct factors `kinds` of the last level (each `φ^p φ'^q φ''^r`):
+/// `InnerTable::new` of each factor as a `Mixed` factor (evaluated exactly: `Mixed` has no
+/// faster formula), built in one pass that evaluates `φ, φ', φ''` once per node for all of them
+/// and forms each factor's sums as `Rule::sum` forms them for it alone (per piece, then over the
+/// pieces), so the same tables, bit for bit.
+fn inner_tables(
+    act: DeepActivation,
+    kinds: &[Powers],
+    sigma: f64,
+    reach: f64,
+    step: f64,
+    rule: &Rule,
+) -> Option<Vec<InnerTable>> {
+    let points = (2.0 * reach / step).ceil() as usize + 4;
+    if points > TABLE_MAX_POINTS {
+        return None;
+    }
+    let lo = -reach - step;
+    let n = kinds.len();
+    let width = rule.nodes.iter().map(Vec::len).max().unwrap_or(0);
+    // per node of the current piece, every factor's value (node-major)
+    let mut at_nodes = vec![0.0; width * n];
+    let mut total = vec![0.0; n];
+    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(points); n];
+    for i in 0..points {
+        let mu = lo + step * i as f64;
+        total.fill(0.0);
+        for piece in &rule.nodes[rule.skip..rule.pieces - rule.skip] {
+            for (t, &(x, _)) in piece.iter().enumerate() {
+                let d = derivatives(act, mu + sigma * x, false);
+                for (v, &[p, q, r]) in at_nodes[t * n..(t + 1) * n].iter_mut().zip(kinds) {
+                    *v = ipow(d[0], p) * ipow(d[1], q) * ipow(d[2], r);
+                }
+            }
+            for (s, sum) in total.iter_mut().enumerate() {
+                *sum += piece.iter().enumerate().map(|(t, &(_, c))| c * at_nodes[t * n + s]).sum::<f64>();
+            }
+        }
+        for (v, &sum) in values.iter_mut().zip(&total) {
+            v.push(sum);
+        }
+    }
+    Some(values.into_iter().map(|values| InnerTable { lo, step, values }).collect())
+}
+
+/// `φ, φ', φ''` at `z` from one evaluation of the activation (tanh by [`super::fast_tanh`] when
+/// `fast`): the same bits as [`DeepActivation::phi`] and [`DeepActivation::derivatives`] (and the
+/// `Mixed` factor's) otherwise.
+#[inline]
+fn derivatives(act: DeepActivation, z: f64, fast: bool) -> [f64; 3] {
+    match act {
+        DeepActivation::Gelu => {
+            let (v, d1, d2) = gelu_with_derivatives(z);
+            [v, d1, d2]
+        }
+        DeepActivation::Tanh => {
+            let t = if fast { super::fast_tanh(z) } else { z.tanh() };
+            let d1 = 1.0 - t * t;
+            [t, d1, -2.0 * t * d1]
+        }
+        a => {
+            let (d1, d2) = a.derivatives(z).unwrap_or((f64::NAN, f64::NAN));
+            [a.phi(z).unwrap_or(f64::NAN), d1, d2]
+        }
+    }
+}
+
 /// The working memory of one nested sum, allocated once per resolution: per level, every
 /// product's partial sum (`sums[k]` the empty product, 1) and the level's distinct factors at
 /// the current node.
@@ -152,30 +218,10 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    /// `φ, φ', φ''` at `z` from one evaluation of the activation.
-    #[inline]
-    fn derivatives(&self, z: f64) -> [f64; 3] {
-        match self.act {
-            DeepActivation::Gelu => {
-                let (v, d1, d2) = gelu_with_derivatives(z);
-                [v, d1, d2]
-            }
-            DeepActivation::Tanh => {
-                let t = if self.fast { super::fast_tanh(z) } else { z.tanh() };
-                let d1 = 1.0 - t * t;
-                [t, d1, -2.0 * t * d1]
-            }
-            a => {
-                let (d1, d2) = a.derivatives(z).unwrap_or((f64::NAN, f64::NAN));
-                [a.phi(z).unwrap_or(f64::NAN), d1, d2]
-            }
-        }
-    }
-
     /// The values of level `j`'s distinct factors at `z`.
     #[inline]
     fn factors(&self, j: usize, z: f64, out: &mut [f64]) {
-        let d = self.derivatives(z);
+        let d = derivatives(self.act, z, self.fast);
         for (o, &[p, q, r]) in out.iter_mut().zip(&self.kinds[j]) {
             *o = ipow(d[0], p) * ipow(d[1], q) * ipow(d[2], r);
         }
@@ -215,8 +261,17 @@ impl Shared<'_> {
         if j + 1 == k
             && let Some(tables) = &self.tables
         {
+            // every table on the same grid: one set of weights, each distinct factor's table
+            // read once (into the level's factor slots, unused here), then copied per product
+            if let Some(first) = tables.first() {
+                let (i, w) = first.weights(mu);
+                for (v, table) in scratch.factors[j].iter_mut().zip(tables) {
+                    *v = table.combine(i, &w);
+                }
+            }
+            let g = &scratch.factors[j];
             for (o, &c) in scratch.sums[j].iter_mut().zip(kind_of) {
-                *o = tables[c].eval(mu);
+                *o = g[c];
             }
             return;
         }
@@ -293,7 +348,41 @@ pub(crate) fn mixed_moments(
 
 #[cfg(test)]
 mod tests {
+    use super::super::Mixed;
     use super::*;
+
+    /// The one-pass tables of several factors are each factor's own table bit for bit, on both
+    /// resolutions' rules (the fine one pruned), for the activations that share nodes; and a
+    /// table read through its weights is the one cubic expression over `t` it stands for.
+    #[test]
+    fn one_pass_tables_equal_each_factor_table_bit_for_bit() {
+        let kinds: [Powers; 5] = [[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 2, 0], [2, 0, 1]];
+        let (coarse, fine) = Rule::pair(4);
+        use DeepActivation::*;
+        for act in [Tanh, Gelu, Silu, Sin, Erf] {
+            for (rule, step) in [(&coarse, 2.0 * TABLE_SPACING), (&fine, TABLE_SPACING)] {
+                let (sigma, reach) = (0.37, 3.1);
+                let shared = inner_tables(act, &kinds, sigma, reach, step, rule).unwrap();
+                for (&[p, q, r], table) in kinds.iter().zip(&shared) {
+                    let alone = InnerTable::new(&Mixed { act, p, q, r }, sigma, reach, step, rule, true).unwrap();
+                    assert_eq!((table.lo, table.step), (alone.lo, alone.step));
+                    let bits = |t: &InnerTable| t.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(table), bits(&alone), "{act:?} {:?}", [p, q, r]);
+                    for i in 0..200 {
+                        let mu = -reach + 0.0313 * i as f64;
+                        let x = (mu - table.lo) / table.step;
+                        let at = (x.floor() as usize).clamp(1, table.values.len() - 3);
+                        let (t, f) = (x - at as f64, &table.values[at - 1..at + 3]);
+                        let cubic = -t * (t - 1.0) * (t - 2.0) / 6.0 * f[0]
+                            + (t + 1.0) * (t - 1.0) * (t - 2.0) / 2.0 * f[1]
+                            - (t + 1.0) * t * (t - 2.0) / 2.0 * f[2]
+                            + (t + 1.0) * t * (t - 1.0) / 6.0 * f[3];
+                        assert_eq!(table.eval(mu).to_bits(), cubic.to_bits(), "{act:?} at {mu}");
+                    }
+                }
+            }
+        }
+    }
 
     /// A covariance of five points: a smooth kernel `K_ab = 0.3 + x_a x_b + 0.5 e^(−(x_a − x_b)²)`
     /// on `x = −1, −0.4, 0.3, 0.9`, and a fifth point equal to the third (a level the outer
