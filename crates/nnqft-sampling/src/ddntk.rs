@@ -231,7 +231,7 @@ impl DeepWeights {
     /// than forward-over-forward by hand (as the dNTK's passes are): the second-order passes
     /// by hand double in length with every order and the hyper-dual ones are the NTK's passes
     /// once more, exact to rounding, with no step size. Per net `2 P²` hyper-dual passes,
-    /// `O(P³ L n²)`. Relu's `φ'' = φ''' = 0` almost everywhere.
+    /// `O(P³ L n² + P⁴ L n)` (the second term from each pass's NTK over the pairs). Relu's `φ'' = φ''' = 0` almost everywhere.
     ///
     /// Errors: the inputs' dimension is not `d`; Gauss-net; `lambda_w`, `lambda_b` negative or
     /// not finite.
@@ -345,6 +345,8 @@ impl DdntkMeans {
 /// The most `(output, point)` pairs `m d_out` of a [`DdntkEnsemble`]: each experiment keeps
 /// `2 P⁴` means (one MiB at 16 pairs).
 pub const DDNTK_MAX_PAIRS: usize = 16;
+// the refusal's text names the limit
+const _: () = assert!(DDNTK_MAX_PAIRS == 16);
 
 /// An ensemble measuring `E[ddIΘ]` and `E[ddIIΘ]` ([`DdntkMeans`]): `experiments`
 /// experiments of `nets` nets each of `net` on `inputs`, drawn with every weight explicit
@@ -374,6 +376,7 @@ impl DdntkEnsemble {
             return Err(SamplingError::OutOfRange {
                 field: "input points x d_out",
                 value: pairs.to_string(),
+                // DDNTK_MAX_PAIRS, held to this text by the assertion below
                 allowed: "1 to 16 (output, point) pairs for the ddNTK",
             });
         }

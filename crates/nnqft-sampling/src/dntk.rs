@@ -31,7 +31,7 @@ pub(crate) fn check(net: &DeepNetwork, inputs: &InputSet, lambda_w: f64, lambda_
         return Err(SamplingError::OutOfRange {
             field: "network",
             value: "gauss".into(),
-            allowed: "a deep activation other than gauss (the dNTK of Gauss-net is not implemented)",
+            allowed: "a deep activation other than gauss (the dNTK and ddNTK of Gauss-net are not implemented)",
         });
     }
     for (field, v) in [("lambda_w", lambda_w), ("lambda_b", lambda_b)] {
