@@ -75,7 +75,7 @@ pub const NTK_MAX_PAIRS: usize = 255;
 /// The most input points for which the table computes `theta_shift_leading_order` (its
 /// recursion takes `O(m⁴)` four-point Gaussian expectations per layer); beyond, the column is
 /// null.
-pub const NTK_SHIFT_MAX_POINTS: usize = 8;
+pub const NTK_SHIFT_MAX_POINTS: usize = crate::pair_rows::MAX_POINTS;
 
 /// Sampled nets of an NTK table: `experiments` experiments of `nets` nets each, drawn with the
 /// master seed `seed` (handed to `NtkEnsemble::new` unchanged, [`EnsembleKey::Ntk`]'s seed, so

@@ -10,7 +10,6 @@
 //! `outputs` = `i(r1),i(r2)`.
 
 use crate::error::Result;
-use crate::ntk_table::NTK_SHIFT_MAX_POINTS;
 use crate::table::Table;
 use nnqft_sampling::{DDNTK_MAX_PAIRS, DNTK_MAX_PAIRS, SamplingError};
 use nnqft_theory::{DeepActivation, DeepNetwork, InputSet, Multisets};
@@ -74,10 +73,14 @@ pub(crate) enum Derivative {
     Ddntk,
 }
 
+/// The most input points of a derivative table (the theories take `O(m⁴)` expectations; the NTK
+/// table's `NTK_SHIFT_MAX_POINTS`, which the dNTK's theory is built on).
+pub(crate) const MAX_POINTS: usize = 8;
+
 /// Refuses a derivative table out of reach, naming the field and its range: Gauss-net (neither
-/// the sampled derivatives nor their theory implement it), more than [`NTK_SHIFT_MAX_POINTS`]
-/// points (the theories take `O(m⁴)` expectations) or more than `DNTK_MAX_PAIRS`
-/// (`DDNTK_MAX_PAIRS`) `(output, point)` pairs (the rows grow as `P⁴`).
+/// the sampled derivatives nor their theory implement it), more than [`MAX_POINTS`] points or
+/// more than `DNTK_MAX_PAIRS` (`DDNTK_MAX_PAIRS`) `(output, point)` pairs (the rows grow as
+/// `P⁴`).
 pub(crate) fn check_reach(net: &DeepNetwork, inputs: &InputSet, which: Derivative) -> Result<()> {
     let (gauss, points, pairs_allowed, max_pairs) = match which {
         Derivative::Dntk => (
@@ -96,7 +99,7 @@ pub(crate) fn check_reach(net: &DeepNetwork, inputs: &InputSet, which: Derivativ
     if net.activation() == DeepActivation::Gauss {
         return Err(SamplingError::OutOfRange { field: "network", value: "gauss".into(), allowed: gauss }.into());
     }
-    if inputs.len() > NTK_SHIFT_MAX_POINTS {
+    if inputs.len() > MAX_POINTS {
         return Err(SamplingError::OutOfRange {
             field: "input points",
             value: inputs.len().to_string(),
@@ -123,7 +126,7 @@ mod tests {
     /// The message's pair limits are the sampling crate's constants.
     #[test]
     fn stated_limits_are_the_constants() {
-        assert_eq!((DNTK_MAX_PAIRS, DDNTK_MAX_PAIRS, NTK_SHIFT_MAX_POINTS), (16, 16, 8));
+        assert_eq!((DNTK_MAX_PAIRS, DDNTK_MAX_PAIRS, MAX_POINTS), (16, 16, 8));
     }
 
     /// Two points, one output: the NTK pairs (0,0), (0,1), (1,1), each with the four ordered
