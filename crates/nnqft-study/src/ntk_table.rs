@@ -301,13 +301,14 @@ impl NtkTable {
             }
         };
         // the ddNTK's theory where it is derived; elsewhere its columns are missing values
-        let ddntk = match settings.ddntk {
-            false => None,
-            true => match DoubleDifferentialNtk::with_learning_rates(net, inputs, lambda_w, lambda_b) {
+        let ddntk = if settings.ddntk {
+            match DoubleDifferentialNtk::with_learning_rates(net, inputs, lambda_w, lambda_b) {
                 Ok(theory) => Some(theory),
                 Err(TheoryError::Unsupported(_)) => None,
                 Err(e) => return Err(e.into()),
-            },
+            }
+        } else {
+            None
         };
         let ddntk_ensemble = match settings.sampling.filter(|_| settings.ddntk) {
             None => None,
