@@ -130,6 +130,7 @@ def ntk(
     progress: _Progress = False,
     fluctuations: bool = False,
     dntk: bool = False,
+    ddntk: bool = False,
 ) -> _Table: ...
 def analyze(
     f: Union[npt.ArrayLike, Sequence[npt.ArrayLike]],

@@ -18,7 +18,12 @@
 //!   `ntk_outputs`) and ordered pair of the gradient's and the output's `(output, point)` pairs
 //!   (`indices`, `outputs`), `dntk_preactivation_leading_order` (`E[dTheta f]` at order `1/n`),
 //!   `dntk_preactivation_leading_order_error` and with `--nets` `dntk_preactivation_mean`,
-//!   `dntk_preactivation_stderr`.
+//!   `dntk_preactivation_stderr`; with `--ddntk` (with or without `--dntk`) the means of the
+//!   NTK's second-order differentials (`ntk_ddntk.parquet`): per row of `ntk.parquet` and
+//!   ordered pair of the two gradient directions' `(output, point)` pairs (`indices`,
+//!   `outputs`), `ddi_leading_order`, `ddi_leading_order_error` (`E[ddI Theta]` at order `1/n`,
+//!   one hidden layer; null for deeper networks) and with `--nets` `ddi_mean`, `ddi_stderr`,
+//!   then the same four for `ddII` (`ddii_...`).
 //! - `nnqft analyze`: the analysis of network outputs made elsewhere (NumPy, PyTorch, JAX), from
 //!   `.npy` files: correlators with standard errors, the GP of their own two-point function,
 //!   connected parts, `m_n`, and with `--widths` the 1/N scaling fits (`analysis.parquet`, ...).
@@ -100,7 +105,12 @@ enum Command {
     /// of (output, point) pairs, the direction's and the output's (indices, outputs: a0,a3 and
     /// i0,i3), dntk_preactivation_leading_order, E[dTheta_(i0 i1 i2; a0 a1 a2) f_i3(x_a3)] at order
     /// 1/n, dntk_preactivation_leading_order_error, and with --nets dntk_preactivation_mean,
-    /// dntk_preactivation_stderr.
+    /// dntk_preactivation_stderr. With --ddntk (with or without --dntk) ntk_ddntk.parquet: per row
+    /// of ntk.parquet and ordered pair of the two gradient directions' (output, point) pairs
+    /// (indices, outputs: a0,a1 and i0,i1), ddi_leading_order, E[ddI Theta_(p0 p1; p2 p3)] at order
+    /// 1/n, and ddi_leading_order_error (one hidden layer only; null for deeper networks), with
+    /// --nets ddi_mean, ddi_stderr, then the same for ddII (ddii_leading_order,
+    /// ddii_leading_order_error, ddii_mean, ddii_stderr).
     Ntk {
         #[command(flatten)]
         output: Output,

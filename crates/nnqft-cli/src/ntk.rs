@@ -2,7 +2,9 @@
 //! [`nnqft_study::ntk_table`] with the network's keys (`NtkTable::table`): the infinite-width NTK and kernel per
 //! pair of `(output, point)` pairs and, with `--nets`, the mean per-network NTK and `G2` of
 //! sampled nets with standard errors; with `--dntk`, the dNTK table beside it
-//! (`ntk_dntk.parquet`, [`nnqft_study::dntk_table`]).
+//! (`ntk_dntk.parquet`, [`nnqft_study::dntk_table`]); with `--ddntk`, the ddNTK table
+//! (`ntk_ddntk.parquet`, [`nnqft_study::ddntk_table`]). `--dntk` and `--ddntk` are independent:
+//! either, both or neither.
 
 use crate::options::NetworkArgs;
 use anyhow::Result;
@@ -46,6 +48,15 @@ pub struct NtkArgs {
     #[arg(long)]
     #[serde(default)]
     pub dntk: bool,
+    /// Also write ntk_ddntk.parquet: the means of the two second-order differentials of the NTK,
+    /// E[ddI Theta] and E[ddII Theta], at order 1/n (ddi_leading_order, ddii_leading_order and
+    /// their error bounds; derived for one hidden layer only, missing values for deeper
+    /// networks) and, with --nets, measured from the same number of nets and seed (ddi_mean,
+    /// ddi_stderr, ddii_mean, ddii_stderr); at most 8 input points and 16 (output, point) pairs,
+    /// not gauss. With or without --dntk.
+    #[arg(long)]
+    #[serde(default)]
+    pub ddntk: bool,
     /// Experiments (>= 2, for standard errors) of --nets nets each.
     #[arg(long, default_value_t = 10, requires = "nets")]
     pub experiments: usize,
@@ -66,7 +77,8 @@ impl NtkArgs {
     pub fn table(&self) -> Result<NtkTable> {
         let network = self.network.checked_deep(&self.widths, self.d_out, self.critical)?;
         let sampling = self.nets.map(|nets| NtkSampling { nets, experiments: self.experiments, seed: self.seed });
-        let settings = NtkSettings { lambda_w: self.lambda_w, lambda_b: self.lambda_b, sampling, dntk: self.dntk };
+        let (lambda_w, lambda_b) = (self.lambda_w, self.lambda_b);
+        let settings = NtkSettings { lambda_w, lambda_b, sampling, dntk: self.dntk, ddntk: self.ddntk };
         Ok(NtkTable::new(network.network(), network.inputs(), &settings)?)
     }
 }

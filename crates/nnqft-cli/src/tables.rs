@@ -30,8 +30,9 @@ pub fn theory(common: &Common, args: &theory::TheoryArgs) -> Result<PathBuf> {
 
 /// `nnqft ntk`: validates the options, samples the nets (with `--nets`) and writes
 /// `ntk.parquet` and, up to 8 points and 16 (output, point) pairs, `ntk_fluctuations.parquet`
-/// (the rows of `nnqft_study::ntk_table`), and with `--dntk` `ntk_dntk.parquet`
-/// (`nnqft_study::dntk_table`); returns the path of `ntk.parquet`.
+/// (the rows of `nnqft_study::ntk_table`), with `--dntk` `ntk_dntk.parquet`
+/// (`nnqft_study::dntk_table`) and with `--ddntk` `ntk_ddntk.parquet`
+/// (`nnqft_study::ddntk_table`); returns the path of `ntk.parquet`.
 pub fn ntk(common: &Common, args: &ntk::NtkArgs) -> Result<PathBuf> {
     let start = unix_now();
     let config = serde_json::json!({ "ntk": args });
@@ -43,12 +44,18 @@ pub fn ntk(common: &Common, args: &ntk::NtkArgs) -> Result<PathBuf> {
     if let Some(ens) = table.dntk_ensemble() {
         ens.check_memory(run.threads)?;
     }
+    if let Some(ens) = table.ddntk_ensemble() {
+        ens.check_memory(run.threads)?;
+    }
     let rows = table.rows(&nnqft_run::runner::Sampler::new(&run, false))?;
     if let Some(fluctuations) = table.fluctuation_table(&rows) {
         write_table(&run, "ntk_fluctuations.parquet", fluctuations)?;
     }
     if let Some(dntk) = table.dntk_table(&rows) {
         write_table(&run, "ntk_dntk.parquet", dntk)?;
+    }
+    if let Some(ddntk) = table.ddntk_table(&rows) {
+        write_table(&run, "ntk_ddntk.parquet", ddntk)?;
     }
     write_table(&run, "ntk.parquet", table.table(rows))?;
     let path = run.out.join("ntk.parquet");

@@ -195,6 +195,10 @@ fn bad_input_gives_one_line_naming_the_option() {
         // the dNTK: at most 16 (output, point) pairs (6 points x 3 outputs), not Gauss-net
         (vec!["ntk", "--network", "tanh", "--widths", "5", "--d-out", "3", "--dntk"], "d_out"),
         (vec!["ntk", "--network", "gauss", "--widths", "5", "--dntk"], "gauss"),
+        // the ddNTK: the same reach, named as the ddNTK's, with or without --dntk
+        (vec!["ntk", "--network", "tanh", "--widths", "5", "--d-out", "3", "--ddntk"], "d_out"),
+        (vec!["ntk", "--network", "tanh", "--widths", "5", "--d-out", "3", "--ddntk", "--dntk"], "d_out"),
+        (vec!["ntk", "--network", "gauss", "--widths", "5", "--ddntk"], "gauss"),
     ] {
         let (ok, _, err) = nnqft(&cwd, &args);
         assert!(!ok, "{args:?} should fail");
@@ -428,7 +432,7 @@ fn ntk_table_is_the_librarys() {
     let net = DeepNetwork::new(DeepActivation::Tanh, &[6, 5], 1.44, 0.09).unwrap().with_d_in(2).unwrap().with_d_out(2);
     let net = net.unwrap();
     let sampling = Some(NtkSampling { nets: 700, experiments: 3, seed: 11 });
-    let settings = NtkSettings { lambda_w: Some(0.8), lambda_b: Some(1.3), sampling, dntk: false };
+    let settings = NtkSettings { lambda_w: Some(0.8), lambda_b: Some(1.3), sampling, ..Default::default() };
     let rows = NtkTable::new(&net, &xs, &settings).unwrap().rows(&Direct::new(0, 1)).unwrap();
     let s = rows.sampled.clone().unwrap();
     let columns: Vec<String> = t.get_column_names().iter().map(|c| c.to_string()).collect();
@@ -623,6 +627,101 @@ fn ntk_dntk_table_is_the_librarys() {
     let file = PathBuf::from(out.trim());
     let file = if file.is_absolute() { file } else { cwd.join(file) };
     assert!(file.exists() && !file.with_file_name("ntk_dntk.parquet").exists());
+    let _ = std::fs::remove_dir_all(&cwd);
+}
+
+/// The documented columns of `ntk_ddntk.parquet` after the keys, with `--nets`.
+const DDNTK_COLUMNS: [&str; 12] = [
+    "ntk_indices",
+    "ntk_outputs",
+    "indices",
+    "outputs",
+    "ddi_leading_order",
+    "ddi_leading_order_error",
+    "ddi_mean",
+    "ddi_stderr",
+    "ddii_leading_order",
+    "ddii_leading_order_error",
+    "ddii_mean",
+    "ddii_stderr",
+];
+
+/// `ntk --ddntk` (here with `--dntk`: both files) writes `ntk_ddntk.parquet`, the rows of
+/// `nnqft_study::ddntk_table` bit for bit (leading order at `L = 1` and, with `--nets`,
+/// measured from the same seed), with exactly the documented columns; at `L = 2` the
+/// leading-order columns are null and the measured ones filled; without `--ddntk` there is no
+/// such file.
+#[test]
+fn ntk_ddntk_table_is_the_librarys() {
+    use nnqft_study::Direct;
+    use nnqft_study::ntk_table::{NtkSampling, NtkSettings, NtkTable};
+    use nnqft_theory::{DeepActivation, DeepNetwork, InputSet};
+    let cwd = temp_dir("ddntk");
+    std::fs::write(cwd.join("two.txt"), "0.3\n-0.8\n").unwrap();
+    let xs = InputSet::new("two", &[vec![0.3], vec![-0.8]]).unwrap();
+    let run = |widths: &str, nets: bool, extra: &[&str]| {
+        let mut argv = vec!["ntk", "--network", "tanh", "--widths", widths, "--x-set", "two.txt", "--d-out", "2"];
+        argv.extend(["--lambda-w", "0.8"]);
+        if nets {
+            argv.extend(["--nets", "200", "--experiments", "3", "--seed", "7", "--threads", "2"]);
+        }
+        argv.extend(extra);
+        let (ok, out, err) = nnqft(&cwd, &argv);
+        assert!(ok, "{argv:?}: {err}");
+        let file = PathBuf::from(out.trim());
+        if file.is_absolute() { file } else { cwd.join(file) }
+    };
+    let some = |v: &[f64]| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
+    let library = |widths: &[usize], nets: bool| {
+        let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, widths).unwrap().with_d_out(2).unwrap();
+        let sampling = nets.then_some(NtkSampling { nets: 200, experiments: 3, seed: 7 });
+        let settings = NtkSettings { lambda_w: Some(0.8), sampling, ddntk: true, ..Default::default() };
+        NtkTable::new(&net, &xs, &settings).unwrap().rows(&Direct::new(0, 1)).unwrap().ddntk.unwrap()
+    };
+    let derived = |widths: &[usize]| {
+        let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, widths).unwrap();
+        nnqft_theory::DoubleDifferentialNtk::new(&net, &xs).is_ok()
+    };
+    for (widths, width_list) in [("6", vec![6]), ("6,5", vec![6, 5])] {
+        let file = run(widths, true, &["--ddntk", "--dntk"]);
+        assert!(file.with_file_name("ntk_dntk.parquet").exists());
+        let d = read(&file.with_file_name("ntk_ddntk.parquet"));
+        let want = library(&width_list, true);
+        let columns: Vec<String> = d.get_column_names().iter().map(|c| c.to_string()).collect();
+        assert_eq!(columns[..10], want_keys(&columns));
+        assert_eq!(columns[10..], DDNTK_COLUMNS);
+        // 4 (output, point) pairs: 10 rows of ntk.parquet x 16 ordered pairs
+        assert_eq!(d.height(), 160);
+        assert_eq!(strings(&d, "ntk_indices"), want.ntk_indices);
+        assert_eq!(strings(&d, "ntk_outputs"), want.ntk_outputs);
+        assert_eq!(strings(&d, "indices"), want.indices);
+        assert_eq!(strings(&d, "outputs"), want.outputs);
+        let (ddi, ddii) = (want.ddi_measured.clone().unwrap(), want.ddii_measured.clone().unwrap());
+        for (name, values) in [
+            ("ddi_leading_order", &want.ddi_leading_order),
+            ("ddi_leading_order_error", &want.ddi_leading_order_error),
+            ("ddii_leading_order", &want.ddii_leading_order),
+            ("ddii_leading_order_error", &want.ddii_leading_order_error),
+        ] {
+            assert_eq!(&floats(&d, name), values, "{widths}: {name}");
+            // filled where the theory is derived (L = 1 today), null elsewhere (L = 2 today)
+            assert!(values.iter().all(|v| v.is_some() == derived(&width_list)), "{widths}: {name}");
+            assert!(width_list.len() > 1 || derived(&width_list));
+        }
+        for (name, values) in
+            [("ddi_mean", &ddi.0), ("ddi_stderr", &ddi.1), ("ddii_mean", &ddii.0), ("ddii_stderr", &ddii.1)]
+        {
+            assert_eq!(floats(&d, name), some(values), "{widths}: {name}");
+        }
+    }
+    // theory alone (no --nets): the leading-order columns only; no ddNTK file without --ddntk
+    let file = run("6", false, &["--ddntk"]);
+    let d = read(&file.with_file_name("ntk_ddntk.parquet"));
+    assert_eq!(d.width(), 10 + 8);
+    assert!(!file.with_file_name("ntk_dntk.parquet").exists());
+    assert_eq!(floats(&d, "ddii_leading_order"), library(&[6], false).ddii_leading_order);
+    let file = run("6", false, &["--dntk"]);
+    assert!(file.exists() && !file.with_file_name("ntk_ddntk.parquet").exists());
     let _ = std::fs::remove_dir_all(&cwd);
 }
 

@@ -52,17 +52,27 @@ use pyo3::types::PyDict;
 /// `dntk_preactivation_leading_order` (E[dTheta_(i0 i1 i2; a0 a1 a2) f_i3(x_a3)] at order 1/n, from
 /// PDLT's tensors P and Q), `dntk_preactivation_leading_order_error` (its propagated quadrature
 /// error bound) and with `nets` `dntk_preactivation_mean`, `dntk_preactivation_stderr` (measured
-/// from `experiments` experiments of `nets` nets with the same seed). At most one of
-/// `fluctuations` and `dntk`. At most 255 (output, point) pairs. Ctrl-C stops the sampling with
+/// from `experiments` experiments of `nets` nets with the same seed); `ddntk` False (default) or
+/// True, which returns instead the table of `nnqft ntk --ddntk`'s `ntk_ddntk.parquet` (the same
+/// reach as `dntk`), the means of the NTK's two second-order differentials
+/// `ddI Theta_(p0 p1; p2 p3)` and `ddII Theta_(p0 p1; p2 p3)` (`p = (i, a)` an (output, point)
+/// pair): per row of the NTK table (`ntk_indices` `a2,a3`, `ntk_outputs` `i2,i3`) and ordered
+/// pair of the two gradient directions' (output, point) pairs (`indices` `a0,a1`, `outputs`
+/// `i0,i1`), `ddi_leading_order` (E[ddI Theta] at order 1/n, exact for one hidden layer),
+/// `ddi_leading_order_error` (its propagated quadrature error bound), with `nets` `ddi_mean`,
+/// `ddi_stderr` (measured), then `ddii_leading_order`, `ddii_leading_order_error` and with
+/// `nets` `ddii_mean`, `ddii_stderr` for ddII; the leading orders are NaN for networks with
+/// more than one hidden layer (their theory is not derived; the measured columns are filled).
+/// At most one of `fluctuations`, `dntk` and `ddntk`. At most 255 (output, point) pairs. Ctrl-C stops the sampling with
 /// KeyboardInterrupt. Raises ValueError for invalid arguments.
 #[pyfunction]
 #[pyo3(signature = (
     network, widths, *, x = None, d_in = None, d_out = None, sigma_w = None, sigma_b = None, critical = None,
     lambda_w = None, lambda_b = None, nets = None, experiments = None, seed = None, threads = None, progress = None,
-    fluctuations = None, dntk = None
+    fluctuations = None, dntk = None, ddntk = None
 ), text_signature = "(network, widths, *, x=None, d_in=None, d_out=1, sigma_w=None, sigma_b=None, critical=False, \
 lambda_w=None, lambda_b=None, nets=None, experiments=10, seed=20200818, threads=None, progress=False, \
-fluctuations=False, dntk=False)")]
+fluctuations=False, dntk=False, ddntk=False)")]
 #[allow(clippy::too_many_arguments)]
 pub fn ntk<'py>(
     py: Python<'py>,
@@ -83,12 +93,20 @@ pub fn ntk<'py>(
     progress: Option<&Bound<'py, PyAny>>,
     fluctuations: Option<&Bound<'py, PyAny>>,
     dntk: Option<&Bound<'py, PyAny>>,
+    ddntk: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let progress = Progress::from_arg(py, progress)?;
     let fluctuations = flag(fluctuations, "fluctuations")?;
     let dntk = flag(dntk, "dntk")?;
+    let ddntk = flag(ddntk, "ddntk")?;
     if fluctuations && dntk {
         return Err(invalid("dntk", "True", "False with fluctuations=True (one table per call)"));
+    }
+    if ddntk && dntk {
+        return Err(invalid("ddntk", "True", "False with dntk=True (one table per call)"));
+    }
+    if ddntk && fluctuations {
+        return Err(invalid("ddntk", "True", "False with fluctuations=True (one table per call)"));
     }
     let checked = deep_network(network, widths, x, d_in, d_out, sigma_w, sigma_b, critical)?;
     let rate = |v: Option<&Bound<'py, PyAny>>, name: &str| v.map(|v| real(v, name, "finite and >= 0")).transpose();
@@ -106,9 +124,9 @@ pub fn ntk<'py>(
     let seed = seed.map_or(Ok(nnqft_sampling::DEFAULT_SEED), |s| integer(s, "seed", 0, "an integer in [0, 2**64)"))?;
     let threads = thread_count(threads)?;
     let sampling = nets.map(|nets| NtkSampling { nets, experiments, seed });
-    let settings = NtkSettings { lambda_w, lambda_b, sampling, dntk };
-    // the NTK's nets, and the dNTK's as many again
-    let total = nets.map_or(0, |n| (n * experiments as u64).saturating_mul(1 + u64::from(dntk)));
+    let settings = NtkSettings { lambda_w, lambda_b, sampling, dntk, ddntk };
+    // the NTK's nets, and the dNTK's or the ddNTK's as many again
+    let total = nets.map_or(0, |n| (n * experiments as u64).saturating_mul(1 + u64::from(dntk || ddntk)));
     let (table, rows) = interruptible(py, &progress, total, "nets", "nnqft.ntk", |monitor| {
         let run = || {
             let table = NtkTable::with_monitor(checked.network(), checked.inputs(), &settings, monitor)?;
@@ -120,6 +138,10 @@ pub fn ntk<'py>(
             other => value_error(other),
         })
     })?;
+    if ddntk {
+        let t = table.ddntk_table(&rows).ok_or_else(|| invalid("ddntk", "True", "a table with the ddNTK"))?;
+        return into_dict(py, t);
+    }
     if dntk {
         let t = table.dntk_table(&rows).ok_or_else(|| invalid("dntk", "True", "a table with the dNTK"))?;
         return into_dict(py, t);

@@ -123,6 +123,9 @@ def test_progress_on_every_long_call():
     # with the dNTK: the NTK's nets and the dNTK's as many again
     nnqft.ntk("relu", [4], x=[0.2, 0.7], nets=100, experiments=2, dntk=True, progress=recorder("dntk"))
     assert seen["dntk"][-1] == (400, 400)
+    # with the ddNTK, likewise
+    nnqft.ntk("relu", [4], x=[0.2, 0.7], nets=100, experiments=2, ddntk=True, progress=recorder("ddntk"))
+    assert seen["ddntk"][-1] == (400, 400)
     assert seen["analyze"][-1] == (4000, 4000)
     nnqft.depth(networks=["relu"], depths=[1], widths=[4], experiments=2, nets=100, progress=recorder("depth"))
     assert seen["depth"][-1] == (200, 200)

@@ -93,6 +93,37 @@ def test_ntk_dntk_is_the_cli_bit_for_bit(root, nnqft_bin, tmp_path):
     assert np.array_equal(theory["dntk_preactivation_leading_order"], t["dntk_preactivation_leading_order"])
 
 
+DDNTK_COLUMNS = KEYS + [
+    "ntk_indices", "ntk_outputs", "indices", "outputs", "ddi_leading_order", "ddi_leading_order_error", "ddi_mean",
+    "ddi_stderr", "ddii_leading_order", "ddii_leading_order_error", "ddii_mean", "ddii_stderr",
+]
+
+
+@pytest.mark.parametrize("widths", [[6], [6, 5]])
+def test_ntk_ddntk_is_the_cli_bit_for_bit(root, nnqft_bin, tmp_path, widths):
+    """The ddNTK table (`ddntk=True`, `nnqft ntk --ddntk`'s `ntk_ddntk.parquet`): two points, two
+    outputs, 200 x 3 sampled tanh nets at L = 1 and L = 2, every column value for value (the
+    leading orders filled at L = 1 and NaN, null in Parquet, at L = 2 while the theory is not
+    derived there); theory alone without nets; one table per call."""
+    x = write_points(tmp_path, [0.3, -0.8])
+    t = nnqft.ntk("tanh", widths, x=str(x), d_out=2, nets=200, experiments=3, seed=5, threads=2, ddntk=True)
+    cli = cli_table(root, nnqft_bin, tmp_path / "dd", [
+        "--network", "tanh", "--widths", ",".join(map(str, widths)), "--d-out", "2", "--nets", "200",
+        "--experiments", "3", "--seed", "5", "--x-set", str(x), "--ddntk",
+    ], name="ntk_ddntk.parquet")
+    assert len(t["indices"]) == 10 * 16  # 4 (output, point) pairs: 10 rows of ntk.parquet x 16
+    assert_same_table(t, cli, DDNTK_COLUMNS)
+    assert np.all(np.isfinite(t["ddi_mean"])) and np.any(t["ddi_mean"] != 0.0)
+    if len(widths) == 1:
+        assert np.all(np.isfinite(t["ddi_leading_order"])) and np.all(np.isfinite(t["ddii_leading_order"]))
+    theory = nnqft.ntk("tanh", widths, x=str(x), d_out=2, ddntk=True)
+    assert list(theory) == [c for c in DDNTK_COLUMNS if not c.endswith(("_mean", "_stderr"))]
+    assert np.array_equal(theory["ddii_leading_order"], t["ddii_leading_order"], equal_nan=True)
+    for other in ["dntk", "fluctuations"]:
+        with pytest.raises(ValueError, match="ddntk"):
+            nnqft.ntk("tanh", widths, x=str(x), ddntk=True, **{other: True})
+
+
 def write_points(tmp_path, points):
     path = tmp_path / "points.txt"
     path.write_text("".join(f"{p}\n" for p in points))

@@ -10,8 +10,8 @@ use crate::run::Run;
 use crate::shard::{ShardFile, record_ensemble};
 use anyhow::Result;
 use nnqft_sampling::{
-    DeepEnsemble, DeepEnsembleResult, DntkEnsemble, DntkPreactivation, Ensemble, EnsembleResult, NtkEnsemble,
-    NtkEnsembleResult, Shard,
+    DdntkEnsemble, DdntkMeans, DeepEnsemble, DeepEnsembleResult, DntkEnsemble, DntkPreactivation, Ensemble,
+    EnsembleResult, NtkEnsemble, NtkEnsembleResult, Shard,
 };
 use nnqft_study::key::EnsembleKey;
 use nnqft_study::{Runner, StudyError};
@@ -36,6 +36,12 @@ fn ntk(run: &Run, key: &str, ensemble: &NtkEnsemble) -> nnqft_study::Result<NtkE
 
 /// Samples the nets of an NTK table's dNTK columns (never cached, never split).
 fn dntk(run: &Run, key: &str, ensemble: &DntkEnsemble) -> nnqft_study::Result<DntkPreactivation> {
+    let total = ensemble.nets() * ensemble.experiments() as u64;
+    Ok(timed(run.progress, key, "", total, |inc| ensemble.run_with_progress(run.threads, inc))?)
+}
+
+/// Samples the nets of an NTK table's ddNTK columns (never cached, never split).
+fn ddntk(run: &Run, key: &str, ensemble: &DdntkEnsemble) -> nnqft_study::Result<DdntkMeans> {
     let total = ensemble.nets() * ensemble.experiments() as u64;
     Ok(timed(run.progress, key, "", total, |inc| ensemble.run_with_progress(run.threads, inc))?)
 }
@@ -86,6 +92,9 @@ impl Runner for Sampler<'_> {
     fn dntk_ensemble(&self, key: &EnsembleKey, ensemble: &DntkEnsemble) -> nnqft_study::Result<DntkPreactivation> {
         dntk(self.run, &key.name(), ensemble)
     }
+    fn ddntk_ensemble(&self, key: &EnsembleKey, ensemble: &DdntkEnsemble) -> nnqft_study::Result<DdntkMeans> {
+        ddntk(self.run, &key.name(), ensemble)
+    }
     fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
         outputs(self.run, &key.name(), ensemble)
     }
@@ -121,6 +130,9 @@ impl Runner for Merged<'_> {
     }
     fn dntk_ensemble(&self, key: &EnsembleKey, ensemble: &DntkEnsemble) -> nnqft_study::Result<DntkPreactivation> {
         dntk(self.run, &key.name(), ensemble)
+    }
+    fn ddntk_ensemble(&self, key: &EnsembleKey, ensemble: &DdntkEnsemble) -> nnqft_study::Result<DdntkMeans> {
+        ddntk(self.run, &key.name(), ensemble)
     }
     fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
         outputs(self.run, &key.name(), ensemble)

@@ -18,7 +18,8 @@
 //!   (`indices` = `a0,a3`, `outputs` = `i0,i3`), every one of the `P²`,
 //!
 //! `P (P + 1) / 2 · P²` rows for `P = m d_out` pairs (at most 16: 34,816 rows), the NTK's pair
-//! slowest and the output fastest. Columns, beside the NTK table's keys:
+//! slowest and the output fastest (the order the ddNTK table shares, `crate::pair_rows`).
+//! Columns, beside the NTK table's keys:
 //!
 //! - `dntk_preactivation_leading_order`: `E[dΘ_(i0 i1 i2; a0 a1 a2) f_i3(x_a3)]` at order `1/n`,
 //!   `(1/n_L) [δ_i0i3 δ_i1i2 P_(a0 a1 a2 a3) + δ_i0i1 δ_i2i3 Q_(a0 a1 a2 a3) + δ_i0i2 δ_i1i3 Q_(a0 a2 a1 a3)]`
@@ -34,9 +35,10 @@
 //! Compare the mean with the leading order: their difference is `O(1/n²)` (at `L = 1` the
 //! leading order is exact at any width).
 
+use crate::pair_rows::{PairRowKeys, pair_rows};
 use crate::table::Table;
 use nnqft_sampling::DntkPreactivation;
-use nnqft_theory::{DifferentialNtk, Multisets};
+use nnqft_theory::DifferentialNtk;
 
 /// The rows of the dNTK table (module docs).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -71,36 +73,23 @@ impl DntkRows {
 /// The rows of `theory` (module docs), with the measured columns of `measured` if any (of the
 /// same network and inputs).
 pub(crate) fn dntk_rows(theory: &DifferentialNtk, measured: Option<&DntkPreactivation>) -> DntkRows {
-    let m = theory.points();
-    let pairs = m * theory.network().d_out();
-    let label = |v: &[usize]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-    let mut out = DntkRows::default();
+    let (mut leading_order, mut leading_order_error) = (Vec::new(), Vec::new());
     let (mut mean, mut stderr) = (Vec::new(), Vec::new());
-    let ntk_pairs = Multisets::new(pairs, 2).expect("at most 16 (output, point) pairs, checked by the table");
-    for ntk in ntk_pairs.iter() {
-        let (p1, p2) = (ntk[0] as usize, ntk[1] as usize);
-        for p0 in 0..pairs {
-            for p3 in 0..pairs {
-                let outputs = [p0 / m, p1 / m, p2 / m, p3 / m];
-                let points = [p0 % m, p1 % m, p2 % m, p3 % m];
-                out.ntk_indices.push(label(&points[1..3]));
-                out.ntk_outputs.push(label(&outputs[1..3]));
-                out.indices.push(label(&[points[0], points[3]]));
-                out.outputs.push(label(&[outputs[0], outputs[3]]));
-                out.leading_order.push(theory.dntk_preactivation(outputs, points));
-                out.leading_order_error.push(theory.dntk_preactivation_error(outputs, points));
-                if let Some(r) = measured {
-                    let v = r.get(outputs, points).expect("pairs in range");
-                    mean.push(v.mean);
-                    stderr.push(v.stderr);
-                }
-            }
+    // the NTK's pair is (p1, p2), the ordered pair the direction p0 then the output p3
+    let keys = pair_rows(theory.points(), theory.network().d_out(), |[p1, p2], [p0, p3]| {
+        let outputs = [p0.0, p1.0, p2.0, p3.0];
+        let points = [p0.1, p1.1, p2.1, p3.1];
+        leading_order.push(theory.dntk_preactivation(outputs, points));
+        leading_order_error.push(theory.dntk_preactivation_error(outputs, points));
+        if let Some(r) = measured {
+            let v = r.get(outputs, points).expect("pairs in range");
+            mean.push(v.mean);
+            stderr.push(v.stderr);
         }
-    }
-    if measured.is_some() {
-        out.measured = Some((mean, stderr));
-    }
-    out
+    });
+    let PairRowKeys { ntk_indices, ntk_outputs, indices, outputs } = keys;
+    let measured = measured.map(|_| (mean, stderr));
+    DntkRows { ntk_indices, ntk_outputs, indices, outputs, leading_order, leading_order_error, measured }
 }
 
 impl DntkRows {
@@ -109,8 +98,9 @@ impl DntkRows {
     /// `dntk_preactivation_leading_order_error` and with sampled nets `dntk_preactivation_mean`,
     /// `dntk_preactivation_stderr` (`ntk_dntk.parquet`).
     pub(crate) fn into_table(self, keys: Table) -> Table {
-        let mut t = keys.str("ntk_indices", self.ntk_indices).str("ntk_outputs", self.ntk_outputs);
-        t = t.str("indices", self.indices).str("outputs", self.outputs);
+        let (ntk_indices, ntk_outputs) = (self.ntk_indices, self.ntk_outputs);
+        let mut t =
+            PairRowKeys { ntk_indices, ntk_outputs, indices: self.indices, outputs: self.outputs }.into_table(keys);
         t = t.f64("dntk_preactivation_leading_order", self.leading_order);
         t = t.f64("dntk_preactivation_leading_order_error", self.leading_order_error);
         if let Some((mean, stderr)) = self.measured {

@@ -17,6 +17,7 @@
 //! | [`EnsembleKey::Sample`], [`EnsembleKey::DeepSample`] | `sample-<act>-N<n1>x<n2>...-<est>` (`N<N>` at one layer) |
 //! | [`EnsembleKey::Ntk`] | `ntk-<act>-N<n1>x<n2>...` |
 //! | [`EnsembleKey::Dntk`] | `dntk-<act>-N<n1>x<n2>...` |
+//! | [`EnsembleKey::Ddntk`] | `ddntk-<act>-N<n1>x<n2>...` |
 //! | [`EnsembleKey::NtkStudy`] | `ntk_study-<act>-L<depth>-N<N>` |
 //! | [`EnsembleKey::ActionDensity`] | `action-<act>-N<N>` |
 //!
@@ -38,8 +39,9 @@
 //! | [`EnsembleKey::ActionDensity`] | `[0x6163_746e, <a>, N]` (`0x6163_746e` is ASCII `actn`) |
 //!
 //! A one-ensemble run (`sample`, the NTK table) is seeded with its master seed unchanged; so is
-//! the NTK table's dNTK ensemble ([`EnsembleKey::Dntk`]), whose experiment `e` then draws the
-//! first nets of the NTK ensemble's experiment `e`.
+//! the NTK table's dNTK and ddNTK ensembles ([`EnsembleKey::Dntk`], [`EnsembleKey::Ddntk`]),
+//! whose experiment `e` then draws the first nets of the NTK ensemble's experiment `e` (the
+//! dNTK's and the ddNTK's the same nets).
 
 use nnqft_sampling::Estimator;
 use nnqft_theory::{Activation, DeepActivation};
@@ -166,6 +168,13 @@ pub enum EnsembleKey {
         /// Hidden widths `n_1, ..., n_L`.
         widths: Vec<usize>,
     },
+    /// The nets of an NTK table's ddNTK columns ([`crate::ddntk_table`]).
+    Ddntk {
+        /// The activation.
+        activation: DeepActivation,
+        /// Hidden widths `n_1, ..., n_L`.
+        widths: Vec<usize>,
+    },
     /// The nets of one `(activation, L, n)` of the NTK study ([`crate::ntk_study`]).
     NtkStudy {
         /// The activation.
@@ -233,6 +242,9 @@ impl EnsembleKey {
             }
             EnsembleKey::Ntk { activation, widths } => format!("ntk-{}-{}", activation.name(), widths_label(widths)),
             EnsembleKey::Dntk { activation, widths } => format!("dntk-{}-{}", activation.name(), widths_label(widths)),
+            EnsembleKey::Ddntk { activation, widths } => {
+                format!("ddntk-{}-{}", activation.name(), widths_label(widths))
+            }
             EnsembleKey::NtkStudy { activation, depth, width } => {
                 format!("ntk_study-{}-L{depth}-N{width}", activation.name())
             }
@@ -269,7 +281,8 @@ impl EnsembleKey {
             EnsembleKey::Sample { .. }
             | EnsembleKey::DeepSample { .. }
             | EnsembleKey::Ntk { .. }
-            | EnsembleKey::Dntk { .. } => master,
+            | EnsembleKey::Dntk { .. }
+            | EnsembleKey::Ddntk { .. } => master,
         }
     }
 }
@@ -325,5 +338,7 @@ mod tests {
         assert_eq!(ntk.to_string(), ntk.name());
         let dntk = EnsembleKey::Dntk { activation: DeepActivation::Tanh, widths: vec![8, 6] };
         assert_eq!((dntk.name().as_str(), dntk.seed(9)), ("dntk-tanh-N8x6", 9));
+        let ddntk = EnsembleKey::Ddntk { activation: DeepActivation::Gelu, widths: vec![3] };
+        assert_eq!((ddntk.name().as_str(), ddntk.seed(11)), ("ddntk-gelu-N3", 11));
     }
 }

@@ -26,6 +26,8 @@
 //!   and Python's `nnqft.ntk`;
 //! - [`dntk_table`]: the dNTK table beside it, `E[dΘ f]` at order `1/n` and measured
 //!   (`nnqft ntk --dntk`, Python's `nnqft.ntk(..., dntk=True)`);
+//! - [`ddntk_table`]: the ddNTK table beside it, `E[ddIΘ]` and `E[ddIIΘ]` at order `1/n` (one
+//!   hidden layer) and measured (`nnqft ntk --ddntk`, Python's `nnqft.ntk(..., ddntk=True)`);
 //! - [`depth`]: the normalised connected 4-pt function of deep networks against `L/n`,
 //!   against the leading-order four-point vertex and relu's exact finite-width value;
 //! - [`depth_next_order`]: the depth study's next orders, the measured `1/n` shift of `G2`
@@ -79,6 +81,7 @@ pub mod action_study;
 pub mod analyze;
 pub mod correlator_fit;
 pub mod coverage;
+pub mod ddntk_table;
 pub mod deep_sample;
 pub mod deep_theory;
 pub mod depth;
@@ -89,6 +92,7 @@ pub mod key;
 pub mod network_spec;
 pub mod ntk_study;
 pub mod ntk_table;
+mod pair_rows;
 pub mod plan;
 pub mod quartic_deformation;
 pub mod relative_error;

@@ -47,17 +47,25 @@
 //! The dNTK table (`ntk_dntk.parquet`, with [`NtkSettings::dntk`]; [`NtkTable::dntk_table`],
 //! its rows and columns in [`crate::dntk_table`]) has one row per row of the NTK table and
 //! ordered pair of `(output, point)` pairs: `E[dΘ f]` at order `1/n`, and measured.
+//!
+//! The ddNTK table (`ntk_ddntk.parquet`, with [`NtkSettings::ddntk`]; [`NtkTable::ddntk_table`],
+//! its rows and columns in [`crate::ddntk_table`]) has the dNTK table's rows with the ordered
+//! pair the two gradient directions: `E[ddIΘ]` and `E[ddIIΘ]` at order `1/n` (for one hidden
+//! layer; missing values for deeper networks, whose theory is not derived), and measured.
 
+use crate::ddntk_table::{DdntkRows, ddntk_rows};
 use crate::dntk_table::{DntkRows, dntk_rows};
 use crate::error::Result;
 use crate::key::EnsembleKey;
+use crate::pair_rows::{Derivative, check_reach};
 use crate::runner::Runner;
 use crate::table::{Table, joined};
 use nnqft_sampling::{
-    DNTK_MAX_PAIRS, DntkEnsemble, Monitor, NTK_FLUCTUATION_MAX_PAIRS, NtkEnsemble, NtkEnsembleResult, SamplingError,
+    DdntkEnsemble, DntkEnsemble, Monitor, NTK_FLUCTUATION_MAX_PAIRS, NtkEnsemble, NtkEnsembleResult, SamplingError,
 };
 use nnqft_theory::{
-    DeepActivation, DeepNetwork, DifferentialNtk, InputSet, Multisets, NeuralTangentKernel, NtkFluctuations,
+    DeepNetwork, DifferentialNtk, DoubleDifferentialNtk, InputSet, Multisets, NeuralTangentKernel, NtkFluctuations,
+    TheoryError,
 };
 
 /// The most `(output, point)` pairs `m d_out` of an NTK table (the sampled ensemble's limit,
@@ -67,7 +75,7 @@ pub const NTK_MAX_PAIRS: usize = 255;
 /// The most input points for which the table computes `theta_shift_leading_order` (its
 /// recursion takes `O(m⁴)` four-point Gaussian expectations per layer); beyond, the column is
 /// null.
-pub const NTK_SHIFT_MAX_POINTS: usize = 8;
+pub const NTK_SHIFT_MAX_POINTS: usize = crate::pair_rows::MAX_POINTS;
 
 /// Sampled nets of an NTK table: `experiments` experiments of `nets` nets each, drawn with the
 /// master seed `seed` (handed to `NtkEnsemble::new` unchanged, [`EnsembleKey::Ntk`]'s seed, so
@@ -97,6 +105,11 @@ pub struct NtkSettings {
     /// pairs, not Gauss-net); with `sampling`, its nets are measured as well (the same master
     /// seed, [`EnsembleKey::Dntk`]).
     pub dntk: bool,
+    /// Whether to compute the ddNTK table too ([`crate::ddntk_table`]; the same reach as the
+    /// dNTK's, `nnqft_sampling::DDNTK_MAX_PAIRS` pairs); with `sampling`, its nets are measured
+    /// as well (the same master seed, [`EnsembleKey::Ddntk`]). Independent of `dntk`: either,
+    /// both or neither (each is its own table).
+    pub ddntk: bool,
 }
 
 /// A validated NTK table, its infinite-width columns computed: [`NtkTable::rows`] samples the
@@ -112,6 +125,11 @@ pub struct NtkTable {
     key: EnsembleKey,
     dntk: Option<DifferentialNtk>,
     dntk_ensemble: Option<DntkEnsemble>,
+    /// Whether the ddNTK table was asked for.
+    ddntk_asked: bool,
+    /// Its theory, `None` where not derived (`L >= 2`).
+    ddntk: Option<DoubleDifferentialNtk>,
+    ddntk_ensemble: Option<DdntkEnsemble>,
 }
 
 /// The sampled columns of an NTK table (module docs), one value per row.
@@ -156,6 +174,9 @@ pub struct NtkRows {
     pub fluctuations: Option<NtkFluctuationRows>,
     /// The dNTK table's rows ([`crate::dntk_table`]), when [`NtkSettings::dntk`] asked for them.
     pub dntk: Option<DntkRows>,
+    /// The ddNTK table's rows ([`crate::ddntk_table`]), when [`NtkSettings::ddntk`] asked for
+    /// them.
+    pub ddntk: Option<DdntkRows>,
     /// `λ_W` used.
     pub lambda_w: f64,
     /// `λ_b` used.
@@ -228,7 +249,10 @@ impl NtkTable {
             .into());
         }
         if settings.dntk {
-            check_dntk(net, inputs)?;
+            check_reach(net, inputs, Derivative::Dntk)?;
+        }
+        if settings.ddntk {
+            check_reach(net, inputs, Derivative::Ddntk)?;
         }
         let lambda_w = settings.lambda_w.unwrap_or(net.c_w());
         let lambda_b = settings.lambda_b.unwrap_or(net.c_b());
@@ -276,8 +300,41 @@ impl NtkTable {
                 Some(ens)
             }
         };
+        // the ddNTK's theory where it is derived; elsewhere its columns are missing values
+        let ddntk = if settings.ddntk {
+            match DoubleDifferentialNtk::with_learning_rates(net, inputs, lambda_w, lambda_b) {
+                Ok(theory) => Some(theory),
+                Err(TheoryError::Unsupported(_)) => None,
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            None
+        };
+        let ddntk_ensemble = match settings.sampling.filter(|_| settings.ddntk) {
+            None => None,
+            Some(s) => {
+                let dd_key = EnsembleKey::Ddntk { activation: net.activation(), widths: net.widths().to_vec() };
+                let ens = DdntkEnsemble::new(net.clone(), inputs.clone(), s.nets, s.experiments, dd_key.seed(s.seed))?
+                    .with_learning_rates(lambda_w, lambda_b)?;
+                ens.check_memory(1)?;
+                Some(ens)
+            }
+        };
         let (net, inputs) = (net.clone(), inputs.clone());
-        Ok(Self { net, inputs, theory, finite_width, ensemble, key, dntk, dntk_ensemble })
+        let ddntk_asked = settings.ddntk;
+        Ok(Self {
+            net,
+            inputs,
+            theory,
+            finite_width,
+            ensemble,
+            key,
+            dntk,
+            dntk_ensemble,
+            ddntk_asked,
+            ddntk,
+            ddntk_ensemble,
+        })
     }
 
     /// The network.
@@ -316,15 +373,34 @@ impl NtkTable {
         self.dntk_ensemble.as_ref()
     }
 
+    /// The ddNTK theory of the ddNTK table's leading-order columns: `None` unless
+    /// [`NtkSettings::ddntk`] asked for the table and the theory is derived for the network
+    /// (`L = 1` today; elsewhere the columns are missing values, [`crate::ddntk_table`]).
+    pub fn ddntk(&self) -> Option<&DoubleDifferentialNtk> {
+        self.ddntk.as_ref()
+    }
+
+    /// The ensemble of the ddNTK table's measured columns, if any.
+    pub fn ddntk_ensemble(&self) -> Option<&DdntkEnsemble> {
+        self.ddntk_ensemble.as_ref()
+    }
+
     /// The rows; the nets, if any, come from `runner` (`Runner::ntk_ensemble`, named
-    /// `ntk-<activation>-N<n1>x<n2>...`, and for the dNTK `Runner::dntk_ensemble`, named
-    /// `dntk-...`; the seed is the settings', not the runner's).
+    /// `ntk-<activation>-N<n1>x<n2>...`, for the dNTK `Runner::dntk_ensemble`, named
+    /// `dntk-...`, and for the ddNTK `Runner::ddntk_ensemble`, named `ddntk-...`; the seed is the
+    /// settings', not the runner's).
     pub fn rows<R: Runner + ?Sized>(&self, runner: &R) -> Result<NtkRows> {
         let sampled = self.ensemble.as_ref().map(|ens| runner.ntk_ensemble(&self.key, ens)).transpose()?;
         let key = EnsembleKey::Dntk { activation: self.net.activation(), widths: self.net.widths().to_vec() };
         let measured = self.dntk_ensemble.as_ref().map(|ens| runner.dntk_ensemble(&key, ens)).transpose()?;
+        let key = EnsembleKey::Ddntk { activation: self.net.activation(), widths: self.net.widths().to_vec() };
+        let dd_measured = self.ddntk_ensemble.as_ref().map(|ens| runner.ddntk_ensemble(&key, ens)).transpose()?;
         let mut rows = self.rows_of(sampled.as_ref());
         rows.dntk = self.dntk.as_ref().map(|theory| dntk_rows(theory, measured.as_ref()));
+        if self.ddntk_asked {
+            let (m, d_out) = (self.inputs.len(), self.net.d_out());
+            rows.ddntk = Some(ddntk_rows(m, d_out, self.ddntk.as_ref(), dd_measured.as_ref()));
+        }
         Ok(rows)
     }
 
@@ -383,6 +459,18 @@ impl NtkTable {
     /// sampled nets `dntk_preactivation_mean`, `dntk_preactivation_stderr` (`ntk_dntk.parquet`).
     pub fn dntk_table(&self, rows: &NtkRows) -> Option<Table> {
         let d = rows.dntk.clone()?;
+        let keys = self.keys(rows, d.len());
+        Some(d.into_table(keys))
+    }
+
+    /// The ddNTK table of `rows` ([`crate::ddntk_table`]; `None` unless [`NtkSettings::ddntk`]
+    /// asked for it): the keys of [`Self::table`], `ntk_indices`, `ntk_outputs`, `indices`,
+    /// `outputs`, `ddi_leading_order`, `ddi_leading_order_error`, with sampled nets `ddi_mean`,
+    /// `ddi_stderr`, then `ddii_leading_order`, `ddii_leading_order_error` and with sampled nets
+    /// `ddii_mean`, `ddii_stderr` (`ntk_ddntk.parquet`; the leading orders missing where the
+    /// theory is not derived, `L >= 2`).
+    pub fn ddntk_table(&self, rows: &NtkRows) -> Option<Table> {
+        let d = rows.ddntk.clone()?;
         let keys = self.keys(rows, d.len());
         Some(d.into_table(keys))
     }
@@ -483,38 +571,6 @@ impl NtkTable {
         }
         rows
     }
-}
-
-/// Refuses a dNTK table out of reach, naming the field and its range: Gauss-net, more than
-/// [`NTK_SHIFT_MAX_POINTS`] points (its theory's `O(m⁴)` expectations per layer) or more than
-/// `DNTK_MAX_PAIRS` `(output, point)` pairs (its rows grow as `P⁴`).
-fn check_dntk(net: &DeepNetwork, inputs: &InputSet) -> Result<()> {
-    if net.activation() == DeepActivation::Gauss {
-        return Err(SamplingError::OutOfRange {
-            field: "network",
-            value: "gauss".into(),
-            allowed: "a deep activation other than gauss for the dNTK (the dNTK of Gauss-net is not implemented)",
-        }
-        .into());
-    }
-    if inputs.len() > NTK_SHIFT_MAX_POINTS {
-        return Err(SamplingError::OutOfRange {
-            field: "input points",
-            value: inputs.len().to_string(),
-            allowed: "1 to 8 points for the dNTK",
-        }
-        .into());
-    }
-    let pairs = inputs.len() * net.d_out();
-    if pairs > DNTK_MAX_PAIRS {
-        return Err(SamplingError::OutOfRange {
-            field: "input points x d_out",
-            value: pairs.to_string(),
-            allowed: "1 to 16 (output, point) pairs for the dNTK",
-        }
-        .into());
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@
 use crate::error::Result;
 use crate::key::EnsembleKey;
 use nnqft_sampling::{
-    DeepEnsemble, DeepEnsembleResult, DntkEnsemble, DntkPreactivation, Ensemble, EnsembleResult, Monitor, NtkEnsemble,
-    NtkEnsembleResult,
+    DdntkEnsemble, DdntkMeans, DeepEnsemble, DeepEnsembleResult, DntkEnsemble, DntkPreactivation, Ensemble,
+    EnsembleResult, Monitor, NtkEnsemble, NtkEnsembleResult,
 };
 
 /// Provides the result of each ensemble a study asks for. A study names every ensemble it
@@ -31,6 +31,9 @@ pub trait Runner {
     /// The measured `E[dΘ f]` of `ensemble`, keyed `key` (the NTK table's dNTK columns; neither
     /// cached nor split into shards, as the NTK's).
     fn dntk_ensemble(&self, key: &EnsembleKey, ensemble: &DntkEnsemble) -> Result<DntkPreactivation>;
+    /// The measured `E[ddIΘ]`, `E[ddIIΘ]` of `ensemble`, keyed `key` (the NTK table's ddNTK
+    /// columns; neither cached nor split into shards, as the dNTK's).
+    fn ddntk_ensemble(&self, key: &EnsembleKey, ensemble: &DdntkEnsemble) -> Result<DdntkMeans>;
     /// The outputs of every net of `ensemble`, keyed `key` ([`Ensemble::outputs`]: net-major,
     /// experiment after experiment; the action study's histograms, neither cached nor split
     /// into shards, as deep ensembles: a merge samples them).
@@ -108,6 +111,9 @@ impl Runner for Direct<'_> {
         Ok(ensemble.run_with_progress(self.threads, self.monitor)?)
     }
     fn dntk_ensemble(&self, _key: &EnsembleKey, ensemble: &DntkEnsemble) -> Result<DntkPreactivation> {
+        Ok(ensemble.run_with_progress(self.threads, self.monitor)?)
+    }
+    fn ddntk_ensemble(&self, _key: &EnsembleKey, ensemble: &DdntkEnsemble) -> Result<DdntkMeans> {
         Ok(ensemble.run_with_progress(self.threads, self.monitor)?)
     }
     /// Asks the monitor before the ensemble (stopping with `SamplingError::Interrupted`) and

@@ -26,7 +26,7 @@ fn columns_are_the_librarys_at_every_row() {
     let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[5, 4]).unwrap().with_d_out(2).unwrap();
     let xs = InputSet::new("two", &[vec![0.3], vec![-0.8]]).unwrap();
     let sampling = Some(NtkSampling { nets: 30, experiments: 3, seed: 17 });
-    let settings = NtkSettings { lambda_w: Some(0.7), lambda_b: Some(0.2), sampling, dntk: true };
+    let settings = NtkSettings { lambda_w: Some(0.7), lambda_b: Some(0.2), sampling, dntk: true, ..Default::default() };
     let table = NtkTable::new(&net, &xs, &settings).unwrap();
     let rows = table.rows(&Direct::new(5, 2)).unwrap();
     let d = rows.dntk.as_ref().unwrap();

@@ -104,6 +104,14 @@ impl Runner for Recorder {
     ) -> nnqft_study::Result<nnqft_sampling::DntkPreactivation> {
         self.direct.dntk_ensemble(key, ensemble)
     }
+    fn ddntk_ensemble(
+        &self,
+        key: &EnsembleKey,
+        ensemble: &nnqft_sampling::DdntkEnsemble,
+    ) -> nnqft_study::Result<nnqft_sampling::DdntkMeans> {
+        self.ntk.borrow_mut().push((key.clone(), ensemble.seed()));
+        self.direct.ddntk_ensemble(key, ensemble)
+    }
     fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
         self.direct.outputs(key, ensemble)
     }
@@ -160,4 +168,21 @@ fn ntk_study_ensembles_are_named_and_seeded_by_their_keys() {
         assert_eq!(*seed, block_seed(master, &code), "{key}");
         assert!(seeds.insert(*seed), "{key}: seed repeated");
     }
+}
+
+/// The NTK table's ddNTK ensemble: asked for under `ddntk-<act>-N<n1>x<n2>...` with the
+/// table's master seed unchanged (the settings', not the runner's), after the NTK's own.
+#[test]
+fn ntk_table_ddntk_ensemble_is_named_and_seeded_by_its_key() {
+    use nnqft_study::ntk_table::{NtkSampling, NtkSettings, NtkTable};
+    use nnqft_theory::{DeepActivation, DeepNetwork};
+    let net = DeepNetwork::with_deep_priors(DeepActivation::Tanh, &[3, 2]).unwrap();
+    let xs = InputSet::new("one", &[vec![0.4]]).unwrap();
+    let sampling = Some(NtkSampling { nets: 4, experiments: 2, seed: 31 });
+    let table = NtkTable::new(&net, &xs, &NtkSettings { sampling, ddntk: true, ..Default::default() }).unwrap();
+    let recorder =
+        Recorder { direct: Direct::new(MASTERS[2], 1), deep: RefCell::new(Vec::new()), ntk: RefCell::new(Vec::new()) };
+    table.rows(&recorder).unwrap();
+    let asked: Vec<(String, u64)> = recorder.ntk.into_inner().iter().map(|(k, s)| (k.name(), *s)).collect();
+    assert_eq!(asked, [("ntk-tanh-N3x2".to_string(), 31), ("ddntk-tanh-N3x2".to_string(), 31)]);
 }

@@ -197,6 +197,13 @@ impl Runner for Timed {
     ) -> nnqft_study::Result<nnqft_sampling::DntkPreactivation> {
         self.direct.dntk_ensemble(key, ensemble)
     }
+    fn ddntk_ensemble(
+        &self,
+        key: &EnsembleKey,
+        ensemble: &nnqft_sampling::DdntkEnsemble,
+    ) -> nnqft_study::Result<nnqft_sampling::DdntkMeans> {
+        self.direct.ddntk_ensemble(key, ensemble)
+    }
     fn outputs(&self, key: &EnsembleKey, ensemble: &Ensemble) -> nnqft_study::Result<Vec<f64>> {
         self.direct.outputs(key, ensemble)
     }
