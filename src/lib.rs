@@ -176,7 +176,7 @@
 //! // row 1: the NTK pair (x_0, x_0), the two gradient directions at x_0 then x_1
 //! assert_eq!((dd.ntk_indices[1].as_str(), dd.indices[1].as_str()), ("0,0", "0,1"));
 //! // E[ddIΘ_(p0 p1; p2 p3)] = (1/n) [δ_i0i1 δ_i2i3 R∥ + (δ_i0i2 δ_i1i3 + δ_i0i3 δ_i1i2) R×]
-//! let want = DoubleDifferentialNtk::new(&net, &xs)?.double_dntk_mean([0; 4], [0, 1, 0, 0]).unwrap();
+//! let want = DoubleDifferentialNtk::new(&net, &xs)?.ddi_leading_order([0; 4], [0, 1, 0, 0]).unwrap();
 //! assert_eq!(dd.ddi_leading_order[1], Some(want));
 //! // measured from each net's exact ddNTKs; one hidden layer: the leading order is exact at
 //! // any width

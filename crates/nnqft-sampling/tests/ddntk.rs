@@ -289,14 +289,14 @@ fn one_layer_matches_theory(act: DeepActivation, width: usize, nets: u64, seed: 
             (
                 "ddI",
                 got.ddi(outputs, points).unwrap(),
-                theory.double_dntk_mean(outputs, points).unwrap(),
-                theory.double_dntk_mean_error(outputs, points).unwrap(),
+                theory.ddi_leading_order(outputs, points).unwrap(),
+                theory.ddi_leading_order_error(outputs, points).unwrap(),
             ),
             (
                 "ddII",
                 got.ddii(outputs, points).unwrap(),
-                theory.ddii_mean(outputs, points).unwrap(),
-                theory.ddii_mean_error(outputs, points).unwrap(),
+                theory.ddii_leading_order(outputs, points).unwrap(),
+                theory.ddii_leading_order_error(outputs, points).unwrap(),
             ),
         ] {
             let spread = (measured.stderr.powi(2) + bound.powi(2)).sqrt();

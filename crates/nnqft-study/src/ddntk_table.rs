@@ -30,9 +30,9 @@
 //! - `ddi_leading_order`: `E[ddIΘ_(p0 p1; p2 p3)]` at order `1/n`,
 //!   `(1/n) [δ_i0i1 δ_i2i3 R∥_(a0 a1 a2 a3) + (δ_i0i2 δ_i1i3 + δ_i0i3 δ_i1i2) R×_(a0 a1 a2 a3)]`
 //!   with the width-independent tensors `R∥`, `R×` of one hidden layer of width `n`
-//!   (`DoubleDifferentialNtk::double_dntk_mean`; exact at any width);
+//!   (`DoubleDifferentialNtk::ddi_leading_order`; exact at any width);
 //! - `ddi_leading_order_error`: its propagated quadrature error bound
-//!   (`DoubleDifferentialNtk::double_dntk_mean_error`; 0 where every expectation is a closed
+//!   (`DoubleDifferentialNtk::ddi_leading_order_error`; 0 where every expectation is a closed
 //!   form);
 //! - with sampled nets: `ddi_mean`, `ddi_stderr`, the mean over experiments of each
 //!   experiment's mean of `ddIΘ_(p0 p1; p2 p3)` over its nets (each net's ddNTKs exact,
@@ -41,7 +41,7 @@
 //!   `nets`, `experiments` and master seed);
 //! - `ddii_leading_order`, `ddii_leading_order_error`, and with sampled nets `ddii_mean`,
 //!   `ddii_stderr`: the same for `ddIIΘ`, with the tensors `S∥`, `S×` in place of `R∥`, `R×`
-//!   (`DoubleDifferentialNtk::ddii_mean`, `ddii_mean_error`).
+//!   (`DoubleDifferentialNtk::ddii_leading_order`, `ddii_leading_order_error`).
 //!
 //! **Missing leading orders.** The theory is derived for one hidden layer (`L = 1`) only: for
 //! deeper networks `DoubleDifferentialNtk` refuses (`nnqft_theory::TheoryError::Unsupported`,
@@ -109,10 +109,10 @@ pub(crate) fn ddntk_rows(
     let keys = pair_rows(m, d_out, |[p2, p3], [p0, p1]| {
         let outputs = [p0.0, p1.0, p2.0, p3.0];
         let points = [p0.1, p1.1, p2.1, p3.1];
-        out.ddi_leading_order.push(theory.and_then(|t| t.double_dntk_mean(outputs, points)));
-        out.ddi_leading_order_error.push(theory.and_then(|t| t.double_dntk_mean_error(outputs, points)));
-        out.ddii_leading_order.push(theory.and_then(|t| t.ddii_mean(outputs, points)));
-        out.ddii_leading_order_error.push(theory.and_then(|t| t.ddii_mean_error(outputs, points)));
+        out.ddi_leading_order.push(theory.and_then(|t| t.ddi_leading_order(outputs, points)));
+        out.ddi_leading_order_error.push(theory.and_then(|t| t.ddi_leading_order_error(outputs, points)));
+        out.ddii_leading_order.push(theory.and_then(|t| t.ddii_leading_order(outputs, points)));
+        out.ddii_leading_order_error.push(theory.and_then(|t| t.ddii_leading_order_error(outputs, points)));
         if let Some(r) = measured {
             let (i, ii) = (r.ddi(outputs, points), r.ddii(outputs, points));
             let (i, ii) = (i.expect("pairs in range"), ii.expect("pairs in range"));

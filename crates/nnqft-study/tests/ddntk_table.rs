@@ -73,10 +73,10 @@ fn columns_are_the_librarys_at_every_row() {
     for r in 0..d.len() {
         let (outputs, points) = quadruple(d, r);
         let want = [
-            theory.double_dntk_mean(outputs, points),
-            theory.double_dntk_mean_error(outputs, points),
-            theory.ddii_mean(outputs, points),
-            theory.ddii_mean_error(outputs, points),
+            theory.ddi_leading_order(outputs, points),
+            theory.ddi_leading_order_error(outputs, points),
+            theory.ddii_leading_order(outputs, points),
+            theory.ddii_leading_order_error(outputs, points),
         ];
         let got = [
             d.ddi_leading_order[r],

@@ -132,7 +132,7 @@ use crate::monitor::parallel_map;
 /// assert_eq!(dd.ddi_tensors([0; 4]), [2.0, 1.0]);
 /// assert_eq!(dd.ddii_tensors([0; 4]), [2.0, 1.0]);
 /// // one output: E[ddIΘ] = (R∥ + 2 R×) / n = 1
-/// assert_eq!(dd.double_dntk_mean([0; 4], [0; 4]), Some(1.0));
+/// assert_eq!(dd.ddi_leading_order([0; 4], [0; 4]), Some(1.0));
 /// # Ok::<(), nnqft_theory::TheoryError>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -256,19 +256,19 @@ impl DoubleDifferentialNtk {
 
     /// `E[ddIΘ_(p0 p1; p2 p3)]` with `p_k = (outputs[k], points[k])`, the Kronecker deltas over
     /// the outputs and `1/n` included (`None` if an output or point is out of range).
-    pub fn double_dntk_mean(&self, outputs: [usize; 4], points: [usize; 4]) -> Option<f64> {
+    pub fn ddi_leading_order(&self, outputs: [usize; 4], points: [usize; 4]) -> Option<f64> {
         self.mean(outputs, points, Self::ddi_tensors)
     }
-    /// The quadrature error bound of [`Self::double_dntk_mean`].
-    pub fn double_dntk_mean_error(&self, outputs: [usize; 4], points: [usize; 4]) -> Option<f64> {
+    /// The quadrature error bound of [`Self::ddi_leading_order`].
+    pub fn ddi_leading_order_error(&self, outputs: [usize; 4], points: [usize; 4]) -> Option<f64> {
         self.mean(outputs, points, Self::ddi_tensors_error)
     }
-    /// `E[ddIIΘ_(p0 p1; p2 p3)]`, as [`Self::double_dntk_mean`].
-    pub fn ddii_mean(&self, outputs: [usize; 4], points: [usize; 4]) -> Option<f64> {
+    /// `E[ddIIΘ_(p0 p1; p2 p3)]`, as [`Self::ddi_leading_order`].
+    pub fn ddii_leading_order(&self, outputs: [usize; 4], points: [usize; 4]) -> Option<f64> {
         self.mean(outputs, points, Self::ddii_tensors)
     }
-    /// The quadrature error bound of [`Self::ddii_mean`].
-    pub fn ddii_mean_error(&self, outputs: [usize; 4], points: [usize; 4]) -> Option<f64> {
+    /// The quadrature error bound of [`Self::ddii_leading_order`].
+    pub fn ddii_leading_order_error(&self, outputs: [usize; 4], points: [usize; 4]) -> Option<f64> {
         self.mean(outputs, points, Self::ddii_tensors_error)
     }
 }
@@ -403,9 +403,10 @@ mod tests {
             let outputs = [i >> 7 & 1, i >> 5 & 1, i >> 3 & 1, i >> 1 & 1];
             let points = [i >> 6 & 1, i >> 4 & 1, i >> 2 & 1, i & 1];
             let (narrow, wide_mean) =
-                (dd.double_dntk_mean(outputs, points).unwrap(), wide.double_dntk_mean(outputs, points).unwrap());
+                (dd.ddi_leading_order(outputs, points).unwrap(), wide.ddi_leading_order(outputs, points).unwrap());
             assert!((narrow - 4.0 * wide_mean).abs() <= ROUNDING * narrow.abs().max(1.0));
-            let (a, b) = (wide.ddii_mean(outputs, points).unwrap(), fresh.ddii_mean(outputs, points).unwrap());
+            let (a, b) =
+                (wide.ddii_leading_order(outputs, points).unwrap(), fresh.ddii_leading_order(outputs, points).unwrap());
             assert_eq!(a.to_bits(), b.to_bits());
         }
         assert!(matches!(dd.at_widths(&[3, 3]), Err(TheoryError::Unsupported(_))));
@@ -492,7 +493,7 @@ mod tests {
         let two_d = InputSet::new("two-d", &[vec![0.5, 0.1]]).unwrap();
         assert!(DoubleDifferentialNtk::new(&net, &two_d).is_err());
         let dd = DoubleDifferentialNtk::new(&net, &x).unwrap();
-        assert!(dd.double_dntk_mean([1, 0, 0, 0], [0; 4]).is_none());
-        assert!(dd.ddii_mean([0; 4], [0, 0, 0, 1]).is_none());
+        assert!(dd.ddi_leading_order([1, 0, 0, 0], [0; 4]).is_none());
+        assert!(dd.ddii_leading_order([0; 4], [0, 0, 0, 1]).is_none());
     }
 }
