@@ -295,7 +295,12 @@ fn shortfalls(agreement: &[nnqft_study::scaling::AgreementRow], expected: &nnqft
         let holding: Vec<_> = widths.iter().filter(|w| w.2 > 0).collect();
         let list = holding
             .iter()
-            .map(|w| format!("N = {} ({} of {}, |z| from {:.2} to {:.2})", w.0, w.2, w.1, w.3, w.4))
+            .map(|w| {
+                format!(
+                    "N = {} ({} of the width's {} values, whose |z| run from {:.2} to {:.2})",
+                    w.0, w.2, w.1, w.3, w.4
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let _ = write!(
@@ -372,7 +377,7 @@ mod tests {
         let expected = nnqft_stats::z_expectation(10).unwrap();
         let text = shortfalls(&group(80, 3.02, 3.19), &expected);
         assert!(text.contains("gauss d = 1, bias_integrated: 80 of 1000 values beyond 3 sigma"), "{text}");
-        assert!(text.contains("N = 500 (80 of 100, |z| from 3.02 to 3.19)"), "{text}");
+        assert!(text.contains("N = 500 (80 of the width's 100 values, whose |z| run from 3.02 to 3.19)"), "{text}");
         // 1 - P(|t_9| <= 3)^10, from the distribution, not from this test
         let chance = 1.0 - expected.within_3.powi(10);
         assert!((0.10..0.20).contains(&chance));
@@ -383,7 +388,7 @@ mod tests {
     fn values_that_do_not_move_together_get_no_one_draw_reading() {
         let expected = nnqft_stats::z_expectation(10).unwrap();
         let text = shortfalls(&group(80, 0.6, 7.2), &expected);
-        assert!(text.contains("N = 500 (80 of 100"), "{text}");
+        assert!(text.contains("N = 500 (80 of the width's 100 values"), "{text}");
         assert!(!text.contains("probability"), "{text}");
     }
 
