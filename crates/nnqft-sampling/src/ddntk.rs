@@ -4,8 +4,8 @@
 //! [`NetworkDdntk`]), and their means over an ensemble of nets ([`DdntkEnsemble`],
 //! [`DdntkMeans`]), seeded and thread-invariant.
 
-use crate::dntk::check;
-use crate::error::{Result, SamplingError};
+use crate::dntk::{ExplicitNets, check};
+use crate::error::Result;
 use crate::monitor::{Monitor, map_items};
 use crate::ntk_ensemble::{DeepWeights, Measured};
 use crate::seed;
@@ -356,13 +356,7 @@ const _: () = assert!(DDNTK_MAX_PAIRS == 16);
 /// Learning-rate factors by default the NTK parameterisation (`λ_W = C_W`, `λ_b = C_b`).
 #[derive(Debug, Clone)]
 pub struct DdntkEnsemble {
-    net: DeepNetwork,
-    inputs: InputSet,
-    lambda_w: f64,
-    lambda_b: f64,
-    nets: u64,
-    experiments: usize,
-    seed: u64,
+    spec: ExplicitNets,
 }
 
 impl DdntkEnsemble {
@@ -370,76 +364,51 @@ impl DdntkEnsemble {
     /// dimension is not `d`; Gauss-net; at most [`DDNTK_MAX_PAIRS`] `(output, point)` pairs;
     /// `nets` >= 1; `experiments` >= 2.
     pub fn new(net: DeepNetwork, inputs: InputSet, nets: u64, experiments: usize, seed: u64) -> Result<Self> {
-        check(&net, &inputs, net.c_w(), net.c_b())?;
-        let pairs = inputs.len().saturating_mul(net.d_out());
-        if pairs > DDNTK_MAX_PAIRS {
-            return Err(SamplingError::OutOfRange {
-                field: "input points x d_out",
-                value: pairs.to_string(),
-                // DDNTK_MAX_PAIRS, held to this text by the assertion below
-                allowed: "1 to 16 (output, point) pairs for the ddNTK",
-            });
-        }
-        if nets == 0 {
-            return Err(SamplingError::OutOfRange {
-                field: "nets",
-                value: "0".into(),
-                allowed: "at least 1 net per experiment",
-            });
-        }
-        if experiments < 2 {
-            return Err(SamplingError::OutOfRange {
-                field: "experiments",
-                value: experiments.to_string(),
-                allowed: "at least 2 (a standard error needs two)",
-            });
-        }
-        let (lambda_w, lambda_b) = (net.c_w(), net.c_b());
-        Ok(Self { net, inputs, lambda_w, lambda_b, nets, experiments, seed })
+        // DDNTK_MAX_PAIRS, held to this text by the assertion beside it
+        let limit = (DDNTK_MAX_PAIRS, "1 to 16 (output, point) pairs for the ddNTK");
+        Ok(Self { spec: ExplicitNets::new(net, inputs, nets, experiments, seed, limit)? })
     }
 
     /// The same ensemble with learning-rate factors `lambda_w`, `lambda_b` (finite, `>= 0`).
-    pub fn with_learning_rates(mut self, lambda_w: f64, lambda_b: f64) -> Result<Self> {
-        check(&self.net, &self.inputs, lambda_w, lambda_b)?;
-        (self.lambda_w, self.lambda_b) = (lambda_w, lambda_b);
-        Ok(self)
+    pub fn with_learning_rates(self, lambda_w: f64, lambda_b: f64) -> Result<Self> {
+        Ok(Self { spec: self.spec.with_learning_rates(lambda_w, lambda_b)? })
     }
 
     /// Nets per experiment.
     pub fn nets(&self) -> u64 {
-        self.nets
+        self.spec.nets
     }
     /// Experiments.
     pub fn experiments(&self) -> usize {
-        self.experiments
+        self.spec.experiments
     }
     /// The master seed.
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.spec.seed
     }
 
     /// Bytes a run on `threads` threads needs: every experiment's `2 P⁴` means, and per thread
     /// its running sums, one net's ddNTKs, weights and `P` gradient directions (hyper-dual,
     /// four values each) and the passes' activations and deltas.
     pub fn memory_estimate(&self, threads: usize) -> u64 {
-        let pairs = (self.inputs.len() * self.net.d_out()) as u64;
+        let pairs = (self.spec.inputs.len() * self.spec.net.d_out()) as u64;
         let p4 = 2 * pairs.saturating_mul(pairs).saturating_mul(pairs).saturating_mul(pairs);
-        let widest = self.net.widths().iter().copied().max().unwrap_or(1).max(self.net.d_in()) as u64;
-        let layers = self.net.depth() as u64 + 1;
+        let widest = self.spec.net.widths().iter().copied().max().unwrap_or(1).max(self.spec.net.d_in()) as u64;
+        let layers = self.spec.net.depth() as u64 + 1;
         let weights = layers.saturating_mul(widest.saturating_mul(widest + 1));
         // the weights, three shifted copies and P directions, hyper-dual
         let params = 4 * weights.saturating_mul(pairs + 4);
         // φ, φ' per layer and point; δ per layer and pair; hyper-dual; two runs alive
-        let passes = 8 * layers.saturating_mul(widest).saturating_mul(2 * self.inputs.len() as u64 + pairs);
+        let passes = 8 * layers.saturating_mul(widest).saturating_mul(2 * self.spec.inputs.len() as u64 + pairs);
         let per_thread = (2 * p4).saturating_add(params).saturating_add(passes);
-        p4.saturating_mul(self.experiments as u64)
+        p4.saturating_mul(self.spec.experiments as u64)
             .saturating_add(per_thread.saturating_mul(threads as u64))
             .saturating_mul(8)
     }
 
     /// Refuses a run on `threads` threads that would not fit in memory.
     pub fn check_memory(&self, threads: usize) -> Result<()> {
-        crate::deep_ensemble::check_deep_memory(&self.net, &self.inputs, self.memory_estimate(threads), threads)
+        self.spec.check_memory(self.memory_estimate(threads), threads)
     }
 
     /// Runs the ensemble on `threads >= 1` threads (after [`Self::check_memory`]).
@@ -452,26 +421,30 @@ impl DdntkEnsemble {
     pub fn run_with_progress(&self, threads: usize, monitor: &dyn Monitor) -> Result<DdntkMeans> {
         crate::error::check_positive("threads", threads as u64, "an integer >= 1")?;
         self.check_memory(threads)?;
-        let pairs = self.inputs.len() * self.net.d_out();
+        let pairs = self.spec.inputs.len() * self.spec.net.d_out();
         let p4 = pairs * pairs * pairs * pairs;
-        let (lambda_w, lambda_b) = (self.lambda_w, self.lambda_b);
-        let per_experiment = map_items(threads.min(self.experiments), 0..self.experiments as u64, monitor, |e| {
-            let mut rng = seed::lanes(self.seed, e, 0);
-            let (mut first, mut second) = (vec![0.0; p4], vec![0.0; p4]);
-            for _ in 0..self.nets {
-                let weights = DeepWeights::draw(&self.net, &mut rng);
-                let dd = weights.ddntk(&self.inputs, lambda_w, lambda_b);
-                for (s, v) in first.iter_mut().zip(&dd.ddi) {
-                    *s += v;
+        let (lambda_w, lambda_b) = (self.spec.lambda_w, self.spec.lambda_b);
+        let per_experiment =
+            map_items(threads.min(self.spec.experiments), 0..self.spec.experiments as u64, monitor, |e| {
+                let mut rng = seed::lanes(self.spec.seed, e, 0);
+                let (mut first, mut second) = (vec![0.0; p4], vec![0.0; p4]);
+                for _ in 0..self.spec.nets {
+                    let weights = DeepWeights::draw(&self.spec.net, &mut rng);
+                    let dd = weights.ddntk(&self.spec.inputs, lambda_w, lambda_b);
+                    for (s, v) in first.iter_mut().zip(&dd.ddi) {
+                        *s += v;
+                    }
+                    for (s, v) in second.iter_mut().zip(&dd.ddii) {
+                        *s += v;
+                    }
                 }
-                for (s, v) in second.iter_mut().zip(&dd.ddii) {
-                    *s += v;
-                }
-            }
-            let n = self.nets as f64;
-            ((first.iter().map(|s| s / n).collect::<Vec<f64>>(), second.iter().map(|s| s / n).collect()), self.nets)
-        })?;
-        Ok(DdntkMeans { pairs, m: self.inputs.len(), per_experiment })
+                let n = self.spec.nets as f64;
+                (
+                    (first.iter().map(|s| s / n).collect::<Vec<f64>>(), second.iter().map(|s| s / n).collect()),
+                    self.spec.nets,
+                )
+            })?;
+        Ok(DdntkMeans { pairs, m: self.spec.inputs.len(), per_experiment })
     }
 }
 

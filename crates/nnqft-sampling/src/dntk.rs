@@ -220,6 +220,8 @@ impl DntkPreactivation {
 /// The most `(output, point)` pairs `m d_out` of a [`DntkEnsemble`]: each experiment keeps the
 /// `P⁴` means of `dΘ_(p0 p1 p2) f_p3` (half a MiB at 16 pairs).
 pub const DNTK_MAX_PAIRS: usize = 16;
+// the refusal's text names the limit
+const _: () = assert!(DNTK_MAX_PAIRS == 16);
 
 /// An ensemble measuring `E[dΘ_(p0 p1 p2) f_p3]` ([`DntkPreactivation`]): `experiments`
 /// experiments of `nets` nets each of `net` on `inputs`, drawn with every weight explicit
@@ -230,28 +232,39 @@ pub const DNTK_MAX_PAIRS: usize = 16;
 /// (`λ_W = C_W`, `λ_b = C_b`).
 #[derive(Debug, Clone)]
 pub struct DntkEnsemble {
-    net: DeepNetwork,
-    inputs: InputSet,
-    lambda_w: f64,
-    lambda_b: f64,
-    nets: u64,
-    experiments: usize,
-    seed: u64,
+    spec: ExplicitNets,
 }
 
-impl DntkEnsemble {
-    /// Validates the ensemble. Errors name the field and its allowed range: the inputs'
-    /// dimension is not `d`; Gauss-net; at most [`DNTK_MAX_PAIRS`] `(output, point)` pairs;
-    /// `nets` >= 1; `experiments` >= 2.
-    pub fn new(net: DeepNetwork, inputs: InputSet, nets: u64, experiments: usize, seed: u64) -> Result<Self> {
+/// What the dNTK's and the ddNTK's ensembles share: a checked network, its inputs, learning-rate
+/// factors (by default the NTK parameterisation), nets per experiment, experiments and the
+/// master seed.
+#[derive(Debug, Clone)]
+pub(crate) struct ExplicitNets {
+    pub(crate) net: DeepNetwork,
+    pub(crate) inputs: InputSet,
+    pub(crate) lambda_w: f64,
+    pub(crate) lambda_b: f64,
+    pub(crate) nets: u64,
+    pub(crate) experiments: usize,
+    pub(crate) seed: u64,
+}
+
+impl ExplicitNets {
+    /// Validates an ensemble of at most `max_pairs` `(output, point)` pairs (`allowed` the
+    /// refusal's text for more). Errors name the field and its allowed range: the inputs'
+    /// dimension is not `d`; Gauss-net; too many pairs; `nets` >= 1; `experiments` >= 2.
+    pub(crate) fn new(
+        net: DeepNetwork,
+        inputs: InputSet,
+        nets: u64,
+        experiments: usize,
+        seed: u64,
+        (max_pairs, allowed): (usize, &'static str),
+    ) -> Result<Self> {
         check(&net, &inputs, net.c_w(), net.c_b())?;
         let pairs = inputs.len().saturating_mul(net.d_out());
-        if pairs > DNTK_MAX_PAIRS {
-            return Err(SamplingError::OutOfRange {
-                field: "input points x d_out",
-                value: pairs.to_string(),
-                allowed: "1 to 16 (output, point) pairs for the dNTK",
-            });
+        if pairs > max_pairs {
+            return Err(SamplingError::OutOfRange { field: "input points x d_out", value: pairs.to_string(), allowed });
         }
         if nets == 0 {
             return Err(SamplingError::OutOfRange {
@@ -271,46 +284,67 @@ impl DntkEnsemble {
         Ok(Self { net, inputs, lambda_w, lambda_b, nets, experiments, seed })
     }
 
-    /// The same ensemble with learning-rate factors `lambda_w`, `lambda_b` (finite, `>= 0`).
-    pub fn with_learning_rates(mut self, lambda_w: f64, lambda_b: f64) -> Result<Self> {
+    /// The same with learning-rate factors `lambda_w`, `lambda_b` (finite, `>= 0`).
+    pub(crate) fn with_learning_rates(mut self, lambda_w: f64, lambda_b: f64) -> Result<Self> {
         check(&self.net, &self.inputs, lambda_w, lambda_b)?;
         (self.lambda_w, self.lambda_b) = (lambda_w, lambda_b);
         Ok(self)
     }
 
+    /// Refuses a run on `threads` threads whose `estimate` bytes would not fit in memory.
+    pub(crate) fn check_memory(&self, estimate: u64, threads: usize) -> Result<()> {
+        crate::deep_ensemble::check_deep_memory(&self.net, &self.inputs, estimate, threads)
+    }
+}
+
+impl DntkEnsemble {
+    /// Validates the ensemble. Errors name the field and its allowed range: the inputs'
+    /// dimension is not `d`; Gauss-net; at most [`DNTK_MAX_PAIRS`] `(output, point)` pairs;
+    /// `nets` >= 1; `experiments` >= 2.
+    pub fn new(net: DeepNetwork, inputs: InputSet, nets: u64, experiments: usize, seed: u64) -> Result<Self> {
+        // DNTK_MAX_PAIRS, held to this text by the assertion beside it
+        let limit = (DNTK_MAX_PAIRS, "1 to 16 (output, point) pairs for the dNTK");
+        Ok(Self { spec: ExplicitNets::new(net, inputs, nets, experiments, seed, limit)? })
+    }
+
+    /// The same ensemble with learning-rate factors `lambda_w`, `lambda_b` (finite, `>= 0`).
+    pub fn with_learning_rates(self, lambda_w: f64, lambda_b: f64) -> Result<Self> {
+        Ok(Self { spec: self.spec.with_learning_rates(lambda_w, lambda_b)? })
+    }
+
     /// Nets per experiment.
     pub fn nets(&self) -> u64 {
-        self.nets
+        self.spec.nets
     }
     /// Experiments.
     pub fn experiments(&self) -> usize {
-        self.experiments
+        self.spec.experiments
     }
     /// The master seed.
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.spec.seed
     }
 
     /// Bytes a run on `threads` threads needs: every experiment's `P⁴` means, and per thread
     /// its running sums, one net's weights and dNTK, and the passes' activations.
     pub fn memory_estimate(&self, threads: usize) -> u64 {
-        let pairs = (self.inputs.len() * self.net.d_out()) as u64;
+        let pairs = (self.spec.inputs.len() * self.spec.net.d_out()) as u64;
         let p4 = pairs.saturating_mul(pairs).saturating_mul(pairs).saturating_mul(pairs);
-        let widest = self.net.widths().iter().copied().max().unwrap_or(1).max(self.net.d_in()) as u64;
-        let layers = self.net.depth() as u64 + 1;
+        let widest = self.spec.net.widths().iter().copied().max().unwrap_or(1).max(self.spec.net.d_in()) as u64;
+        let layers = self.spec.net.depth() as u64 + 1;
         let weights = layers.saturating_mul(widest.saturating_mul(widest + 1));
         // φ, φ', φ'', ż, φ̇ per layer and point; δ, u, δ̇ per layer and pair
-        let passes = layers.saturating_mul(widest).saturating_mul(5 * self.inputs.len() as u64 + 3 * pairs);
+        let passes = layers.saturating_mul(widest).saturating_mul(5 * self.spec.inputs.len() as u64 + 3 * pairs);
         let per_thread = p4.saturating_add(pairs.saturating_mul(pairs).saturating_mul(pairs)).saturating_add(weights);
         let per_thread = per_thread.saturating_add(passes);
-        p4.saturating_mul(self.experiments as u64)
+        p4.saturating_mul(self.spec.experiments as u64)
             .saturating_add(per_thread.saturating_mul(threads as u64))
             .saturating_mul(8)
     }
 
     /// Refuses a run on `threads` threads that would not fit in memory.
     pub fn check_memory(&self, threads: usize) -> Result<()> {
-        crate::deep_ensemble::check_deep_memory(&self.net, &self.inputs, self.memory_estimate(threads), threads)
+        self.spec.check_memory(self.memory_estimate(threads), threads)
     }
 
     /// Runs the ensemble on `threads >= 1` threads (after [`Self::check_memory`]).
@@ -323,23 +357,24 @@ impl DntkEnsemble {
     pub fn run_with_progress(&self, threads: usize, monitor: &dyn Monitor) -> Result<DntkPreactivation> {
         crate::error::check_positive("threads", threads as u64, "an integer >= 1")?;
         self.check_memory(threads)?;
-        let pairs = self.inputs.len() * self.net.d_out();
+        let pairs = self.spec.inputs.len() * self.spec.net.d_out();
         let p4 = pairs * pairs * pairs * pairs;
-        let (lambda_w, lambda_b) = (self.lambda_w, self.lambda_b);
-        let per_experiment = map_items(threads.min(self.experiments), 0..self.experiments as u64, monitor, |e| {
-            let mut rng = seed::lanes(self.seed, e, 0);
-            let mut sums = vec![0.0; p4];
-            for _ in 0..self.nets {
-                let weights = DeepWeights::draw(&self.net, &mut rng);
-                let (d, f) = weights.dntk_and_outputs(&self.inputs, lambda_w, lambda_b);
-                for (x, &dv) in d.iter().enumerate() {
-                    for (y, &fv) in f.iter().enumerate() {
-                        sums[x * pairs + y] += dv * fv;
+        let (lambda_w, lambda_b) = (self.spec.lambda_w, self.spec.lambda_b);
+        let per_experiment =
+            map_items(threads.min(self.spec.experiments), 0..self.spec.experiments as u64, monitor, |e| {
+                let mut rng = seed::lanes(self.spec.seed, e, 0);
+                let mut sums = vec![0.0; p4];
+                for _ in 0..self.spec.nets {
+                    let weights = DeepWeights::draw(&self.spec.net, &mut rng);
+                    let (d, f) = weights.dntk_and_outputs(&self.spec.inputs, lambda_w, lambda_b);
+                    for (x, &dv) in d.iter().enumerate() {
+                        for (y, &fv) in f.iter().enumerate() {
+                            sums[x * pairs + y] += dv * fv;
+                        }
                     }
                 }
-            }
-            (sums.iter().map(|s| s / self.nets as f64).collect::<Vec<f64>>(), self.nets)
-        })?;
-        Ok(DntkPreactivation { pairs, m: self.inputs.len(), per_experiment })
+                (sums.iter().map(|s| s / self.spec.nets as f64).collect::<Vec<f64>>(), self.spec.nets)
+            })?;
+        Ok(DntkPreactivation { pairs, m: self.spec.inputs.len(), per_experiment })
     }
 }
