@@ -413,37 +413,6 @@ mod tests {
         assert!(dd.at_widths(&[0]).is_err() && dd.at_widths(&[]).is_err());
     }
 
-    /// `n x n` determinant and inverse by Gauss-Jordan elimination with partial pivoting.
-    fn det_inverse(a: &[f64], n: usize) -> (f64, Vec<f64>) {
-        let mut m = a.to_vec();
-        let mut inv: Vec<f64> = (0..n * n).map(|i| f64::from(u8::from(i / n == i % n))).collect();
-        let mut det = 1.0;
-        for c in 0..n {
-            let p = (c..n).max_by(|&x, &y| m[x * n + c].abs().total_cmp(&m[y * n + c].abs())).unwrap();
-            if p != c {
-                for k in 0..n {
-                    m.swap(p * n + k, c * n + k);
-                    inv.swap(p * n + k, c * n + k);
-                }
-                det = -det;
-            }
-            let d = m[c * n + c];
-            det *= d;
-            for k in 0..n {
-                m[c * n + k] /= d;
-                inv[c * n + k] /= d;
-            }
-            for r in (0..n).filter(|&r| r != c) {
-                let f = m[r * n + c];
-                for k in 0..n {
-                    m[r * n + k] -= f * m[c * n + k];
-                    inv[r * n + k] -= f * inv[c * n + k];
-                }
-            }
-        }
-        (det, inv)
-    }
-
     /// erf's single-neuron expectations in closed form: with `φ' = (2/√π) e^(−z²)`,
     /// `φ'' = −2z φ'`, `φ''' = (4z² − 2) φ'`, `⟨∏_k φ'_k⟩ = (4/π)² det(1 + 2K)^(−1/2)` and, under
     /// the tilted Gaussian `e^(−zᵀz) N(0, K)`, `z ~ N(0, Σ)` with `Σ = K (1 + 2K)⁻¹`, so
@@ -457,7 +426,10 @@ mod tests {
         let kernel: Vec<f64> =
             (0..16).map(|i| 0.2 + 1.4 * (x[i / 4][0] * x[i % 4][0] + x[i / 4][1] * x[i % 4][1]) / 2.0).collect();
         let one_plus: Vec<f64> = (0..16).map(|i| f64::from(u8::from(i / 4 == i % 4)) + 2.0 * kernel[i]).collect();
-        let (det, inv) = det_inverse(&one_plus, 4);
+        let matrix = nalgebra::DMatrix::from_row_slice(4, 4, &one_plus);
+        let det = matrix.determinant();
+        let inv = matrix.try_inverse().expect("1 + 2K is positive definite");
+        let inv: Vec<f64> = (0..16).map(|i| inv[(i / 4, i % 4)]).collect();
         let sigma = |a: usize, b: usize| (0..4).map(|k| kernel[a * 4 + k] * inv[k * 4 + b]).sum::<f64>();
         let slopes = (4.0 / PI).powi(2) / det.sqrt();
         let act = DeepActivation::Erf;
