@@ -48,7 +48,7 @@
 //! ## Example: a deep network at criticality beyond leading order
 //!
 //! ```
-//! use nnqft::theory::{DeepActivation, DeepNetwork, InputSet, KernelShift, OneInputLaw, critical_point};
+//! use nnqft::theory::{DeepActivation, DeepNetwork, FourPointNextOrder, InputSet, KernelShift, OneInputLaw, critical_point};
 //!
 //! // GELU at its critical point (both susceptibilities one): C_W = 1.983..., C_b = 0.173...
 //! let cp = critical_point(DeepActivation::Gelu)?;
@@ -63,9 +63,16 @@
 //!
 //! // the table `nnqft theory --widths 50,50 --critical` writes: G2, G4 and G6 rows with g_gp,
 //! // shift_leading_order, connected_leading_order (the four- and six-point vertex terms),
-//! // connected_next_order (G4 through 1/n^2 on one point) and g_exact
+//! // connected_next_order (G4 through 1/n^2) and g_exact
 //! let rows = nnqft::study::deep_theory::deep_theory(&net, &xs)?;
 //! assert_eq!(rows.len(), 3 + 5 + 7); // multisets of order 2, 4 and 6 of two points
+//!
+//! // the connected G4 through 1/n^2 on any multiset: the vertex term and its next order, the
+//! // table's column; here <f(x0) f(x0) f(x1) f(x1)>_c of one output
+//! let four = FourPointNextOrder::new(&net, &xs)?;
+//! let (through, next) = (four.connected_g4([0; 4], [0, 0, 1, 1]), four.correction_g4([0; 4], [0, 0, 1, 1]));
+//! assert_eq!(rows.connected_next_order[3 + 2], Some(through)); // the multiset (0, 0, 1, 1)
+//! assert!(next.abs() < (through - next).abs());
 //!
 //! // one input: the output kernel's law to order 1/n^2, r = Var(G) / E[G]^2 = r1 + r2 + O(1/n^3)
 //! let law = OneInputLaw::new(&net, &[0.5])?;

@@ -23,8 +23,9 @@ pub struct TheoryArgs {
     /// per multiset of orders 2, 4 and 6 (6 with at most 8 input points) over the (output, point)
     /// pairs, the infinite-width g_gp, the 1/n shift of G2 (shift_leading_order), the leading
     /// connected G4 and G6 (connected_leading_order: the four-point vertex term, order 1/n, and the
-    /// six-point vertex term, order 1/n^2), the connected G4 through order 1/n^2 on the multisets
-    /// of one input point (connected_next_order) and g_exact where the exact value is known.
+    /// six-point vertex term, order 1/n^2), the connected G4 through order 1/n^2
+    /// (connected_next_order: every multiset with at most 8 input points, the multisets of one
+    /// input point beyond) and g_exact where the exact value is known.
     #[arg(long, value_delimiter = ',', num_args = 1..)]
     pub widths: Option<Vec<usize>>,
     /// Outputs d_out (>= 1) of the deep network.

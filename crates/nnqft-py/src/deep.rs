@@ -32,9 +32,9 @@ fn activation(network: &Bound<'_, PyAny>) -> PyResult<DeepActivation> {
 /// `delta_ij K(x_a, x_b)` and its Wick sum), `shift_leading_order` (n = 2: the 1/n shift `S` of
 /// `G2 = K + S + O(1/n**2)`, each layer weighted by its own 1/n_l; NaN at n = 4, 6),
 /// `connected_leading_order` (n = 4: the four-point vertex term, order 1/n; n = 6: the six-point
-/// vertex term, the sixth cumulant at order 1/n**2; NaN at n = 2), `connected_next_order` (n = 4
-/// on the multisets of one input point: the connected four-point function through order 1/n**2;
-/// NaN elsewhere) and `g_exact` (the exact value
+/// vertex term, the sixth cumulant at order 1/n**2; NaN at n = 2), `connected_next_order` (n = 4:
+/// the connected four-point function through order 1/n**2, on every multiset with at most 8
+/// input points, on the multisets of one input point beyond; NaN elsewhere) and `g_exact` (the exact value
 /// where known: linear nets' G2, relu's diagonal G2, E f**4 and E f**6 of relu and linear nets
 /// with C_b = 0; NaN elsewhere).
 ///

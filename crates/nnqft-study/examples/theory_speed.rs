@@ -5,7 +5,9 @@
 //! **Theory**, each object built alone (so each time includes what it is built from): the kernel
 //! recursion `K` ([`KernelRecursion`]), the four-point vertex `V` ([`FourPointVertex`]), the
 //! kernel shift `S` of `G2 = K + S` ([`KernelShift`]), the six-point vertex `U`
-//! ([`SixPointVertex`]) and the NTK's order-`1/n` theory ([`NtkFluctuations`]). A vertex that
+//! ([`SixPointVertex`]), the connected four-point function through order `1/n²`
+//! ([`FourPointNextOrder`], built on the six-point vertex and the shift) and the NTK's order-`1/n`
+//! theory ([`NtkFluctuations`]). A vertex that
 //! runs past the budget (`--budget SECONDS`, default 60) is stopped through its monitor and
 //! printed as `>budget`.
 //!
@@ -25,8 +27,8 @@
 
 use nnqft_sampling::{DeepEnsemble, DeepEnsembleResult, Estimator};
 use nnqft_theory::{
-    DeepActivation, DeepNetwork, FourPointVertex, InputSet, KernelRecursion, KernelShift, Monitor, NtkFluctuations,
-    SixPointVertex,
+    DeepActivation, DeepNetwork, FourPointNextOrder, FourPointVertex, InputSet, KernelRecursion, KernelShift, Monitor,
+    NtkFluctuations, SixPointVertex,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -79,7 +81,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sizes: Vec<usize> =
         option("--points").unwrap_or_else(|| "6,12".into()).split(',').map(|s| s.parse()).collect::<Result<_, _>>()?;
     println!("# theory (seconds; >T: stopped at the budget)");
-    println!("activation points kernel four_point_vertex kernel_shift six_point_vertex ntk_fluctuations");
+    println!(
+        "activation points kernel four_point_vertex kernel_shift six_point_vertex four_point_next_order ntk_fluctuations"
+    );
     let mut comparisons = Vec::new();
     for &m in &sizes {
         let points: Vec<Vec<f64>> = match m {
@@ -94,14 +98,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (four, t_v) = timed(budget, |mon| FourPointVertex::with_monitor(&net, &xs, mon))?;
             let (shift, t_s) = timed(budget, |mon| KernelShift::with_monitor(&net, &xs, mon))?;
             let (six, t_u) = timed(budget, |mon| SixPointVertex::with_monitor(&net, &xs, mon))?;
+            let (next, t_x) = timed(budget, |mon| FourPointNextOrder::with_monitor(&net, &xs, mon))?;
             let (ntk, t_n) = timed(budget, |mon| NtkFluctuations::with_monitor(&net, &xs, net.c_w(), net.c_b(), mon))?;
             println!(
-                "{} {m} {:.4} {} {} {} {}",
+                "{} {m} {:.4} {} {} {} {} {}",
                 act.name(),
                 t_k,
                 seconds((four.is_some(), t_v)),
                 seconds((shift.is_some(), t_s)),
                 seconds((six.is_some(), t_u)),
+                seconds((next.is_some(), t_x)),
                 seconds((ntk.is_some(), t_n))
             );
             // the Monte Carlo, short run

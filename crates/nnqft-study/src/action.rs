@@ -9,9 +9,10 @@
 //!   (`G2 = K`, `κ4` exactly `1/N`, `κ6` exactly `1/N²`, so the action at order `1/N²` is its
 //!   whole expansion up to order `1/N³`);
 //! - [`deep_action`]: a deep network from its leading-order theory (`G2 = K + S`, the `1/n`
-//!   shift, and the four-point vertex), at order `1/n` only: at order `1/n²` the action needs
-//!   the four-point function's own `1/n²` part, which nnqft does not compute (the six-point
-//!   vertex alone would give a sextic coupling but a wrong quartic one);
+//!   shift, and the four-point vertex), at order `1/n` only: at order `1/n²` the action also
+//!   needs the two-point function's own `1/n²` part on every pair of points, which nnqft does
+//!   not compute (it has the four-point function's, `nnqft_theory::FourPointNextOrder`, and
+//!   the six-point vertex; the two-point function's only on one input, from the one-input law);
 //! - [`measured_action`]: an ensemble analysed by [`crate::analyze`] (outputs of networks made
 //!   anywhere, or our own samples): the measured `G2`, the connected parts as unbiased
 //!   U-statistics, and every coupling's standard error by the delete-one jackknife over
@@ -109,9 +110,9 @@ pub fn deep_action_with_monitor(
         return Err(StudyError::Table {
             field: "order",
             found: "2".into(),
-            expected: "1 for deep networks: the action at order 1/n^2 needs the four-point function at order \
-                       1/n^2, which nnqft does not compute (the six-point vertex alone gives the sextic \
-                       coupling, not the quartic one's 1/n^2 part)"
+            expected: "1 for deep networks: the action at order 1/n^2 also needs the two-point function at \
+                       order 1/n^2 on every pair of points, which nnqft does not compute (it has the four- \
+                       and six-point functions at that order)"
                 .into(),
         });
     }

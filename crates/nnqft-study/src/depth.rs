@@ -37,8 +37,10 @@
 //! conditional ensembles (which measure `G6` too: orders 2 and 4 are the same bit for bit), are
 //! in [`crate::depth_next_order`]: the measured `1/n` shift of `G2` against `K1` and the
 //! connected six-point function against the six-point vertex. `r` through order `1/n²` is
-//! computed on the diagonal multisets only (above); off the diagonal the four-point function to
-//! that order is not derived.
+//! computed on the diagonal multisets only (above): off the diagonal the four-point function to
+//! that order ([`nnqft_theory::FourPointNextOrder`], the theory table's `connected_next_order`)
+//! costs about as much again as the six-point vertex at every depth and width, so this study
+//! leaves it out.
 
 use crate::depth_next_order::{
     ShiftRow, SixPointRow, departs_from, shift_rows, shift_table, six_point_inputs, six_point_rows, six_point_table,
@@ -167,8 +169,8 @@ pub struct DepthRow {
     /// The exact finite-width value where one is known (relu, diagonal multisets).
     pub r_exact: Option<f64>,
     /// `r` through order `1/n²` on the diagonal multisets (`r₁ + r₂` of
-    /// [`nnqft_theory::OneInputLaw`]); `None` elsewhere (the several-input tensor version is not
-    /// built).
+    /// [`nnqft_theory::OneInputLaw`]); `None` elsewhere (the several-input version,
+    /// [`nnqft_theory::FourPointNextOrder`], is left out of this study: module docs).
     pub r_next_order: Option<f64>,
     /// The propagated error bound of `r_next_order` (`None` where it is).
     pub r_next_order_error: Option<f64>,

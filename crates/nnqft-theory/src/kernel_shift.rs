@@ -173,7 +173,7 @@ impl KernelShift {
         Self::build(vertex, Act::Function(phi), &())
     }
 
-    fn build(vertex: FourPointVertex, act: Act<'_>, monitor: &dyn Monitor) -> Result<Self> {
+    pub(crate) fn build(vertex: FourPointVertex, act: Act<'_>, monitor: &dyn Monitor) -> Result<Self> {
         let kernels = vertex.kernels();
         let m = kernels.points();
         let pairs = vertex.pairs();

@@ -18,6 +18,10 @@ use crate::wick::perfect_matchings;
 /// `P = m(m+1)/2` pairs (`P³ ≈ 4.7e5` at `m = 12`).
 pub const SIX_POINT_MAX_POINTS: usize = 12;
 
+/// A pair's Hessian of `⟨φ_a φ_b⟩`: the positions of `(aa, bb, ab)` among the pairs, how many are
+/// used (1 when `a = b`) and the symmetric `3 x 3` matrix in them.
+pub(crate) type PairHessian = ([usize; 3], usize, [[f64; 3]; 3]);
+
 /// The width-independent terms of one layer `l` of the six-point recursion.
 #[derive(Debug, Clone)]
 struct LayerTerms {
@@ -29,7 +33,7 @@ struct LayerTerms {
     fluctuation_gradient: Vec<Vec<(usize, f64)>>,
     /// Per pair `p`: the positions of `(aa, bb, ab)` among the pairs and the symmetric `3 x 3`
     /// Hessian of `⟨φ_a φ_b⟩` in them (one slot when `a = b`); empty at `l = 1`.
-    hessians: Vec<([usize; 3], usize, [[f64; 3]; 3])>,
+    hessians: Vec<PairHessian>,
     /// Largest estimated errors: of `T` (its moments), of the gradients, of the Hessians.
     errors: [f64; 3],
 }
@@ -153,24 +157,10 @@ struct LayerTerms {
 /// `E[Gᵏ]` through `Gˡ⁺¹ = C_b + C_W Gˡ R_l` exactly as polynomials in `1/N` (widths `n_l = w_l N`)
 /// and compare the `1/N²` coefficient of `κ3(Gᴸ⁺¹)` with the recursion at every depth `1..8`.
 ///
-/// # Where the four-point function at order `1/n²` would need `K1` and `U` (not computed)
+/// # The four-point function at order `1/n²`
 ///
-/// The output's connected four-point function is `Σ_3 δδ Cov(Gᴸ⁺¹_p, Gᴸ⁺¹_q)` exactly, so its
-/// next order is the `1/n²` part of `Cov(Gˡ⁺¹_p, Gˡ⁺¹_q) = C_W² [E[C_pq(g)] / n_l + Cov(F_p(g), F_q(g))]`.
-/// Expanding as above, with `E[δ] = Sˡ` (the shift of [`crate::KernelShift`], `K1 / n` at equal
-/// widths) and `Cov(δ) = Vˡ / n_(l−1) + V'ˡ / n²` (the vertex's own next order, recursive):
-/// - `E[C_pq(g)] / n_l = [C_pq + Σ_s ∂C_pq/∂K_s Sˡ_s + ½ Σ_(s,t) ∂²C_pq/∂K_s ∂K_t Vˡ_st / n_(l−1)] / n_l`:
-///   the shift `K1` enters here, with second derivatives of the four-point fluctuation `C`;
-/// - `Cov(D_p δ, D_q δ) = D_p (Vˡ / n_(l−1) + V'ˡ / n²) D_qᵀ`: the propagated next-order vertex;
-/// - `Cov(D_p δ, ½ δ H_q δ) = ½ Σ H_q,st D_pu [κ3(δ_u, δ_s, δ_t) + 2 Sˡ_s Vˡ_ut / n_(l−1)]`: the
-///   six-point vertex enters here, as `½ H_q,st D_pu Uˡ_ust / n_(l−1)²`, and `K1` again times `V`;
-/// - `Cov(½ δH_pδ, ½ δH_qδ) = ½ tr(H_p Vˡ H_q Vˡ) / n_(l−1)²` and
-///   `Cov(D_p δ, ⅙ F'''_q δδδ) = ½ Σ F'''_q,stu D_pv Vˡ_vs Vˡ_tu / n_(l−1)²` (third derivatives of `F`),
-///   and their mirror images `p ↔ q`.
-///
-/// So the `1/n²` four-point function needs `K1` (twice), this type's `Uˡ` at every layer (its
-/// [`Self::at_widths`] gives `Uᴸ⁺¹` of each shallower network, i.e. every `Uˡ`), the second
-/// derivatives of the four-point expectations and the third derivatives of the pair ones.
+/// It needs `Uˡ` at every layer, with the kernel shift and second derivatives of the four-point
+/// expectations: [`crate::FourPointNextOrder`] derives and computes it from this type.
 ///
 /// # Error estimate
 ///
@@ -306,6 +296,38 @@ impl SixPointVertex {
 
     /// `Uᴸ⁺¹` at the hidden widths `widths` (row-major `P x P x P`), with its propagated error.
     fn recursion(&self, widths: &[usize]) -> (Vec<f64>, f64) {
+        let (mut all, error) = self.recursion_layers(widths, false);
+        (all.pop().unwrap_or_default(), error)
+    }
+
+    /// `U², ..., Uᴸ⁺¹` at the hidden widths `widths` (each row-major `P x P x P`; `κ3(Gˡ) =
+    /// Uˡ / n_(l−1)²`), for [`crate::FourPointNextOrder`].
+    pub(crate) fn layer_vertices(&self, widths: &[usize]) -> Vec<Vec<f64>> {
+        self.recursion_layers(widths, true).0
+    }
+
+    /// `∂Cˡ_(p)(q) / ∂Kˡ_s` over the pairs (row-major `P x P`, each a sparse list of `(s, value)`),
+    /// for `2 <= l <= L`.
+    pub(crate) fn layer_fluctuation_gradient(&self, l: usize) -> &[Vec<(usize, f64)>] {
+        &self.layers[l - 1].fluctuation_gradient
+    }
+
+    /// Per pair `p`: the positions of `(aa, bb, ab)` among the pairs, how many are used (1 when
+    /// `a = b`) and the symmetric Hessian of `⟨φ_a φ_b⟩` in them at `Kˡ`, for `2 <= l <= L`.
+    pub(crate) fn layer_hessians(&self, l: usize) -> &[PairHessian] {
+        &self.layers[l - 1].hessians
+    }
+
+    /// The largest estimated errors of layer `l`'s six-point cumulants, fluctuation gradients and
+    /// Hessians.
+    pub(crate) fn layer_errors(&self, l: usize) -> [f64; 3] {
+        self.layers[l - 1].errors
+    }
+
+    /// The recursion's layers `U², ..., Uᴸ⁺¹` (only the last unless `keep_all`) and the
+    /// propagated error of the last.
+    fn recursion_layers(&self, widths: &[usize], keep_all: bool) -> (Vec<Vec<f64>>, f64) {
+        let mut all = Vec::new();
         let p = self.four.pairs().len();
         let c_w = self.four.network().c_w();
         let c_w3 = c_w * c_w * c_w;
@@ -396,10 +418,16 @@ impl SixPointVertex {
                 let norm = row_sum_norm(self.four.layer_gradient(l), p);
                 c_w * c_w * (moment_error + widths[l - 1] as f64 / widths[l - 2] as f64 * norm * norm * v_err)
             };
+            if keep_all {
+                all.push(next.clone());
+            }
             u = next;
             u_err = next_err;
         }
-        (u, u_err)
+        if !keep_all {
+            all.push(u);
+        }
+        (all, u_err)
     }
 
     /// The vertex at other hidden widths `n_1..n_L'` with `1 <= L' <= L` (a shallower network is

@@ -168,7 +168,9 @@ fn next_orders(
          diagonal multisets (one input): `r = C1/K^2 + [C2/K^2 - 2 C1 mu1/K^3] + O(1/n^3)` from the mean \
          (`K + mu1 + mu2`), variance (`C1 + C2`) and third cumulant of the output kernel carried to order 1/n^2 \
          through the exact Markov chain of the one-input kernel (`nnqft_theory::OneInputLaw`; `r_next_order` in \
-         `depth.parquet`, null off the diagonal, where the several-input version is not built). The {}: {}; {}; \
+         `depth.parquet`, null off the diagonal: the several-input version, `nnqft_theory::FourPointNextOrder` \
+         (`connected_next_order` of `nnqft theory --widths`), costs about as much again as the six-point vertex \
+         and is left out of this study). The {}: {}; {}; \
          {}.\n",
         nnqft_study::depth::inputs()
             .ok()
