@@ -24,7 +24,8 @@ pub struct ActionArgs {
     /// of their measured correlators, with jackknife standard errors over --experiments.
     #[arg(value_name = "FILE", conflicts_with_all = ["network", "width", "widths"])]
     pub file: Option<PathBuf>,
-    /// The network whose exact (--width) or leading-order (--widths) correlators give the action.
+    /// The network whose exact (--width) or finite-width theory's (--widths) correlators give the
+    /// action.
     #[command(flatten)]
     #[serde(flatten)]
     pub network: Option<NetworkArgs>,
@@ -33,7 +34,8 @@ pub struct ActionArgs {
     #[arg(long, conflicts_with = "widths", requires = "network")]
     pub width: Option<usize>,
     /// Hidden widths n_1,...,n_L of a deep network (comma-separated, each >= 1): the action of
-    /// its leading-order theory (order 1/n only).
+    /// its finite-width theory, at order 1/n (the default) or, with --order 2 on at most 8
+    /// input points, 1/n^2 (G2 and G4 through 1/n^2 and the six-point vertex).
     #[arg(long, value_delimiter = ',', num_args = 1.., requires = "network")]
     pub widths: Option<Vec<usize>>,
     /// Outputs d_out (>= 1) of the deep network.
@@ -102,7 +104,9 @@ impl ActionArgs {
                 let (net, xs) = network.resolve_deep_at(widths, self.d_out, self.critical)?;
                 Ok((deep_action(&net, &xs, order(false))?, Some(xs)))
             }
-            _ => bail!("--network needs --width N (one hidden layer, exact) or --widths n1,...,nL (deep, order 1/n)"),
+            _ => bail!(
+                "--network needs --width N (one hidden layer, exact) or --widths n1,...,nL (deep, order 1/n or 1/n^2)"
+            ),
         }
     }
 

@@ -21,7 +21,9 @@ pub struct TheoryArgs {
     pub width_scan: Vec<usize>,
     /// The hidden widths n_1,...,n_L of one deep network (as for `sample`): then the table has,
     /// per multiset of orders 2, 4 and 6 (6 with at most 8 input points) over the (output, point)
-    /// pairs, the infinite-width g_gp, the 1/n shift of G2 (shift_leading_order), the leading
+    /// pairs, the infinite-width g_gp, the 1/n shift of G2 (shift_leading_order) and the shift
+    /// through 1/n^2 (shift_next_order: every pair with at most 8 input points, the pairs of one
+    /// input point beyond), the leading
     /// connected G4 and G6 (connected_leading_order: the four-point vertex term, order 1/n, and the
     /// six-point vertex term, order 1/n^2), the connected G4 through order 1/n^2
     /// (connected_next_order: every multiset with at most 8 input points, the multisets of one

@@ -779,7 +779,7 @@ fn action_table_is_the_librarys() {
     assert_eq!(bits(floats(&loc, "norm_share")), bits(want_share));
 
     // a file of outputs: 40000 nets on the two points, float64 little-endian, C order
-    let ens = Ensemble::new(net, 5, xs, 4_000, 10, Estimator::Raw, 3).unwrap();
+    let ens = Ensemble::new(net, 5, xs.clone(), 4_000, 10, Estimator::Raw, 3).unwrap();
     let values = ens.outputs(2).unwrap();
     let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (40000, 2), }";
     let mut header = header.to_string();
@@ -802,11 +802,25 @@ fn action_table_is_the_librarys() {
     let folder = cwd.join(out.lines().last().unwrap().trim()).parent().unwrap().to_path_buf();
     assert!(!folder.join("action_locality.parquet").exists(), "a file's points have no coordinates");
 
+    // a deep network at order 1/n^2: the library's deep action bit for bit
+    let (ok, out, err) =
+        nnqft(&cwd, &["action", "--network", "tanh", "--widths", "6,6", "--x-set", "two.txt", "--order", "2"]);
+    assert!(ok, "{err}");
+    let t = read(&cwd.join(out.lines().last().unwrap().trim()));
+    let deep = nnqft_theory::DeepNetwork::with_deep_priors(nnqft_theory::DeepActivation::Tanh, &[6, 6]).unwrap();
+    let want = nnqft_study::action::deep_action(&deep, &xs, ActionOrder::Second).unwrap();
+    assert_eq!(bits(floats(&t, "coupling")), bits(want.rows.coupling.iter().copied().map(Some).collect()));
+    assert_eq!(strings(&t, "source")[0], "deep");
+
     // bad input: one line naming the cause
+    std::fs::write(cwd.join("nine.txt"), (0..9).map(|i| format!("{}\n", 0.1 * i as f64)).collect::<String>()).unwrap();
     for (args, says) in [
         (&["action", "--network", "erf", "--width", "5", "--x-set", "two.txt", "--order", "3"][..], "--order"),
         (&["action", "--network", "erf"][..], "--width"),
-        (&["action", "--network", "relu", "--widths", "4,4", "--x-set", "two.txt", "--order", "2"][..], "1/n^2"),
+        (
+            &["action", "--network", "relu", "--widths", "4,4", "--x-set", "nine.txt", "--order", "2"][..],
+            "8 input points",
+        ),
         (&["action", "missing.npy"][..], "no such file"),
     ] {
         let (ok, _, err) = nnqft(&cwd, args);

@@ -29,8 +29,9 @@ use pyo3::types::PyDict;
 /// Sources (give exactly one):
 /// - `network` (erf, relu, gauss) with `width` (an integer >= 1): a one-hidden-layer network's
 ///   exact correlators; `x`, `d_in`, `sigma_w`, `sigma_b` as for `nnqft.exact`;
-/// - `network` with `widths` (a list of integers >= 1): a deep network's leading-order theory
-///   (order 1, i.e. 1/n, only); `d_out`, `critical` as for `nnqft.theory`;
+/// - `network` with `widths` (a list of integers >= 1): a deep network's finite-width theory, at
+///   order 1 (1/n, the default) or, with `order=2` on at most 8 input points, 1/n**2 (G2 and G4
+///   through 1/n**2 and the six-point vertex); `d_out`, `critical` as for `nnqft.theory`;
 /// - `f`: network outputs made anywhere, an array of shape (nets, points) or
 ///   (nets, points, outputs) as for `nnqft.analyze`, split into `experiments` (>= 4, dividing
 ///   the nets) experiments; `coupling_stderr` is the delete-one jackknife over them.

@@ -31,6 +31,8 @@ fn activation(network: &Bound<'_, PyAny>) -> PyResult<DeepActivation> {
 /// `indices` (the input of each factor), `outputs` (its output), `g_gp` (infinite width:
 /// `delta_ij K(x_a, x_b)` and its Wick sum), `shift_leading_order` (n = 2: the 1/n shift `S` of
 /// `G2 = K + S + O(1/n**2)`, each layer weighted by its own 1/n_l; NaN at n = 4, 6),
+/// `shift_next_order` (n = 2: the shift through 1/n**2, on every pair with at most 8 input
+/// points, on the pairs of one input point beyond; NaN elsewhere),
 /// `connected_leading_order` (n = 4: the four-point vertex term, order 1/n; n = 6: the six-point
 /// vertex term, the sixth cumulant at order 1/n**2; NaN at n = 2), `connected_next_order` (n = 4:
 /// the connected four-point function through order 1/n**2, on every multiset with at most 8

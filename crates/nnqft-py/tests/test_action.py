@@ -80,10 +80,14 @@ def test_one_point_action_is_the_edgeworth_series():
     assert math.isclose(t["coupling_order1"][1], -k4 / g**4, rel_tol=1e-12)
 
 
-def test_deep_action_is_first_order():
+def test_deep_action_is_first_order_by_default_and_second_on_request():
     t = nnqft.action("tanh", widths=[10, 10], x=[[0.3], [1.0]])["couplings"]  # not +-x: degenerate there
     assert t["source"][0] == "deep" and set(t["order"]) == {1}
     assert np.all(t["coupling"][t["n"] == 6] == 0.0)
+    # order 1/n**2 (two points: within the 8-point limit): a sextic coupling
+    s = nnqft.action("tanh", widths=[10, 10], x=[[0.3], [1.0]], order=2)["couplings"]
+    assert set(s["order"]) == {2} and np.all(np.isfinite(s["coupling"]))
+    assert np.any(s["coupling"][s["n"] == 6] != 0.0)
 
 
 BAD = [
@@ -94,7 +98,7 @@ BAD = [
     (dict(network="erf", width=5, order=3), "order"),
     (dict(network="erf", width=5, order=0), "order"),
     (dict(network="softsign", width=5), "network"),
-    (dict(network="relu", widths=[4, 4], x=[[-0.5], [1.0]], order=2), "order"),
+    (dict(network="relu", widths=[4, 4], x=[[0.1 * i] for i in range(9)], order=2), "order"),
     (dict(f=np.zeros((100, 2)), experiments=3), "experiments"),
     (dict(f=np.zeros(100)), "f"),
     (dict(network="erf", width=5, x=[[0.3], [0.3]]), "ill-conditioned"),

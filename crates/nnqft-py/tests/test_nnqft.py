@@ -362,7 +362,7 @@ def test_fit_checks_the_gp_column():
 
 DEEP_THEORY_COLUMNS = [
     "network", "d_in", "sigma_w", "sigma_b", "x_set", "depth", "widths", "n", "indices", "outputs",
-    "g_gp", "shift_leading_order", "connected_leading_order", "connected_next_order", "g_exact",
+    "g_gp", "shift_leading_order", "shift_next_order", "connected_leading_order", "connected_next_order", "g_exact",
 ]
 
 

@@ -8,11 +8,12 @@
 //! - [`exact_action`]: a one-hidden-layer network at width `N` from its exact correlators
 //!   (`G2 = K`, `κ4` exactly `1/N`, `κ6` exactly `1/N²`, so the action at order `1/N²` is its
 //!   whole expansion up to order `1/N³`);
-//! - [`deep_action`]: a deep network from its leading-order theory (`G2 = K + S`, the `1/n`
-//!   shift, and the four-point vertex), at order `1/n` only: at order `1/n²` the action also
-//!   needs the two-point function's own `1/n²` part on every pair of points, which nnqft does
-//!   not compute (it has the four-point function's, `nnqft_theory::FourPointNextOrder`, and
-//!   the six-point vertex; the two-point function's only on one input, from the one-input law);
+//! - [`deep_action`]: a deep network from its finite-width theory: at order `1/n` from
+//!   `G2 = K + S` (the `1/n` shift) and the four-point vertex; at order `1/n²` from `G2` and the
+//!   connected four-point function through order `1/n²` and the six-point vertex
+//!   (`nnqft_theory::FourPointNextOrder`: the theory table's `shift_next_order`,
+//!   `connected_next_order` and order-6 `connected_leading_order`), on at most
+//!   [`crate::deep_theory::ORDER_SIX_MAX_POINTS`] input points;
 //! - [`measured_action`]: an ensemble analysed by [`crate::analyze`] (outputs of networks made
 //!   anywhere, or our own samples): the measured `G2`, the connected parts as unbiased
 //!   U-statistics, and every coupling's standard error by the delete-one jackknife over
@@ -106,23 +107,31 @@ pub fn deep_action_with_monitor(
     order: ActionOrder,
     monitor: &dyn Monitor,
 ) -> Result<ActionTable> {
-    if order == ActionOrder::Second {
+    let second = order == ActionOrder::Second;
+    if second && inputs.len() > crate::deep_theory::ORDER_SIX_MAX_POINTS {
         return Err(StudyError::Table {
             field: "order",
-            found: "2".into(),
-            expected: "1 for deep networks: the action at order 1/n^2 also needs the two-point function at \
-                       order 1/n^2 on every pair of points, which nnqft does not compute (it has the four- \
-                       and six-point functions at that order)"
-                .into(),
+            found: format!("2 on {} input points", inputs.len()),
+            expected: format!(
+                "1, or 2 on at most {} input points (the next orders of G2 and G4 and the six-point vertex)",
+                crate::deep_theory::ORDER_SIX_MAX_POINTS
+            ),
         });
     }
     let rows = deep_theory_with_progress(net, inputs, monitor)?;
     let pick = |n: i64, value: &dyn Fn(usize) -> f64| -> Vec<f64> {
         (0..rows.len()).filter(|&i| rows.n[i] == n).map(value).collect()
     };
-    let g2 = pick(2, &|i| rows.g_gp[i] + rows.shift_leading_order[i].unwrap_or(0.0));
-    let kappa4 = pick(4, &|i| rows.connected_leading_order[i].unwrap_or(f64::NAN));
-    let action = Action::reconstruct(inputs.len() * net.d_out(), &g2, &kappa4, None)?;
+    let action = if second {
+        let g2 = pick(2, &|i| rows.g_gp[i] + rows.shift_next_order[i].unwrap_or(f64::NAN));
+        let kappa4 = pick(4, &|i| rows.connected_next_order[i].unwrap_or(f64::NAN));
+        let kappa6 = pick(6, &|i| rows.connected_leading_order[i].unwrap_or(f64::NAN));
+        Action::reconstruct(inputs.len() * net.d_out(), &g2, &kappa4, Some(&kappa6))?
+    } else {
+        let g2 = pick(2, &|i| rows.g_gp[i] + rows.shift_leading_order[i].unwrap_or(0.0));
+        let kappa4 = pick(4, &|i| rows.connected_leading_order[i].unwrap_or(f64::NAN));
+        Action::reconstruct(inputs.len() * net.d_out(), &g2, &kappa4, None)?
+    };
     Ok(table(action, net.d_out(), None))
 }
 
@@ -420,15 +429,31 @@ mod tests {
         }
     }
 
+    /// Deep actions at both orders; at one hidden layer the order-`1/n²` action is the exact
+    /// one of the same network (the deep theory's `G2 = K`, `κ4`, `κ6` are the exact one-layer
+    /// correlators there), within the deep theory's quadrature; beyond 8 points order 2 is
+    /// refused naming the limit.
     #[test]
-    fn deep_action_is_first_order_and_refuses_the_second() {
+    fn deep_actions_of_both_orders_and_the_one_layer_limit() {
         let net = DeepNetwork::new(DeepActivation::Relu, &[20, 20], 2.0, 0.0).unwrap();
         let x = inputs(&[-0.5, 1.0]);
         let t = deep_action(&net, &x, ActionOrder::First).unwrap();
         assert_eq!(t.rows.len(), 3 + 5 + 7);
         assert!(t.rows.coupling.iter().all(|c| c.is_finite()));
-        let err = deep_action(&net, &x, ActionOrder::Second).unwrap_err().to_string();
-        assert!(err.contains("order") && err.contains("1/n^2"), "{err}");
+        let second = deep_action(&net, &x, ActionOrder::Second).unwrap();
+        assert_eq!(second.order, ActionOrder::Second);
+        assert!(second.rows.coupling.iter().all(|c| c.is_finite()));
+        assert!(second.rows.coupling[8..].iter().any(|c| *c != 0.0), "a sextic coupling");
+        let erf = Network::new(Activation::Erf, 1, 1.3f64.sqrt(), 0.4f64.sqrt()).unwrap();
+        let deep_erf = DeepNetwork::new(DeepActivation::Erf, &[7], 1.3, 0.4).unwrap();
+        let exact = exact_action(&erf, 7, &x, ActionOrder::Second).unwrap();
+        let deep = deep_action(&deep_erf, &x, ActionOrder::Second).unwrap();
+        for (i, (a, b)) in exact.rows.coupling.iter().zip(&deep.rows.coupling).enumerate() {
+            assert!((a - b).abs() <= 1e-7 * a.abs().max(1e-3), "row {i}: exact {a}, deep {b}");
+        }
+        let nine: Vec<f64> = (0..9).map(|i| 0.2 * i as f64 - 0.8).collect();
+        let err = deep_action(&net, &inputs(&nine), ActionOrder::Second).unwrap_err().to_string();
+        assert!(err.contains("order") && err.contains("8 input points"), "{err}");
     }
 
     /// The locality profile partitions the tensor's norm; a tensor with only diagonal entries

@@ -9,6 +9,10 @@
 //! - `shift_leading_order` (order 2): the `1/n` shift `S` of the two-point function at the
 //!   network's widths, `G2 = K + S + O(1/n²)`, each layer weighted by its own `1/n_l`
 //!   (`nnqft_theory::KernelShift`);
+//! - `shift_next_order` (order 2): the shift through order `1/n²`, `S + μ2`, with `μ2` the next
+//!   order of the output kernel's mean (`nnqft_theory::FourPointNextOrder::shift_correction`)
+//!   on every pair up to [`ORDER_SIX_MAX_POINTS`] points; beyond, on the pairs of one input point
+//!   `(x, x)` only, from the one-input law, and null elsewhere;
 //! - `connected_leading_order` (order 4): the leading-order connected four-point function, the
 //!   four-point vertex term `(1/n_L) Σ_3 δδ V` (`nnqft_theory::FourPointVertex`); at order 6
 //!   the leading-order connected six-point function (the sixth cumulant, order `1/n²`), the
@@ -65,6 +69,9 @@ pub struct DeepTheoryRows {
     pub g_gp: Vec<f64>,
     /// The `1/n` shift of the two-point function (order 2; `None` at order 4).
     pub shift_leading_order: Vec<Option<f64>>,
+    /// The shift through order `1/n²` (order 2: every pair up to [`ORDER_SIX_MAX_POINTS`]
+    /// points, the pairs of one input point beyond; module docs); `None` elsewhere.
+    pub shift_next_order: Vec<Option<f64>>,
     /// The leading connected four-point function (order 4) or six-point function (order 6,
     /// the sixth cumulant); `None` at order 2.
     pub connected_leading_order: Vec<Option<f64>>,
@@ -92,7 +99,7 @@ impl DeepTheoryRows {
 /// The theory table of a checked deep network under `monitor` (as
 /// [`deep_theory_with_progress`]), after checking that it fits in memory: the network's keys
 /// `network`, `d_in`, `sigma_w`, `sigma_b`, `x_set`, `depth`, `widths`, then per row `n`,
-/// `indices`, `outputs`, `g_gp`, `shift_leading_order`, `connected_leading_order`,
+/// `indices`, `outputs`, `g_gp`, `shift_leading_order`, `shift_next_order`, `connected_leading_order`,
 /// `connected_next_order`, `g_exact` (the columns of `nnqft theory --widths` and of Python's
 /// `nnqft.theory`).
 pub fn deep_theory_table(network: &CheckedDeepNetwork, monitor: &dyn Monitor) -> Result<Table> {
@@ -113,6 +120,7 @@ pub fn deep_theory_table(network: &CheckedDeepNetwork, monitor: &dyn Monitor) ->
         .str("outputs", rows.outputs)
         .f64("g_gp", rows.g_gp)
         .opt("shift_leading_order", rows.shift_leading_order)
+        .opt("shift_next_order", rows.shift_next_order)
         .opt("connected_leading_order", rows.connected_leading_order)
         .opt("connected_next_order", rows.connected_next_order)
         .opt("g_exact", rows.g_exact))
@@ -167,6 +175,20 @@ pub fn deep_theory_with_progress(
         ..Default::default()
     };
     let label = |v: &[usize]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    // beyond ORDER_SIX_MAX_POINTS: per input point, Var(G) and E[G] − K through order 1/n² from
+    // the one-input law (one-dimensional)
+    let laws: Vec<(f64, f64)> = match next {
+        Some(_) => Vec::new(),
+        None => inputs
+            .points()
+            .map(|x| {
+                let law = OneInputLaw::new(net, x)?;
+                let ((c1, c2), (mu1, mu2)) = (law.variance(), law.mean_shift());
+                Ok((c1 + c2, mu1 + mu2))
+            })
+            .collect::<Result<_>>()?,
+    };
+    let shift_next = next.as_ref().map(FourPointNextOrder::shift_correction);
     for pair in pairs.iter() {
         let (outputs, points): (Vec<usize>, Vec<usize>) =
             pair.iter().map(|&p| (p as usize / m, p as usize % m)).unzip();
@@ -178,23 +200,16 @@ pub fn deep_theory_with_progress(
         rows.outputs.push(label(&outputs));
         rows.g_gp.push(gp);
         rows.shift_leading_order.push(Some(if same { s[a * m + b] } else { 0.0 }));
+        rows.shift_next_order.push(match &shift_next {
+            Some(mu2) => Some(if same { s[a * m + b] + mu2[a * m + b] } else { 0.0 }),
+            None => (a == b).then(|| if same { laws[a].1 } else { 0.0 }),
+        });
         rows.connected_leading_order.push(None);
         rows.connected_next_order.push(None);
         rows.g_exact.push(g2_is_exact(act, a, b).then_some(gp));
     }
-    // beyond ORDER_SIX_MAX_POINTS: Var(G) through order 1/n² at each input point (one-dimensional)
-    let variance: Vec<f64> = match next {
-        Some(_) => Vec::new(),
-        None => inputs
-            .points()
-            .map(|x| {
-                let (c1, c2) = OneInputLaw::new(net, x)?.variance();
-                Ok(c1 + c2)
-            })
-            .collect::<Result<_>>()?,
-    };
     if let Some(next) = &next {
-        rows.quadrature_error = rows.quadrature_error.max(next.correction_error());
+        rows.quadrature_error = rows.quadrature_error.max(next.correction_error()).max(next.shift_correction_error());
     }
     for (pos, quad) in quads.iter().enumerate() {
         let (outputs, points): (Vec<usize>, Vec<usize>) =
@@ -212,13 +227,14 @@ pub fn deep_theory_with_progress(
                 [outputs[0], outputs[1], outputs[2], outputs[3]],
                 [points[0], points[1], points[2], points[3]],
             )),
-            None => one_point.then(|| pairings as f64 * variance[points[0]]),
+            None => one_point.then(|| pairings as f64 * laws[points[0]].0),
         });
         rows.n.push(4);
         rows.indices.push(label(&points));
         rows.outputs.push(label(&outputs));
         rows.g_gp.push(gp4[pos]);
         rows.shift_leading_order.push(None);
+        rows.shift_next_order.push(None);
         rows.connected_leading_order.push(Some(connected[pos]));
         rows.g_exact.push(ratio.filter(|_| diagonal).map(|r| r * gp4[pos]));
     }
@@ -236,6 +252,7 @@ pub fn deep_theory_with_progress(
             rows.outputs.push(label(&outputs));
             rows.g_gp.push(gp6[pos]);
             rows.shift_leading_order.push(None);
+            rows.shift_next_order.push(None);
             rows.connected_leading_order.push(Some(connected[pos]));
             rows.connected_next_order.push(None);
             rows.g_exact.push(ratio6.filter(|_| diagonal).map(|r| r * gp6[pos]));
@@ -295,6 +312,19 @@ mod tests {
         let xs = InputSet::new("two", &[vec![0.3], vec![1.0]]).unwrap();
         let rows = deep_theory(&net, &xs).unwrap();
         let direct = FourPointNextOrder::new(&net, &xs).unwrap();
+        // order 2: the shift through 1/n², S + μ2, on every pair (0 across outputs); on (x, x)
+        // the one-input law's μ1 + μ2
+        let (s, mu2) = (direct.kernel_shift().shift(), direct.shift_correction());
+        for i in (0..rows.len()).filter(|&i| rows.n[i] == 2) {
+            let p: Vec<usize> = rows.indices[i].split(',').map(|p| p.parse().unwrap()).collect();
+            let o: Vec<&str> = rows.outputs[i].split(',').collect();
+            let want = if o[0] == o[1] { s[p[0] * 2 + p[1]] + mu2[p[0] * 2 + p[1]] } else { 0.0 };
+            assert_eq!(rows.shift_next_order[i].map(f64::to_bits), Some(want.to_bits()), "row {i}");
+            if p[0] == p[1] && o[0] == o[1] {
+                let (mu1, law2) = OneInputLaw::new(&net, &[[0.3, 1.0][p[0]]]).unwrap().mean_shift();
+                assert!((want - mu1 - law2).abs() <= 1e-9 * mu1.abs() + 2e-6 * law2.abs(), "row {i}");
+            }
+        }
         let mut seen = 0;
         for i in 0..rows.len() {
             assert_eq!(rows.connected_next_order[i].is_some(), rows.n[i] == 4, "row {i}");
@@ -349,6 +379,8 @@ mod tests {
             let points: Vec<&str> = rows.indices[i].split(',').collect();
             let one_point = rows.n[i] == 4 && points.iter().all(|p| *p == points[0]);
             assert_eq!(rows.connected_next_order[i].is_some(), one_point, "row {i}: {}", rows.indices[i]);
+            let one_pair = rows.n[i] == 2 && points.iter().all(|p| *p == points[0]);
+            assert_eq!(rows.shift_next_order[i].is_some(), one_pair, "row {i}: {}", rows.indices[i]);
         }
     }
 }

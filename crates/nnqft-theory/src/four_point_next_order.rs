@@ -86,6 +86,21 @@ use nalgebra::{DMatrix, SymmetricEigen};
 /// random, so `Σ1² = V² / n_1` exactly). On one input it is, term by term, [`crate::OneInputLaw`]'s
 /// `C2' = (s' μ1 + ½ s'' C1) / n + f'² C2 + f' f'' (T2 + 2 C1 μ1) + ½ f''² C1² + f' f''' C1²`.
 ///
+/// **The mean's next order** ([`Self::shift_correction`]), which the two-point function and an
+/// action at order `1/n²` need: `E[Gˡ⁺¹_p] = C_b + C_W E[F_p(g)]` with
+/// `E[δ_s δ_t] = Σ_st + μ_s μ_t`, `E[δ_s δ_t δ_u] = κ_stu + (μ_s Σ_tu + μ_t Σ_su + μ_u Σ_st)` and
+/// `E[δ⁴] = 3 Σ1 Σ1` (symmetrised) to order `1/n²`, so beyond the shift `S = μ1` (whose recursion
+/// is [`KernelShift`]'s)
+///
+/// ```text
+/// μ2ˡ⁺¹_p = C_W [ D_p μ2 + ½ tr(H_p Σ2) + ½ μ1 H_p μ1 + ⅙ T_p:κ + ½ T_p[μ1, Σ1] + ⅛ Q_p[Σ1, Σ1] ],
+/// ```
+///
+/// from `μ2² = 0`, `Q_p` the fourth derivatives of `F_p`; on one input, term by term, the
+/// one-input law's `μ2' = f' μ2 + ½ f'' (C2 + μ1²) + ⅙ f''' (T2 + 3 C1 μ1) + ⅛ f'''' C1²`.
+/// `Q_p[Σ1, Σ1] = Σ_k λ_k ∂²/∂ε² tr(H_p(K + ε u_k) Σ1)` over the eigenpairs of `Σ1` on the pair's
+/// variables, by second differences of the Hessian as below.
+///
 /// **The derivatives.** `∂_s C_pq`, `D`, `H` are those of the six-point vertex and the kernel
 /// shift (Price's theorem, closed forms where they exist). Two are new, both by central
 /// differences of the quadrature, Richardson-extrapolated from steps `h` and `2h`, the
@@ -102,8 +117,9 @@ use nalgebra::{DMatrix, SymmetricEigen};
 ///   `H`; relu's is 0 on its degenerate cone (`θ = 0` or `π`), where `F` is linear along the
 ///   directions the kernel fluctuates in (as for `H`, [`KernelShift`]).
 ///
-/// The result's estimated error ([`Self::correction_error`]) carries these and the quadrature
-/// errors of `∂C`, `H`, with their sizes, through the recursion to first order.
+/// The results' estimated errors ([`Self::correction_error`], [`Self::shift_correction_error`])
+/// carry these and the quadrature errors of `∂C`, `H`, with their sizes, through the
+/// recursions to first order.
 ///
 /// # Checks
 ///
@@ -131,6 +147,9 @@ pub struct FourPointNextOrder {
     /// `Σ2ᴸ⁺¹`, row-major `P x P`.
     next: Vec<f64>,
     next_error: f64,
+    /// `μ2ᴸ⁺¹`, the next order of `E[Gᴸ⁺¹] − K` over the pairs, and its estimated error.
+    mean_next: Vec<f64>,
+    mean_next_error: f64,
 }
 
 impl FourPointNextOrder {
@@ -158,6 +177,9 @@ impl FourPointNextOrder {
         let quads = four.multisets().clone();
         let mut next = vec![0.0; p * p];
         let mut next_error = 0.0f64;
+        // μ2ˡ, the shift's next order over the pairs (0 at l = 1, 2), and its error
+        let mut mean_next = vec![0.0; p];
+        let mut mean_next_error = 0.0f64;
         for l in 2..=net.depth() {
             let n_prev = widths[l - 2] as f64;
             let n_l = widths[l - 1] as f64;
@@ -206,7 +228,7 @@ impl FourPointNextOrder {
                     Some((t, _)) => (t_w_sigma(t, &hess[q], &w, &sigma, i, p), 0.0),
                     None => {
                         let (x, same) = pair_kernel(q);
-                        directional_third(act, x, same, &hess[q], &w, &sigma, i, p)
+                        directional_third(act, x, same, &hess[q], &w, &sigma, (i, p))
                     }
                 }
             };
@@ -259,6 +281,84 @@ impl FourPointNextOrder {
                 + third_err * 54.0 * sizes.w * sizes.sigma
                 + sizes.h * 18.0 * sizes.w * mu_error
                 + sizes.h * 162.0 * sizes.sigma * sigma_error;
+            // the mean's next order, μ2ˡ⁺¹ (type docs), from this layer's Σ2ˡ (`next`, not yet
+            // replaced) and μ2ˡ
+            let c_w = net.c_w();
+            let mut mean_layer = vec![0.0; p];
+            let mut mean_err = 0.0f64;
+            for q in 0..p {
+                let (x, same) = pair_kernel(q);
+                let (slots, used, h) = &hess[q];
+                let used = *used;
+                let block = |t: &[f64], a: usize, b: usize| t[slots[a] * p + slots[b]];
+                let propagated: f64 = (0..p).map(|s| d[q * p + s] * mean_next[s]).sum();
+                let mut quadratic = 0.0;
+                for a in 0..used {
+                    for b in 0..used {
+                        quadratic += h[a][b] * (0.5 * block(&next, b, a) + 0.5 * mu[slots[a]] * mu[slots[b]]);
+                    }
+                }
+                let sigma_q =
+                    [0, 1, 2].map(|a| [0, 1, 2].map(|b| if a < used && b < used { block(&sigma, a, b) } else { 0.0 }));
+                let kappa_q = |a: usize, b: usize, c: usize| kappa[(slots[a] * p + slots[b]) * p + slots[c]];
+                let mu_q = [0, 1, 2].map(|a| if a < used { mu[slots[a]] } else { 0.0 });
+                // ⅙ T:κ and ½ T[μ1, Σ1]
+                let (cubic, cubic_err) = match &thirds[q] {
+                    Some((t, e)) => {
+                        let mut v = 0.0;
+                        for a in 0..used {
+                            for b in 0..used {
+                                for c in 0..used {
+                                    v += t[a][b][c] * (kappa_q(a, b, c) / 6.0 + 0.5 * mu_q[a] * sigma_q[b][c]);
+                                }
+                            }
+                        }
+                        (v, *e * (sizes.kappa + sizes.mu * sizes.sigma) * 27.0)
+                    }
+                    None => {
+                        // along the fluctuations' eigenvectors b_c: T:κ = Σ_c ∂_(b_c) tr(H κ(·,·,b_c))
+                        let (values, vectors) = eigen_block(&sigma_q, used);
+                        let mut v = 0.0;
+                        let mut e = 0.0;
+                        for (k, &lambda) in values.iter().enumerate() {
+                            if lambda <= 1e-13 * values.iter().fold(0.0f64, |a, &b| a.max(b)) {
+                                continue;
+                            }
+                            let dir = vectors[k];
+                            let mut slice = [[0.0; 3]; 3];
+                            for a in 0..used {
+                                for b in 0..used {
+                                    slice[a][b] = (0..used).map(|c| kappa_q(a, b, c) * dir[c]).sum::<f64>() / 6.0;
+                                }
+                            }
+                            let (t, te) = hessian_trace_derivative(act, x, same, used, dir, &slice, false);
+                            v += t;
+                            e += te;
+                        }
+                        let half_sigma = sigma_q.map(|r| r.map(|y| 0.5 * y));
+                        let (t, te) = hessian_trace_derivative(act, x, same, used, mu_q, &half_sigma, false);
+                        (v + t, e + te)
+                    }
+                };
+                // ⅛ Q[Σ1, Σ1] = ⅛ Σ_k λ_k ∂²_(u_k) tr(H Σ1)
+                let (values, vectors) = eigen_block(&sigma_q, used);
+                let largest = values.iter().fold(0.0f64, |a, &b| a.max(b));
+                let mut quartic = 0.0;
+                let mut quartic_err = 0.0;
+                for (k, &lambda) in values.iter().enumerate() {
+                    if lambda <= 1e-13 * largest {
+                        continue;
+                    }
+                    let scaled = sigma_q.map(|r| r.map(|y| 0.125 * lambda * y));
+                    let (v, e) = hessian_trace_derivative(act, x, same, used, vectors[k], &scaled, true);
+                    quartic += v;
+                    quartic_err += e;
+                }
+                mean_err = mean_err.max(cubic_err + quartic_err + hess_err * 9.0 * (sizes.sigma + sizes.mu * sizes.mu));
+                mean_layer[q] = c_w * (propagated + quadratic + cubic + quartic);
+            }
+            mean_next_error = c_w * (sizes.d_norm * mean_next_error + mean_err + 4.5 * sizes.h * next_error);
+            mean_next = mean_layer;
             next_error = c_w2 * (local / n_l + sizes.d_norm * sizes.d_norm * next_error + nonlocal);
             next = layer;
         }
@@ -266,7 +366,7 @@ impl FourPointNextOrder {
             let n_last = widths[widths.len() - 1] as f64;
             v.iter().map(|x| x / n_last).collect()
         });
-        Ok(Self { six, shift, leading, next, next_error })
+        Ok(Self { six, shift, leading, next, next_error, mean_next, mean_next_error })
     }
 
     /// The six-point vertex this is built from (with the four-point vertex and the kernels).
@@ -308,6 +408,26 @@ impl FourPointNextOrder {
     /// `Σ_3 δδ V / n_L` plus [`Self::correction_g4`].
     pub fn connected_g4(&self, outputs: [usize; 4], points: [usize; 4]) -> f64 {
         self.pairings(&self.leading, outputs, points) + self.correction_g4(outputs, points)
+    }
+
+    /// The two-point function's next order: `μ2 = E[Gᴸ⁺¹] − K − S` at order `1/n²` (type docs),
+    /// row-major `m x m`, so `E[f_i(x_a) f_j(x_b)] = δ_ij (K + S + μ2)_ab + O(1/n³)` with `S` the
+    /// shift of [`Self::kernel_shift`].
+    pub fn shift_correction(&self) -> Vec<f64> {
+        let pairs = self.six.four_point().pairs();
+        let m = self.six.kernels().points();
+        let mut out = vec![0.0; m * m];
+        for (i, pr) in pairs.iter().enumerate() {
+            let (a, b) = (usize::from(pr[0]), usize::from(pr[1]));
+            out[a * m + b] = self.mean_next[i];
+            out[b * m + a] = self.mean_next[i];
+        }
+        out
+    }
+
+    /// The estimated error of each entry of [`Self::shift_correction`] (the largest).
+    pub fn shift_correction_error(&self) -> f64 {
+        self.mean_next_error
     }
 
     /// The estimated error of each entry of `Σ2` (the largest; three of them make the bound of
@@ -559,10 +679,8 @@ fn pair_third_derivatives(act: Act<'_>, [kaa, kbb, kab]: [f64; 3], same: bool) -
 }
 
 /// `T_q[w_i, Σ1]` on a pair `q` whose kernel is singular: the derivative of `tr(H_q Σ1)` along
-/// `w_i` (restricted to `q`'s variables), by Richardson-extrapolated central differences of the
-/// Hessian along it, with its error estimate. The kernel fluctuates only along directions that
-/// keep it positive semi-definite, and `w_i = Σ1 D_iᵀ` is one of them.
-#[allow(clippy::too_many_arguments)]
+/// `w_i` (restricted to `q`'s variables), with its error estimate. The kernel fluctuates only
+/// along directions that keep it positive semi-definite, and `w_i = Σ1 D_iᵀ` is one of them.
 fn directional_third(
     act: Act<'_>,
     x: [f64; 3],
@@ -570,44 +688,91 @@ fn directional_third(
     hq: &PairHessian,
     w: &[f64],
     sigma: &[f64],
-    i: usize,
-    p: usize,
+    (i, p): (usize, usize),
+) -> (f64, f64) {
+    let (slots, used, _) = hq;
+    let dir = [0, 1, 2].map(|v| if v < *used { w[slots[v] * p + i] } else { 0.0 });
+    let block =
+        [0, 1, 2].map(|a| [0, 1, 2].map(|b| if a < *used && b < *used { sigma[slots[b] * p + slots[a]] } else { 0.0 }));
+    hessian_trace_derivative(act, x, same, *used, dir, &block, false)
+}
+
+/// The first (`second = false`) or second derivative of `tr(H(K + t u) B)` in `t` at 0 for a
+/// pair with kernel `x = (K_aa, K_bb, K_ab)` and `u`, `B` over its `used` variables, by
+/// Richardson-extrapolated central differences of the pair Hessian (steps `h`, `2h`, `h` from
+/// 1 % of the kernel's scale, quartered until the steps stay in the positive semi-definite cone
+/// within rounding), with their error estimate: the two steps' difference plus the Hessians'
+/// own errors magnified by `1/h` (`1/h²`).
+fn hessian_trace_derivative(
+    act: Act<'_>,
+    x: [f64; 3],
+    same: bool,
+    used: usize,
+    u: [f64; 3],
+    b: &[[f64; 3]; 3],
+    second: bool,
 ) -> (f64, f64) {
     use crate::gaussian::UPPER;
-    let (slots, used, _) = hq;
-    let dir: Vec<f64> = (0..*used).map(|v| w[slots[v] * p + i]).collect();
-    let size = dir.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+    let size = u[..used].iter().fold(0.0f64, |a, v| a.max(v.abs()));
     if size == 0.0 {
         return (0.0, 0.0);
     }
     let scale = x[0].abs().max(x[1].abs()).max(f64::MIN_POSITIVE);
-    let h = 0.01 * scale / size;
-    let trace = |t: f64| {
+    let moved = |t: f64| {
         let mut y = x;
-        for (v, d) in dir.iter().enumerate() {
-            y[v] += t * d;
+        for v in 0..used {
+            y[v] += t * u[v];
         }
+        y
+    };
+    let inside = |y: [f64; 3]| y[0] > 0.0 && (same || y[1] > 0.0 && y[0] * y[1] - y[2] * y[2] >= -1e-10 * y[0] * y[1]);
+    let mut h = 0.01 * scale / size;
+    let mut tries = 0;
+    while !(inside(moved(2.0 * h)) && inside(moved(-2.0 * h))) && tries < 12 {
+        h *= 0.25;
+        tries += 1;
+    }
+    if !(inside(moved(2.0 * h)) && inside(moved(-2.0 * h))) {
+        return (f64::NAN, f64::INFINITY);
+    }
+    let trace = |t: f64| {
+        let y = moved(t);
         let (hh, err) = pair_hessian(act, y[0], y[1], y[2], same);
         let mut full = [[0.0; 3]; 3];
-        for (n, &(a, b)) in UPPER.iter().enumerate() {
-            full[a][b] = hh[n];
-            full[b][a] = hh[n];
+        for (n, &(a, c)) in UPPER.iter().enumerate() {
+            full[a][c] = hh[n];
+            full[c][a] = hh[n];
         }
-        let mut tr = 0.0;
-        let mut size = 0.0;
-        for a in 0..*used {
-            for b in 0..*used {
-                let s = sigma[slots[b] * p + slots[a]];
-                tr += full[a][b] * s;
-                size += s.abs();
+        let (mut tr, mut weight) = (0.0, 0.0);
+        for a in 0..used {
+            for c in 0..used {
+                tr += full[a][c] * b[c][a];
+                weight += b[c][a].abs();
             }
         }
-        (tr, err * size)
+        (tr, err * weight)
     };
     let ((a1, e1), (b1, f1), (a2, e2), (b2, f2)) = (trace(h), trace(-h), trace(2.0 * h), trace(-2.0 * h));
-    let d1 = (a1 - b1) / (2.0 * h);
-    let d2 = (a2 - b2) / (4.0 * h);
-    ((4.0 * d1 - d2) / 3.0, (d1 - d2).abs() / 3.0 + e1.max(f1).max(e2).max(f2) / h)
+    let quad = e1.max(f1).max(e2).max(f2);
+    if second {
+        let (c0, e0) = trace(0.0);
+        let d1 = (a1 - 2.0 * c0 + b1) / (h * h);
+        let d2 = (a2 - 2.0 * c0 + b2) / (4.0 * h * h);
+        ((4.0 * d1 - d2) / 3.0, (d1 - d2).abs() / 3.0 + 8.0 * quad.max(e0) / (h * h))
+    } else {
+        let d1 = (a1 - b1) / (2.0 * h);
+        let d2 = (a2 - b2) / (4.0 * h);
+        ((4.0 * d1 - d2) / 3.0, (d1 - d2).abs() / 3.0 + quad / h)
+    }
+}
+
+/// The eigenvalues and unit eigenvectors of the leading `used x used` block of a symmetric
+/// `3 x 3` matrix (vectors padded with zeros).
+fn eigen_block(block: &[[f64; 3]; 3], used: usize) -> (Vec<f64>, Vec<[f64; 3]>) {
+    let eigen = SymmetricEigen::new(DMatrix::from_fn(used, used, |r, c| block[r][c]));
+    let vectors =
+        (0..used).map(|k| [0, 1, 2].map(|v| if v < used { eigen.eigenvectors[(v, k)] } else { 0.0 })).collect();
+    (eigen.eigenvalues.iter().copied().collect(), vectors)
 }
 
 #[cfg(test)]
@@ -647,6 +812,22 @@ mod tests {
             assert!(off <= bound + 1e-11 * c2.abs(), "{act:?}: off {off} beyond the estimate {bound} and rounding");
             let whole = four.connected_g4([0, 0, 1, 1], [0; 4]);
             assert!((whole - (c1 + c2)).abs() <= TRUNCATION * (c1.abs() + c2.abs()), "{act:?}: {whole} vs {}", c1 + c2);
+            // the mean's next order: μ2 of the one-input law
+            let (_, mu2) = OneInputLaw::new(&net, &[0.8]).unwrap().mean_shift();
+            let got = four.shift_correction()[0];
+            let (off, bound) = ((got - mu2).abs(), four.shift_correction_error());
+            eprintln!("{act:?}: μ2 = {mu2:.10e}, here {got:.10e}, off {off:.1e}, bound {bound:.1e}");
+            // where the pair Hessian is itself by differences of the quadrature (GELU, softplus,
+            // sin), μ2's fourth derivatives are second differences of it, which magnify the
+            // quadrature's rounding by 1/h²: 1e-3 there (seen: 3.5e-5 GELU, 6.7e-4 softplus,
+            // where μ2 is a small sum of larger terms), and within the estimate (below)
+            let closed = matches!(
+                act,
+                DeepActivation::Tanh | DeepActivation::Erf | DeepActivation::Relu | DeepActivation::Linear
+            );
+            let allowed = if closed { TRUNCATION } else { 1e-3 };
+            assert!(off <= allowed * mu2.abs() + 1e-14, "{act:?}: μ2 {got} vs {mu2}");
+            assert!(off <= bound + 1e-11 * mu2.abs() + 1e-15, "{act:?}: μ2 off {off} beyond the estimate {bound}");
         }
     }
 
@@ -691,6 +872,8 @@ mod tests {
             if depth == 1 {
                 assert!(s2.iter().all(|&v| v == 0.0));
             }
+            // E[G] = K exactly: no shift at any order
+            assert!(four.shift_correction().iter().all(|v| v.abs() <= 1e-12), "L = {depth}");
         }
     }
 
@@ -744,6 +927,12 @@ mod tests {
                     3.0 * c2
                 );
             }
+            let (_, mu2) = OneInputLaw::new(&net, &[0.7]).unwrap().mean_shift();
+            let shift = four.shift_correction();
+            for (a, b) in [(0, 0), (0, 2), (2, 0), (2, 2)] {
+                let got = shift[a * 3 + b];
+                assert!((got - mu2).abs() <= TRUNCATION * mu2.abs() + 1e-14, "{act:?} μ2 {a}{b}: {got} vs {mu2}");
+            }
         }
     }
 
@@ -763,6 +952,8 @@ mod tests {
                 let got = four.correction_g4([0, 0, 1, 1], p);
                 assert!((got - want).abs() <= TRUNCATION * want.abs(), "{widths:?} {p:?}: {got} vs {want}");
             }
+            // E[G_ab] = c_a c_b E[G(x0, x0)] = K_ab exactly: no shift at any order
+            assert!(four.shift_correction().iter().all(|v| v.abs() <= 1e-12), "{widths:?}");
         }
     }
 
