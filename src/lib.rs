@@ -62,7 +62,7 @@
 //! assert!(s[0].abs() < 0.1 * k[0]);
 //!
 //! // the table `nnqft theory --widths 50,50 --critical` writes: G2, G4 and G6 rows with g_gp,
-//! // shift_leading_order, connected_leading_order (the four- and six-point vertex terms),
+//! // shift_leading_order, shift_next_order, connected_leading_order (the vertex terms),
 //! // connected_next_order (G4 through 1/n^2) and g_exact
 //! let rows = nnqft::study::deep_theory::deep_theory(&net, &xs)?;
 //! assert_eq!(rows.len(), 3 + 5 + 7); // multisets of order 2, 4 and 6 of two points

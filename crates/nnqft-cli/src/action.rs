@@ -1,7 +1,7 @@
 //! `nnqft action`: the couplings of an ensemble's action `S(f) = −log p(f)` on a point set
 //! (`action.parquet`), the rows of [`nnqft_study::action`]: from a one-hidden-layer network's
-//! exact correlators (`--network --width`), a deep network's leading-order theory
-//! (`--network --widths`, order `1/n`), or the measured correlators of network outputs in a
+//! exact correlators (`--network --width`), a deep network's finite-width theory
+//! (`--network --widths`, order `1/n`, or `1/n²` with `--order 2` on at most 8 points), or the measured correlators of network outputs in a
 //! file (`FILE`, `.npy` or `.parquet`, wide or long, as `nnqft analyze` reads them), with jackknife errors;
 //! and, where the points' coordinates are known (a network's x-set), the locality profile of the
 //! quartic coupling (`action_locality.parquet`, [`nnqft_study::action::locality`]); with

@@ -135,8 +135,8 @@ enum Command {
     /// G2 and the connected 4- and 6-point functions (Edgeworth expansion): s_2 = G2^-1 plus
     /// corrections, s_4 = -kappa4 with G2^-1 on each leg (order 1/N), s_6 = -kappa6 amputated
     /// plus the exchange of two quartic vertices (order 1/N^2). Sources: --network with --width
-    /// (one hidden layer, exact correlators), --network with --widths (deep, leading order,
-    /// order 1/n only), or FILE (outputs of networks made anywhere, .npy or .parquet, wide or long:
+    /// (one hidden layer, exact correlators), --network with --widths (deep: order 1/n, or 1/n^2
+    /// with --order 2 on at most 8 input points and 10 (point, output) pairs), or FILE (outputs of networks made anywhere, .npy or .parquet, wide or long:
     /// measured correlators, jackknife errors over --experiments). Writes action.parquet (n,
     /// indices, outputs, coupling, coupling_stderr, coupling_order1, coupling_gp) and
     /// provenance.json. With --deform-quartic LAMBDA,...: phi^4 engineered by deforming the

@@ -84,10 +84,13 @@ def test_deep_action_is_first_order_by_default_and_second_on_request():
     t = nnqft.action("tanh", widths=[10, 10], x=[[0.3], [1.0]])["couplings"]  # not +-x: degenerate there
     assert t["source"][0] == "deep" and set(t["order"]) == {1}
     assert np.all(t["coupling"][t["n"] == 6] == 0.0)
-    # order 1/n**2 (two points: within the 8-point limit): a sextic coupling
+    # order 1/n**2 (two points: within the 8-point limit): its order-1/n part is built from G2 and
+    # kappa4 through 1/n**2, so it differs from the first-order call's couplings
     s = nnqft.action("tanh", widths=[10, 10], x=[[0.3], [1.0]], order=2)["couplings"]
     assert set(s["order"]) == {2} and np.all(np.isfinite(s["coupling"]))
-    assert np.any(s["coupling"][s["n"] == 6] != 0.0)
+    quartic = t["n"] == 4
+    assert np.all(s["coupling_order1"][quartic] != t["coupling"][quartic])
+    assert np.allclose(s["coupling_order1"][quartic], t["coupling"][quartic], rtol=0.2)
 
 
 BAD = [

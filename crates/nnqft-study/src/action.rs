@@ -93,8 +93,9 @@ pub fn exact_action(net: &Network, width: usize, inputs: &InputSet, order: Actio
     Ok(table(action, 1, None))
 }
 
-/// The action of the deep network `net` on `inputs` at order `1/n` from its leading-order
-/// theory (module docs); order `1/n²` is refused, naming what it would need.
+/// The action of the deep network `net` on `inputs` from its finite-width theory at order `1/n`
+/// or `1/n²` (module docs); order `1/n²` beyond 8 input points or
+/// [`ACTION_SECOND_ORDER_MAX_POINTS`] (point, output) pairs is refused, naming the limit.
 pub fn deep_action(net: &DeepNetwork, inputs: &InputSet, order: ActionOrder) -> Result<ActionTable> {
     deep_action_with_monitor(net, inputs, order, &())
 }
@@ -108,12 +109,14 @@ pub fn deep_action_with_monitor(
     monitor: &dyn Monitor,
 ) -> Result<ActionTable> {
     let second = order == ActionOrder::Second;
-    if second && inputs.len() > crate::deep_theory::ORDER_SIX_MAX_POINTS {
+    let pairs = inputs.len() * net.d_out();
+    if second && (inputs.len() > crate::deep_theory::ORDER_SIX_MAX_POINTS || pairs > ACTION_SECOND_ORDER_MAX_POINTS) {
         return Err(StudyError::Table {
             field: "order",
-            found: format!("2 on {} input points", inputs.len()),
+            found: format!("2 on {} input points and {} outputs", inputs.len(), net.d_out()),
             expected: format!(
-                "1, or 2 on at most {} input points (the next orders of G2 and G4 and the six-point vertex)",
+                "1, or 2 on at most {} input points (the next orders of G2 and G4 and the six-point vertex) and \
+                 at most {ACTION_SECOND_ORDER_MAX_POINTS} (point, output) pairs (the sextic coupling's tensors)",
                 crate::deep_theory::ORDER_SIX_MAX_POINTS
             ),
         });
@@ -443,7 +446,18 @@ mod tests {
         let second = deep_action(&net, &x, ActionOrder::Second).unwrap();
         assert_eq!(second.order, ActionOrder::Second);
         assert!(second.rows.coupling.iter().all(|c| c.is_finite()));
-        assert!(second.rows.coupling[8..].iter().any(|c| *c != 0.0), "a sextic coupling");
+        // the order-1/n² inputs are the theory's next orders, fed as they are
+        let four = nnqft_theory::FourPointNextOrder::new(&net, &x).unwrap();
+        let (k, s, mu2) = (four.six_point().kernels().output(), four.kernel_shift().shift(), four.shift_correction());
+        let g2: Vec<f64> =
+            [(0, 0), (0, 1), (1, 1)].iter().map(|&(a, b)| k[a * 2 + b] + s[a * 2 + b] + mu2[a * 2 + b]).collect();
+        let quads = [[0, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 1], [0, 1, 1, 1], [1, 1, 1, 1]];
+        let kappa4: Vec<f64> = quads.iter().map(|&q| four.connected_g4([0; 4], q)).collect();
+        let (_, kappa6, _) = four.six_point().output_indexed().unwrap();
+        let direct = Action::reconstruct(2, &g2, &kappa4, Some(&kappa6)).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|c| c.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&second.rows.coupling), bits(&table(direct, 1, None).rows.coupling));
+        assert!(mu2.iter().any(|v| *v != 0.0) && four.correction_g4([0; 4], [0, 0, 1, 1]) != 0.0);
         let erf = Network::new(Activation::Erf, 1, 1.3f64.sqrt(), 0.4f64.sqrt()).unwrap();
         let deep_erf = DeepNetwork::new(DeepActivation::Erf, &[7], 1.3, 0.4).unwrap();
         let exact = exact_action(&erf, 7, &x, ActionOrder::Second).unwrap();
@@ -454,6 +468,10 @@ mod tests {
         let nine: Vec<f64> = (0..9).map(|i| 0.2 * i as f64 - 0.8).collect();
         let err = deep_action(&net, &inputs(&nine), ActionOrder::Second).unwrap_err().to_string();
         assert!(err.contains("order") && err.contains("8 input points"), "{err}");
+        let outputs = net.with_d_out(2).unwrap();
+        let six = inputs(&[-0.9, -0.5, -0.1, 0.3, 0.7, 1.1]);
+        let err = deep_action(&outputs, &six, ActionOrder::Second).unwrap_err().to_string();
+        assert!(err.contains("order") && err.contains("(point, output) pairs"), "{err}");
     }
 
     /// The locality profile partitions the tensor's norm; a tensor with only diagonal entries

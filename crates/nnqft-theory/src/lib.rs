@@ -37,6 +37,8 @@
 //!   of relu and linear nets.
 //! - [`KernelShift`] -- the `1/n` shift of a deep network's two-point function
 //!   (`G2 = K + S + O(1/n²)`, each layer weighted by its own inverse width; derived in its docs).
+//! - [`FourPointNextOrder`] -- the connected four-point function and the two-point function one
+//!   order further (`1/n²`) on every multiset of an input set (derived in its docs).
 //! - [`NeuralTangentKernel`] -- the infinite-width neural tangent kernel recursion `Θ¹ ... Θᴸ⁺¹`
 //!   of a deep network with learning-rate factors `λ_W`, `λ_b` (derived in its docs).
 //! - [`NtkFluctuations`] -- the NTK at order `1/n`: the `1/n` shift of its mean, its variance
