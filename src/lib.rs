@@ -74,6 +74,10 @@
 //! assert_eq!(rows.connected_next_order[3 + 2], Some(through)); // the multiset (0, 0, 1, 1)
 //! assert!(next.abs() < (through - next).abs());
 //!
+//! // the action at order 1/n^2 from these next orders (`nnqft action --widths 50,50 --order 2`)
+//! let action = nnqft::study::action::deep_action(&net, &xs, nnqft::theory::ActionOrder::Second)?;
+//! assert!(action.rows.coupling.iter().all(|c| c.is_finite()));
+//!
 //! // one input: the output kernel's law to order 1/n^2, r = Var(G) / E[G]^2 = r1 + r2 + O(1/n^3)
 //! let law = OneInputLaw::new(&net, &[0.5])?;
 //! let (r1, r2) = law.r();

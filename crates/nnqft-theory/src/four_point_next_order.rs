@@ -9,7 +9,7 @@ use crate::input_set::InputSet;
 use crate::kernel_shift::KernelShift;
 use crate::monitor::{Monitor, parallel_map};
 use crate::multiset::Multisets;
-use crate::six_point_vertex::{PairHessian, SixPointVertex};
+use crate::six_point_vertex::{SixPointVertex, SlotHessian};
 
 /// Third derivatives of a pair's `⟨φ_a φ_b⟩` in its (at most three) pair variables.
 type Thirds = [[[f64; 3]; 3]; 3];
@@ -314,6 +314,11 @@ impl FourPointNextOrder {
                     [0, 1, 2].map(|a| [0, 1, 2].map(|b| if a < used && b < used { block(&sigma, a, b) } else { 0.0 }));
                 let kappa_q = |a: usize, b: usize, c: usize| kappa[(slots[a] * p + slots[b]) * p + slots[c]];
                 let mu_q = [0, 1, 2].map(|a| if a < used { mu[slots[a]] } else { 0.0 });
+                // the eigenpairs of Σ1 on the pair's variables that carry its fluctuations
+                let (values, vectors) = eigen_block(&sigma_q, used);
+                let largest = values.iter().fold(0.0f64, |a, &b| a.max(b));
+                let modes: Vec<(f64, [f64; 3])> =
+                    values.iter().zip(&vectors).filter(|(l, _)| **l > 1e-13 * largest).map(|(&l, &v)| (l, v)).collect();
                 // ⅙ T:κ and ½ T[μ1, Σ1]
                 let (cubic, cubic_err) = match &thirds[q] {
                     Some((t, e)) => {
@@ -329,14 +334,9 @@ impl FourPointNextOrder {
                     }
                     None => {
                         // along the fluctuations' eigenvectors b_c: T:κ = Σ_c ∂_(b_c) tr(H κ(·,·,b_c))
-                        let (values, vectors) = eigen_block(&sigma_q, used);
                         let mut v = 0.0;
                         let mut e = 0.0;
-                        for (k, &lambda) in values.iter().enumerate() {
-                            if lambda <= 1e-13 * values.iter().fold(0.0f64, |a, &b| a.max(b)) {
-                                continue;
-                            }
-                            let dir = vectors[k];
+                        for &(_, dir) in &modes {
                             let mut slice = [[0.0; 3]; 3];
                             for a in 0..used {
                                 for b in 0..used {
@@ -353,16 +353,11 @@ impl FourPointNextOrder {
                     }
                 };
                 // ⅛ Q[Σ1, Σ1] = ⅛ Σ_k λ_k ∂²_(u_k) tr(H Σ1)
-                let (values, vectors) = eigen_block(&sigma_q, used);
-                let largest = values.iter().fold(0.0f64, |a, &b| a.max(b));
                 let mut quartic = 0.0;
                 let mut quartic_err = 0.0;
-                for (k, &lambda) in values.iter().enumerate() {
-                    if lambda <= 1e-13 * largest {
-                        continue;
-                    }
+                for &(lambda, dir) in &modes {
                     let scaled = sigma_q.map(|r| r.map(|y| 0.125 * lambda * y));
-                    let (v, e) = hessian_trace_derivative(act, x, same, used, vectors[k], &scaled, true);
+                    let (v, e) = hessian_trace_derivative(act, x, same, used, dir, &scaled, true);
                     quartic += v;
                     quartic_err += e;
                 }
@@ -475,7 +470,7 @@ struct Sizes {
 impl Sizes {
     fn of(
         [sigma, w, mu, kappa, d, f]: [&[f64]; 6],
-        hess: &[PairHessian],
+        hess: &[SlotHessian],
         grad: &[Vec<(usize, f64)>],
         p: usize,
     ) -> Self {
@@ -499,7 +494,7 @@ impl Sizes {
 }
 
 /// `tr(H_p Σ1) = Σ_(x,y) H_p,xy Σ1_(slot y)(slot x)`.
-fn trace_h_sigma(h: &PairHessian, sigma: &[f64], p: usize) -> f64 {
+fn trace_h_sigma(h: &SlotHessian, sigma: &[f64], p: usize) -> f64 {
     let (slots, used, m) = h;
     let mut sum = 0.0;
     for x in 0..*used {
@@ -511,7 +506,7 @@ fn trace_h_sigma(h: &PairHessian, sigma: &[f64], p: usize) -> f64 {
 }
 
 /// `Σ_(s,t,u) D_is H_q,tu κ_stu`.
-fn dh_kappa(d: &[f64], hq: &PairHessian, kappa: &[f64], i: usize, p: usize) -> f64 {
+fn dh_kappa(d: &[f64], hq: &SlotHessian, kappa: &[f64], i: usize, p: usize) -> f64 {
     let (slots, used, h) = hq;
     let mut sum = 0.0;
     for s in 0..p {
@@ -529,7 +524,7 @@ fn dh_kappa(d: &[f64], hq: &PairHessian, kappa: &[f64], i: usize, p: usize) -> f
 }
 
 /// `w_i H_q μ = Σ_(t,u) w[t][i] H_q,tu μ_u`.
-fn w_h_mu(w: &[f64], hq: &PairHessian, mu: &[f64], i: usize, p: usize) -> f64 {
+fn w_h_mu(w: &[f64], hq: &SlotHessian, mu: &[f64], i: usize, p: usize) -> f64 {
     let (slots, used, h) = hq;
     let mut sum = 0.0;
     for x in 0..*used {
@@ -541,7 +536,7 @@ fn w_h_mu(w: &[f64], hq: &PairHessian, mu: &[f64], i: usize, p: usize) -> f64 {
 }
 
 /// `tr(H_p Σ1 H_q Σ1) = Σ H_p,st Σ1_tu H_q,uv Σ1_vs`.
-fn h_sigma_h_sigma(hp: &PairHessian, hq: &PairHessian, sigma: &[f64], p: usize) -> f64 {
+fn h_sigma_h_sigma(hp: &SlotHessian, hq: &SlotHessian, sigma: &[f64], p: usize) -> f64 {
     let (sp, up, a) = hp;
     let (sq, uq, b) = hq;
     let mut sum = 0.0;
@@ -558,7 +553,7 @@ fn h_sigma_h_sigma(hp: &PairHessian, hq: &PairHessian, sigma: &[f64], p: usize) 
 }
 
 /// `T_q[w_i, Σ1] = Σ_(t,u,v) w[t][i] T_q,tuv Σ1_uv` over `q`'s slots.
-fn t_w_sigma(t: &Thirds, hq: &PairHessian, w: &[f64], sigma: &[f64], i: usize, p: usize) -> f64 {
+fn t_w_sigma(t: &Thirds, hq: &SlotHessian, w: &[f64], sigma: &[f64], i: usize, p: usize) -> f64 {
     let (slots, used, _) = hq;
     let mut sum = 0.0;
     for x in 0..*used {
@@ -718,7 +713,7 @@ fn directional_third(
     act: Act<'_>,
     x: [f64; 3],
     same: bool,
-    hq: &PairHessian,
+    hq: &SlotHessian,
     w: &[f64],
     sigma: &[f64],
     (i, p): (usize, usize),

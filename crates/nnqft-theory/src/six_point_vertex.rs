@@ -20,7 +20,7 @@ pub const SIX_POINT_MAX_POINTS: usize = 12;
 
 /// A pair's Hessian of `⟨φ_a φ_b⟩`: the positions of `(aa, bb, ab)` among the pairs, how many are
 /// used (1 when `a = b`) and the symmetric `3 x 3` matrix in them.
-pub(crate) type PairHessian = ([usize; 3], usize, [[f64; 3]; 3]);
+pub(crate) type SlotHessian = ([usize; 3], usize, [[f64; 3]; 3]);
 
 /// The width-independent terms of one layer `l` of the six-point recursion.
 #[derive(Debug, Clone)]
@@ -33,7 +33,7 @@ struct LayerTerms {
     fluctuation_gradient: Vec<Vec<(usize, f64)>>,
     /// Per pair `p`: the positions of `(aa, bb, ab)` among the pairs and the symmetric `3 x 3`
     /// Hessian of `⟨φ_a φ_b⟩` in them (one slot when `a = b`); empty at `l = 1`.
-    hessians: Vec<PairHessian>,
+    hessians: Vec<SlotHessian>,
     /// Largest estimated errors: of `T` (its moments), of the gradients, of the Hessians.
     errors: [f64; 3],
 }
@@ -314,7 +314,7 @@ impl SixPointVertex {
 
     /// Per pair `p`: the positions of `(aa, bb, ab)` among the pairs, how many are used (1 when
     /// `a = b`) and the symmetric Hessian of `⟨φ_a φ_b⟩` in them at `Kˡ`, for `2 <= l <= L`.
-    pub(crate) fn layer_hessians(&self, l: usize) -> &[PairHessian] {
+    pub(crate) fn layer_hessians(&self, l: usize) -> &[SlotHessian] {
         &self.layers[l - 1].hessians
     }
 
